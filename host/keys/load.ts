@@ -1,0 +1,195 @@
+/**
+ * Reads keys in the forms suitrig's command line accepts (DESIGN.md "Command line"):
+ * PEM (SPKI public, PKCS#8 or SEC1 private), COSE_Key (RFC 9052 §7, binary or hex text), or a
+ * raw symmetric key file for COSE_Mac0. Errors name the file and what was wrong with it.
+ */
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { decode as cborDecode } from 'cbor-x';
+import type { PrivateKey, PublicKey, SigningKey, SymmetricKey, TrustAnchor, VerificationKey } from './types.js';
+
+export class KeyError extends Error {
+  override name = 'KeyError';
+}
+
+const PEM_RE = /-----BEGIN ([A-Z0-9 ]+)-----/;
+
+function b64url(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(s, 'base64url'));
+}
+
+/** Raw public key of a node:crypto public KeyObject. */
+export function publicKeyFromObject(obj: KeyObject, source: string): PublicKey {
+  const spki = new Uint8Array(obj.export({ type: 'spki', format: 'der' }));
+  if (obj.asymmetricKeyType === 'ed25519') {
+    const jwk = obj.export({ format: 'jwk' });
+    return { family: 'ed25519', raw: b64url(jwk.x!), spki };
+  }
+  if (obj.asymmetricKeyType === 'ec') {
+    const jwk = obj.export({ format: 'jwk' });
+    if (jwk.crv !== 'P-256') throw new KeyError(`${source}: EC key on curve ${jwk.crv}; only P-256 is supported`);
+    const raw = new Uint8Array(65);
+    raw[0] = 4;
+    raw.set(b64url(jwk.x!), 1);
+    raw.set(b64url(jwk.y!), 33);
+    return { family: 'p256', raw, spki };
+  }
+  throw new KeyError(`${source}: ${obj.asymmetricKeyType ?? 'unknown'} key; only P-256 (ES256/ESP256) and Ed25519 are supported`);
+}
+
+/** Public key from raw bytes (65-byte P-256 point or 32-byte Ed25519). */
+export function publicKeyFromRaw(family: 'p256' | 'ed25519', raw: Uint8Array, source = 'raw key'): PublicKey {
+  const jwk =
+    family === 'p256'
+      ? (() => {
+          if (raw.length !== 65 || raw[0] !== 4) throw new KeyError(`${source}: P-256 public key must be 65 bytes starting 04`);
+          return { kty: 'EC', crv: 'P-256', x: Buffer.from(raw.subarray(1, 33)).toString('base64url'), y: Buffer.from(raw.subarray(33)).toString('base64url') };
+        })()
+      : (() => {
+          if (raw.length !== 32) throw new KeyError(`${source}: Ed25519 public key must be 32 bytes`);
+          return { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') };
+        })();
+  try {
+    return publicKeyFromObject(createPublicKey({ key: jwk, format: 'jwk' }), source);
+  } catch (e) {
+    throw new KeyError(`${source}: not a valid ${family} public key (${(e as Error).message})`);
+  }
+}
+
+const HEX_TEXT = /^[0-9a-fA-F\s]+$/;
+
+function asCoseKeyMap(bytes: Uint8Array): Map<number, unknown> | undefined {
+  let data = bytes;
+  const text = Buffer.from(bytes).toString('latin1');
+  if (HEX_TEXT.test(text) && text.replace(/\s/g, '').length % 2 === 0) data = Buffer.from(text.replace(/\s/g, ''), 'hex');
+  if (data.length === 0 || (data[0]! & 0xe0) !== 0xa0) return undefined;
+  let v: unknown;
+  try {
+    v = cborDecode(data);
+  } catch {
+    return undefined;
+  }
+  const m = v instanceof Map ? v : v && typeof v === 'object' ? new Map(Object.entries(v).map(([k, x]) => [Number(k), x])) : undefined;
+  if (!m || typeof m.get(1) !== 'number') return undefined;
+  return m as Map<number, unknown>;
+}
+
+function bytesOf(v: unknown, what: string, source: string): Uint8Array {
+  if (v instanceof Uint8Array) return new Uint8Array(v);
+  throw new KeyError(`${source}: COSE_Key ${what} is missing or not a byte string`);
+}
+
+/** RFC 9052 §7 / RFC 9053 §7: kty 1 OKP (crv 6 Ed25519), 2 EC2 (crv 1 P-256), 4 Symmetric. */
+function keyFromCose(m: Map<number, unknown>, source: string): VerificationKey {
+  const kty = m.get(1);
+  if (kty === 4) return { family: 'hmac', secret: bytesOf(m.get(-1), 'k (-1)', source) };
+  if (kty === 2) {
+    if (m.get(-1) !== 1) throw new KeyError(`${source}: COSE_Key EC2 curve ${String(m.get(-1))}; only P-256 (1) is supported`);
+    const x = bytesOf(m.get(-2), 'x (-2)', source);
+    const y = bytesOf(m.get(-3), 'y (-3)', source);
+    if (x.length !== 32 || y.length !== 32) throw new KeyError(`${source}: COSE_Key P-256 coordinates must be 32 bytes (compressed points are not supported)`);
+    const raw = new Uint8Array(65);
+    raw[0] = 4;
+    raw.set(x, 1);
+    raw.set(y, 33);
+    return publicKeyFromRaw('p256', raw, source);
+  }
+  if (kty === 1) {
+    if (m.get(-1) !== 6) throw new KeyError(`${source}: COSE_Key OKP curve ${String(m.get(-1))}; only Ed25519 (6) is supported`);
+    return publicKeyFromRaw('ed25519', bytesOf(m.get(-2), 'x (-2)', source), source);
+  }
+  throw new KeyError(`${source}: COSE_Key kty ${String(kty)} is not supported (1 OKP, 2 EC2, 4 Symmetric)`);
+}
+
+/** A verification key from file bytes: PEM (public or private), COSE_Key, else raw symmetric. */
+export function parseVerificationKey(bytes: Uint8Array, source: string): VerificationKey {
+  const text = Buffer.from(bytes).toString('utf8');
+  const pem = PEM_RE.exec(text);
+  if (pem) {
+    try {
+      const obj = pem[1]!.includes('PRIVATE') ? createPublicKey(createPrivateKey(text)) : createPublicKey(text);
+      return publicKeyFromObject(obj, source);
+    } catch (e) {
+      if (e instanceof KeyError) throw e;
+      throw new KeyError(`${source}: unreadable PEM ${pem[1]!.toLowerCase()} (${(e as Error).message})`);
+    }
+  }
+  const cose = asCoseKeyMap(bytes);
+  if (cose) return keyFromCose(cose, source);
+  if (bytes.length < 16) throw new KeyError(`${source}: ${bytes.length}-byte file is neither PEM nor COSE_Key, and too short for an HMAC key (>= 16 bytes)`);
+  return { family: 'hmac', secret: new Uint8Array(bytes) };
+}
+
+/** A signing key from file bytes: PEM private key (PKCS#8 or SEC1), COSE_Key symmetric, or raw symmetric. */
+export function parseSigningKey(bytes: Uint8Array, source: string): SigningKey {
+  const text = Buffer.from(bytes).toString('utf8');
+  const pem = PEM_RE.exec(text);
+  if (pem) {
+    if (!pem[1]!.includes('PRIVATE')) throw new KeyError(`${source}: is a ${pem[1]!.toLowerCase()}; signing needs a private key`);
+    let key: KeyObject;
+    try {
+      key = createPrivateKey(text);
+    } catch (e) {
+      throw new KeyError(`${source}: unreadable PEM private key (${(e as Error).message})`);
+    }
+    const publicKey = publicKeyFromObject(createPublicKey(key), source);
+    return { family: publicKey.family, key, publicKey } satisfies PrivateKey;
+  }
+  const cose = asCoseKeyMap(bytes);
+  if (cose) {
+    const k = keyFromCose(cose, source);
+    if (k.family !== 'hmac') throw new KeyError(`${source}: COSE_Key holds a public key; signing needs a private key`);
+    return k;
+  }
+  if (bytes.length < 16) throw new KeyError(`${source}: ${bytes.length}-byte file is neither PEM nor COSE_Key, and too short for an HMAC key (>= 16 bytes)`);
+  return { family: 'hmac', secret: new Uint8Array(bytes) } satisfies SymmetricKey;
+}
+
+function readKeyFile(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new KeyError(`${path}: cannot read key file (${code === 'ENOENT' ? 'no such file' : (e as Error).message})`);
+  }
+}
+
+export function loadVerificationKey(path: string): VerificationKey {
+  return parseVerificationKey(readKeyFile(path), path);
+}
+
+export function loadSigningKey(path: string): SigningKey {
+  return parseSigningKey(readKeyFile(path), path);
+}
+
+/** First 8 bytes of SHA-256 over the SPKI DER (public keys) or the secret (symmetric keys). */
+export function keyId(key: VerificationKey): Uint8Array {
+  const h = createHash('sha256').update(key.family === 'hmac' ? key.secret : key.spki).digest();
+  return new Uint8Array(h.subarray(0, 8));
+}
+
+export const DEFAULT_ROLE = 'author';
+const ROLE_RE = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** `[role=]file` as `--trust` takes it; the role defaults to `author`. */
+export function parseTrustArg(arg: string, cwd = '.'): TrustAnchor {
+  const eq = arg.indexOf('=');
+  let role = DEFAULT_ROLE;
+  let file = arg;
+  if (eq > 0 && ROLE_RE.test(arg.slice(0, eq))) {
+    role = arg.slice(0, eq);
+    file = arg.slice(eq + 1);
+  }
+  if (file === '') throw new KeyError(`--trust ${arg}: no key file given`);
+  const path = file.startsWith('/') ? file : `${cwd}/${file}`;
+  const key = loadVerificationKey(path);
+  return { role, key, id: keyId(key), source: file };
+}
+
+/** `--require author,operator`: the roles whose signatures must all verify. */
+export function parseRequireArg(arg: string): string[] {
+  const roles = arg.split(',').map((r) => r.trim()).filter((r) => r.length > 0);
+  for (const r of roles) if (!ROLE_RE.test(r)) throw new KeyError(`--require: '${r}' is not a role name (lower-case letters, digits, - and _)`);
+  if (roles.length === 0) throw new KeyError('--require: no roles given');
+  return [...new Set(roles)];
+}

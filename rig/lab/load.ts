@@ -1,0 +1,506 @@
+/**
+ * Loads and validates the lab file `rig.yaml` (format: rig/lab/README.md). Parsing goes through
+ * the `yaml` document API with a LineCounter so every mistake is reported with its line,
+ * column and field path, and all of them are reported at once (a LabError lists them).
+ * Key files, identity files and images named by the lab are checked to exist and parse, so a
+ * lab that loads is one the rig can use.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, isMap, isSeq, parseAllDocuments } from 'yaml';
+import { parseRequireArg, parseTrustArg, type TrustAnchor } from '../../host/keys/index.js';
+import { EnvironmentError } from '../cli/command.js';
+import { parseIdentityObject, readIdentityFile } from './identity.js';
+import { BOARD_NAME_RE, PortWordError, classifyPort } from './port-url.js';
+import type { DeviceIdentity, ExternalCommand, Lab, LabBoard, PortSpec, PowerControl, ResetMethod, UsbIdentity, VirtualSpec } from './types.js';
+import { LAB_FORMAT_VERSION } from './types.js';
+import { YamlReader, type Field, type LabIssue } from './yaml-reader.js';
+
+export type { LabIssue } from './yaml-reader.js';
+
+/** The lab file is wrong: every problem found, each with line, column and field. */
+export class LabError extends EnvironmentError {
+  override name = 'LabError';
+  constructor(
+    readonly file: string,
+    readonly issues: LabIssue[],
+  ) {
+    super(
+      `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n` +
+        issues.map((i) => `  ${file}:${i.line}:${i.col}  ${i.path ? i.path + ': ' : ''}${i.message}`).join('\n'),
+    );
+  }
+}
+
+const TOP_FIELDS = ['version', 'defaults', 'boards'] as const;
+const SETTING_FIELDS = ['baud', 'reset', 'power', 'known-good', 'apps', 'trust', 'require', 'identity'] as const;
+const BOARD_FIELDS = ['tags', 'port', 'usb', 'virtual', ...SETTING_FIELDS] as const;
+const USB_FIELDS = ['by-id', 'serial', 'vid-pid', 'location', 'interface'] as const;
+const VIRTUAL_FIELDS = ['profile', 'quirks', 'state'] as const;
+const RESET_METHODS = ['smp', 'dtr', 'rts', 'command'] as const;
+const RESET_FIELDS: Record<(typeof RESET_METHODS)[number], readonly string[]> = {
+  smp: ['method'],
+  dtr: ['method', 'pulse-ms', 'wait-ms', 'invert'],
+  rts: ['method', 'pulse-ms', 'wait-ms', 'invert'],
+  command: ['method', 'command', 'timeout-ms', 'wait-ms'],
+};
+const POWER_FIELDS = ['on', 'off', 'settle-ms', 'timeout-ms'] as const;
+
+/** Defaults for reset and power timings (documented in README.md). */
+export const RESET_DEFAULTS = { pulseMs: 100, waitMs: 500, commandTimeoutMs: 30_000 };
+export const POWER_DEFAULTS = { settleMs: 1000, timeoutMs: 30_000 };
+export const BAUD_MIN = 300;
+export const BAUD_MAX = 12_000_000;
+const MS_MAX = 3_600_000;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Settings a board may take from `defaults:`. */
+interface Settings {
+  baud?: number;
+  reset?: ResetMethod;
+  power?: PowerControl;
+  knownGood?: string;
+  apps?: Record<string, string>;
+  trust?: TrustAnchor[];
+  require?: string[];
+  identity?: DeviceIdentity;
+}
+
+class LabParser {
+  constructor(
+    private readonly r: YamlReader,
+    private readonly dir: string,
+  ) {}
+
+  private file(f: Field, what: string): string | undefined {
+    const p = this.r.string(f, `a path to ${what}`);
+    if (p === undefined) return undefined;
+    const abs = isAbsolute(p) ? p : resolve(this.dir, p);
+    if (!existsSync(abs)) {
+      this.r.error(f, `${what} '${p}' does not exist (looked for ${abs})`);
+      return undefined;
+    }
+    if (!statSync(abs).isFile()) {
+      this.r.error(f, `${what} '${p}' is not a regular file`);
+      return undefined;
+    }
+    return abs;
+  }
+
+  private ms(f: Field): number | undefined {
+    return this.r.integer(f, 0, MS_MAX, 'a time in milliseconds');
+  }
+
+  private command(f: Field): ExternalCommand | undefined {
+    if (isSeq(f.node)) {
+      const argv = this.r.strings(f, 'a command argument');
+      return argv && argv.length > 0 ? { argv } : undefined;
+    }
+    const shell = this.r.string(f, 'a command (a shell string, or a list of arguments)');
+    return shell === undefined ? undefined : { shell };
+  }
+
+  private reset(f: Field): ResetMethod | undefined {
+    const r = this.r;
+    let method: (typeof RESET_METHODS)[number] | undefined;
+    let fields: Map<string, Field> | undefined;
+    if (isMap(f.node)) {
+      fields = r.map(f);
+      const m = fields?.get('method');
+      if (!fields) return undefined;
+      if (!m) {
+        r.error(f, `reset needs a method: one of ${RESET_METHODS.join(', ')}`);
+        return undefined;
+      }
+      method = r.oneOf(m, RESET_METHODS);
+      if (!method) return undefined;
+      fields = r.map(f, RESET_FIELDS[method]);
+      if (!fields) return undefined;
+    } else {
+      method = r.oneOf(f, RESET_METHODS);
+      if (!method) return undefined;
+      fields = new Map();
+    }
+    const get = <T>(k: string, read: (x: Field) => T | undefined, dflt: T): T | undefined => {
+      const x = fields!.get(k);
+      return x ? read(x) : dflt;
+    };
+    switch (method) {
+      case 'smp':
+        return { method };
+      case 'dtr':
+      case 'rts': {
+        const pulseMs = get('pulse-ms', (x) => this.ms(x), RESET_DEFAULTS.pulseMs);
+        const waitMs = get('wait-ms', (x) => this.ms(x), RESET_DEFAULTS.waitMs);
+        const invert = get('invert', (x) => r.boolean(x), false);
+        if (pulseMs === undefined || waitMs === undefined || invert === undefined) return undefined;
+        return { method, pulseMs, waitMs, invert };
+      }
+      case 'command': {
+        const c = fields.get('command');
+        if (!c) {
+          r.error(f, 'reset method command needs a command: field');
+          return undefined;
+        }
+        const command = this.command(c);
+        const timeoutMs = get('timeout-ms', (x) => this.ms(x), RESET_DEFAULTS.commandTimeoutMs);
+        const waitMs = get('wait-ms', (x) => this.ms(x), RESET_DEFAULTS.waitMs);
+        if (!command || timeoutMs === undefined || waitMs === undefined) return undefined;
+        return { method, command, timeoutMs, waitMs };
+      }
+    }
+  }
+
+  private power(f: Field): PowerControl | undefined {
+    const m = this.r.map(f, POWER_FIELDS);
+    if (!m) return undefined;
+    const on = m.get('on');
+    const off = m.get('off');
+    if (!on || !off) {
+      this.r.error(f, `power needs both on: and off: commands (missing ${!on && !off ? 'both' : !on ? 'on' : 'off'})`);
+    }
+    const onCmd = on && this.command(on);
+    const offCmd = off && this.command(off);
+    const settleMs = m.get('settle-ms') ? this.ms(m.get('settle-ms')!) : POWER_DEFAULTS.settleMs;
+    const timeoutMs = m.get('timeout-ms') ? this.ms(m.get('timeout-ms')!) : POWER_DEFAULTS.timeoutMs;
+    if (!onCmd || !offCmd || settleMs === undefined || timeoutMs === undefined) return undefined;
+    return { on: onCmd, off: offCmd, settleMs, timeoutMs };
+  }
+
+  private apps(f: Field): Record<string, string> | undefined {
+    const m = this.r.map(f);
+    if (!m) return undefined;
+    const out: Record<string, string> = {};
+    let ok = true;
+    for (const [role, v] of m) {
+      if (!NAME_RE.test(role)) {
+        this.r.error(v, `'${role}' is not an app role name (letters, digits, . _ -)`);
+        ok = false;
+        continue;
+      }
+      const p = this.file(v, `app image '${role}'`);
+      if (p === undefined) ok = false;
+      else out[role] = p;
+    }
+    return ok ? out : undefined;
+  }
+
+  private trust(f: Field): TrustAnchor[] | undefined {
+    const items = isSeq(f.node) ? this.r.list(f) : [f];
+    if (!items) return undefined;
+    const out: TrustAnchor[] = [];
+    let ok = true;
+    for (const item of items) {
+      const arg = this.r.string(item, 'a trust anchor ([role=]key-file)');
+      if (arg === undefined) {
+        ok = false;
+        continue;
+      }
+      try {
+        out.push(parseTrustArg(arg, this.dir));
+      } catch (e) {
+        this.r.error(item, (e as Error).message.replace(/^--trust /, ''));
+        ok = false;
+      }
+    }
+    return ok ? out : undefined;
+  }
+
+  private require(f: Field): string[] | undefined {
+    const roles = this.r.strings(f, 'a signer role');
+    if (!roles) return undefined;
+    try {
+      return parseRequireArg(roles.join(','));
+    } catch (e) {
+      this.r.error(f, (e as Error).message.replace(/^--require: /, ''));
+      return undefined;
+    }
+  }
+
+  private identity(f: Field): DeviceIdentity | undefined {
+    if (isMap(f.node)) {
+      const m = this.r.map(f, ['vendor-id', 'class-id', 'device-id']);
+      if (!m) return undefined;
+      const obj: Record<string, string | undefined> = {};
+      for (const [k, v] of m) obj[k] = this.r.string(v, 'a UUID');
+      let ok = true;
+      const id = parseIdentityObject(obj, (field, message) => {
+        ok = false;
+        const at = field ? m.get(field) : undefined;
+        if (at) this.r.error(at, message);
+        else this.r.error(f, message);
+      });
+      return ok ? id : undefined;
+    }
+    const path = this.file(f, 'identity file');
+    if (!path) return undefined;
+    let ok = true;
+    const id = readIdentityFile(path, (message) => {
+      ok = false;
+      this.r.error(f, message);
+    });
+    return ok ? id : undefined;
+  }
+
+  /** Parses the settings present; `failed` names those present but wrong (already reported). */
+  settings(fields: Map<string, Field>): { values: Settings; failed: Set<string> } {
+    const values: Settings = {};
+    const failed = new Set<string>();
+    const read = <K extends keyof Settings>(key: K, name: (typeof SETTING_FIELDS)[number], parse: (f: Field) => Settings[K]) => {
+      const f = fields.get(name);
+      if (!f) return;
+      const v = parse(f);
+      if (v === undefined) failed.add(key);
+      else values[key] = v;
+    };
+    read('baud', 'baud', (f) => this.r.integer(f, BAUD_MIN, BAUD_MAX, 'a baud rate'));
+    read('reset', 'reset', (f) => this.reset(f));
+    read('power', 'power', (f) => this.power(f));
+    read('knownGood', 'known-good', (f) => this.file(f, 'known-good image'));
+    read('apps', 'apps', (f) => this.apps(f));
+    read('trust', 'trust', (f) => this.trust(f));
+    read('require', 'require', (f) => this.require(f));
+    read('identity', 'identity', (f) => this.identity(f));
+    return { values, failed };
+  }
+
+  private usb(f: Field): UsbIdentity | undefined {
+    const m = this.r.map(f, USB_FIELDS);
+    if (!m) return undefined;
+    const id: UsbIdentity = {};
+    let ok = true;
+    const byId = m.get('by-id');
+    if (byId) {
+      const v = this.r.string(byId, 'a /dev/serial/by-id name');
+      if (v === undefined) ok = false;
+      else id.byId = v.replace(/^\/dev\/serial\/by-id\//, '');
+      if (id.byId?.includes('/')) {
+        this.r.error(byId, `'${v}' is not a /dev/serial/by-id name`);
+        ok = false;
+      }
+    }
+    const serial = m.get('serial');
+    if (serial) {
+      const v = this.r.string(serial, 'a USB serial number');
+      if (v === undefined) ok = false;
+      else id.serial = v;
+    }
+    const vidPid = m.get('vid-pid');
+    if (vidPid) {
+      const v = this.r.string(vidPid, 'VID:PID (4 hex digits each)');
+      const mm = v === undefined ? null : /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/.exec(v);
+      if (!mm) {
+        if (v !== undefined) this.r.error(vidPid, `expected VID:PID as 4 hex digits each (e.g. 1366:1015), got '${v}'`);
+        ok = false;
+      } else {
+        id.vendorId = mm[1]!.toLowerCase();
+        id.productId = mm[2]!.toLowerCase();
+      }
+    }
+    const loc = m.get('location');
+    if (loc) {
+      const v = this.r.string(loc, 'a USB port path such as 1-2.3');
+      if (v !== undefined && !/^[0-9]+-[0-9]+(\.[0-9]+)*$/.test(v)) {
+        this.r.error(loc, `expected a USB port path such as 1-2.3 (bus-port.port...), got '${v}'`);
+        ok = false;
+      } else if (v === undefined) ok = false;
+      else id.location = v;
+    }
+    const intf = m.get('interface');
+    if (intf) {
+      const v = this.r.integer(intf, 0, 255, 'a USB interface number');
+      if (v === undefined) ok = false;
+      else id.interface = v;
+    }
+    if (ok && id.byId === undefined && id.serial === undefined && id.vendorId === undefined && id.location === undefined) {
+      this.r.error(f, 'usb needs at least one of by-id, serial, vid-pid, location');
+      return undefined;
+    }
+    return ok ? id : undefined;
+  }
+
+  private virtual(f: Field | undefined): VirtualSpec | undefined {
+    if (!f) return { quirks: [] };
+    const m = this.r.map(f, VIRTUAL_FIELDS);
+    if (!m) return undefined;
+    const spec: VirtualSpec = { quirks: [] };
+    let ok = true;
+    if (m.get('profile')) {
+      const p = this.r.string(m.get('profile')!, 'a profile name');
+      if (p === undefined) ok = false;
+      else spec.profile = p;
+    }
+    if (m.get('quirks')) {
+      const q = this.r.strings(m.get('quirks')!, 'a quirk name');
+      if (q === undefined) ok = false;
+      else spec.quirks = q;
+    }
+    if (m.get('state')) {
+      const s = this.r.string(m.get('state')!, 'a state directory');
+      if (s === undefined) ok = false;
+      else spec.state = isAbsolute(s) ? s : resolve(this.dir, s);
+    }
+    return ok ? spec : undefined;
+  }
+
+  private port(fields: Map<string, Field>, at: Field): PortSpec | undefined {
+    const port = fields.get('port');
+    const usb = fields.get('usb');
+    const virtual = fields.get('virtual');
+    if (port && usb) {
+      this.r.error(usb, 'give either port: or usb:, not both (usb: finds the port by its USB identity)');
+      return undefined;
+    }
+    if (!port && !usb) {
+      this.r.error(at, 'a board needs port: (device path, tcp://host:port or virtual) or usb: (stable USB identity)');
+      return undefined;
+    }
+    if (usb) {
+      if (virtual) this.r.error(virtual, 'virtual: applies only to boards with port: virtual');
+      const id = this.usb(usb);
+      return id && { kind: 'usb', usb: id };
+    }
+    const word = this.r.string(port!, 'a device path, tcp://host:port or virtual');
+    if (word === undefined) return undefined;
+    let kind;
+    try {
+      kind = classifyPort(word);
+    } catch (e) {
+      this.r.error(port!, (e as PortWordError).message);
+      return undefined;
+    }
+    if (kind.kind !== 'virtual' && virtual) this.r.error(virtual, 'virtual: applies only to boards with port: virtual');
+    switch (kind.kind) {
+      case 'virtual': {
+        const v = this.virtual(virtual);
+        return v && { kind: 'virtual', virtual: v };
+      }
+      case 'tcp':
+        return kind;
+      case 'serial':
+        return { kind: 'serial', path: isAbsolute(kind.path) ? kind.path : resolve(this.dir, kind.path) };
+      case 'name':
+        this.r.error(port!, `'${word}' is not a port: expected a device path such as /dev/ttyACM0, tcp://host:port or virtual`);
+        return undefined;
+    }
+  }
+
+  board(name: string, f: Field, defaults: { values: Settings; failed: Set<string> }, file: string, line: number): LabBoard | undefined {
+    const r = this.r;
+    if (!BOARD_NAME_RE.test(name) || name === 'virtual') {
+      r.error(f, name === 'virtual' ? "'virtual' is reserved (it means a fresh virtual board); name the board otherwise" : `'${name}' is not a valid board name (letters, digits, . _ -; at most 64)`);
+    }
+    const fields = r.map(f, BOARD_FIELDS);
+    if (!fields) return undefined;
+    const port = this.port(fields, f);
+    let tags: string[] | undefined = [];
+    if (fields.get('tags')) {
+      tags = r.strings(fields.get('tags')!, 'a tag');
+      for (const t of tags ?? []) {
+        if (!NAME_RE.test(t)) r.error(fields.get('tags')!, `'${t}' is not a valid tag (letters, digits, . _ -)`);
+      }
+    }
+    const own = this.settings(fields);
+    const s: Settings = { ...defaults.values, ...own.values };
+    const reset = s.reset ?? { method: 'smp' };
+    if (port?.kind === 'tcp' && (reset.method === 'dtr' || reset.method === 'rts')) {
+      r.error(fields.get('reset') ?? f, `reset method ${reset.method} needs a serial line; a tcp:// port carries no modem lines (use smp or command)`);
+    }
+    const trust = s.trust ?? [];
+    const require = s.require ?? [];
+    // When a trust entry failed to load its error is already reported; checking roles against
+    // the remaining anchors would only add a misleading second error.
+    const trustFailed = own.failed.has('trust') || (!fields.has('trust') && defaults.failed.has('trust'));
+    for (const role of trustFailed ? [] : require) {
+      if (!trust.some((a) => a.role === role)) {
+        r.error(fields.get('require') ?? fields.get('trust') ?? f, `require names role '${role}' but no trust anchor has that role (trust: ${trust.map((a) => `${a.role}=${a.source}`).join(', ') || 'none'})`);
+      }
+    }
+    if (!port || !tags) return undefined;
+    return {
+      name,
+      tags,
+      port,
+      ...(s.baud !== undefined ? { baud: s.baud } : {}),
+      reset,
+      ...(s.power ? { power: s.power } : {}),
+      ...(s.knownGood ? { knownGood: s.knownGood } : {}),
+      apps: s.apps ?? {},
+      trust,
+      require,
+      ...(s.identity ? { identity: s.identity } : {}),
+      source: { file, line },
+    };
+  }
+}
+
+/** Parses and validates lab file text; `file` names it in messages and anchors relative paths. */
+export function parseLab(text: string, file: string): Lab {
+  const abs = resolve(file);
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: true });
+  const issues: LabIssue[] = [];
+  const list = Array.isArray(docs) ? docs : [];
+  for (const d of list) {
+    for (const e of [...d.errors, ...d.warnings]) {
+      const pos = lines.linePos(e.pos[0]);
+      issues.push({ line: pos.line, col: pos.col, path: '', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') });
+    }
+  }
+  if (list.length !== 1) {
+    if (list.length === 0) issues.push({ line: 1, col: 1, path: '', message: 'the lab file is empty: expected a mapping with boards:' });
+    else {
+      const pos = lines.linePos(list[1]!.range[0]);
+      issues.push({ line: pos.line, col: pos.col, path: '', message: 'the lab file must hold one YAML document, found more' });
+    }
+  }
+  if (issues.length > 0) throw new LabError(file, issues);
+  const doc = list[0]!;
+  const r = new YamlReader(doc, lines);
+  const p = new LabParser(r, dirname(abs));
+  const boards: LabBoard[] = [];
+  const top = r.map(r.root(), TOP_FIELDS);
+  if (top) {
+    const v = top.get('version');
+    if (v) {
+      const n = r.integer(v, 1, 1000, 'a format version');
+      if (n !== undefined && n !== LAB_FORMAT_VERSION) r.error(v, `format version ${n} is not supported; this suitrig reads version ${LAB_FORMAT_VERSION}`);
+    }
+    const d = top.get('defaults');
+    const dm = d ? r.map(d, SETTING_FIELDS) : undefined;
+    const defaults = dm ? p.settings(dm) : { values: {}, failed: new Set<string>() };
+    const b = top.get('boards');
+    if (!b) r.error(r.root(), 'the lab file needs boards: (a mapping from board name to its settings)');
+    const bm = b ? r.map(b) : undefined;
+    if (b && bm && bm.size === 0) r.error(b, 'boards: names no board');
+    for (const [name, f] of bm ?? []) {
+      const board = p.board(name, f, defaults, abs, lines.linePos(f.offset).line);
+      if (board) boards.push(board);
+    }
+  }
+  if (r.issues.length > 0) {
+    r.issues.sort((a, b) => a.line - b.line || a.col - b.col);
+    throw new LabError(file, r.issues);
+  }
+  return { file: abs, boards };
+}
+
+export function loadLab(file: string): Lab {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new EnvironmentError(`lab file ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  return parseLab(text, file);
+}
+
+export const DEFAULT_LAB_FILE = 'rig.yaml';
+
+/** The lab file to use: `--lab` when given (must exist), else `./rig.yaml` when present. */
+export function findLabFile(cwd: string, explicit?: string): string | undefined {
+  if (explicit !== undefined) return isAbsolute(explicit) ? explicit : resolve(cwd, explicit);
+  const dflt = resolve(cwd, DEFAULT_LAB_FILE);
+  return existsSync(dflt) ? dflt : undefined;
+}

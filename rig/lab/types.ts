@@ -1,0 +1,89 @@
+/**
+ * The lab as the rig sees it once `rig.yaml` has been validated (DESIGN.md "Rig"): boards with
+ * their port or stable USB identity, line settings, reset and power control, the image that
+ * restores them, and the trust anchors, signer roles and device identity their SUIT processor
+ * is provisioned with (RFC 9019 §3: trust anchors; §4.2: vendor/class/device identifiers).
+ * Like labgrid's resources, these are plain descriptions of what exists; drivers use them.
+ */
+import type { TrustAnchor } from '../../host/keys/index.js';
+
+/** A command line for a reset or power action: a shell string, or an argv run without a shell. */
+export type ExternalCommand = { shell: string } | { argv: string[] };
+
+export interface UsbIdentity {
+  /** A /dev/serial/by-id name (with or without the directory), e.g. `usb-SEGGER_J-Link_000683123456-if00`. */
+  byId?: string;
+  /** The USB serial number string (iSerialNumber), compared exactly. */
+  serial?: string;
+  /** Lower-case 4-digit hex, e.g. `1366` / `1015`. */
+  vendorId?: string;
+  productId?: string;
+  /** The physical USB port path as sysfs names it, e.g. `1-2.3`: stable for boards without serials. */
+  location?: string;
+  /** The USB interface number of the serial function on composite devices (CDC ACM on a debug probe). */
+  interface?: number;
+}
+
+export interface VirtualSpec {
+  /** Flash/slot profile of the virtual board (rig/virtual), e.g. `nrf52840`; undefined = its default. */
+  profile?: string;
+  /** Deliberately broken variants: `accept-rollback`, `never-revert`, `skip-signature`. */
+  quirks: string[];
+  /** Where its flash persists (absolute); undefined = a fresh state per run. */
+  state?: string;
+}
+
+export type PortSpec =
+  | { kind: 'serial'; path: string }
+  | { kind: 'usb'; usb: UsbIdentity }
+  | { kind: 'tcp'; url: string; host: string; port: number }
+  | { kind: 'virtual'; virtual: VirtualSpec };
+
+export type ResetMethod =
+  | { method: 'smp' }
+  /** Pulse a modem line: assert for `pulseMs`, release, wait `waitMs` before talking. */
+  | { method: 'dtr' | 'rts'; pulseMs: number; waitMs: number; invert: boolean }
+  | { method: 'command'; command: ExternalCommand; timeoutMs: number; waitMs: number };
+
+export interface PowerControl {
+  on: ExternalCommand;
+  off: ExternalCommand;
+  /** Time to wait after switching before the board is expected to answer / be fully off. */
+  settleMs: number;
+  timeoutMs: number;
+}
+
+/** identity.json: each optional, canonical lower-case UUID strings (RFC 9124 vendor/class ids). */
+export interface DeviceIdentity {
+  vendorId?: string;
+  classId?: string;
+  deviceId?: string;
+}
+
+export interface LabBoard {
+  name: string;
+  tags: string[];
+  port: PortSpec;
+  /** Line rate; undefined = the command's default (or --baud). */
+  baud?: number;
+  reset: ResetMethod;
+  power?: PowerControl;
+  /** Absolute path of the image that restores the board after each case. */
+  knownGood?: string;
+  /** Application images by role (`healthy`, `never-confirms`, `crashes`, ...), absolute paths. */
+  apps: Record<string, string>;
+  trust: TrustAnchor[];
+  /** Signer roles whose signatures must all verify; empty = any one trusted signer. */
+  require: string[];
+  identity?: DeviceIdentity;
+  /** Where the board is defined, for messages. */
+  source: { file: string; line: number };
+}
+
+export interface Lab {
+  /** Absolute path of the lab file. */
+  file: string;
+  boards: LabBoard[];
+}
+
+export const LAB_FORMAT_VERSION = 1;

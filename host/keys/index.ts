@@ -1,3 +1,5 @@
-/** Key loading and trust anchors: see load.ts and types.ts. */
+/** Keys: loading and trust anchors (load.ts, types.ts), generation (generate.ts), export as PEM/COSE_Key (export.ts). */
 export * from './types.js';
 export * from './load.js';
+export * from './generate.js';
+export * from './export.js';

@@ -3,5 +3,8 @@
  * its own module; add it here with one line.
  */
 import type { Command } from '../command.js';
+import { keygenCommand } from './keygen.js';
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [
+  keygenCommand,
+];

@@ -1,0 +1,101 @@
+/**
+ * `suitrig image create <app.bin> --key <key> --version X.Y.Z+B [--security-counter N]
+ * [--header-size 0x200] [--pad --slot-size S] [--confirm] --out <file>`: a signed MCUboot image
+ * as imgtool `sign --pad-header` writes it (host/mcuboot/create.ts; notes/mcuboot.md §1, §3).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optUint, requireString, type Command } from '../command.js';
+import { KeyError, loadSigningKey } from '../../../host/keys/index.js';
+import { DEFAULT_HEADER_SIZE, ImageCreateError, ImageFormatError, checkSlotFit, createImage, describeMcubootImage, parseVersion } from '../../../host/mcuboot/index.js';
+import { writeFileAtomic } from '../../../host/suit/atomic-write.js';
+
+function optSize(args: Parameters<Command['run']>[0], name: string): number | undefined {
+  const v = optUint(args, name, 0xffff_ffffn);
+  return v === undefined ? undefined : Number(v);
+}
+
+export const imageCreateCommand: Command = {
+  path: ['image', 'create'],
+  summary: 'sign an application binary as an MCUboot image (as imgtool sign)',
+  usage: '<app.bin> --key <key> --version X.Y.Z[+B] [--security-counter N] [--header-size 0x200] [--pad --slot-size S] [--confirm] --out <file>',
+  details: [
+    'Layout: 32-byte header (magic 0x96f3b83d) zero-padded to --header-size, the binary, a protected',
+    'TLV area with SEC_CNT when --security-counter is given, then SHA256, KEYHASH and the signature',
+    '(ECDSA P-256 DER padded to 72 bytes, or Ed25519 over the SHA-256 digest).',
+    '--pad writes the image into a file of exactly --slot-size bytes (0xff fill) with the trailer',
+    'magic at its end: flashed into the secondary slot it is a pending test update. --confirm also',
+    'sets image_ok (implies --pad). --slot-size alone only checks that image + trailer fit.',
+    'Sizes take decimal or 0x hex.',
+  ].join('\n'),
+  options: {
+    key: { type: 'string', value: '<key>', description: 'private key, PEM (ECDSA P-256 or Ed25519)' },
+    version: { type: 'string', value: 'X.Y.Z[+B]', description: 'image version (major.minor.revision+build)' },
+    'security-counter': { type: 'string', value: '<N>', description: 'security counter for rollback protection (u32)' },
+    'header-size': { type: 'string', value: '<bytes>', description: `header area size (default 0x${DEFAULT_HEADER_SIZE.toString(16)})` },
+    pad: { type: 'boolean', description: 'pad to --slot-size and write the trailer magic' },
+    'slot-size': { type: 'string', value: '<bytes>', description: 'size of the slot the image is for' },
+    confirm: { type: 'boolean', description: 'mark the image confirmed (image_ok = 1); implies --pad' },
+    out: { type: 'string', value: '<file>', description: 'output file' },
+  },
+  positionals: { min: 1, max: 1 },
+  async run(args, io) {
+    const input = resolve(io.cwd, args.positionals[0]!);
+    const keyPath = resolve(io.cwd, requireString(args, 'key'));
+    const out = resolve(io.cwd, requireString(args, 'out'));
+    const versionText = requireString(args, 'version');
+    const headerSize = optSize(args, 'header-size') ?? DEFAULT_HEADER_SIZE;
+    const slotSize = optSize(args, 'slot-size');
+    const securityCounter = optSize(args, 'security-counter');
+    const confirm = optFlag(args, 'confirm');
+    const pad = optFlag(args, 'pad') || confirm;
+    if (pad && slotSize === undefined) throw new UsageError(`--${confirm && !optFlag(args, 'pad') ? 'confirm' : 'pad'} needs --slot-size`);
+    let version;
+    try {
+      version = parseVersion(versionText);
+    } catch (e) {
+      throw new UsageError(`--version: ${(e as Error).message}`);
+    }
+    let key;
+    try {
+      key = loadSigningKey(keyPath);
+    } catch (e) {
+      if (e instanceof KeyError) throw new EnvironmentError(e.message);
+      throw e;
+    }
+    if (key.family === 'hmac') throw new UsageError(`--key ${optString(args, 'key')}: MCUboot images need an ECDSA P-256 or Ed25519 private key, not a symmetric key`);
+    let payload: Uint8Array;
+    try {
+      payload = new Uint8Array(readFileSync(input));
+    } catch (e) {
+      throw new EnvironmentError(`cannot read ${args.positionals[0]}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    let image: Uint8Array;
+    try {
+      image = createImage(payload, {
+        key,
+        version,
+        headerSize,
+        ...(securityCounter !== undefined ? { securityCounter } : {}),
+        ...(pad ? { pad: { slotSize: slotSize!, confirm } } : {}),
+      });
+      // Without --pad, --slot-size still checks that image + trailer fit, as imgtool does.
+      if (!pad && slotSize !== undefined) checkSlotFit(image.length, { slotSize });
+    } catch (e) {
+      if (e instanceof ImageCreateError || e instanceof ImageFormatError) throw new UsageError(e.message);
+      throw e;
+    }
+    try {
+      writeFileAtomic(out, image);
+    } catch (e) {
+      throw new EnvironmentError(`cannot write ${out}: ${(e as Error).message}`);
+    }
+    const d = describeMcubootImage(image);
+    io.stdout.write(
+      `wrote ${out}: MCUboot image ${d.header.version}, ${d.imageSize} bytes` +
+        `${pad ? ` padded to ${image.length}${confirm ? ', confirmed' : ''}` : ''}, ${d.signature?.algorithm}` +
+        `${d.securityCounter !== undefined ? `, security counter ${d.securityCounter}` : ''}\n`,
+    );
+    return EXIT_OK;
+  },
+};

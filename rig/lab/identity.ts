@@ -2,26 +2,20 @@
  * Device identity as `identity.json` states it (DESIGN.md "Command line"):
  * `{"vendor-id": "<uuid>", "class-id": "<uuid>", "device-id": "<uuid>"}`, each optional. These are
  * the RFC 9124 §4.2 / draft-ietf-suit-manifest vendor, class and device identifiers the SUIT
- * conditions are checked against; UUIDs as RFC 9562 text, kept canonical (lower case).
+ * conditions are checked against; UUIDs as RFC 9562 text, kept canonical (lower case). The
+ * bytes for the verifier come from host/suit/uuid.ts `parseUuid`.
  */
 import { readFileSync } from 'node:fs';
+import { formatUuid, parseUuid } from '../../host/suit/uuid.js';
 import type { DeviceIdentity } from './types.js';
-
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export const IDENTITY_FIELDS = { 'vendor-id': 'vendorId', 'class-id': 'classId', 'device-id': 'deviceId' } as const;
 export type IdentityField = keyof typeof IDENTITY_FIELDS;
 
-/** Canonical form of a UUID string, or undefined when it is not one. */
+/** Canonical (lower-case) form of a UUID string, or undefined when it is not one. */
 export function canonicalUuid(s: string): string | undefined {
-  return UUID_RE.test(s) ? s.toLowerCase() : undefined;
-}
-
-/** The 16 bytes of a canonical UUID, as SUIT carries vendor/class/device ids. */
-export function uuidBytes(uuid: string): Uint8Array {
-  const c = canonicalUuid(uuid);
-  if (!c) throw new RangeError(`'${uuid}' is not a UUID (8-4-4-4-12 hex digits)`);
-  return new Uint8Array(Buffer.from(c.replace(/-/g, ''), 'hex'));
+  const bytes = parseUuid(s);
+  return bytes && formatUuid(bytes);
 }
 
 /**

@@ -6,23 +6,12 @@
  * Like labgrid's resources, these are plain descriptions of what exists; drivers use them.
  */
 import type { TrustAnchor } from '../../host/keys/index.js';
+import type { UsbIdentity } from '../ports/types.js';
+
+export type { UsbIdentity } from '../ports/types.js';
 
 /** A command line for a reset or power action: a shell string, or an argv run without a shell. */
 export type ExternalCommand = { shell: string } | { argv: string[] };
-
-export interface UsbIdentity {
-  /** A /dev/serial/by-id name (with or without the directory), e.g. `usb-SEGGER_J-Link_000683123456-if00`. */
-  byId?: string;
-  /** The USB serial number string (iSerialNumber), compared exactly. */
-  serial?: string;
-  /** Lower-case 4-digit hex, e.g. `1366` / `1015`. */
-  vendorId?: string;
-  productId?: string;
-  /** The physical USB port path as sysfs names it, e.g. `1-2.3`: stable for boards without serials. */
-  location?: string;
-  /** The USB interface number of the serial function on composite devices (CDC ACM on a debug probe). */
-  interface?: number;
-}
 
 export interface VirtualSpec {
   /** Flash/slot profile of the virtual board (rig/virtual), e.g. `nrf52840`; undefined = its default. */

@@ -6,8 +6,8 @@ import { runCli } from '../helpers/cli.js';
 import { makeKey, tempDir } from './helpers.js';
 
 const dir = tempDir('mcuboot-cli');
-const es = makeKey(dir, 'author', 'p256');
-const other = makeKey(dir, 'other', 'ed25519');
+makeKey(dir, 'author', 'p256');
+makeKey(dir, 'other', 'ed25519');
 writeFileSync(join(dir, 'app.bin'), Buffer.alloc(5000, 0x5a));
 writeFileSync(join(dir, 'mac.key'), Buffer.alloc(32, 1));
 

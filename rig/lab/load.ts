@@ -474,7 +474,7 @@ export function parseLab(text: string, file: string): Lab {
     const bm = b ? r.map(b) : undefined;
     if (b && bm && bm.size === 0) r.error(b, 'boards: names no board');
     for (const [name, f] of bm ?? []) {
-      const board = p.board(name, f, defaults, abs, lines.linePos(f.offset).line);
+      const board = p.board(name, f, defaults, abs, lines.linePos(f.keyOffset ?? f.offset).line);
       if (board) boards.push(board);
     }
   }

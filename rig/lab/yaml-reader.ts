@@ -22,6 +22,8 @@ export interface Field {
   path: string;
   /** Offset used for messages: the value's start, or its key's when the value is empty. */
   offset: number;
+  /** Offset of the key, for entries of a mapping. */
+  keyOffset?: number;
 }
 
 /**
@@ -126,7 +128,7 @@ export class YamlReader {
         this.error(keyOffset, `unknown field '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}; expected one of: ${allowed.join(', ')}`, path);
         continue;
       }
-      out.set(name, { node: value, path, offset: value?.range?.[0] ?? keyOffset });
+      out.set(name, { node: value, path, offset: value?.range?.[0] ?? keyOffset, keyOffset });
     }
     for (const [name, field] of merged) {
       if (out.has(name)) continue;

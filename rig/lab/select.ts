@@ -1,0 +1,75 @@
+/**
+ * Board selection for `suitrig run` (DESIGN.md "Command line": `--board <url|name|virtual>...
+ * [--boards N] [--lab rig.yaml] [--tag T]`): named boards, ports and urls, plus every lab board
+ * carrying all the given tags; `--board virtual --boards N` is N virtual boards, each in its own
+ * process over tcp (one stays in-process). Two selections that reach the same port are refused:
+ * two workers on one board would corrupt each other's runs.
+ */
+import { UsageError } from '../cli/command.js';
+import { resolveBoardWord, targetOfLabBoard, type PortTarget, type ResolveContext, type ResolvedBoard } from './resolve.js';
+
+export interface Selection {
+  /** --board values, in order. */
+  boards: string[];
+  /** --tag values: a lab board is selected when it has every one. */
+  tags: string[];
+  /** --boards N: how many virtual boards `--board virtual` starts. */
+  count?: number;
+}
+
+/** Upper bound for `--boards N` (each is a process with its own flash model). */
+export const MAX_VIRTUAL_BOARDS = 64;
+
+function targetKey(t: PortTarget, name: string): string {
+  switch (t.kind) {
+    case 'serial':
+      return `serial:${t.path}`;
+    case 'tcp':
+      return `tcp:${t.host.toLowerCase()}:${t.port}`;
+    case 'virtual':
+      return `virtual:${t.virtual.state ?? name}`;
+  }
+}
+
+export async function selectBoards(sel: Selection, ctx: ResolveContext): Promise<ResolvedBoard[]> {
+  if (sel.boards.length === 0 && sel.tags.length === 0) {
+    throw new UsageError('no boards selected: give --board <name|path|tcp://host:port|virtual> or --tag T (boards of the lab file)');
+  }
+  const count = sel.count ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_VIRTUAL_BOARDS) throw new UsageError(`--boards: expected 1..${MAX_VIRTUAL_BOARDS}, got ${sel.count}`);
+  if (sel.count !== undefined && !sel.boards.includes('virtual')) {
+    throw new UsageError('--boards N starts N virtual boards: use it with --board virtual');
+  }
+  const out: ResolvedBoard[] = [];
+  for (const word of sel.boards) {
+    if (word === 'virtual' && count > 1) {
+      const one = await resolveBoardWord(word, ctx);
+      if (one.target.kind !== 'virtual') throw new Error('unreachable: virtual resolved to a non-virtual target');
+      for (let i = 1; i <= count; i++) out.push({ name: `virtual-${i}`, target: { ...one.target, placement: 'process' } });
+      continue;
+    }
+    out.push(await resolveBoardWord(word, ctx));
+  }
+  if (sel.tags.length > 0) {
+    if (!ctx.lab) throw new UsageError('--tag selects boards of the lab file, and there is none (no --lab given, no ./rig.yaml)');
+    const tagged = ctx.lab.boards.filter((b) => sel.tags.every((t) => b.tags.includes(t)));
+    if (tagged.length === 0) {
+      const known = [...new Set(ctx.lab.boards.flatMap((b) => b.tags))].sort();
+      throw new UsageError(`no board in ${ctx.lab.file} has tag${sel.tags.length > 1 ? 's' : ''} ${sel.tags.join(' + ')}; tags in use: ${known.join(', ') || 'none'}`);
+    }
+    for (const board of tagged) {
+      if (out.some((b) => b.name === board.name)) continue;
+      out.push({ name: board.name, target: await targetOfLabBoard(board, ctx), board });
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const b of out) {
+    const key = targetKey(b.target, b.name);
+    const other = seen.get(key);
+    if (other !== undefined) {
+      throw new UsageError(other === b.name ? `board ${b.name} is selected twice` : `boards ${other} and ${b.name} are the same port (${key.replace(/^[a-z]+:/, '')}): select one`);
+    }
+    seen.set(key, b.name);
+  }
+  return out;
+}

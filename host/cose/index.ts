@@ -3,3 +3,4 @@ export * from './algorithms.js';
 export * from './structures.js';
 export * from './message.js';
 export { signatureBytes } from './primitives.js';
+export * from './signer.js';

@@ -145,6 +145,8 @@ export const DIGEST_ALGORITHM = space({ 'sha-256': -16, 'shake128': -18, 'sha-38
 export const REPORT = { recordOnSuccess: 1, recordOnFailure: 2, sysinfoOnSuccess: 4, sysinfoOnFailure: 8 } as const;
 export const POLICY_CONDITION = 15;
 export const POLICY_DIRECTIVE = 2;
+/** Conditions that pick a try-each alternative fail by design: record successes only (IETF example 3 uses 5). */
+export const POLICY_SELECTOR = REPORT.recordOnSuccess | REPORT.sysinfoOnSuccess;
 
 /** Name of a label, or a descriptive placeholder for unknown and custom (negative) labels. */
 export function labelName(names: ReadonlyMap<number, string>, n: number | bigint, kind: string): string {

@@ -4,6 +4,7 @@
  * (bytewise on the keys' encodings), which cborg does not enforce on decode.
  */
 import * as cborg from 'cborg';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { sharedPath } from '../../helpers/shared.js';
 
@@ -63,4 +64,37 @@ bz/m4rVlnIXbwK07HypLbAmBMcCjbazR14vTgdzfsJwFLbM5kdtzOLSolg==
 
 export function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
+}
+
+/**
+ * Checks an envelope the way a SUIT processor would, independently of the authoring code
+ * (cborg + node:crypto): wrapper digest over the bstr-wrapped manifest, every severable member
+ * present in the envelope matching its digest. Returns the decoded pieces.
+ */
+export function checkEnvelope(envelope: Uint8Array): {
+  members: Map<number | string, Uint8Array>;
+  manifest: Map<number, unknown>;
+  auth: Uint8Array[];
+  severed: number[];
+} {
+  const t = readDeterministic(envelope) as Tagged;
+  if (!(t instanceof Tagged) || t.tag !== 107) throw new Error('not a tagged SUIT envelope');
+  const members = t.value as Map<number | string, Uint8Array>;
+  const auth = readDeterministic(members.get(2)!) as Uint8Array[];
+  const digest = readDeterministic(auth[0]!) as [number, Uint8Array];
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  if (digest[0] !== -16 || hex(digest[1]) !== sha(cborg.encode(members.get(3)!))) throw new Error('manifest digest mismatch');
+  const manifest = readDeterministic(members.get(3)!) as Map<number, unknown>;
+  const severed: number[] = [];
+  for (const [k, v] of manifest) {
+    if (!Array.isArray(v)) continue;
+    const [alg, bytes] = v as [number, Uint8Array];
+    const member = members.get(k);
+    if (!member) {
+      severed.push(k);
+      continue;
+    }
+    if (alg !== -16 || hex(bytes) !== sha(cborg.encode(member))) throw new Error(`severable member ${k} does not match its digest`);
+  }
+  return { members, manifest, auth, severed };
 }

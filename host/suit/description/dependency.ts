@@ -1,0 +1,26 @@
+/**
+ * A dependency manifest named by a description (trust-domains-11 §5, §6.1): its envelope is
+ * read, its wrapper digest checked against its manifest, and the command sequences it has are
+ * listed, because the dependent must run process-dependency in each of them (§5.1).
+ */
+import { decodeCbor } from '../cbor/decode.js';
+import { EnvelopeError, manifestDigestMatches, parseEnvelope } from '../envelope/parse.js';
+import { MANIFEST, SEQUENCE_MEMBERS, type SequenceMember } from '../labels.js';
+import type { SuitDigest } from '../digest.js';
+
+export interface DependencyManifest {
+  digest: SuitDigest;
+  sections: Set<SequenceMember>;
+}
+
+/** Reads what a dependent needs to know about a dependency envelope; throws EnvelopeError. */
+export function readDependencyEnvelope(bytes: Uint8Array): DependencyManifest {
+  const env = parseEnvelope(bytes);
+  if (!env.authentication) throw new EnvelopeError('the dependency has no authentication wrapper');
+  if (!manifestDigestMatches(env)) throw new EnvelopeError("the dependency's wrapper digest does not match its manifest (or is not SHA-256)");
+  const manifest = decodeCbor(env.manifest.content, 'dependency manifest');
+  if (!(manifest instanceof Map)) throw new EnvelopeError('the dependency manifest is not a map');
+  const sections = new Set<SequenceMember>();
+  for (const name of SEQUENCE_MEMBERS) if (manifest.has(MANIFEST.ids[name])) sections.add(name);
+  return { digest: env.authentication.digest, sections };
+}

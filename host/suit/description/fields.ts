@@ -1,0 +1,152 @@
+/**
+ * Checked readers over the plain values of a description. Each reader records a problem in the
+ * IssueList (with the field's path) instead of throwing and returns undefined, so that the
+ * whole description is checked in one pass.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { sha256Digest } from '../digest.js';
+import { looksLikeUuid, NAMESPACE_DNS, parseUuid, uuid5 } from '../uuid.js';
+import type { FieldPath, IssueList } from './issues.js';
+import type { ComponentId, ImageInfo } from './plan.js';
+
+export type Obj = Record<string, unknown>;
+
+const MAX_U64 = 0xffff_ffff_ffff_ffffn;
+/** Largest image read into memory; larger firmware is not what SUIT devices take. */
+export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `'${v.length > 40 ? v.slice(0, 37) + '...' : v}'`;
+  return String(v);
+}
+
+export class Fields {
+  constructor(
+    readonly issues: IssueList,
+    /** Directory that relative file names are resolved against. */
+    readonly dir: string,
+  ) {}
+
+  error(path: FieldPath, message: string): undefined {
+    this.issues.add(path, message);
+    return undefined;
+  }
+
+  /** A mapping whose keys must all be in `allowed` ('any': keys are not checked). */
+  object(v: unknown, path: FieldPath, allowed: readonly string[] | 'any'): Obj | undefined {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return this.error(path, `expected a mapping, got ${describe(v)}`);
+    const o = v as Obj;
+    if (allowed === 'any') return o;
+    for (const k of Object.keys(o)) {
+      if (!allowed.includes(k)) this.error([...path, k], `unknown field '${k}'; expected one of: ${allowed.join(', ')}`);
+    }
+    return o;
+  }
+
+  has(o: Obj, key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(o, key) && o[key] !== null && o[key] !== undefined;
+  }
+
+  required(o: Obj, key: string, path: FieldPath, what: string): unknown {
+    if (!this.has(o, key)) return this.error(path, `missing '${key}' (${what})`);
+    return o[key];
+  }
+
+  list(v: unknown, path: FieldPath, min = 0): unknown[] | undefined {
+    if (!Array.isArray(v)) return this.error(path, `expected a list, got ${describe(v)}`);
+    if (v.length < min) return this.error(path, `expected at least ${min} entr${min === 1 ? 'y' : 'ies'}, got ${v.length}`);
+    return v;
+  }
+
+  string(v: unknown, path: FieldPath, what = 'a string'): string | undefined {
+    if (typeof v === 'string' && v !== '') return v;
+    return this.error(path, `expected ${what}, got ${v === '' ? 'an empty string' : describe(v)}`);
+  }
+
+  bool(v: unknown, path: FieldPath): boolean | undefined {
+    if (typeof v === 'boolean') return v;
+    return this.error(path, `expected true or false, got ${describe(v)}`);
+  }
+
+  /** A non-negative integer up to `max` (default 2^64-1), given as a number or a decimal/0x string. */
+  uint(v: unknown, path: FieldPath, max: bigint = MAX_U64, what = 'a non-negative integer'): bigint | undefined {
+    let n: bigint | undefined;
+    if (typeof v === 'bigint') n = v;
+    else if (typeof v === 'number' && Number.isSafeInteger(v)) n = BigInt(v);
+    else if (typeof v === 'string' && /^(0|[1-9][0-9]*|0x[0-9a-fA-F]+)$/.test(v)) n = BigInt(v);
+    if (n === undefined) return this.error(path, `expected ${what}, got ${describe(v)}`);
+    if (n < 0n || n > max) return this.error(path, `${n} is out of range: expected ${what} from 0 to ${max}`);
+    return n;
+  }
+
+  smallUint(v: unknown, path: FieldPath, what = 'a non-negative integer'): number | undefined {
+    const n = this.uint(v, path, BigInt(Number.MAX_SAFE_INTEGER), what);
+    return n === undefined ? undefined : Number(n);
+  }
+
+  oneOf<T extends string>(v: unknown, path: FieldPath, choices: readonly T[], what: string): T | undefined {
+    if (typeof v === 'string' && (choices as readonly string[]).includes(v)) return v as T;
+    return this.error(path, `unknown ${what} ${describe(v)}; expected one of: ${choices.join(', ')}`);
+  }
+
+  /** A UUID given literally, or a name turned into a UUID v5 in `namespace` (DNS for vendors). */
+  uuid(v: unknown, path: FieldPath, what: string, namespace: Uint8Array | undefined = NAMESPACE_DNS): Uint8Array | undefined {
+    const s = this.string(v, path, `a UUID or a name for the ${what}`);
+    if (s === undefined) return undefined;
+    const u = parseUuid(s);
+    if (u) return u;
+    if (looksLikeUuid(s)) return this.error(path, `malformed UUID '${s}' (expected 8-4-4-4-12 hexadecimal digits)`);
+    if (!namespace) return this.error(path, `'${s}' is a name, which needs the vendor UUID to make the ${what} (set the vendor)`);
+    return uuid5(namespace, s);
+  }
+
+  /**
+   * A SUIT_Component_Identifier: a list of segments (or one segment). `text` segments are
+   * UTF-8 unless written h'..' (hexadecimal); `hex` segments (suit-tool) are hexadecimal.
+   */
+  componentId(v: unknown, path: FieldPath, style: 'text' | 'hex'): ComponentId | undefined {
+    const segs = Array.isArray(v) ? v : style === 'text' && typeof v === 'string' ? [v] : undefined;
+    if (!segs) return this.error(path, `expected a component identifier (a list of ${style === 'hex' ? 'hexadecimal strings' : 'strings'}), got ${describe(v)}`);
+    const out: Uint8Array[] = [];
+    segs.forEach((seg, i) => {
+      const p = Array.isArray(v) ? [...path, i] : path;
+      if (typeof seg !== 'string') return this.error(p, `expected a string segment, got ${describe(seg)}`);
+      const hex = style === 'hex' ? seg : /^h'([0-9a-fA-F]*)'$/.exec(seg)?.[1];
+      if (hex === undefined) return out.push(new Uint8Array(Buffer.from(seg, 'utf8')));
+      if (!/^([0-9a-fA-F]{2})*$/.test(hex)) return this.error(p, `'${seg}' is not an even number of hexadecimal digits`);
+      return out.push(new Uint8Array(Buffer.from(hex, 'hex')));
+    });
+    return out.length === segs.length ? out : undefined;
+  }
+
+  /** Absolute path of a file named relative to the description. */
+  resolvePath(p: string): string {
+    return isAbsolute(p) ? p : resolve(this.dir, p);
+  }
+
+  /** A file's bytes, or a recorded problem naming the file. */
+  readFile(v: unknown, path: FieldPath, what: string): { bytes: Uint8Array; name: string } | undefined {
+    const name = this.string(v, path, `a path to the ${what}`);
+    if (name === undefined) return undefined;
+    const abs = this.resolvePath(name);
+    try {
+      const st = statSync(abs);
+      if (!st.isFile()) return this.error(path, `${what} '${name}' is not a file (${abs})`);
+      if (st.size > MAX_IMAGE_BYTES) return this.error(path, `${what} '${name}' is ${st.size} bytes; at most ${MAX_IMAGE_BYTES} are supported`);
+      return { bytes: new Uint8Array(readFileSync(abs)), name };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return this.error(path, code === 'ENOENT' ? `${what} '${name}' not found (looked for ${abs})` : `cannot read ${what} '${name}': ${(e as Error).message}`);
+    }
+  }
+
+  /** An image file: SHA-256 digest and size computed from its bytes. */
+  image(v: unknown, path: FieldPath): ImageInfo | undefined {
+    const f = this.readFile(v, path, 'image file');
+    return f && { digest: sha256Digest(f.bytes), size: f.bytes.length, bytes: f.bytes, file: f.name };
+  }
+}

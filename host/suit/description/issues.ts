@@ -1,0 +1,56 @@
+/**
+ * Problems found in a manifest description, each tied to its place in the file: a field path
+ * (`components[0].image`) and, where the source has one, line and column. The description is
+ * checked completely before anything is built, so one run reports every problem.
+ */
+export type FieldPath = readonly (string | number)[];
+
+export interface DescriptionIssue {
+  path: string;
+  line?: number;
+  col?: number;
+  message: string;
+}
+
+export function formatPath(path: FieldPath): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
+  return out;
+}
+
+/** The description cannot be turned into a manifest; `issues` lists every reason. */
+export class DescriptionError extends Error {
+  override name = 'DescriptionError';
+  constructor(
+    readonly file: string,
+    readonly issues: readonly DescriptionIssue[],
+  ) {
+    super(
+      `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n` +
+        issues.map((i) => `  ${file}${i.line ? `:${i.line}:${i.col}` : ''}  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'),
+    );
+  }
+}
+
+/** Collects issues; `locate` turns a path into a line and column of the source. */
+export class IssueList {
+  private readonly found: { path: FieldPath; message: string }[] = [];
+
+  constructor(private readonly locate: (path: FieldPath) => { line: number; col: number } | undefined = () => undefined) {}
+
+  add(path: FieldPath, message: string): void {
+    this.found.push({ path, message });
+  }
+
+  get count(): number {
+    return this.found.length;
+  }
+
+  /** Throws a DescriptionError if anything was found. */
+  throwIfAny(file: string): void {
+    if (this.found.length === 0) return;
+    const issues = this.found.map(({ path, message }) => ({ path: formatPath(path), message, ...this.locate(path) }));
+    issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+    throw new DescriptionError(file, issues);
+  }
+}

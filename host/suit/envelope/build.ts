@@ -1,0 +1,108 @@
+/**
+ * Builds a SUIT_Envelope_Tagged (draft-ietf-suit-manifest-37 §8.2) from a ManifestPlan:
+ * compiles the manifest, makes the chosen members severable (§8.4.4: the manifest holds their
+ * SUIT_Digest, the envelope the bstr), optionally severs them (leaves them out), carries
+ * integrated payloads under their URI keys (§7.5), writes the authentication wrapper
+ * `[bstr SUIT_Digest over the bstr-wrapped manifest]` and adds one authentication block per
+ * signer. Same plan and options, same bytes (signatures are deterministic, see host/cose).
+ */
+import type { Signer } from '../../cose/message.js';
+import { bstrWrapped, encodeCbor, Tag, type CborValue } from '../cbor/encode.js';
+import { compileManifest } from '../compile/manifest.js';
+import type { ManifestPlan, PayloadSource } from '../description/plan.js';
+import { digestValue, sha256Digest, type SuitDigest } from '../digest.js';
+import { ENVELOPE, MANIFEST, SEVERABLE_MEMBERS, TAG, type SeverableMember } from '../labels.js';
+import { addSignature } from './sign.js';
+
+export type PayloadMode = 'integrated' | 'detached';
+
+export interface BuildOptions {
+  /** Authentication blocks to add, in order (e.g. the author's key). */
+  signers?: Signer[];
+  /** Make payload-fetch, install and dependency-resolution severable (default: the plan's `severable`). Text always is. */
+  severable?: boolean;
+  /** Severable members to leave out of the envelope (they become severable if they were not). */
+  sever?: readonly SeverableMember[] | 'all';
+  /** Carry every payload in the envelope, or none (default: as the description says). */
+  payloads?: PayloadMode;
+}
+
+export interface BuiltEnvelope {
+  envelope: Uint8Array;
+  /** Encoded SUIT_Manifest (the contents of envelope key 3). */
+  manifest: Uint8Array;
+  /** SUIT_Digest of the bstr-wrapped manifest (authentication wrapper element 0). */
+  digest: SuitDigest;
+  severable: SeverableMember[];
+  severed: SeverableMember[];
+  /** Envelope keys of integrated payloads. */
+  integrated: string[];
+}
+
+export class BuildError extends Error {
+  override name = 'BuildError';
+}
+
+function withPayloadMode(plan: ManifestPlan, mode: PayloadMode | undefined): ManifestPlan {
+  if (!mode) return plan;
+  const adjust = (s: PayloadSource | undefined, what: string, hasBytes: boolean): PayloadSource | undefined => {
+    if (!s) return s;
+    if (mode === 'integrated') {
+      if (!hasBytes) throw new BuildError(`${what}: cannot integrate the payload: the description gives its digest but no image file`);
+      return { ...s, integrated: true };
+    }
+    if (s.uri.startsWith('#')) throw new BuildError(`${what}: cannot detach the payload: its only URI is the envelope key '${s.uri}' (give a 'uri' to fetch it from)`);
+    return { ...s, integrated: false };
+  };
+  return {
+    ...plan,
+    components: plan.components.map((c, i) => ({
+      ...c,
+      source: adjust(c.source, `components[${i}]`, !!c.image?.bytes),
+      ...(c.stage ? { stage: { ...c.stage, source: adjust(c.stage.source, `components[${i}].stage`, !!c.stage.image?.bytes)! } } : {}),
+      ...(c.slots ? { slots: c.slots.map((sl, j) => ({ ...sl, source: adjust(sl.source, `components[${i}].slots[${j}]`, !!sl.image.bytes) })) } : {}),
+    })),
+    dependencies: plan.dependencies.map((d, i) => ({ ...d, source: adjust(d.source, `dependencies[${i}]`, true)! })),
+  };
+}
+
+export function buildEnvelope(plan: ManifestPlan, opts: BuildOptions = {}): BuiltEnvelope {
+  const compiled = compileManifest(withPayloadMode(plan, opts.payloads));
+  const members = new Map<string, Uint8Array>(compiled.sequences);
+  if (compiled.text) members.set('text', compiled.text);
+
+  const severAll = opts.sever === 'all';
+  const sever = new Set<string>(severAll ? [] : (opts.sever ?? []));
+  for (const m of sever) {
+    if (!(SEVERABLE_MEMBERS as readonly string[]).includes(m)) throw new BuildError(`--sever ${m}: not a severable member (${SEVERABLE_MEMBERS.join(', ')})`);
+    if (!members.has(m)) throw new BuildError(`--sever ${m}: the manifest has no ${m} member`);
+  }
+  const makeSeverable = opts.severable ?? plan.severable;
+  const severable = SEVERABLE_MEMBERS.filter((m) => members.has(m) && (m === 'text' || makeSeverable || severAll || sever.has(m)));
+  const severed = severable.filter((m) => severAll || sever.has(m));
+
+  const manifest = new Map<CborValue, CborValue>([
+    [MANIFEST.ids['manifest-version'], 1],
+    [MANIFEST.ids['manifest-sequence-number'], compiled.sequenceNumber],
+    [MANIFEST.ids.common, compiled.common],
+  ]);
+  if (compiled.referenceUri) manifest.set(MANIFEST.ids['reference-uri'], compiled.referenceUri);
+  if (compiled.manifestComponentId) manifest.set(MANIFEST.ids['manifest-component-id'], compiled.manifestComponentId);
+  for (const [name, encoded] of members) {
+    const key = MANIFEST.ids[name as keyof typeof MANIFEST.ids];
+    manifest.set(key, (severable as string[]).includes(name) ? digestValue(sha256Digest(bstrWrapped(encoded))) : encoded);
+  }
+  const manifestBytes = encodeCbor(manifest);
+  const digest = sha256Digest(bstrWrapped(manifestBytes));
+
+  const envelope = new Map<CborValue, CborValue>([
+    [ENVELOPE.ids['authentication-wrapper'], encodeCbor([encodeCbor(digestValue(digest))])],
+    [ENVELOPE.ids.manifest, manifestBytes],
+  ]);
+  for (const name of severable) if (!severed.includes(name)) envelope.set(ENVELOPE.ids[name], members.get(name)!);
+  for (const [uri, bytes] of compiled.payloads) envelope.set(uri, bytes);
+
+  let bytes = encodeCbor(new Tag(envelope, TAG.envelope));
+  for (const s of opts.signers ?? []) bytes = addSignature(bytes, s);
+  return { envelope: bytes, manifest: manifestBytes, digest, severable, severed, integrated: [...compiled.payloads.keys()] };
+}

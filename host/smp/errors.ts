@@ -1,0 +1,175 @@
+/**
+ * SMP error responses (notes/smp.md §1): the SMP-level form `{"rc": <mcumgr_err_t>, "rsn"?}`
+ * (v1, and v2 errors not specific to a group) and the v2 group form
+ * `{"err": {"group": g, "rc": r}}`. The client throws these when a board answers with an
+ * error; server handlers throw them to answer with one. Names come from Zephyr's
+ * `mcumgr_err_t`, `os_mgmt_err_code_t` and `img_mgmt_err_code_t`.
+ */
+import type { SmpMap } from './cbor.js';
+
+/** mcumgr_err_t. */
+export const MgmtErr = {
+  EOK: 0,
+  EUNKNOWN: 1,
+  ENOMEM: 2,
+  EINVAL: 3,
+  ETIMEOUT: 4,
+  ENOENT: 5,
+  EBADSTATE: 6,
+  EMSGSIZE: 7,
+  ENOTSUP: 8,
+  ECORRUPT: 9,
+  EBUSY: 10,
+  EACCESSDENIED: 11,
+  UNSUPPORTED_TOO_OLD: 12,
+  UNSUPPORTED_TOO_NEW: 13,
+} as const;
+
+const RC_TEXT: Record<number, string> = {
+  0: 'EOK: success',
+  1: 'EUNKNOWN: unknown error',
+  2: 'ENOMEM: out of memory',
+  3: 'EINVAL: invalid argument',
+  4: 'ETIMEOUT: timed out',
+  5: 'ENOENT: no such entry',
+  6: 'EBADSTATE: bad state',
+  7: 'EMSGSIZE: response too large',
+  8: 'ENOTSUP: not supported',
+  9: 'ECORRUPT: corrupt',
+  10: 'EBUSY: busy',
+  11: 'EACCESSDENIED: access denied',
+  12: 'UNSUPPORTED_TOO_OLD: protocol version too old',
+  13: 'UNSUPPORTED_TOO_NEW: protocol version too new',
+};
+
+export const GroupId = { OS: 0, IMAGE: 1, STATS: 2, SETTINGS: 3, FS: 8, SHELL: 9, ENUM: 10, SUIT: 66, RIG: 67 } as const;
+
+const GROUP_NAMES: Record<number, string> = { 0: 'os', 1: 'image', 2: 'stats', 3: 'settings', 8: 'fs', 9: 'shell', 10: 'enum', 63: 'zephyr', 66: 'suit', 67: 'rig' };
+
+export function groupName(group: number): string {
+  return GROUP_NAMES[group] ?? `group ${group}`;
+}
+
+/** os_mgmt_err_code_t. */
+export const OsErr = { UNKNOWN: 1, INVALID_FORMAT: 2, QUERY_YIELDS_NO_ANSWER: 3, RTC_NOT_SET: 4, RTC_COMMAND_FAILED: 5 } as const;
+
+/** img_mgmt_err_code_t. */
+export const ImageErr = {
+  UNKNOWN: 1,
+  FLASH_CONFIG_QUERY_FAIL: 2,
+  NO_IMAGE: 3,
+  NO_TLVS: 4,
+  INVALID_TLV: 5,
+  TLV_MULTIPLE_HASHES_FOUND: 6,
+  TLV_INVALID_SIZE: 7,
+  HASH_NOT_FOUND: 8,
+  NO_FREE_SLOT: 9,
+  FLASH_OPEN_FAILED: 10,
+  FLASH_READ_FAILED: 11,
+  FLASH_WRITE_FAILED: 12,
+  FLASH_ERASE_FAILED: 13,
+  INVALID_SLOT: 14,
+  NO_FREE_MEMORY: 15,
+  FLASH_CONTEXT_ALREADY_SET: 16,
+  FLASH_CONTEXT_NOT_SET: 17,
+  FLASH_AREA_DEVICE_NULL: 18,
+  INVALID_PAGE_OFFSET: 19,
+  INVALID_OFFSET: 20,
+  INVALID_LENGTH: 21,
+  INVALID_IMAGE_HEADER: 22,
+  INVALID_IMAGE_HEADER_MAGIC: 23,
+  INVALID_HASH: 24,
+  INVALID_FLASH_ADDRESS: 25,
+  VERSION_GET_FAILED: 26,
+  CURRENT_VERSION_IS_NEWER: 27,
+  IMAGE_ALREADY_PENDING: 28,
+  INVALID_IMAGE_VECTOR_TABLE: 29,
+  INVALID_IMAGE_TOO_LARGE: 30,
+  INVALID_IMAGE_DATA_OVERRUN: 31,
+  IMAGE_CONFIRMATION_DENIED: 32,
+  IMAGE_SETTING_TEST_TO_ACTIVE_DENIED: 33,
+} as const;
+
+const GROUP_ERR_NAMES: Record<number, Record<number, string>> = {
+  0: invert(OsErr),
+  1: invert(ImageErr),
+};
+
+function invert(o: Record<string, number>): Record<number, string> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [v, k]));
+}
+
+export function rcText(rc: number): string {
+  return RC_TEXT[rc] ?? (rc >= 256 ? `user error ${rc}` : `unknown rc ${rc}`);
+}
+
+export function groupErrText(group: number, rc: number): string {
+  const name = GROUP_ERR_NAMES[group]?.[rc];
+  return name ? `${groupName(group)} error ${rc} (${name})` : `${groupName(group)} error ${rc}`;
+}
+
+/** Where an error answer came from, for messages: `image/upload`. */
+export interface SmpRequestRef {
+  group: number;
+  command: number;
+}
+
+function where(ref?: SmpRequestRef): string {
+  return ref ? ` to ${groupName(ref.group)} command ${ref.command}` : '';
+}
+
+/** Base of both error forms: the board answered, but with an error. */
+export abstract class SmpErrorResponse extends Error {
+  abstract readonly rc: number;
+}
+
+/** `{"rc": n, "rsn"?: text}`: an SMP-level error. */
+export class SmpRcError extends SmpErrorResponse {
+  override name = 'SmpRcError';
+  constructor(
+    readonly rc: number,
+    readonly reason?: string,
+    readonly request?: SmpRequestRef,
+  ) {
+    super(`board answered rc ${rc} (${rcText(rc)})${reason ? `: ${reason}` : ''}${where(request)}`);
+  }
+}
+
+/** `{"err": {"group": g, "rc": n}}`: a group-specific error (SMP v2). */
+export class SmpGroupError extends SmpErrorResponse {
+  override name = 'SmpGroupError';
+  constructor(
+    readonly group: number,
+    readonly rc: number,
+    readonly request?: SmpRequestRef,
+  ) {
+    super(`board answered ${groupErrText(group, rc)}${where(request)}`);
+  }
+}
+
+/** The error a response body carries, or undefined when it reports success. */
+export function responseError(body: SmpMap, request?: SmpRequestRef): SmpErrorResponse | undefined {
+  const err = body['err'];
+  if (err !== undefined) {
+    if (err !== null && typeof err === 'object' && !Array.isArray(err) && !(err instanceof Uint8Array)) {
+      const g = err['group'];
+      const rc = err['rc'];
+      if (typeof g === 'number' && typeof rc === 'number') return rc === 0 ? undefined : new SmpGroupError(g, rc, request);
+    }
+    return new SmpRcError(MgmtErr.EUNKNOWN, 'malformed "err" map in the response', request);
+  }
+  const rc = body['rc'];
+  if (rc === undefined || rc === 0) return undefined;
+  if (typeof rc !== 'number') return new SmpRcError(MgmtErr.EUNKNOWN, `malformed "rc" (${typeof rc}) in the response`, request);
+  const rsn = body['rsn'];
+  return new SmpRcError(rc, typeof rsn === 'string' ? rsn : undefined, request);
+}
+
+/** The body an error is answered with under SMP `version` (v1 has no group form). */
+export function errorBody(e: SmpErrorResponse, version: 1 | 2, translateV1: (group: number, rc: number) => number): SmpMap {
+  if (e instanceof SmpGroupError) {
+    return version === 2 ? { err: { group: e.group, rc: e.rc } } : { rc: translateV1(e.group, e.rc) };
+  }
+  const rsn = (e as SmpRcError).reason;
+  return rsn ? { rc: e.rc, rsn } : { rc: e.rc };
+}

@@ -1,0 +1,236 @@
+/**
+ * SMP console framing ("SMP over console", notes/smp.md §5; Zephyr
+ * `include/zephyr/mgmt/mcumgr/transport/serial.h`, `serial_util.c`; MCUboot `boot_serial.c`):
+ *
+ * ```
+ * raw   = len_be16 || smp_packet || crc16_be      len = |smp_packet| + 2 (counts the CRC)
+ * lines = 06 09 <base64> 0a, then 04 14 <base64> 0a ...   each line's base64 decodes alone
+ * ```
+ * CRC-16/XMODEM over the SMP packet only. Receivers decode line by line into one reassembly
+ * buffer; a `06 09` line restarts it; bad base64, a bad CRC or a length overflow drops the frame
+ * silently (the sender sees a timeout). Text between frames is console output.
+ *
+ * Two encoders, both producing lines every receiver accepts:
+ * - `mcumgr` (default; newtmgr, mcumgr CLI, smpclient, MCUboot TX and the recorded TX
+ *   captures): base64 of the whole raw buffer, cut every `lineLength` characters;
+ * - `zephyr` (Zephyr's `mcumgr_serial_tx_pkt`): 3-byte groups per line, the first group being
+ *   the length plus the first packet byte, and the 2-byte CRC never split across lines.
+ */
+import { crc16Xmodem } from '../crc16.js';
+import type { DecoderLimits, FrameDecoder, FrameSink, Framing } from './framing.js';
+
+export const FRAME_START = Uint8Array.of(0x06, 0x09);
+export const FRAME_CONTINUE = Uint8Array.of(0x04, 0x14);
+const NL = 0x0a;
+/** Base64 characters per line so that a whole line is 127 bytes (MCUboot BOOT_SERIAL_FRAME_MTU). */
+export const DEFAULT_LINE_LENGTH = 124;
+
+export interface ConsoleFramingOptions {
+  /** Base64 characters per line, a multiple of 4; default 124 (127-byte lines). */
+  lineLength?: number;
+  style?: 'mcumgr' | 'zephyr';
+}
+
+const B64_LINE = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export class ConsoleFraming implements Framing {
+  readonly kind = 'console';
+  readonly lineLength: number;
+  readonly style: 'mcumgr' | 'zephyr';
+
+  constructor(options: ConsoleFramingOptions = {}) {
+    const n = options.lineLength ?? DEFAULT_LINE_LENGTH;
+    if (!Number.isInteger(n) || n < 4 || n % 4 !== 0) {
+      throw new RangeError(`console framing line length must be a positive multiple of 4 base64 characters (each line decodes alone), got ${n}`);
+    }
+    this.lineLength = n;
+    this.style = options.style ?? 'mcumgr';
+  }
+
+  get description(): string {
+    return `console framing (${this.style} style, ${this.lineLength}-char lines)`;
+  }
+
+  encode(packet: Uint8Array): Uint8Array {
+    if (packet.length === 0) throw new RangeError('cannot frame an empty SMP packet');
+    if (packet.length + 2 > 0xffff) throw new RangeError(`SMP packet of ${packet.length} bytes is too long for the 16-bit frame length`);
+    const crc = crc16Xmodem(packet);
+    const lines = this.style === 'zephyr' ? zephyrLines(packet, crc, this.lineLength) : mcumgrLines(packet, crc, this.lineLength);
+    const out = new Uint8Array(lines.reduce((s, l) => s + l.length + 3, 0));
+    let o = 0;
+    lines.forEach((l, i) => {
+      out.set(i === 0 ? FRAME_START : FRAME_CONTINUE, o);
+      for (let k = 0; k < l.length; k++) out[o + 2 + k] = l.charCodeAt(k);
+      out[o + 2 + l.length] = NL;
+      o += l.length + 3;
+    });
+    return out;
+  }
+
+  decoder(sink: FrameSink, limits: DecoderLimits): FrameDecoder {
+    return new ConsoleDecoder(sink, limits.maxPacket);
+  }
+
+  /** Length and CRC share the server's reassembly buffer (smpclient, verified on Zephyr). */
+  maxPacketFor(bufSize: number): number {
+    return bufSize - 4;
+  }
+
+  wireBytes(packetBytes: number): number {
+    const chars = 4 * Math.ceil((packetBytes + 4) / 3);
+    return chars + 3 * Math.ceil(chars / this.lineLength);
+  }
+}
+
+function mcumgrLines(packet: Uint8Array, crc: number, lineLength: number): string[] {
+  const raw = new Uint8Array(packet.length + 4);
+  raw[0] = (packet.length + 2) >> 8;
+  raw[1] = (packet.length + 2) & 0xff;
+  raw.set(packet, 2);
+  raw[raw.length - 2] = crc >> 8;
+  raw[raw.length - 1] = crc & 0xff;
+  const b64 = Buffer.from(raw).toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += lineLength) lines.push(b64.slice(i, i + lineLength));
+  return lines;
+}
+
+/** Zephyr's per-frame layout (serial_util.c `mcumgr_serial_tx_frame`), one line per frame. */
+function zephyrLines(data: Uint8Array, crc: number, lineLength: number): string[] {
+  const perLine = (lineLength / 4) * 3;
+  const lines: string[] = [];
+  let src = 0;
+  while (src < data.length) {
+    const raw: number[] = [];
+    let maxInput = perLine;
+    if (src === 0) {
+      raw.push((data.length + 2) >> 8, (data.length + 2) & 0xff, data[0]!);
+      src = 1;
+      maxInput -= 3;
+    }
+    const remaining = data.length - src;
+    let toProcess = Math.min(maxInput, remaining);
+    const spare = maxInput - remaining;
+    // The CRC must not be split: if it would not fit whole, push one data byte to the next line.
+    if (spare === 0 || spare === 1) toProcess -= 1;
+    const last = spare >= 2;
+    for (; toProcess >= 3; toProcess -= 3, src += 3) raw.push(data[src]!, data[src + 1]!, data[src + 2]!);
+    if (last) {
+      while (src < data.length) raw.push(data[src++]!);
+      raw.push(crc >> 8, crc & 0xff);
+    }
+    lines.push(Buffer.from(raw).toString('base64'));
+  }
+  return lines;
+}
+
+class ConsoleDecoder implements FrameDecoder {
+  private line: number[] = [];
+  private overflow = false;
+  /** Reassembly buffer of the frame in progress (decoded bytes after the length). */
+  private pending: Uint8Array[] | undefined;
+  private pendingBytes = 0;
+  private expected = 0;
+  private readonly maxLine: number;
+  private readonly text = new TextDecoder('utf-8', { fatal: false });
+
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly maxPacket: number,
+  ) {
+    // A whole packet on one line is the longest legitimate frame line.
+    this.maxLine = 4 * Math.ceil((maxPacket + 4) / 3) + 3;
+  }
+
+  reset(): void {
+    this.line = [];
+    this.overflow = false;
+    this.pending = undefined;
+  }
+
+  push(chunk: Uint8Array): void {
+    for (const b of chunk) {
+      if (b === NL) {
+        if (!this.overflow) this.onLine(Uint8Array.from(this.line));
+        this.line = [];
+        this.overflow = false;
+        continue;
+      }
+      if (this.overflow) continue;
+      this.line.push(b);
+      if (this.line.length > this.maxLine) {
+        const isFrame = startsWith(this.line, FRAME_START) || startsWith(this.line, FRAME_CONTINUE);
+        if (isFrame) this.drop(`frame line longer than ${this.maxLine} bytes`);
+        else this.sink.console(this.text.decode(Uint8Array.from(this.line)));
+        this.line = [];
+        this.overflow = isFrame;
+      }
+    }
+  }
+
+  private onLine(line: Uint8Array): void {
+    let end = line.length;
+    if (end > 0 && line[end - 1] === 0x0d) end--;
+    // A frame may follow console text that did not end its line (a shell prompt).
+    const start = indexOf(line, FRAME_START);
+    if (start > 0) {
+      this.textLine(line.subarray(0, start));
+      return this.frameLine(true, line.subarray(start + 2, end));
+    }
+    if (start === 0) return this.frameLine(true, line.subarray(2, end));
+    if (startsWith(line, FRAME_CONTINUE)) return this.frameLine(false, line.subarray(2, end));
+    this.textLine(line.subarray(0, end));
+  }
+
+  private textLine(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.sink.console(this.text.decode(bytes));
+  }
+
+  private frameLine(first: boolean, b64: Uint8Array): void {
+    if (!first && !this.pending) return this.sink.dropped('continuation line with no frame in progress');
+    const s = Buffer.from(b64.buffer, b64.byteOffset, b64.length).toString('latin1');
+    if (s.length % 4 !== 0 || !B64_LINE.test(s)) return this.drop(`line is not valid base64 (${s.length} chars)`);
+    let bytes: Uint8Array = Buffer.from(s, 'base64');
+    if (first) {
+      if (bytes.length < 2) return this.drop('first line too short for the frame length');
+      this.expected = (bytes[0]! << 8) | bytes[1]!;
+      if (this.expected < 3) return this.drop(`frame length ${this.expected} is too short`);
+      if (this.expected > this.maxPacket + 2) return this.drop(`frame length ${this.expected} exceeds the ${this.maxPacket + 2}-byte limit`);
+      this.pending = [];
+      this.pendingBytes = 0;
+      bytes = bytes.subarray(2);
+    }
+    this.pending!.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes < this.expected) return;
+    if (this.pendingBytes > this.expected) return this.drop(`frame has ${this.pendingBytes} bytes, its length says ${this.expected}`);
+    const whole = concat(this.pending!, this.pendingBytes);
+    this.pending = undefined;
+    if (crc16Xmodem(whole) !== 0) return this.drop('CRC mismatch');
+    this.sink.packet(whole.subarray(0, whole.length - 2));
+  }
+
+  private drop(reason: string): void {
+    this.pending = undefined;
+    this.sink.dropped(reason);
+  }
+}
+
+function startsWith(a: ArrayLike<number>, p: Uint8Array): boolean {
+  return a.length >= p.length && a[0] === p[0] && a[1] === p[1];
+}
+
+function indexOf(a: Uint8Array, p: Uint8Array): number {
+  for (let i = 0; i + 1 < a.length; i++) if (a[i] === p[0] && a[i + 1] === p[1]) return i;
+  return -1;
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

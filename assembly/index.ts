@@ -1,4 +1,210 @@
-// Placeholder entry: replaced by the verifier core (issue 2).
-export function abiVersion(): u32 {
+/**
+ * suitrig verifier core: SUIT envelope authentication and manifest checks
+ * (draft-ietf-suit-manifest-37 with trust-domains-11 and update-management-14), compiled to
+ * build/verifier.wasm and shared by the host (host/verifier) and the virtual board.
+ *
+ * ## Memory (fixed; layout.ts)
+ * 256 KiB of linear memory, initial = maximum, never grown; the module has no allocator
+ * (runtime stub) and keeps all state in fixed regions:
+ *   0x00000 static data (< 4 KiB) | 0x01000 scratch (COSE to-be-signed, records) |
+ *   0x02000 state (hash contexts, policy, member tables, manifest index, parameter tables,
+ *   interpreter frames, fetch request) | 0x10000 region 0: root envelope, non-payload members
+ *   (64 KiB) | 0x20000 region 1: one dependency envelope (64 KiB) | 0x30000 IO window (64 KiB).
+ * Envelopes whose non-payload members exceed 64 KiB are rejected (cbor-parse, region-full).
+ *
+ * ## Exports (all take and return numbers; u64 crosses as BigInt)
+ * Version and windows:
+ *   abi_version() -> u32            1 for this ABI
+ *   io_ptr() -> u32, io_size() -> u32   the host writes inputs here before a call
+ * Streaming SHA-256 (its own context; independent of verification):
+ *   sha_init(); sha_update(len) hashes io[0..len); sha_final() -> u32 ptr of the 32-byte digest
+ * Policy, set before envelope_verify (kept until policy_reset):
+ *   policy_reset()
+ *   policy_anchor(index, role_bits, family, kid_len) -> i32   kid bytes in io; family 1 P-256,
+ *       2 Ed25519, 3 HMAC; role_bits: the role's bit (the host numbers roles); 0 ok, -1 bad
+ *   policy_require(role_bits)        roles that must all have verified (0 = any one trusted)
+ *   policy_sequence(stored: u64, has: i32)   rollback check against the stored sequence number
+ *   policy_identity(kind, count)     kind 0 vendor, 1 class, 2 device; count (<= 4) UUIDs of
+ *       16 bytes in io; count 0 = unknown (identifier conditions are then reported, not enforced)
+ * Envelope input (streamed: integrated payloads are skipped, never copied):
+ *   envelope_begin(total: u64); envelope_feed(len) -> i32 (0, or a detail code) for io[0..len);
+ *   envelope_end() -> i32
+ *   envelope_verify() -> i32 reason: authentication (digest, signatures, policy), manifest
+ *       well-formedness, severable members, rollback. 0 = accepted.
+ * Results of the last verify:
+ *   result_reason(), result_detail(), result_section(), result_offset(), result_component(),
+ *   result_manifest() (-1 root, else dependency ordinal)
+ *   manifest_sequence() -> u64, manifest_digest() -> ptr (32 B), manifest_reference_uri() ->
+ *   ptr, manifest_reference_uri_len(), component_count(), component_id(i) -> ptr,
+ *   component_id_len(i), section_state(key) (0 absent, 1 present, 2 severed),
+ *   block_count(), block_info(i) -> ptr of 4 x i32 (COSE tag, alg, status 1 verified /
+ *   2 not verified / 3 alg unsupported / 4 COSE unsupported, anchor index or -1)
+ *
+ * ## Imports (module "suit"; platform.ts documents each)
+ *   verify, component_open/size/read/erase/write/finish/copy/swap/slot/version/unlink, invoke,
+ *   battery, authorize, wait, now, record; and env.abort (only reached by a bug).
+ * Results are codes (codes.ts: reason 0..12 of draft-ietf-suit-report, detail codes); bad
+ * input never traps.
+ */
+import { IO, IO_SIZE, DIGEST_OUT, IDENTITY, IDENTITY_COUNT, MAX_IDS, BLOCKS } from './layout';
+import { ctxAddr, shaInit, shaUpdate, shaFinal } from './sha256';
+import { scanBegin, scanFeed, scanEnd, scanErr } from './envelope';
+import { authenticate, setAnchor, anchorCount, requireMask, blockCount } from './auth';
+import * as auth from './auth';
+import { parseManifest, errSection, errOffset, sectionState } from './manifest';
+import { D_STATE, D_ROLLBACK, reasonOf } from './codes';
+import * as res from './result';
+import { mx, X_SEQ, X_DIGEST, X_REFURI, X_NCOMP, X_COMPIDS } from './state';
+
+export function abi_version(): u32 {
   return 1;
+}
+
+export function io_ptr(): u32 {
+  return IO;
+}
+
+export function io_size(): u32 {
+  return IO_SIZE;
+}
+
+// ---- streaming SHA-256 ----
+export function sha_init(): void {
+  shaInit(ctxAddr(0));
+}
+
+export function sha_update(len: u32): void {
+  shaUpdate(ctxAddr(0), IO, min<u32>(len, IO_SIZE));
+}
+
+export function sha_final(): u32 {
+  shaFinal(ctxAddr(0), DIGEST_OUT);
+  return DIGEST_OUT;
+}
+
+// ---- policy ----
+let storedSeq: u64 = 0;
+let hasStoredSeq: bool = false;
+
+export function policy_reset(): void {
+  auth.anchorCount = 0;
+  auth.requireMask = 0;
+  storedSeq = 0;
+  hasStoredSeq = false;
+  memory.fill(IDENTITY_COUNT, 0, 12);
+}
+
+export function policy_anchor(index: i32, roleBits: u32, family: u32, kidLen: u32): i32 {
+  if (family < 1 || family > 3) return -1;
+  return setAnchor(index, roleBits, family, IO, kidLen) ? 0 : -1;
+}
+
+export function policy_require(roleBits: u32): void {
+  auth.requireMask = roleBits;
+}
+
+export function policy_sequence(stored: u64, has: i32): void {
+  storedSeq = stored;
+  hasStoredSeq = has != 0;
+}
+
+export function policy_identity(kind: i32, count: i32): i32 {
+  if (kind < 0 || kind > 2 || count < 0 || count > MAX_IDS) return -1;
+  memory.copy(IDENTITY + <u32>(kind * MAX_IDS) * 16, IO, <u32>count * 16);
+  store<i32>(IDENTITY_COUNT + (<u32>kind << 2), count);
+  return 0;
+}
+
+// ---- envelope ----
+let scanned: i32 = 0; // 0 none, 1 scanning, 2 complete, 3 failed
+
+export function envelope_begin(total: u64): void {
+  res.resultClear();
+  scanBegin(0, total);
+  scanned = 1;
+}
+
+export function envelope_feed(len: u32): i32 {
+  if (scanned != 1) return D_STATE;
+  if (!scanFeed(IO, min<u32>(len, IO_SIZE))) {
+    scanned = 3;
+    return scanErr;
+  }
+  return 0;
+}
+
+export function envelope_end(): i32 {
+  if (scanned != 1) return D_STATE;
+  if (!scanEnd()) {
+    scanned = 3;
+    return scanErr;
+  }
+  scanned = 2;
+  return 0;
+}
+
+let verified: bool = false;
+
+export function envelope_verify(): i32 {
+  verified = false;
+  res.resultClear();
+  if (scanned == 3) return res.resultFail(scanErr, 0, 0, -1, -1);
+  if (scanned != 2) return res.resultFail(D_STATE, 0, 0, -1, -1);
+  const d = authenticate(0, auth.requireMask);
+  if (d != 0) return res.resultFail(d, 0, 0, -1, -1);
+  const m = parseManifest(0);
+  if (m != 0) return res.resultFail(m, errSection, errOffset, -1, -1);
+  if (hasStoredSeq && load<u64>(mx(0) + X_SEQ) < storedSeq) return res.resultFail(D_ROLLBACK, 0, 0, -1, -1);
+  verified = true;
+  return 0;
+}
+
+// ---- results ----
+export function result_reason(): i32 {
+  return res.resReason;
+}
+export function result_detail(): i32 {
+  return res.resDetail;
+}
+export function result_section(): i32 {
+  return res.resSection;
+}
+export function result_offset(): u32 {
+  return res.resOffset;
+}
+export function result_component(): i32 {
+  return res.resComponent;
+}
+export function result_manifest(): i32 {
+  return res.resDep;
+}
+export function manifest_sequence(): u64 {
+  return load<u64>(mx(0) + X_SEQ);
+}
+export function manifest_digest(): u32 {
+  return mx(0) + X_DIGEST;
+}
+export function manifest_reference_uri(): u32 {
+  return load<u32>(mx(0) + X_REFURI);
+}
+export function manifest_reference_uri_len(): u32 {
+  return load<u32>(mx(0) + X_REFURI + 4);
+}
+export function component_count(): u32 {
+  return load<u32>(mx(0) + X_NCOMP);
+}
+export function component_id(i: u32): u32 {
+  return i < 16 ? load<u32>(mx(0) + X_COMPIDS + (i << 3)) : 0;
+}
+export function component_id_len(i: u32): u32 {
+  return i < 16 ? load<u32>(mx(0) + X_COMPIDS + (i << 3) + 4) : 0;
+}
+export function section_state(key: i32): u32 {
+  return sectionState(0, key);
+}
+export function block_count(): i32 {
+  return auth.blockCount;
+}
+export function block_info(i: i32): u32 {
+  return BLOCKS + <u32>i * 16;
 }

@@ -1,4 +1,7 @@
 /** The benchmark sections `npm run bench` runs, in order. Add a section with one line. */
 import type { BenchSection } from '../section.js';
+import { sha256Section } from './sha256.js';
 
-export const sections: readonly BenchSection[] = [];
+export const sections: readonly BenchSection[] = [
+  sha256Section,
+];

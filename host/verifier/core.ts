@@ -1,0 +1,231 @@
+/**
+ * Loads build/verifier.wasm and binds its imports (assembly/platform.ts) to a CoreHost, so the
+ * typed layers above (verify.ts, processor.ts) deal with bytes, not pointers. One VerifierCore is
+ * one instance with its own 256 KiB memory; it is not re-entrant (one verification or run at a
+ * time). The memory never grows, so views of it stay valid.
+ */
+import { readFileSync } from 'node:fs';
+import { buildFile } from '../paths.js';
+
+/** Exports of the core (ABI 1; assembly/index.ts documents them). u64 values cross as bigint. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  abi_version(): number;
+  io_ptr(): number;
+  io_size(): number;
+  sha_init(): void;
+  sha_update(len: number): void;
+  sha_final(): number;
+  policy_reset(): void;
+  policy_anchor(index: number, roleBits: number, family: number, kidLen: number): number;
+  policy_require(roleBits: number): void;
+  policy_sequence(stored: bigint, has: number): void;
+  policy_identity(kind: number, count: number): number;
+  envelope_begin(total: bigint): void;
+  envelope_feed(len: number): number;
+  envelope_end(): number;
+  envelope_verify(): number;
+  result_reason(): number;
+  result_detail(): number;
+  result_section(): number;
+  result_offset(): number;
+  result_component(): number;
+  result_manifest(): number;
+  manifest_sequence(): bigint;
+  manifest_digest(): number;
+  manifest_reference_uri(): number;
+  manifest_reference_uri_len(): number;
+  component_count(): number;
+  component_id(i: number): number;
+  component_id_len(i: number): number;
+  section_state(key: number): number;
+  block_count(): number;
+  block_info(i: number): number;
+}
+
+/** What the core asks of its host (the imports); byte ranges are copies. */
+export interface CoreHost {
+  /** COSE signature / MAC check with trust anchor `anchor` over `tbs`. */
+  verify(anchor: number, alg: number, tbs: Uint8Array, sig: Uint8Array): boolean;
+  componentOpen(id: Uint8Array, dependency: boolean): number;
+  componentSize(handle: number): bigint;
+  /** Fills `dst` from `offset`; returns the byte count, < 0 on error. */
+  componentRead(handle: number, offset: bigint, dst: Uint8Array): number;
+  componentErase(handle: number): number;
+  componentWrite(handle: number, offset: bigint, data: Uint8Array): number;
+  componentFinish(handle: number, length: bigint): number;
+  componentCopy(dst: number, src: number): number;
+  componentSwap(a: number, b: number): number;
+  componentSlot(handle: number): bigint;
+  componentVersion(handle: number): bigint[] | undefined;
+  componentUnlink(handle: number): number;
+  invoke(handle: number, args: Uint8Array): number;
+  battery(): bigint;
+  authorize(priority: bigint): number;
+  wait(handle: number, info: Uint8Array): number;
+  now(): bigint;
+  record(r: CoreRecord): void;
+}
+
+/** One executed command as the core reports it (platform.ts `record`). */
+export interface CoreRecord {
+  dependency: number;
+  section: number;
+  offset: number;
+  component: number;
+  command: number;
+  policy: number;
+  outcome: number;
+  properties: Uint8Array;
+}
+
+export type CoreVariant = 'release' | 'checked';
+
+const modules = new Map<CoreVariant, WebAssembly.Module>();
+
+/**
+ * The compiled module: `release` = build/verifier.wasm; `checked` = the test build whose bounds
+ * assertions trap on a core bug. SUITRIG_VERIFIER=checked selects it by default (tests).
+ */
+export function verifierModule(variant: CoreVariant = defaultVariant()): WebAssembly.Module {
+  let m = modules.get(variant);
+  if (!m) {
+    const file = buildFile(variant === 'release' ? 'verifier.wasm' : 'verifier.checked.wasm');
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      throw new Error(`verifier core not built: ${file} is missing (run npm run build:wasm)`);
+    }
+    m = new WebAssembly.Module(bytes);
+    modules.set(variant, m);
+  }
+  return m;
+}
+
+function defaultVariant(): CoreVariant {
+  return process.env.SUITRIG_VERIFIER === 'checked' ? 'checked' : 'release';
+}
+
+/** A host that refuses everything: what a core sees before a policy or platform is bound. */
+export const NULL_HOST: CoreHost = {
+  verify: () => false,
+  componentOpen: () => -1,
+  componentSize: () => -1n,
+  componentRead: () => -1,
+  componentErase: () => -1,
+  componentWrite: () => -1,
+  componentFinish: () => -1,
+  componentCopy: () => -1,
+  componentSwap: () => -1,
+  componentSlot: () => -1n,
+  componentVersion: () => undefined,
+  componentUnlink: () => -1,
+  invoke: () => -1,
+  battery: () => -1n,
+  authorize: () => 0,
+  wait: () => -1,
+  now: () => -1n,
+  record: () => undefined,
+};
+
+/** A bug in the core (an assertion of the checked build, or unreachable code). */
+export class CoreTrap extends Error {
+  override name = 'CoreTrap';
+}
+
+export class VerifierCore {
+  readonly exports: CoreExports;
+  readonly variant: CoreVariant;
+  /** The imports call whatever host is bound at the time. */
+  host: CoreHost = NULL_HOST;
+  private readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  readonly io: Uint8Array;
+
+  constructor(variant: CoreVariant = defaultVariant()) {
+    this.variant = variant;
+    const mem = (): Uint8Array => this.bytes;
+    const range = (p: number, n: number): Uint8Array => mem().slice(p, p + n);
+    const imports = {
+      env: {
+        abort: (_msg: number, _file: number, line: number, col: number): never => {
+          throw new CoreTrap(`verifier core aborted at line ${line}:${col} (a bug in the core)`);
+        },
+      },
+      suit: {
+        verify: (anchor: number, alg: number, tbs: number, tbsLen: number, sig: number, sigLen: number): number =>
+          this.host.verify(anchor, alg, range(tbs, tbsLen), range(sig, sigLen)) ? 1 : 0,
+        component_open: (id: number, idLen: number, dep: number): number => this.host.componentOpen(range(id, idLen), dep !== 0),
+        component_size: (h: number): bigint => this.host.componentSize(h),
+        component_read: (h: number, off: bigint, dst: number, len: number): number => {
+          const buf = new Uint8Array(len);
+          const n = this.host.componentRead(h, BigInt.asUintN(64, off), buf);
+          if (n > 0) mem().set(buf.subarray(0, Math.min(n, len)), dst);
+          return n > len ? len : n;
+        },
+        component_erase: (h: number): number => this.host.componentErase(h),
+        component_write: (h: number, off: bigint, src: number, len: number): number =>
+          this.host.componentWrite(h, BigInt.asUintN(64, off), range(src, len)),
+        component_finish: (h: number, len: bigint): number => this.host.componentFinish(h, BigInt.asUintN(64, len)),
+        component_copy: (dst: number, src: number): number => this.host.componentCopy(dst, src),
+        component_swap: (a: number, b: number): number => this.host.componentSwap(a, b),
+        component_slot: (h: number): bigint => this.host.componentSlot(h),
+        component_version: (h: number, dst: number, cap: number): number => {
+          const v = this.host.componentVersion(h);
+          if (!v) return -1;
+          const n = Math.min(v.length, cap);
+          for (let i = 0; i < n; i++) this.view.setBigInt64(dst + 8 * i, v[i]!, true);
+          return n;
+        },
+        component_unlink: (h: number): number => this.host.componentUnlink(h),
+        invoke: (h: number, args: number, argsLen: number): number => this.host.invoke(h, range(args, argsLen)),
+        battery: (): bigint => this.host.battery(),
+        authorize: (priority: bigint): number => this.host.authorize(priority),
+        wait: (h: number, info: number, infoLen: number): number => this.host.wait(h, range(info, infoLen)),
+        now: (): bigint => this.host.now(),
+        record: (dep: number, section: number, offset: number, component: number, command: number, policy: number, outcome: number, props: number, propsLen: number): void =>
+          this.host.record({ dependency: dep, section, offset: offset >>> 0, component, command, policy: policy >>> 0, outcome, properties: range(props, propsLen) }),
+      },
+    };
+    const instance = new WebAssembly.Instance(verifierModule(variant), imports);
+    this.exports = instance.exports as unknown as CoreExports;
+    if (this.exports.abi_version() !== 1) throw new Error(`verifier core ABI ${this.exports.abi_version()}; this host speaks ABI 1`);
+    this.bytes = new Uint8Array(this.exports.memory.buffer);
+    this.view = new DataView(this.exports.memory.buffer);
+    const io = this.exports.io_ptr();
+    this.io = this.bytes.subarray(io, io + this.exports.io_size());
+  }
+
+  /** A copy of core memory [ptr, ptr+len). */
+  read(ptr: number, len: number): Uint8Array {
+    return this.bytes.slice(ptr, ptr + len);
+  }
+
+  i32(ptr: number): number {
+    return this.view.getInt32(ptr, true);
+  }
+
+  /** Feeds `data` through the IO window to an export that takes a length. */
+  stream(data: Uint8Array, feed: (len: number) => number): number {
+    const size = this.io.length;
+    for (let off = 0; off < data.length; off += size) {
+      const n = Math.min(size, data.length - off);
+      this.io.set(data.subarray(off, off + n));
+      const rc = feed(n);
+      if (rc !== 0) return rc;
+    }
+    return 0;
+  }
+
+  /** Streaming SHA-256 of `data` in the core (used by tests and the bench). */
+  sha256(data: Uint8Array): Uint8Array {
+    const e = this.exports;
+    e.sha_init();
+    this.stream(data, (n) => {
+      e.sha_update(n);
+      return 0;
+    });
+    return this.read(e.sha_final(), 32);
+  }
+}

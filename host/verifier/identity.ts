@@ -1,0 +1,67 @@
+/**
+ * The device identity that SUIT identifier conditions are checked against
+ * (draft-ietf-suit-manifest-37 §8.4.8.3: vendor, class and device identifiers are RFC 9562 UUIDs)
+ * and its identity.json form: {"vendor-id": "<uuid>", "class-id": "<uuid>", "device-id": "<uuid>"},
+ * each optional; a value may also be an array of UUIDs (a device that matches several classes,
+ * at most 4 per kind).
+ */
+import { readFileSync } from 'node:fs';
+
+export interface DeviceIdentity {
+  vendorIds?: Uint8Array[];
+  classIds?: Uint8Array[];
+  deviceIds?: Uint8Array[];
+}
+
+export class IdentityError extends Error {
+  override name = 'IdentityError';
+}
+
+const UUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+const KEYS = { 'vendor-id': 'vendorIds', 'class-id': 'classIds', 'device-id': 'deviceIds' } as const;
+export const MAX_IDS_PER_KIND = 4;
+
+/** 16 bytes of a UUID written as text (with or without dashes). */
+export function uuidBytes(text: string, what = 'UUID'): Uint8Array {
+  if (!UUID_RE.test(text)) throw new IdentityError(`${what}: '${text}' is not a UUID (e.g. fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe)`);
+  return new Uint8Array(Buffer.from(text.replace(/-/g, ''), 'hex'));
+}
+
+export function uuidText(b: Uint8Array): string {
+  const h = Buffer.from(b).toString('hex');
+  return b.length === 16 ? `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}` : h;
+}
+
+export function parseIdentity(value: unknown, source = 'identity'): DeviceIdentity {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new IdentityError(`${source}: expected a JSON object with "vendor-id", "class-id" and/or "device-id"`);
+  }
+  const out: DeviceIdentity = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const field = KEYS[k as keyof typeof KEYS];
+    if (!field) throw new IdentityError(`${source}: unknown key "${k}" (expected vendor-id, class-id, device-id)`);
+    const list = Array.isArray(v) ? v : [v];
+    if (list.length === 0 || list.length > MAX_IDS_PER_KIND) throw new IdentityError(`${source}: "${k}" takes 1 to ${MAX_IDS_PER_KIND} UUIDs`);
+    out[field] = list.map((x) => {
+      if (typeof x !== 'string') throw new IdentityError(`${source}: "${k}" must be a UUID string`);
+      return uuidBytes(x, `${source}: "${k}"`);
+    });
+  }
+  return out;
+}
+
+export function loadIdentity(path: string): DeviceIdentity {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new IdentityError(`${path}: cannot read identity file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new IdentityError(`${path}: not JSON (${(e as Error).message})`);
+  }
+  return parseIdentity(json, path);
+}

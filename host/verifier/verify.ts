@@ -1,0 +1,112 @@
+/**
+ * verifyEnvelope: what `suitrig verify` decides without running payload operations.
+ * Authentication (SUIT_Digest, every COSE block, the role policy), severable members, manifest
+ * well-formedness of every sequence, and rollback against a stored sequence number
+ * (draft-ietf-suit-manifest-37 §6.1-6.2, §8.3-8.4).
+ */
+import type { VerifierCore } from './core.js';
+import { acquireCore, releaseCore } from './pool.js';
+import { algorithmName } from './crypto.js';
+import { applyPolicy, type Policy } from './policy.js';
+import { readVerdict, type Verdict } from './result.js';
+import { feedEnvelope } from './feed.js';
+
+export type VerifyOptions = Policy;
+
+export type BlockStatus = 'verified' | 'not-verified' | 'alg-unsupported' | 'cose-unsupported';
+
+export interface SignatureInfo {
+  /** COSE structure: COSE_Sign1 (18), COSE_Mac0 (17), COSE_Sign signer (98), other tags. */
+  cose: string;
+  alg: number;
+  algName: string;
+  status: BlockStatus;
+  /** The trust anchor that verified it. */
+  role?: string;
+  keySource?: string;
+}
+
+export interface ManifestInfo {
+  sequenceNumber: bigint;
+  /** SHA-256 over the bstr-wrapped manifest (the SUIT_Digest of the authentication wrapper). */
+  digest: Uint8Array;
+  referenceUri?: string;
+  /** Encoded SUIT_Component_Identifier of each listed component. */
+  components: Uint8Array[];
+  /** Which command sequences the manifest has: present, or severed (digest only). */
+  sections: Record<string, 'present' | 'severed'>;
+}
+
+export interface VerifyResult extends Verdict {
+  /** Set once the manifest was authenticated and decoded. */
+  sequenceNumber?: bigint;
+  manifest?: ManifestInfo;
+  signatures: SignatureInfo[];
+}
+
+const COSE_NAMES: Record<number, string> = { 18: 'COSE_Sign1', 17: 'COSE_Mac0', 98: 'COSE_Sign', 97: 'COSE_Mac' };
+const STATUS: Record<number, BlockStatus> = { 1: 'verified', 2: 'not-verified', 3: 'alg-unsupported', 4: 'cose-unsupported' };
+const SECTION_KEYS: [number, string][] = [
+  [15, 'dependency-resolution'], [16, 'payload-fetch'], [18, 'candidate-verification'], [20, 'install'],
+  [7, 'validate'], [8, 'load'], [9, 'invoke'], [24, 'uninstall'], [23, 'text'], [14, 'coswid'],
+];
+
+export function readSignatures(core: VerifierCore, policy: Policy): SignatureInfo[] {
+  const e = core.exports;
+  const out: SignatureInfo[] = [];
+  for (let i = 0; i < e.block_count(); i++) {
+    const p = e.block_info(i);
+    const tag = core.i32(p);
+    const alg = core.i32(p + 4);
+    const anchor = core.i32(p + 12);
+    const a = anchor >= 0 ? policy.trust[anchor] : undefined;
+    out.push({
+      cose: COSE_NAMES[tag] ?? (tag === 0 ? 'untagged' : `tag ${tag}`),
+      alg,
+      algName: algorithmName(alg),
+      status: STATUS[core.i32(p + 8)] ?? 'not-verified',
+      ...(a ? { role: a.role, keySource: a.source } : {}),
+    });
+  }
+  return out;
+}
+
+export function readManifestInfo(core: VerifierCore): ManifestInfo {
+  const e = core.exports;
+  const sections: Record<string, 'present' | 'severed'> = {};
+  for (const [key, name] of SECTION_KEYS) {
+    const s = e.section_state(key);
+    if (s === 1) sections[name] = 'present';
+    else if (s === 2) sections[name] = 'severed';
+  }
+  const uriLen = e.manifest_reference_uri_len();
+  const components: Uint8Array[] = [];
+  for (let i = 0; i < e.component_count(); i++) components.push(core.read(e.component_id(i), e.component_id_len(i)));
+  return {
+    sequenceNumber: BigInt.asUintN(64, e.manifest_sequence()),
+    digest: core.read(e.manifest_digest(), 32),
+    ...(uriLen > 0 ? { referenceUri: Buffer.from(core.read(e.manifest_reference_uri(), uriLen)).toString('utf8') } : {}),
+    components,
+    sections,
+  };
+}
+
+/** Authenticates and checks `envelope` (bytes of a SUIT_Envelope) against `opts`. */
+export function verifyEnvelope(envelope: Uint8Array, opts: VerifyOptions): VerifyResult {
+  const core = acquireCore();
+  try {
+    applyPolicy(core, opts);
+    feedEnvelope(core, envelope);
+    core.exports.envelope_verify();
+    const verdict = readVerdict(core);
+    const result: VerifyResult = { ...verdict, signatures: readSignatures(core, opts) };
+    if (verdict.accepted || verdict.detail === 'rollback') {
+      const manifest = readManifestInfo(core);
+      result.manifest = manifest;
+      result.sequenceNumber = manifest.sequenceNumber;
+    }
+    return result;
+  } finally {
+    releaseCore(core);
+  }
+}

@@ -45,6 +45,9 @@ export class ConsoleFraming implements Framing {
     }
     this.lineLength = n;
     this.style = options.style ?? 'mcumgr';
+    // Zephyr's layout keeps the 2-byte CRC whole on the last line, which needs room for two
+    // 3-byte groups per line.
+    if (this.style === 'zephyr' && n < 8) throw new RangeError(`zephyr-style console framing needs lines of at least 8 base64 characters, got ${n}`);
   }
 
   get description(): string {
@@ -129,6 +132,8 @@ class ConsoleDecoder implements FrameDecoder {
   private overflow = false;
   /** Reassembly buffer of the frame in progress (decoded bytes after the length). */
   private pending: Uint8Array[] | undefined;
+  /** The rest of a dropped frame's lines are ignored quietly (one report per frame). */
+  private skipping = false;
   private pendingBytes = 0;
   private expected = 0;
   private readonly maxLine: number;
@@ -146,6 +151,7 @@ class ConsoleDecoder implements FrameDecoder {
     this.line = [];
     this.overflow = false;
     this.pending = undefined;
+    this.skipping = false;
   }
 
   push(chunk: Uint8Array): void {
@@ -171,10 +177,13 @@ class ConsoleDecoder implements FrameDecoder {
   private onLine(line: Uint8Array): void {
     let end = line.length;
     if (end > 0 && line[end - 1] === 0x0d) end--;
-    // A frame may follow console text that did not end its line (a shell prompt).
-    const start = indexOf(line, FRAME_START);
+    // A frame may follow console text that did not end its line (a shell prompt), or a frame
+    // line whose newline was lost on the wire: the last start marker begins the frame.
+    const start = lastIndexOf(line, FRAME_START);
     if (start > 0) {
-      this.textLine(line.subarray(0, start));
+      const before = line.subarray(0, start);
+      if (startsWith(before, FRAME_START) || startsWith(before, FRAME_CONTINUE)) this.drop('frame line ran into the next frame (newline lost)');
+      else this.textLine(before);
       return this.frameLine(true, line.subarray(start + 2, end));
     }
     if (start === 0) return this.frameLine(true, line.subarray(2, end));
@@ -187,7 +196,8 @@ class ConsoleDecoder implements FrameDecoder {
   }
 
   private frameLine(first: boolean, b64: Uint8Array): void {
-    if (!first && !this.pending) return this.sink.dropped('continuation line with no frame in progress');
+    if (first) this.skipping = false;
+    else if (!this.pending) return this.skipping ? undefined : this.sink.dropped('continuation line with no frame in progress');
     const s = Buffer.from(b64.buffer, b64.byteOffset, b64.length).toString('latin1');
     if (s.length % 4 !== 0 || !B64_LINE.test(s)) return this.drop(`line is not valid base64 (${s.length} chars)`);
     let bytes: Uint8Array = Buffer.from(s, 'base64');
@@ -212,6 +222,7 @@ class ConsoleDecoder implements FrameDecoder {
 
   private drop(reason: string): void {
     this.pending = undefined;
+    this.skipping = true;
     this.sink.dropped(reason);
   }
 }
@@ -220,8 +231,8 @@ function startsWith(a: ArrayLike<number>, p: Uint8Array): boolean {
   return a.length >= p.length && a[0] === p[0] && a[1] === p[1];
 }
 
-function indexOf(a: Uint8Array, p: Uint8Array): number {
-  for (let i = 0; i + 1 < a.length; i++) if (a[i] === p[0] && a[i + 1] === p[1]) return i;
+function lastIndexOf(a: Uint8Array, p: Uint8Array): number {
+  for (let i = a.length - 2; i >= 0; i--) if (a[i] === p[0] && a[i + 1] === p[1]) return i;
   return -1;
 }
 

@@ -8,3 +8,6 @@ export { addSignature } from './envelope/sign.js';
 export { parseEnvelope, EnvelopeError, manifestDigestMatches, type ParsedEnvelope } from './envelope/parse.js';
 export { compileManifest, CompileError, type CompiledManifest } from './compile/manifest.js';
 export { SEVERABLE_MEMBERS, type SeverableMember } from './labels.js';
+export { inspectEnvelope, looksLikeSuitEnvelope, type EnvelopeReport, type CommandInfo, type MemberInfo, type AuthBlockInfo, type PayloadInfo } from './inspect/model.js';
+export { renderReport } from './inspect/render-text.js';
+export { renderDiagnostic } from './inspect/render-diag.js';

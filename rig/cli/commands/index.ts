@@ -4,13 +4,21 @@
  */
 import type { Command } from '../command.js';
 import { keygenCommand } from './keygen.js';
+import { manifestCreateCommand } from './manifest-create.js';
+import { signCommand } from './sign.js';
+import { inspectCommand } from './inspect.js';
 import { imageCreateCommand } from './image-create.js';
 import { imageVerifyCommand } from './image-verify.js';
 import { portsCommand } from './ports.js';
+import { verifyCommand } from './verify.js';
 
 export const commands: readonly Command[] = [
   keygenCommand,
+  manifestCreateCommand,
+  signCommand,
+  inspectCommand,
   imageCreateCommand,
   imageVerifyCommand,
+  verifyCommand,
   portsCommand,
 ];

@@ -1,0 +1,67 @@
+/**
+ * `suitrig sign <envelope.suit> --key <key> [--role operator] --out <file>`: adds one more
+ * signature (or MAC) to an envelope, e.g. the device operator's after the author's
+ * (RFC 9019 §7), leaving the manifest and every other member byte for byte as they were.
+ * The role is not written into the envelope: a verifier learns it from its trust anchors
+ * (`suitrig verify --trust operator=<pub.pem> --require author,operator`).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, requireString, type Command } from '../command.js';
+import { EnvelopeError, addSignature, parseEnvelope } from '../../../host/suit/index.js';
+import { signerFromArgs, writeOutput } from './manifest-create.js';
+
+const ROLE_RE = /^[a-z][a-z0-9_-]{0,31}$/;
+
+export const signCommand: Command = {
+  path: ['sign'],
+  summary: 'add a signature (e.g. the operator\'s) to a SUIT envelope without changing its manifest',
+  usage: '<envelope.suit> --key <key> [--alg-id <alg>] [--role operator] --out <envelope.suit>',
+  details: [
+    'Checks that the authentication wrapper digest matches the manifest, then appends a',
+    'COSE_Sign1 (or COSE_Mac0 for HMAC keys) over that digest. Nothing else in the envelope',
+    'changes. --out may name the input file: it is replaced atomically.',
+    'Algorithms and key id as in `suitrig manifest create`. The role (default operator) is only',
+    'a label for this output; verifiers take roles from --trust role=<key>.',
+  ].join('\n'),
+  options: {
+    key: { type: 'string', value: '<key>', description: 'signing key (PEM private key, or HMAC key)' },
+    'alg-id': { type: 'string', value: '<alg>', description: 'es256, esp256, ed25519, eddsa or hmac256 (default: by key type)' },
+    role: { type: 'string', value: '<role>', description: 'who signs, for messages (default operator)' },
+    out: { type: 'string', value: '<envelope.suit>', description: 'output envelope file' },
+    'no-kid': { type: 'boolean', description: 'do not put the key id into the signature header' },
+    json: { type: 'boolean', description: 'print the result as JSON' },
+  },
+  positionals: { min: 1, max: 1 },
+  async run(args, io) {
+    const input = resolve(io.cwd, args.positionals[0]!);
+    const out = resolve(io.cwd, requireString(args, 'out'));
+    const role = optString(args, 'role') ?? 'operator';
+    if (!ROLE_RE.test(role)) throw new UsageError(`--role ${role}: a role is lower-case letters, digits, - and _`);
+    const signer = signerFromArgs(requireString(args, 'key'), optString(args, 'alg-id'), optFlag(args, 'no-kid'), io.cwd);
+    let envelope: Uint8Array;
+    try {
+      envelope = new Uint8Array(readFileSync(input));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new EnvironmentError(`${args.positionals[0]}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    let signed: Uint8Array;
+    try {
+      signed = addSignature(envelope, signer);
+    } catch (e) {
+      if (e instanceof EnvelopeError || (e as Error).name === 'CborScanError') throw new EnvironmentError(`${args.positionals[0]}: ${(e as Error).message}`);
+      throw e;
+    }
+    writeOutput(out, signed);
+    const count = parseEnvelope(signed).authentication!.blocks.length;
+    const kid = signer.kid ? Buffer.from(signer.kid).toString('hex') : null;
+    if (optFlag(args, 'json')) {
+      printJson(io, { out, bytes: signed.length, role, signatures: count, added: { algorithm: signer.algorithm.name, algorithmId: signer.algorithm.id, keyId: kid } });
+    } else {
+      io.stdout.write(`added ${role} signature ${count}: ${signer.algorithm.name} (${signer.algorithm.id}), key id ${kid ?? '-'}\n`);
+      io.stdout.write(`wrote ${out} (${signed.length} bytes, ${count} signature${count === 1 ? '' : 's'})\n`);
+    }
+    return EXIT_OK;
+  },
+};

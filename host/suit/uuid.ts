@@ -19,7 +19,7 @@ export function parseUuid(s: string): Uint8Array | undefined {
 
 /** True for strings meant as a UUID (hex groups joined by dashes), so a typo is reported as a malformed UUID rather than taken as a name. */
 export function looksLikeUuid(s: string): boolean {
-  return /^[0-9a-f]+(-[0-9a-f]+){2,}$/i.test(s) || /^[0-9a-f]{32}$/i.test(s);
+  return /^[0-9a-f]{8}-/i.test(s) || /^[0-9a-f]+(-[0-9a-f]+){2,}$/i.test(s) || /^[0-9a-f]{32}$/i.test(s);
 }
 
 export function formatUuid(b: Uint8Array): string {

@@ -24,6 +24,10 @@ function describe(v: unknown): string {
   return String(v);
 }
 
+/**
+ * Readers return undefined for an undefined value without a message: `required()` has already
+ * reported the missing field, and one mistake should give one message.
+ */
 export class Fields {
   constructor(
     readonly issues: IssueList,
@@ -38,6 +42,7 @@ export class Fields {
 
   /** A mapping whose keys must all be in `allowed` ('any': keys are not checked). */
   object(v: unknown, path: FieldPath, allowed: readonly string[] | 'any'): Obj | undefined {
+    if (v === undefined) return undefined; // missing: reported by required()
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return this.error(path, `expected a mapping, got ${describe(v)}`);
     const o = v as Obj;
     if (allowed === 'any') return o;
@@ -57,23 +62,27 @@ export class Fields {
   }
 
   list(v: unknown, path: FieldPath, min = 0): unknown[] | undefined {
+    if (v === undefined) return undefined; // missing: reported by required()
     if (!Array.isArray(v)) return this.error(path, `expected a list, got ${describe(v)}`);
     if (v.length < min) return this.error(path, `expected at least ${min} entr${min === 1 ? 'y' : 'ies'}, got ${v.length}`);
     return v;
   }
 
   string(v: unknown, path: FieldPath, what = 'a string'): string | undefined {
+    if (v === undefined) return undefined; // missing: reported by required()
     if (typeof v === 'string' && v !== '') return v;
     return this.error(path, `expected ${what}, got ${v === '' ? 'an empty string' : describe(v)}`);
   }
 
   bool(v: unknown, path: FieldPath): boolean | undefined {
+    if (v === undefined) return undefined; // missing: reported by required()
     if (typeof v === 'boolean') return v;
     return this.error(path, `expected true or false, got ${describe(v)}`);
   }
 
   /** A non-negative integer up to `max` (default 2^64-1), given as a number or a decimal/0x string. */
   uint(v: unknown, path: FieldPath, max: bigint = MAX_U64, what = 'a non-negative integer'): bigint | undefined {
+    if (v === undefined) return undefined; // missing: reported by required()
     let n: bigint | undefined;
     if (typeof v === 'bigint') n = v;
     else if (typeof v === 'number' && Number.isSafeInteger(v)) n = BigInt(v);
@@ -89,12 +98,14 @@ export class Fields {
   }
 
   oneOf<T extends string>(v: unknown, path: FieldPath, choices: readonly T[], what: string): T | undefined {
+    if (v === undefined) return undefined; // missing: reported by required()
     if (typeof v === 'string' && (choices as readonly string[]).includes(v)) return v as T;
     return this.error(path, `unknown ${what} ${describe(v)}; expected one of: ${choices.join(', ')}`);
   }
 
   /** A UUID given literally, or a name turned into a UUID v5 in `namespace` (DNS for vendors). */
   uuid(v: unknown, path: FieldPath, what: string, namespace: Uint8Array | undefined = NAMESPACE_DNS): Uint8Array | undefined {
+    if (v === undefined) return undefined; // missing: reported by required()
     const s = this.string(v, path, `a UUID or a name for the ${what}`);
     if (s === undefined) return undefined;
     const u = parseUuid(s);
@@ -109,6 +120,7 @@ export class Fields {
    * UTF-8 unless written h'..' (hexadecimal); `hex` segments (suit-tool) are hexadecimal.
    */
   componentId(v: unknown, path: FieldPath, style: 'text' | 'hex'): ComponentId | undefined {
+    if (v === undefined) return undefined; // missing: reported by required()
     const segs = Array.isArray(v) ? v : style === 'text' && typeof v === 'string' ? [v] : undefined;
     if (!segs) return this.error(path, `expected a component identifier (a list of ${style === 'hex' ? 'hexadecimal strings' : 'strings'}), got ${describe(v)}`);
     const out: Uint8Array[] = [];
@@ -130,6 +142,7 @@ export class Fields {
 
   /** A file's bytes, or a recorded problem naming the file. */
   readFile(v: unknown, path: FieldPath, what: string): { bytes: Uint8Array; name: string } | undefined {
+    if (v === undefined) return undefined; // missing: reported by required()
     const name = this.string(v, path, `a path to the ${what}`);
     if (name === undefined) return undefined;
     const abs = this.resolvePath(name);

@@ -190,17 +190,18 @@ export function readNativeDescription(src: DescriptionSource, f: Fields): Manife
     const plan = r.component(c, ['components', i], i, top);
     if (plan) components.push({ plan, path: ['components', i] });
   });
-  const first = components[0]?.plan;
-  if (first && !first.vendor) f.error(f.has(root, 'vendor') ? ['vendor'] : ['components', 0], "missing 'vendor': the vendor UUID or domain name checked on the first component");
-  if (first && !first.class) f.error(f.has(root, 'class') ? ['class'] : ['components', 0], "missing 'class': the class UUID or model name checked on the first component");
+  // The first component carries the compatibility check (§7.1); a field that is present but
+  // wrong has been reported already.
+  const first = components.find((c) => c.path[1] === 0)?.plan;
+  if (first && !first.vendor && !f.has(root, 'vendor')) f.error(['components', 0], "missing 'vendor': the vendor UUID or domain name checked on the first component");
+  if (first && !first.class && !f.has(root, 'class')) f.error(['components', 0], "missing 'class': the class UUID or model name checked on the first component");
   const dependencies: DependencyPlan[] = [];
-  if (f.has(root, 'dependencies')) {
-    f.list(root.dependencies, ['dependencies'])?.forEach((d, i) => {
-      const dep = r.dependency(d, ['dependencies', i]);
-      if (dep) dependencies.push(dep);
-    });
-  }
-  if (template) checkTemplate(template, components, dependencies, f.issues);
+  const depList = f.has(root, 'dependencies') ? f.list(root.dependencies, ['dependencies']) : [];
+  depList?.forEach((d, i) => {
+    const dep = r.dependency(d, ['dependencies', i]);
+    if (dep) dependencies.push(dep);
+  });
+  if (template) checkTemplate(template, components, { components: list?.length ?? 0, dependencies: depList?.length ?? 0 }, f.issues);
   checkDistinctIds(components, dependencies, f);
   const plan: ManifestPlan = {
     sequenceNumber: sequenceNumber ?? 0n,

@@ -6,7 +6,7 @@
  * rather than a surprising manifest. Dependencies may be added to any template.
  */
 import type { FieldPath, IssueList } from './issues.js';
-import type { ComponentPlan, DependencyPlan } from './plan.js';
+import type { ComponentPlan } from './plan.js';
 
 export const TEMPLATES = {
   'secure-boot': 'images already on the device: check vendor/class, image digest and size, then invoke (§7.1, §7.2)',
@@ -25,10 +25,20 @@ export interface PlacedComponent {
   path: FieldPath;
 }
 
-/** Records a problem for every way the components and dependencies do not fit the template. */
-export function checkTemplate(template: TemplateName, components: PlacedComponent[], dependencies: DependencyPlan[], issues: IssueList): void {
+/**
+ * Records a problem for every way the components and dependencies do not fit the template.
+ * `listed` counts the entries in the description, including any that had errors of their own
+ * (so that one bad component does not also cause a misleading "needs a component").
+ */
+export function checkTemplate(
+  template: TemplateName,
+  components: PlacedComponent[],
+  listed: { components: number; dependencies: number },
+  issues: IssueList,
+): void {
   const need = (ok: boolean, path: FieldPath, message: string) => ok || issues.add(path, `template ${template}: ${message}`);
-  if (template !== 'dependencies') need(components.length > 0, ['components'], 'needs at least one component');
+  const complete = components.length === listed.components;
+  if (template !== 'dependencies') need(listed.components > 0, ['components'], 'needs at least one component');
   for (const { plan, path } of components) {
     if (plan.slots) need(template === 'ab-slots', [...path, 'slots'], 'slots belong to the ab-slots template');
     if (plan.load) need(template === 'load-external', [...path, 'load'], 'load belongs to the load-external template');
@@ -41,16 +51,16 @@ export function checkTemplate(template: TemplateName, components: PlacedComponen
   }
   switch (template) {
     case 'ab-slots':
-      need(components.length === 1 && !!components[0]!.plan.slots, ['components'], "needs exactly one component, with 'slots'");
+      need(listed.components === 1 && (!complete || !!components[0]!.plan.slots), ['components'], "needs exactly one component, with 'slots'");
       break;
     case 'load-external':
-      need(components.some((c) => c.plan.load), ['components'], "needs a component with 'load'");
+      need(!complete || components.some((c) => c.plan.load), ['components'], "needs a component with 'load'");
       break;
     case 'multi-image':
-      need(components.length >= 2, ['components'], 'needs two or more components');
+      need(listed.components >= 2, ['components'], 'needs two or more components');
       break;
     case 'dependencies':
-      need(dependencies.length > 0, ['dependencies'], 'needs at least one dependency');
+      need(listed.dependencies > 0, ['dependencies'], 'needs at least one dependency');
       break;
   }
 }

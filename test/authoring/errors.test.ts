@@ -1,0 +1,99 @@
+/** Bad input to `manifest create`: exit 2, a message naming the field (with line and column), no output file. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDescription, DescriptionError } from '../../host/suit/index.js';
+import { runCli } from '../helpers/cli.js';
+import { makeWorkspace, seededBytes } from './support/fixtures.js';
+
+const ws = makeWorkspace('errors');
+ws.write('app.bin', seededBytes('err-app', 4096));
+const key = ws.key('es256', 'author');
+ws.write('spec.yaml', '');
+const edKey = ws.key('ed25519', 'ed');
+
+const GOOD = `template: download-install
+sequence-number: 1
+vendor: example.com
+class: board-a
+components:
+  - id: [app]
+    image: app.bin
+    uri: https://fw.example.com/app.bin
+`;
+
+async function create(spec: string, extra: string[] = []): Promise<{ code: number; stderr: string; out: string }> {
+  const file = ws.write('spec.yaml', spec);
+  const out = join(ws.dir, 'out.suit');
+  const r = await runCli(['manifest', 'create', file, '--key', key.file, '--out', out, ...extra], { cwd: ws.dir });
+  return { code: r.code, stderr: r.stderr, out };
+}
+
+describe('manifest create rejects bad input with exit 2, naming the field, leaving no file', () => {
+  const cases: [string, string, RegExp][] = [
+    ['missing image file', GOOD.replace('image: app.bin', 'image: missing.bin'), /spec\.yaml:7:12 {2}components\[0\]\.image: image file 'missing\.bin' not found/],
+    ['unknown template', GOOD.replace('download-install', 'download-and-pray'), /spec\.yaml:1:11 {2}template: unknown template 'download-and-pray'; expected one of: secure-boot, download-install, ab-slots, load-external, multi-image, dependencies/],
+    ['malformed UUID', GOOD.replace('vendor: example.com', 'vendor: fa6b4a53-d5ad-5fdf-be9d-e663e4d41ff'), /spec\.yaml:3:9 {2}vendor: malformed UUID 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ff'/],
+    ['sequence number out of range', GOOD.replace('sequence-number: 1', 'sequence-number: 18446744073709551616'), /sequence-number: 18446744073709551616 is out of range: expected a sequence number from 0 to 18446744073709551615/],
+    ['negative sequence number', GOOD.replace('sequence-number: 1', 'sequence-number: -1'), /sequence-number: -1 is out of range/],
+    ['image larger than the slot', GOOD.replace('    uri:', '    slot-size: 4095\n    uri:'), /components\[0\]\.image: image 'app\.bin' is 4096 bytes, larger than the slot \(slot-size 4095\)/],
+    ['unknown field', GOOD.replace('    uri:', '    url: x\n    uri:'), /components\[0\]\.url: unknown field 'url'/],
+    ['template mismatch', GOOD.replace('download-install', 'secure-boot'), /components\[0\]\.uri: template secure-boot: the image is already on the device/],
+    ['not a description', 'hello: world\n', /not a manifest description/],
+    ['YAML syntax', 'template: [unclosed\n', /spec\.yaml:\d+:\d+/],
+  ];
+  for (const [name, spec, message] of cases) {
+    it(name, async () => {
+      const before = readdirSync(ws.dir).length;
+      const r = await create(spec);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(r.out)).toBe(false);
+      expect(readdirSync(ws.dir).length).toBe(before); // no temporary file left behind either
+    });
+  }
+
+  it('reports every problem at once, in file order', async () => {
+    const spec = GOOD.replace('sequence-number: 1', 'sequence-number: x').replace('image: app.bin', 'image: nope.bin').replace('class: board-a', 'class: 1492af14-2569-5e48-bf42');
+    const r = await create(spec);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/3 problems/);
+    const lines = r.stderr.split('\n').filter((l) => /spec\.yaml:\d+/.test(l));
+    expect(lines.map((l) => /spec\.yaml:(\d+)/.exec(l)![1])).toEqual(['2', '4', '7']);
+  });
+
+  it('names --alg-id and --key for a key of the wrong type', async () => {
+    let r = await create(GOOD, ['--alg-id', 'ed25519']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--alg-id ed25519 needs an Ed25519 key, but the key is an ECDSA P-256 key \(--key .*author\.pem\)/);
+    expect(existsSync(r.out)).toBe(false);
+    r = await (async () => {
+      const out = join(ws.dir, 'out.suit');
+      const x = await runCli(['manifest', 'create', ws.write('spec.yaml', GOOD), '--key', edKey.pub, '--out', out], { cwd: ws.dir });
+      return { code: x.code, stderr: x.stderr, out };
+    })();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--key .*ed\.pub\.pem: is a public key; signing needs a private key/);
+    const missing = await create(GOOD, []).then(async () => runCli(['manifest', 'create', 'spec.yaml', '--key', 'nokey.pem', '--out', 'x.suit'], { cwd: ws.dir }));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--key .*nokey\.pem: cannot read key file \(no such file\)/);
+  });
+
+  it('keeps an existing output file when the build fails', async () => {
+    const out = ws.write('keep.suit', 'previous envelope');
+    const r = await runCli(['manifest', 'create', ws.write('spec.yaml', GOOD.replace('app.bin', 'gone.bin')), '--key', key.file, '--out', out], { cwd: ws.dir });
+    expect(r.code).toBe(2);
+    expect(existsSync(out)).toBe(true);
+    expect((await import('node:fs')).readFileSync(out, 'utf8')).toBe('previous envelope');
+  });
+
+  it('the API throws a DescriptionError listing issues with path, line and column', () => {
+    try {
+      parseDescription(GOOD.replace('vendor: example.com', 'vendor: 12345678-1234'), { file: 'd.yaml', dir: ws.dir });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(DescriptionError);
+      expect((e as DescriptionError).issues).toEqual([{ path: 'vendor', line: 3, col: 9, message: "malformed UUID '12345678-1234' (expected 8-4-4-4-12 hexadecimal digits)" }]);
+    }
+  });
+});

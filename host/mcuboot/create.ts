@@ -111,13 +111,10 @@ export function createImage(payload: Uint8Array, o: CreateImageOptions): Uint8Ar
     { type: TLV.KEYHASH, value: keyHash },
     signatureTlv(o.key, signed, digest),
   ]);
-  if (!o.pad) {
-    const out = new Uint8Array(signed.length + unprotected.length);
-    out.set(signed);
-    out.set(unprotected, signed.length);
-    return out;
-  }
-  return padToSlot(signed, unprotected, o.pad);
+  const out = new Uint8Array(signed.length + unprotected.length);
+  out.set(signed);
+  out.set(unprotected, signed.length);
+  return o.pad ? padImage(out, o.pad) : out;
 }
 
 /** Checks that an image of `imageLength` bytes plus the trailer fits the slot (imgtool's check); returns the trailer layout. */
@@ -136,11 +133,11 @@ export function checkSlotFit(imageLength: number, pad: PadOptions): TrailerLayou
   return layout;
 }
 
-function padToSlot(signed: Uint8Array, unprotected: Uint8Array, pad: PadOptions): Uint8Array {
-  const layout = checkSlotFit(signed.length + unprotected.length, pad);
+/** A signed image padded to the slot size with its trailer (imgtool `--pad`, `--confirm`); the image bytes are unchanged. */
+export function padImage(image: Uint8Array, pad: PadOptions): Uint8Array {
+  const layout = checkSlotFit(image.length, pad);
   const out = new Uint8Array(pad.slotSize).fill(pad.erasedValue ?? 0xff);
-  out.set(signed);
-  out.set(unprotected, signed.length);
+  out.set(image);
   out.set(layout.magic, layout.magicOff);
   if (pad.confirm) out[layout.imageOkOff] = BOOT_FLAG_SET;
   return out;

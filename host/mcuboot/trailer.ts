@@ -64,8 +64,9 @@ export interface TrailerLayout {
   readonly maxAlign: number;
   readonly maxSectors: number;
   readonly magic: Uint8Array;
-  /** Offsets from the start of the slot. */
+  /** Offsets from the start of the slot. The magic's 16 bytes end the slot; with BOOT_MAX_ALIGN 32 they are the tail of a 32-byte field. */
   readonly magicOff: number;
+  readonly magicFieldOff: number;
   readonly imageOkOff: number;
   readonly copyDoneOff: number;
   readonly swapInfoOff: number;
@@ -91,8 +92,8 @@ export function trailerLayout(p: TrailerParams): TrailerLayout {
   const statusEntries = maxSectors * states;
   const trailerSize = statusEntries * p.writeSize + maxAlign * 4 + magicAlign;
   if (!Number.isInteger(p.slotSize) || p.slotSize < trailerSize) throw new RangeError(`slot of ${p.slotSize} bytes is smaller than its ${trailerSize}-byte trailer`);
-  const magicOff = p.slotSize - magicAlign;
-  const imageOkOff = magicOff - maxAlign;
+  const magicFieldOff = p.slotSize - magicAlign;
+  const imageOkOff = magicFieldOff - maxAlign;
   const copyDoneOff = imageOkOff - maxAlign;
   const swapInfoOff = copyDoneOff - maxAlign;
   const swapSizeOff = swapInfoOff - maxAlign;
@@ -102,7 +103,8 @@ export function trailerLayout(p: TrailerParams): TrailerLayout {
     maxAlign,
     maxSectors,
     magic: bootMagic(maxAlign),
-    magicOff,
+    magicOff: p.slotSize - BOOT_MAGIC_SIZE,
+    magicFieldOff,
     imageOkOff,
     copyDoneOff,
     swapInfoOff,

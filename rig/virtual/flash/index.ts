@@ -5,3 +5,4 @@ export * from './timing.js';
 export * from './sim-flash.js';
 export * from './area.js';
 export * from './persist.js';
+export * from './program.js';

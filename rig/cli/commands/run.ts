@@ -1,0 +1,171 @@
+/**
+ * `suitrig run [suite] --board <url|name|virtual>... [--boards N] [--lab rig.yaml] [--tag T]
+ * [--baud B] [--seed S] [--junit <file>] [--json]` (DESIGN.md "Command line"), plus `--dry-run`:
+ * selects boards (rig/lab/select.ts), runs the suite on all of them in parallel
+ * (rig/runner/runner.ts) with live progress on stderr, and reports: summary table or JSON on
+ * stdout, JUnit XML and a JSON report file on request. Exit 0 when every case passed or was not
+ * applicable, 1 when a case failed or errored, 2 for usage and environment errors.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { packageRoot } from '../../../host/paths.js';
+import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
+import { defaultDutProvider, type DutProvider } from '../../dut/provider.js';
+import { labFor, parseBaud } from '../../lab/resolve.js';
+import { classifyPort } from '../../lab/port-url.js';
+import { selectBoards } from '../../lab/select.js';
+import type { PortLister } from '../../ports/types.js';
+import { paintFor } from '../../report/colour.js';
+import { toJsonReport } from '../../report/json.js';
+import { toJUnitXml } from '../../report/junit.js';
+import { liveProgress, plainProgress } from '../../report/progress.js';
+import { renderSummary } from '../../report/summary.js';
+import { planRun, renderPlan } from '../../runner/plan.js';
+import { runPassed } from '../../runner/result.js';
+import { runSuite, selectCases } from '../../runner/runner.js';
+import { parseSeed, randomSeed } from '../../runner/seed.js';
+import type { Suite } from '../../suites/api.js';
+import { DEFAULT_SUITE, builtinSuites, loadSuite } from '../../suites/index.js';
+
+export interface RunCommandDeps {
+  suites?: readonly Suite[];
+  provider?: DutProvider;
+  lister?: PortLister;
+}
+
+function positiveInt(value: string | undefined, name: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(value) || Number(value) > max) throw new UsageError(`--${name}: expected an integer from 1 to ${max}, got '${value}'`);
+  return Number(value);
+}
+
+function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function writeOutput(io: CliIo, file: string, content: string, what: string): string {
+  const path = resolve(io.cwd, file);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  } catch (e) {
+    throw new EnvironmentError(`cannot write the ${what} to ${file}: ${(e as Error).message}`);
+  }
+  return path;
+}
+
+function needsLab(boards: readonly string[], tags: readonly string[]): boolean {
+  if (tags.length > 0) return true;
+  return boards.some((w) => {
+    try {
+      return classifyPort(w).kind === 'name';
+    } catch {
+      return false; // reported by selectBoards with the word
+    }
+  });
+}
+
+export function createRunCommand(deps: RunCommandDeps = {}): Command {
+  return {
+    path: ['run'],
+    summary: 'run a QA suite on one or many boards in parallel, with JUnit and JSON reports',
+    usage: '[suite] --board <url|name|virtual>... [--boards N] [--lab rig.yaml] [--tag T] [--baud B] [--seed S] [--junit <file>] [--json] [--dry-run]',
+    details: [
+      `suite: a built-in suite name (default ${DEFAULT_SUITE}) or the path of a JavaScript module exporting a`,
+      'suite (rig/suites/api.ts). Boards: device paths, tcp://host:port, names from the lab file, or',
+      'virtual (--boards N: N virtual boards, each in its own process over tcp); --tag adds every lab',
+      'board that has all the given tags. Each board gets its own worker and log file; every case',
+      "restores the board's known-good image afterwards. The seed (random unless --seed) is printed",
+      'and recorded in every report: --seed replays a run. --dry-run lists what would be erased and',
+      'flashed on each board without opening any port.',
+    ].join('\n'),
+    options: {
+      board: { type: 'string', multiple: true, value: '<url|name|virtual>', description: 'a board: device path, tcp://host:port, lab board name, or virtual' },
+      boards: { type: 'string', value: '<N>', description: 'with --board virtual: start N virtual boards' },
+      lab: { type: 'string', value: '<rig.yaml>', description: 'lab file (default ./rig.yaml when present)' },
+      tag: { type: 'string', multiple: true, value: '<T>', description: 'add the lab boards that have every given tag' },
+      baud: { type: 'string', value: '<B>', description: 'line rate for every board (default: the lab\'s, else 115200)' },
+      seed: { type: 'string', value: '<S>', description: 'seed for every random choice (default: random, printed)' },
+      case: { type: 'string', multiple: true, value: '<id>', description: 'run only these cases' },
+      jobs: { type: 'string', value: '<N>', description: 'boards run at once (default: all)' },
+      junit: { type: 'string', value: '<file>', description: 'write a JUnit XML report' },
+      report: { type: 'string', value: '<file>', description: 'write the JSON report to a file' },
+      logs: { type: 'string', value: '<dir>', description: 'directory for the per-board logs (default: a new one under the temp dir)' },
+      json: { type: 'boolean', description: 'print the JSON report (or plan) on stdout; progress stays plain on stderr' },
+      'dry-run': { type: 'boolean', description: 'list what would be erased and flashed on each board; touch nothing' },
+    },
+    positionals: { min: 0, max: 1 },
+    async run(args, io) {
+      const json = optFlag(args, 'json');
+      const suite = await loadSuite(args.positionals[0] ?? DEFAULT_SUITE, io.cwd, deps.suites ?? builtinSuites);
+      const seedArg = optString(args, 'seed');
+      const seed = seedArg === undefined ? randomSeed() : parseSeed(seedArg);
+      const baud = parseBaud(optString(args, 'baud'));
+      const boardWords = optStrings(args, 'board');
+      const tags = optStrings(args, 'tag');
+      const count = positiveInt(optString(args, 'boards'), 'boards', 64);
+      const jobs = positiveInt(optString(args, 'jobs'), 'jobs', 256);
+      const labArg = optString(args, 'lab');
+      const lab = labArg !== undefined || needsLab(boardWords, tags) ? labFor(io.cwd, labArg) : undefined;
+      const boards = await selectBoards(
+        { boards: boardWords, tags, ...(count !== undefined ? { count } : {}) },
+        { cwd: io.cwd, ...(lab ? { lab } : {}), ...(baud !== undefined ? { baud } : {}), ...(deps.lister ? { lister: deps.lister } : {}) },
+      );
+      const cases = selectCases(suite, optStrings(args, 'case'));
+
+      if (optFlag(args, 'dry-run')) {
+        const plan = planRun(suite, cases, boards, seed);
+        if (json) printJson(io, plan);
+        else io.stdout.write(renderPlan(plan));
+        return EXIT_OK;
+      }
+
+      const provider = deps.provider ?? defaultDutProvider;
+      const refused = boards.map((b) => ({ b, why: provider.cannotDrive(b) })).filter((x) => x.why !== undefined);
+      if (refused.length > 0) {
+        throw new EnvironmentError(refused.map(({ b, why }) => `board ${b.name}: ${why}`).join('\n'));
+      }
+
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const logDir = resolve(io.cwd, optString(args, 'logs') ?? join(tmpdir(), 'suitrig-runs', `${suite.name}-${stamp}-seed${seed}`));
+      const progressPaint = paintFor(io.stderr, io.env);
+      const progress = io.stderr.isTTY && !json ? liveProgress(io.stderr, progressPaint) : plainProgress(io.stderr, progressPaint);
+      let result;
+      try {
+        result = await runSuite({
+          suite,
+          boards,
+          provider,
+          seed,
+          logDir,
+          cases: cases.map((c) => c.id),
+          ...(jobs !== undefined ? { jobs } : {}),
+          ...(io.signal ? { signal: io.signal } : {}),
+          onEvent: progress,
+        });
+      } finally {
+        progress.stop();
+      }
+
+      const junit = optString(args, 'junit');
+      const junitPath = junit !== undefined ? writeOutput(io, junit, toJUnitXml(result), 'JUnit report') : undefined;
+      const report = toJsonReport(result, { tool: { name: 'suitrig', version: toolVersion() }, ...(junitPath ? { junitPath } : {}) });
+      const reportFile = optString(args, 'report');
+      const reportPath = reportFile !== undefined ? writeOutput(io, reportFile, JSON.stringify(report, null, 2) + '\n', 'JSON report') : undefined;
+      if (json) printJson(io, report);
+      else {
+        io.stdout.write(renderSummary(result, paintFor(io.stdout, io.env)));
+        const written = [junitPath && `JUnit ${junitPath}`, reportPath && `JSON ${reportPath}`].filter(Boolean);
+        if (written.length > 0) io.stdout.write(`reports: ${written.join(', ')}\n`);
+      }
+      return runPassed(result) ? EXIT_OK : EXIT_NEGATIVE;
+    },
+  };
+}
+
+export const runCommand = createRunCommand();

@@ -9,8 +9,8 @@ import { signCommand } from './sign.js';
 import { inspectCommand } from './inspect.js';
 import { imageCreateCommand } from './image-create.js';
 import { imageVerifyCommand } from './image-verify.js';
+import { boardAppCommand } from './board-app.js';
 import { portsCommand } from './ports.js';
-import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
 
 export const commands: readonly Command[] = [
@@ -20,7 +20,7 @@ export const commands: readonly Command[] = [
   inspectCommand,
   imageCreateCommand,
   imageVerifyCommand,
+  boardAppCommand,
   verifyCommand,
   portsCommand,
-  runCommand,
 ];

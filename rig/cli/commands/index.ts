@@ -11,6 +11,7 @@ import { imageCreateCommand } from './image-create.js';
 import { imageVerifyCommand } from './image-verify.js';
 import { boardAppCommand } from './board-app.js';
 import { portsCommand } from './ports.js';
+import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
 
 export const commands: readonly Command[] = [
@@ -23,4 +24,5 @@ export const commands: readonly Command[] = [
   boardAppCommand,
   verifyCommand,
   portsCommand,
+  runCommand,
 ];

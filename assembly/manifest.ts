@@ -13,7 +13,7 @@ import { ctEqual } from './ct';
 import * as c from './codes';
 import * as k from './commands';
 import {
-  member, mx, findIntMember, sectionSlot, sectionKey, M_ENC, M_ENC_LEN, X_MANIFEST, X_SEQ, X_NCOMP,
+  member, mx, findIntMember, sectionSlot, sectionKey, M_ENC, M_ENC_LEN, M_KIND, M_KEY, MK_INT, X_MEMBERS, X_MANIFEST, X_SEQ, X_NCOMP,
   X_DEPMASK, X_SPACE, X_SHARED, X_REFURI, X_SECTIONS, NSECT, X_COMPIDS, X_PREFIX, X_MCID,
   X_VERSION_OK, X_SET_VERSION, X_DIGEST, SEC_ABSENT, SEC_PRESENT, SEC_SEVERED,
 } from './state';
@@ -483,6 +483,7 @@ function parseManifestBody(level: i32): i32 {
   let have: u32 = 0;
   let commonP: u32 = 0;
   let commonN: u32 = 0;
+  let digested: u32 = 0; // severable keys the manifest holds a SUIT_Digest for
   while (cbor.hasNext(n)) {
     if (n != cbor.INDEF) n--;
     const kp = cbor.rp;
@@ -522,9 +523,9 @@ function parseManifestBody(level: i32): i32 {
       if (cbor.peekMajor() == cbor.MT_ARRAY && severable(key)) {
         const d = checkSevered(level, ikey);
         if (d != 0) return d;
+        digested |= <u32>1 << <u32>ikey;
       } else {
         if (!cbor.readBstr()) return cbor.rerr;
-        if (findIntMember(level, ikey) >= 0) return c.D_UNEXPECTED_MEMBER;
         setSection(level, ikey, cbor.vPtr, cbor.vLen, SEC_PRESENT);
       }
     } else if (key < 0) {
@@ -536,6 +537,16 @@ function parseManifestBody(level: i32): i32 {
   if (cbor.rerr != 0) return cbor.rerr;
   if (cbor.rp != mEnd) return c.D_TRAILING;
   if ((have & 0xe) != 0xe) return c.D_MISSING_FIELD;
+  // Every other integer-keyed envelope member must be a severed element the manifest holds a
+  // digest for (1 = delegation chains, not used by this processor, is tolerated).
+  const members = <i32>load<u32>(x + X_MEMBERS);
+  for (let i = 0; i < members; i++) {
+    const m = member(level, i);
+    if (load<u32>(m + M_KIND) != MK_INT) continue;
+    const key = load<i32>(m + M_KEY);
+    if (key == 1 || key == 2 || key == 3) continue;
+    if (key < 1 || key > 31 || ((digested >> <u32>key) & 1) == 0) return c.D_UNEXPECTED_MEMBER;
+  }
 
   errSection = 3;
   secBase = commonP;

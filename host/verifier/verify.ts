@@ -104,6 +104,9 @@ export function verifyEnvelope(envelope: Uint8Array, opts: VerifyOptions): Verif
       const manifest = readManifestInfo(core);
       result.manifest = manifest;
       result.sequenceNumber = manifest.sequenceNumber;
+      if (verdict.detail === 'rollback') {
+        result.message = `sequence number ${manifest.sequenceNumber} is lower than the stored ${opts.storedSequence} (rollback)`;
+      }
     }
     return result;
   } finally {

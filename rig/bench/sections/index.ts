@@ -1,7 +1,9 @@
 /** The benchmark sections `npm run bench` runs, in order. Add a section with one line. */
 import type { BenchSection } from '../section.js';
 import { sha256Section } from './sha256.js';
+import { verifySection } from './verify.js';
 
 export const sections: readonly BenchSection[] = [
   sha256Section,
+  verifySection,
 ];

@@ -88,7 +88,7 @@ export function sweepEveryCut<W extends CutSubject>(s: SweepScenario<W>, o: Swee
   for (let i = 0; i < clean.ops; i += step) {
     cutPoints.push(i);
     const w = s.setup();
-    w.flash.armPowerCut({ afterOps: i, torn: o.torn ?? false, seed: (o.seed ?? 0) + i });
+    w.flash.armPowerCut({ afterOps: i, torn: o.torn ?? false, seed: ((o.seed ?? 0) + i) >>> 0 });
     runAct(w, (x) => s.act(x));
     if (w.flash.powered) {
       bricks.push({ cutsAt: [i], problems: [`the action finished without reaching operation ${i} (the clean run had ${clean.ops}): the run is not deterministic`] });

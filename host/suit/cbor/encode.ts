@@ -40,7 +40,8 @@ const MAX_U64 = 0xffff_ffff_ffff_ffffn;
 
 function normaliseInt(n: number | bigint): number | bigint {
   const b = typeof n === 'bigint' ? n : BigInt(n);
-  if (b > MAX_U64 || b < -MAX_U64 - 1n) throw new CborEncodeError(`integer ${b} does not fit in CBOR (64-bit argument)`);
+  // -2^64 is valid CBOR, but cbor-x writes it as a tag-3 bignum; SUIT never needs it.
+  if (b > MAX_U64 || b < -MAX_U64) throw new CborEncodeError(`integer ${b} does not fit in CBOR (64-bit argument)`);
   // Below 2^32 cbor-x picks the shortest head for numbers; above, only a bigint gets an
   // integer head (8 bytes, which is then the shortest form).
   return b < BigInt(U32) && b >= -BigInt(U32) ? Number(b) : b;

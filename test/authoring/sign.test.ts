@@ -3,7 +3,11 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { checkEnvelope, hex } from './support/cbor.js';
+import { createPublicKey } from 'node:crypto';
+import { addSignature } from '../../host/suit/index.js';
+import { createSigner } from '../../host/cose/index.js';
+import { loadSigningKey } from '../../host/keys/index.js';
+import { checkEnvelope, hex, IETF_PUBLIC_KEY_PEM, ietfExampleHex } from './support/cbor.js';
 import { makeWorkspace, seededBytes, verifyBlock } from './support/fixtures.js';
 
 const ws = makeWorkspace('sign');
@@ -93,5 +97,19 @@ describe('suitrig sign', () => {
     const r2 = await runCli(['sign', good, '--key', operator.file, '--role', 'Operator!', '--out', join(ws.dir, 'y.suit')]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/--role Operator!/);
+  });
+
+  it('countersigns envelopes made elsewhere (IETF example 0, tagged and untagged): the published signature still verifies', () => {
+    const published = ietfExampleHex(0)[1]!;
+    const ietf = { alg: 'es256' as const, file: '', pub: '', publicKey: createPublicKey(IETF_PUBLIC_KEY_PEM) };
+    for (const input of [published, published.subarray(2)]) {
+      const out = addSignature(input, createSigner(loadSigningKey(operator.file)));
+      expect(hex(out.subarray(0, 2)) === 'd86b').toBe(input === published);
+      const env = checkEnvelope(input === published ? out : Uint8Array.of(0xd8, 0x6b, ...out));
+      expect(env.auth).toHaveLength(3);
+      expect(verifyBlock(env.auth[1]!, env.auth[0]!, ietf).ok).toBe(true);
+      expect(verifyBlock(env.auth[2]!, env.auth[0]!, operator).ok).toBe(true);
+      expect(hex(env.members.get(3)!)).toBe(hex(checkEnvelope(published).members.get(3)!));
+    }
   });
 });

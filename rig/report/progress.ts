@@ -8,7 +8,7 @@ import type { RunEvent } from '../runner/events.js';
 import type { CaseOutcome } from '../runner/result.js';
 import type { Paint } from './colour.js';
 import { formatDuration, outcomeLabel } from './summary.js';
-import { renderTable, visibleLength } from './text-table.js';
+import { renderTable, terminalSafe as safe, visibleLength } from './text-table.js';
 
 export interface ProgressSink {
   (e: RunEvent): void;
@@ -33,18 +33,18 @@ function plainLine(e: RunEvent, paint: Paint): string | undefined {
     case 'run-start':
       return `run ${e.suite}: ${e.cases} case${e.cases === 1 ? '' : 's'} on ${e.boards.length} board${e.boards.length === 1 ? '' : 's'} (${e.boards.join(', ')}), seed ${e.seed}, logs in ${e.logDir}`;
     case 'note':
-      return e.message;
+      return safe(e.message);
     case 'board-open':
-      return `[${e.board}] opened: ${e.description}`;
+      return `[${e.board}] opened: ${safe(e.description)}`;
     case 'case-end': {
       const r = e.result;
       const label = outcomeLabel(r.outcome, paint);
-      return `[${e.board}] ${label}${' '.repeat(5 - visibleLength(label))} ${r.id} (${formatDuration(r.durationMs)})${r.message ? `: ${r.message}` : ''}`;
+      return `[${e.board}] ${label}${' '.repeat(5 - visibleLength(label))} ${r.id} (${formatDuration(r.durationMs)})${r.message ? `: ${safe(r.message)}` : ''}`;
     }
     case 'board-end': {
       const r = e.result;
       const passed = r.cases.filter((c) => c.outcome === 'passed').length;
-      return `[${e.board}] ${r.status}: ${passed}/${r.cases.length} passed in ${formatDuration(r.durationMs)}${r.message ? ` (${r.message})` : ''}; log ${r.logPath}`;
+      return `[${e.board}] ${r.status}: ${passed}/${r.cases.length} passed in ${formatDuration(r.durationMs)}${r.message ? ` (${safe(r.message)})` : ''}; log ${r.logPath}`;
     }
     default:
       return undefined;
@@ -74,7 +74,7 @@ export function liveProgress(stream: { write(s: string): unknown }, paint: Paint
   const render = (): string[] => {
     const rows = [...boards.values()].map((b) => {
       const t = formatDuration((b.ended ?? now()) - b.started);
-      const what = b.status ?? (b.current ? `${b.current}${b.step ? ` > ${b.step}` : ''}` : 'opening');
+      const what = b.status ?? (b.current ? safe(`${b.current}${b.step ? ` > ${b.step}` : ''}`) : 'opening');
       const bad = b.outcomes.failed + b.outcomes.error;
       return [b.name, bar(b.done, b.total), `${b.done}/${b.total}`, bad > 0 ? paint.red(`${bad} failed`) : paint.green(`${b.outcomes.passed} ok`), t, what];
     });
@@ -100,7 +100,7 @@ export function liveProgress(stream: { write(s: string): unknown }, paint: Paint
         break;
       case 'note':
         clear();
-        stream.write(e.message + '\n');
+        stream.write(safe(e.message) + '\n');
         break;
       case 'case-start': {
         const b = boards.get(e.board);

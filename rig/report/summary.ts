@@ -5,7 +5,7 @@
  */
 import type { CaseOutcome, RunResult } from '../runner/result.js';
 import type { Paint } from './colour.js';
-import { renderTable } from './text-table.js';
+import { renderTable, terminalSafe as safe } from './text-table.js';
 
 export function outcomeLabel(o: CaseOutcome, paint: Paint): string {
   switch (o) {
@@ -28,22 +28,22 @@ export function formatDuration(ms: number): string {
 
 export function renderSummary(r: RunResult, paint: Paint): string {
   const out: string[] = [];
-  out.push(paint.bold(`suite ${r.suite.name}: ${r.suite.title}`));
+  out.push(paint.bold(safe(`suite ${r.suite.name}: ${r.suite.title}`)));
   const rows: string[][] = [['BOARD', 'CASE', 'RESULT', 'TIME', 'TITLE']];
   for (const b of r.boards) {
-    for (const c of b.cases) rows.push([b.name, c.id, outcomeLabel(c.outcome, paint), c.durationMs > 0 ? formatDuration(c.durationMs) : '-', c.title]);
+    for (const c of b.cases) rows.push([b.name, c.id, outcomeLabel(c.outcome, paint), c.durationMs > 0 ? formatDuration(c.durationMs) : '-', safe(c.title)]);
   }
   out.push(renderTable(rows, { right: [3] }));
   const problems = r.boards.flatMap((b) => b.cases.filter((c) => c.outcome !== 'passed').map((c) => ({ b, c })));
   if (problems.length > 0) {
     out.push('', paint.bold('not passed:'));
-    for (const { b, c } of problems) out.push(`  ${outcomeLabel(c.outcome, paint)} ${b.name} ${c.id}: ${c.message ?? ''}`);
+    for (const { b, c } of problems) out.push(`  ${outcomeLabel(c.outcome, paint)} ${b.name} ${c.id}: ${safe(c.message ?? '')}`);
   }
   out.push('', paint.bold('boards:'));
   for (const b of r.boards) {
     const passed = b.cases.filter((c) => c.outcome === 'passed').length;
     const status = b.status === 'completed' ? 'completed' : paint.red(b.status);
-    out.push(`  ${b.name}: ${passed}/${b.cases.length} passed, ${status}${b.message ? ` (${b.message})` : ''}; log ${b.logPath}`);
+    out.push(`  ${b.name}: ${passed}/${b.cases.length} passed, ${status}${b.message ? ` (${safe(b.message)})` : ''}; log ${b.logPath}`);
   }
   const t = r.totals;
   const counts = [

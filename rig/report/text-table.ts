@@ -9,6 +9,15 @@ export function visibleLength(s: string): number {
   return s.replace(ANSI_RE, '').length;
 }
 
+/**
+ * Text from boards and suites made safe for a terminal line: newlines and tabs become spaces,
+ * other control characters (ESC included, so a board cannot inject escape sequences) U+FFFD.
+ * Apply before colouring.
+ */
+export function terminalSafe(s: string): string {
+  return s.replace(/[\t\n\r]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+}
+
 export interface TableOptions {
   /** Columns aligned right (numbers, durations). */
   right?: readonly number[];

@@ -92,7 +92,7 @@ function describeOp(op: DutOperation, b: ResolvedBoard): { text: string; writes:
       return { text: `erase and write the known-good image ${file} (${kib(statSync(file).size)})`, writes: true };
     }
     case 'reset':
-      return { text: `reset: ${virtual ? 'virtual board reset' : describeReset(b.board?.reset ?? { method: 'smp' })}`, writes: false };
+      return { text: virtual ? 'virtual board reset' : describeReset(b.board?.reset ?? { method: 'smp' }), writes: false };
     case 'power-cut':
       return { text: virtual ? 'cut the virtual board\'s power' : power ? `power off: \`${formatCommand(power.off)}\`` : 'power off (no power control: the case is not applicable)', writes: false };
     case 'power-restore':

@@ -81,6 +81,7 @@ export async function runBoard(board: ResolvedBoard, env: BoardEnv): Promise<Boa
   let status: BoardStatus = 'completed';
   let message: string | undefined;
   let description: string | undefined;
+  let notRunReason = '';
   env.emit({ type: 'board-start', board: board.name });
   log.line('run', `suite ${env.suite.name}, board ${board.name} (${target.url}${target.usb ? `, ${target.usb}` : ''}, ${target.baud} baud), run seed ${env.runSeed}, board seed ${seed}`);
 
@@ -107,12 +108,12 @@ export async function runBoard(board: ResolvedBoard, env: BoardEnv): Promise<Boa
     const info: BoardInfo = { name: board.name, target: board.target, ...(board.board ? { lab: board.board } : {}), capabilities: opened.capabilities };
     for (const [index, c] of env.cases.entries()) {
       if (status !== 'completed') {
-        cases.push(notRun(c, env.runSeed, board.name, `not run: ${message}`));
+        cases.push(notRun(c, env.runSeed, board.name, `not run: ${notRunReason}`));
         continue;
       }
       if (env.signal?.aborted) {
         status = 'interrupted';
-        message = 'the run was interrupted';
+        message = notRunReason = 'the run was interrupted';
         cases.push(notRun(c, env.runSeed, board.name, `not run: ${message}`));
         continue;
       }
@@ -134,7 +135,8 @@ export async function runBoard(board: ResolvedBoard, env: BoardEnv): Promise<Boa
       env.emit({ type: 'case-end', board: board.name, result: run.result, index, total: env.cases.length });
       if (run.lost) {
         status = 'lost';
-        message = `board ${board.name} stopped answering in case ${c.id}: ${run.lost}`;
+        message = `board ${board.name} was lost in case ${c.id}: ${run.lost}`;
+        notRunReason = `board ${board.name} was lost in case ${c.id}`;
       }
     }
     try {

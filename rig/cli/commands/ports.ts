@@ -6,7 +6,7 @@
 import { EXIT_OK, optFlag, printJson, type Command } from '../command.js';
 import { listPorts, type ListOptions } from '../../ports/list.js';
 import type { SerialPortInfo } from '../../ports/types.js';
-import { renderTable } from '../../report/text-table.js';
+import { renderTable, terminalSafe } from '../../report/text-table.js';
 
 function description(p: SerialPortInfo): string {
   const words = [p.manufacturer, p.product].filter((w): w is string => w !== undefined);
@@ -46,7 +46,7 @@ export function createPortsCommand(listOptions: ListOptions = {}): Command {
       }
       const rows = [['PATH', 'VID:PID', 'SERIAL', 'DESCRIPTION', 'BY-ID']];
       for (const p of listing.ports) {
-        rows.push([p.path, p.vendorId ? `${p.vendorId}:${p.productId ?? '????'}` : '-', p.serialNumber ?? '-', description(p), byIdCell(p)]);
+        rows.push([p.path, p.vendorId ? `${p.vendorId}:${p.productId ?? '????'}` : '-', p.serialNumber ?? '-', description(p), byIdCell(p)].map(terminalSafe));
       }
       io.stdout.write(renderTable(rows) + '\n');
       io.stdout.write(`${listing.ports.length} port${listing.ports.length === 1 ? '' : 's'} (source: ${listing.source}); ptys are never listed\n`);

@@ -196,7 +196,8 @@ export function fakeProvider(configs: Record<string, FakeBoardConfig> = {}, refu
     async open(board, ctx) {
       const cfg = configs[board.name] ?? {};
       if (cfg.openFails) throw new Error(cfg.openFails);
-      const dut = new FakeDut(board.name, cfg);
+      // As the real provider will: power control comes from the lab file's power: commands.
+      const dut = new FakeDut(board.name, { ...cfg, capabilities: { power: board.board?.power !== undefined, ...cfg.capabilities } });
       dut.subscribe(ctx.log);
       opened.set(board.name, dut);
       return dut;

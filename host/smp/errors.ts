@@ -6,6 +6,7 @@
  * `mcumgr_err_t`, `os_mgmt_err_code_t` and `img_mgmt_err_code_t`.
  */
 import type { SmpMap } from './cbor.js';
+import { commandName, groupName } from './ids.js';
 
 /** mcumgr_err_t. */
 export const MgmtErr = {
@@ -41,14 +42,6 @@ const RC_TEXT: Record<number, string> = {
   12: 'UNSUPPORTED_TOO_OLD: protocol version too old',
   13: 'UNSUPPORTED_TOO_NEW: protocol version too new',
 };
-
-export const GroupId = { OS: 0, IMAGE: 1, STATS: 2, SETTINGS: 3, FS: 8, SHELL: 9, ENUM: 10, SUIT: 66, RIG: 67 } as const;
-
-const GROUP_NAMES: Record<number, string> = { 0: 'os', 1: 'image', 2: 'stats', 3: 'settings', 8: 'fs', 9: 'shell', 10: 'enum', 63: 'zephyr', 66: 'suit', 67: 'rig' };
-
-export function groupName(group: number): string {
-  return GROUP_NAMES[group] ?? `group ${group}`;
-}
 
 /** os_mgmt_err_code_t. */
 export const OsErr = { UNKNOWN: 1, INVALID_FORMAT: 2, QUERY_YIELDS_NO_ANSWER: 3, RTC_NOT_SET: 4, RTC_COMMAND_FAILED: 5 } as const;
@@ -115,7 +108,7 @@ export interface SmpRequestRef {
 }
 
 function where(ref?: SmpRequestRef): string {
-  return ref ? ` to ${groupName(ref.group)} command ${ref.command}` : '';
+  return ref ? ` to ${commandName(ref.group, ref.command)}` : '';
 }
 
 /** Base of both error forms: the board answered, but with an error. */

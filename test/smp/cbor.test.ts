@@ -22,7 +22,7 @@ const smpValue: fc.Arbitrary<SmpValue> = fc.letrec((tie) => ({
     tie('map'),
   ),
   map: fc.dictionary(fc.string({ maxLength: 8 }), tie('value'), { maxKeys: 5 }),
-})).value;
+})).value as fc.Arbitrary<SmpValue>;
 
 const smpMap = fc.dictionary(fc.string({ maxLength: 8 }), smpValue, { maxKeys: 6 }) as fc.Arbitrary<SmpMap>;
 

@@ -1,0 +1,70 @@
+/**
+ * What the image group server needs from a board's flash and bootloader: the seam between
+ * SMP (image-group.ts) and storage. The in-memory timed storage (memory-image-storage.ts)
+ * implements it for the link's own tests and bench; the virtual board's flash model and
+ * MCUboot-style bootloader implement it for real (rig/virtual/).
+ *
+ * Slots are numbered within an image: 0 = primary (runs), 1 = secondary (upload target), as
+ * image state read reports them. The SMP protocol logic (offsets, resume by `sha`, the final
+ * SHA-256 check, which hash names which slot, refusals) lives in the image group; a storage
+ * only stores, erases, marks and reports.
+ */
+import type { ImageErr } from '../errors.js';
+
+/** One slot holding an image, as image state read reports it (Zephyr img_mgmt_state_read). */
+export interface ImageSlotState {
+  image: number;
+  slot: number;
+  /** `major.minor.revision[+build]`. */
+  version: string;
+  /** The image's SHA-256 TLV (MCUboot) — what state write names images by. */
+  hash: Uint8Array;
+  bootable: boolean;
+  /** Will be swapped in at the next boot (test, or permanent when `permanent`). */
+  pending: boolean;
+  confirmed: boolean;
+  active: boolean;
+  permanent: boolean;
+}
+
+export interface ImageSlotInfo {
+  image: number;
+  slots: { slot: number; size: number; uploadImageId?: number }[];
+  maxImageSize?: number;
+}
+
+/** A refusal with the image group error code the board answers with. */
+export class ImageStorageError extends Error {
+  override name = 'ImageStorageError';
+  constructor(
+    readonly code: keyof typeof ImageErr,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ImageStorage {
+  /** Updatable images (1 on single-image boards). */
+  readonly imageCount: number;
+  /** Every slot that holds an image. */
+  state(): Promise<ImageSlotState[]>;
+  slotInfo(): Promise<ImageSlotInfo[]>;
+  /**
+   * An upload of `size` bytes to `image`'s upload slot begins: erase it now, or remember to
+   * erase each sector when a write first reaches it (progressive erase). Throws
+   * ImageStorageError (INVALID_IMAGE_TOO_LARGE, IMAGE_ALREADY_PENDING, FLASH_ERASE_FAILED...).
+   */
+  beginUpload(image: number, size: number): Promise<void>;
+  /** Writes upload bytes at `offset` (offsets only grow within one upload). */
+  writeUpload(image: number, offset: number, data: Uint8Array): Promise<void>;
+  /** Reads back the upload slot (the image group hashes it against the upload's `sha`). */
+  readUpload(image: number, offset: number, length: number): Promise<Uint8Array>;
+  /** The upload is complete and verified: the slot now holds a candidate image. */
+  finishUpload(image: number): Promise<void>;
+  /** Marks a slot pending: one test boot (reverts unless confirmed) or permanent. */
+  setPending(image: number, slot: number, permanent: boolean): Promise<void>;
+  /** Confirms the running image of `image` (no revert at the next boot). */
+  confirm(image: number): Promise<void>;
+  erase(image: number, slot: number): Promise<void>;
+}

@@ -1,0 +1,174 @@
+/**
+ * The board side of SMP: the same framing as the client, and group dispatch the way Zephyr's
+ * mgmt core does it (notes/smp.md §1): requests are served one at a time in arrival order,
+ * answers go out in the version asked (a v2 group error becomes a v1 `rc`), an unknown group
+ * or command is answered `{"rc": 8}` (ENOTSUP) even under v2, a body that is not a CBOR map is
+ * `{"rc": 3}` (EINVAL), and a request arriving while `buf_count` requests wait is dropped as a
+ * board without a free buffer would.
+ *
+ * A board is built by registering groups: `osGroup` and `imageGroup` here; the SUIT group (66)
+ * and rig group (67) of the virtual board register the same way. One server can serve several
+ * transports (a TCP listener's connections, a reopened port after a reset).
+ */
+import { systemClock, type Clock } from '../../transport/clock.js';
+import type { Transport } from '../../transport/transport.js';
+import { decodeBody, encodeCbor, type SmpMap } from '../cbor.js';
+import { errorBody, MgmtErr, SmpErrorResponse, SmpRcError } from '../errors.js';
+import { ConsoleFraming } from '../framing/console.js';
+import type { Framing } from '../framing/framing.js';
+import { encodePacket, isResponseOp, Op, type SmpHeader, type SmpPacket } from '../header.js';
+import { SmpLink, type LinkEvent } from '../link.js';
+
+export interface SmpRequestContext {
+  header: SmpHeader;
+  /** The request body ({} when the packet had no payload). */
+  body: SmpMap;
+  /** Runs once the answer is handed to the transport (an OS reset answers before rebooting). */
+  afterResponse(fn: () => void | Promise<void>): void;
+}
+
+/** Returns the answer body, or throws SmpRcError / SmpGroupError to answer with an error. */
+export type SmpHandler = (request: SmpRequestContext) => SmpMap | Promise<SmpMap>;
+
+export interface SmpGroupHandler {
+  readonly id: number;
+  /** For logs: `os`, `image`, `suit`. */
+  readonly name: string;
+  readonly commands: Readonly<Record<number, { read?: SmpHandler; write?: SmpHandler }>>;
+  /** The `rc` a v1 request gets for group error `rc` (v1 has no group form); default EUNKNOWN. */
+  translateV1?(rc: number): number;
+}
+
+export interface SmpServerOptions {
+  /** SMP buffer size reported by OS params and enforced on receive; default 2048. */
+  bufSize?: number;
+  /** Requests that may wait for service (OS params `buf_count`); default 4. */
+  bufCount?: number;
+  /** Add `"rc": 0` to successful answers (MCUboot, CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR). */
+  legacyRc?: boolean;
+  /** Framing for new connections; default console framing with 124-character lines. */
+  framing?: () => Framing;
+  clock?: Clock;
+  /** Packets, drops and console text of every connection (traces, logs). */
+  onEvent?: (event: LinkEvent) => void;
+  /** A handler threw something that is not an SMP error (answered rc 1, EUNKNOWN). */
+  onHandlerError?: (error: unknown, header: SmpHeader) => void;
+}
+
+export interface ServerConnection {
+  readonly link: SmpLink;
+  readonly stats: { served: number; droppedBusy: number };
+  /** Stops serving this transport and closes it. */
+  close(): Promise<void>;
+}
+
+export class SmpServer {
+  readonly bufSize: number;
+  readonly bufCount: number;
+  readonly legacyRc: boolean;
+  readonly clock: Clock;
+  private readonly groups = new Map<number, SmpGroupHandler>();
+  private readonly connections = new Set<ServerConnection>();
+
+  constructor(private readonly options: SmpServerOptions = {}) {
+    this.bufSize = options.bufSize ?? 2048;
+    this.bufCount = options.bufCount ?? 4;
+    this.legacyRc = options.legacyRc ?? false;
+    this.clock = options.clock ?? systemClock;
+    if (!Number.isInteger(this.bufSize) || this.bufSize < 64) throw new RangeError(`SMP server buf_size must be an integer >= 64, got ${this.bufSize}`);
+    if (!Number.isInteger(this.bufCount) || this.bufCount < 1) throw new RangeError(`SMP server buf_count must be an integer >= 1, got ${this.bufCount}`);
+  }
+
+  /** Adds a group; its id must not be taken. Returns the function that removes it. */
+  register(group: SmpGroupHandler): () => void {
+    if (this.groups.has(group.id)) throw new Error(`SMP group ${group.id} (${this.groups.get(group.id)!.name}) is already registered`);
+    this.groups.set(group.id, group);
+    return () => void this.groups.delete(group.id);
+  }
+
+  get registeredGroups(): number[] {
+    return [...this.groups.keys()].sort((a, b) => a - b);
+  }
+
+  /** Serves SMP on `transport` until it closes. */
+  serve(transport: Transport): ServerConnection {
+    const framing = this.options.framing?.() ?? new ConsoleFraming();
+    // Frames longer than the board's buffer never fit: the framing drops them.
+    const link = new SmpLink(transport, { framing, maxPacket: framing.maxPacketFor(this.bufSize), clock: this.clock, onEvent: this.options.onEvent });
+    const queue: SmpPacket[] = [];
+    let busy = false;
+    const conn: ServerConnection = {
+      link,
+      stats: { served: 0, droppedBusy: 0 },
+      close: async () => {
+        this.connections.delete(conn);
+        await link.close();
+      },
+    };
+    const next = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      try {
+        for (let p = queue.shift(); p; p = queue.shift()) {
+          await this.serveOne(link, p);
+          conn.stats.served++;
+        }
+      } finally {
+        busy = false;
+      }
+    };
+    link.onPacket((p) => {
+      if (isResponseOp(p.header.op)) return;
+      if (queue.length + (busy ? 1 : 0) >= this.bufCount) {
+        conn.stats.droppedBusy++;
+        return;
+      }
+      queue.push(p);
+      void next();
+    });
+    link.onClose(() => this.connections.delete(conn));
+    this.connections.add(conn);
+    return conn;
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.connections].map((c) => c.close()));
+  }
+
+  /** The answer to one request (exposed for tests of handlers without a link). */
+  async answer(header: SmpHeader, payload: Uint8Array, after: (() => void | Promise<void>)[] = []): Promise<SmpMap> {
+    let body: SmpMap;
+    try {
+      body = decodeBody(payload);
+    } catch {
+      return { rc: MgmtErr.EINVAL };
+    }
+    const group = this.groups.get(header.group);
+    const cmd = group?.commands[header.command];
+    const handler = header.op === Op.READ ? cmd?.read : cmd?.write;
+    if (!group || !handler) return { rc: MgmtErr.ENOTSUP };
+    try {
+      const out = await handler({ header, body, afterResponse: (fn) => void after.push(fn) });
+      return this.legacyRc && out['rc'] === undefined ? { rc: 0, ...out } : out;
+    } catch (e) {
+      after.length = 0;
+      if (e instanceof SmpErrorResponse) return errorBody(e, header.version, (_g, rc) => group.translateV1?.(rc) ?? MgmtErr.EUNKNOWN);
+      this.options.onHandlerError?.(e, header);
+      return errorBody(new SmpRcError(MgmtErr.EUNKNOWN), header.version, () => MgmtErr.EUNKNOWN);
+    }
+  }
+
+  private async serveOne(link: SmpLink, p: SmpPacket): Promise<void> {
+    const after: (() => void | Promise<void>)[] = [];
+    const body = await this.answer(p.header, p.payload, after);
+    const h = p.header;
+    const out = encodePacket({ op: (h.op + 1) as typeof h.op, version: h.version, group: h.group, seq: h.seq, command: h.command }, encodeCbor(body));
+    try {
+      await link.send(out);
+    } catch {
+      return; // the host went away; nothing to answer to
+    }
+    for (const fn of after) await fn();
+  }
+}

@@ -1,0 +1,468 @@
+/**
+ * The upload engine: streams a byte array to an SMP upload command (image group `upload`,
+ * SUIT envelope / missing image / cache uploads) as fast as the line and the board allow and
+ * recovers from everything a serial line does to it (notes/smp.md §4 "Upload").
+ *
+ * - Chunk size from the board's `buf_size` (the largest packet its framing takes), reduced on
+ *   a lossy line by the ChunkSizer; chunks are multiples of 4 bytes except the last.
+ * - Pipelining: up to `buf_count` requests in flight. The board answers in order and accepts
+ *   only the offset it expects (a wrong offset is answered with the expected one, no error),
+ *   so a lost request shows up in the next answer and the engine goes back to that offset
+ *   (go-back-N); an answer also proves that older unanswered requests lost their answers, so
+ *   they are abandoned at once instead of waiting for their deadlines.
+ * - Deadlines: the first chunk may make the board erase the whole slot (seconds), later chunks
+ *   only write; both include the line time of a full window at the port's baud. Deadlines
+ *   that pass without progress are retried with exponential backoff, up to `retries` in a row.
+ * - Resume: the first chunk carries `len` and `sha`; a board that still holds a session with
+ *   the same `sha` answers with its offset and the engine continues there — after a dropped
+ *   link (with `reconnect`), after a board reset, or in a new process.
+ * - Integrity: the board checks the whole upload's SHA-256 (`match`, or an INVALID_HASH error
+ *   that makes the engine start over, `restarts` times), so bytes a CRC let through wrong are
+ *   never reported as a good upload.
+ * - Cancel with an AbortSignal: nothing more is sent, waiting requests are abandoned.
+ */
+import { abortReason, type Clock, type Timer } from '../../transport/clock.js';
+import { lineMs } from '../../transport/line-rate.js';
+import { TransportClosedError } from '../../transport/transport.js';
+import { encodeCbor } from '../cbor.js';
+import { SmpTimeoutError, type SmpClient, type SmpResponse } from '../client.js';
+import { ImageErr, SmpErrorResponse, SmpGroupError } from '../errors.js';
+import { SmpProtocolError } from '../fields.js';
+import { isNotSupported } from '../groups/os.js';
+import { Op, SMP_HEADER_SIZE } from '../header.js';
+import { ChunkSizer } from './chunk-sizer.js';
+import type { UploadTarget } from './target.js';
+
+/** What a board without MCUmgr parameters is assumed to take: Zephyr's defaults, one at a time. */
+export const FALLBACK_BUF_SIZE = 384;
+export const FALLBACK_BUF_COUNT = 1;
+/** Slot erase on the first chunk can take seconds (clients use 30-40 s). */
+export const FIRST_CHUNK_BASE_MS = 40_000;
+/** Later chunks: write time of a chunk, including a sector erase on slow parts. */
+export const CHUNK_BASE_MS = 2_500;
+
+export interface UploadProgress {
+  /** Bytes the board holds (its acknowledged offset). */
+  done: number;
+  total: number;
+  /** Data bytes of the current chunk size. */
+  chunkSize: number;
+  elapsedMs: number;
+  /** Recent goodput in bytes per second (acknowledged bytes over the last few seconds). */
+  bytesPerSecond: number;
+  /** Estimated time left in ms (undefined until a rate is known). */
+  etaMs: number | undefined;
+}
+
+export interface UploadOptions {
+  /** The board's buffer size; default asked with OS params (384 if it cannot tell). */
+  bufSize?: number;
+  /** Requests the board can hold; default asked with OS params (1 if it cannot tell). */
+  bufCount?: number;
+  /** Requests in flight, at most `bufCount`; default `bufCount`. */
+  window?: number;
+  /** Upper bound on data bytes per chunk. */
+  maxChunk?: number;
+  /** Lower bound for the adaptive chunk size; default 64. */
+  minChunk?: number;
+  /** Adapt the chunk size to losses; default true. */
+  adaptive?: boolean;
+  /** Deadline of the first chunk (slot erase), ms; default 40 s plus line time. */
+  firstChunkTimeoutMs?: number;
+  /** Deadline of later chunks, ms; default 2.5 s plus twice the line time of a full window. */
+  chunkTimeoutMs?: number;
+  /** Deadlines in a row without progress before giving up; default 8. */
+  retries?: number;
+  /** Fresh uploads after the board reports a SHA-256 mismatch; default 1. */
+  restarts?: number;
+  /** After the link drops: a client on the reopened port. Without it a drop ends the upload. */
+  reconnect?: () => Promise<SmpClient>;
+  /** How long to keep trying `reconnect`, ms; default 30 s. */
+  reconnectTimeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: UploadProgress) => void;
+}
+
+export interface UploadResult {
+  bytes: number;
+  elapsedMs: number;
+  /** Chunk requests sent, retransmissions included. */
+  requests: number;
+  /** Data bytes sent more than once. */
+  retransmittedBytes: number;
+  /** Chunks lost on the way (detected from answers or deadlines). */
+  losses: number;
+  /** Chunk deadlines that passed without an answer. */
+  timeouts: number;
+  reconnects: number;
+  /** Offset the board resumed from on the first answer (0 = fresh upload). */
+  resumedFrom: number;
+  restarts: number;
+  chunkSize: { initial: number; smallest: number; final: number };
+  window: number;
+  /** The board's SHA-256 verdict: true = checked and equal; undefined = it does not report one. */
+  match: boolean | undefined;
+}
+
+export class UploadError extends Error {
+  override name = 'UploadError';
+  constructor(
+    message: string,
+    readonly done: number,
+    readonly total: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class UploadCancelledError extends UploadError {
+  override name = 'UploadCancelledError';
+}
+
+interface Req {
+  /** Send order: the board answers in this order. */
+  n: number;
+  off: number;
+  len: number;
+  epoch: number;
+  first: boolean;
+  abandoned: boolean;
+  controller: AbortController;
+}
+
+/** Uploads `data` to `target`; resolves when the board holds all of it. */
+export async function upload(client: SmpClient, target: UploadTarget, data: Uint8Array, options: UploadOptions = {}): Promise<UploadResult> {
+  if (data.length === 0) throw new UploadError(`nothing to upload: ${target.what} data is empty`, 0, 0);
+  let { bufSize, bufCount } = options;
+  if (bufSize === undefined || bufCount === undefined) {
+    try {
+      const p = await client.os.params({ signal: options.signal });
+      bufSize ??= p.bufSize;
+      bufCount ??= p.bufCount;
+    } catch (e) {
+      if (!isNotSupported(e)) throw e;
+      bufSize ??= FALLBACK_BUF_SIZE;
+      bufCount ??= FALLBACK_BUF_COUNT;
+    }
+  }
+  return new UploadRun(client, target, data, { ...options, bufSize, bufCount: Math.max(1, bufCount) }).run();
+}
+
+class UploadRun {
+  private readonly total: number;
+  private readonly window: number;
+  private readonly maxPacket: number;
+  private readonly sizer: ChunkSizer;
+  private readonly clock: Clock;
+  private readonly retries: number;
+  private readonly started0: number;
+  private client: SmpClient;
+  private inflight: Req[] = [];
+  private nextOff = 0;
+  private serverOff = 0;
+  private acked = 0;
+  private epoch = 0;
+  private started = false;
+  private failuresInRow = 0;
+  private backoff: Timer | undefined;
+  private reconnecting = false;
+  private finished = false;
+  private resolve!: (r: UploadResult) => void;
+  private reject!: (e: Error) => void;
+  private readonly rateSamples: { t: number; done: number }[] = [];
+  private readonly result: UploadResult;
+  private sentMark = 0;
+  private sent = 0;
+  private firstChunkTimeoutMs: number;
+  private chunkTimeoutMs: number;
+
+  constructor(
+    client: SmpClient,
+    private readonly target: UploadTarget,
+    private readonly data: Uint8Array,
+    private readonly o: UploadOptions & { bufSize: number; bufCount: number },
+  ) {
+    this.client = client;
+    this.clock = client.clock;
+    this.total = data.length;
+    this.window = Math.max(1, Math.min(o.window ?? o.bufCount, o.bufCount));
+    this.retries = o.retries ?? 8;
+    this.maxPacket = client.link.framing.maxPacketFor(o.bufSize);
+    const largest = Math.min(o.maxChunk ?? Infinity, this.chunkRoom(this.total > 1 ? 4 : 0));
+    if (largest < 4) throw new UploadError(`the board's buffer (buf_size ${o.bufSize}) is too small for an upload request`, 0, this.total);
+    const framing = client.link.framing;
+    this.sizer = new ChunkSizer({
+      max: largest,
+      min: Math.min(largest, o.minChunk ?? 64),
+      window: this.window,
+      wireBytes: (n) => framing.wireBytes(n + 24) + framing.wireBytes(24),
+    });
+    if (o.adaptive === false) this.sizer.record = () => undefined;
+    const windowMs = lineMs(this.window * framing.wireBytes(this.maxPacket) + this.window * framing.wireBytes(32), client.transport.baudRate);
+    this.firstChunkTimeoutMs = o.firstChunkTimeoutMs ?? FIRST_CHUNK_BASE_MS + 2 * windowMs;
+    this.chunkTimeoutMs = o.chunkTimeoutMs ?? CHUNK_BASE_MS + 2 * windowMs;
+    this.started0 = this.clock.now();
+    this.result = {
+      bytes: this.total,
+      elapsedMs: 0,
+      requests: 0,
+      retransmittedBytes: 0,
+      losses: 0,
+      timeouts: 0,
+      reconnects: 0,
+      resumedFrom: 0,
+      restarts: 0,
+      chunkSize: { initial: this.sizer.size, smallest: this.sizer.size, final: this.sizer.size },
+      window: this.window,
+      match: undefined,
+    };
+  }
+
+  run(): Promise<UploadResult> {
+    return new Promise<UploadResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      const { signal } = this.o;
+      if (signal?.aborted) return this.cancel(abortReason(signal));
+      signal?.addEventListener('abort', () => this.cancel(abortReason(signal)), { once: true });
+      this.pump();
+    });
+  }
+
+  /** Data bytes that fit one request at `off` (the header, CBOR keys and `off` take the rest). */
+  private chunkRoom(off: number): number {
+    const empty = encodeCbor(this.target.body(off, new Uint8Array(0), this.total)).length;
+    let n = this.maxPacket - SMP_HEADER_SIZE - empty;
+    // The byte string header grows from 1 byte (empty) to 2, 3 or 5 bytes.
+    while (n > 0 && SMP_HEADER_SIZE + empty + bstrHeaderGrowth(n) + n > this.maxPacket) n--;
+    return n;
+  }
+
+  private pump(): void {
+    if (this.finished || this.reconnecting || this.backoff) return;
+    if (!this.started) {
+      // The first chunk goes alone: it may trigger the erase, and it tells where to resume.
+      if (this.inflight.length === 0) this.send(0, true);
+      return;
+    }
+    while (this.inflight.length < this.window && this.nextOff < this.total) this.send(this.nextOff, false);
+  }
+
+  private send(off: number, first: boolean): void {
+    const room = this.chunkRoom(off);
+    let len = Math.min(this.sizer.size, room, this.total - off);
+    // Keep flash writes aligned: only the last chunk may be a ragged size.
+    if (off + len < this.total) len = Math.max(4, len - (len % 4));
+    const chunk = this.data.subarray(off, off + len);
+    const req: Req = { n: this.sent++, off, len, epoch: this.epoch, first, abandoned: false, controller: new AbortController() };
+    this.inflight.push(req);
+    this.nextOff = off + len;
+    this.result.requests++;
+    this.countRetransmit(off, len);
+    const s = this.sizer.size;
+    this.result.chunkSize.smallest = Math.min(this.result.chunkSize.smallest, s);
+    const client = this.client;
+    client
+      .exchange(Op.WRITE, this.target.group, this.target.command, this.target.body(off, chunk, this.total), {
+        timeoutMs: first ? this.firstChunkTimeoutMs : this.chunkTimeoutMs,
+        retries: 0,
+        signal: req.controller.signal,
+      })
+      .then(
+        (r) => this.onAnswer(req, r),
+        (e: unknown) => this.onFailure(req, e),
+      );
+  }
+
+  private onAnswer(req: Req, r: SmpResponse): void {
+    if (this.finished || req.abandoned) return;
+    this.drop(req);
+    // Answers come in order: anything sent before this request has lost its answer.
+    for (const older of this.inflight.filter((q) => q.n < req.n)) this.abandon(older);
+    let answer;
+    try {
+      answer = this.target.parse(r.body, { group: this.target.group, command: this.target.command });
+    } catch (e) {
+      if (e instanceof SmpErrorResponse) return this.boardError(e);
+      return this.lost(req, e as Error);
+    }
+    const off = answer.off;
+    if (!Number.isInteger(off) || off < 0 || off > this.total) return this.lost(req, new SmpProtocolError(`board answered offset ${off} for an upload of ${this.total} bytes`));
+    if (!this.started) {
+      this.started = true;
+      this.result.resumedFrom = off > req.off + req.len ? off : 0;
+    } else if (off === 0 && req.off > 0) {
+      // The board lost the session (reset, other client): start again with the first-chunk fields.
+      this.sizer.record(req.len, true);
+      this.rewind(0, true);
+      return this.pump();
+    }
+    this.serverOff = off;
+    if (off > this.acked) {
+      this.acked = off;
+      this.failuresInRow = 0;
+      this.progress();
+    }
+    if (off === this.total) return this.complete(answer.match);
+    if (off < req.off + req.len) {
+      // The board did not take this chunk: an earlier one went missing.
+      if (req.epoch === this.epoch) {
+        this.result.losses++;
+        this.sizer.record(req.len, true);
+        this.rewind(off, false);
+      }
+    } else {
+      this.sizer.record(req.len, false);
+      if (off > this.nextOff) this.rewind(off, false);
+    }
+    this.pump();
+  }
+
+  private onFailure(req: Req, e: unknown): void {
+    if (this.finished || req.abandoned) return;
+    this.drop(req);
+    if (e instanceof TransportClosedError) return void this.linkLost(e);
+    if (e instanceof SmpErrorResponse) return this.boardError(e);
+    if (e instanceof SmpTimeoutError) this.result.timeouts++;
+    this.lost(req, e instanceof Error ? e : new Error(String(e)));
+  }
+
+  /** A request went unanswered or its answer was unusable: resend from what the board holds. */
+  private lost(req: Req, cause: Error): void {
+    this.result.losses++;
+    this.sizer.record(req.len, true);
+    this.failuresInRow++;
+    if (this.failuresInRow > this.retries) {
+      return this.fail(
+        new UploadError(`upload of ${this.target.what} stopped at ${this.acked}/${this.total} bytes: ${this.failuresInRow} chunks in a row got no usable answer (last: ${cause.message})`, this.acked, this.total, { cause }),
+      );
+    }
+    if (req.epoch === this.epoch) this.rewind(this.started ? this.serverOff : 0, !this.started);
+    const delay = Math.min(100 * 2 ** (this.failuresInRow - 1), 2_000);
+    this.backoff = this.clock.setTimer(() => {
+      this.backoff = undefined;
+      this.pump();
+    }, delay);
+  }
+
+  private rewind(off: number, restart: boolean): void {
+    this.epoch++;
+    this.nextOff = off;
+    if (restart) {
+      this.started = false;
+      for (const q of [...this.inflight]) this.abandon(q);
+    }
+  }
+
+  private boardError(e: SmpErrorResponse): void {
+    if (e instanceof SmpGroupError && e.group === 1 && e.rc === ImageErr.INVALID_HASH && this.result.restarts < (this.o.restarts ?? 1)) {
+      // The bytes on the board do not hash to our SHA-256: something got past the CRC. Start over.
+      this.result.restarts++;
+      this.acked = 0;
+      this.serverOff = 0;
+      this.rewind(0, true);
+      return this.pump();
+    }
+    const hint = e instanceof SmpGroupError && e.rc === ImageErr.INVALID_HASH ? ' (the bytes on the board do not match the SHA-256 of the file)' : '';
+    this.fail(new UploadError(`board refused ${this.target.what} at ${this.acked}/${this.total} bytes: ${e.message}${hint}`, this.acked, this.total, { cause: e }));
+  }
+
+  private async linkLost(e: TransportClosedError): Promise<void> {
+    for (const q of [...this.inflight]) this.abandon(q);
+    if (!this.o.reconnect) {
+      return this.fail(new UploadError(`link lost during the upload of ${this.target.what} at ${this.acked}/${this.total} bytes: ${e.message}`, this.acked, this.total, { cause: e }));
+    }
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    const deadline = this.clock.now() + (this.o.reconnectTimeoutMs ?? 30_000);
+    let last: unknown = e;
+    for (let attempt = 0; !this.finished; attempt++) {
+      try {
+        this.client = await this.o.reconnect();
+        break;
+      } catch (err) {
+        last = err;
+        if (this.clock.now() + 250 > deadline) {
+          this.reconnecting = false;
+          return this.fail(
+            new UploadError(`link lost at ${this.acked}/${this.total} bytes and the port did not come back: ${(last as Error).message}`, this.acked, this.total, { cause: last }),
+          );
+        }
+        await new Promise<void>((r) => this.clock.setTimer(r, Math.min(250 * 2 ** attempt, 2_000)));
+      }
+    }
+    this.reconnecting = false;
+    if (this.finished) return;
+    this.result.reconnects++;
+    // Start with the first-chunk fields: a board that kept the session answers with its offset.
+    this.rewind(0, true);
+    this.pump();
+  }
+
+  private complete(match: boolean | undefined): void {
+    if (match === false) return this.boardError(new SmpGroupError(1, ImageErr.INVALID_HASH, { group: this.target.group, command: this.target.command }));
+    for (const q of [...this.inflight]) this.abandon(q);
+    this.result.match = match;
+    this.finish();
+    this.resolve(this.result);
+  }
+
+  private cancel(reason: Error): void {
+    if (this.finished) return;
+    for (const q of [...this.inflight]) this.abandon(q);
+    this.fail(new UploadCancelledError(`upload of ${this.target.what} cancelled at ${this.acked}/${this.total} bytes (${reason.message})`, this.acked, this.total, { cause: reason }));
+  }
+
+  private fail(e: UploadError): void {
+    if (this.finished) return;
+    for (const q of [...this.inflight]) this.abandon(q);
+    this.finish();
+    this.reject(e);
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.backoff?.cancel();
+    this.result.elapsedMs = this.clock.now() - this.started0;
+    this.result.chunkSize.final = this.sizer.size;
+  }
+
+  private abandon(q: Req): void {
+    q.abandoned = true;
+    this.drop(q);
+    q.controller.abort(new Error('abandoned'));
+  }
+
+  private drop(q: Req): void {
+    const i = this.inflight.indexOf(q);
+    if (i >= 0) this.inflight.splice(i, 1);
+  }
+
+  /** Chunks go out in offset order except after a rewind, so bytes below the mark were sent before. */
+  private countRetransmit(off: number, len: number): void {
+    this.result.retransmittedBytes += Math.max(0, Math.min(off + len, this.sentMark) - off);
+    this.sentMark = Math.max(this.sentMark, off + len);
+  }
+
+  private progress(): void {
+    const now = this.clock.now();
+    this.rateSamples.push({ t: now, done: this.acked });
+    while (this.rateSamples.length > 2 && now - this.rateSamples[0]!.t > 3_000) this.rateSamples.shift();
+    const first = this.rateSamples[0]!;
+    const dt = (now - first.t) / 1000;
+    const rate = dt > 0 ? (this.acked - first.done) / dt : 0;
+    this.o.onProgress?.({
+      done: this.acked,
+      total: this.total,
+      chunkSize: this.sizer.size,
+      elapsedMs: now - this.started0,
+      bytesPerSecond: rate,
+      etaMs: rate > 0 ? ((this.total - this.acked) / rate) * 1000 : undefined,
+    });
+  }
+}
+
+function bstrHeaderGrowth(n: number): number {
+  return n < 24 ? 0 : n < 256 ? 1 : n < 65536 ? 2 : 4;
+}

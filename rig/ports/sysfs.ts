@@ -78,6 +78,22 @@ function usbAttrs(deviceDir: string, sysRoot: string): UsbAttrs {
   return out;
 }
 
+/**
+ * The driver of the hardware behind a tty. Since Linux 6.5 a UART's tty device is a serial-base
+ * "port" under a serial-base "ctrl" device; the UART driver (e.g. `serial` for PNP0501) sits on
+ * the first ancestor outside that bus.
+ */
+function hardwareDriver(deviceDir: string, sysRoot: string): string | undefined {
+  let dir = deviceDir;
+  for (let depth = 0; depth < 4 && dir.startsWith(sysRoot) && dir !== sysRoot; depth++, dir = dirname(dir)) {
+    const bus = realTarget(join(dir, 'subsystem'));
+    if (bus !== undefined && basename(bus) === 'serial-base') continue;
+    const driver = realTarget(join(dir, 'driver'));
+    return driver && basename(driver);
+  }
+  return undefined;
+}
+
 /** The serial ports sysfs shows, with USB identity and by-id links where present. */
 export function readSysfsPorts(roots: SysfsRoots = {}): SerialPortInfo[] {
   const sysRoot = realTarget(roots.sysRoot ?? '/sys') ?? roots.sysRoot ?? '/sys';
@@ -102,8 +118,8 @@ export function readSysfsPorts(roots: SysfsRoots = {}): SerialPortInfo[] {
       byPath: links.byPath.get(name) ?? [],
       ...usbAttrs(device, sysRoot),
     };
-    const driver = realTarget(join(device, 'driver'));
-    if (driver) info.driver = basename(driver);
+    const driver = hardwareDriver(device, sysRoot);
+    if (driver) info.driver = driver;
     if (info.vendorId !== undefined && info.productId !== undefined) {
       const port = readAttr(device, 'port_number');
       const id = udevById({

@@ -27,7 +27,7 @@ export interface SerialPortInfo {
   location?: string;
   /** USB interface number of the serial function. */
   interface?: number;
-  /** Kernel driver, e.g. `cdc_acm`, `ftdi_sio`, `serial8250`. */
+  /** Kernel driver of the hardware, e.g. `cdc_acm`, `ftdi_sio`, `serial` (PNP UART). */
   driver?: string;
 }
 

@@ -74,15 +74,29 @@ export class FakeSysfs {
     this.file(join(this.dev, t.tty), '');
   }
 
-  /** A legacy/platform UART; `type` 0 means no UART behind the slot. */
-  addUart(tty: string, type: number): void {
-    const dev = join(this.sys, 'devices', 'pnp0', '00:00', `${tty}-port`);
-    mkdirSync(dev, { recursive: true });
-    this.link(join(dev, 'driver'), join(this.sys, 'bus', 'pnp', 'drivers', 'serial8250'));
-    mkdirSync(join(this.sys, 'bus', 'pnp', 'drivers', 'serial8250'), { recursive: true });
-    const classDev = join(dev, 'tty', tty);
+  /**
+   * A PNP UART as Linux 6.5+ lays it out: the pnp device (driver `serial`), a serial-base ctrl
+   * device, a serial-base port device the tty links to. `type` 0 means no UART behind the slot.
+   */
+  addUart(tty: string, type: number, index: number): void {
+    const pnp = join(this.sys, 'devices', 'pnp0', `00:0${index}`);
+    const ctrl = join(pnp, `00:0${index}:0`);
+    const port = join(ctrl, `00:0${index}:0.0`);
+    mkdirSync(port, { recursive: true });
+    const bus = (name: string) => {
+      const d = join(this.sys, 'bus', name);
+      mkdirSync(d, { recursive: true });
+      return d;
+    };
+    this.link(join(pnp, 'subsystem'), bus('pnp'));
+    this.link(join(pnp, 'driver'), this.driverDir('pnp', 'serial'));
+    this.link(join(ctrl, 'subsystem'), bus('serial-base'));
+    this.link(join(ctrl, 'driver'), this.driverDir('serial-base', 'ctrl'));
+    this.link(join(port, 'subsystem'), bus('serial-base'));
+    this.link(join(port, 'driver'), this.driverDir('serial-base', 'port'));
+    const classDev = join(port, 'tty', tty);
     this.file(join(classDev, 'type'), String(type));
-    this.link(join(classDev, 'device'), dev);
+    this.link(join(classDev, 'device'), port);
     this.link(join(this.sys, 'class', 'tty', tty), classDev);
   }
 
@@ -108,8 +122,8 @@ export function standardBench(root: string): FakeSysfs {
   fs.addUsb({ tty: 'ttyUSB2', location: '1-4.2', idVendor: '1a86', idProduct: '7523', product: 'USB Serial', interface: 0, driver: 'ch341-uart', usbSerialPort: 0 });
   fs.addUsb({ tty: 'ttyACM1', location: '1-5', idVendor: '1366', idProduct: '1055', serial: '001050012345', manufacturer: 'SEGGER', product: 'J-Link', interface: 0, driver: 'cdc_acm' });
   fs.addUsb({ tty: 'ttyACM2', location: '1-5', idVendor: '1366', idProduct: '1055', serial: '001050012345', manufacturer: 'SEGGER', product: 'J-Link', interface: 2, driver: 'cdc_acm' });
-  fs.addUart('ttyS0', 4);
-  fs.addUart('ttyS1', 0);
+  fs.addUart('ttyS0', 4, 0);
+  fs.addUart('ttyS1', 0, 1);
   fs.addVirtual('tty0');
   fs.addVirtual('console');
   return fs;

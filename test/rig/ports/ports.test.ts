@@ -48,7 +48,7 @@ describe('sysfs port reader (no udev)', () => {
     expect(usb2.location).toBe('1-4.2');
     expect('serialNumber' in usb2).toBe(false);
     expect(ports.find((p) => p.path.endsWith('ttyACM2'))).toMatchObject({ interface: 2, udevId: 'usb-SEGGER_J-Link_001050012345-if02' });
-    expect(ports.find((p) => p.path.endsWith('ttyS0'))).toEqual({ path: join(bench.dev, 'ttyS0'), byId: [], byPath: [], driver: 'serial8250' });
+    expect(ports.find((p) => p.path.endsWith('ttyS0'))).toEqual({ path: join(bench.dev, 'ttyS0'), byId: [], byPath: [], driver: 'serial' });
   });
 
   it('adds /dev/serial/by-id and by-path links when udev made them', () => {

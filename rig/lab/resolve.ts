@@ -71,6 +71,11 @@ export function labFor(cwd: string, explicit?: string): Lab | undefined {
   return file === undefined ? undefined : loadLab(file);
 }
 
+/** A fresh virtual board (`--port virtual`, `--board virtual`) at the given line rate. */
+export function freshVirtualTarget(baud: number, placement: 'in-process' | 'process'): PortTarget {
+  return { kind: 'virtual', virtual: { quirks: [] }, baud, placement };
+}
+
 function checkDevice(path: string, who: string): void {
   if (!existsSync(path)) {
     throw new EnvironmentError(`${who}: no such port ${path}. 'suitrig ports' lists the serial ports present (ptys from socat are not listed).`);
@@ -136,7 +141,7 @@ export async function resolveBoardWord(word: string, ctx: ResolveContext): Promi
     case 'tcp':
       return { name: `tcp-${kind.host.replace(/[^A-Za-z0-9.-]/g, '_')}-${kind.port}`, target: { kind: 'tcp', url: kind.url, host: kind.host, port: kind.port, baud } };
     case 'virtual':
-      return { name: 'virtual', target: { kind: 'virtual', virtual: { quirks: [] }, baud, placement: 'in-process' } };
+      return { name: 'virtual', target: freshVirtualTarget(baud, 'in-process') };
     case 'name': {
       const board = labBoard(ctx.lab, kind.name);
       return { name: board.name, target: await targetOfLabBoard(board, ctx), board };

@@ -6,7 +6,8 @@
  * two workers on one board would corrupt each other's runs.
  */
 import { UsageError } from '../cli/command.js';
-import { resolveBoardWord, targetOfLabBoard, type PortTarget, type ResolveContext, type ResolvedBoard } from './resolve.js';
+import { DEFAULT_BAUD } from '../../host/transport/open.js';
+import { freshVirtualTarget, resolveBoardWord, targetOfLabBoard, type PortTarget, type ResolveContext, type ResolvedBoard } from './resolve.js';
 
 export interface Selection {
   /** --board values, in order. */
@@ -43,9 +44,7 @@ export async function selectBoards(sel: Selection, ctx: ResolveContext): Promise
   const out: ResolvedBoard[] = [];
   for (const word of sel.boards) {
     if (word === 'virtual' && count > 1) {
-      const one = await resolveBoardWord(word, ctx);
-      if (one.target.kind !== 'virtual') throw new Error('unreachable: virtual resolved to a non-virtual target');
-      for (let i = 1; i <= count; i++) out.push({ name: `virtual-${i}`, target: { ...one.target, placement: 'process' } });
+      for (let i = 1; i <= count; i++) out.push({ name: `virtual-${i}`, target: freshVirtualTarget(ctx.baud ?? DEFAULT_BAUD, 'process') });
       continue;
     }
     out.push(await resolveBoardWord(word, ctx));

@@ -87,7 +87,28 @@ const stm32f4: BoardProfile = {
   identity: { vendorId: 'bd62db86-bc0d-504c-bd65-276a0fd13c47', classId: '7f8b816f-55c7-5c33-835b-d54f7681f017' },
 };
 
-export const PROFILES: Readonly<Record<string, BoardProfile>> = { [nrf52840.name]: nrf52840, [stm32f4.name]: stm32f4 };
+/** Kinetis K64F: 1 MiB in 4 KiB sectors, 8-byte phrase writes; sector erase 14 ms, phrase program 65 us (K64P144M120SF5 DS, tersscr / tpgm8). MCUboot's simulator runs it with a scratch area. */
+const k64f: BoardProfile = {
+  name: 'k64f-like',
+  description: 'K64F-like: 1 MiB flash, 4 KiB sectors, 8-byte writes, MCUboot swap-using-scratch',
+  geometry: flashGeometry([{ count: 256, size: 4 * KiB }], 8, 0xff),
+  timing: { eraseMsBySectorSize: { [4 * KiB]: 14 }, writeUs: 65, writeUnit: 8 },
+  swapMode: 'scratch',
+  partitions: layout([
+    ['bootloader', 0x00000, 0x10000],
+    ['primary', 0x10000, 0x60000],
+    ['secondary', 0x70000, 0x60000],
+    ['scratch', 0xd0000, 0x04000],
+    ['suit-cache', 0xd4000, 0x20000],
+    ['trust', 0xf4000, 0x04000],
+    ['counters', 0xf8000, 0x08000],
+  ]),
+  bootMaxAlign: 8,
+  maxImgSectors: 128,
+  identity: { vendorId: 'bd62db86-bc0d-504c-bd65-276a0fd13c47', classId: '6057c4f6-6049-5550-998f-041aec55ff30' },
+};
+
+export const PROFILES: Readonly<Record<string, BoardProfile>> = { [nrf52840.name]: nrf52840, [stm32f4.name]: stm32f4, [k64f.name]: k64f };
 export const DEFAULT_PROFILE = nrf52840.name;
 
 export function getProfile(name: string): BoardProfile {

@@ -19,6 +19,7 @@ import { CounterId, type CounterStore } from './counters.js';
 import { requestedSwapType } from './swap-type.js';
 import { isReset, type BootStatus, type SwapStrategy } from './swap-status.js';
 import { swapUsingMove } from './swap-move.js';
+import { swapUsingScratch } from './swap-scratch.js';
 import { Flag, Magic, SlotTrailer } from './trailer-io.js';
 import { headerErased, imageLength, type BootHook, type ImageValidator, type ValidImage } from './validate.js';
 
@@ -74,8 +75,12 @@ export class Bootloader {
     this.quirks = cfg.quirks ?? new Set();
     this.log = cfg.log ?? (() => undefined);
     const ctx = { primary: this.primary, secondary: this.secondary, maxImgSectors: cfg.maxImgSectors, log: this.log };
-    if (cfg.mode !== 'move') throw new RangeError(`swap mode '${cfg.mode}' is not available in the virtual bootloader (swap-using-move is)`);
-    this.strategy = swapUsingMove(ctx);
+    if (cfg.mode === 'move') this.strategy = swapUsingMove(ctx);
+    else {
+      if (!cfg.areas.scratch) throw new RangeError('swap-using-scratch needs a scratch partition');
+      // The scratch trailer holds the status of one step: 3 entries.
+      this.strategy = swapUsingScratch({ ...ctx, scratch: new SlotTrailer(cfg.areas.scratch, { maxAlign: cfg.maxAlign, maxImgSectors: 1 }) });
+    }
   }
 
   get strategyName(): string {

@@ -7,38 +7,12 @@
  * after each step's copy, so a power cut before any operation resumes at the interrupted step.
  */
 import { SwapType } from '../../../host/mcuboot/trailer.js';
-import type { FlashArea } from '../flash/index.js';
-import { Flag, Magic, type SlotTrailer } from './trailer-io.js';
+import { Flag, Magic } from './trailer-io.js';
+import { copyRegion, swapStatusInit, type SwapContext } from './swap-misc.js';
 import { resetStatus, isReset, type BootStatus, type SwapStrategy } from './swap-status.js';
 
 const MOVE_STATES = 1;
 const SWAP_STATES = 2;
-/** `boot_copy_region()` copies through a 1 KiB buffer: one write per KiB. */
-export const COPY_CHUNK = 1024;
-
-export interface SwapContext {
-  primary: SlotTrailer;
-  secondary: SlotTrailer;
-  maxImgSectors: number;
-  log(line: string): void;
-}
-
-/** `boot_copy_region()`: the destination must have been erased. */
-export function copyRegion(src: FlashArea, dst: FlashArea, srcOff: number, dstOff: number, size: number): void {
-  for (let done = 0; done < size; done += COPY_CHUNK) {
-    const n = Math.min(COPY_CHUNK, size - done);
-    dst.write(dstOff + done, src.read(srcOff + done, n));
-  }
-}
-
-/** `swap_status_init()`: a new swap's swap_info, image_ok (copied from the secondary), swap_size, then magic. */
-export function swapStatusInit(target: SlotTrailer, secondary: SlotTrailer, bs: BootStatus): void {
-  const sec = secondary.readState();
-  if (bs.swapType !== SwapType.NONE) target.writeSwapInfo(bs.swapType, 0);
-  if (sec.imageOk === Flag.SET) target.writeImageOk();
-  target.writeSwapSize(bs.swapSize);
-  target.writeMagic();
-}
 
 export function swapUsingMove(ctx: SwapContext): SwapStrategy {
   const pri = ctx.primary.area;

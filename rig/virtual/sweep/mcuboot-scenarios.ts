@@ -19,7 +19,7 @@ import { buildAppImage, parseAppVersion, type Behaviour } from '../app/app-image
 import { CounterId, Flag, Magic, flagName, magicName, type Quirk } from '../bootloader/index.js';
 import { VirtualDevice } from '../device.js';
 import { programArea, type FlashSnapshot, SimFlash } from '../flash/index.js';
-import { getProfile, DEFAULT_PROFILE, type BoardProfile } from '../profiles.js';
+import { getProfile, partition, DEFAULT_PROFILE, type BoardProfile } from '../profiles.js';
 import type { CutInfo, SweepScenario } from './harness.js';
 
 export const MCUBOOT_SCENARIOS = ['test', 'perm', 'revert', 'revert-unconfirmed'] as const;
@@ -35,7 +35,7 @@ interface SignedImage {
 export interface McubootScenarioOptions {
   kind: McubootScenarioKind;
   profile?: BoardProfile;
-  /** Application size in bytes (default: 8 sectors and a bit, so the image spans 9 sectors). */
+  /** Application size in bytes (default: 8 sectors and a bit, so the image spans 9 sectors; at most 60% of the slot). */
   appSize?: number;
   key?: PrivateKey;
   quirks?: readonly Quirk[];
@@ -66,8 +66,10 @@ export function mcubootUpdateScenario(o: McubootScenarioOptions): SweepScenario<
   const profile = o.profile ?? getProfile(DEFAULT_PROFILE);
   const key = o.key ?? (generateSigningKey('es256') as PrivateKey);
   const keys = [key.publicKey];
-  const sector = profile.geometry.sectors.find((s) => s.offset >= (profile.partitions.find((p) => p.name === 'primary')?.offset ?? 0))!.size;
-  const appSize = o.appSize ?? 8 * sector + 1000;
+  const primary = partition(profile, 'primary')!;
+  const sector = profile.geometry.sectors.find((s) => s.offset >= primary.offset)!.size;
+  // 8 sectors and a bit, so the image spans 9, where the slot allows it (not on 128 KiB sectors).
+  const appSize = o.appSize ?? Math.min(8 * sector + 1000, Math.floor(primary.size * 0.6));
   const oldImg = sign(key, 'healthy', '1.0.0', 1, appSize);
   const newImg = sign(key, NEW_BEHAVIOUR[o.kind], '1.1.0', 2, appSize);
   const quirks = o.quirks ?? [];

@@ -107,6 +107,17 @@ export function describeMcubootImage(bytes: Uint8Array): McubootDescription {
   };
 }
 
+/** What is wrong with a readable image (`inspect` exits 1 when there is anything). */
+export function mcubootProblems(d: McubootDescription): string[] {
+  const problems: string[] = [];
+  if (!d.tlvs.some((t) => t.name === 'SHA256')) problems.push('no SHA256 TLV');
+  else if (!d.hash.matches) problems.push('SHA256 TLV does not match header + payload + protected TLVs');
+  if (!d.signature) problems.push('no signature TLV');
+  if (d.trailer?.magic === 'bad') problems.push('trailer magic is corrupt');
+  if (d.trailer?.imageOk === 'bad') problems.push('trailer image_ok is neither set nor erased');
+  return problems;
+}
+
 /** Text lines for a terminal. */
 export function formatMcubootDescription(d: McubootDescription): string {
   const h = d.header;

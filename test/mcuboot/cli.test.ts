@@ -63,3 +63,27 @@ describe('suitrig image create / verify', () => {
     expect(r.stdout).toMatch(/bad image magic 0x5a5a5a5a.*\(format\)/);
   });
 });
+
+describe('suitrig inspect <mcuboot-image>', () => {
+  it('recognises the image by its magic and shows header, TLVs, hash and trailer', async () => {
+    const c = await runCli(['image', 'create', 'app.bin', '--key', 'author.pem', '--version', '2.0.1+7', '--security-counter', '3', '--pad', '--slot-size', '0x8000', '--out', 'insp.bin'], { cwd: dir });
+    expect(c.code).toBe(0);
+    const r = await runCli(['inspect', 'insp.bin'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^MCUboot image, version 2\.0\.1\+7/);
+    expect(r.stdout).toMatch(/SEC_CNT +0x50 +4 B +3/);
+    expect(r.stdout).toMatch(/matches SHA256 TLV/);
+    expect(r.stdout).toMatch(/trailer +magic good, image_ok unset/);
+    const j = await runCli(['inspect', 'insp.bin', '--json'], { cwd: dir });
+    expect(JSON.parse(j.stdout)).toMatchObject({ format: 'mcuboot', header: { version: '2.0.1+7', hdrSize: 512 }, securityCounter: 3, hash: { matches: true } });
+  });
+
+  it('exits 1 naming the problem when the hash does not match', async () => {
+    const img = readFileSync(join(dir, 'insp.bin'));
+    img[0x300]! ^= 1;
+    writeFileSync(join(dir, 'insp-bad.bin'), img);
+    const r = await runCli(['inspect', 'insp-bad.bin', '--json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).hash.matches).toBe(false);
+  });
+});

@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, printJson, type Command } from '../command.js';
 import { inspectEnvelope, looksLikeSuitEnvelope, renderDiagnostic, renderReport } from '../../../host/suit/index.js';
+import { describeMcubootImage, formatMcubootDescription, isMcubootImage, mcubootProblems, type McubootDescription } from '../../../host/mcuboot/index.js';
 
 /** One input format `inspect` understands. */
 export interface Inspector {
@@ -34,8 +35,17 @@ export const suitInspector: Inspector = {
   diagnostic: renderDiagnostic,
 };
 
+/** MCUboot images (magic 0x96f3b83d): header, TLVs, hash check, signature, trailer (host/mcuboot/describe.ts). */
+export const mcubootInspector: Inspector = {
+  name: 'mcuboot-image',
+  detect: isMcubootImage,
+  inspect: describeMcubootImage,
+  render: (r) => formatMcubootDescription(r as McubootDescription),
+  problems: (r) => mcubootProblems(r as McubootDescription),
+};
+
 /** Formats in the order they are tried. */
-export const inspectors: Inspector[] = [suitInspector];
+export const inspectors: Inspector[] = [suitInspector, mcubootInspector];
 
 const MAX_INPUT = 256 * 1024 * 1024;
 

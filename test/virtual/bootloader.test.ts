@@ -8,6 +8,8 @@ import { SwapType } from '../../host/mcuboot/trailer.js';
 import { CounterId, Flag, Magic, requestedSwapType, setPending, type SwapState } from '../../rig/virtual/bootloader/index.js';
 import { PersistentFlash, SimFlash } from '../../rig/virtual/flash/index.js';
 import { getProfile, profileVariant } from '../../rig/virtual/profiles.js';
+import { fileBootRecordStore } from '../../rig/virtual/device.js';
+import { join } from 'node:path';
 import { tempDir } from '../mcuboot/helpers.js';
 import { board, otherKey, running, signedApp } from './board-fixture.js';
 
@@ -109,20 +111,21 @@ describe('test, confirm, permanent, revert (notes/mcuboot.md §4)', () => {
     expect(running(b.device.reset())).toBe('1.1.0+0');
   });
 
-  it('a confirmed update stays across process restarts (flash in a state directory)', () => {
+  it('a confirmed update stays across process restarts (flash and boot record in a state directory)', () => {
     const dir = tempDir('board-restart');
     const profile = getProfile('nrf52840-like');
     const p1 = PersistentFlash.open(dir, profile.geometry);
-    const b = board({ flash: p1.flash });
+    const b = board({ flash: p1.flash, records: fileBootRecordStore(join(dir, 'boot.json')) });
     b.factory(v1);
     b.device.powerOn();
     b.stage(v2);
     expect(running(b.device.reset())).toBe('1.1.0+0');
     p1.close();
     const p2 = PersistentFlash.open(dir, profile.geometry);
-    const again = board({ flash: p2.flash });
+    const again = board({ flash: p2.flash, records: fileBootRecordStore(join(dir, 'boot.json')) });
+    expect(again.device.bootRecord).toMatchObject({ count: 2, outcome: 'test' });
     expect(running(again.device.powerOn())).toBe('1.1.0+0');
-    expect(again.device.bootRecord.outcome).toBe('booted');
+    expect(again.device.bootRecord).toMatchObject({ count: 3, outcome: 'booted', reason: 'power-on' });
     p2.close();
   });
 

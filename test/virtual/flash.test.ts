@@ -1,6 +1,6 @@
 /** The flash model's rules (MCUboot sim/simflash), counted operations, power cuts and timing. */
 import { describe, expect, it } from 'vitest';
-import { FlashArea, FlashError, PowerCutError, SimFlash, flashGeometry, geometryFingerprint, sectorSpan } from '../../rig/virtual/flash/index.js';
+import { FlashArea, FlashError, PowerCutError, SimFlash, flashGeometry, geometryFingerprint, sectorSpan, settle } from '../../rig/virtual/flash/index.js';
 
 const uniform = flashGeometry([{ count: 16, size: 4096 }], 4, 0xff);
 const mixed = flashGeometry(
@@ -145,5 +145,20 @@ describe('SimFlash rules', () => {
     expect(f.read(0x10008, 8)).toEqual(new Uint8Array(8).fill(1));
     expect(rule(() => a.read(0x2fff8, 16))).toBe('range');
     expect(() => new FlashArea(f, 'bad', 0x1000, 0x4000)).toThrow(/sector boundaries/);
+  });
+
+  it('turns simulated busy time into real delay with settle(), scaled (0 = unpaced)', async () => {
+    const f = new SimFlash(uniform, { timing: { eraseMsBySectorSize: { 4096: 85 }, writeUs: 41, writeUnit: 4 } });
+    f.erase(0, 4096);
+    const order: string[] = [];
+    setTimeout(() => order.push('timer'), 0);
+    await settle(f, 0);
+    order.push('settled');
+    expect(order[0]).toBe('settled');
+    f.erase(0, 4096);
+    const t0 = performance.now();
+    await settle(f, 0.5);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(40);
+    expect(f.drainBusyUs()).toBe(0);
   });
 });

@@ -6,7 +6,7 @@
  * random variant cuts several times in one run (seeded). Scenarios are generic: the MCUboot
  * update sweeps use it now, the SUIT update sweeps reuse it.
  */
-import { isPowerCut, type SimFlash } from '../flash/index.js';
+import { FlashError, isPowerCut, type SimFlash } from '../flash/index.js';
 import { createRng } from '../random.js';
 
 /** A world whose flash operations are counted and can be cut. */
@@ -50,12 +50,27 @@ export interface SweepResult {
   ms: number;
 }
 
-function runAct<W extends CutSubject>(w: W, fn: (w: W) => void): void {
+/**
+ * Runs one step of a run: a power cut just ends it; a broken flash rule (e.g. a rewrite of a unit
+ * a torn write left half-programmed) is a problem of this cut point, not a crash of the sweep.
+ */
+function attempt(fn: () => void): string | undefined {
   try {
-    fn(w);
+    fn();
   } catch (e) {
-    if (!isPowerCut(e)) throw e;
+    if (isPowerCut(e)) return undefined;
+    if (e instanceof FlashError) return `flash rule broken (${e.rule}): ${e.message}`;
+    throw e;
   }
+  return undefined;
+}
+
+function checked<W extends CutSubject>(s: SweepScenario<W>, w: W, info: CutInfo): string[] {
+  let problems: string[] = [];
+  const broke = attempt(() => {
+    problems = s.check(w, info);
+  });
+  return broke ? [...problems, broke] : problems;
 }
 
 /** Runs the action once without cuts: its operation count and the problems of its final state. */
@@ -77,6 +92,17 @@ export interface SweepOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** One cut point: the action (cut at op `i`), the recovery, the check. */
+function singleCut<W extends CutSubject>(s: SweepScenario<W>, w: W, i: number, cleanOps: number): string[] {
+  const inAct = attempt(() => s.act(w));
+  if (inAct) return [inAct];
+  if (w.flash.powered) return [`the action finished without reaching operation ${i} (the clean run had ${cleanOps}): the run is not deterministic`];
+  const inRecovery = attempt(() => s.recover(w));
+  if (inRecovery) return [inRecovery];
+  if (!w.flash.powered) return ['power was cut again during recovery although no cut was armed'];
+  return checked(s, w, { cutsAt: [i], cleanOps });
+}
+
 /** Cuts power before each operation index of the clean run in turn; every cut must leave a consistent board. */
 export function sweepEveryCut<W extends CutSubject>(s: SweepScenario<W>, o: SweepOptions = {}): SweepResult {
   const t0 = performance.now();
@@ -89,13 +115,7 @@ export function sweepEveryCut<W extends CutSubject>(s: SweepScenario<W>, o: Swee
     cutPoints.push(i);
     const w = s.setup();
     w.flash.armPowerCut({ afterOps: i, torn: o.torn ?? false, seed: ((o.seed ?? 0) + i) >>> 0 });
-    runAct(w, (x) => s.act(x));
-    if (w.flash.powered) {
-      bricks.push({ cutsAt: [i], problems: [`the action finished without reaching operation ${i} (the clean run had ${clean.ops}): the run is not deterministic`] });
-      continue;
-    }
-    runAct(w, (x) => s.recover(x));
-    const problems = w.flash.powered ? s.check(w, { cutsAt: [i], cleanOps: clean.ops }) : ['power was cut again during recovery although no cut was armed'];
+    const problems = singleCut(s, w, i, clean.ops);
     if (problems.length > 0) bricks.push({ cutsAt: [i], problems });
     o.onProgress?.(cutPoints.length, Math.ceil(clean.ops / step));
   }
@@ -137,16 +157,17 @@ export function randomMultiCut<W extends CutSubject>(s: SweepScenario<W>, o: Mul
     const cuts = 1 + rng.below(Math.max(1, o.maxCuts));
     const cutsAt: number[] = [];
     const start = w.flash.opCount;
-    for (let c = 0; c < cuts; c++) {
+    let broke: string | undefined;
+    for (let c = 0; c < cuts && !broke; c++) {
       const at = rng.below(Math.max(1, clean.ops));
       w.flash.armPowerCut({ afterOps: at, torn: o.torn ?? false, seed: rng.u32() });
-      runAct(w, (x) => (c === 0 ? s.act(x) : s.recover(x)));
+      broke = attempt(() => (c === 0 ? s.act(w) : s.recover(w)));
       if (!w.flash.powered) cutsAt.push(w.flash.opCount - start);
       w.flash.disarmPowerCut();
     }
-    runAct(w, (x) => s.recover(x));
+    broke ??= attempt(() => s.recover(w));
     totalCuts += cutsAt.length;
-    const problems = w.flash.powered ? s.check(w, { cutsAt, cleanOps: clean.ops }) : ['power was cut during the final recovery although no cut was armed'];
+    const problems = broke ? [broke] : w.flash.powered ? checked(s, w, { cutsAt, cleanOps: clean.ops }) : ['power was cut during the final recovery although no cut was armed'];
     if (problems.length > 0) bricks.push({ cutsAt, problems: [`run ${run} of seed ${o.seed}`, ...problems] });
     o.onProgress?.(run + 1, o.runs);
   }

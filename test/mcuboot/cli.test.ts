@@ -44,6 +44,8 @@ describe('suitrig image create / verify', () => {
       [['image', 'create', 'app.bin', '--key', 'author.pem', '--version', '1.0.0', '--pad', '--slot-size', '0x1000', '--out', 'x6.bin'], /exceeds the slot size 0x1000/],
       [['image', 'create', 'app.bin', '--key', 'author.pem', '--version', '1.0.0', '--slot-size', '0x1000', '--out', 'x7.bin'], /exceeds the slot size 0x1000/],
       [['image', 'create', 'app.bin', '--key', 'author.pem', '--version', '1.0.0', '--security-counter', '-1', '--out', 'x8.bin'], /security-counter/],
+      [['image', 'create', 'app.bin', '--key', 'author.pem', '--version', '1.0.0', '--pad', '--slot-size', '0x2000', '--align', '3', '--out', 'x9.bin'], /--align 3: expected 1, 2, 4, 8, 16 or 32/],
+      [['image', 'create', 'app.bin', '--key', 'author.pem', '--version', '1.0.0', '--pad', '--slot-size', String(0x200 + 5000 + 152 + 384 * 4 + 48 - 1), '--align', '4', '--out', 'x10.bin'], /trailer \(0x630\) exceeds/],
       [['image', 'verify', 'app.bin'], /--trust is required/],
       [['image', 'verify', 'nope.bin', '--trust', 'author.pub.pem'], /no such file/],
       [['image', 'verify', 'app.bin', '--trust', 'mac.key'], /symmetric key cannot verify/],

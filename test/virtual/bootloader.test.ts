@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { SwapType } from '../../host/mcuboot/trailer.js';
 import { CounterId, Flag, Magic, requestedSwapType, setPending, type SwapState } from '../../rig/virtual/bootloader/index.js';
-import { PersistentFlash, SimFlash } from '../../rig/virtual/flash/index.js';
+import { PersistentFlash, SimFlash, programArea } from '../../rig/virtual/flash/index.js';
+import { padImage } from '../../host/mcuboot/index.js';
 import { getProfile, profileVariant } from '../../rig/virtual/profiles.js';
 import { fileBootRecordStore } from '../../rig/virtual/device.js';
 import { join } from 'node:path';
@@ -109,6 +110,18 @@ describe('test, confirm, permanent, revert (notes/mcuboot.md §4)', () => {
     expect(b.device.bootRecord.outcome).toBe('perm');
     expect(b.device.counters.get(CounterId.mcubootImage0)).toBe(2n);
     expect(running(b.device.reset())).toBe('1.1.0+0');
+  });
+
+  it('an imgtool --pad image flashed into the secondary is a test request; --pad --confirm a permanent one', () => {
+    for (const confirm of [false, true]) {
+      const b = board();
+      b.factory(v1);
+      b.device.powerOn();
+      const a = b.device.areas.secondary;
+      programArea(a, 0, padImage(signedApp('never-confirms', '1.1.0', 2), { slotSize: a.size, confirm, align: a.align }));
+      expect(running(b.device.reset())).toBe(confirm ? '1.1.0+0' : '1.1.0+0 (unconfirmed)');
+      expect(b.device.bootRecord.outcome).toBe(confirm ? 'perm' : 'test');
+    }
   });
 
   it('a confirmed update stays across process restarts (flash and boot record in a state directory)', () => {

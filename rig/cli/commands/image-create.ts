@@ -18,7 +18,7 @@ function optSize(args: Parameters<Command['run']>[0], name: string): number | un
 export const imageCreateCommand: Command = {
   path: ['image', 'create'],
   summary: 'sign an application binary as an MCUboot image (as imgtool sign)',
-  usage: '<app.bin> --key <key> --version X.Y.Z[+B] [--security-counter N] [--header-size 0x200] [--pad --slot-size S] [--confirm] --out <file>',
+  usage: '<app.bin> --key <key> --version X.Y.Z[+B] [--security-counter N] [--header-size 0x200] [--pad --slot-size S [--align A]] [--confirm] --out <file>',
   details: [
     'Layout: 32-byte header (magic 0x96f3b83d) zero-padded to --header-size, the binary, a protected',
     'TLV area with SEC_CNT when --security-counter is given, then SHA256, KEYHASH and the signature',
@@ -36,6 +36,7 @@ export const imageCreateCommand: Command = {
     pad: { type: 'boolean', description: 'pad to --slot-size and write the trailer magic' },
     'slot-size': { type: 'string', value: '<bytes>', description: 'size of the slot the image is for' },
     confirm: { type: 'boolean', description: 'mark the image confirmed (image_ok = 1); implies --pad' },
+    align: { type: 'string', value: '<1|2|4|8|16|32>', description: "the board's flash write size, sizes the trailer (default 1, as imgtool)" },
     out: { type: 'string', value: '<file>', description: 'output file' },
   },
   positionals: { min: 1, max: 1 },
@@ -48,6 +49,8 @@ export const imageCreateCommand: Command = {
     const slotSize = optSize(args, 'slot-size');
     const securityCounter = optSize(args, 'security-counter');
     const confirm = optFlag(args, 'confirm');
+    const align = optSize(args, 'align') ?? 1;
+    if (![1, 2, 4, 8, 16, 32].includes(align)) throw new UsageError(`--align ${align}: expected 1, 2, 4, 8, 16 or 32`);
     const pad = optFlag(args, 'pad') || confirm;
     if (pad && slotSize === undefined) throw new UsageError(`--${confirm && !optFlag(args, 'pad') ? 'confirm' : 'pad'} needs --slot-size`);
     let version;
@@ -77,10 +80,10 @@ export const imageCreateCommand: Command = {
         version,
         headerSize,
         ...(securityCounter !== undefined ? { securityCounter } : {}),
-        ...(pad ? { pad: { slotSize: slotSize!, confirm } } : {}),
+        ...(pad ? { pad: { slotSize: slotSize!, confirm, align } } : {}),
       });
       // Without --pad, --slot-size still checks that image + trailer fit, as imgtool does.
-      if (!pad && slotSize !== undefined) checkSlotFit(image.length, { slotSize });
+      if (!pad && slotSize !== undefined) checkSlotFit(image.length, { slotSize, align });
     } catch (e) {
       if (e instanceof ImageCreateError || e instanceof ImageFormatError) throw new UsageError(e.message);
       throw e;

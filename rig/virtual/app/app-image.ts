@@ -9,7 +9,7 @@
  * 24 CRC-32 of bytes 0..23 u32 | 28 reserved 0.
  */
 import { crc32 } from 'node:zlib';
-import { fillRandom } from '../random.js';
+import { seededRng } from '../../../host/transport/rng.js';
 
 export const APP_HEADER_SIZE = 32;
 const APP_MAGIC = Buffer.from('SRAPPv1\0', 'latin1');
@@ -60,7 +60,8 @@ export function buildAppImage(h: { behaviour: Behaviour; version: AppVersion; si
   const seed = crc32(b.subarray(0, 20));
   b.writeUInt32LE(seed, 20);
   b.writeUInt32LE(crc32(b.subarray(0, 24)), 24);
-  fillRandom(out.subarray(APP_HEADER_SIZE), seed);
+  const rng = seededRng(seed);
+  for (let i = APP_HEADER_SIZE; i < out.length; i++) out[i] = rng.below(256);
   return out;
 }
 

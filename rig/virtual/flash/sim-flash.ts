@@ -9,7 +9,7 @@
 import { FlashError, PowerCutError } from './errors.js';
 import { geometryFingerprint, sectorSpan, type FlashGeometry } from './geometry.js';
 import { INSTANT, checkTiming, eraseUs, writeUs, type BusyClock, type FlashTiming } from './timing.js';
-import { createRng, type Rng } from '../random.js';
+import { seededRng, type Rng } from '../../../host/transport/rng.js';
 
 /**
  * What one operation did to the array, as persistence replays it: `fill` sets a range to one
@@ -111,7 +111,7 @@ export class SimFlash implements BusyClock {
   /** Arms a power cut; replaces any armed one. */
   armPowerCut(plan: PowerCutPlan): void {
     if (!Number.isInteger(plan.afterOps) || plan.afterOps < 0) throw new RangeError(`power cut: afterOps must be a non-negative integer, got ${plan.afterOps}`);
-    this.cut = { atOp: this.ops + plan.afterOps, torn: plan.torn ?? false, rng: createRng(plan.seed ?? 0) };
+    this.cut = { atOp: this.ops + plan.afterOps, torn: plan.torn ?? false, rng: seededRng(plan.seed ?? 0) };
   }
 
   disarmPowerCut(): void {
@@ -147,7 +147,8 @@ export class SimFlash implements BusyClock {
     const cut = this.cutNow();
     const sectors = this.geometry.sectors;
     let done = span.last - span.first + 1;
-    if (cut) done = cut.torn ? cut.rng.below(done + 1) : 0;
+    // Torn: a random number of whole sectors erased, then one half-erased.
+    if (cut) done = cut.torn ? cut.rng.below(done) : 0;
     for (let i = span.first; i < span.first + done; i++) {
       const s = sectors[i]!;
       this.applyFill(s.offset, s.size);
@@ -156,7 +157,7 @@ export class SimFlash implements BusyClock {
     }
     if (cut) {
       const next = span.first + done;
-      if (cut.torn && next <= span.last) this.tearErase(sectors[next]!.offset, sectors[next]!.size, cut.rng);
+      if (cut.torn) this.tearErase(sectors[next]!.offset, sectors[next]!.size, cut.rng);
       this.powerCut(cut.torn);
     }
     this.ops++;
@@ -231,7 +232,7 @@ export class SimFlash implements BusyClock {
 
   /** Programming moves bits from their erased state to the target; a torn unit has a random part of them moved. */
   private halfProgram(current: number, target: number, rng: Rng): number {
-    return (current ^ ((current ^ target) & rng.u32())) & 0xff;
+    return (current ^ ((current ^ target) & rng.below(256))) & 0xff;
   }
 
   private tearWrite(offset: number, data: Uint8Array, rng: Rng): void {
@@ -249,7 +250,7 @@ export class SimFlash implements BusyClock {
   private tearErase(offset: number, size: number, rng: Rng): void {
     const e = this.geometry.erasedValue;
     const bytes = this.mem.slice(offset, offset + size);
-    for (let i = 0; i < size; i++) bytes[i] = (bytes[i]! ^ ((bytes[i]! ^ e) & rng.u32())) & 0xff;
+    for (let i = 0; i < size; i++) bytes[i] = (bytes[i]! ^ ((bytes[i]! ^ e) & rng.below(256))) & 0xff;
     this.mem.set(bytes, offset);
     const a = this.geometry.writeAlign;
     this.written.fill(1, offset / a, (offset + size) / a);

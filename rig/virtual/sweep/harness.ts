@@ -7,7 +7,7 @@
  * update sweeps use it now, the SUIT update sweeps reuse it.
  */
 import { FlashError, isPowerCut, type SimFlash } from '../flash/index.js';
-import { createRng } from '../random.js';
+import { seededRng } from '../../../host/transport/rng.js';
 
 /** A world whose flash operations are counted and can be cut. */
 export interface CutSubject {
@@ -149,7 +149,7 @@ export interface MultiCutResult {
 export function randomMultiCut<W extends CutSubject>(s: SweepScenario<W>, o: MultiCutOptions): MultiCutResult {
   const t0 = performance.now();
   const clean = cleanRun(s);
-  const rng = createRng(o.seed);
+  const rng = seededRng(o.seed);
   const bricks: Brick[] = clean.problems.length > 0 ? [{ cutsAt: [], problems: clean.problems }] : [];
   let totalCuts = 0;
   for (let run = 0; run < o.runs; run++) {
@@ -160,7 +160,7 @@ export function randomMultiCut<W extends CutSubject>(s: SweepScenario<W>, o: Mul
     let broke: string | undefined;
     for (let c = 0; c < cuts && !broke; c++) {
       const at = rng.below(Math.max(1, clean.ops));
-      w.flash.armPowerCut({ afterOps: at, torn: o.torn ?? false, seed: rng.u32() });
+      w.flash.armPowerCut({ afterOps: at, torn: o.torn ?? false, seed: rng.below(0x1_0000_0000) });
       broke = attempt(() => (c === 0 ? s.act(w) : s.recover(w)));
       if (!w.flash.powered) cutsAt.push(w.flash.opCount - start);
       w.flash.disarmPowerCut();

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { getProfile, DEFAULT_PROFILE } from '../profiles.js';
-import { freshSeed } from '../random.js';
+import { randomSeed } from '../../../host/transport/rng.js';
 import { formatSweep, randomMultiCut, sweepEveryCut, type Brick } from './harness.js';
 import { MCUBOOT_SCENARIOS, mcubootUpdateScenario } from './mcuboot-scenarios.js';
 
@@ -53,7 +53,7 @@ function main(argv: string[]): number {
   let maxCuts: number;
   let profile;
   try {
-    seed = v.seed === undefined ? freshSeed() : num('seed', v.seed);
+    seed = v.seed === undefined ? randomSeed() : num('seed', v.seed);
     runs = num('runs', v.runs);
     maxCuts = Math.max(1, num('max-cuts', v['max-cuts'], 1000));
     profile = getProfile(v.profile!);

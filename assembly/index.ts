@@ -1,5 +1,5 @@
 /**
- * suitrig verifier core: SUIT envelope authentication and manifest checks
+ * suitrig verifier core: SUIT envelope authentication, manifest checks and the command processor
  * (draft-ietf-suit-manifest-37 with trust-domains-11 and update-management-14), compiled to
  * build/verifier.wasm and shared by the host (host/verifier) and the virtual board.
  *
@@ -11,6 +11,14 @@
  *   interpreter frames, fetch request) | 0x10000 region 0: root envelope, non-payload members
  *   (64 KiB) | 0x20000 region 1: one dependency envelope (64 KiB) | 0x30000 IO window (64 KiB).
  * Envelopes whose non-payload members exceed 64 KiB are rejected (cbor-parse, region-full).
+ *
+ * ## Payloads never enter the core whole
+ * The host streams the envelope through the IO window; the scan (envelope.ts) keeps the members
+ * with integer keys in region 0 and records only (key, offset, length) of integrated payloads
+ * (text keys). A fetch of a URI equal to such a key suspends like any other fetch, with the
+ * request saying "integrated, at this offset": the host streams those bytes from its own copy
+ * through fetch_data, and the core writes them to the component while hashing them. A
+ * dependency's envelope is read back from its component into region 1 in IO-window chunks.
  *
  * ## Exports (all take and return numbers; u64 crosses as BigInt)
  * Version and windows:
@@ -31,14 +39,31 @@
  *   envelope_end() -> i32
  *   envelope_verify() -> i32 reason: authentication (digest, signatures, policy), manifest
  *       well-formedness, severable members, rollback. 0 = accepted.
- * Results of the last verify:
+ * Results of the last verify or run:
  *   result_reason(), result_detail(), result_section(), result_offset(), result_component(),
  *   result_manifest() (-1 root, else dependency ordinal)
+ *   manifest_authenticated() (1: the fields below come from an authenticated manifest)
  *   manifest_sequence() -> u64, manifest_digest() -> ptr (32 B), manifest_reference_uri() ->
  *   ptr, manifest_reference_uri_len(), component_count(), component_id(i) -> ptr,
  *   component_id_len(i), section_state(key) (0 absent, 1 present, 2 severed),
  *   block_count(), block_info(i) -> ptr of 4 x i32 (COSE tag, alg, status 1 verified /
  *   2 not verified / 3 alg unsupported / 4 COSE unsupported, anchor index or -1)
+ * Processor (after envelope_verify accepted the envelope):
+ *   run_begin(count, dry) -> status   runs the count section keys in io (i32 LE; 3 = the shared
+ *       sequence alone), each after the shared sequence; dry = 1: no platform effects
+ *   status: 0 done (result_* says ok or why not), 1 pending fetch, 2 invoked (handed off;
+ *       reason invoke-pending)
+ *   request_ptr() -> ptr of the fetch request: +0 uri ptr, +4 uri len, +8 component index,
+ *       +12 dependency ordinal (-1 root), +16 image-size i64 (-1 unset), +24 digest ptr (0 none),
+ *       +28 digest len, +32 digest alg, +36 source (0 fetch by URI, 1 integrated payload of the
+ *       envelope), +40 u64 its offset in the envelope, +48 u64 its length, +56 u64 bytes received,
+ *       +64 platform handle, +68 level
+ *   fetch_data(len) -> status   io[0..len) are the next payload bytes (written and hashed)
+ *   fetch_end() -> status       the payload is complete: size checked, run resumed
+ *   fetch_fail() -> status      the payload cannot be had: the run fails (fetch-failed)
+ *   run_written(level) -> u32   bit i: component i written in this run (level 0 root, 1 dep.)
+ *   run_handle(level, i) -> i32 platform handle of component i (-2 never opened, -1 unsupported)
+ *   run_dependency() -> i32     ordinal of the dependency loaded in level 1, -1 none
  *
  * ## Imports (module "suit"; platform.ts documents each)
  *   verify, component_open/size/read/erase/write/finish/copy/swap/slot/version/unlink, invoke,
@@ -55,6 +80,7 @@ import { parseManifest, errSection, errOffset, sectionState } from './manifest';
 import { D_STATE, D_ROLLBACK, reasonOf } from './codes';
 import * as res from './result';
 import { mx, X_SEQ, X_DIGEST, X_REFURI, X_NCOMP, X_COMPIDS } from './state';
+import { runBegin, fetchData, fetchEnd, fetchFailed, writtenMask, requestPtr, componentHandle, loadedDependency } from './processor';
 
 export function abi_version(): u32 {
   return 1;
@@ -144,14 +170,17 @@ export function envelope_end(): i32 {
 }
 
 let verified: bool = false;
+let authenticated: bool = false;
 
 export function envelope_verify(): i32 {
   verified = false;
   res.resultClear();
   if (scanned == 3) return res.resultFail(scanErr, 0, 0, -1, -1);
   if (scanned != 2) return res.resultFail(D_STATE, 0, 0, -1, -1);
+  authenticated = false;
   const d = authenticate(0, auth.requireMask);
   if (d != 0) return res.resultFail(d, 0, 0, -1, -1);
+  authenticated = true;
   const m = parseManifest(0);
   if (m != 0) return res.resultFail(m, errSection, errOffset, -1, -1);
   if (hasStoredSeq && load<u64>(mx(0) + X_SEQ) < storedSeq) return res.resultFail(D_ROLLBACK, 0, 0, -1, -1);
@@ -177,6 +206,11 @@ export function result_component(): i32 {
 }
 export function result_manifest(): i32 {
   return res.resDep;
+}
+/** 1 when the last envelope_verify authenticated the manifest (its fields below are then
+ *  meaningful even if a later check failed), else 0. */
+export function manifest_authenticated(): i32 {
+  return authenticated ? 1 : 0;
 }
 export function manifest_sequence(): u64 {
   return load<u64>(mx(0) + X_SEQ);
@@ -207,4 +241,36 @@ export function block_count(): i32 {
 }
 export function block_info(i: i32): u32 {
   return BLOCKS + <u32>i * 16;
+}
+
+// ---- processor ----
+/** Runs the `count` section keys in io (i32 LE each; 3 = the shared sequence alone) of the
+ *  verified envelope. dry = 1: no platform effects; payload conditions are not evaluated. */
+export function run_begin(count: i32, dry: i32): i32 {
+  if (!verified) {
+    res.resultFail(D_STATE, 0, 0, -1, -1);
+    return 0;
+  }
+  return runBegin(count, dry != 0);
+}
+export function fetch_data(len: u32): i32 {
+  return fetchData(len);
+}
+export function fetch_end(): i32 {
+  return fetchEnd();
+}
+export function fetch_fail(): i32 {
+  return fetchFailed();
+}
+export function request_ptr(): u32 {
+  return requestPtr();
+}
+export function run_written(level: i32): u32 {
+  return writtenMask(level);
+}
+export function run_handle(level: i32, i: i32): i32 {
+  return componentHandle(level, i);
+}
+export function run_dependency(): i32 {
+  return loadedDependency();
 }

@@ -3,7 +3,7 @@
  * (draft-ietf-suit-report §4.2 suit-report-result-record: manifest path, section, offset,
  * component index). Read by the host through the result_* exports.
  */
-import { reasonOf } from './codes';
+import { reasonOf, R_INVOKE_PENDING } from './codes';
 
 export let resReason: i32 = 0;
 export let resDetail: i32 = 0;
@@ -32,4 +32,14 @@ export function resultFail(detail: i32, section: i32, offset: u32, component: i3
     resDep = dep;
   }
   return resReason;
+}
+
+/** An invoke handed control off: the run's outcome is not known yet (reason invoke-pending). */
+export function resultInvoked(section: i32, offset: u32, component: i32, dep: i32): void {
+  resReason = R_INVOKE_PENDING;
+  resDetail = 0;
+  resSection = section;
+  resOffset = offset;
+  resComponent = component;
+  resDep = dep;
 }

@@ -31,6 +31,7 @@ export interface CoreExports {
   result_offset(): number;
   result_component(): number;
   result_manifest(): number;
+  manifest_authenticated(): number;
   manifest_sequence(): bigint;
   manifest_digest(): number;
   manifest_reference_uri(): number;
@@ -41,6 +42,14 @@ export interface CoreExports {
   section_state(key: number): number;
   block_count(): number;
   block_info(i: number): number;
+  run_begin(count: number, dry: number): number;
+  fetch_data(len: number): number;
+  fetch_end(): number;
+  fetch_fail(): number;
+  request_ptr(): number;
+  run_written(level: number): number;
+  run_handle(level: number, index: number): number;
+  run_dependency(): number;
 }
 
 /** What the core asks of its host (the imports); byte ranges are copies. */
@@ -204,6 +213,18 @@ export class VerifierCore {
 
   i32(ptr: number): number {
     return this.view.getInt32(ptr, true);
+  }
+
+  u32(ptr: number): number {
+    return this.view.getUint32(ptr, true);
+  }
+
+  i64(ptr: number): bigint {
+    return this.view.getBigInt64(ptr, true);
+  }
+
+  u64(ptr: number): bigint {
+    return this.view.getBigUint64(ptr, true);
   }
 
   /** Feeds `data` through the IO window to an export that takes a length. */

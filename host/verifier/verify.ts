@@ -1,8 +1,10 @@
 /**
  * verifyEnvelope: what `suitrig verify` decides without running payload operations.
  * Authentication (SUIT_Digest, every COSE block, the role policy), severable members, manifest
- * well-formedness of every sequence, and rollback against a stored sequence number
- * (draft-ietf-suit-manifest-37 §6.1-6.2, §8.3-8.4).
+ * well-formedness of every sequence, rollback against a stored sequence number
+ * (draft-ietf-suit-manifest-37 §6.1-6.2, §8.3-8.4), then the shared sequence in a dry run:
+ * identifier conditions are enforced for the identities given and reported as not evaluated
+ * otherwise; conditions that need a payload are reported as not evaluated.
  */
 import type { VerifierCore } from './core.js';
 import { acquireCore, releaseCore } from './pool.js';
@@ -10,6 +12,9 @@ import { algorithmName } from './crypto.js';
 import { applyPolicy, type Policy } from './policy.js';
 import { readVerdict, type Verdict } from './result.js';
 import { feedEnvelope } from './feed.js';
+import { sectionName } from './result.js';
+import { commandName } from './names.js';
+import type { RunRecord } from './report.js';
 
 export type VerifyOptions = Policy;
 
@@ -42,6 +47,8 @@ export interface VerifyResult extends Verdict {
   sequenceNumber?: bigint;
   manifest?: ManifestInfo;
   signatures: SignatureInfo[];
+  /** The shared sequence's commands as the dry run evaluated them. */
+  conditions: RunRecord[];
 }
 
 const COSE_NAMES: Record<number, string> = { 18: 'COSE_Sign1', 17: 'COSE_Mac0', 98: 'COSE_Sign', 97: 'COSE_Mac' };
@@ -96,11 +103,33 @@ export function verifyEnvelope(envelope: Uint8Array, opts: VerifyOptions): Verif
   const core = acquireCore();
   try {
     applyPolicy(core, opts);
+    const conditions: RunRecord[] = [];
+    core.host = {
+      ...core.host,
+      record: (r) =>
+        conditions.push({
+          manifest: r.dependency >= 0 ? [r.dependency] : [],
+          section: r.section,
+          sectionName: sectionName(r.section),
+          offset: r.offset,
+          component: r.component,
+          command: r.command,
+          commandName: commandName(r.command),
+          policy: r.policy,
+          outcome: r.outcome === 0 ? 'passed' : r.outcome === 1 ? 'failed' : 'not-evaluated',
+          properties: r.properties,
+        }),
+    };
     feedEnvelope(core, envelope);
-    core.exports.envelope_verify();
+    const e = core.exports;
+    if (e.envelope_verify() === 0) {
+      // The shared sequence alone (key 3), dry: no platform is touched.
+      new DataView(core.io.buffer, core.io.byteOffset).setInt32(0, 3, true);
+      e.run_begin(1, 1);
+    }
     const verdict = readVerdict(core);
-    const result: VerifyResult = { ...verdict, signatures: readSignatures(core, opts) };
-    if (verdict.accepted || verdict.detail === 'rollback') {
+    const result: VerifyResult = { ...verdict, signatures: readSignatures(core, opts), conditions };
+    if (e.manifest_authenticated() === 1) {
       const manifest = readManifestInfo(core);
       result.manifest = manifest;
       result.sequenceNumber = manifest.sequenceNumber;

@@ -5,7 +5,7 @@
  */
 import { createHash, createHmac, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { Decoder, Encoder, Tag } from 'cbor-x';
-import { readShared } from '../helpers/shared.js';
+import { readShared, readSharedJson } from '../helpers/shared.js';
 
 export const encoder = new Encoder({ mapsAsObjects: false, useRecords: false, tagUint8Array: false, variableMapSize: true });
 export const decoder = new Decoder({ mapsAsObjects: false, useRecords: false });
@@ -20,6 +20,12 @@ export function sha256(b: Uint8Array): Buffer {
 
 /** The IETF examples' P-256 private key (draft-ietf-suit-manifest-37 Appendix B). */
 export const IETF_PRIVATE: KeyObject = createPrivateKey(readShared('vectors', 'ietf-manifest-spec', 'private_key.pem'));
+
+/** The second P-256 key of the firmware-encryption examples (rfc-examples.json). */
+export const SECOND_PRIVATE: KeyObject = createPrivateKey(
+  (readSharedJson('vectors', 'rfc-examples.json') as { conventions: { second_private_key_pem_firmware_encryption: string } }).conventions
+    .second_private_key_pem_firmware_encryption,
+);
 
 export type Signer =
   | { alg: -7 | -9 | -8 | -19; key: KeyObject; kid?: Uint8Array; cose?: 'sign1' | 'sign' }

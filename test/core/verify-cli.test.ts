@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { readShared, readSharedJson } from '../helpers/shared.js';
 import { IETF_SIGNER, resign } from './envelope-builder.js';
+import { payload, withPayloads } from './payload-manifests.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'suitrig-verify-'));
 const rfc = readSharedJson<{ examples: { envelope_hex: string; public_key_pem: string }[] }>('vectors', 'rfc-examples.json');
@@ -18,6 +19,13 @@ writeFileSync(join(dir, 'truncated.suit'), ex0.subarray(0, ex0.length - 10));
 const big = resign(ex0, [IETF_SIGNER], (m) => m.set(2, 2n ** 60n + 1n));
 writeFileSync(join(dir, 'big-seq.suit'), big);
 writeFileSync(join(dir, 'identity.json'), JSON.stringify({ 'vendor-id': 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe' }));
+writeFileSync(join(dir, 'device.json'), JSON.stringify({ 'vendor-id': 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe', 'class-id': '1492af14-2569-5e48-bf42-9b2d51f2ab45' }));
+writeFileSync(join(dir, 'other-device.json'), JSON.stringify({ 'vendor-id': '00000000-0000-4000-8000-000000000000' }));
+const image = payload(5000);
+writeFileSync(join(dir, 'app.bin'), image);
+writeFileSync(join(dir, 'bad.bin'), payload(5000, 2));
+const ex1 = Buffer.from((rfc.examples[1] as { envelope_hex: string }).envelope_hex, 'hex');
+writeFileSync(join(dir, 'ex1-real.suit'), withPayloads(ex1, () => image));
 
 const run = (...argv: string[]) => runCli(['verify', ...argv], { cwd: dir });
 
@@ -69,9 +77,40 @@ describe('suitrig verify', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ accepted: false, reason: 'cbor-parse', reasonCode: 1 });
   });
 
-  it('accepts --device identity.json', async () => {
-    const r = await run('ex0.suit', '--trust', 'ietf.pub.pem', '--device', 'identity.json', '--json');
+  it('without --device the identifier conditions are reported, not enforced', async () => {
+    const j = JSON.parse((await run('ex0.suit', '--trust', 'ietf.pub.pem', '--json')).stdout);
+    expect(j.conditions.map((c: { command: string; outcome: string }) => `${c.command} ${c.outcome}`)).toEqual(['vendor-identifier not-evaluated', 'class-identifier not-evaluated']);
+  });
+
+  it('--device enforces the identifiers it gives and reports the others', async () => {
+    const partial = await run('ex0.suit', '--trust', 'ietf.pub.pem', '--device', 'identity.json', '--json');
+    expect(partial.code).toBe(0);
+    expect(JSON.parse(partial.stdout).conditions.map((c: { outcome: string }) => c.outcome)).toEqual(['passed', 'not-evaluated']);
+    expect((await run('ex0.suit', '--trust', 'ietf.pub.pem', '--device', 'device.json')).code).toBe(0);
+    const other = await run('ex0.suit', '--trust', 'ietf.pub.pem', '--device', 'other-device.json', '--json');
+    expect(other.code).toBe(1);
+    expect(JSON.parse(other.stdout)).toMatchObject({ accepted: false, reason: 'condition-failed', detail: 'vendor-identifier', at: { sectionName: 'shared' } });
+  });
+
+  it('--run install,validate with the real payload: the update installs and validates', async () => {
+    const r = await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--device', 'device.json', '--run', 'install,validate', '--payload', 'http://example.com/file.bin=app.bin', '--json');
     expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.run).toMatchObject({ accepted: true, reason: 'ok', fetched: ['http://example.com/file.bin'], written: [{ index: 0, component: "[h'00']" }] });
+    expect(j.run.records.filter((x: { section: string }) => x.section !== 'shared').map((x: { command: string }) => x.command)).toEqual(['fetch', 'image-match', 'image-match']);
+    expect(j.run.report).toMatch(/^[0-9a-f]+$/);
+    const human = await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--run', 'update', '--payload', 'http://example.com/file.bin=app.bin');
+    expect(human.stdout).toMatch(/written +\[h'00'\]/);
+    expect(human.code).toBe(0);
+  });
+
+  it('--run with the wrong payload: exit 1, condition-failed at image-match', async () => {
+    const r = await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--run', 'install', '--payload', 'http://example.com/file.bin=bad.bin', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).run).toMatchObject({ accepted: false, reason: 'condition-failed', detail: 'image-match' });
+    const missing = await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--run', 'install');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no --payload for http:\/\/example\.com\/file\.bin/);
   });
 
   it('usage and environment errors exit 2 and name the problem', async () => {
@@ -86,6 +125,9 @@ describe('suitrig verify', () => {
     expect(badKey.stderr).toMatch(/missing\.pem/);
     expect((await run('ex0.suit', '--trust', 'ietf.pub.pem', '--sequence', '-1')).code).toBe(2);
     expect((await run('ex0.suit', '--trust', 'ietf.pub.pem', '--require', 'Bad Role')).code).toBe(2);
+    expect((await run('ex0.suit', '--trust', 'ietf.pub.pem', '--payload', 'x=app.bin')).stderr).toMatch(/--payload needs --run/);
+    expect((await run('ex0.suit', '--trust', 'ietf.pub.pem', '--run', 'flash')).code).toBe(2);
+    expect((await run('ex0.suit', '--trust', 'ietf.pub.pem', '--run', 'install', '--payload', 'x=nope.bin')).code).toBe(2);
   });
 
   it('--help describes the command', async () => {

@@ -1,8 +1,10 @@
 /**
  * `suitrig verify <envelope.suit> --trust [role=]<key>... [--require ROLES] [--device <identity.json>]
- * [--sequence N] [--json]` (DESIGN.md "Command line"): what a device holding these trust anchors
- * would decide about the envelope, decided by the verifier core itself (build/verifier.wasm).
- * Exit 0 accepted, 1 rejected (malformed input included), 2 usage or environment error.
+ * [--sequence N] [--run <sequences> --payload <uri>=<file>...] [--json]` (DESIGN.md "Command line"):
+ * what a device holding these trust anchors would decide about the envelope, decided by the
+ * verifier core itself (build/verifier.wasm). With --run, the processor also runs the chosen
+ * sequences against an in-memory device with the given payloads (an author's check before
+ * delivery). Exit 0 accepted, 1 rejected (malformed input included), 2 usage or environment error.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,7 +13,10 @@ import {
   type CliIo, type Command,
 } from '../command.js';
 import { KeyError, parseRequireArg, parseTrustArg, type TrustAnchor } from '../../../host/keys/index.js';
-import { IdentityError, loadIdentity, uuidText, verifyEnvelope, type DeviceIdentity, type VerifyResult } from '../../../host/verifier/index.js';
+import {
+  IdentityError, MemoryPlatform, PROCEDURES, SECTION_KEYS, SuitProcessor, componentText, loadIdentity, runWithPayloads, uuidText,
+  verifyEnvelope, type DeviceIdentity, type FinishedRun, type RunRecord, type SectionName, type VerifyResult,
+} from '../../../host/verifier/index.js';
 
 function readEnvelope(file: string, cwd: string): Uint8Array {
   try {
@@ -44,11 +49,47 @@ function identity(file: string | undefined, cwd: string): DeviceIdentity | undef
   }
 }
 
+/** `--run install,validate` or procedure names (update, invoke, staging, installation). */
+export function parseRunArg(arg: string): (SectionName | 'shared')[] {
+  const out: (SectionName | 'shared')[] = [];
+  for (const w of arg.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    if (w in PROCEDURES) out.push(...PROCEDURES[w as keyof typeof PROCEDURES]);
+    else if (w === 'shared' || w in SECTION_KEYS) out.push(w as SectionName | 'shared');
+    else throw new UsageError(`--run: unknown sequence '${w}' (sequences: ${Object.keys(SECTION_KEYS).join(', ')}, shared; procedures: ${Object.keys(PROCEDURES).join(', ')})`);
+  }
+  if (out.length === 0) throw new UsageError('--run: no sequences given');
+  if (out.length > 16) throw new UsageError('--run: at most 16 sequences');
+  return out;
+}
+
+/** `--payload <uri>=<file>`: the URI exactly as the manifest writes it (split at the last '='). */
+function payloads(args: string[], cwd: string): Map<string, Uint8Array> {
+  const map = new Map<string, Uint8Array>();
+  for (const a of args) {
+    const eq = a.lastIndexOf('=');
+    if (eq <= 0 || eq === a.length - 1) throw new UsageError(`--payload ${a}: expected <uri>=<file>`);
+    const uri = a.slice(0, eq);
+    const file = a.slice(eq + 1);
+    try {
+      map.set(uri, new Uint8Array(readFileSync(resolve(cwd, file))));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new EnvironmentError(`--payload ${uri}: ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  }
+  return map;
+}
+
+function recordLine(r: RunRecord): string {
+  const where = `${r.manifest.length ? `dependency ${r.manifest.join('.')} ` : ''}${r.sectionName}@${r.offset}`;
+  return `  ${where.padEnd(28)} ${r.commandName.padEnd(22)} ${r.component >= 0 ? `component ${r.component}` : ''} ${r.outcome}`.trimEnd();
+}
+
 function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
 }
 
-function render(io: CliIo, file: string, bytes: number, r: VerifyResult): void {
+function render(io: CliIo, file: string, bytes: number, r: VerifyResult, runFollows: boolean): void {
   const out: string[] = [`envelope  ${file} (${bytes} bytes)`];
   for (const s of r.signatures) {
     const who = s.status === 'verified' ? ` by ${s.role} key ${s.keySource}` : '';
@@ -61,14 +102,31 @@ function render(io: CliIo, file: string, bytes: number, r: VerifyResult): void {
     if (secs.length > 0) out.push(`sequences ${secs.join(', ')}`);
     if (m.referenceUri) out.push(`reference ${m.referenceUri}`);
   }
-  out.push(r.accepted ? 'result    accepted' : `result    rejected: ${r.reason} (${r.detail}): ${r.message}`);
+  if (r.conditions.length > 0) {
+    out.push('shared sequence (dry run):');
+    for (const c of r.conditions) out.push(recordLine(c));
+  }
+  const label = runFollows ? 'verified ' : 'result   ';
+  out.push(r.accepted ? `${label} accepted` : `${label} rejected: ${r.reason} (${r.detail}): ${r.message}`);
   io.stdout.write(out.join('\n') + '\n');
+}
+
+function renderRun(io: CliIo, run: FinishedRun, fetched: string[]): void {
+  const out: string[] = [`run       ${fetched.length} payload${fetched.length === 1 ? '' : 's'} supplied${fetched.length ? `: ${fetched.join(', ')}` : ''}`];
+  for (const r of run.records) out.push(recordLine(r));
+  for (const w of run.written) out.push(`written   ${componentText(w.id)} (component ${w.index}${w.manifest.length ? ` of dependency ${w.manifest.join('.')}` : ''})`);
+  out.push(run.accepted ? `result    ${run.status === 'invoked' ? 'invoked' : 'accepted'}` : `result    rejected: ${run.reason} (${run.detail}): ${run.message}`);
+  io.stdout.write(out.join('\n') + '\n');
+}
+
+function recordJson(r: RunRecord) {
+  return { manifest: r.manifest, section: r.sectionName, offset: r.offset, component: r.component, command: r.commandName, outcome: r.outcome };
 }
 
 export const verifyCommand: Command = {
   path: ['verify'],
   summary: 'decide whether a device with these trust anchors accepts a SUIT envelope',
-  usage: '<envelope.suit> --trust [role=]<key>... [--require ROLES] [--device <identity.json>] [--sequence N] [--json]',
+  usage: '<envelope.suit> --trust [role=]<key>... [--require ROLES] [--device <identity.json>] [--sequence N] [--run <sequences> --payload <uri>=<file>...] [--json]',
   details: [
     'Runs the verifier core (build/verifier.wasm, the same code as the virtual board) over the',
     'envelope: the SUIT_Digest against the manifest, every COSE_Sign1 / COSE_Sign / COSE_Mac0',
@@ -78,7 +136,11 @@ export const verifyCommand: Command = {
     '(COSE_Mac0); the role defaults to author. --require author,operator makes every listed role',
     'sign; by default one signature by any trusted key suffices.',
     '--device takes {"vendor-id": "<uuid>", "class-id": "<uuid>", "device-id": "<uuid>"} (each',
-    'optional) for the identifier conditions of the shared sequence.',
+    'optional): the shared sequence runs dry, with identifier conditions enforced for the identities',
+    'given and reported otherwise; conditions that need a payload are reported as not evaluated.',
+    '--run install,validate (or a procedure: update, invoke, staging, installation) then runs the',
+    'sequences on an in-memory device, fetching each URI from --payload <uri>=<file> (the URI exactly',
+    'as the manifest writes it); integrated payloads come from the envelope itself.',
     'Reasons are the SUIT_Report reasons of draft-ietf-suit-report (--json: reason, reasonCode).',
   ].join('\n'),
   options: {
@@ -86,6 +148,8 @@ export const verifyCommand: Command = {
     require: { type: 'string', value: 'ROLES', description: 'comma-separated roles that must all have signed' },
     device: { type: 'string', value: '<identity.json>', description: 'device identity for vendor / class / device conditions' },
     sequence: { type: 'string', value: 'N', description: "the device's stored sequence number (lower ones are rollbacks)" },
+    run: { type: 'string', value: '<sequences>', description: 'run sequences / procedures (e.g. install,validate or update,invoke) on an in-memory device' },
+    payload: { type: 'string', multiple: true, value: '<uri>=<file>', description: 'payload for a URI the manifest fetches (with --run)' },
     json: { type: 'boolean', description: 'print one JSON object' },
   },
   positionals: { min: 1, max: 1 },
@@ -103,13 +167,31 @@ export const verifyCommand: Command = {
     const storedSequence = optUint(args, 'sequence');
     const trust = trustAnchors(optStrings(args, 'trust'), io.cwd);
     const device = identity(optString(args, 'device'), io.cwd);
+    const runArg = optString(args, 'run');
+    const payloadArgs = optStrings(args, 'payload');
+    if (payloadArgs.length > 0 && runArg === undefined) throw new UsageError('--payload needs --run <sequences>');
+    const sequences = runArg !== undefined ? parseRunArg(runArg) : undefined;
+    const supplied = payloads(payloadArgs, io.cwd);
     const envelope = readEnvelope(file, io.cwd);
-    const r = verifyEnvelope(envelope, {
+    const policy = {
       trust,
       ...(require ? { require } : {}),
       ...(storedSequence !== undefined ? { storedSequence } : {}),
       ...(device ? { device } : {}),
-    });
+    };
+    const r = verifyEnvelope(envelope, policy);
+    let run: FinishedRun | undefined;
+    const fetched: string[] = [];
+    if (sequences && r.accepted) {
+      const platform = new MemoryPlatform({ defaultSlot: 0n });
+      run = runWithPayloads(new SuitProcessor(platform), envelope, { ...policy, sequences }, supplied, {
+        onFetch: (f) => {
+          fetched.push(f.uri);
+          if (!supplied.has(f.uri)) io.stderr.write(`verify: no --payload for ${f.uri} (the manifest fetches it into component ${f.component})\n`);
+        },
+      });
+    }
+    const accepted = run ? run.accepted : r.accepted;
     if (optFlag(args, 'json')) {
       printJson(io, {
         file,
@@ -125,10 +207,29 @@ export const verifyCommand: Command = {
         signatures: r.signatures,
         ...(r.manifest ? { sections: r.manifest.sections, components: r.manifest.components.map(hex) } : {}),
         ...(device ? { device: { vendorIds: device.vendorIds?.map(uuidText), classIds: device.classIds?.map(uuidText), deviceIds: device.deviceIds?.map(uuidText) } } : {}),
+        conditions: r.conditions.map(recordJson),
+        ...(run
+          ? {
+              run: {
+                accepted: run.accepted,
+                status: run.status,
+                reason: run.reason,
+                reasonCode: run.reasonCode,
+                detail: run.detail,
+                message: run.message,
+                ...(run.at ? { at: run.at } : {}),
+                fetched,
+                records: run.records.map(recordJson),
+                written: run.written.map((w) => ({ manifest: w.manifest, index: w.index, component: componentText(w.id) })),
+                report: hex(run.report()),
+              },
+            }
+          : {}),
       });
     } else {
-      render(io, file, envelope.length, r);
+      render(io, file, envelope.length, r, run !== undefined);
+      if (run) renderRun(io, run, fetched);
     }
-    return r.accepted ? EXIT_OK : EXIT_NEGATIVE;
+    return accepted ? EXIT_OK : EXIT_NEGATIVE;
   },
 };

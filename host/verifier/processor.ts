@@ -1,0 +1,351 @@
+/**
+ * SuitProcessor: runs command sequences of a SUIT envelope against a SuitPlatform with the
+ * verifier core, and yields when the core waits for a payload (draft-ietf-suit-manifest-37 §6;
+ * the Update and Invocation procedures of §8.4.6 and trust-domains-11 §7).
+ *
+ *   const p = new SuitProcessor(platform);
+ *   let r = p.run(envelope, { trust, sequences: 'update' });
+ *   while (r.status === 'pending') r = p.supply(await download(r.fetch.uri)) ... p.endFetch();
+ *
+ * Integrated payloads (envelope members with text keys, e.g. "#firmware.bin") are supplied by the
+ * processor itself from the envelope bytes, chunk by chunk: the caller only sees fetches of
+ * payloads that are not in the envelope.
+ */
+import { NULL_HOST, VerifierCore, type CoreHost, type CoreVariant } from './core.js';
+import { applyPolicy, type Policy } from './policy.js';
+import { feedEnvelope } from './feed.js';
+import { readVerdict, sectionName, SECTION_KEYS, type SectionName, type Verdict } from './result.js';
+import { readManifestInfo, readSignatures, type ManifestInfo, type SignatureInfo } from './verify.js';
+import { commandName } from './names.js';
+import { encodeSuitReport, type RunRecord } from './report.js';
+import type { ComponentRef, SuitPlatform } from './platform.js';
+import { Decoder } from 'cbor-x';
+
+const dec = new Decoder({ mapsAsObjects: false, useRecords: false });
+
+/** The procedures of the manifest drafts, as section lists. */
+export const PROCEDURES = {
+  /** Update (manifest-37 §8.4.6 with trust-domains §3): resolve dependencies, fetch, verify the candidate, install, validate. */
+  update: ['dependency-resolution', 'payload-fetch', 'candidate-verification', 'install', 'validate'],
+  /** Invocation (secure boot): validate, load, invoke. */
+  invoke: ['validate', 'load', 'invoke'],
+  /** Staging (trust-domains §7): dependency resolution and payload fetch. */
+  staging: ['dependency-resolution', 'payload-fetch'],
+  /** Installation (trust-domains §7): candidate verification and install. */
+  installation: ['candidate-verification', 'install'],
+} as const satisfies Record<string, readonly SectionName[]>;
+
+export type Procedure = keyof typeof PROCEDURES;
+
+export interface RunOptions extends Policy {
+  /** Sections to run in order, each after the shared sequence ('shared' = the shared sequence
+   *  alone), or a procedure name. */
+  sequences: readonly (SectionName | 'shared')[] | Procedure;
+  /** No platform effects: payload-dependent conditions and directives are reported as not
+   *  evaluated (what `suitrig verify --device` does with the shared sequence). */
+  dry?: boolean;
+  /** suit-report-nonce for the SUIT_Report. */
+  nonce?: Uint8Array;
+}
+
+/** What the core waits for. */
+export interface FetchRequest {
+  /** The URI exactly as the manifest writes it. */
+  uri: string;
+  /** Component index in its manifest, and its identifier. */
+  component: number;
+  componentId: Uint8Array[];
+  /** SUIT_Record manifest-id of the manifest asking ([] root). */
+  manifest: number[];
+  /** suit-parameter-image-size, when set. */
+  size?: bigint;
+  /** suit-parameter-image-digest, when set (SHA-256). */
+  digest?: { alg: number; bytes: Uint8Array };
+  /** Bytes accepted so far. */
+  received: bigint;
+}
+
+export interface PendingRun {
+  status: 'pending';
+  fetch: FetchRequest;
+}
+
+export interface WrittenComponent {
+  manifest: number[];
+  index: number;
+  id: Uint8Array[];
+}
+
+export interface FinishedRun extends Verdict {
+  /** 'done': the sequences ran to the end or failed; 'invoked': an invoke handed control off. */
+  status: 'done' | 'invoked';
+  sequenceNumber?: bigint;
+  manifest?: ManifestInfo;
+  signatures: SignatureInfo[];
+  /** Every executed command, in order (the call trace; also the source of SUIT_Records). */
+  records: RunRecord[];
+  /** Components this run wrote to (fetch, write, copy, swap), including on failure. */
+  written: WrittenComponent[];
+  /** The SUIT_Report of this run (draft-ietf-suit-report), CBOR. */
+  report(): Uint8Array;
+}
+
+export type RunResult = PendingRun | FinishedRun;
+
+const ST_DONE = 0;
+const ST_PENDING = 1;
+const ST_INVOKED = 2;
+
+export class ProcessorStateError extends Error {
+  override name = 'ProcessorStateError';
+}
+
+function decodeId(encoded: Uint8Array): Uint8Array[] {
+  try {
+    const v = dec.decode(Buffer.from(encoded)) as unknown;
+    return Array.isArray(v) ? v.map((x) => new Uint8Array(x as Uint8Array)) : [];
+  } catch {
+    return [];
+  }
+}
+
+export class SuitProcessor {
+  readonly core: VerifierCore;
+  private envelope: Uint8Array = new Uint8Array(0);
+  private opts: RunOptions | undefined;
+  private records: RunRecord[] = [];
+  private pendingFetch: FetchRequest | undefined;
+  private handles: ComponentRef[] = [];
+
+  constructor(
+    readonly platform: SuitPlatform,
+    options: { variant?: CoreVariant } = {},
+  ) {
+    this.core = new VerifierCore(options.variant);
+  }
+
+  /** The fetch the run waits for, if any. */
+  get pending(): FetchRequest | undefined {
+    return this.pendingFetch;
+  }
+
+  /** Authenticates `envelope`, then runs the chosen sequences until done or pending. */
+  run(envelope: Uint8Array, opts: RunOptions): RunResult {
+    this.envelope = envelope;
+    this.opts = opts;
+    this.records = [];
+    this.pendingFetch = undefined;
+    this.handles = [];
+    const core = this.core;
+    const e = core.exports;
+    core.host = NULL_HOST;
+    applyPolicy(core, opts);
+    core.host = this.bindPlatform(core.host);
+    feedEnvelope(core, envelope);
+    if (e.envelope_verify() !== 0) return this.finish(ST_DONE);
+    const names = typeof opts.sequences === 'string' ? PROCEDURES[opts.sequences] : opts.sequences;
+    if (names === undefined) throw new RangeError(`unknown procedure '${String(opts.sequences)}'`);
+    if (names.length > 16) throw new RangeError('at most 16 sequences per run');
+    names.forEach((n, i) => {
+      const key = n === 'shared' ? 3 : SECTION_KEYS[n as SectionName];
+      if (key === undefined) throw new RangeError(`unknown sequence '${n}' (expected ${Object.keys(SECTION_KEYS).join(', ')} or shared)`);
+      new DataView(core.io.buffer, core.io.byteOffset).setInt32(4 * i, key, true);
+    });
+    return this.settle(e.run_begin(names.length, opts.dry ? 1 : 0));
+  }
+
+  /** Payload bytes for the pending fetch (any chunk size). */
+  supply(chunk: Uint8Array): RunResult {
+    this.needPending('supply');
+    const e = this.core.exports;
+    const size = this.core.io.length;
+    for (let off = 0; off < chunk.length; off += size) {
+      const n = Math.min(size, chunk.length - off);
+      this.core.io.set(chunk.subarray(off, off + n));
+      const st = e.fetch_data(n);
+      if (st !== ST_PENDING) return this.settle(st);
+    }
+    return this.settle(ST_PENDING);
+  }
+
+  /** All bytes of the pending fetch were supplied: the core checks and resumes the run. */
+  endFetch(): RunResult {
+    this.needPending('endFetch');
+    return this.settle(this.core.exports.fetch_end());
+  }
+
+  /** The payload cannot be obtained: the run fails (operation-failed, fetch-failed). */
+  failFetch(): RunResult {
+    this.needPending('failFetch');
+    return this.settle(this.core.exports.fetch_fail());
+  }
+
+  private needPending(what: string): void {
+    if (!this.pendingFetch) throw new ProcessorStateError(`${what}() called while no fetch is pending`);
+  }
+
+  private settle(status: number): RunResult {
+    for (;;) {
+      if (status !== ST_PENDING) {
+        this.pendingFetch = undefined;
+        return this.finish(status);
+      }
+      const q = this.readRequest();
+      if (q.source !== 1) {
+        this.pendingFetch = q.request;
+        return { status: 'pending', fetch: q.request };
+      }
+      // An integrated payload: stream it from the envelope bytes.
+      this.pendingFetch = q.request;
+      const e = this.core.exports;
+      const size = this.core.io.length;
+      const end = q.offset + q.length;
+      if (end > this.envelope.length) {
+        status = e.fetch_fail();
+        continue;
+      }
+      status = ST_PENDING;
+      for (let off = q.offset; off < end && status === ST_PENDING; off += size) {
+        const n = Math.min(size, end - off);
+        this.core.io.set(this.envelope.subarray(off, off + n));
+        status = e.fetch_data(n);
+      }
+      if (status === ST_PENDING) status = e.fetch_end();
+    }
+  }
+
+  private readRequest(): { request: FetchRequest; source: number; offset: number; length: number } {
+    const c = this.core;
+    const q = c.exports.request_ptr();
+    const uri = Buffer.from(c.read(c.u32(q), c.u32(q + 4))).toString('utf8');
+    const handle = c.i32(q + 64);
+    const dep = c.i32(q + 12);
+    const size = c.i64(q + 16);
+    const digestPtr = c.u32(q + 24);
+    const request: FetchRequest = {
+      uri,
+      component: c.i32(q + 8),
+      componentId: this.handles[handle]?.id ?? [],
+      manifest: dep >= 0 ? [dep] : [],
+      ...(size >= 0n ? { size } : {}),
+      ...(digestPtr !== 0 ? { digest: { alg: c.i32(q + 32), bytes: c.read(digestPtr, c.u32(q + 28)) } } : {}),
+      received: c.u64(q + 56),
+    };
+    return { request, source: c.i32(q + 36), offset: Number(c.u64(q + 40)), length: Number(c.u64(q + 48)) };
+  }
+
+  private finish(status: number): FinishedRun {
+    const c = this.core;
+    const opts = this.opts!;
+    const verdict = readVerdict(c);
+    const signatures = readSignatures(c, opts);
+    const records = this.records;
+    const manifest = c.exports.manifest_authenticated() === 1 ? readManifestInfo(c) : undefined;
+    const written: WrittenComponent[] = [];
+    if (manifest) {
+      for (let level = 0; level < 2; level++) {
+        const mask = c.exports.run_written(level) >>> 0;
+        for (let i = 0; i < 16; i++) {
+          if (((mask >>> i) & 1) === 0) continue;
+          const ref = this.handles[c.exports.run_handle(level, i)];
+          written.push({ manifest: level === 0 ? [] : [c.exports.run_dependency()], index: i, id: ref?.id ?? [] });
+        }
+      }
+    }
+    const failing = verdict.accepted ? undefined : [...records].reverse().find((r) => r.outcome === 'failed');
+    const result: FinishedRun = {
+      ...verdict,
+      // invoke-pending is not a failure: the image was handed control.
+      accepted: verdict.accepted || status === ST_INVOKED,
+      status: status === ST_INVOKED ? 'invoked' : 'done',
+      signatures,
+      records,
+      written,
+      ...(manifest ? { manifest, sequenceNumber: manifest.sequenceNumber } : {}),
+      report: () =>
+        encodeSuitReport({
+          ...(manifest?.referenceUri ? { referenceUri: manifest.referenceUri } : {}),
+          manifestDigest: manifest?.digest ?? new Uint8Array(32),
+          records,
+          result: verdict.reasonCode === 0 ? true : { code: verdict.detailCode, reason: verdict.reasonCode, record: status === ST_INVOKED ? records[records.length - 1] : failing },
+          ...(opts.nonce ? { nonce: opts.nonce } : {}),
+        }),
+    };
+    if (status === ST_INVOKED) result.message = 'invoked: control handed to the image (invoke-pending)';
+    return result;
+  }
+
+  private bindPlatform(base: CoreHost): CoreHost {
+    const pf = this.platform;
+    const ok = (b: boolean): number => (b ? 0 : -1);
+    return {
+      ...base,
+      componentOpen: (encoded, dependency) => {
+        const ref: ComponentRef = { id: decodeId(encoded), encoded, dependency };
+        const h = pf.open(ref);
+        if (h >= 0) this.handles[h] = ref;
+        return h;
+      },
+      componentSize: (h) => pf.size(h),
+      componentRead: (h, off, dst) => pf.read(h, off, dst),
+      componentErase: (h) => ok(pf.erase(h)),
+      componentWrite: (h, off, data) => ok(pf.write(h, off, data)),
+      componentFinish: (h, len) => ok(pf.finish(h, len)),
+      componentCopy: (d, s) => ok(pf.copy(d, s)),
+      componentSwap: (a, b) => ok(pf.swap(a, b)),
+      componentSlot: (h) => pf.slot?.(h) ?? -1n,
+      componentVersion: (h) => pf.version?.(h),
+      componentUnlink: (h) => ok(pf.unlink?.(h) ?? false),
+      invoke: (h, args) => {
+        const r = pf.invoke(h, args);
+        return r === 'returned' ? 0 : r === 'handed-off' ? 1 : -1;
+      },
+      battery: () => pf.battery?.() ?? -1n,
+      authorize: (prio) => (pf.authorize?.(prio) ? 1 : 0),
+      wait: (h, info) => ok(pf.wait?.(h, info) ?? false),
+      now: () => pf.now?.() ?? -1n,
+      record: (r) => {
+        const manifest = r.dependency >= 0 ? [r.dependency] : [];
+        this.records.push({
+          manifest,
+          section: r.section,
+          sectionName: sectionName(r.section),
+          offset: r.offset,
+          component: r.component,
+          command: r.command,
+          commandName: commandName(r.command),
+          policy: r.policy,
+          outcome: r.outcome === 0 ? 'passed' : r.outcome === 1 ? 'failed' : 'not-evaluated',
+          properties: r.properties,
+        });
+      },
+    };
+  }
+}
+
+/**
+ * Runs `opts.sequences` to the end, answering every fetch from `payloads` (URI exactly as the
+ * manifest writes it -> bytes), supplied in chunks of `chunk` bytes; a URI not in the map fails
+ * the fetch. `onFetch` sees each request (e.g. to report progress or count suspensions).
+ */
+export function runWithPayloads(
+  processor: SuitProcessor,
+  envelope: Uint8Array,
+  opts: RunOptions,
+  payloads: ReadonlyMap<string, Uint8Array>,
+  options: { chunk?: number; onFetch?: (f: FetchRequest) => void } = {},
+): FinishedRun {
+  const chunk = options.chunk ?? 4096;
+  let r = processor.run(envelope, opts);
+  while (r.status === 'pending') {
+    options.onFetch?.(r.fetch);
+    const bytes = payloads.get(r.fetch.uri);
+    if (!bytes) {
+      r = processor.failFetch();
+      continue;
+    }
+    for (let off = 0; off < bytes.length && r.status === 'pending'; off += chunk) r = processor.supply(bytes.subarray(off, off + chunk));
+    if (r.status === 'pending') r = processor.endFetch();
+  }
+  return r;
+}

@@ -17,7 +17,7 @@ import { ctEqual } from './ct';
 import { pVerify } from './platform';
 import {
   D_TRAILING, D_TYPE, D_LIMIT, D_DIGEST_ALG, D_DIGEST_MISMATCH, D_NO_SIGNATURE, D_NOT_TRUSTED,
-  D_ROLE_MISSING, D_COSE_HEADER, D_SIG_ALG, D_NO_AUTH,
+  D_ROLE_MISSING, D_COSE_STRUCTURE, D_COSE_HEADER, D_SIG_ALG, D_NO_AUTH,
 } from './codes';
 import { member, mx, M_ENC, M_ENC_LEN, X_AUTH, X_MANIFEST, X_DIGEST, X_DIGEST_ENC } from './state';
 
@@ -26,8 +26,17 @@ export const FAM_P256: u32 = 1;
 export const FAM_ED25519: u32 = 2;
 export const FAM_HMAC: u32 = 3;
 
-export let anchorCount: i32 = 0;
+let anchorCount: i32 = 0;
 export let requireMask: u32 = 0;
+
+export function resetAnchors(): void {
+  anchorCount = 0;
+  requireMask = 0;
+}
+
+export function setRequire(mask: u32): void {
+  requireMask = mask;
+}
 
 /** Family of keys that can check COSE algorithm `alg`; 0 = algorithm not supported. */
 export function familyOf(alg: i64): u32 {
@@ -55,6 +64,8 @@ export const B_ALG_UNSUPPORTED: i32 = 3;
 export const B_COSE_UNSUPPORTED: i32 = 4;
 
 export let blockCount: i32 = 0;
+/** A block was not a COSE_Sign1 / COSE_Sign / COSE_Mac0 at all (untagged, COSE_Mac, other tag). */
+let sawStructure: bool = false;
 
 function addBlock(tag: i32, alg: i32, status: i32, anchor: i32): void {
   if (blockCount >= MAX_BLOCKS) return;
@@ -182,6 +193,7 @@ function checkBlock(end: u32, payload: u32, payloadN: u32): bool {
   if (cbor.peekMajor() != cbor.MT_TAG) {
     // SUIT uses tagged COSE objects only.
     cbor.setCursor(end, cbor.rlim);
+    sawStructure = true;
     addBlock(0, 0, B_COSE_UNSUPPORTED, -1);
     return true;
   }
@@ -190,6 +202,7 @@ function checkBlock(end: u32, payload: u32, payloadN: u32): bool {
   if (tag != 18 && tag != 17 && tag != 98) {
     // COSE_Mac (97) needs recipients (key wrap) and is not supported; others are not COSE.
     cbor.setCursor(end, cbor.rlim);
+    sawStructure = true;
     addBlock(tag, 0, B_COSE_UNSUPPORTED, -1);
     return true;
   }
@@ -257,6 +270,7 @@ function checkBlock(end: u32, payload: u32, payloadN: u32): bool {
 export function authenticate(level: i32, need: u32): i32 {
   const x = mx(level);
   blockCount = 0;
+  sawStructure = false;
   const ai = load<i32>(x + X_AUTH);
   const mi = load<i32>(x + X_MANIFEST);
   if (ai < 0) return D_NO_AUTH;
@@ -336,7 +350,7 @@ function decide(need: u32): i32 {
   }
   if (!verified) {
     if (algOnly) return D_SIG_ALG;
-    if (coseOnly) return D_COSE_HEADER;
+    if (coseOnly) return sawStructure ? D_COSE_STRUCTURE : D_COSE_HEADER;
     return D_NOT_TRUSTED;
   }
   if (need != 0 && (roles & need) != need) return D_ROLE_MISSING;

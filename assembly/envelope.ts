@@ -11,7 +11,7 @@ import { regionBase, REGION_SIZE, MAX_MEMBERS, STATE_USED_END } from './layout';
 import * as cbor from './cbor';
 import {
   D_TRUNCATED, D_TRAILING, D_TYPE, D_LIMIT, D_ORDER, D_NOT_ENVELOPE, D_REGION_FULL, D_MEMBER_TYPE,
-  D_INDEFINITE, D_RESERVED, D_NO_AUTH, D_NO_MANIFEST,
+  D_INDEFINITE, D_RESERVED, D_NO_AUTH, D_NO_MANIFEST, D_AUTH_AFTER_MANIFEST,
 } from './codes';
 import {
   member, mx, MK_INT, MK_TEXT, M_KIND, M_KEY, M_TEXT, M_TEXT_LEN, M_ENC, M_ENC_LEN, M_OFFSET,
@@ -102,6 +102,8 @@ function decodeHead(): bool {
 /** Order of member keys: ints (uint before nint, by argument), then texts by encoding. */
 function keyAfterPrevious(): bool {
   if (sPrevMajor == 0xff) return true;
+  // manifest-37 §8.3: the authentication wrapper must come before the manifest.
+  if (sKeyMajor == cbor.MT_UINT && sKeyArg == 2 && sPrevMajor == cbor.MT_UINT && sPrevArg == 3) return err(D_AUTH_AFTER_MANIFEST);
   if (sKeyMajor != sPrevMajor) return sKeyMajor > sPrevMajor ? true : err(D_ORDER);
   if (sKeyMajor != cbor.MT_TSTR) return sKeyArg > sPrevArg ? true : err(D_ORDER);
   if (sKeyArg != sPrevArg) return sKeyArg > sPrevArg ? true : err(D_ORDER);

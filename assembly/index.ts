@@ -71,16 +71,18 @@
  * Results are codes (codes.ts: reason 0..12 of draft-ietf-suit-report, detail codes); bad
  * input never traps.
  */
-import { IO, IO_SIZE, DIGEST_OUT, IDENTITY, IDENTITY_COUNT, MAX_IDS, BLOCKS } from './layout';
+import { IO, IO_SIZE, DIGEST_OUT, IDENTITY, IDENTITY_COUNT, MAX_IDS, BLOCKS, REQUEST } from './layout';
 import { ctxAddr, shaInit, shaUpdate, shaFinal } from './sha256';
 import { scanBegin, scanFeed, scanEnd, scanErr } from './envelope';
-import { authenticate, setAnchor, anchorCount, requireMask, blockCount } from './auth';
+import { authenticate, setAnchor } from './auth';
 import * as auth from './auth';
 import { parseManifest, errSection, errOffset, sectionState } from './manifest';
 import { D_STATE, D_ROLLBACK, reasonOf } from './codes';
 import * as res from './result';
 import { mx, X_SEQ, X_DIGEST, X_REFURI, X_NCOMP, X_COMPIDS } from './state';
-import { runBegin, fetchData, fetchEnd, fetchFailed, writtenMask, requestPtr, componentHandle, loadedDependency } from './processor';
+import { runBegin, fetchData, fetchEnd, fetchFailed } from './processor';
+import { writtenMask, componentHandle } from './components';
+import { loadedOrdinal } from './dependency';
 
 export function abi_version(): u32 {
   return 1;
@@ -113,8 +115,7 @@ let storedSeq: u64 = 0;
 let hasStoredSeq: bool = false;
 
 export function policy_reset(): void {
-  auth.anchorCount = 0;
-  auth.requireMask = 0;
+  auth.resetAnchors();
   storedSeq = 0;
   hasStoredSeq = false;
   memory.fill(IDENTITY_COUNT, 0, 12);
@@ -126,7 +127,7 @@ export function policy_anchor(index: i32, roleBits: u32, family: u32, kidLen: u3
 }
 
 export function policy_require(roleBits: u32): void {
-  auth.requireMask = roleBits;
+  auth.setRequire(roleBits);
 }
 
 export function policy_sequence(stored: u64, has: i32): void {
@@ -263,7 +264,7 @@ export function fetch_fail(): i32 {
   return fetchFailed();
 }
 export function request_ptr(): u32 {
-  return requestPtr();
+  return REQUEST;
 }
 export function run_written(level: i32): u32 {
   return writtenMask(level);
@@ -272,5 +273,5 @@ export function run_handle(level: i32, i: i32): i32 {
   return componentHandle(level, i);
 }
 export function run_dependency(): i32 {
-  return loadedDependency();
+  return loadedOrdinal();
 }

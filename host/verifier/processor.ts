@@ -14,7 +14,7 @@
 import { NULL_HOST, VerifierCore, type CoreHost, type CoreVariant } from './core.js';
 import { applyPolicy, type Policy } from './policy.js';
 import { feedEnvelope } from './feed.js';
-import { readVerdict, sectionName, SECTION_KEYS, type SectionName, type Verdict } from './result.js';
+import { readVerdict, sectionName, SECTION_KEYS, type Location, type SectionName, type Verdict } from './result.js';
 import { readManifestInfo, readSignatures, type ManifestInfo, type SignatureInfo } from './verify.js';
 import { commandName } from './names.js';
 import { encodeSuitReport, type RunRecord } from './report.js';
@@ -95,6 +95,27 @@ export type RunResult = PendingRun | FinishedRun;
 const ST_DONE = 0;
 const ST_PENDING = 1;
 const ST_INVOKED = 2;
+
+/** The record of the command the result points at (suit-report-result-record); made from the
+ *  location alone when that command left no record (e.g. a well-formedness failure). */
+function failingRecord(records: readonly RunRecord[], at: Location): RunRecord {
+  const same = (r: RunRecord) =>
+    r.section === at.section && r.offset === at.offset && r.component === (at.component ?? -1) && r.manifest.join('.') === at.manifest.join('.');
+  return (
+    [...records].reverse().find(same) ?? {
+      manifest: at.manifest,
+      section: at.section,
+      sectionName: at.sectionName,
+      offset: at.offset,
+      component: at.component ?? -1,
+      command: 0,
+      commandName: '',
+      policy: 0,
+      outcome: 'failed',
+      properties: new Uint8Array(0),
+    }
+  );
+}
 
 export class ProcessorStateError extends Error {
   override name = 'ProcessorStateError';
@@ -252,7 +273,7 @@ export class SuitProcessor {
         }
       }
     }
-    const failing = verdict.accepted ? undefined : [...records].reverse().find((r) => r.outcome === 'failed');
+    const failing = verdict.at ? failingRecord(records, verdict.at) : undefined;
     const result: FinishedRun = {
       ...verdict,
       // invoke-pending is not a failure: the image was handed control.
@@ -267,7 +288,7 @@ export class SuitProcessor {
           ...(manifest?.referenceUri ? { referenceUri: manifest.referenceUri } : {}),
           manifestDigest: manifest?.digest ?? new Uint8Array(32),
           records,
-          result: verdict.reasonCode === 0 ? true : { code: verdict.detailCode, reason: verdict.reasonCode, record: status === ST_INVOKED ? records[records.length - 1] : failing },
+          result: verdict.reasonCode === 0 ? true : { code: verdict.detailCode, reason: verdict.reasonCode, record: failing },
           ...(opts.nonce ? { nonce: opts.nonce } : {}),
         }),
     };

@@ -273,6 +273,16 @@ describe('SUIT_Report', () => {
   });
 });
 
+describe('SUIT_Report of a failed try-each', () => {
+  it('the result record is the try-each command itself', () => {
+    const env = makeEnvelope({ components: [C0], sections: { 20: [15, [Buffer.from([0x82, 0x0e, 0x0f]), Buffer.from([0x82, 0x0e, 0x0f])]] } });
+    const { r } = runAll(env, ['install']);
+    const res = (dec.decode(Buffer.from(r.report())) as Map<number, unknown>).get(4) as Map<number, unknown>;
+    expect((res.get(6) as unknown[]).slice(0, 4)).toEqual([[], 20, 1, 0]);
+    expect(res.get(7)).toBe(10);
+  });
+});
+
 describe('memory', () => {
   it('a 3 MiB integrated payload passes through the fixed 256 KiB core', () => {
     const big = payload(3 * 1024 * 1024 + 5, 5);

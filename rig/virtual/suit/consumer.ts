@@ -93,20 +93,25 @@ export class SuitConsumer {
     return this.active?.state;
   }
 
-  /** Processes a complete envelope until it needs a payload or is done. */
-  start(envelope: Uint8Array): ConsumerStep {
-    this.cancel();
+  /** Throws ConsumerRefusal when the board cannot take `envelope` at all (no run, no report). */
+  admit(envelope: Uint8Array): void {
     const busy = this.ctx.candidateBusy();
     if (busy) throw new ConsumerRefusal('busy', busy);
     let stored: Uint8Array;
     try {
       stored = storedEnvelope(envelope);
     } catch {
-      stored = envelope; // not an envelope: the processor says what is wrong with it
+      return; // not an envelope: the processor says what is wrong with it
     }
     if (stored.length > MAX_STORED_ENVELOPE) {
       throw new ConsumerRefusal('too-large', `the envelope without integrated payloads is ${stored.length} bytes; this board keeps at most ${MAX_STORED_ENVELOPE}`);
     }
+  }
+
+  /** Processes a complete envelope until it needs a payload or is done. */
+  start(envelope: Uint8Array): ConsumerStep {
+    this.cancel();
+    this.admit(envelope);
     const sec = this.ctx.secondary;
     const capacity = this.ctx.maxImageSize - CONTAINER_HEADER_SIZE;
     const trailer = sec.trailerSectors();

@@ -22,6 +22,7 @@ import { SimFlash, type FlashArea } from '../flash/index.js';
 import type { BoardAreas, BoardProfile } from '../profiles.js';
 import type { PublicKey } from '../../../host/keys/index.js';
 import { Flag, Magic } from '../bootloader/index.js';
+import { SuitCache } from './cache.js';
 import { SuitConsumer, type InstallMode } from './consumer.js';
 import { DEFAULT_IMAGE_COMPONENTS } from './flash-platform.js';
 import { ReportLog, type RunReport } from './reports.js';
@@ -47,8 +48,6 @@ export interface SuitFirmwareOptions {
   console?: (line: string) => void;
   /** Failed application boots in a row before the board counts as boot-looping (default 8). */
   maxBoots?: number;
-  /** SUIT cache lookup (payloads pushed ahead of the envelope). */
-  cached?: (uri: string) => Uint8Array | undefined;
 }
 
 /** A boot record store in RAM: the count goes on when the device model is rebuilt. */
@@ -64,6 +63,8 @@ export class SuitFirmware {
   readonly reports: ReportLog;
   readonly consumer: SuitConsumer;
   readonly components: readonly string[];
+  /** Payloads pushed ahead of an envelope (SUIT raw cache upload). */
+  readonly cache: SuitCache;
   installMode: InstallMode;
   private dev: VirtualDevice;
   private readonly quirkSet = new Set<Quirk>();
@@ -98,6 +99,7 @@ export class SuitFirmware {
       console: this.say,
       ...(o.maxBoots !== undefined ? { maxBoots: o.maxBoots } : {}),
     });
+    this.cache = new SuitCache(this.dev.areas.suitCache);
     if (o.trust && !(this.trust && sameTrust(this.trust, o.trust))) {
       provisionTrust(this.areas.trust, o.trust);
       this.trustCache = undefined;
@@ -115,7 +117,7 @@ export class SuitFirmware {
       },
       installMode: () => this.installMode,
       candidateBusy: () => this.candidateBusy(),
-      cached: o.cached ?? (() => undefined),
+      cached: (uri) => this.cache.lookup(uri),
       finished: (r: RunReport) => this.reports.add(r),
       log: this.say,
     });
@@ -212,7 +214,7 @@ export class SuitFirmware {
   }
 
   /** The secondary slot holds the image a pending revert needs while a test image runs unconfirmed. */
-  private candidateBusy(): string | undefined {
+  candidateBusy(): string | undefined {
     const p = this.dev.bootloader.primary.readState();
     if (p.magic === Magic.GOOD && p.imageOk === Flag.UNSET && p.copyDone === Flag.SET) {
       return 'the running image is on test and the secondary slot holds the image a revert needs: confirm the running image or reset the board first';

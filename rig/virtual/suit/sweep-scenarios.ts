@@ -109,6 +109,7 @@ export function suitUpdateScenario(o: SuitScenarioOptions): SweepScenario<SuitWo
     let step = fw.consumer.start(r.envelope);
     for (let off = 0; step.kind === 'fetching' && off < r.payload.length; off += chunk) step = fw.consumer.supply(r.payload.subarray(off, off + chunk));
     if (step.kind === 'fetching') step = fw.consumer.complete();
+    if (step.kind !== 'finished') throw new Error(`sweep: the update to ${r.version} asks for a second payload (${step.request.uri})`);
     if (!step.installed) throw new Error(`sweep: the update to ${r.version} was not installed: ${step.report.message}`);
   };
   const slotImage = (fw: SuitFirmware, slot: 'primary' | 'secondary'): Uint8Array | undefined => {

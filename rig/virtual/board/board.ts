@@ -1,0 +1,477 @@
+/**
+ * The virtual board (DESIGN.md "Virtual board"): the SUIT firmware of rig/virtual/suit (flash,
+ * MCUboot-style bootloader with SUIT secure boot, application model, firmware consumer) behind
+ * an SMP server (host/smp/server) with the OS (0), image (1), SUIT (66) and rig (67) groups,
+ * served over any transport — the in-process paired link, TCP, a pty — with the board's
+ * power, time and faults around it:
+ *
+ * - power and reboots: while the board is off or booting its UART is dark (board/port.ts);
+ *   a reset answers first, then reboots (swap, secure boot, application start), taking the
+ *   simulated flash time of the boot; the boot banner and log lines appear between SMP frames;
+ *   a board whose application crashes at every boot stays dark, as a boot-looping board does;
+ * - flash time: every request waits for the simulated busy time of the flash operations it
+ *   caused, times `flashScale` (0 = instant; `slowFlash` multiplies it);
+ * - power cuts: armed before the Nth flash operation (or at a seeded random one), from the
+ *   TypeScript API or rig group 67; when one strikes the board goes dark, loses its RAM (an
+ *   upload in progress, the consumer's run) and, unless told otherwise, comes back after
+ *   `powerRestoreMs` and boots from what the flash holds;
+ * - link faults (seeded), the reset line (DTR/RTS of the paired link), bootloader mode
+ *   (`reset` with `boot_mode` 1: stays in serial recovery, uploads go to the primary slot).
+ *
+ * `VirtualBoard.open(options)` powers it on; `connect()` gives an SmpClient over an in-process
+ * paired link; `listenTcp` / `serve(transport)` serve other links.
+ */
+import { join } from 'node:path';
+import { systemClock, type Clock, type Timer } from '../../../host/transport/clock.js';
+import type { LinkFaults } from '../../../host/transport/paired/faults.js';
+import type { PairedLink } from '../../../host/transport/paired/paired-link.js';
+import { randomSeed, seededRng } from '../../../host/transport/rng.js';
+import { listenTcp, type TcpListener } from '../../../host/transport/tcp.js';
+import type { Transport } from '../../../host/transport/transport.js';
+import { connectInProcess, type InProcessLink, type InProcessOptions } from '../../../host/smp/in-process.js';
+import { MgmtErr, SmpRcError } from '../../../host/smp/errors.js';
+import { imageGroup } from '../../../host/smp/server/image-group.js';
+import { osGroup } from '../../../host/smp/server/os-group.js';
+import { SmpServer, type ServerConnection, type SmpGroupHandler, type SmpHandler } from '../../../host/smp/server/server.js';
+import type { LinkEvent } from '../../../host/smp/link.js';
+import type { DeviceIdentity } from '../../../host/verifier/identity.js';
+import { type Behaviour } from '../app/app-image.js';
+import type { Quirk } from '../bootloader/index.js';
+import { fileBootRecordStore, type DeviceState, type ResetReason } from '../device.js';
+import { isPowerCut, PersistentFlash, settle, SimFlash } from '../flash/index.js';
+import { DEFAULT_PROFILE, getProfile, type BoardProfile } from '../profiles.js';
+import type { InstallMode } from '../suit/consumer.js';
+import { SuitFirmware } from '../suit/firmware.js';
+import { ReportLog } from '../suit/reports.js';
+import type { BoardTrust } from '../suit/trust.js';
+import { resolveIdentity } from './identity.js';
+import { BoardImageStorage } from './image-storage.js';
+import { BoardPort } from './port.js';
+import { rigGroup } from './rig-group.js';
+import { suitGroup } from './suit-group.js';
+
+export interface VirtualBoardOptions {
+  /** For logs and OS info (default `virtual`). */
+  name?: string;
+  /** Profile name or profile (default nrf52840-like). */
+  profile?: string | BoardProfile;
+  /** Keep flash, boot record, last report and generated identity here (survives restarts). */
+  stateDir?: string;
+  /** Trust anchors to provision; without them the board keeps what its trust partition holds. */
+  trust?: BoardTrust;
+  /** Identity; missing parts: vendor/class from the profile, a random device id. */
+  identity?: DeviceIdentity;
+  quirks?: readonly Quirk[];
+  installMode?: InstallMode;
+  /** Real time per simulated flash time: 0 instant (default), 1 the profile's timings. */
+  flashScale?: number;
+  /** SMP buffer size and count (default 2048 x 4). */
+  bufSize?: number;
+  bufCount?: number;
+  /** Pace the board's side at this baud on links that do not pace themselves (TCP, pty). */
+  baud?: number;
+  /** Seed of the board's fault generators (default random; read it back from `seed`). */
+  seed?: number;
+  /** How long the board stays off after an armed power cut before it boots again (default 200 ms). */
+  powerRestoreMs?: number;
+  /** Boot again by itself after an armed power cut (default true); else call `powerOn()`. */
+  autoRestore?: boolean;
+  /** SMP packets and console lines of every connection (traces). */
+  onEvent?: (e: LinkEvent) => void;
+  clock?: Clock;
+}
+
+export type BoardMode = 'off' | 'application' | 'bootloader' | 'recovery' | 'boot-loop';
+
+/** What happened to the board, for tests and the CLI's log. */
+export type BoardEvent =
+  | { kind: 'console'; line: string }
+  | { kind: 'power-lost'; opIndex: number }
+  | { kind: 'booted'; state: DeviceState['kind'] }
+  | { kind: 'error'; error: unknown };
+
+/** SmpServer whose every served transport becomes a BoardPort of this board. */
+class BoardServer extends SmpServer {
+  constructor(
+    private readonly board: VirtualBoard,
+    options: ConstructorParameters<typeof SmpServer>[0],
+  ) {
+    super(options);
+  }
+
+  override serve(transport: Transport): ServerConnection {
+    return super.serve(this.board.attach(transport));
+  }
+}
+
+export class VirtualBoard {
+  readonly name: string;
+  readonly profile: BoardProfile;
+  readonly firmware: SuitFirmware;
+  readonly server: SmpServer;
+  readonly seed: number;
+  /** Which identity parts were defaulted (profile vendor/class, generated device id). */
+  readonly defaultedIdentity: readonly string[];
+  private readonly persistent: PersistentFlash | undefined;
+  private readonly clock: Clock;
+  private readonly ports = new Set<BoardPort>();
+  private readonly listeners = new Set<(e: BoardEvent) => void>();
+  private readonly storage: BoardImageStorage;
+  private readonly suit: ReturnType<typeof suitGroup>;
+  private removeImageGroup: () => void = () => undefined;
+  private live = false;
+  private powered = false;
+  private bootloaderMode = false;
+  private linkFaults: LinkFaults = {};
+  private portSeeds: () => number;
+  private scale: number;
+  private slow = 1;
+  private restoreTimer: Timer | undefined;
+  private readonly autoRestore: boolean;
+  private readonly restoreMs: number;
+  private readonly baud: number | undefined;
+  private buffered: string[] = [];
+  private closed = false;
+
+  private constructor(o: VirtualBoardOptions) {
+    this.name = o.name ?? 'virtual';
+    this.profile = typeof o.profile === 'string' || o.profile === undefined ? getProfile(o.profile ?? DEFAULT_PROFILE) : o.profile;
+    this.clock = o.clock ?? systemClock;
+    this.seed = o.seed ?? randomSeed();
+    const rng = seededRng(this.seed);
+    this.portSeeds = () => Math.floor(rng.float() * 0x1_0000_0000) >>> 0;
+    this.scale = o.flashScale ?? 0;
+    this.autoRestore = o.autoRestore ?? true;
+    this.restoreMs = o.powerRestoreMs ?? 200;
+    this.baud = o.baud;
+    let flash: SimFlash;
+    if (o.stateDir) {
+      this.persistent = PersistentFlash.open(o.stateDir, this.profile.geometry, { timing: this.profile.timing });
+      flash = this.persistent.flash;
+    } else {
+      flash = new SimFlash(this.profile.geometry, { timing: this.profile.timing });
+    }
+    const id = resolveIdentity(this.profile, o.identity, o.stateDir);
+    this.defaultedIdentity = id.defaulted;
+    this.firmware = new SuitFirmware({
+      profile: this.profile,
+      flash,
+      identity: id.identity,
+      ...(o.trust ? { trust: o.trust } : {}),
+      quirks: o.quirks ?? [],
+      installMode: o.installMode ?? 'test',
+      ...(o.stateDir ? { records: fileBootRecordStore(join(o.stateDir, 'boot.json')), reports: new ReportLog(join(o.stateDir, 'last-report.json')) } : {}),
+      console: (line) => this.consoleLine(line),
+    });
+    this.storage = new BoardImageStorage(this);
+    this.server = new BoardServer(this, {
+      bufSize: o.bufSize ?? 2048,
+      bufCount: o.bufCount ?? 4,
+      // The SUIT group needs it (nRF: CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR), MCUboot always does it.
+      legacyRc: true,
+      clock: this.clock,
+      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      onHandlerError: (e) => this.emit({ kind: 'error', error: e }),
+    });
+    this.server.register(
+      this.wrap(
+        osGroup({
+          params: { bufSize: this.server.bufSize, bufCount: this.server.bufCount },
+          reset: async ({ bootMode }) => {
+            if (bootMode === 1) await this.enterBootloader();
+            else await this.reset('soft-reset');
+          },
+          info: { n: this.name, r: '0.1.0', v: 'suitrig virtual board', m: this.profile.name, p: 'virtual', i: this.profile.description, o: 'suitrig' },
+          bootloader: { name: 'MCUboot', mode: this.profile.swapMode === 'move' ? 3 : 1 },
+        }),
+      ),
+    );
+    this.suit = suitGroup(() => this.firmware);
+    this.server.register(this.wrap(this.suit));
+    this.server.register(
+      this.wrap(
+        rigGroup({
+          lastReport: () => (this.firmware.reports.lastUpdate ?? this.firmware.reports.lastBoot)?.report ?? new Uint8Array(0),
+          boot: () => this.bootRecord,
+          trust: () => {
+            const t = this.firmware.trust;
+            return { sequence: this.firmware.storedSequence(), anchors: (t?.anchors ?? []).map((a) => a.id), require: [...(t?.require ?? [])] };
+          },
+          armPowerCut: (n, seed) => this.faults.powerCutBeforeOp(n, { seed }),
+          armLinkFaults: (f, seed) => this.faults.link(f, seed),
+          setModel: (m) => this.setModel(m),
+        }),
+      ),
+    );
+    this.freshImageGroup();
+  }
+
+  /** Creates the board and powers it on (it boots what its flash holds). */
+  static async open(o: VirtualBoardOptions = {}): Promise<VirtualBoard> {
+    const b = new VirtualBoard(o);
+    await b.powerOn();
+    return b;
+  }
+
+  /** Where the board is: its application runs, it stays in its bootloader, or it is off. */
+  get mode(): BoardMode {
+    if (!this.powered) return 'off';
+    if (this.bootloaderMode) return 'bootloader';
+    const k = this.firmware.state.kind;
+    return k === 'running' ? 'application' : k === 'off' ? 'off' : k;
+  }
+
+  get state(): DeviceState {
+    return this.firmware.state;
+  }
+
+  /** The last boot as rig group 67 reports it. */
+  get bootRecord(): { count: number; reason: string; slot: number; outcome: string } {
+    const r = this.firmware.bootRecord;
+    if (this.bootloaderMode) return { count: r.count, reason: 'boot-mode', slot: 0, outcome: 'recovery' };
+    return { count: r.count, reason: r.reason, slot: r.slot, outcome: r.outcome };
+  }
+
+  /** Board events: console lines, power losses, boots, internal errors. Returns the unsubscribe. */
+  subscribe(listener: (e: BoardEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  // ---- links --------------------------------------------------------------------------------
+
+  /** Serves SMP on `transport` (one more UART-side port of this board). */
+  serve(transport: Transport): ServerConnection {
+    return this.server.serve(transport);
+  }
+
+  /** @internal the board side of a served transport. */
+  attach(transport: Transport): BoardPort {
+    const port = new BoardPort(transport, { seed: this.portSeeds(), clock: this.clock, ...(this.baud !== undefined ? { baud: this.baud } : {}) });
+    port.setFaults(this.linkFaults);
+    port.setPowered(this.live);
+    this.ports.add(port);
+    port.onClose(() => this.ports.delete(port));
+    return port;
+  }
+
+  /** A host in this process over the paired serial link (paced at `baudRate`, default 115200, unless `pace: false`). */
+  connect(o: InProcessOptions = {}): Promise<InProcessLink> {
+    return connectInProcess(this.server, { clock: this.clock, ...o });
+  }
+
+  /** Serves every TCP connection to `host:port` (port 0: any free port; read it from the listener). */
+  listenTcp(o: { host?: string; port?: number } = {}): Promise<TcpListener> {
+    return listenTcp(o, (t) => void this.serve(t));
+  }
+
+  /**
+   * The reset line: `line` of the paired link's end `hostEnd` (the host's DTR or RTS) is wired to
+   * the board's reset; releasing it after it was asserted resets the board.
+   */
+  attachResetLine(link: PairedLink, line: 'dtr' | 'rts', hostEnd: 'a' | 'b' = 'a'): () => void {
+    let level = link.lines(hostEnd)[line];
+    return link.onSignals(hostEnd, (l) => {
+      const was = level;
+      level = l[line];
+      if (was && !level && this.powered) void this.reset('pin-reset');
+    });
+  }
+
+  // ---- power and resets ---------------------------------------------------------------------
+
+  /** Power on (or back on): the board boots what its flash holds. */
+  async powerOn(): Promise<DeviceState> {
+    this.restoreTimer?.cancel();
+    this.restoreTimer = undefined;
+    return this.boot(() => this.firmware.powerOn());
+  }
+
+  /** A reset while powered (SMP reset, reset pin, `reason`). */
+  async reset(reason: ResetReason = 'soft-reset'): Promise<DeviceState> {
+    if (!this.powered) throw new Error(`board ${this.name} has no power: powerOn() first`);
+    return this.boot(() => this.firmware.reset(reason));
+  }
+
+  /** Cuts power now (the rig's power switch); `powerOn()` brings it back. */
+  powerOff(): void {
+    this.restoreTimer?.cancel();
+    this.restoreTimer = undefined;
+    this.dark();
+  }
+
+  /** `reset` with `boot_mode` 1: the bootloader stays in serial recovery instead of booting. */
+  async enterBootloader(): Promise<void> {
+    this.setLive(false);
+    this.firmware.consumer.cancel();
+    this.freshRam();
+    this.bootloaderMode = true;
+    this.consoleLine('*** Booting (soft-reset) ***');
+    this.consoleLine('I: boot mode 1 requested: staying in the bootloader (serial recovery)');
+    this.setLive(true);
+  }
+
+  readonly faults = {
+    /** Cut power just before the flash operation `n` operations from now (0: the next one). */
+    powerCutBeforeOp: (n: number, o: { torn?: boolean; seed?: number } = {}): void => {
+      this.firmware.flash.armPowerCut({ afterOps: n, ...(o.torn ? { torn: true } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+    },
+    /** Cut power before a random one of the next `withinOps` flash operations (seeded); returns its index. */
+    powerCutAtRandom: (o: { seed: number; withinOps: number; torn?: boolean }): number => {
+      const n = Math.floor(seededRng(o.seed >>> 0).float() * Math.max(1, o.withinOps));
+      this.faults.powerCutBeforeOp(n, { seed: o.seed, ...(o.torn ? { torn: true } : {}) });
+      return n;
+    },
+    disarmPowerCut: (): void => this.firmware.flash.disarmPowerCut(),
+    /** Flash operations take `factor` times their (scaled) time. */
+    slowFlash: (factor: number): void => {
+      if (!(factor >= 1)) throw new RangeError(`slow flash factor must be >= 1, got ${factor}`);
+      this.slow = factor;
+      if (this.scale === 0) this.scale = 1;
+    },
+    /** Link faults on every port of the board, both directions, from now on ({} clears them). */
+    link: (f: LinkFaults, seed?: number): void => {
+      this.linkFaults = { ...f };
+      if (seed !== undefined) {
+        const rng = seededRng(seed >>> 0);
+        this.portSeeds = () => Math.floor(rng.float() * 0x1_0000_0000) >>> 0;
+      }
+      for (const p of this.ports) p.setFaults(this.linkFaults);
+    },
+    /** The reset pin (as the reset line would). */
+    resetPin: (): Promise<DeviceState> => this.reset('pin-reset'),
+  };
+
+  /** Stops serving, closes every connection, and writes the flash state out. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.restoreTimer?.cancel();
+    await this.server.close();
+    this.persistent?.close();
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private async boot(fn: () => DeviceState): Promise<DeviceState> {
+    this.setLive(false);
+    this.freshRam();
+    this.bootloaderMode = false;
+    this.firmware.flash.drainBusyUs();
+    let st: DeviceState;
+    try {
+      st = fn();
+    } catch (e) {
+      if (!isPowerCut(e)) throw e;
+      st = { kind: 'off' };
+    }
+    if (st.kind === 'off') {
+      this.lostPower();
+      return st;
+    }
+    this.powered = true;
+    await this.settleFlash();
+    this.emit({ kind: 'booted', state: st.kind });
+    // A boot-looping board never gets as far as serving SMP.
+    if (st.kind !== 'boot-loop') this.setLive(true);
+    return st;
+  }
+
+  /** The armed power cut struck: dark, RAM lost; back after `powerRestoreMs` unless told otherwise. */
+  private lostPower(): void {
+    const op = this.firmware.flash.opCount;
+    this.dark();
+    this.emit({ kind: 'power-lost', opIndex: op });
+    if (this.autoRestore && !this.closed) {
+      this.restoreTimer = this.clock.setTimer(() => {
+        this.restoreTimer = undefined;
+        void this.powerOn().catch((e: unknown) => this.emit({ kind: 'error', error: e }));
+      }, this.restoreMs);
+    }
+  }
+
+  private dark(): void {
+    this.setLive(false);
+    this.powered = false;
+    this.bootloaderMode = false;
+    this.firmware.powerLost();
+    this.freshRam();
+  }
+
+  /** RAM state of the SMP groups (upload sessions, buffers) does not survive a reset. */
+  private freshRam(): void {
+    this.suit.reset();
+    this.freshImageGroup();
+  }
+
+  private freshImageGroup(): void {
+    this.removeImageGroup();
+    this.removeImageGroup = this.server.register(this.wrap(imageGroup(this.storage)));
+  }
+
+  private setModel(m: { quirks?: Quirk[]; appDefault?: Behaviour }): void {
+    if (m.quirks) this.firmware.setQuirks(m.quirks);
+    if (m.appDefault !== undefined && m.appDefault !== 'healthy') {
+      throw new SmpRcError(MgmtErr.ENOTSUP, `app_default '${m.appDefault}': this board build runs images without an app header as healthy only`);
+    }
+  }
+
+  private setLive(on: boolean): void {
+    this.live = on;
+    for (const p of this.ports) p.setPowered(on);
+    if (on) {
+      const lines = this.buffered;
+      this.buffered = [];
+      for (const l of lines) for (const p of this.ports) p.writeLine(l);
+    }
+  }
+
+  private consoleLine(line: string): void {
+    this.emit({ kind: 'console', line });
+    if (this.live) for (const p of this.ports) p.writeLine(line);
+    else if (this.buffered.length < 256) this.buffered.push(line);
+  }
+
+  private emit(e: BoardEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private settleFlash(): Promise<void> {
+    return settle(this.firmware.flash, this.scale * this.slow);
+  }
+
+  /** Every handler: dark board answers nothing; flash time is waited for; a power cut darkens the board. */
+  private wrap(g: SmpGroupHandler): SmpGroupHandler {
+    const commands: Record<number, { read?: SmpHandler; write?: SmpHandler }> = {};
+    for (const [id, c] of Object.entries(g.commands)) {
+      commands[Number(id)] = { ...(c.read ? { read: this.guard(c.read) } : {}), ...(c.write ? { write: this.guard(c.write) } : {}) };
+    }
+    return { id: g.id, name: g.name, commands, ...(g.translateV1 ? { translateV1: (rc: number) => g.translateV1!(rc) } : {}) };
+  }
+
+  private guard(h: SmpHandler): SmpHandler {
+    return async (ctx) => {
+      if (!this.live) throw new SmpRcError(MgmtErr.EUNKNOWN, 'board is dark');
+      try {
+        const out = await h({ ...ctx, afterResponse: (fn) => ctx.afterResponse(() => this.afterResponse(fn)) });
+        await this.settleFlash();
+        return out;
+      } catch (e) {
+        if (!isPowerCut(e)) throw e;
+        this.lostPower();
+        throw new SmpRcError(MgmtErr.EUNKNOWN, 'power lost');
+      }
+    };
+  }
+
+  private async afterResponse(fn: () => void | Promise<void>): Promise<void> {
+    if (!this.live) return;
+    try {
+      await fn();
+      await this.settleFlash();
+    } catch (e) {
+      if (isPowerCut(e)) this.lostPower();
+      else this.emit({ kind: 'error', error: e });
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The image group (1) of the virtual board over its flash and bootloader: the ImageStorage of
+ * host/smp/server/image-storage.ts, answering as Zephyr's img_mgmt does on an MCUboot board
+ * (notes/smp.md §4, notes/mcuboot.md §4, §7):
+ * - state: each slot holding an image with its version and SHA256 TLV; flags from the trailers —
+ *   the active slot is confirmed unless the next boot reverts it, the other slot is pending
+ *   (test), pending + permanent, or confirmed when a revert will bring it back;
+ * - uploads go to the secondary slot with progressive erase (slot-writer.ts); in the
+ *   bootloader (serial recovery, or no bootable image) they go to the primary, as MCUboot's
+ *   serial recovery writes them; the secondary is refused while it holds a pending image or
+ *   the image a revert needs;
+ * - test / permanent marks the secondary with `boot_set_pending`, confirm writes image_ok.
+ * SUIT containers (rig/virtual/suit) are images like any other here.
+ */
+import { createHash } from 'node:crypto';
+import { IMAGE_F, TLV, formatVersion, parseImage } from '../../../host/mcuboot/index.js';
+import { ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage } from '../../../host/smp/server/image-storage.js';
+import { SwapType } from '../../../host/mcuboot/trailer.js';
+import { headerErased, imageLength, requestedSwapType } from '../bootloader/index.js';
+import type { FlashArea } from '../flash/index.js';
+import { maxImageSize, type SuitFirmware } from '../suit/firmware.js';
+import { SlotWriteError, SlotWriter } from '../suit/slot-writer.js';
+
+export interface StorageHost {
+  readonly firmware: SuitFirmware;
+  /** Where the board is: `application`, `bootloader` (serial recovery), `recovery` (nothing bootable), ... */
+  readonly mode: string;
+}
+
+function slotImage(area: FlashArea): { version: string; hash: Uint8Array; bootable: boolean } | undefined {
+  if (headerErased(area)) return undefined;
+  const len = imageLength(area);
+  if (typeof len === 'string') return undefined;
+  try {
+    const img = parseImage(area.read(0, len));
+    const sha = img.tlvs.find((t) => t.type === TLV.SHA256)?.value ?? new Uint8Array(createHash('sha256').update(area.read(0, img.hashedLength)).digest());
+    return { version: formatVersion(img.header.version), hash: sha, bootable: (img.header.flags & IMAGE_F.NON_BOOTABLE) === 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+export class BoardImageStorage implements ImageStorage {
+  readonly imageCount = 1;
+  private writer: SlotWriter | undefined;
+
+  constructor(private readonly host: StorageHost) {}
+
+  private get fw(): SuitFirmware {
+    return this.host.firmware;
+  }
+
+  /** The slot uploads go to in the board's current mode. */
+  private uploadSlot(): 0 | 1 {
+    return this.host.mode === 'bootloader' || this.host.mode === 'recovery' ? 0 : 1;
+  }
+
+  async state(): Promise<ImageSlotState[]> {
+    const bl = this.fw.device.bootloader;
+    const swap = requestedSwapType(bl.primary.readState(), bl.secondary.readState());
+    const inBootloader = this.uploadSlot() === 0;
+    const out: ImageSlotState[] = [];
+    const pri = slotImage(this.fw.areas.primary);
+    if (pri) {
+      out.push({
+        image: 0,
+        slot: 0,
+        ...pri,
+        pending: false,
+        confirmed: !inBootloader && swap !== SwapType.REVERT,
+        active: !inBootloader && this.fw.state.kind === 'running',
+        permanent: false,
+      });
+    }
+    const sec = slotImage(this.fw.areas.secondary);
+    if (sec && !inBootloader) {
+      out.push({
+        image: 0,
+        slot: 1,
+        ...sec,
+        pending: swap === SwapType.TEST || swap === SwapType.PERM,
+        confirmed: swap === SwapType.REVERT,
+        active: false,
+        permanent: swap === SwapType.PERM,
+      });
+    }
+    return out;
+  }
+
+  async slotInfo(): Promise<ImageSlotInfo[]> {
+    const a = this.fw.areas;
+    return [{ image: 0, slots: [{ slot: 0, size: a.primary.size }, { slot: 1, size: a.secondary.size, uploadImageId: 0 }], maxImageSize: maxImageSize(this.fw.device, this.fw.profile) }];
+  }
+
+  async beginUpload(image: number, size: number): Promise<void> {
+    if (image !== 0) throw new ImageStorageError('INVALID_SLOT', `no image ${image}`);
+    const max = maxImageSize(this.fw.device, this.fw.profile);
+    if (size > max) throw new ImageStorageError('INVALID_IMAGE_TOO_LARGE', `${size} bytes; the slots take images of at most ${max}`);
+    const slot = this.uploadSlot();
+    if (slot === 1) {
+      const busy = this.fw.candidateBusy();
+      if (busy) throw new ImageStorageError('IMAGE_ALREADY_PENDING', busy);
+      const s = this.fw.device.bootloader.secondary.readState();
+      if (s.magic === 1 /* GOOD */) throw new ImageStorageError('IMAGE_ALREADY_PENDING', 'the secondary slot holds an image pending for the next boot');
+    }
+    // A SUIT update in progress writes the same slot: it is abandoned.
+    this.fw.consumer.cancel();
+    const trailer = slot === 1 ? this.fw.device.bootloader.secondary : this.fw.device.bootloader.primary;
+    const t = trailer.trailerSectors();
+    this.writer = new SlotWriter(trailer.area, 0, max, [...Array.from({ length: t.count }, (_, i) => t.first + i)]);
+  }
+
+  private need(): SlotWriter {
+    if (!this.writer) throw new ImageStorageError('FLASH_CONTEXT_NOT_SET', 'no upload in progress');
+    return this.writer;
+  }
+
+  async writeUpload(_image: number, offset: number, data: Uint8Array): Promise<void> {
+    const w = this.need();
+    if (offset !== w.size) throw new ImageStorageError('INVALID_OFFSET', `offset ${offset}, expected ${w.size}`);
+    try {
+      w.write(data);
+    } catch (e) {
+      if (e instanceof SlotWriteError) throw new ImageStorageError('INVALID_IMAGE_TOO_LARGE', e.message);
+      throw e;
+    }
+  }
+
+  async readUpload(_image: number, offset: number, length: number): Promise<Uint8Array> {
+    const dst = new Uint8Array(length);
+    this.need().read(offset, dst);
+    return dst;
+  }
+
+  async finishUpload(): Promise<void> {
+    this.need().close();
+    this.writer = undefined;
+  }
+
+  async setPending(image: number, slot: number, permanent: boolean): Promise<void> {
+    if (image !== 0 || slot !== 1) throw new ImageStorageError('INVALID_SLOT', 'only the secondary slot can be marked for the next boot');
+    this.fw.device.requestUpdate(permanent);
+  }
+
+  async confirm(): Promise<void> {
+    if (this.fw.state.kind !== 'running') throw new ImageStorageError('IMAGE_CONFIRMATION_DENIED', 'no application is running');
+    this.fw.confirmRunning();
+  }
+
+  async erase(image: number, slot: number): Promise<void> {
+    if (image !== 0 || slot !== 1) throw new ImageStorageError('INVALID_SLOT', 'only the secondary slot can be erased');
+    this.fw.consumer.cancel();
+    this.writer = undefined;
+    const a = this.fw.areas.secondary;
+    for (const s of a.sectors) if (!a.isErased(s.offset, s.size)) a.erase(s.offset, s.size);
+  }
+}

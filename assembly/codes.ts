@@ -96,6 +96,7 @@ export const D_DEP_DEPTH: i32 = 98;
 export const D_ENCRYPTED: i32 = 99;
 export const D_STATE: i32 = 100; // an export called in the wrong state
 export const D_FRAMES: i32 = 101; // nesting of try-each / run-sequence too deep
+export const D_STRICT_ORDER: i32 = 102; // what strict-order false forbids (§6.7)
 
 /** The SUIT_Report reason a detail is reported under. */
 export function reasonOf(d: i32): i32 {
@@ -113,6 +114,7 @@ export function reasonOf(d: i32): i32 {
     case D_INDEX_RANGE: case D_COMPONENT: return R_COMPONENT_UNSUPPORTED;
     case D_SEVERED: return R_SEVERING_UNSUPPORTED;
     case D_ROLLBACK: case D_TRY_EACH: return R_CONDITION_FAILED;
+    case D_STRICT_ORDER: return R_OPERATION_FAILED;
     case D_VERSION: case D_MISSING_FIELD: case D_UNKNOWN_MEMBER: case D_BAD_ARGUMENT: case D_NEEDS_INDEX:
     case D_FRAMES:
       return R_CBOR_PARSE;

@@ -12,13 +12,14 @@ import { ctxAddr, shaInit, shaUpdate, shaFinal } from './sha256';
 import * as p from './platform';
 import * as prm from './params';
 import { validIndex } from './manifest';
-import { PASS, NOT_EVALUATED, dry, setProps } from './context';
+import { PASS, NOT_EVALUATED, dry, setProps, orderAllows } from './context';
 import { handle, markWritten, cacheDigest } from './components';
 
 export const INVOKED: i32 = 12;
 
 function write(lvl: i32, ci: i32, h: i32): i32 {
   if (prm.hasParam(lvl, ci, k.P_ENCRYPTION_INFO)) return -c.D_ENCRYPTED;
+  if (!orderAllows(ci, -1)) return -c.D_STRICT_ORDER;
   if (!prm.paramBytes(lvl, ci, k.P_CONTENT, cbor.MT_BSTR)) return -c.D_PARAM_MISSING;
   const cp = cbor.vPtr;
   const cn = cbor.vLen;
@@ -42,6 +43,7 @@ function transfer(lvl: i32, cmd: i32, ci: i32, h: i32): i32 {
   if (src < 0 || !validIndex(lvl, <u64>src)) return -c.D_INDEX_RANGE;
   const hs = handle(lvl, <i32>src);
   if (hs < 0) return -c.D_COMPONENT;
+  if (!orderAllows(ci, <i32>src) || (cmd == k.D_SWAP && !orderAllows(<i32>src, ci))) return -c.D_STRICT_ORDER;
   markWritten(lvl, ci, h);
   if (cmd == k.D_SWAP) {
     markWritten(lvl, <i32>src, hs);

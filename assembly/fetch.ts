@@ -14,7 +14,7 @@ import * as k from './commands';
 import { ctxAddr, shaInit, shaUpdate, shaFinal } from './sha256';
 import * as p from './platform';
 import * as prm from './params';
-import { PASS, NOT_EVALUATED, dry, setProps } from './context';
+import { PASS, NOT_EVALUATED, dry, setProps, orderAllows } from './context';
 import { handle, markWritten, cacheDigest } from './components';
 import { depPath, loadedComponent } from './dependency';
 import { expectedDigest, expPtr, imageProps, setActualLen } from './conditions';
@@ -56,6 +56,7 @@ export function fetchStart(lvl: i32, ci: i32): i32 {
   if (dry) return NOT_EVALUATED;
   const h = handle(lvl, ci);
   if (h < 0) return -c.D_COMPONENT;
+  if (!orderAllows(ci, -1)) return -c.D_STRICT_ORDER;
   const q = REQUEST;
   memory.fill(q, 0, Q_SIZE_OF);
   store<u32>(q + Q_URI, uri);

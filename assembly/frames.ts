@@ -17,7 +17,7 @@ export const F_RUNSEQ: u8 = 4; // a run-sequence argument
 
 export const O_KIND: u32 = 0; // u8
 export const O_LEVEL: u32 = 1; // u8
-export const O_SOFT: u32 = 2; // u8
+export const O_FLAGS: u32 = 2; // u8 FL_*
 export const O_INCMD: u32 = 3; // u8: a command is being executed
 export const O_SECTION: u32 = 4; // i32 manifest key for records (3 = shared)
 export const O_BASE: u32 = 8; // u32 start of the top-level sequence (offsets are relative to it)
@@ -34,6 +34,12 @@ export const O_IDXMODE: u32 = 48; // u32 IDX_*
 export const O_IDXVAL: u32 = 52; // u32 index, or list ptr
 export const O_IDXEND: u32 = 56; // u32 list end
 export const O_POLICY: u32 = 60; // u32 reporting policy of the current command
+
+/** The sequence's soft-failure (manifest-37 §8.4.8.14). */
+const FL_SOFT: u8 = 1;
+/** A run-sequence argument started while strict-order was false (§6.7): it may not change the
+ *  component index. */
+const FL_UNORDERED: u8 = 2;
 
 export const IDX_SINGLE: u32 = 0;
 export const IDX_ALL: u32 = 1;
@@ -64,13 +70,29 @@ export function cmdOffset(f: u32): u32 {
 }
 
 /** Pushes a frame for the sequence [seq, seq+seqLen); false when nesting is too deep. */
-export function push(kind: u8, lvl: i32, section: i32, base: u32, seq: u32, seqLen: u32, soft: bool, idxMode: u32, idxVal: u32): bool {
+export function soft(f: u32): bool {
+  return (load<u8>(f + O_FLAGS) & FL_SOFT) != 0;
+}
+
+export function setSoft(f: u32, v: bool): void {
+  store<u8>(f + O_FLAGS, v ? load<u8>(f + O_FLAGS) | FL_SOFT : load<u8>(f + O_FLAGS) & ~FL_SOFT);
+}
+
+export function unordered(f: u32): bool {
+  return (load<u8>(f + O_FLAGS) & FL_UNORDERED) != 0;
+}
+
+export function setUnordered(f: u32): void {
+  store<u8>(f + O_FLAGS, load<u8>(f + O_FLAGS) | FL_UNORDERED);
+}
+
+export function push(kind: u8, lvl: i32, section: i32, base: u32, seq: u32, seqLen: u32, softFailure: bool, idxMode: u32, idxVal: u32): bool {
   if (depth >= MAX_FRAMES) return false;
   const f = FRAMES + <u32>depth * FRAME_SIZE;
   memory.fill(f, 0, FRAME_SIZE);
   store<u8>(f + O_KIND, kind);
   store<u8>(f + O_LEVEL, <u8>lvl);
-  store<u8>(f + O_SOFT, soft ? 1 : 0);
+  store<u8>(f + O_FLAGS, softFailure ? FL_SOFT : 0);
   store<i32>(f + O_SECTION, section);
   store<u32>(f + O_BASE, base);
   store<u32>(f + O_IDXMODE, idxMode);

@@ -1,14 +1,16 @@
 /**
  * The commands that set parameters (draft-ietf-suit-manifest-37 §8.4.10.3 override-parameters,
  * trust-domains-11 §6.2 set-parameters, update-management-14 §5.7-5.8 override-multiple and
- * copy-params) for each selected component. soft-failure is not a component parameter: it belongs
- * to the enclosing sequence and may only be set inside try-each or run-sequence (§8.4.8.14).
+ * copy-params) for each selected component. soft-failure and strict-order are not component
+ * parameters: soft-failure belongs to the enclosing sequence and may only be set inside try-each or
+ * run-sequence (§8.4.8.14); strict-order is the processor's (§8.4.8.13, §6.7).
  */
 import * as cbor from './cbor';
 import * as c from './codes';
 import * as k from './commands';
 import * as prm from './params';
-import { F_ALT, F_RUNSEQ, O_KIND, O_SOFT, O_ARG, O_PC, compAt, level, selectSingle } from './frames';
+import { F_ALT, F_RUNSEQ, O_KIND, O_ARG, O_PC, compAt, level, selectSingle, setSoft } from './frames';
+import { setStrictOrder } from './context';
 
 /** Applies the SUIT_Parameters map at the cursor to component ci (override, or set-if-unset). */
 function applyParams(f: u32, lvl: i32, ci: i32, ifUnset: bool): i32 {
@@ -23,7 +25,10 @@ function applyParams(f: u32, lvl: i32, ci: i32, ifUnset: bool): i32 {
     if (key == <i64>k.P_SOFT_FAILURE) {
       const kind = load<u8>(f + O_KIND);
       if (kind != F_ALT && kind != F_RUNSEQ) return c.D_SOFT_FAILURE;
-      store<u8>(f + O_SOFT, load<u8>(vp) == 0xf5 ? 1 : 0); // checked to be a bool by parseManifest
+      setSoft(f, load<u8>(vp) == 0xf5); // checked to be a bool by parseManifest
+    } else if (key == <i64>k.P_STRICT_ORDER) {
+      // A processor parameter, not a component's (§8.4.8): applies to what follows.
+      setStrictOrder(load<u8>(vp) == 0xf5);
     } else if (key > 0 && key < 32) {
       prm.setParam(lvl, ci, <i32>key, vp, cbor.rp - vp, ifUnset);
     }

@@ -28,11 +28,11 @@ import * as prm from './params';
 import { sectionPtr, sectionLen, sectionState } from './manifest';
 import { resultClear, resultFail, resultInvoked } from './result';
 import { mx, X_SHARED, SEC_PRESENT, SEC_SEVERED } from './state';
-import { PASS, FAIL, NOT_EVALUATED, dry, propsLen, condDetail, setDry, setProps } from './context';
+import { PASS, FAIL, NOT_EVALUATED, dry, propsLen, condDetail, strictOrder, setDry, setProps, setStrictOrder } from './context';
 import {
-  F_SECTION, F_DEP, F_ALT, F_RUNSEQ, O_KIND, O_SOFT, O_INCMD, O_SECTION, O_BASE, O_PC, O_END, O_COUNT, O_CMDPTR,
+  F_SECTION, F_DEP, F_ALT, F_RUNSEQ, O_KIND, O_INCMD, O_SECTION, O_BASE, O_PC, O_END, O_COUNT, O_CMDPTR,
   O_CMD, O_ARG, O_ITER, O_ALT, O_ALTEND, O_POLICY, IDX_SINGLE, depth, top, pop, clearFrames, push, compAt, setIndex,
-  level, cmdOffset,
+  level, cmdOffset, soft, unordered, setUnordered,
 } from './frames';
 import { paramCommand } from './param_commands';
 import { condition } from './conditions';
@@ -132,6 +132,8 @@ function step(f: u32): i32 {
   const kind = k.argKind(cmd);
   const lvl = level(f);
   if (kind == k.A_INDEX) {
+    // §6.7: a run-sequence started with strict-order false may not change the component index.
+    if (unordered(f)) return abortAt(f, c.D_STRICT_ORDER, -1);
     setIndex(f);
     return R_NEXT;
   }
@@ -181,6 +183,7 @@ function nested(f: u32, kind: i32): i32 {
     if (!push(F_RUNSEQ, level(f), load<i32>(f + O_SECTION), load<u32>(f + O_BASE), cbor.vPtr, cbor.vLen, false, IDX_SINGLE, <u32>ci)) {
       return abortAt(f, c.D_FRAMES, ci);
     }
+    if (!strictOrder) setUnordered(top());
     return R_PUSHED;
   }
   // try-each: O_ALT = next alternative (0 = not started), O_ALTEND = end of the argument.
@@ -326,7 +329,7 @@ function drive(r: i32): i32 {
       }
       // R_COND_FAIL: frame f ends with a condition failure.
       const kind = load<u8>(f + O_KIND);
-      const soft = load<u8>(f + O_SOFT) != 0;
+      const wasSoft = soft(f);
       pop();
       if (kind == F_SECTION || depth == 0) {
         resultFail(lfDetail, lfSection, lfOffset, lfComp, lfDep);
@@ -334,7 +337,7 @@ function drive(r: i32): i32 {
         clearFrames();
         return ST_DONE;
       }
-      r = childEnded(true, soft, kind);
+      r = childEnded(true, wasSoft, kind);
     }
     if (!running) return ST_DONE;
     if (depth == 0) {
@@ -346,9 +349,9 @@ function drive(r: i32): i32 {
     if (load<u8>(f + O_INCMD) == 0 && !readCommand(f)) {
       // The sequence completed.
       const kind = load<u8>(f + O_KIND);
-      const soft = load<u8>(f + O_SOFT) != 0;
+      const wasSoft = soft(f);
       pop();
-      if (kind != F_SECTION) r = childEnded(false, soft, kind);
+      if (kind != F_SECTION) r = childEnded(false, wasSoft, kind);
       continue;
     }
     r = step(f);
@@ -378,6 +381,7 @@ function advanceRun(): i32 {
       return -1;
     }
     runStage = 1;
+    setStrictOrder(true);
     const sn = load<u32>(x + X_SHARED + 4);
     if (sn > 0) {
       const sp = load<u32>(x + X_SHARED);
@@ -387,6 +391,7 @@ function advanceRun(): i32 {
   }
   runStage = 0;
   runPos++;
+  setStrictOrder(true);
   if (key != 3) {
     const sp = sectionPtr(0, key);
     push(F_SECTION, 0, key, sp, sp, sectionLen(0, key), false, IDX_SINGLE, 0);
@@ -414,6 +419,7 @@ export function runBegin(count: i32, dryRun: bool): i32 {
   clearFrames();
   setDry(dryRun);
   setProps(0);
+  setStrictOrder(true);
   fetching = false;
   forgetDependency();
   lfDetail = 0;

@@ -104,6 +104,7 @@ export const DETAILS: Readonly<Record<number, readonly [string, string]>> = {
   99: ['encrypted-payload', 'encrypted payloads are not processed yet'],
   100: ['call-order', 'a core export was called in the wrong state'],
   101: ['too-many-frames', 'try-each / run-sequence / dependencies nested too deep'],
+  102: ['strict-order', 'with strict-order false: a component both target and source, or a run-sequence changing the component index'],
 };
 
 export function detailName(code: number): string {

@@ -45,6 +45,14 @@ describe('several signers and the role policy', () => {
     expect(verifyEnvelope(env([IETF_SIGNER]), { trust: [AUTHOR, ED_KEY], require: ['operator'] })).toMatchObject({ detail: 'required-role-missing' });
   });
 
+  it('EdDSA (-8) and Ed25519 (-19) in COSE_Sign1 both verify with an Ed25519 key', () => {
+    for (const alg of [-8, -19] as const) {
+      const r = verifyEnvelope(env([{ alg, key: ed }]), { trust: [ED_KEY] });
+      expect(r.signatures[0]).toMatchObject({ cose: 'COSE_Sign1', alg, status: 'verified' });
+      expect(verifyEnvelope(env([{ alg, key: ed }]), { trust: [AUTHOR] }).accepted).toBe(false);
+    }
+  });
+
   it('by default one trusted signature suffices, whichever it is', () => {
     expect(verifyEnvelope(both, { trust: [ED_KEY] }).accepted).toBe(true);
     expect(verifyEnvelope(both, { trust: [AUTHOR] }).accepted).toBe(true);

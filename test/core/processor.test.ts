@@ -183,6 +183,22 @@ describe('control flow', () => {
     expect(runAll(env, ['install'], {}, refused).r).toMatchObject({ detail: 'update-authorized' });
   });
 
+  it('strict-order false: a component both target and source aborts; disjoint operations run', () => {
+    const base = [12, true, 20, params({ 18: Buffer.from('x') }), 18, 15, 20, params({ 12: false })];
+    const conflict = makeEnvelope({ components: [C0, C1], sections: { 20: [...base, 12, 0, 20, params({ 22: 1 }), 22, 15, 12, 1, 20, params({ 22: 0 }), 22, 15] } });
+    expect(runAll(conflict, ['install']).r).toMatchObject({ accepted: false, reason: 'operation-failed', detail: 'strict-order', at: { component: 1 } });
+    const disjoint = makeEnvelope({ components: [C0, C1, [new Uint8Array([2])]], sections: { 20: [...base, 12, 0, 20, params({ 22: 2 }), 22, 15] } });
+    expect(runAll(disjoint, ['install']).r).toMatchObject({ accepted: true });
+  });
+
+  it('strict-order false: a run-sequence may not change the component index', () => {
+    const inner = Buffer.from([0x82, 0x0c, 0x01]); // [set-component-index, 1]
+    const env = makeEnvelope({ components: [C0, C1], sections: { 20: [12, 0, 20, params({ 12: false }), 32, inner] } });
+    expect(runAll(env, ['install']).r).toMatchObject({ accepted: false, detail: 'strict-order' });
+    const ordered = makeEnvelope({ components: [C0, C1], sections: { 20: [12, 0, 32, inner] } });
+    expect(runAll(ordered, ['install']).r).toMatchObject({ accepted: true });
+  });
+
   it('invoke handed off: status invoked, reason invoke-pending', () => {
     const env = makeEnvelope({ components: [C0], sections: { 9: [20, params({ 23: Buffer.from('args') }), 23, 15] } });
     const { r, platform } = runAll(env, ['invoke'], {}, new MemoryPlatform({ invoke: 'handed-off' }));

@@ -1,0 +1,58 @@
+/**
+ * What a board provisioned with the given trust anchors, roles, identity and stored sequence
+ * number must decide about an update (DESIGN.md "Data flow of one update": "host: verifier.wasm
+ * pre-check (same trust anchors and device identity as the board) -> expected decision"): the
+ * Update procedure of the envelope run by the same verifier core on an in-memory platform,
+ * with the payloads the operator supplies for the URIs the manifest fetches.
+ */
+import { MemoryPlatform, SuitProcessor, type FinishedRun, type Policy } from '../verifier/index.js';
+
+export interface Prediction {
+  accepted: boolean;
+  reason: string;
+  reasonCode: number;
+  detail: string;
+  message: string;
+  sequence?: bigint;
+  /** URIs the manifest fetches, in order. */
+  fetches: string[];
+  /** A URI it fetches that was not given: the prediction stops there (fetch failed). */
+  missing?: string;
+  /** Roles whose signatures verified. */
+  signers: string[];
+}
+
+export function predictUpdate(envelope: Uint8Array, policy: Policy, payloads: ReadonlyMap<string, Uint8Array>): Prediction {
+  const p = new SuitProcessor(new MemoryPlatform());
+  const fetches: string[] = [];
+  let missing: string | undefined;
+  let r = p.run(envelope, { ...policy, sequences: 'update' });
+  while (r.status === 'pending') {
+    const uri = r.fetch.uri;
+    fetches.push(uri);
+    const bytes = payloads.get(uri);
+    if (!bytes) {
+      missing ??= uri;
+      r = p.failFetch();
+      continue;
+    }
+    r = p.supply(bytes);
+    // supply() only ever wants more of the same payload: all of it was given.
+    if (r.status === 'pending') r = p.endFetch();
+  }
+  return fromRun(r, fetches, missing);
+}
+
+function fromRun(r: FinishedRun, fetches: string[], missing: string | undefined): Prediction {
+  return {
+    accepted: r.accepted,
+    reason: r.reason,
+    reasonCode: r.reasonCode,
+    detail: r.detail,
+    message: r.message,
+    ...(r.sequenceNumber !== undefined ? { sequence: r.sequenceNumber } : {}),
+    fetches,
+    ...(missing ? { missing } : {}),
+    signers: r.signatures.filter((s) => s.status === 'verified' && s.role).map((s) => s.role!),
+  };
+}

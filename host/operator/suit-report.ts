@@ -1,0 +1,128 @@
+/**
+ * Reads a SUIT_Report (draft-ietf-suit-report §4) as a board sends it, for the operator's
+ * `update` and `report`: the manifest it is about (reference URI and SUIT_Digest), the records
+ * the reporting policy asked for, and the result — true, or the reason code (§4.2, 0 ok ...
+ * 12 invoke-pending), suit-report-result-code (suitrig's detail naming the failed check) and
+ * the record of the failing command. The bytes come from a board: every field is checked and
+ * a malformed report is an error naming what is wrong, never a guess.
+ *
+ * ```
+ * SUIT_Report = { ? 2: nonce bstr, 3: [* SUIT_Record], 4: true / {5: code, 6: SUIT_Record, 7: reason},
+ *                 99: [reference-uri tstr, SUIT_Digest] }
+ * SUIT_Record = [manifest-id [* uint], section int, offset uint, component-index uint, properties map]
+ * ```
+ */
+import { decodeCbor } from '../suit/cbor/decode.js';
+import { DETAILS, detailName, REASON_NAMES, sectionName } from '../verifier/index.js';
+
+export interface ReportRecord {
+  manifest: number[];
+  section: number;
+  sectionName: string;
+  offset: number;
+  component: number;
+}
+
+export interface DecodedReport {
+  nonce?: Uint8Array;
+  referenceUri: string;
+  /** SUIT_Digest of the manifest (algorithm id and bytes); all-zero bytes when it never authenticated. */
+  digest: { algorithm: number; bytes: Uint8Array };
+  records: ReportRecord[];
+  result:
+    | { ok: true }
+    | {
+        ok: false;
+        reasonCode: number;
+        /** draft-ietf-suit-report reason name (unauthorised, condition-failed, ...). */
+        reason: string;
+        code: number;
+        /** suitrig detail name of `code` (e.g. rollback, vendor-identifier). */
+        detail: string;
+        /** What the detail means, for people. */
+        text: string;
+        record?: ReportRecord;
+      };
+}
+
+export class ReportFormatError extends Error {
+  override name = 'ReportFormatError';
+}
+
+function fail(what: string): never {
+  throw new ReportFormatError(`SUIT report: ${what}`);
+}
+
+function uintOf(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  return fail(`${what} is not an unsigned integer`);
+}
+
+function record(v: unknown, what: string): ReportRecord | undefined {
+  if (!Array.isArray(v) || v.length !== 5) fail(`${what} is not a SUIT_Record [manifest-id, section, offset, component, properties]`);
+  const [m, section, offset, component] = v as unknown[];
+  if (!Array.isArray(m)) fail(`${what} manifest-id is not an array`);
+  if (typeof section !== 'number' || !Number.isSafeInteger(section)) fail(`${what} section is not an integer`);
+  // The empty record [[], 0, 0, 0, {}] stands for "no failing command" (an envelope-level failure).
+  if (m.length === 0 && section === 0) return undefined;
+  return {
+    manifest: m.map((x, i) => uintOf(x, `${what} manifest-id[${i}]`)),
+    section,
+    sectionName: sectionName(section),
+    offset: uintOf(offset, `${what} offset`),
+    component: uintOf(component, `${what} component index`),
+  };
+}
+
+export function decodeSuitReport(bytes: Uint8Array): DecodedReport {
+  if (bytes.length === 0) fail('empty (the board has not produced one)');
+  let v: unknown;
+  try {
+    v = decodeCbor(bytes, 'SUIT report');
+  } catch (e) {
+    fail(`not CBOR (${(e as Error).message})`);
+  }
+  if (!(v instanceof Map)) fail('not a map');
+  const m = v as Map<unknown, unknown>;
+  const ref = m.get(99);
+  if (!Array.isArray(ref) || ref.length !== 2 || typeof ref[0] !== 'string' || !Array.isArray(ref[1]) || ref[1].length !== 2 || !(ref[1][1] instanceof Uint8Array)) {
+    fail('suit-reference (99) is not [uri, SUIT_Digest]');
+  }
+  const recs = m.get(3);
+  if (!Array.isArray(recs)) fail('suit-report-records (3) is not an array');
+  if (recs.length > 4096) fail(`${recs.length} records is more than a board can have sent`);
+  const records = recs.map((r, i) => record(r, `record ${i}`)).filter((r): r is ReportRecord => r !== undefined);
+  const res = m.get(4);
+  let result: DecodedReport['result'];
+  if (res === true) result = { ok: true };
+  else if (res instanceof Map) {
+    const reasonCode = uintOf(res.get(7), 'result reason (7)');
+    const code = uintOf(res.get(5), 'result code (5)');
+    const rec = record(res.get(6), 'result record (6)');
+    result = {
+      ok: false,
+      reasonCode,
+      reason: REASON_NAMES[reasonCode] ?? `reason ${reasonCode}`,
+      code,
+      detail: detailName(code),
+      text: DETAILS[code]?.[1] ?? `detail code ${code}`,
+      ...(rec ? { record: rec } : {}),
+    };
+  } else fail('suit-report-result (4) is neither true nor a result map');
+  const nonce = m.get(2);
+  return {
+    ...(nonce instanceof Uint8Array ? { nonce } : {}),
+    referenceUri: ref[0] as string,
+    digest: { algorithm: typeof ref[1][0] === 'number' ? (ref[1][0] as number) : NaN, bytes: ref[1][1] as Uint8Array },
+    records,
+    result,
+  };
+}
+
+/** One line: `accepted` or `refused: unauthorised (not-trusted: no signature ... ) at install sequence, offset 19, component 0`. */
+export function reportSummary(r: DecodedReport): string {
+  if (r.result.ok) return 'accepted';
+  const x = r.result;
+  const at = x.record ? ` at the ${x.record.sectionName} sequence, offset ${x.record.offset}, component ${x.record.component}` : '';
+  return `refused: ${x.reason} (${x.detail}: ${x.text})${at}`;
+}

@@ -31,7 +31,7 @@ import { mx, X_SHARED, SEC_PRESENT, SEC_SEVERED } from './state';
 import { PASS, FAIL, NOT_EVALUATED, dry, propsLen, condDetail, strictOrder, setDry, setProps, setStrictOrder } from './context';
 import {
   F_SECTION, F_DEP, F_ALT, F_RUNSEQ, O_KIND, O_INCMD, O_SECTION, O_BASE, O_PC, O_END, O_COUNT, O_CMDPTR,
-  O_CMD, O_ARG, O_ITER, O_ALT, O_ALTEND, O_POLICY, IDX_SINGLE, depth, top, pop, clearFrames, push, compAt, setIndex,
+  O_CMD, O_ARG, O_ITER, O_ALT, O_ALTEND, O_POLICY, O_IDXMODE, IDX_SINGLE, IDX_ALL, depth, top, pop, clearFrames, push, compAt, setIndex,
   level, cmdOffset, soft, unordered, setUnordered,
 } from './frames';
 import { paramCommand } from './param_commands';
@@ -230,6 +230,11 @@ function processDependency(f: u32, ci: i32): i32 {
       return R_NEXT;
     }
     if (level(f) != 0) return abortAt(f, c.D_DEP_DEPTH, ci);
+    if (!isDependency(0, ci) && load<u32>(f + O_IDXMODE) == IDX_ALL) {
+      // With component index true it applies to the dependencies only (trust-domains §6.3).
+      nextComponent(f);
+      return R_NEXT;
+    }
     if (section == 3 || !isDependency(0, ci) || !hasFlag(0, ci, CF_INTEGRITY)) return abortAt(f, c.D_DEP_NOT_CHECKED, ci);
     if (loadDependency(ci) != 0) return abortAt(f, c.D_DEP_INTEGRITY, ci);
     record(f, ci, PASS, 0);

@@ -3,8 +3,8 @@
  * validly MACed manifests built from the command grammar (nested try-each / run-sequence,
  * random parameters, component indices, some malformed arguments), run with random platform
  * facts and random payload supply (right bytes, wrong bytes, too many, odd chunks, failed
- * fetches). Properties: no trap, no hang, a defined reason, memory fixed at 256 KiB, and a run
- * never reports success after a failed condition outside try-each / soft run-sequence.
+ * fetches). Properties: no trap, no hang, a defined reason, memory fixed at 256 KiB, a SUIT_Report
+ * for every run, and no accepted run with a failed directive (fetch, write, copy, invoke).
  * Seed printed; SUITRIG_FUZZ_SEED replays, SUITRIG_FUZZ_RUNS lengthens (`npm run fuzz:processor`).
  */
 import { describe, expect, it } from 'vitest';

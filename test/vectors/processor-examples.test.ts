@@ -10,7 +10,7 @@ import {
 } from '../../host/verifier/index.js';
 import { readSharedJson } from '../helpers/shared.js';
 import { allVectors, IETF_KEY, SECOND_KEY } from './corpus.js';
-import { resign, SECOND_PRIVATE } from '../core/envelope-builder.js';
+import { buildEnvelope, cbor, decoder as dec, IETF_SIGNER, resign, SECOND_PRIVATE } from '../core/envelope-builder.js';
 import { payload, withPayloads } from '../core/payload-manifests.js';
 
 const rfc = readSharedJson<{ examples: { name: string; envelope_hex: string }[] }>('vectors', 'rfc-examples.json').examples;
@@ -225,6 +225,27 @@ describe('trust-domains: dependencies', () => {
     const boot = run(vec(name), { trust: [IETF_KEY], sequences: ['invoke'] }, platform).r;
     expect(boot.accepted).toBe(true);
     expect(platform.calls.filter((c) => c.op === 'invoke').map((c) => [c.component, Buffer.from(c.args!).toString()])).toEqual([["['10']", 'cat 00 10']]);
+  });
+
+  it('process-dependency with component index true processes the dependencies only', () => {
+    const digest = (dec.decode(Buffer.from((dec.decode(Buffer.from(dependent)) as { value: Map<number, Buffer> }).value.get(2)!)) as Buffer[])[0]!;
+    const common = new Map<number, unknown>([
+      [1, new Map([[1, new Map([[1, [Buffer.from('dependent.suit')]]])]])],
+      [2, [[Buffer.from('10')]]],
+    ]);
+    const m = new Map<number, unknown>([
+      [1, 1],
+      [2, 1],
+      [3, cbor(common)],
+      [15, cbor([12, 1, 20, new Map<number, unknown>([[3, digest], [14, dependent.length], [21, 'http://example.com/dependent.suit']]), 21, 2, 3, 15])],
+      [20, cbor([12, true, 11, 15])],
+    ]);
+    const root = buildEnvelope({ manifest: m, signers: [IETF_SIGNER] });
+    const platform = new MemoryPlatform();
+    const r = runWithPayloads(new SuitProcessor(platform, { variant: 'checked' }), root, { trust: [IETF_KEY], sequences: 'update' }, new Map([['http://example.com/dependent.suit', dependent]]));
+    expect(r).toMatchObject({ accepted: true });
+    expect(trace(r).filter((t) => t.startsWith('install'))).toEqual(['install: process-dependency[1] passed', 'install: write[0] passed']);
+    expect(Buffer.from(platform.content("['00']")!).toString()).toBe('hello world');
   });
 
   it('a dependency whose digest differs from the one the root names is refused', () => {

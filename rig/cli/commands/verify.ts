@@ -18,7 +18,7 @@ import {
   verifyEnvelope, type DeviceIdentity, type FinishedRun, type RunRecord, type SectionName, type VerifyResult,
 } from '../../../host/verifier/index.js';
 
-function readEnvelope(file: string, cwd: string): Uint8Array {
+export function readEnvelope(file: string, cwd: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(resolve(cwd, file)));
   } catch (e) {
@@ -27,7 +27,7 @@ function readEnvelope(file: string, cwd: string): Uint8Array {
   }
 }
 
-function trustAnchors(args: string[], cwd: string): TrustAnchor[] {
+export function trustAnchors(args: string[], cwd: string): TrustAnchor[] {
   if (args.length === 0) throw new UsageError('--trust is required: the key(s) the device trusts, [role=]<key file>');
   return args.map((a) => {
     try {
@@ -39,7 +39,7 @@ function trustAnchors(args: string[], cwd: string): TrustAnchor[] {
   });
 }
 
-function identity(file: string | undefined, cwd: string): DeviceIdentity | undefined {
+export function identity(file: string | undefined, cwd: string): DeviceIdentity | undefined {
   if (file === undefined) return undefined;
   try {
     return loadIdentity(resolve(cwd, file));
@@ -63,7 +63,7 @@ export function parseRunArg(arg: string): (SectionName | 'shared')[] {
 }
 
 /** `--payload <uri>=<file>`: the URI exactly as the manifest writes it (split at the last '='). */
-function payloads(args: string[], cwd: string): Map<string, Uint8Array> {
+export function payloads(args: string[], cwd: string): Map<string, Uint8Array> {
   const map = new Map<string, Uint8Array>();
   for (const a of args) {
     const eq = a.lastIndexOf('=');

@@ -10,9 +10,12 @@ import { inspectCommand } from './inspect.js';
 import { imageCreateCommand } from './image-create.js';
 import { imageVerifyCommand } from './image-verify.js';
 import { boardAppCommand } from './board-app.js';
+import { boardVirtualCommand } from './board-virtual.js';
 import { portsCommand } from './ports.js';
 import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
+import { updateCommand } from './update.js';
+import { reportCommand } from './report.js';
 
 export const commands: readonly Command[] = [
   keygenCommand,
@@ -22,7 +25,10 @@ export const commands: readonly Command[] = [
   imageCreateCommand,
   imageVerifyCommand,
   boardAppCommand,
+  boardVirtualCommand,
   verifyCommand,
   portsCommand,
+  updateCommand,
+  reportCommand,
   runCommand,
 ];

@@ -1,0 +1,157 @@
+/**
+ * `suitrig board virtual [--listen tcp://127.0.0.1:0 | --pty] [--profile NAME] [--state DIR]
+ * [--baud B] [--trust [role=]<key>...] [--require ROLES] [--identity <identity.json>] [--quirk Q]...`
+ * (DESIGN.md "Command line", "Virtual board"): a virtual board in its own process, serving SMP
+ * on a TCP port or on one end of a socat pty pair until interrupted. The first stdout line is
+ * exactly `listening on <tcp url or pty path>`; what the board is (profile, identity, trust,
+ * quirks) and its console go to stderr. Without trust anchors (given, or provisioned earlier in
+ * --state) the board refuses every manifest, and says so.
+ */
+import { resolve } from 'node:path';
+import { parseRequireArg } from '../../../host/keys/index.js';
+import { createPtyPair, PtyUnavailableError, type PtyPair } from '../../../host/transport/pty.js';
+import { SerialPortTransport } from '../../../host/transport/serialport.js';
+import { PortOpenError } from '../../../host/transport/transport.js';
+import { uuidText } from '../../../host/verifier/identity.js';
+import { parseBaud } from '../../lab/resolve.js';
+import { QUIRKS, type Quirk } from '../../virtual/bootloader/index.js';
+import { VirtualBoard } from '../../virtual/board/board.js';
+import { FlashStateError } from '../../virtual/flash/index.js';
+import { DEFAULT_PROFILE, PROFILES } from '../../virtual/profiles.js';
+import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, type Command } from '../command.js';
+import { identity, trustAnchors } from './verify.js';
+
+/** `tcp://host:port`, where port 0 asks for any free port. */
+function parseListen(url: string): { host: string; port: number } {
+  const m = /^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})\/?$/i.exec(url);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new UsageError(`--listen: '${url}' is not tcp://host:port (port 0: any free one), e.g. tcp://127.0.0.1:0`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function flashScale(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const n = Number(text);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !Number.isFinite(n)) throw new UsageError(`--flash-scale: expected a non-negative number (0 instant, 1 the part's real timings), got '${text}'`);
+  return n;
+}
+
+export const boardVirtualCommand: Command = {
+  path: ['board', 'virtual'],
+  summary: 'run a virtual SUIT board in this process, serving SMP on a TCP port or a pty',
+  usage: '[--listen tcp://127.0.0.1:0 | --pty] [--profile NAME] [--state DIR] [--baud B] [--trust [role=]<key>...] [--require ROLES] [--identity <identity.json>] [--quirk Q]...',
+  details: [
+    'An emulated device under test: flash of a real part (profiles: ' + Object.keys(PROFILES).join(', ') + '), an',
+    'MCUboot-style bootloader with SUIT secure boot, a SUIT firmware consumer, and an SMP server',
+    '(OS, image, SUIT 66 and rig 67 groups). The first stdout line is `listening on <url or path>`;',
+    'then the board runs until interrupted (Ctrl-C), keeping its flash in --state when given.',
+    'Trust anchors are provisioned into the board\'s trust partition (kept in --state); without any',
+    'it refuses every manifest. Without --identity it takes vendor and class from the profile and',
+    'a random device id (kept in --state). --baud paces the board\'s output at that line rate.',
+    'Quirks (deliberately broken boards): ' + QUIRKS.join(', ') + '.',
+  ].join('\n'),
+  options: {
+    listen: { type: 'string', value: 'tcp://HOST:PORT', description: 'serve SMP over TCP (default tcp://127.0.0.1:0: any free port)' },
+    pty: { type: 'boolean', description: 'serve SMP on a pty pair (socat); prints the path to open' },
+    profile: { type: 'string', value: '<name>', description: `flash part and slot layout (default ${DEFAULT_PROFILE})` },
+    state: { type: 'string', value: '<dir>', description: 'keep flash, boot record, last report and identity here' },
+    baud: { type: 'string', value: '<baud>', description: "pace the board's output at this line rate" },
+    trust: { type: 'string', multiple: true, value: '[role=]<key>', description: 'trust anchor to provision' },
+    require: { type: 'string', value: 'ROLES', description: 'roles that must all have signed' },
+    identity: { type: 'string', value: '<identity.json>', description: 'vendor-id, class-id, device-id of the board' },
+    quirk: { type: 'string', multiple: true, value: '<quirk>', description: QUIRKS.join(', ') },
+    'flash-scale': { type: 'string', value: '<factor>', description: 'real time per simulated flash time (default 1; 0 instant)' },
+  },
+  positionals: { min: 0, max: 0 },
+  async run(args, io) {
+    const usePty = optFlag(args, 'pty');
+    const listen = optString(args, 'listen');
+    if (usePty && listen !== undefined) throw new UsageError('--listen and --pty exclude each other');
+    const tcp = usePty ? undefined : parseListen(listen ?? 'tcp://127.0.0.1:0');
+    const profile = optString(args, 'profile') ?? DEFAULT_PROFILE;
+    if (!PROFILES[profile]) throw new UsageError(`--profile ${profile}: unknown profile (${Object.keys(PROFILES).join(', ')})`);
+    const quirks = optStrings(args, 'quirk').map((q): Quirk => {
+      if (!(QUIRKS as readonly string[]).includes(q)) throw new UsageError(`--quirk ${q}: expected one of ${QUIRKS.join(', ')}`);
+      return q as Quirk;
+    });
+    const trustArgs = optStrings(args, 'trust');
+    const req = optString(args, 'require');
+    if (req !== undefined && trustArgs.length === 0) throw new UsageError('--require needs --trust');
+    let require: string[] = [];
+    if (req !== undefined) {
+      try {
+        require = parseRequireArg(req);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
+    const baud = parseBaud(optString(args, 'baud'));
+    const scale = flashScale(optString(args, 'flash-scale'));
+    const stateDir = optString(args, 'state');
+    const given = identity(optString(args, 'identity'), io.cwd);
+    const trust = trustArgs.length > 0 ? { anchors: trustAnchors(trustArgs, io.cwd), require } : undefined;
+    const say = (s: string): void => void io.stderr.write(`${s}\n`);
+
+    let board: VirtualBoard;
+    try {
+      board = await VirtualBoard.open({
+        profile,
+        ...(stateDir ? { stateDir: resolve(io.cwd, stateDir) } : {}),
+        ...(trust ? { trust } : {}),
+        ...(given ? { identity: given } : {}),
+        quirks,
+        flashScale: scale,
+        ...(baud !== undefined ? { baud } : {}),
+      });
+    } catch (e) {
+      if (e instanceof FlashStateError) throw new EnvironmentError(e.message);
+      throw e;
+    }
+    board.subscribe((e) => {
+      if (e.kind === 'console') say(`console | ${e.line}`);
+      else if (e.kind === 'power-lost') say(`board   | power cut before flash operation #${e.opIndex}`);
+      else if (e.kind === 'error') say(`board   | internal error: ${(e.error as Error).stack ?? String(e.error)}`);
+    });
+
+    let pty: PtyPair | undefined;
+    let stopListening: () => Promise<void>;
+    try {
+      if (usePty) {
+        pty = await createPtyPair();
+        const t = await SerialPortTransport.open({ path: pty.b, baudRate: baud ?? 115200 });
+        board.serve(t);
+        stopListening = () => pty!.close();
+        io.stdout.write(`listening on ${pty.a}\n`);
+      } else {
+        const l = await board.listenTcp({ host: tcp!.host, port: tcp!.port });
+        stopListening = () => l.close();
+        io.stdout.write(`listening on ${l.url}\n`);
+      }
+    } catch (e) {
+      await board.close();
+      if (e instanceof PtyUnavailableError || e instanceof PortOpenError) throw new EnvironmentError(e.message);
+      throw e;
+    }
+
+    const fw = board.firmware;
+    const id = fw.identity;
+    const from = (k: string, what: string): string => (board.defaultedIdentity.includes(k) ? ` (${what})` : '');
+    say(`board   | ${board.profile.description}${stateDir ? `, state in ${resolve(io.cwd, stateDir)}` : ', no --state: forgotten at exit'}`);
+    say(`board   | identity vendor ${uuidText(id.vendorId)}${from('vendor-id', 'profile')}, class ${uuidText(id.classId)}${from('class-id', 'profile')}, device ${uuidText(id.deviceId)}${from('device-id', 'generated')}`);
+    const t = fw.trust;
+    if (!t || t.anchors.length === 0) say('board   | no trust anchor: this board refuses every manifest (give --trust [role=]<key>)');
+    else say(`board   | trusts ${t.anchors.map((a) => `${a.role} key ${Buffer.from(a.id).toString('hex')}`).join(', ')}${t.require.length ? `; requires ${t.require.join(', ')}` : ''}; stored sequence ${fw.storedSequence()}`);
+    if (quirks.length) say(`board   | deliberately broken: ${quirks.join(', ')}`);
+    say(`board   | ${board.mode === 'application' ? `running ${board.state.kind === 'running' ? board.state.image.version : ''}` : board.mode}; SMP buf ${board.server.bufSize} x ${board.server.bufCount}${baud ? `, paced at ${baud} baud` : ''}; fault seed ${board.seed}`);
+
+    await new Promise<void>((done) => {
+      if (!io.signal) return; // runs until the process is killed
+      if (io.signal.aborted) return done();
+      io.signal.addEventListener('abort', () => done(), { once: true });
+    });
+    say('board   | stopping');
+    await stopListening();
+    await board.close();
+    return EXIT_OK;
+  },
+};

@@ -112,10 +112,6 @@ export function peekMajor(): u32 {
   return rp < rlim ? byteAt(rp) >> 5 : 8;
 }
 
-export function peekByte(): u32 {
-  return rp < rlim ? byteAt(rp) : 0x100;
-}
-
 /**
  * Loop helper for arrays and maps: true while an element follows. For INDEF consumes the break.
  * Callers decrement a definite count themselves.

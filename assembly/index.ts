@@ -77,7 +77,7 @@ import { scanBegin, scanFeed, scanEnd, scanErr } from './envelope';
 import { authenticate, setAnchor } from './auth';
 import * as auth from './auth';
 import { parseManifest, errSection, errOffset, sectionState } from './manifest';
-import { D_STATE, D_ROLLBACK, reasonOf } from './codes';
+import { D_STATE, D_ROLLBACK } from './codes';
 import * as res from './result';
 import { mx, X_SEQ, X_DIGEST, X_REFURI, X_NCOMP, X_COMPIDS } from './state';
 import { runBegin, fetchData, fetchEnd, fetchFailed } from './processor';

@@ -17,7 +17,6 @@ export const SCRATCH: u32 = 0x01000;
 export const SCRATCH_END: u32 = 0x02000;
 
 export const STATE: u32 = 0x02000;
-export const STATE_END: u32 = 0x10000;
 
 export const REGION_SIZE: u32 = 0x10000;
 /** Region of manifest level `level` (0 root, 1 dependency). */

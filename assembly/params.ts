@@ -60,7 +60,3 @@ export function paramBytes(level: i32, comp: i32, key: i32, major: u32): bool {
   if (!readParam(level, comp, key)) return false;
   return major == cbor.MT_TSTR ? cbor.readTstr() : cbor.readBstr();
 }
-
-export function paramBool(level: i32, comp: i32, key: i32): bool {
-  return readParam(level, comp, key) && cbor.readBool() && cbor.vInt == 1;
-}

@@ -1,46 +1,234 @@
 /**
- * The virtual board over SMP on the in-process paired link: OS, image, SUIT (66) and rig (67)
- * groups as DESIGN.md and notes/smp.md define them.
+ * The virtual board over SMP on the in-process paired link (unpaced): the groups as DESIGN.md
+ * "Wire protocol" and notes/smp.md define them, console lines between frames, bootloader mode
+ * and serial-recovery uploads, faults and board model through rig group 67, the reset line,
+ * the SUIT cache, and state kept across restarts.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualBoard } from '../../rig/virtual/board/board.js';
-import { APP_URI, app, envelope, identity, trust } from './fixtures.js';
+import { createImage, parseVersion } from '../../host/mcuboot/index.js';
+import { runUpdate } from '../../host/operator/update.js';
+import { decodeSuitReport } from '../../host/operator/suit-report.js';
+import { SmpRcError } from '../../host/smp/errors.js';
+import type { SmpClient } from '../../host/smp/client.js';
+import { encodeCbor } from '../../host/suit/cbor/encode.js';
 import { uuidText } from '../../host/verifier/identity.js';
+import { VirtualBoard, type VirtualBoardOptions } from '../../rig/virtual/board/board.js';
+import { policyIdentity } from '../../rig/virtual/suit/trust.js';
+import { APP_URI, anchor, app, envelope, es256Key, hmacKey, identity, trust } from './fixtures.js';
 
 const boards: VirtualBoard[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const b of boards.splice(0)) await b.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function open(o: Parameters<typeof VirtualBoard.open>[0] = {}) {
-  const board = await VirtualBoard.open({ trust: trust(), identity: { vendorIds: [identity.vendorId], classIds: [identity.classId], deviceIds: [identity.deviceId] }, seed: 1, ...o });
+async function open(o: VirtualBoardOptions = {}) {
+  const board = await VirtualBoard.open({ trust: trust(), identity: policyIdentity(identity), seed: 1, ...o });
   boards.push(board);
   const link = await board.connect({ pace: false, seed: 2 });
   return { board, link, client: link.client };
 }
 
-describe('virtual board over SMP', () => {
-  it('installs a SUIT update: envelope, missing image by URI, payload, reset, manifest state', async () => {
+const v1 = app('1.0.0');
+const v2 = app('1.1.0');
+const env1 = envelope({ sequence: 1, payload: v1 });
+const env2 = envelope({ sequence: 2, payload: v2 });
+const update = (c: SmpClient, env: Uint8Array, payload: Uint8Array, o: Partial<Parameters<typeof runUpdate>[2]> = {}) => runUpdate(c, env, { payloads: new Map([[APP_URI, payload]]), ...o });
+
+/** Polls echo until the board answers (after a reset or a power cut). */
+async function answering(c: SmpClient): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      await c.os.echo('x', { timeoutMs: 100, retries: 0 });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  throw new Error('board does not answer');
+}
+
+describe('virtual board groups', () => {
+  it('SUIT group: missing image by URI, manifest list and state, trust state; unknown role and stale sessions refused', async () => {
     const { board, client } = await open();
     expect(board.mode).toBe('recovery');
-    const v1 = app('1.0.0');
-    await client.suit.uploadEnvelope(envelope({ sequence: 1, payload: v1 }));
+    expect(await client.suit.manifests()).toEqual([{ role: 0x20, classId: undefined }]);
+    await client.suit.uploadEnvelope(env1);
     const missing = await client.suit.missingImage();
     expect(missing?.uri).toBe(APP_URI);
+    expect(new TextDecoder().decode(missing!.resourceId)).toBe(APP_URI);
+    await expect(client.suit.uploadMissingImage(missing!.sessionId + 1, v1)).rejects.toThrow(/stream session .* is not the current one/);
     await client.suit.uploadMissingImage(missing!.sessionId, v1);
     expect(await client.suit.missingImage()).toBeUndefined();
-    const last = await client.rig.lastReport();
-    expect(last.report.length).toBeGreaterThan(0);
+    const report = decodeSuitReport((await client.rig.lastReport()).report);
+    expect(report.result.ok).toBe(true);
     await client.os.reset();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await client.os.echo('hi')).toBe('hi');
-    expect(board.mode).toBe('application');
+    await answering(client);
     const st = await client.suit.manifestState(0x20);
     expect(st.sequenceNumber).toBe(1n);
-    expect(uuidText(st.vendorId!)).toBe(uuidText(identity.vendorId));
-    const images = await client.image.state();
-    console.log(JSON.stringify(images, (k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex').slice(0, 16) : v)));
-    const trustState = await client.rig.trustState();
-    expect(trustState.sequence).toBe(1n);
+    expect(st.semanticVersion).toEqual([1, 0, 0]);
+    expect(uuidText(st.classId!)).toBe(uuidText(identity.classId));
+    await expect(client.suit.manifestState(0x21)).rejects.toThrow(SmpRcError);
+    const t = await client.rig.trustState();
+    expect(t.sequence).toBe(1n);
+    expect(t.anchors.map((a) => Buffer.from(a).toString('hex'))).toEqual([Buffer.from(anchor(hmacKey).id).toString('hex')]);
+  });
+
+  it('cleanup drops the update waiting for its payload', async () => {
+    const { client, board } = await open();
+    await client.suit.uploadEnvelope(env1);
+    expect(await client.suit.missingImage()).toBeDefined();
+    await client.suit.cleanup();
+    expect(await client.suit.missingImage()).toBeUndefined();
+    expect(board.firmware.consumer.fetching).toBeUndefined();
+  });
+
+  it('prints console lines between SMP frames: the boot banner after a reset', async () => {
+    const { client } = await open();
+    const lines: string[] = [];
+    client.link.onEvent((e) => void (e.kind === 'console' && lines.push(e.text)));
+    await update(client, env1, v1);
+    expect(lines).toContain('*** Booting (soft-reset) ***');
+    expect(lines.some((l) => /^I: Jumping to the first image slot \(version 1\.0\.0\+1\)$/.test(l))).toBe(true);
+    expect(lines).toContain('app: image confirmed');
+  });
+
+  it('serves payloads pushed into the SUIT cache without asking the host', async () => {
+    const { client, board } = await open();
+    await client.suit.uploadCacheRaw(0, encodeCbor(new Map([[APP_URI, v1]])));
+    await client.suit.uploadEnvelope(env1);
+    expect(await client.suit.missingImage()).toBeUndefined();
+    expect(decodeSuitReport((await client.rig.lastReport()).report).result.ok).toBe(true);
+    await client.os.reset();
+    await answering(client);
+    expect(board.firmware.running?.sequence).toBe(1n);
+  });
+
+  it('bootloader mode (reset boot_mode 1): serial-recovery upload of an MCUboot image into the primary slot, then it boots', async () => {
+    const { client, board } = await open({ trust: trust(es256Key) });
+    await client.os.reset({ bootMode: 1 });
+    await answering(client);
+    expect(board.mode).toBe('bootloader');
+    expect((await client.rig.lastReport()).boot.outcome).toBe('recovery');
+    const image = createImage(app('2.0.0'), { key: es256Key, version: parseVersion('2.0.0'), securityCounter: 1 });
+    await client.image.upload(image);
+    await client.os.reset();
+    await answering(client);
+    expect(board.mode).toBe('application');
+    const st = await client.image.state();
+    expect(st.images[0]).toMatchObject({ slot: 0, version: '2.0.0+0', active: true });
+    expect((await client.suit.manifestState(0x20)).sequenceNumber).toBeUndefined();
+  });
+
+  it('image group: an MCUboot image uploaded to the secondary slot, tested, confirmed', async () => {
+    const { client, board } = await open({ trust: trust(es256Key) });
+    await client.os.reset({ bootMode: 1 });
+    await answering(client);
+    // With hardware rollback protection MCUboot images carry a security counter.
+    await client.image.upload(createImage(app('2.0.0'), { key: es256Key, version: parseVersion('2.0.0'), securityCounter: 1 }));
+    await client.os.reset();
+    await answering(client);
+    const img = createImage(app('2.1.0', 'never-confirms'), { key: es256Key, version: parseVersion('2.1.0'), securityCounter: 2 });
+    await client.image.upload(img);
+    const pending = await client.image.state();
+    expect(pending.images[1]).toMatchObject({ slot: 1, version: '2.1.0+0', pending: false });
+    await client.image.test(pending.images[1]!.hash);
+    expect((await client.image.state()).images[1]).toMatchObject({ pending: true, permanent: false });
+    await client.os.reset();
+    await answering(client);
+    const testing = await client.image.state();
+    expect(testing.images[0]).toMatchObject({ version: '2.1.0+0', active: true, confirmed: false });
+    expect(testing.images[1]).toMatchObject({ version: '2.0.0+0', confirmed: true });
+    await client.image.confirm();
+    await client.os.reset();
+    await answering(client);
+    expect((await client.image.state()).images[0]).toMatchObject({ version: '2.1.0+0', active: true, confirmed: true });
+    expect(board.bootRecord.outcome).toBe('booted');
+  });
+});
+
+describe('faults and board model through rig group 67', () => {
+  it('a power cut armed before a flash operation of the swap: the board goes dark, comes back and finishes the update', async () => {
+    const { client, board } = await open({ powerRestoreMs: 30 });
+    await update(client, env1, v1);
+    const out = await update(client, env2, v2, { reset: false });
+    expect(out.result).toBe('installed');
+    const events: string[] = [];
+    board.subscribe((e) => void (e.kind === 'power-lost' && events.push(`cut at op ${e.opIndex}`)));
+    await client.rig.armFault({ powerCutBeforeOp: 25, seed: 5 });
+    await client.os.reset();
+    await answering(client);
+    expect(events).toHaveLength(1);
+    expect(board.firmware.running?.sequence).toBe(2n);
+    expect(board.bootRecord).toMatchObject({ reason: 'power-cut' });
+  });
+
+  it('a power cut in the middle of the payload: the update is lost, the old image still runs, a new attempt succeeds', async () => {
+    const { client, board } = await open({ powerRestoreMs: 30 });
+    await update(client, env1, v1);
+    await client.rig.armFault({ powerCutBeforeOp: 6, seed: 9 });
+    await client.suit.uploadEnvelope(env2);
+    const m = await client.suit.missingImage();
+    await expect(client.suit.uploadMissingImage(m!.sessionId, v2, { chunkTimeoutMs: 150, retries: 2 })).rejects.toThrow();
+    await answering(client);
+    expect(board.firmware.running?.sequence).toBe(1n);
+    expect(await client.suit.missingImage()).toBeUndefined();
+    expect((await update(client, env2, v2)).result).toBe('updated');
+  });
+
+  it('seeded link faults armed on the board: the update still completes, checked end to end', async () => {
+    const { client, board } = await open();
+    await update(client, env1, v1);
+    await client.rig.armFault({ link: { corrupt: 1e-4 }, seed: 77 });
+    const out = await update(client, env2, v2);
+    expect(out.result).toBe('updated');
+    expect(board.firmware.running?.sequence).toBe(2n);
+  });
+
+  it('board model: the accept-rollback quirk makes the board take a replayed older manifest', async () => {
+    const { client, board } = await open();
+    await update(client, env1, v1);
+    await update(client, env2, v2);
+    await client.rig.boardModel({ quirks: ['accept-rollback'] });
+    const out = await update(client, env1, v1);
+    expect(out.result).toBe('updated');
+    expect(board.firmware.running?.sequence).toBe(1n);
+    await expect(client.rig.boardModel({ quirks: ['fly'] })).rejects.toThrow(/unknown quirk 'fly'/);
+  });
+
+  it('the reset line: releasing the host RTS resets the board (reason pin-reset)', async () => {
+    const { client, board, link } = await open();
+    board.attachResetLine(link.link, 'rts');
+    const count = board.bootRecord.count;
+    await client.transport.setSignals({ dtr: true, rts: false });
+    await answering(client);
+    expect(board.bootRecord).toMatchObject({ count: count + 1, reason: 'pin-reset' });
+  });
+});
+
+describe('state across restarts', () => {
+  it('a confirmed update stays confirmed after the board process restarts from its state directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'suitrig-board-'));
+    dirs.push(dir);
+    const first = await open({ stateDir: dir });
+    await update(first.client, env1, v1);
+    await update(first.client, env2, v2);
+    const count = first.board.bootRecord.count;
+    const deviceId = first.board.firmware.identity.deviceId;
+    await first.link.close();
+    await first.board.close();
+    boards.splice(boards.indexOf(first.board), 1);
+
+    const again = await open({ stateDir: dir, trust: undefined, identity: undefined });
+    expect(again.board.firmware.running?.sequence).toBe(2n);
+    expect(again.board.firmware.storedSequence()).toBe(2n);
+    expect(again.board.bootRecord).toMatchObject({ count: count + 1, reason: 'power-on', outcome: 'booted' });
+    expect(uuidText(again.board.firmware.identity.deviceId)).toBe(uuidText(deviceId));
+    expect((await again.client.rig.trustState()).anchors).toHaveLength(1);
+    expect(decodeSuitReport((await again.client.rig.lastReport()).report).result.ok).toBe(true);
   });
 });

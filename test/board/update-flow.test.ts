@@ -139,3 +139,23 @@ describe('suitrig update flow against the virtual board', () => {
     expect(board.firmware.consumer.fetching).toBeUndefined();
   });
 });
+
+describe('link dropped mid-payload', () => {
+  it('the update resumes from the offset the board holds after reconnecting', async () => {
+    const { board } = await boardRunning1();
+    const link = await board.connect({ pace: false, seed: 11 });
+    // Cut the cable once the host has written ~20 KB (in the middle of the 34 KB payload).
+    link.link.setFaults('a', { disconnectAfterBytes: 20_000 });
+    const reconnect = async () => {
+      link.link.setFaults('a', {});
+      return link.reconnect();
+    };
+    const out = await runUpdate(link.client, env2, { payloads: payloads(v2), predict, reconnect });
+    expect(out.result).toBe('updated');
+    const p = out.payloads[0]!;
+    expect(p.reconnects).toBe(1);
+    expect(p.resumedFrom).toBeGreaterThan(4096);
+    expect(p.resumedFrom).toBeLessThan(v2.length);
+    expect(board.firmware.running?.sequence).toBe(2n);
+  });
+});

@@ -1,11 +1,11 @@
 /**
  * The virtual board's device identity (draft-ietf-suit-manifest-37 §8.4.8.3; DESIGN.md
- * identity.json): what `--identity` gives, else vendor and class from the profile and a random
- * device id — kept in the state directory (`identity.json`), so a board keeps its device id
- * across restarts.
+ * identity.json): what `--identity` gives, else what the state directory's `identity.json`
+ * holds, else vendor and class from the profile and a random device id. With a state directory
+ * the identity is kept there, so a board keeps it across restarts.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../../host/suit/atomic-write.js';
 import { loadIdentity, uuidBytes, uuidText, type DeviceIdentity } from '../../../host/verifier/identity.js';
@@ -22,17 +22,18 @@ export function resolveIdentity(profile: BoardProfile, given: DeviceIdentity | u
   const file = stateDir && join(stateDir, 'identity.json');
   const stored = file && existsSync(file) ? loadIdentity(file) : undefined;
   const defaulted: ResolvedIdentity['defaulted'] = [];
-  const pick = (list: Uint8Array[] | undefined, storedList: Uint8Array[] | undefined, fallback: () => Uint8Array, name: ResolvedIdentity['defaulted'][number]): Uint8Array => {
-    if (list?.[0]) return list[0];
-    if (storedList?.[0]) return storedList[0];
+  const pick = (kind: 'vendorIds' | 'classIds' | 'deviceIds', name: ResolvedIdentity['defaulted'][number], fallback: () => Uint8Array): Uint8Array => {
+    const v = given?.[kind]?.[0] ?? stored?.[kind]?.[0];
+    if (v) return v;
     defaulted.push(name);
     return fallback();
   };
   const identity: BoardIdentity = {
-    vendorId: pick(given?.vendorIds, undefined, () => uuidBytes(profile.identity.vendorId), 'vendor-id'),
-    classId: pick(given?.classIds, undefined, () => uuidBytes(profile.identity.classId), 'class-id'),
-    deviceId: pick(given?.deviceIds, stored?.deviceIds, () => uuidBytes(randomUUID()), 'device-id'),
+    vendorId: pick('vendorIds', 'vendor-id', () => uuidBytes(profile.identity.vendorId)),
+    classId: pick('classIds', 'class-id', () => uuidBytes(profile.identity.classId)),
+    deviceId: pick('deviceIds', 'device-id', () => uuidBytes(randomUUID())),
   };
-  if (file && defaulted.includes('device-id')) writeFileAtomic(file, JSON.stringify({ 'device-id': uuidText(identity.deviceId) }) + '\n');
+  const text = JSON.stringify({ 'vendor-id': uuidText(identity.vendorId), 'class-id': uuidText(identity.classId), 'device-id': uuidText(identity.deviceId) }) + '\n';
+  if (file && (!existsSync(file) || readFileSync(file, 'utf8') !== text)) writeFileAtomic(file, text);
   return { identity, defaulted };
 }

@@ -189,7 +189,8 @@ export class SuitFirmware {
   /** Power went away (a cut during an operation, or the rig switched it off): RAM is lost. */
   powerLost(): void {
     this.consumer.cancel();
-    this.dev.powerOff();
+    // A cut inside a boot already left the device off (and remembered why).
+    if (this.dev.state.kind !== 'off') this.dev.powerOff();
   }
 
   /** The running image confirms itself, or the image group confirms it. */

@@ -113,6 +113,17 @@ export const boardVirtualCommand: Command = {
       else if (e.kind === 'error') say(`board   | internal error: ${(e.error as Error).stack ?? String(e.error)}`);
     });
 
+    const fw = board.firmware;
+    const id = fw.identity;
+    const from = (k: string, what: string): string => (board.defaultedIdentity.includes(k) ? ` (${what})` : '');
+    say(`board   | ${board.profile.description}${stateDir ? `, state in ${resolve(io.cwd, stateDir)}` : ', no --state: forgotten at exit'}`);
+    say(`board   | identity vendor ${uuidText(id.vendorId)}${from('vendor-id', 'profile')}, class ${uuidText(id.classId)}${from('class-id', 'profile')}, device ${uuidText(id.deviceId)}${from('device-id', 'generated')}`);
+    const t = fw.trust;
+    if (!t || t.anchors.length === 0) say('board   | no trust anchor: this board refuses every manifest (give --trust [role=]<key>)');
+    else say(`board   | trusts ${t.anchors.map((a) => `${a.role} key ${Buffer.from(a.id).toString('hex')}`).join(', ')}${t.require.length ? `; requires ${t.require.join(', ')}` : ''}; stored sequence ${fw.storedSequence()}`);
+    if (quirks.length) say(`board   | deliberately broken: ${quirks.join(', ')}`);
+    say(`board   | ${board.state.kind === 'running' ? `running ${board.state.image.version}` : board.mode}; SMP buf ${board.server.bufSize} x ${board.server.bufCount}${baud ? `, paced at ${baud} baud` : ''}; fault seed ${board.seed}`);
+
     let pty: PtyPair | undefined;
     let stopListening: () => Promise<void>;
     try {
@@ -132,17 +143,6 @@ export const boardVirtualCommand: Command = {
       if (e instanceof PtyUnavailableError || e instanceof PortOpenError) throw new EnvironmentError(e.message);
       throw e;
     }
-
-    const fw = board.firmware;
-    const id = fw.identity;
-    const from = (k: string, what: string): string => (board.defaultedIdentity.includes(k) ? ` (${what})` : '');
-    say(`board   | ${board.profile.description}${stateDir ? `, state in ${resolve(io.cwd, stateDir)}` : ', no --state: forgotten at exit'}`);
-    say(`board   | identity vendor ${uuidText(id.vendorId)}${from('vendor-id', 'profile')}, class ${uuidText(id.classId)}${from('class-id', 'profile')}, device ${uuidText(id.deviceId)}${from('device-id', 'generated')}`);
-    const t = fw.trust;
-    if (!t || t.anchors.length === 0) say('board   | no trust anchor: this board refuses every manifest (give --trust [role=]<key>)');
-    else say(`board   | trusts ${t.anchors.map((a) => `${a.role} key ${Buffer.from(a.id).toString('hex')}`).join(', ')}${t.require.length ? `; requires ${t.require.join(', ')}` : ''}; stored sequence ${fw.storedSequence()}`);
-    if (quirks.length) say(`board   | deliberately broken: ${quirks.join(', ')}`);
-    say(`board   | ${board.mode === 'application' ? `running ${board.state.kind === 'running' ? board.state.image.version : ''}` : board.mode}; SMP buf ${board.server.bufSize} x ${board.server.bufCount}${baud ? `, paced at ${baud} baud` : ''}; fault seed ${board.seed}`);
 
     await new Promise<void>((done) => {
       if (!io.signal) return; // runs until the process is killed

@@ -78,6 +78,8 @@ export interface DeviceOptions {
   console?: (line: string) => void;
   /** Consecutive failed application boots before the device is reported in a boot loop (default 8). */
   maxBoots?: number;
+  /** How an image without an app header behaves (default healthy: a real application binary). */
+  appDefault?: Behaviour;
 }
 
 export class VirtualDevice {
@@ -87,6 +89,8 @@ export class VirtualDevice {
   readonly bootloader: Bootloader;
   readonly counters: CounterStore;
   readonly quirks: ReadonlySet<Quirk>;
+  /** How an image without an app header behaves (rig group 67 `app_default`). */
+  appDefault: Behaviour;
   private current: DeviceState = { kind: 'off' };
   private rec: BootRecord;
   private nextReason: ResetReason = 'power-on';
@@ -102,6 +106,7 @@ export class VirtualDevice {
     this.quirks = new Set(o.quirks ?? []);
     this.say = o.console ?? (() => undefined);
     this.maxBoots = o.maxBoots ?? 8;
+    this.appDefault = o.appDefault ?? 'healthy';
     this.records = o.records;
     this.rec = o.records?.load() ?? { count: 0, reason: 'power-on', slot: 0, outcome: 'booted' };
     this.bootloader = new Bootloader({
@@ -137,10 +142,17 @@ export class VirtualDevice {
     return this.run(reason);
   }
 
-  /** Power removed by the rig (not mid-operation). */
-  powerOff(): void {
+  /** Power removed: by the rig (not mid-operation), or by a cut outside a boot (`power-cut`). */
+  powerOff(reason: 'power-on' | 'power-cut' = 'power-on'): void {
     this.current = { kind: 'off' };
-    this.nextReason = 'power-on';
+    this.nextReason = reason;
+  }
+
+  /** Changes the broken-board variants; the bootloader uses them from its next run. */
+  setQuirks(quirks: readonly Quirk[]): void {
+    const set = this.quirks as Set<Quirk>;
+    set.clear();
+    for (const q of quirks) set.add(q);
   }
 
   /** The running application confirms itself (`boot_write_img_confirmed()`), or the SMP image group does. */
@@ -173,11 +185,11 @@ export class VirtualDevice {
         }
         const payload = this.areas.primary.read(r.image.payloadOffset, Math.min(r.image.payloadSize, 64));
         const app = parseAppHeader(payload);
-        const behaviour: Behaviour = app?.behaviour ?? 'healthy';
+        const behaviour: Behaviour = app?.behaviour ?? this.appDefault;
         const appVersion = app && formatAppVersion(app.version);
         const outcome: BootOutcomeKind = r.swap === 'none' ? 'booted' : r.swap;
         this.record(reason, outcome, r.image.version);
-        this.say(`app ${appVersion ?? r.image.version} (${app ? behaviour : 'no app header: healthy'}) started from image ${r.image.version}`);
+        this.say(`app ${appVersion ?? r.image.version} (${app ? behaviour : `no app header: ${behaviour}`}) started from image ${r.image.version}`);
         if (behaviour === 'crashes' || behaviour === 'hangs') {
           reason = behaviour === 'crashes' ? 'crash' : 'watchdog';
           this.say(behaviour === 'crashes' ? 'app: fatal error, resetting' : 'app: stopped responding; watchdog reset');

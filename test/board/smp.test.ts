@@ -176,6 +176,7 @@ describe('faults and board model through rig group 67', () => {
     await expect(client.suit.uploadMissingImage(m!.sessionId, v2, { chunkTimeoutMs: 150, retries: 2 })).rejects.toThrow();
     await answering(client);
     expect(board.firmware.running?.sequence).toBe(1n);
+    expect(board.bootRecord.reason).toBe('power-cut');
     expect(await client.suit.missingImage()).toBeUndefined();
     expect((await update(client, env2, v2)).result).toBe('updated');
   });
@@ -198,6 +199,18 @@ describe('faults and board model through rig group 67', () => {
     expect(out.result).toBe('updated');
     expect(board.firmware.running?.sequence).toBe(1n);
     await expect(client.rig.boardModel({ quirks: ['fly'] })).rejects.toThrow(/unknown quirk 'fly'/);
+  });
+
+  it('board model: app_default makes an application without an app header crash, so the update is reverted', async () => {
+    const { client, board } = await open();
+    await update(client, env1, v1);
+    const raw = new Uint8Array(30_000).map((_, i) => (i * 7) & 0xff);
+    await client.rig.boardModel({ appDefault: 'crashes' });
+    const out = await update(client, envelope({ sequence: 2, payload: raw }), raw);
+    expect(out.result).toBe('reverted');
+    expect(board.firmware.running?.sequence).toBe(1n);
+    await client.rig.boardModel({ appDefault: 'healthy' });
+    expect((await update(client, envelope({ sequence: 2, payload: raw }), raw)).result).toBe('updated');
   });
 
   it('the reset line: releasing the host RTS resets the board (reason pin-reset)', async () => {

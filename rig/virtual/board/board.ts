@@ -297,7 +297,7 @@ export class VirtualBoard {
   powerOff(): void {
     this.restoreTimer?.cancel();
     this.restoreTimer = undefined;
-    this.dark();
+    this.dark('power-on');
   }
 
   /** `reset` with `boot_mode` 1: the bootloader stays in serial recovery instead of booting. */
@@ -380,7 +380,7 @@ export class VirtualBoard {
   /** The armed power cut struck: dark, RAM lost; back after `powerRestoreMs` unless told otherwise. */
   private lostPower(): void {
     const op = this.firmware.flash.opCount;
-    this.dark();
+    this.dark('power-cut');
     this.emit({ kind: 'power-lost', opIndex: op });
     if (this.autoRestore && !this.closed) {
       this.restoreTimer = this.clock.setTimer(() => {
@@ -390,11 +390,12 @@ export class VirtualBoard {
     }
   }
 
-  private dark(): void {
+  /** `next`: the reset reason of the next boot (a cut, or the rig switching power). */
+  private dark(next: 'power-cut' | 'power-on'): void {
     this.setLive(false);
     this.powered = false;
     this.bootloaderMode = false;
-    this.firmware.powerLost();
+    this.firmware.powerLost(next);
     this.freshRam();
   }
 
@@ -411,9 +412,7 @@ export class VirtualBoard {
 
   private setModel(m: { quirks?: Quirk[]; appDefault?: Behaviour }): void {
     if (m.quirks) this.firmware.setQuirks(m.quirks);
-    if (m.appDefault !== undefined && m.appDefault !== 'healthy') {
-      throw new SmpRcError(MgmtErr.ENOTSUP, `app_default '${m.appDefault}': this board build runs images without an app header as healthy only`);
-    }
+    if (m.appDefault !== undefined) this.firmware.device.appDefault = m.appDefault;
   }
 
   private setLive(on: boolean): void {

@@ -150,10 +150,7 @@ export class SuitFirmware {
   setQuirks(quirks: readonly Quirk[]): void {
     this.quirkSet.clear();
     for (const q of quirks) this.quirkSet.add(q);
-    // VirtualDevice hands its quirk set to its bootloader; keep that one set in step.
-    const shared = this.dev.quirks as Set<Quirk>;
-    shared.clear();
-    for (const q of quirks) shared.add(q);
+    this.dev.setQuirks(quirks);
   }
 
   /** The provisioned trust anchors (undefined: none, the board refuses every manifest). */
@@ -187,10 +184,10 @@ export class SuitFirmware {
   }
 
   /** Power went away (a cut during an operation, or the rig switched it off): RAM is lost. */
-  powerLost(): void {
+  powerLost(reason: 'power-cut' | 'power-on' = 'power-cut'): void {
     this.consumer.cancel();
     // A cut inside a boot already left the device off (and remembered why).
-    if (this.dev.state.kind !== 'off') this.dev.powerOff();
+    if (this.dev.state.kind !== 'off') this.dev.powerOff(reason);
   }
 
   /** The running image confirms itself, or the image group confirms it. */

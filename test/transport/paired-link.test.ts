@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, settleAsync } from '../../host/transport/clock.js';
 import { PairedLink } from '../../host/transport/paired/paired-link.js';
-import { lineMs } from '../../host/transport/paired/wire.js';
+import { lineMs } from '../../host/transport/line-rate.js';
 import { SerialPortTransport } from '../../host/transport/serialport.js';
 import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../../host/transport/transport.js';
 import { collect, openPair, waitFor } from './helpers.js';

@@ -111,7 +111,8 @@ export function imageGroup(store: ImageStorage): SmpGroupHandler & { readonly se
       await storage(() => store.beginUpload(image, len));
       session = { image, len, sha, off: 0, verified: false };
     }
-    if (!session || off !== session.off) return { off: session?.off ?? 0 };
+    if (!session) return { off: 0 };
+    if (off !== session.off) return answer(session);
     if (off + data.length > session.len) {
       session = undefined;
       refuse('INVALID_IMAGE_DATA_OVERRUN');

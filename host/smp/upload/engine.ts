@@ -28,8 +28,10 @@ import { encodeCbor } from '../cbor.js';
 import { SmpTimeoutError, type SmpClient, type SmpResponse } from '../client.js';
 import { ImageErr, SmpErrorResponse, SmpGroupError } from '../errors.js';
 import { SmpProtocolError } from '../fields.js';
+import type { Framing } from '../framing/framing.js';
 import { isNotSupported } from '../groups/os.js';
 import { Op, SMP_HEADER_SIZE } from '../header.js';
+import { GroupId, OsCmd } from '../ids.js';
 import { ChunkSizer } from './chunk-sizer.js';
 import type { UploadTarget } from './target.js';
 
@@ -38,6 +40,8 @@ export const FALLBACK_BUF_SIZE = 384;
 export const FALLBACK_BUF_COUNT = 1;
 /** Slot erase on the first chunk can take seconds (clients use 30-40 s). */
 export const FIRST_CHUNK_BASE_MS = 40_000;
+/** Data bytes of the first chunk at most (it starts the session; see probeFirst). */
+export const FIRST_CHUNK_MAX = 512;
 /** Later chunks: write time of a chunk, including a sector erase on slow parts. */
 export const CHUNK_BASE_MS = 2_500;
 
@@ -65,11 +69,11 @@ export interface UploadOptions {
   maxChunk?: number;
   /** Lower bound for the adaptive chunk size; default 64. */
   minChunk?: number;
-  /** Adapt the chunk size to losses; default true. */
+  /** Adapt the chunk size to losses and chunk deadlines to measured round trips; default true. */
   adaptive?: boolean;
   /** Deadline of the first chunk (slot erase), ms; default 40 s plus line time. */
   firstChunkTimeoutMs?: number;
-  /** Deadline of later chunks, ms; default 2.5 s plus twice the line time of a full window. */
+  /** Upper bound of later chunks' deadlines, ms (measured round trips shorten them); default 2.5 s plus twice the line time of a full window. */
   chunkTimeoutMs?: number;
   /** Deadlines in a row without progress before giving up; default 8. */
   retries?: number;
@@ -95,13 +99,24 @@ export interface UploadResult {
   /** Chunk deadlines that passed without an answer. */
   timeouts: number;
   reconnects: number;
-  /** Offset the board resumed from on the first answer (0 = fresh upload). */
+  /** Offset the board resumed from at the last (re)start (0 = it started fresh). */
   resumedFrom: number;
   restarts: number;
   chunkSize: { initial: number; smallest: number; final: number };
   window: number;
   /** The board's SHA-256 verdict: true = checked and equal; undefined = it does not report one. */
   match: boolean | undefined;
+}
+
+/**
+ * Default chunk deadlines: a base for the board's work (slot erase for the first chunk, a write
+ * and maybe a sector erase for the others) plus twice the line time of a full window of
+ * requests and answers at the port's baud — a request waits behind the others on the wire.
+ */
+export function uploadDeadlines(o: { framing: Framing; bufSize: number; window: number; baudRate: number | undefined }): { firstChunkMs: number; chunkMs: number } {
+  const f = o.framing;
+  const windowMs = lineMs(o.window * (f.wireBytes(f.maxPacketFor(o.bufSize)) + f.wireBytes(32)), o.baudRate);
+  return { firstChunkMs: FIRST_CHUNK_BASE_MS + 2 * windowMs, chunkMs: CHUNK_BASE_MS + 2 * windowMs };
 }
 
 export class UploadError extends Error {
@@ -123,6 +138,7 @@ export class UploadCancelledError extends UploadError {
 interface Req {
   /** Send order: the board answers in this order. */
   n: number;
+  sentAt: number;
   off: number;
   len: number;
   epoch: number;
@@ -154,6 +170,10 @@ class UploadRun {
   private readonly window: number;
   private readonly maxPacket: number;
   private readonly sizer: ChunkSizer;
+  private readonly pace: AnswerPace;
+  /** When the last answer arrived (answers pace the pipeline). */
+  private lastAnswerAt = -Infinity;
+  private watchdog: Timer | undefined;
   private readonly clock: Clock;
   private readonly retries: number;
   private readonly started0: number;
@@ -167,6 +187,7 @@ class UploadRun {
   private failuresInRow = 0;
   private backoff: Timer | undefined;
   private reconnecting = false;
+  private lostSince: { at: number; acked: number } | undefined;
   private finished = false;
   private resolve!: (r: UploadResult) => void;
   private reject!: (e: Error) => void;
@@ -198,10 +219,11 @@ class UploadRun {
       window: this.window,
       wireBytes: (n) => framing.wireBytes(n + 24) + framing.wireBytes(24),
     });
+    this.pace = new AnswerPace(o.adaptive !== false);
     if (o.adaptive === false) this.sizer.record = () => undefined;
-    const windowMs = lineMs(this.window * framing.wireBytes(this.maxPacket) + this.window * framing.wireBytes(32), client.transport.baudRate);
-    this.firstChunkTimeoutMs = o.firstChunkTimeoutMs ?? FIRST_CHUNK_BASE_MS + 2 * windowMs;
-    this.chunkTimeoutMs = o.chunkTimeoutMs ?? CHUNK_BASE_MS + 2 * windowMs;
+    const d = uploadDeadlines({ framing, bufSize: o.bufSize, window: this.window, baudRate: client.transport.baudRate });
+    this.firstChunkTimeoutMs = o.firstChunkTimeoutMs ?? d.firstChunkMs;
+    this.chunkTimeoutMs = o.chunkTimeoutMs ?? d.chunkMs;
     this.started0 = this.clock.now();
     this.result = {
       bytes: this.total,
@@ -240,6 +262,7 @@ class UploadRun {
   }
 
   private pump(): void {
+    this.armWatchdog();
     if (this.finished || this.reconnecting || this.backoff) return;
     if (!this.started) {
       // The first chunk goes alone: it may trigger the erase, and it tells where to resume.
@@ -251,17 +274,20 @@ class UploadRun {
 
   private send(off: number, first: boolean): void {
     const room = this.chunkRoom(off);
-    let len = Math.min(this.sizer.size, room, this.total - off);
+    // The first chunk is small: it starts the session and learns where to resume, and a lost
+    // first chunk is the expensive kind (see probeFirst).
+    let len = Math.min(first ? FIRST_CHUNK_MAX : this.sizer.size, this.sizer.size, room, this.total - off);
     // Keep flash writes aligned: only the last chunk may be a ragged size.
     if (off + len < this.total) len = Math.max(4, len - (len % 4));
     const chunk = this.data.subarray(off, off + len);
-    const req: Req = { n: this.sent++, off, len, epoch: this.epoch, first, abandoned: false, controller: new AbortController() };
+    const req: Req = { n: this.sent++, sentAt: this.clock.now(), off, len, epoch: this.epoch, first, abandoned: false, controller: new AbortController() };
     this.inflight.push(req);
     this.nextOff = off + len;
     this.result.requests++;
     this.countRetransmit(off, len);
     const s = this.sizer.size;
     this.result.chunkSize.smallest = Math.min(this.result.chunkSize.smallest, s);
+    this.armWatchdog();
     const client = this.client;
     client
       .exchange(Op.WRITE, this.target.group, this.target.command, this.target.body(off, chunk, this.total), {
@@ -273,11 +299,59 @@ class UploadRun {
         (r) => this.onAnswer(req, r),
         (e: unknown) => this.onFailure(req, e),
       );
+    if (first) this.probeFirst(req);
+  }
+
+  /**
+   * The first chunk's deadline must allow a whole-slot erase (seconds), so a first chunk lost
+   * on the wire would cost that much. The board answers in order, so any answer to a request
+   * sent after the chunk — an echo probe, even one answered "not supported" — proves the chunk
+   * or its answer was lost: resend at once instead of waiting out the erase deadline.
+   */
+  private probeFirst(req: Req): void {
+    const framing = this.client.link.framing;
+    const every = Math.max(300, 3 * lineMs(framing.wireBytes(this.maxPacket) + 2 * framing.wireBytes(48), this.client.transport.baudRate));
+    const probe = (): void => {
+      if (this.finished || req.abandoned || !this.inflight.includes(req)) return;
+      const client = this.client;
+      const settle = (): void => {
+        if (this.finished || req.abandoned || !this.inflight.includes(req)) return;
+        this.abandon(req);
+        this.lost(req, new SmpTimeoutError('the board answered a later request first: the first chunk was lost', this.target.group, this.target.command, 1));
+      };
+      // One probe per attempt, waiting as long as the chunk may: probes must not fill the board's buffers.
+      client
+        .exchange(Op.WRITE, GroupId.OS, OsCmd.ECHO, { d: 'p' }, { timeoutMs: this.firstChunkTimeoutMs, retries: 0, signal: req.controller.signal })
+        .then(settle, (e: unknown) => e instanceof SmpErrorResponse && settle());
+    };
+    this.clock.setTimer(probe, every);
+  }
+
+  /** Gives up on the oldest waiting chunk when no answer came for longer than answers take. */
+  private armWatchdog(): void {
+    this.watchdog?.cancel();
+    this.watchdog = undefined;
+    const oldest = this.inflight.find((q) => !q.first);
+    if (this.finished || !oldest) return;
+    const limit = this.pace.deadline(this.chunkTimeoutMs);
+    if (limit >= this.chunkTimeoutMs) return; // the request's own deadline covers it
+    const due = Math.max(this.lastAnswerAt, oldest.sentAt) + limit - this.clock.now();
+    this.watchdog = this.clock.setTimer(() => {
+      this.watchdog = undefined;
+      if (this.finished || oldest.abandoned || !this.inflight.includes(oldest)) return this.armWatchdog();
+      this.abandon(oldest);
+      this.result.timeouts++;
+      this.pace.expired();
+      this.lost(oldest, new SmpTimeoutError(`no answer to the chunk at ${oldest.off} within ${Math.round(limit)} ms of the previous answer`, this.target.group, this.target.command, 1));
+    }, due);
   }
 
   private onAnswer(req: Req, r: SmpResponse): void {
     if (this.finished || req.abandoned) return;
     this.drop(req);
+    const now = this.clock.now();
+    if (!req.first) this.pace.sample(now - Math.max(this.lastAnswerAt, req.sentAt));
+    this.lastAnswerAt = now;
     // Answers come in order: anything sent before this request has lost its answer.
     for (const older of this.inflight.filter((q) => q.n < req.n)) this.abandon(older);
     let answer;
@@ -294,7 +368,7 @@ class UploadRun {
       this.result.resumedFrom = off > req.off + req.len ? off : 0;
     } else if (off === 0 && req.off > 0) {
       // The board lost the session (reset, other client): start again with the first-chunk fields.
-      this.sizer.record(req.len, true);
+      this.result.losses++;
       this.rewind(0, true);
       return this.pump();
     }
@@ -302,6 +376,7 @@ class UploadRun {
     if (off > this.acked) {
       this.acked = off;
       this.failuresInRow = 0;
+      this.lostSince = undefined;
       this.progress();
     }
     if (off === this.total) return this.complete(answer.match);
@@ -324,7 +399,10 @@ class UploadRun {
     this.drop(req);
     if (e instanceof TransportClosedError) return void this.linkLost(e);
     if (e instanceof SmpErrorResponse) return this.boardError(e);
-    if (e instanceof SmpTimeoutError) this.result.timeouts++;
+    if (e instanceof SmpTimeoutError) {
+      this.result.timeouts++;
+      this.pace.expired();
+    }
     this.lost(req, e instanceof Error ? e : new Error(String(e)));
   }
 
@@ -339,7 +417,9 @@ class UploadRun {
       );
     }
     if (req.epoch === this.epoch) this.rewind(this.started ? this.serverOff : 0, !this.started);
-    const delay = Math.min(100 * 2 ** (this.failuresInRow - 1), 2_000);
+    // A single loss on a noisy line is resent at once; losses in a row back off (busy board).
+    if (this.failuresInRow < 2) return this.pump();
+    const delay = Math.min(100 * 2 ** (this.failuresInRow - 2), 2_000);
     this.backoff = this.clock.setTimer(() => {
       this.backoff = undefined;
       this.pump();
@@ -375,21 +455,26 @@ class UploadRun {
     }
     if (this.reconnecting) return;
     this.reconnecting = true;
-    const deadline = this.clock.now() + (this.o.reconnectTimeoutMs ?? 30_000);
+    // The time to get the port back runs from the first loss since the board last made progress,
+    // so a port that keeps dropping cannot hold the upload forever.
+    this.lostSince ??= { at: this.clock.now(), acked: this.acked };
+    const deadline = this.lostSince.at + (this.o.reconnectTimeoutMs ?? 30_000);
     let last: unknown = e;
     for (let attempt = 0; !this.finished; attempt++) {
+      // Give the port time to come back (USB re-enumeration takes a while).
+      await new Promise<void>((r) => this.clock.setTimer(r, Math.min(100 * 2 ** attempt, 2_000)));
+      if (this.finished) break;
+      if (this.clock.now() > deadline) {
+        this.reconnecting = false;
+        return this.fail(
+          new UploadError(`link lost at ${this.acked}/${this.total} bytes and the port did not come back within ${this.o.reconnectTimeoutMs ?? 30_000} ms: ${(last as Error).message}`, this.acked, this.total, { cause: last }),
+        );
+      }
       try {
         this.client = await this.o.reconnect();
         break;
       } catch (err) {
         last = err;
-        if (this.clock.now() + 250 > deadline) {
-          this.reconnecting = false;
-          return this.fail(
-            new UploadError(`link lost at ${this.acked}/${this.total} bytes and the port did not come back: ${(last as Error).message}`, this.acked, this.total, { cause: last }),
-          );
-        }
-        await new Promise<void>((r) => this.clock.setTimer(r, Math.min(250 * 2 ** attempt, 2_000)));
       }
     }
     this.reconnecting = false;
@@ -424,6 +509,7 @@ class UploadRun {
   private finish(): void {
     this.finished = true;
     this.backoff?.cancel();
+    this.watchdog?.cancel();
     this.result.elapsedMs = this.clock.now() - this.started0;
     this.result.chunkSize.final = this.sizer.size;
   }
@@ -460,6 +546,42 @@ class UploadRun {
       bytesPerSecond: rate,
       etaMs: rate > 0 ? ((this.total - this.acked) / rate) * 1000 : undefined,
     });
+  }
+}
+
+/**
+ * How long an answer takes once it is next in line: the time from the previous answer (or
+ * from sending, when the pipeline was idle) to this one, estimated as RFC 6298 does round
+ * trips. On a noisy line a chunk whose answer is lost with nothing after it would otherwise
+ * wait the full worst-case deadline (seconds at 115200 baud) before it is resent; the
+ * watchdog gives up on it after SRTT + 4 RTTVAR of silence instead, doubled after each
+ * expiry, never below 150 ms (event-loop pauses of a busy host) nor above the configured chunk deadline.
+ */
+class AnswerPace {
+  private srtt: number | undefined;
+  private rttvar = 0;
+  private backoff = 1;
+
+  constructor(private readonly enabled: boolean) {}
+
+  sample(ms: number): void {
+    this.backoff = 1;
+    if (this.srtt === undefined) {
+      this.srtt = ms;
+      this.rttvar = ms / 2;
+    } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - ms);
+      this.srtt = 0.875 * this.srtt + 0.125 * ms;
+    }
+  }
+
+  expired(): void {
+    this.backoff = Math.min(this.backoff * 2, 64);
+  }
+
+  deadline(ceiling: number): number {
+    if (!this.enabled || this.srtt === undefined) return ceiling;
+    return Math.min(ceiling, Math.max(150, (this.srtt + 4 * this.rttvar) * this.backoff));
   }
 }
 

@@ -21,7 +21,7 @@ export interface LinkFaults {
   stall?: number;
   /** Length of a stall in ms; default 200. */
   stallMs?: number;
-  /** Cut the link (both directions vanish) once this many bytes went this way. */
+  /** Cut the link (both directions vanish) once, when this many bytes have gone this way. */
   disconnectAfterBytes?: number;
 }
 
@@ -81,6 +81,8 @@ export class FaultInjector {
     if (f.disconnectAfterBytes !== undefined && this.sent + input.length >= f.disconnectAfterBytes) {
       bytes = input.subarray(0, Math.max(0, f.disconnectAfterBytes - this.sent));
       disconnect = true;
+      // One cut per setting: a reconnected link carries on.
+      this.faults = { ...f, disconnectAfterBytes: undefined };
     }
     this.sent += bytes.length;
     const pc = f.corrupt ?? 0;

@@ -6,14 +6,7 @@
  * most a timer tick (~1 ms) late. A wire without a baud delivers at once (functional tests).
  */
 import type { Clock, Timer } from '../clock.js';
-
-/** Bit times per byte on an 8N1 line: start bit, 8 data bits, stop bit. */
-export const BITS_PER_BYTE_8N1 = 10;
-
-/** Milliseconds that `bytes` take on an 8N1 line at `baud`. */
-export function lineMs(bytes: number, baud: number): number {
-  return (bytes * BITS_PER_BYTE_8N1 * 1000) / baud;
-}
+import { lineMs } from '../line-rate.js';
 
 interface Segment {
   bytes: Uint8Array;

@@ -1,0 +1,281 @@
+/**
+ * The upload engine against the image group over the paired link: clean uploads, resume by
+ * sha after a cancel and after a disconnect, a board that loses its session, the final SHA-256
+ * check catching what a CRC let through, clean cancel, and the deadline logic on an injected
+ * clock (first-chunk erase vs per-chunk deadline, a lost final answer).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { ConsoleFraming } from '../../host/smp/framing/console.js';
+import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
+import { createMemoryPeer, type MemoryPeer } from '../../host/smp/server/memory-peer.js';
+import { NRF52840_FLASH } from '../../host/smp/server/memory-image-storage.js';
+import { UploadCancelledError, UploadError, uploadDeadlines } from '../../host/smp/upload/engine.js';
+import { ManualClock } from '../../host/transport/clock.js';
+
+const image = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 2654435761 + seed) >>> 24);
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+const open: InProcessLink[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((l) => l.close()));
+});
+
+async function setup(peerOptions: Parameters<typeof createMemoryPeer>[0] = {}, linkOptions: Parameters<typeof connectInProcess>[1] = {}): Promise<{ peer: MemoryPeer; l: InProcessLink }> {
+  const peer = createMemoryPeer({ slotSize: 256 * 1024, ...peerOptions });
+  const l = await connectInProcess(peer.server, { pace: false, seed: 1, ...linkOptions });
+  open.push(l);
+  return { peer, l };
+}
+
+/** Runs `p` while moving the manual clock forward in steps until it settles. */
+async function drive<T>(clock: ManualClock, p: Promise<T>, stepMs = 20, maxMs = 600_000): Promise<{ value?: T; error?: unknown; ms: number }> {
+  let done = false;
+  const out: { value?: T; error?: unknown; ms: number } = { ms: 0 };
+  p.then(
+    (v) => ((out.value = v), (done = true)),
+    (e: unknown) => ((out.error = e), (done = true)),
+  );
+  const t0 = clock.now();
+  while (!done && clock.now() - t0 < maxMs) await clock.advance(stepMs);
+  out.ms = clock.now() - t0;
+  return out;
+}
+
+describe('upload engine', () => {
+  it('uploads exactly the bytes, pipelined, with chunks as large as buf_size allows', async () => {
+    const { peer, l } = await setup({ bufSize: 2048, bufCount: 4 });
+    const data = image(100_000);
+    const progress: number[] = [];
+    const r = await l.client.image.upload(data, { onProgress: (p) => progress.push(p.done) });
+    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(r).toMatchObject({ match: true, losses: 0, timeouts: 0, retransmittedBytes: 0, resumedFrom: 0, window: 4 });
+    // 2048 - 4 (length + CRC) - 8 (header) - CBOR keys: just under 2 KiB of data per chunk
+    expect(r.chunkSize.initial).toBeGreaterThan(1950);
+    expect(r.chunkSize.initial).toBeLessThanOrEqual(2036);
+    expect(r.chunkSize.initial % 4).toBe(0);
+    // a small first chunk starts the session, then full chunks
+    expect(r.requests).toBe(1 + Math.ceil((data.length - 512) / r.chunkSize.initial));
+    expect(progress.at(-1)).toBe(data.length);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('every request fits the board buffer: the largest frame the framing carries for buf_size', async () => {
+    const { peer, l } = await setup({ bufSize: 384, bufCount: 1 });
+    const sizes: number[] = [];
+    l.client.link.onEvent((e) => e.kind === 'tx' && sizes.push(e.packet.length));
+    await l.client.image.upload(image(5000));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(380);
+    expect(Math.max(...sizes)).toBeGreaterThanOrEqual(372);
+    expect(peer.server.bufSize).toBe(384);
+  });
+
+  it('asks the board for buf_size/buf_count; without params it assumes 384 x 1', async () => {
+    const { l } = await setup({ bufSize: 1024, bufCount: 2 });
+    const r = await l.client.image.upload(image(4000));
+    expect(r.window).toBe(2);
+    expect(r.chunkSize.initial).toBeLessThanOrEqual(1024 - 4 - 8);
+  });
+
+  it('resumes by sha after a clean cancel: the board keeps its offset, nothing is sent twice but the first chunk', async () => {
+    const { peer, l } = await setup({ bufSize: 1024, bufCount: 2 });
+    const data = image(60_000);
+    const ac = new AbortController();
+    const first = l.client.image.upload(data, {
+      signal: ac.signal,
+      onProgress: (p) => p.done > 20_000 && ac.abort(new Error('user pressed ^C')),
+    });
+    const e = await first.catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UploadCancelledError);
+    expect((e as Error).message).toMatch(/upload of image 0 cancelled at \d+\/60000 bytes \(user pressed \^C\)/);
+    // the link is still usable after a cancel
+    expect(await l.client.os.echo('still here')).toBe('still here');
+    const held = peer.image.session!.off;
+    expect(held).toBeGreaterThan(20_000);
+    const r = await l.client.image.upload(data);
+    expect(r.resumedFrom).toBe(held);
+    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(r.requests).toBeLessThan(Math.ceil((60_000 - held) / 1000) + 3);
+  });
+
+  it('a different image restarts from 0 (the sha names the session)', async () => {
+    const { peer, l } = await setup();
+    const ac = new AbortController();
+    await l.client.image.upload(image(40_000), { signal: ac.signal, onProgress: (p) => p.done > 10_000 && ac.abort() }).catch(() => undefined);
+    const other = image(30_000, 9);
+    const r = await l.client.image.upload(other);
+    expect(r.resumedFrom).toBe(0);
+    expect(peer.storage.slotBytes(0, 1)).toEqual(other);
+  });
+
+  it('a disconnect mid-upload: reconnects and resumes from the board offset', async () => {
+    const { peer, l } = await setup({ bufSize: 2048, bufCount: 4 }, { seed: 11 });
+    const data = image(120_000);
+    let cut = false;
+    let heldAtCut = 0;
+    const r = await l.client.image.upload(data, {
+      onProgress: (p) => {
+        if (!cut && p.done > 50_000) {
+          cut = true;
+          heldAtCut = p.done;
+          l.link.disconnect();
+        }
+      },
+      reconnect: () => l.reconnect(),
+    });
+    expect(r.reconnects).toBe(1);
+    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(r.match).toBe(true);
+    // resumed, not restarted: bytes sent twice are at most the window in flight at the cut
+    expect(heldAtCut).toBeGreaterThan(50_000);
+    expect(r.retransmittedBytes).toBeLessThan(5 * 2048);
+  });
+
+  it('a disconnect without a way to reconnect ends with a clear error, promptly', async () => {
+    const { l } = await setup();
+    const t0 = Date.now();
+    const e = await l.client.image
+      .upload(image(100_000), { onProgress: (p) => p.done > 10_000 && l.link.disconnect() })
+      .catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UploadError);
+    expect((e as Error).message).toMatch(/link lost during the upload of image 0 at \d+\/100000 bytes: .*disconnected/);
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
+  it('a board that loses its session mid-upload (answers off 0) gets the first-chunk fields again', async () => {
+    const { peer, l } = await setup();
+    const data = image(50_000);
+    let forgot = false;
+    const orig = peer.storage.writeUpload.bind(peer.storage);
+    // The board "resets" its RAM state once when the upload passes 20 kB.
+    peer.storage.writeUpload = async (img, off, bytes) => {
+      await orig(img, off, bytes);
+      if (!forgot && off > 20_000) {
+        forgot = true;
+        (peer.image as unknown as { commands: Record<number, { write: (r: unknown) => unknown }> }).commands[5]!.write({ body: { slot: 1 } });
+      }
+    };
+    const r = await l.client.image.upload(data);
+    expect(forgot).toBe(true);
+    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(r.losses).toBeGreaterThan(0);
+  });
+
+  it('bytes that reach flash wrong (a CRC miss) are caught by the SHA-256 check: the upload starts over', async () => {
+    const { peer, l } = await setup();
+    const data = image(30_000);
+    const orig = peer.storage.writeUpload.bind(peer.storage);
+    let flips = 1;
+    peer.storage.writeUpload = async (img, off, bytes) => {
+      if (flips > 0 && off > 10_000) {
+        flips--;
+        const bad = bytes.slice();
+        bad[5]! ^= 0x40;
+        return orig(img, off, bad);
+      }
+      return orig(img, off, bytes);
+    };
+    const r = await l.client.image.upload(data);
+    expect(r.restarts).toBe(1);
+    expect(r.match).toBe(true);
+    expect(sha(peer.storage.slotBytes(0, 1))).toBe(sha(data));
+  });
+
+  it('if the bytes keep arriving wrong, the upload fails with a clear error and no candidate image', async () => {
+    const { peer, l } = await setup();
+    const data = image(30_000);
+    const orig = peer.storage.writeUpload.bind(peer.storage);
+    peer.storage.writeUpload = async (img, off, bytes) => orig(img, off, off > 10_000 ? bytes.map((b, i) => (i === 0 ? b ^ 1 : b)) : bytes);
+    const e = await l.client.image.upload(data).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UploadError);
+    expect((e as Error).message).toMatch(/board refused image 0 .*INVALID_HASH.*do not match the SHA-256 of the file/);
+    expect(peer.storage.slotBytes(0, 1)).toHaveLength(0);
+    expect((await l.client.image.state()).images).toHaveLength(0);
+  });
+
+  it('cancel stops sending at once', async () => {
+    const { l } = await setup({}, { pace: true, baudRate: 115200 });
+    const ac = new AbortController();
+    const p = l.client.image.upload(image(200_000), { signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 300));
+    ac.abort();
+    const sent = l.client.link.stats.packetsOut;
+    await expect(p).rejects.toBeInstanceOf(UploadCancelledError);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(l.client.link.stats.packetsOut).toBe(sent);
+  });
+
+  it('refusals name the reason: an image too large for the slot', async () => {
+    const { l } = await setup({ slotSize: 64 * 1024 });
+    await expect(l.client.image.upload(image(70_000))).rejects.toThrow(/board refused image 0 at 0\/70000 bytes: .*INVALID_IMAGE_TOO_LARGE/);
+  });
+});
+
+describe('upload deadlines (injected clock)', () => {
+  it('deadlines scale with the baud rate', () => {
+    const framing = new ConsoleFraming();
+    const at = (baudRate: number | undefined): ReturnType<typeof uploadDeadlines> => uploadDeadlines({ framing, bufSize: 2048, window: 4, baudRate });
+    expect(at(undefined)).toEqual({ firstChunkMs: 40_000, chunkMs: 2_500 });
+    // 4 x ~2.8 kB of frames = ~11.3 kB: ~0.98 s at 115200, twice that as margin
+    expect(at(115200).chunkMs).toBeGreaterThan(2500 + 1900);
+    expect(at(115200).chunkMs).toBeLessThan(2500 + 2100);
+    expect(at(9600).chunkMs).toBeGreaterThan(at(115200).chunkMs * 4);
+    expect(at(1_000_000).chunkMs).toBeLessThan(2800);
+  });
+
+  it('the first chunk may take a whole slot erase; later chunks get the short deadline', async () => {
+    const clock = new ManualClock();
+    // 64 sectors erased up front = 5.44 s of busy board, far beyond the 2.5 s chunk deadline
+    const { peer, l } = await setup({ clock, timing: NRF52840_FLASH, erase: 'upfront' }, { clock });
+    const data = image(256 * 1024);
+    const r = await drive(clock, l.client.image.upload(data, { bufSize: 2048, bufCount: 4 }));
+    expect(r.error).toBeUndefined();
+    expect(r.value!.timeouts).toBe(0);
+    expect(r.ms).toBeGreaterThan(64 * 85);
+    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+  });
+
+  it('a first chunk that outlives its deadline is retried with backoff and then reported, never hangs', async () => {
+    const clock = new ManualClock();
+    const { l } = await setup({ clock, timing: NRF52840_FLASH, erase: 'upfront' }, { clock });
+    const r = await drive(clock, l.client.image.upload(image(256 * 1024), { bufSize: 2048, bufCount: 4, firstChunkTimeoutMs: 1000, retries: 2 }));
+    expect(r.error).toBeInstanceOf(UploadError);
+    expect((r.error as Error).message).toMatch(/stopped at 0\/262144 bytes: 3 chunks in a row got no usable answer \(last: no answer .* within 1000 ms/);
+    // three deadlines of 1 s; the first resend goes at once, the second after a 100 ms backoff
+    expect(r.ms).toBeGreaterThanOrEqual(3100);
+    expect(r.ms).toBeLessThan(3300);
+  });
+
+  it('a lost final answer costs one deadline from the measured round trip, then the board confirms the whole upload', async () => {
+    const clock = new ManualClock();
+    const { peer, l } = await setup({ clock }, { clock, seed: 5 });
+    const data = image(30_000);
+    const finish = peer.storage.finishUpload.bind(peer.storage);
+    peer.storage.finishUpload = async (img) => {
+      await finish(img);
+      l.link.setFaults('b', { drop: 1 }); // the answer to the last chunk vanishes
+      clock.setTimer(() => l.link.setFaults('b', {}), 20);
+    };
+    const r = await drive(clock, l.client.image.upload(data, { chunkTimeoutMs: 5000 }), 5);
+    expect(r.error).toBeUndefined();
+    expect(r.value).toMatchObject({ timeouts: 1, match: true });
+    // round trips are ~0 ms on this unpaced link: the deadline is the 150 ms floor, not 5 s
+    expect(r.ms).toBeGreaterThanOrEqual(150);
+    expect(r.ms).toBeLessThan(400);
+  });
+
+  it('without adaptation the lost final answer waits the whole chunk deadline', async () => {
+    const clock = new ManualClock();
+    const { peer, l } = await setup({ clock }, { clock, seed: 5 });
+    const finish = peer.storage.finishUpload.bind(peer.storage);
+    peer.storage.finishUpload = async (img) => {
+      await finish(img);
+      l.link.setFaults('b', { drop: 1 });
+      clock.setTimer(() => l.link.setFaults('b', {}), 100);
+    };
+    const r = await drive(clock, l.client.image.upload(image(30_000), { chunkTimeoutMs: 700, adaptive: false }), 10);
+    expect(r.value).toMatchObject({ timeouts: 1, match: true });
+    expect(r.ms).toBeGreaterThanOrEqual(700);
+    expect(r.ms).toBeLessThan(1200);
+  });
+});

@@ -2,8 +2,10 @@
 import type { BenchSection } from '../section.js';
 import { sha256Section } from './sha256.js';
 import { verifySection } from './verify.js';
+import { uploadSection } from './upload.js';
 
 export const sections: readonly BenchSection[] = [
   sha256Section,
   verifySection,
+  uploadSection,
 ];

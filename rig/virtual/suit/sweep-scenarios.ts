@@ -141,11 +141,12 @@ export function suitUpdateScenario(o: SuitScenarioOptions): SweepScenario<SuitWo
       confirm: at(pri.area, pri.layout.imageOkOff),
     };
     const found: Record<keyof typeof want, number[]> = { request: [], perm: [], confirm: [] };
-    let op = 0;
+    // One erase call may fill several sectors: an operation's index is the count of those done before it.
+    const start = fw.flash.opCount;
     const off = fw.flash.addObserver({
       effect: (e) => {
+        const op = fw.flash.opCount - start;
         for (const k of Object.keys(want) as (keyof typeof want)[]) if (e.kind === 'put' && e.offset === want[k]) found[k].push(op);
-        op++;
       },
     });
     install(fw, newRel);

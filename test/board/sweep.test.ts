@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatSweep, sweepEveryCut } from '../../rig/virtual/sweep/harness.js';
 import { suitUpdateScenario } from '../../rig/virtual/suit/sweep-scenarios.js';
+import { getProfile } from '../../rig/virtual/profiles.js';
 
 describe('power cut before every flash operation of a SUIT update (nrf52840-like, swap-using-move)', () => {
   it('test update of a healthy image: every cut point boots a verified image', () => {
@@ -29,6 +30,14 @@ describe('power cut before every flash operation of a SUIT update (nrf52840-like
       expect(r.bricks).toEqual([]);
     });
   }
+});
+
+describe('power cuts during a SUIT update on a swap-using-scratch part (k64f-like)', () => {
+  it('test update: sampled cut points (every 5th) boot a verified image', () => {
+    const r = sweepEveryCut(suitUpdateScenario({ kind: 'test', profile: getProfile('k64f-like') }), { step: 5 });
+    console.log(formatSweep(r));
+    expect(r.bricks).toEqual([]);
+  });
 });
 
 describe('the SUIT sweep catches broken boards', () => {

@@ -15,7 +15,7 @@ import { PortOpenError } from '../../../host/transport/transport.js';
 import { uuidText } from '../../../host/verifier/identity.js';
 import { parseBaud } from '../../lab/resolve.js';
 import { QUIRKS, type Quirk } from '../../virtual/bootloader/index.js';
-import { VirtualBoard } from '../../virtual/board/board.js';
+import { VirtualBoard, type BoardEvent } from '../../virtual/board/board.js';
 import { FlashStateError } from '../../virtual/flash/index.js';
 import { DEFAULT_PROFILE, PROFILES } from '../../virtual/profiles.js';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, type Command } from '../command.js';
@@ -92,9 +92,15 @@ export const boardVirtualCommand: Command = {
     const trust = trustArgs.length > 0 ? { anchors: trustAnchors(trustArgs, io.cwd), require } : undefined;
     const say = (s: string): void => void io.stderr.write(`${s}\n`);
 
+    const listener = (e: BoardEvent): void => {
+      if (e.kind === 'console') say(`console | ${e.line}`);
+      else if (e.kind === 'power-lost') say(`board   | power cut before flash operation #${e.opIndex}`);
+      else if (e.kind === 'error') say(`board   | internal error: ${(e.error as Error).stack ?? String(e.error)}`);
+    };
     let board: VirtualBoard;
     try {
       board = await VirtualBoard.open({
+        listener,
         profile,
         ...(stateDir ? { stateDir: resolve(io.cwd, stateDir) } : {}),
         ...(trust ? { trust } : {}),
@@ -107,11 +113,6 @@ export const boardVirtualCommand: Command = {
       if (e instanceof FlashStateError) throw new EnvironmentError(e.message);
       throw e;
     }
-    board.subscribe((e) => {
-      if (e.kind === 'console') say(`console | ${e.line}`);
-      else if (e.kind === 'power-lost') say(`board   | power cut before flash operation #${e.opIndex}`);
-      else if (e.kind === 'error') say(`board   | internal error: ${(e.error as Error).stack ?? String(e.error)}`);
-    });
 
     const fw = board.firmware;
     const id = fw.identity;

@@ -78,6 +78,8 @@ export interface VirtualBoardOptions {
   autoRestore?: boolean;
   /** SMP packets and console lines of every connection (traces). */
   onEvent?: (e: LinkEvent) => void;
+  /** Board events from the first boot on (console lines, power losses, boots, internal errors). */
+  listener?: (e: BoardEvent) => void;
   clock?: Clock;
 }
 
@@ -144,6 +146,7 @@ export class VirtualBoard {
     this.autoRestore = o.autoRestore ?? true;
     this.restoreMs = o.powerRestoreMs ?? 200;
     this.baud = o.baud;
+    if (o.listener) this.listeners.add(o.listener);
     let flash: SimFlash;
     if (o.stateDir) {
       this.persistent = PersistentFlash.open(o.stateDir, this.profile.geometry, { timing: this.profile.timing });

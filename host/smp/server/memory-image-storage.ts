@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isMcubootImage } from '../../mcuboot/describe.js';
-import { formatVersion, TLV } from '../../mcuboot/format.js';
+import { TLV, type ImageVersion } from '../../mcuboot/format.js';
 import { parseImage } from '../../mcuboot/verify.js';
 import { sleep, systemClock, type Clock } from '../../transport/clock.js';
 import { ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage } from './image-storage.js';
@@ -44,13 +44,18 @@ export interface MemoryImageStorageOptions {
   describe?: (image: Uint8Array) => { version: string; hash: Uint8Array; bootable: boolean };
 }
 
+/** A version as Zephyr's img_mgmt writes it: `major.minor.revision`, `.build` when not 0. */
+export function boardVersion(v: ImageVersion): string {
+  return `${v.major}.${v.minor}.${v.revision}${v.build ? `.${v.build}` : ''}`;
+}
+
 /** Version and hash as a board reports them: MCUboot's header and SHA256 TLV when it is one. */
 export function describeImage(image: Uint8Array): { version: string; hash: Uint8Array; bootable: boolean } {
   if (isMcubootImage(image)) {
     try {
       const img = parseImage(image);
       const sha = img.tlvs.find((t) => t.type === TLV.SHA256);
-      if (sha) return { version: formatVersion(img.header.version), hash: sha.value, bootable: true };
+      if (sha) return { version: boardVersion(img.header.version), hash: sha.value, bootable: true };
     } catch {
       // a damaged MCUboot image is reported like any other bytes
     }

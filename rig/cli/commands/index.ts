@@ -16,6 +16,9 @@ import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
 import { updateCommand } from './update.js';
 import { reportCommand } from './report.js';
+import { statusCommand } from './status.js';
+import { rebootCommand } from './reboot.js';
+import { flashCommand } from './flash.js';
 
 export const commands: readonly Command[] = [
   keygenCommand,
@@ -28,7 +31,10 @@ export const commands: readonly Command[] = [
   boardVirtualCommand,
   verifyCommand,
   portsCommand,
+  statusCommand,
   updateCommand,
+  flashCommand,
+  rebootCommand,
   reportCommand,
   runCommand,
 ];

@@ -9,7 +9,7 @@ import { optional } from '../../../host/operator/board-state.js';
 import { decodeSuitReport, reportSummary, type DecodedReport } from '../../../host/operator/suit-report.js';
 import type { LastReport } from '../../../host/smp/groups/rig.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, optFlag, printJson, type Command } from '../command.js';
-import { connectBoard, linkError, PORT_OPTIONS } from './update.js';
+import { connectBoard, linkError, PORT_OPTIONS } from '../port-options.js';
 
 function render(r: DecodedReport, last: LastReport): string {
   const lines = [

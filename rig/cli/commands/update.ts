@@ -12,89 +12,11 @@
 import { basename } from 'node:path';
 import { parseRequireArg } from '../../../host/keys/index.js';
 import { MissingPayloadError, runUpdate, UpdateError, type UpdateEvent, type UpdateOutcome } from '../../../host/operator/update.js';
-import { ReportFormatError } from '../../../host/operator/suit-report.js';
 import type { BoardState } from '../../../host/operator/board-state.js';
-import { SmpClient, SmpTimeoutError } from '../../../host/smp/client.js';
-import { SmpErrorResponse } from '../../../host/smp/errors.js';
-import { SmpProtocolError } from '../../../host/smp/fields.js';
 import type { UploadProgress } from '../../../host/smp/upload/engine.js';
-import { UploadError } from '../../../host/smp/upload/engine.js';
-import { openPort } from '../../../host/transport/open.js';
-import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../../../host/transport/transport.js';
-import { relocateTarget, resolvePortOption, type PortTarget } from '../../lab/resolve.js';
-import { QUIRKS, type Quirk } from '../../virtual/bootloader/index.js';
-import { VirtualBoard } from '../../virtual/board/board.js';
-import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, optUint, printJson, requireString, type CliIo, type Command, type OptionDef, type ParsedArgs } from '../command.js';
+import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, optUint, printJson, type CliIo, type Command } from '../command.js';
+import { connectBoard, linkError, PORT_OPTIONS } from '../port-options.js';
 import { identity, payloads, readEnvelope, trustAnchors } from './verify.js';
-
-/** `--port`, `--lab`, `--baud`: how every single-board command reaches its board. */
-export const PORT_OPTIONS: Record<string, OptionDef> = {
-  port: { type: 'string', value: '<url|name>', description: 'device path, tcp://host:port, virtual, or a board name from the lab file' },
-  lab: { type: 'string', value: '<rig.yaml>', description: 'lab file for board names (default ./rig.yaml when present)' },
-  baud: { type: 'string', value: '<baud>', description: 'line rate (default: the lab\'s, else 115200)' },
-};
-
-export interface BoardConnection {
-  client: SmpClient;
-  /** `/dev/ttyACM0`, `tcp://...`, or `virtual`. */
-  description: string;
-  /** A fresh client on the port opened again (after it vanished). */
-  reconnect(): Promise<SmpClient>;
-  close(): Promise<void>;
-}
-
-/** Opens `--port` (with `--lab`, `--baud`): a serial port, a TCP endpoint, or a fresh in-process virtual board. */
-export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardConnection> {
-  const resolved = await resolvePortOption({ port: requireString(args, 'port'), cwd: io.cwd, ...(optString(args, 'lab') !== undefined ? { lab: optString(args, 'lab')! } : {}), ...(optString(args, 'baud') !== undefined ? { baud: optString(args, 'baud')! } : {}) });
-  const resolvedTarget = resolved.target;
-  if (resolvedTarget.kind === 'virtual') {
-    const spec = resolvedTarget.virtual;
-    const quirks = spec.quirks.map((q): Quirk => {
-      if (!(QUIRKS as readonly string[]).includes(q)) throw new UsageError(`virtual board quirk '${q}': expected one of ${QUIRKS.join(', ')}`);
-      return q as Quirk;
-    });
-    const board = await VirtualBoard.open({ name: resolved.name, ...(spec.profile ? { profile: spec.profile } : {}), ...(spec.state ? { stateDir: spec.state } : {}), quirks });
-    const link = await board.connect({ baudRate: resolvedTarget.baud });
-    return {
-      client: link.client,
-      description: `in-process virtual board (${board.profile.name}) at ${resolvedTarget.baud} baud`,
-      reconnect: () => link.reconnect(),
-      close: async () => {
-        await link.close();
-        await board.close();
-      },
-    };
-  }
-  let target: Exclude<PortTarget, { kind: 'virtual' }> = resolvedTarget;
-  const open = async (): Promise<SmpClient> => {
-    try {
-      return SmpClient.over(await openPort(target.url, { baudRate: target.baud }));
-    } catch (e) {
-      if (e instanceof PortOpenError) throw new EnvironmentError(e.message);
-      throw e;
-    }
-  };
-  let client = await open();
-  return {
-    client,
-    description: target.kind === 'serial' ? `${target.path} @ ${target.baud}` : target.url,
-    reconnect: async () => {
-      await client.close().catch(() => undefined);
-      target = (await relocateTarget(target)) as typeof target;
-      client = await open();
-      return client;
-    },
-    close: () => client.close().catch(() => undefined),
-  };
-}
-
-/** Errors of the link and the board as exit-2 environment errors. */
-export function linkError(e: unknown, where: string): unknown {
-  if (e instanceof SmpTimeoutError || e instanceof TransportClosedError || e instanceof TransportTimeoutError || e instanceof UploadError || e instanceof SmpErrorResponse || e instanceof SmpProtocolError || e instanceof ReportFormatError) {
-    return new EnvironmentError(`${where}: ${e.message}`);
-  }
-  return e;
-}
 
 function kib(n: number): string {
   return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`;

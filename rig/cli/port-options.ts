@@ -1,0 +1,117 @@
+/**
+ * How every single-board command reaches its board (DESIGN.md "Command line"): the shared
+ * `--port`, `--lab`, `--baud`, `--timeout` and `--trace` options, and the opener behind them.
+ * `--port` takes a device path, `tcp://host:port`, `virtual` (a fresh in-process virtual
+ * board) or a board name from the lab file (rig/lab/resolve.ts); `--timeout` is the base
+ * deadline of each request (the line time at the baud rate is added); `--trace` prints every
+ * SMP packet as hex and decoded CBOR, dropped frames and console text on stderr.
+ */
+import { ReportFormatError } from '../../host/operator/suit-report.js';
+import { SmpClient, SmpTimeoutError, type SmpClientOptions } from '../../host/smp/client.js';
+import { SmpErrorResponse } from '../../host/smp/errors.js';
+import { SmpProtocolError } from '../../host/smp/fields.js';
+import type { LinkEvent } from '../../host/smp/link.js';
+import { formatPacket } from '../../host/smp/trace.js';
+import { UploadError } from '../../host/smp/upload/engine.js';
+import { openPort } from '../../host/transport/open.js';
+import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../../host/transport/transport.js';
+import { relocateTarget, resolvePortOption, type PortTarget } from '../lab/resolve.js';
+import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
+import { VirtualBoard } from '../virtual/board/board.js';
+import { EnvironmentError, UsageError, optFlag, optString, requireString, type CliIo, type OptionDef, type ParsedArgs } from './command.js';
+
+export const PORT_OPTIONS: Record<string, OptionDef> = {
+  port: { type: 'string', value: '<url|name>', description: 'device path, tcp://host:port, virtual, or a board name from the lab file' },
+  lab: { type: 'string', value: '<rig.yaml>', description: 'lab file for board names (default ./rig.yaml when present)' },
+  baud: { type: 'string', value: '<baud>', description: "line rate (default: the lab's, else 115200)" },
+  timeout: { type: 'string', value: '<seconds>', description: 'base deadline of each request (default 2.5; the line time at the baud rate is added)' },
+  trace: { type: 'boolean', description: 'print every SMP packet (hex and decoded CBOR) on stderr' },
+};
+
+export interface BoardConnection {
+  client: SmpClient;
+  /** `/dev/ttyACM0 @ 115200`, `tcp://...`, or the virtual board. */
+  description: string;
+  /** A fresh client on the port opened again (after it vanished, e.g. a USB board's reset). */
+  reconnect(): Promise<SmpClient>;
+  close(): Promise<void>;
+}
+
+/** `--timeout` in ms, or undefined for the default. */
+export function timeoutOption(args: ParsedArgs): number | undefined {
+  const v = optString(args, 'timeout');
+  if (v === undefined) return undefined;
+  if (!/^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/.test(v) || Number(v) <= 0 || Number(v) > 3600) throw new UsageError(`--timeout: expected seconds between 0 and 3600, e.g. 2.5, got '${v}'`);
+  return Number(v) * 1000;
+}
+
+/** `--trace` output: packets, dropped frames and the board's console text, on stderr. */
+export function traceTo(io: CliIo): (e: LinkEvent) => void {
+  return (e) => {
+    if (e.kind === 'tx' || e.kind === 'rx') io.stderr.write(formatPacket(e.kind, e.packet) + '\n');
+    else if (e.kind === 'drop') io.stderr.write(`smp !! dropped: ${e.reason}\n`);
+    else if (e.kind === 'console') io.stderr.write(`console | ${e.text}\n`);
+  };
+}
+
+/** Opens `--port` (with `--lab`, `--baud`, `--timeout`, `--trace`). */
+export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardConnection> {
+  const timeoutMs = timeoutOption(args);
+  const clientOptions: SmpClientOptions = { ...(timeoutMs ? { timeoutMs } : {}), ...(optFlag(args, 'trace') ? { onEvent: traceTo(io) } : {}) };
+  const resolved = await resolvePortOption({
+    port: requireString(args, 'port'),
+    cwd: io.cwd,
+    ...(optString(args, 'lab') !== undefined ? { lab: optString(args, 'lab')! } : {}),
+    ...(optString(args, 'baud') !== undefined ? { baud: optString(args, 'baud')! } : {}),
+  });
+  const resolvedTarget = resolved.target;
+  if (resolvedTarget.kind === 'virtual') {
+    const spec = resolvedTarget.virtual;
+    const quirks = spec.quirks.map((q): Quirk => {
+      if (!(QUIRKS as readonly string[]).includes(q)) throw new UsageError(`virtual board quirk '${q}': expected one of ${QUIRKS.join(', ')}`);
+      return q as Quirk;
+    });
+    const board = await VirtualBoard.open({ name: resolved.name, ...(spec.profile ? { profile: spec.profile } : {}), ...(spec.state ? { stateDir: spec.state } : {}), quirks });
+    const link = await board.connect({ baudRate: resolvedTarget.baud, client: clientOptions });
+    return {
+      client: link.client,
+      description: `in-process virtual board (${board.profile.name}) at ${resolvedTarget.baud} baud`,
+      reconnect: () => link.reconnect(),
+      close: async () => {
+        await link.close();
+        await board.close();
+      },
+    };
+  }
+  let target: Exclude<PortTarget, { kind: 'virtual' }> = resolvedTarget;
+  const open = async (): Promise<SmpClient> => {
+    try {
+      return SmpClient.over(await openPort(target.url, { baudRate: target.baud }), clientOptions);
+    } catch (e) {
+      if (e instanceof PortOpenError) throw new EnvironmentError(e.message);
+      throw e;
+    }
+  };
+  let client = await open();
+  return {
+    client,
+    description: target.kind === 'serial' ? `${target.path} @ ${target.baud}` : target.url,
+    reconnect: async () => {
+      await client.close().catch(() => undefined);
+      // A USB board may come back under another device path: find it again by its identity.
+      target = (await relocateTarget(target)) as typeof target;
+      client = await open();
+      return client;
+    },
+    close: () => client.close().catch(() => undefined),
+  };
+}
+
+/** Errors of the link and the board as exit-2 environment errors, saying where. */
+export function linkError(e: unknown, where: string): unknown {
+  const linkOrBoard = [SmpTimeoutError, TransportClosedError, TransportTimeoutError, UploadError, SmpErrorResponse, SmpProtocolError, ReportFormatError];
+  if (e instanceof Error && linkOrBoard.some((k) => e instanceof k)) {
+    return new EnvironmentError(`${where}: ${e.message}`);
+  }
+  return e;
+}

@@ -1,0 +1,173 @@
+/**
+ * `suitrig status`, `reboot` and `flash` end to end against an SMP board served over TCP (the
+ * link's in-memory image-group peer): real MCUboot images, the JSON and text outputs, exit
+ * statuses, `--trace`, and errors that say what is wrong.
+ */
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSigningKey, type PrivateKey } from '../../host/keys/index.js';
+import { createImage } from '../../host/mcuboot/create.js';
+import { parseVersion } from '../../host/mcuboot/format.js';
+import { createMemoryPeer, type MemoryPeer } from '../../host/smp/server/memory-peer.js';
+import { osGroup } from '../../host/smp/server/os-group.js';
+import { SmpServer } from '../../host/smp/server/server.js';
+import { listenTcp, type TcpListener } from '../../host/transport/tcp.js';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'suitrig-cli-smp-'));
+const key = generateSigningKey('es256') as PrivateKey;
+const app = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+const v1 = createImage(app(20_000, 1), { key, version: parseVersion('1.0.0') });
+const v2 = createImage(app(30_000, 2), { key, version: parseVersion('1.1.0+7') });
+const v2file = join(dir, 'app-1.1.0.bin');
+writeFileSync(v2file, v2);
+
+const listeners: TcpListener[] = [];
+afterAll(async () => {
+  await Promise.all(listeners.map((l) => l.close()));
+});
+
+async function serve(server: SmpServer): Promise<string> {
+  const l = await listenTcp({}, (t) => void server.serve(t));
+  listeners.push(l);
+  return l.url;
+}
+
+let peer: MemoryPeer;
+let url: string;
+beforeEach(async () => {
+  peer = createMemoryPeer({ running: v1, slotSize: 128 * 1024 });
+  url = await serve(peer.server);
+});
+
+describe('suitrig status', () => {
+  it('--json: OS info, buffers, bootloader mode, slots with version and TLV hash', async () => {
+    const r = await runCli(['status', '--port', url, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.port).toBe(url);
+    expect(j.os).toMatch(/^suitrig memory-peer /);
+    expect(j.smp).toEqual({ bufSize: 2048, bufCount: 4 });
+    expect(j.bootloader).toEqual({ name: 'MCUboot', mode: 3, modeName: 'swap using move', noDowngrade: false });
+    expect(j.images).toHaveLength(1);
+    expect(j.images[0]).toMatchObject({ image: 0, slot: 0, version: '1.0.0', active: true, confirmed: true, bootable: true });
+    expect(j.images[0].hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(j.suit).toBeNull();
+  });
+
+  it('text: one line per item', async () => {
+    const r = await runCli(['status', '--port', url]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`board      ${url}`);
+    expect(r.stdout).toContain('smp        buffers 2048 bytes x 4');
+    expect(r.stdout).toContain('bootloader MCUboot, swap using move (mode 3)');
+    expect(r.stdout).toMatch(/image 0 +slot 0 +1\.0\.0 +active confirmed bootable +sha256 [0-9a-f]{64}/);
+  });
+
+  it('a port with nothing behind it is an environment error (exit 2) that says so', async () => {
+    const r = await runCli(['status', '--port', 'tcp://127.0.0.1:1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot connect to tcp:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
+  });
+
+  it('bad --timeout is a usage error', async () => {
+    const r = await runCli(['status', '--port', url, '--timeout', 'soon']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--timeout: expected seconds/);
+  });
+
+  it('--trace shows every packet as hex and CBOR on stderr; stdout stays one JSON document', async () => {
+    const r = await runCli(['status', '--port', url, '--trace', '--json']);
+    expect(r.code).toBe(0);
+    expect(() => JSON.parse(r.stdout)).not.toThrow();
+    expect(r.stderr).toMatch(/smp >> read os\/params \(group 0 cmd 6\) seq \d+ v2, 1 bytes\n    08 00 00 01 00 00 [0-9a-f]{2} 06 a0\n    \{\}/);
+    expect(r.stderr).toMatch(/smp << read-rsp os\/params .*\n.*\n    \{"buf_size": 2048, "buf_count": 4\}/);
+  });
+});
+
+describe('suitrig reboot', () => {
+  it('resets the board and waits until it answers again', async () => {
+    const r = await runCli(['reboot', '--port', url]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('acknowledged');
+    expect(r.stdout).toMatch(/rebooted  the board answered again after \d+\.\d s/);
+    expect(peer.storage.stats.reboots).toBe(1);
+  });
+
+  it('--bootloader asks for boot_mode 1', async () => {
+    const modes: number[] = [];
+    const server = new SmpServer();
+    server.register(osGroup({ params: { bufSize: 1024, bufCount: 1 }, reset: ({ bootMode }) => void modes.push(bootMode) }));
+    const r = await runCli(['reboot', '--port', await serve(server), '--bootloader']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('boot_mode 1');
+    expect(modes).toEqual([1]);
+  });
+
+  it('a board without reset refuses: exit 1 with its answer', async () => {
+    const server = new SmpServer();
+    server.register(osGroup({ params: { bufSize: 1024, bufCount: 1 } }));
+    const r = await runCli(['reboot', '--port', await serve(server)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/refused the reset: .*rc 8/);
+  });
+});
+
+describe('suitrig flash', () => {
+  it('uploads, marks for test, resets and reports the new image running unconfirmed; a reboot reverts it', async () => {
+    const r = await runCli(['flash', '--port', url, v2file, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ booted: true, marked: 'test', image: { version: '1.1.0+7', size: v2.length } });
+    // boards write versions as Zephyr's img_mgmt does: the build number after a dot
+    expect(j.running).toMatchObject({ slot: 0, version: '1.1.0.7', active: true, confirmed: false });
+    expect(j.upload).toMatchObject({ bytes: v2.length, match: true });
+    expect(j.message).toBe('running 1.1.0+7, test image awaiting its confirmation');
+    expect(r.stderr).toMatch(/upload    29\.[0-9] KiB in .* SHA-256 verified by the board/);
+    // not confirmed: MCUboot reverts at the next reset
+    expect((await runCli(['reboot', '--port', url])).code).toBe(0);
+    const s = JSON.parse((await runCli(['status', '--port', url, '--json'])).stdout);
+    expect(s.images.find((i: { active: boolean }) => i.active).version).toBe('1.0.0');
+  });
+
+  it('--confirm makes it permanent', async () => {
+    const r = await runCli(['flash', '--port', url, v2file, '--confirm']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('result    running 1.1.0+7, confirmed\n');
+    expect(r.stderr).toContain('mark      permanent');
+    expect((await runCli(['reboot', '--port', url])).code).toBe(0);
+    const s = JSON.parse((await runCli(['status', '--port', url, '--json'])).stdout);
+    expect(s.images.find((i: { active: boolean }) => i.active).version).toBe('1.1.0.7');
+  });
+
+  it('a board that still runs the old image after the reset: exit 1, says what runs', async () => {
+    peer.storage.setPending = async () => undefined; // the bootloader ignores the mark
+    const r = await runCli(['flash', '--port', url, v2file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/result    the board runs 1\.0\.0 \(sha256 [0-9a-f]{64}\), not the new image/);
+  });
+
+  it('refuses a file that is not an MCUboot image, and contradictory flags', async () => {
+    const junk = join(dir, 'junk.bin');
+    writeFileSync(junk, app(100, 3));
+    const r = await runCli(['flash', '--port', url, junk]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/junk\.bin is not an MCUboot image: bad image magic/);
+    const b = await runCli(['flash', '--port', url, v2file, '--test', '--confirm']);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('--test and --confirm exclude each other');
+    const c = await runCli(['flash', '--port', url, join(dir, 'missing.bin')]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain('cannot read');
+  });
+
+  it('an image too large for the slot: the board refuses, exit 2 names the reason', async () => {
+    const big = join(dir, 'big.bin');
+    writeFileSync(big, createImage(app(140_000, 4), { key, version: parseVersion('2.0.0') }));
+    const r = await runCli(['flash', '--port', url, big]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/INVALID_IMAGE_TOO_LARGE/);
+  });
+});

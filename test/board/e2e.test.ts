@@ -133,7 +133,7 @@ describe('from the command line against `suitrig board virtual` in its own proce
     expect(board.stderr()).toMatch(/trusts author key [0-9a-f]{16}; stored sequence 0/);
   });
 
-  it('update boots the new image; the board reports the new sequence number and boot outcome', async () => {
+  it('update boots the new image; status shows the new sequence number and boot outcome', async () => {
     const a = await runCli(['update', '--port', board.url, 'v1.suit', '--payload', `${APP_URI}=app1.bin`, '--trust', 'author.pub.pem', '--device', 'identity.json'], { cwd: dir });
     expect(a.stderr).toMatch(/predicted accept \(sequence 1, stored sequence 0/);
     expect(a.code).toBe(0);
@@ -143,6 +143,15 @@ describe('from the command line against `suitrig board virtual` in its own proce
     expect(j).toMatchObject({ result: 'updated', exitCode: 0, sequence: 2, decision: { accepted: true }, prediction: { accepted: true } });
     expect(j.after.suit.sequenceNumber).toBe(2);
     expect(j.after.boot).toMatchObject({ outcome: 'test', reason: 'soft-reset' });
+    const st = await runCli(['status', '--port', board.url, '--json'], { cwd: dir });
+    expect(st.code).toBe(0);
+    const status = JSON.parse(st.stdout);
+    expect(status.suit).toMatchObject({ sequenceNumber: 2, semanticVersion: [1, 1, 0] });
+    expect(status.boot).toMatchObject({ outcome: 'test', reason: 'soft-reset' });
+    expect(status.trust).toMatchObject({ sequence: 2 });
+    const text = await runCli(['status', '--port', board.url], { cwd: dir });
+    expect(text.stdout).toMatch(/^suit {7}role 0x20: sequence 2, version 1\.1\.0, digest [0-9a-f]{64}$/m);
+    expect(text.stdout).toMatch(/^boot {7}#\d+: test \(reset reason soft-reset, slot 0\)$/m);
     const r = await runCli(['report', '--port', board.url], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^result {4}accepted$/m);

@@ -31,6 +31,7 @@ export interface SerialTransportOptions {
 export class SerialPortTransport extends TransportBase {
   readonly description: string;
   private signals: Required<ModemSignals> = { dtr: true, rts: true };
+  private closing = false;
 
   private constructor(
     private readonly stream: SerialPortStream,
@@ -40,7 +41,10 @@ export class SerialPortTransport extends TransportBase {
     this.description = `${options.path} @ ${options.baudRate}`;
     stream.on('data', (chunk: Buffer) => this.emitData(chunk));
     stream.on('close', (err: (Error & { disconnected?: boolean }) | null) => {
-      this.emitClose(err ? new TransportClosedError(`${this.description} disconnected: ${err.message}`, true) : undefined);
+      // A failed write (EIO once a pty's peer is gone) destroys the stream, which emits a bare
+      // 'close' before serialport's own disconnect: unless we closed it, the port went away.
+      if (!err && this.closing) return this.emitClose(undefined);
+      this.emitClose(new TransportClosedError(`${this.description} disconnected: ${err?.message ?? 'the port closed'}`, true));
     });
     // A read of 0 bytes (peer hung up) ends the stream without a close event.
     stream.on('end', () => this.emitClose(new TransportClosedError(`${this.description}: the other end hung up`, true)));
@@ -89,6 +93,7 @@ export class SerialPortTransport extends TransportBase {
   }
 
   protected async rawClose(): Promise<void> {
+    this.closing = true;
     if (!this.stream.isOpen) return;
     await new Promise<void>((resolve) => this.stream.close(() => resolve()));
   }

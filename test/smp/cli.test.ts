@@ -15,6 +15,7 @@ import { osGroup } from '../../host/smp/server/os-group.js';
 import { SmpServer } from '../../host/smp/server/server.js';
 import { listenTcp, type TcpListener } from '../../host/transport/tcp.js';
 import { runCli } from '../helpers/cli.js';
+import { progressBar, progressText } from '../../rig/cli/upload-progress.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'suitrig-cli-smp-'));
 const key = generateSigningKey('es256') as PrivateKey;
@@ -169,5 +170,28 @@ describe('suitrig flash', () => {
     const r = await runCli(['flash', '--port', url, big]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/INVALID_IMAGE_TOO_LARGE/);
+  });
+});
+
+describe('upload progress bar', () => {
+  const p = { done: 80_000, total: 98_304, chunkSize: 2020, elapsedMs: 10_000, bytesPerSecond: 7_900, etaMs: 2_300 };
+  it('shows bytes, percentage, rate and time left', () => {
+    expect(progressText('payload   app.bin', p, 10)).toBe('payload   app.bin  [########--]  81%  78.1 KiB/96.0 KiB  7.9 KB/s  0:02 left');
+  });
+  it('draws only on a terminal and never with --json', () => {
+    const out: string[] = [];
+    const io = (isTTY: boolean) => ({ stdout: { write: () => true }, stderr: { write: (s: string) => out.push(s), isTTY }, env: {}, cwd: '/' });
+    progressBar(io(false), 'x', false).update(p);
+    progressBar(io(true), 'x', true).update(p);
+    expect(out).toEqual([]);
+    const bar = progressBar(io(true), 'x', false);
+    bar.update(p);
+    bar.update({ ...p, done: 81_000 }); // within 100 ms: not redrawn
+    bar.update({ ...p, done: p.total, etaMs: 0 }); // the last one always
+    bar.clear();
+    expect(out).toHaveLength(3);
+    expect(out[0]).toMatch(/^\r\x1b\[Kx  \[/);
+    expect(out[1]).toContain('100%');
+    expect(out[2]).toBe('\r\x1b[K');
   });
 });

@@ -88,8 +88,8 @@ function startBoard(args: string[], cwd: string): Promise<{ child: ChildProcess;
       if (nl < 0) return;
       clearTimeout(timer);
       const line = out.slice(0, nl);
-      const m = /^listening on (tcp:\/\/127\.0\.0\.1:\d+)$/.exec(line);
-      if (!m) return reject(new Error(`first stdout line '${line}' is not 'listening on tcp://127.0.0.1:PORT'`));
+      const m = /^listening on (tcp:\/\/127\.0\.0\.1:\d+|\/\S+)$/.exec(line);
+      if (!m) return reject(new Error(`first stdout line '${line}' is not 'listening on tcp://127.0.0.1:PORT' or a pty path`));
       // The board describes itself on stderr before it listens; the pipes may deliver in either order.
       const ready = (): void => (/fault seed \d+/.test(err) ? resolve({ child, url: m[1]!, stderr: () => err }) : void setTimeout(ready, 10));
       ready();
@@ -184,3 +184,23 @@ describe('from the command line against `suitrig board virtual` in its own proce
 });
 
 const uuid = uuidText;
+
+describe(`\`suitrig board virtual --pty\` without trust anchors${socat ? '' : ' — SKIPPED: socat is not installed (apt-get install socat)'}`, () => {
+  it.skipIf(!socat)('says it refuses every manifest, and does: update over the pty exits 1 (unauthorised)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'suitrig-pty-'));
+    writeFileSync(join(dir, 'v1.suit'), envelope({ sequence: 1, payload: v1, key: es256Key }));
+    writeFileSync(join(dir, 'app1.bin'), v1);
+    const b = await startBoard(['--pty', '--flash-scale', '0'], dir);
+    try {
+      expect(b.url).toMatch(/^\//);
+      expect(b.stderr()).toMatch(/no trust anchor: this board refuses every manifest/);
+      const r = await runCli(['update', '--port', b.url, 'v1.suit', '--payload', `${APP_URI}=app1.bin`], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/refused: the board refused: unauthorised \(not-trusted/);
+    } finally {
+      await stop(b.child);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+

@@ -12,7 +12,8 @@ import { createImage, parseVersion } from '../../host/mcuboot/index.js';
 import { runUpdate } from '../../host/operator/update.js';
 import { decodeSuitReport } from '../../host/operator/suit-report.js';
 import { SmpRcError } from '../../host/smp/errors.js';
-import type { SmpClient } from '../../host/smp/client.js';
+import { SmpClient } from '../../host/smp/client.js';
+import { TcpTransport } from '../../host/transport/tcp.js';
 import { encodeCbor } from '../../host/suit/cbor/encode.js';
 import { uuidText } from '../../host/verifier/identity.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../../rig/virtual/board/board.js';
@@ -211,6 +212,38 @@ describe('faults and board model through rig group 67', () => {
     expect(board.firmware.running?.sequence).toBe(1n);
     await client.rig.boardModel({ appDefault: 'healthy' });
     expect((await update(client, envelope({ sequence: 2, payload: raw }), raw)).result).toBe('updated');
+  });
+
+  it('a power cut at a seeded random flash operation strikes exactly there (TypeScript fault API)', async () => {
+    const { client, board } = await open({ autoRestore: false });
+    await update(client, env1, v1);
+    await update(client, env2, v2, { reset: false });
+    const n = board.faults.powerCutAtRandom({ seed: 42, withinOps: 100 });
+    expect(board.faults.powerCutAtRandom({ seed: 42, withinOps: 100 })).toBe(n);
+    const lost: number[] = [];
+    board.subscribe((e) => void (e.kind === 'power-lost' && lost.push(e.opIndex)));
+    const start = board.firmware.flash.opCount;
+    await board.reset();
+    expect(lost).toEqual([start + n]);
+    expect(board.mode).toBe('off');
+    await board.powerOn();
+    await answering(client);
+    expect(board.firmware.running?.sequence).toBe(2n);
+    expect(board.bootRecord.reason).toBe('power-cut');
+  });
+
+  it('--baud paces the board side of a TCP link at the line rate', async () => {
+    const board = await VirtualBoard.open({ trust: trust(), baud: 9600, seed: 3 });
+    boards.push(board);
+    const listener = await board.listenTcp({ port: 0 });
+    const client = SmpClient.over(await TcpTransport.connect('127.0.0.1', listener.port));
+    const text = 'x'.repeat(400);
+    const t0 = performance.now();
+    expect(await client.os.echo(text, { timeoutMs: 10_000 })).toBe(text);
+    // The answer alone is more than 400 bytes of base64 lines: at 960 bytes/s, over 0.4 s.
+    expect(performance.now() - t0).toBeGreaterThan(400);
+    await client.close();
+    await listener.close();
   });
 
   it('the reset line: releasing the host RTS resets the board (reason pin-reset)', async () => {

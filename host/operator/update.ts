@@ -5,16 +5,17 @@
  * payload the board asks for by URI (missing-image state and upload, resumable by offset),
  * read the board's decision from its SUIT report (rig group 67), reset it, and find out what
  * boots: the new manifest (updated, or on test awaiting its confirmation), the old one again
- * (reverted), or nothing (recovery). The same steps serve `suitrig update` and the rig's Dut.
+ * (reverted), or nothing (recovery). `runUpdate` runs it all for `suitrig update`; the steps
+ * (`predictFor`, `deliverEnvelope`, `supplyPayloads`, `readDecision`, `resetAndWait`) serve a
+ * driver that interleaves its own actions (the rig's Dut: power cuts, faults, status reads).
  *
  * Boards without the rig group are judged from what boots; boards without the SUIT group
  * cannot decide about a manifest at all — delivering an MCUboot image through the image group
  * instead is a different flow (`UpdateError` says so).
  */
-import { abortReason, sleep } from '../transport/clock.js';
-import { TransportClosedError } from '../transport/transport.js';
-import type { SmpClient } from '../smp/client.js';
-import { SmpTimeoutError } from '../smp/client.js';
+import { abortReason } from '../transport/clock.js';
+import { SmpTimeoutError, type SmpClient } from '../smp/client.js';
+import { waitForAnswer } from '../smp/wait.js';
 import type { UploadProgress, UploadResult } from '../smp/upload/engine.js';
 import { parseEnvelope } from '../suit/envelope/parse.js';
 import type { Policy } from '../verifier/index.js';
@@ -115,59 +116,113 @@ function same(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   return a !== undefined && b !== undefined && a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
 }
 
-export async function runUpdate(client: SmpClient, envelope: Uint8Array, o: UpdateOptions): Promise<UpdateOutcome> {
-  let c = client;
-  const emit = (e: UpdateEvent): void => o.onEvent?.(e);
-  const reconnect = o.reconnect && (async () => (c = await o.reconnect!()));
-  const processMs = o.processTimeoutMs ?? 60_000;
-  const before = await readBoardState(c, o.signal ? { signal: o.signal } : {});
-  emit({ kind: 'board', state: before });
-  if (!before.hasSuitGroup) {
-    throw new UpdateError(`${c.transport.description}: the board has no SUIT group (66), so it cannot verify a SUIT manifest itself; an update through the image group (host-verified manifest, MCUboot image payload) is not supported by this command yet`);
-  }
-  const envelopeDigest = digestOf(envelope);
-  const out: UpdateOutcome = { result: 'refused', exitCode: 1, message: '', before, envelopeDigest, payloads: [] };
+/** Context the steps share: the current client (replaced after a reconnect), options, events. */
+export interface UpdateSession {
+  client: SmpClient;
+  readonly options: UpdateOptions;
+}
 
-  if (o.predict) {
-    const stored = o.predict.storedSequence ?? before.trust?.sequence ?? before.suit?.sequenceNumber;
-    out.prediction = predictUpdate(envelope, { ...o.predict, ...(stored !== undefined ? { storedSequence: stored } : {}) }, o.payloads);
-    emit({ kind: 'prediction', prediction: out.prediction, storedSequence: stored });
-  }
+function sessionReconnect(s: UpdateSession): (() => Promise<SmpClient>) | undefined {
+  const r = s.options.reconnect;
+  return r && (async () => (s.client = await r()));
+}
 
-  const env = await c.suit.uploadEnvelope(envelope, { ...(o.signal ? { signal: o.signal } : {}), ...(reconnect ? { reconnect } : {}), onProgress: (p) => emit({ kind: 'progress', what: 'envelope', progress: p }) });
-  emit({ kind: 'sent', what: 'envelope', result: env });
+function signalOf(o: UpdateOptions): { signal?: AbortSignal } {
+  return o.signal ? { signal: o.signal } : {};
+}
 
+/** The prediction for `envelope`, with the board's stored sequence and identity as defaults. */
+export function predictFor(envelope: Uint8Array, policy: Policy, before: BoardState, payloads: ReadonlyMap<string, Uint8Array>): { prediction: Prediction; storedSequence: bigint | undefined } {
+  const stored = policy.storedSequence ?? before.trust?.sequence ?? before.suit?.sequenceNumber;
+  // Without --device, the vendor and class the board reports are its identity.
+  const s = before.suit;
+  const device = policy.device ?? (s?.vendorId && s.classId ? { vendorIds: [s.vendorId], classIds: [s.classId] } : undefined);
+  const prediction = predictUpdate(envelope, { ...policy, ...(stored !== undefined ? { storedSequence: stored } : {}), ...(device ? { device } : {}) }, payloads);
+  return { prediction, storedSequence: stored };
+}
+
+/** Step: the envelope upload (SUIT group 66 command 2); the board processes it once it is in. */
+export async function deliverEnvelope(s: UpdateSession, envelope: Uint8Array): Promise<UploadResult> {
+  const o = s.options;
+  const reconnect = sessionReconnect(s);
+  const r = await s.client.suit.uploadEnvelope(envelope, { ...signalOf(o), ...(reconnect ? { reconnect } : {}), onProgress: (p) => o.onEvent?.({ kind: 'progress', what: 'envelope', progress: p }) });
+  o.onEvent?.({ kind: 'sent', what: 'envelope', result: r });
+  return r;
+}
+
+/** Step: every payload the board asks for (missing-image state, then upload), until it asks no more. */
+export async function supplyPayloads(s: UpdateSession): Promise<UpdateOutcome['payloads']> {
+  const o = s.options;
+  const reconnect = sessionReconnect(s);
   const served = new Set<number>();
+  const sent: UpdateOutcome['payloads'] = [];
   for (let round = 0; ; round++) {
     if (o.signal?.aborted) throw abortReason(o.signal);
-    const missing = await c.suit.missingImage({ timeoutMs: processMs, ...(o.signal ? { signal: o.signal } : {}) });
-    if (!missing) break;
+    const missing = await s.client.suit.missingImage({ timeoutMs: o.processTimeoutMs ?? 60_000, ...signalOf(o) });
+    if (!missing) return sent;
     if (served.has(missing.sessionId) || round >= MAX_PAYLOADS) throw new UpdateError(`the board keeps asking for '${missing.uri}' (stream session ${missing.sessionId}) after it was sent`);
     served.add(missing.sessionId);
     const bytes = o.payloads.get(missing.uri);
     if (!bytes) {
-      await optional(() => c.suit.cleanup()).catch(() => undefined);
+      await optional(() => s.client.suit.cleanup()).catch(() => undefined);
       throw new MissingPayloadError(missing.uri, [...o.payloads.keys()]);
     }
-    const t0 = c.clock.now();
-    const r = await c.suit.uploadMissingImage(missing.sessionId, bytes, {
-      ...(o.signal ? { signal: o.signal } : {}),
+    const t0 = s.client.clock.now();
+    const r = await s.client.suit.uploadMissingImage(missing.sessionId, bytes, {
+      ...signalOf(o),
       ...(reconnect ? { reconnect } : {}),
-      onProgress: (p) => emit({ kind: 'progress', what: 'payload', uri: missing.uri, progress: p }),
+      onProgress: (p) => o.onEvent?.({ kind: 'progress', what: 'payload', uri: missing.uri, progress: p }),
     });
-    out.payloads.push({ uri: missing.uri, bytes: bytes.length, ms: c.clock.now() - t0, resumedFrom: r.resumedFrom, reconnects: r.reconnects });
-    emit({ kind: 'sent', what: 'payload', uri: missing.uri, result: r });
+    sent.push({ uri: missing.uri, bytes: bytes.length, ms: s.client.clock.now() - t0, resumedFrom: r.resumedFrom, reconnects: r.reconnects });
+    o.onEvent?.({ kind: 'sent', what: 'payload', uri: missing.uri, result: r });
   }
+}
 
-  const last = await optional(() => c.rig.lastReport({ timeoutMs: processMs, ...(o.signal ? { signal: o.signal } : {}) }));
-  if (last) {
-    const d = decodeSuitReport(last.report);
-    const zero = d.digest.bytes.every((b) => b === 0);
-    if (!zero && envelopeDigest.length > 0 && !same(d.digest.bytes, envelopeDigest)) {
-      throw new UpdateError(`the board's last SUIT report is about manifest ${Buffer.from(d.digest.bytes).toString('hex').slice(0, 16)}..., not this one (${Buffer.from(envelopeDigest).toString('hex').slice(0, 16)}...): it did not process the envelope`);
-    }
-    out.decision = d;
+/** Step: the board's decision from its last SUIT report (undefined on boards without the rig group). */
+export async function readDecision(s: UpdateSession, envelopeDigest: Uint8Array): Promise<DecodedReport | undefined> {
+  const o = s.options;
+  const last = await optional(() => s.client.rig.lastReport({ timeoutMs: o.processTimeoutMs ?? 60_000, ...signalOf(o) }));
+  if (!last) return undefined;
+  const d = decodeSuitReport(last.report);
+  const zero = d.digest.bytes.every((b) => b === 0);
+  if (!zero && envelopeDigest.length > 0 && !same(d.digest.bytes, envelopeDigest)) {
+    throw new UpdateError(`the board's last SUIT report is about manifest ${Buffer.from(d.digest.bytes).toString('hex').slice(0, 16)}..., not this one (${Buffer.from(envelopeDigest).toString('hex').slice(0, 16)}...): it did not process the envelope`);
   }
+  return d;
+}
+
+/** Step: reset, wait until the board answers again; returns how long that took. */
+export async function resetAndWait(s: UpdateSession): Promise<number> {
+  const o = s.options;
+  await s.client.os.reset(signalOf(o));
+  try {
+    const r = await waitForAnswer(s.client, { timeoutMs: o.bootTimeoutMs ?? 60_000, ...signalOf(o), ...(o.reconnect ? { reconnect: o.reconnect } : {}) });
+    s.client = r.client;
+    return r.ms;
+  } catch (e) {
+    if (e instanceof SmpTimeoutError) throw new UpdateError(e.message);
+    throw e;
+  }
+}
+
+export async function runUpdate(client: SmpClient, envelope: Uint8Array, o: UpdateOptions): Promise<UpdateOutcome> {
+  const s: UpdateSession = { client, options: o };
+  const emit = (e: UpdateEvent): void => o.onEvent?.(e);
+  const before = await readBoardState(s.client, signalOf(o));
+  emit({ kind: 'board', state: before });
+  if (!before.hasSuitGroup) {
+    throw new UpdateError(`${s.client.transport.description}: the board has no SUIT group (66), so it cannot verify a SUIT manifest itself; an update through the image group (host-verified manifest, MCUboot image payload) is not supported by this command yet`);
+  }
+  const envelopeDigest = digestOf(envelope);
+  const out: UpdateOutcome = { result: 'refused', exitCode: 1, message: '', before, envelopeDigest, payloads: [] };
+  if (o.predict) {
+    const p = predictFor(envelope, o.predict, before, o.payloads);
+    out.prediction = p.prediction;
+    emit({ kind: 'prediction', prediction: p.prediction, storedSequence: p.storedSequence });
+  }
+  await deliverEnvelope(s, envelope);
+  out.payloads = await supplyPayloads(s);
+  out.decision = await readDecision(s, envelopeDigest);
   emit({ kind: 'decision', report: out.decision });
   const decided = out.decision ? out.decision.result.ok : undefined;
   if (out.prediction && decided !== undefined && out.prediction.accepted !== decided) {
@@ -185,34 +240,12 @@ export async function runUpdate(client: SmpClient, envelope: Uint8Array, o: Upda
     out.message = 'accepted and installed; the board swaps it in at its next reset';
     return finish(out);
   }
-
   emit({ kind: 'reset' });
-  const t0 = c.clock.now();
-  await c.os.reset(o.signal ? { signal: o.signal } : {});
-  c = await waitForBoard(c, o, reconnect);
-  out.rebootMs = c.clock.now() - t0;
+  out.rebootMs = await resetAndWait(s);
   emit({ kind: 'rebooted', ms: out.rebootMs });
-  out.after = await readBoardState(c, { parts: ['suit', 'images', 'rig'], ...(o.signal ? { signal: o.signal } : {}) });
+  out.after = await readBoardState(s.client, { parts: ['suit', 'images', 'rig'], ...signalOf(o) });
   judge(out);
   return finish(out);
-}
-
-/** After a reset: the board answers again (reopening the port if it vanished). */
-async function waitForBoard(c: SmpClient, o: UpdateOptions, reconnect: (() => Promise<SmpClient>) | undefined): Promise<SmpClient> {
-  const deadline = c.clock.now() + (o.bootTimeoutMs ?? 60_000);
-  let client = c;
-  for (let attempt = 0; ; attempt++) {
-    if (o.signal?.aborted) throw abortReason(o.signal);
-    try {
-      if (!client.isOpen && reconnect) client = await reconnect();
-      await client.os.echo('suitrig', { timeoutMs: 500, retries: 0, ...(o.signal ? { signal: o.signal } : {}) });
-      return client;
-    } catch (e) {
-      if (!(e instanceof SmpTimeoutError || e instanceof TransportClosedError)) throw e;
-      if (client.clock.now() > deadline) throw new UpdateError(`the board did not answer within ${o.bootTimeoutMs ?? 60_000} ms of the reset (${(e as Error).message})`);
-      await sleep(client.clock, Math.min(100 * 2 ** attempt, 500), o.signal);
-    }
-  }
 }
 
 /** What booted after the reset. */

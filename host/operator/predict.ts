@@ -5,7 +5,7 @@
  * Update procedure of the envelope run by the same verifier core on an in-memory platform,
  * with the payloads the operator supplies for the URIs the manifest fetches.
  */
-import { MemoryPlatform, SuitProcessor, type FinishedRun, type Policy } from '../verifier/index.js';
+import { MemoryPlatform, SuitProcessor, runWithPayloads, type FinishedRun, type Policy } from '../verifier/index.js';
 
 export interface Prediction {
   accepted: boolean;
@@ -23,24 +23,9 @@ export interface Prediction {
 }
 
 export function predictUpdate(envelope: Uint8Array, policy: Policy, payloads: ReadonlyMap<string, Uint8Array>): Prediction {
-  const p = new SuitProcessor(new MemoryPlatform());
   const fetches: string[] = [];
-  let missing: string | undefined;
-  let r = p.run(envelope, { ...policy, sequences: 'update' });
-  while (r.status === 'pending') {
-    const uri = r.fetch.uri;
-    fetches.push(uri);
-    const bytes = payloads.get(uri);
-    if (!bytes) {
-      missing ??= uri;
-      r = p.failFetch();
-      continue;
-    }
-    r = p.supply(bytes);
-    // supply() only ever wants more of the same payload: all of it was given.
-    if (r.status === 'pending') r = p.endFetch();
-  }
-  return fromRun(r, fetches, missing);
+  const run = runWithPayloads(new SuitProcessor(new MemoryPlatform()), envelope, { ...policy, sequences: 'update' }, payloads, { onFetch: (f) => void fetches.push(f.uri) });
+  return fromRun(run, fetches, fetches.find((u) => !payloads.has(u)));
 }
 
 function fromRun(r: FinishedRun, fetches: string[], missing: string | undefined): Prediction {

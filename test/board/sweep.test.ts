@@ -8,7 +8,7 @@
  * fully by `npm run sweep:suit`.
  */
 import { describe, expect, it } from 'vitest';
-import { formatSweep, sweepEveryCut } from '../../rig/virtual/sweep/harness.js';
+import { formatSweep, randomMultiCut, sweepEveryCut } from '../../rig/virtual/sweep/harness.js';
 import { suitUpdateScenario } from '../../rig/virtual/suit/sweep-scenarios.js';
 import { getProfile } from '../../rig/virtual/profiles.js';
 
@@ -30,6 +30,16 @@ describe('power cut before every flash operation of a SUIT update (nrf52840-like
       expect(r.bricks).toEqual([]);
     });
   }
+});
+
+describe('several random power cuts in one SUIT update (seeded)', () => {
+  it('revert scenario: 20 runs of up to 4 cuts end on a verified image', () => {
+    const seed = 20261125;
+    const r = randomMultiCut(suitUpdateScenario({ kind: 'revert' }), { runs: 20, maxCuts: 4, seed });
+    console.log(`${r.scenario}: ${r.runs} runs, ${r.totalCuts} cuts, seed ${seed}, ${r.bricks.length} bricked`);
+    expect(r.totalCuts).toBeGreaterThan(r.runs);
+    expect(r.bricks).toEqual([]);
+  });
 });
 
 describe('power cuts during a SUIT update on a swap-using-scratch part (k64f-like)', () => {

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 /**
- * `npm run sweep:suit [-- --profile P --step N --kind test|perm|revert]` (after `npm run
- * build:ts`): the every-cut-point power-cut sweeps of SUIT updates (sweep-scenarios.ts) beyond
- * what `npm test` runs — all three scenarios at every cut point by default, on any profile.
- * Prints N (flash operations of the uninterrupted update), the cut points checked and the
- * bricks with what was wrong. Exit 0 when nothing bricked, 1 otherwise, 2 on bad arguments.
+ * `npm run sweep:suit [-- --profile P --step N --kind test|perm|revert --runs R --max-cuts K
+ * --seed S]` (after `npm run build:ts`): the every-cut-point power-cut sweeps of SUIT updates
+ * (sweep-scenarios.ts) beyond what `npm test` runs — all three scenarios at every cut point by
+ * default, on any profile — and, with --runs, that many seeded runs with up to K cuts each
+ * (the seed is printed; a failure names its run). Prints N (flash operations of the
+ * uninterrupted update), the cut points checked and the bricks with what was wrong. Exit 0 when
+ * nothing bricked, 1 otherwise, 2 on bad arguments.
  */
 import { parseArgs } from 'node:util';
-import { formatSweep, sweepEveryCut } from '../sweep/harness.js';
+import { formatSweep, randomMultiCut, sweepEveryCut } from '../sweep/harness.js';
+import { randomSeed } from '../../../host/transport/rng.js';
 import { DEFAULT_PROFILE, getProfile, PROFILES } from '../profiles.js';
 import { SUIT_SCENARIOS, suitUpdateScenario, type SuitScenarioKind } from './sweep-scenarios.js';
 
@@ -16,7 +19,14 @@ function main(argv: string[]): number {
   try {
     v = parseArgs({
       args: argv,
-      options: { profile: { type: 'string', default: DEFAULT_PROFILE }, step: { type: 'string', default: '1' }, kind: { type: 'string', multiple: true } },
+      options: {
+        profile: { type: 'string', default: DEFAULT_PROFILE },
+        step: { type: 'string', default: '1' },
+        kind: { type: 'string', multiple: true },
+        runs: { type: 'string', default: '0' },
+        'max-cuts': { type: 'string', default: '5' },
+        seed: { type: 'string' },
+      },
       strict: true,
     }).values;
   } catch (e) {
@@ -24,8 +34,11 @@ function main(argv: string[]): number {
     return 2;
   }
   const step = Number(v.step);
-  if (!Number.isInteger(step) || step < 1) {
-    process.stderr.write(`sweep:suit: --step: expected a positive integer, got '${v.step}'\n`);
+  const runs = Number(v.runs);
+  const maxCuts = Number(v['max-cuts']);
+  const seed = v.seed === undefined ? randomSeed() : Number(v.seed);
+  if (![step, maxCuts].every((n) => Number.isInteger(n) && n >= 1) || !Number.isInteger(runs) || runs < 0 || !Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
+    process.stderr.write('sweep:suit: --step and --max-cuts take positive integers, --runs a non-negative one, --seed an integer below 2^32\n');
     return 2;
   }
   if (!PROFILES[v.profile!]) {
@@ -46,6 +59,12 @@ function main(argv: string[]): number {
     process.stdout.write(`${formatSweep(r)}\n`);
     for (const b of r.bricks.slice(0, 5)) process.stdout.write(`  brick at cut ${b.cutsAt.join(',') || 'none'}: ${b.problems.join('; ')}\n`);
     bricks += r.bricks.length;
+    if (runs > 0) {
+      const m = randomMultiCut(suitUpdateScenario({ kind, profile: getProfile(v.profile!) }), { runs, maxCuts, seed });
+      process.stdout.write(`${m.scenario}: ${m.runs} runs with up to ${maxCuts} cuts, ${m.totalCuts} cuts, seed ${seed}, ${m.bricks.length} bricked, ${(m.ms / 1000).toFixed(2)} s\n`);
+      for (const b of m.bricks.slice(0, 5)) process.stdout.write(`  brick at cuts ${b.cutsAt.join(',')}: ${b.problems.join('; ')}\n`);
+      bricks += m.bricks.length;
+    }
   }
   return bricks === 0 ? 0 : 1;
 }

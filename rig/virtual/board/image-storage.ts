@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { IMAGE_F, TLV, formatVersion, parseImage } from '../../../host/mcuboot/index.js';
 import { ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage } from '../../../host/smp/server/image-storage.js';
 import { SwapType } from '../../../host/mcuboot/trailer.js';
-import { headerErased, imageLength, requestedSwapType } from '../bootloader/index.js';
+import { headerErased, imageLength, Magic, requestedSwapType } from '../bootloader/index.js';
 import type { FlashArea } from '../flash/index.js';
 import { maxImageSize, type SuitFirmware } from '../suit/firmware.js';
 import { SlotWriteError, SlotWriter } from '../suit/slot-writer.js';
@@ -101,7 +101,7 @@ export class BoardImageStorage implements ImageStorage {
       const busy = this.fw.candidateBusy();
       if (busy) throw new ImageStorageError('IMAGE_ALREADY_PENDING', busy);
       const s = this.fw.device.bootloader.secondary.readState();
-      if (s.magic === 1 /* GOOD */) throw new ImageStorageError('IMAGE_ALREADY_PENDING', 'the secondary slot holds an image pending for the next boot');
+      if (s.magic === Magic.GOOD) throw new ImageStorageError('IMAGE_ALREADY_PENDING', 'the secondary slot holds an image pending for the next boot');
     }
     // A SUIT update in progress writes the same slot: it is abandoned.
     this.fw.consumer.cancel();

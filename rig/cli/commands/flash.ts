@@ -119,7 +119,10 @@ export const flashCommand: Command = {
 
       const listed = (await client.image.state(signal)).images.find((s) => same(s.hash, image.hash));
       if (!listed) return finish(EXIT_NEGATIVE, `the board does not list the uploaded image (sha256 ${hex(image.hash)}): it refused it as an image`);
-      if (!listed.active) {
+      if (listed.slot === 0 && !listed.active) {
+        // A bootloader in serial recovery writes the primary slot directly: nothing to mark.
+        say(io, 'mark', 'not needed: the image went to the primary slot (serial recovery); it boots at the reset');
+      } else if (!listed.active) {
         try {
           if (permanent) await client.image.confirm(image.hash, signal);
           else await client.image.test(image.hash, signal);
@@ -153,7 +156,12 @@ export const flashCommand: Command = {
         out.booted = true;
         return finish(EXIT_OK, `running ${image.version}${running.confirmed ? ', confirmed' : ', test image awaiting its confirmation'}`);
       }
-      return finish(EXIT_NEGATIVE, running ? `the board runs ${running.version} (sha256 ${hex(running.hash)}), not the new image: reverted or refused by the bootloader` : 'the board reports no running image');
+      return finish(
+        EXIT_NEGATIVE,
+        running
+          ? `the board runs ${running.version} (sha256 ${hex(running.hash)}), not the new image: reverted or refused by the bootloader`
+          : 'the board runs no image after the reset: its bootloader did not boot the new one (signed with a key it trusts? a version it accepts?)',
+      );
     } catch (e) {
       throw linkError(e, `flash of ${conn.description}`);
     } finally {

@@ -257,6 +257,20 @@ describe('faults and board model through rig group 67', () => {
 });
 
 describe('state across restarts', () => {
+  it('restore puts a board back into a snapshot (known-good) while its link stays up', async () => {
+    const { client, board } = await open();
+    await update(client, env1, v1);
+    const known = board.snapshot();
+    await update(client, env2, v2);
+    expect(board.firmware.storedSequence()).toBe(2n);
+    await board.restore(known);
+    await answering(client);
+    expect(board.firmware.running?.sequence).toBe(1n);
+    expect(board.firmware.storedSequence()).toBe(1n);
+    expect((await client.suit.manifestState(0x20)).sequenceNumber).toBe(1n);
+    expect((await update(client, env2, v2)).result).toBe('updated');
+  });
+
   it('a confirmed update stays confirmed after the board process restarts from its state directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'suitrig-board-'));
     dirs.push(dir);

@@ -37,8 +37,8 @@ import type { LinkEvent } from '../../../host/smp/link.js';
 import type { DeviceIdentity } from '../../../host/verifier/identity.js';
 import { type Behaviour } from '../app/app-image.js';
 import type { Quirk } from '../bootloader/index.js';
-import { fileBootRecordStore, type DeviceState, type ResetReason } from '../device.js';
-import { isPowerCut, PersistentFlash, settle, SimFlash } from '../flash/index.js';
+import { fileBootRecordStore, type BootRecord, type DeviceState, type ResetReason } from '../device.js';
+import { isPowerCut, PersistentFlash, settle, SimFlash, type FlashSnapshot } from '../flash/index.js';
 import { DEFAULT_PROFILE, getProfile, type BoardProfile } from '../profiles.js';
 import type { InstallMode } from '../suit/consumer.js';
 import { SuitFirmware } from '../suit/firmware.js';
@@ -83,6 +83,14 @@ export interface VirtualBoardOptions {
   clock?: Clock;
 }
 
+/** A board's state for `restore` (its flash, boot record and model). */
+export interface BoardSnapshot {
+  flash: FlashSnapshot;
+  bootRecord: BootRecord;
+  quirks: Quirk[];
+  installMode: InstallMode;
+}
+
 export type BoardMode = 'off' | 'application' | 'bootloader' | 'recovery' | 'boot-loop';
 
 /** What happened to the board, for tests and the CLI's log. */
@@ -109,7 +117,7 @@ class BoardServer extends SmpServer {
 export class VirtualBoard {
   readonly name: string;
   readonly profile: BoardProfile;
-  readonly firmware: SuitFirmware;
+  private fw: SuitFirmware;
   readonly server: SmpServer;
   readonly seed: number;
   /** Which identity parts were defaulted (profile vendor/class, generated device id). */
@@ -156,7 +164,7 @@ export class VirtualBoard {
     }
     const id = resolveIdentity(this.profile, o.identity, o.stateDir);
     this.defaultedIdentity = id.defaulted;
-    this.firmware = new SuitFirmware({
+    this.fw = new SuitFirmware({
       profile: this.profile,
       flash,
       identity: id.identity,
@@ -214,6 +222,37 @@ export class VirtualBoard {
     const b = new VirtualBoard(o);
     await b.powerOn();
     return b;
+  }
+
+  /** Everything on the board: flash, bootloader, consumer, reports (replaced by `restore`). */
+  get firmware(): SuitFirmware {
+    return this.fw;
+  }
+
+  /** The board's flash and boot record as they are now (for `restore`: a known-good state). */
+  snapshot(): BoardSnapshot {
+    return { flash: this.fw.flash.snapshot(), bootRecord: { ...this.fw.bootRecord }, quirks: [...this.fw.quirks], installMode: this.fw.installMode };
+  }
+
+  /**
+   * Puts the board back into a snapshot's state (the rig's fast known-good restore) and boots
+   * it; connections stay up, as a board reflashed by a programmer keeps its UART. Boards
+   * with a state directory are restored by reflashing instead (not supported here).
+   */
+  async restore(snap: BoardSnapshot): Promise<DeviceState> {
+    if (this.persistent) throw new Error(`board ${this.name} keeps its flash in ${this.persistent.dir}: restore works on boards without a state directory`);
+    this.powerOff();
+    let record = snap.bootRecord;
+    this.fw = new SuitFirmware({
+      profile: this.profile,
+      flash: new SimFlash(this.profile.geometry, { timing: this.profile.timing, snapshot: snap.flash }),
+      identity: this.fw.identity,
+      quirks: snap.quirks,
+      installMode: snap.installMode,
+      records: { load: () => record, save: (r) => void (record = r) },
+      console: (line) => this.consoleLine(line),
+    });
+    return this.powerOn();
   }
 
   /** Where the board is: its application runs, it stays in its bootloader, or it is off. */

@@ -26,6 +26,8 @@ export interface ChunkSizerOptions {
   align?: number;
   /** Outcomes remembered; default 48. */
   memory?: number;
+  /** False: always the largest chunk; default true. */
+  adaptive?: boolean;
 }
 
 export class ChunkSizer {
@@ -61,6 +63,7 @@ export class ChunkSizer {
   }
 
   record(dataBytes: number, lost: boolean): void {
+    if (this.o.adaptive === false) return;
     this.history.push({ wire: this.o.wireBytes(dataBytes), lost });
     if (this.history.length > (this.o.memory ?? 48)) this.history.shift();
     this.chosen = this.best();

@@ -187,7 +187,8 @@ class UploadRun {
   private failuresInRow = 0;
   private backoff: Timer | undefined;
   private reconnecting = false;
-  private lostSince: { at: number; acked: number } | undefined;
+  /** When the link was lost with no progress since (bounds how long reconnecting may take). */
+  private lostSince: number | undefined;
   private finished = false;
   private resolve!: (r: UploadResult) => void;
   private reject!: (e: Error) => void;
@@ -218,9 +219,9 @@ class UploadRun {
       min: Math.min(largest, o.minChunk ?? 64),
       window: this.window,
       wireBytes: (n) => framing.wireBytes(n + 24) + framing.wireBytes(24),
+      adaptive: o.adaptive !== false,
     });
     this.pace = new AnswerPace(o.adaptive !== false);
-    if (o.adaptive === false) this.sizer.record = () => undefined;
     const d = uploadDeadlines({ framing, bufSize: o.bufSize, window: this.window, baudRate: client.transport.baudRate });
     this.firstChunkTimeoutMs = o.firstChunkTimeoutMs ?? d.firstChunkMs;
     this.chunkTimeoutMs = o.chunkTimeoutMs ?? d.chunkMs;
@@ -285,8 +286,7 @@ class UploadRun {
     this.nextOff = off + len;
     this.result.requests++;
     this.countRetransmit(off, len);
-    const s = this.sizer.size;
-    this.result.chunkSize.smallest = Math.min(this.result.chunkSize.smallest, s);
+    this.result.chunkSize.smallest = Math.min(this.result.chunkSize.smallest, this.sizer.size);
     this.armWatchdog();
     const client = this.client;
     client
@@ -457,8 +457,8 @@ class UploadRun {
     this.reconnecting = true;
     // The time to get the port back runs from the first loss since the board last made progress,
     // so a port that keeps dropping cannot hold the upload forever.
-    this.lostSince ??= { at: this.clock.now(), acked: this.acked };
-    const deadline = this.lostSince.at + (this.o.reconnectTimeoutMs ?? 30_000);
+    this.lostSince ??= this.clock.now();
+    const deadline = this.lostSince + (this.o.reconnectTimeoutMs ?? 30_000);
     let last: unknown = e;
     for (let attempt = 0; !this.finished; attempt++) {
       // Give the port time to come back (USB re-enumeration takes a while).

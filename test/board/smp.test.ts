@@ -246,6 +246,19 @@ describe('faults and board model through rig group 67', () => {
     await listener.close();
   });
 
+  it('a boot-looping board (never-revert quirk, crashing image) keeps printing its console but answers nothing', async () => {
+    const { client, board } = await open({ quirks: ['never-revert'] });
+    await update(client, env1, v1);
+    const lines: string[] = [];
+    client.link.onEvent((e) => void (e.kind === 'console' && lines.push(e.text)));
+    const bad = app('1.1.0', 'crashes');
+    await expect(update(client, envelope({ sequence: 2, payload: bad }), bad, { bootTimeoutMs: 300 })).rejects.toThrow(/did not answer within/);
+    expect(board.mode).toBe('boot-loop');
+    expect(lines.filter((l) => l === 'app: fatal error, resetting').length).toBe(8);
+    await board.faults.resetPin();
+    expect(board.mode).toBe('boot-loop');
+  });
+
   it('the reset line: releasing the host RTS resets the board (reason pin-reset)', async () => {
     const { client, board, link } = await open();
     board.attachResetLine(link.link, 'rts');

@@ -46,7 +46,7 @@ import { ReportLog } from '../suit/reports.js';
 import type { BoardTrust } from '../suit/trust.js';
 import { resolveIdentity } from './identity.js';
 import { BoardImageStorage } from './image-storage.js';
-import { BoardPort } from './port.js';
+import { BoardPort, type UartState } from './port.js';
 import { rigGroup } from './rig-group.js';
 import { suitGroup } from './suit-group.js';
 
@@ -129,7 +129,7 @@ export class VirtualBoard {
   private readonly storage: BoardImageStorage;
   private readonly suit: ReturnType<typeof suitGroup>;
   private removeImageGroup: () => void = () => undefined;
-  private live = false;
+  private uart: UartState = 'off';
   private powered = false;
   private bootloaderMode = false;
   private linkFaults: LinkFaults = {};
@@ -140,7 +140,6 @@ export class VirtualBoard {
   private readonly autoRestore: boolean;
   private readonly restoreMs: number;
   private readonly baud: number | undefined;
-  private buffered: string[] = [];
   private closed = false;
 
   private constructor(o: VirtualBoardOptions) {
@@ -291,7 +290,7 @@ export class VirtualBoard {
   attach(transport: Transport): BoardPort {
     const port = new BoardPort(transport, { seed: this.portSeeds(), clock: this.clock, ...(this.baud !== undefined ? { baud: this.baud } : {}) });
     port.setFaults(this.linkFaults);
-    port.setPowered(this.live);
+    port.setUart(this.uart);
     this.ports.add(port);
     port.onClose(() => this.ports.delete(port));
     return port;
@@ -344,13 +343,13 @@ export class VirtualBoard {
 
   /** `reset` with `boot_mode` 1: the bootloader stays in serial recovery instead of booting. */
   async enterBootloader(): Promise<void> {
-    this.setLive(false);
+    this.setUart('booting');
     this.firmware.consumer.cancel();
     this.freshRam();
     this.bootloaderMode = true;
     this.consoleLine('*** Booting (soft-reset) ***');
     this.consoleLine('I: boot mode 1 requested: staying in the bootloader (serial recovery)');
-    this.setLive(true);
+    this.setUart('running');
   }
 
   readonly faults = {
@@ -396,7 +395,7 @@ export class VirtualBoard {
   // ---- internals ----------------------------------------------------------------------------
 
   private async boot(fn: () => DeviceState): Promise<DeviceState> {
-    this.setLive(false);
+    this.setUart('booting');
     this.freshRam();
     this.bootloaderMode = false;
     this.firmware.flash.drainBusyUs();
@@ -414,8 +413,8 @@ export class VirtualBoard {
     this.powered = true;
     await this.settleFlash();
     this.emit({ kind: 'booted', state: st.kind });
-    // A boot-looping board never gets as far as serving SMP.
-    if (st.kind !== 'boot-loop') this.setLive(true);
+    // A boot-looping board never gets as far as serving SMP (its console keeps printing).
+    if (st.kind !== 'boot-loop') this.setUart('running');
     return st;
   }
 
@@ -434,7 +433,7 @@ export class VirtualBoard {
 
   /** `next`: the reset reason of the next boot (a cut, or the rig switching power). */
   private dark(next: 'power-cut' | 'power-on'): void {
-    this.setLive(false);
+    this.setUart('off');
     this.powered = false;
     this.bootloaderMode = false;
     this.firmware.powerLost(next);
@@ -457,20 +456,14 @@ export class VirtualBoard {
     if (m.appDefault !== undefined) this.firmware.device.appDefault = m.appDefault;
   }
 
-  private setLive(on: boolean): void {
-    this.live = on;
-    for (const p of this.ports) p.setPowered(on);
-    if (on) {
-      const lines = this.buffered;
-      this.buffered = [];
-      for (const l of lines) for (const p of this.ports) p.writeLine(l);
-    }
+  private setUart(state: UartState): void {
+    this.uart = state;
+    for (const p of this.ports) p.setUart(state);
   }
 
   private consoleLine(line: string): void {
     this.emit({ kind: 'console', line });
-    if (this.live) for (const p of this.ports) p.writeLine(line);
-    else if (this.buffered.length < 256) this.buffered.push(line);
+    for (const p of this.ports) p.writeLine(line);
   }
 
   private emit(e: BoardEvent): void {
@@ -492,7 +485,7 @@ export class VirtualBoard {
 
   private guard(h: SmpHandler): SmpHandler {
     return async (ctx) => {
-      if (!this.live) throw new SmpRcError(MgmtErr.EUNKNOWN, 'board is dark');
+      if (this.uart !== 'running') throw new SmpRcError(MgmtErr.EUNKNOWN, 'board is not running its SMP server');
       try {
         const out = await h({ ...ctx, afterResponse: (fn) => ctx.afterResponse(() => this.afterResponse(fn)) });
         await this.settleFlash();
@@ -506,7 +499,7 @@ export class VirtualBoard {
   }
 
   private async afterResponse(fn: () => void | Promise<void>): Promise<void> {
-    if (!this.live) return;
+    if (this.uart !== 'running') return;
     try {
       await fn();
       await this.settleFlash();

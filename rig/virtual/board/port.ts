@@ -2,8 +2,9 @@
  * The virtual board's end of a serial link, as its UART sees it (DESIGN.md "Virtual board",
  * "Faults"): wraps whatever transport carries the link (the paired link's end, a TCP connection,
  * a pty) and adds what belongs to the board rather than to the cable:
- * - power: while the board is off or rebooting its UART neither sends nor listens — bytes
- *   arriving then are lost, answers to requests it was serving go nowhere;
+ * - power and boot: while the board is off its UART is dead; while it boots (and when it
+ *   boot-loops) the bootloader and application print their console lines but no SMP server
+ *   listens — bytes arriving then are lost, answers to requests it was serving go nowhere;
  * - line rate: with a baud rate, the board's transmissions are paced at 8N1 (baud/10 bytes/s),
  *   as `--baud` does for a board served over TCP or a pty (the paired link paces by itself);
  * - seeded link faults (host/transport/paired/faults.ts) on both directions, armed by rig
@@ -14,6 +15,8 @@ import { systemClock, type Clock } from '../../../host/transport/clock.js';
 import { FaultInjector, type LinkFaults } from '../../../host/transport/paired/faults.js';
 import { Wire } from '../../../host/transport/paired/wire.js';
 import { TransportBase, type ModemSignals, type Transport } from '../../../host/transport/transport.js';
+
+export type UartState = 'off' | 'booting' | 'running';
 
 export interface BoardPortOptions {
   /** Pace the board's output at this baud (8N1); undefined: as fast as the carrier takes it. */
@@ -26,7 +29,7 @@ export interface BoardPortOptions {
 export class BoardPort extends TransportBase {
   readonly description: string;
   readonly baudRate: number | undefined;
-  private live = false;
+  private state: UartState = 'off';
   private readonly tx: FaultInjector;
   private readonly rx: FaultInjector;
   private readonly wire: Wire | undefined;
@@ -44,20 +47,20 @@ export class BoardPort extends TransportBase {
       this.wire = new Wire(o.clock ?? systemClock, (bytes) => void inner.write(bytes).catch(() => undefined));
     }
     inner.onData((chunk) => {
-      if (!this.live) return;
+      if (this.state !== 'running') return;
       const out = this.rx.apply(chunk);
       if (out.bytes.length > 0) this.emitData(out.bytes);
     });
     inner.onClose((err) => this.emitClose(err));
   }
 
-  /** Whether the board's UART is powered and running (else it neither sends nor hears). */
-  get powered(): boolean {
-    return this.live;
+  /** off: dead; booting: console output only; running: SMP served. */
+  get uart(): UartState {
+    return this.state;
   }
 
-  setPowered(on: boolean): void {
-    this.live = on;
+  setUart(state: UartState): void {
+    this.state = state;
   }
 
   /** Faults on both directions from now on ({} clears them). */
@@ -68,8 +71,8 @@ export class BoardPort extends TransportBase {
 
   /** A console line between SMP frames (dropped while the board is off). */
   writeLine(text: string): void {
-    if (!this.live || !this.isOpen) return;
-    void this.write(new TextEncoder().encode(`${text}\r\n`)).catch(() => undefined);
+    if (this.state === 'off' || !this.isOpen) return;
+    void this.transmit(new TextEncoder().encode(`${text}\r\n`)).catch(() => undefined);
   }
 
   override setSignals(signals: ModemSignals): Promise<void> {
@@ -77,7 +80,11 @@ export class BoardPort extends TransportBase {
   }
 
   protected async rawWrite(data: Uint8Array): Promise<void> {
-    if (!this.live) return;
+    // SMP answers only from a running board.
+    if (this.state === 'running') await this.transmit(data);
+  }
+
+  private async transmit(data: Uint8Array): Promise<void> {
     const out = this.tx.apply(data);
     if (this.wire) await this.wire.send(out.bytes, this.baudRate, out.stallMs);
     else {

@@ -57,6 +57,9 @@ describe('SUIT firmware on the flash', () => {
     expect(fw.running?.version).toBe('1.0.0+1');
     expect(fw.storedSequence()).toBe(1n);
     expect(lines).toContain('I: stored sequence number raised to 1');
+    // Every run's SUIT report is kept: the update, the candidate's validate, the invoke at boot.
+    expect(fw.reports.all.map((r) => `${r.kind} ${r.accepted}`)).toEqual(['update true', 'boot true', 'boot true']);
+    expect(fw.reports.lastUpdate?.sequence).toBe(1n);
   });
 
   it('an envelope with an integrated payload installs without a fetch; the slot keeps the envelope without it', () => {

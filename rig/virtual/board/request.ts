@@ -19,11 +19,3 @@ export function reqBytes(body: SmpMap, key: string): Uint8Array {
   if (!(v instanceof Uint8Array)) throw new SmpRcError(MgmtErr.EINVAL, `'${key}' must be a byte string`);
   return v;
 }
-
-/** An unsigned integer that may exceed 2^53 (counters), or undefined. */
-export function optNumber(body: SmpMap, key: string): number | undefined {
-  const v = body[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new SmpRcError(MgmtErr.EINVAL, `'${key}' must be a number`);
-  return v;
-}

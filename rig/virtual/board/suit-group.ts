@@ -23,12 +23,11 @@ import type { SmpMap } from '../../../host/smp/cbor.js';
 import { MgmtErr, SmpRcError } from '../../../host/smp/errors.js';
 import { GroupId, SuitCmd } from '../../../host/smp/ids.js';
 import type { SmpGroupHandler } from '../../../host/smp/server/server.js';
+import { APP_ROOT_ROLE } from '../../../host/operator/board-state.js';
 import { ConsumerRefusal } from '../suit/consumer.js';
 import type { SuitFirmware } from '../suit/firmware.js';
 import { reqBytes, reqUint } from './request.js';
 
-/** nRF's SUIT_MANIFEST_APP_ROOT: the role of the application's root manifest. */
-export const ROLE_APP_ROOT = 0x20;
 /** SUIT_Digest algorithm id of SHA-256. */
 const SHA256_ID = -16;
 
@@ -147,7 +146,7 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
 
   const manifestState = (body: SmpMap): SmpMap => {
     const role = reqUint(body, 'role');
-    if (role !== ROLE_APP_ROOT) throw new SmpRcError(MgmtErr.ENOENT, `no manifest of role 0x${role.toString(16)} (this board has 0x${ROLE_APP_ROOT.toString(16)}, the application root)`);
+    if (role !== APP_ROOT_ROLE) throw new SmpRcError(MgmtErr.ENOENT, `no manifest of role 0x${role.toString(16)} (this board has 0x${APP_ROOT_ROLE.toString(16)}, the application root)`);
     const f = fw();
     const out: SmpMap = { role, class_id: f.identity.classId, vendor_id: f.identity.vendorId };
     const v = f.running;
@@ -172,7 +171,7 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
       cache = undefined;
     },
     commands: {
-      [SuitCmd.MANIFESTS_LIST]: { read: () => ({ manifests: [{ role: ROLE_APP_ROOT }] }) },
+      [SuitCmd.MANIFESTS_LIST]: { read: () => ({ manifests: [{ role: APP_ROOT_ROLE }] }) },
       [SuitCmd.MANIFEST_STATE]: { read: ({ body }) => manifestState(body) },
       [SuitCmd.ENVELOPE_UPLOAD]: { write: ({ body, afterResponse }) => envelopeUpload(body, afterResponse) },
       [SuitCmd.MISSING_IMAGE_STATE]: {

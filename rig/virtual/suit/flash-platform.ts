@@ -117,8 +117,6 @@ export interface FlashPlatformOptions {
 }
 
 export class FlashPlatform implements SuitPlatform {
-  /** Components invoked in this run, by identifier text. */
-  readonly invoked: string[] = [];
   private readonly names: string[] = [];
   private readonly accepted: ReadonlySet<string>;
 
@@ -162,8 +160,7 @@ export class FlashPlatform implements SuitPlatform {
     return false;
   }
 
-  invoke(h: number): InvokeOutcome {
-    this.invoked.push(this.names[h] ?? `#${h}`);
+  invoke(): InvokeOutcome {
     return this.o.invoke;
   }
 

@@ -5,10 +5,11 @@
  * served over any transport — the in-process paired link, TCP, a pty — with the board's
  * power, time and faults around it:
  *
- * - power and reboots: while the board is off or booting its UART is dark (board/port.ts);
- *   a reset answers first, then reboots (swap, secure boot, application start), taking the
- *   simulated flash time of the boot; the boot banner and log lines appear between SMP frames;
- *   a board whose application crashes at every boot stays dark, as a boot-looping board does;
+ * - power and reboots: off, the board's UART is dead; booting, it prints its console (boot
+ *   banner, bootloader log, application messages, between SMP frames) but serves no SMP
+ *   (board/port.ts); a reset answers first, then reboots (swap, secure boot, application
+ *   start), taking the simulated flash time of the boot; a board whose application crashes at
+ *   every boot never serves SMP again until reset or power-cycled, as a boot-looping board;
  * - flash time: every request waits for the simulated busy time of the flash operations it
  *   caused, times `flashScale` (0 = instant; `slowFlash` multiplies it);
  * - power cuts: armed before the Nth flash operation (or at a seeded random one), from the
@@ -19,7 +20,8 @@
  *   (`reset` with `boot_mode` 1: stays in serial recovery, uploads go to the primary slot).
  *
  * `VirtualBoard.open(options)` powers it on; `connect()` gives an SmpClient over an in-process
- * paired link; `listenTcp` / `serve(transport)` serve other links.
+ * paired link; `listenTcp` / `serve(transport)` serve other links; `snapshot()` / `restore()`
+ * return a board to a known-good state in place.
  */
 import { join } from 'node:path';
 import { systemClock, type Clock, type Timer } from '../../../host/transport/clock.js';

@@ -1,10 +1,27 @@
 /**
- * Where DUTs come from: a provider opens a Dut for a resolved board (a real board over SMP on
- * a serial port or tcp, or a virtual board). `suitrig run` asks `cannotDrive` for every
- * selected board before it starts, so a run never half-starts on boards it cannot drive.
+ * Where DUTs come from: a provider opens a Dut for a resolved board. `suitrig run` asks
+ * `cannotDrive` for every selected board before it starts, so a run never half-starts on boards
+ * it cannot drive.
+ *
+ * The rig's provider (DESIGN.md "Command line"): device paths and tcp urls are real boards over
+ * SMP with their lab settings (lab-backend.ts); `virtual` is one virtual board in this process
+ * behind the emulated link, and `--boards N` virtual boards each run in their own process over
+ * tcp, paced at the run's baud (virtual/). Virtual boards are provisioned with what the suite
+ * asks for (trust anchors, roles, identity, known-good update): the known-good state is built
+ * once per run and profile and every virtual board starts from a copy of it.
  */
+import { join } from 'node:path';
 import type { ResolvedBoard } from '../lab/resolve.js';
-import type { Dut, DutEvent } from './types.js';
+import type { PortLister } from '../ports/types.js';
+import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
+import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
+import type { DutBackend } from './backend.js';
+import { LabBackend } from './lab-backend.js';
+import { SmpDut } from './smp-dut.js';
+import type { Dut, DutEvent, VirtualProvision } from './types.js';
+import { InProcessVirtualBackend } from './virtual/in-process.js';
+import { buildGoldenState, type GoldenState } from './virtual/known-good.js';
+import { ProcessVirtualBackend, processBoardsUnavailable } from './virtual/process.js';
 
 export interface OpenContext {
   signal: AbortSignal;
@@ -12,6 +29,10 @@ export interface OpenContext {
   log(e: DutEvent): void;
   /** This board's seed (for virtual boards' own random choices). */
   seed: number;
+  /** A scratch directory of the run (removed after it): virtual boards keep their state here. */
+  workDir: string;
+  /** What the suite provisions virtual boards with. */
+  provision?: VirtualProvision;
 }
 
 export interface DutProvider {
@@ -20,18 +41,74 @@ export interface DutProvider {
   open(board: ResolvedBoard, ctx: OpenContext): Promise<Dut>;
 }
 
-function notYet(board: ResolvedBoard): string {
-  const what = board.target.kind === 'virtual' ? 'virtual boards' : `boards over SMP (${board.target.url})`;
-  return `driving ${what} from a suite is not implemented yet (the DUT over SMP is the next step of the rig); --dry-run shows what the run would do`;
+export interface RigProviderOptions {
+  /** Real time per simulated flash time on virtual boards: 1 the profiles' timings (default), 0 instant. */
+  flashScale?: number;
+  /** Port lister for USB identities (tests). */
+  lister?: PortLister;
 }
 
-/**
- * The provider `suitrig run` uses. Until the DUT over SMP exists it drives nothing and says so,
- * rather than pretending a run happened.
- */
-export const defaultDutProvider: DutProvider = {
-  cannotDrive: notYet,
-  async open(board) {
-    throw new Error(notYet(board));
-  },
-};
+/** A lab profile name: exact, or the part's short name (`nrf52840` for `nrf52840-like`). */
+export function profileName(name: string | undefined): string | undefined {
+  if (name === undefined) return DEFAULT_PROFILE;
+  if (PROFILES[name]) return name;
+  return PROFILES[`${name}-like`] ? `${name}-like` : undefined;
+}
+
+export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
+  const flashScale = o.flashScale ?? 1;
+  const golden = new Map<string, Promise<GoldenState>>();
+
+  const goldenFor = (profile: string, ctx: OpenContext): Promise<GoldenState> => {
+    let g = golden.get(`${ctx.workDir}\0${profile}`);
+    if (!g) {
+      g = buildGoldenState(join(ctx.workDir, `known-good-${profile}`), profile, ctx.provision);
+      golden.set(`${ctx.workDir}\0${profile}`, g);
+    }
+    return g;
+  };
+
+  const openVirtual = async (board: ResolvedBoard & { target: { kind: 'virtual' } }, ctx: OpenContext): Promise<DutBackend> => {
+    const t = board.target;
+    const profile = profileName(t.virtual.profile)!;
+    const g = await goldenFor(profile, ctx);
+    ctx.log({ kind: 'note', message: `known-good state (${g.profile}): ${g.summary}` });
+    const common = {
+      name: board.name,
+      profile,
+      stateDir: t.virtual.state ?? join(ctx.workDir, `board-${board.name}`),
+      snapshotDir: g.dir,
+      baud: t.baud,
+      flashScale,
+      seed: ctx.seed,
+      provision: ctx.provision && { trust: ctx.provision.trust, require: ctx.provision.require, ...(ctx.provision.identity ? { identity: ctx.provision.identity } : {}) },
+      log: ctx.log,
+    };
+    if (t.placement === 'process') return ProcessVirtualBackend.open({ ...common, quirks: t.virtual.quirks });
+    return InProcessVirtualBackend.open({ ...common, quirks: t.virtual.quirks as Quirk[] });
+  };
+
+  return {
+    cannotDrive(board) {
+      if (board.target.kind !== 'virtual') return undefined;
+      const v = board.target.virtual;
+      if (profileName(v.profile) === undefined) return `unknown virtual board profile '${v.profile}' (known: ${Object.keys(PROFILES).join(', ')})`;
+      const bad = v.quirks.find((q) => !(QUIRKS as readonly string[]).includes(q));
+      if (bad !== undefined) return `unknown virtual board quirk '${bad}' (known: ${QUIRKS.join(', ')})`;
+      if (board.target.placement === 'process') return processBoardsUnavailable();
+      return undefined;
+    },
+    async open(board, ctx) {
+      const backend = board.target.kind === 'virtual' ? await openVirtual(board as ResolvedBoard & { target: { kind: 'virtual' } }, ctx) : await LabBackend.open(board, o.lister);
+      try {
+        return await SmpDut.open(board.name, backend, { signal: ctx.signal });
+      } catch (e) {
+        await backend.close().catch(() => undefined);
+        throw e;
+      }
+    },
+  };
+}
+
+/** The provider `suitrig run` uses: virtual boards at their profiles' flash timings. */
+export const defaultDutProvider: DutProvider = createRigProvider();

@@ -8,9 +8,16 @@
  * then give up promptly. An operation on a board that stopped answering rejects with
  * DutUnresponsiveError (rig/dut/errors.ts).
  */
+import type { TrustAnchor } from '../../host/keys/index.js';
+import type { DeviceIdentity } from '../../host/verifier/identity.js';
 
-/** What a SUIT processor made of a manifest. `reason` uses the verifier's reason names (e.g. `rollback`, `unauthorised`). */
-export type Decision = { kind: 'accept' } | { kind: 'reject'; reason: string; detail?: string };
+/**
+ * What a SUIT processor made of a manifest. `reason` is the SUIT report's reason name
+ * (draft-ietf-suit-report §4.2: `unauthorised`, `condition-failed`, `operation-failed`, ...),
+ * `detail` the verifier's name of the failed check (`rollback`, `not-trusted`,
+ * `vendor-identifier`, `image-match`, ...), `message` what it means, for people.
+ */
+export type Decision = { kind: 'accept' } | { kind: 'reject'; reason: string; detail?: string; message?: string };
 
 /**
  * Who decided. `host`: the board has no SUIT group (stock Zephyr/MCUboot), so the host verified
@@ -51,10 +58,13 @@ export interface DutCapabilities {
 }
 
 export interface DeliveryResult {
+  /** The decision so far: `accept` while the board still asks for payloads (it has not seen them yet). */
   decision: Decision;
   source: DecisionSource;
   /** Payload URIs the board still needs, exactly as the manifest names them. */
   missing: string[];
+  /** For a payload: what went over the link (`interrupted` when `stopAfterBytes` cut it short). */
+  transfer?: { bytes: number; ms: number; resumedFrom: number; interrupted: boolean };
 }
 
 export interface SlotInfo {
@@ -70,8 +80,12 @@ export interface SlotInfo {
 
 export interface BootRecord {
   count: number;
+  /** Why the board last booted (`power-on`, `soft-reset`, `power-cut`, `crash`, ...). */
   reason: string;
   slot: number;
+  /** The bootloader's own word for the last boot (rig group 67: `booted`, `test`, `revert`, ...). */
+  board: string;
+  /** That boot judged against the image that ran before the last update delivered (see Dut.readStatus). */
   outcome: BootOutcome;
 }
 
@@ -82,6 +96,8 @@ export interface DutStatus {
   suit?: { sequence: bigint; digest?: string; version?: string; vendorId?: string; classId?: string };
   /** Last boot (rig group, or derived from image state). */
   boot?: BootRecord;
+  /** Rig group trust state: the stored sequence number (rollback floor), key ids (hex), required roles. */
+  trust?: { sequence: bigint; anchors: string[]; require: string[] };
 }
 
 export interface LastReport {
@@ -111,21 +127,47 @@ export interface DutOpOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What the board is provisioned with, as far as the host knows (lab `trust:`, `require:`,
+ * `identity:`; for virtual boards what the rig provisioned them with): the host verifier
+ * predicts the board's decisions with it, and verifies manifests itself for boards without
+ * the SUIT group.
+ */
+export interface BoardProvision {
+  trust: readonly TrustAnchor[];
+  /** Roles whose signatures must all verify; empty: any one trusted signer. */
+  require: readonly string[];
+  identity?: DeviceIdentity;
+}
+
 /** Lines for the per-board log: console text between SMP frames, SMP exchanges, notes. */
 export type DutEvent = { kind: 'console'; line: string } | { kind: 'smp'; summary: string } | { kind: 'note'; message: string };
 
 export interface Dut {
   readonly name: string;
   readonly capabilities: DutCapabilities;
+  /** Trust anchors, roles and identity the board is known to have (undefined: unknown). */
+  readonly provision: BoardProvision | undefined;
   /** Envelope upload; on a board without the SUIT group the host decides (source `host`). */
   deliverEnvelope(envelope: Uint8Array, opts?: DutOpOptions): Promise<DeliveryResult>;
-  /** Payload for a URI the board asked for; resumable by offset inside the implementation. */
-  supplyPayload(uri: string, bytes: Uint8Array, opts?: DutOpOptions): Promise<DeliveryResult>;
+  /**
+   * Payload for a URI the board asked for; resumes from the offset the board holds.
+   * `stopAfterBytes`: drop the link once the board holds that many bytes (an interrupted
+   * transfer); the next call resumes.
+   */
+  supplyPayload(uri: string, bytes: Uint8Array, opts?: DutOpOptions & { stopAfterBytes?: number }): Promise<DeliveryResult>;
   /** Resets with the board's configured method; resolves once it answers again. */
   reset(opts?: DutOpOptions & { bootloader?: boolean }): Promise<void>;
+  /** Resolves once the board answers again (after a power cut it did not announce), within `timeoutMs`. */
+  waitForBoard(opts: DutOpOptions & { timeoutMs: number }): Promise<void>;
   powerCut(opts?: DutOpOptions): Promise<void>;
   /** Restores power; resolves once the board answers again. */
   powerRestore(opts?: DutOpOptions): Promise<void>;
+  /**
+   * The board's state. `boot.outcome` judges the running image against the one that ran when
+   * the last update was delivered: the same image is `unchanged`, or `reverted` once an
+   * accepted update was installed; another is `updated` (confirmed) or `pending` (on test).
+   */
   readStatus(opts?: DutOpOptions): Promise<DutStatus>;
   /** The last SUIT report, or undefined on boards without the rig group. */
   readLastReport(opts?: DutOpOptions): Promise<LastReport | undefined>;
@@ -151,3 +193,12 @@ export type DutOperation =
   | 'flash-image'
   | 'restore-known-good'
   | 'arm-fault';
+
+/**
+ * What a suite provisions the virtual boards of its run with (rig/suites/api.ts `provision`):
+ * trust anchors, roles and identity, and the known-good update installed before the first case,
+ * to which every case returns (the board's state snapshot is taken right after it).
+ */
+export interface VirtualProvision extends BoardProvision {
+  knownGood?: { envelope: Uint8Array; payloads: ReadonlyMap<string, Uint8Array> };
+}

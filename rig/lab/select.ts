@@ -2,7 +2,7 @@
  * Board selection for `suitrig run` (DESIGN.md "Command line": `--board <url|name|virtual>...
  * [--boards N] [--lab rig.yaml] [--tag T]`): named boards, ports and urls, plus every lab board
  * carrying all the given tags; `--board virtual --boards N` is N virtual boards, each in its own
- * process over tcp (one stays in-process). Two selections that reach the same port are refused:
+ * process over tcp (`--boards 1`: one such board); plain `--board virtual` stays in-process. Two selections that reach the same port are refused:
  * two workers on one board would corrupt each other's runs.
  */
 import { UsageError } from '../cli/command.js';
@@ -43,7 +43,8 @@ export async function selectBoards(sel: Selection, ctx: ResolveContext): Promise
   }
   const out: ResolvedBoard[] = [];
   for (const word of sel.boards) {
-    if (word === 'virtual' && count > 1) {
+    // --boards N (even 1) places each virtual board in its own process; plain `virtual` is in-process.
+    if (word === 'virtual' && sel.count !== undefined) {
       for (let i = 1; i <= count; i++) out.push({ name: `virtual-${i}`, target: freshVirtualTarget(ctx.baud ?? DEFAULT_BAUD, 'process') });
       continue;
     }

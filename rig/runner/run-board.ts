@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { describeUsbIdentity } from '../ports/locate.js';
 import type { ResolvedBoard } from '../lab/resolve.js';
-import type { Dut } from '../dut/types.js';
+import type { Dut, VirtualProvision } from '../dut/types.js';
 import type { DutProvider } from '../dut/provider.js';
 import type { BoardInfo, Predictor, Suite, SuiteCase } from '../suites/api.js';
 import { BoardLog } from './board-log.js';
@@ -24,6 +24,9 @@ const CLOSE_TIMEOUT_MS = 10_000;
 export interface BoardEnv {
   suite: Suite;
   fixtures: unknown;
+  /** The run's scratch directory (virtual boards keep their state there). */
+  workDir: string;
+  provision?: VirtualProvision;
   cases: readonly SuiteCase[];
   runSeed: number;
   logDir: string;
@@ -91,6 +94,8 @@ export async function runBoard(board: ResolvedBoard, env: BoardEnv): Promise<Boa
       env.provider.open(board, {
         signal,
         seed,
+        workDir: env.workDir,
+        ...(env.provision ? { provision: env.provision } : {}),
         log: (e) => log.line(e.kind, e.kind === 'console' ? e.line : e.kind === 'smp' ? e.summary : e.message),
       }),
     );
@@ -105,7 +110,13 @@ export async function runBoard(board: ResolvedBoard, env: BoardEnv): Promise<Boa
     description = opened.capabilities.description;
     env.emit({ type: 'board-open', board: board.name, description });
     log.line('run', `opened: ${description}`);
-    const info: BoardInfo = { name: board.name, target: board.target, ...(board.board ? { lab: board.board } : {}), capabilities: opened.capabilities };
+    const info: BoardInfo = {
+      name: board.name,
+      target: board.target,
+      ...(board.board ? { lab: board.board } : {}),
+      capabilities: opened.capabilities,
+      ...(opened.provision ? { provision: opened.provision } : {}),
+    };
     for (const [index, c] of env.cases.entries()) {
       if (status !== 'completed') {
         cases.push(notRun(c, env.runSeed, board.name, `not run: ${notRunReason}`));

@@ -7,12 +7,12 @@
 import { DutUnresponsiveError } from '../dut/errors.js';
 import type { BootOutcome, Decision, DecisionSource, Dut, DutStatus } from '../dut/types.js';
 import { missingNeeds, type BoardInfo, type CaseContext, type Observations, type Predictor, type Suite, type SuiteCase } from '../suites/api.js';
-import { CaseFailure } from '../suites/steps.js';
+import { CaseFailure, NotApplicable } from '../suites/steps.js';
 import type { BoardLog } from './board-log.js';
 import { InterruptedError, StepTimeoutError, withDeadline } from './deadline.js';
 import type { CaseResult, StepOutcome, StepResult } from './result.js';
 import { deriveSeed, seededRng } from './seed.js';
-import { expectedOf, judge } from './verdict.js';
+import { describeExpectation, expectedOf, judge } from './verdict.js';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
 /** Restoring writes a whole image over the link: allow minutes. */
@@ -71,6 +71,9 @@ function observer(seen: Observations) {
     missing(uris: readonly string[]) {
       seen.missing = [...uris];
     },
+    transfer(t: Observations['transfers'][number]) {
+      seen.transfers.push(t);
+    },
   };
 }
 
@@ -78,7 +81,7 @@ export async function runCase(c: SuiteCase, env: CaseEnv): Promise<CaseRun> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const seed = deriveSeed(env.runSeed, env.board.name, c.id);
-  const seen: Observations = { statuses: [], missing: [] };
+  const seen: Observations = { statuses: [], missing: [], transfers: [] };
   const base: Omit<CaseResult, 'outcome' | 'durationMs'> = {
     id: c.id,
     title: c.title,
@@ -159,10 +162,22 @@ export async function runCase(c: SuiteCase, env: CaseEnv): Promise<CaseRun> {
 
   let outcome: CaseResult['outcome'];
   let message: string | undefined;
-  if (failure !== undefined) {
+  if (failure instanceof NotApplicable) {
+    outcome = 'not-applicable';
+    message = `not applicable: ${failure.message}`;
+    const at = base.steps.find((s) => s.outcome !== 'passed' && s.outcome !== 'not-run')!;
+    at.outcome = 'not-run';
+    at.message = message;
+  } else if (failure !== undefined) {
     outcome = stepOutcome(failure) === 'error' ? 'error' : 'failed';
     const failed = base.steps.find((s) => s.outcome !== 'passed' && s.outcome !== 'not-run')!;
     message = `step '${failed.name}': ${failed.message}`;
+    // What the board was expected to do, next to what it did.
+    if (outcome === 'failed') {
+      message += `; the case expects ${describeExpectation(c.expect)}`;
+      const decided = seen.decision ? judge(c.expect, seen, { decisionOnly: true }) : [];
+      if (decided.length > 0) message += `; ${decided.join('; ')}`;
+    }
   } else {
     const problems = judge(c.expect, seen);
     outcome = problems.length === 0 ? 'passed' : 'failed';

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentError } from '../cli/command.js';
 import type { DutProvider } from '../dut/provider.js';
+import type { VirtualProvision } from '../dut/types.js';
 import type { ResolvedBoard } from '../lab/resolve.js';
 import type { Predictor, Suite, SuiteCase } from '../suites/api.js';
 import type { RunEvent } from './events.js';
@@ -76,10 +77,18 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
         throw new SuitePrepareError(`suite ${opts.suite.name}: preparing its fixtures failed: ${(e as Error).message}`);
       }
     }
+    let provision: VirtualProvision | undefined;
+    try {
+      provision = opts.suite.provision?.(fixtures as never);
+    } catch (e) {
+      throw new SuitePrepareError(`suite ${opts.suite.name}: its board provisioning failed: ${(e as Error).message}`);
+    }
     const boards = await mapBounded(opts.boards, opts.jobs ?? opts.boards.length, (board) =>
       runBoard(board, {
         suite: opts.suite,
         fixtures,
+        workDir,
+        ...(provision ? { provision } : {}),
         cases,
         runSeed: opts.seed,
         logDir: opts.logDir,

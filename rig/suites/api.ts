@@ -13,7 +13,7 @@
 import type { Rng } from '../../host/transport/rng.js';
 import type { LabBoard } from '../lab/types.js';
 import type { PortTarget } from '../lab/resolve.js';
-import type { BootOutcome, Decision, DecisionSource, Dut, DutCapabilities, DutOperation, DutStatus } from '../dut/types.js';
+import type { BoardProvision, BootOutcome, Decision, DecisionSource, Dut, DutCapabilities, DutOperation, DutStatus, VirtualProvision } from '../dut/types.js';
 
 /** `accept`, or `reject` for any of the listed reasons (an empty list: any reason). */
 export type ExpectedDecision = 'accept' | { reject: readonly string[] };
@@ -29,9 +29,10 @@ export interface Expectation {
  * - `suit`: the board's own SUIT decision (SUIT group; stock MCUboot boards lack it),
  * - `image`: the image group, `rig`: the rig group (last report),
  * - `power`: power cut/restore, `faults`: armed faults (virtual boards), `reset-line`: DTR/RTS reset,
- * - `app:<role>`: an application image of that role (lab `apps:`; virtual boards make their own).
+ * - `app:<role>`: an application image of that role (lab `apps:`; virtual boards make their own),
+ * - `role:<name>`: the board's policy requires a signature of that signer role (lab `require:`).
  */
-export type Need = 'suit' | 'image' | 'rig' | 'power' | 'faults' | 'reset-line' | `app:${string}`;
+export type Need = 'suit' | 'image' | 'rig' | 'power' | 'faults' | 'reset-line' | `app:${string}` | `role:${string}`;
 
 /** The board as a case sees it. */
 export interface BoardInfo {
@@ -40,11 +41,25 @@ export interface BoardInfo {
   /** The lab file's entry: trust anchors, required roles, identity, apps, known-good image. */
   lab?: LabBoard;
   capabilities: DutCapabilities;
+  /** The trust anchors, roles and identity the board is known to have (lab, or what the rig provisioned). */
+  provision?: BoardProvision;
 }
 
-/** The host's own prediction of a decision (the wasm verifier with the board's trust and identity). */
+export interface PredictionInput {
+  envelope: Uint8Array;
+  /** The payloads the case will supply, by URI. */
+  payloads: ReadonlyMap<string, Uint8Array>;
+  board: BoardInfo;
+  /** The board's rollback floor, as it reported it. */
+  storedSequence?: bigint;
+}
+
+/**
+ * The host's own prediction of a decision: the wasm verifier run with the board's trust,
+ * roles and identity. Undefined when the host does not know what the board trusts.
+ */
 export interface Predictor {
-  predict(envelope: Uint8Array, board: BoardInfo, signal: AbortSignal): Promise<Decision>;
+  predict(input: PredictionInput, signal: AbortSignal): Promise<Decision | undefined>;
 }
 
 /** What the steps of a case saw; the runner judges the case on it. */
@@ -59,6 +74,8 @@ export interface Observations {
   statuses: DutStatus[];
   /** Payload URIs the board still needs after the last delivery. */
   missing: string[];
+  /** Payload transfers, in order (interrupted ones included). */
+  transfers: { uri: string; bytes: number; ms: number; resumedFrom: number; interrupted: boolean }[];
 }
 
 export interface Observer {
@@ -67,6 +84,7 @@ export interface Observer {
   status(status: DutStatus): void;
   boot(outcome: BootOutcome): void;
   missing(uris: readonly string[]): void;
+  transfer(t: Observations['transfers'][number]): void;
 }
 
 export interface CaseContext<F = unknown, S = unknown> {
@@ -132,11 +150,17 @@ export interface Suite<F = unknown> {
   description?: string;
   /** Builds the fixtures every case receives, once per run (not per board). */
   prepare?(ctx: SuiteContext): Promise<F>;
+  /**
+   * What the run's virtual boards are provisioned with (trust anchors, roles, identity) and the
+   * known-good update they run before the first case and return to after each one. Real boards
+   * come provisioned; the lab file says with what.
+   */
+  provision?(fixtures: F): VirtualProvision;
   cases: readonly SuiteCase<F>[];
 }
 
 const ID_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const NEED_RE = /^(suit|image|rig|power|faults|reset-line|app:[A-Za-z0-9][A-Za-z0-9._-]*)$/;
+const NEED_RE = /^(suit|image|rig|power|faults|reset-line|(app|role):[A-Za-z0-9][A-Za-z0-9._-]*)$/;
 
 /** A suite or case definition is wrong (found when it is defined or loaded, before any board is touched). */
 export class SuiteDefinitionError extends Error {
@@ -151,6 +175,7 @@ export function defineSuite<F>(suite: Suite<F>): Suite<F> {
   if (typeof suite.name !== 'string' || !ID_RE.test(suite.name)) problems.push(`name must be lower-case words joined by '-', got ${JSON.stringify(suite.name)}`);
   if (typeof suite.title !== 'string' || suite.title === '') problems.push('title is missing');
   if (suite.prepare !== undefined && typeof suite.prepare !== 'function') problems.push('prepare must be a function');
+  if (suite.provision !== undefined && typeof suite.provision !== 'function') problems.push('provision must be a function');
   if (!Array.isArray(suite.cases) || suite.cases.length === 0) problems.push('cases must be a non-empty list');
   const ids = new Set<string>();
   for (const [i, c] of (Array.isArray(suite.cases) ? suite.cases : []).entries()) {
@@ -195,6 +220,9 @@ export function missingNeeds(needs: readonly Need[], board: BoardInfo): string[]
     else if (n === 'faults' && !caps.faults) out.push('needs armed faults, which only virtual boards offer');
     else if (n === 'reset-line' && !caps.resetLine) out.push('needs a DTR/RTS reset line; the board resets by SMP or command');
     else if (n.startsWith('app:') && board.target.kind !== 'virtual' && board.lab?.apps[n.slice(4)] === undefined) out.push(`needs an application image '${n.slice(4)}'; the lab file gives the board none (apps:)`);
+    else if (n.startsWith('role:') && !board.provision?.require.includes(n.slice(5))) {
+      out.push(`needs a board whose policy requires a '${n.slice(5)}' signature; this board requires ${board.provision?.require.length ? board.provision.require.join(', ') : 'any one trusted signer'}`);
+    }
   }
   return out;
 }

@@ -1,18 +1,18 @@
 /**
  * The suite registry: built-in suites by name, and suites labs write themselves, loaded from a
  * JavaScript module path (`suitrig run ./lab-suites/smoke.js`, default export or `suite`).
- * The built-in `rfc9019` suite (RFC 9019 Table 1 and recovery) joins this list once the
- * virtual board it is proven against exists.
+ * The built-in suite is `rfc9019` (RFC 9019 Table 1 and recovery, rfc9019/).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EnvironmentError, UsageError } from '../cli/command.js';
 import { SuiteDefinitionError, defineSuite, type Suite } from './api.js';
+import { rfc9019Suite } from './rfc9019/index.js';
 
 export const DEFAULT_SUITE = 'rfc9019';
 
-export const builtinSuites: readonly Suite[] = [];
+export const builtinSuites: readonly Suite[] = [rfc9019Suite as Suite];
 
 function looksLikePath(word: string): boolean {
   return word.includes('/') || /\.(m?js|ts)$/.test(word);

@@ -5,12 +5,21 @@
  * names, reset so the bootloader verifies and boots, read the outcome.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FaultSpec, FlashMode } from '../dut/types.js';
+import type { Decision, FaultSpec, FlashMode } from '../dut/types.js';
 import type { CaseContext, Step } from './api.js';
 
 /** Thrown by a step when the board did something other than the case expects: the case fails (not errors). */
 export class CaseFailure extends Error {
   override name = 'CaseFailure';
+}
+
+/**
+ * Thrown by setup or a step that finds, before acting on the board, that the board cannot run
+ * the case (e.g. the host does not know its device id): the case is reported not applicable
+ * with this message, like a missing need.
+ */
+export class NotApplicable extends Error {
+  override name = 'NotApplicable';
 }
 
 type Producer<F, S, T> = (ctx: CaseContext<F, S>) => T | Promise<T>;
@@ -23,33 +32,85 @@ function opts(o: StepOptions | undefined): { timeoutMs?: number } {
   return o?.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {};
 }
 
-function describeDecision(d: { kind: string; reason?: string; detail?: string }): string {
-  return d.kind === 'accept' ? 'accepted' : `rejected (${d.reason}${d.detail ? `: ${d.detail}` : ''})`;
+function describeDecision(d: Decision): string {
+  return d.kind === 'accept' ? 'accepted' : `rejected (${d.reason}${d.detail ? `: ${d.detail}` : ''}${d.message ? ` - ${d.message}` : ''})`;
+}
+
+/** An update as a case delivers it: the envelope, and the payloads by URI exactly as the manifest names them. */
+export interface UpdateBundle {
+  envelope: Uint8Array;
+  payloads: Record<string, Uint8Array>;
+}
+
+function isBundle(x: Uint8Array | UpdateBundle): x is UpdateBundle {
+  return !(x instanceof Uint8Array);
+}
+
+/** The host verifier's prediction for an update on this board, recorded for the verdict (nothing when the host cannot predict). */
+async function predict<F, S>(ctx: CaseContext<F, S>, u: UpdateBundle): Promise<void> {
+  if (!ctx.predictor) return;
+  const storedSequence = ctx.observed.statuses.at(-1)?.trust?.sequence;
+  const p = await ctx.predictor.predict(
+    { envelope: u.envelope, payloads: new Map(Object.entries(u.payloads)), board: ctx.board, ...(storedSequence !== undefined ? { storedSequence } : {}) },
+    ctx.signal,
+  );
+  if (!p) return;
+  ctx.observe.predicted(p);
+  ctx.log(`host predicts: ${describeDecision(p)}${storedSequence !== undefined ? ` (stored sequence ${storedSequence})` : ''}`);
+}
+
+async function envelopeTo<F, S>(ctx: CaseContext<F, S>, bytes: Uint8Array): Promise<void> {
+  const r = await ctx.dut.deliverEnvelope(bytes, { signal: ctx.signal });
+  ctx.observe.decision(r.decision, r.source);
+  ctx.observe.missing(r.missing);
+  ctx.log(
+    `envelope ${bytes.length} B: ${r.source === 'host' ? 'the host (the board has no SUIT group) ' : 'board '}${describeDecision(r.decision)}` +
+      (r.missing.length > 0 ? `; needs ${r.missing.join(', ')}` : ''),
+  );
 }
 
 /**
- * Uploads an envelope. With a predictor in the run, the host's verifier first predicts the
- * decision so the runner can flag a board that decides otherwise.
+ * Supplies every payload the board asks for, by URI exactly as the manifest names it, until it
+ * needs none or rejects. `interruptAfter`: the first transfer loses its link once the board
+ * holds that many bytes, and the next one resumes.
  */
-export function deliverEnvelope<F, S>(name: string, envelope: Producer<F, S, Uint8Array>, o?: StepOptions): Step<F, S> {
+async function payloadsTo<F, S>(ctx: CaseContext<F, S>, have: Record<string, Uint8Array>, interruptAfter?: number): Promise<void> {
+  const supplied = new Set<string>();
+  let interrupt = interruptAfter;
+  while (ctx.observed.missing.length > 0 && ctx.observed.decision?.decision.kind !== 'reject') {
+    const uri = ctx.observed.missing[0]!;
+    const bytes = have[uri];
+    if (bytes === undefined) {
+      throw new CaseFailure(`the board asks for payload '${uri}', which the case does not provide (it provides: ${Object.keys(have).join(', ') || 'none'})`);
+    }
+    if (supplied.has(uri)) throw new CaseFailure(`the board asks again for payload '${uri}' after receiving all ${bytes.length} bytes of it`);
+    const r = await ctx.dut.supplyPayload(uri, bytes, { signal: ctx.signal, ...(interrupt !== undefined ? { stopAfterBytes: interrupt } : {}) });
+    interrupt = undefined;
+    if (r.transfer) ctx.observe.transfer({ uri, ...r.transfer });
+    if (!r.transfer?.interrupted) supplied.add(uri);
+    ctx.observe.decision(r.decision, r.source);
+    ctx.observe.missing(r.missing);
+    const t = r.transfer;
+    ctx.log(
+      `payload ${uri} ${bytes.length} B: ` +
+        (t?.interrupted ? `link dropped after ${t.bytes} B` : `${describeDecision(r.decision)}${t ? ` (${(t.ms / 1000).toFixed(2)} s${t.resumedFrom ? `, resumed from ${t.resumedFrom}` : ''})` : ''}`),
+    );
+  }
+}
+
+/**
+ * Uploads an envelope. Given a whole update (envelope and payloads), the host's verifier first
+ * predicts the decision, so the runner can flag a board that decides otherwise.
+ */
+export function deliverEnvelope<F, S>(name: string, envelope: Producer<F, S, Uint8Array | UpdateBundle>, o?: StepOptions): Step<F, S> {
   return {
     name,
     ...opts(o),
     effects: ['deliver-envelope'],
     async run(ctx) {
-      const bytes = await envelope(ctx);
-      if (ctx.predictor) {
-        const p = await ctx.predictor.predict(bytes, ctx.board, ctx.signal);
-        ctx.observe.predicted(p);
-        ctx.log(`host predicts: ${describeDecision(p)}`);
-      }
-      const r = await ctx.dut.deliverEnvelope(bytes, { signal: ctx.signal });
-      ctx.observe.decision(r.decision, r.source);
-      ctx.observe.missing(r.missing);
-      ctx.log(
-        `envelope ${bytes.length} B: ${r.source === 'host' ? 'host (board has no SUIT group) ' : 'board '}${describeDecision(r.decision)}` +
-          (r.missing.length > 0 ? `; needs ${r.missing.join(', ')}` : ''),
-      );
+      const x = await envelope(ctx);
+      if (isBundle(x)) await predict(ctx, x);
+      await envelopeTo(ctx, isBundle(x) ? x.envelope : x);
     },
   };
 }
@@ -64,22 +125,26 @@ export function supplyPayloads<F, S>(name: string, payloads: Producer<F, S, Reco
     ...opts(o),
     effects: ['supply-payload'],
     async run(ctx) {
-      const have = await payloads(ctx);
-      const supplied = new Set<string>();
-      while (ctx.observed.missing.length > 0) {
-        const uri = ctx.observed.missing[0]!;
-        const bytes = have[uri];
-        if (bytes === undefined) {
-          throw new CaseFailure(`the board asks for payload '${uri}', which the case does not provide (it provides: ${Object.keys(have).join(', ') || 'none'})`);
-        }
-        if (supplied.has(uri)) throw new CaseFailure(`the board asks again for payload '${uri}' after receiving all ${bytes.length} bytes of it`);
-        supplied.add(uri);
-        const r = await ctx.dut.supplyPayload(uri, bytes, { signal: ctx.signal });
-        ctx.observe.decision(r.decision, r.source);
-        ctx.observe.missing(r.missing);
-        ctx.log(`payload ${uri} ${bytes.length} B: ${describeDecision(r.decision)}`);
-        if (r.decision.kind === 'reject') break;
-      }
+      await payloadsTo(ctx, await payloads(ctx));
+    },
+  };
+}
+
+/**
+ * The operator's update (RFC 9019 §3): the host predicts the decision, then the envelope goes
+ * to the board and every payload it asks for after it. `interruptAfterBytes`: the link drops
+ * once the board holds that many bytes of the first payload, and the transfer resumes.
+ */
+export function deliverUpdate<F, S>(name: string, update: Producer<F, S, UpdateBundle>, o?: StepOptions & { interruptAfterBytes?: Producer<F, S, number> }): Step<F, S> {
+  return {
+    name,
+    ...opts(o),
+    effects: ['deliver-envelope', 'supply-payload'],
+    async run(ctx) {
+      const u = await update(ctx);
+      await predict(ctx, u);
+      await envelopeTo(ctx, u.envelope);
+      await payloadsTo(ctx, u.payloads, o?.interruptAfterBytes ? await o.interruptAfterBytes(ctx) : undefined);
     },
   };
 }
@@ -170,16 +235,17 @@ export function flashImage<F, S>(name: string, image: Producer<F, S, Uint8Array>
 }
 
 /**
- * Checks that the running image is the one the first status read showed (RFC 9019 §3: a
- * refused update leaves the device as it was). Reads the status itself.
+ * Checks that the running image is the one an earlier status read showed — the first of the
+ * case (default), or the latest (`since: 'last'`) — RFC 9019 §3: a refused update leaves the
+ * device as it was. Reads the status itself.
  */
-export function imageUntouched<F, S>(name = 'running image untouched', o?: StepOptions): Step<F, S> {
+export function imageUntouched<F, S>(name = 'running image untouched', o?: StepOptions & { since?: 'first' | 'last' }): Step<F, S> {
   return {
     name,
     ...opts(o),
     effects: ['read-status'],
     async run(ctx) {
-      const before = ctx.observed.statuses[0];
+      const before = o?.since === 'last' ? ctx.observed.statuses.at(-1) : ctx.observed.statuses[0];
       if (!before) throw new CaseFailure(`'${name}' needs an earlier status read to compare with`);
       const now = await ctx.dut.readStatus({ signal: ctx.signal });
       ctx.observe.status(now);
@@ -188,6 +254,7 @@ export function imageUntouched<F, S>(name = 'running image untouched', o?: StepO
       const b = now.slots.find((s) => s.active);
       const show = (s: typeof a) => (s ? `${s.version ?? '?'} (slot ${s.slot}, hash ${s.hash?.slice(0, 16) ?? '?'})` : 'no active image');
       if (a?.hash !== b?.hash || a?.slot !== b?.slot) throw new CaseFailure(`the running image changed: was ${show(a)}, now ${show(b)}`);
+      if (before.suit?.digest !== now.suit?.digest) throw new CaseFailure(`the installed SUIT manifest changed: was ${before.suit?.digest?.slice(0, 16) ?? 'none'}, now ${now.suit?.digest?.slice(0, 16) ?? 'none'}`);
     },
   };
 }

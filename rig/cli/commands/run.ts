@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from '../../../host/paths.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
-import { defaultDutProvider, type DutProvider } from '../../dut/provider.js';
+import { createRigProvider, type DutProvider } from '../../dut/provider.js';
+import { hostPredictor } from '../../runner/predictor.js';
 import { labFor, parseBaud } from '../../lab/resolve.js';
 import { classifyPort } from '../../lab/port-url.js';
 import { selectBoards } from '../../lab/select.js';
@@ -38,6 +39,12 @@ function positiveInt(value: string | undefined, name: string, max: number): numb
   if (value === undefined) return undefined;
   if (!/^[1-9][0-9]*$/.test(value) || Number(value) > max) throw new UsageError(`--${name}: expected an integer from 1 to ${max}, got '${value}'`);
   return Number(value);
+}
+
+function flashScale(text: string | undefined): number {
+  if (text === undefined) return 1;
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) throw new UsageError(`--flash-scale: expected a non-negative number (0 instant, 1 the part's real timings), got '${text}'`);
+  return Number(text);
 }
 
 function toolVersion(): string {
@@ -96,6 +103,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       junit: { type: 'string', value: '<file>', description: 'write a JUnit XML report' },
       report: { type: 'string', value: '<file>', description: 'write the JSON report to a file' },
       logs: { type: 'string', value: '<dir>', description: 'directory for the per-board logs (default: a new one under the temp dir)' },
+      'flash-scale': { type: 'string', value: '<factor>', description: "virtual boards: real time per simulated flash time (default 1, the part's timings; 0 instant)" },
       json: { type: 'boolean', description: 'print the JSON report (or plan) on stdout; progress stays plain on stderr' },
       'dry-run': { type: 'boolean', description: 'list what would be erased and flashed on each board; touch nothing' },
     },
@@ -125,7 +133,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
         return EXIT_OK;
       }
 
-      const provider = deps.provider ?? defaultDutProvider;
+      const provider = deps.provider ?? createRigProvider({ flashScale: flashScale(optString(args, 'flash-scale')), ...(deps.lister ? { lister: deps.lister } : {}) });
       const refused = boards.map((b) => ({ b, why: provider.cannotDrive(b) })).filter((x) => x.why !== undefined);
       if (refused.length > 0) {
         throw new EnvironmentError(refused.map(({ b, why }) => `board ${b.name}: ${why}`).join('\n'));
@@ -146,6 +154,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
           cases: cases.map((c) => c.id),
           ...(jobs !== undefined ? { jobs } : {}),
           ...(io.signal ? { signal: io.signal } : {}),
+          predictor: hostPredictor,
           onEvent: progress,
         });
       } finally {

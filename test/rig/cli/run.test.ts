@@ -119,26 +119,24 @@ describe('suitrig run', () => {
   });
 });
 
-describe('suitrig run as shipped (before the DUT over SMP exists)', () => {
-  it('says plainly it cannot drive boards yet instead of pretending, and --dry-run still works', async () => {
+describe('suitrig run as shipped', () => {
+  it('--dry-run of a lab suite module lists its steps without opening any port', async () => {
     const dir = tempDir();
     writeFile(dir, 'smoke.mjs', `export default { name: 'smoke', title: 'smoke', cases: [{ id: 'status', title: 'status', steps: [{ name: 'noop', effects: ['read-status'], run: async () => {} }], expect: { boot: 'unchanged' } }] };\n`);
-    const r = await runCli(['run', './smoke.mjs', '--board', 'virtual', '--board', 'tcp://127.0.0.1:4001'], { cwd: dir });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/board virtual: driving virtual boards from a suite is not implemented yet/);
-    expect(r.stderr).toMatch(/board tcp-127\.0\.0\.1-4001: driving boards over SMP \(tcp:\/\/127\.0\.0\.1:4001\) from a suite is not implemented yet.*--dry-run shows/);
-    const dry = await runCli(['run', './smoke.mjs', '--board', 'virtual', '--dry-run', '--seed', '5'], { cwd: dir });
+    const dry = await runCli(['run', './smoke.mjs', '--board', 'virtual', '--board', 'tcp://127.0.0.1:4001', '--dry-run', '--seed', '5'], { cwd: dir });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/case status: status\n {4}noop: read image and SUIT manifest state/);
   });
 
-  it('has no built-in suite yet and says so; --help documents the options', async () => {
-    const r = await runCli(['run', '--board', 'virtual']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown suite 'rfc9019'; built-in suites: none yet/);
+  it('runs rfc9019 by default; --help documents the options', async () => {
+    const r = await runCli(['run', '--board', 'virtual', '--dry-run', '--json']);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.suite.name).toBe('rfc9019');
+    expect(plan.boards[0].cases.map((c: { id: string }) => c.id)).toContain('rollback-replay-rejected');
     const help = await runCli(['run', '--help']);
     expect(help.code).toBe(0);
-    for (const opt of ['--board <url|name|virtual>', '--boards <N>', '--lab <rig.yaml>', '--tag <T>', '--baud <B>', '--seed <S>', '--junit <file>', '--json', '--dry-run']) expect(help.stdout).toContain(opt);
+    for (const opt of ['--board <url|name|virtual>', '--boards <N>', '--lab <rig.yaml>', '--tag <T>', '--baud <B>', '--seed <S>', '--junit <file>', '--json', '--dry-run', '--flash-scale <factor>']) expect(help.stdout).toContain(opt);
   });
 
   it('rejects a suite module that is not a valid suite, naming the problems', async () => {

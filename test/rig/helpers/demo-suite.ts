@@ -32,7 +32,7 @@ export const demoSuite = defineSuite<DemoFixtures>({
       title: 'trusted author, valid update: installed, booted, confirmed',
       tags: ['trust'],
       steps: [
-        deliverEnvelope('deliver envelope', (ctx) => envelope({ seq: 2, signer: 'author', version: '1.1.0', payloads: digests(ctx.fixtures) })),
+        deliverEnvelope('deliver envelope', (ctx) => ({ envelope: envelope({ seq: 2, signer: 'author', version: '1.1.0', payloads: digests(ctx.fixtures) }), payloads: payloads(ctx) })),
         supplyPayloads('supply payloads', payloads),
         reset(),
         readStatus(),
@@ -46,7 +46,7 @@ export const demoSuite = defineSuite<DemoFixtures>({
       needs: ['suit'],
       steps: [
         readStatus('status before'),
-        deliverEnvelope('deliver envelope', (ctx) => envelope({ seq: 5, signer: 'mallory', version: '6.6.6', payloads: digests(ctx.fixtures) })),
+        deliverEnvelope('deliver envelope', (ctx) => ({ envelope: envelope({ seq: 5, signer: 'mallory', version: '6.6.6', payloads: digests(ctx.fixtures) }), payloads: payloads(ctx) })),
         imageUntouched(),
       ],
       expect: { decision: { reject: ['unauthorised'] }, boot: 'unchanged' },

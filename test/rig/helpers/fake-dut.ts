@@ -49,6 +49,7 @@ interface Image {
 
 export class FakeDut implements Dut {
   readonly capabilities: DutCapabilities;
+  readonly provision = undefined;
   ops: string[] = [];
   private listeners = new Set<(e: DutEvent) => void>();
   private running: Image = { version: '1.0.0', seq: 1, behaviour: 'healthy' };
@@ -142,6 +143,10 @@ export class FakeDut implements Dut {
     this.op('power-restore');
   }
 
+  async waitForBoard(): Promise<void> {
+    this.op('wait');
+  }
+
   async readStatus(): Promise<DutStatus> {
     this.op('status');
     const hash = sha256(new TextEncoder().encode(`${this.running.version}/${this.running.seq}`));
@@ -149,7 +154,7 @@ export class FakeDut implements Dut {
       mode: this.lastOutcome === 'recovery' ? 'recovery' : 'application',
       slots: [{ slot: 0, version: this.running.version, hash, active: true, confirmed: this.confirmed, pending: !this.confirmed, bootable: true }],
       suit: { sequence: BigInt(this.running.seq) },
-      boot: { count: this.bootCount, reason: 'reset', slot: 0, outcome: this.lastOutcome },
+      boot: { count: this.bootCount, reason: 'reset', slot: 0, board: this.lastOutcome, outcome: this.lastOutcome },
     };
   }
 

@@ -129,7 +129,7 @@ describe('JUnit XML', () => {
     const tc = children(children(root, 'testsuite')[0]!, 'testcase').find((c) => c.attrs['name']!.startsWith('nasty-text'))!;
     expect(tc.attrs['name']).toBe(`nasty-text: title with ${NASTY_READ}`);
     const failure = children(tc, 'failure')[0]!;
-    expect(failure.attrs['message']).toBe(`step 'complain': ${NASTY_READ}`);
+    expect(failure.attrs['message']).toBe(`step 'complain': ${NASTY_READ}; the case expects boot outcome unchanged`);
     expect(failure.text.startsWith(`step 'complain': ${NASTY_READ}`)).toBe(true);
     expect(xmlText('a]]>b<&')).toBe('a]]&gt;b&lt;&amp;');
     expect(xmlAttr('\t\n\r"\'')).toBe('&#9;&#10;&#13;&quot;&apos;');
@@ -203,7 +203,7 @@ describe('terminal output', () => {
     expect(out).toMatch(/^\[good\] n\/a   power-cycle \(\d+ ms\): not applicable/m);
     expect(out).toMatch(/^\[dies\] lost: 0\/7 passed/m);
     // board text cannot break lines or inject escape sequences
-    expect(out).toMatch(/^\[good\] FAIL  nasty-text \(\d+ ms\): step 'complain': <b>&"quoted" 'single' \]\]> bell\ufffd tab new line \ud800 ok$/m);
+    expect(out).toMatch(/^\[good\] FAIL  nasty-text \(\d+ ms\): step 'complain': <b>&"quoted" 'single' \]\]> bell\ufffd tab new line \ud800 ok; the case expects boot outcome unchanged$/m);
   });
 
   it('live progress on a TTY redraws one line per board in place and prints failures above', () => {

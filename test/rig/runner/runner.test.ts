@@ -69,7 +69,7 @@ describe('runner: a suite on boards in parallel', () => {
   it('a step that overruns fails its case with a clear message, and the runner moves on', async () => {
     const { result, opened } = await run({ hangs: { resetHangs: true } }, { stepTimeoutMs: 100 });
     const cases = byId(result, 'hangs');
-    expect(cases.get('trusted-update')).toMatchObject({ outcome: 'failed', message: "step 'reset': step 'reset' overran its 100 ms timeout" });
+    expect(cases.get('trusted-update')).toMatchObject({ outcome: 'failed', message: "step 'reset': step 'reset' overran its 100 ms timeout; the case expects accept and boot outcome updated" });
     expect(cases.get('trusted-update')!.steps.map((s) => s.outcome)).toEqual(['passed', 'passed', 'timeout', 'not-run']);
     expect(cases.get('crash-reverted')!.outcome).toBe('failed');
     // cases without a reset still pass, and every case was cleaned up
@@ -87,7 +87,7 @@ describe('runner: a suite on boards in parallel', () => {
     const cases = byId(result, 'dies');
     expect(cases.get('trusted-update')!.outcome).toBe('passed');
     expect(cases.get('untrusted-signer')!.outcome).toBe('failed');
-    expect(cases.get('untrusted-signer')!.message).toMatch(/step 'deliver envelope': board stopped answering: no answer to deliver within 2000 ms \(port closed\); restoring the known-good image after case untrusted-signer failed/);
+    expect(cases.get('untrusted-signer')!.message).toMatch(/step 'deliver envelope': board stopped answering: no answer to deliver within 2000 ms \(port closed\); the case expects reject \(unauthorised\) and boot outcome unchanged; restoring the known-good image after case untrusted-signer failed/);
     for (const id of ['rollback-refused', 'crash-reverted', 'corrupt-payload', 'power-cycle']) {
       expect(cases.get(id)).toMatchObject({ outcome: 'error', message: 'not run: board dies was lost in case untrusted-signer' });
     }

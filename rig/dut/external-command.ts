@@ -1,0 +1,42 @@
+/**
+ * Runs a lab's reset and power commands (rig.yaml `reset: {method: command}`, `power: {on, off}`;
+ * like labgrid's external power and reset drivers): a shell string through /bin/sh -c, or an
+ * argv without a shell, against a deadline. A command that fails, or outlives its deadline
+ * (it is killed), is an error naming the command, its exit status and the end of its output.
+ */
+import { spawn } from 'node:child_process';
+import type { ExternalCommand } from '../lab/types.js';
+import { formatCommand } from '../runner/plan.js';
+
+export class ExternalCommandError extends Error {
+  override name = 'ExternalCommandError';
+}
+
+const TAIL = 400;
+
+export function runExternalCommand(cmd: ExternalCommand, o: { timeoutMs: number; what: string; signal?: AbortSignal }): Promise<void> {
+  const [file, args] = 'shell' in cmd ? ['/bin/sh', ['-c', cmd.shell]] : [cmd.argv[0]!, cmd.argv.slice(1)];
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(o.signal ? { signal: o.signal } : {}) });
+    let output = '';
+    const keep = (b: Buffer) => void (output = (output + b.toString('utf8')).slice(-TAIL));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, o.timeoutMs);
+    const said = () => (output.trim() ? `; it said: ${output.trim()}` : '');
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(o.signal?.aborted ? o.signal.reason : new ExternalCommandError(`${o.what}: cannot run \`${formatCommand(cmd)}\`: ${e.message}`));
+    });
+    child.once('close', (code, sig) => {
+      clearTimeout(timer);
+      if (timedOut) reject(new ExternalCommandError(`${o.what}: \`${formatCommand(cmd)}\` did not finish within ${o.timeoutMs} ms and was killed${said()}`));
+      else if (code === 0) resolve();
+      else reject(new ExternalCommandError(`${o.what}: \`${formatCommand(cmd)}\` failed (${sig ? `signal ${sig}` : `exit status ${code}`})${said()}`));
+    });
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * A real board as the lab file describes it (rig/lab, DESIGN.md "Rig"): its serial port (found
+ * again by USB identity after it re-enumerates) or tcp url, its reset method (SMP reset, a DTR
+ * or RTS pulse with its timings, an external command), its power commands, its known-good
+ * image, and the trust anchors, roles and identity it was provisioned with. Boards given as a
+ * bare device path or tcp url have the defaults: SMP reset, no power control, no known-good.
+ */
+import { readFileSync } from 'node:fs';
+import { SmpClient } from '../../host/smp/client.js';
+import { sleep, systemClock } from '../../host/transport/clock.js';
+import { openPort } from '../../host/transport/open.js';
+import type { ModemSignals, Transport } from '../../host/transport/transport.js';
+import { uuidBytes, type DeviceIdentity } from '../../host/verifier/identity.js';
+import { relocateTarget, type PortTarget, type ResolvedBoard } from '../lab/resolve.js';
+import type { DeviceIdentity as LabIdentity, LabBoard, ResetMethod } from '../lab/types.js';
+import type { PortLister } from '../ports/types.js';
+import type { DutBackend } from './backend.js';
+import { runExternalCommand } from './external-command.js';
+import type { BoardProvision } from './types.js';
+
+/** Real boards: a swap of a large image on slow flash takes a while. */
+const BOOT_TIMEOUT_MS = 60_000;
+/** Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_MS is 250 ms: the board answers, then resets. */
+const RESET_GRACE_MS = 300;
+
+/** Lab identity (UUID text) as the verifier takes it. */
+export function verifierIdentity(id: LabIdentity | undefined): DeviceIdentity | undefined {
+  if (!id) return undefined;
+  return {
+    ...(id.vendorId ? { vendorIds: [uuidBytes(id.vendorId)] } : {}),
+    ...(id.classId ? { classIds: [uuidBytes(id.classId)] } : {}),
+    ...(id.deviceId ? { deviceIds: [uuidBytes(id.deviceId)] } : {}),
+  };
+}
+
+/** What the lab says a board trusts and is. */
+export function labProvision(b: LabBoard | undefined): BoardProvision | undefined {
+  if (!b || (b.trust.length === 0 && !b.identity)) return undefined;
+  const identity = verifierIdentity(b.identity);
+  return { trust: b.trust, require: b.require, ...(identity ? { identity } : {}) };
+}
+
+function lineSignals(method: 'dtr' | 'rts', asserted: boolean): ModemSignals {
+  return method === 'dtr' ? { dtr: asserted } : { rts: asserted };
+}
+
+async function hardReset(r: ResetMethod, transport: () => Transport, signal: AbortSignal | undefined): Promise<void> {
+  if (r.method === 'dtr' || r.method === 'rts') {
+    const t = transport();
+    await t.setSignals(lineSignals(r.method, !r.invert));
+    await sleep(systemClock, r.pulseMs, signal);
+    await t.setSignals(lineSignals(r.method, r.invert));
+    await sleep(systemClock, r.waitMs, signal);
+  } else if (r.method === 'command') {
+    await runExternalCommand(r.command, { timeoutMs: r.timeoutMs, what: 'reset command', ...(signal ? { signal } : {}) });
+    await sleep(systemClock, r.waitMs, signal);
+  }
+}
+
+export class LabBackend implements DutBackend {
+  readonly faults = false;
+  readonly bootTimeoutMs = BOOT_TIMEOUT_MS;
+  readonly resetGraceMs: number;
+  readonly resetLine: boolean;
+  readonly provision: BoardProvision | undefined;
+  readonly power: DutBackend['power'];
+  readonly hardReset: DutBackend['hardReset'];
+  readonly knownGoodImage: DutBackend['knownGoodImage'];
+  private target: Exclude<PortTarget, { kind: 'virtual' }>;
+  private current!: SmpClient;
+
+  private constructor(
+    board: ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' }> },
+    private readonly lister: PortLister | undefined,
+  ) {
+    this.target = board.target;
+    const lab = board.board;
+    const reset = lab?.reset ?? { method: 'smp' };
+    this.resetLine = reset.method === 'dtr' || reset.method === 'rts';
+    this.resetGraceMs = reset.method === 'smp' ? RESET_GRACE_MS : 0;
+    this.hardReset = reset.method === 'smp' ? undefined : (signal) => hardReset(reset, () => this.current.transport, signal);
+    this.provision = labProvision(lab);
+    const p = lab?.power;
+    this.power = p && {
+      cut: async (signal) => {
+        await runExternalCommand(p.off, { timeoutMs: p.timeoutMs, what: 'power off command', ...(signal ? { signal } : {}) });
+        await this.current.close().catch(() => undefined);
+        await sleep(systemClock, p.settleMs, signal);
+      },
+      restore: async (signal) => {
+        await runExternalCommand(p.on, { timeoutMs: p.timeoutMs, what: 'power on command', ...(signal ? { signal } : {}) });
+        await sleep(systemClock, p.settleMs, signal);
+      },
+    };
+    this.knownGoodImage = lab?.knownGood ? { path: lab.knownGood, bytes: new Uint8Array(readFileSync(lab.knownGood)) } : undefined;
+  }
+
+  static async open(board: ResolvedBoard, lister?: PortLister): Promise<LabBackend> {
+    if (board.target.kind === 'virtual') throw new Error(`board ${board.name} is virtual, not a lab board`);
+    const b = new LabBackend(board as ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' }> }, lister);
+    await b.connect();
+    return b;
+  }
+
+  get description(): string {
+    return this.target.kind === 'serial' ? `${this.target.path} @ ${this.target.baud}` : `${this.target.url} (raw tcp)`;
+  }
+
+  get client(): SmpClient {
+    return this.current;
+  }
+
+  async reconnect(): Promise<SmpClient> {
+    await this.current.close().catch(() => undefined);
+    // A USB board may come back as another /dev/ttyACMx after a reset or power cycle.
+    this.target = (await relocateTarget(this.target, this.lister, { waitMs: 5_000 })) as typeof this.target;
+    return this.connect();
+  }
+
+  async close(): Promise<void> {
+    await this.current.close().catch(() => undefined);
+  }
+
+  private async connect(): Promise<SmpClient> {
+    this.current = SmpClient.over(await openPort(this.target.url, { baudRate: this.target.baud }));
+    return this.current;
+  }
+}

@@ -1,0 +1,473 @@
+/**
+ * The Dut over SMP (DESIGN.md "Wire protocol: SMP over serial"): one implementation for real
+ * boards (serial port, tcp) and virtual boards, on top of the operator's building blocks in
+ * host/operator (board state, SUIT report decoder) and the SMP client's typed groups. What the
+ * board is differs only in its DutBackend (backend.ts): the link, the reset method, power,
+ * faults, and how its known-good state comes back.
+ *
+ * - SUIT boards (group 66): the envelope goes up, the board asks for each payload by URI
+ *   (missing-image state), payloads stream into it (resumable by offset), and its decision is
+ *   read from its last SUIT report (rig group 67), checked to be about this manifest.
+ * - Boards without the SUIT group: the host verifies the manifest (host-verified.ts) and
+ *   delivers only the accepted payload, an MCUboot image, through the image group; every such
+ *   decision is marked `source: 'host'`.
+ * - Boot outcomes are judged against the image that ran when the last update was delivered
+ *   (types.ts `readStatus`), so they mean the same on boards with and without the rig group.
+ * - A board that stops answering (SMP deadline, closed port) fails the operation with
+ *   DutUnresponsiveError (unresponsive.ts).
+ */
+import { createHash } from 'node:crypto';
+import { optional, readBoardState, type BoardState } from '../../host/operator/board-state.js';
+import { decodeSuitReport, type DecodedReport } from '../../host/operator/suit-report.js';
+import { SmpTimeoutError, type SmpClient } from '../../host/smp/client.js';
+import type { MissingImage } from '../../host/smp/groups/suit.js';
+import { MCUBOOT_MODES } from '../../host/smp/groups/os.js';
+import { parseImage, TLV } from '../../host/mcuboot/index.js';
+import { parseEnvelope } from '../../host/suit/envelope/parse.js';
+import { abortReason, sleep } from '../../host/transport/clock.js';
+import { PortOpenError, TransportClosedError } from '../../host/transport/transport.js';
+import { uuidText } from '../../host/verifier/identity.js';
+import type { DutBackend } from './backend.js';
+import { DutUnresponsiveError, DutUnsupportedError } from './errors.js';
+import { HOST_DECIDED, HostVerifiedUpdate } from './host-verified.js';
+import { asUnresponsive } from './unresponsive.js';
+import type {
+  BootOutcome,
+  BoardProvision,
+  Decision,
+  DeliveryResult,
+  Dut,
+  DutCapabilities,
+  DutEvent,
+  DutOpOptions,
+  DutStatus,
+  FaultSpec,
+  FlashMode,
+  LastReport,
+  RestoreResult,
+  SlotInfo,
+} from './types.js';
+
+/** How long a board may process an envelope or the last chunk of a payload before it answers. */
+const PROCESS_TIMEOUT_MS = 30_000;
+/** Answer deadline of one echo while waiting for a board to come back. */
+const PROBE_TIMEOUT_MS = 500;
+
+const hex = (b: Uint8Array | undefined): string | undefined => (b ? Buffer.from(b).toString('hex') : undefined);
+
+function kib(n: number): string {
+  return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`;
+}
+
+/** The decision a SUIT report states. */
+export function reportDecision(r: DecodedReport): Decision {
+  if (r.result.ok) return { kind: 'accept' };
+  return { kind: 'reject', reason: r.result.reason, detail: r.result.detail, message: r.result.text };
+}
+
+/** The SHA256 TLV of an MCUboot image: how the image group names it. */
+export function mcubootHash(image: Uint8Array): Uint8Array {
+  const p = parseImage(image);
+  const t = p.tlvs.find((x) => x.type === TLV.SHA256);
+  return t ? t.value : new Uint8Array(createHash('sha256').update(image.subarray(0, p.hashedLength)).digest());
+}
+
+/** Where the last update left off, to judge boots against. */
+interface Baseline {
+  /** The running image's hash when the update was delivered (undefined: nothing ran). */
+  hash: string | undefined;
+  /** An accepted update was installed since (so the old image running again means a revert). */
+  installed: boolean;
+}
+
+export class SmpDut implements Dut {
+  readonly capabilities: DutCapabilities;
+  private readonly listeners = new Set<(e: DutEvent) => void>();
+  private baseline: Baseline | undefined;
+  private envelopeDigest: Uint8Array | undefined;
+  private session: MissingImage | undefined;
+  private host: HostVerifiedUpdate | undefined;
+  /** Boards without the SUIT group: the rollback floor the host keeps for them (sequence of the last confirmed host-verified update). */
+  private hostFloor: bigint | undefined;
+  private hostPending: { sequence: bigint | undefined; hash: string } | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly name: string,
+    private readonly backend: DutBackend,
+    state: BoardState,
+  ) {
+    this.capabilities = {
+      suit: state.hasSuitGroup,
+      image: state.images !== undefined,
+      rig: state.hasRigGroup,
+      power: backend.power !== undefined,
+      faults: backend.faults && state.hasRigGroup,
+      resetLine: backend.resetLine,
+      description: describe(backend, state),
+    };
+    this.watch(backend.client);
+  }
+
+  /** Asks the board what it has (groups, buffers, bootloader) and returns the Dut; an absent board is DutUnresponsiveError. */
+  static async open(name: string, backend: DutBackend, o: DutOpOptions = {}): Promise<SmpDut> {
+    try {
+      const state = await readBoardState(backend.client, { parts: ['params', 'bootloader', 'suit', 'images', 'rig'], ...(o.signal ? { signal: o.signal } : {}) });
+      return new SmpDut(name, backend, state);
+    } catch (e) {
+      throw asUnresponsive(e, name, 'opening (reading what the board has)');
+    }
+  }
+
+  get provision(): BoardProvision | undefined {
+    return this.backend.provision;
+  }
+
+  subscribe(listener: (e: DutEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  // ---- update -------------------------------------------------------------------------------
+
+  async deliverEnvelope(envelope: Uint8Array, o: DutOpOptions = {}): Promise<DeliveryResult> {
+    return this.op('envelope delivery', o, async (c) => {
+      this.baseline = { hash: await this.activeHash(c, o), installed: false };
+      this.session = undefined;
+      if (!this.capabilities.suit) return this.hostDeliver(envelope);
+      this.envelopeDigest = digestOf(envelope);
+      const t0 = performance.now();
+      await c.suit.uploadEnvelope(envelope, opt(o));
+      this.note('smp', `SUIT envelope ${kib(envelope.length)} sent in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+      return this.afterProcessing(c, o);
+    });
+  }
+
+  async supplyPayload(uri: string, bytes: Uint8Array, o: DutOpOptions & { stopAfterBytes?: number } = {}): Promise<DeliveryResult> {
+    return this.op(`payload ${uri}`, o, async (c) => {
+      if (!this.capabilities.suit) return this.hostSupply(uri, bytes);
+      const m = this.session?.uri === uri ? this.session : await c.suit.missingImage({ timeoutMs: PROCESS_TIMEOUT_MS, ...opt(o) });
+      if (!m) throw new Error(`the board is not waiting for any payload (it was given '${uri}')`);
+      if (m.uri !== uri) throw new Error(`the board asks for payload '${m.uri}', not '${uri}'`);
+      const stop = o.stopAfterBytes;
+      const cut = new AbortController();
+      const signal = o.signal ? AbortSignal.any([o.signal, cut.signal]) : cut.signal;
+      const t0 = performance.now();
+      let done = 0;
+      try {
+        const r = await c.suit.uploadMissingImage(m.sessionId, bytes, {
+          signal,
+          onProgress: (p) => {
+            done = p.done;
+            if (stop !== undefined && p.done >= stop && !cut.signal.aborted) cut.abort(new Error(`link dropped after ${p.done} bytes`));
+          },
+        });
+        const ms = performance.now() - t0;
+        this.note('smp', `payload ${uri}: ${kib(bytes.length)} in ${(ms / 1000).toFixed(2)} s${r.resumedFrom ? `, resumed from ${r.resumedFrom}` : ''}${r.reconnects ? `, ${r.reconnects} reconnect(s)` : ''}`);
+        const next = await this.afterProcessing(c, o);
+        return { ...next, transfer: { bytes: bytes.length, ms, resumedFrom: r.resumedFrom, interrupted: false } };
+      } catch (e) {
+        if (!cut.signal.aborted || o.signal?.aborted) throw e;
+        // The interrupted transfer: the link goes down with bytes in flight and comes back.
+        await this.backend.reconnect();
+        this.watch(this.backend.client);
+        this.note('smp', `payload ${uri}: link dropped after the board acknowledged ${done} of ${bytes.length} bytes; link re-established`);
+        return { decision: { kind: 'accept' }, source: 'board', missing: [uri], transfer: { bytes: done, ms: performance.now() - t0, resumedFrom: 0, interrupted: true } };
+      }
+    });
+  }
+
+  /** After an envelope or payload: the next payload the board asks for, else its decision. */
+  private async afterProcessing(c: SmpClient, o: DutOpOptions): Promise<DeliveryResult> {
+    const m = await c.suit.missingImage({ timeoutMs: PROCESS_TIMEOUT_MS, ...opt(o) });
+    if (m) {
+      this.session = m;
+      return { decision: { kind: 'accept' }, source: 'board', missing: [m.uri] };
+    }
+    this.session = undefined;
+    const report = await this.lastReport(c, o);
+    if (!report) {
+      this.note('note', 'the board has no rig group: its decision shows only in what boots');
+      this.baseline = { ...this.baseline!, installed: true };
+      return { decision: { kind: 'accept' }, source: 'board', missing: [] };
+    }
+    const decision = reportDecision(report);
+    if (decision.kind === 'accept') this.baseline = { ...this.baseline!, installed: true };
+    return { decision, source: 'board', missing: [] };
+  }
+
+  private async lastReport(c: SmpClient, o: DutOpOptions): Promise<DecodedReport | undefined> {
+    if (!this.capabilities.rig) return undefined;
+    const last = await c.rig.lastReport({ timeoutMs: PROCESS_TIMEOUT_MS, ...opt(o) });
+    const d = decodeSuitReport(last.report);
+    const about = d.digest.bytes;
+    const mine = this.envelopeDigest;
+    if (mine && mine.length > 0 && !about.every((b) => b === 0) && !Buffer.from(about).equals(Buffer.from(mine))) {
+      throw new Error(`the board's last SUIT report is about manifest ${hex(about)!.slice(0, 16)}..., not the one delivered (${hex(mine)!.slice(0, 16)}...): it did not process the envelope`);
+    }
+    return d;
+  }
+
+  // ---- host-verified updates (boards without the SUIT group) ---------------------------------
+
+  private hostPolicy() {
+    const p = this.backend.provision;
+    if (!p || p.trust.length === 0) throw new DutUnsupportedError(`board ${this.name} has no SUIT group and the host knows no trust anchors for it (lab trust:), so nobody can verify the manifest`);
+    return { trust: p.trust, ...(p.require.length ? { require: p.require } : {}), ...(p.identity ? { device: p.identity } : {}), ...(this.hostFloor !== undefined ? { storedSequence: this.hostFloor } : {}) };
+  }
+
+  private async hostDeliver(envelope: Uint8Array): Promise<DeliveryResult> {
+    this.host = new HostVerifiedUpdate(envelope, this.hostPolicy());
+    this.note('note', `envelope ${kib(envelope.length)}: ${HOST_DECIDED}`);
+    return this.hostProgress();
+  }
+
+  private async hostSupply(uri: string, bytes: Uint8Array): Promise<DeliveryResult> {
+    if (!this.host) throw new Error(`payload '${uri}' given before any envelope`);
+    this.host.supply(uri, bytes);
+    return this.hostProgress();
+  }
+
+  /** Once the host accepted: the payload goes to the board as an MCUboot image, marked for a test boot. */
+  private async hostProgress(): Promise<DeliveryResult> {
+    const h = this.host!;
+    if (h.missing.length > 0 || h.decision.kind === 'reject') return { decision: h.decision, source: 'host', missing: h.missing };
+    const image = h.image();
+    await this.installImage(this.backend.client, image, 'test', {});
+    this.hostPending = { sequence: h.sequence, hash: hex(mcubootHash(image))! };
+    this.baseline = { ...this.baseline!, installed: true };
+    this.note('smp', `MCUboot image ${kib(image.length)} uploaded through the image group and marked for a test boot (${HOST_DECIDED})`);
+    return { decision: h.decision, source: 'host', missing: [] };
+  }
+
+  private async installImage(c: SmpClient, image: Uint8Array, mode: FlashMode, o: DutOpOptions): Promise<void> {
+    const hash = mcubootHash(image);
+    await c.image.upload(image, opt(o));
+    if (mode === 'test') await c.image.test(hash, opt(o));
+    else await c.image.confirm(hash, opt(o));
+  }
+
+  // ---- resets and power ---------------------------------------------------------------------
+
+  async reset(o: DutOpOptions & { bootloader?: boolean } = {}): Promise<void> {
+    await this.op('reset', o, async (c) => {
+      this.session = undefined;
+      if (o.bootloader) await c.os.reset({ bootMode: 1, ...opt(o) });
+      else if (this.backend.hardReset) await this.backend.hardReset(o.signal);
+      else await c.os.reset(opt(o));
+    });
+    if (this.backend.resetGraceMs > 0) await sleep(this.backend.client.clock, this.backend.resetGraceMs, o.signal);
+    await this.waitForBoard({ timeoutMs: this.backend.bootTimeoutMs, ...o });
+  }
+
+  async waitForBoard(o: DutOpOptions & { timeoutMs: number }): Promise<void> {
+    const deadline = performance.now() + o.timeoutMs;
+    let last: unknown;
+    for (let attempt = 0; ; attempt++) {
+      if (o.signal?.aborted) throw abortReason(o.signal);
+      try {
+        const c = await this.ready();
+        await c.os.echo('suitrig', { timeoutMs: PROBE_TIMEOUT_MS, retries: 0, ...opt(o) });
+        return;
+      } catch (e) {
+        if (!(e instanceof SmpTimeoutError || e instanceof TransportClosedError || e instanceof PortOpenError)) throw asUnresponsive(e, this.name, 'waiting for the board');
+        last = e;
+      }
+      if (performance.now() > deadline) {
+        throw new DutUnresponsiveError(`board ${this.name} did not answer within ${o.timeoutMs} ms (${(last as Error).message})`);
+      }
+      await sleep(this.backend.client.clock, Math.min(50 * 2 ** attempt, 500), o.signal);
+    }
+  }
+
+  async powerCut(o: DutOpOptions = {}): Promise<void> {
+    const p = this.backend.power;
+    if (!p) throw new DutUnsupportedError(`board ${this.name} has no power control (lab power: on/off commands)`);
+    this.session = undefined;
+    await p.cut(o.signal);
+    this.note('note', 'power cut');
+  }
+
+  async powerRestore(o: DutOpOptions = {}): Promise<void> {
+    const p = this.backend.power;
+    if (!p) throw new DutUnsupportedError(`board ${this.name} has no power control (lab power: on/off commands)`);
+    await p.restore(o.signal);
+    this.note('note', 'power restored');
+    await this.waitForBoard({ timeoutMs: this.backend.bootTimeoutMs, ...o });
+  }
+
+  // ---- status -------------------------------------------------------------------------------
+
+  async readStatus(o: DutOpOptions = {}): Promise<DutStatus> {
+    return this.op('status read', o, async (c) => {
+      const s = await readBoardState(c, { parts: ['suit', 'images', 'rig'], ...opt(o) });
+      const slots: SlotInfo[] = (s.images ?? []).map((i) => ({
+        slot: i.slot,
+        version: i.version,
+        hash: hex(i.hash)!,
+        active: i.active,
+        confirmed: i.confirmed,
+        pending: i.pending,
+        bootable: i.bootable,
+      }));
+      const active = slots.find((x) => x.active);
+      const activeHash = active?.hash ?? hex(s.suit?.digest);
+      const inBootloader = s.boot?.reason === 'boot-mode';
+      const recovery = s.boot?.outcome === 'recovery' || (s.images !== undefined && !active);
+      const outcome = this.judgeBoot(activeHash, active ? active.confirmed : true, recovery && !inBootloader);
+      const pending = this.hostPending;
+      if (outcome === 'updated' && pending && pending.hash === activeHash) {
+        this.hostFloor = pending.sequence;
+        this.hostPending = undefined;
+      }
+      const st: DutStatus = { mode: inBootloader ? 'bootloader' : recovery ? 'recovery' : 'application', slots };
+      if (s.suit) {
+        const sv = s.suit.semanticVersion;
+        st.suit = {
+          sequence: s.suit.sequenceNumber ?? 0n,
+          ...(s.suit.digest ? { digest: hex(s.suit.digest)! } : {}),
+          ...(sv?.length ? { version: sv.join('.') } : {}),
+          ...(s.suit.vendorId ? { vendorId: uuidText(s.suit.vendorId) } : {}),
+          ...(s.suit.classId ? { classId: uuidText(s.suit.classId) } : {}),
+        };
+      }
+      if (s.boot) st.boot = { count: s.boot.count, reason: s.boot.reason, slot: s.boot.slot, board: s.boot.outcome, outcome };
+      else st.boot = { count: 0, reason: 'unknown', slot: 0, board: 'unknown', outcome };
+      if (s.trust) st.trust = { sequence: s.trust.sequence, anchors: s.trust.anchors.map((a) => hex(a)!), require: s.trust.require };
+      return st;
+    });
+  }
+
+  /** The running image against the one that ran when the last update was delivered. */
+  private judgeBoot(activeHash: string | undefined, confirmed: boolean, recovery: boolean): BootOutcome {
+    if (recovery || activeHash === undefined) return 'recovery';
+    const b = this.baseline;
+    if (!b || b.hash === activeHash) return b?.installed ? 'reverted' : 'unchanged';
+    return confirmed ? 'updated' : 'pending';
+  }
+
+  async readLastReport(o: DutOpOptions = {}): Promise<LastReport | undefined> {
+    if (!this.capabilities.rig) return undefined;
+    return this.op('last report read', o, async (c) => {
+      const last = await c.rig.lastReport(opt(o));
+      if (last.report.length === 0) return { report: last.report };
+      return { report: last.report, decision: reportDecision(decodeSuitReport(last.report)) };
+    });
+  }
+
+  private async activeHash(c: SmpClient, o: DutOpOptions): Promise<string | undefined> {
+    const st = this.capabilities.image ? await optional(() => c.image.state(opt(o))) : undefined;
+    const active = st?.images.find((i) => i.active);
+    if (active) return hex(active.hash);
+    if (!this.capabilities.suit) return undefined;
+    const s = await readBoardState(c, { parts: ['suit'], ...opt(o) });
+    return hex(s.suit?.digest);
+  }
+
+  // ---- images, known-good, faults -----------------------------------------------------------
+
+  async flashImage(image: Uint8Array, o: DutOpOptions & { mode: FlashMode }): Promise<void> {
+    await this.op('image flash', o, async (c) => {
+      this.baseline = { hash: await this.activeHash(c, o), installed: true };
+      await this.installImage(c, image, o.mode, o);
+      this.note('smp', `MCUboot image ${kib(image.length)} uploaded through the image group (${o.mode})`);
+    });
+  }
+
+  async restoreKnownGood(o: DutOpOptions = {}): Promise<RestoreResult> {
+    this.session = undefined;
+    this.host = undefined;
+    this.baseline = undefined;
+    if (this.backend.restoreSnapshot) {
+      const detail = await this.backend.restoreSnapshot(o.signal);
+      this.watch(this.backend.client);
+      return { restored: true, detail };
+    }
+    const kg = this.backend.knownGoodImage;
+    if (!kg) {
+      if (this.capabilities.suit) await this.op('cleanup', o, (c) => c.suit.cleanup(opt(o)));
+      return { restored: false, detail: 'no known-good image configured for this board (lab known-good:)' };
+    }
+    const want = hex(mcubootHash(kg.bytes))!;
+    return this.op('known-good restore', o, async (c) => {
+      if (this.capabilities.suit) await c.suit.cleanup(opt(o));
+      const st = await c.image.state(opt(o));
+      const active = st.images.find((i) => i.active);
+      if (hex(active?.hash) === want && active?.confirmed && !st.images.some((i) => i.pending)) return { restored: true, detail: `already running the known-good image ${kg.path}` };
+      if (st.images.some((i) => i.slot !== 0)) await c.image.erase(1, opt(o));
+      await this.installImage(c, kg.bytes, 'confirm', o);
+      await this.reset(o);
+      const after = (await this.backend.client.image.state(opt(o))).images.find((i) => i.active);
+      if (hex(after?.hash) !== want) throw new Error(`after flashing ${kg.path} the board runs image ${hex(after?.hash)?.slice(0, 16) ?? 'none'}, not the known-good ${want.slice(0, 16)}`);
+      return { restored: true, detail: `flashed the known-good image ${kg.path} (${kib(kg.bytes.length)}) and reset` };
+    });
+  }
+
+  async armFault(f: FaultSpec, o: DutOpOptions = {}): Promise<void> {
+    if (!this.capabilities.faults) throw new DutUnsupportedError(`board ${this.name} takes no armed faults (virtual boards do, through rig group 67)`);
+    await this.op('fault arming', o, (c) => c.rig.armFault({ ...(f.powerCutBeforeOp !== undefined ? { powerCutBeforeOp: f.powerCutBeforeOp } : {}), ...(f.link ? { link: f.link } : {}), seed: f.seed }, opt(o)));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.backend.close();
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------------
+
+  /** The client, the link re-established first when it dropped (a board that re-enumerated). */
+  private async ready(): Promise<SmpClient> {
+    if (this.backend.client.isOpen) return this.backend.client;
+    const c = await this.backend.reconnect();
+    this.watch(c);
+    return c;
+  }
+
+  private async op<T>(what: string, o: DutOpOptions, fn: (c: SmpClient) => Promise<T>): Promise<T> {
+    if (o.signal?.aborted) throw abortReason(o.signal);
+    try {
+      return await fn(await this.ready());
+    } catch (e) {
+      throw asUnresponsive(e, this.name, what);
+    }
+  }
+
+  private readonly watched = new WeakSet<SmpClient>();
+
+  /** Console lines between SMP frames go to the board's log. */
+  private watch(c: SmpClient): void {
+    if (this.watched.has(c)) return;
+    this.watched.add(c);
+    c.link.onEvent((e) => {
+      if (e.kind === 'console') for (const l of this.listeners) l({ kind: 'console', line: e.text });
+    });
+  }
+
+  private note(kind: 'smp' | 'note', text: string): void {
+    const e: DutEvent = kind === 'smp' ? { kind, summary: text } : { kind, message: text };
+    for (const l of this.listeners) l(e);
+  }
+}
+
+function opt(o: DutOpOptions): { signal?: AbortSignal } {
+  return o.signal ? { signal: o.signal } : {};
+}
+
+function digestOf(envelope: Uint8Array): Uint8Array | undefined {
+  try {
+    return parseEnvelope(envelope).authentication?.digest.bytes;
+  } catch {
+    return undefined; // not an envelope: the board says so in its report
+  }
+}
+
+function describe(backend: DutBackend, s: BoardState): string {
+  const parts = [backend.description];
+  if (s.params) parts.push(`SMP buf ${s.params.bufSize} x ${s.params.bufCount}`);
+  if (s.bootloader) parts.push(`${s.bootloader.name}${s.bootloader.mode ? ` ${MCUBOOT_MODES[s.bootloader.mode.mode] ?? s.bootloader.mode.name}` : ''}`);
+  const groups = [s.hasSuitGroup ? 'SUIT' : undefined, s.images ? 'image' : undefined, s.hasRigGroup ? 'rig' : undefined].filter(Boolean);
+  parts.push(`groups: ${groups.join(', ') || 'OS only'}`);
+  if (!s.hasSuitGroup) parts.push('no SUIT group: the host verifies manifests');
+  return parts.join(', ');
+}

@@ -1,0 +1,50 @@
+/**
+ * The known-good state of a virtual board: provisioned with the suite's trust anchors, roles
+ * and identity (VirtualProvision), running the suite's known-good update, installed over SMP by
+ * the operator's update flow (host/operator/update.ts) in this process, unpaced. Built once per
+ * run and profile in a state directory ("golden"), which every virtual board of the run starts
+ * from and returns to after each case: N boards do not each pay the install over a slow line.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runUpdate } from '../../../host/operator/update.js';
+import { VirtualBoard } from '../../virtual/board/board.js';
+import type { VirtualProvision } from '../types.js';
+
+export interface GoldenState {
+  dir: string;
+  profile: string;
+  /** What the board runs there (`running app 1.0.0, sequence 1`), for logs. */
+  summary: string;
+}
+
+/** Installs the known-good update on the board behind `board` (which must run nothing newer). */
+export async function installKnownGood(board: VirtualBoard, kg: NonNullable<VirtualProvision['knownGood']>): Promise<string> {
+  const link = await board.connect({ pace: false });
+  try {
+    const out = await runUpdate(link.client, kg.envelope, { payloads: kg.payloads });
+    if (out.result !== 'updated') throw new Error(`installing the known-good update on virtual board ${board.name} failed: ${out.result}: ${out.message}`);
+    return `running ${board.state.kind === 'running' ? `image ${board.state.image.version}` : board.mode}, SUIT sequence ${board.firmware.running?.sequence ?? '?'}`;
+  } finally {
+    await link.close();
+  }
+}
+
+/** A state directory with the provisioned board running the known-good update. */
+export async function buildGoldenState(dir: string, profile: string, p: VirtualProvision | undefined): Promise<GoldenState> {
+  mkdirSync(dir, { recursive: true });
+  const board = await VirtualBoard.open({
+    name: 'golden',
+    profile,
+    stateDir: join(dir),
+    ...(p ? { trust: { anchors: p.trust, require: p.require } } : {}),
+    ...(p?.identity ? { identity: p.identity } : {}),
+    flashScale: 0,
+  });
+  try {
+    const summary = p?.knownGood ? await installKnownGood(board, p.knownGood) : `no known-good update: ${board.mode}`;
+    return { dir, profile: board.profile.name, summary };
+  } finally {
+    await board.close();
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * What the rfc9019 suite makes once per run, seeded by the run seed (RFC 9019 §2 author role):
+ * signing keys (author, operator, and one nobody trusts), application images for the virtual
+ * board's application model (healthy, never-confirms, crashes; rig/virtual/app), the identity
+ * virtual boards are provisioned with, and the builder of every update a case delivers:
+ * envelopes from host/suit with the payload as the board needs it — the application image for
+ * SUIT boards, an MCUboot image of it (host/mcuboot, signed by the author) for boards without
+ * the SUIT group. Sequence numbers are relative to what the board stores, so the suite runs on
+ * real boards whose rollback counter never goes back.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSigner } from '../../../host/cose/signer.js';
+import { keyId, privateKeyPem, publicKeyPem, type PrivateKey, type SigningKey, type TrustAnchor } from '../../../host/keys/index.js';
+import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
+import { sha256Digest } from '../../../host/suit/digest.js';
+import { buildEnvelope } from '../../../host/suit/envelope/build.js';
+import { parseEnvelope } from '../../../host/suit/envelope/parse.js';
+import { addSignature } from '../../../host/suit/envelope/sign.js';
+import type { ManifestPlan } from '../../../host/suit/description/plan.js';
+import { NAMESPACE_DNS, uuid5 } from '../../../host/suit/uuid.js';
+import { uuidText, type DeviceIdentity } from '../../../host/verifier/identity.js';
+import type { VirtualProvision } from '../../dut/types.js';
+import { buildAppImage, parseAppVersion, type Behaviour } from '../../virtual/app/app-image.js';
+import type { BoardInfo, CaseContext, SuiteContext } from '../api.js';
+import type { UpdateBundle } from '../steps.js';
+import { NotApplicable } from '../steps.js';
+import { seededEs256Key } from './keys.js';
+import { withTiming, type TimingKind } from './timing.js';
+
+export interface Rfc9019Options {
+  /** Size of every application image (the demo uses 48 KiB: 12 sectors of an nRF52840). */
+  appSize?: number;
+  /** Cut points sampled by the power-cut case. */
+  powerCutSamples?: number;
+}
+
+export const DEFAULT_APP_SIZE = 48 * 1024;
+export const DEFAULT_POWER_CUT_SAMPLES = 4;
+/** The URI detached payloads are fetched by, exactly as the board must ask for it. */
+export const APP_URI = 'file://app.bin';
+
+export type KeyRole = 'author' | 'operator' | 'untrusted';
+export type AppRole = 'base' | 'next' | 'never-confirms' | 'crashes';
+
+export interface Rfc9019Fixtures {
+  options: Required<Rfc9019Options>;
+  keys: Record<KeyRole, PrivateKey>;
+  apps: Record<AppRole, { bytes: Uint8Array; version: string; behaviour: Behaviour }>;
+  /** Identity of the suite's virtual boards. */
+  identity: { vendorId: Uint8Array; classId: Uint8Array; deviceId: Uint8Array };
+  /** Identifiers no board of the run has: for the applicability cases. */
+  other: { vendorId: Uint8Array; classId: Uint8Array; deviceId: Uint8Array };
+  knownGood: UpdateBundle;
+  /** Where the run's artifacts were written (keys, images, the known-good envelope). */
+  workDir: string;
+  build(ctx: CaseContext<Rfc9019Fixtures, unknown>, spec: UpdateSpec): BuiltUpdate;
+}
+
+/** An update as built for one board: what goes over the link, and the sequence number it carries. */
+export interface BuiltUpdate extends UpdateBundle {
+  sequence: bigint;
+}
+
+export interface UpdateSpec {
+  app: AppRole;
+  /** Added to the board's stored sequence number (default 1: the next update). */
+  sequenceStep?: bigint;
+  /** The author's signature made with a key nobody trusts. */
+  untrustedAuthor?: boolean;
+  /** Leave out the operator's signature even where the board's policy requires it. */
+  withoutOperator?: boolean;
+  /** Identifiers the manifest is for: the board's own, or another one. */
+  vendor?: 'other';
+  class?: 'other';
+  device?: 'own' | 'other';
+  /** Component the manifest installs (default [h'00'], the board's application image). */
+  component?: Uint8Array[];
+  integrated?: boolean;
+  corrupt?: 'manifest' | 'image';
+  timing?: TimingKind;
+}
+
+function anchor(key: PrivateKey, role: string): TrustAnchor {
+  return { role, key: key.publicKey, id: keyId(key.publicKey), source: `suite ${role} key` };
+}
+
+/** Seeded bytes, for the device id. */
+function seededBytes(ctx: SuiteContext, n: number): Uint8Array {
+  return Uint8Array.from({ length: n }, () => ctx.rng.below(256));
+}
+
+/** What the host knows the board trusts and is: the suite's own for virtual boards, the lab's for real ones. */
+function boardIdentity(board: BoardInfo): DeviceIdentity {
+  return board.provision?.identity ?? {};
+}
+
+/** The sequence number the board stores now (its rollback floor), from the case's latest status read. */
+export function storedSequence(ctx: CaseContext<unknown, unknown>): bigint {
+  const s = ctx.observed.statuses.at(-1);
+  return s?.trust?.sequence ?? s?.suit?.sequence ?? 1n;
+}
+
+export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Promise<Rfc9019Fixtures> {
+  const options = { appSize: o.appSize ?? DEFAULT_APP_SIZE, powerCutSamples: o.powerCutSamples ?? DEFAULT_POWER_CUT_SAMPLES };
+  const keys: Record<KeyRole, PrivateKey> = {
+    author: seededEs256Key(ctx.seed, 'author'),
+    operator: seededEs256Key(ctx.seed, 'operator'),
+    untrusted: seededEs256Key(ctx.seed, 'untrusted'),
+  };
+  const app = (version: string, behaviour: Behaviour) => ({ bytes: buildAppImage({ behaviour, version: parseAppVersion(version), size: options.appSize }), version, behaviour });
+  const apps: Rfc9019Fixtures['apps'] = {
+    base: app('1.0.0', 'healthy'),
+    next: app('1.1.0', 'healthy'),
+    'never-confirms': app('1.1.0', 'never-confirms'),
+    crashes: app('1.1.1', 'crashes'),
+  };
+  const vendorId = uuid5(NAMESPACE_DNS, 'suitrig.example');
+  const identity = { vendorId, classId: uuid5(vendorId, 'virtual-board'), deviceId: uuid5(vendorId, `device-${Buffer.from(seededBytes(ctx, 8)).toString('hex')}`) };
+  const otherVendor = uuid5(NAMESPACE_DNS, 'another-vendor.example');
+  const other = { vendorId: otherVendor, classId: uuid5(vendorId, 'another-class'), deviceId: uuid5(vendorId, 'another-device') };
+
+  const mcubootCache = new Map<string, Uint8Array>();
+  const payloadFor = (board: BoardInfo, role: AppRole, sequence: bigint): Uint8Array => {
+    const a = apps[role];
+    if (board.capabilities.suit) return a.bytes;
+    // A stock MCUboot board installs MCUboot images; its bootloader checks the author's signature.
+    const k = `${role}/${sequence}`;
+    let img = mcubootCache.get(k);
+    if (!img) {
+      img = createImage(a.bytes, { key: keys.author, version: parseVersion(`${a.version}+${Number(sequence % 0x1_0000_0000n)}`) });
+      mcubootCache.set(k, img);
+    }
+    return img;
+  };
+
+  const envelope = (plan: ManifestPlan, signers: readonly SigningKey[], spec: Pick<UpdateSpec, 'timing' | 'corrupt'>): Uint8Array => {
+    let bytes = buildEnvelope(plan).envelope;
+    if (spec.timing) bytes = withTiming(bytes, spec.timing, Math.floor(Date.now() / 1000));
+    for (const k of signers) bytes = addSignature(bytes, createSigner(k));
+    if (spec.corrupt === 'manifest') {
+      const m = parseEnvelope(bytes).manifest.content;
+      const at = m.byteOffset - bytes.byteOffset + Math.floor(m.length / 2);
+      bytes = new Uint8Array(bytes);
+      bytes[at]! ^= 0x01;
+    }
+    return bytes;
+  };
+
+  const plan = (sequence: bigint, payload: Uint8Array, id: DeviceIdentity, spec: UpdateSpec, carried: Uint8Array): ManifestPlan => ({
+    sequenceNumber: sequence,
+    components: [
+      {
+        id: spec.component ?? [Uint8Array.of(0)],
+        ...(spec.vendor === 'other' ? { vendor: other.vendorId } : id.vendorIds?.[0] ? { vendor: id.vendorIds[0] } : {}),
+        ...(spec.class === 'other' ? { class: other.classId } : id.classIds?.[0] ? { class: id.classIds[0] } : {}),
+        ...(spec.device === 'other' ? { device: other.deviceId } : spec.device === 'own' && id.deviceIds?.[0] ? { device: id.deviceIds[0] } : {}),
+        image: { digest: sha256Digest(payload), size: payload.length, bytes: carried },
+        source: { uri: APP_URI, integrated: spec.integrated ?? false },
+        bootable: true,
+      },
+    ],
+    dependencies: [],
+    severable: false,
+    template: 'download-install',
+  });
+
+  const signersFor = (board: BoardInfo, spec: UpdateSpec): SigningKey[] => {
+    const requiresOperator = board.provision?.require.includes('operator') ?? false;
+    const names: KeyRole[] = [spec.untrustedAuthor ? 'untrusted' : 'author', ...(requiresOperator && !spec.withoutOperator ? (['operator'] as const) : [])];
+    if (board.target.kind !== 'virtual') throw new NotApplicable('the suite signs with keys it generates for virtual boards; a real board needs the lab to name its signing keys');
+    return names.map((n) => keys[n]);
+  };
+
+  const fixtures: Rfc9019Fixtures = {
+    options,
+    keys,
+    apps,
+    identity,
+    other,
+    workDir: ctx.workDir,
+    knownGood: { envelope: new Uint8Array(0), payloads: {} },
+    build(c, spec) {
+      const id = boardIdentity(c.board);
+      if (spec.device === 'own' && !id.deviceIds?.[0]) throw new NotApplicable('the host does not know the device id of this board (lab identity: device-id)');
+      if ((spec.vendor || spec.class) && !(id.vendorIds?.[0] && id.classIds?.[0])) throw new NotApplicable('the host does not know the vendor and class ids of this board (lab identity:)');
+      const sequence = storedSequence(c) + (spec.sequenceStep ?? 1n);
+      const payload = payloadFor(c.board, spec.app, sequence);
+      // The manifest states the digest of the image as built; a corrupted image differs in one byte.
+      const delivered = spec.corrupt === 'image' ? payload.map((b, i) => (i === payload.length >> 1 ? b ^ 0x01 : b)) : payload;
+      const env = envelope(plan(sequence, payload, id, spec, spec.integrated ? delivered : payload), signersFor(c.board, spec), spec);
+      const payloads: Record<string, Uint8Array> = spec.integrated ? {} : { [APP_URI]: delivered };
+      return { envelope: env, payloads, sequence };
+    },
+  };
+
+  // The known-good update every virtual board runs before the first case: app 1.0.0, sequence 1.
+  const kgPlan = plan(1n, apps.base.bytes, policyIdentity(identity), { app: 'base' }, apps.base.bytes);
+  fixtures.knownGood = { envelope: envelope(kgPlan, [keys.author, keys.operator], {}), payloads: { [APP_URI]: apps.base.bytes } };
+  writeArtifacts(fixtures);
+  ctx.log(`rfc9019: keys author/operator/untrusted es256 (key ids ${(['author', 'operator'] as const).map((r) => Buffer.from(keyId(keys[r].publicKey)).toString('hex')).join(', ')}), ` +
+    `apps ${Object.values(apps).map((a) => `${a.version} ${a.behaviour}`).join(', ')} of ${(options.appSize / 1024).toFixed(0)} KiB, device ${uuidText(identity.deviceId)}`);
+  return fixtures;
+}
+
+export function policyIdentity(id: Rfc9019Fixtures['identity']): DeviceIdentity {
+  return { vendorIds: [id.vendorId], classIds: [id.classId], deviceIds: [id.deviceId] };
+}
+
+/** What the suite's virtual boards trust: the author and the operator, both required (RFC 9019 §7 roles). */
+export function provisionOf(f: Rfc9019Fixtures): VirtualProvision {
+  return {
+    trust: [anchor(f.keys.author, 'author'), anchor(f.keys.operator, 'operator')],
+    require: ['author', 'operator'],
+    identity: policyIdentity(f.identity),
+    knownGood: { envelope: f.knownGood.envelope, payloads: new Map(Object.entries(f.knownGood.payloads)) },
+  };
+}
+
+/** Keys, images and the known-good envelope in the run's work directory, for people who want to look. */
+function writeArtifacts(f: Rfc9019Fixtures): void {
+  const dir = join(f.workDir, 'artifacts');
+  mkdirSync(dir, { recursive: true });
+  for (const [role, k] of Object.entries(f.keys)) {
+    writeFileSync(join(dir, `${role}.pem`), privateKeyPem(k), { mode: 0o600 });
+    writeFileSync(join(dir, `${role}.pub.pem`), publicKeyPem(k.publicKey));
+  }
+  for (const [role, a] of Object.entries(f.apps)) writeFileSync(join(dir, `app-${role}-${a.version}.bin`), a.bytes);
+  writeFileSync(join(dir, 'known-good.suit'), f.knownGood.envelope);
+  writeFileSync(join(dir, 'identity.json'), JSON.stringify({ 'vendor-id': uuidText(f.identity.vendorId), 'class-id': uuidText(f.identity.classId), 'device-id': uuidText(f.identity.deviceId) }) + '\n');
+}

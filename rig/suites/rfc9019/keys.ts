@@ -1,0 +1,25 @@
+/**
+ * Seeded signing keys for a suite run (team rule: every random choice takes a printed seed):
+ * an ES256 (P-256) private key derived from the run seed and a label, so a run replayed with
+ * `--seed` signs with the same keys and produces the same envelopes. Derived with SHA-256 over
+ * the seed and label, reduced to a valid scalar; the key never leaves the process except as the
+ * demo's key files.
+ */
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { p256 } from '@noble/curves/nist.js';
+import { publicKeyFromObject, type PrivateKey } from '../../../host/keys/index.js';
+
+const b64url = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
+
+export function seededEs256Key(seed: number, label: string): PrivateKey {
+  const n = p256.Point.CURVE().n;
+  for (let counter = 0; ; counter++) {
+    const h = createHash('sha256').update(`suitrig-key/1\0${seed}\0${label}\0${counter}`).digest();
+    const d = BigInt(`0x${h.toString('hex')}`);
+    if (d === 0n || d >= n) continue;
+    const secret = new Uint8Array(h);
+    const pub = p256.getPublicKey(secret, false);
+    const key = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64url(secret), x: b64url(pub.subarray(1, 33)), y: b64url(pub.subarray(33, 65)) }, format: 'jwk' });
+    return { family: 'p256', key, publicKey: publicKeyFromObject(createPublicKey(key), `suite key '${label}'`) };
+  }
+}

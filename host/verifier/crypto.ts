@@ -24,6 +24,13 @@ export function algorithmName(alg: number): string {
   return COSE_ALGORITHMS[alg] ?? `COSE alg ${alg}`;
 }
 
+/**
+ * The platform's signature / MAC routine as the core's `verify` import calls it, once per trust
+ * anchor whose key family fits `alg`: true when `sig` is valid by `key` over `tbs`. verifyCose is
+ * the real one; a board model may bring its own (SuitProcessor option `verify`).
+ */
+export type SignatureVerifier = (key: VerificationKey, alg: number, tbs: Uint8Array, sig: Uint8Array) => boolean;
+
 /** true when `sig` is a valid signature / MAC by `key` with COSE algorithm `alg` over `tbs`. */
 export function verifyCose(key: VerificationKey, alg: number, tbs: Uint8Array, sig: Uint8Array): boolean {
   try {

@@ -6,7 +6,10 @@
  *       what `suitrig verify` decides. VerifyResult: accepted, reason, reasonCode, detail,
  *       message, at?, sequenceNumber?, manifest?, signatures, conditions.
  *
- *   const p = new SuitProcessor(platform: SuitPlatform, { variant? })
+ *   const p = new SuitProcessor(platform: SuitPlatform, { variant?, verify? })
+ *       verify?: SignatureVerifier = (key, alg, tbs, sig) => boolean, the device's signature /
+ *       MAC routine behind the core's `verify` import (default verifyCose, the real check); the
+ *       core still checks the manifest digest, COSE structure and role policy around it
  *   let r = p.run(envelope, { trust, require?, storedSequence?, device?, sequences, dry?, nonce? })
  *   while (r.status === 'pending') {          // r.fetch: { uri, component, componentId, size?, digest?, received }
  *     r = p.supply(chunk)                     // any number of chunks
@@ -32,8 +35,8 @@ export { type Verdict, type Location, type SectionName, SECTION_KEYS, SECTION_NA
 export { REASON_NAMES, type ReasonName, reasonName, reasonCode, DETAILS, detailName, detailText } from './reasons.js';
 export { type DeviceIdentity, parseIdentity, loadIdentity, uuidBytes, uuidText, IdentityError } from './identity.js';
 export { VerifierCore, CoreTrap, verifierModule, type CoreVariant, type CoreHost, type CoreExports, type CoreRecord } from './core.js';
-export { verifyCose, algorithmName, COSE_ALGORITHMS } from './crypto.js';
-export { SuitProcessor, runWithPayloads, PROCEDURES, ProcessorStateError, type Procedure, type RunOptions, type RunResult, type PendingRun, type FinishedRun, type FetchRequest, type WrittenComponent } from './processor.js';
+export { verifyCose, algorithmName, COSE_ALGORITHMS, type SignatureVerifier } from './crypto.js';
+export { SuitProcessor, runWithPayloads, PROCEDURES, ProcessorStateError, type ProcessorOptions, type Procedure, type RunOptions, type RunResult, type PendingRun, type FinishedRun, type FetchRequest, type WrittenComponent } from './processor.js';
 export { type SuitPlatform, type ComponentRef, type InvokeOutcome } from './platform.js';
 export { MemoryPlatform, type MemoryPlatformOptions, type PlatformCall } from './memory-platform.js';
 export { encodeSuitReport, type RunRecord, type ReportInput } from './report.js';

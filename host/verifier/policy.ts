@@ -2,11 +2,12 @@
  * Programs a core with what the device trusts and knows before an envelope is checked: trust
  * anchors with their roles (RFC 9019 §7: author, device operator), the roles that must have
  * signed, the stored sequence number (rollback), and the device identity. Roles are numbered
- * per call: bit i of the core's role mask = the i-th distinct role name.
+ * per call: bit i of the core's role mask = the i-th distinct role name. The core's `verify`
+ * import is bound to `verify` (default verifyCose) with the key of the anchor it names.
  */
 import type { TrustAnchor } from '../keys/index.js';
 import type { VerifierCore } from './core.js';
-import { verifyCose } from './crypto.js';
+import { verifyCose, type SignatureVerifier } from './crypto.js';
 import type { DeviceIdentity } from './identity.js';
 
 export const MAX_ANCHORS = 16;
@@ -23,7 +24,7 @@ export interface Policy {
   device?: DeviceIdentity;
 }
 
-export function applyPolicy(core: VerifierCore, policy: Policy): void {
+export function applyPolicy(core: VerifierCore, policy: Policy, verify: SignatureVerifier = verifyCose): void {
   const e = core.exports;
   if (policy.trust.length > MAX_ANCHORS) throw new RangeError(`at most ${MAX_ANCHORS} trust anchors, got ${policy.trust.length}`);
   const roles: string[] = [];
@@ -63,7 +64,7 @@ export function applyPolicy(core: VerifierCore, policy: Policy): void {
     ...core.host,
     verify: (anchor, alg, tbs, sig) => {
       const a = policy.trust[anchor];
-      return a !== undefined && verifyCose(a.key, alg, tbs, sig);
+      return a !== undefined && verify(a.key, alg, tbs, sig);
     },
   };
 }

@@ -12,6 +12,7 @@
  * payloads that are not in the envelope.
  */
 import { NULL_HOST, VerifierCore, type CoreHost, type CoreVariant } from './core.js';
+import { verifyCose, type SignatureVerifier } from './crypto.js';
 import { applyPolicy, type Policy } from './policy.js';
 import { feedEnvelope } from './feed.js';
 import { readVerdict, sectionName, SECTION_KEYS, type Location, type SectionName, type Verdict } from './result.js';
@@ -130,8 +131,20 @@ function decodeId(encoded: Uint8Array): Uint8Array[] {
   }
 }
 
+export interface ProcessorOptions {
+  /** `release` (build/verifier.wasm) or `checked`; default as VerifierCore. */
+  variant?: CoreVariant;
+  /**
+   * The device's signature / MAC routine behind the core's `verify` import (default verifyCose,
+   * the real check). A board model whose routine is broken passes its own; the core still checks
+   * the manifest digest, the COSE structure and the role policy around it.
+   */
+  verify?: SignatureVerifier;
+}
+
 export class SuitProcessor {
   readonly core: VerifierCore;
+  private readonly verify: SignatureVerifier;
   private envelope: Uint8Array = new Uint8Array(0);
   private opts: RunOptions | undefined;
   private records: RunRecord[] = [];
@@ -140,9 +153,10 @@ export class SuitProcessor {
 
   constructor(
     readonly platform: SuitPlatform,
-    options: { variant?: CoreVariant } = {},
+    options: ProcessorOptions = {},
   ) {
     this.core = new VerifierCore(options.variant);
+    this.verify = options.verify ?? verifyCose;
   }
 
   /** The fetch the run waits for, if any. */
@@ -160,7 +174,7 @@ export class SuitProcessor {
     const core = this.core;
     const e = core.exports;
     core.host = NULL_HOST;
-    applyPolicy(core, opts);
+    applyPolicy(core, opts, this.verify);
     core.host = this.bindPlatform(core.host);
     feedEnvelope(core, envelope);
     if (e.envelope_verify() !== 0) return this.finish(ST_DONE);

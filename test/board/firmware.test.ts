@@ -12,7 +12,7 @@ import { Flag, Magic } from '../../rig/virtual/bootloader/index.js';
 import { getProfile, profileVariant, type BoardProfile } from '../../rig/virtual/profiles.js';
 import { CONTAINER_HEADER_SIZE, readContainer, storedEnvelope } from '../../rig/virtual/suit/container.js';
 import { SuitFirmware, type SuitFirmwareOptions } from '../../rig/virtual/suit/firmware.js';
-import { APP_URI, app, envelope, identity, otherHmacKey, profile, trust } from './fixtures.js';
+import { APP_URI, app, envelope, es256Key, identity, otherHmacKey, profile, trust } from './fixtures.js';
 
 function board(o: Partial<SuitFirmwareOptions> = {}) {
   const lines: string[] = [];
@@ -130,6 +130,9 @@ describe('SUIT firmware on the flash', () => {
     expect(install(fw, tampered, v2).report.detail).toBe('digest-mismatch');
     const honest = board();
     expect(install(honest.fw, untrusted, v1).report.detail).toBe('not-trusted');
+    // Its signature routine says yes, but the core asks it only for anchors of the signer's key
+    // family: this board holds an HMAC anchor, so an ES256 signer is still not trusted.
+    expect(install(fw, envelope({ sequence: 2, payload: v2, key: es256Key }), v2).report.detail).toBe('not-trusted');
   });
 
   it('without trust anchors every manifest is refused', () => {

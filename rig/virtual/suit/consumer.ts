@@ -19,7 +19,7 @@ import { setPending, type SlotTrailer } from '../bootloader/index.js';
 import { ContainerError, CONTAINER_HEADER_SIZE, containerOverhead, containerParts, containerVersion, MAX_STORED_ENVELOPE, storedEnvelope } from './container.js';
 import { CandidateImage, FlashPlatform } from './flash-platform.js';
 import type { BoardPolicy } from './policy.js';
-import { applyBoardPolicy } from './policy.js';
+import { boardVerifier } from './policy.js';
 import { runReport, type RunReport } from './reports.js';
 import { SlotWriter } from './slot-writer.js';
 
@@ -119,9 +119,9 @@ export class SuitConsumer {
     const firstErase = [0, ...Array.from({ length: trailer.count }, (_, i) => trailer.first + i)];
     const candidate = new CandidateImage(() => new SlotWriter(sec.area, CONTAINER_HEADER_SIZE, capacity, firstErase));
     const platform = new FlashPlatform({ image: candidate, components: this.ctx.components, invoke: 'returned', version: this.ctx.installedVersion() });
-    const processor = new SuitProcessor(platform);
-    const { envelope: run, policy } = applyBoardPolicy(envelope, this.ctx.policy());
-    const result = processor.run(run, { ...policy, sequences: 'update' });
+    const { policy, verify } = boardVerifier(this.ctx.policy());
+    const processor = new SuitProcessor(platform, verify ? { verify } : {});
+    const result = processor.run(envelope, { ...policy, sequences: 'update' });
     return this.settle({ processor, candidate, envelope, state: undefined }, result, true);
   }
 

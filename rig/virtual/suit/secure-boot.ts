@@ -25,7 +25,7 @@ import type { FlashArea } from '../flash/index.js';
 import { formatVersion } from '../../../host/mcuboot/index.js';
 import { ContainerError, readContainer, type Container } from './container.js';
 import { FlashPlatform, InstalledImage } from './flash-platform.js';
-import { applyBoardPolicy, type BoardPolicy } from './policy.js';
+import { boardVerifier, type BoardPolicy } from './policy.js';
 import { runReport, type RunReport } from './reports.js';
 
 export interface SecureBootContext {
@@ -49,9 +49,9 @@ export interface VerifiedManifest {
 /** Runs `sequences` of a container's manifest against the slot it sits in. */
 export function runInSlot(area: FlashArea, c: Container, ctx: SecureBootContext, sequences: Procedure | readonly SectionName[]): FinishedRun {
   const platform = new FlashPlatform({ image: new InstalledImage(area, c.payloadOffset, c.payloadSize), components: ctx.components, invoke: 'handed-off' });
-  const { envelope, policy } = applyBoardPolicy(c.envelope, ctx.policy());
-  const p = new SuitProcessor(platform);
-  let r = p.run(envelope, { ...policy, sequences });
+  const { policy, verify } = boardVerifier(ctx.policy());
+  const p = new SuitProcessor(platform, verify ? { verify } : {});
+  let r = p.run(c.envelope, { ...policy, sequences });
   // Nothing can be fetched at boot: there is no link to fetch from.
   while (r.status === 'pending') r = p.failFetch();
   return r;

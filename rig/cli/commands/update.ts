@@ -13,18 +13,10 @@ import { basename } from 'node:path';
 import { parseRequireArg } from '../../../host/keys/index.js';
 import { MissingPayloadError, runUpdate, UpdateError, type UpdateEvent, type UpdateOutcome } from '../../../host/operator/update.js';
 import type { BoardState } from '../../../host/operator/board-state.js';
-import type { UploadProgress } from '../../../host/smp/upload/engine.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, optUint, printJson, type CliIo, type Command } from '../command.js';
 import { connectBoard, linkError, PORT_OPTIONS } from '../port-options.js';
+import { kib, progressBar, rate, type ProgressBar } from '../upload-progress.js';
 import { identity, payloads, readEnvelope, trustAnchors } from './verify.js';
-
-function kib(n: number): string {
-  return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`;
-}
-
-function rate(bytesPerSecond: number): string {
-  return `${(bytesPerSecond / 1000).toFixed(1)} KB/s`;
-}
 
 function describeBoard(s: BoardState): string {
   const parts: string[] = [];
@@ -35,18 +27,11 @@ function describeBoard(s: BoardState): string {
   return parts.join(', ');
 }
 
-/** Progress bar on a terminal (redrawn in place); nothing when stderr is not one. */
-function progressLine(io: CliIo, label: string, p: UploadProgress): void {
-  if (!io.stderr.isTTY) return;
-  const width = 30;
-  const done = Math.round((p.done / p.total) * width);
-  const eta = p.etaMs === undefined ? '' : ` ${Math.floor(p.etaMs / 60000)}:${String(Math.round((p.etaMs % 60000) / 1000)).padStart(2, '0')} left`;
-  io.stderr.write(`\r\x1b[K${label} [${'#'.repeat(done)}${'-'.repeat(width - done)}] ${Math.floor((p.done / p.total) * 100)}%  ${kib(p.done)}/${kib(p.total)}  ${rate(p.bytesPerSecond)}${eta}`);
-}
-
 function stepLogger(io: CliIo, where: string, quiet: boolean): (e: UpdateEvent) => void {
+  // One bar per upload (the envelope, then each payload URI), cleared before the next step line.
+  let bar: { label: string; bar: ProgressBar } | undefined;
   const say = (label: string, text: string): void => {
-    if (io.stderr.isTTY && !quiet) io.stderr.write('\r\x1b[K');
+    bar?.bar.clear();
     io.stderr.write(`${label.padEnd(9)} ${text}\n`);
   };
   return (e) => {
@@ -60,9 +45,12 @@ function stepLogger(io: CliIo, where: string, quiet: boolean): (e: UpdateEvent) 
         say('predicted', p.accepted ? `accept (sequence ${p.sequence}${stored}; signed by ${p.signers.join(', ') || 'a trusted key'})` : `refuse: ${p.reason} (${p.detail}): ${p.message}${stored}`);
         break;
       }
-      case 'progress':
-        if (!quiet) progressLine(io, e.what === 'envelope' ? 'envelope ' : `payload   ${e.uri}`, e.progress);
+      case 'progress': {
+        const label = e.what === 'envelope' ? 'envelope ' : `payload   ${e.uri}`;
+        if (bar?.label !== label) bar = { label, bar: progressBar(io, label, quiet) };
+        bar.bar.update(e.progress);
         break;
+      }
       case 'sent':
         say(e.what, `${e.uri ? `${e.uri}  ` : ''}${kib(e.result.bytes)} in ${(e.result.elapsedMs / 1000).toFixed(1)} s${e.result.elapsedMs > 0 ? ` (${rate((e.result.bytes * 1000) / e.result.elapsedMs)})` : ''}${e.result.resumedFrom ? `, resumed from ${e.result.resumedFrom}` : ''}${e.result.reconnects ? `, ${e.result.reconnects} reconnect(s)` : ''}`);
         break;

@@ -121,7 +121,7 @@ describe('virtual board groups', () => {
     await answering(client);
     expect(board.mode).toBe('application');
     const st = await client.image.state();
-    expect(st.images[0]).toMatchObject({ slot: 0, version: '2.0.0+0', active: true });
+    expect(st.images[0]).toMatchObject({ slot: 0, version: '2.0.0', active: true });
     expect((await client.suit.manifestState(0x20)).sequenceNumber).toBeUndefined();
   });
 
@@ -133,21 +133,22 @@ describe('virtual board groups', () => {
     await client.image.upload(createImage(app('2.0.0'), { key: es256Key, version: parseVersion('2.0.0'), securityCounter: 1 }));
     await client.os.reset();
     await answering(client);
-    const img = createImage(app('2.1.0', 'never-confirms'), { key: es256Key, version: parseVersion('2.1.0'), securityCounter: 2 });
+    // Build number 5: img_mgmt writes it as a fourth part ("2.1.0.5"), build 0 not at all.
+    const img = createImage(app('2.1.0', 'never-confirms'), { key: es256Key, version: parseVersion('2.1.0+5'), securityCounter: 2 });
     await client.image.upload(img);
     const pending = await client.image.state();
-    expect(pending.images[1]).toMatchObject({ slot: 1, version: '2.1.0+0', pending: false });
+    expect(pending.images[1]).toMatchObject({ slot: 1, version: '2.1.0.5', pending: false });
     await client.image.test(pending.images[1]!.hash);
     expect((await client.image.state()).images[1]).toMatchObject({ pending: true, permanent: false });
     await client.os.reset();
     await answering(client);
     const testing = await client.image.state();
-    expect(testing.images[0]).toMatchObject({ version: '2.1.0+0', active: true, confirmed: false });
-    expect(testing.images[1]).toMatchObject({ version: '2.0.0+0', confirmed: true });
+    expect(testing.images[0]).toMatchObject({ version: '2.1.0.5', active: true, confirmed: false });
+    expect(testing.images[1]).toMatchObject({ version: '2.0.0', confirmed: true });
     await client.image.confirm();
     await client.os.reset();
     await answering(client);
-    expect((await client.image.state()).images[0]).toMatchObject({ version: '2.1.0+0', active: true, confirmed: true });
+    expect((await client.image.state()).images[0]).toMatchObject({ version: '2.1.0.5', active: true, confirmed: true });
     expect(board.bootRecord.outcome).toBe('booted');
   });
 });

@@ -10,12 +10,13 @@
  * only stores, erases, marks and reports.
  */
 import type { ImageErr } from '../errors.js';
+import type { ImageVersion } from '../../mcuboot/format.js';
 
 /** One slot holding an image, as image state read reports it (Zephyr img_mgmt_state_read). */
 export interface ImageSlotState {
   image: number;
   slot: number;
-  /** `major.minor.revision[+build]`. */
+  /** As boardVersion writes it: `major.minor.revision`, `.build` when the build number is not 0. */
   version: string;
   /** The image's SHA-256 TLV (MCUboot) — what state write names images by. */
   hash: Uint8Array;
@@ -31,6 +32,15 @@ export interface ImageSlotInfo {
   image: number;
   slots: { slot: number; size: number; uploadImageId?: number }[];
   maxImageSize?: number;
+}
+
+/**
+ * An image version as boards report it in image state: Zephyr's img_mgmt_ver_str and MCUboot's
+ * serial recovery (bs_list_img_ver) write `major.minor.revision` and append `.build` only when
+ * the build number is not 0 (captured: "0.0.0"; imgtool's `1.2.3+4` is reported as "1.2.3.4").
+ */
+export function boardVersion(v: ImageVersion): string {
+  return `${v.major}.${v.minor}.${v.revision}${v.build ? `.${v.build}` : ''}`;
 }
 
 /** A refusal with the image group error code the board answers with. */

@@ -12,10 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import { isMcubootImage } from '../../mcuboot/describe.js';
-import { TLV, type ImageVersion } from '../../mcuboot/format.js';
+import { TLV } from '../../mcuboot/format.js';
 import { parseImage } from '../../mcuboot/verify.js';
 import { sleep, systemClock, type Clock } from '../../transport/clock.js';
-import { ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage } from './image-storage.js';
+import { boardVersion, ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage } from './image-storage.js';
 
 export interface FlashTiming {
   sectorSize: number;
@@ -42,11 +42,6 @@ export interface MemoryImageStorageOptions {
   running?: Uint8Array;
   /** Version and hash of an image; default: MCUboot header and SHA-256 TLV, else 0.0.0 and the SHA-256 of the bytes. */
   describe?: (image: Uint8Array) => { version: string; hash: Uint8Array; bootable: boolean };
-}
-
-/** A version as Zephyr's img_mgmt writes it: `major.minor.revision`, `.build` when not 0. */
-export function boardVersion(v: ImageVersion): string {
-  return `${v.major}.${v.minor}.${v.revision}${v.build ? `.${v.build}` : ''}`;
 }
 
 /** Version and hash as a board reports them: MCUboot's header and SHA256 TLV when it is one. */

@@ -13,8 +13,8 @@
  * SUIT containers (rig/virtual/suit) are images like any other here.
  */
 import { createHash } from 'node:crypto';
-import { IMAGE_F, TLV, formatVersion, parseImage } from '../../../host/mcuboot/index.js';
-import { ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage } from '../../../host/smp/server/image-storage.js';
+import { IMAGE_F, TLV, parseImage } from '../../../host/mcuboot/index.js';
+import { boardVersion, ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage } from '../../../host/smp/server/image-storage.js';
 import { SwapType } from '../../../host/mcuboot/trailer.js';
 import { headerErased, imageLength, Magic, requestedSwapType } from '../bootloader/index.js';
 import type { FlashArea } from '../flash/index.js';
@@ -34,7 +34,7 @@ function slotImage(area: FlashArea): { version: string; hash: Uint8Array; bootab
   try {
     const img = parseImage(area.read(0, len));
     const sha = img.tlvs.find((t) => t.type === TLV.SHA256)?.value ?? new Uint8Array(createHash('sha256').update(area.read(0, img.hashedLength)).digest());
-    return { version: formatVersion(img.header.version), hash: sha, bootable: (img.header.flags & IMAGE_F.NON_BOOTABLE) === 0 };
+    return { version: boardVersion(img.header.version), hash: sha, bootable: (img.header.flags & IMAGE_F.NON_BOOTABLE) === 0 };
   } catch {
     return undefined;
   }

@@ -339,10 +339,17 @@ function describe(v: SmpValue): string {
 
 /** Decodes exactly one CBOR item; trailing bytes are an error. */
 export function decodeCbor(bytes: Uint8Array, options: DecodeOptions = {}): { value: SmpValue; missingBreak: boolean } {
+  const { value, missingBreak, end } = decodeCborPrefix(bytes, options);
+  if (end !== bytes.length) throw new SmpCborError(`CBOR at byte ${end}: ${bytes.length - end} bytes after the end of the item`);
+  return { value, missingBreak };
+}
+
+/** Decodes the one CBOR item at the start of `bytes` and says where it ends; what follows is not
+ *  read (a map at the start of a flash partition, followed by erased bytes). */
+export function decodeCborPrefix(bytes: Uint8Array, options: DecodeOptions = {}): { value: SmpValue; missingBreak: boolean; end: number } {
   const r = new Reader(bytes, options.maxDepth ?? 16, options.tolerateMissingFinalBreak ?? true);
   const value = r.value(0);
-  if (r.pos !== bytes.length) r.fail(`${bytes.length - r.pos} bytes after the end of the item`);
-  return { value, missingBreak: r.missingBreak };
+  return { value, missingBreak: r.missingBreak, end: r.pos };
 }
 
 /** An SMP payload: a map, or nothing at all (Data Length 0 means an empty map). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as cborg from 'cborg';
-import { decodeBody, decodeCbor, encodeCbor, SmpCborError, type SmpMap, type SmpValue } from '../../host/smp/cbor.js';
+import { decodeBody, decodeCbor, decodeCborPrefix, encodeCbor, SmpCborError, type SmpMap, type SmpValue } from '../../host/smp/cbor.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -131,5 +131,14 @@ describe('SMP CBOR codec', () => {
       }),
       { seed: 0xbad, numRuns: 3000 },
     );
+  });
+
+  it('decodeCborPrefix: the item at the start and where it ends; what follows is not read', () => {
+    // An indefinite map, its break, then erased flash.
+    expect(decodeCborPrefix(hex('bf 61 61 41 01 ff ff ff ff'))).toEqual({ value: { a: Uint8Array.of(1) }, missingBreak: false, end: 6 });
+    // Erased 0xff where the break would be ends the map all the same.
+    expect(decodeCborPrefix(hex('bf 61 61 41 01 ff 00 13')).end).toBe(6);
+    expect(decodeCborPrefix(hex('a1 61 61 01 99 99')).end).toBe(4);
+    expect(() => decodeCbor(hex('a1 61 61 01 99'))).toThrow(/1 bytes after the end of the item/);
   });
 });

@@ -2,17 +2,21 @@
  * The SUIT payload cache (the `suit-cache` partition of the profile): payloads pushed ahead of
  * an envelope with the SUIT group's raw cache upload (nRF Connect SDK suitfu command 5, "DFU
  * cache"), so the firmware consumer finds them without asking the host. The partition holds
- * one CBOR map (definite length) of payload URI (text, exactly as manifests name it) to payload
- * (byte string), written through a progressive-erase stream; an erased or unreadable partition
- * is an empty cache.
+ * what the host sent, as nRF's DFU cache partitions do (subsys/suit/cache): one CBOR map of
+ * payload URI (text, exactly as manifests name it) to payload (byte string) — indefinite-length
+ * as nRF tools write it, or definite; non-canonical heads are fine. It is read with the SMP
+ * codec (host/smp/cbor.ts, bounded and tolerant): an indefinite map ends at its break, at the
+ * first erased 0xff byte after an entry, or at the end of the partition. Entries that are not
+ * text -> bytes are skipped; an erased or unreadable partition is an empty cache.
  */
-import { bstrAt, mapEntries } from '../../../host/suit/cbor/scan.js';
+import { decodeCborPrefix, SmpCborError } from '../../../host/smp/cbor.js';
+import { isMap } from '../../../host/smp/fields.js';
 import type { FlashArea } from '../flash/index.js';
 import { SlotWriter } from './slot-writer.js';
 
 export class SuitCache {
   private writer: SlotWriter | undefined;
-  private index: Map<string, { start: number; length: number }> | undefined;
+  private index: Map<string, Uint8Array> | undefined;
 
   constructor(readonly area: FlashArea) {}
 
@@ -43,8 +47,7 @@ export class SuitCache {
 
   /** The cached payload for `uri`, if any. */
   lookup(uri: string): Uint8Array | undefined {
-    const at = this.entries().get(uri);
-    return at && this.area.read(at.start, at.length);
+    return this.entries().get(uri);
   }
 
   /** URIs held. */
@@ -52,19 +55,15 @@ export class SuitCache {
     return [...this.entries().keys()];
   }
 
-  private entries(): Map<string, { start: number; length: number }> {
+  private entries(): Map<string, Uint8Array> {
     if (this.index) return this.index;
-    const index = new Map<string, { start: number; length: number }>();
+    const index = new Map<string, Uint8Array>();
     if (!this.writer && !this.area.isErased(0, 1)) {
       try {
-        const bytes = this.area.read(0, this.area.size);
-        for (const e of mapEntries(bytes, 0).entries) {
-          if (typeof e.key !== 'string') continue;
-          const v = bstrAt(bytes, e.valueStart);
-          index.set(e.key, { start: v.end - v.content.length, length: v.content.length });
-        }
-      } catch {
-        index.clear(); // not a cache map: an empty cache
+        const { value } = decodeCborPrefix(this.area.read(0, this.area.size), { maxDepth: 4 });
+        if (isMap(value)) for (const [uri, payload] of Object.entries(value)) if (payload instanceof Uint8Array) index.set(uri, payload);
+      } catch (e) {
+        if (!(e instanceof SmpCborError)) throw e; // not a cache map: an empty cache
       }
     }
     this.index = index;

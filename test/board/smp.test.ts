@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createImage, parseVersion } from '../../host/mcuboot/index.js';
 import { runUpdate } from '../../host/operator/update.js';
 import { decodeSuitReport } from '../../host/operator/suit-report.js';
-import { SmpRcError } from '../../host/smp/errors.js';
+import { SmpGroupError, SmpRcError } from '../../host/smp/errors.js';
 import { SmpClient } from '../../host/smp/client.js';
 import { TcpTransport } from '../../host/transport/tcp.js';
 import { encodeCbor } from '../../host/suit/cbor/encode.js';
@@ -150,6 +150,29 @@ describe('virtual board groups', () => {
     await answering(client);
     expect((await client.image.state()).images[0]).toMatchObject({ version: '2.1.0.5', active: true, confirmed: true });
     expect(board.bootRecord.outcome).toBe('booted');
+  });
+});
+
+describe('image upload with upgrade: true on the virtual board', () => {
+  it('refuses an image not newer than the running one (27) without touching the secondary; the bootloader ignores the flag', async () => {
+    const { client, board } = await open({ trust: trust(es256Key) });
+    await client.os.reset({ bootMode: 1 });
+    await answering(client);
+    const signed = (v: string, behaviour: 'healthy' | 'never-confirms' = 'healthy') => createImage(app(v, behaviour), { key: es256Key, version: parseVersion(v), securityCounter: 1 });
+    // Serial recovery (MCUboot) does not look at the flag: nothing runs to compare with.
+    await client.image.upload(signed('2.0.0'), { upgrade: true });
+    await client.os.reset();
+    await answering(client);
+    const sec = board.firmware.areas.secondary;
+    const before = sec.read(0, sec.size);
+    for (const v of ['2.0.0', '1.9.9']) {
+      const e = await client.image.upload(signed(v), { upgrade: true }).catch((x: unknown) => (x as Error).cause);
+      expect(e, v).toBeInstanceOf(SmpGroupError);
+      expect((e as SmpGroupError).rc).toBe(27);
+    }
+    expect(sec.read(0, sec.size)).toEqual(before);
+    expect((await client.image.upload(signed('2.0.1', 'never-confirms'), { upgrade: true })).match).toBe(true);
+    expect((await client.image.state()).images[1]).toMatchObject({ version: '2.0.1' });
   });
 });
 

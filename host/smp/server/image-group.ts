@@ -3,7 +3,9 @@
  * against the recorded app captures), over an `ImageStorage`:
  *
  * - upload: `off` required; the off-0 chunk needs `len` (else rc 3, as MCUboot) and may carry
- *   `image`, `sha`, `upgrade`. An off-0 chunk with the `sha` of the session in progress
+ *   `image`, `sha`, `upgrade`. With `upgrade: true` the MCUboot header in the first chunk must
+ *   carry a version newer (major.minor.revision, img_mgmt_vercmp) than the running image's,
+ *   else CURRENT_VERSION_IS_NEWER before anything is erased. An off-0 chunk with the `sha` of the session in progress
  *   resumes it (answer: the session's offset, nothing written); any other off-0 chunk starts
  *   a new session. A chunk at the wrong offset is answered with the expected offset and no
  *   error. When the last byte lands, the slot is read back and hashed: with a `sha`, a
@@ -13,6 +15,7 @@
  *   uses 2N and 2N+1, default 1), slot info.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { compareVersions, decodeHeader, IMAGE_HEADER_SIZE, IMAGE_MAGIC } from '../../mcuboot/format.js';
 import type { SmpMap } from '../cbor.js';
 import { ImageErr, MgmtErr, SmpGroupError, SmpRcError } from '../errors.js';
 import { GroupId, ImageCmd } from '../ids.js';
@@ -39,6 +42,7 @@ function translateV1(rc: number): number {
     case ImageErr.NO_FREE_MEMORY:
       return MgmtErr.ENOMEM;
     case ImageErr.IMAGE_ALREADY_PENDING:
+    case ImageErr.CURRENT_VERSION_IS_NEWER:
     case ImageErr.IMAGE_SETTING_TEST_TO_ACTIVE_DENIED:
     case ImageErr.IMAGE_CONFIRMATION_DENIED:
       return MgmtErr.EBADSTATE;
@@ -90,6 +94,17 @@ function uintField(body: SmpMap, key: string, required: boolean): number | undef
   return v;
 }
 
+/** `upgrade: true`: the image in `first` (its MCUboot header) must be newer than the running one. */
+async function checkUpgrade(store: ImageStorage, image: number, first: Uint8Array): Promise<void> {
+  if (first.length < IMAGE_HEADER_SIZE) refuse('INVALID_IMAGE_HEADER');
+  const header = decodeHeader(first);
+  if (header.magic !== IMAGE_MAGIC) refuse('INVALID_IMAGE_HEADER_MAGIC');
+  const running = await storage(() => store.runningVersion(image));
+  if (running === 'not-checked') return;
+  if (running === 'unreadable') refuse('VERSION_GET_FAILED');
+  if (compareVersions(running, header.version) >= 0) refuse('CURRENT_VERSION_IS_NEWER');
+}
+
 export function imageGroup(store: ImageStorage): SmpGroupHandler & { readonly session: Readonly<Session> | undefined } {
   let session: Session | undefined;
 
@@ -103,7 +118,10 @@ export function imageGroup(store: ImageStorage): SmpGroupHandler & { readonly se
       const image = uintField(body, 'image', false) ?? 0;
       const sha = body['sha'];
       if (sha !== undefined && (!(sha instanceof Uint8Array) || sha.length !== 32)) throw new SmpRcError(MgmtErr.EINVAL, "'sha' must be a 32-byte SHA-256");
+      const upgrade = body['upgrade'];
+      if (upgrade !== undefined && typeof upgrade !== 'boolean') throw new SmpRcError(MgmtErr.EINVAL, "'upgrade' must be a boolean");
       if (image >= store.imageCount) refuse('INVALID_SLOT');
+      if (upgrade) await checkUpgrade(store, image, data);
       if (session && sha && session.sha && session.image === image && session.len === len && timingSafeEqual(session.sha, sha) && session.off > 0) {
         return answer(session);
       }

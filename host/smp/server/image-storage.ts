@@ -43,6 +43,14 @@ export function boardVersion(v: ImageVersion): string {
   return `${v.major}.${v.minor}.${v.revision}${v.build ? `.${v.build}` : ''}`;
 }
 
+/**
+ * What an `upgrade: true` upload is compared with (Zephyr img_mgmt_my_version): the version of
+ * the image running from the image's primary slot; `unreadable` when there is none to read
+ * (answered VERSION_GET_FAILED); `not-checked` where the flag is ignored (MCUboot serial
+ * recovery does not look at it).
+ */
+export type RunningVersion = ImageVersion | 'unreadable' | 'not-checked';
+
 /** A refusal with the image group error code the board answers with. */
 export class ImageStorageError extends Error {
   override name = 'ImageStorageError';
@@ -59,6 +67,8 @@ export interface ImageStorage {
   readonly imageCount: number;
   /** Every slot that holds an image. */
   state(): Promise<ImageSlotState[]>;
+  /** The running image's version, for uploads with `upgrade: true`. */
+  runningVersion(image: number): Promise<RunningVersion>;
   slotInfo(): Promise<ImageSlotInfo[]>;
   /**
    * An upload of `size` bytes to `image`'s upload slot begins: erase it now, or remember to

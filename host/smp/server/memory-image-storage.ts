@@ -12,10 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import { isMcubootImage } from '../../mcuboot/describe.js';
-import { TLV } from '../../mcuboot/format.js';
+import { decodeHeader, IMAGE_MAGIC, TLV } from '../../mcuboot/format.js';
 import { parseImage } from '../../mcuboot/verify.js';
 import { sleep, systemClock, type Clock } from '../../transport/clock.js';
-import { boardVersion, ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage } from './image-storage.js';
+import { boardVersion, ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage, type RunningVersion } from './image-storage.js';
 
 export interface FlashTiming {
   sectorSize: number;
@@ -125,6 +125,14 @@ export class MemoryImageStorage implements ImageStorage {
       });
     });
     return out;
+  }
+
+  /** The MCUboot header of the image in the primary slot; raw bytes have no version to read. */
+  async runningVersion(image: number): Promise<RunningVersion> {
+    const p = this.img(image).slots[0];
+    if (p.length === 0) return 'unreadable';
+    const h = decodeHeader(p.bytes);
+    return h.magic === IMAGE_MAGIC ? h.version : 'unreadable';
   }
 
   async slotInfo(): Promise<ImageSlotInfo[]> {

@@ -9,12 +9,14 @@
  *   bootloader (serial recovery, or no bootable image) they go to the primary, as MCUboot's
  *   serial recovery writes them; the secondary is refused while it holds a pending image or
  *   the image a revert needs;
+ * - `upgrade: true` uploads are compared with the running image's header version (ignored in
+ *   the bootloader, as MCUboot's serial recovery ignores the flag);
  * - test / permanent marks the secondary with `boot_set_pending`, confirm writes image_ok.
  * SUIT containers (rig/virtual/suit) are images like any other here.
  */
 import { createHash } from 'node:crypto';
-import { IMAGE_F, TLV, parseImage } from '../../../host/mcuboot/index.js';
-import { boardVersion, ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage } from '../../../host/smp/server/image-storage.js';
+import { decodeHeader, IMAGE_F, IMAGE_MAGIC, TLV, parseImage } from '../../../host/mcuboot/index.js';
+import { boardVersion, ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage, type RunningVersion } from '../../../host/smp/server/image-storage.js';
 import { SwapType } from '../../../host/mcuboot/trailer.js';
 import { headerErased, imageLength, Magic, requestedSwapType } from '../bootloader/index.js';
 import type { FlashArea } from '../flash/index.js';
@@ -85,6 +87,15 @@ export class BoardImageStorage implements ImageStorage {
       });
     }
     return out;
+  }
+
+  /** The running application's header version; in the bootloader `upgrade` is ignored, as MCUboot's serial recovery does. */
+  async runningVersion(image: number): Promise<RunningVersion> {
+    if (image !== 0) throw new ImageStorageError('INVALID_SLOT', `no image ${image}`);
+    if (this.uploadSlot() === 0) return 'not-checked';
+    if (this.fw.state.kind !== 'running') return 'unreadable';
+    const h = decodeHeader(this.fw.areas.primary.read(0, 32));
+    return h.magic === IMAGE_MAGIC ? h.version : 'unreadable';
   }
 
   async slotInfo(): Promise<ImageSlotInfo[]> {

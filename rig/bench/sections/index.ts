@@ -3,9 +3,11 @@ import type { BenchSection } from '../section.js';
 import { sha256Section } from './sha256.js';
 import { verifySection } from './verify.js';
 import { uploadSection } from './upload.js';
+import { updateSection } from './update.js';
 
 export const sections: readonly BenchSection[] = [
   sha256Section,
   verifySection,
   uploadSection,
+  updateSection,
 ];

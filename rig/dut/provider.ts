@@ -18,7 +18,7 @@ import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
 import type { DutBackend } from './backend.js';
 import { LabBackend } from './lab-backend.js';
 import { SmpDut } from './smp-dut.js';
-import type { Dut, DutEvent, VirtualProvision } from './types.js';
+import type { BoardProvision, Dut, DutEvent, VirtualProvision } from './types.js';
 import { InProcessVirtualBackend } from './virtual/in-process.js';
 import { buildGoldenState, type GoldenState } from './virtual/known-good.js';
 import { ProcessVirtualBackend, processBoardsUnavailable } from './virtual/process.js';
@@ -55,6 +55,11 @@ export function profileName(name: string | undefined): string | undefined {
   return PROFILES[`${name}-like`] ? `${name}-like` : undefined;
 }
 
+/** What a provisioned board trusts and is, without the known-good update. */
+function boardProvision(p: VirtualProvision): BoardProvision {
+  return { trust: p.trust, require: p.require, ...(p.identity ? { identity: p.identity } : {}) };
+}
+
 export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
   const flashScale = o.flashScale ?? 1;
   const golden = new Map<string, Promise<GoldenState>>();
@@ -73,19 +78,11 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
     const profile = profileName(t.virtual.profile)!;
     const g = await goldenFor(profile, ctx);
     ctx.log({ kind: 'note', message: `known-good state (${g.profile}): ${g.summary}` });
-    const common = {
-      name: board.name,
-      profile,
-      stateDir: t.virtual.state ?? join(ctx.workDir, `board-${board.name}`),
-      snapshotDir: g.dir,
-      baud: t.baud,
-      flashScale,
-      seed: ctx.seed,
-      provision: ctx.provision && { trust: ctx.provision.trust, require: ctx.provision.require, ...(ctx.provision.identity ? { identity: ctx.provision.identity } : {}) },
-      log: ctx.log,
-    };
-    if (t.placement === 'process') return ProcessVirtualBackend.open({ ...common, quirks: t.virtual.quirks });
-    return InProcessVirtualBackend.open({ ...common, quirks: t.virtual.quirks as Quirk[] });
+    const common = { name: board.name, baud: t.baud, flashScale, seed: ctx.seed, provision: ctx.provision && boardProvision(ctx.provision), log: ctx.log };
+    if (t.placement === 'process') {
+      return ProcessVirtualBackend.open({ ...common, profile, quirks: t.virtual.quirks, stateDir: t.virtual.state ?? join(ctx.workDir, `board-${board.name}`), snapshotDir: g.dir });
+    }
+    return InProcessVirtualBackend.open({ ...common, golden: g, quirks: t.virtual.quirks as Quirk[] });
   };
 
   return {
@@ -95,13 +92,18 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
       if (profileName(v.profile) === undefined) return `unknown virtual board profile '${v.profile}' (known: ${Object.keys(PROFILES).join(', ')})`;
       const bad = v.quirks.find((q) => !(QUIRKS as readonly string[]).includes(q));
       if (bad !== undefined) return `unknown virtual board quirk '${bad}' (known: ${QUIRKS.join(', ')})`;
+      if (v.state !== undefined && board.target.placement === 'in-process') {
+        return `a suite runs virtual boards from the run's known-good snapshot; the lab's state: ${v.state} is for single-board commands (serve it with suitrig board virtual --state and name its tcp:// port instead)`;
+      }
       if (board.target.placement === 'process') return processBoardsUnavailable();
       return undefined;
     },
     async open(board, ctx) {
       const backend = board.target.kind === 'virtual' ? await openVirtual(board as ResolvedBoard & { target: { kind: 'virtual' } }, ctx) : await LabBackend.open(board, o.lister);
       try {
-        return await SmpDut.open(board.name, backend, { signal: ctx.signal });
+        const dut = await SmpDut.open(board.name, backend, { signal: ctx.signal });
+        dut.subscribe(ctx.log);
+        return dut;
       } catch (e) {
         await backend.close().catch(() => undefined);
         throw e;

@@ -76,8 +76,10 @@ export function mcubootHash(image: Uint8Array): Uint8Array {
 interface Baseline {
   /** The running image's hash when the update was delivered (undefined: nothing ran). */
   hash: string | undefined;
-  /** An accepted update was installed since (so the old image running again means a revert). */
+  /** An accepted update was installed since. */
   installed: boolean;
+  /** The board rebooted since the install (so the old image running means a revert, not an install still pending). */
+  rebooted?: boolean;
 }
 
 export class SmpDut implements Dut {
@@ -90,6 +92,10 @@ export class SmpDut implements Dut {
   /** Boards without the SUIT group: the rollback floor the host keeps for them (sequence of the last confirmed host-verified update). */
   private hostFloor: bigint | undefined;
   private hostPending: { sequence: bigint | undefined; hash: string } | undefined;
+  /** The board as it was opened (its known-good state), to tell whether a case changed it. */
+  private knownGood: string | undefined;
+  /** Something was done to the board that a status read cannot show (armed faults, power cut, bootloader mode). */
+  private dirty = false;
   private closed = false;
 
   private constructor(
@@ -113,7 +119,9 @@ export class SmpDut implements Dut {
   static async open(name: string, backend: DutBackend, o: DutOpOptions = {}): Promise<SmpDut> {
     try {
       const state = await readBoardState(backend.client, { parts: ['params', 'bootloader', 'suit', 'images', 'rig'], ...(o.signal ? { signal: o.signal } : {}) });
-      return new SmpDut(name, backend, state);
+      const dut = new SmpDut(name, backend, state);
+      dut.knownGood = fingerprint(state);
+      return dut;
     } catch (e) {
       throw asUnresponsive(e, name, 'opening (reading what the board has)');
     }
@@ -252,10 +260,14 @@ export class SmpDut implements Dut {
   async reset(o: DutOpOptions & { bootloader?: boolean } = {}): Promise<void> {
     await this.op('reset', o, async (c) => {
       this.session = undefined;
-      if (o.bootloader) await c.os.reset({ bootMode: 1, ...opt(o) });
+      if (o.bootloader) {
+        this.dirty = true;
+        await c.os.reset({ bootMode: 1, ...opt(o) });
+      }
       else if (this.backend.hardReset) await this.backend.hardReset(o.signal);
       else await c.os.reset(opt(o));
     });
+    this.rebooted();
     if (this.backend.resetGraceMs > 0) await sleep(this.backend.client.clock, this.backend.resetGraceMs, o.signal);
     await this.waitForBoard({ timeoutMs: this.backend.bootTimeoutMs, ...o });
   }
@@ -284,6 +296,7 @@ export class SmpDut implements Dut {
     const p = this.backend.power;
     if (!p) throw new DutUnsupportedError(`board ${this.name} has no power control (lab power: on/off commands)`);
     this.session = undefined;
+    this.dirty = true;
     await p.cut(o.signal);
     this.note('note', 'power cut');
   }
@@ -292,6 +305,7 @@ export class SmpDut implements Dut {
     const p = this.backend.power;
     if (!p) throw new DutUnsupportedError(`board ${this.name} has no power control (lab power: on/off commands)`);
     await p.restore(o.signal);
+    this.rebooted();
     this.note('note', 'power restored');
     await this.waitForBoard({ timeoutMs: this.backend.bootTimeoutMs, ...o });
   }
@@ -338,11 +352,15 @@ export class SmpDut implements Dut {
     });
   }
 
+  private rebooted(): void {
+    if (this.baseline?.installed) this.baseline = { ...this.baseline, rebooted: true };
+  }
+
   /** The running image against the one that ran when the last update was delivered. */
   private judgeBoot(activeHash: string | undefined, confirmed: boolean, recovery: boolean): BootOutcome {
     if (recovery || activeHash === undefined) return 'recovery';
     const b = this.baseline;
-    if (!b || b.hash === activeHash) return b?.installed ? 'reverted' : 'unchanged';
+    if (!b || b.hash === activeHash) return b?.installed && b.rebooted ? 'reverted' : 'unchanged';
     return confirmed ? 'updated' : 'pending';
   }
 
@@ -378,6 +396,9 @@ export class SmpDut implements Dut {
     this.session = undefined;
     this.host = undefined;
     this.baseline = undefined;
+    const unchanged = await this.stillKnownGood(o);
+    this.dirty = false;
+    if (unchanged) return { restored: true, detail: `the board is still in its known-good state (${unchanged}): nothing to restore` };
     if (this.backend.restoreSnapshot) {
       const detail = await this.backend.restoreSnapshot(o.signal);
       this.watch(this.backend.client);
@@ -403,8 +424,30 @@ export class SmpDut implements Dut {
     });
   }
 
+  /**
+   * Whether the board is as it was opened, as far as SMP shows (running image, its manifest and
+   * confirmation, nothing pending, the stored sequence number) and nothing invisible was done
+   * to it; then the update in progress is dropped and the board needs no restore. Returns what
+   * it runs, or undefined.
+   */
+  private async stillKnownGood(o: DutOpOptions): Promise<string | undefined> {
+    if (this.dirty || this.knownGood === undefined) return undefined;
+    try {
+      return await this.op('known-good check', o, async (c) => {
+        const s = await readBoardState(c, { parts: ['suit', 'images', 'rig'], ...opt(o) });
+        if (fingerprint(s) !== this.knownGood || s.images?.some((i) => i.pending)) return undefined;
+        if (this.capabilities.suit) await c.suit.cleanup(opt(o));
+        const active = s.images?.find((i) => i.active);
+        return `image ${active?.version ?? '?'}${s.trust ? `, stored sequence ${s.trust.sequence}` : ''}`;
+      });
+    } catch {
+      return undefined; // a board that does not answer is restored the hard way
+    }
+  }
+
   async armFault(f: FaultSpec, o: DutOpOptions = {}): Promise<void> {
     if (!this.capabilities.faults) throw new DutUnsupportedError(`board ${this.name} takes no armed faults (virtual boards do, through rig group 67)`);
+    this.dirty = true;
     await this.op('fault arming', o, (c) => c.rig.armFault({ ...(f.powerCutBeforeOp !== undefined ? { powerCutBeforeOp: f.powerCutBeforeOp } : {}), ...(f.link ? { link: f.link } : {}), seed: f.seed }, opt(o)));
   }
 
@@ -460,6 +503,12 @@ function digestOf(envelope: Uint8Array): Uint8Array | undefined {
   } catch {
     return undefined; // not an envelope: the board says so in its report
   }
+}
+
+/** What identifies the board's state over SMP: running image and confirmation, installed manifest, stored sequence, boot mode. */
+function fingerprint(s: BoardState): string {
+  const active = s.images?.find((i) => i.active);
+  return JSON.stringify([hex(active?.hash), active?.confirmed, hex(s.suit?.digest), s.suit?.sequenceNumber?.toString(), s.trust?.sequence.toString(), s.boot?.outcome === 'recovery']);
 }
 
 function describe(backend: DutBackend, s: BoardState): string {

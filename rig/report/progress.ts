@@ -148,3 +148,36 @@ export function liveProgress(stream: { write(s: string): unknown }, paint: Paint
   sink.stop = () => clearInterval(timer);
   return sink;
 }
+
+/**
+ * One board, told case by case (the demo, `npm start`): a line per finished case with its
+ * outcome, title and time, and on a TTY a live line below them with the case and step running.
+ */
+export function caseListProgress(stream: { write(s: string): unknown; isTTY?: boolean }, paint: Paint, width = 72): ProgressSink {
+  let live = false;
+  let current = '';
+  const clearLive = () => {
+    if (live) stream.write('\r\x1b[2K');
+    live = false;
+  };
+  const sink = ((e: RunEvent) => {
+    if (e.type === 'case-start') current = e.title;
+    else if (e.type === 'step-start' && stream.isTTY) {
+      clearLive();
+      stream.write(paint.dim(`  ..   ${safe(`${current} > ${e.step}`).slice(0, width + 10)}`));
+      live = true;
+    } else if (e.type === 'case-end') {
+      clearLive();
+      const r = e.result;
+      const label = r.outcome === 'passed' ? paint.green('ok') : r.outcome === 'not-applicable' ? paint.yellow('n/a') : paint.red(r.outcome === 'failed' ? 'FAIL' : 'ERROR');
+      const title = safe(r.title);
+      stream.write(`  ${label}${' '.repeat(5 - visibleLength(label))}${title.padEnd(width)} ${formatDuration(r.durationMs).padStart(7)}\n`);
+      if (r.outcome !== 'passed' && r.message) stream.write(`       ${paint.dim(safe(r.message))}\n`);
+    } else if (e.type === 'note') {
+      clearLive();
+      stream.write(`  ${paint.dim(safe(e.message))}\n`);
+    }
+  }) as ProgressSink;
+  sink.stop = clearLive;
+  return sink;
+}

@@ -1,26 +1,22 @@
 /**
  * A virtual board in this process behind the emulated serial link (DESIGN.md "Command line":
- * `run --board virtual` is one in-process virtual board): rig/virtual's VirtualBoard running
- * from its own state directory, reached over the paired link paced at the board's baud
- * (host/smp/in-process.ts), with the rig's hand on its power switch. Its known-good state is
- * the snapshot of its state directory taken at open; restoring it reopens the board from a
- * copy, which is exact (flash, counters, boot record) and takes milliseconds.
+ * `run --board virtual` is one in-process virtual board): rig/virtual's VirtualBoard reached
+ * over the paired link paced at the board's baud (host/smp/in-process.ts), with the rig's hand
+ * on its power switch. It starts from the run's known-good snapshot and goes back to it after
+ * each case with `VirtualBoard.restore`, in place, the link staying up, as a board reflashed
+ * by a programmer keeps its UART.
  */
 import type { InProcessLink } from '../../../host/smp/in-process.js';
 import type { SmpClient } from '../../../host/smp/client.js';
 import type { Quirk } from '../../virtual/bootloader/index.js';
-import { VirtualBoard } from '../../virtual/board/board.js';
+import { VirtualBoard, type BoardSnapshot } from '../../virtual/board/board.js';
 import type { DutBackend } from '../backend.js';
 import type { BoardProvision, DutEvent } from '../types.js';
-import { copyState } from './state-dir.js';
+import type { GoldenState } from './known-good.js';
 
 export interface InProcessOptions {
   name: string;
-  profile: string;
-  /** The board's working state directory (replaced by the snapshot on restore). */
-  stateDir: string;
-  /** The known-good snapshot to start from and return to. */
-  snapshotDir: string;
+  golden: GoldenState;
   quirks: readonly Quirk[];
   baud: number;
   /** Real time per simulated flash time (0 instant, 1 the profile's timings). */
@@ -30,8 +26,10 @@ export interface InProcessOptions {
   log(e: DutEvent): void;
 }
 
-/** Boot, swap and revert at the profile's flash timings take seconds on slow parts. */
-const BOOT_TIMEOUT_MS = 20_000;
+/** How long a virtual board may take to boot: a swap at the profile's timings takes seconds. */
+export function virtualBootTimeoutMs(flashScale: number): number {
+  return 5_000 + 15_000 * flashScale;
+}
 
 export class InProcessVirtualBackend implements DutBackend {
   readonly resetLine = false;
@@ -40,23 +38,37 @@ export class InProcessVirtualBackend implements DutBackend {
   readonly bootTimeoutMs: number;
   readonly provision: BoardProvision | undefined;
   readonly power: DutBackend['power'];
-  private board!: VirtualBoard;
-  private link!: InProcessLink;
-  private restores = 0;
+  private readonly snapshot: BoardSnapshot;
 
-  private constructor(private readonly o: InProcessOptions) {
+  private constructor(
+    private readonly o: InProcessOptions,
+    private readonly board: VirtualBoard,
+    private readonly link: InProcessLink,
+  ) {
     this.provision = o.provision;
-    this.bootTimeoutMs = BOOT_TIMEOUT_MS * Math.max(1, o.flashScale);
+    this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
+    this.snapshot = { ...o.golden.snapshot, quirks: [...o.quirks] };
     this.power = {
-      cut: async () => this.board.powerOff(),
-      restore: async () => void (await this.board.powerOn()),
+      cut: async () => board.powerOff(),
+      restore: async () => void (await board.powerOn()),
     };
   }
 
   static async open(o: InProcessOptions): Promise<InProcessVirtualBackend> {
-    const b = new InProcessVirtualBackend(o);
-    copyState(o.snapshotDir, o.stateDir);
-    await b.start();
+    const board = await VirtualBoard.open({
+      name: o.name,
+      profile: o.golden.profile,
+      identity: o.golden.identity,
+      quirks: o.quirks,
+      flashScale: o.flashScale,
+      seed: o.seed >>> 0,
+      listener: (e) => {
+        if (e.kind === 'power-lost') o.log({ kind: 'note', message: `power cut before flash operation #${e.opIndex}` });
+        else if (e.kind === 'error') o.log({ kind: 'note', message: `board internal error: ${(e.error as Error).message}` });
+      },
+    });
+    const b = new InProcessVirtualBackend(o, board, await board.connect({ baudRate: o.baud, seed: o.seed >>> 0 }));
+    await board.restore(b.snapshot);
     return b;
   }
 
@@ -73,34 +85,12 @@ export class InProcessVirtualBackend implements DutBackend {
   }
 
   async restoreSnapshot(): Promise<string> {
-    await this.stop();
-    copyState(this.o.snapshotDir, this.o.stateDir);
-    this.restores++;
-    await this.start();
-    return 'restored the board from its known-good state snapshot (flash, counters, boot record)';
+    this.board.faults.link({});
+    await this.board.restore(this.snapshot);
+    return 'restored the board in place from its known-good snapshot (flash, boot record)';
   }
 
   async close(): Promise<void> {
-    await this.stop();
-  }
-
-  private async start(): Promise<void> {
-    this.board = await VirtualBoard.open({
-      name: this.o.name,
-      profile: this.o.profile,
-      stateDir: this.o.stateDir,
-      quirks: this.o.quirks,
-      flashScale: this.o.flashScale,
-      seed: (this.o.seed + this.restores) >>> 0,
-    });
-    this.board.subscribe((e) => {
-      if (e.kind === 'power-lost') this.o.log({ kind: 'note', message: `power cut before flash operation #${e.opIndex}` });
-      else if (e.kind === 'error') this.o.log({ kind: 'note', message: `board internal error: ${(e.error as Error).message}` });
-    });
-    this.link = await this.board.connect({ baudRate: this.o.baud, seed: this.o.seed >>> 0 });
-  }
-
-  private async stop(): Promise<void> {
     await this.link.close();
     await this.board.close();
   }

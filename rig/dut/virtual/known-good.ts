@@ -2,17 +2,25 @@
  * The known-good state of a virtual board: provisioned with the suite's trust anchors, roles
  * and identity (VirtualProvision), running the suite's known-good update, installed over SMP by
  * the operator's update flow (host/operator/update.ts) in this process, unpaced. Built once per
- * run and profile in a state directory ("golden"), which every virtual board of the run starts
- * from and returns to after each case: N boards do not each pay the install over a slow line.
+ * run and profile ("golden"), as a state directory and as a board snapshot, which every virtual
+ * board of the run starts from and returns to after each case: N boards do not each pay the
+ * install over a slow line.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runUpdate } from '../../../host/operator/update.js';
-import { VirtualBoard } from '../../virtual/board/board.js';
+import type { DeviceIdentity } from '../../../host/verifier/identity.js';
+import { VirtualBoard, type BoardSnapshot } from '../../virtual/board/board.js';
+import { policyIdentity } from '../../virtual/suit/trust.js';
 import type { VirtualProvision } from '../types.js';
 
 export interface GoldenState {
+  /** The state directory (boards in their own process start from a copy). */
   dir: string;
+  /** The same state in memory (in-process boards restore it in place). */
+  snapshot: BoardSnapshot;
+  /** The identity the board has there. */
+  identity: DeviceIdentity;
   profile: string;
   /** What the board runs there (`running app 1.0.0, sequence 1`), for logs. */
   summary: string;
@@ -43,7 +51,7 @@ export async function buildGoldenState(dir: string, profile: string, p: VirtualP
   });
   try {
     const summary = p?.knownGood ? await installKnownGood(board, p.knownGood) : `no known-good update: ${board.mode}`;
-    return { dir, profile: board.profile.name, summary };
+    return { dir, snapshot: board.snapshot(), identity: policyIdentity(board.firmware.identity), profile: board.profile.name, summary };
   } finally {
     await board.close();
   }

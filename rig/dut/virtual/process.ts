@@ -20,6 +20,7 @@ import { TcpTransport } from '../../../host/transport/tcp.js';
 import type { DutBackend } from '../backend.js';
 import { PacedTransport } from '../paced-transport.js';
 import type { BoardProvision, DutEvent } from '../types.js';
+import { virtualBootTimeoutMs } from './in-process.js';
 import { copyState } from './state-dir.js';
 
 export interface ProcessOptions {
@@ -36,8 +37,6 @@ export interface ProcessOptions {
   /** How long the child may take to print its port (default 20 s). */
   startTimeoutMs?: number;
 }
-
-const BOOT_TIMEOUT_MS = 20_000;
 
 /** The built CLI the board processes run (npm run build:ts makes it). */
 export function cliEntry(): string {
@@ -64,7 +63,7 @@ export class ProcessVirtualBackend implements DutBackend {
 
   private constructor(private readonly o: ProcessOptions) {
     this.provision = o.provision;
-    this.bootTimeoutMs = BOOT_TIMEOUT_MS * Math.max(1, o.flashScale);
+    this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
     this.power = {
       cut: async () => {
         await this.stopProcess('SIGKILL');

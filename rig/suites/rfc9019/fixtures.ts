@@ -54,7 +54,10 @@ export interface Rfc9019Fixtures {
   knownGood: UpdateBundle;
   /** Where the run's artifacts were written (keys, images, the known-good envelope). */
   workDir: string;
+  /** An update for the board of a case, its sequence number relative to what the board stores. */
   build(ctx: CaseContext<Rfc9019Fixtures, unknown>, spec: UpdateSpec): BuiltUpdate;
+  /** An update for a board whose stored sequence number is `stored`. */
+  update(board: BoardInfo, stored: bigint, spec: UpdateSpec): BuiltUpdate;
 }
 
 /** An update as built for one board: what goes over the link, and the sequence number it carries. */
@@ -181,14 +184,17 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
     workDir: ctx.workDir,
     knownGood: { envelope: new Uint8Array(0), payloads: {} },
     build(c, spec) {
-      const id = boardIdentity(c.board);
+      return fixtures.update(c.board, storedSequence(c), spec);
+    },
+    update(board, stored, spec) {
+      const id = boardIdentity(board);
       if (spec.device === 'own' && !id.deviceIds?.[0]) throw new NotApplicable('the host does not know the device id of this board (lab identity: device-id)');
       if ((spec.vendor || spec.class) && !(id.vendorIds?.[0] && id.classIds?.[0])) throw new NotApplicable('the host does not know the vendor and class ids of this board (lab identity:)');
-      const sequence = storedSequence(c) + (spec.sequenceStep ?? 1n);
-      const payload = payloadFor(c.board, spec.app, sequence);
+      const sequence = stored + (spec.sequenceStep ?? 1n);
+      const payload = payloadFor(board, spec.app, sequence);
       // The manifest states the digest of the image as built; a corrupted image differs in one byte.
       const delivered = spec.corrupt === 'image' ? payload.map((b, i) => (i === payload.length >> 1 ? b ^ 0x01 : b)) : payload;
-      const env = envelope(plan(sequence, payload, id, spec, spec.integrated ? delivered : payload), signersFor(c.board, spec), spec);
+      const env = envelope(plan(sequence, payload, id, spec, spec.integrated ? delivered : payload), signersFor(board, spec), spec);
       const payloads: Record<string, Uint8Array> = spec.integrated ? {} : { [APP_URI]: delivered };
       return { envelope: env, payloads, sequence };
     },
@@ -197,7 +203,7 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
   // The known-good update every virtual board runs before the first case: app 1.0.0, sequence 1.
   const kgPlan = plan(1n, apps.base.bytes, policyIdentity(identity), { app: 'base' }, apps.base.bytes);
   fixtures.knownGood = { envelope: envelope(kgPlan, [keys.author, keys.operator], {}), payloads: { [APP_URI]: apps.base.bytes } };
-  writeArtifacts(fixtures);
+  writeArtifacts(fixtures, join(ctx.workDir, 'artifacts'));
   ctx.log(`rfc9019: keys author/operator/untrusted es256 (key ids ${(['author', 'operator'] as const).map((r) => Buffer.from(keyId(keys[r].publicKey)).toString('hex')).join(', ')}), ` +
     `apps ${Object.values(apps).map((a) => `${a.version} ${a.behaviour}`).join(', ')} of ${(options.appSize / 1024).toFixed(0)} KiB, device ${uuidText(identity.deviceId)}`);
   return fixtures;
@@ -217,15 +223,23 @@ export function provisionOf(f: Rfc9019Fixtures): VirtualProvision {
   };
 }
 
-/** Keys, images and the known-good envelope in the run's work directory, for people who want to look. */
-function writeArtifacts(f: Rfc9019Fixtures): void {
-  const dir = join(f.workDir, 'artifacts');
-  mkdirSync(dir, { recursive: true });
+/**
+ * The run's keys (`keys/<role>.pem`, 0600, and `.pub.pem`), application images
+ * (`images/app-<version>-<behaviour>.bin`), the known-good envelope and the board identity,
+ * under `dir`: what an author would keep, for people who want to look or replay by hand.
+ */
+export function writeArtifacts(f: Rfc9019Fixtures, dir: string): void {
+  mkdirSync(join(dir, 'keys'), { recursive: true });
+  mkdirSync(join(dir, 'images'), { recursive: true });
   for (const [role, k] of Object.entries(f.keys)) {
-    writeFileSync(join(dir, `${role}.pem`), privateKeyPem(k), { mode: 0o600 });
-    writeFileSync(join(dir, `${role}.pub.pem`), publicKeyPem(k.publicKey));
+    writeFileSync(join(dir, 'keys', `${role}.pem`), privateKeyPem(k), { mode: 0o600 });
+    writeFileSync(join(dir, 'keys', `${role}.pub.pem`), publicKeyPem(k.publicKey));
   }
-  for (const [role, a] of Object.entries(f.apps)) writeFileSync(join(dir, `app-${role}-${a.version}.bin`), a.bytes);
+  for (const a of Object.values(f.apps)) writeFileSync(join(dir, 'images', appFileName(a)), a.bytes);
   writeFileSync(join(dir, 'known-good.suit'), f.knownGood.envelope);
   writeFileSync(join(dir, 'identity.json'), JSON.stringify({ 'vendor-id': uuidText(f.identity.vendorId), 'class-id': uuidText(f.identity.classId), 'device-id': uuidText(f.identity.deviceId) }) + '\n');
+}
+
+export function appFileName(a: { version: string; behaviour: Behaviour }): string {
+  return `app-${a.version}-${a.behaviour}.bin`;
 }

@@ -1,0 +1,63 @@
+/**
+ * A board without the SUIT and rig groups, as a stock Zephyr + MCUboot board is: the virtual
+ * board's flash, bootloader and application model (rig/virtual) behind an SMP server that
+ * serves only the OS (0) and image (1) groups — groups 66 and 67 answer rc 8 — over the paired
+ * link. Its bootloader validates MCUboot images with the board's public trust anchors as its
+ * built-in keys, as MCUboot does with the keys compiled into it.
+ */
+import { connectInProcess, type InProcessLink } from '../../../host/smp/in-process.js';
+import { imageGroup } from '../../../host/smp/server/image-group.js';
+import { osGroup } from '../../../host/smp/server/os-group.js';
+import { SmpServer } from '../../../host/smp/server/server.js';
+import type { DutBackend } from '../../../rig/dut/backend.js';
+import type { DutProvider } from '../../../rig/dut/provider.js';
+import { SmpDut } from '../../../rig/dut/smp-dut.js';
+import type { BoardProvision } from '../../../rig/dut/types.js';
+import { buildGoldenState } from '../../../rig/dut/virtual/known-good.js';
+import { BoardImageStorage } from '../../../rig/virtual/board/image-storage.js';
+import { VirtualBoard } from '../../../rig/virtual/board/board.js';
+import { join } from 'node:path';
+
+export async function openStockBoard(name: string, o: { workDir: string; provision?: BoardProvision & { knownGood?: unknown }; baud: number }): Promise<{ backend: DutBackend; board: VirtualBoard }> {
+  const golden = await buildGoldenState(join(o.workDir, `stock-known-good-${name}`), 'nrf52840-like', o.provision as never);
+  const board = await VirtualBoard.open({ name, profile: golden.profile, identity: golden.identity, flashScale: 0 });
+  await board.restore(golden.snapshot);
+  const server = new SmpServer({ bufSize: 2048, bufCount: 4, legacyRc: true });
+  server.register(osGroup({ params: { bufSize: 2048, bufCount: 4 }, reset: async () => void (await board.reset('soft-reset')), bootloader: { name: 'MCUboot', mode: 3 } }));
+  server.register(imageGroup(new BoardImageStorage(board)));
+  const link: InProcessLink = await connectInProcess(server, { baudRate: o.baud });
+  const provision = o.provision && { trust: o.provision.trust, require: o.provision.require, ...(o.provision.identity ? { identity: o.provision.identity } : {}) };
+  const backend: DutBackend = {
+    description: `stock MCUboot board model ${name} (OS and image groups only)`,
+    get client() {
+      return link.client;
+    },
+    reconnect: () => link.reconnect(),
+    bootTimeoutMs: 5_000,
+    resetGraceMs: 0,
+    resetLine: false,
+    faults: false,
+    provision,
+    power: { cut: async () => board.powerOff(), restore: async () => void (await board.powerOn()) },
+    restoreSnapshot: async () => {
+      await board.restore(golden.snapshot);
+      return 'restored the stock board model from its known-good snapshot';
+    },
+    close: async () => {
+      await link.close();
+      await board.close();
+    },
+  };
+  return { backend, board };
+}
+
+/** A provider of stock boards: every board it opens lacks the SUIT and rig groups. */
+export function stockProvider(baud: number): DutProvider {
+  return {
+    cannotDrive: () => undefined,
+    async open(b, ctx) {
+      const { backend } = await openStockBoard(b.name, { workDir: ctx.workDir, baud, ...(ctx.provision ? { provision: ctx.provision } : {}) });
+      return SmpDut.open(b.name, backend, { signal: ctx.signal });
+    },
+  };
+}

@@ -13,11 +13,12 @@ export function manifestDigest(envelope: Uint8Array): string | undefined {
 }
 
 /** What is wrong with the board running the update delivered last (undefined: nothing). */
-export function runsDelivered(status: DutStatus | undefined, delivered: { envelope: Uint8Array; sequence: bigint }, board: { suit: boolean; rig: boolean }): string | undefined {
+export function runsDelivered(status: DutStatus | undefined, delivered: { envelope: Uint8Array; sequence: bigint; imageHash?: string }, board: { suit: boolean; rig: boolean }): string | undefined {
   if (!status) return 'no status was read';
   const active = status.slots.find((s) => s.active);
   if (!active) return `the board runs no image (mode ${status.mode})`;
   if (!active.confirmed) return `the running image ${active.version ?? '?'} is not confirmed`;
+  if (delivered.imageHash !== undefined && active.hash !== delivered.imageHash) return `the board runs image ${active.version ?? '?'} (${active.hash?.slice(0, 16)}), not the MCUboot image delivered (${delivered.imageHash.slice(0, 16)})`;
   if (board.suit) {
     const want = manifestDigest(delivered.envelope);
     if (status.suit?.digest !== want) return `the board's installed manifest is ${status.suit?.digest?.slice(0, 16) ?? 'none'}, not the one delivered (${want?.slice(0, 16)})`;

@@ -20,6 +20,7 @@ import { addSignature } from '../../../host/suit/envelope/sign.js';
 import type { ManifestPlan } from '../../../host/suit/description/plan.js';
 import { NAMESPACE_DNS, uuid5 } from '../../../host/suit/uuid.js';
 import { uuidText, type DeviceIdentity } from '../../../host/verifier/identity.js';
+import { mcubootHash } from '../../dut/smp-dut.js';
 import type { VirtualProvision } from '../../dut/types.js';
 import { buildAppImage, parseAppVersion, type Behaviour } from '../../virtual/app/app-image.js';
 import type { BoardInfo, CaseContext, SuiteContext } from '../api.js';
@@ -63,6 +64,8 @@ export interface Rfc9019Fixtures {
 /** An update as built for one board: what goes over the link, and the sequence number it carries. */
 export interface BuiltUpdate extends UpdateBundle {
   sequence: bigint;
+  /** For boards without the SUIT group: the SHA256 TLV (hex) of the MCUboot image delivered, as the image group names it. */
+  imageHash?: string;
 }
 
 export interface UpdateSpec {
@@ -127,11 +130,13 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
   const payloadFor = (board: BoardInfo, role: AppRole, sequence: bigint): Uint8Array => {
     const a = apps[role];
     if (board.capabilities.suit) return a.bytes;
-    // A stock MCUboot board installs MCUboot images; its bootloader checks the author's signature.
+    // A stock MCUboot board installs MCUboot images: its bootloader checks the author's signature,
+    // and its hardware rollback counter (SEC_CNT) carries the manifest's sequence number.
     const k = `${role}/${sequence}`;
     let img = mcubootCache.get(k);
     if (!img) {
-      img = createImage(a.bytes, { key: keys.author, version: parseVersion(`${a.version}+${Number(sequence % 0x1_0000_0000n)}`) });
+      const counter = Number(sequence % 0x1_0000_0000n);
+      img = createImage(a.bytes, { key: keys.author, version: parseVersion(`${a.version}+${counter}`), securityCounter: counter });
       mcubootCache.set(k, img);
     }
     return img;
@@ -196,7 +201,7 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
       const delivered = spec.corrupt === 'image' ? payload.map((b, i) => (i === payload.length >> 1 ? b ^ 0x01 : b)) : payload;
       const env = envelope(plan(sequence, payload, id, spec, spec.integrated ? delivered : payload), signersFor(board, spec), spec);
       const payloads: Record<string, Uint8Array> = spec.integrated ? {} : { [APP_URI]: delivered };
-      return { envelope: env, payloads, sequence };
+      return { envelope: env, payloads, sequence, ...(board.capabilities.suit ? {} : { imageHash: Buffer.from(mcubootHash(payload)).toString('hex') }) };
     },
   };
 

@@ -24,7 +24,14 @@ export async function openStockBoard(name: string, o: { workDir: string; provisi
   await board.restore(golden.snapshot);
   const server = new SmpServer({ bufSize: 2048, bufCount: 4, legacyRc: true });
   server.register(osGroup({ params: { bufSize: 2048, bufCount: 4 }, reset: async () => void (await board.reset('soft-reset')), bootloader: { name: 'MCUboot', mode: 3 } }));
-  server.register(imageGroup(new BoardImageStorage(board)));
+  // The image group's upload session lives in RAM: a reboot forgets it, as the board's own does.
+  const storage = new BoardImageStorage(board);
+  let removeImageGroup = server.register(imageGroup(storage));
+  board.subscribe((e) => {
+    if (e.kind !== 'booted') return;
+    removeImageGroup();
+    removeImageGroup = server.register(imageGroup(storage));
+  });
   const link: InProcessLink = await connectInProcess(server, { baudRate: o.baud });
   const provision = o.provision && { trust: o.provision.trust, require: o.provision.require, ...(o.provision.identity ? { identity: o.provision.identity } : {}) };
   const backend: DutBackend = {
@@ -57,7 +64,9 @@ export function stockProvider(baud: number): DutProvider {
     cannotDrive: () => undefined,
     async open(b, ctx) {
       const { backend } = await openStockBoard(b.name, { workDir: ctx.workDir, baud, ...(ctx.provision ? { provision: ctx.provision } : {}) });
-      return SmpDut.open(b.name, backend, { signal: ctx.signal });
+      const dut = await SmpDut.open(b.name, backend, { signal: ctx.signal });
+      dut.subscribe(ctx.log);
+      return dut;
     },
   };
 }

@@ -19,16 +19,17 @@
 import { createHash } from 'node:crypto';
 import { optional, readBoardState, type BoardState } from '../../host/operator/board-state.js';
 import { decodeSuitReport, type DecodedReport } from '../../host/operator/suit-report.js';
-import { SmpTimeoutError, type SmpClient } from '../../host/smp/client.js';
-import type { MissingImage } from '../../host/smp/groups/suit.js';
+import { deliverEnvelope, MissingPayloadError, readDecision, supplyPayloads, type UpdateEvent, type UpdateSession } from '../../host/operator/update.js';
+import type { SmpClient } from '../../host/smp/client.js';
+import type { UploadResult } from '../../host/smp/upload/engine.js';
+import { waitForAnswer } from '../../host/smp/wait.js';
 import { MCUBOOT_MODES } from '../../host/smp/groups/os.js';
 import { parseImage, TLV } from '../../host/mcuboot/index.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
 import { abortReason, sleep } from '../../host/transport/clock.js';
-import { PortOpenError, TransportClosedError } from '../../host/transport/transport.js';
 import { uuidText } from '../../host/verifier/identity.js';
 import type { DutBackend } from './backend.js';
-import { DutUnresponsiveError, DutUnsupportedError } from './errors.js';
+import { DutUnsupportedError } from './errors.js';
 import { HOST_DECIDED, HostVerifiedUpdate } from './host-verified.js';
 import { asUnresponsive } from './unresponsive.js';
 import type {
@@ -46,12 +47,11 @@ import type {
   LastReport,
   RestoreResult,
   SlotInfo,
+  Transfer,
 } from './types.js';
 
 /** How long a board may process an envelope or the last chunk of a payload before it answers. */
 const PROCESS_TIMEOUT_MS = 30_000;
-/** Answer deadline of one echo while waiting for a board to come back. */
-const PROBE_TIMEOUT_MS = 500;
 
 const hex = (b: Uint8Array | undefined): string | undefined => (b ? Buffer.from(b).toString('hex') : undefined);
 
@@ -87,7 +87,6 @@ export class SmpDut implements Dut {
   private readonly listeners = new Set<(e: DutEvent) => void>();
   private baseline: Baseline | undefined;
   private envelopeDigest: Uint8Array | undefined;
-  private session: MissingImage | undefined;
   private host: HostVerifiedUpdate | undefined;
   /** Boards without the SUIT group: the rollback floor the host keeps for them (sequence of the last confirmed host-verified update). */
   private hostFloor: bigint | undefined;
@@ -141,79 +140,74 @@ export class SmpDut implements Dut {
   async deliverEnvelope(envelope: Uint8Array, o: DutOpOptions = {}): Promise<DeliveryResult> {
     return this.op('envelope delivery', o, async (c) => {
       this.baseline = { hash: await this.activeHash(c, o), installed: false };
-      this.session = undefined;
       if (!this.capabilities.suit) return this.hostDeliver(envelope);
       this.envelopeDigest = digestOf(envelope);
-      const t0 = performance.now();
-      await c.suit.uploadEnvelope(envelope, opt(o));
-      this.note('smp', `SUIT envelope ${kib(envelope.length)} sent in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-      return this.afterProcessing(c, o);
+      const s = this.session(c, new Map(), o);
+      const r = await deliverEnvelope(s, envelope);
+      this.note('smp', `SUIT envelope ${kib(envelope.length)} sent in ${(r.elapsedMs / 1000).toFixed(2)} s`);
+      return this.afterProcessing(s, []);
     });
   }
 
-  async supplyPayload(uri: string, bytes: Uint8Array, o: DutOpOptions & { stopAfterBytes?: number } = {}): Promise<DeliveryResult> {
-    return this.op(`payload ${uri}`, o, async (c) => {
-      if (!this.capabilities.suit) return this.hostSupply(uri, bytes);
-      const m = this.session?.uri === uri ? this.session : await c.suit.missingImage({ timeoutMs: PROCESS_TIMEOUT_MS, ...opt(o) });
-      if (!m) throw new Error(`the board is not waiting for any payload (it was given '${uri}')`);
-      if (m.uri !== uri) throw new Error(`the board asks for payload '${m.uri}', not '${uri}'`);
+  async supplyPayloads(payloads: ReadonlyMap<string, Uint8Array>, o: DutOpOptions & { stopAfterBytes?: number } = {}): Promise<DeliveryResult> {
+    return this.op('payload delivery', o, async (c) => {
+      if (!this.capabilities.suit) return this.hostSupply(payloads);
       const stop = o.stopAfterBytes;
       const cut = new AbortController();
       const signal = o.signal ? AbortSignal.any([o.signal, cut.signal]) : cut.signal;
-      const t0 = performance.now();
-      let done = 0;
+      const transfers: Transfer[] = [];
+      let current: Transfer | undefined;
+      const s = this.session(c, payloads, { signal }, (e: UpdateEvent) => {
+        if (e.kind !== 'progress' || e.what !== 'payload') return;
+        current ??= { uri: e.uri!, bytes: 0, ms: 0, resumedFrom: 0, interrupted: false };
+        current.bytes = e.progress.done;
+        current.ms = e.progress.elapsedMs;
+        if (stop !== undefined && e.progress.done >= stop && !cut.signal.aborted) cut.abort(new Error(`link dropped after ${e.progress.done} bytes`));
+      });
       try {
-        const r = await c.suit.uploadMissingImage(m.sessionId, bytes, {
-          signal,
-          onProgress: (p) => {
-            done = p.done;
-            if (stop !== undefined && p.done >= stop && !cut.signal.aborted) cut.abort(new Error(`link dropped after ${p.done} bytes`));
-          },
-        });
-        const ms = performance.now() - t0;
-        this.note('smp', `payload ${uri}: ${kib(bytes.length)} in ${(ms / 1000).toFixed(2)} s${r.resumedFrom ? `, resumed from ${r.resumedFrom}` : ''}${r.reconnects ? `, ${r.reconnects} reconnect(s)` : ''}`);
-        const next = await this.afterProcessing(c, o);
-        return { ...next, transfer: { bytes: bytes.length, ms, resumedFrom: r.resumedFrom, interrupted: false } };
+        for (const p of await supplyPayloads(s)) {
+          transfers.push({ uri: p.uri, bytes: p.bytes, ms: p.ms, resumedFrom: p.resumedFrom, interrupted: false });
+          this.note('smp', `payload ${p.uri}: ${kib(p.bytes)} in ${(p.ms / 1000).toFixed(2)} s${p.resumedFrom ? `, resumed from ${p.resumedFrom}` : ''}${p.reconnects ? `, ${p.reconnects} reconnect(s)` : ''}`);
+        }
       } catch (e) {
-        if (!cut.signal.aborted || o.signal?.aborted) throw e;
+        if (!cut.signal.aborted || o.signal?.aborted || !current) throw e;
         // The interrupted transfer: the link goes down with bytes in flight and comes back.
-        await this.backend.reconnect();
-        this.watch(this.backend.client);
-        this.note('smp', `payload ${uri}: link dropped after the board acknowledged ${done} of ${bytes.length} bytes; link re-established`);
-        return { decision: { kind: 'accept' }, source: 'board', missing: [uri], transfer: { bytes: done, ms: performance.now() - t0, resumedFrom: 0, interrupted: true } };
+        await this.reconnectLink();
+        current.interrupted = true;
+        this.note('smp', `payload ${current.uri}: link dropped after the board acknowledged ${current.bytes} bytes; link re-established`);
+        return { decision: { kind: 'accept' }, source: 'board', missing: [current.uri], transfers: [current] };
       }
+      return this.afterProcessing(this.session(this.backend.client, payloads, o), transfers);
     });
   }
 
-  /** After an envelope or payload: the next payload the board asks for, else its decision. */
-  private async afterProcessing(c: SmpClient, o: DutOpOptions): Promise<DeliveryResult> {
-    const m = await c.suit.missingImage({ timeoutMs: PROCESS_TIMEOUT_MS, ...opt(o) });
-    if (m) {
-      this.session = m;
-      return { decision: { kind: 'accept' }, source: 'board', missing: [m.uri] };
-    }
-    this.session = undefined;
-    const report = await this.lastReport(c, o);
+  /** The operator's update session (host/operator/update.ts) on the current client. */
+  private session(c: SmpClient, payloads: ReadonlyMap<string, Uint8Array>, o: DutOpOptions, onEvent?: (e: UpdateEvent) => void): UpdateSession {
+    return {
+      client: c,
+      options: { payloads, processTimeoutMs: PROCESS_TIMEOUT_MS, reconnect: () => this.reconnectLink(), ...opt(o), ...(onEvent ? { onEvent } : {}) },
+    };
+  }
+
+  /** After an envelope or payloads: the payload the board asks for next, else its decision. */
+  private async afterProcessing(s: UpdateSession, transfers: Transfer[]): Promise<DeliveryResult> {
+    const m = await s.client.suit.missingImage({ timeoutMs: PROCESS_TIMEOUT_MS, ...opt(s.options) });
+    if (m) return { decision: { kind: 'accept' }, source: 'board', missing: [m.uri], transfers };
+    const report = await readDecision(s, this.envelopeDigest ?? new Uint8Array(0));
     if (!report) {
       this.note('note', 'the board has no rig group: its decision shows only in what boots');
       this.baseline = { ...this.baseline!, installed: true };
-      return { decision: { kind: 'accept' }, source: 'board', missing: [] };
+      return { decision: { kind: 'accept' }, source: 'board', missing: [], transfers };
     }
     const decision = reportDecision(report);
     if (decision.kind === 'accept') this.baseline = { ...this.baseline!, installed: true };
-    return { decision, source: 'board', missing: [] };
+    return { decision, source: 'board', missing: [], transfers };
   }
 
-  private async lastReport(c: SmpClient, o: DutOpOptions): Promise<DecodedReport | undefined> {
-    if (!this.capabilities.rig) return undefined;
-    const last = await c.rig.lastReport({ timeoutMs: PROCESS_TIMEOUT_MS, ...opt(o) });
-    const d = decodeSuitReport(last.report);
-    const about = d.digest.bytes;
-    const mine = this.envelopeDigest;
-    if (mine && mine.length > 0 && !about.every((b) => b === 0) && !Buffer.from(about).equals(Buffer.from(mine))) {
-      throw new Error(`the board's last SUIT report is about manifest ${hex(about)!.slice(0, 16)}..., not the one delivered (${hex(mine)!.slice(0, 16)}...): it did not process the envelope`);
-    }
-    return d;
+  private async reconnectLink(): Promise<SmpClient> {
+    const c = await this.backend.reconnect();
+    this.watch(c);
+    return c;
   }
 
   // ---- host-verified updates (boards without the SUIT group) ---------------------------------
@@ -227,40 +221,49 @@ export class SmpDut implements Dut {
   private async hostDeliver(envelope: Uint8Array): Promise<DeliveryResult> {
     this.host = new HostVerifiedUpdate(envelope, this.hostPolicy());
     this.note('note', `envelope ${kib(envelope.length)}: ${HOST_DECIDED}`);
-    return this.hostProgress();
+    return this.hostProgress([]);
   }
 
-  private async hostSupply(uri: string, bytes: Uint8Array): Promise<DeliveryResult> {
-    if (!this.host) throw new Error(`payload '${uri}' given before any envelope`);
-    this.host.supply(uri, bytes);
-    return this.hostProgress();
+  private async hostSupply(payloads: ReadonlyMap<string, Uint8Array>): Promise<DeliveryResult> {
+    const h = this.host;
+    if (!h) throw new Error('payloads given before any envelope');
+    const transfers: Transfer[] = [];
+    while (h.missing.length > 0) {
+      const uri = h.missing[0]!;
+      const bytes = payloads.get(uri);
+      if (!bytes) throw new MissingPayloadError(uri, [...payloads.keys()]);
+      h.supply(uri, bytes);
+    }
+    return this.hostProgress(transfers);
   }
 
   /** Once the host accepted: the payload goes to the board as an MCUboot image, marked for a test boot. */
-  private async hostProgress(): Promise<DeliveryResult> {
+  private async hostProgress(transfers: Transfer[]): Promise<DeliveryResult> {
     const h = this.host!;
-    if (h.missing.length > 0 || h.decision.kind === 'reject') return { decision: h.decision, source: 'host', missing: h.missing };
+    if (h.missing.length > 0 || h.decision.kind === 'reject') return { decision: h.decision, source: 'host', missing: h.missing, transfers };
     const image = h.image();
-    await this.installImage(this.backend.client, image, 'test', {});
+    const t0 = performance.now();
+    const up = await this.installImage(this.backend.client, image, 'test', {});
+    transfers.push({ uri: 'MCUboot image (image group)', bytes: image.length, ms: performance.now() - t0, resumedFrom: up.resumedFrom, interrupted: false });
     this.hostPending = { sequence: h.sequence, hash: hex(mcubootHash(image))! };
     this.baseline = { ...this.baseline!, installed: true };
     this.note('smp', `MCUboot image ${kib(image.length)} uploaded through the image group and marked for a test boot (${HOST_DECIDED})`);
-    return { decision: h.decision, source: 'host', missing: [] };
+    return { decision: h.decision, source: 'host', missing: [], transfers };
   }
 
-  private async installImage(c: SmpClient, image: Uint8Array, mode: FlashMode, o: DutOpOptions): Promise<void> {
+  private async installImage(c: SmpClient, image: Uint8Array, mode: FlashMode, o: DutOpOptions): Promise<UploadResult> {
     const hash = mcubootHash(image);
-    await c.image.upload(image, opt(o));
+    const r = await c.image.upload(image, opt(o));
     if (mode === 'test') await c.image.test(hash, opt(o));
     else await c.image.confirm(hash, opt(o));
+    return r;
   }
 
   // ---- resets and power ---------------------------------------------------------------------
 
   async reset(o: DutOpOptions & { bootloader?: boolean } = {}): Promise<void> {
     await this.op('reset', o, async (c) => {
-      this.session = undefined;
-      if (o.bootloader) {
+        if (o.bootloader) {
         this.dirty = true;
         await c.os.reset({ bootMode: 1, ...opt(o) });
       }
@@ -273,29 +276,16 @@ export class SmpDut implements Dut {
   }
 
   async waitForBoard(o: DutOpOptions & { timeoutMs: number }): Promise<void> {
-    const deadline = performance.now() + o.timeoutMs;
-    let last: unknown;
-    for (let attempt = 0; ; attempt++) {
-      if (o.signal?.aborted) throw abortReason(o.signal);
-      try {
-        const c = await this.ready();
-        await c.os.echo('suitrig', { timeoutMs: PROBE_TIMEOUT_MS, retries: 0, ...opt(o) });
-        return;
-      } catch (e) {
-        if (!(e instanceof SmpTimeoutError || e instanceof TransportClosedError || e instanceof PortOpenError)) throw asUnresponsive(e, this.name, 'waiting for the board');
-        last = e;
-      }
-      if (performance.now() > deadline) {
-        throw new DutUnresponsiveError(`board ${this.name} did not answer within ${o.timeoutMs} ms (${(last as Error).message})`);
-      }
-      await sleep(this.backend.client.clock, Math.min(50 * 2 ** attempt, 500), o.signal);
+    try {
+      await waitForAnswer(this.backend.client, { timeoutMs: o.timeoutMs, reconnect: () => this.reconnectLink(), ...opt(o) });
+    } catch (e) {
+      throw asUnresponsive(e, this.name, 'the wait for it to answer again');
     }
   }
 
   async powerCut(o: DutOpOptions = {}): Promise<void> {
     const p = this.backend.power;
     if (!p) throw new DutUnsupportedError(`board ${this.name} has no power control (lab power: on/off commands)`);
-    this.session = undefined;
     this.dirty = true;
     await p.cut(o.signal);
     this.note('note', 'power cut');
@@ -393,7 +383,6 @@ export class SmpDut implements Dut {
   }
 
   async restoreKnownGood(o: DutOpOptions = {}): Promise<RestoreResult> {
-    this.session = undefined;
     this.host = undefined;
     this.baseline = undefined;
     const unchanged = await this.stillKnownGood(o);
@@ -462,9 +451,7 @@ export class SmpDut implements Dut {
   /** The client, the link re-established first when it dropped (a board that re-enumerated). */
   private async ready(): Promise<SmpClient> {
     if (this.backend.client.isOpen) return this.backend.client;
-    const c = await this.backend.reconnect();
-    this.watch(c);
-    return c;
+    return this.reconnectLink();
   }
 
   private async op<T>(what: string, o: DutOpOptions, fn: (c: SmpClient) => Promise<T>): Promise<T> {

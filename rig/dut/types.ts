@@ -57,14 +57,23 @@ export interface DutCapabilities {
   description: string;
 }
 
+/** One payload upload: what went over the link (`interrupted` when `stopAfterBytes` cut it short). */
+export interface Transfer {
+  uri: string;
+  bytes: number;
+  ms: number;
+  resumedFrom: number;
+  interrupted: boolean;
+}
+
 export interface DeliveryResult {
   /** The decision so far: `accept` while the board still asks for payloads (it has not seen them yet). */
   decision: Decision;
   source: DecisionSource;
   /** Payload URIs the board still needs, exactly as the manifest names them. */
   missing: string[];
-  /** For a payload: what went over the link (`interrupted` when `stopAfterBytes` cut it short). */
-  transfer?: { bytes: number; ms: number; resumedFrom: number; interrupted: boolean };
+  /** The payload uploads this call made. */
+  transfers: Transfer[];
 }
 
 export interface SlotInfo {
@@ -151,11 +160,13 @@ export interface Dut {
   /** Envelope upload; on a board without the SUIT group the host decides (source `host`). */
   deliverEnvelope(envelope: Uint8Array, opts?: DutOpOptions): Promise<DeliveryResult>;
   /**
-   * Payload for a URI the board asked for; resumes from the offset the board holds.
-   * `stopAfterBytes`: drop the link once the board holds that many bytes (an interrupted
-   * transfer); the next call resumes.
+   * Every payload the board asks for, by URI exactly as the manifest names it, from `payloads`,
+   * until it asks for none; each upload resumes from the offset the board holds. A URI that
+   * `payloads` lacks is an error naming it (MissingPayloadError). `stopAfterBytes`: the link
+   * drops once the board holds that many bytes of the first payload (an interrupted transfer;
+   * `missing` still names it), and the next call resumes.
    */
-  supplyPayload(uri: string, bytes: Uint8Array, opts?: DutOpOptions & { stopAfterBytes?: number }): Promise<DeliveryResult>;
+  supplyPayloads(payloads: ReadonlyMap<string, Uint8Array>, opts?: DutOpOptions & { stopAfterBytes?: number }): Promise<DeliveryResult>;
   /** Resets with the board's configured method; resolves once it answers again. */
   reset(opts?: DutOpOptions & { bootloader?: boolean }): Promise<void>;
   /** Resolves once the board answers again (after a power cut it did not announce), within `timeoutMs`. */

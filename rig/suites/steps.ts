@@ -5,6 +5,7 @@
  * names, reset so the bootloader verifies and boots, read the outcome.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MissingPayloadError } from '../../host/operator/update.js';
 import type { Decision, FaultSpec, FlashMode } from '../dut/types.js';
 import type { CaseContext, Step } from './api.js';
 
@@ -70,31 +71,32 @@ async function envelopeTo<F, S>(ctx: CaseContext<F, S>, bytes: Uint8Array): Prom
 }
 
 /**
- * Supplies every payload the board asks for, by URI exactly as the manifest names it, until it
+ * Supplies the payloads the board asks for, by URI exactly as the manifest names it, until it
  * needs none or rejects. `interruptAfter`: the first transfer loses its link once the board
  * holds that many bytes, and the next one resumes.
  */
 async function payloadsTo<F, S>(ctx: CaseContext<F, S>, have: Record<string, Uint8Array>, interruptAfter?: number): Promise<void> {
-  const supplied = new Set<string>();
+  if (ctx.observed.missing.length === 0 || ctx.observed.decision?.decision.kind === 'reject') return;
+  const payloads = new Map(Object.entries(have));
   let interrupt = interruptAfter;
-  while (ctx.observed.missing.length > 0 && ctx.observed.decision?.decision.kind !== 'reject') {
-    const uri = ctx.observed.missing[0]!;
-    const bytes = have[uri];
-    if (bytes === undefined) {
-      throw new CaseFailure(`the board asks for payload '${uri}', which the case does not provide (it provides: ${Object.keys(have).join(', ') || 'none'})`);
+  for (let round = 0; ctx.observed.missing.length > 0; round++) {
+    if (round > 1) throw new CaseFailure(`the board still asks for ${ctx.observed.missing.join(', ')} after receiving it`);
+    let r;
+    try {
+      r = await ctx.dut.supplyPayloads(payloads, { signal: ctx.signal, ...(interrupt !== undefined ? { stopAfterBytes: interrupt } : {}) });
+    } catch (e) {
+      if (e instanceof MissingPayloadError) throw new CaseFailure(`${e.message.replace(/; pass it with --payload.*$/, '')}: the case does not provide it`);
+      throw e;
     }
-    if (supplied.has(uri)) throw new CaseFailure(`the board asks again for payload '${uri}' after receiving all ${bytes.length} bytes of it`);
-    const r = await ctx.dut.supplyPayload(uri, bytes, { signal: ctx.signal, ...(interrupt !== undefined ? { stopAfterBytes: interrupt } : {}) });
     interrupt = undefined;
-    if (r.transfer) ctx.observe.transfer({ uri, ...r.transfer });
-    if (!r.transfer?.interrupted) supplied.add(uri);
+    for (const t of r.transfers) {
+      ctx.observe.transfer(t);
+      ctx.log(`payload ${t.uri} ${t.bytes} B ${t.interrupted ? 'sent when the link dropped' : `in ${(t.ms / 1000).toFixed(2)} s${t.resumedFrom ? `, resumed from ${t.resumedFrom}` : ''}`}`);
+    }
     ctx.observe.decision(r.decision, r.source);
     ctx.observe.missing(r.missing);
-    const t = r.transfer;
-    ctx.log(
-      `payload ${uri} ${bytes.length} B: ` +
-        (t?.interrupted ? `link dropped after ${t.bytes} B` : `${describeDecision(r.decision)}${t ? ` (${(t.ms / 1000).toFixed(2)} s${t.resumedFrom ? `, resumed from ${t.resumedFrom}` : ''})` : ''}`),
-    );
+    ctx.log(`payloads: ${describeDecision(r.decision)}${r.missing.length ? `; still needs ${r.missing.join(', ')}` : ''}`);
+    if (r.decision.kind === 'reject') break;
   }
 }
 

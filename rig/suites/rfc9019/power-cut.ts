@@ -102,7 +102,7 @@ function attempt(i: number, total: number): Step<Rfc9019Fixtures, State> {
       try {
         let r = await ctx.dut.deliverEnvelope(u.envelope, o);
         phase = 'the payload';
-        while (r.missing.length > 0 && r.decision.kind === 'accept') r = await ctx.dut.supplyPayload(r.missing[0]!, u.payloads[r.missing[0]!]!, o);
+        if (r.missing.length > 0 && r.decision.kind === 'accept') r = await ctx.dut.supplyPayloads(new Map(Object.entries(u.payloads)), o);
         if (r.decision.kind === 'reject') throw new Error(`the board refused the update: ${r.decision.reason} (${r.decision.detail ?? ''})`);
         phase = 'the reset (swap and boot)';
         resets = 1;

@@ -81,24 +81,30 @@ export class FakeDut implements Dut {
     this.emit({ kind: 'smp', summary: `SUIT envelope upload ${bytes.length} B` });
     const env = JSON.parse(new TextDecoder().decode(bytes)) as FakeEnvelope;
     const trusted = this.cfg.trusted ?? ['author'];
-    if (!trusted.includes(env.signer)) return { decision: { kind: 'reject', reason: 'unauthorised', detail: `signer ${env.signer} is not trusted` }, source: 'board', missing: [] };
+    if (!trusted.includes(env.signer)) return { decision: { kind: 'reject', reason: 'unauthorised', detail: `signer ${env.signer} is not trusted` }, source: 'board', missing: [], transfers: [] };
     if (env.seq <= this.running.seq && !this.cfg.quirks?.includes('accept-rollback')) {
-      return { decision: { kind: 'reject', reason: 'rollback', detail: `sequence ${env.seq} <= ${this.running.seq}` }, source: 'board', missing: [] };
+      return { decision: { kind: 'reject', reason: 'rollback', detail: `sequence ${env.seq} <= ${this.running.seq}` }, source: 'board', missing: [], transfers: [] };
     }
     this.candidate = { env, missing: Object.keys(env.payloads) };
-    return { decision: { kind: 'accept' }, source: 'board', missing: [...this.candidate.missing] };
+    return { decision: { kind: 'accept' }, source: 'board', missing: [...this.candidate.missing], transfers: [] };
   }
 
-  async supplyPayload(uri: string, bytes: Uint8Array): Promise<DeliveryResult> {
+  async supplyPayloads(payloads: ReadonlyMap<string, Uint8Array>): Promise<DeliveryResult> {
     this.op('payload');
     const c = this.candidate;
     if (!c) throw new Error('no envelope delivered');
-    if (sha256(bytes) !== c.env.payloads[uri]) {
-      this.candidate = undefined;
-      return { decision: { kind: 'reject', reason: 'digest-mismatch', detail: uri }, source: 'board', missing: [] };
+    const transfers = [];
+    for (const uri of [...c.missing]) {
+      const bytes = payloads.get(uri);
+      if (!bytes) throw new Error(`the board asks for the payload '${uri}', which was not given`);
+      transfers.push({ uri, bytes: bytes.length, ms: 1, resumedFrom: 0, interrupted: false });
+      if (sha256(bytes) !== c.env.payloads[uri]) {
+        this.candidate = undefined;
+        return { decision: { kind: 'reject', reason: 'digest-mismatch', detail: uri }, source: 'board', missing: [], transfers };
+      }
+      c.missing = c.missing.filter((u) => u !== uri);
     }
-    c.missing = c.missing.filter((u) => u !== uri);
-    return { decision: { kind: 'accept' }, source: 'board', missing: [...c.missing] };
+    return { decision: { kind: 'accept' }, source: 'board', missing: [], transfers };
   }
 
   async reset(opts?: { signal?: AbortSignal }): Promise<void> {

@@ -8,13 +8,15 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, isMap, isSeq, parseAllDocuments } from 'yaml';
-import { parseRequireArg, parseTrustArg, type TrustAnchor } from '../../host/keys/index.js';
+import { loadSigningKey, parseRequireArg, parseTrustArg, type TrustAnchor } from '../../host/keys/index.js';
+import { QUIRKS } from '../virtual/bootloader/index.js';
+import { PROFILES } from '../virtual/profiles.js';
 import { EnvironmentError } from '../cli/command.js';
 import { parseIdentityObject, readIdentityFile } from './identity.js';
 import { BOARD_NAME_RE, PortWordError, classifyPort } from './port-url.js';
 import type { DeviceIdentity, ExternalCommand, Lab, LabBoard, PortSpec, PowerControl, ResetMethod, UsbIdentity, VirtualSpec } from './types.js';
 import { LAB_FORMAT_VERSION } from './types.js';
-import { YamlReader, type Field, type LabIssue } from './yaml-reader.js';
+import { YamlReader, closest, type Field, type LabIssue } from './yaml-reader.js';
 
 export type { LabIssue } from './yaml-reader.js';
 
@@ -33,7 +35,7 @@ export class LabError extends EnvironmentError {
 }
 
 const TOP_FIELDS = ['version', 'defaults', 'boards'] as const;
-const SETTING_FIELDS = ['baud', 'reset', 'power', 'known-good', 'apps', 'trust', 'require', 'identity'] as const;
+const SETTING_FIELDS = ['baud', 'reset', 'power', 'known-good', 'apps', 'trust', 'require', 'identity', 'keys'] as const;
 const BOARD_FIELDS = ['tags', 'port', 'usb', 'virtual', ...SETTING_FIELDS] as const;
 const USB_FIELDS = ['by-id', 'serial', 'vid-pid', 'location', 'interface'] as const;
 const VIRTUAL_FIELDS = ['profile', 'quirks', 'state'] as const;
@@ -64,6 +66,7 @@ interface Settings {
   trust?: TrustAnchor[];
   require?: string[];
   identity?: DeviceIdentity;
+  keys?: Record<string, string>;
 }
 
 class LabParser {
@@ -185,6 +188,34 @@ class LabParser {
     return ok ? out : undefined;
   }
 
+  /** `keys: {role: private-key-file}`: the keys suites sign with for this board (checked to load). */
+  private keys(f: Field): Record<string, string> | undefined {
+    const m = this.r.map(f);
+    if (!m) return undefined;
+    const out: Record<string, string> = {};
+    let ok = true;
+    for (const [role, v] of m) {
+      if (!NAME_RE.test(role)) {
+        this.r.error(v, `'${role}' is not a signer role name (letters, digits, . _ -)`);
+        ok = false;
+        continue;
+      }
+      const p = this.file(v, `signing key '${role}'`);
+      if (p === undefined) {
+        ok = false;
+        continue;
+      }
+      try {
+        loadSigningKey(p);
+        out[role] = p;
+      } catch (e) {
+        this.r.error(v, (e as Error).message);
+        ok = false;
+      }
+    }
+    return ok ? out : undefined;
+  }
+
   private trust(f: Field): TrustAnchor[] | undefined {
     const items = isSeq(f.node) ? this.r.list(f) : [f];
     if (!items) return undefined;
@@ -261,6 +292,7 @@ class LabParser {
     read('trust', 'trust', (f) => this.trust(f));
     read('require', 'require', (f) => this.require(f));
     read('identity', 'identity', (f) => this.identity(f));
+    read('keys', 'keys', (f) => this.keys(f));
     return { values, failed };
   }
 
@@ -327,12 +359,16 @@ class LabParser {
     let ok = true;
     if (m.get('profile')) {
       const p = this.r.string(m.get('profile')!, 'a profile name');
-      if (p === undefined) ok = false;
-      else spec.profile = p;
+      const known = p === undefined ? undefined : PROFILES[p] ? p : PROFILES[`${p}-like`] ? `${p}-like` : undefined;
+      if (p !== undefined && known === undefined) this.r.error(m.get('profile')!, `unknown virtual board profile '${p}'; known: ${Object.keys(PROFILES).join(', ')}`);
+      if (known === undefined) ok = false;
+      else spec.profile = known;
     }
     if (m.get('quirks')) {
       const q = this.r.strings(m.get('quirks')!, 'a quirk name');
-      if (q === undefined) ok = false;
+      const bad = q?.filter((x) => !(QUIRKS as readonly string[]).includes(x)) ?? [];
+      for (const b of bad) this.r.error(m.get('quirks')!, `unknown quirk '${b}'${closest(b, QUIRKS) ? ` (did you mean '${closest(b, QUIRKS)}'?)` : ''}; known: ${QUIRKS.join(', ')}`);
+      if (q === undefined || bad.length > 0) ok = false;
       else spec.quirks = q;
     }
     if (m.get('state')) {
@@ -429,6 +465,7 @@ class LabParser {
       trust,
       require,
       ...(s.identity ? { identity: s.identity } : {}),
+      keys: s.keys ?? {},
       source: { file, line },
     };
   }

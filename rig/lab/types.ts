@@ -65,6 +65,8 @@ export interface LabBoard {
   /** Signer roles whose signatures must all verify; empty = any one trusted signer. */
   require: string[];
   identity?: DeviceIdentity;
+  /** Private keys suites sign updates for this board with, by signer role (absolute paths; checked to load). */
+  keys: Record<string, string>;
   /** Where the board is defined, for messages. */
   source: { file: string; line: number };
 }

@@ -8,10 +8,10 @@
  * the SUIT group. Sequence numbers are relative to what the board stores, so the suite runs on
  * real boards whose rollback counter never goes back.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSigner } from '../../../host/cose/signer.js';
-import { keyId, privateKeyPem, publicKeyPem, type PrivateKey, type SigningKey, type TrustAnchor } from '../../../host/keys/index.js';
+import { keyId, loadSigningKey, privateKeyPem, publicKeyPem, type PrivateKey, type SigningKey, type TrustAnchor } from '../../../host/keys/index.js';
 import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
 import { sha256Digest } from '../../../host/suit/digest.js';
 import { buildEnvelope } from '../../../host/suit/envelope/build.js';
@@ -43,6 +43,9 @@ export const APP_URI = 'file://app.bin';
 
 export type KeyRole = 'author' | 'operator' | 'untrusted';
 export type AppRole = 'base' | 'next' | 'never-confirms' | 'crashes';
+
+/** The lab `apps:` role a real board's image of each suite role comes from. */
+export const LAB_APP_ROLE: Record<AppRole, string> = { base: 'healthy', next: 'healthy', 'never-confirms': 'never-confirms', crashes: 'crashes' };
 
 export interface Rfc9019Fixtures {
   options: Required<Rfc9019Options>;
@@ -127,7 +130,17 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
   const other = { vendorId: otherVendor, classId: uuid5(vendorId, 'another-class'), deviceId: uuid5(vendorId, 'another-device') };
 
   const mcubootCache = new Map<string, Uint8Array>();
+  const labFiles = new Map<string, Uint8Array>();
   const payloadFor = (board: BoardInfo, role: AppRole, sequence: bigint): Uint8Array => {
+    if (board.target.kind !== 'virtual') {
+      // A real board runs real application images: the lab's (for image-group boards, MCUboot images signed for it).
+      const labRole = LAB_APP_ROLE[role];
+      const file = board.lab?.apps[labRole];
+      if (!file) throw new NotApplicable(`the lab gives board ${board.name} no '${labRole}' application image (apps: ${labRole}: <file>)`);
+      let bytes = labFiles.get(file);
+      if (!bytes) labFiles.set(file, (bytes = new Uint8Array(readFileSync(file))));
+      return bytes;
+    }
     const a = apps[role];
     if (board.capabilities.suit) return a.bytes;
     // A stock MCUboot board installs MCUboot images: its bootloader checks the author's signature,
@@ -176,8 +189,14 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
   const signersFor = (board: BoardInfo, spec: UpdateSpec): SigningKey[] => {
     const requiresOperator = board.provision?.require.includes('operator') ?? false;
     const names: KeyRole[] = [spec.untrustedAuthor ? 'untrusted' : 'author', ...(requiresOperator && !spec.withoutOperator ? (['operator'] as const) : [])];
-    if (board.target.kind !== 'virtual') throw new NotApplicable('the suite signs with keys it generates for virtual boards; a real board needs the lab to name its signing keys');
-    return names.map((n) => keys[n]);
+    // Virtual boards trust the run's keys; a real board trusts the keys its lab entry names (keys:).
+    if (board.target.kind === 'virtual' || !board.lab) return names.map((n) => keys[n]);
+    return names.map((n) => {
+      if (n === 'untrusted') return keys.untrusted;
+      const file = board.lab!.keys[n];
+      if (!file) throw new NotApplicable(`the lab gives board ${board.name} no '${n}' signing key to sign updates with (keys: ${n}: <private key file>)`);
+      return loadSigningKey(file);
+    });
   };
 
   const fixtures: Rfc9019Fixtures = {

@@ -43,7 +43,8 @@ describe('lab file: the shipped example', () => {
     expect(stm!.identity).toEqual({ vendorId: 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe', classId: '1492af14-2569-5e48-bf42-9b2d51f2ab45' });
     expect(remote!.port).toEqual({ kind: 'tcp', url: 'tcp://lab-pi.local:4001', host: 'lab-pi.local', port: 4001 });
     expect(remote!.reset).toEqual({ method: 'smp' });
-    expect(virt!.port).toEqual({ kind: 'virtual', virtual: { profile: 'nrf52840', quirks: ['never-revert'] } });
+    // a profile may be named by its part (nrf52840 for nrf52840-like)
+    expect(virt!.port).toEqual({ kind: 'virtual', virtual: { profile: 'nrf52840-like', quirks: ['never-revert'] } });
   });
 
   it('is the example the README shows', () => {
@@ -190,5 +191,21 @@ describe('findLabFile', () => {
     expect(findLabFile(dir, 'other.yaml')).toBe(join(dir, 'other.yaml'));
     writeFile(dir, 'rig.yaml', 'boards: {}\n');
     expect(findLabFile(dir)).toBe(join(dir, 'rig.yaml'));
+  });
+});
+
+describe('lab file: virtual boards and signing keys', () => {
+  it('names an unknown profile or quirk with what is known, and checks signing keys load', async () => {
+    const { parseLab } = await import('../../../rig/lab/load.js');
+    const text = ['boards:', '  v:', '    port: virtual', '    virtual: { profile: nrf9999, quirks: [never-revrt] }', '    keys: { author: nowhere.pem }'].join('\n');
+    let err: Error | undefined;
+    try {
+      parseLab(text, '/lab/rig.yaml');
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err?.message).toMatch(/rig\.yaml:4:\d+ +boards\.v\.virtual\.profile: unknown virtual board profile 'nrf9999'; known: nrf52840-like, stm32f4-like, k64f-like/);
+    expect(err?.message).toMatch(/rig\.yaml:4:\d+ +boards\.v\.virtual\.quirks: unknown quirk 'never-revrt' \(did you mean 'never-revert'\?\)/);
+    expect(err?.message).toMatch(/rig\.yaml:5:\d+ +boards\.v\.keys\.author: signing key 'author' 'nowhere\.pem' does not exist/);
   });
 });

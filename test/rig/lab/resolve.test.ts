@@ -72,7 +72,7 @@ describe('resolvePortOption: --port <url|name> --lab --baud', () => {
   });
 
   it('gives the lab virtual board its profile and quirks, and tcp boards their url', async () => {
-    expect((await resolvePortOption({ port: 'virt', cwd: dir })).target).toEqual({ kind: 'virtual', virtual: { profile: 'nrf52840', quirks: ['accept-rollback'] }, baud: 1_000_000, placement: 'in-process' });
+    expect((await resolvePortOption({ port: 'virt', cwd: dir })).target).toEqual({ kind: 'virtual', virtual: { profile: 'nrf52840-like', quirks: ['accept-rollback'] }, baud: 1_000_000, placement: 'in-process' });
     expect((await resolvePortOption({ port: 'remote', cwd: dir })).target).toMatchObject({ kind: 'tcp', url: 'tcp://10.0.0.7:4001' });
   });
 

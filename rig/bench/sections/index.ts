@@ -4,10 +4,12 @@ import { sha256Section } from './sha256.js';
 import { verifySection } from './verify.js';
 import { uploadSection } from './upload.js';
 import { updateSection } from './update.js';
+import { suiteParallelSection } from './suite-parallel.js';
 
 export const sections: readonly BenchSection[] = [
   sha256Section,
   verifySection,
   uploadSection,
   updateSection,
+  suiteParallelSection,
 ];

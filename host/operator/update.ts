@@ -9,9 +9,9 @@
  * (`predictFor`, `deliverEnvelope`, `supplyPayloads`, `readDecision`, `resetAndWait`) serve a
  * driver that interleaves its own actions (the rig's Dut: power cuts, faults, status reads).
  *
- * Boards without the rig group are judged from what boots; boards without the SUIT group
- * cannot decide about a manifest at all — delivering an MCUboot image through the image group
- * instead is a different flow (`UpdateError` says so).
+ * Boards without the rig group are judged from what boots; for boards without the SUIT group
+ * the host verifies the manifest in their stead and delivers the payload, an MCUboot image,
+ * through the image group (host-verified.ts).
  */
 import { abortReason } from '../transport/clock.js';
 import { SmpTimeoutError, type SmpClient } from '../smp/client.js';
@@ -22,6 +22,7 @@ import type { Policy } from '../verifier/index.js';
 import { optional, readBoardState, type BoardState } from './board-state.js';
 import { predictUpdate, type Prediction } from './predict.js';
 import { decodeSuitReport, reportSummary, type DecodedReport } from './suit-report.js';
+import { runHostVerifiedUpdate } from './host-verified.js';
 
 export interface UpdateOptions {
   /** Payloads by URI, exactly as the manifest names them. */
@@ -47,6 +48,8 @@ export type UpdateEvent =
   | { kind: 'progress'; what: 'envelope' | 'payload'; uri?: string; progress: UploadProgress }
   | { kind: 'sent'; what: 'envelope' | 'payload'; uri?: string; result: UploadResult }
   | { kind: 'decision'; report: DecodedReport | undefined }
+  /** A board without the SUIT group: the host's own decision (host-verified.ts). */
+  | { kind: 'host-decision'; report: DecodedReport }
   | { kind: 'reset' }
   | { kind: 'rebooted'; ms: number };
 
@@ -210,10 +213,8 @@ export async function runUpdate(client: SmpClient, envelope: Uint8Array, o: Upda
   const emit = (e: UpdateEvent): void => o.onEvent?.(e);
   const before = await readBoardState(s.client, signalOf(o));
   emit({ kind: 'board', state: before });
-  if (!before.hasSuitGroup) {
-    throw new UpdateError(`${s.client.transport.description}: the board has no SUIT group (66), so it cannot verify a SUIT manifest itself; an update through the image group (host-verified manifest, MCUboot image payload) is not supported by this command yet`);
-  }
   const envelopeDigest = digestOf(envelope);
+  if (!before.hasSuitGroup) return runHostVerifiedUpdate(s, envelope, before, envelopeDigest);
   const out: UpdateOutcome = { result: 'refused', exitCode: 1, message: '', before, envelopeDigest, payloads: [] };
   if (o.predict) {
     const p = predictFor(envelope, o.predict, before, o.payloads);

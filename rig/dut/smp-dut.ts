@@ -16,21 +16,19 @@
  * - A board that stops answering (SMP deadline, closed port) fails the operation with
  *   DutUnresponsiveError (unresponsive.ts).
  */
-import { createHash } from 'node:crypto';
 import { optional, readBoardState, type BoardState } from '../../host/operator/board-state.js';
 import { decodeSuitReport, type DecodedReport } from '../../host/operator/suit-report.js';
-import { deliverEnvelope, MissingPayloadError, readDecision, supplyPayloads, type UpdateEvent, type UpdateSession } from '../../host/operator/update.js';
+import { deliverEnvelope, readDecision, supplyPayloads, type UpdateEvent, type UpdateSession } from '../../host/operator/update.js';
 import type { SmpClient } from '../../host/smp/client.js';
 import type { UploadResult } from '../../host/smp/upload/engine.js';
 import { waitForAnswer } from '../../host/smp/wait.js';
 import { MCUBOOT_MODES } from '../../host/smp/groups/os.js';
-import { parseImage, TLV } from '../../host/mcuboot/index.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
 import { abortReason, sleep } from '../../host/transport/clock.js';
 import { uuidText } from '../../host/verifier/identity.js';
 import type { DutBackend } from './backend.js';
 import { DutUnsupportedError } from './errors.js';
-import { HOST_DECIDED, HostVerifiedUpdate } from './host-verified.js';
+import { HOST_DECIDED, HostVerifiedUpdate, mcubootImageHash } from '../../host/operator/host-verified.js';
 import { asUnresponsive } from './unresponsive.js';
 import type {
   BootOutcome,
@@ -63,13 +61,6 @@ function kib(n: number): string {
 export function reportDecision(r: DecodedReport): Decision {
   if (r.result.ok) return { kind: 'accept' };
   return { kind: 'reject', reason: r.result.reason, detail: r.result.detail, message: r.result.text };
-}
-
-/** The SHA256 TLV of an MCUboot image: how the image group names it. */
-export function mcubootHash(image: Uint8Array): Uint8Array {
-  const p = parseImage(image);
-  const t = p.tlvs.find((x) => x.type === TLV.SHA256);
-  return t ? t.value : new Uint8Array(createHash('sha256').update(image.subarray(0, p.hashedLength)).digest());
 }
 
 /** Where the last update left off, to judge boots against. */
@@ -227,32 +218,26 @@ export class SmpDut implements Dut {
   private async hostSupply(payloads: ReadonlyMap<string, Uint8Array>): Promise<DeliveryResult> {
     const h = this.host;
     if (!h) throw new Error('payloads given before any envelope');
-    const transfers: Transfer[] = [];
-    while (h.missing.length > 0) {
-      const uri = h.missing[0]!;
-      const bytes = payloads.get(uri);
-      if (!bytes) throw new MissingPayloadError(uri, [...payloads.keys()]);
-      h.supply(uri, bytes);
-    }
-    return this.hostProgress(transfers);
+    h.supplyAll(payloads);
+    return this.hostProgress([]);
   }
 
   /** Once the host accepted: the payload goes to the board as an MCUboot image, marked for a test boot. */
   private async hostProgress(transfers: Transfer[]): Promise<DeliveryResult> {
     const h = this.host!;
-    if (h.missing.length > 0 || h.decision.kind === 'reject') return { decision: h.decision, source: 'host', missing: h.missing, transfers };
+    if (h.missing.length > 0 || hostDecision(h).kind === 'reject') return { decision: hostDecision(h), source: 'host', missing: h.missing, transfers };
     const image = h.image();
     const t0 = performance.now();
     const up = await this.installImage(this.backend.client, image, 'test', {});
     transfers.push({ uri: 'MCUboot image (image group)', bytes: image.length, ms: performance.now() - t0, resumedFrom: up.resumedFrom, interrupted: false });
-    this.hostPending = { sequence: h.sequence, hash: hex(mcubootHash(image))! };
+    this.hostPending = { sequence: h.finished?.sequenceNumber, hash: hex(mcubootImageHash(image))! };
     this.baseline = { ...this.baseline!, installed: true };
     this.note('smp', `MCUboot image ${kib(image.length)} uploaded through the image group and marked for a test boot (${HOST_DECIDED})`);
-    return { decision: h.decision, source: 'host', missing: [], transfers };
+    return { decision: hostDecision(h), source: 'host', missing: [], transfers };
   }
 
   private async installImage(c: SmpClient, image: Uint8Array, mode: FlashMode, o: DutOpOptions): Promise<UploadResult> {
-    const hash = mcubootHash(image);
+    const hash = mcubootImageHash(image);
     const r = await c.image.upload(image, opt(o));
     if (mode === 'test') await c.image.test(hash, opt(o));
     else await c.image.confirm(hash, opt(o));
@@ -398,7 +383,7 @@ export class SmpDut implements Dut {
       if (this.capabilities.suit) await this.op('cleanup', o, (c) => c.suit.cleanup(opt(o)));
       return { restored: false, detail: 'no known-good image configured for this board (lab known-good:)' };
     }
-    const want = hex(mcubootHash(kg.bytes))!;
+    const want = hex(mcubootImageHash(kg.bytes))!;
     return this.op('known-good restore', o, async (c) => {
       if (this.capabilities.suit) await c.suit.cleanup(opt(o));
       const st = await c.image.state(opt(o));
@@ -478,6 +463,13 @@ export class SmpDut implements Dut {
     const e: DutEvent = kind === 'smp' ? { kind, summary: text } : { kind, message: text };
     for (const l of this.listeners) l(e);
   }
+}
+
+/** The host's decision for a board without the SUIT group, saying so. */
+function hostDecision(h: HostVerifiedUpdate): Decision {
+  const f = h.finished;
+  if (!f || f.accepted) return { kind: 'accept' };
+  return { kind: 'reject', reason: f.reason, detail: f.detail, message: `${f.message} (${HOST_DECIDED})` };
 }
 
 function opt(o: DutOpOptions): { signal?: AbortSignal } {

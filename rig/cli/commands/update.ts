@@ -57,6 +57,9 @@ function stepLogger(io: CliIo, where: string, quiet: boolean): (e: UpdateEvent) 
       case 'decision':
         say('decision', e.report ? (e.report.result.ok ? 'accepted by the board' : `refused by the board: ${e.report.result.reason} (${e.report.result.detail})`) : 'the board has no rig group: judged from what boots');
         break;
+      case 'host-decision':
+        say('decision', `${e.report.result.ok ? 'accepted' : `refused: ${e.report.result.reason} (${e.report.result.detail})`} by the host: the board has no SUIT group and did not verify the manifest itself`);
+        break;
       case 'reset':
         say('reset', 'resetting the board');
         break;

@@ -20,7 +20,7 @@ import { addSignature } from '../../../host/suit/envelope/sign.js';
 import type { ManifestPlan } from '../../../host/suit/description/plan.js';
 import { NAMESPACE_DNS, uuid5 } from '../../../host/suit/uuid.js';
 import { uuidText, type DeviceIdentity } from '../../../host/verifier/identity.js';
-import { mcubootHash } from '../../dut/smp-dut.js';
+import { mcubootImageHash } from '../../../host/operator/host-verified.js';
 import type { VirtualProvision } from '../../dut/types.js';
 import { buildAppImage, parseAppVersion, type Behaviour } from '../../virtual/app/app-image.js';
 import type { BoardInfo, CaseContext, SuiteContext } from '../api.js';
@@ -220,7 +220,7 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
       const delivered = spec.corrupt === 'image' ? payload.map((b, i) => (i === payload.length >> 1 ? b ^ 0x01 : b)) : payload;
       const env = envelope(plan(sequence, payload, id, spec, spec.integrated ? delivered : payload), signersFor(board, spec), spec);
       const payloads: Record<string, Uint8Array> = spec.integrated ? {} : { [APP_URI]: delivered };
-      return { envelope: env, payloads, sequence, ...(board.capabilities.suit ? {} : { imageHash: Buffer.from(mcubootHash(payload)).toString('hex') }) };
+      return { envelope: env, payloads, sequence, ...(board.capabilities.suit ? {} : { imageHash: Buffer.from(mcubootImageHash(payload)).toString('hex') }) };
     },
   };
 

@@ -18,7 +18,7 @@ import { BoardImageStorage } from '../../../rig/virtual/board/image-storage.js';
 import { VirtualBoard } from '../../../rig/virtual/board/board.js';
 import { join } from 'node:path';
 
-export async function openStockBoard(name: string, o: { workDir: string; provision?: BoardProvision & { knownGood?: unknown }; baud: number }): Promise<{ backend: DutBackend; board: VirtualBoard }> {
+export async function openStockBoard(name: string, o: { workDir: string; provision?: BoardProvision & { knownGood?: unknown }; baud: number }): Promise<{ backend: DutBackend; board: VirtualBoard; server: SmpServer }> {
   const golden = await buildGoldenState(join(o.workDir, `stock-known-good-${name}`), 'nrf52840-like', o.provision as never);
   const board = await VirtualBoard.open({ name, profile: golden.profile, identity: golden.identity, flashScale: 0 });
   await board.restore(golden.snapshot);
@@ -55,7 +55,7 @@ export async function openStockBoard(name: string, o: { workDir: string; provisi
       await board.close();
     },
   };
-  return { backend, board };
+  return { backend, board, server };
 }
 
 /** A provider of stock boards: every board it opens lacks the SUIT and rig groups. */

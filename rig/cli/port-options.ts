@@ -16,6 +16,7 @@ import { UploadError } from '../../host/smp/upload/engine.js';
 import { openPort } from '../../host/transport/open.js';
 import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../../host/transport/transport.js';
 import { relocateTarget, resolvePortOption, type PortTarget } from '../lab/resolve.js';
+import type { LabBoard } from '../lab/types.js';
 import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
 import { VirtualBoard } from '../virtual/board/board.js';
 import { EnvironmentError, UsageError, optFlag, optString, requireString, type CliIo, type OptionDef, type ParsedArgs } from './command.js';
@@ -35,6 +36,8 @@ export interface BoardConnection {
   /** A fresh client on the port opened again (after it vanished, e.g. a USB board's reset). */
   reconnect(): Promise<SmpClient>;
   close(): Promise<void>;
+  /** The lab file's entry when `--port` named a lab board (its trust anchors, identity, reset method). */
+  lab?: LabBoard;
 }
 
 /** `--timeout` in ms, or undefined for the default. */
@@ -74,6 +77,7 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
     const board = await VirtualBoard.open({ name: resolved.name, ...(spec.profile ? { profile: spec.profile } : {}), ...(spec.state ? { stateDir: spec.state } : {}), quirks });
     const link = await board.connect({ baudRate: resolvedTarget.baud, client: clientOptions });
     return {
+      ...(resolved.board ? { lab: resolved.board } : {}),
       client: link.client,
       description: `in-process virtual board (${board.profile.name}) at ${resolvedTarget.baud} baud`,
       reconnect: () => link.reconnect(),
@@ -94,6 +98,7 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
   };
   let client = await open();
   return {
+    ...(resolved.board ? { lab: resolved.board } : {}),
     client,
     description: target.kind === 'serial' ? `${target.path} @ ${target.baud}` : target.url,
     reconnect: async () => {

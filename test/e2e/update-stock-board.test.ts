@@ -79,3 +79,18 @@ describe('suitrig update on a board without the SUIT group', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('suitrig update --port <lab board>', () => {
+  it("takes the lab board's trust anchors, roles and identity for the host's verification", async () => {
+    writeFileSync(
+      join(dir, 'rig.yaml'),
+      ['boards:', '  stock-1:', `    port: ${listener.url}`, '    trust: [author=keys/author.pub.pem, operator=keys/operator.pub.pem]', '    require: [author, operator]', '    identity: identity.json'].join('\n'),
+    );
+    const argv = update({ app: 'crashes' }, 'crashes', false);
+    argv[2] = 'stock-1';
+    const r = await runCli(argv, { cwd: dir });
+    expect(r.stderr).toMatch(/decision +accepted by the host: the board has no SUIT group/);
+    expect(r.stdout).toMatch(/^result +reverted: the new image did not stay: the board runs image 1\.1\.0\.2 again; its bootloader refused or reverted the MCUboot image/m);
+    expect(r.code).toBe(1);
+  });
+});

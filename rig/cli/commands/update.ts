@@ -15,6 +15,7 @@ import { MissingPayloadError, runUpdate, UpdateError, type UpdateEvent, type Upd
 import type { BoardState } from '../../../host/operator/board-state.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, optUint, printJson, type CliIo, type Command } from '../command.js';
 import { connectBoard, linkError, PORT_OPTIONS } from '../port-options.js';
+import { labProvision } from '../../dut/lab-backend.js';
 import { kib, progressBar, rate, type ProgressBar } from '../upload-progress.js';
 import { identity, payloads, readEnvelope, trustAnchors } from './verify.js';
 
@@ -100,7 +101,10 @@ export const updateCommand: Command = {
     'its SUIT report, resets it and checks what boots. A dropped link resumes where the board',
     'stopped. With --trust the host first predicts the decision with the same verifier core',
     '(trust anchors, --require roles, --device identity; --sequence and the vendor and class ids',
-    'default to what the board reports) and flags a board that decides otherwise.',
+    'default to what the board reports) and flags a board that decides otherwise. A board named',
+    "from the lab file brings its trust:, require: and identity: for that. A board without the",
+    'SUIT group cannot verify the manifest itself: the host verifies it with those trust anchors',
+    'and sends the payload, an MCUboot image, through the image group, and says so.',
     'Exit status: 0 the new image boots; 1 refused, reverted, or the board disagreed with the',
     'prediction (the board\'s reason is printed); 2 usage or environment error.',
   ].join('\n'),
@@ -136,11 +140,14 @@ export const updateCommand: Command = {
       ? { trust: trustAnchors(trustArgs, io.cwd), ...(require ? { require } : {}), ...(storedSequence !== undefined ? { storedSequence } : {}), ...(device ? { device } : {}) }
       : undefined;
     const conn = await connectBoard(args, io);
+    // A lab board's trust:, require: and identity: stand in for --trust, --require and --device.
+    const lab = labProvision(conn.lab);
+    const policy = predict ?? (lab?.trust.length ? { trust: lab.trust, ...(lab.require.length ? { require: lab.require } : {}), ...(lab.identity ? { device: lab.identity } : {}) } : undefined);
     let out: UpdateOutcome;
     try {
       out = await runUpdate(conn.client, envelope, {
         payloads: given,
-        ...(predict ? { predict } : {}),
+        ...(policy ? { predict: policy } : {}),
         reconnect: () => conn.reconnect(),
         ...(io.signal ? { signal: io.signal } : {}),
         onEvent: stepLogger(io, conn.description, json),

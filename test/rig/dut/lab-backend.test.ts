@@ -1,0 +1,84 @@
+/**
+ * A real board as the lab file describes it (rig/dut/lab-backend.ts), played by the virtual
+ * board on the other end of a paired serial link opened by port url like a device path: the
+ * DTR reset line pulsed with the lab's timings resets the board; power commands and reset
+ * commands run with their deadlines, and one that fails names the command and what it said;
+ * the lab's trust anchors, roles and identity become what the host predicts with.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { registerPortScheme } from '../../../host/transport/open.js';
+import { PairedLink } from '../../../host/transport/paired/paired-link.js';
+import { SerialPortTransport } from '../../../host/transport/serialport.js';
+import { keyId, generateSigningKey, type PrivateKey } from '../../../host/keys/index.js';
+import { ExternalCommandError, runExternalCommand } from '../../../rig/dut/external-command.js';
+import { LabBackend, labProvision } from '../../../rig/dut/lab-backend.js';
+import { SmpDut } from '../../../rig/dut/smp-dut.js';
+import type { ResolvedBoard } from '../../../rig/lab/resolve.js';
+import type { LabBoard } from '../../../rig/lab/types.js';
+import { VirtualBoard } from '../../../rig/virtual/board/board.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A virtual board behind a paired link whose host end opens as `paired:<name>/a`, its reset wired to the host's DTR. */
+async function boardOnPairedLink() {
+  const link = new PairedLink();
+  const board = await VirtualBoard.open({ name: 'bench', flashScale: 0 });
+  board.serve(await SerialPortTransport.open({ path: link.pathB, baudRate: 1_000_000, binding: link.binding }));
+  cleanups.push(board.attachResetLine(link, 'dtr'));
+  cleanups.push(registerPortScheme('paired', (url, o) => SerialPortTransport.open({ path: url, baudRate: o.baudRate ?? 115200, binding: link.binding })));
+  cleanups.push(() => board.close());
+  return { link, board };
+}
+
+function labBoard(over: Partial<LabBoard>): LabBoard {
+  return { name: 'bench', tags: [], port: { kind: 'serial', path: '/dev/null' }, reset: { method: 'smp' }, apps: {}, trust: [], require: [], keys: {}, source: { file: '/lab/rig.yaml', line: 2 }, ...over };
+}
+
+function resolved(url: string, lab: LabBoard): ResolvedBoard {
+  return { name: lab.name, target: { kind: 'serial', url, path: url, baud: 1_000_000 }, board: lab };
+}
+
+describe('lab boards', () => {
+  it("resets with the lab's DTR pulse: the board reboots, and the Dut waits until it answers", async () => {
+    const { link, board } = await boardOnPairedLink();
+    const backend = await LabBackend.open(resolved(link.pathA, labBoard({ reset: { method: 'dtr', pulseMs: 20, waitMs: 30, invert: false } })));
+    const dut = await SmpDut.open('bench', backend);
+    cleanups.push(() => dut.close());
+    expect(dut.capabilities.resetLine).toBe(true);
+    const before = board.firmware.bootRecord.count;
+    await dut.reset();
+    expect(board.firmware.bootRecord).toMatchObject({ count: before + 1, reason: 'pin-reset' });
+  });
+
+  it('runs power and reset commands with their deadlines; a failing one names itself and what it said', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'suitrig-lab-'));
+    const { link } = await boardOnPairedLink();
+    const lab = labBoard({
+      power: { off: { argv: ['touch', join(dir, 'off')] }, on: { shell: `touch ${join(dir, 'on')}` }, settleMs: 10, timeoutMs: 5_000 },
+      reset: { method: 'command', command: { shell: 'echo relay stuck >&2; exit 3' }, timeoutMs: 5_000, waitMs: 0 },
+    });
+    const dut = await SmpDut.open('bench', await LabBackend.open(resolved(link.pathA, lab)));
+    cleanups.push(() => dut.close());
+    expect(dut.capabilities.power).toBe(true);
+    await dut.powerCut();
+    expect(existsSync(join(dir, 'off'))).toBe(true);
+    await dut.powerRestore();
+    expect(existsSync(join(dir, 'on'))).toBe(true);
+    await expect(dut.reset()).rejects.toThrow(/reset command: `echo relay stuck >&2; exit 3` failed \(exit status 3\); it said: relay stuck/);
+    await expect(runExternalCommand({ argv: ['sleep', '5'] }, { timeoutMs: 50, what: 'power on command' })).rejects.toThrow(new ExternalCommandError('power on command: `sleep 5` did not finish within 50 ms and was killed'));
+  });
+
+  it("gives the host the lab's trust anchors, roles and identity to predict with", () => {
+    const key = generateSigningKey('es256') as PrivateKey;
+    const p = labProvision(labBoard({ trust: [{ role: 'author', key: key.publicKey, id: keyId(key.publicKey), source: 'author.pub.pem' }], require: ['author'], identity: { vendorId: 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe' } }))!;
+    expect(p.require).toEqual(['author']);
+    expect(Buffer.from(p.identity!.vendorIds![0]!).toString('hex')).toBe('fa6b4a53d5ad5fdfbe9de663e4d41ffe');
+    expect(labProvision(labBoard({}))).toBeUndefined();
+  });
+});

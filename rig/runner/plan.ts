@@ -9,6 +9,7 @@ import { statSync } from 'node:fs';
 import type { DutCapabilities, DutOperation } from '../dut/types.js';
 import type { ResolvedBoard } from '../lab/resolve.js';
 import type { ExternalCommand, ResetMethod } from '../lab/types.js';
+import { labProvision } from '../dut/lab-backend.js';
 import { missingNeeds, type Need, type Suite, type SuiteCase } from '../suites/api.js';
 import type { TargetSummary } from './result.js';
 import { summariseTarget } from './run-board.js';
@@ -129,8 +130,10 @@ function assumedCapabilities(b: ResolvedBoard): DutCapabilities {
 
 function planCase(c: SuiteCase, b: ResolvedBoard, seed: number): PlannedCase {
   const needs: readonly Need[] = c.needs ?? [];
-  const info = { name: b.name, target: b.target, ...(b.board ? { lab: b.board } : {}), capabilities: assumedCapabilities(b) };
-  const lacking = missingNeeds(needs, info);
+  const provision = labProvision(b.board);
+  const info = { name: b.name, target: b.target, ...(b.board ? { lab: b.board } : {}), capabilities: assumedCapabilities(b), ...(provision ? { provision } : {}) };
+  // Virtual boards get their trust and required roles from the suite when the run provisions them.
+  const lacking = missingNeeds(b.target.kind === 'virtual' ? needs.filter((n) => !n.startsWith('role:')) : needs, info);
   const depends = b.target.kind === 'virtual' ? [] : needs.filter((n) => n === 'suit' || n === 'image' || n === 'rig');
   const base = { id: c.id, title: c.title, seed: deriveSeed(seed, b.name, c.id), needs: [...needs] };
   if (lacking.length > 0) return { ...base, notApplicable: lacking.join('; '), steps: [], cleanup: [] };

@@ -2,7 +2,8 @@
  * Image group (1) server handlers as Zephyr's img_mgmt answers them (notes/smp.md §4, checked
  * against the recorded app captures), over an `ImageStorage`:
  *
- * - upload: `off` required; the off-0 chunk needs `len` (else rc 3, as MCUboot) and may carry
+ * - upload: `off` required; the off-0 chunk needs `len` (else rc 3, as MCUboot; 0 is
+ *   INVALID_LENGTH; more than the slot takes is the storage's INVALID_IMAGE_TOO_LARGE) and may carry
  *   `image`, `sha`, `upgrade`. With `upgrade: true` the MCUboot header in the first chunk must
  *   carry a version newer (major.minor.revision, img_mgmt_vercmp) than the running image's,
  *   else CURRENT_VERSION_IS_NEWER before anything is erased. An off-0 chunk with the `sha` of the session in progress
@@ -115,6 +116,7 @@ export function imageGroup(store: ImageStorage): SmpGroupHandler & { readonly se
     const answer = (s: Session): SmpMap => ({ off: s.off, match: s.verified ? true : undefined });
     if (off === 0) {
       const len = uintField(body, 'len', true)!;
+      if (len === 0) refuse('INVALID_LENGTH');
       const image = uintField(body, 'image', false) ?? 0;
       const sha = body['sha'];
       if (sha !== undefined && (!(sha instanceof Uint8Array) || sha.length !== 32)) throw new SmpRcError(MgmtErr.EINVAL, "'sha' must be a 32-byte SHA-256");
@@ -189,13 +191,14 @@ export function imageGroup(store: ImageStorage): SmpGroupHandler & { readonly se
       [ImageCmd.ERASE]: {
         write: async ({ body }: { body: SmpMap }) => {
           const abs = uintField(body, 'slot', false) ?? 1;
-          const image = abs >> 1;
+          // Not `abs >> 1`: that wraps at 2^32 and would name image 0 again.
+          const image = Math.floor(abs / 2);
           if (image >= store.imageCount) refuse('INVALID_SLOT');
-          const slot = (await store.state()).find((s) => s.image === image && s.slot === (abs & 1));
+          const slot = (await store.state()).find((s) => s.image === image && s.slot === abs % 2);
           if (slot?.active) refuse('IMAGE_SETTING_TEST_TO_ACTIVE_DENIED');
           if (slot?.pending) throw new SmpRcError(MgmtErr.EBADSTATE, 'the slot is pending for the next boot');
           if (session?.image === image) session = undefined;
-          await storage(() => store.erase(image, abs & 1));
+          await storage(() => store.erase(image, abs % 2));
           return {};
         },
       },

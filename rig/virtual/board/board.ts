@@ -198,7 +198,14 @@ export class VirtualBoard {
         }),
       ),
     );
-    this.suit = suitGroup(() => this.firmware);
+    // One writer of the candidate slot at a time: a SUIT update ends an image-group upload
+    // (and an image-group upload cancels a SUIT update: BoardImageStorage.beginUpload).
+    this.suit = suitGroup(() => this.firmware, {
+      claimCandidate: () => {
+        this.storage.abandonUpload();
+        this.freshImageGroup();
+      },
+    });
     this.server.register(this.wrap(this.suit));
     this.server.register(
       this.wrap(

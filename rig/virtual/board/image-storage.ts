@@ -121,6 +121,11 @@ export class BoardImageStorage implements ImageStorage {
     this.writer = new SlotWriter(trailer.area, 0, max, [...Array.from({ length: t.count }, (_, i) => t.first + i)]);
   }
 
+  /** Drops the upload in progress (a SUIT update takes the slot); its session must go too. */
+  abandonUpload(): void {
+    this.writer = undefined;
+  }
+
   private need(): SlotWriter {
     if (!this.writer) throw new ImageStorageError('FLASH_CONTEXT_NOT_SET', 'no upload in progress');
     return this.writer;

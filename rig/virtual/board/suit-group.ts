@@ -9,7 +9,7 @@
  * | 2 envelope upload | write | `{"off", "len" (first), "data"}` | `{"off"}`; wrong offset: `rc 1` + expected `off` |
  * | 3 missing image state | read | `{}` | `{"stream_session_id", "resource_id"}` while the consumer waits for a payload, else `{}` |
  * | 4 missing image upload | write | `{"stream_session_id", "off", "len" (first), "data"}` | `{"off"}`; wrong offset: `rc 1` + expected `off` |
- * | 5 cache raw upload | write | `{"target_id" (first), "off", "len" (first), "data"}` | `{"off"}` |
+ * | 5 cache raw upload | write | `{"target_id" (first), "off", "len" (first), "data"}` | `{"off"}`; past `len`: `rc 2`, transfer dropped |
  * | 6 cleanup | write | `{}` | `{}`: drops the update in progress and the cache |
  *
  * The envelope is processed once its last byte is in (after that chunk is answered); the host
@@ -18,6 +18,11 @@
  * candidate; since bytes that were hashed cannot be taken back, an off-0 chunk of a session
  * that already holds bytes is answered with the offset to resume from (a host that reconnected
  * continues there). The decision of a run is in its SUIT report (rig group 67).
+ *
+ * Every length and offset from the wire is bounded before use: `len` 0 is EINVAL; an envelope
+ * over `maxEnvelope`, a payload over the candidate slot's capacity and cache content over the
+ * partition are ENOMEM at the first chunk (nothing allocated or erased); data past the
+ * announced `len` is refused; a session id that is not the current fetch is ENOENT.
  */
 import type { SmpMap } from '../../../host/smp/cbor.js';
 import { MgmtErr, SmpRcError } from '../../../host/smp/errors.js';
@@ -34,6 +39,8 @@ const SHA256_ID = -16;
 export interface SuitGroupOptions {
   /** Largest envelope (with integrated payloads) the board buffers; default 256 KiB. */
   maxEnvelope?: number;
+  /** The update is about to write the candidate slot: whoever else writes it must stop (an image-group upload). */
+  claimCandidate?: () => void;
 }
 
 interface Upload {
@@ -84,6 +91,7 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
         throw e;
       }
       after(() => {
+        o.claimCandidate?.();
         const step = fw().consumer.start(up.buf);
         stream = step.kind === 'fetching' ? { session: step.session, len: -1 } : undefined;
       });
@@ -99,7 +107,11 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
     if (!f) throw new SmpRcError(MgmtErr.ENOENT, 'no payload is being fetched (the update ended or was never started)');
     if (session !== f.session || !stream || stream.session !== session) throw new SmpRcError(MgmtErr.ENOENT, `stream session ${session} is not the current one (${f.session})`);
     if (off === 0 && f.received === 0) {
-      stream.len = reqUint(body, 'len');
+      const len = reqUint(body, 'len');
+      if (len === 0) throw new SmpRcError(MgmtErr.EINVAL, "'len' must not be 0");
+      const room = fw().consumer.payloadCapacity;
+      if (len > room) throw new SmpRcError(MgmtErr.ENOMEM, `payload of ${len} bytes; the candidate slot takes at most ${room}`);
+      stream.len = len;
     } else if (off === 0 || stream.len < 0) {
       return expected(f.received);
     }
@@ -127,6 +139,7 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
       const target = reqUint(body, 'target_id');
       if (target !== 0) throw new SmpRcError(MgmtErr.ENOENT, `no cache partition ${target} (this board has partition 0)`);
       const len = reqUint(body, 'len');
+      if (len === 0) throw new SmpRcError(MgmtErr.EINVAL, "'len' must not be 0");
       if (len > fw().cache.area.size) throw new SmpRcError(MgmtErr.ENOMEM, `cache content of ${len} bytes; the partition holds ${fw().cache.area.size}`);
       fw().cache.begin(len);
       cache = { len, received: 0 };
@@ -134,7 +147,11 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
     const c = cache;
     if (!c) return expected(0);
     if (off !== c.received) return expected(c.received);
-    if (off + data.length > c.len) throw new SmpRcError(MgmtErr.EINVAL, `data runs past the announced length ${c.len}`);
+    if (off + data.length > c.len) {
+      // As suitfu: the transfer ends ("image boundaries reached").
+      cache = undefined;
+      throw new SmpRcError(MgmtErr.ENOMEM, `data runs past the announced length ${c.len}`);
+    }
     fw().cache.write(data);
     c.received += data.length;
     if (c.received === c.len) {

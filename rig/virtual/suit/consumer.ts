@@ -93,6 +93,11 @@ export class SuitConsumer {
     return this.active?.state;
   }
 
+  /** Largest payload the candidate slot takes (the slot less the container's header and TLVs). */
+  get payloadCapacity(): number {
+    return this.ctx.maxImageSize - containerOverhead(0);
+  }
+
   /** Throws ConsumerRefusal when the board cannot take `envelope` at all (no run, no report). */
   admit(envelope: Uint8Array): void {
     const busy = this.ctx.candidateBusy();
@@ -164,7 +169,7 @@ export class SuitConsumer {
       const req = result.fetch;
       if (fresh || !a.state) a.state = { kind: 'fetching', session: this.nextSession++, request: req, received: Number(req.received) };
       fresh = true;
-      const room = this.ctx.maxImageSize - containerOverhead(0);
+      const room = this.payloadCapacity;
       if (req.size !== undefined && req.size > BigInt(room)) {
         this.ctx.log(`E: ${req.uri}: ${req.size} bytes do not fit the ${room}-byte image slot`);
         result = a.processor.failFetch();

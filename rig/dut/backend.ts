@@ -17,6 +17,8 @@ export interface DutBackend {
   reconnect(): Promise<SmpClient>;
   /** How long the board may take to answer again after a reset or power-on. */
   readonly bootTimeoutMs: number;
+  /** How long the board may work on an envelope or a payload's last chunk before it answers the next request. */
+  readonly processTimeoutMs: number;
   /** Quiet time after a reset command before asking whether the board is back (Zephyr answers, then resets some 250 ms later). */
   readonly resetGraceMs: number;
   /** Cut and restore the board's power (lab `power:` commands, a virtual board's supply). */

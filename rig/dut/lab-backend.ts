@@ -60,6 +60,8 @@ async function hardReset(r: ResetMethod, transport: () => Transport, signal: Abo
 export class LabBackend implements DutBackend {
   readonly faults = false;
   readonly bootTimeoutMs = BOOT_TIMEOUT_MS;
+  /** Real SUIT boards may erase a large slot while they process an envelope. */
+  readonly processTimeoutMs = 60_000;
   readonly resetGraceMs: number;
   readonly resetLine: boolean;
   readonly provision: BoardProvision | undefined;

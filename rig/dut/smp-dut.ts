@@ -48,8 +48,6 @@ import type {
   Transfer,
 } from './types.js';
 
-/** How long a board may process an envelope or the last chunk of a payload before it answers. */
-const PROCESS_TIMEOUT_MS = 30_000;
 
 const hex = (b: Uint8Array | undefined): string | undefined => (b ? Buffer.from(b).toString('hex') : undefined);
 
@@ -176,13 +174,13 @@ export class SmpDut implements Dut {
   private session(c: SmpClient, payloads: ReadonlyMap<string, Uint8Array>, o: DutOpOptions, onEvent?: (e: UpdateEvent) => void): UpdateSession {
     return {
       client: c,
-      options: { payloads, processTimeoutMs: PROCESS_TIMEOUT_MS, reconnect: () => this.reconnectLink(), ...opt(o), ...(onEvent ? { onEvent } : {}) },
+      options: { payloads, processTimeoutMs: this.backend.processTimeoutMs, reconnect: () => this.reconnectLink(), ...opt(o), ...(onEvent ? { onEvent } : {}) },
     };
   }
 
   /** After an envelope or payloads: the payload the board asks for next, else its decision. */
   private async afterProcessing(s: UpdateSession, transfers: Transfer[]): Promise<DeliveryResult> {
-    const m = await s.client.suit.missingImage({ timeoutMs: PROCESS_TIMEOUT_MS, ...opt(s.options) });
+    const m = await s.client.suit.missingImage({ timeoutMs: this.backend.processTimeoutMs, ...opt(s.options) });
     if (m) return { decision: { kind: 'accept' }, source: 'board', missing: [m.uri], transfers };
     const report = await readDecision(s, this.envelopeDigest ?? new Uint8Array(0));
     if (!report) {
@@ -236,11 +234,12 @@ export class SmpDut implements Dut {
     return { decision: hostDecision(h), source: 'host', missing: [], transfers };
   }
 
-  private async installImage(c: SmpClient, image: Uint8Array, mode: FlashMode, o: DutOpOptions): Promise<UploadResult> {
+  /** Image group upload, then marking; `mode` undefined: a board in serial recovery writes the primary slot, nothing to mark. */
+  private async installImage(c: SmpClient, image: Uint8Array, mode: FlashMode | undefined, o: DutOpOptions): Promise<UploadResult> {
     const hash = mcubootImageHash(image);
     const r = await c.image.upload(image, opt(o));
     if (mode === 'test') await c.image.test(hash, opt(o));
-    else await c.image.confirm(hash, opt(o));
+    else if (mode === 'confirm') await c.image.confirm(hash, opt(o));
     return r;
   }
 
@@ -387,10 +386,9 @@ export class SmpDut implements Dut {
     return this.op('known-good restore', o, async (c) => {
       if (this.capabilities.suit) await c.suit.cleanup(opt(o));
       const st = await c.image.state(opt(o));
-      const active = st.images.find((i) => i.active);
-      if (hex(active?.hash) === want && active?.confirmed && !st.images.some((i) => i.pending)) return { restored: true, detail: `already running the known-good image ${kg.path}` };
+      const recovery = !st.images.some((i) => i.active);
       if (st.images.some((i) => i.slot !== 0)) await c.image.erase(1, opt(o));
-      await this.installImage(c, kg.bytes, 'confirm', o);
+      await this.installImage(c, kg.bytes, recovery ? undefined : 'confirm', o);
       await this.reset(o);
       const after = (await this.backend.client.image.state(opt(o))).images.find((i) => i.active);
       if (hex(after?.hash) !== want) throw new Error(`after flashing ${kg.path} the board runs image ${hex(after?.hash)?.slice(0, 16) ?? 'none'}, not the known-good ${want.slice(0, 16)}`);
@@ -405,13 +403,17 @@ export class SmpDut implements Dut {
    * it runs, or undefined.
    */
   private async stillKnownGood(o: DutOpOptions): Promise<string | undefined> {
-    if (this.dirty || this.knownGood === undefined) return undefined;
+    const kg = this.backend.knownGoodImage;
+    if (this.dirty || (!kg && this.knownGood === undefined)) return undefined;
+    const want = kg ? hex(mcubootImageHash(kg.bytes)) : undefined;
     try {
       return await this.op('known-good check', o, async (c) => {
         const s = await readBoardState(c, { parts: ['suit', 'images', 'rig'], ...opt(o) });
-        if (fingerprint(s) !== this.knownGood || s.images?.some((i) => i.pending)) return undefined;
-        if (this.capabilities.suit) await c.suit.cleanup(opt(o));
         const active = s.images?.find((i) => i.active);
+        // A lab board's known-good state is its image; a virtual board's, the state it was opened in.
+        const same = want !== undefined ? hex(active?.hash) === want && active?.confirmed === true : fingerprint(s) === this.knownGood;
+        if (!same || s.images?.some((i) => i.pending)) return undefined;
+        if (this.capabilities.suit) await c.suit.cleanup(opt(o));
         return `image ${active?.version ?? '?'}${s.trust ? `, stored sequence ${s.trust.sequence}` : ''}`;
       });
     } catch {

@@ -31,11 +31,17 @@ export function virtualBootTimeoutMs(flashScale: number): number {
   return 5_000 + 15_000 * flashScale;
 }
 
+/** How long a virtual board may work on an envelope or a last payload chunk (a few flash operations). */
+export function virtualProcessTimeoutMs(flashScale: number): number {
+  return 3_000 + 5_000 * flashScale;
+}
+
 export class InProcessVirtualBackend implements DutBackend {
   readonly resetLine = false;
   readonly faults = true;
   readonly resetGraceMs = 0;
   readonly bootTimeoutMs: number;
+  readonly processTimeoutMs: number;
   readonly provision: BoardProvision | undefined;
   readonly power: DutBackend['power'];
   private readonly snapshot: BoardSnapshot;
@@ -47,6 +53,7 @@ export class InProcessVirtualBackend implements DutBackend {
   ) {
     this.provision = o.provision;
     this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
+    this.processTimeoutMs = virtualProcessTimeoutMs(o.flashScale);
     this.snapshot = { ...o.golden.snapshot, quirks: [...o.quirks] };
     this.power = {
       cut: async () => board.powerOff(),

@@ -20,7 +20,7 @@ import { TcpTransport } from '../../../host/transport/tcp.js';
 import type { DutBackend } from '../backend.js';
 import { PacedTransport } from '../paced-transport.js';
 import type { BoardProvision, DutEvent } from '../types.js';
-import { virtualBootTimeoutMs } from './in-process.js';
+import { virtualBootTimeoutMs, virtualProcessTimeoutMs } from './in-process.js';
 import { copyState } from './state-dir.js';
 
 export interface ProcessOptions {
@@ -54,6 +54,7 @@ export class ProcessVirtualBackend implements DutBackend {
   readonly faults = true;
   readonly resetGraceMs = 0;
   readonly bootTimeoutMs: number;
+  readonly processTimeoutMs: number;
   readonly provision: BoardProvision | undefined;
   readonly power: DutBackend['power'];
   private child: ChildProcess | undefined;
@@ -64,6 +65,7 @@ export class ProcessVirtualBackend implements DutBackend {
   private constructor(private readonly o: ProcessOptions) {
     this.provision = o.provision;
     this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
+    this.processTimeoutMs = virtualProcessTimeoutMs(o.flashScale);
     this.power = {
       cut: async () => {
         await this.stopProcess('SIGKILL');

@@ -5,7 +5,7 @@
  * commands run with their deadlines, and one that fails names the command and what it said;
  * the lab's trust anchors, roles and identity become what the host predicts with.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,6 +19,9 @@ import { SmpDut } from '../../../rig/dut/smp-dut.js';
 import type { ResolvedBoard } from '../../../rig/lab/resolve.js';
 import type { LabBoard } from '../../../rig/lab/types.js';
 import { VirtualBoard } from '../../../rig/virtual/board/board.js';
+import { buildAppImage, parseAppVersion } from '../../../rig/virtual/app/app-image.js';
+import type { BoardTrust } from '../../../rig/virtual/suit/trust.js';
+import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -26,9 +29,9 @@ afterEach(async () => {
 });
 
 /** A virtual board behind a paired link whose host end opens as `paired:<name>/a`, its reset wired to the host's DTR. */
-async function boardOnPairedLink() {
+async function boardOnPairedLink(o: { trust?: BoardTrust } = {}) {
   const link = new PairedLink();
-  const board = await VirtualBoard.open({ name: 'bench', flashScale: 0 });
+  const board = await VirtualBoard.open({ name: 'bench', flashScale: 0, ...o });
   board.serve(await SerialPortTransport.open({ path: link.pathB, baudRate: 1_000_000, binding: link.binding }));
   cleanups.push(board.attachResetLine(link, 'dtr'));
   cleanups.push(registerPortScheme('paired', (url, o) => SerialPortTransport.open({ path: url, baudRate: o.baudRate ?? 115200, binding: link.binding })));
@@ -72,6 +75,31 @@ describe('lab boards', () => {
     expect(existsSync(join(dir, 'on'))).toBe(true);
     await expect(dut.reset()).rejects.toThrow(/reset command: `echo relay stuck >&2; exit 3` failed \(exit status 3\); it said: relay stuck/);
     await expect(runExternalCommand({ argv: ['sleep', '5'] }, { timeoutMs: 50, what: 'power on command' })).rejects.toThrow(new ExternalCommandError('power on command: `sleep 5` did not finish within 50 ms and was killed'));
+  });
+
+  it("restores the lab's known-good MCUboot image through the image group when the board runs something else, and only then", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'suitrig-kg-'));
+    const key = generateSigningKey('es256') as PrivateKey;
+    const trust = { anchors: [{ role: 'author', key: key.publicKey, id: keyId(key.publicKey), source: 'author key' }], require: [] };
+    const { link, board } = await boardOnPairedLink({ trust });
+    const image = (version: string, counter: number) => createImage(buildAppImage({ behaviour: 'healthy', version: parseAppVersion(version), size: 8 * 1024 }), { key, version: parseVersion(version), securityCounter: counter });
+    const knownGood = join(dir, 'known-good.bin');
+    writeFileSync(knownGood, image('1.0.0', 1));
+    const dut = await SmpDut.open('bench', await LabBackend.open(resolved(link.pathA, labBoard({ knownGood }))));
+    cleanups.push(() => dut.close());
+    // The board starts empty (serial recovery): the known-good image goes to its primary slot.
+    let r = await dut.restoreKnownGood();
+    expect(r.detail).toMatch(/^flashed the known-good image .*known-good\.bin \(8\.\d KiB\) and reset$/);
+    expect(board.state).toMatchObject({ kind: 'running', appVersion: '1.0.0' });
+    r = await dut.restoreKnownGood();
+    expect(r.detail).toMatch(/^the board is still in its known-good state/);
+    // Same security counter: a bootloader with rollback protection would refuse an older one back.
+    await dut.flashImage(image('1.1.0', 1), { mode: 'confirm' });
+    await dut.reset();
+    expect(board.state).toMatchObject({ kind: 'running', appVersion: '1.1.0' });
+    r = await dut.restoreKnownGood();
+    expect(r).toMatchObject({ restored: true });
+    expect(board.state).toMatchObject({ kind: 'running', appVersion: '1.0.0' });
   });
 
   it("gives the host the lab's trust anchors, roles and identity to predict with", () => {

@@ -41,6 +41,7 @@ export async function openStockBoard(name: string, o: { workDir: string; provisi
     },
     reconnect: () => link.reconnect(),
     bootTimeoutMs: 5_000,
+    processTimeoutMs: 5_000,
     resetGraceMs: 0,
     resetLine: false,
     faults: false,

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { verifyImage } from '../../host/mcuboot/verify.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
-import { Flag, Magic } from '../../rig/virtual/bootloader/index.js';
+import { CounterId, Flag, Magic } from '../../rig/virtual/bootloader/index.js';
 import { getProfile, profileVariant, type BoardProfile } from '../../rig/virtual/profiles.js';
 import { CONTAINER_HEADER_SIZE, readContainer, storedEnvelope } from '../../rig/virtual/suit/container.js';
 import { SuitFirmware, type SuitFirmwareOptions } from '../../rig/virtual/suit/firmware.js';
@@ -118,6 +118,27 @@ describe('SUIT firmware on the flash', () => {
     fw.confirmRunning();
     expect(fw.storedSequence()).toBe(2n);
     expect(install(fw, envelope({ sequence: 3, payload: v2 }), v2).installed).toBe(true);
+  });
+
+  it('in recovery the candidate slot is free again, even when the primary trailer still asks for a revert (found by the board fuzzer)', () => {
+    const { fw, lines } = board();
+    install(fw, envelope({ sequence: 1, payload: v1 }), v1);
+    fw.reset();
+    install(fw, envelope({ sequence: 2, payload: app('1.1.0', 'never-confirms') }), app('1.1.0', 'never-confirms'));
+    expect(fw.reset()).toMatchObject({ kind: 'running', confirmed: false });
+    // The image a revert needs is gone and the test image no longer passes secure boot (a
+    // stored sequence number above it): the bootloader cannot revert (MCUboot: swap type none
+    // for an invalid secondary) and refuses the primary.
+    const sec = fw.areas.secondary;
+    for (const x of sec.sectors) if (!sec.isErased(x.offset, x.size)) sec.erase(x.offset, x.size);
+    fw.device.counters.raise(CounterId.suitSequence, 3n);
+    expect(fw.reset().kind).toBe('recovery');
+    expect(fw.device.bootloader.primary.readState()).toMatchObject({ magic: Magic.GOOD, imageOk: Flag.UNSET, copyDone: Flag.SET });
+    expect(fw.candidateBusy()).toBeUndefined();
+    expect(install(fw, envelope({ sequence: 4, payload: v2 }), v2).installed).toBe(true);
+    expect(fw.reset().kind).toBe('running');
+    expect(fw.running?.sequence).toBe(4n);
+    expect(lines.some((l) => /staying in recovery/.test(l))).toBe(true);
   });
 
   it('skip-signature quirk: an envelope signed with an untrusted key is installed and boots; a tampered manifest is still refused', () => {

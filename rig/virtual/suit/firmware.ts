@@ -211,8 +211,15 @@ export class SuitFirmware {
     if (this.dev.counters.raise(CounterId.suitSequence, v.sequence)) this.say(`I: stored sequence number raised to ${v.sequence}`);
   }
 
-  /** The secondary slot holds the image a pending revert needs while a test image runs unconfirmed. */
+  /**
+   * The secondary slot holds the image a pending revert needs while a test image runs
+   * unconfirmed. Once nothing runs (recovery: the bootloader found no bootable image, so it
+   * had no revert to make either) the slot is free again — else the board could never be
+   * recovered by an update.
+   */
   candidateBusy(): string | undefined {
+    const st = this.dev.state;
+    if (st.kind !== 'running' || st.confirmed) return undefined;
     const p = this.dev.bootloader.primary.readState();
     if (p.magic === Magic.GOOD && p.imageOk === Flag.UNSET && p.copyDone === Flag.SET) {
       return 'the running image is on test and the secondary slot holds the image a revert needs: confirm the running image or reset the board first';

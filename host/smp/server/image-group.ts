@@ -3,13 +3,14 @@
  * against the recorded app captures), over an `ImageStorage`:
  *
  * - upload: `off` required; the off-0 chunk needs `len` (else rc 3, as MCUboot; 0 is
- *   INVALID_LENGTH; more than the slot takes is the storage's INVALID_IMAGE_TOO_LARGE) and may carry
- *   `image`, `sha`, `upgrade`. With `upgrade: true` the MCUboot header in the first chunk must
- *   carry a version newer (major.minor.revision, img_mgmt_vercmp) than the running image's,
- *   else CURRENT_VERSION_IS_NEWER before anything is erased. An off-0 chunk with the `sha` of the session in progress
- *   resumes it (answer: the session's offset, nothing written); any other off-0 chunk starts
- *   a new session. A chunk at the wrong offset is answered with the expected offset and no
- *   error. When the last byte lands, the slot is read back and hashed: with a `sha`, a
+ *   INVALID_LENGTH; more than the slot takes is the storage's INVALID_IMAGE_TOO_LARGE) and may
+ *   carry `image`, `sha`, `upgrade`. With `upgrade: true` the MCUboot header in the first chunk
+ *   must carry a version newer (major.minor.revision, img_mgmt_vercmp) than the running
+ *   image's, else CURRENT_VERSION_IS_NEWER before anything is erased. An off-0 chunk with the
+ *   `sha` of the session in progress resumes it (answer: the session's offset, nothing
+ *   written); any other off-0 chunk starts a new session. A chunk at the wrong offset is
+ *   answered with the expected offset and no error; data past `len` is an overrun that ends
+ *   the session. When the last byte lands, the slot is read back and hashed: with a `sha`, a
  *   mismatch is answered INVALID_HASH and the session is dropped, a match with
  *   `"match": true` — so bytes a CRC let through wrong never become a candidate image.
  * - state read / write (test, confirm, permanent by hash), erase (`slot` absolute: image N

@@ -30,6 +30,8 @@ export interface DutBackend {
   /** Rig group faults (power cut before flash op N, link faults) are obeyed: virtual boards. */
   readonly faults: boolean;
   readonly provision: BoardProvision | undefined;
+  /** Aborted (with a DutUnresponsiveError) when the board is known to be gone, e.g. its process died. */
+  readonly lost?: AbortSignal;
   /**
    * Brings the board back to the state it started the run in, without asking its SMP server
    * (virtual boards: from a state snapshot). Returns what was done.

@@ -27,7 +27,7 @@ import { parseEnvelope } from '../../host/suit/envelope/parse.js';
 import { abortReason, sleep } from '../../host/transport/clock.js';
 import { uuidText } from '../../host/verifier/identity.js';
 import type { DutBackend } from './backend.js';
-import { DutUnsupportedError } from './errors.js';
+import { DutUnresponsiveError, DutUnsupportedError } from './errors.js';
 import { HOST_DECIDED, HostVerifiedUpdate, mcubootImageHash } from '../../host/operator/host-verified.js';
 import { asUnresponsive } from './unresponsive.js';
 import type {
@@ -127,7 +127,7 @@ export class SmpDut implements Dut {
   // ---- update -------------------------------------------------------------------------------
 
   async deliverEnvelope(envelope: Uint8Array, o: DutOpOptions = {}): Promise<DeliveryResult> {
-    return this.op('envelope delivery', o, async (c) => {
+    return this.op('envelope delivery', o, async (c, o) => {
       this.baseline = { hash: await this.activeHash(c, o), installed: false };
       if (!this.capabilities.suit) return this.hostDeliver(envelope);
       this.envelopeDigest = digestOf(envelope);
@@ -139,7 +139,7 @@ export class SmpDut implements Dut {
   }
 
   async supplyPayloads(payloads: ReadonlyMap<string, Uint8Array>, o: DutOpOptions & { stopAfterBytes?: number } = {}): Promise<DeliveryResult> {
-    return this.op('payload delivery', o, async (c) => {
+    return this.op('payload delivery', o, async (c, o) => {
       if (!this.capabilities.suit) return this.hostSupply(payloads);
       const stop = o.stopAfterBytes;
       const cut = new AbortController();
@@ -246,7 +246,7 @@ export class SmpDut implements Dut {
   // ---- resets and power ---------------------------------------------------------------------
 
   async reset(o: DutOpOptions & { bootloader?: boolean } = {}): Promise<void> {
-    await this.op('reset', o, async (c) => {
+    await this.op('reset', o, async (c, o) => {
         if (o.bootloader) {
         this.dirty = true;
         await c.os.reset({ bootMode: 1, ...opt(o) });
@@ -260,10 +260,13 @@ export class SmpDut implements Dut {
   }
 
   async waitForBoard(o: DutOpOptions & { timeoutMs: number }): Promise<void> {
+    const lost = this.backend.lost;
+    const signal = lost && o.signal ? AbortSignal.any([o.signal, lost]) : (lost ?? o.signal);
     try {
-      await waitForAnswer(this.backend.client, { timeoutMs: o.timeoutMs, reconnect: () => this.reconnectLink(), ...opt(o) });
+      await waitForAnswer(this.backend.client, { timeoutMs: o.timeoutMs, reconnect: () => this.reconnectLink(), ...(signal ? { signal } : {}) });
     } catch (e) {
-      throw asUnresponsive(e, this.name, 'the wait for it to answer again');
+      if (lost?.aborted && !o.signal?.aborted) throw this.silent(lost.reason);
+      throw this.silent(asUnresponsive(e, this.name, 'the wait for it to answer again'));
     }
   }
 
@@ -287,7 +290,7 @@ export class SmpDut implements Dut {
   // ---- status -------------------------------------------------------------------------------
 
   async readStatus(o: DutOpOptions = {}): Promise<DutStatus> {
-    return this.op('status read', o, async (c) => {
+    return this.op('status read', o, async (c, o) => {
       const s = await readBoardState(c, { parts: ['suit', 'images', 'rig'], ...opt(o) });
       const slots: SlotInfo[] = (s.images ?? []).map((i) => ({
         slot: i.slot,
@@ -340,7 +343,7 @@ export class SmpDut implements Dut {
 
   async readLastReport(o: DutOpOptions = {}): Promise<LastReport | undefined> {
     if (!this.capabilities.rig) return undefined;
-    return this.op('last report read', o, async (c) => {
+    return this.op('last report read', o, async (c, o) => {
       const last = await c.rig.lastReport(opt(o));
       if (last.report.length === 0) return { report: last.report };
       return { report: last.report, decision: reportDecision(decodeSuitReport(last.report)) };
@@ -359,7 +362,7 @@ export class SmpDut implements Dut {
   // ---- images, known-good, faults -----------------------------------------------------------
 
   async flashImage(image: Uint8Array, o: DutOpOptions & { mode: FlashMode }): Promise<void> {
-    await this.op('image flash', o, async (c) => {
+    await this.op('image flash', o, async (c, o) => {
       this.baseline = { hash: await this.activeHash(c, o), installed: true };
       await this.installImage(c, image, o.mode, o);
       this.note('smp', `MCUboot image ${kib(image.length)} uploaded through the image group (${o.mode})`);
@@ -379,11 +382,11 @@ export class SmpDut implements Dut {
     }
     const kg = this.backend.knownGoodImage;
     if (!kg) {
-      if (this.capabilities.suit) await this.op('cleanup', o, (c) => c.suit.cleanup(opt(o)));
+      if (this.capabilities.suit) await this.op('cleanup', o, (c, o) => c.suit.cleanup(opt(o)));
       return { restored: false, detail: 'no known-good image configured for this board (lab known-good:)' };
     }
     const want = hex(mcubootImageHash(kg.bytes))!;
-    return this.op('known-good restore', o, async (c) => {
+    return this.op('known-good restore', o, async (c, o) => {
       if (this.capabilities.suit) await c.suit.cleanup(opt(o));
       const st = await c.image.state(opt(o));
       const recovery = !st.images.some((i) => i.active);
@@ -407,7 +410,7 @@ export class SmpDut implements Dut {
     if (this.dirty || (!kg && this.knownGood === undefined)) return undefined;
     const want = kg ? hex(mcubootImageHash(kg.bytes)) : undefined;
     try {
-      return await this.op('known-good check', o, async (c) => {
+      return await this.op('known-good check', o, async (c, o) => {
         const s = await readBoardState(c, { parts: ['suit', 'images', 'rig'], ...opt(o) });
         const active = s.images?.find((i) => i.active);
         // A lab board's known-good state is its image; a virtual board's, the state it was opened in.
@@ -424,7 +427,7 @@ export class SmpDut implements Dut {
   async armFault(f: FaultSpec, o: DutOpOptions = {}): Promise<void> {
     if (!this.capabilities.faults) throw new DutUnsupportedError(`board ${this.name} takes no armed faults (virtual boards do, through rig group 67)`);
     this.dirty = true;
-    await this.op('fault arming', o, (c) => c.rig.armFault({ ...(f.powerCutBeforeOp !== undefined ? { powerCutBeforeOp: f.powerCutBeforeOp } : {}), ...(f.link ? { link: f.link } : {}), seed: f.seed }, opt(o)));
+    await this.op('fault arming', o, (c, o) => c.rig.armFault({ ...(f.powerCutBeforeOp !== undefined ? { powerCutBeforeOp: f.powerCutBeforeOp } : {}), ...(f.link ? { link: f.link } : {}), seed: f.seed }, opt(o)));
   }
 
   async close(): Promise<void> {
@@ -441,13 +444,27 @@ export class SmpDut implements Dut {
     return this.reconnectLink();
   }
 
-  private async op<T>(what: string, o: DutOpOptions, fn: (c: SmpClient) => Promise<T>): Promise<T> {
+  /**
+   * One operation on the board: on the current client (the link re-established first if it
+   * dropped), given the caller's signal joined with the backend's `lost` signal, so a board
+   * that is known to be gone (its process died) fails at once instead of at a deadline.
+   */
+  private async op<T, O extends DutOpOptions>(what: string, o: O, fn: (c: SmpClient, o: O) => Promise<T>): Promise<T> {
     if (o.signal?.aborted) throw abortReason(o.signal);
+    const lost = this.backend.lost;
+    const signal = lost && o.signal ? AbortSignal.any([o.signal, lost]) : (lost ?? o.signal);
     try {
-      return await fn(await this.ready());
+      return await fn(await this.ready(), signal ? { ...o, signal } : o);
     } catch (e) {
-      throw asUnresponsive(e, this.name, what);
+      if (lost?.aborted && !o.signal?.aborted) throw this.silent(lost.reason);
+      throw this.silent(asUnresponsive(e, this.name, what));
     }
+  }
+
+  /** A board that went silent is restored without asking it first (it would not answer). */
+  private silent(e: unknown): unknown {
+    if (e instanceof DutUnresponsiveError) this.dirty = true;
+    return e;
   }
 
   private readonly watched = new WeakSet<SmpClient>();

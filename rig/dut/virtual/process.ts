@@ -18,6 +18,7 @@ import { packageRoot } from '../../../host/paths.js';
 import { SmpClient } from '../../../host/smp/client.js';
 import { TcpTransport } from '../../../host/transport/tcp.js';
 import type { DutBackend } from '../backend.js';
+import { DutUnresponsiveError } from '../errors.js';
 import { PacedTransport } from '../paced-transport.js';
 import type { BoardProvision, DutEvent } from '../types.js';
 import { virtualBootTimeoutMs, virtualProcessTimeoutMs } from './in-process.js';
@@ -61,6 +62,7 @@ export class ProcessVirtualBackend implements DutBackend {
   private url = '';
   private current!: SmpClient;
   private starts = 0;
+  private gone = new AbortController();
 
   private constructor(private readonly o: ProcessOptions) {
     this.provision = o.provision;
@@ -92,6 +94,10 @@ export class ProcessVirtualBackend implements DutBackend {
 
   get client(): SmpClient {
     return this.current;
+  }
+
+  get lost(): AbortSignal {
+    return this.gone.signal;
   }
 
   /** The child's process id (tests kill it to play a board that dies). */
@@ -145,6 +151,11 @@ export class ProcessVirtualBackend implements DutBackend {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.starts++;
+    const gone = (this.gone = new AbortController());
+    // Exiting while it is still this board's process (not stopped by us) means the board is gone.
+    child.once('exit', (code, sig) => {
+      if (this.child === child) gone.abort(new DutUnresponsiveError(`board ${this.o.name}: its process ${child.pid} exited (${sig ?? `exit status ${code}`})`));
+    });
     const log = this.o.log;
     createInterface({ input: child.stderr! }).on('line', (line) => {
       // Console lines also arrive over the link between SMP frames; log the board's own notes.

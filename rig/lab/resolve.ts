@@ -42,6 +42,8 @@ export interface ResolvedBoard {
   target: PortTarget;
   /** The lab file's entry, when the board came from it. */
   board?: LabBoard;
+  /** Why the board cannot be reached now (its port is absent): a run reports it unavailable and goes on. */
+  unavailable?: string;
 }
 
 export interface ResolveContext {
@@ -76,13 +78,18 @@ export function freshVirtualTarget(baud: number, placement: 'in-process' | 'proc
   return { kind: 'virtual', virtual: { quirks: [] }, baud, placement };
 }
 
+/** The board's port is not there now (no such device path, no port with its USB identity). */
+export class PortAbsentError extends EnvironmentError {
+  override name = 'PortAbsentError';
+}
+
 function checkDevice(path: string, who: string): void {
   if (!existsSync(path)) {
-    throw new EnvironmentError(`${who}: no such port ${path}. 'suitrig ports' lists the serial ports present (ptys from socat are not listed).`);
+    throw new PortAbsentError(`${who}: no such port ${path}. 'suitrig ports' lists the serial ports present (ptys from socat are not listed).`);
   }
 }
 
-function nameFromPath(path: string): string {
+export function nameFromPath(path: string): string {
   return path.split('/').filter(Boolean).pop() ?? path;
 }
 

@@ -7,7 +7,11 @@
  */
 import { UsageError } from '../cli/command.js';
 import { DEFAULT_BAUD } from '../../host/transport/open.js';
-import { freshVirtualTarget, resolveBoardWord, targetOfLabBoard, type PortTarget, type ResolveContext, type ResolvedBoard } from './resolve.js';
+import { isAbsolute, resolve } from 'node:path';
+import { PortLookupError, describeUsbIdentity } from '../ports/locate.js';
+import type { UsbIdentity } from '../ports/types.js';
+import { PortAbsentError, freshVirtualTarget, nameFromPath, resolveBoardWord, targetOfLabBoard, type PortTarget, type ResolveContext, type ResolvedBoard } from './resolve.js';
+import type { LabBoard } from './types.js';
 
 export interface Selection {
   /** --board values, in order. */
@@ -32,6 +36,30 @@ function targetKey(t: PortTarget, name: string): string {
   }
 }
 
+/**
+ * A board whose port is absent now (device path gone, USB board not plugged in) is kept, marked
+ * unavailable with the reason, so the run reports it and the other boards go on; a word that is
+ * wrong (malformed, unknown board name) still stops the run.
+ */
+async function orAbsent(resolveIt: () => Promise<ResolvedBoard>, absent: () => ResolvedBoard): Promise<ResolvedBoard> {
+  try {
+    return await resolveIt();
+  } catch (e) {
+    if (e instanceof PortAbsentError || (e instanceof PortLookupError && e.matches.length === 0)) return { ...absent(), unavailable: e.message };
+    throw e;
+  }
+}
+
+function absentTarget(path: string, baud: number, usb?: UsbIdentity): PortTarget {
+  return { kind: 'serial', url: path, path, baud, ...(usb ? { usb } : {}) };
+}
+
+function labAbsentTarget(b: LabBoard, ctx: ResolveContext): PortTarget {
+  const baud = ctx.baud ?? b.baud ?? DEFAULT_BAUD;
+  if (b.port.kind === 'usb') return absentTarget(`usb ${describeUsbIdentity(b.port.usb)}`, baud, b.port.usb);
+  return absentTarget(b.port.kind === 'serial' ? b.port.path : b.name, baud);
+}
+
 export async function selectBoards(sel: Selection, ctx: ResolveContext): Promise<ResolvedBoard[]> {
   if (sel.boards.length === 0 && sel.tags.length === 0) {
     throw new UsageError('no boards selected: give --board <name|path|tcp://host:port|virtual> or --tag T (boards of the lab file)');
@@ -48,7 +76,17 @@ export async function selectBoards(sel: Selection, ctx: ResolveContext): Promise
       for (let i = 1; i <= count; i++) out.push({ name: `virtual-${i}`, target: freshVirtualTarget(ctx.baud ?? DEFAULT_BAUD, 'process') });
       continue;
     }
-    out.push(await resolveBoardWord(word, ctx));
+    out.push(
+      await orAbsent(
+        () => resolveBoardWord(word, ctx),
+        () => {
+          const lab = ctx.lab?.boards.find((b) => b.name === word);
+          if (lab) return { name: lab.name, target: labAbsentTarget(lab, ctx), board: lab };
+          const path = isAbsolute(word) ? word : resolve(ctx.cwd, word);
+          return { name: nameFromPath(path), target: absentTarget(path, ctx.baud ?? DEFAULT_BAUD) };
+        },
+      ),
+    );
   }
   if (sel.tags.length > 0) {
     if (!ctx.lab) throw new UsageError('--tag selects boards of the lab file, and there is none (no --lab given, no ./rig.yaml)');
@@ -59,7 +97,7 @@ export async function selectBoards(sel: Selection, ctx: ResolveContext): Promise
     }
     for (const board of tagged) {
       if (out.some((b) => b.name === board.name)) continue;
-      out.push({ name: board.name, target: await targetOfLabBoard(board, ctx), board });
+      out.push(await orAbsent(async () => ({ name: board.name, target: await targetOfLabBoard(board, ctx), board }), () => ({ name: board.name, target: labAbsentTarget(board, ctx), board })));
     }
   }
   const seen = new Map<string, string>();

@@ -43,6 +43,8 @@ export interface BoardPlan {
   target: TargetSummary;
   seed: number;
   reset: string;
+  /** Why the board cannot be reached now (its port is absent). */
+  unavailable?: string;
   /** One line per kind of flash write the run would do on this board. */
   writes: string[];
   cases: PlannedCase[];
@@ -166,6 +168,7 @@ export function planRun(suite: Suite, cases: readonly SuiteCase[], boards: reado
         target: summariseTarget(b),
         seed: deriveSeed(seed, b.name),
         reset: b.target.kind === 'virtual' ? 'virtual board reset' : describeReset(b.board?.reset ?? { method: 'smp' }),
+        ...(b.unavailable !== undefined ? { unavailable: b.unavailable } : {}),
         writes: [...writers].map(([text, n]) => `${n}x ${text}`),
         cases: planned,
       };
@@ -179,6 +182,7 @@ export function renderPlan(plan: RunPlan): string {
   out.push(`dry run: suite ${plan.suite.name}, ${nCases} case${nCases === 1 ? '' : 's'} on ${plan.boards.length} board${plan.boards.length === 1 ? '' : 's'}, seed ${plan.seed}. Nothing was opened, erased or flashed.`);
   for (const b of plan.boards) {
     out.push('', `${b.name}: ${b.target.url}${b.target.usb ? ` (${b.target.usb})` : ''}, ${b.target.baud} baud; reset: ${b.reset}`);
+    if (b.unavailable !== undefined) out.push(`  not there now, a run would report it unavailable: ${b.unavailable}`);
     if (b.writes.length === 0) out.push('  would not erase or write flash');
     else {
       out.push('  would erase/write flash:');

@@ -89,20 +89,26 @@ export async function runBoard(board: ResolvedBoard, env: BoardEnv): Promise<Boa
   log.line('run', `suite ${env.suite.name}, board ${board.name} (${target.url}${target.usb ? `, ${target.usb}` : ''}, ${target.baud} baud), run seed ${env.runSeed}, board seed ${seed}`);
 
   let dut: Dut | undefined;
-  try {
-    dut = await withDeadline(`opening board ${board.name}`, env.openTimeoutMs, env.signal, (signal) =>
-      env.provider.open(board, {
-        signal,
-        seed,
-        workDir: env.workDir,
-        ...(env.provision ? { provision: env.provision } : {}),
-        log: (e) => log.line(e.kind, e.kind === 'console' ? e.line : e.kind === 'smp' ? e.summary : e.message),
-      }),
-    );
-  } catch (e) {
-    status = env.signal?.aborted ? 'interrupted' : 'unavailable';
-    message = `could not open board ${board.name}: ${(e as Error).message}`;
+  if (board.unavailable !== undefined) {
+    status = 'unavailable';
+    message = `board ${board.name} is not there: ${board.unavailable}`;
     log.line('error', message);
+  } else {
+    try {
+      dut = await withDeadline(`opening board ${board.name}`, env.openTimeoutMs, env.signal, (signal) =>
+        env.provider.open(board, {
+          signal,
+          seed,
+          workDir: env.workDir,
+          ...(env.provision ? { provision: env.provision } : {}),
+          log: (e) => log.line(e.kind, e.kind === 'console' ? e.line : e.kind === 'smp' ? e.summary : e.message),
+        }),
+      );
+    } catch (e) {
+      status = env.signal?.aborted ? 'interrupted' : 'unavailable';
+      message = `could not open board ${board.name}: ${(e as Error).message}`;
+      log.line('error', message);
+    }
   }
 
   if (dut) {

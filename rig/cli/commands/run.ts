@@ -140,7 +140,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       }
 
       const provider = deps.provider ?? createRigProvider({ flashScale: flashScale(optString(args, 'flash-scale')), ...(deps.lister ? { lister: deps.lister } : {}) });
-      const refused = boards.map((b) => ({ b, why: provider.cannotDrive(b) })).filter((x) => x.why !== undefined);
+      const refused = boards.filter((b) => b.unavailable === undefined).map((b) => ({ b, why: provider.cannotDrive(b) })).filter((x) => x.why !== undefined);
       if (refused.length > 0) {
         throw new EnvironmentError(refused.map(({ b, why }) => `board ${b.name}: ${why}`).join('\n'));
       }

@@ -44,6 +44,20 @@ async function run(argv: string[], cwd: string, configs: Record<string, FakeBoar
 }
 
 describe('suitrig run', () => {
+  it('a board whose port is absent is reported unavailable with the reason; the other boards run', async () => {
+    const dir = labDir();
+    const r = await run(['run', 'demo', '--board', '/dev/ttyNOPE9', '--board', 'bench-a', '--seed', '3', '--json'], dir);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const [absent, present] = report.boards;
+    expect(absent).toMatchObject({ name: 'ttyNOPE9', status: 'unavailable' });
+    expect(absent.message).toMatch(/^board ttyNOPE9 is not there: port \/dev\/ttyNOPE9: no such port \/dev\/ttyNOPE9\. 'suitrig ports' lists the serial ports present/);
+    expect(absent.cases.every((c: { outcome: string }) => c.outcome === 'error')).toBe(true);
+    expect(present.cases.filter((c: { outcome: string }) => c.outcome === 'passed').length).toBeGreaterThan(0);
+    const dry = await run(['run', 'demo', '--board', '/dev/ttyNOPE9', '--dry-run'], dir);
+    expect(dry.stdout).toMatch(/ttyNOPE9: \/dev\/ttyNOPE9, 115200 baud; reset: SMP reset command \(OS group\)\n  not there now, a run would report it unavailable: port \/dev\/ttyNOPE9: no such port/);
+  });
+
   it('runs a suite on lab boards selected by tag, prints the summary and writes JUnit and JSON reports', async () => {
     const dir = labDir();
     const r = await run(['run', 'demo', '--tag', 'bench', '--seed', '7', '--junit', 'out/junit.xml', '--report', 'out/report.json', '--logs', 'logs'], dir);

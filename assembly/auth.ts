@@ -12,8 +12,7 @@
 import { SCRATCH, SCRATCH_END, ANCHORS, ANCHOR_SIZE, MAX_ANCHORS, KID_MAX, BLOCKS, MAX_BLOCKS, DIGEST_TMP } from './layout';
 import * as cbor from './cbor';
 import { wBegin, wHead, wRaw, wString, wp, wfull } from './cbor_write';
-import { sha256 } from './sha256';
-import { ctEqual } from './ct';
+import { readDigest, digestMatches, digestAlg, SHA256 } from './digest';
 import { pVerify } from './platform';
 import {
   D_TRAILING, D_TYPE, D_LIMIT, D_DIGEST_ALG, D_DIGEST_MISMATCH, D_NO_SIGNATURE, D_NOT_TRUSTED,
@@ -119,19 +118,26 @@ function readHeaderMap(): bool {
   return cbor.rerr == 0;
 }
 
-/** Parses a bstr-wrapped protected header (empty bstr = empty map) at the cursor. */
-function readProtected(): bool {
+/** The protected header bucket read last: the bstr's content, which the to-be-signed bytes hold. */
+let protP: u32 = 0;
+let protN: u32 = 0;
+
+/**
+ * Reads the two header buckets of a COSE object or signer (RFC 9052 §3) at the cursor: the
+ * bstr-wrapped protected map (an empty bstr = an empty map), then the unprotected map, leaving
+ * the cursor limited to `end`.
+ */
+function readHeaders(end: u32): bool {
   if (!cbor.readBstr()) return false;
-  const p = cbor.vPtr;
-  const n = cbor.vLen;
-  if (n == 0) return true;
-  const saveP = cbor.rp;
-  const saveL = cbor.rlim;
-  cbor.setCursor(p, p + n);
-  if (!readHeaderMap()) return false;
-  if (cbor.rp != p + n) return cbor.fail(D_TRAILING);
-  cbor.setCursor(saveP, saveL);
-  return true;
+  protP = cbor.vPtr;
+  protN = cbor.vLen;
+  cbor.setCursor(protP, protP + protN);
+  if (protN > 0) {
+    if (!readHeaderMap()) return false;
+    if (cbor.rp != protP + protN) return cbor.fail(D_TRAILING);
+  }
+  cbor.setCursor(protP + protN, end);
+  return readHeaderMap();
 }
 
 function resetHeaders(): void {
@@ -209,16 +215,9 @@ function checkBlock(end: u32, payload: u32, payloadN: u32): bool {
   if (!cbor.readArray()) return false;
   if (cbor.vCount != 4) return cbor.fail(D_TYPE);
   resetHeaders();
-  if (!cbor.readBstr()) return false;
-  const bodyP = cbor.vPtr;
-  const bodyN = cbor.vLen;
-  cbor.setCursor(bodyP, bodyP + bodyN);
-  if (bodyN > 0) {
-    if (!readHeaderMap()) return false;
-    if (cbor.rp != bodyP + bodyN) return cbor.fail(D_TRAILING);
-  }
-  cbor.setCursor(bodyP + bodyN, end);
-  if (!readHeaderMap()) return false;
+  if (!readHeaders(end)) return false;
+  const bodyP = protP;
+  const bodyN = protN;
   // Detached payload (manifest-37 §8.3): the payload field must be nil.
   const detached = cbor.takeNull();
   if (!detached && !cbor.skip()) return false;
@@ -244,18 +243,9 @@ function checkBlock(end: u32, payload: u32, payloadN: u32): bool {
     if (cbor.vCount != 3) return cbor.fail(D_TYPE);
     resetHeaders();
     hBad = bodyBad;
+    if (!readHeaders(end)) return false;
     if (!cbor.readBstr()) return false;
-    const sp = cbor.vPtr;
-    const sn = cbor.vLen;
-    cbor.setCursor(sp, sp + sn);
-    if (sn > 0) {
-      if (!readHeaderMap()) return false;
-      if (cbor.rp != sp + sn) return cbor.fail(D_TRAILING);
-    }
-    cbor.setCursor(sp + sn, end);
-    if (!readHeaderMap()) return false;
-    if (!cbor.readBstr()) return false;
-    const tbsN = buildTbs(CTX_SIGNATURE, 10, bodyP, bodyN, sp, sn, true, payload, payloadN);
+    const tbsN = buildTbs(CTX_SIGNATURE, 10, bodyP, bodyN, protP, protN, true, payload, payloadN);
     if (tbsN == 0) return cbor.fail(D_LIMIT);
     checkSigner(tag, tbsN, cbor.vPtr, cbor.vLen);
   }
@@ -286,45 +276,25 @@ export function authenticate(level: i32, need: u32): i32 {
   let n = cbor.vCount;
   if (!cbor.hasNext(n)) return cbor.rerr != 0 ? cbor.rerr : D_TYPE;
   if (n != cbor.INDEF) n--;
-  if (!cbor.readBstr()) return cbor.rerr;
+  const digestCursor = cbor.enterBstr();
+  if (digestCursor == 0) return cbor.rerr;
   const dEnc = cbor.vPtr;
   const dLen = cbor.vLen;
   store<u32>(x + X_DIGEST_ENC, dEnc);
   store<u32>(x + X_DIGEST_ENC + 4, dLen);
-  const afterDigest = cbor.rp;
-  // SUIT_Digest = [alg, bytes, *ext]
-  cbor.setCursor(dEnc, dEnc + dLen);
-  if (!cbor.readArray()) return cbor.rerr;
-  const dn = cbor.vCount;
-  if (dn != cbor.INDEF && dn < 2) return D_TYPE;
-  if (!cbor.readInt()) return cbor.rerr;
-  const alg = cbor.vInt;
-  if (!cbor.readBstr()) return cbor.rerr;
-  const dBytes = cbor.vPtr;
-  const dBytesN = cbor.vLen;
-  if (dn == cbor.INDEF) {
-    while (cbor.hasNext(cbor.INDEF)) if (!cbor.skip()) return cbor.rerr;
-  } else {
-    for (let i: u32 = 2; i < dn; i++) if (!cbor.skip()) return cbor.rerr;
-  }
-  if (cbor.rerr != 0) return cbor.rerr;
-  if (cbor.rp != dEnc + dLen) return D_TRAILING;
-  if (alg != -16) return D_DIGEST_ALG;
+  if (!readDigest(D_TYPE) || !cbor.leaveBstr(digestCursor)) return cbor.rerr;
+  if (digestAlg != SHA256) return D_DIGEST_ALG;
   // Digest over the bstr-wrapped manifest, head included (manifest-37 §8.3).
-  sha256(load<u32>(mm + M_ENC), load<u32>(mm + M_ENC_LEN), DIGEST_TMP);
+  const match = digestMatches(load<u32>(mm + M_ENC), load<u32>(mm + M_ENC_LEN));
   memory.copy(x + X_DIGEST, DIGEST_TMP, 32);
-  if (dBytesN != 32 || !ctEqual(DIGEST_TMP, dBytes, 32)) return D_DIGEST_MISMATCH;
+  if (!match) return D_DIGEST_MISMATCH;
 
-  cbor.setCursor(afterDigest, aEnd);
   while (cbor.hasNext(n)) {
     if (n != cbor.INDEF) n--;
-    if (!cbor.readBstr()) return cbor.rerr;
-    const bEnd = cbor.rp;
-    const save = cbor.rlim;
-    cbor.setCursor(cbor.vPtr, bEnd);
-    if (!checkBlock(bEnd, dEnc, dLen)) return cbor.rerr != 0 ? cbor.rerr : D_TYPE;
-    if (cbor.rp != bEnd) return D_TRAILING;
-    cbor.setCursor(bEnd, save);
+    const blockCursor = cbor.enterBstr();
+    if (blockCursor == 0) return cbor.rerr;
+    if (!checkBlock(cbor.rlim, dEnc, dLen)) return cbor.rerr != 0 ? cbor.rerr : D_TYPE;
+    if (!cbor.leaveBstr(blockCursor)) return cbor.rerr;
   }
   if (cbor.rerr != 0) return cbor.rerr;
   if (cbor.rp != aEnd) return D_TRAILING;

@@ -5,10 +5,10 @@
  * the bytes left. Nothing traps on malformed input: a failed read returns false and leaves the
  * first error detail in `rerr` (a D_* code of codes.ts; the caller maps it to reason cbor-parse).
  *
- * The reader is a single cursor held in globals (the core has no heap); callers save and restore
- * (rp, rlim) when they descend into a bstr-wrapped structure.
+ * The reader is a single cursor held in globals (the core has no heap); enterBstr / leaveBstr
+ * save and restore (rp, rlim) when a caller descends into a bstr-wrapped structure.
  */
-import { D_TRUNCATED, D_RESERVED, D_TYPE, D_DEPTH, D_INDEFINITE, D_ORDER, D_VALUE } from './codes';
+import { D_TRUNCATED, D_RESERVED, D_TYPE, D_DEPTH, D_INDEFINITE, D_ORDER, D_VALUE, D_TRAILING } from './codes';
 
 // @ts-ignore: compile-time constant, set by the `checked` target (asconfig.json)
 const CHECKED: bool = isDefined(SUIT_CHECKED);
@@ -282,10 +282,52 @@ function skipAt(depth: i32): bool {
 }
 
 /**
- * RFC 8949 §4.2.1 deterministic order: the encoded key [p, p+n) must sort strictly after the
- * previous key [pp, pp+pn) (bytewise lexicographic; equal = duplicate). pn == 0: first key.
+ * Descends into the content of the definite bstr at the cursor, e.g. a `bstr .cbor` item.
+ * Returns the outer cursor ((end of the bstr << 32) | outer limit; never 0) for leaveBstr, or 0
+ * on error. vPtr / vLen still name the content afterwards.
  */
-export function keyAfter(pp: u32, pn: u32, p: u32, n: u32): bool {
+export function enterBstr(): u64 {
+  if (!readBstr()) return 0;
+  const outer = (<u64>rp << 32) | <u64>rlim;
+  setCursor(vPtr, rp);
+  return outer;
+}
+
+/** Returns to the cursor `outer` of enterBstr, once the content has been read to its end. */
+export function leaveBstr(outer: u64): bool {
+  const end = <u32>(outer >> 32);
+  if (rp != end) return fail(D_TRAILING);
+  setCursor(end, <u32>outer);
+  return true;
+}
+
+/**
+ * Map keys in RFC 8949 §4.2.1 deterministic order. `prev` is what the call for the previous key
+ * of the same map returned (0 before the first key); the result names this key's encoding
+ * ((start << 32) | length; never 0), or is 0 on error (a key of the wrong type, or a key that
+ * does not sort after the previous one). readIntKey leaves the key in vInt, readUintKey in hArg.
+ */
+export function readIntKey(prev: u64): u64 {
+  const p = rp;
+  return readInt() ? orderedAfter(prev, p) : 0;
+}
+
+export function readUintKey(prev: u64): u64 {
+  const p = rp;
+  return readU64() ? orderedAfter(prev, p) : 0;
+}
+
+function orderedAfter(prev: u64, p: u32): u64 {
+  const n = rp - p;
+  if (!keyAfter(<u32>(prev >> 32), <u32>prev, p, n)) return 0;
+  return (<u64>p << 32) | <u64>n;
+}
+
+/**
+ * The encoded key [p, p+n) must sort strictly after the previous key [pp, pp+pn) (bytewise
+ * lexicographic; equal = duplicate). pn == 0: first key.
+ */
+function keyAfter(pp: u32, pn: u32, p: u32, n: u32): bool {
   if (pn == 0) return true;
   const m = min<u32>(pn, n);
   for (let i: u32 = 0; i < m; i++) {

@@ -6,10 +6,9 @@
  * their digests; and checks every command sequence: known command codes, argument types,
  * component indices in range, parameter types, nesting bounded.
  */
-import { MAX_COMPONENTS, MAX_PARAMS, DIGEST_TMP } from './layout';
+import { MAX_COMPONENTS, MAX_PARAMS } from './layout';
 import * as cbor from './cbor';
-import { sha256 } from './sha256';
-import { ctEqual } from './ct';
+import { readDigest, digestMatches, digestAlg, SHA256 } from './digest';
 import * as c from './codes';
 import * as k from './commands';
 import {
@@ -44,39 +43,20 @@ function checkUuid(): bool {
 
 /** bstr .cbor SUIT_Digest */
 function checkDigestBstr(): bool {
-  if (!cbor.readBstr()) return false;
-  const end = cbor.rp;
-  const save = cbor.rlim;
-  cbor.setCursor(cbor.vPtr, end);
-  if (!cbor.readArray()) return false;
-  let n = cbor.vCount;
-  if (n != cbor.INDEF && n < 2) return bad(c.D_BAD_ARGUMENT);
-  if (!cbor.readInt() || !cbor.readBstr()) return false;
-  if (n != cbor.INDEF) n -= 2;
-  while (cbor.hasNext(n)) {
-    if (n != cbor.INDEF) n--;
-    if (!cbor.skip()) return false;
-  }
-  if (cbor.rerr != 0) return false;
-  if (cbor.rp != end) return bad(c.D_TRAILING);
-  cbor.setCursor(end, save);
-  return true;
+  const outer = cbor.enterBstr();
+  if (outer == 0) return false;
+  return readDigest(c.D_BAD_ARGUMENT) && cbor.leaveBstr(outer);
 }
 
 /** bstr .cbor [comparison-type 1..5, [+int]] (update-management §4.4) */
 function checkVersionBstr(): bool {
-  if (!cbor.readBstr()) return false;
-  const end = cbor.rp;
-  const save = cbor.rlim;
-  cbor.setCursor(cbor.vPtr, end);
+  const outer = cbor.enterBstr();
+  if (outer == 0) return false;
   if (!cbor.readArray()) return false;
   if (cbor.vCount != 2) return bad(c.D_BAD_ARGUMENT);
   if (!cbor.readUint()) return false;
   if (cbor.vInt < 1 || cbor.vInt > 5) return bad(c.D_BAD_ARGUMENT);
-  if (!checkIntArray()) return false;
-  if (cbor.rp != end) return bad(c.D_TRAILING);
-  cbor.setCursor(end, save);
-  return true;
+  return checkIntArray() && cbor.leaveBstr(outer);
 }
 
 /** [+int] */
@@ -93,15 +73,10 @@ export function checkIntArray(): bool {
 
 /** A bstr whose content is one well-formed CBOR item of major type `major`. */
 function checkWrapped(major: u32): bool {
-  if (!cbor.readBstr()) return false;
-  const end = cbor.rp;
-  const save = cbor.rlim;
-  cbor.setCursor(cbor.vPtr, end);
+  const outer = cbor.enterBstr();
+  if (outer == 0) return false;
   if (cbor.peekMajor() != major) return bad(c.D_TYPE);
-  if (!cbor.skip()) return false;
-  if (cbor.rp != end) return bad(c.D_TRAILING);
-  cbor.setCursor(end, save);
-  return true;
+  return cbor.skip() && cbor.leaveBstr(outer);
 }
 
 function checkParamValue(key: i64): bool {
@@ -139,16 +114,12 @@ export function checkParamMap(): bool {
   if (!cbor.readMap()) return false;
   let n = cbor.vCount;
   if (n == 0) return bad(c.D_BAD_ARGUMENT);
-  let prev: u32 = 0;
-  let prevN: u32 = 0;
+  let prevKey: u64 = 0;
   while (cbor.hasNext(n)) {
     if (n != cbor.INDEF) n--;
-    const kp = cbor.rp;
-    if (!cbor.readInt()) return false;
+    prevKey = cbor.readIntKey(prevKey);
+    if (prevKey == 0) return false;
     const key = cbor.vInt;
-    if (!cbor.keyAfter(prev, prevN, kp, cbor.rp - kp)) return false;
-    prev = kp;
-    prevN = cbor.rp - kp;
     if (key >= <i64>MAX_PARAMS) return bad(c.D_UNKNOWN_PARAMETER);
     if (!checkParamValue(key)) return false;
   }
@@ -179,12 +150,9 @@ function checkIndexArg(): bool {
 
 /** A bstr holding a command sequence, checked recursively. */
 function checkSeqBstr(shared: bool, depth: i32): bool {
-  if (!cbor.readBstr()) return false;
-  const end = cbor.rp;
-  const save = cbor.rlim;
-  if (!checkSeq(cbor.vPtr, cbor.vLen, shared, false, depth + 1)) return false;
-  cbor.setCursor(end, save);
-  return true;
+  const outer = cbor.enterBstr();
+  if (outer == 0) return false;
+  return checkSeq(cbor.vPtr, cbor.vLen, shared, false, depth + 1) && cbor.leaveBstr(outer);
 }
 
 /**
@@ -250,15 +218,11 @@ export function checkSeq(p: u32, n: u32, shared: bool, top: bool, depth: i32): b
         if (!cbor.readMap()) return false;
         let m = cbor.vCount;
         if (m == 0) return bad(c.D_BAD_ARGUMENT);
-        let prev: u32 = 0;
-        let prevN: u32 = 0;
+        let prevKey: u64 = 0;
         while (cbor.hasNext(m)) {
           if (m != cbor.INDEF) m--;
-          const kp = cbor.rp;
-          if (!cbor.readU64()) return false;
-          if (!cbor.keyAfter(prev, prevN, kp, cbor.rp - kp)) return false;
-          prev = kp;
-          prevN = cbor.rp - kp;
+          prevKey = cbor.readUintKey(prevKey);
+          if (prevKey == 0) return false;
           if (!validIndex(checkLevel, cbor.hArg)) return bad(c.D_INDEX_RANGE);
           if (!checkParamMap()) return false;
         }
@@ -310,29 +274,21 @@ function parseCommon(level: i32, p: u32, n: u32): bool {
   cbor.setCursor(p, p + n);
   if (!cbor.readMap()) return false;
   let cnt = cbor.vCount;
-  let prev: u32 = 0;
-  let prevN: u32 = 0;
+  let prevKey: u64 = 0;
   while (cbor.hasNext(cnt)) {
     if (cnt != cbor.INDEF) cnt--;
-    const kp = cbor.rp;
-    if (!cbor.readInt()) return false;
+    prevKey = cbor.readIntKey(prevKey);
+    if (prevKey == 0) return false;
     const key = cbor.vInt;
-    if (!cbor.keyAfter(prev, prevN, kp, cbor.rp - kp)) return false;
-    prev = kp;
-    prevN = cbor.rp - kp;
     if (key == 1) {
       // suit-dependencies {+ uint => {? 1: prefix}}
       if (!cbor.readMap()) return false;
       let m = cbor.vCount;
-      let dprev: u32 = 0;
-      let dprevN: u32 = 0;
+      let prevDep: u64 = 0;
       while (cbor.hasNext(m)) {
         if (m != cbor.INDEF) m--;
-        const dk = cbor.rp;
-        if (!cbor.readU64()) return false;
-        if (!cbor.keyAfter(dprev, dprevN, dk, cbor.rp - dk)) return false;
-        dprev = dk;
-        dprevN = cbor.rp - dk;
+        prevDep = cbor.readUintKey(prevDep);
+        if (prevDep == 0) return false;
         const idx = cbor.hArg;
         if (idx >= <u64>MAX_COMPONENTS) return bad(c.D_LIMIT);
         store<u32>(x + X_DEPMASK, load<u32>(x + X_DEPMASK) | (<u32>1 << <u32>idx));
@@ -412,31 +368,17 @@ function severable(key: i64): bool {
  * envelope -> digest checked, section points at it; absent -> SEC_SEVERED. Returns a D_* or 0.
  */
 function checkSevered(level: i32, key: i32): i32 {
-  if (!cbor.readArray()) return cbor.rerr;
-  let n = cbor.vCount;
-  if (n != cbor.INDEF && n < 2) return c.D_BAD_ARGUMENT;
-  if (!cbor.readInt()) return cbor.rerr;
-  const alg = cbor.vInt;
-  if (!cbor.readBstr()) return cbor.rerr;
-  const dp = cbor.vPtr;
-  const dn = cbor.vLen;
-  if (n != cbor.INDEF) n -= 2;
-  while (cbor.hasNext(n)) {
-    if (n != cbor.INDEF) n--;
-    if (!cbor.skip()) return cbor.rerr;
-  }
-  if (cbor.rerr != 0) return cbor.rerr;
+  if (!readDigest(c.D_BAD_ARGUMENT)) return cbor.rerr;
   const mi = findIntMember(level, key);
   if (mi < 0) {
     setSection(level, key, 0, 0, SEC_SEVERED);
     return 0;
   }
-  if (alg != -16) return c.D_DIGEST_ALG;
+  if (digestAlg != SHA256) return c.D_DIGEST_ALG;
   const m = member(level, mi);
   const enc = load<u32>(m + M_ENC);
   const encLen = load<u32>(m + M_ENC_LEN);
-  sha256(enc, encLen, DIGEST_TMP);
-  if (dn != 32 || !ctEqual(DIGEST_TMP, dp, 32)) return c.D_SEVERABLE_MISMATCH;
+  if (!digestMatches(enc, encLen)) return c.D_SEVERABLE_MISMATCH;
   // Content of the member bstr: skip its head.
   const save = cbor.rp;
   const saveLim = cbor.rlim;
@@ -478,20 +420,16 @@ function parseManifestBody(level: i32): i32 {
   // A SUIT_Manifest_Tagged (1070) inside the envelope is not allowed: the map must be direct.
   if (!cbor.readMap()) return cbor.rerr;
   let n = cbor.vCount;
-  let prev: u32 = 0;
-  let prevN: u32 = 0;
+  let prevKey: u64 = 0;
   let have: u32 = 0;
   let commonP: u32 = 0;
   let commonN: u32 = 0;
   let digested: u32 = 0; // severable keys the manifest holds a SUIT_Digest for
   while (cbor.hasNext(n)) {
     if (n != cbor.INDEF) n--;
-    const kp = cbor.rp;
-    if (!cbor.readInt()) return cbor.rerr;
+    prevKey = cbor.readIntKey(prevKey);
+    if (prevKey == 0) return cbor.rerr;
     const key = cbor.vInt;
-    if (!cbor.keyAfter(prev, prevN, kp, cbor.rp - kp)) return cbor.rerr;
-    prev = kp;
-    prevN = cbor.rp - kp;
     if (key >= 1 && key <= 31) have |= <u32>1 << <u32>key;
     if (key == 1) {
       if (!cbor.readUint()) return cbor.rerr;
@@ -510,14 +448,11 @@ function parseManifestBody(level: i32): i32 {
     } else if (key == 5) {
       if (!readComponentId(x + X_MCID)) return cbor.rerr;
     } else if (key == 6) {
-      if (!cbor.readBstr()) return cbor.rerr;
-      const end = cbor.rp;
+      const outer = cbor.enterBstr();
+      if (outer == 0) return cbor.rerr;
       store<u32>(x + X_SET_VERSION, cbor.vPtr);
       store<u32>(x + X_SET_VERSION + 4, cbor.vLen);
-      cbor.setCursor(cbor.vPtr, end);
-      if (!checkIntArray()) return cbor.rerr;
-      if (cbor.rp != end) return c.D_TRAILING;
-      cbor.setCursor(end, mEnd);
+      if (!checkIntArray() || !cbor.leaveBstr(outer)) return cbor.rerr;
     } else if (isSequenceKey(<i32>key) || severable(key)) {
       const ikey = <i32>key;
       if (cbor.peekMajor() == cbor.MT_ARRAY && severable(key)) {

@@ -7,7 +7,7 @@
  */
 import type { RequestOptions, SmpClient } from '../smp/client.js';
 import { isNotSupported, type BootloaderMode, type McumgrParams } from '../smp/groups/os.js';
-import type { ImageSlotState } from '../smp/groups/image.js';
+import type { ImageSlotState } from '../smp/image-state.js';
 import type { BootRecord, TrustState } from '../smp/groups/rig.js';
 import type { SuitManifestState } from '../smp/groups/suit.js';
 

@@ -8,31 +8,13 @@ import type { SmpMap } from '../cbor.js';
 import type { RequestOptions, SmpClient } from '../client.js';
 import { bytes, maps, optBool, optUint, text, uint } from '../fields.js';
 import { GroupId, ImageCmd } from '../ids.js';
+import type { ImageSlotInfo, ImageSlotState } from '../image-state.js';
 import { upload, type UploadOptions, type UploadResult } from '../upload/engine.js';
 import { imageTarget } from '../upload/target.js';
-
-export interface ImageSlotState {
-  image: number;
-  slot: number;
-  version: string;
-  /** The image's SHA-256 TLV (MCUboot), not the file's hash. */
-  hash: Uint8Array;
-  bootable: boolean;
-  pending: boolean;
-  confirmed: boolean;
-  active: boolean;
-  permanent: boolean;
-}
 
 export interface ImageState {
   images: ImageSlotState[];
   splitStatus?: number;
-}
-
-export interface SlotInfo {
-  image: number;
-  slots: { slot: number; size: number; uploadImageId?: number }[];
-  maxImageSize?: number;
 }
 
 export interface ImageUploadOptions extends UploadOptions {
@@ -85,7 +67,7 @@ export class ImageClient {
     await this.c.write(GroupId.IMAGE, ImageCmd.ERASE, { slot }, options);
   }
 
-  async slotInfo(options?: RequestOptions): Promise<SlotInfo[]> {
+  async slotInfo(options?: RequestOptions): Promise<ImageSlotInfo[]> {
     const r = await this.c.read(GroupId.IMAGE, ImageCmd.SLOT_INFO, {}, options);
     const ctx = 'slot info answer';
     return maps(r, 'images', ctx).map((m) => ({

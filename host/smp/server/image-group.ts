@@ -21,7 +21,8 @@ import { compareVersions, decodeHeader, IMAGE_HEADER_SIZE, IMAGE_MAGIC } from '.
 import type { SmpMap } from '../cbor.js';
 import { ImageErr, MgmtErr, SmpGroupError, SmpRcError } from '../errors.js';
 import { GroupId, ImageCmd } from '../ids.js';
-import { ImageStorageError, type ImageStorage, type ImageSlotState } from './image-storage.js';
+import { ImageStorageError, type ImageStorage } from './image-storage.js';
+import type { ImageSlotState } from '../image-state.js';
 import type { SmpGroupHandler } from './server.js';
 
 interface Session {

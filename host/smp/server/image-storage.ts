@@ -11,28 +11,7 @@
  */
 import type { ImageErr } from '../errors.js';
 import type { ImageVersion } from '../../mcuboot/format.js';
-
-/** One slot holding an image, as image state read reports it (Zephyr img_mgmt_state_read). */
-export interface ImageSlotState {
-  image: number;
-  slot: number;
-  /** As boardVersion writes it: `major.minor.revision`, `.build` when the build number is not 0. */
-  version: string;
-  /** The image's SHA-256 TLV (MCUboot) — what state write names images by. */
-  hash: Uint8Array;
-  bootable: boolean;
-  /** Will be swapped in at the next boot (test, or permanent when `permanent`). */
-  pending: boolean;
-  confirmed: boolean;
-  active: boolean;
-  permanent: boolean;
-}
-
-export interface ImageSlotInfo {
-  image: number;
-  slots: { slot: number; size: number; uploadImageId?: number }[];
-  maxImageSize?: number;
-}
+import type { ImageSlotInfo, ImageSlotState } from '../image-state.js';
 
 /**
  * An image version as boards report it in image state: Zephyr's img_mgmt_ver_str and MCUboot's

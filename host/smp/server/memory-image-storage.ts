@@ -15,7 +15,8 @@ import { isMcubootImage } from '../../mcuboot/describe.js';
 import { decodeHeader, IMAGE_MAGIC, TLV } from '../../mcuboot/format.js';
 import { parseImage } from '../../mcuboot/verify.js';
 import { sleep, systemClock, type Clock } from '../../transport/clock.js';
-import { boardVersion, ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage, type RunningVersion } from './image-storage.js';
+import { boardVersion, ImageStorageError, type ImageStorage, type RunningVersion } from './image-storage.js';
+import type { ImageSlotInfo, ImageSlotState } from '../image-state.js';
 
 export interface FlashTiming {
   sectorSize: number;

@@ -15,7 +15,7 @@ import { optional } from '../../../host/operator/board-state.js';
 import { SmpTimeoutError } from '../../../host/smp/client.js';
 import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import { isNotSupported } from '../../../host/smp/groups/os.js';
-import type { ImageSlotState } from '../../../host/smp/groups/image.js';
+import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import type { UploadResult } from '../../../host/smp/upload/engine.js';
 import { waitForAnswer } from '../../../host/smp/wait.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';

@@ -6,7 +6,7 @@
  * 2 when the board cannot be reached.
  */
 import { optional, readBoardState, type BoardState } from '../../../host/operator/board-state.js';
-import type { ImageSlotState } from '../../../host/smp/groups/image.js';
+import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { EXIT_OK, optFlag, printJson, type Command } from '../command.js';
 import { connectBoard, linkError, PORT_OPTIONS } from '../port-options.js';
 

@@ -16,7 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeHeader, IMAGE_F, IMAGE_MAGIC, TLV, parseImage } from '../../../host/mcuboot/index.js';
-import { boardVersion, ImageStorageError, type ImageSlotInfo, type ImageSlotState, type ImageStorage, type RunningVersion } from '../../../host/smp/server/image-storage.js';
+import { boardVersion, ImageStorageError, type ImageStorage, type RunningVersion } from '../../../host/smp/server/image-storage.js';
+import type { ImageSlotInfo, ImageSlotState } from '../../../host/smp/image-state.js';
 import { SwapType } from '../../../host/mcuboot/trailer.js';
 import { headerErased, imageLength, Magic, requestedSwapType } from '../bootloader/index.js';
 import type { FlashArea } from '../flash/index.js';

@@ -7,6 +7,8 @@ import { decodeCbor } from '../cbor/decode.js';
 import { EnvelopeError, manifestDigestMatches, parseEnvelope } from '../envelope/parse.js';
 import { MANIFEST, SEQUENCE_MEMBERS, type SequenceMember } from '../labels.js';
 import type { SuitDigest } from '../digest.js';
+import type { Fields, Obj } from './fields.js';
+import type { FieldPath } from './issues.js';
 
 export interface DependencyManifest {
   digest: SuitDigest;
@@ -23,4 +25,19 @@ export function readDependencyEnvelope(bytes: Uint8Array): DependencyManifest {
   const sections = new Set<SequenceMember>();
   for (const name of SEQUENCE_MEMBERS) if (manifest.has(MANIFEST.ids[name])) sections.add(name);
   return { digest: env.authentication.digest, sections };
+}
+
+/**
+ * The dependency envelope file named by field `key` of a description's dependency entry `o`:
+ * read and checked, or undefined with the problem recorded at the field.
+ */
+export function readDependencyField(f: Fields, o: Obj, key: string, path: FieldPath): (DependencyManifest & { bytes: Uint8Array; name: string }) | undefined {
+  const file = f.readFile(f.required(o, key, path, 'the dependency envelope file'), [...path, key], 'dependency envelope');
+  if (!file) return undefined;
+  try {
+    return { ...file, ...readDependencyEnvelope(file.bytes) };
+  } catch (e) {
+    if (!(e instanceof EnvelopeError) && (e as Error).name !== 'CborScanError') throw e;
+    return f.error([...path, key], `'${file.name}' is not a usable SUIT envelope: ${(e as Error).message}`);
+  }
 }

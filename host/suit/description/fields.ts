@@ -12,6 +12,11 @@ import type { ComponentId, ImageInfo } from './plan.js';
 
 export type Obj = Record<string, unknown>;
 
+/** Text fields both description formats take (manifest-37 §8.4.4): SUIT_Text_Keys written by
+ *  hand, and SUIT_Text_Component_Keys (update-management's version keys are not written by hand). */
+export const MANIFEST_TEXT_FIELDS = ['manifest-description', 'update-description'] as const;
+export const COMPONENT_TEXT_FIELDS = ['vendor-name', 'model-name', 'vendor-domain', 'model-info', 'component-description', 'component-version'] as const;
+
 const MAX_U64 = 0xffff_ffff_ffff_ffffn;
 /** Largest image read into memory; larger firmware is not what SUIT devices take. */
 export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
@@ -133,6 +138,17 @@ export class Fields {
       return out.push(new Uint8Array(Buffer.from(hex, 'hex')));
     });
     return out.length === segs.length ? out : undefined;
+  }
+
+  /** The text fields among `keys` that are set in `o`, by their SUIT label in `labels`. */
+  texts<K extends string>(o: Obj, path: FieldPath, keys: readonly K[], labels: Record<K, number>): Map<number, string> {
+    const text = new Map<number, string>();
+    for (const k of keys) {
+      if (!this.has(o, k)) continue;
+      const s = this.string(o[k], [...path, k]);
+      if (s !== undefined) text.set(labels[k], s);
+    }
+    return text;
   }
 
   /** Absolute path of a file named relative to the description. */

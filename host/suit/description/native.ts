@@ -6,9 +6,8 @@
  */
 import { basename } from 'node:path';
 import { COMPONENT_TEXT, TEXT } from '../labels.js';
-import { EnvelopeError } from '../envelope/parse.js';
-import { readDependencyEnvelope } from './dependency.js';
-import { Fields, type Obj } from './fields.js';
+import { readDependencyField } from './dependency.js';
+import { COMPONENT_TEXT_FIELDS, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
 import { formatPath, type FieldPath } from './issues.js';
 import type { ComponentId, ComponentPlan, DependencyPlan, ImageInfo, ManifestPlan, PayloadSource, SlotPlan, TextPlan } from './plan.js';
 import { checkTemplate, TEMPLATE_NAMES, type PlacedComponent } from './templates.js';
@@ -21,7 +20,6 @@ const STAGE = ['id', 'uri', 'integrated'];
 const LOAD = ['id', 'image'];
 const DEPENDENCY = ['envelope', 'id', 'prefix', 'uri', 'integrated'];
 const MANIFEST_TEXT = ['language', 'manifest-description', 'update-description', 'include-source'];
-const COMPONENT_TEXT_FIELDS = ['vendor-name', 'model-name', 'vendor-domain', 'model-info', 'component-description', 'component-version'] as const;
 
 interface Identity {
   vendor?: Uint8Array;
@@ -80,14 +78,7 @@ class NativeReader {
 
   componentText(v: unknown, path: FieldPath): Map<number, string> | undefined {
     const o = this.f.object(v, path, COMPONENT_TEXT_FIELDS);
-    if (!o) return undefined;
-    const m = new Map<number, string>();
-    for (const k of COMPONENT_TEXT_FIELDS) {
-      if (!this.f.has(o, k)) continue;
-      const s = this.f.string(o[k], [...path, k]);
-      if (s !== undefined) m.set(COMPONENT_TEXT.ids[k], s);
-    }
-    return m;
+    return o && this.f.texts(o, path, COMPONENT_TEXT_FIELDS, COMPONENT_TEXT.ids);
   }
 
   component(v: unknown, path: FieldPath, index: number, top: Identity): ComponentPlan | undefined {
@@ -132,21 +123,14 @@ class NativeReader {
     const f = this.f;
     const o = f.object(v, path, DEPENDENCY);
     if (!o) return undefined;
-    const file = f.readFile(f.required(o, 'envelope', path, 'the dependency envelope file'), [...path, 'envelope'], 'dependency envelope');
-    if (!file) return undefined;
-    let dep;
-    try {
-      dep = readDependencyEnvelope(file.bytes);
-    } catch (e) {
-      if (!(e instanceof EnvelopeError) && (e as Error).name !== 'CborScanError') throw e;
-      return f.error([...path, 'envelope'], `'${file.name}' is not a usable SUIT envelope: ${(e as Error).message}`);
-    }
-    const name = basename(file.name);
+    const dep = readDependencyField(f, o, 'envelope', path);
+    if (!dep) return undefined;
+    const name = basename(dep.name);
     const id = f.has(o, 'id') ? f.componentId(o.id, [...path, 'id'], 'text') : [new Uint8Array(Buffer.from(name, 'utf8'))];
     const prefix = f.has(o, 'prefix') ? f.componentId(o.prefix, [...path, 'prefix'], 'text') : undefined;
-    const source = this.source(o, path, { digest: dep.digest, size: file.bytes.length, file: file.name }, true);
+    const source = this.source(o, path, { digest: dep.digest, size: dep.bytes.length, file: dep.name }, true);
     if (!id || !source) return undefined;
-    return { id, ...(prefix ? { prefix } : {}), digest: dep.digest, size: file.bytes.length, envelope: file.bytes, source, sections: dep.sections };
+    return { id, ...(prefix ? { prefix } : {}), digest: dep.digest, size: dep.bytes.length, envelope: dep.bytes, source, sections: dep.sections };
   }
 
   text(v: unknown, path: FieldPath, src: DescriptionSource): TextPlan | undefined {
@@ -155,13 +139,7 @@ class NativeReader {
     if (!o) return undefined;
     const language = f.has(o, 'language') ? f.string(o.language, [...path, 'language'], 'a language tag such as en-US') : 'en-US';
     if (language !== undefined && !/^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$/.test(language)) f.error([...path, 'language'], `'${language}' is not a language tag (RFC 9290 tag38), e.g. en-US`);
-    const manifest = new Map<number, string>();
-    for (const k of ['manifest-description', 'update-description'] as const) {
-      if (f.has(o, k)) {
-        const s = f.string(o[k], [...path, k]);
-        if (s !== undefined) manifest.set(TEXT.ids[k], s);
-      }
-    }
+    const manifest = f.texts(o, path, MANIFEST_TEXT_FIELDS, TEXT.ids);
     if (f.has(o, 'include-source') && f.bool(o['include-source'], [...path, 'include-source'])) {
       manifest.set(TEXT.ids[src.format === 'json' ? 'manifest-json-source' : 'manifest-yaml-source'], src.text);
     }

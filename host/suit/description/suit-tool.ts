@@ -17,9 +17,8 @@
 import { basename } from 'node:path';
 import type { SuitDigest } from '../digest.js';
 import { COMPONENT_TEXT, DIGEST_ALGORITHM, TEXT } from '../labels.js';
-import { EnvelopeError } from '../envelope/parse.js';
-import { readDependencyEnvelope } from './dependency.js';
-import { Fields, type Obj } from './fields.js';
+import { readDependencyField } from './dependency.js';
+import { COMPONENT_TEXT_FIELDS, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
 import type { FieldPath } from './issues.js';
 import { checkDistinctIds } from './native.js';
 import type { ComponentPlan, DependencyPlan, ImageInfo, ManifestPlan, PayloadSource, TextPlan } from './plan.js';
@@ -27,11 +26,10 @@ import type { PlacedComponent } from './templates.js';
 import type { DescriptionSource } from './source.js';
 
 const TOP = ['components', 'manifest-version', 'manifest-sequence-number', 'reference-uri', 'severable', 'include-json', 'description', 'manifest-description', 'update-description', 'dependencies'];
-const TEXT_FIELDS = ['vendor-name', 'model-name', 'vendor-domain', 'model-info', 'component-description', 'component-version'] as const;
 const COMPONENT = [
   'install-id', 'download-id', 'load-id', 'install-digest', 'install-size', 'file', 'uri', 'vendor-id', 'class-id', 'device-id', 'bootable',
   'loadable', 'load-digest', 'load-size', 'download-digest', 'install-on-download', 'slot', 'description', 'offset', 'compression-info', 'decompress-on-load',
-  ...TEXT_FIELDS,
+  ...COMPONENT_TEXT_FIELDS,
 ];
 const DEPENDENCY = ['file', 'uri', 'src-file', 'key-file', 'id'];
 const REMOVED: Record<string, string> = {
@@ -72,25 +70,10 @@ class SuitToolReader {
 
   /** Component text: suit-tool's `description: {lang: {...}}`, or the older flat fields. */
   text(o: Obj, path: FieldPath): { language?: string; text: Map<number, string> } | undefined {
-    const f = this.f;
-    let fields: Obj = o;
-    let fpath = path;
-    let language: string | undefined;
-    if (f.has(o, 'description')) {
-      const langs = f.object(o.description, [...path, 'description'], 'any');
-      const entries = Object.entries(langs ?? {});
-      if (entries.length !== 1) return f.error([...path, 'description'], 'expected one language, e.g. {"en-US": {...}}');
-      language = entries[0]![0];
-      fpath = [...path, 'description', language];
-      fields = f.object(entries[0]![1], fpath, TEXT_FIELDS) ?? {};
-    }
-    const text = new Map<number, string>();
-    for (const k of TEXT_FIELDS) {
-      if (!f.has(fields, k)) continue;
-      const s = f.string(fields[k], [...fpath, k]);
-      if (s !== undefined) text.set(COMPONENT_TEXT.ids[k], s);
-    }
-    return text.size > 0 ? { ...(language ? { language } : {}), text } : undefined;
+    const d = describedText(this.f, o, path, COMPONENT_TEXT_FIELDS);
+    if (!d) return undefined;
+    const text = this.f.texts(d.fields, d.path, COMPONENT_TEXT_FIELDS, COMPONENT_TEXT.ids);
+    return text.size > 0 ? { ...(d.language ? { language: d.language } : {}), text } : undefined;
   }
 
   dependency(v: unknown, path: FieldPath): DependencyPlan | undefined {
@@ -98,20 +81,13 @@ class SuitToolReader {
     const o = f.object(v, path, DEPENDENCY);
     if (!o) return undefined;
     if (f.has(o, 'src-file')) return f.error([...path, 'src-file'], "building the dependency from its description is not supported: run 'suitrig manifest create' on it and name the result in 'file'");
-    const file = f.readFile(f.required(o, 'file', path, 'the dependency envelope file'), [...path, 'file'], 'dependency envelope');
-    if (!file) return undefined;
-    let dep;
-    try {
-      dep = readDependencyEnvelope(file.bytes);
-    } catch (e) {
-      if (!(e instanceof EnvelopeError) && (e as Error).name !== 'CborScanError') throw e;
-      return f.error([...path, 'file'], `'${file.name}' is not a usable SUIT envelope: ${(e as Error).message}`);
-    }
+    const dep = readDependencyField(f, o, 'file', path);
+    if (!dep) return undefined;
     const uri = f.has(o, 'uri') ? f.string(o.uri, [...path, 'uri'], 'a URI') : undefined;
-    const name = basename(file.name);
+    const name = basename(dep.name);
     const id = f.has(o, 'id') ? f.componentId(o.id, [...path, 'id'], 'hex') : [new Uint8Array(Buffer.from(name, 'utf8'))];
     const source: PayloadSource = uri ? { uri, integrated: false } : { uri: `#${name}`, integrated: true };
-    return id && { id, digest: dep.digest, size: file.bytes.length, envelope: file.bytes, source, sections: dep.sections };
+    return id && { id, digest: dep.digest, size: dep.bytes.length, envelope: dep.bytes, source, sections: dep.sections };
   }
 }
 
@@ -211,22 +187,22 @@ export function readSuitToolDescription(src: DescriptionSource, f: Fields): Mani
 
 /** Manifest-level text: `description: {lang: {manifest-description...}}` or the flat fields; `include-json` adds the source. */
 function manifestText(root: Obj, f: Fields, src: DescriptionSource, componentLanguage: string | undefined): TextPlan | undefined {
-  let fields: Obj = root;
-  let path: FieldPath = [];
-  let language = componentLanguage;
-  if (f.has(root, 'description')) {
-    const entries = Object.entries(f.object(root.description, ['description'], 'any') ?? {});
-    if (entries.length !== 1) return f.error(['description'], 'expected one language, e.g. {"en-US": {...}}');
-    language = entries[0]![0];
-    path = ['description', language];
-    fields = f.object(entries[0]![1], path, ['manifest-description', 'update-description']) ?? {};
-  }
-  const manifest = new Map<number, string>();
-  for (const k of ['manifest-description', 'update-description'] as const) {
-    if (!f.has(fields, k)) continue;
-    const s = f.string(fields[k], [...path, k]);
-    if (s !== undefined) manifest.set(TEXT.ids[k], s);
-  }
+  const d = describedText(f, root, [], MANIFEST_TEXT_FIELDS);
+  if (!d) return undefined;
+  const manifest = f.texts(d.fields, d.path, MANIFEST_TEXT_FIELDS, TEXT.ids);
   if (f.has(root, 'include-json') && f.bool(root['include-json'], ['include-json'])) manifest.set(TEXT.ids['manifest-json-source'], src.text);
-  return manifest.size > 0 ? { language: language ?? 'en-US', manifest } : undefined;
+  return manifest.size > 0 ? { language: d.language ?? componentLanguage ?? 'en-US', manifest } : undefined;
+}
+
+/**
+ * Where suit-tool text fields `keys` are: under `description: {lang: {...}}` (one language),
+ * or flat in `o`. Undefined, with the problem recorded, when `description` is not one language.
+ */
+function describedText(f: Fields, o: Obj, path: FieldPath, keys: readonly string[]): { fields: Obj; path: FieldPath; language?: string } | undefined {
+  if (!f.has(o, 'description')) return { fields: o, path };
+  const entries = Object.entries(f.object(o.description, [...path, 'description'], 'any') ?? {});
+  if (entries.length !== 1) return f.error([...path, 'description'], 'expected one language, e.g. {"en-US": {...}}');
+  const [language, value] = entries[0]!;
+  const fpath = [...path, 'description', language];
+  return { fields: f.object(value, fpath, keys) ?? {}, path: fpath, language };
 }

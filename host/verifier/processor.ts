@@ -15,10 +15,9 @@ import { NULL_HOST, VerifierCore, type CoreHost, type CoreVariant } from './core
 import { verifyCose, type SignatureVerifier } from './crypto.js';
 import { applyPolicy, type Policy } from './policy.js';
 import { feedEnvelope } from './feed.js';
-import { readVerdict, sectionName, SECTION_KEYS, type Location, type SectionName, type Verdict } from './result.js';
+import { readVerdict, SECTION_KEYS, type Location, type SectionName, type Verdict } from './result.js';
 import { readManifestInfo, readSignatures, type ManifestInfo, type SignatureInfo } from './verify.js';
-import { commandName } from './names.js';
-import { encodeSuitReport, type RunRecord } from './report.js';
+import { encodeSuitReport, runRecord, type RunRecord } from './report.js';
 import type { ComponentRef, SuitPlatform } from './platform.js';
 import { Decoder } from 'cbor-x';
 
@@ -340,19 +339,7 @@ export class SuitProcessor {
       wait: (h, info) => ok(pf.wait?.(h, info) ?? false),
       now: () => pf.now?.() ?? -1n,
       record: (r) => {
-        const manifest = r.dependency >= 0 ? [r.dependency] : [];
-        this.records.push({
-          manifest,
-          section: r.section,
-          sectionName: sectionName(r.section),
-          offset: r.offset,
-          component: r.component,
-          command: r.command,
-          commandName: commandName(r.command),
-          policy: r.policy,
-          outcome: r.outcome === 0 ? 'passed' : r.outcome === 1 ? 'failed' : 'not-evaluated',
-          properties: r.properties,
-        });
+        this.records.push(runRecord(r));
       },
     };
   }

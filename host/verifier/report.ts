@@ -4,6 +4,9 @@
  * result: true, or {code, failing record, reason}. Records come from the core's `record` import.
  */
 import { Encoder, Decoder } from 'cbor-x';
+import type { CoreRecord } from './core.js';
+import { commandName } from './names.js';
+import { sectionName } from './result.js';
 
 const enc = new Encoder({ mapsAsObjects: false, useRecords: false, tagUint8Array: false, variableMapSize: true });
 const dec = new Decoder({ mapsAsObjects: false, useRecords: false });
@@ -26,6 +29,22 @@ export interface RunRecord {
   outcome: 'passed' | 'failed' | 'not-evaluated';
   /** suit-record-properties: measured values (CBOR-encoded SUIT_Parameters map). */
   properties: Uint8Array;
+}
+
+/** A record as the core's `record` import gives it, named for traces and reports. */
+export function runRecord(r: CoreRecord): RunRecord {
+  return {
+    manifest: r.dependency >= 0 ? [r.dependency] : [],
+    section: r.section,
+    sectionName: sectionName(r.section),
+    offset: r.offset,
+    component: r.component,
+    command: r.command,
+    commandName: commandName(r.command),
+    policy: r.policy,
+    outcome: r.outcome === 0 ? 'passed' : r.outcome === 1 ? 'failed' : 'not-evaluated',
+    properties: r.properties,
+  };
 }
 
 export interface ReportInput {

@@ -12,9 +12,7 @@ import { algorithmName } from './crypto.js';
 import { applyPolicy, type Policy } from './policy.js';
 import { readVerdict, type Verdict } from './result.js';
 import { feedEnvelope } from './feed.js';
-import { sectionName } from './result.js';
-import { commandName } from './names.js';
-import type { RunRecord } from './report.js';
+import { runRecord, type RunRecord } from './report.js';
 
 export type VerifyOptions = Policy;
 
@@ -106,19 +104,9 @@ export function verifyEnvelope(envelope: Uint8Array, opts: VerifyOptions): Verif
     const conditions: RunRecord[] = [];
     core.host = {
       ...core.host,
-      record: (r) =>
-        conditions.push({
-          manifest: r.dependency >= 0 ? [r.dependency] : [],
-          section: r.section,
-          sectionName: sectionName(r.section),
-          offset: r.offset,
-          component: r.component,
-          command: r.command,
-          commandName: commandName(r.command),
-          policy: r.policy,
-          outcome: r.outcome === 0 ? 'passed' : r.outcome === 1 ? 'failed' : 'not-evaluated',
-          properties: r.properties,
-        }),
+      record: (r) => {
+        conditions.push(runRecord(r));
+      },
     };
     feedEnvelope(core, envelope);
     const e = core.exports;

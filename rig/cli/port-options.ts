@@ -112,6 +112,20 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
   };
 }
 
+/**
+ * Runs `work` on the board of `conn`, then closes the link whatever happens; errors of the link
+ * and the board become environment errors saying `<what> of <board>`.
+ */
+export async function useBoard<T>(conn: BoardConnection, what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    throw linkError(e, `${what} of ${conn.description}`);
+  } finally {
+    await conn.close();
+  }
+}
+
 /** Errors of the link and the board as exit-2 environment errors, saying where. */
 export function linkError(e: unknown, where: string): unknown {
   const linkOrBoard = [SmpTimeoutError, TransportClosedError, TransportTimeoutError, UploadError, SmpErrorResponse, SmpProtocolError, ReportFormatError];

@@ -5,9 +5,9 @@
  * `suitrig image create` for an MCUboot board, or name it as a SUIT payload.
  */
 import { resolve } from 'node:path';
-import { EXIT_OK, EnvironmentError, UsageError, requireString, type Command } from '../command.js';
+import { EXIT_OK, UsageError, requireString, type Command } from '../command.js';
 import { AppImageError, BEHAVIOURS, buildAppImage, parseAppVersion, type Behaviour } from '../../virtual/app/app-image.js';
-import { writeFileAtomic } from '../../../host/suit/atomic-write.js';
+import { writeOutputFile } from '../files.js';
 
 const SIZE_RE = /^(0x[0-9a-f]+|\d+)\s*(k|kib|m|mib)?$/i;
 
@@ -52,11 +52,7 @@ export const boardAppCommand: Command = {
       if (e instanceof AppImageError) throw new UsageError(e.message);
       throw e;
     }
-    try {
-      writeFileAtomic(out, bytes);
-    } catch (e) {
-      throw new EnvironmentError(`cannot write ${out}: ${(e as Error).message}`);
-    }
+    writeOutputFile(out, bytes);
     io.stdout.write(`wrote ${out}: ${behaviour} application ${requireString(args, 'version')}, ${size} bytes\n`);
     return EXIT_OK;
   },

@@ -8,7 +8,6 @@
  * --state) the board refuses every manifest, and says so.
  */
 import { resolve } from 'node:path';
-import { parseRequireArg } from '../../../host/keys/index.js';
 import { createPtyPair, PtyUnavailableError, type PtyPair } from '../../../host/transport/pty.js';
 import { SerialPortTransport } from '../../../host/transport/serialport.js';
 import { PortOpenError } from '../../../host/transport/transport.js';
@@ -19,7 +18,7 @@ import { VirtualBoard, type BoardEvent } from '../../virtual/board/board.js';
 import { FlashStateError } from '../../virtual/flash/index.js';
 import { DEFAULT_PROFILE, PROFILES } from '../../virtual/profiles.js';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, type Command } from '../command.js';
-import { identity, trustAnchors } from './verify.js';
+import { identity, requiredRoles, trustAnchors } from '../key-options.js';
 
 /** `tcp://host:port`, where port 0 asks for any free port. */
 function parseListen(url: string): { host: string; port: number } {
@@ -77,14 +76,7 @@ export const boardVirtualCommand: Command = {
     const trustArgs = optStrings(args, 'trust');
     const req = optString(args, 'require');
     if (req !== undefined && trustArgs.length === 0) throw new UsageError('--require needs --trust');
-    let require: string[] = [];
-    if (req !== undefined) {
-      try {
-        require = parseRequireArg(req);
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-    }
+    const require = requiredRoles(req) ?? [];
     const baud = parseBaud(optString(args, 'baud'));
     const scale = flashScale(optString(args, 'flash-scale'));
     const stateDir = optString(args, 'state');

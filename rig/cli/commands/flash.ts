@@ -7,8 +7,7 @@
  * reset, wait for the board, and report what boots. Exit 0 when the new image runs; 1 when the
  * board refused or still runs another image; 2 for usage and environment errors.
  */
-import { readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { formatVersion, TLV } from '../../../host/mcuboot/format.js';
 import { parseImage } from '../../../host/mcuboot/verify.js';
 import { optional } from '../../../host/operator/board-state.js';
@@ -18,9 +17,10 @@ import { isNotSupported } from '../../../host/smp/groups/os.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import type { UploadResult } from '../../../host/smp/upload/engine.js';
 import { waitForAnswer } from '../../../host/smp/wait.js';
-import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
-import { connectBoard, linkError, PORT_OPTIONS } from '../port-options.js';
+import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
+import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 import { kib, progressBar, rate } from '../upload-progress.js';
+import { readInputFile } from '../files.js';
 import { BOOT_WAIT_MS } from './reboot.js';
 
 interface ImageFile {
@@ -32,12 +32,7 @@ interface ImageFile {
 }
 
 function readImage(file: string, cwd: string): ImageFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(resolve(cwd, file)));
-  } catch (e) {
-    throw new EnvironmentError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const bytes = readInputFile(file, cwd, { label: `cannot read ${file}` });
   try {
     const img = parseImage(bytes);
     const sha = img.tlvs.find((t) => t.type === TLV.SHA256);
@@ -99,7 +94,7 @@ export const flashCommand: Command = {
       else io.stdout.write(`result    ${message}\n`);
       return code;
     };
-    try {
+    return useBoard(conn, 'flash', async () => {
       say(io, 'image', `${basename(image.file)}  ${image.version}  ${kib(image.bytes.length)}  sha256 ${hex(image.hash)}`);
       const bar = progressBar(io, `upload    ${basename(image.file)}`, json);
       let r: UploadResult;
@@ -162,10 +157,6 @@ export const flashCommand: Command = {
           ? `the board runs ${running.version} (sha256 ${hex(running.hash)}), not the new image: reverted or refused by the bootloader`
           : 'the board runs no image after the reset: its bootloader did not boot the new one (signed with a key it trusts? a version it accepts?)',
       );
-    } catch (e) {
-      throw linkError(e, `flash of ${conn.description}`);
-    } finally {
-      await conn.close();
-    }
+    });
   },
 };

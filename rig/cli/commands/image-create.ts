@@ -3,12 +3,11 @@
  * [--header-size 0x200] [--pad --slot-size S] [--confirm] --out <file>`: a signed MCUboot image
  * as imgtool `sign --pad-header` writes it (host/mcuboot/create.ts; notes/mcuboot.md §1, §3).
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optUint, requireString, type Command } from '../command.js';
-import { KeyError, loadSigningKey } from '../../../host/keys/index.js';
+import { EXIT_OK, UsageError, optFlag, optUint, requireString, type Command } from '../command.js';
 import { DEFAULT_HEADER_SIZE, ImageCreateError, ImageFormatError, checkSlotFit, createImage, describeMcubootImage, parseVersion } from '../../../host/mcuboot/index.js';
-import { writeFileAtomic } from '../../../host/suit/atomic-write.js';
+import { readInputFile, writeOutputFile } from '../files.js';
+import { signingKey } from '../key-options.js';
 
 function optSize(args: Parameters<Command['run']>[0], name: string): number | undefined {
   const v = optUint(args, name, 0xffff_ffffn);
@@ -41,8 +40,7 @@ export const imageCreateCommand: Command = {
   },
   positionals: { min: 1, max: 1 },
   async run(args, io) {
-    const input = resolve(io.cwd, args.positionals[0]!);
-    const keyPath = resolve(io.cwd, requireString(args, 'key'));
+    const keyArg = requireString(args, 'key');
     const out = resolve(io.cwd, requireString(args, 'out'));
     const versionText = requireString(args, 'version');
     const headerSize = optSize(args, 'header-size') ?? DEFAULT_HEADER_SIZE;
@@ -59,20 +57,10 @@ export const imageCreateCommand: Command = {
     } catch (e) {
       throw new UsageError(`--version: ${(e as Error).message}`);
     }
-    let key;
-    try {
-      key = loadSigningKey(keyPath);
-    } catch (e) {
-      if (e instanceof KeyError) throw new EnvironmentError(e.message);
-      throw e;
-    }
-    if (key.family === 'hmac') throw new UsageError(`--key ${optString(args, 'key')}: MCUboot images need an ECDSA P-256 or Ed25519 private key, not a symmetric key`);
-    let payload: Uint8Array;
-    try {
-      payload = new Uint8Array(readFileSync(input));
-    } catch (e) {
-      throw new EnvironmentError(`cannot read ${args.positionals[0]}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
+    const key = signingKey(keyArg, io.cwd);
+    if (key.family === 'hmac') throw new UsageError(`--key ${keyArg}: MCUboot images need an ECDSA P-256 or Ed25519 private key, not a symmetric key`);
+    const file = args.positionals[0]!;
+    const payload = readInputFile(file, io.cwd, { label: `cannot read ${file}` });
     let image: Uint8Array;
     try {
       image = createImage(payload, {
@@ -88,11 +76,7 @@ export const imageCreateCommand: Command = {
       if (e instanceof ImageCreateError || e instanceof ImageFormatError) throw new UsageError(e.message);
       throw e;
     }
-    try {
-      writeFileAtomic(out, image);
-    } catch (e) {
-      throw new EnvironmentError(`cannot write ${out}: ${(e as Error).message}`);
-    }
+    writeOutputFile(out, image);
     const d = describeMcubootImage(image);
     io.stdout.write(
       `wrote ${out}: MCUboot image ${d.header.version}, ${d.imageSize} bytes` +

@@ -3,11 +3,10 @@
  * `bootutil_img_validate()` does (host/mcuboot/verify.ts): structure, SHA256 TLV, KEYHASH naming
  * a trusted key, signature. Exit 0 valid, 1 rejected, 2 usage or environment error.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optStrings, optUint, printJson, type Command } from '../command.js';
 import { KeyError, parseTrustArg, type PublicKey } from '../../../host/keys/index.js';
 import { formatVersion, verifyImage, type VerifyOptions } from '../../../host/mcuboot/index.js';
+import { readInputFile } from '../files.js';
 
 export const imageVerifyCommand: Command = {
   path: ['image', 'verify'],
@@ -42,12 +41,7 @@ export const imageVerifyCommand: Command = {
       keys.push({ key: anchor.key, source: anchor.source });
     }
     const min = optUint(args, 'security-counter', 0xffff_ffffn);
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(resolve(io.cwd, file)));
-    } catch (e) {
-      throw new EnvironmentError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
+    const bytes = readInputFile(file, io.cwd, { label: `cannot read ${file}` });
     const opts: VerifyOptions = min === undefined ? {} : { minSecurityCounter: Number(min) };
     const r = verifyImage(bytes, keys.map((k) => k.key), opts);
     const version = r.image && formatVersion(r.image.header.version);

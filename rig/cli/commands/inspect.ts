@@ -4,9 +4,8 @@
  * is an Inspector in `inspectors` below, so another format (e.g. MCUboot images) is one more
  * entry in that list.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, printJson, type Command } from '../command.js';
+import { readInputFile } from '../files.js';
 import { inspectEnvelope, looksLikeSuitEnvelope, renderDiagnostic, renderReport } from '../../../host/suit/index.js';
 import { describeMcubootImage, formatMcubootDescription, isMcubootImage, mcubootProblems, type McubootDescription } from '../../../host/mcuboot/index.js';
 
@@ -72,16 +71,7 @@ export const inspectCommand: Command = {
   async run(args, io) {
     const file = args.positionals[0]!;
     if (optFlag(args, 'json') && optFlag(args, 'diag')) throw new UsageError('--json and --diag are exclusive');
-    const path = resolve(io.cwd, file);
-    let bytes: Uint8Array;
-    try {
-      if (statSync(path).size > MAX_INPUT) throw new EnvironmentError(`${file}: larger than ${MAX_INPUT} bytes`);
-      bytes = new Uint8Array(readFileSync(path));
-    } catch (e) {
-      if (e instanceof EnvironmentError) throw e;
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new EnvironmentError(`${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
+    const bytes = readInputFile(file, io.cwd, { maxBytes: MAX_INPUT });
     const inspector = inspectors.find((i) => i.detect(bytes));
     if (!inspector) throw new EnvironmentError(`${file}: not a recognised format (expected: ${inspectors.map((i) => i.name).join(', ')})`);
     if (optFlag(args, 'diag')) {

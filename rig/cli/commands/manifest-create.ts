@@ -6,36 +6,9 @@
  */
 import { resolve } from 'node:path';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, requireString, type Command } from '../command.js';
-import { AlgorithmError, createSigner, type Signer } from '../../../host/cose/index.js';
-import { KeyError, loadSigningKey } from '../../../host/keys/index.js';
 import { BuildError, CompileError, DescriptionError, SEVERABLE_MEMBERS, TEMPLATES, buildEnvelope, loadDescription, type SeverableMember } from '../../../host/suit/index.js';
-import { writeFileAtomic } from '../../../host/suit/atomic-write.js';
-
-/** The signer for `--key` / `--alg-id` / `--no-kid`, with errors naming the option. */
-export function signerFromArgs(keyArg: string, algArg: string | undefined, noKid: boolean, cwd: string): Signer {
-  let key;
-  try {
-    key = loadSigningKey(resolve(cwd, keyArg));
-  } catch (e) {
-    if (e instanceof KeyError) throw new EnvironmentError(`--key ${e.message}`);
-    throw e;
-  }
-  try {
-    return createSigner(key, { ...(algArg ? { algorithm: algArg } : {}), kid: !noKid });
-  } catch (e) {
-    if (e instanceof AlgorithmError) throw new UsageError(`${e.message} (--key ${keyArg})`);
-    throw e;
-  }
-}
-
-/** Writes `bytes` to `out` atomically, as an EnvironmentError when that fails. */
-export function writeOutput(out: string, bytes: Uint8Array): void {
-  try {
-    writeFileAtomic(out, bytes);
-  } catch (e) {
-    throw new EnvironmentError(`--out ${out}: cannot write (${(e as Error).message})`);
-  }
-}
+import { writeOutputFile } from '../files.js';
+import { signerFromArgs } from '../key-options.js';
 
 function severArg(v: string | undefined): readonly SeverableMember[] | 'all' | undefined {
   if (v === undefined) return undefined;
@@ -97,7 +70,7 @@ export const manifestCreateCommand: Command = {
       if (e instanceof DescriptionError || e instanceof BuildError || e instanceof CompileError) throw new EnvironmentError(e.message);
       throw e;
     }
-    writeOutput(out, built.envelope);
+    writeOutputFile(out, built.envelope);
     const summary = {
       out,
       bytes: built.envelope.length,

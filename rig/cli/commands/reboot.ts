@@ -9,7 +9,7 @@ import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import { SmpTimeoutError } from '../../../host/smp/client.js';
 import { waitForAnswer } from '../../../host/smp/wait.js';
 import { EXIT_NEGATIVE, EXIT_OK, optFlag, type Command } from '../command.js';
-import { connectBoard, linkError, PORT_OPTIONS } from '../port-options.js';
+import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 
 /** How long a board may take to answer after a reset (an MCUboot swap of a big slot). */
 export const BOOT_WAIT_MS = 60_000;
@@ -29,7 +29,7 @@ export const rebootCommand: Command = {
     const bootloader = optFlag(args, 'bootloader');
     const conn = await connectBoard(args, io);
     const signal = io.signal ? { signal: io.signal } : {};
-    try {
+    return useBoard(conn, 'reboot', async () => {
       try {
         await conn.client.os.reset({ ...(bootloader ? { bootMode: 1 } : {}), ...signal });
       } catch (e) {
@@ -47,10 +47,6 @@ export const rebootCommand: Command = {
         io.stdout.write(`rebooted  the board did not come back: ${e.message}\n`);
         return EXIT_NEGATIVE;
       }
-    } catch (e) {
-      throw linkError(e, `reboot of ${conn.description}`);
-    } finally {
-      await conn.close();
-    }
+    });
   },
 };

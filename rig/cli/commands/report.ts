@@ -9,7 +9,7 @@ import { optional } from '../../../host/operator/board-state.js';
 import { decodeSuitReport, reportSummary, type DecodedReport } from '../../../host/operator/suit-report.js';
 import type { LastReport } from '../../../host/smp/groups/rig.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, optFlag, printJson, type Command } from '../command.js';
-import { connectBoard, linkError, PORT_OPTIONS } from '../port-options.js';
+import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 
 function render(r: DecodedReport, last: LastReport): string {
   const lines = [
@@ -35,14 +35,7 @@ export const reportCommand: Command = {
   positionals: { min: 0, max: 0 },
   async run(args, io) {
     const conn = await connectBoard(args, io);
-    let last: LastReport | undefined;
-    try {
-      last = await optional(() => conn.client.rig.lastReport());
-    } catch (e) {
-      throw linkError(e, `report of ${conn.description}`);
-    } finally {
-      await conn.close();
-    }
+    const last = await useBoard(conn, 'report', () => optional(() => conn.client.rig.lastReport()));
     if (!last) throw new EnvironmentError(`${conn.description}: the board has no rig group (67), so it cannot give its SUIT report`);
     if (last.report.length === 0) throw new EnvironmentError(`${conn.description}: the board has not processed a SUIT manifest yet (last boot #${last.boot.count}: ${last.boot.outcome})`);
     let r: DecodedReport;

@@ -5,11 +5,11 @@
  * The role is not written into the envelope: a verifier learns it from its trust anchors
  * (`suitrig verify --trust operator=<pub.pem> --require author,operator`).
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, requireString, type Command } from '../command.js';
 import { EnvelopeError, addSignature, parseEnvelope } from '../../../host/suit/index.js';
-import { signerFromArgs, writeOutput } from './manifest-create.js';
+import { readInputFile, writeOutputFile } from '../files.js';
+import { signerFromArgs } from '../key-options.js';
 
 const ROLE_RE = /^[a-z][a-z0-9_-]{0,31}$/;
 
@@ -34,18 +34,11 @@ export const signCommand: Command = {
   },
   positionals: { min: 1, max: 1 },
   async run(args, io) {
-    const input = resolve(io.cwd, args.positionals[0]!);
     const out = resolve(io.cwd, requireString(args, 'out'));
     const role = optString(args, 'role') ?? 'operator';
     if (!ROLE_RE.test(role)) throw new UsageError(`--role ${role}: a role is lower-case letters, digits, - and _`);
     const signer = signerFromArgs(requireString(args, 'key'), optString(args, 'alg-id'), optFlag(args, 'no-kid'), io.cwd);
-    let envelope: Uint8Array;
-    try {
-      envelope = new Uint8Array(readFileSync(input));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new EnvironmentError(`${args.positionals[0]}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
+    const envelope = readInputFile(args.positionals[0]!, io.cwd);
     let signed: Uint8Array;
     try {
       signed = addSignature(envelope, signer);
@@ -53,7 +46,7 @@ export const signCommand: Command = {
       if (e instanceof EnvelopeError || (e as Error).name === 'CborScanError') throw new EnvironmentError(`${args.positionals[0]}: ${(e as Error).message}`);
       throw e;
     }
-    writeOutput(out, signed);
+    writeOutputFile(out, signed);
     const count = parseEnvelope(signed).authentication!.blocks.length;
     const kid = signer.kid ? Buffer.from(signer.kid).toString('hex') : null;
     if (optFlag(args, 'json')) {

@@ -8,7 +8,7 @@
 import { optional, readBoardState, type BoardState } from '../../../host/operator/board-state.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { EXIT_OK, optFlag, printJson, type Command } from '../command.js';
-import { connectBoard, linkError, PORT_OPTIONS } from '../port-options.js';
+import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 
 function flags(s: ImageSlotState): string {
   return (['active', 'confirmed', 'pending', 'permanent', 'bootable'] as const).filter((f) => s[f]).join(' ') || '-';
@@ -52,17 +52,11 @@ export const statusCommand: Command = {
   positionals: { min: 0, max: 0 },
   async run(args, io) {
     const conn = await connectBoard(args, io);
-    let os: string | undefined;
-    let state: BoardState;
-    try {
-      const signal = io.signal ? { signal: io.signal } : {};
-      os = await optional(() => conn.client.os.info('a', signal));
-      state = await readBoardState(conn.client, signal);
-    } catch (e) {
-      throw linkError(e, `status of ${conn.description}`);
-    } finally {
-      await conn.close();
-    }
+    const signal = io.signal ? { signal: io.signal } : {};
+    const { os, state } = await useBoard(conn, 'status', async () => ({
+      os: await optional(() => conn.client.os.info('a', signal)),
+      state: await readBoardState(conn.client, signal),
+    }));
     if (optFlag(args, 'json')) {
       printJson(io, {
         port: conn.description,

@@ -10,14 +10,14 @@
  * Step lines and upload progress go to stderr, the result to stdout.
  */
 import { basename } from 'node:path';
-import { parseRequireArg } from '../../../host/keys/index.js';
 import { MissingPayloadError, runUpdate, UpdateError, type UpdateEvent, type UpdateOutcome } from '../../../host/operator/update.js';
 import type { BoardState } from '../../../host/operator/board-state.js';
-import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, optUint, printJson, type CliIo, type Command } from '../command.js';
-import { connectBoard, linkError, PORT_OPTIONS } from '../port-options.js';
+import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
+import { payloadFiles, readInputFile } from '../files.js';
+import { policyFromArgs } from '../key-options.js';
+import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 import { labProvision } from '../../dut/lab-backend.js';
 import { kib, progressBar, rate, type ProgressBar } from '../upload-progress.js';
-import { identity, payloads, readEnvelope, trustAnchors } from './verify.js';
 
 function describeBoard(s: BoardState): string {
   const parts: string[] = [];
@@ -123,42 +123,28 @@ export const updateCommand: Command = {
     const json = optFlag(args, 'json');
     const trustArgs = optStrings(args, 'trust');
     for (const o of ['require', 'device', 'sequence']) if (optString(args, o) !== undefined && trustArgs.length === 0) throw new UsageError(`--${o} is for the prediction: it needs --trust`);
-    let require: string[] | undefined;
-    const req = optString(args, 'require');
-    if (req !== undefined) {
-      try {
-        require = parseRequireArg(req);
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-    }
-    const storedSequence = optUint(args, 'sequence');
-    const given = payloads(optStrings(args, 'payload'), io.cwd);
-    const envelope = readEnvelope(file, io.cwd);
-    const device = identity(optString(args, 'device'), io.cwd);
-    const predict = trustArgs.length
-      ? { trust: trustAnchors(trustArgs, io.cwd), ...(require ? { require } : {}), ...(storedSequence !== undefined ? { storedSequence } : {}), ...(device ? { device } : {}) }
-      : undefined;
+    const predict = trustArgs.length ? policyFromArgs(args, io.cwd) : undefined;
+    const given = payloadFiles(optStrings(args, 'payload'), io.cwd);
+    const envelope = readInputFile(file, io.cwd);
     const conn = await connectBoard(args, io);
     // A lab board's trust:, require: and identity: stand in for --trust, --require and --device.
     const lab = labProvision(conn.lab);
     const policy = predict ?? (lab?.trust.length ? { trust: lab.trust, ...(lab.require.length ? { require: lab.require } : {}), ...(lab.identity ? { device: lab.identity } : {}) } : undefined);
-    let out: UpdateOutcome;
-    try {
-      out = await runUpdate(conn.client, envelope, {
-        payloads: given,
-        ...(policy ? { predict: policy } : {}),
-        reconnect: () => conn.reconnect(),
-        ...(io.signal ? { signal: io.signal } : {}),
-        onEvent: stepLogger(io, conn.description, json),
-      });
-    } catch (e) {
-      if (e instanceof MissingPayloadError) throw new UsageError(e.message);
-      if (e instanceof UpdateError) throw new EnvironmentError(e.message);
-      throw linkError(e, `update of ${conn.description}`);
-    } finally {
-      await conn.close();
-    }
+    const out = await useBoard(conn, 'update', async () => {
+      try {
+        return await runUpdate(conn.client, envelope, {
+          payloads: given,
+          ...(policy ? { predict: policy } : {}),
+          reconnect: () => conn.reconnect(),
+          ...(io.signal ? { signal: io.signal } : {}),
+          onEvent: stepLogger(io, conn.description, json),
+        });
+      } catch (e) {
+        if (e instanceof MissingPayloadError) throw new UsageError(e.message);
+        if (e instanceof UpdateError) throw new EnvironmentError(e.message);
+        throw e;
+      }
+    });
     if (json) printJson(io, outcomeJson(basename(file), conn.description, out));
     else io.stdout.write(`result    ${out.result}: ${out.message}\n`);
     return out.exitCode === 0 ? EXIT_OK : EXIT_NEGATIVE;

@@ -6,48 +6,13 @@
  * sequences against an in-memory device with the given payloads (an author's check before
  * delivery). Exit 0 accepted, 1 rejected (malformed input included), 2 usage or environment error.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
+import { payloadFiles, readInputFile } from '../files.js';
+import { policyFromArgs } from '../key-options.js';
 import {
-  EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, optUint, printJson,
-  type CliIo, type Command,
-} from '../command.js';
-import { KeyError, parseRequireArg, parseTrustArg, type TrustAnchor } from '../../../host/keys/index.js';
-import {
-  IdentityError, MemoryPlatform, PROCEDURES, SECTION_KEYS, SuitProcessor, componentText, loadIdentity, runWithPayloads, uuidText,
-  verifyEnvelope, type DeviceIdentity, type FinishedRun, type RunRecord, type SectionName, type VerifyResult,
+  MemoryPlatform, PROCEDURES, SECTION_KEYS, SuitProcessor, componentText, runWithPayloads, uuidText, verifyEnvelope,
+  type FinishedRun, type RunRecord, type SectionName, type VerifyResult,
 } from '../../../host/verifier/index.js';
-
-export function readEnvelope(file: string, cwd: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(resolve(cwd, file)));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new EnvironmentError(`${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-}
-
-export function trustAnchors(args: string[], cwd: string): TrustAnchor[] {
-  if (args.length === 0) throw new UsageError('--trust is required: the key(s) the device trusts, [role=]<key file>');
-  return args.map((a) => {
-    try {
-      return parseTrustArg(a, cwd);
-    } catch (e) {
-      if (e instanceof KeyError) throw new EnvironmentError(e.message);
-      throw e;
-    }
-  });
-}
-
-export function identity(file: string | undefined, cwd: string): DeviceIdentity | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return loadIdentity(resolve(cwd, file));
-  } catch (e) {
-    if (e instanceof IdentityError) throw new EnvironmentError(e.message);
-    throw e;
-  }
-}
 
 /** `--run install,validate` or procedure names (update, invoke, staging, installation). */
 export function parseRunArg(arg: string): (SectionName | 'shared')[] {
@@ -60,24 +25,6 @@ export function parseRunArg(arg: string): (SectionName | 'shared')[] {
   if (out.length === 0) throw new UsageError('--run: no sequences given');
   if (out.length > 16) throw new UsageError('--run: at most 16 sequences');
   return out;
-}
-
-/** `--payload <uri>=<file>`: the URI exactly as the manifest writes it (split at the last '='). */
-export function payloads(args: string[], cwd: string): Map<string, Uint8Array> {
-  const map = new Map<string, Uint8Array>();
-  for (const a of args) {
-    const eq = a.lastIndexOf('=');
-    if (eq <= 0 || eq === a.length - 1) throw new UsageError(`--payload ${a}: expected <uri>=<file>`);
-    const uri = a.slice(0, eq);
-    const file = a.slice(eq + 1);
-    try {
-      map.set(uri, new Uint8Array(readFileSync(resolve(cwd, file))));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new EnvironmentError(`--payload ${uri}: ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
-  }
-  return map;
 }
 
 function recordLine(r: RunRecord): string {
@@ -155,30 +102,14 @@ export const verifyCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run(args, io) {
     const file = args.positionals[0]!;
-    let require: string[] | undefined;
-    const req = optString(args, 'require');
-    if (req !== undefined) {
-      try {
-        require = parseRequireArg(req);
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-    }
-    const storedSequence = optUint(args, 'sequence');
-    const trust = trustAnchors(optStrings(args, 'trust'), io.cwd);
-    const device = identity(optString(args, 'device'), io.cwd);
+    const policy = policyFromArgs(args, io.cwd);
+    const device = policy.device;
     const runArg = optString(args, 'run');
     const payloadArgs = optStrings(args, 'payload');
     if (payloadArgs.length > 0 && runArg === undefined) throw new UsageError('--payload needs --run <sequences>');
     const sequences = runArg !== undefined ? parseRunArg(runArg) : undefined;
-    const supplied = payloads(payloadArgs, io.cwd);
-    const envelope = readEnvelope(file, io.cwd);
-    const policy = {
-      trust,
-      ...(require ? { require } : {}),
-      ...(storedSequence !== undefined ? { storedSequence } : {}),
-      ...(device ? { device } : {}),
-    };
+    const supplied = payloadFiles(payloadArgs, io.cwd);
+    const envelope = readInputFile(file, io.cwd);
     const r = verifyEnvelope(envelope, policy);
     let run: FinishedRun | undefined;
     const fetched: string[] = [];

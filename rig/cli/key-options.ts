@@ -1,0 +1,81 @@
+/**
+ * How commands take keys and the verification policy (DESIGN.md "Command line"; RFC 9019 §7
+ * roles): `--key` for signing (manifest create, sign, image create), `--trust [role=]<key>`,
+ * `--require ROLES`, `--device`/`--identity <identity.json>` and `--sequence N` for what a
+ * device trusts (verify, update, board virtual). Bad files are environment errors naming the
+ * option; bad values are usage errors.
+ */
+import { resolve } from 'node:path';
+import { AlgorithmError, createSigner, type Signer } from '../../host/cose/index.js';
+import { KeyError, loadSigningKey, parseRequireArg, parseTrustArg, type PrivateKey, type SymmetricKey, type TrustAnchor } from '../../host/keys/index.js';
+import { IdentityError, loadIdentity, type DeviceIdentity, type Policy } from '../../host/verifier/index.js';
+import { EnvironmentError, UsageError, optString, optStrings, optUint, type ParsedArgs } from './command.js';
+
+/** The private (or HMAC) key of `--key`. */
+export function signingKey(keyArg: string, cwd: string): PrivateKey | SymmetricKey {
+  try {
+    return loadSigningKey(resolve(cwd, keyArg));
+  } catch (e) {
+    if (e instanceof KeyError) throw new EnvironmentError(`--key ${e.message}`);
+    throw e;
+  }
+}
+
+/** The signer for `--key` / `--alg-id` / `--no-kid`, with errors naming the option. */
+export function signerFromArgs(keyArg: string, algArg: string | undefined, noKid: boolean, cwd: string): Signer {
+  const key = signingKey(keyArg, cwd);
+  try {
+    return createSigner(key, { ...(algArg ? { algorithm: algArg } : {}), kid: !noKid });
+  } catch (e) {
+    if (e instanceof AlgorithmError) throw new UsageError(`${e.message} (--key ${keyArg})`);
+    throw e;
+  }
+}
+
+/** `--trust [role=]<key>...`: at least one. */
+export function trustAnchors(args: string[], cwd: string): TrustAnchor[] {
+  if (args.length === 0) throw new UsageError('--trust is required: the key(s) the device trusts, [role=]<key file>');
+  return args.map((a) => {
+    try {
+      return parseTrustArg(a, cwd);
+    } catch (e) {
+      if (e instanceof KeyError) throw new EnvironmentError(e.message);
+      throw e;
+    }
+  });
+}
+
+/** `--require author,operator`, or undefined when not given. */
+export function requiredRoles(arg: string | undefined): string[] | undefined {
+  if (arg === undefined) return undefined;
+  try {
+    return parseRequireArg(arg);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** A device identity file ({"vendor-id", "class-id", "device-id"}), or undefined when not given. */
+export function identity(file: string | undefined, cwd: string): DeviceIdentity | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return loadIdentity(resolve(cwd, file));
+  } catch (e) {
+    if (e instanceof IdentityError) throw new EnvironmentError(e.message);
+    throw e;
+  }
+}
+
+/** The policy a device holds: `--trust` (required), `--require`, `--sequence`, `--device`. */
+export function policyFromArgs(args: ParsedArgs, cwd: string): Policy {
+  const require = requiredRoles(optString(args, 'require'));
+  const storedSequence = optUint(args, 'sequence');
+  const trust = trustAnchors(optStrings(args, 'trust'), cwd);
+  const device = identity(optString(args, 'device'), cwd);
+  return {
+    trust,
+    ...(require ? { require } : {}),
+    ...(storedSequence !== undefined ? { storedSequence } : {}),
+    ...(device ? { device } : {}),
+  };
+}

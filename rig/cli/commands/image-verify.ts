@@ -3,10 +3,11 @@
  * `bootutil_img_validate()` does (host/mcuboot/verify.ts): structure, SHA256 TLV, KEYHASH naming
  * a trusted key, signature. Exit 0 valid, 1 rejected, 2 usage or environment error.
  */
-import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optStrings, optUint, printJson, type Command } from '../command.js';
-import { KeyError, parseTrustArg, type PublicKey } from '../../../host/keys/index.js';
+import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, optStrings, optUint, printJson, type Command } from '../command.js';
+import type { PublicKey } from '../../../host/keys/index.js';
 import { formatVersion, verifyImage, type VerifyOptions } from '../../../host/mcuboot/index.js';
 import { readInputFile } from '../files.js';
+import { trustAnchors } from '../key-options.js';
 
 export const imageVerifyCommand: Command = {
   path: ['image', 'verify'],
@@ -28,18 +29,10 @@ export const imageVerifyCommand: Command = {
     const file = args.positionals[0]!;
     const trustArgs = optStrings(args, 'trust');
     if (trustArgs.length === 0) throw new UsageError('--trust is required (the public key the image must be signed with)');
-    const keys: { key: PublicKey; source: string }[] = [];
-    for (const t of trustArgs) {
-      let anchor;
-      try {
-        anchor = parseTrustArg(t, io.cwd);
-      } catch (e) {
-        if (e instanceof KeyError) throw new EnvironmentError(e.message);
-        throw e;
-      }
-      if (anchor.key.family === 'hmac') throw new UsageError(`--trust ${t}: MCUboot images are signed with ECDSA P-256 or Ed25519; a symmetric key cannot verify them`);
-      keys.push({ key: anchor.key, source: anchor.source });
-    }
+    const keys = trustAnchors(trustArgs, io.cwd).map(({ key, source }, i): { key: PublicKey; source: string } => {
+      if (key.family === 'hmac') throw new UsageError(`--trust ${trustArgs[i]}: MCUboot images are signed with ECDSA P-256 or Ed25519; a symmetric key cannot verify them`);
+      return { key, source };
+    });
     const min = optUint(args, 'security-counter', 0xffff_ffffn);
     const bytes = readInputFile(file, io.cwd, { label: `cannot read ${file}` });
     const opts: VerifyOptions = min === undefined ? {} : { minSecurityCounter: Number(min) };

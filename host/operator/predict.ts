@@ -5,15 +5,9 @@
  * Update procedure of the envelope run by the same verifier core on an in-memory platform,
  * with the payloads the operator supplies for the URIs the manifest fetches.
  */
-import { MemoryPlatform, SuitProcessor, runWithPayloads, type FinishedRun, type Policy } from '../verifier/index.js';
+import { MemoryPlatform, SuitProcessor, runDecision, runWithPayloads, type FinishedRun, type Policy, type RunDecision } from '../verifier/index.js';
 
-export interface Prediction {
-  accepted: boolean;
-  reason: string;
-  reasonCode: number;
-  detail: string;
-  message: string;
-  sequence?: bigint;
+export interface Prediction extends RunDecision {
   /** URIs the manifest fetches, in order. */
   fetches: string[];
   /** A URI it fetches that was not given: the prediction stops there (fetch failed). */
@@ -30,12 +24,7 @@ export function predictUpdate(envelope: Uint8Array, policy: Policy, payloads: Re
 
 function fromRun(r: FinishedRun, fetches: string[], missing: string | undefined): Prediction {
   return {
-    accepted: r.accepted,
-    reason: r.reason,
-    reasonCode: r.reasonCode,
-    detail: r.detail,
-    message: r.message,
-    ...(r.sequenceNumber !== undefined ? { sequence: r.sequenceNumber } : {}),
+    ...runDecision(r),
     fetches,
     ...(missing ? { missing } : {}),
     signers: r.signatures.filter((s) => s.status === 'verified' && s.role).map((s) => s.role!),

@@ -36,7 +36,7 @@ export { REASON_NAMES, type ReasonName, reasonName, reasonCode, DETAILS, detailN
 export { type DeviceIdentity, parseIdentity, loadIdentity, uuidBytes, uuidText, IdentityError } from './identity.js';
 export { VerifierCore, CoreTrap, verifierModule, type CoreVariant, type CoreHost, type CoreExports, type CoreRecord } from './core.js';
 export { verifyCose, algorithmName, COSE_ALGORITHMS, type SignatureVerifier } from './crypto.js';
-export { SuitProcessor, runWithPayloads, PROCEDURES, ProcessorStateError, type ProcessorOptions, type Procedure, type RunOptions, type RunResult, type PendingRun, type FinishedRun, type FetchRequest, type WrittenComponent } from './processor.js';
+export { SuitProcessor, runWithPayloads, runDecision, PROCEDURES, ProcessorStateError, type ProcessorOptions, type Procedure, type RunOptions, type RunResult, type RunDecision, type PendingRun, type FinishedRun, type FetchRequest, type WrittenComponent } from './processor.js';
 export { type SuitPlatform, type ComponentRef, type InvokeOutcome } from './platform.js';
 export { MemoryPlatform, type MemoryPlatformOptions, type PlatformCall } from './memory-platform.js';
 export { encodeSuitReport, type RunRecord, type ReportInput } from './report.js';

@@ -92,6 +92,29 @@ export interface FinishedRun extends Verdict {
 
 export type RunResult = PendingRun | FinishedRun;
 
+/** What a finished run decided, as host predictions and board reports state it. */
+export interface RunDecision {
+  accepted: boolean;
+  /** Reason name and code of draft-ietf-suit-report (ok, unauthorised, rollback, ...). */
+  reason: string;
+  reasonCode: number;
+  /** suitrig's detail (which check decided) and a sentence for people. */
+  detail: string;
+  message: string;
+  sequence?: bigint;
+}
+
+export function runDecision(r: FinishedRun): RunDecision {
+  return {
+    accepted: r.accepted,
+    reason: r.reason,
+    reasonCode: r.reasonCode,
+    detail: r.detail,
+    message: r.message,
+    ...(r.sequenceNumber !== undefined ? { sequence: r.sequenceNumber } : {}),
+  };
+}
+
 const ST_DONE = 0;
 const ST_PENDING = 1;
 const ST_INVOKED = 2;

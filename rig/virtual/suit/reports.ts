@@ -7,20 +7,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../host/suit/atomic-write.js';
-import type { FinishedRun } from '../../../host/verifier/index.js';
+import { runDecision, type FinishedRun, type RunDecision } from '../../../host/verifier/index.js';
 
-export interface RunReport {
+export interface RunReport extends RunDecision {
   kind: 'update' | 'boot';
   /** Wall time of the end of the run (ms since the epoch). */
   at: number;
-  accepted: boolean;
-  /** Reason name and code of draft-ietf-suit-report (ok, unauthorised, rollback, ...). */
-  reason: string;
-  reasonCode: number;
-  /** suitrig's detail (which check decided) and a sentence for people. */
-  detail: string;
-  message: string;
-  sequence?: bigint;
   /** SUIT_Digest bytes (SHA-256) of the manifest, once authenticated. */
   digest?: Uint8Array;
   /** The SUIT_Report, CBOR. */
@@ -31,12 +23,8 @@ export function runReport(kind: RunReport['kind'], run: FinishedRun, message = r
   return {
     kind,
     at: Date.now(),
-    accepted: run.accepted,
-    reason: run.reason,
-    reasonCode: run.reasonCode,
-    detail: run.detail,
+    ...runDecision(run),
     message,
-    ...(run.sequenceNumber !== undefined ? { sequence: run.sequenceNumber } : {}),
     ...(run.manifest ? { digest: run.manifest.digest } : {}),
     report: run.report(),
   };

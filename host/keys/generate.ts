@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../suit/atomic-write.js';
 import { coseKey, privateKeyPem, publicKeyPem } from './export.js';
-import { keyId, publicKeyFromObject } from './load.js';
+import { keyId, publicKeyFromObject, verificationKeyOf } from './load.js';
 import type { KeyFamily, PrivateKey, SigningKey } from './types.js';
 
 export const KEYGEN_ALGORITHMS = ['es256', 'ed25519', 'hmac256'] as const;
@@ -62,7 +62,7 @@ export function generateKeyFiles(alg: KeygenAlgorithm, prefix: string, opts: { c
   return {
     algorithm: alg,
     family: key.family,
-    keyId: keyId(key.family === 'hmac' ? key : key.publicKey),
+    keyId: keyId(verificationKeyOf(key)),
     files: plan.map(({ path, content, mode }) => ({ path, content, mode })),
   };
 }

@@ -168,6 +168,17 @@ export function keyId(key: VerificationKey): Uint8Array {
   return new Uint8Array(h.subarray(0, 8));
 }
 
+/** The key that checks what `key` signs: a private key's public half, an HMAC key itself. */
+export function verificationKeyOf(key: SigningKey | VerificationKey): VerificationKey {
+  return 'publicKey' in key ? key.publicKey : key;
+}
+
+/** A trust anchor for `key` in `role` (a signing key stands for its verification key). */
+export function trustAnchorFor(key: SigningKey | VerificationKey, role: string, source: string): TrustAnchor {
+  const k = verificationKeyOf(key);
+  return { role, key: k, id: keyId(k), source };
+}
+
 export const DEFAULT_ROLE = 'author';
 const ROLE_RE = /^[a-z][a-z0-9_-]{0,31}$/;
 
@@ -182,8 +193,7 @@ export function parseTrustArg(arg: string, cwd = '.'): TrustAnchor {
   }
   if (file === '') throw new KeyError(`--trust ${arg}: no key file given`);
   const path = file.startsWith('/') ? file : `${cwd}/${file}`;
-  const key = loadVerificationKey(path);
-  return { role, key, id: keyId(key), source: file };
+  return trustAnchorFor(loadVerificationKey(path), role, file);
 }
 
 /** `--require author,operator`: the roles whose signatures must all verify. */

@@ -4,7 +4,7 @@
  * author tooling (download-install template), and boards with their identity and trust.
  */
 import { createSigner } from '../../host/cose/signer.js';
-import { generateSigningKey, keyId, type PrivateKey, type SigningKey, type SymmetricKey, type TrustAnchor } from '../../host/keys/index.js';
+import { generateSigningKey, trustAnchorFor, type PrivateKey, type SigningKey, type SymmetricKey, type TrustAnchor } from '../../host/keys/index.js';
 import { sha256Digest } from '../../host/suit/digest.js';
 import { buildEnvelope } from '../../host/suit/envelope/build.js';
 import type { ManifestPlan } from '../../host/suit/description/plan.js';
@@ -18,8 +18,7 @@ export const otherHmacKey = generateSigningKey('hmac256') as SymmetricKey;
 export const es256Key = generateSigningKey('es256') as PrivateKey;
 
 export function anchor(key: SigningKey, role = 'author'): TrustAnchor {
-  const k = key.family === 'hmac' ? key : key.publicKey;
-  return { role, key: k, id: keyId(k), source: `test ${key.family} ${role} key` };
+  return trustAnchorFor(key, role, `test ${key.family} ${role} key`);
 }
 
 export const profile: BoardProfile = getProfile('nrf52840-like');

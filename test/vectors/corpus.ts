@@ -6,7 +6,7 @@
  */
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { keyId, parseVerificationKey, publicKeyFromObject, type TrustAnchor, type VerificationKey } from '../../host/keys/index.js';
+import { parseVerificationKey, publicKeyFromObject, trustAnchorFor, type TrustAnchor, type VerificationKey } from '../../host/keys/index.js';
 import { readShared, readSharedJson, sharedPath } from '../helpers/shared.js';
 
 export interface Vector {
@@ -27,7 +27,7 @@ interface RfcExample {
 }
 
 export function anchor(key: VerificationKey, source: string, role = 'author'): TrustAnchor {
-  return { role, key, id: keyId(key), source };
+  return trustAnchorFor(key, role, source);
 }
 
 const rfc = readSharedJson<{ examples: RfcExample[] }>('vectors', 'rfc-examples.json');

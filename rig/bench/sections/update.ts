@@ -11,7 +11,7 @@
  * an 8 KiB payload and instant flash (a smoke run). KB = 1000 bytes.
  */
 import { createSigner } from '../../../host/cose/signer.js';
-import { generateSigningKey, keyId, type PrivateKey, type TrustAnchor } from '../../../host/keys/index.js';
+import { generateSigningKey, trustAnchorFor, type PrivateKey, type TrustAnchor } from '../../../host/keys/index.js';
 import { runUpdate } from '../../../host/operator/update.js';
 import { sha256Digest } from '../../../host/suit/digest.js';
 import { buildEnvelope } from '../../../host/suit/envelope/build.js';
@@ -101,7 +101,7 @@ export const updateSection: BenchSection = {
     const size = (ctx.quick ? 8 : 48) * 1024;
     const flashScale = ctx.quick ? 0 : 1;
     const key = generateSigningKey('es256') as PrivateKey;
-    const anchor: TrustAnchor = { role: 'author', key: key.publicKey, id: keyId(key.publicKey), source: 'bench key' };
+    const anchor = trustAnchorFor(key, 'author', 'bench key');
     ctx.log(`SUIT update of a ${size / 1024} KiB payload, ES256, ${flashScale ? 'nRF52840 flash timings' : 'instant flash'}, SMP buf 2048 x 4, console framing`);
     const figures: Record<string, number> = { update_payload_bytes: size };
     for (const baud of BAUDS) {

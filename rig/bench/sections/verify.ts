@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { p256 } from '@noble/curves/nist.js';
-import { keyId, parseVerificationKey } from '../../../host/keys/index.js';
+import { parseVerificationKey, trustAnchorFor } from '../../../host/keys/index.js';
 import { verifyEnvelope } from '../../../host/verifier/index.js';
 import { packageRoot } from '../../../host/paths.js';
 import { medianMs, type BenchSection } from '../section.js';
@@ -24,7 +24,7 @@ export const verifySection: BenchSection = {
     const examples = (JSON.parse(readFileSync(file, 'utf8')) as { examples: RfcExample[] }).examples.filter((e) => /^example\d/.test(e.name));
     const key = parseVerificationKey(Buffer.from(examples[0]!.public_key_pem), 'ietf');
     if (key.family !== 'p256') throw new Error('IETF example key is not P-256');
-    const trust = [{ role: 'author', key, id: keyId(key), source: 'ietf' }];
+    const trust = [trustAnchorFor(key, 'author', 'ietf')];
     const runs = quick ? 15 : 61;
     const figures: Record<string, number> = {};
     // Reference: one raw signature check over a message of Sig_structure size.

@@ -17,7 +17,7 @@
  * image's, and a further reset must keep it all.
  */
 import { createSigner } from '../../../host/cose/signer.js';
-import { generateSigningKey, keyId, type SymmetricKey } from '../../../host/keys/index.js';
+import { generateSigningKey, trustAnchorFor, type SymmetricKey } from '../../../host/keys/index.js';
 import { sha256Digest } from '../../../host/suit/digest.js';
 import { buildEnvelope } from '../../../host/suit/envelope/build.js';
 import { parseUuid } from '../../../host/suit/uuid.js';
@@ -71,7 +71,7 @@ export function suitUpdateScenario(o: SuitScenarioOptions): SweepScenario<SuitWo
   const appSize = o.appSize ?? Math.min(8 * sector + 1000, Math.floor(primary.size * 0.6));
   const chunk = o.chunk ?? 2048;
   const key = generateSigningKey('hmac256') as SymmetricKey;
-  const trust: BoardTrust = { anchors: [{ role: 'author', key, id: keyId(key), source: 'sweep author key' }], require: [] };
+  const trust: BoardTrust = { anchors: [trustAnchorFor(key, 'author', 'sweep author key')], require: [] };
   const identity: BoardIdentity = {
     vendorId: parseUuid(profile.identity.vendorId)!,
     classId: parseUuid(profile.identity.classId)!,

@@ -7,9 +7,9 @@ import { createSigner } from '../../host/cose/signer.js';
 import { generateSigningKey, trustAnchorFor, type PrivateKey, type SigningKey, type SymmetricKey, type TrustAnchor } from '../../host/keys/index.js';
 import { sha256Digest } from '../../host/suit/digest.js';
 import { buildEnvelope } from '../../host/suit/envelope/build.js';
-import type { ManifestPlan } from '../../host/suit/description/plan.js';
 import { parseUuid } from '../../host/suit/uuid.js';
 import { buildAppImage, parseAppVersion, type Behaviour } from '../../rig/virtual/app/app-image.js';
+import { APP_URI, appUpdatePlan } from '../../rig/virtual/app/app-update.js';
 import { getProfile, type BoardProfile } from '../../rig/virtual/profiles.js';
 import type { BoardIdentity, BoardTrust } from '../../rig/virtual/suit/trust.js';
 
@@ -55,26 +55,20 @@ export interface EnvelopeSpec {
   componentId?: Uint8Array[];
 }
 
-export const APP_URI = 'file://app.bin';
+export { APP_URI };
 
 export function envelope(s: EnvelopeSpec): Uint8Array {
-  const digested = s.digestOf ?? s.payload;
-  const plan: ManifestPlan = {
-    sequenceNumber: BigInt(s.sequence),
-    components: [
-      {
-        id: s.componentId ?? [Uint8Array.of(0)],
-        vendor: s.vendor ?? identity.vendorId,
-        class: s.class ?? identity.classId,
-        ...(s.device ? { device: s.device } : {}),
-        image: { digest: sha256Digest(digested), size: digested.length, bytes: s.payload },
-        source: { uri: s.uri ?? APP_URI, integrated: s.integrated ?? false },
-        bootable: true,
-      },
-    ],
-    dependencies: [],
-    severable: false,
-    template: 'download-install',
-  };
+  const plan = appUpdatePlan({
+    sequence: BigInt(s.sequence),
+    payload: s.payload,
+    vendor: s.vendor ?? identity.vendorId,
+    class: s.class ?? identity.classId,
+    ...(s.device ? { device: s.device } : {}),
+    ...(s.uri !== undefined ? { uri: s.uri } : {}),
+    ...(s.integrated ? { integrated: s.integrated } : {}),
+    ...(s.componentId ? { componentId: s.componentId } : {}),
+  });
+  // A manifest stating another image's digest and size (a wrong payload for it).
+  if (s.digestOf) plan.components[0]!.image = { digest: sha256Digest(s.digestOf), size: s.digestOf.length, bytes: s.payload };
   return buildEnvelope(plan, { signers: [createSigner(s.key ?? hmacKey)] }).envelope;
 }

@@ -10,19 +10,16 @@
  * bookkeeping, hashing and writing through the verifier core), and the line rate. `--quick`:
  * an 8 KiB payload and instant flash (a smoke run). KB = 1000 bytes.
  */
-import { createSigner } from '../../../host/cose/signer.js';
 import { generateSigningKey, trustAnchorFor, type PrivateKey, type TrustAnchor } from '../../../host/keys/index.js';
 import { runUpdate } from '../../../host/operator/update.js';
-import { sha256Digest } from '../../../host/suit/digest.js';
-import { buildEnvelope } from '../../../host/suit/envelope/build.js';
 import { parseUuid } from '../../../host/suit/uuid.js';
 import { lineBytesPerSecond } from '../../../host/transport/line-rate.js';
 import { buildAppImage, parseAppVersion } from '../../virtual/app/app-image.js';
+import { APP_URI as URI, appUpdateEnvelope } from '../../virtual/app/app-update.js';
 import { VirtualBoard } from '../../virtual/board/board.js';
 import { DEFAULT_PROFILE, getProfile, type BoardProfile } from '../../virtual/profiles.js';
 import type { BenchContext, BenchSection } from '../section.js';
 
-const URI = 'file://app.bin';
 const BAUDS = [115200, 1_000_000];
 
 interface Release {
@@ -32,25 +29,7 @@ interface Release {
 
 function release(profile: BoardProfile, key: PrivateKey, version: string, sequence: bigint, size: number): Release {
   const payload = buildAppImage({ behaviour: 'healthy', version: parseAppVersion(version), size });
-  const envelope = buildEnvelope(
-    {
-      sequenceNumber: sequence,
-      components: [
-        {
-          id: [Uint8Array.of(0)],
-          vendor: parseUuid(profile.identity.vendorId)!,
-          class: parseUuid(profile.identity.classId)!,
-          image: { digest: sha256Digest(payload), size, bytes: payload },
-          source: { uri: URI, integrated: false },
-          bootable: true,
-        },
-      ],
-      dependencies: [],
-      severable: false,
-      template: 'download-install',
-    },
-    { signers: [createSigner(key)] },
-  ).envelope;
+  const envelope = appUpdateEnvelope({ sequence, payload, vendor: parseUuid(profile.identity.vendorId)!, class: parseUuid(profile.identity.classId)! }, key);
   return { payload, envelope };
 }
 

@@ -16,12 +16,10 @@
  * container byte for byte, trailers must be settled, the stored sequence number must be that
  * image's, and a further reset must keep it all.
  */
-import { createSigner } from '../../../host/cose/signer.js';
 import { generateSigningKey, trustAnchorFor, type SymmetricKey } from '../../../host/keys/index.js';
-import { sha256Digest } from '../../../host/suit/digest.js';
-import { buildEnvelope } from '../../../host/suit/envelope/build.js';
 import { parseUuid } from '../../../host/suit/uuid.js';
 import { buildAppImage, parseAppVersion, type Behaviour } from '../app/app-image.js';
+import { appUpdateEnvelope } from '../app/app-update.js';
 import { Flag, Magic, flagName, magicName, type Quirk } from '../bootloader/index.js';
 import { SimFlash, type FlashSnapshot } from '../flash/index.js';
 import { getProfile, DEFAULT_PROFILE, partition, type BoardProfile } from '../profiles.js';
@@ -79,25 +77,7 @@ export function suitUpdateScenario(o: SuitScenarioOptions): SweepScenario<SuitWo
   };
   const release = (version: string, behaviour: Behaviour, sequence: bigint): Release => {
     const payload = buildAppImage({ behaviour, version: parseAppVersion(version), size: appSize });
-    const envelope = buildEnvelope(
-      {
-        sequenceNumber: sequence,
-        components: [
-          {
-            id: [Uint8Array.of(0)],
-            vendor: identity.vendorId,
-            class: identity.classId,
-            image: { digest: sha256Digest(payload), size: payload.length, bytes: payload },
-            source: { uri: 'file://app.bin', integrated: false },
-            bootable: true,
-          },
-        ],
-        dependencies: [],
-        severable: false,
-        template: 'download-install',
-      },
-      { signers: [createSigner(key)] },
-    ).envelope;
+    const envelope = appUpdateEnvelope({ sequence, payload, vendor: identity.vendorId, class: identity.classId }, key);
     return { sequence, payload, envelope, version };
   };
   const oldRel = release('1.0.0', 'healthy', 1n);

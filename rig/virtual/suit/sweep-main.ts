@@ -9,7 +9,7 @@
  * nothing bricked, 1 otherwise, 2 on bad arguments.
  */
 import { parseArgs } from 'node:util';
-import { formatSweep, randomMultiCut, sweepEveryCut } from '../sweep/harness.js';
+import { runScenarioSweeps } from '../sweep/report.js';
 import { randomSeed } from '../../../host/transport/rng.js';
 import { DEFAULT_PROFILE, getProfile, PROFILES } from '../profiles.js';
 import { SUIT_SCENARIOS, suitUpdateScenario, type SuitScenarioKind } from './sweep-scenarios.js';
@@ -53,18 +53,11 @@ function main(argv: string[]): number {
   }
   let bricks = 0;
   for (const kind of kinds) {
-    const progress = process.stderr.isTTY ? (done: number, total: number) => void process.stderr.write(`\r\x1b[K  suit-${kind} ${done}/${total}`) : undefined;
-    const r = sweepEveryCut(suitUpdateScenario({ kind, profile: getProfile(v.profile!) }), { step, ...(progress ? { onProgress: progress } : {}) });
-    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    process.stdout.write(`${formatSweep(r)}\n`);
-    for (const b of r.bricks.slice(0, 5)) process.stdout.write(`  brick at cut ${b.cutsAt.join(',') || 'none'}: ${b.problems.join('; ')}\n`);
+    const r = runScenarioSweeps(suitUpdateScenario({ kind, profile: getProfile(v.profile!) }), `suit-${kind}`, {
+      every: { step },
+      ...(runs > 0 ? { multi: { runs, maxCuts, seed } } : {}),
+    });
     bricks += r.bricks.length;
-    if (runs > 0) {
-      const m = randomMultiCut(suitUpdateScenario({ kind, profile: getProfile(v.profile!) }), { runs, maxCuts, seed });
-      process.stdout.write(`${m.scenario}: ${m.runs} runs with up to ${maxCuts} cuts, ${m.totalCuts} cuts, seed ${seed}, ${m.bricks.length} bricked, ${(m.ms / 1000).toFixed(2)} s\n`);
-      for (const b of m.bricks.slice(0, 5)) process.stdout.write(`  brick at cuts ${b.cutsAt.join(',')}: ${b.problems.join('; ')}\n`);
-      bricks += m.bricks.length;
-    }
   }
   return bricks === 0 ? 0 : 1;
 }

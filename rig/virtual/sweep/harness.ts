@@ -174,6 +174,11 @@ export function randomMultiCut<W extends CutSubject>(s: SweepScenario<W>, o: Mul
   return { scenario: s.name, seed: o.seed, runs: o.runs, totalCuts, cleanOps: clean.ops, bricks, ms: performance.now() - t0 };
 }
 
+/** One line per multi-cut sweep (of up to `maxCuts` cuts a run) for logs and reports. */
+export function formatMultiCut(m: MultiCutResult, maxCuts: number): string {
+  return `${m.scenario}: ${m.runs} runs with up to ${maxCuts} cuts, ${m.totalCuts} power cuts (seed ${m.seed}), N=${m.cleanOps} ops uncut, ${m.bricks.length} bricked, ${(m.ms / 1000).toFixed(2)} s`;
+}
+
 /** One line per sweep for logs and reports. */
 export function formatSweep(r: SweepResult): string {
   const first = r.cutPoints[0];

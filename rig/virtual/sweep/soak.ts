@@ -11,18 +11,9 @@
 import { parseArgs } from 'node:util';
 import { getProfile, DEFAULT_PROFILE } from '../profiles.js';
 import { randomSeed } from '../../../host/transport/rng.js';
-import { formatSweep, randomMultiCut, sweepEveryCut, type Brick } from './harness.js';
+import type { Brick } from './harness.js';
 import { MCUBOOT_SCENARIOS, mcubootUpdateScenario } from './mcuboot-scenarios.js';
-
-/** Progress on a terminal only, so that logs stay clean. */
-function progress(label: string): ((done: number, total: number) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  return (done, total) => process.stderr.write(`\r\x1b[K  ${label} ${done}/${total}`);
-}
-
-function clearProgress(): void {
-  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-}
+import { runScenarioSweeps } from './report.js';
 
 function main(argv: string[]): number {
   let v;
@@ -67,22 +58,14 @@ function main(argv: string[]): number {
   let totalCuts = 0;
   let totalRuns = 0;
   for (const [i, kind] of MCUBOOT_SCENARIOS.entries()) {
-    const s = mcubootUpdateScenario({ kind, profile });
-    if (v.full) {
-      const onProgress = progress('cut point');
-      const r = sweepEveryCut(s, { torn, seed: (seed + i) >>> 0, ...(onProgress ? { onProgress } : {}) });
-      clearProgress();
-      process.stdout.write(`${formatSweep(r)}\n`);
-      bricks.push(...r.bricks);
-    }
-    const onProgress = progress('run');
-    const m = randomMultiCut(s, { runs, maxCuts, seed: (seed + i) >>> 0, torn, ...(onProgress ? { onProgress } : {}) });
-    clearProgress();
-    process.stdout.write(`${m.scenario}: ${m.runs} runs with ${m.totalCuts} power cuts (seed ${m.seed}), N=${m.cleanOps} ops uncut, ${m.bricks.length} bricked, ${(m.ms / 1000).toFixed(1)} s\n`);
-    for (const b of m.bricks.slice(0, 5)) process.stdout.write(`  cuts at ${b.cutsAt.join(', ')}: ${b.problems.join('; ')}\n`);
-    bricks.push(...m.bricks);
-    totalCuts += m.totalCuts;
-    totalRuns += m.runs;
+    const scenarioSeed = (seed + i) >>> 0;
+    const r = runScenarioSweeps(mcubootUpdateScenario({ kind, profile }), kind, {
+      ...(v.full ? { every: { torn, seed: scenarioSeed } } : {}),
+      multi: { runs, maxCuts, seed: scenarioSeed, torn },
+    });
+    bricks.push(...r.bricks);
+    totalCuts += r.multiCuts;
+    totalRuns += runs;
   }
   process.stdout.write(`total: ${totalRuns} runs, ${totalCuts} power cuts, ${bricks.length} bricked (seed ${seed})\n`);
   return bricks.length === 0 ? 0 : 1;

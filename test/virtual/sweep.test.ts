@@ -5,30 +5,23 @@
  * consistent trailers and counters. Zero bricks allowed; a deliberately broken board must brick.
  */
 import { describe, expect, it } from 'vitest';
-import { formatSweep, randomMultiCut, sweepEveryCut } from '../../rig/virtual/sweep/harness.js';
+import { formatSweep, sweepEveryCut } from '../../rig/virtual/sweep/harness.js';
 import { MCUBOOT_SCENARIOS, mcubootUpdateScenario } from '../../rig/virtual/sweep/mcuboot-scenarios.js';
 import { getProfile, profileVariant } from '../../rig/virtual/profiles.js';
 import { key } from './board-fixture.js';
+import { expectEveryCutPointRecovers, expectMultiCutRecovers } from '../helpers/sweep.js';
 
 describe('power cut before every flash operation of an MCUboot update (nrf52840-like, swap-using-move)', () => {
   for (const kind of MCUBOOT_SCENARIOS) {
     it(`${kind}: every cut point boots a verified image`, () => {
       const s = mcubootUpdateScenario({ kind, key });
       expect(s.name).toMatch(/9-sector images/);
-      const r = sweepEveryCut(s);
-      console.log(formatSweep(r));
-      expect(r.ops).toBeGreaterThan(150);
-      expect(r.cutPoints).toEqual(Array.from({ length: r.ops }, (_, i) => i));
-      expect(r.bricks).toEqual([]);
+      expectEveryCutPointRecovers(s);
     });
   }
 
   it('several random cuts in one update (seeded) still end on a verified image', () => {
-    const seed = 20260722;
-    const r = randomMultiCut(mcubootUpdateScenario({ kind: 'revert', key }), { runs: 25, maxCuts: 4, seed });
-    console.log(`${r.scenario}: ${r.runs} runs, ${r.totalCuts} cuts, seed ${seed}, ${r.bricks.length} bricked`);
-    expect(r.totalCuts).toBeGreaterThan(r.runs);
-    expect(r.bricks).toEqual([]);
+    expectMultiCutRecovers(mcubootUpdateScenario({ kind: 'revert', key }), { runs: 25, maxCuts: 4, seed: 20260722 });
   });
 
   it('also on a part that erases to 0x00 with 8-byte writes (sampled: every 5th cut point)', () => {

@@ -7,26 +7,25 @@ import { loadSigningKey } from '../../host/keys/index.js';
 import { buildEnvelope, compileManifest, parseDescription } from '../../host/suit/index.js';
 import { encodeCbor, type CborValue } from '../../host/suit/cbor/encode.js';
 import { checkEnvelope, hex, readDeterministic } from './support/cbor.js';
-import { makeWorkspace, seededBytes, sha256Hex } from './support/fixtures.js';
+import { EXAMPLE_IDENTITY, makeWorkspace, seededBytes, sha256Hex } from './support/fixtures.js';
 
 const ws = makeWorkspace('compile');
 ws.write('radio.bin', seededBytes('c-radio', 800));
 ws.write('app.bin', seededBytes('c-app', 1600));
 const key = ws.key('es256', 'author');
 const signer = createSigner(loadSigningKey(key.file));
-const ID = { vendor: 'vendor: example.com\nclass: board-a\n' };
 
 /** Command/argument pairs of an encoded sequence, commands as numbers. */
 const seq = (b: Uint8Array) => readDeterministic(b) as unknown[];
 const commands = (b: Uint8Array) => seq(b).filter((_, i) => i % 2 === 0);
 
 describe('dependencies (trust-domains-11 §6.1)', () => {
-  const dep = buildEnvelope(parseDescription(`template: download-install\nsequence-number: 1\n${ID.vendor}components:\n  - {id: [radio], image: radio.bin, uri: 'https://fw.example.com/radio.bin', bootable: false}\n`, { dir: ws.dir }), { signers: [signer] });
+  const dep = buildEnvelope(parseDescription(`template: download-install\nsequence-number: 1\n${EXAMPLE_IDENTITY}components:\n  - {id: [radio], image: radio.bin, uri: 'https://fw.example.com/radio.bin', bootable: false}\n`, { dir: ws.dir }), { signers: [signer] });
   writeFileSync(join(ws.dir, 'radio.suit'), dep.envelope);
   const depManifest = checkEnvelope(dep.envelope);
 
   it('lists the dependency as a component with its prefix, and processes it where it has sequences', () => {
-    const plan = parseDescription(`template: dependencies\nsequence-number: 2\n${ID.vendor}components:\n  - {id: [app], image: app.bin, uri: 'https://fw.example.com/app.bin'}\ndependencies:\n  - {envelope: radio.suit, prefix: [radio]}\n`, { dir: ws.dir });
+    const plan = parseDescription(`template: dependencies\nsequence-number: 2\n${EXAMPLE_IDENTITY}components:\n  - {id: [app], image: app.bin, uri: 'https://fw.example.com/app.bin'}\ndependencies:\n  - {envelope: radio.suit, prefix: [radio]}\n`, { dir: ws.dir });
     const c = compileManifest(plan);
     const common = readDeterministic(c.common) as Map<number, unknown>;
     expect((common.get(2) as Uint8Array[][]).map((id) => id.map((s) => Buffer.from(s).toString()))).toEqual([['app'], ['radio.suit']]);
@@ -56,7 +55,7 @@ describe('dependencies (trust-domains-11 §6.1)', () => {
 
 describe('description details', () => {
   it("reads h'..' segments as hex, other segments as UTF-8, and integrates a staged image under #file by default", () => {
-    const plan = parseDescription(`template: download-install\nsequence-number: 1\n${ID.vendor}components:\n  - id: ["h'00'", app]\n    image: app.bin\n    stage: {id: [stage]}\n`, { dir: ws.dir });
+    const plan = parseDescription(`template: download-install\nsequence-number: 1\n${EXAMPLE_IDENTITY}components:\n  - id: ["h'00'", app]\n    image: app.bin\n    stage: {id: [stage]}\n`, { dir: ws.dir });
     const c = plan.components[0]!;
     expect(c.id.map(hex)).toEqual(['00', hex(Buffer.from('app'))]);
     expect(c.stage!.source).toEqual({ uri: '#app.bin', integrated: true });
@@ -65,7 +64,7 @@ describe('description details', () => {
   });
 
   it('puts the description itself into the text with include-source, and checks the language tag', () => {
-    const text = `template: secure-boot\nsequence-number: 1\n${ID.vendor}text: {include-source: true}\ncomponents:\n  - {id: [app], image: app.bin}\n`;
+    const text = `template: secure-boot\nsequence-number: 1\n${EXAMPLE_IDENTITY}text: {include-source: true}\ncomponents:\n  - {id: [app], image: app.bin}\n`;
     const built = buildEnvelope(parseDescription(text, { dir: ws.dir }));
     const t = readDeterministic(checkEnvelope(built.envelope).members.get(23)!) as Map<string, Map<number, string>>;
     expect(t.get('en-US')!.get(4)).toBe(text);
@@ -73,7 +72,7 @@ describe('description details', () => {
   });
 
   it('checks a second component against its own identity only', () => {
-    const plan = parseDescription(`template: multi-image\nsequence-number: 1\n${ID.vendor}components:\n  - {id: [a], image: app.bin}\n  - {id: [b], image: radio.bin, vendor: radio.example, class: r1}\n`, { dir: ws.dir });
+    const plan = parseDescription(`template: multi-image\nsequence-number: 1\n${EXAMPLE_IDENTITY}components:\n  - {id: [a], image: app.bin}\n  - {id: [b], image: radio.bin, vendor: radio.example, class: r1}\n`, { dir: ws.dir });
     const shared = seq((readDeterministic(compileManifest(plan).common) as Map<number, Uint8Array>).get(4)!);
     expect(commands(encodeCbor(shared as CborValue[])).filter((x) => x === 1).length).toBe(2); // condition-vendor-identifier once per component
     expect(hex(plan.components[1]!.vendor!)).not.toBe(hex(plan.components[0]!.vendor!));
@@ -81,6 +80,6 @@ describe('description details', () => {
   });
 
   it('refuses the same component identifier twice', () => {
-    expect(() => parseDescription(`template: multi-image\nsequence-number: 1\n${ID.vendor}components:\n  - {id: [a], image: app.bin}\n  - {id: [a], image: radio.bin}\n`, { dir: ws.dir })).toThrow(/components\[1\]\.id: component identifier used twice \(also at components\[0\]\.id\)/);
+    expect(() => parseDescription(`template: multi-image\nsequence-number: 1\n${EXAMPLE_IDENTITY}components:\n  - {id: [a], image: app.bin}\n  - {id: [a], image: radio.bin}\n`, { dir: ws.dir })).toThrow(/components\[1\]\.id: component identifier used twice \(also at components\[0\]\.id\)/);
   });
 });

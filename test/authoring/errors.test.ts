@@ -3,8 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDescription, DescriptionError } from '../../host/suit/index.js';
-import { runCli } from '../helpers/cli.js';
-import { makeWorkspace, seededBytes } from './support/fixtures.js';
+import { EXAMPLE_IDENTITY, makeWorkspace, seededBytes } from './support/fixtures.js';
 
 const ws = makeWorkspace('errors');
 ws.write('app.bin', seededBytes('err-app', 4096));
@@ -14,9 +13,7 @@ const edKey = ws.key('ed25519', 'ed');
 
 const GOOD = `template: download-install
 sequence-number: 1
-vendor: example.com
-class: board-a
-components:
+${EXAMPLE_IDENTITY}components:
   - id: [app]
     image: app.bin
     uri: https://fw.example.com/app.bin
@@ -25,7 +22,7 @@ components:
 async function create(spec: string, extra: string[] = []): Promise<{ code: number; stderr: string; out: string }> {
   const file = ws.write('spec.yaml', spec);
   const out = join(ws.dir, 'out.suit');
-  const r = await runCli(['manifest', 'create', file, '--key', key.file, '--out', out, ...extra], { cwd: ws.dir });
+  const r = await ws.manifestCreate(file, key.file, out, extra);
   return { code: r.code, stderr: r.stderr, out };
 }
 
@@ -69,19 +66,19 @@ describe('manifest create rejects bad input with exit 2, naming the field, leavi
     expect(existsSync(r.out)).toBe(false);
     r = await (async () => {
       const out = join(ws.dir, 'out.suit');
-      const x = await runCli(['manifest', 'create', ws.write('spec.yaml', GOOD), '--key', edKey.pub, '--out', out], { cwd: ws.dir });
+      const x = await ws.manifestCreate(ws.write('spec.yaml', GOOD), edKey.pub, out);
       return { code: x.code, stderr: x.stderr, out };
     })();
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--key .*ed\.pub\.pem: is a public key; signing needs a private key/);
-    const missing = await create(GOOD, []).then(async () => runCli(['manifest', 'create', 'spec.yaml', '--key', 'nokey.pem', '--out', 'x.suit'], { cwd: ws.dir }));
+    const missing = await create(GOOD, []).then(async () => ws.manifestCreate('spec.yaml', 'nokey.pem', 'x.suit'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--key .*nokey\.pem: cannot read key file \(no such file\)/);
   });
 
   it('keeps an existing output file when the build fails', async () => {
     const out = ws.write('keep.suit', 'previous envelope');
-    const r = await runCli(['manifest', 'create', ws.write('spec.yaml', GOOD.replace('app.bin', 'gone.bin')), '--key', key.file, '--out', out], { cwd: ws.dir });
+    const r = await ws.manifestCreate(ws.write('spec.yaml', GOOD.replace('app.bin', 'gone.bin')), key.file, out);
     expect(r.code).toBe(2);
     expect(existsSync(out)).toBe(true);
     expect((await import('node:fs')).readFileSync(out, 'utf8')).toBe('previous envelope');

@@ -8,16 +8,14 @@ import { addSignature } from '../../host/suit/index.js';
 import { createSigner } from '../../host/cose/index.js';
 import { loadSigningKey } from '../../host/keys/index.js';
 import { checkEnvelope, hex, IETF_PUBLIC_KEY_PEM, ietfExampleHex } from './support/cbor.js';
-import { makeWorkspace, seededBytes, verifyBlock } from './support/fixtures.js';
+import { EXAMPLE_IDENTITY, makeWorkspace, seededBytes, verifyBlock } from './support/fixtures.js';
 
 const ws = makeWorkspace('sign');
 ws.write('app.bin', seededBytes('sign-app', 2048));
 ws.write('spec.yaml', `
 template: download-install
 sequence-number: 9
-vendor: example.com
-class: board-a
-severable: true
+${EXAMPLE_IDENTITY}severable: true
 text: {manifest-description: signed twice}
 components:
   - id: [app]
@@ -32,7 +30,7 @@ describe('suitrig sign', () => {
   it('appends a verifying operator signature; every other byte stays the same', async () => {
     const first = join(ws.dir, 'a.suit');
     const second = join(ws.dir, 'ab.suit');
-    expect((await runCli(['manifest', 'create', 'spec.yaml', '--key', author.file, '--out', first], { cwd: ws.dir })).code).toBe(0);
+    expect((await ws.manifestCreate('spec.yaml', author.file, first)).code).toBe(0);
     const r = await runCli(['sign', first, '--key', operator.file, '--role', 'operator', '--out', second]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/added operator signature 2: EdDSA \(-8\), key id [0-9a-f]{16}/);
@@ -55,7 +53,7 @@ describe('suitrig sign', () => {
 
   it('signs in place with a MAC, and refuses to sign twice with the same key', async () => {
     const file = join(ws.dir, 'inplace.suit');
-    expect((await runCli(['manifest', 'create', 'spec.yaml', '--key', author.file, '--out', file], { cwd: ws.dir })).code).toBe(0);
+    expect((await ws.manifestCreate('spec.yaml', author.file, file)).code).toBe(0);
     const r = await runCli(['sign', file, '--key', macKey.file, '--out', file, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ role: 'operator', signatures: 2, added: { algorithm: 'HMAC 256/256', algorithmId: 5 } });
@@ -69,7 +67,7 @@ describe('suitrig sign', () => {
 
   it('refuses an envelope whose wrapper digest does not match its manifest, and leaves no output', async () => {
     const good = join(ws.dir, 'good.suit');
-    expect((await runCli(['manifest', 'create', 'spec.yaml', '--key', author.file, '--out', good], { cwd: ws.dir })).code).toBe(0);
+    expect((await ws.manifestCreate('spec.yaml', author.file, good)).code).toBe(0);
     const bytes = new Uint8Array(readFileSync(good));
     const env = checkEnvelope(bytes);
     // Flip the last byte of the sequence number's neighbourhood inside the manifest bstr.
@@ -90,7 +88,7 @@ describe('suitrig sign', () => {
 
   it('names the option for a public key given as --key and for a bad role', async () => {
     const good = join(ws.dir, 'x.suit');
-    expect((await runCli(['manifest', 'create', 'spec.yaml', '--key', author.file, '--out', good], { cwd: ws.dir })).code).toBe(0);
+    expect((await ws.manifestCreate('spec.yaml', author.file, good)).code).toBe(0);
     const r = await runCli(['sign', good, '--key', operator.pub, '--out', join(ws.dir, 'y.suit')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--key .*operator\.pub\.pem: is a public key; signing needs a private key/);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { checkEnvelope, hex, readDeterministic } from './support/cbor.js';
-import { makeWorkspace, seededBytes, sha256Hex, verifyBlock, type TestKey } from './support/fixtures.js';
+import { EXAMPLE_IDENTITY, makeWorkspace, seededBytes, sha256Hex, verifyBlock, type TestKey } from './support/fixtures.js';
 
 const VENDOR = 'cfbff0d1-9375-5685-968c-48ce8b15ae17'; // uuid5(NAMESPACE_DNS, 'example.com'), computed with Python's uuid
 const CLASS = '5f363112-95cf-534f-a3d1-fc8ef6f4962a'; // uuid5(VENDOR, 'board-a')
@@ -26,9 +26,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'secure-boot': `
 template: secure-boot
 sequence-number: 1
-vendor: example.com
-class: board-a
-components:
+${EXAMPLE_IDENTITY}components:
   - id: [app]
     image: app.bin
     slot-size: 0x2000
@@ -61,9 +59,7 @@ components:
   'ab-slots': `
 template: ab-slots
 sequence-number: 4
-vendor: example.com
-class: board-a
-components:
+${EXAMPLE_IDENTITY}components:
   - id: [app]
     slots:
       - {slot: 0, image: app-a.bin, uri: https://fw.example.com/app-a.bin}
@@ -72,9 +68,7 @@ components:
   'load-external': `
 template: load-external
 sequence-number: 5
-vendor: example.com
-class: board-a
-components:
+${EXAMPLE_IDENTITY}components:
   - id: [ext-flash, app]
     image: app.bin
     stage: {id: [staging], uri: https://fw.example.com/app.bin}
@@ -83,9 +77,7 @@ components:
   'multi-image': `
 template: multi-image
 sequence-number: 6
-vendor: example.com
-class: board-a
-components:
+${EXAMPLE_IDENTITY}components:
   - id: [app]
     image: app.bin
     uri: https://fw.example.com/app.bin
@@ -131,7 +123,7 @@ const member = (r: Report, name: string) => r.manifest.members.find((m) => m.nam
 
 async function createAndInspect(template: string, key: TestKey, alg: string | undefined): Promise<{ envelope: Uint8Array; report: Report }> {
   const out = join(ws.dir, `${template}.${key.alg}.${alg ?? 'default'}.suit`);
-  const r = await runCli(['manifest', 'create', `${template}.yaml`, '--key', key.file, ...(alg ? ['--alg-id', alg] : []), '--out', out], { cwd: ws.dir });
+  const r = await ws.manifestCreate(`${template}.yaml`, key.file, out, alg ? ['--alg-id', alg] : []);
   expect(r.code, r.stderr).toBe(0);
   const i = await runCli(['inspect', out, '--json']);
   expect(i.code, i.stderr).toBe(0);
@@ -207,27 +199,27 @@ describe('manifest create -> independent check -> inspect, for every template an
     for (const key of keys) {
       const a = join(ws.dir, 'det-a.suit');
       const b = join(ws.dir, 'det-b.suit');
-      for (const out of [a, b]) expect((await runCli(['manifest', 'create', 'download-install.yaml', '--key', key.file, '--out', out], { cwd: ws.dir })).code).toBe(0);
+      for (const out of [a, b]) expect((await ws.manifestCreate('download-install.yaml', key.file, out)).code).toBe(0);
       expect(hex(readFileSync(a))).toBe(hex(readFileSync(b)));
     }
   });
 
   it('--severable and --sever: members move out of the manifest, severed ones out of the envelope', async () => {
     const out = join(ws.dir, 'sev.suit');
-    let r = await runCli(['manifest', 'create', 'download-install.yaml', '--key', keys[0]!.file, '--severable', '--out', out, '--json'], { cwd: ws.dir });
+    let r = await ws.manifestCreate('download-install.yaml', keys[0]!.file, out, ['--severable', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ severable: ['install', 'text'], severed: [] });
     let env = checkEnvelope(readFileSync(out));
     expect(Array.isArray(env.manifest.get(20))).toBe(true);
     expect(env.members.has(20)).toBe(true);
-    r = await runCli(['manifest', 'create', 'download-install.yaml', '--key', keys[0]!.file, '--sever', 'all', '--out', out], { cwd: ws.dir });
+    r = await ws.manifestCreate('download-install.yaml', keys[0]!.file, out, ['--sever', 'all']);
     expect(r.code, r.stderr).toBe(0);
     env = checkEnvelope(readFileSync(out));
     expect(env.severed.sort()).toEqual([20, 23]);
     const i = JSON.parse((await runCli(['inspect', out, '--json'])).stdout) as Report;
     expect(member(i, 'install')!.state).toBe('severed');
     // Without --severable only text is severable; install stays in the manifest.
-    r = await runCli(['manifest', 'create', 'download-install.yaml', '--key', keys[0]!.file, '--out', out], { cwd: ws.dir });
+    r = await ws.manifestCreate('download-install.yaml', keys[0]!.file, out);
     env = checkEnvelope(readFileSync(out));
     expect(env.manifest.get(20)).toBeInstanceOf(Uint8Array);
     expect(env.members.has(23)).toBe(true);
@@ -235,12 +227,12 @@ describe('manifest create -> independent check -> inspect, for every template an
 
   it('--payloads integrated carries the images; --payloads detached needs a URI', async () => {
     const out = join(ws.dir, 'pay.suit');
-    let r = await runCli(['manifest', 'create', 'multi-image.yaml', '--key', keys[0]!.file, '--payloads', 'integrated', '--out', out, '--json'], { cwd: ws.dir });
+    let r = await ws.manifestCreate('multi-image.yaml', keys[0]!.file, out, ['--payloads', 'integrated', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).integrated).toEqual(['https://fw.example.com/app.bin', 'https://fw.example.com/radio.bin']);
     const env = checkEnvelope(readFileSync(out));
     expect(sha256Hex(env.members.get('https://fw.example.com/radio.bin')!)).toBe(digestOf(images.radio));
-    r = await runCli(['manifest', 'create', 'download-install-integrated.yaml', '--key', keys[0]!.file, '--payloads', 'detached', '--out', join(ws.dir, 'never.suit')], { cwd: ws.dir });
+    r = await ws.manifestCreate('download-install-integrated.yaml', keys[0]!.file, join(ws.dir, 'never.suit'), ['--payloads', 'detached']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/components\[0\]: cannot detach the payload: its only URI is the envelope key '#app.bin'/);
   });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTrustArg } from '../../host/keys/index.js';
 import { verifyEnvelope } from '../../host/verifier/index.js';
 import { runCli } from '../helpers/cli.js';
-import { makeWorkspace, seededBytes, type TestKey } from './support/fixtures.js';
+import { EXAMPLE_IDENTITY, makeWorkspace, seededBytes, type TestKey } from './support/fixtures.js';
 
 const ws = makeWorkspace('roundtrip');
 ws.write('app.bin', seededBytes('rt-app', 6000));
@@ -17,19 +17,18 @@ ws.write('a.bin', seededBytes('rt-a', 3000));
 ws.write('b.bin', seededBytes('rt-b', 3001));
 ws.write('radio.bin', seededBytes('rt-radio', 900));
 
-const COMMON = 'vendor: example.com\nclass: board-a\n';
 const SPECS: Record<string, string> = {
-  'secure-boot': `template: secure-boot\nsequence-number: 1\n${COMMON}components:\n  - {id: [app], image: app.bin}\n`,
-  'download-install': `template: download-install\nsequence-number: 2\n${COMMON}text: {manifest-description: rt}\ncomponents:\n  - {id: [app], image: app.bin, uri: 'https://fw.example.com/app.bin'}\n`,
-  'integrated': `template: download-install\nsequence-number: 3\n${COMMON}components:\n  - {id: [app], image: app.bin, integrated: true}\n`,
-  'ab-slots': `template: ab-slots\nsequence-number: 4\n${COMMON}components:\n  - id: [app]\n    slots:\n      - {slot: 0, image: a.bin, uri: 'https://fw.example.com/a.bin'}\n      - {slot: 1, image: b.bin, uri: 'https://fw.example.com/b.bin'}\n`,
-  'load-external': `template: load-external\nsequence-number: 5\n${COMMON}components:\n  - id: [flash, app]\n    image: app.bin\n    stage: {id: [staging], uri: 'https://fw.example.com/app.bin'}\n    load: {id: [ram]}\n`,
-  'multi-image': `template: multi-image\nsequence-number: 6\n${COMMON}components:\n  - {id: [app], image: app.bin, uri: 'https://fw.example.com/app.bin'}\n  - {id: [radio], image: radio.bin, integrated: true}\n`,
+  'secure-boot': `template: secure-boot\nsequence-number: 1\n${EXAMPLE_IDENTITY}components:\n  - {id: [app], image: app.bin}\n`,
+  'download-install': `template: download-install\nsequence-number: 2\n${EXAMPLE_IDENTITY}text: {manifest-description: rt}\ncomponents:\n  - {id: [app], image: app.bin, uri: 'https://fw.example.com/app.bin'}\n`,
+  'integrated': `template: download-install\nsequence-number: 3\n${EXAMPLE_IDENTITY}components:\n  - {id: [app], image: app.bin, integrated: true}\n`,
+  'ab-slots': `template: ab-slots\nsequence-number: 4\n${EXAMPLE_IDENTITY}components:\n  - id: [app]\n    slots:\n      - {slot: 0, image: a.bin, uri: 'https://fw.example.com/a.bin'}\n      - {slot: 1, image: b.bin, uri: 'https://fw.example.com/b.bin'}\n`,
+  'load-external': `template: load-external\nsequence-number: 5\n${EXAMPLE_IDENTITY}components:\n  - id: [flash, app]\n    image: app.bin\n    stage: {id: [staging], uri: 'https://fw.example.com/app.bin'}\n    load: {id: [ram]}\n`,
+  'multi-image': `template: multi-image\nsequence-number: 6\n${EXAMPLE_IDENTITY}components:\n  - {id: [app], image: app.bin, uri: 'https://fw.example.com/app.bin'}\n  - {id: [radio], image: radio.bin, integrated: true}\n`,
   'dependencies': `template: dependencies\nsequence-number: 7\ndependencies:\n  - {envelope: dep.suit}\n`,
-  'dependencies-with-own-image': `template: dependencies\nsequence-number: 8\n${COMMON}components:\n  - {id: [app], image: app.bin, uri: 'https://fw.example.com/app.bin'}\ndependencies:\n  - {envelope: dep.suit, uri: 'https://fw.example.com/dep.suit', prefix: [radio]}\n`,
+  'dependencies-with-own-image': `template: dependencies\nsequence-number: 8\n${EXAMPLE_IDENTITY}components:\n  - {id: [app], image: app.bin, uri: 'https://fw.example.com/app.bin'}\ndependencies:\n  - {envelope: dep.suit, uri: 'https://fw.example.com/dep.suit', prefix: [radio]}\n`,
 };
 for (const [name, text] of Object.entries(SPECS)) ws.write(`${name}.yaml`, text);
-ws.write('dep.yaml', `template: download-install\nsequence-number: 1\n${COMMON}components:\n  - {id: [radio], image: radio.bin, integrated: true, bootable: false}\n`);
+ws.write('dep.yaml', `template: download-install\nsequence-number: 1\n${EXAMPLE_IDENTITY}components:\n  - {id: [radio], image: radio.bin, integrated: true, bootable: false}\n`);
 
 const keys = { es256: ws.key('es256', 'p256'), ed25519: ws.key('ed25519', 'ed'), hmac256: ws.key('hmac256', 'mac') };
 const strangers = { es256: ws.key('es256', 'p256-x'), ed25519: ws.key('ed25519', 'ed-x'), hmac256: ws.key('hmac256', 'mac-x') };
@@ -37,14 +36,14 @@ const ALGS: [keyof typeof keys, string | undefined][] = [['es256', undefined], [
 
 async function create(spec: string, key: TestKey, alg?: string, extra: string[] = []): Promise<Uint8Array> {
   const out = join(ws.dir, `${spec}.${key.alg}.${alg ?? 'd'}.suit`);
-  const r = await runCli(['manifest', 'create', `${spec}.yaml`, '--key', key.file, ...(alg ? ['--alg-id', alg] : []), '--out', out, ...extra], { cwd: ws.dir });
+  const r = await ws.manifestCreate(`${spec}.yaml`, key.file, out, [...(alg ? ['--alg-id', alg] : []), ...extra]);
   expect(r.code, r.stderr).toBe(0);
   return new Uint8Array(readFileSync(out));
 }
 
 describe('the wasm verifier accepts what suitrig authors', () => {
   it('builds the dependency envelope first', async () => {
-    const r = await runCli(['manifest', 'create', 'dep.yaml', '--key', keys.es256.file, '--out', 'dep.suit'], { cwd: ws.dir });
+    const r = await ws.manifestCreate('dep.yaml', keys.es256.file, 'dep.suit');
     expect(r.code, r.stderr).toBe(0);
     expect(verifyEnvelope(readFileSync(join(ws.dir, 'dep.suit')), { trust: [parseTrustArg(keys.es256.pub)] }).accepted).toBe(true);
   });
@@ -76,7 +75,7 @@ describe('the wasm verifier accepts what suitrig authors', () => {
     const trust = [parseTrustArg(author.pub), parseTrustArg(`operator=${operator.pub}`)];
     const single = join(ws.dir, 'single.suit');
     const both = join(ws.dir, 'both.suit');
-    expect((await runCli(['manifest', 'create', 'integrated.yaml', '--key', author.file, '--out', single], { cwd: ws.dir })).code).toBe(0);
+    expect((await ws.manifestCreate('integrated.yaml', author.file, single)).code).toBe(0);
     expect((await runCli(['sign', single, '--key', operator.file, '--role', 'operator', '--out', both])).code).toBe(0);
     const one = verifyEnvelope(readFileSync(single), { trust, require: ['author', 'operator'] });
     expect(one.accepted).toBe(false);

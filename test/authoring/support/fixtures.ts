@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as cborg from 'cborg';
 import { hex, readDeterministic, Tagged } from './cbor.js';
+import { runCli, type CliResult } from '../../helpers/cli.js';
 
 /** Deterministic bytes from a seed (SHA-256 in counter mode), so failures replay. */
 export function seededBytes(seed: string, n: number): Uint8Array {
@@ -28,7 +29,18 @@ export interface TestKey {
   secret?: Uint8Array;
 }
 
-export function makeWorkspace(name: string): { dir: string; key(alg: TestKey['alg'], label: string): TestKey; write(file: string, data: string | Uint8Array): string } {
+/** The vendor and class lines most descriptions of these tests check (UUIDs made from names). */
+export const EXAMPLE_IDENTITY = 'vendor: example.com\nclass: board-a\n';
+
+export interface Workspace {
+  dir: string;
+  key(alg: TestKey['alg'], label: string): TestKey;
+  write(file: string, data: string | Uint8Array): string;
+  /** `suitrig manifest create <spec> --key <keyFile> --out <out> ...extra`, run in the workspace. */
+  manifestCreate(spec: string, keyFile: string, out: string, extra?: string[]): Promise<CliResult>;
+}
+
+export function makeWorkspace(name: string): Workspace {
   const dir = mkdtempSync(join(tmpdir(), `suitrig-${name}-`));
   const write = (file: string, data: string | Uint8Array) => {
     const p = join(dir, file);
@@ -46,7 +58,9 @@ export function makeWorkspace(name: string): { dir: string; key(alg: TestKey['al
     const pub = write(`${label}.pub.pem`, publicKey.export({ type: 'spki', format: 'pem' }) as string);
     return { alg, file, pub, publicKey };
   };
-  return { dir, key, write };
+  const manifestCreate = (spec: string, keyFile: string, out: string, extra: string[] = []) =>
+    runCli(['manifest', 'create', spec, '--key', keyFile, '--out', out, ...extra], { cwd: dir });
+  return { dir, key, write, manifestCreate };
 }
 
 /**

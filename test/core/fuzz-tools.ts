@@ -3,32 +3,19 @@
  * run prints its seed; SUITRIG_FUZZ_SEED=<n> replays it, SUITRIG_FUZZ_RUNS=<n> sets its length.
  */
 import { decode as cborgDecode } from 'cborg';
+import { seededRng, type Rng as SeededRng } from '../../host/transport/rng.js';
 
-/** xorshift128+ style generator over 32-bit state, good enough for fuzzing and replayable. */
+/** The rig's seeded generator (host/transport/rng.ts) with the choices the mutators make. */
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private readonly r: SeededRng;
   constructor(readonly seed: number) {
-    this.a = seed >>> 0 || 1;
-    this.b = 0x9e3779b9;
-    this.c = 0x243f6a88;
-    this.d = 0xb7e15162;
-    for (let i = 0; i < 16; i++) this.u32();
+    this.r = seededRng(seed >>> 0);
   }
-  /** sfc32 */
   u32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    return this.r.u32();
   }
   int(n: number): number {
-    return n <= 0 ? 0 : this.u32() % n;
+    return n <= 0 ? 0 : this.r.below(n);
   }
   pick<T>(xs: readonly T[]): T {
     return xs[this.int(xs.length)]!;

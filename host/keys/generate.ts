@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { writeFileAtomic } from '../suit/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { coseKey, privateKeyPem, publicKeyPem } from './export.js';
 import { keyId, publicKeyFromObject, verificationKeyOf } from './load.js';
 import type { KeyFamily, PrivateKey, SigningKey } from './types.js';

@@ -1,11 +1,11 @@
 /**
  * The files commands read and write, with the errors the command-line contract wants (DESIGN.md
  * "Command line": exit 2 naming the file): inputs read whole (envelopes, images, payloads given
- * as `--payload <uri>=<file>`), outputs written whole or not at all (host/suit/atomic-write.ts).
+ * as `--payload <uri>=<file>`), outputs written whole or not at all (host/util/atomic-write.ts).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../../host/suit/atomic-write.js';
+import { writeFileAtomic } from '../../host/util/atomic-write.js';
 import { EnvironmentError, UsageError } from './command.js';
 
 export interface ReadInputOptions {

@@ -8,7 +8,7 @@
  */
 import type { PublicKey } from '../../host/keys/types.js';
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../host/suit/atomic-write.js';
+import { writeFileAtomic } from '../../host/util/atomic-write.js';
 import { parseAppHeader, formatAppVersion, type Behaviour } from './app/app-image.js';
 import { Bootloader, CounterStore, mcubootValidator, setConfirmed, setPending, type BootHook, type BootResult, type ImageValidator, type Quirk, type ValidImage } from './bootloader/index.js';
 import { isPowerCut, SimFlash } from './flash/index.js';

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../../host/suit/atomic-write.js';
+import { writeFileAtomic } from '../../../host/util/atomic-write.js';
 import { loadIdentity, uuidBytes, uuidText, type DeviceIdentity } from '../../../host/verifier/identity.js';
 import type { BoardProfile } from '../profiles.js';
 import type { BoardIdentity } from '../suit/trust.js';

@@ -19,7 +19,7 @@ import { crc32 } from 'node:zlib';
 import { geometryFingerprint, type FlashGeometry } from './geometry.js';
 import { SimFlash, type FlashEffect, type FlashSnapshot } from './sim-flash.js';
 import type { FlashTiming } from './timing.js';
-import { writeFileAtomic } from '../../../host/suit/atomic-write.js';
+import { writeFileAtomic } from '../../../host/util/atomic-write.js';
 
 const SNAP_MAGIC = Buffer.from('SRFLSNP1', 'latin1');
 const LOG_MAGIC = Buffer.from('SRFLLOG1', 'latin1');

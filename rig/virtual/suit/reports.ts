@@ -6,7 +6,7 @@
  * retained RAM or flash until the host has read it).
  */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../../host/suit/atomic-write.js';
+import { writeFileAtomic } from '../../../host/util/atomic-write.js';
 import { runDecision, type FinishedRun, type RunDecision } from '../../../host/verifier/index.js';
 
 export interface RunReport extends RunDecision {

@@ -6,6 +6,7 @@
  * at most 4 per kind).
  */
 import { readFileSync } from 'node:fs';
+import { parseUuid } from '../util/uuid.js';
 
 export interface DeviceIdentity {
   vendorIds?: Uint8Array[];
@@ -17,20 +18,18 @@ export class IdentityError extends Error {
   override name = 'IdentityError';
 }
 
-const UUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
 const KEYS = { 'vendor-id': 'vendorIds', 'class-id': 'classIds', 'device-id': 'deviceIds' } as const;
 export const MAX_IDS_PER_KIND = 4;
 
 /** 16 bytes of a UUID written as text (with or without dashes). */
 export function uuidBytes(text: string, what = 'UUID'): Uint8Array {
-  if (!UUID_RE.test(text)) throw new IdentityError(`${what}: '${text}' is not a UUID (e.g. fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe)`);
-  return new Uint8Array(Buffer.from(text.replace(/-/g, ''), 'hex'));
+  const u = parseUuid(text, { dashes: 'optional' });
+  if (!u) throw new IdentityError(`${what}: '${text}' is not a UUID (e.g. fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe)`);
+  return u;
 }
 
-export function uuidText(b: Uint8Array): string {
-  const h = Buffer.from(b).toString('hex');
-  return b.length === 16 ? `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}` : h;
-}
+/** A UUID as identity.json and messages write it (host/util/uuid.ts formatUuid). */
+export { formatUuid as uuidText } from '../util/uuid.js';
 
 export function parseIdentity(value: unknown, source = 'identity'): DeviceIdentity {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -7,7 +7,7 @@ import { createSigner } from '../../host/cose/signer.js';
 import { generateSigningKey, trustAnchorFor, type PrivateKey, type SigningKey, type SymmetricKey, type TrustAnchor } from '../../host/keys/index.js';
 import { sha256Digest } from '../../host/suit/digest.js';
 import { buildEnvelope } from '../../host/suit/envelope/build.js';
-import { parseUuid } from '../../host/suit/uuid.js';
+import { parseUuid } from '../../host/util/uuid.js';
 import { buildAppImage, parseAppVersion, type Behaviour } from '../../rig/virtual/app/app-image.js';
 import { APP_URI, appUpdatePlan } from '../../rig/virtual/app/app-update.js';
 import { getProfile, type BoardProfile } from '../../rig/virtual/profiles.js';

@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { sha256Digest } from '../digest.js';
-import { looksLikeUuid, NAMESPACE_DNS, parseUuid, uuid5 } from '../uuid.js';
+import { looksLikeUuid, NAMESPACE_DNS, parseUuid, uuid5 } from '../../util/uuid.js';
 import type { FieldPath, IssueList } from './issues.js';
 import type { ComponentId, ImageInfo } from './plan.js';
 

@@ -8,7 +8,7 @@
 import { decodeCbor, Tag } from '../cbor/decode.js';
 import { algorithmName } from '../../cose/algorithms.js';
 import { COMMAND, COMMON, COMPONENT_TEXT, DIGEST_ALGORITHM, ENVELOPE, MANIFEST, PARAMETER, SEQUENCE_MEMBERS, TAG, TEXT, type LabelSpace } from '../labels.js';
-import { formatUuid } from '../uuid.js';
+import { formatUuid } from '../../util/uuid.js';
 
 type Kind =
   | 'envelope' | 'auth' | 'digest' | 'cose' | 'cose-header' | 'manifest' | 'common' | 'dependencies'

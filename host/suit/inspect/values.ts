@@ -5,7 +5,7 @@
  */
 import { Tag } from '../cbor/decode.js';
 import { DIGEST_ALGORITHM, labelName } from '../labels.js';
-import { formatUuid } from '../uuid.js';
+import { formatUuid } from '../../util/uuid.js';
 
 export interface DigestInfo {
   algorithm: string;

@@ -12,7 +12,7 @@
  */
 import { generateSigningKey, trustAnchorFor, type PrivateKey, type TrustAnchor } from '../../../host/keys/index.js';
 import { runUpdate } from '../../../host/operator/update.js';
-import { parseUuid } from '../../../host/suit/uuid.js';
+import { parseUuid } from '../../../host/util/uuid.js';
 import { lineBytesPerSecond } from '../../../host/transport/line-rate.js';
 import { buildAppImage, parseAppVersion } from '../../virtual/app/app-image.js';
 import { APP_URI as URI, appUpdateEnvelope } from '../../virtual/app/app-update.js';

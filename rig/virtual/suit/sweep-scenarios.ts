@@ -17,7 +17,7 @@
  * image's, and a further reset must keep it all.
  */
 import { generateSigningKey, trustAnchorFor, type SymmetricKey } from '../../../host/keys/index.js';
-import { parseUuid } from '../../../host/suit/uuid.js';
+import { parseUuid } from '../../../host/util/uuid.js';
 import { buildAppImage, parseAppVersion, type Behaviour } from '../app/app-image.js';
 import { appUpdateEnvelope } from '../app/app-update.js';
 import { Flag, Magic, flagName, magicName, type Quirk } from '../bootloader/index.js';

@@ -4,6 +4,7 @@
  * nRF52840 spends seconds erasing). The flash accumulates simulated busy time; an async caller
  * turns it into real delay with `settle()`, scaled (0 = unpaced, 1 = real time).
  */
+import { sleep, systemClock } from '../../../host/transport/clock.js';
 import type { FlashGeometry } from './geometry.js';
 
 export interface FlashTiming {
@@ -46,16 +47,5 @@ export interface BusyClock {
 export async function settle(clock: BusyClock, scale: number, signal?: AbortSignal): Promise<void> {
   const us = clock.drainBusyUs();
   if (!(scale > 0) || us <= 0) return;
-  const ms = (us * scale) / 1000;
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      },
-      { once: true },
-    );
-  });
+  await sleep(systemClock, (us * scale) / 1000, signal);
 }

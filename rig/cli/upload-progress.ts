@@ -4,7 +4,8 @@
  *
  *   payload   app.bin  [##########################------]  81%  78.1/96.0 KiB  7.9 KB/s  0:02 left
  */
-import type { UploadProgress } from '../../host/smp/upload/engine.js';
+import type { UploadProgress, UploadResult } from '../../host/smp/upload/engine.js';
+import { kib, rate } from '../../host/util/units.js';
 import type { CliIo } from './command.js';
 
 export interface ProgressBar {
@@ -13,12 +14,12 @@ export interface ProgressBar {
   clear(): void;
 }
 
-export function kib(n: number): string {
-  return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`;
-}
-
-export function rate(bytesPerSecond: number): string {
-  return `${(bytesPerSecond / 1000).toFixed(1)} KB/s`;
+/** What a finished upload took: `96.0 KiB in 12.3 s (7.9 KB/s), resumed from 4096, 1 reconnect(s)`. */
+export function uploadSummary(r: UploadResult): string {
+  return (
+    `${kib(r.bytes)} in ${(r.elapsedMs / 1000).toFixed(1)} s${r.elapsedMs > 0 ? ` (${rate((r.bytes * 1000) / r.elapsedMs)})` : ''}` +
+    `${r.resumedFrom ? `, resumed from ${r.resumedFrom}` : ''}${r.reconnects ? `, ${r.reconnects} reconnect(s)` : ''}`
+  );
 }
 
 function clock(ms: number): string {

@@ -19,7 +19,8 @@ import type { UploadResult } from '../../../host/smp/upload/engine.js';
 import { waitForAnswer } from '../../../host/smp/wait.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
-import { kib, progressBar, rate } from '../upload-progress.js';
+import { kib } from '../../../host/util/units.js';
+import { progressBar, uploadSummary } from '../upload-progress.js';
 import { readInputFile } from '../files.js';
 import { BOOT_WAIT_MS } from './reboot.js';
 
@@ -107,8 +108,7 @@ export const flashCommand: Command = {
       say(
         io,
         'upload',
-        `${kib(r.bytes)} in ${(r.elapsedMs / 1000).toFixed(1)} s (${rate((r.bytes * 1000) / Math.max(1, r.elapsedMs))})` +
-          `${r.resumedFrom ? `, resumed from ${r.resumedFrom}` : ''}${r.reconnects ? `, ${r.reconnects} reconnect(s)` : ''}` +
+        uploadSummary(r) +
           `${r.match === true ? ', SHA-256 verified by the board' : ', the board does not report a SHA-256 check'}`,
       );
 

@@ -17,7 +17,7 @@ import { payloadFiles, readInputFile } from '../files.js';
 import { policyFromArgs } from '../key-options.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 import { labProvision } from '../../dut/lab-backend.js';
-import { kib, progressBar, rate, type ProgressBar } from '../upload-progress.js';
+import { progressBar, uploadSummary, type ProgressBar } from '../upload-progress.js';
 
 function describeBoard(s: BoardState): string {
   const parts: string[] = [];
@@ -53,7 +53,7 @@ function stepLogger(io: CliIo, where: string, quiet: boolean): (e: UpdateEvent) 
         break;
       }
       case 'sent':
-        say(e.what, `${e.uri ? `${e.uri}  ` : ''}${kib(e.result.bytes)} in ${(e.result.elapsedMs / 1000).toFixed(1)} s${e.result.elapsedMs > 0 ? ` (${rate((e.result.bytes * 1000) / e.result.elapsedMs)})` : ''}${e.result.resumedFrom ? `, resumed from ${e.result.resumedFrom}` : ''}${e.result.reconnects ? `, ${e.result.reconnects} reconnect(s)` : ''}`);
+        say(e.what, `${e.uri ? `${e.uri}  ` : ''}${uploadSummary(e.result)}`);
         break;
       case 'decision':
         say('decision', e.report ? (e.report.result.ok ? 'accepted by the board' : `refused by the board: ${e.report.result.reason} (${e.report.result.detail})`) : 'the board has no rig group: judged from what boots');

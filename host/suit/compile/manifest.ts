@@ -16,7 +16,7 @@
  */
 import { encodeCbor, type CborValue } from '../cbor/encode.js';
 import { digestValue, type SuitDigest } from '../digest.js';
-import type { ComponentId, ComponentPlan, ManifestPlan } from '../description/plan.js';
+import { componentIdKey, type ComponentId, type ComponentPlan, type ManifestPlan } from '../description/plan.js';
 import { POLICY_SELECTOR, type SequenceMember } from '../labels.js';
 import { SequenceBuilder, type ParameterValues } from './sequence.js';
 
@@ -40,8 +40,6 @@ export class CompileError extends Error {
   override name = 'CompileError';
 }
 
-const idKey = (id: ComponentId) => id.map((s) => Buffer.from(s).toString('hex')).join('/');
-
 function digestParam(d: SuitDigest): Uint8Array {
   return encodeCbor(digestValue(d));
 }
@@ -60,7 +58,7 @@ class Compiler {
   }
 
   indexOf(id: ComponentId): number {
-    const k = idKey(id);
+    const k = componentIdKey(id);
     let i = this.index.get(k);
     if (i === undefined) {
       i = this.ids.length;

@@ -9,7 +9,7 @@ import { COMPONENT_TEXT, TEXT } from '../labels.js';
 import { readDependencyField } from './dependency.js';
 import { COMPONENT_TEXT_FIELDS, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
 import { formatPath, type FieldPath } from './issues.js';
-import type { ComponentId, ComponentPlan, DependencyPlan, ImageInfo, ManifestPlan, PayloadSource, SlotPlan, TextPlan } from './plan.js';
+import { componentIdKey, type ComponentId, type ComponentPlan, type DependencyPlan, type ImageInfo, type ManifestPlan, type PayloadSource, type SlotPlan, type TextPlan } from './plan.js';
 import { checkTemplate, TEMPLATE_NAMES, type PlacedComponent } from './templates.js';
 import type { DescriptionSource } from './source.js';
 
@@ -198,7 +198,7 @@ export function readNativeDescription(src: DescriptionSource, f: Fields): Manife
 export function checkDistinctIds(components: PlacedComponent[], dependencies: DependencyPlan[], f: Fields): void {
   const seen = new Map<string, string>();
   const note = (id: ComponentId, where: FieldPath) => {
-    const key = id.map((s) => Buffer.from(s).toString('hex')).join('/');
+    const key = componentIdKey(id);
     const prev = seen.get(key);
     if (prev) f.error(where, `component identifier used twice (also at ${prev})`);
     else seen.set(key, formatPath(where));

@@ -9,6 +9,11 @@ import type { SequenceMember } from '../labels.js';
 /** SUIT_Component_Identifier (draft-ietf-suit-manifest-37 §8.4.5.1): a list of byte strings. */
 export type ComponentId = Uint8Array[];
 
+/** A component identifier as a map key: equal keys, equal identifiers. */
+export function componentIdKey(id: ComponentId): string {
+  return id.map((s) => Buffer.from(s).toString('hex')).join('/');
+}
+
 export interface ImageInfo {
   digest: SuitDigest;
   size: number;

@@ -21,7 +21,7 @@ import { readDependencyField } from './dependency.js';
 import { COMPONENT_TEXT_FIELDS, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
 import type { FieldPath } from './issues.js';
 import { checkDistinctIds } from './native.js';
-import type { ComponentPlan, DependencyPlan, ImageInfo, ManifestPlan, PayloadSource, TextPlan } from './plan.js';
+import { componentIdKey, type ComponentPlan, type DependencyPlan, type ImageInfo, type ManifestPlan, type PayloadSource, type TextPlan } from './plan.js';
 import type { PlacedComponent } from './templates.js';
 import type { DescriptionSource } from './source.js';
 
@@ -111,7 +111,7 @@ export function readSuitToolDescription(src: DescriptionSource, f: Fields): Mani
     for (const k of Object.keys(REMOVED)) if (f.has(o, k)) f.error([...path, k], REMOVED[k]!);
     const id = f.componentId(f.required(o, 'install-id', path, 'the install component id, e.g. ["00"]'), [...path, 'install-id'], 'hex');
     if (!id) return;
-    const key = id.map((s) => Buffer.from(s).toString('hex')).join('/');
+    const key = componentIdKey(id);
     groups.set(key, [...(groups.get(key) ?? []), { o, path }]);
   });
   const bootableEntries = entries.filter((e) => e && typeof e === 'object' && (e as Obj).bootable === true).length;

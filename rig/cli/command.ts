@@ -4,6 +4,8 @@
  * 0 success / 1 clean negative result / 2 usage or environment error, and `--json` output
  * that is one JSON document on stdout and nothing else there.
  */
+import { toHex } from '../../host/util/hex.js';
+
 export const EXIT_OK = 0;
 export const EXIT_NEGATIVE = 1;
 export const EXIT_USAGE = 2;
@@ -106,7 +108,7 @@ export function printJson(io: CliIo, value: unknown): void {
       value,
       (_k, v: unknown) => {
         if (typeof v === 'bigint') return jsonSafeInt(v);
-        if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+        if (v instanceof Uint8Array) return toHex(v);
         return v;
       },
       2,

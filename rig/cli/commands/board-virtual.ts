@@ -19,6 +19,7 @@ import { FlashStateError } from '../../virtual/flash/index.js';
 import { DEFAULT_PROFILE, PROFILES } from '../../virtual/profiles.js';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, type Command } from '../command.js';
 import { identity, requiredRoles, trustAnchors } from '../key-options.js';
+import { toHex } from '../../../host/util/hex.js';
 
 /** `tcp://host:port`, where port 0 asks for any free port. */
 function parseListen(url: string): { host: string; port: number } {
@@ -113,7 +114,7 @@ export const boardVirtualCommand: Command = {
     say(`board   | identity vendor ${uuidText(id.vendorId)}${from('vendor-id', 'profile')}, class ${uuidText(id.classId)}${from('class-id', 'profile')}, device ${uuidText(id.deviceId)}${from('device-id', 'generated')}`);
     const t = fw.trust;
     if (!t || t.anchors.length === 0) say('board   | no trust anchor: this board refuses every manifest (give --trust [role=]<key>)');
-    else say(`board   | trusts ${t.anchors.map((a) => `${a.role} key ${Buffer.from(a.id).toString('hex')}`).join(', ')}${t.require.length ? `; requires ${t.require.join(', ')}` : ''}; stored sequence ${fw.storedSequence()}`);
+    else say(`board   | trusts ${t.anchors.map((a) => `${a.role} key ${toHex(a.id)}`).join(', ')}${t.require.length ? `; requires ${t.require.join(', ')}` : ''}; stored sequence ${fw.storedSequence()}`);
     if (quirks.length) say(`board   | deliberately broken: ${quirks.join(', ')}`);
     say(`board   | ${board.state.kind === 'running' ? `running ${board.state.image.version}` : board.mode}; SMP buf ${board.server.bufSize} x ${board.server.bufCount}${baud ? `, paced at ${baud} baud` : ''}; fault seed ${board.seed}`);
 

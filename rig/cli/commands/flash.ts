@@ -23,6 +23,7 @@ import { kib } from '../../../host/util/units.js';
 import { progressBar, uploadSummary } from '../upload-progress.js';
 import { readInputFile } from '../files.js';
 import { BOOT_WAIT_MS } from './reboot.js';
+import { toHex } from '../../../host/util/hex.js';
 
 interface ImageFile {
   file: string;
@@ -44,7 +45,6 @@ function readImage(file: string, cwd: string): ImageFile {
   }
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
 
 function say(io: CliIo, label: string, text: string): void {
@@ -96,7 +96,7 @@ export const flashCommand: Command = {
       return code;
     };
     return useBoard(conn, 'flash', async () => {
-      say(io, 'image', `${basename(image.file)}  ${image.version}  ${kib(image.bytes.length)}  sha256 ${hex(image.hash)}`);
+      say(io, 'image', `${basename(image.file)}  ${image.version}  ${kib(image.bytes.length)}  sha256 ${toHex(image.hash)}`);
       const bar = progressBar(io, `upload    ${basename(image.file)}`, json);
       let r: UploadResult;
       try {
@@ -113,7 +113,7 @@ export const flashCommand: Command = {
       );
 
       const listed = (await client.image.state(signal)).images.find((s) => same(s.hash, image.hash));
-      if (!listed) return finish(EXIT_NEGATIVE, `the board does not list the uploaded image (sha256 ${hex(image.hash)}): it refused it as an image`);
+      if (!listed) return finish(EXIT_NEGATIVE, `the board does not list the uploaded image (sha256 ${toHex(image.hash)}): it refused it as an image`);
       if (listed.slot === 0 && !listed.active) {
         // A bootloader in serial recovery writes the primary slot directly: nothing to mark.
         say(io, 'mark', 'not needed: the image went to the primary slot (serial recovery); it boots at the reset');
@@ -154,7 +154,7 @@ export const flashCommand: Command = {
       return finish(
         EXIT_NEGATIVE,
         running
-          ? `the board runs ${running.version} (sha256 ${hex(running.hash)}), not the new image: reverted or refused by the bootloader`
+          ? `the board runs ${running.version} (sha256 ${toHex(running.hash)}), not the new image: reverted or refused by the bootloader`
           : 'the board runs no image after the reset: its bootloader did not boot the new one (signed with a key it trusts? a version it accepts?)',
       );
     });

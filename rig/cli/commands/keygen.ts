@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, printJson, requireString, type Command } from '../command.js';
 import { generateKeyFiles, KEYGEN_ALGORITHMS, KeygenError, type KeygenAlgorithm } from '../../../host/keys/index.js';
+import { toHex } from '../../../host/util/hex.js';
 
 const CONTENT_TEXT: Record<string, string> = {
   'private-pem': 'private key, PKCS#8 PEM',
@@ -49,7 +50,7 @@ export const keygenCommand: Command = {
       if (err.code) throw new EnvironmentError(`cannot write key files at ${prefix}: ${err.message}`);
       throw e;
     }
-    const kid = Buffer.from(result.keyId).toString('hex');
+    const kid = toHex(result.keyId);
     if (optFlag(args, 'json')) {
       printJson(io, { algorithm: result.algorithm, keyId: kid, files: result.files.map((f) => ({ path: f.path, content: f.content, mode: `0${f.mode.toString(8)}` })) });
     } else {

@@ -9,6 +9,7 @@ import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, r
 import { BuildError, CompileError, DescriptionError, SEVERABLE_MEMBERS, TEMPLATES, buildEnvelope, loadDescription, type SeverableMember } from '../../../host/suit/index.js';
 import { writeOutputFile } from '../files.js';
 import { signerFromArgs } from '../key-options.js';
+import { toHex } from '../../../host/util/hex.js';
 
 function severArg(v: string | undefined): readonly SeverableMember[] | 'all' | undefined {
   if (v === undefined) return undefined;
@@ -74,8 +75,8 @@ export const manifestCreateCommand: Command = {
     const summary = {
       out,
       bytes: built.envelope.length,
-      manifestDigest: Buffer.from(built.digest.bytes).toString('hex'),
-      signature: { algorithm: signer.algorithm.name, algorithmId: signer.algorithm.id, keyId: signer.kid ? Buffer.from(signer.kid).toString('hex') : null },
+      manifestDigest: toHex(built.digest.bytes),
+      signature: { algorithm: signer.algorithm.name, algorithmId: signer.algorithm.id, keyId: signer.kid ? toHex(signer.kid) : null },
       severable: built.severable,
       severed: built.severed,
       integrated: built.integrated,

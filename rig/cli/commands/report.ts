@@ -10,10 +10,11 @@ import { decodeSuitReport, reportSummary, type DecodedReport } from '../../../ho
 import type { LastReport } from '../../../host/smp/groups/rig.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, optFlag, printJson, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
+import { toHex } from '../../../host/util/hex.js';
 
 function render(r: DecodedReport, last: LastReport): string {
   const lines = [
-    `manifest  ${r.referenceUri || '(no reference URI)'}  digest ${r.digest.bytes.every((b) => b === 0) ? '(never authenticated)' : Buffer.from(r.digest.bytes).toString('hex')}`,
+    `manifest  ${r.referenceUri || '(no reference URI)'}  digest ${r.digest.bytes.every((b) => b === 0) ? '(never authenticated)' : toHex(r.digest.bytes)}`,
     `result    ${reportSummary(r)}`,
   ];
   for (const rec of r.records) lines.push(`record    ${rec.manifest.length ? `dependency ${rec.manifest.join('.')} ` : ''}${rec.sectionName} sequence, offset ${rec.offset}, component ${rec.component}`);

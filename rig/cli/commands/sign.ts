@@ -10,6 +10,7 @@ import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, r
 import { EnvelopeError, addSignature, parseEnvelope } from '../../../host/suit/index.js';
 import { readInputFile, writeOutputFile } from '../files.js';
 import { signerFromArgs } from '../key-options.js';
+import { toHex } from '../../../host/util/hex.js';
 
 const ROLE_RE = /^[a-z][a-z0-9_-]{0,31}$/;
 
@@ -48,7 +49,7 @@ export const signCommand: Command = {
     }
     writeOutputFile(out, signed);
     const count = parseEnvelope(signed).authentication!.blocks.length;
-    const kid = signer.kid ? Buffer.from(signer.kid).toString('hex') : null;
+    const kid = signer.kid ? toHex(signer.kid) : null;
     if (optFlag(args, 'json')) {
       printJson(io, { out, bytes: signed.length, role, signatures: count, added: { algorithm: signer.algorithm.name, algorithmId: signer.algorithm.id, keyId: kid } });
     } else {

@@ -9,13 +9,10 @@ import { optional, readBoardState, type BoardState } from '../../../host/operato
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { EXIT_OK, optFlag, printJson, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
+import { toHex } from '../../../host/util/hex.js';
 
 function flags(s: ImageSlotState): string {
   return (['active', 'confirmed', 'pending', 'permanent', 'bootable'] as const).filter((f) => s[f]).join(' ') || '-';
-}
-
-function hex(b: Uint8Array | undefined): string {
-  return b ? Buffer.from(b).toString('hex') : '';
 }
 
 function render(where: string, os: string | undefined, s: BoardState): string {
@@ -26,11 +23,11 @@ function render(where: string, os: string | undefined, s: BoardState): string {
   if (!s.images) lines.push('images     no image group');
   else if (s.images.length === 0) lines.push('images     none');
   for (const i of s.images ?? []) {
-    lines.push(`image ${i.image}    slot ${i.slot}  ${i.version.padEnd(12)} ${flags(i).padEnd(32)} sha256 ${hex(i.hash)}`);
+    lines.push(`image ${i.image}    slot ${i.slot}  ${i.version.padEnd(12)} ${flags(i).padEnd(32)} sha256 ${toHex(i.hash)}`);
   }
   if (s.suit) {
     lines.push(
-      `suit       role 0x${s.suit.role.toString(16)}: sequence ${s.suit.sequenceNumber ?? '-'}${s.suit.semanticVersion?.length ? `, version ${s.suit.semanticVersion.join('.')}` : ''}${s.suit.digest ? `, digest ${hex(s.suit.digest)}` : ''}`,
+      `suit       role 0x${s.suit.role.toString(16)}: sequence ${s.suit.sequenceNumber ?? '-'}${s.suit.semanticVersion?.length ? `, version ${s.suit.semanticVersion.join('.')}` : ''}${s.suit.digest ? `, digest ${toHex(s.suit.digest)}` : ''}`,
     );
   }
   if (s.boot) lines.push(`boot       #${s.boot.count}: ${s.boot.outcome} (reset reason ${s.boot.reason}, slot ${s.boot.slot})`);

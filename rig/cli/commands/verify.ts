@@ -13,6 +13,7 @@ import {
   MemoryPlatform, PROCEDURES, SECTION_KEYS, SuitProcessor, componentText, runWithPayloads, uuidText, verifyEnvelope,
   type FinishedRun, type RunRecord, type SectionName, type VerifyResult,
 } from '../../../host/verifier/index.js';
+import { toHex } from '../../../host/util/hex.js';
 
 /** `--run install,validate` or procedure names (update, invoke, staging, installation). */
 export function parseRunArg(arg: string): (SectionName | 'shared')[] {
@@ -32,10 +33,6 @@ function recordLine(r: RunRecord): string {
   return `  ${where.padEnd(28)} ${r.commandName.padEnd(22)} ${r.component >= 0 ? `component ${r.component}` : ''} ${r.outcome}`.trimEnd();
 }
 
-function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
-}
-
 function render(io: CliIo, file: string, bytes: number, r: VerifyResult, runFollows: boolean): void {
   const out: string[] = [`envelope  ${file} (${bytes} bytes)`];
   for (const s of r.signatures) {
@@ -45,7 +42,7 @@ function render(io: CliIo, file: string, bytes: number, r: VerifyResult, runFoll
   if (r.manifest) {
     const m = r.manifest;
     const secs = Object.entries(m.sections).map(([k, v]) => (v === 'severed' ? `${k} (severed)` : k));
-    out.push(`manifest  sequence ${m.sequenceNumber}, ${m.components.length} component${m.components.length === 1 ? '' : 's'}, digest ${hex(m.digest).slice(0, 16)}...`);
+    out.push(`manifest  sequence ${m.sequenceNumber}, ${m.components.length} component${m.components.length === 1 ? '' : 's'}, digest ${toHex(m.digest).slice(0, 16)}...`);
     if (secs.length > 0) out.push(`sequences ${secs.join(', ')}`);
     if (m.referenceUri) out.push(`reference ${m.referenceUri}`);
   }
@@ -134,9 +131,9 @@ export const verifyCommand: Command = {
         message: r.message,
         sequenceNumber: r.sequenceNumber ?? null,
         ...(r.at ? { at: r.at } : {}),
-        manifestDigest: r.manifest ? hex(r.manifest.digest) : null,
+        manifestDigest: r.manifest ? toHex(r.manifest.digest) : null,
         signatures: r.signatures,
-        ...(r.manifest ? { sections: r.manifest.sections, components: r.manifest.components.map(hex) } : {}),
+        ...(r.manifest ? { sections: r.manifest.sections, components: r.manifest.components.map(toHex) } : {}),
         ...(device ? { device: { vendorIds: device.vendorIds?.map(uuidText), classIds: device.classIds?.map(uuidText), deviceIds: device.deviceIds?.map(uuidText) } } : {}),
         conditions: r.conditions.map(recordJson),
         ...(run
@@ -152,7 +149,7 @@ export const verifyCommand: Command = {
                 fetched,
                 records: run.records.map(recordJson),
                 written: run.written.map((w) => ({ manifest: w.manifest, index: w.index, component: componentText(w.id) })),
-                report: hex(run.report()),
+                report: toHex(run.report()),
               },
             }
           : {}),

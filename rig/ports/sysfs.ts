@@ -42,15 +42,8 @@ export function comparePortPaths(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }
 
-interface UsbAttrs {
-  vendorId?: string;
-  productId?: string;
-  serialNumber?: string;
-  manufacturer?: string;
-  product?: string;
-  location?: string;
-  interface?: number;
-}
+/** What sysfs tells about the USB device behind a tty. */
+type UsbAttrs = Pick<SerialPortInfo, 'vendorId' | 'productId' | 'serialNumber' | 'manufacturer' | 'product' | 'location' | 'interface'>;
 
 function usbAttrs(deviceDir: string, sysRoot: string): UsbAttrs {
   const out: UsbAttrs = {};

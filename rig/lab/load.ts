@@ -1,13 +1,16 @@
 /**
- * Loads and validates the lab file `rig.yaml` (format: rig/lab/README.md). Parsing goes through
- * the `yaml` document API with a LineCounter so every mistake is reported with its line,
- * column and field path, and all of them are reported at once (a LabError lists them).
+ * Loads and validates the lab file `rig.yaml` (format: rig/lab/README.md). It is read with
+ * host/util's YamlSource and checked node by node with its YamlReader, so every mistake is
+ * reported with its line, column and field path, and all of them at once (a LabError lists them).
  * Key files, identity files and images named by the lab are checked to exist and parse, so a
  * lab that loads is one the rig can use.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, isMap, isSeq, parseAllDocuments } from 'yaml';
+import { isMap, isSeq } from 'yaml';
+import { closest } from '../../host/util/did-you-mean.js';
+import { YamlReader, type Field } from '../../host/util/yaml-reader.js';
+import { YamlSource, type SourceIssue } from '../../host/util/yaml-source.js';
 import { loadSigningKey, parseRequireArg, parseTrustArg, type TrustAnchor } from '../../host/keys/index.js';
 import { QUIRKS } from '../virtual/bootloader/index.js';
 import { PROFILES } from '../virtual/profiles.js';
@@ -16,9 +19,9 @@ import { parseIdentityObject, readIdentityFile } from './identity.js';
 import { BOARD_NAME_RE, PortWordError, classifyPort } from './port-url.js';
 import type { DeviceIdentity, ExternalCommand, Lab, LabBoard, PortSpec, PowerControl, ResetMethod, UsbIdentity, VirtualSpec } from './types.js';
 import { LAB_FORMAT_VERSION } from './types.js';
-import { YamlReader, closest, type Field, type LabIssue } from './yaml-reader.js';
 
-export type { LabIssue } from './yaml-reader.js';
+/** One problem in the lab file. */
+export type LabIssue = SourceIssue;
 
 /** The lab file is wrong: every problem found, each with line, column and field. */
 export class LabError extends EnvironmentError {
@@ -474,26 +477,11 @@ class LabParser {
 /** Parses and validates lab file text; `file` names it in messages and anchors relative paths. */
 export function parseLab(text: string, file: string): Lab {
   const abs = resolve(file);
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: true });
-  const issues: LabIssue[] = [];
-  const list = Array.isArray(docs) ? docs : [];
-  for (const d of list) {
-    for (const e of [...d.errors, ...d.warnings]) {
-      const pos = lines.linePos(e.pos[0]);
-      issues.push({ line: pos.line, col: pos.col, path: '', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') });
-    }
-  }
-  if (list.length !== 1) {
-    if (list.length === 0) issues.push({ line: 1, col: 1, path: '', message: 'the lab file is empty: expected a mapping with boards:' });
-    else {
-      const pos = lines.linePos(list[1]!.range[0]);
-      issues.push({ line: pos.line, col: pos.col, path: '', message: 'the lab file must hold one YAML document, found more' });
-    }
-  }
+  const source = YamlSource.parse(text, { what: 'the lab file', merge: true });
+  const issues = [...source.issues];
+  if (!source.doc) issues.push({ line: 1, col: 1, path: '', message: 'the lab file is empty: expected a mapping with boards:' });
   if (issues.length > 0) throw new LabError(file, issues);
-  const doc = list[0]!;
-  const r = new YamlReader(doc, lines);
+  const r = new YamlReader(source);
   const p = new LabParser(r, dirname(abs));
   const boards: LabBoard[] = [];
   const top = r.map(r.root(), TOP_FIELDS);
@@ -511,7 +499,7 @@ export function parseLab(text: string, file: string): Lab {
     const bm = b ? r.map(b) : undefined;
     if (b && bm && bm.size === 0) r.error(b, 'boards: names no board');
     for (const [name, f] of bm ?? []) {
-      const board = p.board(name, f, defaults, abs, lines.linePos(f.keyOffset ?? f.offset).line);
+      const board = p.board(name, f, defaults, abs, source.position(f.keyOffset ?? f.offset).line);
       if (board) boards.push(board);
     }
   }

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_BAUD } from '../../host/transport/open.js';
+import { closest } from '../../host/util/did-you-mean.js';
 import { EnvironmentError, UsageError } from '../cli/command.js';
 import { portLister } from '../ports/list.js';
 import { locateUsbPort, type LocateOptions } from '../ports/locate.js';
@@ -15,7 +16,6 @@ import type { PortLister, UsbIdentity } from '../ports/types.js';
 import { BAUD_MAX, BAUD_MIN, findLabFile, loadLab } from './load.js';
 import { PortWordError, classifyPort } from './port-url.js';
 import type { Lab, LabBoard, VirtualSpec } from './types.js';
-import { closest } from './yaml-reader.js';
 
 /** Where to reach a board. `url` is what host/transport `openPort` takes (serial and tcp). */
 export type PortTarget =

@@ -38,6 +38,8 @@ describe('manifest create rejects bad input with exit 2, naming the field, leavi
     ['template mismatch', GOOD.replace('download-install', 'secure-boot'), /components\[0\]\.uri: template secure-boot: the image is already on the device/],
     ['not a description', 'hello: world\n', /not a manifest description/],
     ['YAML syntax', 'template: [unclosed\n', /spec\.yaml:\d+:\d+/],
+    ['two YAML documents', `${GOOD}---\nsequence-number: 2\n`, /spec\.yaml:9:1 {2}the description must hold one YAML document, found more/],
+    ['a YAML tag suitrig does not know', GOOD.replace('image: app.bin', 'image: !file app.bin'), /spec\.yaml:7:12 {2}Unresolved tag: !file/],
   ];
   for (const [name, spec, message] of cases) {
     it(name, async () => {

@@ -8,7 +8,7 @@ import { EnvelopeError, manifestDigestMatches, parseEnvelope } from '../envelope
 import { MANIFEST, SEQUENCE_MEMBERS, type SequenceMember } from '../labels.js';
 import type { SuitDigest } from '../digest.js';
 import type { Fields, Obj } from './fields.js';
-import type { FieldPath } from './issues.js';
+import type { FieldPath } from '../../util/yaml-source.js';
 
 export interface DependencyManifest {
   digest: SuitDigest;

@@ -7,7 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { sha256Digest } from '../digest.js';
 import { looksLikeUuid, NAMESPACE_DNS, parseUuid, uuid5 } from '../../util/uuid.js';
-import type { FieldPath, IssueList } from './issues.js';
+import { describeValue, type FieldPath } from '../../util/yaml-source.js';
+import type { IssueList } from './issues.js';
 import type { ComponentId, ImageInfo } from './plan.js';
 
 export type Obj = Record<string, unknown>;
@@ -20,14 +21,6 @@ export const COMPONENT_TEXT_FIELDS = ['vendor-name', 'model-name', 'vendor-domai
 const MAX_U64 = 0xffff_ffff_ffff_ffffn;
 /** Largest image read into memory; larger firmware is not what SUIT devices take. */
 export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
-
-function describe(v: unknown): string {
-  if (v === null || v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `'${v.length > 40 ? v.slice(0, 37) + '...' : v}'`;
-  return String(v);
-}
 
 /**
  * Readers return undefined for an undefined value without a message: `required()` has already
@@ -48,7 +41,7 @@ export class Fields {
   /** A mapping whose keys must all be in `allowed` ('any': keys are not checked). */
   object(v: unknown, path: FieldPath, allowed: readonly string[] | 'any'): Obj | undefined {
     if (v === undefined) return undefined; // missing: reported by required()
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return this.error(path, `expected a mapping, got ${describe(v)}`);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return this.error(path, `expected a mapping, got ${describeValue(v)}`);
     const o = v as Obj;
     if (allowed === 'any') return o;
     for (const k of Object.keys(o)) {
@@ -68,7 +61,7 @@ export class Fields {
 
   list(v: unknown, path: FieldPath, min = 0): unknown[] | undefined {
     if (v === undefined) return undefined; // missing: reported by required()
-    if (!Array.isArray(v)) return this.error(path, `expected a list, got ${describe(v)}`);
+    if (!Array.isArray(v)) return this.error(path, `expected a list, got ${describeValue(v)}`);
     if (v.length < min) return this.error(path, `expected at least ${min} entr${min === 1 ? 'y' : 'ies'}, got ${v.length}`);
     return v;
   }
@@ -76,13 +69,13 @@ export class Fields {
   string(v: unknown, path: FieldPath, what = 'a string'): string | undefined {
     if (v === undefined) return undefined; // missing: reported by required()
     if (typeof v === 'string' && v !== '') return v;
-    return this.error(path, `expected ${what}, got ${v === '' ? 'an empty string' : describe(v)}`);
+    return this.error(path, `expected ${what}, got ${v === '' ? 'an empty string' : describeValue(v)}`);
   }
 
   bool(v: unknown, path: FieldPath): boolean | undefined {
     if (v === undefined) return undefined; // missing: reported by required()
     if (typeof v === 'boolean') return v;
-    return this.error(path, `expected true or false, got ${describe(v)}`);
+    return this.error(path, `expected true or false, got ${describeValue(v)}`);
   }
 
   /** A non-negative integer up to `max` (default 2^64-1), given as a number or a decimal/0x string. */
@@ -92,7 +85,7 @@ export class Fields {
     if (typeof v === 'bigint') n = v;
     else if (typeof v === 'number' && Number.isSafeInteger(v)) n = BigInt(v);
     else if (typeof v === 'string' && /^(0|[1-9][0-9]*|0x[0-9a-fA-F]+)$/.test(v)) n = BigInt(v);
-    if (n === undefined) return this.error(path, `expected ${what}, got ${describe(v)}`);
+    if (n === undefined) return this.error(path, `expected ${what}, got ${describeValue(v)}`);
     if (n < 0n || n > max) return this.error(path, `${n} is out of range: expected ${what} from 0 to ${max}`);
     return n;
   }
@@ -105,7 +98,7 @@ export class Fields {
   oneOf<T extends string>(v: unknown, path: FieldPath, choices: readonly T[], what: string): T | undefined {
     if (v === undefined) return undefined; // missing: reported by required()
     if (typeof v === 'string' && (choices as readonly string[]).includes(v)) return v as T;
-    return this.error(path, `unknown ${what} ${describe(v)}; expected one of: ${choices.join(', ')}`);
+    return this.error(path, `unknown ${what} ${describeValue(v)}; expected one of: ${choices.join(', ')}`);
   }
 
   /** A UUID given literally, or a name turned into a UUID v5 in `namespace` (DNS for vendors). */
@@ -127,11 +120,11 @@ export class Fields {
   componentId(v: unknown, path: FieldPath, style: 'text' | 'hex'): ComponentId | undefined {
     if (v === undefined) return undefined; // missing: reported by required()
     const segs = Array.isArray(v) ? v : style === 'text' && typeof v === 'string' ? [v] : undefined;
-    if (!segs) return this.error(path, `expected a component identifier (a list of ${style === 'hex' ? 'hexadecimal strings' : 'strings'}), got ${describe(v)}`);
+    if (!segs) return this.error(path, `expected a component identifier (a list of ${style === 'hex' ? 'hexadecimal strings' : 'strings'}), got ${describeValue(v)}`);
     const out: Uint8Array[] = [];
     segs.forEach((seg, i) => {
       const p = Array.isArray(v) ? [...path, i] : path;
-      if (typeof seg !== 'string') return this.error(p, `expected a string segment, got ${describe(seg)}`);
+      if (typeof seg !== 'string') return this.error(p, `expected a string segment, got ${describeValue(seg)}`);
       const hex = style === 'hex' ? seg : /^h'([0-9a-fA-F]*)'$/.exec(seg)?.[1];
       if (hex === undefined) return out.push(new Uint8Array(Buffer.from(seg, 'utf8')));
       if (!/^([0-9a-fA-F]{2})*$/.test(hex)) return this.error(p, `'${seg}' is not an even number of hexadecimal digits`);

@@ -3,19 +3,13 @@
  * (`components[0].image`) and, where the source has one, line and column. The description is
  * checked completely before anything is built, so one run reports every problem.
  */
-export type FieldPath = readonly (string | number)[];
+import { formatPath, type FieldPath, type SourcePosition } from '../../util/yaml-source.js';
 
 export interface DescriptionIssue {
   path: string;
   line?: number;
   col?: number;
   message: string;
-}
-
-export function formatPath(path: FieldPath): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
-  return out;
 }
 
 /** The description cannot be turned into a manifest; `issues` lists every reason. */
@@ -36,7 +30,7 @@ export class DescriptionError extends Error {
 export class IssueList {
   private readonly found: { path: FieldPath; message: string }[] = [];
 
-  constructor(private readonly locate: (path: FieldPath) => { line: number; col: number } | undefined = () => undefined) {}
+  constructor(private readonly locate: (path: FieldPath) => SourcePosition | undefined = () => undefined) {}
 
   add(path: FieldPath, message: string): void {
     this.found.push({ path, message });

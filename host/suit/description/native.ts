@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { COMPONENT_TEXT, TEXT } from '../labels.js';
 import { readDependencyField } from './dependency.js';
 import { COMPONENT_TEXT_FIELDS, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
-import { formatPath, type FieldPath } from './issues.js';
+import { formatPath, type FieldPath } from '../../util/yaml-source.js';
 import { componentIdKey, type ComponentId, type ComponentPlan, type DependencyPlan, type ImageInfo, type ManifestPlan, type PayloadSource, type SlotPlan, type TextPlan } from './plan.js';
 import { checkTemplate, TEMPLATE_NAMES, type PlacedComponent } from './templates.js';
 import type { DescriptionSource } from './source.js';

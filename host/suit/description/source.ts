@@ -1,13 +1,13 @@
 /**
- * Reads a manifest description (JSON or YAML; JSON is read as YAML 1.2, of which it is a
- * subset) into plain values, keeping the parsed document so that any field path can be
- * mapped back to a line and column for messages. Integers come out as bigint so that 64-bit
- * sequence numbers keep every digit.
+ * Reads a manifest description (JSON or YAML, through host/util's YamlSource) into plain
+ * values, keeping the parsed document so that any field path can be mapped back to a line and
+ * column for messages. Integers come out as bigint so that 64-bit sequence numbers keep every
+ * digit.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import { DescriptionError, type FieldPath } from './issues.js';
+import { YamlSource, type FieldPath, type SourcePosition } from '../../util/yaml-source.js';
+import { DescriptionError } from './issues.js';
 
 export interface DescriptionSource {
   /** The file name used in messages. */
@@ -17,36 +17,23 @@ export interface DescriptionSource {
   format: 'json' | 'yaml';
   text: string;
   value: unknown;
-  locate(path: FieldPath): { line: number; col: number } | undefined;
+  locate(path: FieldPath): SourcePosition | undefined;
 }
 
 /** Largest description file accepted: descriptions are hand-written, not data dumps. */
 export const MAX_DESCRIPTION_BYTES = 1 << 20;
 
 export function parseDescriptionText(text: string, file: string, dir: string): DescriptionSource {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new DescriptionError(
-      file,
-      doc.errors.map((e) => ({ path: '', ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') })),
-    );
-  }
+  const source = YamlSource.parse(text, { what: 'the description', intAsBigInt: true });
+  if (source.issues.length > 0) throw new DescriptionError(file, source.issues);
   const trimmed = text.trimStart();
   return {
     file,
     dir,
     format: trimmed.startsWith('{') || trimmed.startsWith('[') ? 'json' : 'yaml',
     text,
-    value: doc.toJS({ maxAliasCount: 100 }),
-    locate(path) {
-      // Walk up to the nearest node that exists (a missing field is reported at its parent).
-      for (let n = path.length; n >= 0; n--) {
-        const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-        if (node?.range) return lines.linePos(node.range[0]);
-      }
-      return undefined;
-    },
+    value: source.doc?.toJS({ maxAliasCount: 100 }) ?? null,
+    locate: (path) => source.locate(path),
   };
 }
 

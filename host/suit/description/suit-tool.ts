@@ -19,7 +19,7 @@ import type { SuitDigest } from '../digest.js';
 import { COMPONENT_TEXT, DIGEST_ALGORITHM, TEXT } from '../labels.js';
 import { readDependencyField } from './dependency.js';
 import { COMPONENT_TEXT_FIELDS, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
-import type { FieldPath } from './issues.js';
+import type { FieldPath } from '../../util/yaml-source.js';
 import { checkDistinctIds } from './native.js';
 import { componentIdKey, type ComponentPlan, type DependencyPlan, type ImageInfo, type ManifestPlan, type PayloadSource, type TextPlan } from './plan.js';
 import type { PlacedComponent } from './templates.js';

@@ -5,7 +5,8 @@
  * description without two slots, or a secure-boot description that downloads, is an error
  * rather than a surprising manifest. Dependencies may be added to any template.
  */
-import type { FieldPath, IssueList } from './issues.js';
+import type { FieldPath } from '../../util/yaml-source.js';
+import type { IssueList } from './issues.js';
 import type { ComponentPlan } from './plan.js';
 
 export const TEMPLATES = {

@@ -1,20 +1,14 @@
 /**
- * A checked reader over a parsed YAML document (the `yaml` package's node API with a
- * LineCounter), used to validate the lab file. Every reader records an issue naming the
- * line, column and field path instead of throwing, so one pass reports ALL mistakes.
- * Aliases are followed and `<<` merge keys (YAML 1.1 merge, as used for shared board
- * settings) are expanded, with explicit keys taking precedence over merged ones.
+ * A checked reader over the nodes of a YamlSource, for files whose values need their own
+ * place in messages (the lab file: numbers kept as written, merged settings reported where
+ * they are written). Every reader records an issue naming the line, column and field path
+ * instead of throwing, so one pass reports ALL mistakes. Aliases are followed and `<<` merge
+ * keys (YAML 1.1 merge, as used for shared board settings; parse with `merge: true`) are
+ * expanded, with explicit keys taking precedence over merged ones.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
-
-export interface LabIssue {
-  /** 1-based line and column in the file. */
-  line: number;
-  col: number;
-  /** Field path, e.g. `boards.nrf-1.reset.pulse-ms`; empty for file-level problems. */
-  path: string;
-  message: string;
-}
+import { isAlias, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { closest } from './did-you-mean.js';
+import { childPath, describeValue, type SourceIssue, type YamlSource } from './yaml-source.js';
 
 /** A value in the document: its node (null when the key has no value) and where it sits. */
 export interface Field {
@@ -26,75 +20,33 @@ export interface Field {
   keyOffset?: number;
 }
 
-/**
- * The closest known name to a mistyped one, for "did you mean": edit distance <= 2, or one
- * name a prefix of the other (`baudrate` -> `baud`).
- */
-export function closest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = 3;
-  const lower = name.toLowerCase();
-  for (const k of known) {
-    const kl = k.toLowerCase();
-    const prefix = Math.min(kl.length, lower.length) >= 3 && (lower.startsWith(kl) || kl.startsWith(lower));
-    const d = prefix ? 2 : editDistance(lower, kl);
-    if (d < bestD) {
-      bestD = d;
-      best = k;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-export function childPath(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  return path === '' ? key : `${path}.${key}`;
-}
-
+/** Scalars are named by their text as written (`'0x10'`, `'yes'`), not by the value read. */
 function describe(node: Node | null): string {
-  if (node === null) return 'nothing';
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
-  if (isScalar(node)) {
-    if (node.value === null) return 'nothing';
-    const src = node.source ?? String(node.value);
-    return `'${src.length > 40 ? src.slice(0, 37) + '...' : src}'`;
-  }
-  return 'an unsupported value';
+  if (isScalar(node)) return node.value === null ? 'nothing' : describeValue(node.source ?? String(node.value));
+  return node === null ? 'nothing' : 'an unsupported value';
 }
 
 export class YamlReader {
-  readonly issues: LabIssue[] = [];
+  readonly issues: SourceIssue[] = [];
 
-  constructor(
-    private readonly doc: Document.Parsed,
-    private readonly lines: LineCounter,
-  ) {}
+  constructor(private readonly source: YamlSource) {}
 
+  /** The document's top value (nothing for a file without a document). */
   root(): Field {
-    return { node: this.deref(this.doc.contents), path: '', offset: this.doc.contents?.range?.[0] ?? 0 };
+    const top = this.source.doc?.contents;
+    return { node: this.deref(top), path: '', offset: top?.range?.[0] ?? 0 };
   }
 
   error(at: Field | number, message: string, path = typeof at === 'number' ? '' : at.path): void {
-    const { line, col } = this.lines.linePos(typeof at === 'number' ? at : at.offset);
+    const { line, col } = this.source.position(typeof at === 'number' ? at : at.offset);
     this.issues.push({ line, col, path, message });
   }
 
   private deref(node: unknown): Node | null {
     let n = node;
-    for (let hops = 0; isAlias(n) && hops < 32; hops++) n = n.resolve(this.doc) ?? null;
+    for (let hops = 0; isAlias(n) && this.source.doc && hops < 32; hops++) n = n.resolve(this.source.doc) ?? null;
     if (n === undefined || n === null || isAlias(n)) return null;
     if (isScalar(n) && n.value === null) return null;
     return n as Node;

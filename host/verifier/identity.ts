@@ -28,9 +28,6 @@ export function uuidBytes(text: string, what = 'UUID'): Uint8Array {
   return u;
 }
 
-/** A UUID as identity.json and messages write it (host/util/uuid.ts formatUuid). */
-export { formatUuid as uuidText } from '../util/uuid.js';
-
 export function parseIdentity(value: unknown, source = 'identity'): DeviceIdentity {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new IdentityError(`${source}: expected a JSON object with "vendor-id", "class-id" and/or "device-id"`);

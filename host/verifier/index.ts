@@ -33,7 +33,7 @@ export { verifyEnvelope, type VerifyOptions, type VerifyResult, type SignatureIn
 export { type Policy } from './policy.js';
 export { type Verdict, type Location, type SectionName, SECTION_KEYS, SECTION_NAMES, sectionName } from './result.js';
 export { REASON_NAMES, type ReasonName, reasonName, reasonCode, DETAILS, detailName, detailText } from './reasons.js';
-export { type DeviceIdentity, parseIdentity, loadIdentity, uuidBytes, uuidText, IdentityError } from './identity.js';
+export { type DeviceIdentity, parseIdentity, loadIdentity, uuidBytes, IdentityError } from './identity.js';
 export { VerifierCore, CoreTrap, verifierModule, type CoreVariant, type CoreHost, type CoreExports, type CoreRecord } from './core.js';
 export { verifyCose, algorithmName, COSE_ALGORITHMS, type SignatureVerifier } from './crypto.js';
 export { SuitProcessor, runWithPayloads, runDecision, PROCEDURES, ProcessorStateError, type ProcessorOptions, type Procedure, type RunOptions, type RunResult, type RunDecision, type PendingRun, type FinishedRun, type FetchRequest, type WrittenComponent } from './processor.js';

@@ -1,10 +1,11 @@
 /**
  * The files commands read and write, with the errors the command-line contract wants (DESIGN.md
  * "Command line": exit 2 naming the file): inputs read whole (envelopes, images, payloads given
- * as `--payload <uri>=<file>`), outputs written whole or not at all (host/util/atomic-write.ts).
+ * as `--payload <uri>=<file>`), outputs written whole or not at all (host/util/atomic-write.ts),
+ * their directory created when missing.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../host/util/atomic-write.js';
 import { EnvironmentError, UsageError } from './command.js';
 
@@ -29,13 +30,18 @@ export function readInputFile(file: string, cwd: string, opts: ReadInputOptions 
   }
 }
 
-/** Writes `bytes` to `out` atomically, or an EnvironmentError naming `--out`. */
-export function writeOutputFile(out: string, bytes: Uint8Array): void {
+/**
+ * Writes `data` to `path` atomically, creating its directory when missing, or an
+ * EnvironmentError naming the option that gave the file (`--out`, `--junit`). Returns `path`.
+ */
+export function writeOutputFile(path: string, data: Uint8Array | string, option = '--out'): string {
   try {
-    writeFileAtomic(out, bytes);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, data);
   } catch (e) {
-    throw new EnvironmentError(`--out ${out}: cannot write (${(e as Error).message})`);
+    throw new EnvironmentError(`${option} ${path}: cannot write (${(e as Error).message})`);
   }
+  return path;
 }
 
 /** `--payload <uri>=<file>`: the URI exactly as the manifest writes it (split at the last '='). */

@@ -17,6 +17,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { keyId } from '../../host/keys/index.js';
 import { packageRoot } from '../../host/paths.js';
+import { kib } from '../../host/util/units.js';
 import { dispatch } from '../cli/dispatch.js';
 import { commands } from '../cli/commands/index.js';
 import { createRigProvider } from '../dut/provider.js';
@@ -33,7 +34,8 @@ import { runSuite } from '../runner/runner.js';
 import { parseSeed, randomSeed, seededRng } from '../runner/seed.js';
 import type { BoardInfo, Suite } from '../suites/api.js';
 import { createRfc9019Suite } from '../suites/rfc9019/index.js';
-import { APP_URI, appFileName, prepareFixtures, provisionOf, writeArtifacts } from '../suites/rfc9019/fixtures.js';
+import { appFileName, prepareFixtures, provisionOf, writeArtifacts } from '../suites/rfc9019/fixtures.js';
+import { APP_URI } from '../virtual/app/app-update.js';
 import { DEFAULT_PROFILE, getProfile } from '../virtual/profiles.js';
 
 const BAUD = 1_000_000;
@@ -48,7 +50,6 @@ const out = resolve(values.out ?? 'demo');
 const show = (p: string) => relative(process.cwd(), p) || '.';
 const paint = paintFor(process.stdout, process.env);
 const say = (label: string, text: string) => process.stdout.write(`${paint.bold(label.padEnd(9))} ${text}\n`);
-const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
 const t0 = performance.now();
 
 rmSync(out, { recursive: true, force: true });
@@ -66,7 +67,7 @@ writeArtifacts(fixtures, out);
 const kid = (role: 'author' | 'operator') => Buffer.from(keyId(fixtures.keys[role].publicKey)).toString('hex');
 say('keys', `author es256 (key id ${kid('author')}), operator es256 (${kid('operator')}), one nobody trusts ${paint.dim('.'.repeat(6))} ${show(join(out, 'keys'))}/`);
 const a = fixtures.apps;
-say('images', `app ${a.base.version} (${kib(APP_SIZE)}), app ${a.next.version} (${kib(APP_SIZE)}), ${a['never-confirms'].version} that never confirms, ${a.crashes.version} that crashes at boot ${paint.dim('.'.repeat(2))} ${show(join(out, 'images'))}/`);
+say('images', `app ${a.base.version} (${kib(APP_SIZE, 0)}), app ${a.next.version} (${kib(APP_SIZE, 0)}), ${a['never-confirms'].version} that never confirms, ${a.crashes.version} that crashes at boot ${paint.dim('.'.repeat(2))} ${show(join(out, 'images'))}/`);
 say('board', `trusts author + operator (both required), identity ${show(join(out, 'identity.json'))}, runs app ${a.base.version} (sequence 1) before every case`);
 say('suite', `${suite.name}, ${suite.cases.length} cases: ${suite.title}`);
 

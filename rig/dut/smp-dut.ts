@@ -25,7 +25,9 @@ import { waitForAnswer } from '../../host/smp/wait.js';
 import { MCUBOOT_MODES } from '../../host/smp/groups/os.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
 import { abortReason, sleep } from '../../host/transport/clock.js';
-import { uuidText } from '../../host/verifier/identity.js';
+import { toHex } from '../../host/util/hex.js';
+import { kib } from '../../host/util/units.js';
+import { formatUuid } from '../../host/util/uuid.js';
 import type { DutBackend } from './backend.js';
 import { DutUnresponsiveError, DutUnsupportedError } from './errors.js';
 import { HOST_DECIDED, HostVerifiedUpdate, mcubootImageHash } from '../../host/operator/host-verified.js';
@@ -47,13 +49,6 @@ import type {
   SlotInfo,
   Transfer,
 } from './types.js';
-
-
-const hex = (b: Uint8Array | undefined): string | undefined => (b ? Buffer.from(b).toString('hex') : undefined);
-
-function kib(n: number): string {
-  return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`;
-}
 
 /** The decision a SUIT report states. */
 export function reportDecision(r: DecodedReport): Decision {
@@ -228,7 +223,7 @@ export class SmpDut implements Dut {
     const t0 = performance.now();
     const up = await this.installImage(this.backend.client, image, 'test', {});
     transfers.push({ uri: 'MCUboot image (image group)', bytes: image.length, ms: performance.now() - t0, resumedFrom: up.resumedFrom, interrupted: false });
-    this.hostPending = { sequence: h.finished?.sequenceNumber, hash: hex(mcubootImageHash(image))! };
+    this.hostPending = { sequence: h.finished?.sequenceNumber, hash: toHex(mcubootImageHash(image)) };
     this.baseline = { ...this.baseline!, installed: true };
     this.note('smp', `MCUboot image ${kib(image.length)} uploaded through the image group and marked for a test boot (${HOST_DECIDED})`);
     return { decision: hostDecision(h), source: 'host', missing: [], transfers };
@@ -295,14 +290,14 @@ export class SmpDut implements Dut {
       const slots: SlotInfo[] = (s.images ?? []).map((i) => ({
         slot: i.slot,
         version: i.version,
-        hash: hex(i.hash)!,
+        hash: toHex(i.hash),
         active: i.active,
         confirmed: i.confirmed,
         pending: i.pending,
         bootable: i.bootable,
       }));
       const active = slots.find((x) => x.active);
-      const activeHash = active?.hash ?? hex(s.suit?.digest);
+      const activeHash = active?.hash ?? (s.suit?.digest && toHex(s.suit.digest));
       const inBootloader = s.boot?.reason === 'boot-mode';
       const recovery = s.boot?.outcome === 'recovery' || (s.images !== undefined && !active);
       const outcome = this.judgeBoot(activeHash, active ? active.confirmed : true, recovery && !inBootloader);
@@ -316,15 +311,15 @@ export class SmpDut implements Dut {
         const sv = s.suit.semanticVersion;
         st.suit = {
           sequence: s.suit.sequenceNumber ?? 0n,
-          ...(s.suit.digest ? { digest: hex(s.suit.digest)! } : {}),
+          ...(s.suit.digest ? { digest: toHex(s.suit.digest) } : {}),
           ...(sv?.length ? { version: sv.join('.') } : {}),
-          ...(s.suit.vendorId ? { vendorId: uuidText(s.suit.vendorId) } : {}),
-          ...(s.suit.classId ? { classId: uuidText(s.suit.classId) } : {}),
+          ...(s.suit.vendorId ? { vendorId: formatUuid(s.suit.vendorId) } : {}),
+          ...(s.suit.classId ? { classId: formatUuid(s.suit.classId) } : {}),
         };
       }
       if (s.boot) st.boot = { count: s.boot.count, reason: s.boot.reason, slot: s.boot.slot, board: s.boot.outcome, outcome };
       else st.boot = { count: 0, reason: 'unknown', slot: 0, board: 'unknown', outcome };
-      if (s.trust) st.trust = { sequence: s.trust.sequence, anchors: s.trust.anchors.map((a) => hex(a)!), require: s.trust.require };
+      if (s.trust) st.trust = { sequence: s.trust.sequence, anchors: s.trust.anchors.map(toHex), require: s.trust.require };
       return st;
     });
   }
@@ -353,10 +348,10 @@ export class SmpDut implements Dut {
   private async activeHash(c: SmpClient, o: DutOpOptions): Promise<string | undefined> {
     const st = this.capabilities.image ? await optional(() => c.image.state(opt(o))) : undefined;
     const active = st?.images.find((i) => i.active);
-    if (active) return hex(active.hash);
+    if (active) return toHex(active.hash);
     if (!this.capabilities.suit) return undefined;
     const s = await readBoardState(c, { parts: ['suit'], ...opt(o) });
-    return hex(s.suit?.digest);
+    return s.suit?.digest && toHex(s.suit.digest);
   }
 
   // ---- images, known-good, faults -----------------------------------------------------------
@@ -385,7 +380,7 @@ export class SmpDut implements Dut {
       if (this.capabilities.suit) await this.op('cleanup', o, (c, o) => c.suit.cleanup(opt(o)));
       return { restored: false, detail: 'no known-good image configured for this board (lab known-good:)' };
     }
-    const want = hex(mcubootImageHash(kg.bytes))!;
+    const want = toHex(mcubootImageHash(kg.bytes));
     return this.op('known-good restore', o, async (c, o) => {
       if (this.capabilities.suit) await c.suit.cleanup(opt(o));
       const st = await c.image.state(opt(o));
@@ -394,7 +389,8 @@ export class SmpDut implements Dut {
       await this.installImage(c, kg.bytes, recovery ? undefined : 'confirm', o);
       await this.reset(o);
       const after = (await this.backend.client.image.state(opt(o))).images.find((i) => i.active);
-      if (hex(after?.hash) !== want) throw new Error(`after flashing ${kg.path} the board runs image ${hex(after?.hash)?.slice(0, 16) ?? 'none'}, not the known-good ${want.slice(0, 16)}`);
+      const running = after && toHex(after.hash);
+      if (running !== want) throw new Error(`after flashing ${kg.path} the board runs image ${running?.slice(0, 16) ?? 'none'}, not the known-good ${want.slice(0, 16)}`);
       return { restored: true, detail: `flashed the known-good image ${kg.path} (${kib(kg.bytes.length)}) and reset` };
     });
   }
@@ -408,13 +404,13 @@ export class SmpDut implements Dut {
   private async stillKnownGood(o: DutOpOptions): Promise<string | undefined> {
     const kg = this.backend.knownGoodImage;
     if (this.dirty || (!kg && this.knownGood === undefined)) return undefined;
-    const want = kg ? hex(mcubootImageHash(kg.bytes)) : undefined;
+    const want = kg && toHex(mcubootImageHash(kg.bytes));
     try {
       return await this.op('known-good check', o, async (c, o) => {
         const s = await readBoardState(c, { parts: ['suit', 'images', 'rig'], ...opt(o) });
         const active = s.images?.find((i) => i.active);
         // A lab board's known-good state is its image; a virtual board's, the state it was opened in.
-        const same = want !== undefined ? hex(active?.hash) === want && active?.confirmed === true : fingerprint(s) === this.knownGood;
+        const same = want !== undefined ? active !== undefined && toHex(active.hash) === want && active?.confirmed === true : fingerprint(s) === this.knownGood;
         if (!same || s.images?.some((i) => i.pending)) return undefined;
         if (this.capabilities.suit) await c.suit.cleanup(opt(o));
         return `image ${active?.version ?? '?'}${s.trust ? `, stored sequence ${s.trust.sequence}` : ''}`;
@@ -506,7 +502,7 @@ function digestOf(envelope: Uint8Array): Uint8Array | undefined {
 /** What identifies the board's state over SMP: running image and confirmation, installed manifest, stored sequence, boot mode. */
 function fingerprint(s: BoardState): string {
   const active = s.images?.find((i) => i.active);
-  return JSON.stringify([hex(active?.hash), active?.confirmed, hex(s.suit?.digest), s.suit?.sequenceNumber?.toString(), s.trust?.sequence.toString(), s.boot?.outcome === 'recovery']);
+  return JSON.stringify([active && toHex(active.hash), active?.confirmed, s.suit?.digest && toHex(s.suit.digest), s.suit?.sequenceNumber?.toString(), s.trust?.sequence.toString(), s.boot?.outcome === 'recovery']);
 }
 
 function describe(backend: DutBackend, s: BoardState): string {

@@ -3,10 +3,10 @@
  * `{"vendor-id": "<uuid>", "class-id": "<uuid>", "device-id": "<uuid>"}`, each optional. These are
  * the RFC 9124 §4.2 / draft-ietf-suit-manifest vendor, class and device identifiers the SUIT
  * conditions are checked against; UUIDs as RFC 9562 text, kept canonical (lower case). The
- * bytes for the verifier come from host/suit/uuid.ts `parseUuid`.
+ * bytes for the verifier come from host/util/uuid.ts `parseUuid`.
  */
 import { readFileSync } from 'node:fs';
-import { formatUuid, parseUuid } from '../../host/suit/uuid.js';
+import { formatUuid, parseUuid } from '../../host/util/uuid.js';
 import type { DeviceIdentity } from './types.js';
 
 export const IDENTITY_FIELDS = { 'vendor-id': 'vendorId', 'class-id': 'classId', 'device-id': 'deviceId' } as const;

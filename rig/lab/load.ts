@@ -173,43 +173,28 @@ class LabParser {
     return { on: onCmd, off: offCmd, settleMs, timeoutMs };
   }
 
-  private apps(f: Field): Record<string, string> | undefined {
+  /**
+   * A `{role: file}` map (`apps:`, `keys:`): each role a name, each file present and, when
+   * `check` is given, accepted by it (it throws with the message to report).
+   */
+  private roleFiles(f: Field, roleKind: string, fileKind: string, check?: (path: string) => void): Record<string, string> | undefined {
     const m = this.r.map(f);
     if (!m) return undefined;
     const out: Record<string, string> = {};
     let ok = true;
     for (const [role, v] of m) {
       if (!NAME_RE.test(role)) {
-        this.r.error(v, `'${role}' is not an app role name (letters, digits, . _ -)`);
+        this.r.error(v, `'${role}' is not ${roleKind} name (letters, digits, . _ -)`);
         ok = false;
         continue;
       }
-      const p = this.file(v, `app image '${role}'`);
-      if (p === undefined) ok = false;
-      else out[role] = p;
-    }
-    return ok ? out : undefined;
-  }
-
-  /** `keys: {role: private-key-file}`: the keys suites sign with for this board (checked to load). */
-  private keys(f: Field): Record<string, string> | undefined {
-    const m = this.r.map(f);
-    if (!m) return undefined;
-    const out: Record<string, string> = {};
-    let ok = true;
-    for (const [role, v] of m) {
-      if (!NAME_RE.test(role)) {
-        this.r.error(v, `'${role}' is not a signer role name (letters, digits, . _ -)`);
-        ok = false;
-        continue;
-      }
-      const p = this.file(v, `signing key '${role}'`);
+      const p = this.file(v, `${fileKind} '${role}'`);
       if (p === undefined) {
         ok = false;
         continue;
       }
       try {
-        loadSigningKey(p);
+        check?.(p);
         out[role] = p;
       } catch (e) {
         this.r.error(v, (e as Error).message);
@@ -291,11 +276,12 @@ class LabParser {
     read('reset', 'reset', (f) => this.reset(f));
     read('power', 'power', (f) => this.power(f));
     read('knownGood', 'known-good', (f) => this.file(f, 'known-good image'));
-    read('apps', 'apps', (f) => this.apps(f));
+    read('apps', 'apps', (f) => this.roleFiles(f, 'an app role', 'app image'));
     read('trust', 'trust', (f) => this.trust(f));
     read('require', 'require', (f) => this.require(f));
     read('identity', 'identity', (f) => this.identity(f));
-    read('keys', 'keys', (f) => this.keys(f));
+    // The keys suites sign with for this board: checked to load.
+    read('keys', 'keys', (f) => this.roleFiles(f, 'a signer role', 'signing key', (p) => loadSigningKey(p)));
     return { values, failed };
   }
 

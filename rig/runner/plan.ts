@@ -6,6 +6,7 @@
  * marked as depending on it.
  */
 import { statSync } from 'node:fs';
+import { kib } from '../../host/util/units.js';
 import type { DutCapabilities, DutOperation } from '../dut/types.js';
 import type { ResolvedBoard } from '../lab/resolve.js';
 import type { ExternalCommand, ResetMethod } from '../lab/types.js';
@@ -72,10 +73,6 @@ export function describeReset(r: ResetMethod): string {
     case 'command':
       return `run \`${formatCommand(r.command)}\` (timeout ${r.timeoutMs} ms), then wait ${r.waitMs} ms`;
   }
-}
-
-function kib(bytes: number): string {
-  return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
 function describeOp(op: DutOperation, b: ResolvedBoard): { text: string; writes: boolean } {

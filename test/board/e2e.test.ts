@@ -17,7 +17,7 @@ import { createPtyPair, findSocat } from '../../host/transport/pty.js';
 import { SerialPortTransport } from '../../host/transport/serialport.js';
 import { VirtualBoard } from '../../rig/virtual/board/board.js';
 import { policyIdentity } from '../../rig/virtual/suit/trust.js';
-import { uuidText } from '../../host/verifier/identity.js';
+import { formatUuid } from '../../host/util/uuid.js';
 import { publicKeyPem } from '../../host/keys/export.js';
 import { runCli } from '../helpers/cli.js';
 import { APP_URI, anchor, app, envelope, es256Key, hmacKey, identity, otherVendor, trust } from './fixtures.js';
@@ -183,7 +183,7 @@ describe('from the command line against `suitrig board virtual` in its own proce
   }, 30_000);
 });
 
-const uuid = uuidText;
+const uuid = formatUuid;
 
 describe(`\`suitrig board virtual --pty\` without trust anchors${socat ? '' : ' — SKIPPED: socat is not installed (apt-get install socat)'}`, () => {
   it.skipIf(!socat)('says it refuses every manifest, and does: update over the pty exits 1 (unauthorised)', async () => {

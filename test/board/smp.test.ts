@@ -15,7 +15,7 @@ import { SmpGroupError, SmpRcError } from '../../host/smp/errors.js';
 import { SmpClient } from '../../host/smp/client.js';
 import { TcpTransport } from '../../host/transport/tcp.js';
 import { encodeCbor } from '../../host/suit/cbor/encode.js';
-import { uuidText } from '../../host/verifier/identity.js';
+import { formatUuid } from '../../host/util/uuid.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../../rig/virtual/board/board.js';
 import { policyIdentity } from '../../rig/virtual/suit/trust.js';
 import { APP_URI, anchor, app, envelope, es256Key, hmacKey, identity, trust } from './fixtures.js';
@@ -72,7 +72,7 @@ describe('virtual board groups', () => {
     const st = await client.suit.manifestState(0x20);
     expect(st.sequenceNumber).toBe(1n);
     expect(st.semanticVersion).toEqual([1, 0, 0]);
-    expect(uuidText(st.classId!)).toBe(uuidText(identity.classId));
+    expect(formatUuid(st.classId!)).toBe(formatUuid(identity.classId));
     await expect(client.suit.manifestState(0x21)).rejects.toThrow(SmpRcError);
     const t = await client.rig.trustState();
     expect(t.sequence).toBe(1n);
@@ -324,7 +324,7 @@ describe('state across restarts', () => {
     expect(again.board.firmware.running?.sequence).toBe(2n);
     expect(again.board.firmware.storedSequence()).toBe(2n);
     expect(again.board.bootRecord).toMatchObject({ count: count + 1, reason: 'power-on', outcome: 'booted' });
-    expect(uuidText(again.board.firmware.identity.deviceId)).toBe(uuidText(deviceId));
+    expect(formatUuid(again.board.firmware.identity.deviceId)).toBe(formatUuid(deviceId));
     expect((await again.client.rig.trustState()).anchors).toHaveLength(1);
     expect(decodeSuitReport((await again.client.rig.lastReport()).report).result.ok).toBe(true);
   });

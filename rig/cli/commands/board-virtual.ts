@@ -11,7 +11,6 @@ import { resolve } from 'node:path';
 import { createPtyPair, PtyUnavailableError, type PtyPair } from '../../../host/transport/pty.js';
 import { SerialPortTransport } from '../../../host/transport/serialport.js';
 import { PortOpenError } from '../../../host/transport/transport.js';
-import { uuidText } from '../../../host/verifier/identity.js';
 import { parseBaud } from '../../lab/resolve.js';
 import { QUIRKS, type Quirk } from '../../virtual/bootloader/index.js';
 import { VirtualBoard, type BoardEvent } from '../../virtual/board/board.js';
@@ -19,7 +18,9 @@ import { FlashStateError } from '../../virtual/flash/index.js';
 import { DEFAULT_PROFILE, PROFILES } from '../../virtual/profiles.js';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, type Command } from '../command.js';
 import { identity, requiredRoles, trustAnchors } from '../key-options.js';
+import { flashScaleOption } from '../virtual-options.js';
 import { toHex } from '../../../host/util/hex.js';
+import { formatUuid } from '../../../host/util/uuid.js';
 
 /** `tcp://host:port`, where port 0 asks for any free port. */
 function parseListen(url: string): { host: string; port: number } {
@@ -27,13 +28,6 @@ function parseListen(url: string): { host: string; port: number } {
   const port = Number(m?.[2]);
   if (!m || port > 65535) throw new UsageError(`--listen: '${url}' is not tcp://host:port (port 0: any free one), e.g. tcp://127.0.0.1:0`);
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
-}
-
-function flashScale(text: string | undefined): number {
-  if (text === undefined) return 1;
-  const n = Number(text);
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !Number.isFinite(n)) throw new UsageError(`--flash-scale: expected a non-negative number (0 instant, 1 the part's real timings), got '${text}'`);
-  return n;
 }
 
 export const boardVirtualCommand: Command = {
@@ -79,7 +73,7 @@ export const boardVirtualCommand: Command = {
     if (req !== undefined && trustArgs.length === 0) throw new UsageError('--require needs --trust');
     const require = requiredRoles(req) ?? [];
     const baud = parseBaud(optString(args, 'baud'));
-    const scale = flashScale(optString(args, 'flash-scale'));
+    const scale = flashScaleOption(args);
     const stateDir = optString(args, 'state');
     const given = identity(optString(args, 'identity'), io.cwd);
     const trust = trustArgs.length > 0 ? { anchors: trustAnchors(trustArgs, io.cwd), require } : undefined;
@@ -111,7 +105,7 @@ export const boardVirtualCommand: Command = {
     const id = fw.identity;
     const from = (k: string, what: string): string => (board.defaultedIdentity.includes(k) ? ` (${what})` : '');
     say(`board   | ${board.profile.description}${stateDir ? `, state in ${resolve(io.cwd, stateDir)}` : ', no --state: forgotten at exit'}`);
-    say(`board   | identity vendor ${uuidText(id.vendorId)}${from('vendor-id', 'profile')}, class ${uuidText(id.classId)}${from('class-id', 'profile')}, device ${uuidText(id.deviceId)}${from('device-id', 'generated')}`);
+    say(`board   | identity vendor ${formatUuid(id.vendorId)}${from('vendor-id', 'profile')}, class ${formatUuid(id.classId)}${from('class-id', 'profile')}, device ${formatUuid(id.deviceId)}${from('device-id', 'generated')}`);
     const t = fw.trust;
     if (!t || t.anchors.length === 0) say('board   | no trust anchor: this board refuses every manifest (give --trust [role=]<key>)');
     else say(`board   | trusts ${t.anchors.map((a) => `${a.role} key ${toHex(a.id)}`).join(', ')}${t.require.length ? `; requires ${t.require.join(', ')}` : ''}; stored sequence ${fw.storedSequence()}`);

@@ -6,11 +6,13 @@
  * stdout, JUnit XML and a JSON report file on request. Exit 0 when every case passed or was not
  * applicable, 1 when a case failed or errored, 2 for usage and environment errors.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { packageRoot } from '../../../host/paths.js';
-import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
+import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type Command } from '../command.js';
+import { writeOutputFile } from '../files.js';
+import { flashScaleOption } from '../virtual-options.js';
 import { createRigProvider, type DutProvider } from '../../dut/provider.js';
 import { hostPredictor } from '../../runner/predictor.js';
 import { labFor, parseBaud } from '../../lab/resolve.js';
@@ -41,29 +43,12 @@ function positiveInt(value: string | undefined, name: string, max: number): numb
   return Number(value);
 }
 
-function flashScale(text: string | undefined): number {
-  if (text === undefined) return 1;
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) throw new UsageError(`--flash-scale: expected a non-negative number (0 instant, 1 the part's real timings), got '${text}'`);
-  return Number(text);
-}
-
 function toolVersion(): string {
   try {
     return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }
-}
-
-function writeOutput(io: CliIo, file: string, content: string, what: string): string {
-  const path = resolve(io.cwd, file);
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-  } catch (e) {
-    throw new EnvironmentError(`cannot write the ${what} to ${file}: ${(e as Error).message}`);
-  }
-  return path;
 }
 
 function needsLab(boards: readonly string[], tags: readonly string[]): boolean {
@@ -139,7 +124,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
         return EXIT_OK;
       }
 
-      const provider = deps.provider ?? createRigProvider({ flashScale: flashScale(optString(args, 'flash-scale')), ...(deps.lister ? { lister: deps.lister } : {}) });
+      const provider = deps.provider ?? createRigProvider({ flashScale: flashScaleOption(args), ...(deps.lister ? { lister: deps.lister } : {}) });
       const refused = boards.filter((b) => b.unavailable === undefined).map((b) => ({ b, why: provider.cannotDrive(b) })).filter((x) => x.why !== undefined);
       if (refused.length > 0) {
         throw new EnvironmentError(refused.map(({ b, why }) => `board ${b.name}: ${why}`).join('\n'));
@@ -168,10 +153,10 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       }
 
       const junit = optString(args, 'junit');
-      const junitPath = junit !== undefined ? writeOutput(io, junit, toJUnitXml(result), 'JUnit report') : undefined;
+      const junitPath = junit !== undefined ? writeOutputFile(resolve(io.cwd, junit), toJUnitXml(result), '--junit') : undefined;
       const report = toJsonReport(result, { tool: { name: 'suitrig', version: toolVersion() }, ...(junitPath ? { junitPath } : {}) });
       const reportFile = optString(args, 'report');
-      const reportPath = reportFile !== undefined ? writeOutput(io, reportFile, JSON.stringify(report, null, 2) + '\n', 'JSON report') : undefined;
+      const reportPath = reportFile !== undefined ? writeOutputFile(resolve(io.cwd, reportFile), JSON.stringify(report, null, 2) + '\n', '--report') : undefined;
       if (json) printJson(io, report);
       else {
         io.stdout.write(renderSummary(result, paintFor(io.stdout, io.env)));

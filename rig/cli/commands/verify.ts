@@ -10,10 +10,11 @@ import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, optString, optStrings, pri
 import { payloadFiles, readInputFile } from '../files.js';
 import { policyFromArgs } from '../key-options.js';
 import {
-  MemoryPlatform, PROCEDURES, SECTION_KEYS, SuitProcessor, componentText, runWithPayloads, uuidText, verifyEnvelope,
+  MemoryPlatform, PROCEDURES, SECTION_KEYS, SuitProcessor, componentText, runWithPayloads, verifyEnvelope,
   type FinishedRun, type RunRecord, type SectionName, type VerifyResult,
 } from '../../../host/verifier/index.js';
 import { toHex } from '../../../host/util/hex.js';
+import { formatUuid } from '../../../host/util/uuid.js';
 
 /** `--run install,validate` or procedure names (update, invoke, staging, installation). */
 export function parseRunArg(arg: string): (SectionName | 'shared')[] {
@@ -134,7 +135,7 @@ export const verifyCommand: Command = {
         manifestDigest: r.manifest ? toHex(r.manifest.digest) : null,
         signatures: r.signatures,
         ...(r.manifest ? { sections: r.manifest.sections, components: r.manifest.components.map(toHex) } : {}),
-        ...(device ? { device: { vendorIds: device.vendorIds?.map(uuidText), classIds: device.classIds?.map(uuidText), deviceIds: device.deviceIds?.map(uuidText) } } : {}),
+        ...(device ? { device: { vendorIds: device.vendorIds?.map(formatUuid), classIds: device.classIds?.map(formatUuid), deviceIds: device.deviceIds?.map(formatUuid) } } : {}),
         conditions: r.conditions.map(recordJson),
         ...(run
           ? {

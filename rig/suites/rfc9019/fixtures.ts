@@ -11,18 +11,20 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSigner } from '../../../host/cose/signer.js';
-import { keyId, loadSigningKey, privateKeyPem, publicKeyPem, type PrivateKey, type SigningKey, type TrustAnchor } from '../../../host/keys/index.js';
+import { keyId, loadSigningKey, privateKeyPem, publicKeyPem, trustAnchorFor, type PrivateKey, type SigningKey } from '../../../host/keys/index.js';
 import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
-import { sha256Digest } from '../../../host/suit/digest.js';
 import { buildEnvelope } from '../../../host/suit/envelope/build.js';
 import { parseEnvelope } from '../../../host/suit/envelope/parse.js';
 import { addSignature } from '../../../host/suit/envelope/sign.js';
 import type { ManifestPlan } from '../../../host/suit/description/plan.js';
-import { NAMESPACE_DNS, uuid5 } from '../../../host/suit/uuid.js';
-import { uuidText, type DeviceIdentity } from '../../../host/verifier/identity.js';
+import { toHex } from '../../../host/util/hex.js';
+import { kib } from '../../../host/util/units.js';
+import { formatUuid, NAMESPACE_DNS, uuid5 } from '../../../host/util/uuid.js';
+import type { DeviceIdentity } from '../../../host/verifier/identity.js';
 import { mcubootImageHash } from '../../../host/operator/host-verified.js';
 import type { VirtualProvision } from '../../dut/types.js';
 import { buildAppImage, parseAppVersion, type Behaviour } from '../../virtual/app/app-image.js';
+import { APP_URI, appUpdatePlan } from '../../virtual/app/app-update.js';
 import type { BoardInfo, CaseContext, SuiteContext } from '../api.js';
 import type { UpdateBundle } from '../steps.js';
 import { NotApplicable } from '../steps.js';
@@ -38,8 +40,6 @@ export interface Rfc9019Options {
 
 export const DEFAULT_APP_SIZE = 48 * 1024;
 export const DEFAULT_POWER_CUT_SAMPLES = 4;
-/** The URI detached payloads are fetched by, exactly as the board must ask for it. */
-export const APP_URI = 'file://app.bin';
 
 export type KeyRole = 'author' | 'operator' | 'untrusted';
 export type AppRole = 'base' | 'next' | 'never-confirms' | 'crashes';
@@ -90,10 +90,6 @@ export interface UpdateSpec {
   timing?: TimingKind;
 }
 
-function anchor(key: PrivateKey, role: string): TrustAnchor {
-  return { role, key: key.publicKey, id: keyId(key.publicKey), source: `suite ${role} key` };
-}
-
 /** Seeded bytes, for the device id. */
 function seededBytes(ctx: SuiteContext, n: number): Uint8Array {
   return Uint8Array.from({ length: n }, () => ctx.rng.below(256));
@@ -125,7 +121,7 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
     crashes: app('1.1.1', 'crashes'),
   };
   const vendorId = uuid5(NAMESPACE_DNS, 'suitrig.example');
-  const identity = { vendorId, classId: uuid5(vendorId, 'virtual-board'), deviceId: uuid5(vendorId, `device-${Buffer.from(seededBytes(ctx, 8)).toString('hex')}`) };
+  const identity = { vendorId, classId: uuid5(vendorId, 'virtual-board'), deviceId: uuid5(vendorId, `device-${toHex(seededBytes(ctx, 8))}`) };
   const otherVendor = uuid5(NAMESPACE_DNS, 'another-vendor.example');
   const other = { vendorId: otherVendor, classId: uuid5(vendorId, 'another-class'), deviceId: uuid5(vendorId, 'another-device') };
 
@@ -168,23 +164,17 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
     return bytes;
   };
 
-  const plan = (sequence: bigint, payload: Uint8Array, id: DeviceIdentity, spec: UpdateSpec, carried: Uint8Array): ManifestPlan => ({
-    sequenceNumber: sequence,
-    components: [
-      {
-        id: spec.component ?? [Uint8Array.of(0)],
-        ...(spec.vendor === 'other' ? { vendor: other.vendorId } : id.vendorIds?.[0] ? { vendor: id.vendorIds[0] } : {}),
-        ...(spec.class === 'other' ? { class: other.classId } : id.classIds?.[0] ? { class: id.classIds[0] } : {}),
-        ...(spec.device === 'other' ? { device: other.deviceId } : spec.device === 'own' && id.deviceIds?.[0] ? { device: id.deviceIds[0] } : {}),
-        image: { digest: sha256Digest(payload), size: payload.length, bytes: carried },
-        source: { uri: APP_URI, integrated: spec.integrated ?? false },
-        bootable: true,
-      },
-    ],
-    dependencies: [],
-    severable: false,
-    template: 'download-install',
-  });
+  const plan = (sequence: bigint, payload: Uint8Array, id: DeviceIdentity, spec: UpdateSpec, carried: Uint8Array): ManifestPlan =>
+    appUpdatePlan({
+      sequence,
+      payload,
+      carried,
+      vendor: spec.vendor === 'other' ? other.vendorId : id.vendorIds?.[0],
+      class: spec.class === 'other' ? other.classId : id.classIds?.[0],
+      device: spec.device === 'other' ? other.deviceId : spec.device === 'own' ? id.deviceIds?.[0] : undefined,
+      ...(spec.component ? { componentId: spec.component } : {}),
+      ...(spec.integrated !== undefined ? { integrated: spec.integrated } : {}),
+    });
 
   const signersFor = (board: BoardInfo, spec: UpdateSpec): SigningKey[] => {
     const requiresOperator = board.provision?.require.includes('operator') ?? false;
@@ -220,7 +210,7 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
       const delivered = spec.corrupt === 'image' ? payload.map((b, i) => (i === payload.length >> 1 ? b ^ 0x01 : b)) : payload;
       const env = envelope(plan(sequence, payload, id, spec, spec.integrated ? delivered : payload), signersFor(board, spec), spec);
       const payloads: Record<string, Uint8Array> = spec.integrated ? {} : { [APP_URI]: delivered };
-      return { envelope: env, payloads, sequence, ...(board.capabilities.suit ? {} : { imageHash: Buffer.from(mcubootImageHash(payload)).toString('hex') }) };
+      return { envelope: env, payloads, sequence, ...(board.capabilities.suit ? {} : { imageHash: toHex(mcubootImageHash(payload)) }) };
     },
   };
 
@@ -228,8 +218,8 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
   const kgPlan = plan(1n, apps.base.bytes, policyIdentity(identity), { app: 'base' }, apps.base.bytes);
   fixtures.knownGood = { envelope: envelope(kgPlan, [keys.author, keys.operator], {}), payloads: { [APP_URI]: apps.base.bytes } };
   writeArtifacts(fixtures, join(ctx.workDir, 'artifacts'));
-  ctx.log(`rfc9019: keys author/operator/untrusted es256 (key ids ${(['author', 'operator'] as const).map((r) => Buffer.from(keyId(keys[r].publicKey)).toString('hex')).join(', ')}), ` +
-    `apps ${Object.values(apps).map((a) => `${a.version} ${a.behaviour}`).join(', ')} of ${(options.appSize / 1024).toFixed(0)} KiB, device ${uuidText(identity.deviceId)}`);
+  ctx.log(`rfc9019: keys author/operator/untrusted es256 (key ids ${(['author', 'operator'] as const).map((r) => toHex(keyId(keys[r].publicKey))).join(', ')}), ` +
+    `apps ${Object.values(apps).map((a) => `${a.version} ${a.behaviour}`).join(', ')} of ${kib(options.appSize, 0)}, device ${formatUuid(identity.deviceId)}`);
   return fixtures;
 }
 
@@ -240,7 +230,7 @@ export function policyIdentity(id: Rfc9019Fixtures['identity']): DeviceIdentity 
 /** What the suite's virtual boards trust: the author and the operator, both required (RFC 9019 §7 roles). */
 export function provisionOf(f: Rfc9019Fixtures): VirtualProvision {
   return {
-    trust: [anchor(f.keys.author, 'author'), anchor(f.keys.operator, 'operator')],
+    trust: [trustAnchorFor(f.keys.author, 'author', 'suite author key'), trustAnchorFor(f.keys.operator, 'operator', 'suite operator key')],
     require: ['author', 'operator'],
     identity: policyIdentity(f.identity),
     knownGood: { envelope: f.knownGood.envelope, payloads: new Map(Object.entries(f.knownGood.payloads)) },
@@ -261,7 +251,7 @@ export function writeArtifacts(f: Rfc9019Fixtures, dir: string): void {
   }
   for (const a of Object.values(f.apps)) writeFileSync(join(dir, 'images', appFileName(a)), a.bytes);
   writeFileSync(join(dir, 'known-good.suit'), f.knownGood.envelope);
-  writeFileSync(join(dir, 'identity.json'), JSON.stringify({ 'vendor-id': uuidText(f.identity.vendorId), 'class-id': uuidText(f.identity.classId), 'device-id': uuidText(f.identity.deviceId) }) + '\n');
+  writeFileSync(join(dir, 'identity.json'), JSON.stringify({ 'vendor-id': formatUuid(f.identity.vendorId), 'class-id': formatUuid(f.identity.classId), 'device-id': formatUuid(f.identity.deviceId) }) + '\n');
 }
 
 export function appFileName(a: { version: string; behaviour: Behaviour }): string {

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../../host/util/atomic-write.js';
-import { loadIdentity, uuidBytes, uuidText, type DeviceIdentity } from '../../../host/verifier/identity.js';
+import { formatUuid } from '../../../host/util/uuid.js';
+import { loadIdentity, uuidBytes, type DeviceIdentity } from '../../../host/verifier/identity.js';
 import type { BoardProfile } from '../profiles.js';
 import type { BoardIdentity } from '../suit/trust.js';
 
@@ -33,7 +34,7 @@ export function resolveIdentity(profile: BoardProfile, given: DeviceIdentity | u
     classId: pick('classIds', 'class-id', () => uuidBytes(profile.identity.classId)),
     deviceId: pick('deviceIds', 'device-id', () => uuidBytes(randomUUID())),
   };
-  const text = JSON.stringify({ 'vendor-id': uuidText(identity.vendorId), 'class-id': uuidText(identity.classId), 'device-id': uuidText(identity.deviceId) }) + '\n';
+  const text = JSON.stringify({ 'vendor-id': formatUuid(identity.vendorId), 'class-id': formatUuid(identity.classId), 'device-id': formatUuid(identity.deviceId) }) + '\n';
   if (file && (!existsSync(file) || readFileSync(file, 'utf8') !== text)) writeFileAtomic(file, text);
   return { identity, defaulted };
 }

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { registerPortScheme } from '../../../host/transport/open.js';
 import { PairedLink } from '../../../host/transport/paired/paired-link.js';
 import { SerialPortTransport } from '../../../host/transport/serialport.js';
-import { keyId, generateSigningKey, type PrivateKey } from '../../../host/keys/index.js';
+import { generateSigningKey, trustAnchorFor, type PrivateKey } from '../../../host/keys/index.js';
 import { ExternalCommandError, runExternalCommand } from '../../../rig/dut/external-command.js';
 import { LabBackend, labProvision } from '../../../rig/dut/lab-backend.js';
 import { SmpDut } from '../../../rig/dut/smp-dut.js';
@@ -80,7 +80,7 @@ describe('lab boards', () => {
   it("restores the lab's known-good MCUboot image through the image group when the board runs something else, and only then", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'suitrig-kg-'));
     const key = generateSigningKey('es256') as PrivateKey;
-    const trust = { anchors: [{ role: 'author', key: key.publicKey, id: keyId(key.publicKey), source: 'author key' }], require: [] };
+    const trust = { anchors: [trustAnchorFor(key, 'author', 'author key')], require: [] };
     const { link, board } = await boardOnPairedLink({ trust });
     const image = (version: string, counter: number) => createImage(buildAppImage({ behaviour: 'healthy', version: parseAppVersion(version), size: 8 * 1024 }), { key, version: parseVersion(version), securityCounter: counter });
     const knownGood = join(dir, 'known-good.bin');
@@ -104,7 +104,7 @@ describe('lab boards', () => {
 
   it("gives the host the lab's trust anchors, roles and identity to predict with", () => {
     const key = generateSigningKey('es256') as PrivateKey;
-    const p = labProvision(labBoard({ trust: [{ role: 'author', key: key.publicKey, id: keyId(key.publicKey), source: 'author.pub.pem' }], require: ['author'], identity: { vendorId: 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe' } }))!;
+    const p = labProvision(labBoard({ trust: [trustAnchorFor(key, 'author', 'author.pub.pem')], require: ['author'], identity: { vendorId: 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe' } }))!;
     expect(p.require).toEqual(['author']);
     expect(Buffer.from(p.identity!.vendorIds![0]!).toString('hex')).toBe('fa6b4a53d5ad5fdfbe9de663e4d41ffe');
     expect(labProvision(labBoard({}))).toBeUndefined();

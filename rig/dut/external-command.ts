@@ -6,7 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import type { ExternalCommand } from '../lab/types.js';
-import { formatCommand } from '../runner/plan.js';
+
+/** A command as a person would type it: the shell string, or the argv quoted for a shell. */
+export function formatCommand(c: ExternalCommand): string {
+  return 'shell' in c ? c.shell : c.argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
 
 export class ExternalCommandError extends Error {
   override name = 'ExternalCommandError';

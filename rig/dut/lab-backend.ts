@@ -9,13 +9,13 @@ import { readFileSync } from 'node:fs';
 import { SmpClient } from '../../host/smp/client.js';
 import { sleep, systemClock } from '../../host/transport/clock.js';
 import { openPort } from '../../host/transport/open.js';
-import type { ModemSignals, Transport } from '../../host/transport/transport.js';
 import { uuidBytes, type DeviceIdentity } from '../../host/verifier/identity.js';
 import { relocateTarget, type PortTarget, type ResolvedBoard } from '../lab/resolve.js';
-import type { DeviceIdentity as LabIdentity, LabBoard, ResetMethod } from '../lab/types.js';
+import type { DeviceIdentity as LabIdentity, LabBoard } from '../lab/types.js';
 import type { PortLister } from '../ports/types.js';
 import type { DutBackend } from './backend.js';
 import { runExternalCommand } from './external-command.js';
+import { hardReset, isHardReset } from './hard-reset.js';
 import type { BoardProvision } from './types.js';
 
 /** Real boards: a swap of a large image on slow flash takes a while. */
@@ -38,23 +38,6 @@ export function labProvision(b: LabBoard | undefined): BoardProvision | undefine
   if (!b || (b.trust.length === 0 && !b.identity)) return undefined;
   const identity = verifierIdentity(b.identity);
   return { trust: b.trust, require: b.require, ...(identity ? { identity } : {}) };
-}
-
-function lineSignals(method: 'dtr' | 'rts', asserted: boolean): ModemSignals {
-  return method === 'dtr' ? { dtr: asserted } : { rts: asserted };
-}
-
-async function hardReset(r: ResetMethod, transport: () => Transport, signal: AbortSignal | undefined): Promise<void> {
-  if (r.method === 'dtr' || r.method === 'rts') {
-    const t = transport();
-    await t.setSignals(lineSignals(r.method, !r.invert));
-    await sleep(systemClock, r.pulseMs, signal);
-    await t.setSignals(lineSignals(r.method, r.invert));
-    await sleep(systemClock, r.waitMs, signal);
-  } else if (r.method === 'command') {
-    await runExternalCommand(r.command, { timeoutMs: r.timeoutMs, what: 'reset command', ...(signal ? { signal } : {}) });
-    await sleep(systemClock, r.waitMs, signal);
-  }
 }
 
 export class LabBackend implements DutBackend {
@@ -80,7 +63,7 @@ export class LabBackend implements DutBackend {
     const reset = lab?.reset ?? { method: 'smp' };
     this.resetLine = reset.method === 'dtr' || reset.method === 'rts';
     this.resetGraceMs = reset.method === 'smp' ? RESET_GRACE_MS : 0;
-    this.hardReset = reset.method === 'smp' ? undefined : (signal) => hardReset(reset, () => this.current.transport, signal);
+    this.hardReset = isHardReset(reset) ? (signal) => hardReset(reset, () => this.current.transport, signal) : undefined;
     this.provision = labProvision(lab);
     const p = lab?.power;
     this.power = p && {

@@ -9,7 +9,8 @@ import { statSync } from 'node:fs';
 import { kib } from '../../host/util/units.js';
 import type { DutCapabilities, DutOperation } from '../dut/types.js';
 import type { ResolvedBoard } from '../lab/resolve.js';
-import type { ExternalCommand, ResetMethod } from '../lab/types.js';
+import { formatCommand } from '../dut/external-command.js';
+import { describeReset } from '../dut/hard-reset.js';
 import { labProvision } from '../dut/lab-backend.js';
 import { missingNeeds, type Need, type Suite, type SuiteCase } from '../suites/api.js';
 import type { TargetSummary } from './result.js';
@@ -57,22 +58,6 @@ export interface RunPlan {
   suite: { name: string; title: string };
   seed: number;
   boards: BoardPlan[];
-}
-
-export function formatCommand(c: ExternalCommand): string {
-  return 'shell' in c ? c.shell : c.argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-export function describeReset(r: ResetMethod): string {
-  switch (r.method) {
-    case 'smp':
-      return 'SMP reset command (OS group)';
-    case 'dtr':
-    case 'rts':
-      return `pulse ${r.method.toUpperCase()}${r.invert ? ' (inverted)' : ''} for ${r.pulseMs} ms, then wait ${r.waitMs} ms`;
-    case 'command':
-      return `run \`${formatCommand(r.command)}\` (timeout ${r.timeoutMs} ms), then wait ${r.waitMs} ms`;
-  }
 }
 
 function describeOp(op: DutOperation, b: ResolvedBoard): { text: string; writes: boolean } {

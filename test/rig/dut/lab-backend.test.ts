@@ -9,38 +9,27 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { registerPortScheme } from '../../../host/transport/open.js';
-import { PairedLink } from '../../../host/transport/paired/paired-link.js';
-import { SerialPortTransport } from '../../../host/transport/serialport.js';
 import { generateSigningKey, trustAnchorFor, type PrivateKey } from '../../../host/keys/index.js';
 import { ExternalCommandError, runExternalCommand } from '../../../rig/dut/external-command.js';
 import { LabBackend, labProvision } from '../../../rig/dut/lab-backend.js';
 import { SmpDut } from '../../../rig/dut/smp-dut.js';
 import type { ResolvedBoard } from '../../../rig/lab/resolve.js';
 import type { LabBoard } from '../../../rig/lab/types.js';
-import { VirtualBoard } from '../../../rig/virtual/board/board.js';
 import { buildAppImage, parseAppVersion } from '../../../rig/virtual/app/app-image.js';
 import type { BoardTrust } from '../../../rig/virtual/suit/trust.js';
 import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
+import { benchLabEntry, openPairedBoard, type PairedBoard } from '../helpers/paired-board.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A virtual board behind a paired link whose host end opens as `paired:<name>/a`, its reset wired to the host's DTR. */
-async function boardOnPairedLink(o: { trust?: BoardTrust } = {}) {
-  const link = new PairedLink();
-  const board = await VirtualBoard.open({ name: 'bench', flashScale: 0, ...o });
-  board.serve(await SerialPortTransport.open({ path: link.pathB, baudRate: 1_000_000, binding: link.binding }));
-  cleanups.push(board.attachResetLine(link, 'dtr'));
-  cleanups.push(registerPortScheme('paired', (url, o) => SerialPortTransport.open({ path: url, baudRate: o.baudRate ?? 115200, binding: link.binding })));
-  cleanups.push(() => board.close());
-  return { link, board };
-}
-
-function labBoard(over: Partial<LabBoard>): LabBoard {
-  return { name: 'bench', tags: [], port: { kind: 'serial', path: '/dev/null' }, reset: { method: 'smp' }, apps: {}, trust: [], require: [], keys: {}, source: { file: '/lab/rig.yaml', line: 2 }, ...over };
+/** The paired-link board, closed after the test. */
+async function boardOnPairedLink(o: { trust?: BoardTrust } = {}): Promise<PairedBoard> {
+  const b = await openPairedBoard(o);
+  cleanups.push(() => b.close());
+  return b;
 }
 
 function resolved(url: string, lab: LabBoard): ResolvedBoard {
@@ -50,7 +39,7 @@ function resolved(url: string, lab: LabBoard): ResolvedBoard {
 describe('lab boards', () => {
   it("resets with the lab's DTR pulse: the board reboots, and the Dut waits until it answers", async () => {
     const { link, board } = await boardOnPairedLink();
-    const backend = await LabBackend.open(resolved(link.pathA, labBoard({ reset: { method: 'dtr', pulseMs: 20, waitMs: 30, invert: false } })));
+    const backend = await LabBackend.open(resolved(link.pathA, benchLabEntry({ reset: { method: 'dtr', pulseMs: 20, waitMs: 30, invert: false } })));
     const dut = await SmpDut.open('bench', backend);
     cleanups.push(() => dut.close());
     expect(dut.capabilities.resetLine).toBe(true);
@@ -62,7 +51,7 @@ describe('lab boards', () => {
   it('runs power and reset commands with their deadlines; a failing one names itself and what it said', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'suitrig-lab-'));
     const { link } = await boardOnPairedLink();
-    const lab = labBoard({
+    const lab = benchLabEntry({
       power: { off: { argv: ['touch', join(dir, 'off')] }, on: { shell: `touch ${join(dir, 'on')}` }, settleMs: 10, timeoutMs: 5_000 },
       reset: { method: 'command', command: { shell: 'echo relay stuck >&2; exit 3' }, timeoutMs: 5_000, waitMs: 0 },
     });
@@ -85,7 +74,7 @@ describe('lab boards', () => {
     const image = (version: string, counter: number) => createImage(buildAppImage({ behaviour: 'healthy', version: parseAppVersion(version), size: 8 * 1024 }), { key, version: parseVersion(version), securityCounter: counter });
     const knownGood = join(dir, 'known-good.bin');
     writeFileSync(knownGood, image('1.0.0', 1));
-    const dut = await SmpDut.open('bench', await LabBackend.open(resolved(link.pathA, labBoard({ knownGood }))));
+    const dut = await SmpDut.open('bench', await LabBackend.open(resolved(link.pathA, benchLabEntry({ knownGood }))));
     cleanups.push(() => dut.close());
     // The board starts empty (serial recovery): the known-good image goes to its primary slot.
     let r = await dut.restoreKnownGood();
@@ -104,9 +93,9 @@ describe('lab boards', () => {
 
   it("gives the host the lab's trust anchors, roles and identity to predict with", () => {
     const key = generateSigningKey('es256') as PrivateKey;
-    const p = labProvision(labBoard({ trust: [trustAnchorFor(key, 'author', 'author.pub.pem')], require: ['author'], identity: { vendorId: 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe' } }))!;
+    const p = labProvision(benchLabEntry({ trust: [trustAnchorFor(key, 'author', 'author.pub.pem')], require: ['author'], identity: { vendorId: 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe' } }))!;
     expect(p.require).toEqual(['author']);
     expect(Buffer.from(p.identity!.vendorIds![0]!).toString('hex')).toBe('fa6b4a53d5ad5fdfbe9de663e4d41ffe');
-    expect(labProvision(labBoard({}))).toBeUndefined();
+    expect(labProvision(benchLabEntry({}))).toBeUndefined();
   });
 });

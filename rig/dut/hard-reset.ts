@@ -1,0 +1,48 @@
+/**
+ * A lab board's reset other than the SMP reset command (rig.yaml `reset:`, rig/lab/README.md;
+ * DESIGN.md "Rig": reset method SMP reset, DTR/RTS pulse, external command): a modem line
+ * asserted for `pulse-ms` and released (the board's reset pin, as on boards whose USB-serial
+ * bridge drives nRESET), or an external command (a relay, a debug probe), then `wait-ms`
+ * before the board is asked anything. The board needs no working SMP server to obey it. Used
+ * by the Dut of lab boards (lab-backend.ts) and by `suitrig reboot`.
+ */
+import { sleep, systemClock } from '../../host/transport/clock.js';
+import type { ModemSignals, Transport } from '../../host/transport/transport.js';
+import type { ResetMethod } from '../lab/types.js';
+import { formatCommand, runExternalCommand } from './external-command.js';
+
+export type HardResetMethod = Exclude<ResetMethod, { method: 'smp' }>;
+
+export function isHardReset(r: ResetMethod): r is HardResetMethod {
+  return r.method !== 'smp';
+}
+
+function lineSignals(method: 'dtr' | 'rts', asserted: boolean): ModemSignals {
+  return method === 'dtr' ? { dtr: asserted } : { rts: asserted };
+}
+
+/** Resets the board as `r` says; `transport` is the board's serial line (for a DTR/RTS pulse). */
+export async function hardReset(r: HardResetMethod, transport: () => Transport, signal?: AbortSignal): Promise<void> {
+  if (r.method === 'command') {
+    await runExternalCommand(r.command, { timeoutMs: r.timeoutMs, what: 'reset command', ...(signal ? { signal } : {}) });
+  } else {
+    const t = transport();
+    await t.setSignals(lineSignals(r.method, !r.invert));
+    await sleep(systemClock, r.pulseMs, signal);
+    await t.setSignals(lineSignals(r.method, r.invert));
+  }
+  await sleep(systemClock, r.waitMs, signal);
+}
+
+/** The reset as the run plan and `suitrig reboot` state it. */
+export function describeReset(r: ResetMethod): string {
+  switch (r.method) {
+    case 'smp':
+      return 'SMP reset command (OS group)';
+    case 'dtr':
+    case 'rts':
+      return `pulse ${r.method.toUpperCase()}${r.invert ? ' (inverted)' : ''} for ${r.pulseMs} ms, then wait ${r.waitMs} ms`;
+    case 'command':
+      return `run \`${formatCommand(r.command)}\` (timeout ${r.timeoutMs} ms), then wait ${r.waitMs} ms`;
+  }
+}

@@ -75,18 +75,18 @@ export const rebootCommand: Command = {
   summary: 'reset a board (its lab reset method, else over SMP) and wait until it answers again',
   usage: '--port <url|name> [--bootloader] [--smp]',
   details: [
-    "A lab board whose rig.yaml entry gives `reset: dtr`, `rts` or `command` is reset that way:",
+    'A lab board whose rig.yaml entry gives `reset: dtr`, `rts` or `command` is reset that way:',
     'the modem line pulsed for pulse-ms (or the command run within timeout-ms), then wait-ms',
     'before asking the board anything. Other boards get the SMP OS group reset. --bootloader',
     'sends the SMP reset with boot_mode 1 (stay in the bootloader / serial recovery), which the',
     "board must support; it uses SMP even when the lab's reset method is another, and says so.",
-    "--smp uses the SMP reset whatever the lab says. Then waits up to 60 s for any SMP answer,",
+    '--smp uses the SMP reset whatever the lab says. Then waits up to 60 s for any SMP answer,',
     'reopening the port if it disappears during the reset.',
   ].join('\n'),
   options: {
     ...PORT_OPTIONS,
     bootloader: { type: 'boolean', description: 'stay in the bootloader (SMP reset with boot_mode 1)' },
-    smp: { type: 'boolean', description: "reset over SMP even when the lab gives another reset method" },
+    smp: { type: 'boolean', description: 'reset over SMP even when the lab gives another reset method' },
   },
   positionals: { min: 0, max: 0 },
   async run(args, io) {

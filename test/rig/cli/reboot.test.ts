@@ -49,7 +49,7 @@ async function pairedLabBoard() {
 }
 
 describe('suitrig reboot on a lab board with a DTR reset line', () => {
-  it("pulses DTR as the lab says: the board reboots through its reset pin, no SMP reset is sent, and it answers again", async () => {
+  it('pulses DTR as the lab says: the board reboots through its reset pin, no SMP reset is sent, and it answers again', async () => {
     const { board, conn, lab } = await pairedLabBoard();
     const before = board.bootRecord.count;
     const io = captureIo();

@@ -1,7 +1,7 @@
 /**
  * Runs a lab's reset and power commands (rig.yaml `reset: {method: command}`, `power: {on, off}`;
  * like labgrid's external power and reset drivers): a shell string through /bin/sh -c, or an
- * argv without a shell, against a deadline. A command that fails, or outlives its deadline
+ * argv without a shell, in the lab file's folder, against a deadline. A command that fails, or outlives its deadline
  * (it is killed), is an error naming the command, its exit status and the end of its output.
  */
 import { spawn } from 'node:child_process';
@@ -21,7 +21,7 @@ const TAIL = 400;
 export function runExternalCommand(cmd: ExternalCommand, o: { timeoutMs: number; what: string; signal?: AbortSignal }): Promise<void> {
   const [file, args] = 'shell' in cmd ? ['/bin/sh', ['-c', cmd.shell]] : [cmd.argv[0]!, cmd.argv.slice(1)];
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(o.signal ? { signal: o.signal } : {}) });
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(cmd.cwd ? { cwd: cmd.cwd } : {}), ...(o.signal ? { signal: o.signal } : {}) });
     let output = '';
     const keep = (b: Buffer) => void (output = (output + b.toString('utf8')).slice(-TAIL));
     child.stdout.on('data', keep);

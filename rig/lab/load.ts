@@ -100,10 +100,10 @@ class LabParser {
   private command(f: Field): ExternalCommand | undefined {
     if (isSeq(f.node)) {
       const argv = this.r.strings(f, 'a command argument');
-      return argv && argv.length > 0 ? { argv } : undefined;
+      return argv && argv.length > 0 ? { argv, cwd: this.dir } : undefined;
     }
     const shell = this.r.string(f, 'a command (a shell string, or a list of arguments)');
-    return shell === undefined ? undefined : { shell };
+    return shell === undefined ? undefined : { shell, cwd: this.dir };
   }
 
   private reset(f: Field): ResetMethod | undefined {

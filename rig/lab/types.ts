@@ -11,7 +11,9 @@ import type { UsbIdentity } from '../ports/types.js';
 export type { UsbIdentity } from '../ports/types.js';
 
 /** A command line for a reset or power action: a shell string, or an argv run without a shell. */
-export type ExternalCommand = { shell: string } | { argv: string[] };
+/** A lab's reset or power command; it runs in `cwd`, the lab file's folder, so relative paths
+ *  in it mean what they mean for every other path in rig.yaml. */
+export type ExternalCommand = ({ shell: string } | { argv: string[] }) & { cwd?: string };
 
 export interface VirtualSpec {
   /** Flash/slot profile of the virtual board (rig/virtual), e.g. `nrf52840`; undefined = its default. */

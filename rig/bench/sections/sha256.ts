@@ -9,6 +9,7 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { VerifierCore } from '../../../host/verifier/core.js';
 import { buildFile } from '../../../host/paths.js';
 import type { BenchSection } from '../section.js';
+import { kib } from '../../../host/util/units.js';
 
 function bestMbPerS(bytes: number, runs: number, fn: () => unknown): number {
   let best = Infinity;
@@ -38,7 +39,7 @@ export const sha256Section: BenchSection = {
     log(`wasm core     ${wasm.toFixed(0).padStart(6)} MB/s`);
     log(`@noble/hashes ${noble.toFixed(0).padStart(6)} MB/s   wasm/noble ${(wasm / noble).toFixed(2)}x (target >= 1.5x)`);
     log(`node:crypto   ${node.toFixed(0).padStart(6)} MB/s   wasm/node  ${(wasm / node).toFixed(2)}x`);
-    log(`build/verifier.wasm ${wasmBytes} bytes (${(wasmBytes / 1024).toFixed(1)} KiB; budget 48 KiB)`);
+    log(`build/verifier.wasm ${wasmBytes} bytes (${kib(wasmBytes)}; budget 48 KiB)`);
     return {
       wasm_sha256_mb_per_s: Math.round(wasm),
       noble_sha256_mb_per_s: Math.round(noble),

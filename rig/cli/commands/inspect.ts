@@ -50,7 +50,7 @@ const MAX_INPUT = 256 * 1024 * 1024;
 
 export const inspectCommand: Command = {
   path: ['inspect'],
-  summary: 'show what a SUIT envelope says (commands, parameters, digests, signatures)',
+  summary: 'show what a SUIT envelope or an MCUboot image says (commands, parameters, digests, signatures)',
   usage: '<file> [--json | --diag]',
   details: [
     `Formats: ${inspectors.map((i) => i.name).join(', ')} (recognised by their first bytes).`,

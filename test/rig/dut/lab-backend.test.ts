@@ -64,6 +64,9 @@ describe('lab boards', () => {
     expect(existsSync(join(dir, 'on'))).toBe(true);
     await expect(dut.reset()).rejects.toThrow(/reset command: `echo relay stuck >&2; exit 3` failed \(exit status 3\); it said: relay stuck/);
     await expect(runExternalCommand({ argv: ['sleep', '5'] }, { timeoutMs: 50, what: 'power on command' })).rejects.toThrow(new ExternalCommandError('power on command: `sleep 5` did not finish within 50 ms and was killed'));
+    // Relative paths in a lab's commands mean the lab file's folder, like every other path in rig.yaml.
+    await runExternalCommand({ shell: 'touch relative-marker', cwd: dir }, { timeoutMs: 5_000, what: 'reset command' });
+    expect(existsSync(join(dir, 'relative-marker'))).toBe(true);
   });
 
   it("restores the lab's known-good MCUboot image through the image group when the board runs something else, and only then", async () => {

@@ -27,8 +27,8 @@ describe('lab file: the shipped example', () => {
     expect(nrf!.port).toEqual({ kind: 'usb', usb: { serial: '000683123456', vendorId: '1366', productId: '1015', interface: 0 } });
     expect(nrf!.baud).toBe(1_000_000);
     expect(nrf!.reset).toEqual({ method: 'dtr', pulseMs: 100, waitMs: 800, invert: false });
-    expect(nrf!.power?.on).toEqual({ shell: 'uhubctl --location 1-2 --ports 3 --action on' });
-    expect(nrf!.power?.off).toEqual({ argv: ['uhubctl', '--location', '1-2', '--ports', '3', '--action', 'off'] });
+    expect(nrf!.power?.on).toEqual({ shell: 'uhubctl --location 1-2 --ports 3 --action on', cwd: dir });
+    expect(nrf!.power?.off).toEqual({ argv: ['uhubctl', '--location', '1-2', '--ports', '3', '--action', 'off'], cwd: dir });
     expect(nrf!.knownGood).toBe(join(dir, 'images/nrf52840-app-1.0.0.signed.bin'));
     expect(Object.keys(nrf!.apps)).toEqual(['healthy', 'crashes']);
     expect(nrf!.trust.map((a) => a.role)).toEqual(['author', 'operator']);

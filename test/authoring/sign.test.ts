@@ -7,6 +7,7 @@ import { createPublicKey } from 'node:crypto';
 import { addSignature } from '../../host/suit/index.js';
 import { createSigner } from '../../host/cose/index.js';
 import { loadSigningKey } from '../../host/keys/index.js';
+import { encodeCbor, Tag, type CborValue } from '../../host/suit/cbor/encode.js';
 import { checkEnvelope, hex, IETF_PUBLIC_KEY_PEM, ietfExampleHex } from './support/cbor.js';
 import { EXAMPLE_IDENTITY, makeWorkspace, seededBytes, verifyBlock } from './support/fixtures.js';
 
@@ -84,6 +85,12 @@ describe('suitrig sign', () => {
     const r2 = await runCli(['sign', notSuit, '--key', operator.file, '--out', out]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/not a SUIT envelope/);
+    // A wrapper whose contents are not CBOR: an envelope error naming the wrapper, not an internal error.
+    const brokenWrapper = ws.write('wrapper.suit', encodeCbor(new Tag(new Map<CborValue, CborValue>([[2, Uint8Array.of(0xff)], [3, encodeCbor(new Map())]]), 107)));
+    const r3 = await runCli(['sign', brokenWrapper, '--key', operator.file, '--out', out]);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toMatch(/wrapper\.suit: authentication wrapper: indefinite-length item/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('names the option for a public key given as --key and for a bad role', async () => {

@@ -4,6 +4,7 @@
  * listed, because the dependent must run process-dependency in each of them (§5.1).
  */
 import { decodeCbor } from '../cbor/decode.js';
+import { CborScanError } from '../cbor/scan.js';
 import { EnvelopeError, manifestDigestMatches, parseEnvelope } from '../envelope/parse.js';
 import { MANIFEST, SEQUENCE_MEMBERS, type SequenceMember } from '../labels.js';
 import type { SuitDigest } from '../digest.js';
@@ -37,7 +38,7 @@ export function readDependencyField(f: Fields, o: Obj, key: string, path: FieldP
   try {
     return { ...file, ...readDependencyEnvelope(file.bytes) };
   } catch (e) {
-    if (!(e instanceof EnvelopeError) && (e as Error).name !== 'CborScanError') throw e;
+    if (!(e instanceof EnvelopeError) && !(e instanceof CborScanError)) throw e;
     return f.error([...path, key], `'${file.name}' is not a usable SUIT envelope: ${(e as Error).message}`);
   }
 }

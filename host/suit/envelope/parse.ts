@@ -7,7 +7,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { decodeCbor } from '../cbor/decode.js';
-import { bstrAt, mapEntries } from '../cbor/scan.js';
+import { bstrAt, CborScanError, mapEntries } from '../cbor/scan.js';
 import { sha256 } from '../digest.js';
 import { ENVELOPE, TAG } from '../labels.js';
 
@@ -50,7 +50,17 @@ function memberOf(bytes: Uint8Array, e: { key: number | string | undefined; keyS
   return { key: e.key, keyBytes: bytes.subarray(e.keyStart, e.valueStart), raw, content };
 }
 
+/** The authentication wrapper's contents; throws EnvelopeError (malformed CBOR included). */
 export function parseAuthentication(content: Uint8Array): AuthenticationWrapper {
+  try {
+    return authenticationOf(content);
+  } catch (e) {
+    if (e instanceof CborScanError) throw new EnvelopeError(e.message);
+    throw e;
+  }
+}
+
+function authenticationOf(content: Uint8Array): AuthenticationWrapper {
   const auth = decodeCbor(content, 'authentication wrapper');
   if (!Array.isArray(auth) || auth.length === 0 || !auth.every((x) => x instanceof Uint8Array)) {
     throw new EnvelopeError('authentication wrapper: expected [bstr SUIT_Digest, * bstr authentication block]');
@@ -63,6 +73,7 @@ export function parseAuthentication(content: Uint8Array): AuthenticationWrapper 
   return { digestBstr, digest: { algorithm: d[0], bytes: d[1] }, blocks: auth.slice(1) as Uint8Array[] };
 }
 
+/** The members of an envelope; throws EnvelopeError for anything that is not one. */
 export function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
   let top;
   try {

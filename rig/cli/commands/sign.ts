@@ -44,7 +44,7 @@ export const signCommand: Command = {
     try {
       signed = addSignature(envelope, signer);
     } catch (e) {
-      if (e instanceof EnvelopeError || (e as Error).name === 'CborScanError') throw new EnvironmentError(`${args.positionals[0]}: ${(e as Error).message}`);
+      if (e instanceof EnvelopeError) throw new EnvironmentError(`${args.positionals[0]}: ${e.message}`);
       throw e;
     }
     writeOutputFile(out, signed);

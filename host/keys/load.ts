@@ -5,7 +5,8 @@
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { decode as cborDecode } from 'cbor-x';
+import { resolve } from 'node:path';
+import { decodeCbor } from '../suit/cbor/decode.js';
 import type { PrivateKey, PublicKey, SigningKey, SymmetricKey, TrustAnchor, VerificationKey } from './types.js';
 
 export class KeyError extends Error {
@@ -63,14 +64,13 @@ function asCoseKeyMap(bytes: Uint8Array): Map<number, unknown> | undefined {
   const text = Buffer.from(bytes).toString('latin1');
   if (HEX_TEXT.test(text) && text.replace(/\s/g, '').length % 2 === 0) data = Buffer.from(text.replace(/\s/g, ''), 'hex');
   if (data.length === 0 || (data[0]! & 0xe0) !== 0xa0) return undefined;
-  let v: unknown;
+  let m: unknown;
   try {
-    v = cborDecode(data);
+    m = decodeCbor(data, 'COSE_Key');
   } catch {
-    return undefined;
+    return undefined; // not CBOR after all: a raw symmetric key
   }
-  const m = v instanceof Map ? v : v && typeof v === 'object' ? new Map(Object.entries(v).map(([k, x]) => [Number(k), x])) : undefined;
-  if (!m || typeof m.get(1) !== 'number') return undefined;
+  if (!(m instanceof Map) || typeof m.get(1) !== 'number') return undefined;
   return m as Map<number, unknown>;
 }
 
@@ -182,24 +182,28 @@ export function trustAnchorFor(key: SigningKey | VerificationKey, role: string, 
 export const DEFAULT_ROLE = 'author';
 const ROLE_RE = /^[a-z][a-z0-9_-]{0,31}$/;
 
+/** A signer role name (`author`, `operator`): lower-case letters, digits, - and _, at most 32. */
+export function isRoleName(s: string): boolean {
+  return ROLE_RE.test(s);
+}
+
 /** `[role=]file` as `--trust` takes it; the role defaults to `author`. */
 export function parseTrustArg(arg: string, cwd = '.'): TrustAnchor {
   const eq = arg.indexOf('=');
   let role = DEFAULT_ROLE;
   let file = arg;
-  if (eq > 0 && ROLE_RE.test(arg.slice(0, eq))) {
+  if (eq > 0 && isRoleName(arg.slice(0, eq))) {
     role = arg.slice(0, eq);
     file = arg.slice(eq + 1);
   }
   if (file === '') throw new KeyError(`--trust ${arg}: no key file given`);
-  const path = file.startsWith('/') ? file : `${cwd}/${file}`;
-  return trustAnchorFor(loadVerificationKey(path), role, file);
+  return trustAnchorFor(loadVerificationKey(resolve(cwd, file)), role, file);
 }
 
 /** `--require author,operator`: the roles whose signatures must all verify. */
 export function parseRequireArg(arg: string): string[] {
   const roles = arg.split(',').map((r) => r.trim()).filter((r) => r.length > 0);
-  for (const r of roles) if (!ROLE_RE.test(r)) throw new KeyError(`--require: '${r}' is not a role name (lower-case letters, digits, - and _)`);
+  for (const r of roles) if (!isRoleName(r)) throw new KeyError(`--require: '${r}' is not a role name (lower-case letters, digits, - and _)`);
   if (roles.length === 0) throw new KeyError('--require: no roles given');
   return [...new Set(roles)];
 }

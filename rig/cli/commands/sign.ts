@@ -8,11 +8,10 @@
 import { resolve } from 'node:path';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, requireString, type Command } from '../command.js';
 import { EnvelopeError, addSignature, parseEnvelope } from '../../../host/suit/index.js';
+import { isRoleName } from '../../../host/keys/index.js';
 import { readInputFile, writeOutputFile } from '../files.js';
 import { signerFromArgs } from '../key-options.js';
 import { toHex } from '../../../host/util/hex.js';
-
-const ROLE_RE = /^[a-z][a-z0-9_-]{0,31}$/;
 
 export const signCommand: Command = {
   path: ['sign'],
@@ -37,7 +36,7 @@ export const signCommand: Command = {
   async run(args, io) {
     const out = resolve(io.cwd, requireString(args, 'out'));
     const role = optString(args, 'role') ?? 'operator';
-    if (!ROLE_RE.test(role)) throw new UsageError(`--role ${role}: a role is lower-case letters, digits, - and _`);
+    if (!isRoleName(role)) throw new UsageError(`--role ${role}: a role is lower-case letters, digits, - and _`);
     const signer = signerFromArgs(requireString(args, 'key'), optString(args, 'alg-id'), optFlag(args, 'no-kid'), io.cwd);
     const envelope = readInputFile(args.positionals[0]!, io.cwd);
     let signed: Uint8Array;

@@ -66,6 +66,11 @@ export let blockCount: i32 = 0;
 /** A block was not a COSE_Sign1 / COSE_Sign / COSE_Mac0 at all (untagged, COSE_Mac, other tag). */
 let sawStructure: bool = false;
 
+/** Forgets the blocks of the last authentication (a new envelope is coming). */
+export function clearBlocks(): void {
+  blockCount = 0;
+}
+
 function addBlock(tag: i32, alg: i32, status: i32, anchor: i32): void {
   if (blockCount >= MAX_BLOCKS) return;
   const b = BLOCKS + <u32>blockCount * 16;
@@ -259,7 +264,7 @@ function checkBlock(end: u32, payload: u32, payloadN: u32): bool {
  */
 export function authenticate(level: i32, need: u32): i32 {
   const x = mx(level);
-  blockCount = 0;
+  clearBlocks();
   sawStructure = false;
   const ai = load<i32>(x + X_AUTH);
   const mi = load<i32>(x + X_MANIFEST);

@@ -144,9 +144,17 @@ export function policy_identity(kind: i32, count: i32): i32 {
 
 // ---- envelope ----
 let scanned: i32 = 0; // 0 none, 1 scanning, 2 complete, 3 failed
+/** envelope_verify accepted the envelope in region 0 (run_begin may run it). */
+let verified: bool = false;
+/** envelope_verify authenticated the manifest in region 0 (the manifest_* exports describe it). */
+let authenticated: bool = false;
 
 export function envelope_begin(total: u64): void {
   res.resultClear();
+  // A new envelope overwrites region 0: nothing said about the previous one holds any more.
+  verified = false;
+  authenticated = false;
+  auth.clearBlocks();
   scanBegin(0, total);
   scanned = 1;
 }
@@ -170,15 +178,12 @@ export function envelope_end(): i32 {
   return 0;
 }
 
-let verified: bool = false;
-let authenticated: bool = false;
-
 export function envelope_verify(): i32 {
   verified = false;
+  authenticated = false;
   res.resultClear();
   if (scanned == 3) return res.resultFail(scanErr, 0, 0, -1, -1);
   if (scanned != 2) return res.resultFail(D_STATE, 0, 0, -1, -1);
-  authenticated = false;
   const d = authenticate(0, auth.requireMask);
   if (d != 0) return res.resultFail(d, 0, 0, -1, -1);
   authenticated = true;

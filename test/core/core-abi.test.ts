@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { VerifierCore, detailName } from '../../host/verifier/index.js';
 import { feedEnvelope } from '../../host/verifier/feed.js';
-import { allVectors } from '../vectors/corpus.js';
+import { applyPolicy } from '../../host/verifier/policy.js';
+import { allVectors, IETF_KEY } from '../vectors/corpus.js';
 
 const ex0 = allVectors().find((v) => v.name === 'rfc/example0-secure-boot')!.bytes;
 
@@ -48,6 +49,28 @@ describe.each(['release', 'checked'] as const)('core ABI (%s)', (variant) => {
     expect(e.fetch_end()).toBe(0);
     expect(e.fetch_fail()).toBe(0);
     expect(detailName(e.result_detail())).toBe('call-order');
+  });
+
+  it('a new envelope forgets the previous one: no manifest, signatures or run survive a failed scan', () => {
+    const core = new VerifierCore(variant);
+    const e = core.exports;
+    applyPolicy(core, { trust: [IETF_KEY] });
+    feedEnvelope(core, ex0);
+    expect(e.envelope_verify()).toBe(0);
+    expect([e.manifest_authenticated(), e.block_count()]).toEqual([1, 1]);
+    expect(feedEnvelope(core, ex0.subarray(0, ex0.length - 10))).not.toBe(0);
+    expect(e.envelope_verify()).toBe(1); // cbor-parse
+    expect([e.manifest_authenticated(), e.block_count()]).toEqual([0, 0]);
+    // Half of a new envelope fed after an accepted one: the old verdict no longer allows a run.
+    feedEnvelope(core, ex0);
+    expect(e.envelope_verify()).toBe(0);
+    e.envelope_begin(BigInt(ex0.length));
+    core.io.set(ex0.subarray(0, 20));
+    expect(e.envelope_feed(20)).toBe(0);
+    new DataView(core.io.buffer, core.io.byteOffset).setInt32(0, 3, true);
+    expect(e.run_begin(1, 1)).toBe(0);
+    expect(detailName(e.result_detail())).toBe('call-order');
+    expect(e.manifest_authenticated()).toBe(0);
   });
 
   it('refuses bad policy input', () => {

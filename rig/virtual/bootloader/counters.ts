@@ -33,6 +33,8 @@ export class CounterStore {
   constructor(private readonly area: FlashArea) {
     this.recordSize = Math.max(RECORD, area.align);
     if (area.sectors.length < 2) throw new RangeError(`counter area '${area.name}' needs at least two sectors`);
+    const odd = area.sectors.find((s) => s.size % this.recordSize !== 0);
+    if (odd) throw new RangeError(`counter area '${area.name}': a ${odd.size}-byte sector does not hold whole ${this.recordSize}-byte records`);
   }
 
   private decode(b: Uint8Array): { id: number; value: bigint; seq: number } | undefined {
@@ -47,14 +49,14 @@ export class CounterStore {
     let lastSeq = -1;
     let last: Slot | undefined;
     const firstFree = new Map<number, number>();
+    const erased = this.area.erasedValue;
     this.area.sectors.forEach((s, sector) => {
       const bytes = this.area.read(s.offset, s.size);
-      let free = s.size;
-      for (let off = s.size - this.recordSize; off >= 0; off -= this.recordSize) {
-        const rec = bytes.subarray(off, off + this.recordSize);
-        if (rec.every((x) => x === this.area.erasedValue)) free = off;
-        else break;
-      }
+      // Records are appended from the sector start: the free space is the erased tail, from the
+      // record after the last byte written. (A plain loop: every boot scans the whole area.)
+      let end = s.size;
+      while (end > 0 && bytes[end - 1] === erased) end--;
+      const free = Math.ceil(end / this.recordSize) * this.recordSize;
       firstFree.set(sector, free);
       for (let off = 0; off + this.recordSize <= free; off += this.recordSize) {
         const r = this.decode(bytes.subarray(off, off + RECORD));

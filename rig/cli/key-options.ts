@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { AlgorithmError, createSigner, type Signer } from '../../host/cose/index.js';
 import { KeyError, loadSigningKey, parseRequireArg, parseTrustArg, type PrivateKey, type SymmetricKey, type TrustAnchor } from '../../host/keys/index.js';
 import { IdentityError, loadIdentity, type DeviceIdentity, type Policy } from '../../host/verifier/index.js';
-import { EnvironmentError, UsageError, optString, optStrings, optUint, type ParsedArgs } from './command.js';
+import { EnvironmentError, UsageError, optFlag, optString, optStrings, optUint, requireString, type OptionDef, type ParsedArgs } from './command.js';
 
 /** The private (or HMAC) key of `--key`. */
 export function signingKey(keyArg: string, cwd: string): PrivateKey | SymmetricKey {
@@ -21,11 +21,20 @@ export function signingKey(keyArg: string, cwd: string): PrivateKey | SymmetricK
   }
 }
 
-/** The signer for `--key` / `--alg-id` / `--no-kid`, with errors naming the option. */
-export function signerFromArgs(keyArg: string, algArg: string | undefined, noKid: boolean, cwd: string): Signer {
+/** The options signerFromArgs reads, for the commands that sign envelopes (manifest create, sign). */
+export const SIGNER_OPTIONS: Record<string, OptionDef> = {
+  key: { type: 'string', value: '<key>', description: 'signing key: PEM private key (PKCS#8 or SEC1), or HMAC key (raw or COSE_Key)' },
+  'alg-id': { type: 'string', value: '<alg>', description: 'es256, esp256, ed25519, eddsa or hmac256 (default: by key type)' },
+  'no-kid': { type: 'boolean', description: 'do not put the key id into the signature header' },
+};
+
+/** The signer for `--key` / `--alg-id` / `--no-kid` (SIGNER_OPTIONS), with errors naming the option. */
+export function signerFromArgs(args: ParsedArgs, cwd: string): Signer {
+  const keyArg = requireString(args, 'key');
+  const algArg = optString(args, 'alg-id');
   const key = signingKey(keyArg, cwd);
   try {
-    return createSigner(key, { ...(algArg ? { algorithm: algArg } : {}), kid: !noKid });
+    return createSigner(key, { ...(algArg ? { algorithm: algArg } : {}), kid: !optFlag(args, 'no-kid') });
   } catch (e) {
     if (e instanceof AlgorithmError) throw new UsageError(`${e.message} (--key ${keyArg})`);
     throw e;

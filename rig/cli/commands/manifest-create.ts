@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, requireString, type Command } from '../command.js';
 import { BuildError, CompileError, DescriptionError, SEVERABLE_MEMBERS, TEMPLATES, buildEnvelope, loadDescription, type SeverableMember } from '../../../host/suit/index.js';
 import { writeOutputFile } from '../files.js';
-import { signerFromArgs } from '../key-options.js';
+import { SIGNER_OPTIONS, signerFromArgs } from '../key-options.js';
 import { toHex } from '../../../host/util/hex.js';
 
 function severArg(v: string | undefined): readonly SeverableMember[] | 'all' | undefined {
@@ -41,13 +41,11 @@ export const manifestCreateCommand: Command = {
     'Problems in the description are all reported, with line, column and field (exit 2).',
   ].join('\n'),
   options: {
-    key: { type: 'string', value: '<key>', description: 'signing key: PKCS#8/SEC1 PEM private key, or HMAC key (raw or COSE_Key)' },
-    'alg-id': { type: 'string', value: '<alg>', description: 'es256, esp256, ed25519, eddsa or hmac256 (default: by key type)' },
+    ...SIGNER_OPTIONS,
     out: { type: 'string', value: '<envelope.suit>', description: 'output envelope file' },
     payloads: { type: 'string', value: 'integrated|detached', description: 'carry every image in the envelope, or none (default: as described)' },
     severable: { type: 'boolean', description: 'make payload-fetch/install/dependency-resolution severable' },
     sever: { type: 'string', value: '<members|all>', description: `leave severable members out: all, or a list of ${SEVERABLE_MEMBERS.join(',')}` },
-    'no-kid': { type: 'boolean', description: 'do not put the key id into the signature header' },
     json: { type: 'boolean', description: 'print the result as JSON' },
   },
   positionals: { min: 1, max: 1 },
@@ -57,7 +55,7 @@ export const manifestCreateCommand: Command = {
     const payloads = optString(args, 'payloads');
     if (payloads !== undefined && payloads !== 'integrated' && payloads !== 'detached') throw new UsageError(`--payloads ${payloads}: expected integrated or detached`);
     const sever = severArg(optString(args, 'sever'));
-    const signer = signerFromArgs(requireString(args, 'key'), optString(args, 'alg-id'), optFlag(args, 'no-kid'), io.cwd);
+    const signer = signerFromArgs(args, io.cwd);
     let built;
     try {
       const plan = loadDescription(spec);

@@ -10,7 +10,7 @@ import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, r
 import { EnvelopeError, addSignature, parseEnvelope } from '../../../host/suit/index.js';
 import { isRoleName } from '../../../host/keys/index.js';
 import { readInputFile, writeOutputFile } from '../files.js';
-import { signerFromArgs } from '../key-options.js';
+import { SIGNER_OPTIONS, signerFromArgs } from '../key-options.js';
 import { toHex } from '../../../host/util/hex.js';
 
 export const signCommand: Command = {
@@ -25,11 +25,9 @@ export const signCommand: Command = {
     'a label for this output; verifiers take roles from --trust role=<key>.',
   ].join('\n'),
   options: {
-    key: { type: 'string', value: '<key>', description: 'signing key (PEM private key, or HMAC key)' },
-    'alg-id': { type: 'string', value: '<alg>', description: 'es256, esp256, ed25519, eddsa or hmac256 (default: by key type)' },
+    ...SIGNER_OPTIONS,
     role: { type: 'string', value: '<role>', description: 'who signs, for messages (default operator)' },
     out: { type: 'string', value: '<envelope.suit>', description: 'output envelope file' },
-    'no-kid': { type: 'boolean', description: 'do not put the key id into the signature header' },
     json: { type: 'boolean', description: 'print the result as JSON' },
   },
   positionals: { min: 1, max: 1 },
@@ -37,7 +35,7 @@ export const signCommand: Command = {
     const out = resolve(io.cwd, requireString(args, 'out'));
     const role = optString(args, 'role') ?? 'operator';
     if (!isRoleName(role)) throw new UsageError(`--role ${role}: a role is lower-case letters, digits, - and _`);
-    const signer = signerFromArgs(requireString(args, 'key'), optString(args, 'alg-id'), optFlag(args, 'no-kid'), io.cwd);
+    const signer = signerFromArgs(args, io.cwd);
     const envelope = readInputFile(args.positionals[0]!, io.cwd);
     let signed: Uint8Array;
     try {

@@ -37,6 +37,8 @@ export interface ProcessOptions {
   log(e: DutEvent): void;
   /** How long the child may take to print its port (default 20 s). */
   startTimeoutMs?: number;
+  /** The script the child runs (default: the built CLI, cliEntry(); tests give a stand-in). */
+  entry?: string;
 }
 
 /** The built CLI the board processes run (npm run build:ts makes it). */
@@ -83,8 +85,14 @@ export class ProcessVirtualBackend implements DutBackend {
   static async open(o: ProcessOptions): Promise<ProcessVirtualBackend> {
     const b = new ProcessVirtualBackend(o);
     copyState(o.snapshotDir, o.stateDir);
-    await b.startProcess();
-    await b.connect();
+    try {
+      await b.startProcess();
+      await b.connect();
+    } catch (e) {
+      // Nobody gets this backend to close: a board process that did start must not outlive the failed open.
+      await b.close();
+      throw e;
+    }
     return b;
   }
 
@@ -133,7 +141,7 @@ export class ProcessVirtualBackend implements DutBackend {
 
   private startProcess(): Promise<void> {
     const args = [
-      cliEntry(),
+      this.o.entry ?? cliEntry(),
       'board',
       'virtual',
       '--listen',
@@ -171,7 +179,10 @@ export class ProcessVirtualBackend implements DutBackend {
       lines.once('line', (line) => {
         clearTimeout(timer);
         const m = /^listening on (tcp:\/\/\S+)$/.exec(line);
-        if (!m) return reject(new Error(`virtual board process for ${this.o.name} said '${line}' instead of 'listening on tcp://...'`));
+        if (!m) {
+          child.kill('SIGKILL');
+          return reject(new Error(`virtual board process for ${this.o.name} said '${line}' instead of 'listening on tcp://...'`));
+        }
         this.url = m[1]!;
         log({ kind: 'note', message: `board process ${child.pid} (start ${this.starts}) listening on ${this.url}` });
         resolve();

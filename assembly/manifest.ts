@@ -453,7 +453,8 @@ function parseManifestBody(level: i32): i32 {
       store<u32>(x + X_SET_VERSION, cbor.vPtr);
       store<u32>(x + X_SET_VERSION + 4, cbor.vLen);
       if (!checkIntArray() || !cbor.leaveBstr(outer)) return cbor.rerr;
-    } else if (isSequenceKey(<i32>key) || severable(key)) {
+    } else if (key > 0 && key < 32 && (isSequenceKey(<i32>key) || severable(key))) {
+      // Range first: <i32> of a key like 2^32 + 7 would be 7.
       const ikey = <i32>key;
       if (cbor.peekMajor() == cbor.MT_ARRAY && severable(key)) {
         const d = checkSevered(level, ikey);

@@ -156,6 +156,17 @@ describe('envelope and manifest encoding rules', () => {
     expect(verifyEnvelope(big(66_000), { trust: [AUTHOR] })).toMatchObject({ reason: 'cbor-parse', detail: 'region-full' });
   });
 
+  it('a manifest key is never taken for another one modulo 2^32', () => {
+    const big: Map<number | bigint, unknown> = manifest();
+    big.set(2n ** 32n + 7n, seq(23, 15)); // not validate (7): an unknown member
+    expect(verifyEnvelope(buildEnvelope({ manifest: big as Map<number, unknown>, signers: [IETF_SIGNER] }), { trust: [AUTHOR] })).toMatchObject({ reason: 'cbor-parse', detail: 'unknown-member' });
+    const ext: Map<number | bigint, unknown> = manifest();
+    ext.set(-(2n ** 32n) + 7n, seq(23, 15)); // an extension (negative key): skipped, not validate
+    const r = verifyEnvelope(buildEnvelope({ manifest: ext as Map<number, unknown>, signers: [IETF_SIGNER] }), { trust: [AUTHOR] });
+    expect(r.accepted).toBe(true);
+    expect(r.manifest!.sections).toEqual({ invoke: 'present' });
+  });
+
   it('sequence numbers use the whole uint64 range', () => {
     const m = manifest();
     m.set(2, 2n ** 64n - 1n);

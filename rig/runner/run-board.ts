@@ -94,17 +94,20 @@ export async function runBoard(board: ResolvedBoard, env: BoardEnv): Promise<Boa
     message = `board ${board.name} is not there: ${board.unavailable}`;
     log.line('error', message);
   } else {
+    let opening: Promise<Dut> | undefined;
     try {
       dut = await withDeadline(`opening board ${board.name}`, env.openTimeoutMs, env.signal, (signal) =>
-        env.provider.open(board, {
+        (opening = env.provider.open(board, {
           signal,
           seed,
           workDir: env.workDir,
           ...(env.provision ? { provision: env.provision } : {}),
           log: (e) => log.line(e.kind, e.kind === 'console' ? e.line : e.kind === 'smp' ? e.summary : e.message),
-        }),
+        })),
       );
     } catch (e) {
+      // An open that still succeeds after its deadline or the interrupt leaves a board (a port, a process) nobody would close.
+      void opening?.then((late) => late.close()).catch(() => undefined);
       status = env.signal?.aborted ? 'interrupted' : 'unavailable';
       message = `could not open board ${board.name}: ${(e as Error).message}`;
       log.line('error', message);

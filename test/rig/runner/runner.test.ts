@@ -103,6 +103,22 @@ describe('runner: a suite on boards in parallel', () => {
     expect(result.totals.passed).toBe(5);
   });
 
+  it('a board whose open overruns its deadline is reported unavailable, and closed once the late open succeeds', async () => {
+    const inner = fakeProvider({}).provider;
+    let late: FakeDut | undefined;
+    const provider: DutProvider = {
+      cannotDrive: () => undefined,
+      async open(b, ctx) {
+        await new Promise((r) => setTimeout(r, 150)); // ignores ctx.signal, as a slow port or process start may
+        return (late = (await inner.open(b, ctx)) as FakeDut);
+      },
+    };
+    const result = await runSuite({ suite: demoSuite, boards: [board('slow')], provider, seed: 1, logDir: tempDir(), openTimeoutMs: 30, cases: ['trusted-update'] });
+    expect(result.boards[0]).toMatchObject({ status: 'unavailable', message: 'could not open board slow: opening board slow overran its 30 ms timeout' });
+    await expect.poll(() => late?.closed, { timeout: 2_000 }).toBe(true);
+    expect(late!.ops).toEqual([]);
+  });
+
   it('flags a board that decides otherwise than the host predicted, and a case the verifier disagrees with', async () => {
     const alwaysAccept: Predictor = { predict: async () => ({ kind: 'accept' }) };
     const { result } = await run({ good: {} }, { predictor: alwaysAccept, cases: ['untrusted-signer', 'trusted-update'] });

@@ -2,7 +2,10 @@
  * Finds the command for an argv, parses its options strictly, renders `--help`, and maps
  * errors to exit statuses. Kept apart from main.ts so tests run the CLI in-process.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { packageRoot } from '../../host/paths.js';
 import {
   EXIT_USAGE,
   EnvironmentError,
@@ -116,11 +119,10 @@ export async function dispatch(argv: string[], commands: readonly Command[], io:
   }
 }
 
+/** The version in suitrig's package.json, found the same way from the sources and from dist/. */
 async function packageVersion(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const url = new URL('../../../package.json', import.meta.url);
   try {
-    return (JSON.parse(await readFile(url, 'utf8')) as { version: string }).version;
+    return (JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }

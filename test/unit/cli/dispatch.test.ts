@@ -1,3 +1,5 @@
+/** The command-line dispatcher: command matching, strict options, exit statuses, --help and --version. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../rig/cli/dispatch.js';
 import { EXIT_NEGATIVE, UsageError, type CliIo, type Command } from '../../../rig/cli/command.js';
@@ -59,5 +61,11 @@ describe('cli dispatch', () => {
     const c = io();
     expect(await dispatch(['frobnicate'], [echo], c.cio)).toBe(2);
     expect(c.out.stderr).toContain("unknown command 'frobnicate'");
+  });
+  it('prints the version of package.json, from the sources as from dist/', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const a = io();
+    expect(await dispatch(['--version'], [echo], a.cio)).toBe(0);
+    expect(a.out.stdout).toBe(`suitrig ${version}\n`);
   });
 });

@@ -47,7 +47,8 @@
  *   ptr, manifest_reference_uri_len(), component_count(), component_id(i) -> ptr,
  *   component_id_len(i), section_state(key) (0 absent, 1 present, 2 severed),
  *   block_count(), block_info(i) -> ptr of 4 x i32 (COSE tag, alg, status 1 verified /
- *   2 not verified / 3 alg unsupported / 4 COSE unsupported, anchor index or -1)
+ *   2 not verified / 3 alg unsupported / 4 COSE unsupported, anchor index or -1), of the last
+ *   authentication: a dependency authenticated during a run replaces the root's blocks
  * Processor (after envelope_verify accepted the envelope):
  *   run_begin(count, dry) -> status   runs the count section keys in io (i32 LE; 3 = the shared
  *       sequence alone), each after the shared sequence; dry = 1: no platform effects

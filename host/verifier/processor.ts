@@ -170,6 +170,9 @@ export class SuitProcessor {
   private envelope: Uint8Array = new Uint8Array(0);
   private opts: RunOptions | undefined;
   private records: RunRecord[] = [];
+  /** The root envelope's blocks, read before the run: authenticating a dependency reuses the
+   *  core's block table. */
+  private signatures: SignatureInfo[] = [];
   private pendingFetch: FetchRequest | undefined;
   private handles: ComponentRef[] = [];
 
@@ -199,7 +202,9 @@ export class SuitProcessor {
     applyPolicy(core, opts, this.verify);
     core.host = this.bindPlatform(core.host);
     feedEnvelope(core, envelope);
-    if (e.envelope_verify() !== 0) return this.finish(ST_DONE);
+    const verdict = e.envelope_verify();
+    this.signatures = readSignatures(core, opts);
+    if (verdict !== 0) return this.finish(ST_DONE);
     const names = typeof opts.sequences === 'string' ? PROCEDURES[opts.sequences] : opts.sequences;
     if (names === undefined) throw new RangeError(`unknown procedure '${String(opts.sequences)}'`);
     if (names.length > 16) throw new RangeError('at most 16 sequences per run');
@@ -295,7 +300,7 @@ export class SuitProcessor {
     const c = this.core;
     const opts = this.opts!;
     const verdict = readVerdict(c);
-    const signatures = readSignatures(c, opts);
+    const signatures = this.signatures;
     const records = this.records;
     const manifest = c.exports.manifest_authenticated() === 1 ? readManifestInfo(c) : undefined;
     const written: WrittenComponent[] = [];

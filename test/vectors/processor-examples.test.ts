@@ -248,6 +248,17 @@ describe('trust-domains: dependencies', () => {
     expect(Buffer.from(platform.content("['00']")!).toString()).toBe('hello world');
   });
 
+  it('the run reports the root envelope\'s signatures, not those of the dependency it processed', () => {
+    const root = resign(vec('rfc/td-process-dependency'), [IETF_SIGNER, { alg: -9, key: SECOND_PRIVATE }]);
+    const p = new SuitProcessor(new MemoryPlatform(), { variant: 'checked' });
+    const r = runWithPayloads(p, root, { trust: [IETF_KEY, SECOND_KEY], sequences: 'update' }, new Map([['http://example.com/dependent.suit', dependent]]));
+    expect(r.records.map((x) => x.commandName)).toContain('process-dependency');
+    expect(r.signatures.map((s) => [s.algName, s.status, s.keySource])).toEqual([
+      ['ES256', 'verified', IETF_KEY.source],
+      ['ESP256', 'verified', SECOND_KEY.source],
+    ]);
+  });
+
   it('a dependency whose digest differs from the one the root names is refused', () => {
     const platform = new MemoryPlatform();
     const p = new SuitProcessor(platform, { variant: 'checked' });

@@ -69,15 +69,18 @@ function decodeSnapshot(path: string, g: FlashGeometry): { generation: number; c
   return { generation, contents: new Uint8Array(body.subarray(p, p + size)), written: new Uint8Array(body.subarray(p + size, p + size + units)) };
 }
 
+/** One log record, built in place: a write's bytes are copied once, from the flash to the record. */
 function encodeEffect(e: FlashEffect): Buffer {
-  const payload = e.kind === 'fill' ? Buffer.from([e.value]) : Buffer.from(e.bytes.buffer, e.bytes.byteOffset, e.bytes.length);
-  const head = Buffer.alloc(REC_HEAD);
-  head.writeUInt8(e.kind === 'fill' ? KIND_FILL : KIND_PUT, 0);
-  head.writeUInt8(e.written ? 1 : 0, 1);
-  head.writeUInt32LE(e.offset, 2);
-  head.writeUInt32LE(e.kind === 'fill' ? e.length : e.bytes.length, 6);
-  const rec = Buffer.concat([head, payload]);
-  return Buffer.concat([rec, u32(crc32(rec))]);
+  const payloadLen = e.kind === 'fill' ? 1 : e.bytes.length;
+  const rec = Buffer.allocUnsafe(REC_HEAD + payloadLen + 4);
+  rec.writeUInt8(e.kind === 'fill' ? KIND_FILL : KIND_PUT, 0);
+  rec.writeUInt8(e.written ? 1 : 0, 1);
+  rec.writeUInt32LE(e.offset, 2);
+  rec.writeUInt32LE(e.kind === 'fill' ? e.length : e.bytes.length, 6);
+  if (e.kind === 'fill') rec.writeUInt8(e.value, REC_HEAD);
+  else rec.set(e.bytes, REC_HEAD);
+  rec.writeUInt32LE(crc32(rec.subarray(0, REC_HEAD + payloadLen)), REC_HEAD + payloadLen);
+  return rec;
 }
 
 function applyEffect(contents: Uint8Array, written: Uint8Array, align: number, e: FlashEffect): void {

@@ -21,7 +21,11 @@ export type FlashEffect =
   | { kind: 'put'; offset: number; bytes: Uint8Array; written: boolean };
 
 export interface FlashObserver {
-  /** Called after each effect is applied in memory (a torn operation gives several). */
+  /**
+   * Called after each effect is applied in memory (a torn operation gives several). A `put`'s
+   * bytes are a view of the flash array, valid only during the call: copy them to keep them
+   * (persistence writes them out at once, so every write of an image chunk costs no copy).
+   */
   effect(e: FlashEffect): void;
 }
 
@@ -227,7 +231,7 @@ export class SimFlash implements BusyClock {
     this.mem.set(bytes, offset);
     const a = this.geometry.writeAlign;
     this.written.fill(1, offset / a, (offset + bytes.length) / a);
-    if (this.observers.size > 0) this.emit({ kind: 'put', offset, bytes: bytes.slice(), written: true });
+    if (this.observers.size > 0) this.emit({ kind: 'put', offset, bytes: this.mem.subarray(offset, offset + bytes.length), written: true });
   }
 
   /** Programming moves bits from their erased state to the target; a torn unit has a random part of them moved. */

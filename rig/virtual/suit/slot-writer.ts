@@ -45,9 +45,13 @@ export class SlotWriter {
     if (this.length + data.length > this.capacity) {
       throw new SlotWriteError(`image does not fit: ${this.length + data.length} bytes, the slot takes ${this.capacity}`);
     }
-    const all = new Uint8Array(this.held.length + data.length);
-    all.set(this.held);
-    all.set(data, this.held.length);
+    // One flash write per chunk; the chunk is copied only to join it to bytes held from before.
+    let all = data;
+    if (this.held.length > 0) {
+      all = new Uint8Array(this.held.length + data.length);
+      all.set(this.held);
+      all.set(data, this.held.length);
+    }
     this.length += data.length;
     const a = this.area.align;
     const whole = all.length - (all.length % a);

@@ -9,36 +9,18 @@ import { readFileSync } from 'node:fs';
 import { SmpClient } from '../../host/smp/client.js';
 import { sleep, systemClock } from '../../host/transport/clock.js';
 import { openPort } from '../../host/transport/open.js';
-import { uuidBytes, type DeviceIdentity } from '../../host/verifier/identity.js';
 import { relocateTarget, type PortTarget, type ResolvedBoard } from '../lab/resolve.js';
-import type { DeviceIdentity as LabIdentity, LabBoard } from '../lab/types.js';
 import type { PortLister } from '../ports/types.js';
 import type { DutBackend } from './backend.js';
 import { runExternalCommand } from './external-command.js';
 import { hardReset, isHardReset } from './hard-reset.js';
+import { labProvision } from './provision.js';
 import type { BoardProvision } from './types.js';
 
 /** Real boards: a swap of a large image on slow flash takes a while. */
 const BOOT_TIMEOUT_MS = 60_000;
 /** Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_MS is 250 ms: the board answers, then resets. */
 const RESET_GRACE_MS = 300;
-
-/** Lab identity (UUID text) as the verifier takes it. */
-export function verifierIdentity(id: LabIdentity | undefined): DeviceIdentity | undefined {
-  if (!id) return undefined;
-  return {
-    ...(id.vendorId ? { vendorIds: [uuidBytes(id.vendorId)] } : {}),
-    ...(id.classId ? { classIds: [uuidBytes(id.classId)] } : {}),
-    ...(id.deviceId ? { deviceIds: [uuidBytes(id.deviceId)] } : {}),
-  };
-}
-
-/** What the lab says a board trusts and is. */
-export function labProvision(b: LabBoard | undefined): BoardProvision | undefined {
-  if (!b || (b.trust.length === 0 && !b.identity)) return undefined;
-  const identity = verifierIdentity(b.identity);
-  return { trust: b.trust, require: b.require, ...(identity ? { identity } : {}) };
-}
 
 export class LabBackend implements DutBackend {
   readonly faults = false;

@@ -26,11 +26,13 @@ import { MCUBOOT_MODES } from '../../host/smp/groups/os.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
 import { abortReason, sleep } from '../../host/transport/clock.js';
 import { toHex } from '../../host/util/hex.js';
+import type { Policy } from '../../host/verifier/index.js';
 import { kib } from '../../host/util/units.js';
 import { formatUuid } from '../../host/util/uuid.js';
 import type { DutBackend } from './backend.js';
 import { DutUnresponsiveError, DutUnsupportedError } from './errors.js';
 import { HOST_DECIDED, HostVerifiedUpdate, mcubootImageHash } from '../../host/operator/host-verified.js';
+import { provisionPolicy } from './provision.js';
 import { asUnresponsive } from './unresponsive.js';
 import type {
   BootOutcome,
@@ -196,10 +198,10 @@ export class SmpDut implements Dut {
 
   // ---- host-verified updates (boards without the SUIT group) ---------------------------------
 
-  private hostPolicy() {
+  private hostPolicy(): Policy {
     const p = this.backend.provision;
     if (!p || p.trust.length === 0) throw new DutUnsupportedError(`board ${this.name} has no SUIT group and the host knows no trust anchors for it (lab trust:), so nobody can verify the manifest`);
-    return { trust: p.trust, ...(p.require.length ? { require: p.require } : {}), ...(p.identity ? { device: p.identity } : {}), ...(this.hostFloor !== undefined ? { storedSequence: this.hostFloor } : {}) };
+    return provisionPolicy(p, this.hostFloor);
   }
 
   private async hostDeliver(envelope: Uint8Array): Promise<DeliveryResult> {

@@ -11,7 +11,7 @@ import type { DutCapabilities, DutOperation } from '../dut/types.js';
 import type { ResolvedBoard } from '../lab/resolve.js';
 import { formatCommand } from '../dut/external-command.js';
 import { describeReset } from '../dut/hard-reset.js';
-import { labProvision } from '../dut/lab-backend.js';
+import { labProvision } from '../dut/provision.js';
 import { missingNeeds, type Need, type Suite, type SuiteCase } from '../suites/api.js';
 import type { TargetSummary } from './result.js';
 import { summariseTarget } from './run-board.js';

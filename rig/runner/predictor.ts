@@ -6,6 +6,7 @@
  * trust the host does not know get no prediction.
  */
 import { predictUpdate } from '../../host/operator/predict.js';
+import { provisionPolicy } from '../dut/provision.js';
 import type { Decision } from '../dut/types.js';
 import type { Predictor } from '../suites/api.js';
 
@@ -13,11 +14,7 @@ export const hostPredictor: Predictor = {
   async predict({ envelope, payloads, board, storedSequence }): Promise<Decision | undefined> {
     const p = board.provision;
     if (!p || p.trust.length === 0) return undefined;
-    const r = predictUpdate(
-      envelope,
-      { trust: p.trust, ...(p.require.length ? { require: p.require } : {}), ...(p.identity ? { device: p.identity } : {}), ...(storedSequence !== undefined ? { storedSequence } : {}) },
-      payloads,
-    );
+    const r = predictUpdate(envelope, provisionPolicy(p, storedSequence), payloads);
     return r.accepted ? { kind: 'accept' } : { kind: 'reject', reason: r.reason, detail: r.detail, message: r.message };
   },
 };

@@ -16,7 +16,7 @@ import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optStrin
 import { payloadFiles, readInputFile } from '../files.js';
 import { policyFromArgs } from '../key-options.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
-import { labProvision } from '../../dut/lab-backend.js';
+import { labProvision } from '../../dut/provision.js';
 import { progressBar, uploadSummary, type ProgressBar } from '../upload-progress.js';
 
 function describeBoard(s: BoardState): string {

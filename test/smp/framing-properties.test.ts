@@ -108,6 +108,21 @@ describe('console framing properties', () => {
     expect(out.packets).toEqual([small]);
   });
 
+  it('lines longer than any frame line: console text comes out in pieces, a frame line is dropped once; the next frame decodes', () => {
+    const f = new ConsoleFraming();
+    const p = encodePacket({ op: 1, version: 2, group: 0, seq: 4, command: 0 }, encodeCbor({ r: 'ok' }));
+    // maxPacket 64: the longest frame line is 4 * ceil(68 / 3) + 3 = 95 bytes.
+    const log = 'x'.repeat(250);
+    const wire = concat([new TextEncoder().encode(`${log}\n\x06\t${'A'.repeat(200)}\n\x04\x14AAAA\n`), f.encode(p)]);
+    for (const cuts of [[], Array.from({ length: wire.length }, (_, i) => i)]) {
+      const out = run(f, splitAt(wire, cuts), 64);
+      expect(out.text.join('')).toBe(log);
+      expect(out.text.map((t) => t.length)).toEqual([96, 96, 58]);
+      expect(out.dropped).toEqual(['frame line longer than 95 bytes']);
+      expect(out.packets).toEqual([p]);
+    }
+  });
+
   it('single corrupted bytes anywhere in a frame never yield a different packet (CRC-16 catches <=16-bit bursts)', () => {
     const f = new ConsoleFraming();
     const packets = [

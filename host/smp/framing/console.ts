@@ -128,7 +128,9 @@ function zephyrLines(data: Uint8Array, crc: number, lineLength: number): string[
 }
 
 class ConsoleDecoder implements FrameDecoder {
-  private line: number[] = [];
+  /** The line in progress; one byte longer than any frame line, which is how overlong lines show. */
+  private readonly line: Uint8Array;
+  private lineLength = 0;
   private overflow = false;
   /** Reassembly buffer of the frame in progress (decoded bytes after the length). */
   private pending: Uint8Array[] | undefined;
@@ -136,7 +138,6 @@ class ConsoleDecoder implements FrameDecoder {
   private skipping = false;
   private pendingBytes = 0;
   private expected = 0;
-  private readonly maxLine: number;
   private readonly text = new TextDecoder('utf-8', { fatal: false });
 
   constructor(
@@ -144,34 +145,32 @@ class ConsoleDecoder implements FrameDecoder {
     private readonly maxPacket: number,
   ) {
     // A whole packet on one line is the longest legitimate frame line.
-    this.maxLine = 4 * Math.ceil((maxPacket + 4) / 3) + 3;
-  }
-
-  reset(): void {
-    this.line = [];
-    this.overflow = false;
-    this.pending = undefined;
-    this.skipping = false;
+    this.line = new Uint8Array(4 * Math.ceil((maxPacket + 4) / 3) + 4);
   }
 
   push(chunk: Uint8Array): void {
-    for (const b of chunk) {
+    const line = this.line;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
       if (b === NL) {
-        if (!this.overflow) this.onLine(Uint8Array.from(this.line));
-        this.line = [];
+        // The line buffer is reused: everything onLine passes on is decoded or copied first.
+        if (!this.overflow) this.onLine(line.subarray(0, this.lineLength));
+        this.lineLength = 0;
         this.overflow = false;
-        continue;
-      }
-      if (this.overflow) continue;
-      this.line.push(b);
-      if (this.line.length > this.maxLine) {
-        const isFrame = startsWith(this.line, FRAME_START) || startsWith(this.line, FRAME_CONTINUE);
-        if (isFrame) this.drop(`frame line longer than ${this.maxLine} bytes`);
-        else this.sink.console(this.text.decode(Uint8Array.from(this.line)));
-        this.line = [];
-        this.overflow = isFrame;
+      } else if (!this.overflow) {
+        line[this.lineLength++] = b;
+        if (this.lineLength === line.length) this.overlong();
       }
     }
+  }
+
+  /** A line longer than any frame line: console text goes out as it is, a frame is dropped. */
+  private overlong(): void {
+    const isFrame = startsWith(this.line, FRAME_START) || startsWith(this.line, FRAME_CONTINUE);
+    if (isFrame) this.drop(`frame line longer than ${this.line.length - 1} bytes`);
+    else this.sink.console(this.text.decode(this.line));
+    this.lineLength = 0;
+    this.overflow = isFrame;
   }
 
   private onLine(line: Uint8Array): void {
@@ -227,7 +226,7 @@ class ConsoleDecoder implements FrameDecoder {
   }
 }
 
-function startsWith(a: ArrayLike<number>, p: Uint8Array): boolean {
+function startsWith(a: Uint8Array, p: Uint8Array): boolean {
   return a.length >= p.length && a[0] === p[0] && a[1] === p[1];
 }
 

@@ -16,8 +16,6 @@ export interface FrameSink {
 
 export interface FrameDecoder {
   push(chunk: Uint8Array): void;
-  /** Forgets any partial frame (after a reconnect). */
-  reset(): void;
 }
 
 export interface DecoderLimits {

@@ -42,7 +42,10 @@ export class RawFraming implements Framing {
 }
 
 class RawDecoder implements FrameDecoder {
+  /** Received bytes not yet delivered are `buf[start, end)`; the buffer grows, it is not rebuilt per chunk. */
   private buf = new Uint8Array(0);
+  private start = 0;
+  private end = 0;
   private lastByteAt = -Infinity;
   /** After garbage, everything is discarded until the line goes idle. */
   private discarding = false;
@@ -54,37 +57,51 @@ class RawDecoder implements FrameDecoder {
     private readonly timeoutMs: number,
   ) {}
 
-  reset(): void {
-    this.buf = new Uint8Array(0);
-    this.discarding = false;
-  }
-
   push(chunk: Uint8Array): void {
     const now = this.clock.now();
     if (now - this.lastByteAt > this.timeoutMs) {
-      if (this.buf.length > 0) this.sink.dropped(`partial packet of ${this.buf.length} bytes discarded after ${this.timeoutMs} ms idle`);
-      this.reset();
+      const partial = this.end - this.start;
+      if (partial > 0) this.sink.dropped(`partial packet of ${partial} bytes discarded after ${this.timeoutMs} ms idle`);
+      this.clear();
+      this.discarding = false;
     }
     this.lastByteAt = now;
     if (this.discarding) return;
-    const next = new Uint8Array(this.buf.length + chunk.length);
-    next.set(this.buf);
-    next.set(chunk, this.buf.length);
-    this.buf = next;
-    while (this.buf.length >= SMP_HEADER_SIZE) {
-      const b0 = this.buf[0]!;
-      const len = (this.buf[2]! << 8) | this.buf[3]!;
+    this.append(chunk);
+    while (this.end - this.start >= SMP_HEADER_SIZE) {
+      const b = this.buf;
+      const b0 = b[this.start]!;
+      const size = SMP_HEADER_SIZE + ((b[this.start + 2]! << 8) | b[this.start + 3]!);
       if (b0 & 0xe0 || ((b0 >> 3) & 3) > 1) return this.garbage(`byte 0x${b0.toString(16)} cannot start an SMP header`);
-      if (SMP_HEADER_SIZE + len > this.maxPacket) return this.garbage(`SMP packet of ${SMP_HEADER_SIZE + len} bytes exceeds the ${this.maxPacket}-byte limit`);
-      if (this.buf.length < SMP_HEADER_SIZE + len) return;
-      this.sink.packet(this.buf.slice(0, SMP_HEADER_SIZE + len));
-      this.buf = this.buf.subarray(SMP_HEADER_SIZE + len);
+      if (size > this.maxPacket) return this.garbage(`SMP packet of ${size} bytes exceeds the ${this.maxPacket}-byte limit`);
+      if (this.end - this.start < size) return;
+      this.sink.packet(b.slice(this.start, this.start + size));
+      this.start += size;
     }
+    if (this.start === this.end) this.clear();
+  }
+
+  private append(chunk: Uint8Array): void {
+    if (this.end + chunk.length > this.buf.length) {
+      const held = this.end - this.start;
+      const next = held + chunk.length <= this.buf.length ? this.buf : new Uint8Array(Math.max(held + chunk.length, 2 * this.buf.length));
+      next.set(this.buf.subarray(this.start, this.end));
+      this.buf = next;
+      this.start = 0;
+      this.end = held;
+    }
+    this.buf.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+
+  private clear(): void {
+    this.start = 0;
+    this.end = 0;
   }
 
   private garbage(reason: string): void {
     this.sink.dropped(`${reason}; discarding input until the line goes idle`);
-    this.buf = new Uint8Array(0);
+    this.clear();
     this.discarding = true;
   }
 }

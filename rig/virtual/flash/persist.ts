@@ -13,7 +13,7 @@
  * a crash between the two leaves a stale log that is recognised and ignored.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, ftruncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { geometryFingerprint, type FlashGeometry } from './geometry.js';
@@ -171,11 +171,6 @@ export class PersistentFlash {
     const flash = new SimFlash(g, { ...(options.timing ? { timing: options.timing } : {}), snapshot: { contents, written, opCount: 0 } });
     const compactAfter = options.compactAfterBytes ?? Math.max(4 << 20, 2 * g.size);
     return new PersistentFlash(dir, flash, generation, openSync(logPath, 'a'), logBytes, compactAfter);
-  }
-
-  /** Flushes the log to stable storage (a process crash loses nothing even without this). */
-  sync(): void {
-    if (this.logFd !== undefined) fsyncSync(this.logFd);
   }
 
   /** Folds the log into a new snapshot. */

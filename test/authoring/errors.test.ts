@@ -1,5 +1,5 @@
 /** Bad input to `manifest create`: exit 2, a message naming the field (with line and column), no output file. */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDescription, DescriptionError } from '../../host/suit/index.js';
@@ -7,6 +7,8 @@ import { EXAMPLE_IDENTITY, makeWorkspace, seededBytes } from './support/fixtures
 
 const ws = makeWorkspace('errors');
 ws.write('app.bin', seededBytes('err-app', 4096));
+mkdirSync(join(ws.dir, 'other'));
+ws.write('other/app.bin', seededBytes('err-other-app', 4096));
 const key = ws.key('es256', 'author');
 ws.write('spec.yaml', '');
 const edKey = ws.key('ed25519', 'ed');
@@ -17,6 +19,14 @@ ${EXAMPLE_IDENTITY}components:
   - id: [app]
     image: app.bin
     uri: https://fw.example.com/app.bin
+`;
+
+/** Two components whose images are both called app.bin, in different folders. */
+const TWO_IMAGES = (first: string, second: string) => `template: multi-image
+sequence-number: 1
+${EXAMPLE_IDENTITY}components:
+  - {id: [a], image: app.bin, ${first}}
+  - {id: [b], image: other/app.bin, ${second}}
 `;
 
 async function create(spec: string, extra: string[] = []): Promise<{ code: number; stderr: string; out: string }> {
@@ -40,6 +50,8 @@ describe('manifest create rejects bad input with exit 2, naming the field, leavi
     ['YAML syntax', 'template: [unclosed\n', /spec\.yaml:\d+:\d+/],
     ['two YAML documents', `${GOOD}---\nsequence-number: 2\n`, /spec\.yaml:9:1 {2}the description must hold one YAML document, found more/],
     ['a YAML tag suitrig does not know', GOOD.replace('image: app.bin', 'image: !file app.bin'), /spec\.yaml:7:12 {2}Unresolved tag: !file/],
+    ['two images carried under one envelope key', TWO_IMAGES('integrated: true', 'integrated: true'), /spec\.yaml:7:5 {2}components\[1\]: the URI '#app\.bin' already names a different payload at components\[0\] \(an integrated image without a 'uri' is carried under '#<file name>'\)/],
+    ['two images fetched from one URI', TWO_IMAGES('uri: https://fw.example.com/app.bin', 'uri: https://fw.example.com/app.bin'), /spec\.yaml:7:5 {2}components\[1\]: the URI 'https:\/\/fw\.example\.com\/app\.bin' already names a different payload at components\[0\]; give each payload its own URI/],
   ];
   for (const [name, spec, message] of cases) {
     it(name, async () => {

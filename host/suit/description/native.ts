@@ -10,6 +10,7 @@ import { readDependencyField } from './dependency.js';
 import { COMPONENT_TEXT_FIELDS, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
 import { formatPath, type FieldPath } from '../../util/yaml-source.js';
 import { componentIdKey, type ComponentId, type ComponentPlan, type DependencyPlan, type ImageInfo, type ManifestPlan, type PayloadSource, type SlotPlan, type TextPlan } from './plan.js';
+import { PayloadUris } from './payload-uris.js';
 import { checkTemplate, TEMPLATE_NAMES, type PlacedComponent } from './templates.js';
 import type { DescriptionSource } from './source.js';
 
@@ -28,7 +29,11 @@ interface Identity {
 }
 
 class NativeReader {
-  constructor(readonly f: Fields) {}
+  private readonly uris: PayloadUris;
+
+  constructor(readonly f: Fields) {
+    this.uris = new PayloadUris(f);
+  }
 
   identity(o: Obj, path: FieldPath, inherited: Identity): Identity {
     const f = this.f;
@@ -44,9 +49,12 @@ class NativeReader {
     const uri = f.has(o, 'uri') ? f.string(o.uri, [...path, 'uri'], 'a URI') : undefined;
     const integrated = f.has(o, 'integrated') ? f.bool(o.integrated, [...path, 'integrated']) : integratedDefault && uri === undefined;
     if (uri === undefined && !integrated) return undefined;
-    if (uri !== undefined) return { uri, integrated: integrated === true };
-    if (!image?.file) return f.error([...path, 'integrated'], 'an integrated payload needs an image file');
-    return { uri: `#${basename(image.file)}`, integrated: true };
+    let source: PayloadSource;
+    if (uri !== undefined) source = { uri, integrated: integrated === true };
+    else if (image?.file) source = { uri: `#${basename(image.file)}`, integrated: true };
+    else return f.error([...path, 'integrated'], 'an integrated payload needs an image file');
+    this.uris.claim(source, image?.digest, path);
+    return source;
   }
 
   sizeCheck(image: ImageInfo | undefined, limit: number | undefined, path: FieldPath): void {

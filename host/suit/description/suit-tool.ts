@@ -21,6 +21,7 @@ import { readDependencyField } from './dependency.js';
 import { COMPONENT_TEXT_FIELDS, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
 import type { FieldPath } from '../../util/yaml-source.js';
 import { checkDistinctIds } from './native.js';
+import { PayloadUris } from './payload-uris.js';
 import { componentIdKey, type ComponentPlan, type DependencyPlan, type ImageInfo, type ManifestPlan, type PayloadSource, type TextPlan } from './plan.js';
 import type { PlacedComponent } from './templates.js';
 import type { DescriptionSource } from './source.js';
@@ -45,7 +46,11 @@ export function isSuitToolDescription(v: unknown): boolean {
 }
 
 class SuitToolReader {
-  constructor(readonly f: Fields) {}
+  readonly uris: PayloadUris;
+
+  constructor(readonly f: Fields) {
+    this.uris = new PayloadUris(f);
+  }
 
   digest(v: unknown, path: FieldPath): SuitDigest | undefined {
     const f = this.f;
@@ -87,6 +92,7 @@ class SuitToolReader {
     const name = basename(dep.name);
     const id = f.has(o, 'id') ? f.componentId(o.id, [...path, 'id'], 'hex') : [new Uint8Array(Buffer.from(name, 'utf8'))];
     const source: PayloadSource = uri ? { uri, integrated: false } : { uri: `#${name}`, integrated: true };
+    this.uris.claim(source, dep.digest, path);
     return id && { id, digest: dep.digest, size: dep.bytes.length, envelope: dep.bytes, source, sections: dep.sections };
   }
 }
@@ -138,7 +144,9 @@ export function readSuitToolDescription(src: DescriptionSource, f: Fields): Mani
         const slot = f.smallUint(f.required(g.o, 'slot', g.path, 'the slot number: components sharing an install-id are A/B alternatives'), [...g.path, 'slot'], 'a slot number');
         const image = r.image(g.o, g.path);
         const uri = f.has(g.o, 'uri') ? f.string(g.o.uri, [...g.path, 'uri'], 'a URI') : undefined;
-        if (slot !== undefined && image) plan.slots.push({ slot, image, ...(uri ? { source: { uri, integrated: false } } : {}) });
+        const source: PayloadSource | undefined = uri ? { uri, integrated: false } : undefined;
+        r.uris.claim(source, image?.digest, g.path);
+        if (slot !== undefined && image) plan.slots.push({ slot, image, ...(source ? { source } : {}) });
       }
     } else {
       plan.image = r.image(o, path);
@@ -148,8 +156,10 @@ export function readSuitToolDescription(src: DescriptionSource, f: Fields): Mani
         const did = f.componentId(f.required(o, 'download-id', path, "the download component (install-on-download is false)"), [...path, 'download-id'], 'hex');
         const digest = f.has(o, 'download-digest') ? r.digest(o['download-digest'], [...path, 'download-digest']) : plan.image?.digest;
         if (did && digest) plan.stage = { id: did, digest, source: { uri, integrated: false } };
+        r.uris.claim(plan.stage?.source, digest, path);
       } else if (uri) {
         plan.source = { uri, integrated: false };
+        r.uris.claim(plan.source, plan.image?.digest, path);
       }
       if (f.has(o, 'loadable') && f.bool(o.loadable, [...path, 'loadable'])) {
         const lid = f.componentId(f.required(o, 'load-id', path, 'the component loaded into (loadable is true)'), [...path, 'load-id'], 'hex');

@@ -7,7 +7,8 @@
  * with each trust anchor whose key family fits the algorithm (anchors whose key id equals the
  * COSE kid first; the kid is a hint only). Policy (RFC 9019 §7, several signers): with no
  * required roles one verified trusted signature suffices; otherwise every required role must
- * have at least one verified signature.
+ * have at least one verified signature. At most MAX_BLOCKS (8) signers are checked: an envelope
+ * with more is refused (limit) rather than judged on the first eight.
  */
 import { SCRATCH, SCRATCH_END, ANCHORS, ANCHOR_SIZE, MAX_ANCHORS, KID_MAX, BLOCKS, MAX_BLOCKS, DIGEST_TMP } from './layout';
 import * as cbor from './cbor';
@@ -71,8 +72,13 @@ export function clearBlocks(): void {
   blockCount = 0;
 }
 
+/** Whether one more block outcome fits; a signer beyond MAX_BLOCKS is refused, not ignored. */
+function blockRoom(): bool {
+  return blockCount < MAX_BLOCKS ? true : cbor.fail(D_LIMIT);
+}
+
+/** Records one block outcome; the caller made room (blockRoom). */
 function addBlock(tag: i32, alg: i32, status: i32, anchor: i32): void {
-  if (blockCount >= MAX_BLOCKS) return;
   const b = BLOCKS + <u32>blockCount * 16;
   store<i32>(b, tag);
   store<i32>(b, alg, 4);
@@ -201,6 +207,7 @@ function buildTbs(ctx: u32, ctxLen: u32, bodyP: u32, bodyN: u32, signP: u32, sig
 
 /** Checks one COSE object (the content of an auth block bstr) at the cursor, up to `end`. */
 function checkBlock(end: u32, payload: u32, payloadN: u32): bool {
+  if (!blockRoom()) return false;
   if (cbor.peekMajor() != cbor.MT_TAG) {
     // SUIT uses tagged COSE objects only.
     cbor.setCursor(end, cbor.rlim);
@@ -244,7 +251,7 @@ function checkBlock(end: u32, payload: u32, payloadN: u32): bool {
   let n = cbor.vCount;
   while (cbor.hasNext(n)) {
     if (n != cbor.INDEF) n--;
-    if (!cbor.readArray()) return false;
+    if (!blockRoom() || !cbor.readArray()) return false;
     if (cbor.vCount != 3) return cbor.fail(D_TYPE);
     resetHeaders();
     hBad = bodyBad;

@@ -70,6 +70,12 @@ describe('several signers and the role policy', () => {
     expect(verifyEnvelope(misleading, { trust: [ED_KEY, AUTHOR] }).accepted).toBe(true);
   });
 
+  it('at most 8 signatures are checked; a ninth is refused (limit), not ignored', () => {
+    expect(verifyEnvelope(env(Array(8).fill(IETF_SIGNER)), { trust: [AUTHOR] }).accepted).toBe(true);
+    const nine = env([...Array(8).fill({ alg: -19, key: ed }), IETF_SIGNER]);
+    expect(verifyEnvelope(nine, { trust: [AUTHOR] })).toMatchObject({ accepted: false, reason: 'cbor-parse', detail: 'limit' });
+  });
+
   it('COSE_Mac0 with HMAC-256 next to a signature', () => {
     const m = env([{ alg: 5, secret: MAC_SECRET }, IETF_SIGNER]);
     expect(verifyEnvelope(m, { trust: [MAC_KEY] }).signatures.map((s) => s.status)).toEqual(['verified', 'not-verified']);

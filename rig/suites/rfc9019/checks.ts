@@ -5,11 +5,12 @@
  */
 import type { DutStatus } from '../../dut/types.js';
 import { parseEnvelope } from '../../../host/suit/envelope/parse.js';
+import { toHex } from '../../../host/util/hex.js';
 
 /** The SUIT_Digest bytes (hex) of an envelope's manifest. */
 export function manifestDigest(envelope: Uint8Array): string | undefined {
   const a = parseEnvelope(envelope).authentication;
-  return a ? Buffer.from(a.digest.bytes).toString('hex') : undefined;
+  return a ? toHex(a.digest.bytes) : undefined;
 }
 
 /** What is wrong with the board running the update delivered last (undefined: nothing). */

@@ -25,6 +25,7 @@ import { mcubootImageHash } from '../../../host/operator/host-verified.js';
 import type { VirtualProvision } from '../../dut/types.js';
 import { buildAppImage, parseAppVersion, type Behaviour } from '../../virtual/app/app-image.js';
 import { APP_URI, appUpdatePlan } from '../../virtual/app/app-update.js';
+import { policyIdentity, type BoardIdentity } from '../../virtual/suit/trust.js';
 import type { BoardInfo, CaseContext, SuiteContext } from '../api.js';
 import type { UpdateBundle } from '../steps.js';
 import { NotApplicable } from '../steps.js';
@@ -52,9 +53,9 @@ export interface Rfc9019Fixtures {
   keys: Record<KeyRole, PrivateKey>;
   apps: Record<AppRole, { bytes: Uint8Array; version: string; behaviour: Behaviour }>;
   /** Identity of the suite's virtual boards. */
-  identity: { vendorId: Uint8Array; classId: Uint8Array; deviceId: Uint8Array };
+  identity: BoardIdentity;
   /** Identifiers no board of the run has: for the applicability cases. */
-  other: { vendorId: Uint8Array; classId: Uint8Array; deviceId: Uint8Array };
+  other: BoardIdentity;
   knownGood: UpdateBundle;
   /** Where the run's artifacts were written (keys, images, the known-good envelope). */
   workDir: string;
@@ -221,10 +222,6 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
   ctx.log(`rfc9019: keys author/operator/untrusted es256 (key ids ${(['author', 'operator'] as const).map((r) => toHex(keyId(keys[r].publicKey))).join(', ')}), ` +
     `apps ${Object.values(apps).map((a) => `${a.version} ${a.behaviour}`).join(', ')} of ${kib(options.appSize, 0)}, device ${formatUuid(identity.deviceId)}`);
   return fixtures;
-}
-
-export function policyIdentity(id: Rfc9019Fixtures['identity']): DeviceIdentity {
-  return { vendorIds: [id.vendorId], classIds: [id.classId], deviceIds: [id.deviceId] };
 }
 
 /** What the suite's virtual boards trust: the author and the operator, both required (RFC 9019 §7 roles). */

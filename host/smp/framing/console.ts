@@ -60,10 +60,11 @@ export class ConsoleFraming implements Framing {
     const crc = crc16Xmodem(packet);
     const lines = this.style === 'zephyr' ? zephyrLines(packet, crc, this.lineLength) : mcumgrLines(packet, crc, this.lineLength);
     const out = new Uint8Array(lines.reduce((s, l) => s + l.length + 3, 0));
+    const ascii = Buffer.from(out.buffer);
     let o = 0;
     lines.forEach((l, i) => {
       out.set(i === 0 ? FRAME_START : FRAME_CONTINUE, o);
-      for (let k = 0; k < l.length; k++) out[o + 2 + k] = l.charCodeAt(k);
+      ascii.write(l, o + 2, 'latin1');
       out[o + 2 + l.length] = NL;
       o += l.length + 3;
     });
@@ -92,7 +93,7 @@ function mcumgrLines(packet: Uint8Array, crc: number, lineLength: number): strin
   raw.set(packet, 2);
   raw[raw.length - 2] = crc >> 8;
   raw[raw.length - 1] = crc & 0xff;
-  const b64 = Buffer.from(raw).toString('base64');
+  const b64 = Buffer.from(raw.buffer).toString('base64');
   const lines: string[] = [];
   for (let i = 0; i < b64.length; i += lineLength) lines.push(b64.slice(i, i + lineLength));
   return lines;

@@ -328,4 +328,24 @@ describe('state across restarts', () => {
     expect((await again.client.rig.trustState()).anchors).toHaveLength(1);
     expect(decodeSuitReport((await again.client.rig.lastReport()).report).result.ok).toBe(true);
   });
+
+  it('a power cut in the swap, then the process dies: the board started again from its state directory finishes the swap', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'suitrig-board-'));
+    dirs.push(dir);
+    const first = await open({ stateDir: dir, autoRestore: false });
+    await update(first.client, env1, v1);
+    expect((await update(first.client, env2, v2, { reset: false })).result).toBe('installed');
+    await first.link.close();
+    first.board.faults.powerCutBeforeOp(30);
+    expect((await first.board.reset()).kind).toBe('off');
+    // The process dies: the board is never closed (no compaction); only what it wrote so far counts.
+    boards.splice(boards.indexOf(first.board), 1);
+
+    const lines: string[] = [];
+    const again = await open({ stateDir: dir, trust: undefined, identity: undefined, listener: (e) => void (e.kind === 'console' && lines.push(e.line)) });
+    expect(lines).toContain('I: Resuming an interrupted test swap');
+    expect(again.board.firmware.running?.sequence).toBe(2n);
+    expect(again.board.bootRecord.outcome).toBe('test');
+    expect(again.board.firmware.storedSequence()).toBe(2n);
+  });
 });

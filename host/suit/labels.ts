@@ -120,6 +120,9 @@ export const PARAMETER = space({
   'component-metadata': 30, // UM
 } as const);
 
+/** Parameters holding a UUID (vendor, class, device identifiers, §8.4.8.2-8.4.8.4). */
+export const UUID_PARAMETERS: ReadonlySet<number> = new Set([PARAMETER.ids['vendor-identifier'], PARAMETER.ids['class-identifier'], PARAMETER.ids['device-identifier']]);
+
 export const TEXT = space({
   'manifest-description': 1,
   'update-description': 2,

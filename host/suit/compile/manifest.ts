@@ -17,7 +17,7 @@
 import { encodeCbor, type CborValue } from '../cbor/encode.js';
 import { digestValue, type SuitDigest } from '../digest.js';
 import { componentIdKey, type ComponentId, type ComponentPlan, type ManifestPlan } from '../description/plan.js';
-import { POLICY_SELECTOR, type SequenceMember } from '../labels.js';
+import { COMMON, DEPENDENCY_METADATA, POLICY_SELECTOR, type SequenceMember } from '../labels.js';
 import { SequenceBuilder, type ParameterValues } from './sequence.js';
 
 export interface CompiledManifest {
@@ -190,14 +190,14 @@ class Compiler {
     const m = new Map<CborValue, CborValue>();
     if (this.plan.dependencies.length > 0) {
       m.set(
-        1,
+        COMMON.ids.dependencies,
         new Map<CborValue, CborValue>(
-          this.plan.dependencies.map((d) => [this.indexOf(d.id), new Map<CborValue, CborValue>(d.prefix ? [[1, d.prefix]] : [])]),
+          this.plan.dependencies.map((d) => [this.indexOf(d.id), new Map<CborValue, CborValue>(d.prefix ? [[DEPENDENCY_METADATA.ids['dependency-prefix'], d.prefix]] : [])]),
         ),
       );
     }
-    m.set(2, this.ids);
-    if (!shared.isEmpty) m.set(4, shared.encode());
+    m.set(COMMON.ids.components, this.ids);
+    if (!shared.isEmpty) m.set(COMMON.ids['shared-sequence'], shared.encode());
     return encodeCbor(m);
   }
 

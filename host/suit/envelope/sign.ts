@@ -5,6 +5,7 @@
  * signers, the wrapper digest is checked against the manifest before anything is signed.
  */
 import { createAuthenticationBlock, type Signer } from '../../cose/message.js';
+import { HEADER } from '../../cose/structures.js';
 import { decodeCbor, Tag } from '../cbor/decode.js';
 import { cborHead, encodeCbor } from '../cbor/encode.js';
 import { ENVELOPE, TAG } from '../labels.js';
@@ -17,8 +18,8 @@ export function blockIdentity(block: Uint8Array): { alg?: number; kid?: Uint8Arr
     if (!(v instanceof Tag) || !Array.isArray(v.value)) return {};
     const [prot, unprot] = v.value as [unknown, unknown];
     const p = prot instanceof Uint8Array && prot.length > 0 ? decodeCbor(prot, 'protected header') : undefined;
-    const alg = p instanceof Map && typeof p.get(1) === 'number' ? (p.get(1) as number) : undefined;
-    const kid = unprot instanceof Map && unprot.get(4) instanceof Uint8Array ? (unprot.get(4) as Uint8Array) : undefined;
+    const alg = p instanceof Map && typeof p.get(HEADER.alg) === 'number' ? (p.get(HEADER.alg) as number) : undefined;
+    const kid = unprot instanceof Map && unprot.get(HEADER.kid) instanceof Uint8Array ? (unprot.get(HEADER.kid) as Uint8Array) : undefined;
     return { ...(alg !== undefined ? { alg } : {}), ...(kid ? { kid } : {}) };
   } catch {
     return {};

@@ -9,7 +9,8 @@
 import { sha256 } from '../digest.js';
 import { decodeCbor, Tag } from '../cbor/decode.js';
 import { algorithmName } from '../../cose/algorithms.js';
-import { COMMAND, COMMON, COMPONENT_TEXT, ENVELOPE, MANIFEST, PARAMETER, SEQUENCE_MEMBERS, SEVERABLE_MEMBERS, TAG, TEXT, labelName } from '../labels.js';
+import { HEADER } from '../../cose/structures.js';
+import { COMMAND, COMMON, COMPONENT_TEXT, DEPENDENCY_METADATA, ENVELOPE, MANIFEST, PARAMETER, SEQUENCE_MEMBERS, SEVERABLE_MEMBERS, TAG, TEXT, UUID_PARAMETERS, labelName } from '../labels.js';
 import { manifestDigestMatches, parseEnvelope, type ParsedEnvelope } from '../envelope/parse.js';
 import { componentIdText, digestInfo, plain, uuidText, type DigestInfo } from './values.js';
 
@@ -81,6 +82,11 @@ export interface EnvelopeReport {
 
 const MAX_NESTING = 6;
 
+/** Manifest members the report shows in fields of their own rather than in `members`. */
+const SHOWN_ABOVE = new Set<number>(
+  (['manifest-version', 'manifest-sequence-number', 'common', 'reference-uri', 'manifest-component-id'] as const).map((n) => MANIFEST.ids[n]),
+);
+
 function num(v: unknown): number | undefined {
   return typeof v === 'number' ? v : typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
 }
@@ -105,7 +111,7 @@ class Inspector {
     for (const [k, v] of m) {
       const name = labelName(PARAMETER.names, k as number, 'parameter');
       if (k === PARAMETER.ids['image-digest'] && v instanceof Uint8Array) out[name] = digestInfo(this.decode(v, 'image-digest')) ?? plain(v);
-      else if ((k === 1 || k === 2 || k === 24) && uuidText(v)) out[name] = uuidText(v);
+      else if (UUID_PARAMETERS.has(k as number) && uuidText(v)) out[name] = uuidText(v);
       else if (k === PARAMETER.ids.uri && typeof v === 'string') out[name] = v;
       else if (k === PARAMETER.ids['encryption-info'] && v instanceof Uint8Array) out[name] = { bytes: v.length, cose: plain(this.decode(v, 'encryption-info'), nesting) };
       else out[name] = plain(v);
@@ -178,12 +184,12 @@ class Inspector {
     const [prot, unprot, payload, value] = v.value as unknown[];
     const info: AuthBlockInfo = { structure: structures[Number(v.tag)] ?? `tag ${String(v.tag)}` };
     const p = prot instanceof Uint8Array && prot.length > 0 ? this.decode(prot, 'protected header') : new Map();
-    const alg = p instanceof Map ? num(p.get(1)) : undefined;
+    const alg = p instanceof Map ? num(p.get(HEADER.alg)) : undefined;
     if (alg !== undefined) {
       info.algorithmId = alg;
       info.algorithm = algorithmName(alg);
     }
-    const kid = (unprot instanceof Map ? unprot.get(4) : undefined) ?? (p instanceof Map ? p.get(4) : undefined);
+    const kid = (unprot instanceof Map ? unprot.get(HEADER.kid) : undefined) ?? (p instanceof Map ? p.get(HEADER.kid) : undefined);
     if (kid instanceof Uint8Array) info.keyId = Buffer.from(kid).toString('hex');
     info.detachedPayload = payload === null;
     if (value instanceof Uint8Array) info.valueBytes = value.length;
@@ -274,7 +280,7 @@ class Inspector {
       const deps = c.get(COMMON.ids.dependencies);
       if (deps instanceof Map) {
         out.dependencies = [...deps].map(([idx, meta]) => {
-          const prefix = meta instanceof Map ? componentIdText(meta.get(1)) : undefined;
+          const prefix = meta instanceof Map ? componentIdText(meta.get(DEPENDENCY_METADATA.ids['dependency-prefix'])) : undefined;
           return { component: Number(idx), ...(prefix ? { prefix } : {}) };
         });
       }
@@ -283,9 +289,8 @@ class Inspector {
     } else {
       this.problems.push('common is missing or not a bstr-wrapped map');
     }
-    const skip = new Set<number>([1, 2, 3, 4, 5]);
     for (const [k, v] of m) {
-      if (typeof k !== 'number' || skip.has(k)) continue;
+      if (typeof k !== 'number' || SHOWN_ABOVE.has(k)) continue;
       out.members.push(this.member(labelName(MANIFEST.names, k, 'member'), k, v, env));
     }
     return out;

@@ -7,7 +7,8 @@
  */
 import { decodeCbor, Tag } from '../cbor/decode.js';
 import { algorithmName } from '../../cose/algorithms.js';
-import { COMMAND, COMMON, COMPONENT_TEXT, DIGEST_ALGORITHM, ENVELOPE, MANIFEST, PARAMETER, SEQUENCE_MEMBERS, TAG, TEXT, type LabelSpace } from '../labels.js';
+import { HEADER } from '../../cose/structures.js';
+import { COMMAND, COMMON, COMPONENT_TEXT, DEPENDENCY_METADATA, DIGEST_ALGORITHM, ENVELOPE, MANIFEST, PARAMETER, SEQUENCE_MEMBERS, TAG, TEXT, UUID_PARAMETERS, type LabelSpace } from '../labels.js';
 import { formatUuid } from '../../util/uuid.js';
 
 type Kind =
@@ -118,16 +119,18 @@ class Diag {
         if (k === COMMON.ids['shared-sequence']) return pair(COMMON, this.wrapped(x, 'sequence', indent));
         if (k === COMMON.ids.dependencies) return pair(COMMON, this.value(x, 'dependencies', indent));
         return pair(COMMON, this.value(x, 'any', indent));
-      case 'dependencies':
-        return `/ component-index / ${key}: ${x instanceof Map && x.size > 0 ? `{ / dependency-prefix / 1: ${this.value(x.get(1), 'any', indent)} }` : this.value(x, 'any', indent)}`;
+      case 'dependencies': {
+        const prefix = DEPENDENCY_METADATA.ids['dependency-prefix'];
+        return `/ component-index / ${key}: ${x instanceof Map && x.has(prefix) ? `{ / dependency-prefix / ${prefix}: ${this.value(x.get(prefix), 'any', indent)} }` : this.value(x, 'any', indent)}`;
+      }
       case 'params': {
         if (k === PARAMETER.ids['image-digest']) return pair(PARAMETER, this.wrapped(x, 'digest', indent));
-        const uuid = (k === 1 || k === 2 || k === 24) && x instanceof Uint8Array && x.length === 16 ? ` / ${formatUuid(x)} /` : '';
+        const uuid = UUID_PARAMETERS.has(k as number) && x instanceof Uint8Array && x.length === 16 ? ` / ${formatUuid(x)} /` : '';
         return pair(PARAMETER, this.value(x, 'any', indent) + uuid);
       }
       case 'cose-header':
-        if (k === 1) return `/ alg / 1: ${String(x)} / ${algorithmName(x)} /`;
-        if (k === 4) return `/ kid / 4: ${this.value(x, 'any', indent)}`;
+        if (k === HEADER.alg) return `/ alg / ${HEADER.alg}: ${String(x)} / ${algorithmName(x)} /`;
+        if (k === HEADER.kid) return `/ kid / ${HEADER.kid}: ${this.value(x, 'any', indent)}`;
         return `${key}: ${this.value(x, 'any', indent)}`;
       case 'text':
         return `${key}: ${this.value(x, 'text-lang', indent)}`;

@@ -11,10 +11,11 @@
  * once per run and profile and every virtual board starts from a copy of it.
  */
 import { join } from 'node:path';
+import { virtualProfileName } from '../lab/load.js';
 import type { ResolvedBoard } from '../lab/resolve.js';
 import type { PortLister } from '../ports/types.js';
 import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
-import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
+import { PROFILES } from '../virtual/profiles.js';
 import type { DutBackend } from './backend.js';
 import { LabBackend } from './lab-backend.js';
 import { SmpDut } from './smp-dut.js';
@@ -48,13 +49,6 @@ export interface RigProviderOptions {
   lister?: PortLister;
 }
 
-/** A lab profile name: exact, or the part's short name (`nrf52840` for `nrf52840-like`). */
-export function profileName(name: string | undefined): string | undefined {
-  if (name === undefined) return DEFAULT_PROFILE;
-  if (PROFILES[name]) return name;
-  return PROFILES[`${name}-like`] ? `${name}-like` : undefined;
-}
-
 /** What a provisioned board trusts and is, without the known-good update. */
 function boardProvision(p: VirtualProvision): BoardProvision {
   return { trust: p.trust, require: p.require, ...(p.identity ? { identity: p.identity } : {}) };
@@ -75,7 +69,7 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
 
   const openVirtual = async (board: ResolvedBoard & { target: { kind: 'virtual' } }, ctx: OpenContext): Promise<DutBackend> => {
     const t = board.target;
-    const profile = profileName(t.virtual.profile)!;
+    const profile = virtualProfileName(t.virtual.profile)!;
     const g = await goldenFor(profile, ctx);
     ctx.log({ kind: 'note', message: `known-good state (${g.profile}): ${g.summary}` });
     const common = { name: board.name, baud: t.baud, flashScale, seed: ctx.seed, provision: ctx.provision && boardProvision(ctx.provision), log: ctx.log };
@@ -89,7 +83,7 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
     cannotDrive(board) {
       if (board.target.kind !== 'virtual') return undefined;
       const v = board.target.virtual;
-      if (profileName(v.profile) === undefined) return `unknown virtual board profile '${v.profile}' (known: ${Object.keys(PROFILES).join(', ')})`;
+      if (virtualProfileName(v.profile) === undefined) return `unknown virtual board profile '${v.profile}' (known: ${Object.keys(PROFILES).join(', ')})`;
       const bad = v.quirks.find((q) => !(QUIRKS as readonly string[]).includes(q));
       if (bad !== undefined) return `unknown virtual board quirk '${bad}' (known: ${QUIRKS.join(', ')})`;
       if (v.state !== undefined && board.target.placement === 'in-process') {

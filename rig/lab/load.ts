@@ -13,7 +13,7 @@ import { YamlReader, type Field } from '../../host/util/yaml-reader.js';
 import { YamlSource, type SourceIssue } from '../../host/util/yaml-source.js';
 import { loadSigningKey, parseRequireArg, parseTrustArg, type TrustAnchor } from '../../host/keys/index.js';
 import { QUIRKS } from '../virtual/bootloader/index.js';
-import { PROFILES } from '../virtual/profiles.js';
+import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
 import { EnvironmentError } from '../cli/command.js';
 import { parseIdentityObject, readIdentityFile } from './identity.js';
 import { BOARD_NAME_RE, PortWordError, classifyPort } from './port-url.js';
@@ -57,7 +57,13 @@ export const POWER_DEFAULTS = { settleMs: 1000, timeoutMs: 30_000 };
 export const BAUD_MIN = 300;
 export const BAUD_MAX = 12_000_000;
 const MS_MAX = 3_600_000;
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** A virtual board profile as the lab names it: exact, or the part's short name (`nrf52840` for `nrf52840-like`); undefined: the default. */
+export function virtualProfileName(name: string | undefined): string | undefined {
+  if (name === undefined) return DEFAULT_PROFILE;
+  if (PROFILES[name]) return name;
+  return PROFILES[`${name}-like`] ? `${name}-like` : undefined;
+}
 
 /** Settings a board may take from `defaults:`. */
 interface Settings {
@@ -183,7 +189,7 @@ class LabParser {
     const out: Record<string, string> = {};
     let ok = true;
     for (const [role, v] of m) {
-      if (!NAME_RE.test(role)) {
+      if (!BOARD_NAME_RE.test(role)) {
         this.r.error(v, `'${role}' is not ${roleKind} name (letters, digits, . _ -)`);
         ok = false;
         continue;
@@ -348,7 +354,7 @@ class LabParser {
     let ok = true;
     if (m.get('profile')) {
       const p = this.r.string(m.get('profile')!, 'a profile name');
-      const known = p === undefined ? undefined : PROFILES[p] ? p : PROFILES[`${p}-like`] ? `${p}-like` : undefined;
+      const known = p === undefined ? undefined : virtualProfileName(p);
       if (p !== undefined && known === undefined) this.r.error(m.get('profile')!, `unknown virtual board profile '${p}'; known: ${Object.keys(PROFILES).join(', ')}`);
       if (known === undefined) ok = false;
       else spec.profile = known;
@@ -422,7 +428,7 @@ class LabParser {
     if (fields.get('tags')) {
       tags = r.strings(fields.get('tags')!, 'a tag');
       for (const t of tags ?? []) {
-        if (!NAME_RE.test(t)) r.error(fields.get('tags')!, `'${t}' is not a valid tag (letters, digits, . _ -)`);
+        if (!BOARD_NAME_RE.test(t)) r.error(fields.get('tags')!, `'${t}' is not a valid tag (letters, digits, . _ -)`);
       }
     }
     const own = this.settings(fields);

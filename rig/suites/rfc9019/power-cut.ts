@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { runUpdate } from '../../../host/operator/update.js';
 import { DutUnresponsiveError } from '../../dut/errors.js';
 import type { DutStatus } from '../../dut/types.js';
-import { profileName } from '../../dut/provider.js';
 import { buildGoldenState, type GoldenState } from '../../dut/virtual/known-good.js';
 import { copyState } from '../../dut/virtual/state-dir.js';
+import { virtualProfileName } from '../../lab/load.js';
 import { VirtualBoard } from '../../virtual/board/board.js';
 import { defineCase, type CaseContext, type Step, type SuiteCase } from '../api.js';
 import { CaseFailure, check, deliverUpdate, readStatus, reset } from '../steps.js';
@@ -159,7 +159,7 @@ export function powerCutCase(samples: number): SuiteCase<Rfc9019Fixtures> {
     stepTimeoutMs: 120_000,
     async setup(ctx) {
       const t = ctx.board.target;
-      const profile = profileName(t.kind === 'virtual' ? t.virtual.profile : undefined)!;
+      const profile = virtualProfileName(t.kind === 'virtual' ? t.virtual.profile : undefined)!;
       const probe = ctx.fixtures.build(ctx as CaseContext<Rfc9019Fixtures, unknown>, { app: 'next' });
       const ops = await updateFlashOps(ctx.fixtures, profile, probe);
       return { delivered: [], ops, points: samplePoints(ctx, ops, samples), attempts: [] };

@@ -11,6 +11,7 @@ import * as c from './codes';
 import * as k from './commands';
 import { wBegin, wHead, wInt, wString, wp, wfull } from './cbor_write';
 import { ctEqual } from './ct';
+import { readDigest, digestAlg, digestPtr, digestLen, SHA256 } from './digest';
 import * as p from './platform';
 import * as prm from './params';
 import { PASS, FAIL, NOT_EVALUATED, dry, setProps, setCondDetail } from './context';
@@ -44,12 +45,10 @@ function identityCheck(lvl: i32, ci: i32, key: i32, kind: i32): i32 {
 export function expectedDigest(lvl: i32, ci: i32): i32 {
   if (!prm.readParam(lvl, ci, k.P_DIGEST) || !cbor.readBstr()) return c.D_COND_IMAGE;
   cbor.setInput(cbor.vPtr, cbor.vPtr + cbor.vLen);
-  if (!cbor.readArray() || !cbor.readInt()) return c.D_COND_IMAGE;
-  const alg = cbor.vInt;
-  if (!cbor.readBstr()) return c.D_COND_IMAGE;
-  if (alg != -16) return c.D_DIGEST_ALG;
-  if (cbor.vLen != 32) return c.D_COND_IMAGE;
-  expPtr = cbor.vPtr;
+  if (!readDigest(c.D_COND_IMAGE)) return c.D_COND_IMAGE;
+  if (digestAlg != SHA256) return c.D_DIGEST_ALG;
+  if (digestLen != 32) return c.D_COND_IMAGE;
+  expPtr = digestPtr;
   return 0;
 }
 
@@ -82,7 +81,7 @@ export function imageProps(): u32 {
   wHead(0, 3);
   wHead(2, 36);
   wHead(4, 2);
-  wInt(-16);
+  wInt(SHA256);
   wString(2, DIGEST_TMP, 32);
   wHead(0, 14);
   wHead(0, actualLen);

@@ -6,7 +6,7 @@
  * names a dependency is that of its bstr-wrapped manifest (§5.2).
  */
 import { IO, IO_SIZE, DIGEST_TMP } from './layout';
-import { ctxAddr, shaInit, shaUpdate, shaFinal } from './sha256';
+import { sha256 } from './sha256';
 import * as c from './codes';
 import * as p from './platform';
 import { parseManifest } from './manifest';
@@ -81,9 +81,6 @@ export function dependencyDigest(ci: i32): i32 {
   const d = scan(ci);
   if (d != 0) return d;
   const m = member(1, load<i32>(mx(1) + X_MANIFEST));
-  const ctx = ctxAddr(1);
-  shaInit(ctx);
-  shaUpdate(ctx, load<u32>(m + M_ENC), load<u32>(m + M_ENC_LEN));
-  shaFinal(ctx, DIGEST_TMP);
+  sha256(load<u32>(m + M_ENC), load<u32>(m + M_ENC_LEN), DIGEST_TMP);
   return 0;
 }

@@ -8,7 +8,7 @@ import { DIGEST_TMP } from './layout';
 import * as cbor from './cbor';
 import * as c from './codes';
 import * as k from './commands';
-import { ctxAddr, shaInit, shaUpdate, shaFinal } from './sha256';
+import { sha256 } from './sha256';
 import * as p from './platform';
 import * as prm from './params';
 import { validIndex } from './manifest';
@@ -27,10 +27,7 @@ function write(lvl: i32, ci: i32, h: i32): i32 {
   if (p.pErase(h) != 0) return -c.D_WRITE;
   if (cn > 0 && p.pWrite(h, 0, cp, cn) != 0) return -c.D_WRITE;
   if (p.pFinish(h, <u64>cn) != 0) return -c.D_WRITE;
-  const ctx = ctxAddr(1);
-  shaInit(ctx);
-  shaUpdate(ctx, cp, cn);
-  shaFinal(ctx, DIGEST_TMP);
+  sha256(cp, cn, DIGEST_TMP);
   cacheDigest(lvl, ci, <u64>cn, DIGEST_TMP);
   return PASS;
 }

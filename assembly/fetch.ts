@@ -18,6 +18,7 @@ import { PASS, NOT_EVALUATED, dry, setProps, orderAllows } from './context';
 import { handle, markWritten, cacheDigest } from './components';
 import { depPath, loadedComponent } from './dependency';
 import { expectedDigest, expPtr, imageProps, setActualLen } from './conditions';
+import { SHA256 } from './digest';
 import { member, findTextMember, M_ENC_LEN, M_OFFSET } from './state';
 
 export const FETCH_PENDING: i32 = 3;
@@ -71,7 +72,7 @@ export function fetchStart(lvl: i32, ci: i32): i32 {
   if (expectedDigest(lvl, ci) == 0) {
     store<u32>(q + Q_DIGEST, expPtr);
     store<u32>(q + Q_DIGEST_LEN, 32);
-    store<i32>(q + Q_DIGEST_ALG, -16);
+    store<i32>(q + Q_DIGEST_ALG, <i32>SHA256);
   }
   markWritten(lvl, ci, h);
   if (p.pErase(h) != 0) return -c.D_WRITE;

@@ -69,7 +69,7 @@ export function cmdOffset(f: u32): u32 {
   return load<u32>(f + O_CMDPTR) - load<u32>(f + O_BASE);
 }
 
-/** Pushes a frame for the sequence [seq, seq+seqLen); false when nesting is too deep. */
+/** The frame's soft-failure flag. */
 export function soft(f: u32): bool {
   return (load<u8>(f + O_FLAGS) & FL_SOFT) != 0;
 }
@@ -86,6 +86,7 @@ export function setUnordered(f: u32): void {
   store<u8>(f + O_FLAGS, load<u8>(f + O_FLAGS) | FL_UNORDERED);
 }
 
+/** Pushes a frame for the sequence [seq, seq+seqLen); false when nesting is too deep. */
 export function push(kind: u8, lvl: i32, section: i32, base: u32, seq: u32, seqLen: u32, softFailure: bool, idxMode: u32, idxVal: u32): bool {
   if (depth >= MAX_FRAMES) return false;
   const f = FRAMES + <u32>depth * FRAME_SIZE;

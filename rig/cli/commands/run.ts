@@ -17,7 +17,7 @@ import { createRigProvider, type DutProvider } from '../../dut/provider.js';
 import { hostPredictor } from '../../runner/predictor.js';
 import { labFor, parseBaud } from '../../lab/resolve.js';
 import { classifyPort } from '../../lab/port-url.js';
-import { selectBoards } from '../../lab/select.js';
+import { MAX_VIRTUAL_BOARDS, selectBoards } from '../../lab/select.js';
 import type { PortLister } from '../../ports/types.js';
 import { paintFor } from '../../report/colour.js';
 import { toJsonReport } from '../../report/json.js';
@@ -107,7 +107,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       const baud = parseBaud(optString(args, 'baud'));
       const boardWords = optStrings(args, 'board');
       const tags = optStrings(args, 'tag');
-      const count = positiveInt(optString(args, 'boards'), 'boards', 64);
+      const count = positiveInt(optString(args, 'boards'), 'boards', MAX_VIRTUAL_BOARDS);
       const jobs = positiveInt(optString(args, 'jobs'), 'jobs', 256);
       const labArg = optString(args, 'lab');
       const lab = labArg !== undefined || needsLab(boardWords, tags) ? labFor(io.cwd, labArg) : undefined;

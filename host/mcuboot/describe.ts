@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { IMAGE_F, IMAGE_MAGIC, TLV, formatVersion, tlvName, type Tlv } from './format.js';
 import { BOOT_FLAG_SET, trailerLayout } from './trailer.js';
 import { parseImage } from './verify.js';
+import { toHex } from '../util/hex.js';
 
 export interface TlvDescription {
   type: number;
@@ -45,7 +46,7 @@ export function isMcubootImage(bytes: Uint8Array): boolean {
 }
 
 function describeTlv(t: Tlv): TlvDescription {
-  const d: TlvDescription = { type: t.type, name: tlvName(t.type), length: t.value.length, value: Buffer.from(t.value).toString('hex') };
+  const d: TlvDescription = { type: t.type, name: tlvName(t.type), length: t.value.length, value: toHex(t.value) };
   if (t.type === TLV.SEC_CNT && t.value.length === 4) d.decoded = Buffer.from(t.value).readUInt32LE(0);
   return d;
 }
@@ -101,7 +102,7 @@ export function describeMcubootImage(bytes: Uint8Array): McubootDescription {
     hash: { computed: computed.toString('hex'), matches: sha !== undefined && computed.equals(Buffer.from(sha.value)) },
     signature: sig && {
       algorithm: sig.type === TLV.ECDSA_SIG ? 'ECDSA P-256 (DER)' : 'Ed25519',
-      keyHash: keyHash && Buffer.from(keyHash.value).toString('hex'),
+      keyHash: keyHash && toHex(keyHash.value),
     },
     trailer: describeTrailer(bytes, img.size),
   };

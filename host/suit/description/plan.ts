@@ -5,13 +5,14 @@
  */
 import type { SuitDigest } from '../digest.js';
 import type { SequenceMember } from '../labels.js';
+import { toHex } from '../../util/hex.js';
 
 /** SUIT_Component_Identifier (draft-ietf-suit-manifest-37 §8.4.5.1): a list of byte strings. */
 export type ComponentId = Uint8Array[];
 
 /** A component identifier as a map key: equal keys, equal identifiers. */
 export function componentIdKey(id: ComponentId): string {
-  return id.map((s) => Buffer.from(s).toString('hex')).join('/');
+  return id.map(toHex).join('/');
 }
 
 export interface ImageInfo {

@@ -10,6 +10,7 @@ import { decodeCbor, Tag } from '../cbor/decode.js';
 import { cborHead, encodeCbor } from '../cbor/encode.js';
 import { ENVELOPE, TAG } from '../labels.js';
 import { EnvelopeError, manifestDigestMatches, parseEnvelope } from './parse.js';
+import { toHex } from '../../util/hex.js';
 
 /** Key id (unprotected label 4) and algorithm (protected label 1) of an encoded COSE block, when readable. */
 export function blockIdentity(block: Uint8Array): { alg?: number; kid?: Uint8Array } {
@@ -32,10 +33,10 @@ export function addSignature(envelope: Uint8Array, signer: Signer): Uint8Array {
   if (!manifestDigestMatches(env)) throw new EnvelopeError('the authentication wrapper digest does not match the manifest (or is not SHA-256): refusing to sign');
   const { digestBstr, blocks } = env.authentication;
   if (signer.kid) {
-    const kidHex = Buffer.from(signer.kid).toString('hex');
+    const kidHex = toHex(signer.kid);
     for (const b of blocks) {
       const id = blockIdentity(b);
-      if (id.kid && Buffer.from(id.kid).toString('hex') === kidHex && id.alg === signer.algorithm.id) {
+      if (id.kid && toHex(id.kid) === kidHex && id.alg === signer.algorithm.id) {
         throw new EnvelopeError(`the envelope is already signed with this key (key id ${kidHex}, ${signer.algorithm.name})`);
       }
     }

@@ -13,6 +13,7 @@ import { HEADER } from '../../cose/structures.js';
 import { COMMAND, COMMON, COMPONENT_TEXT, DEPENDENCY_METADATA, ENVELOPE, MANIFEST, PARAMETER, SEQUENCE_MEMBERS, SEVERABLE_MEMBERS, TAG, TEXT, UUID_PARAMETERS, labelName } from '../labels.js';
 import { manifestDigestMatches, parseEnvelope, type ParsedEnvelope } from '../envelope/parse.js';
 import { componentIdText, digestInfo, plain, uuidText, type DigestInfo } from './values.js';
+import { toHex } from '../../util/hex.js';
 
 export interface AuthBlockInfo {
   structure: string;
@@ -190,7 +191,7 @@ class Inspector {
       info.algorithm = algorithmName(alg);
     }
     const kid = (unprot instanceof Map ? unprot.get(HEADER.kid) : undefined) ?? (p instanceof Map ? p.get(HEADER.kid) : undefined);
-    if (kid instanceof Uint8Array) info.keyId = Buffer.from(kid).toString('hex');
+    if (kid instanceof Uint8Array) info.keyId = toHex(kid);
     info.detachedPayload = payload === null;
     if (value instanceof Uint8Array) info.valueBytes = value.length;
     else if (Array.isArray(value)) info.valueBytes = value.length; // COSE_Sign / COSE_Mac: list of signatures / recipients
@@ -208,7 +209,7 @@ class Inspector {
         return info;
       }
       info.state = 'severable';
-      const expected = Buffer.from(sha256(element.raw)).toString('hex');
+      const expected = toHex(sha256(element.raw));
       info.digestMatches = info.digest?.algorithmId === -16 && info.digest.hex === expected;
       if (!info.digestMatches) this.problems.push(`${name}: the envelope element does not match the digest in the manifest`);
       content = element.content;
@@ -246,7 +247,7 @@ class Inspector {
     const known = new Set<unknown>([ENVELOPE.ids['authentication-wrapper'], ENVELOPE.ids.manifest, ...SEVERABLE_MEMBERS.map((m) => ENVELOPE.ids[m])]);
     for (const m of env.members) {
       if (typeof m.key === 'string' && m.content) {
-        const p: PayloadInfo = { key: m.key, bytes: m.content.length, sha256: Buffer.from(sha256(m.content)).toString('hex') };
+        const p: PayloadInfo = { key: m.key, bytes: m.content.length, sha256: toHex(sha256(m.content)) };
         if (this.depth < 2 && (m.content[0] === 0xd8 && m.content[1] === TAG.envelope)) {
           try {
             p.envelope = new Inspector(this.depth + 1).envelope(m.content);

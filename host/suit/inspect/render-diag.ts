@@ -10,6 +10,7 @@ import { algorithmName } from '../../cose/algorithms.js';
 import { HEADER } from '../../cose/structures.js';
 import { COMMAND, COMMON, COMPONENT_TEXT, DEPENDENCY_METADATA, DIGEST_ALGORITHM, ENVELOPE, MANIFEST, PARAMETER, SEQUENCE_MEMBERS, TAG, TEXT, UUID_PARAMETERS, type LabelSpace } from '../labels.js';
 import { formatUuid } from '../../util/uuid.js';
+import { toHex } from '../../util/hex.js';
 
 type Kind =
   | 'envelope' | 'auth' | 'digest' | 'cose' | 'cose-header' | 'manifest' | 'common' | 'dependencies'
@@ -22,7 +23,7 @@ const STEP = '  ';
 const SEQUENCE_KEYS = new Set<number>(SEQUENCE_MEMBERS.map((m) => MANIFEST.ids[m]));
 
 function bytesText(b: Uint8Array): string {
-  const h = Buffer.from(b).toString('hex');
+  const h = toHex(b);
   return b.length <= MAX_SHOWN ? `h'${h}'` : `h'${h.slice(0, 64)}...' / ${b.length} bytes, first 32 shown /`;
 }
 

@@ -6,6 +6,7 @@
 import { Tag } from '../cbor/decode.js';
 import { DIGEST_ALGORITHM, labelName } from '../labels.js';
 import { formatUuid } from '../../util/uuid.js';
+import { toHex } from '../../util/hex.js';
 
 export interface DigestInfo {
   algorithm: string;
@@ -17,7 +18,7 @@ const PRINTABLE = /^[\x21-\x7e]+$/;
 
 export function segmentText(seg: Uint8Array): string {
   const s = Buffer.from(seg).toString('latin1');
-  return PRINTABLE.test(s) && !/^h'.*'$/.test(s) ? s : `h'${Buffer.from(seg).toString('hex')}'`;
+  return PRINTABLE.test(s) && !/^h'.*'$/.test(s) ? s : `h'${toHex(seg)}'`;
 }
 
 export function componentIdText(v: unknown): string[] | undefined {
@@ -27,19 +28,19 @@ export function componentIdText(v: unknown): string[] | undefined {
 
 export function digestInfo(v: unknown): DigestInfo | undefined {
   if (!Array.isArray(v) || v.length < 2 || !(v[1] instanceof Uint8Array) || (typeof v[0] !== 'number' && typeof v[0] !== 'bigint')) return undefined;
-  return { algorithm: labelName(DIGEST_ALGORITHM.names, v[0], 'algorithm'), algorithmId: typeof v[0] === 'bigint' ? v[0].toString() : v[0], hex: Buffer.from(v[1]).toString('hex') };
+  return { algorithm: labelName(DIGEST_ALGORITHM.names, v[0], 'algorithm'), algorithmId: typeof v[0] === 'bigint' ? v[0].toString() : v[0], hex: toHex(v[1]) };
 }
 
 export function uuidText(v: unknown): string | undefined {
   if (v instanceof Uint8Array && v.length === 16) return formatUuid(v);
-  if (v instanceof Tag && v.tag === 112 && v.value instanceof Uint8Array) return `PEN h'${Buffer.from(v.value).toString('hex')}'`;
+  if (v instanceof Tag && v.tag === 112 && v.value instanceof Uint8Array) return `PEN h'${toHex(v.value)}'`;
   return undefined;
 }
 
 /** Any decoded CBOR value as JSON-safe data: bytes as hex (text when printable), maps as entry lists. */
 export function plain(v: unknown, depth = 0): unknown {
   if (depth > 16) return '...';
-  if (v instanceof Uint8Array) return { bytes: v.length, hex: Buffer.from(v).toString('hex') };
+  if (v instanceof Uint8Array) return { bytes: v.length, hex: toHex(v) };
   if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   if (Array.isArray(v)) return v.map((x) => plain(x, depth + 1));
   if (v instanceof Map) return [...v].map(([k, x]) => [plain(k, depth + 1), plain(x, depth + 1)]);

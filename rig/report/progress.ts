@@ -169,7 +169,7 @@ export function caseListProgress(stream: { write(s: string): unknown; isTTY?: bo
     } else if (e.type === 'case-end') {
       clearLive();
       const r = e.result;
-      const label = r.outcome === 'passed' ? paint.green('ok') : r.outcome === 'not-applicable' ? paint.yellow('n/a') : paint.red(r.outcome === 'failed' ? 'FAIL' : 'ERROR');
+      const label = outcomeLabel(r.outcome, paint);
       const title = safe(r.title);
       stream.write(`  ${label}${' '.repeat(5 - visibleLength(label))}${title.padEnd(width)} ${formatDuration(r.durationMs).padStart(7)}\n`);
       if (r.outcome !== 'passed' && r.message) stream.write(`       ${paint.dim(safe(r.message))}\n`);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { paintFor } from '../../../rig/report/colour.js';
 import { REPORT_SCHEMA, REPORT_VERSION, toJsonReport } from '../../../rig/report/json.js';
 import { toJUnitXml } from '../../../rig/report/junit.js';
-import { liveProgress, plainProgress } from '../../../rig/report/progress.js';
+import { caseListProgress, liveProgress, plainProgress } from '../../../rig/report/progress.js';
 import { renderSummary } from '../../../rig/report/summary.js';
 import { xmlAttr, xmlText } from '../../../rig/report/xml.js';
 import type { RunEvent } from '../../../rig/runner/events.js';
@@ -217,6 +217,20 @@ describe('terminal output', () => {
     expect(lastFrame).toMatch(/good +\[#{20}\] +7\/7/);
     expect(lastFrame).toMatch(/dies .*\x1b\[31mlost/);
     expect(out).toMatch(/\[accepts-rollback\] .*FAIL.* rollback-refused/);
+  });
+
+  it('case list (the demo): one line per finished case with its outcome, title and time; the message below one that did not pass', () => {
+    let out = '';
+    const sink = caseListProgress({ write: (s: string) => (out += s), isTTY: false }, paintFor({}, {}), 40);
+    for (const e of events) if (e.type === 'case-end' ? e.board !== 'dies' : e.type === 'note') sink(e);
+    sink.stop();
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('  demo: app image 256 B');
+    expect(lines).toContainEqual(expect.stringMatching(/^  ok   trusted author, valid update: installed, booted, confirmed +\d+ ms$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^  n\/a  power cycle keeps the running image +\d+ ms$/));
+    const fail = lines.findIndex((l) => /^  FAIL replay of an older manifest refused \(rollback\) +\d+ ms$/.test(l));
+    expect(lines[fail + 1]).toBe('       expected reject (rollback), board accepted');
+    expect(out).not.toMatch(/\x1b/);
   });
 });
 

@@ -37,12 +37,27 @@ describe('sweep harness', () => {
     expect(r.bricks[0]!.problems).toEqual(['not all units written']);
   });
 
-  it('turns a broken flash rule after a torn write into a brick of that cut point, not a crash', () => {
-    // A torn write leaves a unit half-programmed; it may read as erased, and writing it again breaks the write-once rule.
+  it('tears the cut operation when asked: the half-programmed unit is left, so this recovery misses it at every cut point', () => {
     const r = sweepEveryCut(resumable, { torn: true, seed: 5 });
-    for (const b of r.bricks) expect(b.problems.join(' ')).toMatch(/flash rule broken \(unerased\)|not all units written/);
-    expect(r.torn).toBe(true);
-    expect(r.seed).toBe(5);
+    expect(r.bricks.map((b) => b.cutsAt[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(r.bricks[0]!.problems).toEqual(['not all units written']);
+    expect([r.torn, r.seed]).toEqual([true, 5]);
+    expect(formatSweep(r)).toMatch(/, torn, seed 5, 8 bricked/);
+  });
+
+  it('turns a broken flash rule in the recovery into a brick of that cut point, not a crash', () => {
+    // A recovery that starts over without looking writes unit 0 again once the action wrote it.
+    const careless: SweepScenario<W> = {
+      ...resumable,
+      name: 'careless',
+      recover: (w) => {
+        w.flash.powerOn();
+        for (let u = 0; u < 8; u++) w.flash.write(u * 4, Uint8Array.of(u, u, u, u));
+      },
+    };
+    const r = sweepEveryCut(careless);
+    expect(r.bricks.map((b) => b.cutsAt[0])).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(r.bricks[0]!.problems).toEqual(['flash rule broken (unerased): flash write to unerased location 0x0 (written since its last erase)']);
   });
 
   it('flags a run that is not deterministic', () => {

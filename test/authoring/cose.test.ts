@@ -1,3 +1,4 @@
+/** COSE authentication blocks (RFC 9052 §4.4, §6.3): Sig/MAC structures against the published SUIT signatures and MACs, and what createAuthenticationBlock signs, checked with node:crypto. */
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticationBlock, resolveAlgorithm, sigStructure, macStructure, algorithmById } from '../../host/cose/index.js';

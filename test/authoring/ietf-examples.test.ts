@@ -1,3 +1,4 @@
+/** suit-tool descriptions of the IETF examples compile to the published manifests (draft-ietf-suit-manifest-37 Appendix B), read back with cborg. */
 import { createPublicKey, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSigner, sigStructure } from '../../host/cose/index.js';

@@ -1,3 +1,4 @@
+/** `suitrig keygen`: key files (PEM, raw HMAC, COSE_Key) with mode 0600 for secrets, read back with node:crypto and cborg; never replacing a key without --force. */
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+/** host/keys loading: PEM, COSE_Key (binary and hex) and raw HMAC keys, errors naming the file, and the --trust / --require arguments. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -43,6 +43,19 @@ export interface MemoryPlatformOptions {
   failWriteAt?: number;
 }
 
+/**
+ * `d` extended to `length` bytes (the new ones zero), inside its own buffer while that has room
+ * and else in one twice as large: an image written chunk by chunk costs amortised O(n), not a
+ * copy of everything written so far per chunk.
+ */
+function extended(d: Uint8Array, length: number): Uint8Array {
+  if (length <= d.length) return d;
+  if (d.byteOffset + length <= d.buffer.byteLength) return new Uint8Array(d.buffer, d.byteOffset, length).fill(0, d.length);
+  const next = new Uint8Array(new ArrayBuffer(Math.max(length, 2 * d.length)), 0, length);
+  next.set(d);
+  return next;
+}
+
 export class MemoryPlatform implements SuitPlatform {
   readonly calls: PlatformCall[] = [];
   private readonly names: string[] = [];
@@ -53,7 +66,7 @@ export class MemoryPlatform implements SuitPlatform {
     for (const [k, v] of Object.entries(opts.contents ?? {})) this.data.set(k, new Uint8Array(v));
   }
 
-  /** Content of a component by identifier text, e.g. "[h'00']". */
+  /** Content of a component by identifier text, e.g. "[h'00']" (a view: later writes may change it). */
   content(name: string): Uint8Array | undefined {
     return this.data.get(name);
   }
@@ -101,10 +114,7 @@ export class MemoryPlatform implements SuitPlatform {
     const n = this.name(h);
     this.calls.push({ op: 'write', component: n, offset, length: BigInt(bytes.length) });
     if (this.opts.failWriteAt !== undefined && this.writes++ === this.opts.failWriteAt) return false;
-    const old = this.data.get(n) ?? new Uint8Array(0);
-    const end = Number(offset) + bytes.length;
-    const next = new Uint8Array(Math.max(old.length, end));
-    next.set(old);
+    const next = extended(this.data.get(n) ?? new Uint8Array(0), Number(offset) + bytes.length);
     next.set(bytes, Number(offset));
     this.data.set(n, next);
     return true;

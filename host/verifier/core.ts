@@ -52,13 +52,17 @@ export interface CoreExports {
   run_dependency(): number;
 }
 
-/** What the core asks of its host (the imports); byte ranges are copies. */
+/**
+ * What the core asks of its host (the imports). Byte ranges are copies, except on the per-chunk
+ * path: componentRead's `dst` and componentWrite's `data` are views of the core's IO window,
+ * valid only during the call (fill / copy them; do not keep them).
+ */
 export interface CoreHost {
   /** COSE signature / MAC check with trust anchor `anchor` over `tbs`. */
   verify(anchor: number, alg: number, tbs: Uint8Array, sig: Uint8Array): boolean;
   componentOpen(id: Uint8Array, dependency: boolean): number;
   componentSize(handle: number): bigint;
-  /** Fills `dst` from `offset`; returns the byte count, < 0 on error. */
+  /** Fills `dst` (a view of core memory) from `offset`; returns the byte count, < 0 on error. */
   componentRead(handle: number, offset: bigint, dst: Uint8Array): number;
   componentErase(handle: number): number;
   componentWrite(handle: number, offset: bigint, data: Uint8Array): number;
@@ -156,6 +160,7 @@ export class VerifierCore {
     this.variant = variant;
     const mem = (): Uint8Array => this.bytes;
     const range = (p: number, n: number): Uint8Array => mem().slice(p, p + n);
+    const view = (p: number, n: number): Uint8Array => mem().subarray(p, p + n);
     const imports = {
       env: {
         abort: (_msg: number, _file: number, line: number, col: number): never => {
@@ -168,14 +173,12 @@ export class VerifierCore {
         component_open: (id: number, idLen: number, dep: number): number => this.host.componentOpen(range(id, idLen), dep !== 0),
         component_size: (h: number): bigint => this.host.componentSize(h),
         component_read: (h: number, off: bigint, dst: number, len: number): number => {
-          const buf = new Uint8Array(len);
-          const n = this.host.componentRead(h, BigInt.asUintN(64, off), buf);
-          if (n > 0) mem().set(buf.subarray(0, Math.min(n, len)), dst);
+          const n = this.host.componentRead(h, BigInt.asUintN(64, off), view(dst, len));
           return n > len ? len : n;
         },
         component_erase: (h: number): number => this.host.componentErase(h),
         component_write: (h: number, off: bigint, src: number, len: number): number =>
-          this.host.componentWrite(h, BigInt.asUintN(64, off), range(src, len)),
+          this.host.componentWrite(h, BigInt.asUintN(64, off), view(src, len)),
         component_finish: (h: number, len: bigint): number => this.host.componentFinish(h, BigInt.asUintN(64, len)),
         component_copy: (dst: number, src: number): number => this.host.componentCopy(dst, src),
         component_swap: (a: number, b: number): number => this.host.componentSwap(a, b),
@@ -227,16 +230,20 @@ export class VerifierCore {
     return this.view.getBigUint64(ptr, true);
   }
 
-  /** Feeds `data` through the IO window to an export that takes a length. */
-  stream(data: Uint8Array, feed: (len: number) => number): number {
+  /**
+   * Feeds `data` through the IO window to an export that takes a length, window by window, while
+   * it answers `more` (0 for envelope_feed, pending for fetch_data). Returns the first other
+   * answer, or `more` once all of `data` went in.
+   */
+  stream(data: Uint8Array, feed: (len: number) => number, more = 0): number {
     const size = this.io.length;
     for (let off = 0; off < data.length; off += size) {
       const n = Math.min(size, data.length - off);
       this.io.set(data.subarray(off, off + n));
       const rc = feed(n);
-      if (rc !== 0) return rc;
+      if (rc !== more) return rc;
     }
-    return 0;
+    return more;
   }
 
   /** Streaming SHA-256 of `data` in the core (used by tests and the bench). */

@@ -29,11 +29,13 @@ export interface SuitPlatform {
   open(component: ComponentRef): number;
   /** Length of the component's current content; -1n when it holds nothing. */
   size(handle: number): bigint;
-  /** Copies content from `offset` into `dst`; returns the byte count (0 at the end), -1 on error. */
+  /** Copies content from `offset` into `dst`; returns the byte count (0 at the end), -1 on error.
+   *  `dst` is a view of the core's memory, valid only during the call. */
   read(handle: number, offset: bigint, dst: Uint8Array): number;
   /** Prepares the component for a new image (e.g. erases its flash sectors). */
   erase(handle: number): boolean;
-  /** Writes `data` at `offset`; offsets grow from 0 after erase. */
+  /** Writes `data` at `offset`; offsets grow from 0 after erase. `data` is a view of the core's
+   *  memory, valid only during the call: copy what you keep. */
   write(handle: number, offset: bigint, data: Uint8Array): boolean;
   /** The image written since erase is complete with `length` bytes. */
   finish(handle: number, length: bigint): boolean;

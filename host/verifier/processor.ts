@@ -118,6 +118,8 @@ export function runDecision(r: FinishedRun): RunDecision {
 const ST_DONE = 0;
 const ST_PENDING = 1;
 const ST_INVOKED = 2;
+/** Offset of the bytes-received counter in the core's fetch request (assembly/index.ts). */
+const Q_RECEIVED = 56;
 
 /** The record of the command the result points at (suit-report-result-record); made from the
  *  location alone when that command left no record (e.g. a well-formedness failure). */
@@ -218,16 +220,13 @@ export class SuitProcessor {
 
   /** Payload bytes for the pending fetch (any chunk size). */
   supply(chunk: Uint8Array): RunResult {
-    this.needPending('supply');
-    const e = this.core.exports;
-    const size = this.core.io.length;
-    for (let off = 0; off < chunk.length; off += size) {
-      const n = Math.min(size, chunk.length - off);
-      this.core.io.set(chunk.subarray(off, off + n));
-      const st = e.fetch_data(n);
-      if (st !== ST_PENDING) return this.settle(st);
-    }
-    return this.settle(ST_PENDING);
+    const fetch = this.needPending('supply');
+    const c = this.core;
+    const st = c.stream(chunk, (n) => c.exports.fetch_data(n), ST_PENDING);
+    if (st !== ST_PENDING) return this.settle(st);
+    // fetch_data never starts another fetch: of the request, only the bytes received changed.
+    this.pendingFetch = { ...fetch, received: c.u64(c.exports.request_ptr() + Q_RECEIVED) };
+    return { status: 'pending', fetch: this.pendingFetch };
   }
 
   /** All bytes of the pending fetch were supplied: the core checks and resumes the run. */
@@ -242,8 +241,9 @@ export class SuitProcessor {
     return this.settle(this.core.exports.fetch_fail());
   }
 
-  private needPending(what: string): void {
+  private needPending(what: string): FetchRequest {
     if (!this.pendingFetch) throw new ProcessorStateError(`${what}() called while no fetch is pending`);
+    return this.pendingFetch;
   }
 
   private settle(status: number): RunResult {
@@ -259,20 +259,14 @@ export class SuitProcessor {
       }
       // An integrated payload: stream it from the envelope bytes.
       this.pendingFetch = q.request;
-      const e = this.core.exports;
-      const size = this.core.io.length;
+      const c = this.core;
       const end = q.offset + q.length;
       if (end > this.envelope.length) {
-        status = e.fetch_fail();
+        status = c.exports.fetch_fail();
         continue;
       }
-      status = ST_PENDING;
-      for (let off = q.offset; off < end && status === ST_PENDING; off += size) {
-        const n = Math.min(size, end - off);
-        this.core.io.set(this.envelope.subarray(off, off + n));
-        status = e.fetch_data(n);
-      }
-      if (status === ST_PENDING) status = e.fetch_end();
+      status = c.stream(this.envelope.subarray(q.offset, end), (n) => c.exports.fetch_data(n), ST_PENDING);
+      if (status === ST_PENDING) status = c.exports.fetch_end();
     }
   }
 
@@ -291,7 +285,7 @@ export class SuitProcessor {
       manifest: dep >= 0 ? [dep] : [],
       ...(size >= 0n ? { size } : {}),
       ...(digestPtr !== 0 ? { digest: { alg: c.i32(q + 32), bytes: c.read(digestPtr, c.u32(q + 28)) } } : {}),
-      received: c.u64(q + 56),
+      received: c.u64(q + Q_RECEIVED),
     };
     return { request, source: c.i32(q + 36), offset: Number(c.u64(q + 40)), length: Number(c.u64(q + 48)) };
   }

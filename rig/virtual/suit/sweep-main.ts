@@ -8,58 +8,37 @@
  * uninterrupted update), the cut points checked and the bricks with what was wrong. Exit 0 when
  * nothing bricked, 1 otherwise, 2 on bad arguments.
  */
-import { parseArgs } from 'node:util';
 import { runScenarioSweeps } from '../sweep/report.js';
+import { intArg, profileArg, runScript, ScriptArgumentError } from '../sweep/script.js';
 import { randomSeed } from '../../../host/transport/rng.js';
-import { DEFAULT_PROFILE, getProfile, PROFILES } from '../profiles.js';
+import { DEFAULT_PROFILE } from '../profiles.js';
 import { SUIT_SCENARIOS, suitUpdateScenario, type SuitScenarioKind } from './sweep-scenarios.js';
 
-function main(argv: string[]): number {
-  let v;
-  try {
-    v = parseArgs({
-      args: argv,
-      options: {
-        profile: { type: 'string', default: DEFAULT_PROFILE },
-        step: { type: 'string', default: '1' },
-        kind: { type: 'string', multiple: true },
-        runs: { type: 'string', default: '0' },
-        'max-cuts': { type: 'string', default: '5' },
-        seed: { type: 'string' },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    process.stderr.write(`sweep:suit: ${(e as Error).message}\n`);
-    return 2;
-  }
-  const step = Number(v.step);
-  const runs = Number(v.runs);
-  const maxCuts = Number(v['max-cuts']);
-  const seed = v.seed === undefined ? randomSeed() : Number(v.seed);
-  if (![step, maxCuts].every((n) => Number.isInteger(n) && n >= 1) || !Number.isInteger(runs) || runs < 0 || !Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
-    process.stderr.write('sweep:suit: --step and --max-cuts take positive integers, --runs a non-negative one, --seed an integer below 2^32\n');
-    return 2;
-  }
-  if (!PROFILES[v.profile!]) {
-    process.stderr.write(`sweep:suit: --profile: unknown profile '${v.profile}' (${Object.keys(PROFILES).join(', ')})\n`);
-    return 2;
-  }
-  const kinds = (v.kind ?? [...SUIT_SCENARIOS]) as SuitScenarioKind[];
+const OPTIONS = {
+  profile: { type: 'string', default: DEFAULT_PROFILE },
+  step: { type: 'string', default: '1' },
+  kind: { type: 'string', multiple: true },
+  runs: { type: 'string', default: '0' },
+  'max-cuts': { type: 'string', default: '5' },
+  seed: { type: 'string' },
+} as const;
+
+runScript('sweep:suit', OPTIONS, (v) => {
+  const step = intArg('step', v.step, 1);
+  const runs = intArg('runs', v.runs, 0);
+  const maxCuts = intArg('max-cuts', v['max-cuts'], 1, 1000);
+  const seed = v.seed === undefined ? randomSeed() : intArg('seed', v.seed, 0);
+  const profile = profileArg(v.profile);
+  const kinds = v.kind ?? [...SUIT_SCENARIOS];
   const bad = kinds.find((k) => !(SUIT_SCENARIOS as readonly string[]).includes(k));
-  if (bad) {
-    process.stderr.write(`sweep:suit: --kind ${bad}: expected ${SUIT_SCENARIOS.join(', ')}\n`);
-    return 2;
-  }
+  if (bad !== undefined) throw new ScriptArgumentError(`--kind ${bad}: expected ${SUIT_SCENARIOS.join(', ')}`);
   let bricks = 0;
-  for (const kind of kinds) {
-    const r = runScenarioSweeps(suitUpdateScenario({ kind, profile: getProfile(v.profile!) }), `suit-${kind}`, {
+  for (const kind of kinds as SuitScenarioKind[]) {
+    const r = runScenarioSweeps(suitUpdateScenario({ kind, profile }), `suit-${kind}`, {
       every: { step },
       ...(runs > 0 ? { multi: { runs, maxCuts, seed } } : {}),
     });
     bricks += r.bricks.length;
   }
   return bricks === 0 ? 0 : 1;
-}
-
-process.exitCode = main(process.argv.slice(2));
+});

@@ -3,11 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { inspectEnvelope, renderDiagnostic, renderReport } from '../../host/suit/index.js';
+import { buildEnvelope, inspectEnvelope, parseDescription, renderDiagnostic, renderReport, type EnvelopeReport } from '../../host/suit/index.js';
 import { runCli } from '../helpers/cli.js';
 import { sharedPath } from '../helpers/shared.js';
 import { ietfExampleHex } from './support/cbor.js';
-import { makeWorkspace, seededBytes } from './support/fixtures.js';
+import { EXAMPLE_IDENTITY, makeWorkspace, seededBytes } from './support/fixtures.js';
 
 const ws = makeWorkspace('inspect');
 
@@ -74,6 +74,15 @@ describe('inspect', () => {
     const missing = await runCli(['inspect', join(ws.dir, 'nope.suit')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.suit: no such file/);
+  });
+
+  it('gives a JSON-safe report for any sequence number: a number up to 2^53, a decimal string above', () => {
+    ws.write('app.bin', seededBytes('inspect-app', 100));
+    for (const [n, shown] of [['4294967296', 4294967296], ['18446744073709551615', '18446744073709551615']] as const) {
+      const plan = parseDescription(`template: secure-boot\nsequence-number: ${n}\n${EXAMPLE_IDENTITY}components:\n  - {id: [app], image: app.bin}\n`, { dir: ws.dir });
+      const report = JSON.parse(JSON.stringify(inspectEnvelope(buildEnvelope(plan).envelope))) as EnvelopeReport;
+      expect(report.manifest!.sequenceNumber).toBe(shown);
+    }
   });
 
   it('never fails other than with a readable error on mutated envelopes (seeded)', () => {

@@ -268,7 +268,7 @@ class Inspector {
     const c = common instanceof Uint8Array ? this.decode(common, 'common') : undefined;
     const out: NonNullable<EnvelopeReport['manifest']> = {
       version: plain(m.get(MANIFEST.ids['manifest-version'])),
-      sequenceNumber: m.get(MANIFEST.ids['manifest-sequence-number']),
+      sequenceNumber: plain(m.get(MANIFEST.ids['manifest-sequence-number'])),
       components: [],
       members: [],
     };

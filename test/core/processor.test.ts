@@ -316,3 +316,19 @@ describe('memory', () => {
     expect(platform.content("[h'00']")!.length).toBe(big.length);
   });
 });
+
+describe('MemoryPlatform storage', () => {
+  it('chunked writes, a shorter finish and a later write past it keep exact content (gap zero)', () => {
+    const pf = new MemoryPlatform();
+    const h = pf.open({ id: C0, encoded: new Uint8Array([0x81, 0x41, 0x00]), dependency: false });
+    const img = payload(10_000, 3);
+    pf.erase(h);
+    for (let off = 0; off < img.length; off += 333) expect(pf.write(h, BigInt(off), img.subarray(off, off + 333))).toBe(true);
+    expect(pf.content("[h'00']")).toEqual(img);
+    expect(pf.finish(h, 100n)).toBe(true);
+    expect(pf.write(h, 104n, new Uint8Array([7, 7]))).toBe(true);
+    expect(pf.content("[h'00']")).toEqual(new Uint8Array([...img.subarray(0, 100), 0, 0, 0, 0, 7, 7]));
+    pf.erase(h);
+    expect(pf.size(h)).toBe(0n);
+  });
+});

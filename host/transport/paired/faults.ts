@@ -27,6 +27,7 @@ export interface LinkFaults {
 
 /** What the model did to one write. */
 export interface FaultOutcome {
+  /** What goes on the wire: always a new array (the line's own copy; a Buffer's slice() would not be one). */
   bytes: Uint8Array;
   /** Quiet time before these bytes, ms. */
   stallMs: number;
@@ -90,8 +91,10 @@ export class FaultInjector {
     const pu = f.duplicate ?? 0;
     const pb = f.burst ?? 0;
     const ps = f.stall ?? 0;
-    if (pc + pd + pu + pb + ps === 0 && this.burstLeft === 0) return { bytes: bytes.slice(), stallMs: 0, disconnect };
-    const out: number[] = [];
+    if (pc + pd + pu + pb + ps === 0 && this.burstLeft === 0) return { bytes: new Uint8Array(bytes), stallMs: 0, disconnect };
+    // Every byte may arrive twice at most.
+    const out = new Uint8Array(pu > 0 ? 2 * bytes.length : bytes.length);
+    let n = 0;
     let stallMs = 0;
     const r = this.rng;
     for (const b of bytes) {
@@ -116,12 +119,12 @@ export class FaultInjector {
         this.counters.dropped++;
         continue;
       }
-      out.push(v);
+      out[n++] = v;
       if (pu > 0 && r.float() < pu) {
-        out.push(v);
+        out[n++] = v;
         this.counters.duplicated++;
       }
     }
-    return { bytes: Uint8Array.from(out), stallMs, disconnect };
+    return { bytes: out.subarray(0, n), stallMs, disconnect };
   }
 }

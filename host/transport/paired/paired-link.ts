@@ -284,8 +284,9 @@ class PairedPort implements BindingPortInterface {
     return this.rxBytes;
   }
 
+  /** `data` is the link's own copy of a write (FaultInjector.apply), never written again: kept as it is. */
   receive(data: Uint8Array): void {
-    this.rx.push(data.slice());
+    this.rx.push(data);
     this.rxBytes += data.length;
     if (this.pendingRead) {
       const r = this.pendingRead;
@@ -324,7 +325,8 @@ class PairedPort implements BindingPortInterface {
     if (!this.isOpen) return Promise.reject(canceled('port is not open'));
     // After a disconnect a write never completes, as serialport 13 does with a vanished port.
     if (this.gone) return new Promise<void>(() => undefined);
-    return this.link.transmit(this.end, new Uint8Array(buffer));
+    // The fault model's output is the link's one copy of the write (as a kernel's), queued until delivered.
+    return this.link.transmit(this.end, buffer);
   }
 
   async update(options: UpdateOptions): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MissingPayloadError } from '../../host/operator/update.js';
-import type { Decision, FaultSpec, FlashMode } from '../dut/types.js';
+import type { Decision, DutStatus, FaultSpec, FlashMode } from '../dut/types.js';
 import type { CaseContext, Step } from './api.js';
 
 /** Thrown by a step when the board did something other than the case expects: the case fails (not errors). */
@@ -176,6 +176,14 @@ export function powerCycle<F, S>(name = 'power cycle', o?: StepOptions & { offMs
   };
 }
 
+/** Reads the board's status and records it, with the boot outcome its boot record gives. */
+async function observeStatus<F, S>(ctx: CaseContext<F, S>): Promise<DutStatus> {
+  const status = await ctx.dut.readStatus({ signal: ctx.signal });
+  ctx.observe.status(status);
+  if (status.boot) ctx.observe.boot(status.boot.outcome);
+  return status;
+}
+
 /** Reads the board's status; its boot record gives the boot outcome the case is judged on. */
 export function readStatus<F, S>(name = 'read status', o?: StepOptions): Step<F, S> {
   return {
@@ -183,9 +191,7 @@ export function readStatus<F, S>(name = 'read status', o?: StepOptions): Step<F,
     ...opts(o),
     effects: ['read-status'],
     async run(ctx) {
-      const status = await ctx.dut.readStatus({ signal: ctx.signal });
-      ctx.observe.status(status);
-      if (status.boot) ctx.observe.boot(status.boot.outcome);
+      const status = await observeStatus(ctx);
       const active = status.slots.find((s) => s.active);
       ctx.log(`status: ${status.mode}${active ? `, running ${active.version ?? '?'} from slot ${active.slot}` : ''}${status.boot ? `, boot ${status.boot.outcome}` : ''}`);
     },
@@ -249,9 +255,7 @@ export function imageUntouched<F, S>(name = 'running image untouched', o?: StepO
     async run(ctx) {
       const before = o?.since === 'last' ? ctx.observed.statuses.at(-1) : ctx.observed.statuses[0];
       if (!before) throw new CaseFailure(`'${name}' needs an earlier status read to compare with`);
-      const now = await ctx.dut.readStatus({ signal: ctx.signal });
-      ctx.observe.status(now);
-      if (now.boot) ctx.observe.boot(now.boot.outcome);
+      const now = await observeStatus(ctx);
       const a = before.slots.find((s) => s.active);
       const b = now.slots.find((s) => s.active);
       const show = (s: typeof a) => (s ? `${s.version ?? '?'} (slot ${s.slot}, hash ${s.hash?.slice(0, 16) ?? '?'})` : 'no active image');

@@ -7,7 +7,7 @@
  * on boards without the SUIT group: there the host decides, and a rejection by the host proves
  * nothing about the board.
  */
-import { defineCase, type CaseContext, type Need, type SuiteCase } from '../api.js';
+import { defineCase, type CaseContext, type Need, type Step, type SuiteCase } from '../api.js';
 import { check, deliverEnvelope, deliverUpdate, imageUntouched, readStatus, reset } from '../steps.js';
 import { runsDelivered } from './checks.js';
 import type { BuiltUpdate, Rfc9019Fixtures, UpdateSpec } from './fixtures.js';
@@ -41,6 +41,14 @@ function runsLastDelivered(name = 'the board runs the new image, confirmed, and 
   });
 }
 
+/**
+ * An update that installs: the status before, the delivery (then `checks` on what it showed), a
+ * reset, and the board found running the update, confirmed, with its manifest and sequence number.
+ */
+function installSteps(deliver: Step<Rfc9019Fixtures, State>, ...checks: Step<Rfc9019Fixtures, State>[]): Step<Rfc9019Fixtures, State>[] {
+  return [readStatus('status before'), deliver, ...checks, reset('reset'), readStatus('status after reset'), runsLastDelivered()];
+}
+
 /** A refused update: the host predicts, the board refuses, the running image and manifest stay. */
 function refused(id: string, title: string, spec: UpdateSpec, reasons: string[], tags: string[], extra: Need[] = []): SuiteCase<Rfc9019Fixtures, State> {
   return defineCase<Rfc9019Fixtures, State>({
@@ -62,7 +70,7 @@ function installs(id: string, title: string, spec: UpdateSpec, tags: string[], n
     tags,
     needs: [...needs, 'app:healthy'],
     setup: fresh,
-    steps: [readStatus('status before'), deliverUpdate('deliver update', update(spec)), reset('reset'), readStatus('status after reset'), runsLastDelivered()],
+    steps: installSteps(deliverUpdate('deliver update', update(spec))),
     expect: { decision: 'accept', boot: 'updated' },
   });
 }
@@ -129,14 +137,10 @@ export function rfc9019Cases(o: { powerCutSamples: number }): SuiteCase<Rfc9019F
       tags: ['payload'],
       needs: ['app:healthy'],
       setup: fresh,
-      steps: [
-        readStatus('status before'),
+      steps: installSteps(
         deliverUpdate('deliver envelope with integrated payload', update({ app: 'next', integrated: true })),
         check('the board fetched nothing', (ctx) => (ctx.observed.transfers.length > 0 ? `the board asked for ${ctx.observed.transfers.map((t) => t.uri).join(', ')}` : undefined)),
-        reset('reset'),
-        readStatus('status after reset'),
-        runsLastDelivered(),
-      ],
+      ),
       expect: { decision: 'accept', boot: 'updated' },
     }),
     defineCase<Rfc9019Fixtures, State>({
@@ -145,8 +149,7 @@ export function rfc9019Cases(o: { powerCutSamples: number }): SuiteCase<Rfc9019F
       tags: ['payload', 'recovery'],
       needs: ['suit', 'app:healthy'],
       setup: fresh,
-      steps: [
-        readStatus('status before'),
+      steps: installSteps(
         deliverUpdate('deliver update, link dropped at 40% of the payload', update({ app: 'next' }), { interruptAfterBytes: (ctx) => Math.floor(ctx.fixtures.options.appSize * 0.4) }),
         check('the second transfer resumed from the board\'s offset', (ctx) => {
           const [first, second] = ctx.observed.transfers;
@@ -155,10 +158,7 @@ export function rfc9019Cases(o: { powerCutSamples: number }): SuiteCase<Rfc9019F
           if (second.resumedFrom <= 0) return `the second transfer started from 0 instead of resuming (the board held ${first.bytes} bytes)`;
           return undefined;
         }),
-        reset('reset'),
-        readStatus('status after reset'),
-        runsLastDelivered(),
-      ],
+      ),
       expect: { decision: 'accept', boot: 'updated' },
     }),
     // Recovery from failed updates (RFC 9019 §3: the bootloader falls back to the previous image).
@@ -196,11 +196,7 @@ export function rfc9019Cases(o: { powerCutSamples: number }): SuiteCase<Rfc9019F
       needs: ['app:healthy'],
       setup: fresh,
       steps: [
-        readStatus('status before'),
-        deliverUpdate('deliver update', update({ app: 'next' })),
-        reset('reset'),
-        readStatus('status after reset'),
-        runsLastDelivered(),
+        ...installSteps(deliverUpdate('deliver update', update({ app: 'next' }))),
         reset('second reset'),
         reset('third reset'),
         readStatus('status after three resets'),

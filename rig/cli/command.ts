@@ -5,6 +5,7 @@
  * that is one JSON document on stdout and nothing else there.
  */
 import { toHex } from '../../host/util/hex.js';
+import { jsonSafeInt } from '../../host/util/json.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NEGATIVE = 1;
@@ -93,12 +94,6 @@ export function optUint(args: ParsedArgs, name: string, max: bigint = 0xffff_fff
   const n = BigInt(v);
   if (n > max) throw new UsageError(`--${name}: ${v} is larger than the maximum ${max}`);
   return n;
-}
-
-/** JSON numbers for integers up to 2^53, decimal strings above (DESIGN.md). */
-export function jsonSafeInt(n: bigint | number): number | string {
-  const b = typeof n === 'bigint' ? n : BigInt(n);
-  return b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString();
 }
 
 /** Writes one JSON document; bigints become numbers or decimal strings, byte arrays hex. */

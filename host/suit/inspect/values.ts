@@ -7,6 +7,7 @@ import { Tag } from '../cbor/decode.js';
 import { DIGEST_ALGORITHM, labelName } from '../labels.js';
 import { formatUuid } from '../../util/uuid.js';
 import { toHex } from '../../util/hex.js';
+import { jsonSafeInt } from '../../util/json.js';
 
 export interface DigestInfo {
   algorithm: string;
@@ -41,7 +42,7 @@ export function uuidText(v: unknown): string | undefined {
 export function plain(v: unknown, depth = 0): unknown {
   if (depth > 16) return '...';
   if (v instanceof Uint8Array) return { bytes: v.length, hex: toHex(v) };
-  if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (typeof v === 'bigint') return jsonSafeInt(v);
   if (Array.isArray(v)) return v.map((x) => plain(x, depth + 1));
   if (v instanceof Map) return [...v].map(([k, x]) => [plain(k, depth + 1), plain(x, depth + 1)]);
   if (v instanceof Tag) return { tag: typeof v.tag === 'bigint' ? String(v.tag) : v.tag, value: plain(v.value, depth + 1) };

@@ -98,7 +98,8 @@ const modules = new Map<CoreVariant, WebAssembly.Module>();
 
 /**
  * The compiled module: `release` = build/verifier.wasm; `checked` = the test build whose bounds
- * assertions trap on a core bug. SUITRIG_VERIFIER=checked selects it by default (tests).
+ * assertions trap on a core bug. SUITRIG_VERIFIER=checked makes it the default (e.g. to run a
+ * whole test suite on the checked build); tests that need it ask for it by name.
  */
 export function verifierModule(variant: CoreVariant = defaultVariant()): WebAssembly.Module {
   let m = modules.get(variant);

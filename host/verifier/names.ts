@@ -39,9 +39,6 @@ export function commandName(code: number): string {
   return COMMAND_NAMES[code] ?? `command ${code}`;
 }
 
-/** Conditions (the others are directives). */
-export const CONDITIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 14, 24, 25, 26, 27, 28]);
-
 /** [h'00'], ['usr', 'bin'] - text for segments that are printable ASCII, hex otherwise. */
 export function componentText(id: readonly Uint8Array[]): string {
   const seg = (b: Uint8Array): string => {

@@ -158,7 +158,7 @@ describe.each(['release', 'checked'] as const)('fuzz the processor (%s core)', (
       if (r.manifest) wellFormed++;
       reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
       details.set(r.detail, (details.get(r.detail) ?? 0) + 1);
-      // Accepted runs ended every top-level sequence: no condition may have failed there.
+      // A failed directive aborts the run (§6.4): an accepted run has none.
       if (r.accepted && r.status === 'done') {
         const hardFailures = r.records.filter((x) => x.outcome === 'failed' && (x.command === 21 || x.command === 18 || x.command === 22 || x.command === 23));
         expect(hardFailures, `directive failed in an accepted run (seed ${seed}, run ${i})`).toEqual([]);

@@ -196,7 +196,7 @@ export function parseTrustArg(arg: string, cwd = '.'): TrustAnchor {
     role = arg.slice(0, eq);
     file = arg.slice(eq + 1);
   }
-  if (file === '') throw new KeyError(`--trust ${arg}: no key file given`);
+  if (file === '') throw new KeyError(`${arg}: no key file given`);
   return trustAnchorFor(loadVerificationKey(resolve(cwd, file)), role, file);
 }
 

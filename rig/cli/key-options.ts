@@ -48,7 +48,7 @@ export function trustAnchors(args: string[], cwd: string): TrustAnchor[] {
     try {
       return parseTrustArg(a, cwd);
     } catch (e) {
-      if (e instanceof KeyError) throw new EnvironmentError(e.message);
+      if (e instanceof KeyError) throw new EnvironmentError(`--trust ${e.message}`);
       throw e;
     }
   });

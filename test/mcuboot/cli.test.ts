@@ -48,6 +48,8 @@ describe('suitrig image create / verify', () => {
       [['image', 'create', 'app.bin', '--key', 'author.pem', '--version', '1.0.0', '--pad', '--slot-size', String(0x200 + 5000 + 152 + 384 * 4 + 48 - 1), '--align', '4', '--out', 'x10.bin'], /trailer \(0x630\) exceeds/],
       [['image', 'verify', 'app.bin'], /--trust is required/],
       [['image', 'verify', 'nope.bin', '--trust', 'author.pub.pem'], /no such file/],
+      [['image', 'verify', 'app.bin', '--trust', 'nokey.pem'], /--trust .*nokey\.pem: cannot read key file \(no such file\)/],
+      [['image', 'verify', 'app.bin', '--trust', 'operator='], /--trust operator=: no key file given/],
       [['image', 'verify', 'app.bin', '--trust', 'mac.key'], /symmetric key cannot verify/],
     ];
     for (const [argv, msg] of cases) {

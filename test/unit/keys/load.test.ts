@@ -67,5 +67,6 @@ describe('key loading', () => {
     expect(b.role).toBe('author');
     expect(parseRequireArg('author, operator,author')).toEqual(['author', 'operator']);
     expect(() => parseRequireArg('Author!')).toThrow(/not a role name/);
+    expect(() => parseTrustArg('operator=')).toThrow(/^operator=: no key file given$/);
   });
 });

@@ -207,24 +207,24 @@ export class SmpDut implements Dut {
   private async hostDeliver(envelope: Uint8Array): Promise<DeliveryResult> {
     this.host = new HostVerifiedUpdate(envelope, this.hostPolicy());
     this.note('note', `envelope ${kib(envelope.length)}: ${HOST_DECIDED}`);
-    return this.hostProgress([]);
+    return this.hostProgress();
   }
 
   private async hostSupply(payloads: ReadonlyMap<string, Uint8Array>): Promise<DeliveryResult> {
     const h = this.host;
     if (!h) throw new Error('payloads given before any envelope');
     h.supplyAll(payloads);
-    return this.hostProgress([]);
+    return this.hostProgress();
   }
 
   /** Once the host accepted: the payload goes to the board as an MCUboot image, marked for a test boot. */
-  private async hostProgress(transfers: Transfer[]): Promise<DeliveryResult> {
+  private async hostProgress(): Promise<DeliveryResult> {
     const h = this.host!;
-    if (h.missing.length > 0 || hostDecision(h).kind === 'reject') return { decision: hostDecision(h), source: 'host', missing: h.missing, transfers };
+    if (h.missing.length > 0 || hostDecision(h).kind === 'reject') return { decision: hostDecision(h), source: 'host', missing: h.missing, transfers: [] };
     const image = h.image();
     const t0 = performance.now();
     const up = await this.installImage(this.backend.client, image, 'test', {});
-    transfers.push({ uri: 'MCUboot image (image group)', bytes: image.length, ms: performance.now() - t0, resumedFrom: up.resumedFrom, interrupted: false });
+    const transfers: Transfer[] = [{ uri: 'MCUboot image (image group)', bytes: image.length, ms: performance.now() - t0, resumedFrom: up.resumedFrom, interrupted: false }];
     this.hostPending = { sequence: h.finished?.sequenceNumber, hash: toHex(mcubootImageHash(image)) };
     this.baseline = { ...this.baseline!, installed: true };
     this.note('smp', `MCUboot image ${kib(image.length)} uploaded through the image group and marked for a test boot (${HOST_DECIDED})`);
@@ -244,11 +244,10 @@ export class SmpDut implements Dut {
 
   async reset(o: DutOpOptions & { bootloader?: boolean } = {}): Promise<void> {
     await this.op('reset', o, async (c, o) => {
-        if (o.bootloader) {
+      if (o.bootloader) {
         this.dirty = true;
         await c.os.reset({ bootMode: 1, ...opt(o) });
-      }
-      else if (this.backend.hardReset) await this.backend.hardReset(o.signal);
+      } else if (this.backend.hardReset) await this.backend.hardReset(o.signal);
       else await c.os.reset(opt(o));
     });
     this.rebooted();
@@ -257,14 +256,10 @@ export class SmpDut implements Dut {
   }
 
   async waitForBoard(o: DutOpOptions & { timeoutMs: number }): Promise<void> {
-    const lost = this.backend.lost;
-    const signal = lost && o.signal ? AbortSignal.any([o.signal, lost]) : (lost ?? o.signal);
-    try {
-      await waitForAnswer(this.backend.client, { timeoutMs: o.timeoutMs, reconnect: () => this.reconnectLink(), ...(signal ? { signal } : {}) });
-    } catch (e) {
-      if (lost?.aborted && !o.signal?.aborted) throw this.silent(lost.reason);
-      throw this.silent(asUnresponsive(e, this.name, 'the wait for it to answer again'));
-    }
+    // Not through op(): the link may be down until the board is back, and waitForAnswer reconnects itself.
+    await this.guarded('the wait for it to answer again', o, (signal) =>
+      waitForAnswer(this.backend.client, { timeoutMs: o.timeoutMs, reconnect: () => this.reconnectLink(), ...(signal ? { signal } : {}) }),
+    );
   }
 
   async powerCut(o: DutOpOptions = {}): Promise<void> {
@@ -442,17 +437,21 @@ export class SmpDut implements Dut {
     return this.reconnectLink();
   }
 
-  /**
-   * One operation on the board: on the current client (the link re-established first if it
-   * dropped), given the caller's signal joined with the backend's `lost` signal, so a board
-   * that is known to be gone (its process died) fails at once instead of at a deadline.
-   */
+  /** One operation on the board, on the current client (the link re-established first if it dropped), guarded. */
   private async op<T, O extends DutOpOptions>(what: string, o: O, fn: (c: SmpClient, o: O) => Promise<T>): Promise<T> {
     if (o.signal?.aborted) throw abortReason(o.signal);
+    return this.guarded(what, o, async (signal) => fn(await this.ready(), signal ? { ...o, signal } : o));
+  }
+
+  /**
+   * Runs `fn` with the caller's signal joined with the backend's `lost` signal, so a board that
+   * is known to be gone (its process died) fails at once instead of at a deadline; a board that
+   * went silent fails with DutUnresponsiveError naming `what`.
+   */
+  private async guarded<T>(what: string, o: DutOpOptions, fn: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
     const lost = this.backend.lost;
-    const signal = lost && o.signal ? AbortSignal.any([o.signal, lost]) : (lost ?? o.signal);
     try {
-      return await fn(await this.ready(), signal ? { ...o, signal } : o);
+      return await fn(lost && o.signal ? AbortSignal.any([o.signal, lost]) : (lost ?? o.signal));
     } catch (e) {
       if (lost?.aborted && !o.signal?.aborted) throw this.silent(lost.reason);
       throw this.silent(asUnresponsive(e, this.name, what));

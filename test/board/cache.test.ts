@@ -88,6 +88,18 @@ describe('SUIT raw cache upload as nRF tools send it', () => {
     await installFromCache(board);
   });
 
+  it('a shorter cache replaces a longer one entirely, even ending on a sector boundary without its break', async () => {
+    const board = await open();
+    await uploadIndefinite(board, cacheImage([['file://old.bin', new Uint8Array(60_000).fill(0x11)]], true));
+    // 9 sectors exactly: the byte after it is the old content, not erased flash.
+    const pad = 9 * 4096 - cacheImage([[APP_URI, v1], ['file://pad', new Uint8Array(0)]], false).length;
+    const shorter = cacheImage([[APP_URI, v1], ['file://pad', new Uint8Array(pad)]], false);
+    expect(shorter.length).toBe(9 * 4096);
+    await uploadIndefinite(board, shorter);
+    expect(board.firmware.cache.uris()).toEqual([APP_URI, 'file://pad']);
+    await installFromCache(board);
+  });
+
   it('a cache that is not a map of URI to bytes is an empty cache; entries of other types are skipped', async () => {
     const board = await open();
     await uploadIndefinite(board, cat([0x9f, 0x01, 0xff]));

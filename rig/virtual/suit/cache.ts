@@ -33,7 +33,13 @@ export class SuitCache {
   }
 
   finish(): void {
-    this.writer?.close();
+    const w = this.writer;
+    if (w) {
+      w.close();
+      // The sectors past the new content still hold the old one, and a map without its final
+      // break is read on until erased flash: they go too.
+      this.eraseFrom(w.size);
+    }
     this.writer = undefined;
     this.index = undefined;
   }
@@ -42,7 +48,12 @@ export class SuitCache {
   clear(): void {
     this.writer = undefined;
     this.index = undefined;
-    for (const s of this.area.sectors) if (!this.area.isErased(s.offset, s.size)) this.area.erase(s.offset, s.size);
+    this.eraseFrom(0);
+  }
+
+  /** Erases every sector at or after `offset` that is not erased. */
+  private eraseFrom(offset: number): void {
+    for (const s of this.area.sectors) if (s.offset >= offset && !this.area.isErased(s.offset, s.size)) this.area.erase(s.offset, s.size);
   }
 
   /** The cached payload for `uri`, if any. */

@@ -133,12 +133,11 @@ class ConsoleDecoder implements FrameDecoder {
   private readonly line: Uint8Array;
   private lineLength = 0;
   private overflow = false;
-  /** Reassembly buffer of the frame in progress (decoded bytes after the length). */
-  private pending: Uint8Array[] | undefined;
+  /** Reassembly buffer of the frame in progress (the bytes after the length, CRC included), sized by its length. */
+  private frame: Uint8Array | undefined;
+  private frameBytes = 0;
   /** The rest of a dropped frame's lines are ignored quietly (one report per frame). */
   private skipping = false;
-  private pendingBytes = 0;
-  private expected = 0;
   private readonly text = new TextDecoder('utf-8', { fatal: false });
 
   constructor(
@@ -197,31 +196,32 @@ class ConsoleDecoder implements FrameDecoder {
 
   private frameLine(first: boolean, b64: Uint8Array): void {
     if (first) this.skipping = false;
-    else if (!this.pending) return this.skipping ? undefined : this.sink.dropped('continuation line with no frame in progress');
+    else if (!this.frame) return this.skipping ? undefined : this.sink.dropped('continuation line with no frame in progress');
     const s = Buffer.from(b64.buffer, b64.byteOffset, b64.length).toString('latin1');
     if (s.length % 4 !== 0 || !B64_LINE.test(s)) return this.drop(`line is not valid base64 (${s.length} chars)`);
     let bytes: Uint8Array = Buffer.from(s, 'base64');
     if (first) {
       if (bytes.length < 2) return this.drop('first line too short for the frame length');
-      this.expected = (bytes[0]! << 8) | bytes[1]!;
-      if (this.expected < 3) return this.drop(`frame length ${this.expected} is too short`);
-      if (this.expected > this.maxPacket + 2) return this.drop(`frame length ${this.expected} exceeds the ${this.maxPacket + 2}-byte limit`);
-      this.pending = [];
-      this.pendingBytes = 0;
+      const length = (bytes[0]! << 8) | bytes[1]!;
+      if (length < 3) return this.drop(`frame length ${length} is too short`);
+      if (length > this.maxPacket + 2) return this.drop(`frame length ${length} exceeds the ${this.maxPacket + 2}-byte limit`);
+      this.frame = new Uint8Array(length);
+      this.frameBytes = 0;
       bytes = bytes.subarray(2);
     }
-    this.pending!.push(bytes);
-    this.pendingBytes += bytes.length;
-    if (this.pendingBytes < this.expected) return;
-    if (this.pendingBytes > this.expected) return this.drop(`frame has ${this.pendingBytes} bytes, its length says ${this.expected}`);
-    const whole = concat(this.pending!, this.pendingBytes);
-    this.pending = undefined;
+    const whole = this.frame!;
+    const got = this.frameBytes + bytes.length;
+    if (got > whole.length) return this.drop(`frame has ${got} bytes, its length says ${whole.length}`);
+    whole.set(bytes, this.frameBytes);
+    this.frameBytes = got;
+    if (got < whole.length) return;
+    this.frame = undefined;
     if (crc16Xmodem(whole) !== 0) return this.drop('CRC mismatch');
     this.sink.packet(whole.subarray(0, whole.length - 2));
   }
 
   private drop(reason: string): void {
-    this.pending = undefined;
+    this.frame = undefined;
     this.skipping = true;
     this.sink.dropped(reason);
   }
@@ -234,14 +234,4 @@ function startsWith(a: Uint8Array, p: Uint8Array): boolean {
 function lastIndexOf(a: Uint8Array, p: Uint8Array): number {
   for (let i = a.length - 2; i >= 0; i--) if (a[i] === p[0] && a[i + 1] === p[1]) return i;
   return -1;
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -30,6 +30,7 @@ export interface DecodeOptions {
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
+/** Bytes appended in parts and joined once into a new array (encoder output; an indefinite string's chunks). */
 class Writer {
   private parts: Uint8Array[] = [];
   private head: number[] = [];
@@ -283,23 +284,19 @@ class Reader {
     }
   }
 
+  /** The chunks of an indefinite-length string, joined into one new array. */
   private chunks(major: number): Uint8Array {
-    const parts: Uint8Array[] = [];
+    const joined = new Writer();
     for (;;) {
       const at = this.pos;
       const ib = this.u8();
       if (ib === 0xff) break;
       if (ib >> 5 !== major || (ib & 31) === 31) this.fail('indefinite-length string chunk of the wrong type', at);
       const n = this.length(ib & 31, 'string chunk');
-      parts.push(this.take(n));
+      joined.bytes(this.b.subarray(this.pos, this.pos + n));
+      this.pos += n;
     }
-    const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return joined.finish();
   }
 
   /** Items in a definite container; each needs at least one byte, so more than remain is a lie. */

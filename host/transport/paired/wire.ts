@@ -128,7 +128,7 @@ export class Wire {
       this.segments.shift();
     }
     this.release();
-    if (out.length > 0) this.deliver(out.length === 1 ? out[0]! : concat(out));
+    if (out.length > 0) this.deliver(out.length === 1 ? out[0]! : Buffer.concat(out));
     this.schedule();
   }
 
@@ -138,14 +138,4 @@ export class Wire {
     this.waiters = this.waiters.filter((w) => this.backlog > w.threshold);
     for (const w of ready) w.resolve();
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -150,7 +150,7 @@ export class VirtualBoard {
     this.clock = o.clock ?? systemClock;
     this.seed = o.seed ?? randomSeed();
     const rng = seededRng(this.seed);
-    this.portSeeds = () => Math.floor(rng.float() * 0x1_0000_0000) >>> 0;
+    this.portSeeds = rng.u32;
     this.scale = o.flashScale ?? 0;
     this.autoRestore = o.autoRestore ?? true;
     this.restoreMs = o.powerRestoreMs ?? 200;
@@ -368,7 +368,7 @@ export class VirtualBoard {
     },
     /** Cut power before a random one of the next `withinOps` flash operations (seeded); returns its index. */
     powerCutAtRandom: (o: { seed: number; withinOps: number; torn?: boolean }): number => {
-      const n = Math.floor(seededRng(o.seed >>> 0).float() * Math.max(1, o.withinOps));
+      const n = seededRng(o.seed >>> 0).below(Math.max(1, o.withinOps));
       this.faults.powerCutBeforeOp(n, { seed: o.seed, ...(o.torn ? { torn: true } : {}) });
       return n;
     },
@@ -383,8 +383,7 @@ export class VirtualBoard {
     link: (f: LinkFaults, seed?: number): void => {
       this.linkFaults = { ...f };
       if (seed !== undefined) {
-        const rng = seededRng(seed >>> 0);
-        this.portSeeds = () => Math.floor(rng.float() * 0x1_0000_0000) >>> 0;
+        this.portSeeds = seededRng(seed >>> 0).u32;
       }
       for (const p of this.ports) p.setFaults(this.linkFaults);
     },

@@ -11,7 +11,7 @@
  *   group 67 or the TypeScript API;
  * - console lines (boot banner, log, application messages) written between SMP frames.
  */
-import { systemClock, type Clock } from '../../../host/transport/clock.js';
+import { sleep, systemClock, type Clock } from '../../../host/transport/clock.js';
 import { FaultInjector, type LinkFaults } from '../../../host/transport/paired/faults.js';
 import { Wire } from '../../../host/transport/paired/wire.js';
 import { TransportBase, type ModemSignals, type Transport } from '../../../host/transport/transport.js';
@@ -88,7 +88,7 @@ export class BoardPort extends TransportBase {
     const out = this.tx.apply(data);
     if (this.wire) await this.wire.send(out.bytes, this.baudRate, out.stallMs);
     else {
-      if (out.stallMs > 0) await new Promise((r) => setTimeout(r, out.stallMs));
+      if (out.stallMs > 0) await sleep(this.clock, out.stallMs);
       await this.inner.write(out.bytes);
     }
     // The cable comes off once the armed number of bytes went out.

@@ -105,6 +105,3 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
     },
   };
 }
-
-/** The provider `suitrig run` uses: virtual boards at their profiles' flash timings. */
-export const defaultDutProvider: DutProvider = createRigProvider();

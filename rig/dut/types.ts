@@ -38,8 +38,6 @@ export type BootOutcome =
   /** No valid image: the bootloader stays in recovery (serial recovery) mode. */
   | 'recovery';
 
-export const BOOT_OUTCOMES: readonly BootOutcome[] = ['unchanged', 'updated', 'pending', 'reverted', 'recovery'];
-
 export interface DutCapabilities {
   /** SUIT group (66): the board makes its own SUIT decision. */
   suit: boolean;

@@ -7,7 +7,7 @@
  * holds `bInterfaceNumber`, the USB device directory `idVendor`, `idProduct`, `serial`,
  * `manufacturer`, `product`, and its name is the physical port path (`1-2.3`).
  */
-import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readSerialLinks } from './links.js';
 import type { SerialPortInfo } from './types.js';
@@ -129,9 +129,4 @@ export function readSysfsPorts(roots: SysfsRoots = {}): SerialPortInfo[] {
     ports.push(info);
   }
   return ports.sort((a, b) => comparePortPaths(a.path, b.path));
-}
-
-/** True when sysfs is there to read (so an empty list means "no ports", not "cannot tell"). */
-export function sysfsAvailable(roots: SysfsRoots = {}): boolean {
-  return existsSync(join(roots.sysRoot ?? '/sys', 'class', 'tty'));
 }

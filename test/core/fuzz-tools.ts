@@ -3,7 +3,7 @@
  * run prints its seed; SUITRIG_FUZZ_SEED=<n> replays it, SUITRIG_FUZZ_RUNS=<n> sets its length.
  */
 import { decode as cborgDecode } from 'cborg';
-import { seededRng, type Rng as SeededRng } from '../../host/transport/rng.js';
+import { randomSeed, seededRng, type Rng as SeededRng } from '../../host/transport/rng.js';
 
 /** The rig's seeded generator (host/transport/rng.ts) with the choices the mutators make. */
 export class Rng {
@@ -29,7 +29,7 @@ export class Rng {
 
 export function fuzzSeed(): number {
   const s = process.env.SUITRIG_FUZZ_SEED;
-  return s !== undefined && /^\d+$/.test(s) ? Number(s) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
+  return s !== undefined && /^\d+$/.test(s) ? Number(s) >>> 0 : randomSeed();
 }
 
 export function fuzzRuns(short: number): number {

@@ -4,8 +4,8 @@
  * Keys, application images and updates are made on the fly from a printed seed; the built-in
  * suite `rfc9019` (RFC 9019 Table 1 and recovery) runs on a virtual nRF52840-like board behind
  * the emulated serial link at 1,000,000 baud, with its progress, the summary, and JUnit and
- * JSON reports written to ./demo/. Then the operator's view: `suitrig update` of the same
- * board, named in a lab file, from the command line.
+ * JSON reports written to ./demo/. Then the operator's view: `suitrig update` of a board like
+ * it (same profile and known-good state), named in a lab file, from the command line.
  *
  *   npm start [-- --seed S] [-- --flash-scale F] [-- --out DIR]
  *

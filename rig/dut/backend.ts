@@ -2,7 +2,7 @@
  * What a Dut over SMP needs from the board's surroundings, apart from the SMP server itself:
  * the link (a client that can be re-established), and the hardware around the board — the
  * reset method, power control, armed faults, and how its known-good state comes back. A lab
- * board gets these from its rig.yaml entry (link.ts, lab-control.ts); a virtual board from the
+ * board gets these from its rig.yaml entry (lab-backend.ts, hard-reset.ts); a virtual board from the
  * board model it runs (virtual/). SmpDut (smp-dut.ts) does the SMP side for all of them.
  */
 import type { SmpClient } from '../../host/smp/client.js';

@@ -10,9 +10,10 @@ import type { UsbIdentity } from '../ports/types.js';
 
 export type { UsbIdentity } from '../ports/types.js';
 
-/** A command line for a reset or power action: a shell string, or an argv run without a shell. */
-/** A lab's reset or power command; it runs in `cwd`, the lab file's folder, so relative paths
- *  in it mean what they mean for every other path in rig.yaml. */
+/**
+ * A lab's reset or power command: a shell string, or an argv run without a shell. It runs in
+ * `cwd`, the lab file's folder, so relative paths in it mean what they mean everywhere in rig.yaml.
+ */
 export type ExternalCommand = ({ shell: string } | { argv: string[] }) & { cwd?: string };
 
 export interface VirtualSpec {

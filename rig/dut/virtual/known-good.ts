@@ -7,7 +7,6 @@
  * install over a slow line.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { runUpdate } from '../../../host/operator/update.js';
 import type { DeviceIdentity } from '../../../host/verifier/identity.js';
 import { VirtualBoard, type BoardSnapshot } from '../../virtual/board/board.js';
@@ -44,7 +43,7 @@ export async function buildGoldenState(dir: string, profile: string, p: VirtualP
   const board = await VirtualBoard.open({
     name: 'golden',
     profile,
-    stateDir: join(dir),
+    stateDir: dir,
     ...(p ? { trust: { anchors: p.trust, require: p.require } } : {}),
     ...(p?.identity ? { identity: p.identity } : {}),
     flashScale: 0,

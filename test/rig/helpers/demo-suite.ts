@@ -1,5 +1,5 @@
 /**
- * A small suite in the shape the rfc9019 suite will take, over the fake DUT's JSON envelopes:
+ * A small suite in the shape of the rfc9019 suite, over the fake DUT's JSON envelopes:
  * written with the public suite API and step helpers, as a lab would write its own.
  */
 import { writeFileSync } from 'node:fs';

@@ -3,7 +3,8 @@
  * sequence number, payload digests, test/confirm/revert on reset) that takes "envelopes" as
  * JSON, plus misbehaviours on demand: quirks like the virtual board's (accept-rollback,
  * never-revert), a step that hangs ignoring its signal, and a board that stops answering after
- * N operations. It stands in for the DUT over SMP, which the next phase implements.
+ * N operations. It stands in for SmpDut (rig/dut/smp-dut.ts) where a test is about the runner
+ * and the reports, not the link.
  */
 import { createHash } from 'node:crypto';
 import { DutUnresponsiveError } from '../../../rig/dut/errors.js';

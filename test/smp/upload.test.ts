@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { ConsoleFraming } from '../../host/smp/framing/console.js';
 import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
 import { createMemoryPeer, type MemoryPeer } from '../../host/smp/server/memory-peer.js';
@@ -221,6 +222,18 @@ describe('upload deadlines (injected clock)', () => {
     expect(at(115200).chunkMs).toBeLessThan(2500 + 2100);
     expect(at(9600).chunkMs).toBeGreaterThan(at(115200).chunkMs * 4);
     expect(at(1_000_000).chunkMs).toBeLessThan(2800);
+  });
+
+  it('a finished upload leaves no timer running and no listener on the caller\'s signal', async () => {
+    const clock = new ManualClock();
+    const { l } = await setup({ clock }, { clock });
+    const ac = new AbortController();
+    const r = await drive(clock, l.client.image.upload(image(5000), { signal: ac.signal }), 1);
+    expect(r.value).toMatchObject({ match: true });
+    // the first chunk's echo probe was due 300 ms after it was sent; the upload took a few ms
+    expect(r.ms).toBeLessThan(300);
+    expect(clock.pending).toBe(0);
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 
   it('the first chunk may take a whole slot erase; later chunks get the short deadline', async () => {

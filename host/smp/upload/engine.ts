@@ -186,6 +186,10 @@ class UploadRun {
   private started = false;
   private failuresInRow = 0;
   private backoff: Timer | undefined;
+  /** The echo probe behind the first chunk (probeFirst). */
+  private probe: Timer | undefined;
+  /** Stops listening to the caller's signal (which may outlive this upload). */
+  private unlisten: () => void = () => undefined;
   private reconnecting = false;
   /** When the link was lost with no progress since (bounds how long reconnecting may take). */
   private lostSince: number | undefined;
@@ -248,7 +252,11 @@ class UploadRun {
       this.reject = reject;
       const { signal } = this.o;
       if (signal?.aborted) return this.cancel(abortReason(signal));
-      signal?.addEventListener('abort', () => this.cancel(abortReason(signal)), { once: true });
+      if (signal) {
+        const onAbort = (): void => this.cancel(abortReason(signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.unlisten = () => signal.removeEventListener('abort', onAbort);
+      }
       this.pump();
     });
   }
@@ -324,7 +332,8 @@ class UploadRun {
         .exchange(Op.WRITE, GroupId.OS, OsCmd.ECHO, { d: 'p' }, { timeoutMs: this.firstChunkTimeoutMs, retries: 0, signal: req.controller.signal })
         .then(settle, (e: unknown) => e instanceof SmpErrorResponse && settle());
     };
-    this.clock.setTimer(probe, every);
+    this.probe?.cancel();
+    this.probe = this.clock.setTimer(probe, every);
   }
 
   /** Gives up on the oldest waiting chunk when no answer came for longer than answers take. */
@@ -510,6 +519,8 @@ class UploadRun {
     this.finished = true;
     this.backoff?.cancel();
     this.watchdog?.cancel();
+    this.probe?.cancel();
+    this.unlisten();
     this.result.elapsedMs = this.clock.now() - this.started0;
     this.result.chunkSize.final = this.sizer.size;
   }

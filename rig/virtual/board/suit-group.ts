@@ -168,12 +168,11 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
     const out: SmpMap = { role, class_id: f.identity.classId, vendor_id: f.identity.vendorId };
     const v = f.running;
     if (v) {
-      const sv = /^(\d+)\.(\d+)\.(\d+)/.exec(v.version);
       Object.assign(out, {
         digest: v.digest,
         digest_algorithm: SHA256_ID,
         sequence_number: v.sequence <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.sequence) : v.sequence,
-        semantic_version: sv ? [Number(sv[1]), Number(sv[2]), Number(sv[3])] : [],
+        semantic_version: [...v.semver],
       });
     }
     return out;

@@ -21,7 +21,7 @@ import { CandidateImage, FlashPlatform } from './flash-platform.js';
 import type { BoardPolicy } from './policy.js';
 import { boardVerifier } from './policy.js';
 import { runReport, type RunReport } from './reports.js';
-import { SlotWriter } from './slot-writer.js';
+import { SlotWriteError, SlotWriter } from './slot-writer.js';
 
 export type InstallMode = 'test' | 'permanent';
 
@@ -203,7 +203,7 @@ export class SuitConsumer {
       installed = true;
       message = `installed: candidate sequence ${run.sequenceNumber} marked for a ${this.ctx.installMode()} swap at the next reset`;
     } catch (e) {
-      if (!(e instanceof ContainerError || (e as Error).name === 'SlotWriteError')) throw e;
+      if (!(e instanceof ContainerError || e instanceof SlotWriteError)) throw e;
       message = `accepted, but the candidate could not be stored: ${(e as Error).message}`;
     }
     const report = runReport('update', run, message);

@@ -15,13 +15,12 @@
  * around it. A PowerCutError from any call means the board lost power: call `powerLost()`, then
  * `powerOn()`.
  */
-import { CounterId, type Quirk } from '../bootloader/index.js';
 import type { BootRecord, BootRecordStore, DeviceState, ResetReason } from '../device.js';
 import { VirtualDevice } from '../device.js';
 import { SimFlash, type FlashArea } from '../flash/index.js';
 import type { BoardAreas, BoardProfile } from '../profiles.js';
 import type { PublicKey } from '../../../host/keys/index.js';
-import { Flag, Magic } from '../bootloader/index.js';
+import { CounterId, Flag, Magic, type Quirk } from '../bootloader/index.js';
 import { SuitCache } from './cache.js';
 import { SuitConsumer, type InstallMode } from './consumer.js';
 import { DEFAULT_IMAGE_COMPONENTS } from './flash-platform.js';
@@ -110,11 +109,7 @@ export class SuitFirmware {
       maxImageSize: maxImageSize(this.dev, o.profile),
       policy: () => this.policy(),
       components: this.components,
-      installedVersion: () => {
-        const v = this.running?.version;
-        const m = v && /^(\d+)\.(\d+)\.(\d+)/.exec(v);
-        return m ? [BigInt(m[1]!), BigInt(m[2]!), BigInt(m[3]!)] : undefined;
-      },
+      installedVersion: () => this.running?.semver.map(BigInt),
       installMode: () => this.installMode,
       candidateBusy: () => this.candidateBusy(),
       cached: (uri) => this.cache.lookup(uri),

@@ -43,7 +43,10 @@ export interface VerifiedManifest {
   digest: Uint8Array;
   /** The slot image's SHA256 TLV. */
   hash: Uint8Array;
+  /** The image version as MCUboot prints it (the build number is the sequence number). */
   version: string;
+  /** Major, minor, revision of the application: condition-version and the SUIT group's semantic_version. */
+  semver: readonly [number, number, number];
 }
 
 /** Runs `sequences` of a container's manifest against the slot it sits in. */
@@ -103,7 +106,13 @@ export function suitBootHook(ctx: SecureBootContext): BootHook & { readonly veri
       const r = runInSlot(areas.primary, c, ctx, 'invoke');
       ctx.finished(runReport('boot', r));
       if (!r.accepted) return { ok: false, reason: r.reason, message: `the installed manifest's invoke procedure failed: ${r.message}` };
-      verified = { sequence: r.sequenceNumber ?? 0n, digest: r.manifest?.digest ?? new Uint8Array(32), hash: image.hash, version: image.version };
+      verified = {
+        sequence: r.sequenceNumber ?? 0n,
+        digest: r.manifest?.digest ?? new Uint8Array(32),
+        hash: image.hash,
+        version: image.version,
+        semver: [c.version.major, c.version.minor, c.version.revision],
+      };
       return { ok: true };
     },
   };

@@ -249,6 +249,13 @@ describe('SUIT (66) and rig (67) client commands', () => {
     ]);
   });
 
+  it('a malformed SUIT manifest state answer is an error naming the field, not a NaN further down', async () => {
+    const server = new SmpServer();
+    server.register(recordingGroup(66, { [SuitCmd.MANIFEST_STATE]: { rc: 0, semantic_version: [1, 'two', 3] } }).group);
+    const { client } = await connect(server);
+    await expect(client.suit.manifestState(32)).rejects.toThrow(/SUIT manifest state answer: field 'semantic_version\[1\]' is a string, expected an integer/);
+  });
+
   it('SUIT uploads: first chunk carries len (and target_id / stream_session_id); rc 1 + off means "continue there"', async () => {
     const server = new SmpServer({ legacyRc: true });
     const got = new Map<number, Uint8Array[]>();

@@ -6,7 +6,7 @@
  * `"rc": 0` on success.
  */
 import type { RequestOptions, SmpClient } from '../client.js';
-import { bigUint, bytes, int, maps, optBytes, optUint, uint } from '../fields.js';
+import { array, bigUint, bytes, int, maps, optBytes, optUint, uint } from '../fields.js';
 import { GroupId, SuitCmd } from '../ids.js';
 import { upload, type UploadOptions, type UploadResult } from '../upload/engine.js';
 import { suitTarget } from '../upload/target.js';
@@ -50,7 +50,6 @@ export class SuitClient {
   async manifestState(role: number, options?: RequestOptions): Promise<SuitManifestState> {
     const r = await this.c.read(GroupId.SUIT, SuitCmd.MANIFEST_STATE, { role }, options);
     const ctx = 'SUIT manifest state answer';
-    const sv = r['semantic_version'];
     return {
       role,
       classId: optBytes(r, 'class_id', ctx),
@@ -59,7 +58,7 @@ export class SuitClient {
       digestAlgorithm: r['digest_algorithm'] === undefined ? undefined : int(r, 'digest_algorithm', ctx),
       signatureCheck: optUint(r, 'signature_check', ctx),
       sequenceNumber: r['sequence_number'] === undefined ? undefined : bigUint(r, 'sequence_number', ctx),
-      semanticVersion: Array.isArray(sv) ? sv.map((x) => (typeof x === 'number' ? x : NaN)) : undefined,
+      semanticVersion: r['semantic_version'] === undefined ? undefined : array(r, 'semantic_version', ctx).map((x, i) => int({ [`semantic_version[${i}]`]: x }, `semantic_version[${i}]`, ctx)),
       downgradePreventionPolicy: optUint(r, 'downgrade_prevention_policy', ctx),
       independentUpdateabilityPolicy: optUint(r, 'independent_updateability_policy', ctx),
       signatureVerificationPolicy: optUint(r, 'signature_verification_policy', ctx),

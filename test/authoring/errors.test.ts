@@ -50,6 +50,8 @@ describe('manifest create rejects bad input with exit 2, naming the field, leavi
     ['YAML syntax', 'template: [unclosed\n', /spec\.yaml:\d+:\d+/],
     ['two YAML documents', `${GOOD}---\nsequence-number: 2\n`, /spec\.yaml:9:1 {2}the description must hold one YAML document, found more/],
     ['a YAML tag suitrig does not know', GOOD.replace('image: app.bin', 'image: !file app.bin'), /spec\.yaml:7:12 {2}Unresolved tag: !file/],
+    ['a device ID given as a name', GOOD.replace('components:', 'device: my-board\ncomponents:'), /spec\.yaml:5:9 {2}device: 'my-board' is not a UUID: a device ID is given as a UUID/],
+    ['a class name on a component without a vendor', TWO_IMAGES('uri: https://fw.example.com/a.bin', 'class: radio'), /spec\.yaml:7:\d+ {2}components\[1\]\.class: 'radio' is not a UUID: a class given by name is made within the vendor UUID/],
     ['two images carried under one envelope key', TWO_IMAGES('integrated: true', 'integrated: true'), /spec\.yaml:7:5 {2}components\[1\]: the URI '#app\.bin' already names a different payload at components\[0\] \(an integrated image without a 'uri' is carried under '#<file name>'\)/],
     ['two images fetched from one URI', TWO_IMAGES('uri: https://fw.example.com/app.bin', 'uri: https://fw.example.com/app.bin'), /spec\.yaml:7:5 {2}components\[1\]: the URI 'https:\/\/fw\.example\.com\/app\.bin' already names a different payload at components\[0\]; give each payload its own URI/],
   ];

@@ -83,5 +83,11 @@ describe('suit-tool descriptions (github.com/ARMmbed/suit-manifest-generator exa
       "components: a 'vendor-id' is required for at least one component (suit-tool rule)",
       "components: a 'class-id' is required for at least one component that has a 'vendor-id' (suit-tool rule)",
     ]);
+    // A class-id name needs the entry's vendor-id to be made into a UUID; a device-id is a UUID.
+    const named = { ...entry(0, 'a'), 'vendor-id': undefined, 'class-id': 'suit', 'device-id': 'board-7' };
+    expect(issuesOf(() => parseDescription(JSON.stringify({ 'manifest-sequence-number': 1, components: [named] })))).toEqual(expect.arrayContaining([
+      "components[0].class-id: 'suit' is not a UUID: a class-id given by name is made within the vendor-id (as suit-tool does): give this entry a 'vendor-id', or the class-id as a UUID",
+      "components[0].device-id: 'board-7' is not a UUID: a device ID is given as a UUID (8-4-4-4-12 hexadecimal digits)",
+    ]));
   });
 });

@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { sha256Digest } from '../digest.js';
-import { looksLikeUuid, NAMESPACE_DNS, parseUuid, uuid5 } from '../../util/uuid.js';
+import { looksLikeUuid, parseUuid, uuid5 } from '../../util/uuid.js';
 import { describeValue, type FieldPath } from '../../util/yaml-source.js';
 import type { IssueList } from './issues.js';
 import type { ComponentId, ImageInfo } from './plan.js';
@@ -17,6 +17,9 @@ export type Obj = Record<string, unknown>;
  *  hand, and SUIT_Text_Component_Keys (update-management's version keys are not written by hand). */
 export const MANIFEST_TEXT_FIELDS = ['manifest-description', 'update-description'] as const;
 export const COMPONENT_TEXT_FIELDS = ['vendor-name', 'model-name', 'vendor-domain', 'model-info', 'component-description', 'component-version'] as const;
+
+/** Why a device ID cannot be a name: nothing to make it from (draft-37 §8.4.8.4). */
+export const DEVICE_ID_IS_A_UUID = 'a device ID is given as a UUID (8-4-4-4-12 hexadecimal digits)';
 
 const MAX_U64 = 0xffff_ffff_ffff_ffffn;
 /** Largest image read into memory; larger firmware is not what SUIT devices take. */
@@ -101,16 +104,21 @@ export class Fields {
     return this.error(path, `unknown ${what} ${describeValue(v)}; expected one of: ${choices.join(', ')}`);
   }
 
-  /** A UUID given literally, or a name turned into a UUID v5 in `namespace` (DNS for vendors). */
-  uuid(v: unknown, path: FieldPath, what: string, namespace: Uint8Array | undefined = NAMESPACE_DNS): Uint8Array | undefined {
+  /**
+   * A UUID given literally, or a name. `names` says what becomes of a name: a namespace makes it
+   * a UUID v5 there (DNS for vendors, the vendor ID for classes); text refuses it, saying why;
+   * null passes over it quietly, because the namespace itself was wrong and has been reported.
+   */
+  uuid(v: unknown, path: FieldPath, what: string, names: Uint8Array | string | null): Uint8Array | undefined {
     if (v === undefined) return undefined; // missing: reported by required()
     const s = this.string(v, path, `a UUID or a name for the ${what}`);
     if (s === undefined) return undefined;
     const u = parseUuid(s);
     if (u) return u;
     if (looksLikeUuid(s)) return this.error(path, `malformed UUID '${s}' (expected 8-4-4-4-12 hexadecimal digits)`);
-    if (!namespace) return this.error(path, `'${s}' is a name, which needs the vendor UUID to make the ${what} (set the vendor)`);
-    return uuid5(namespace, s);
+    if (names === null) return undefined;
+    if (typeof names === 'string') return this.error(path, `'${s}' is not a UUID: ${names}`);
+    return uuid5(names, s);
   }
 
   /**

@@ -7,7 +7,8 @@
 import { basename } from 'node:path';
 import { COMPONENT_TEXT, TEXT } from '../labels.js';
 import { readDependencyField } from './dependency.js';
-import { COMPONENT_TEXT_FIELDS, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
+import { COMPONENT_TEXT_FIELDS, DEVICE_ID_IS_A_UUID, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
+import { NAMESPACE_DNS } from '../../util/uuid.js';
 import { formatPath, type FieldPath } from '../../util/yaml-source.js';
 import { componentIdKey, type ComponentId, type ComponentPlan, type DependencyPlan, type ImageInfo, type ManifestPlan, type PayloadSource, type SlotPlan, type TextPlan } from './plan.js';
 import { PayloadUris } from './payload-uris.js';
@@ -21,6 +22,7 @@ const STAGE = ['id', 'uri', 'integrated'];
 const LOAD = ['id', 'image'];
 const DEPENDENCY = ['envelope', 'id', 'prefix', 'uri', 'integrated'];
 const MANIFEST_TEXT = ['language', 'manifest-description', 'update-description', 'include-source'];
+const CLASS_NAME_NEEDS_VENDOR = "a class given by name is made within the vendor UUID: set 'vendor' on this component too, or give the class as a UUID";
 
 interface Identity {
   vendor?: Uint8Array;
@@ -35,11 +37,17 @@ class NativeReader {
     this.uris = new PayloadUris(f);
   }
 
-  identity(o: Obj, path: FieldPath, inherited: Identity): Identity {
+  /**
+   * The identity of `o`, or the one it inherits. A class name is made within the vendor UUID;
+   * where there is none, `classNames` says what becomes of such a name (null: the missing or
+   * wrong vendor is reported elsewhere).
+   */
+  identity(o: Obj, path: FieldPath, inherited: Identity, classNames: string | null): Identity {
     const f = this.f;
-    const vendor = f.has(o, 'vendor') ? f.uuid(o.vendor, [...path, 'vendor'], 'vendor ID') : inherited.vendor;
-    const cls = f.has(o, 'class') ? f.uuid(o.class, [...path, 'class'], 'class ID', vendor) : inherited.class;
-    const device = f.has(o, 'device') ? f.uuid(o.device, [...path, 'device'], 'device ID', undefined) : inherited.device;
+    const vendorGiven = f.has(o, 'vendor');
+    const vendor = vendorGiven ? f.uuid(o.vendor, [...path, 'vendor'], 'vendor ID', NAMESPACE_DNS) : inherited.vendor;
+    const cls = f.has(o, 'class') ? f.uuid(o.class, [...path, 'class'], 'class ID', vendor ?? (vendorGiven ? null : classNames)) : inherited.class;
+    const device = f.has(o, 'device') ? f.uuid(o.device, [...path, 'device'], 'device ID', DEVICE_ID_IS_A_UUID) : inherited.device;
     return { vendor, class: cls, device };
   }
 
@@ -95,7 +103,8 @@ class NativeReader {
     if (!o) return undefined;
     const before = f.issues.count;
     const id = f.componentId(f.required(o, 'id', path, 'the component identifier, e.g. [app]'), [...path, 'id'], 'text');
-    const identity = this.identity(o, path, index === 0 ? top : {});
+    // The first component takes the top-level identity, whose vendor problems are reported there.
+    const identity = index === 0 ? this.identity(o, path, top, null) : this.identity(o, path, {}, CLASS_NAME_NEEDS_VENDOR);
     const limit = f.has(o, 'slot-size') ? f.smallUint(o['slot-size'], [...path, 'slot-size'], 'a size in bytes') : undefined;
     const bootable = f.has(o, 'bootable') ? f.bool(o.bootable, [...path, 'bootable']) : index === 0;
     const plan: ComponentPlan = { id: id ?? [], bootable: bootable === true, ...definedOnly(identity) };
@@ -169,7 +178,7 @@ export function readNativeDescription(src: DescriptionSource, f: Fields): Manife
   const r = new NativeReader(f);
   const template = f.oneOf(root.template, ['template'], TEMPLATE_NAMES, 'template');
   const sequenceNumber = f.uint(f.required(root, 'sequence-number', [], 'the manifest sequence number, 0 to 2^64-1'), ['sequence-number'], undefined, 'a sequence number');
-  const top = r.identity(root, [], {});
+  const top = r.identity(root, [], {}, null); // a missing vendor is reported on the first component
   const components: PlacedComponent[] = [];
   const list = f.has(root, 'components') ? f.list(root.components, ['components']) : [];
   list?.forEach((c, i) => {

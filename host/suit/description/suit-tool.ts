@@ -18,7 +18,8 @@ import { basename } from 'node:path';
 import type { SuitDigest } from '../digest.js';
 import { COMPONENT_TEXT, DIGEST_ALGORITHM, TEXT } from '../labels.js';
 import { readDependencyField } from './dependency.js';
-import { COMPONENT_TEXT_FIELDS, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
+import { COMPONENT_TEXT_FIELDS, DEVICE_ID_IS_A_UUID, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
+import { NAMESPACE_DNS } from '../../util/uuid.js';
 import type { FieldPath } from '../../util/yaml-source.js';
 import { checkDistinctIds } from './native.js';
 import { PayloadUris } from './payload-uris.js';
@@ -33,6 +34,7 @@ const COMPONENT = [
   ...COMPONENT_TEXT_FIELDS,
 ];
 const DEPENDENCY = ['file', 'uri', 'src-file', 'key-file', 'id'];
+const CLASS_NAME_NEEDS_VENDOR_ID = "a class-id given by name is made within the vendor-id (as suit-tool does): give this entry a 'vendor-id', or the class-id as a UUID";
 const REMOVED: Record<string, string> = {
   'offset': "component-offset was replaced by component-slot in later SUIT drafts: use 'slot'",
   'compression-info': 'compression was removed from draft-ietf-suit-manifest (draft-37 has no compression-info parameter)',
@@ -127,11 +129,12 @@ export function readSuitToolDescription(src: DescriptionSource, f: Fields): Mani
   for (const group of groups.values()) {
     const { o, path } = group[0]!;
     const id = f.componentId(o['install-id'], [...path, 'install-id'], 'hex')!;
-    const vendor = f.has(o, 'vendor-id') ? f.uuid(o['vendor-id'], [...path, 'vendor-id'], 'vendor ID') : undefined;
+    const vendorGiven = f.has(o, 'vendor-id');
+    const vendor = vendorGiven ? f.uuid(o['vendor-id'], [...path, 'vendor-id'], 'vendor ID', NAMESPACE_DNS) : undefined;
     const plan: ComponentPlan = { id, bootable: bootableEntries === 1 && group.some((g) => g.o.bootable === true) };
     if (vendor) plan.vendor = vendor;
-    if (f.has(o, 'class-id')) plan.class = f.uuid(o['class-id'], [...path, 'class-id'], 'class ID', vendor);
-    if (f.has(o, 'device-id')) plan.device = f.uuid(o['device-id'], [...path, 'device-id'], 'device ID', undefined);
+    if (f.has(o, 'class-id')) plan.class = f.uuid(o['class-id'], [...path, 'class-id'], 'class ID', vendor ?? (vendorGiven ? null : CLASS_NAME_NEEDS_VENDOR_ID));
+    if (f.has(o, 'device-id')) plan.device = f.uuid(o['device-id'], [...path, 'device-id'], 'device ID', DEVICE_ID_IS_A_UUID);
     const text = r.text(o, path);
     if (text) {
       plan.text = text.text;

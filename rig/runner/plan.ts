@@ -60,6 +60,10 @@ export interface RunPlan {
   boards: BoardPlan[];
 }
 
+function resetText(b: ResolvedBoard): string {
+  return b.target.kind === 'virtual' ? 'virtual board reset' : describeReset(b.board?.reset ?? { method: 'smp' });
+}
+
 function describeOp(op: DutOperation, b: ResolvedBoard): { text: string; writes: boolean } {
   const virtual = b.target.kind === 'virtual';
   const power = b.board?.power;
@@ -77,7 +81,7 @@ function describeOp(op: DutOperation, b: ResolvedBoard): { text: string; writes:
       return { text: `erase and write the known-good image ${file} (${kib(statSync(file).size)})`, writes: true };
     }
     case 'reset':
-      return { text: virtual ? 'virtual board reset' : describeReset(b.board?.reset ?? { method: 'smp' }), writes: false };
+      return { text: resetText(b), writes: false };
     case 'power-cut':
       return { text: virtual ? 'cut the virtual board\'s power' : power ? `power off: \`${formatCommand(power.off)}\`` : 'power off (no power control: the case is not applicable)', writes: false };
     case 'power-restore':
@@ -149,7 +153,7 @@ export function planRun(suite: Suite, cases: readonly SuiteCase[], boards: reado
         name: b.name,
         target: summariseTarget(b),
         seed: deriveSeed(seed, b.name),
-        reset: b.target.kind === 'virtual' ? 'virtual board reset' : describeReset(b.board?.reset ?? { method: 'smp' }),
+        reset: resetText(b),
         ...(b.unavailable !== undefined ? { unavailable: b.unavailable } : {}),
         writes: [...writers].map(([text, n]) => `${n}x ${text}`),
         cases: planned,

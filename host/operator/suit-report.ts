@@ -85,7 +85,7 @@ export function decodeSuitReport(bytes: Uint8Array): DecodedReport {
   if (!(v instanceof Map)) fail('not a map');
   const m = v as Map<unknown, unknown>;
   const ref = m.get(99);
-  if (!Array.isArray(ref) || ref.length !== 2 || typeof ref[0] !== 'string' || !Array.isArray(ref[1]) || ref[1].length !== 2 || !(ref[1][1] instanceof Uint8Array)) {
+  if (!Array.isArray(ref) || ref.length !== 2 || typeof ref[0] !== 'string' || !Array.isArray(ref[1]) || ref[1].length !== 2 || !Number.isSafeInteger(ref[1][0]) || !(ref[1][1] instanceof Uint8Array)) {
     fail('suit-reference (99) is not [uri, SUIT_Digest]');
   }
   const recs = m.get(3);
@@ -113,7 +113,7 @@ export function decodeSuitReport(bytes: Uint8Array): DecodedReport {
   return {
     ...(nonce instanceof Uint8Array ? { nonce } : {}),
     referenceUri: ref[0] as string,
-    digest: { algorithm: typeof ref[1][0] === 'number' ? (ref[1][0] as number) : NaN, bytes: ref[1][1] as Uint8Array },
+    digest: { algorithm: ref[1][0] as number, bytes: ref[1][1] as Uint8Array },
     records,
     result,
   };

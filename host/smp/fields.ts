@@ -57,10 +57,6 @@ export function text(m: SmpMap, key: string, ctx: string): string {
   return v;
 }
 
-export function optText(m: SmpMap, key: string, ctx: string): string | undefined {
-  return m[key] === undefined ? undefined : text(m, key, ctx);
-}
-
 export function bytes(m: SmpMap, key: string, ctx: string): Uint8Array {
   const v = m[key];
   if (!(v instanceof Uint8Array)) bad(ctx, key, 'a byte string', v);

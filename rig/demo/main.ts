@@ -12,11 +12,10 @@
  * The flash runs at a tenth of the part's erase/write times by default so the demo takes
  * well under two minutes (`--flash-scale 1`: real timings, as the benchmarks use).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { keyId } from '../../host/keys/index.js';
-import { packageRoot } from '../../host/paths.js';
 import { toHex } from '../../host/util/hex.js';
 import { kib } from '../../host/util/units.js';
 import { dispatch } from '../cli/dispatch.js';
@@ -25,7 +24,7 @@ import { createRigProvider } from '../dut/provider.js';
 import { buildGoldenState } from '../dut/virtual/known-good.js';
 import { freshVirtualTarget } from '../lab/resolve.js';
 import { paintFor } from '../report/colour.js';
-import { toJsonReport } from '../report/json.js';
+import { suitrigTool, toJsonReport } from '../report/json.js';
 import { toJUnitXml } from '../report/junit.js';
 import { caseListProgress } from '../report/progress.js';
 import { formatDuration } from '../report/summary.js';
@@ -87,8 +86,7 @@ progress.stop();
 const junitPath = join(out, 'junit.xml');
 const reportPath = join(out, 'report.json');
 writeFileSync(junitPath, toJUnitXml(result));
-const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-writeFileSync(reportPath, JSON.stringify(toJsonReport(result, { tool: { name: 'suitrig', version }, junitPath }), null, 2) + '\n');
+writeFileSync(reportPath, JSON.stringify(toJsonReport(result, { tool: suitrigTool(), junitPath }), null, 2) + '\n');
 const tot = result.totals;
 const passed = runPassed(result);
 process.stdout.write(

@@ -3,6 +3,9 @@
  * rig/report/README.md). Versioned so CI tooling can rely on it: fields are only added within a
  * version; a rename or removal bumps it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../host/paths.js';
 import type { Decision } from '../dut/types.js';
 import type { ExpectedDecision } from '../suites/api.js';
 import { runPassed, totalsOf, type CaseResult, type RunResult, type StepResult } from '../runner/result.js';
@@ -14,6 +17,15 @@ export interface ReportContext {
   tool: { name: string; version: string };
   /** Paths of the other reports written for this run, for cross-reference. */
   junitPath?: string;
+}
+
+/** The tool as reports name it: suitrig at its package version. */
+export function suitrigTool(): ReportContext['tool'] {
+  try {
+    return { name: 'suitrig', version: (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version };
+  } catch {
+    return { name: 'suitrig', version: 'unknown' };
+  }
 }
 
 export type JsonDecision = { kind: 'accept' } | { kind: 'reject'; reason: string; detail?: string };

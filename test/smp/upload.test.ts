@@ -236,6 +236,27 @@ describe('upload deadlines (injected clock)', () => {
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 
+  it('cancelled while waiting for the port to come back: ends at once, no reconnect timer left behind', async () => {
+    const clock = new ManualClock();
+    const { l } = await setup({ clock }, { clock });
+    const ac = new AbortController();
+    let tries = 0;
+    const p = l.client.image.upload(image(100_000), {
+      signal: ac.signal,
+      onProgress: (x) => x.done > 10_000 && l.link.disconnect(),
+      reconnect: async () => {
+        tries++;
+        throw new Error('the port is not back yet');
+      },
+    });
+    clock.setTimer(() => ac.abort(), 1_000);
+    const r = await drive(clock, p, 1);
+    expect(tries).toBeGreaterThan(2);
+    expect(r.error).toBeInstanceOf(UploadCancelledError);
+    expect(r.ms).toBeLessThan(1_010);
+    expect(clock.pending).toBe(0);
+  });
+
   it('the first chunk may take a whole slot erase; later chunks get the short deadline', async () => {
     const clock = new ManualClock();
     // 64 sectors erased up front = 5.44 s of busy board, far beyond the 2.5 s chunk deadline

@@ -21,7 +21,7 @@
  *   never reported as a good upload.
  * - Cancel with an AbortSignal: nothing more is sent, waiting requests are abandoned.
  */
-import { abortReason, type Clock, type Timer } from '../../transport/clock.js';
+import { abortReason, sleep, type Clock, type Timer } from '../../transport/clock.js';
 import { lineMs } from '../../transport/line-rate.js';
 import { TransportClosedError } from '../../transport/transport.js';
 import { encodeCbor } from '../cbor.js';
@@ -470,8 +470,8 @@ class UploadRun {
     const deadline = this.lostSince + (this.o.reconnectTimeoutMs ?? 30_000);
     let last: unknown = e;
     for (let attempt = 0; !this.finished; attempt++) {
-      // Give the port time to come back (USB re-enumeration takes a while).
-      await new Promise<void>((r) => this.clock.setTimer(r, Math.min(100 * 2 ** attempt, 2_000)));
+      // Give the port time to come back (USB re-enumeration takes a while); a cancel ends the wait.
+      await sleep(this.clock, Math.min(100 * 2 ** attempt, 2_000), this.o.signal).catch(() => undefined);
       if (this.finished) break;
       if (this.clock.now() > deadline) {
         this.reconnecting = false;

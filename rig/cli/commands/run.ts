@@ -6,10 +6,8 @@
  * stdout, JUnit XML and a JSON report file on request. Exit 0 when every case passed or was not
  * applicable, 1 when a case failed or errored, 2 for usage and environment errors.
  */
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { packageRoot } from '../../../host/paths.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type Command } from '../command.js';
 import { writeOutputFile } from '../files.js';
 import { flashScaleOption } from '../virtual-options.js';
@@ -20,7 +18,7 @@ import { classifyPort } from '../../lab/port-url.js';
 import { MAX_VIRTUAL_BOARDS, selectBoards } from '../../lab/select.js';
 import type { PortLister } from '../../ports/types.js';
 import { paintFor } from '../../report/colour.js';
-import { toJsonReport } from '../../report/json.js';
+import { suitrigTool, toJsonReport } from '../../report/json.js';
 import { toJUnitXml } from '../../report/junit.js';
 import { liveProgress, plainProgress } from '../../report/progress.js';
 import { renderSummary } from '../../report/summary.js';
@@ -41,14 +39,6 @@ function positiveInt(value: string | undefined, name: string, max: number): numb
   if (value === undefined) return undefined;
   if (!/^[1-9][0-9]*$/.test(value) || Number(value) > max) throw new UsageError(`--${name}: expected an integer from 1 to ${max}, got '${value}'`);
   return Number(value);
-}
-
-function toolVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
 }
 
 function needsLab(boards: readonly string[], tags: readonly string[]): boolean {
@@ -154,7 +144,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
 
       const junit = optString(args, 'junit');
       const junitPath = junit !== undefined ? writeOutputFile(resolve(io.cwd, junit), toJUnitXml(result), '--junit') : undefined;
-      const report = toJsonReport(result, { tool: { name: 'suitrig', version: toolVersion() }, ...(junitPath ? { junitPath } : {}) });
+      const report = toJsonReport(result, { tool: suitrigTool(), ...(junitPath ? { junitPath } : {}) });
       const reportFile = optString(args, 'report');
       const reportPath = reportFile !== undefined ? writeOutputFile(resolve(io.cwd, reportFile), JSON.stringify(report, null, 2) + '\n', '--report') : undefined;
       if (json) printJson(io, report);

@@ -69,7 +69,8 @@ describe('suitrig run', () => {
     const junit = parseXml(readFileSync(join(dir, 'out/junit.xml'), 'utf8'));
     expect(junit.children.map((s) => s.attrs['name'])).toEqual(['demo on bench-a', 'demo on bench-b']);
     const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
-    expect(report).toMatchObject({ schema: 'suitrig-run-report', version: 1, seed: 7, result: 'passed', junitPath: join(dir, 'out/junit.xml') });
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+    expect(report).toMatchObject({ schema: 'suitrig-run-report', version: 1, tool: { name: 'suitrig', version }, seed: 7, result: 'passed', junitPath: join(dir, 'out/junit.xml') });
     expect(existsSync(join(dir, 'logs', 'bench-a.log'))).toBe(true);
   });
 

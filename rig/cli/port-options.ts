@@ -11,6 +11,7 @@ import { SmpClient, SmpTimeoutError, type SmpClientOptions } from '../../host/sm
 import { SmpErrorResponse } from '../../host/smp/errors.js';
 import { SmpProtocolError } from '../../host/smp/fields.js';
 import type { LinkEvent } from '../../host/smp/link.js';
+import type { ResetWitness } from '../../host/smp/reset-witness.js';
 import { formatPacket } from '../../host/smp/trace.js';
 import { UploadError } from '../../host/smp/upload/engine.js';
 import { openPort } from '../../host/transport/open.js';
@@ -38,6 +39,8 @@ export interface BoardConnection {
   close(): Promise<void>;
   /** The lab file's entry when `--port` named a lab board (its trust anchors, identity, reset method). */
   lab?: LabBoard;
+  /** Resets the board's surroundings see for themselves (a restarted process, QEMU's reset event), when they can. */
+  witness?: ResetWitness;
 }
 
 /** `--timeout` in ms, or undefined for the default. */

@@ -6,6 +6,7 @@
  * board model it runs (virtual/). SmpDut (smp-dut.ts) does the SMP side for all of them.
  */
 import type { SmpClient } from '../../host/smp/client.js';
+import type { ResetWitness } from '../../host/smp/reset-witness.js';
 import type { BoardProvision } from './types.js';
 
 export interface DutBackend {
@@ -25,6 +26,8 @@ export interface DutBackend {
   readonly power?: { cut(signal?: AbortSignal): Promise<void>; restore(signal?: AbortSignal): Promise<void> };
   /** A reset other than the SMP reset command (DTR/RTS pulse, external command); the board needs no SMP to obey it. */
   readonly hardReset?: (signal?: AbortSignal) => Promise<void>;
+  /** Resets the board's surroundings see for themselves (a restarted process, QEMU's reset event, a virtual board's boot). */
+  readonly witness?: ResetWitness;
   /** A DTR/RTS reset line is wired. */
   readonly resetLine: boolean;
   /** Rig group faults (power cut before flash op N, link faults) are obeyed: virtual boards. */

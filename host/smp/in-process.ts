@@ -8,7 +8,7 @@ import type { Clock } from '../transport/clock.js';
 import { PairedLink, type PairedLinkOptions } from '../transport/paired/paired-link.js';
 import { SerialPortTransport } from '../transport/serialport.js';
 import { SmpClient, type SmpClientOptions } from './client.js';
-import type { ServerConnection, SmpServer } from './server/server.js';
+import type { ServerConnection, SmpServing } from './server/server.js';
 
 export interface InProcessOptions extends PairedLinkOptions {
   /** Baud of both ends; default 115200. */
@@ -27,7 +27,7 @@ export interface InProcessLink {
   close(): Promise<void>;
 }
 
-export async function connectInProcess(server: SmpServer, options: InProcessOptions = {}): Promise<InProcessLink> {
+export async function connectInProcess(server: SmpServing, options: InProcessOptions = {}): Promise<InProcessLink> {
   const link = new PairedLink({ clock: server.clock, ...options });
   const baudRate = options.baudRate ?? 115200;
   const clock: Clock = options.clock ?? server.clock;

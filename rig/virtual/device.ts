@@ -14,6 +14,9 @@ import { Bootloader, CounterStore, mcubootValidator, setConfirmed, setPending, t
 import { isPowerCut, SimFlash } from './flash/index.js';
 import { openAreas, type BoardAreas, type BoardProfile } from './profiles.js';
 
+/** What Zephyr prints first at every boot (the Zephyr version of the real peers the rig is checked against). */
+export const ZEPHYR_BANNER = '*** Booting Zephyr OS build v4.4.0 ***';
+
 export type ResetReason = 'power-on' | 'soft-reset' | 'watchdog' | 'crash' | 'power-cut' | 'pin-reset';
 
 /** Outcome of the last boot as the rig group reports it (`boot.outcome`). */
@@ -175,7 +178,9 @@ export class VirtualDevice {
     let reason = first;
     try {
       for (let boots = 0; ; boots++) {
-        this.say(`*** Booting (${reason}) ***`);
+        // MCUboot is a Zephyr application too: Zephyr's banner, then MCUboot's log.
+        this.say(ZEPHYR_BANNER);
+        this.say(`I: Starting bootloader (reset reason: ${reason})`);
         const r: BootResult = this.bootloader.boot();
         if (r.kind === 'recovery') {
           this.record(reason, 'recovery', undefined);
@@ -189,6 +194,7 @@ export class VirtualDevice {
         const appVersion = app && formatAppVersion(app.version);
         const outcome: BootOutcomeKind = r.swap === 'none' ? 'booted' : r.swap;
         this.record(reason, outcome, r.image.version);
+        this.say(ZEPHYR_BANNER);
         this.say(`app ${appVersion ?? r.image.version} (${app ? behaviour : `no app header: ${behaviour}`}) started from image ${r.image.version}`);
         if (behaviour === 'crashes' || behaviour === 'hangs') {
           reason = behaviour === 'crashes' ? 'crash' : 'watchdog';

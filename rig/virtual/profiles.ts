@@ -3,7 +3,8 @@
  * device matrix, notes/mcuboot.md §6): flash geometry, erase/program times, the upgrade mode the
  * bootloader uses, and the slot layout — bootloader, primary and secondary slots, scratch (for
  * swap-using-scratch), SUIT payload cache, trust-anchor storage and the monotonic counters
- * (hardware security counter, stored SUIT sequence number).
+ * (hardware security counter, stored SUIT sequence number) — and what the firmware builds put
+ * on the SMP link (buffers, console line limit, reset delay: notes/smp.md §3, §5).
  */
 import { FlashArea, flashGeometry, type FlashDevice, type FlashGeometry, type FlashTiming } from './flash/index.js';
 
@@ -30,7 +31,39 @@ export interface BoardProfile {
   maxImgSectors: number;
   /** Default SUIT identity when none is given: UUID v5 of 'suitrig.example' and of the profile name under it. */
   identity: { vendorId: string; classId: string };
+  smp: SmpBuild;
 }
+
+/**
+ * The SMP side of the board's two firmware builds, the Zephyr application and MCUboot with
+ * serial recovery, as their Kconfig options set it (notes/smp.md §3, §5; notes/mcuboot.md §7).
+ */
+export interface SmpBuild {
+  /** The application's SMP buffers: CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE and _COUNT. */
+  app: { bufSize: number; bufCount: number };
+  /**
+   * MCUboot serial recovery: one buffer of BOOT_SERIAL_MAX_RECEIVE_SIZE bytes; whether MCUmgr
+   * parameters are answered (MCUBOOT_BOOT_MGMT_MCUMGR_PARAMS, MCUboot since 2026; older builds,
+   * as the one Zephyr 4.4.0 pins, answer rc 8) and echo (MCUBOOT_BOOT_MGMT_ECHO, default off).
+   */
+  recovery: { bufSize: number; params: boolean; echo: boolean };
+  /**
+   * Longest console line either build takes, newline included (CONFIG_UART_MCUMGR_RX_BUF_SIZE,
+   * BOOT_MAX_LINE_INPUT_LEN: 128 by default); longer lines are dropped without an answer.
+   */
+  lineMax: number;
+  /** Between the reset answer and the reset (CONFIG_MCUMGR_GRP_OS_RESET_MS, default 250; MCUboot's bs_reset waits as long). */
+  resetMs: number;
+}
+
+/** MCUboot serial recovery with its defaults (BOOT_SERIAL_MAX_RECEIVE_SIZE 1024), parameters answered, no echo. */
+const MCUBOOT_RECOVERY = { bufSize: 1024, params: true, echo: false } as const;
+
+/**
+ * Zephyr's defaults: 384 x 4 buffers (the native_sim smp_server answers them, notes/smp.md §3),
+ * 128-character lines, reset 250 ms after its answer.
+ */
+const ZEPHYR_DEFAULTS: SmpBuild = { app: { bufSize: 384, bufCount: 4 }, recovery: MCUBOOT_RECOVERY, lineMax: 128, resetMs: 250 };
 
 const KiB = 1024;
 
@@ -56,6 +89,10 @@ const nrf52840: BoardProfile = {
   bootMaxAlign: 8,
   maxImgSectors: 128,
   identity: { vendorId: 'bd62db86-bc0d-504c-bd65-276a0fd13c47', classId: 'dba2444c-65d8-5c74-ac0e-45263bc20c53' },
+  // 1024 x 4: the application buffers of the Zephyr 4.4.0 smp_server + MCUboot build the rig is
+  // checked against (../shared/peers/manifest.json, serial_recovery_buf1024): room for 1 KiB
+  // upload chunks, which the rig's suites and the demo need to run at a useful pace.
+  smp: { ...ZEPHYR_DEFAULTS, app: { bufSize: 1024, bufCount: 4 } },
 };
 
 /** STM32F4 (1 MiB): 4 x 16 KiB, 1 x 64 KiB, 7 x 128 KiB sectors; x32 parallelism: 250/550/1000 ms sector erase, 16 us per word (STM32F405 DS, tERASE16KB/64KB/128KB, tPROG). */
@@ -85,6 +122,7 @@ const stm32f4: BoardProfile = {
   bootMaxAlign: 8,
   maxImgSectors: 128,
   identity: { vendorId: 'bd62db86-bc0d-504c-bd65-276a0fd13c47', classId: '7f8b816f-55c7-5c33-835b-d54f7681f017' },
+  smp: ZEPHYR_DEFAULTS,
 };
 
 /** Kinetis K64F: 1 MiB in 4 KiB sectors, 8-byte phrase writes; sector erase 14 ms, phrase program 65 us (K64P144M120SF5 DS, tersscr / tpgm8). MCUboot's simulator runs it with a scratch area. */
@@ -106,6 +144,8 @@ const k64f: BoardProfile = {
   bootMaxAlign: 8,
   maxImgSectors: 128,
   identity: { vendorId: 'bd62db86-bc0d-504c-bd65-276a0fd13c47', classId: '6057c4f6-6049-5550-998f-041aec55ff30' },
+  // Zephyr's smp_svr sample is built for frdm_k64f over serial with these defaults.
+  smp: ZEPHYR_DEFAULTS,
 };
 
 export const PROFILES: Readonly<Record<string, BoardProfile>> = { [nrf52840.name]: nrf52840, [stm32f4.name]: stm32f4, [k64f.name]: k64f };

@@ -118,7 +118,7 @@ describe('console framing properties', () => {
       const out = run(f, splitAt(wire, cuts), 64);
       expect(out.text.join('')).toBe(log);
       expect(out.text.map((t) => t.length)).toEqual([96, 96, 58]);
-      expect(out.dropped).toEqual(['frame line longer than 95 bytes']);
+      expect(out.dropped).toEqual(['frame line longer than 96 bytes with its newline']);
       expect(out.packets).toEqual([p]);
     }
   });

@@ -29,6 +29,13 @@ export interface ConsoleFramingOptions {
   /** Base64 characters per line, a multiple of 4; default 124 (127-byte lines). */
   lineLength?: number;
   style?: 'mcumgr' | 'zephyr';
+  /**
+   * Longest line the receiver takes, markers and newline included (a board's line buffer:
+   * Zephyr CONFIG_UART_MCUMGR_RX_BUF_SIZE, MCUboot BOOT_MAX_LINE_INPUT_LEN, both 128 by
+   * default); a longer line is thrown away with the frame it belongs to, and nothing is
+   * answered. Default: any line a whole packet fits on.
+   */
+  maxLineBytes?: number;
 }
 
 const B64_LINE = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -37,6 +44,7 @@ export class ConsoleFraming implements Framing {
   readonly kind = 'console';
   readonly lineLength: number;
   readonly style: 'mcumgr' | 'zephyr';
+  readonly maxLineBytes: number | undefined;
 
   constructor(options: ConsoleFramingOptions = {}) {
     const n = options.lineLength ?? DEFAULT_LINE_LENGTH;
@@ -48,10 +56,14 @@ export class ConsoleFraming implements Framing {
     // Zephyr's layout keeps the 2-byte CRC whole on the last line, which needs room for two
     // 3-byte groups per line.
     if (this.style === 'zephyr' && n < 8) throw new RangeError(`zephyr-style console framing needs lines of at least 8 base64 characters, got ${n}`);
+    const max = options.maxLineBytes;
+    // The shortest frame line (markers, one 4-character group, newline) must fit.
+    if (max !== undefined && (!Number.isInteger(max) || max < 7)) throw new RangeError(`console framing line limit must be an integer >= 7 bytes, got ${max}`);
+    this.maxLineBytes = max;
   }
 
   get description(): string {
-    return `console framing (${this.style} style, ${this.lineLength}-char lines)`;
+    return `console framing (${this.style} style, ${this.lineLength}-char lines${this.maxLineBytes ? `, lines over ${this.maxLineBytes} bytes dropped` : ''})`;
   }
 
   encode(packet: Uint8Array): Uint8Array {
@@ -72,7 +84,7 @@ export class ConsoleFraming implements Framing {
   }
 
   decoder(sink: FrameSink, limits: DecoderLimits): FrameDecoder {
-    return new ConsoleDecoder(sink, limits.maxPacket);
+    return new ConsoleDecoder(sink, limits.maxPacket, this.maxLineBytes);
   }
 
   /** Length and CRC share the server's reassembly buffer (smpclient, verified on Zephyr). */
@@ -129,7 +141,7 @@ function zephyrLines(data: Uint8Array, crc: number, lineLength: number): string[
 }
 
 class ConsoleDecoder implements FrameDecoder {
-  /** The line in progress; one byte longer than any frame line, which is how overlong lines show. */
+  /** The line in progress; one byte longer than the longest line taken (newline excluded), which is how overlong lines show. */
   private readonly line: Uint8Array;
   private lineLength = 0;
   private overflow = false;
@@ -143,9 +155,11 @@ class ConsoleDecoder implements FrameDecoder {
   constructor(
     private readonly sink: FrameSink,
     private readonly maxPacket: number,
+    maxLineBytes: number | undefined,
   ) {
-    // A whole packet on one line is the longest legitimate frame line.
-    this.line = new Uint8Array(4 * Math.ceil((maxPacket + 4) / 3) + 4);
+    // A whole packet on one line is the longest legitimate frame line, unless the receiver's
+    // line buffer is shorter (its limit counts the newline, which is not stored here).
+    this.line = new Uint8Array(maxLineBytes ?? 4 * Math.ceil((maxPacket + 4) / 3) + 4);
   }
 
   push(chunk: Uint8Array): void {
@@ -164,10 +178,10 @@ class ConsoleDecoder implements FrameDecoder {
     }
   }
 
-  /** A line longer than any frame line: console text goes out as it is, a frame is dropped. */
+  /** A line longer than the receiver takes: console text goes out as it is, a frame is dropped. */
   private overlong(): void {
     const isFrame = startsWith(this.line, FRAME_START) || startsWith(this.line, FRAME_CONTINUE);
-    if (isFrame) this.drop(`frame line longer than ${this.line.length - 1} bytes`);
+    if (isFrame) this.drop(`frame line longer than ${this.line.length} bytes with its newline`);
     else this.sink.console(this.text.decode(this.line));
     this.lineLength = 0;
     this.overflow = isFrame;

@@ -103,7 +103,6 @@ async function checkUpgrade(store: ImageStorage, image: number, first: Uint8Arra
   const header = decodeHeader(first);
   if (header.magic !== IMAGE_MAGIC) refuse('INVALID_IMAGE_HEADER_MAGIC');
   const running = await storage(() => store.runningVersion(image));
-  if (running === 'not-checked') return;
   if (running === 'unreadable') refuse('VERSION_GET_FAILED');
   if (compareVersions(running, header.version) >= 0) refuse('CURRENT_VERSION_IS_NEWER');
 }

@@ -25,10 +25,9 @@ export function boardVersion(v: ImageVersion): string {
 /**
  * What an `upgrade: true` upload is compared with (Zephyr img_mgmt_my_version): the version of
  * the image running from the image's primary slot; `unreadable` when there is none to read
- * (answered VERSION_GET_FAILED); `not-checked` where the flag is ignored (MCUboot serial
- * recovery does not look at it).
+ * (answered VERSION_GET_FAILED).
  */
-export type RunningVersion = ImageVersion | 'unreadable' | 'not-checked';
+export type RunningVersion = ImageVersion | 'unreadable';
 
 /** A refusal with the image group error code the board answers with. */
 export class ImageStorageError extends Error {

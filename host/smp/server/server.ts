@@ -37,6 +37,18 @@ export interface SmpGroupHandler {
   readonly commands: Readonly<Record<number, { read?: SmpHandler; write?: SmpHandler }>>;
   /** The `rc` a v1 request gets for group error `rc` (v1 has no group form); default EUNKNOWN. */
   translateV1?(rc: number): number;
+  /**
+   * Put `"rc": 0` in this group's successful answers (legacy rc behaviour); default the
+   * server's `legacyRc`. Zephyr's own groups answer without it; nRF Connect SDK's SUIT group
+   * needs CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR and answers with it.
+   */
+  readonly legacyRc?: boolean;
+}
+
+/** What a link needs from a server: a connection per transport, and its clock. */
+export interface SmpServing {
+  readonly clock: Clock;
+  serve(transport: Transport): ServerConnection;
 }
 
 export interface SmpServerOptions {
@@ -44,7 +56,7 @@ export interface SmpServerOptions {
   bufSize?: number;
   /** Requests that may wait for service (OS params `buf_count`); default 4. */
   bufCount?: number;
-  /** Add `"rc": 0` to successful answers (MCUboot, CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR). */
+  /** Add `"rc": 0` to the successful answers of every group that does not say otherwise (CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR); default false, as Zephyr. */
   legacyRc?: boolean;
   /** Framing for new connections; default console framing with 124-character lines. */
   framing?: () => Framing;
@@ -62,7 +74,7 @@ export interface ServerConnection {
   close(): Promise<void>;
 }
 
-export class SmpServer {
+export class SmpServer implements SmpServing {
   readonly bufSize: number;
   readonly bufCount: number;
   readonly legacyRc: boolean;
@@ -150,7 +162,7 @@ export class SmpServer {
     if (!group || !handler) return { rc: MgmtErr.ENOTSUP };
     try {
       const out = await handler({ header, body, afterResponse: (fn) => void after.push(fn) });
-      return this.legacyRc && out['rc'] === undefined ? { rc: 0, ...out } : out;
+      return (group.legacyRc ?? this.legacyRc) && out['rc'] === undefined ? { rc: 0, ...out } : out;
     } catch (e) {
       after.length = 0;
       if (e instanceof SmpErrorResponse) return errorBody(e, header.version, (_g, rc) => group.translateV1?.(rc) ?? MgmtErr.EUNKNOWN);

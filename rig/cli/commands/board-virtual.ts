@@ -5,7 +5,8 @@
  * on a TCP port or on one end of a socat pty pair until interrupted. The first stdout line is
  * exactly `listening on <tcp url or pty path>`; what the board is (profile, identity, trust,
  * quirks) and its console go to stderr. Without trust anchors (given, or provisioned earlier in
- * --state) the board refuses every manifest, and says so.
+ * --state) the board refuses every manifest, and says so. Ctrl-C, SIGTERM and SIGHUP all stop it
+ * the same way: the socat behind --pty and its temporary folder go with it.
  */
 import { resolve } from 'node:path';
 import { createPtyPair, PtyUnavailableError, type PtyPair } from '../../../host/transport/pty.js';
@@ -21,6 +22,34 @@ import { identity, requiredRoles, trustAnchors } from '../key-options.js';
 import { flashScaleOption } from '../virtual-options.js';
 import { toHex } from '../../../host/util/hex.js';
 import { formatUuid } from '../../../host/util/uuid.js';
+
+/**
+ * Resolves when the board must stop: Ctrl-C (the CLI's abort signal), SIGTERM (kill, service
+ * managers, CI runners) or SIGHUP (its terminal went away) — each would otherwise end the
+ * process at once and leave the pty's socat and temporary folder behind.
+ */
+function stopRequest(signal: AbortSignal | undefined): { requested: Promise<string>; dispose(): void } {
+  let dispose = (): void => undefined;
+  const requested = new Promise<string>((done) => {
+    const stop = (why: string): void => {
+      dispose();
+      done(why);
+    };
+    const onTerm = (): void => stop('SIGTERM');
+    const onHup = (): void => stop('SIGHUP');
+    const onAbort = (): void => stop('interrupted');
+    dispose = () => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    process.once('SIGTERM', onTerm);
+    process.once('SIGHUP', onHup);
+    if (signal?.aborted) return stop('interrupted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  return { requested, dispose: () => dispose() };
+}
 
 /** `tcp://host:port`, where port 0 asks for any free port. */
 function parseListen(url: string): { host: string; port: number } {
@@ -38,7 +67,7 @@ export const boardVirtualCommand: Command = {
     'An emulated device under test: flash of a real part (profiles: ' + Object.keys(PROFILES).join(', ') + '), an',
     'MCUboot-style bootloader with SUIT secure boot, a SUIT firmware consumer, and an SMP server',
     '(OS, image, SUIT 66 and rig 67 groups). The first stdout line is `listening on <url or path>`;',
-    'then the board runs until interrupted (Ctrl-C), keeping its flash in --state when given.',
+    'then the board runs until interrupted (Ctrl-C, SIGTERM or SIGHUP), keeping its flash in --state when given.',
     'Trust anchors are provisioned into the board\'s trust partition (kept in --state); without any',
     'it refuses every manifest. Without --identity it takes vendor and class from the profile and',
     'a random device id (kept in --state). --baud paces the board\'s output at that line rate.',
@@ -84,62 +113,64 @@ export const boardVirtualCommand: Command = {
       else if (e.kind === 'power-lost') say(`board   | power cut before flash operation #${e.opIndex}`);
       else if (e.kind === 'error') say(`board   | internal error: ${(e.error as Error).stack ?? String(e.error)}`);
     };
-    let board: VirtualBoard;
+    const stop = stopRequest(io.signal);
     try {
-      board = await VirtualBoard.open({
-        listener,
-        profile,
-        ...(stateDir ? { stateDir: resolve(io.cwd, stateDir) } : {}),
-        ...(trust ? { trust } : {}),
-        ...(given ? { identity: given } : {}),
-        quirks,
-        flashScale: scale,
-        ...(baud !== undefined ? { baud } : {}),
-      });
-    } catch (e) {
-      if (e instanceof FlashStateError) throw new EnvironmentError(e.message);
-      throw e;
-    }
-
-    const fw = board.firmware;
-    const id = fw.identity;
-    const from = (k: string, what: string): string => (board.defaultedIdentity.includes(k) ? ` (${what})` : '');
-    say(`board   | ${board.profile.description}${stateDir ? `, state in ${resolve(io.cwd, stateDir)}` : ', no --state: forgotten at exit'}`);
-    say(`board   | identity vendor ${formatUuid(id.vendorId)}${from('vendor-id', 'profile')}, class ${formatUuid(id.classId)}${from('class-id', 'profile')}, device ${formatUuid(id.deviceId)}${from('device-id', 'generated')}`);
-    const t = fw.trust;
-    if (!t || t.anchors.length === 0) say('board   | no trust anchor: this board refuses every manifest (give --trust [role=]<key>)');
-    else say(`board   | trusts ${t.anchors.map((a) => `${a.role} key ${toHex(a.id)}`).join(', ')}${t.require.length ? `; requires ${t.require.join(', ')}` : ''}; stored sequence ${fw.storedSequence()}`);
-    if (quirks.length) say(`board   | deliberately broken: ${quirks.join(', ')}`);
-    say(`board   | ${board.state.kind === 'running' ? `running ${board.state.image.version}` : board.mode}; SMP buf ${board.server.bufSize} x ${board.server.bufCount}${baud ? `, paced at ${baud} baud` : ''}; fault seed ${board.seed}`);
-
-    let pty: PtyPair | undefined;
-    let stopListening: () => Promise<void>;
-    try {
-      if (usePty) {
-        pty = await createPtyPair();
-        const t = await SerialPortTransport.open({ path: pty.b, baudRate: baud ?? 115200 });
-        board.serve(t);
-        stopListening = () => pty!.close();
-        io.stdout.write(`listening on ${pty.a}\n`);
-      } else {
-        const l = await board.listenTcp({ host: tcp!.host, port: tcp!.port });
-        stopListening = () => l.close();
-        io.stdout.write(`listening on ${l.url}\n`);
+      let board: VirtualBoard;
+      try {
+        board = await VirtualBoard.open({
+          listener,
+          profile,
+          ...(stateDir ? { stateDir: resolve(io.cwd, stateDir) } : {}),
+          ...(trust ? { trust } : {}),
+          ...(given ? { identity: given } : {}),
+          quirks,
+          flashScale: scale,
+          ...(baud !== undefined ? { baud } : {}),
+        });
+      } catch (e) {
+        if (e instanceof FlashStateError) throw new EnvironmentError(e.message);
+        throw e;
       }
-    } catch (e) {
-      await board.close();
-      if (e instanceof PtyUnavailableError || e instanceof PortOpenError) throw new EnvironmentError(e.message);
-      throw e;
-    }
 
-    await new Promise<void>((done) => {
-      if (!io.signal) return; // runs until the process is killed
-      if (io.signal.aborted) return done();
-      io.signal.addEventListener('abort', () => done(), { once: true });
-    });
-    say('board   | stopping');
-    await stopListening();
-    await board.close();
-    return EXIT_OK;
+      const fw = board.firmware;
+      const id = fw.identity;
+      const from = (k: string, what: string): string => (board.defaultedIdentity.includes(k) ? ` (${what})` : '');
+      say(`board   | ${board.profile.description}${stateDir ? `, state in ${resolve(io.cwd, stateDir)}` : ', no --state: forgotten at exit'}`);
+      say(`board   | identity vendor ${formatUuid(id.vendorId)}${from('vendor-id', 'profile')}, class ${formatUuid(id.classId)}${from('class-id', 'profile')}, device ${formatUuid(id.deviceId)}${from('device-id', 'generated')}`);
+      const t = fw.trust;
+      if (!t || t.anchors.length === 0) say('board   | no trust anchor: this board refuses every manifest (give --trust [role=]<key>)');
+      else say(`board   | trusts ${t.anchors.map((a) => `${a.role} key ${toHex(a.id)}`).join(', ')}${t.require.length ? `; requires ${t.require.join(', ')}` : ''}; stored sequence ${fw.storedSequence()}`);
+      if (quirks.length) say(`board   | deliberately broken: ${quirks.join(', ')}`);
+      say(`board   | ${board.state.kind === 'running' ? `running ${board.state.image.version}` : board.mode}; SMP buf ${board.appServer.bufSize} x ${board.appServer.bufCount} (serial recovery ${board.bootServer.bufSize} x 1), console lines up to ${board.profile.smp.lineMax} bytes${baud ? `, paced at ${baud} baud` : ''}; fault seed ${board.seed}`);
+
+      let pty: PtyPair | undefined;
+      let stopListening: () => Promise<void>;
+      try {
+        if (usePty) {
+          pty = await createPtyPair();
+          const t = await SerialPortTransport.open({ path: pty.b, baudRate: baud ?? 115200 });
+          board.serve(t);
+          stopListening = () => pty!.close();
+          io.stdout.write(`listening on ${pty.a}\n`);
+        } else {
+          const l = await board.listenTcp({ host: tcp!.host, port: tcp!.port });
+          stopListening = () => l.close();
+          io.stdout.write(`listening on ${l.url}\n`);
+        }
+      } catch (e) {
+        await pty?.close();
+        await board.close();
+        if (e instanceof PtyUnavailableError || e instanceof PortOpenError) throw new EnvironmentError(e.message);
+        throw e;
+      }
+
+      const why = await stop.requested;
+      say(`board   | stopping (${why})`);
+      await stopListening();
+      await board.close();
+      return EXIT_OK;
+    } finally {
+      stop.dispose();
+    }
   },
 };

@@ -1,14 +1,31 @@
 /**
  * The virtual board (DESIGN.md "Virtual board"): the SUIT firmware of rig/virtual/suit (flash,
  * MCUboot-style bootloader with SUIT secure boot, application model, firmware consumer) behind
- * an SMP server (host/smp/server) with the OS (0), image (1), SUIT (66) and rig (67) groups,
- * served over any transport — the in-process paired link, TCP, a pty — with the board's
- * power, time and faults around it:
+ * two SMP servers (host/smp/server), as a real board has two firmware builds on one UART:
+ *
+ * - the application's (Zephyr): OS (0), image (1), SUIT (66) and rig (67) groups; answers
+ *   without `rc` on success except the SUIT group, which keeps it as nRF Connect SDK's suitfu
+ *   does (it needs CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR); Zephyr's frame encoder; the
+ *   profile's buffers (`profile.smp.app`);
+ * - MCUboot's serial recovery, while the bootloader waits (`reset` with `boot_mode` 1, or no
+ *   bootable image): its subset of groups 0 and 1 (host/smp/server/mcuboot-recovery.ts) in
+ *   one 1024-byte buffer; besides, through MCUboot's hook for user groups >= 64
+ *   (MCUBOOT_PERUSER_MGMT_GROUP_ENABLED), the SUIT group — a SUIT board that cannot boot must
+ *   still take the update that recovers it, as nRF54H20's SUIT recovery firmware does — and
+ *   rig group 67, whose boot record is how the rig tells "waits in its bootloader on request"
+ *   from "nothing bootable" (real MCUboot recovery has neither group);
+ *
+ * both taking console lines of at most `profile.smp.lineMax` bytes (longer ones are dropped
+ * silently, as Zephyr's and MCUboot's line buffers do), served over any transport — the
+ * in-process paired link, TCP, a pty — with the board's power, time and faults around it:
  *
  * - power and reboots: off, the board's UART is dead; booting, it prints its console (boot
  *   banner, bootloader log, application messages, between SMP frames) but serves no SMP
- *   (board/port.ts); a reset answers first, then reboots (swap, secure boot, application
- *   start), taking the simulated flash time of the boot; a board whose application crashes at
+ *   (board/port.ts); an SMP reset answers first, goes silent, and reboots `profile.smp.resetMs`
+ *   later on the board's clock (Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_MS; one deviation: the
+ *   application stops serving at once, where Zephyr's keeps answering until the reset), then
+ *   swaps, runs secure boot and starts the application, taking the simulated flash time of
+ *   the boot; a board whose application crashes at
  *   every boot never serves SMP again until reset or power-cycled, as a boot-looping board;
  * - flash time: every request waits for the simulated busy time of the flash operations it
  *   caused, times `flashScale` (0 = instant; `slowFlash` multiplies it);
@@ -24,7 +41,7 @@
  * return a board to a known-good state in place.
  */
 import { join } from 'node:path';
-import { systemClock, type Clock, type Timer } from '../../../host/transport/clock.js';
+import { sleep, systemClock, type Clock, type Timer } from '../../../host/transport/clock.js';
 import type { LinkFaults } from '../../../host/transport/paired/faults.js';
 import type { PairedLink } from '../../../host/transport/paired/paired-link.js';
 import { randomSeed, seededRng } from '../../../host/transport/rng.js';
@@ -32,14 +49,16 @@ import { listenTcp, type TcpListener } from '../../../host/transport/tcp.js';
 import type { Transport } from '../../../host/transport/transport.js';
 import { connectInProcess, type InProcessLink, type InProcessOptions } from '../../../host/smp/in-process.js';
 import { MgmtErr, SmpRcError } from '../../../host/smp/errors.js';
+import { ConsoleFraming } from '../../../host/smp/framing/console.js';
 import { imageGroup } from '../../../host/smp/server/image-group.js';
+import { recoveryImageGroup, recoveryOsGroup } from '../../../host/smp/server/mcuboot-recovery.js';
 import { osGroup } from '../../../host/smp/server/os-group.js';
-import { SmpServer, type ServerConnection, type SmpGroupHandler, type SmpHandler } from '../../../host/smp/server/server.js';
+import { SmpServer, type ServerConnection, type SmpGroupHandler, type SmpHandler, type SmpServing } from '../../../host/smp/server/server.js';
 import type { LinkEvent } from '../../../host/smp/link.js';
 import type { DeviceIdentity } from '../../../host/verifier/identity.js';
 import { type Behaviour } from '../app/app-image.js';
 import type { Quirk } from '../bootloader/index.js';
-import { fileBootRecordStore, type BootRecord, type DeviceState, type ResetReason } from '../device.js';
+import { fileBootRecordStore, ZEPHYR_BANNER, type BootRecord, type DeviceState, type ResetReason } from '../device.js';
 import { isPowerCut, PersistentFlash, settle, SimFlash, type FlashSnapshot } from '../flash/index.js';
 import { DEFAULT_PROFILE, getProfile, type BoardProfile } from '../profiles.js';
 import type { InstallMode } from '../suit/consumer.js';
@@ -48,7 +67,7 @@ import { ReportLog } from '../suit/reports.js';
 import type { BoardTrust } from '../suit/trust.js';
 import { resolveIdentity } from './identity.js';
 import { BoardImageStorage } from './image-storage.js';
-import { BoardPort, type UartState } from './port.js';
+import { BoardPort, type SmpFirmware, type UartState } from './port.js';
 import { rigGroup } from './rig-group.js';
 import { suitGroup } from './suit-group.js';
 
@@ -67,10 +86,7 @@ export interface VirtualBoardOptions {
   installMode?: InstallMode;
   /** Real time per simulated flash time: 0 instant (default), 1 the profile's timings. */
   flashScale?: number;
-  /** SMP buffer size and count (default 2048 x 4). */
-  bufSize?: number;
-  bufCount?: number;
-  /** Pace the board's side at this baud on links that do not pace themselves (TCP, pty). */
+  /** Pace the board's side (what it sends and what it reads) at this baud on links that do not pace themselves (TCP, pty). */
   baud?: number;
   /** Seed of the board's fault generators (default random; read it back from `seed`). */
   seed?: number;
@@ -102,36 +118,27 @@ export type BoardEvent =
   | { kind: 'booted'; state: DeviceState['kind'] }
   | { kind: 'error'; error: unknown };
 
-/** SmpServer whose every served transport becomes a BoardPort of this board. */
-class BoardServer extends SmpServer {
-  constructor(
-    private readonly board: VirtualBoard,
-    options: ConstructorParameters<typeof SmpServer>[0],
-  ) {
-    super(options);
-  }
-
-  override serve(transport: Transport): ServerConnection {
-    return super.serve(this.board.attach(transport));
-  }
-}
-
-export class VirtualBoard {
+export class VirtualBoard implements SmpServing {
   readonly name: string;
   readonly profile: BoardProfile;
   private fw: SuitFirmware;
-  readonly server: SmpServer;
+  /** The application's SMP server. */
+  readonly appServer: SmpServer;
+  /** MCUboot serial recovery's SMP server. */
+  readonly bootServer: SmpServer;
   readonly seed: number;
+  readonly clock: Clock;
   /** Which identity parts were defaulted (profile vendor/class, generated device id). */
   readonly defaultedIdentity: readonly string[];
   private readonly persistent: PersistentFlash | undefined;
-  private readonly clock: Clock;
   private readonly ports = new Set<BoardPort>();
   private readonly listeners = new Set<(e: BoardEvent) => void>();
   private readonly storage: BoardImageStorage;
   private readonly suit: ReturnType<typeof suitGroup>;
-  private removeImageGroup: () => void = () => undefined;
+  private removeImageGroups: () => void = () => undefined;
   private uart: UartState = 'off';
+  /** Grows at every boot and power loss: a deferred reset that finds it changed was overtaken. */
+  private epoch = 0;
   private powered = false;
   private bootloaderMode = false;
   private linkFaults: LinkFaults = {};
@@ -176,26 +183,42 @@ export class VirtualBoard {
       console: (line) => this.consoleLine(line),
     });
     this.storage = new BoardImageStorage(this);
-    this.server = new BoardServer(this, {
-      bufSize: o.bufSize ?? 2048,
-      bufCount: o.bufCount ?? 4,
-      // The SUIT group needs it (nRF: CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR), MCUboot always does it.
-      legacyRc: true,
-      clock: this.clock,
-      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-      onHandlerError: (e) => this.emit({ kind: 'error', error: e }),
+    const smp = this.profile.smp;
+    const common = { clock: this.clock, ...(o.onEvent ? { onEvent: o.onEvent } : {}), onHandlerError: (e: unknown) => this.emit({ kind: 'error', error: e }) };
+    this.appServer = new SmpServer({
+      ...common,
+      bufSize: smp.app.bufSize,
+      bufCount: smp.app.bufCount,
+      // Zephyr's encoder (serial_util.c: the recorded server frames) and its UART line buffer.
+      framing: () => new ConsoleFraming({ style: 'zephyr', maxLineBytes: smp.lineMax }),
     });
-    this.server.register(
+    this.bootServer = new SmpServer({
+      ...common,
+      bufSize: smp.recovery.bufSize,
+      bufCount: 1,
+      // MCUboot's boot_serial_output: base64 of the whole buffer, cut every 124 characters.
+      framing: () => new ConsoleFraming({ style: 'mcumgr', maxLineBytes: smp.lineMax }),
+    });
+    this.appServer.register(
       this.wrap(
         osGroup({
-          params: { bufSize: this.server.bufSize, bufCount: this.server.bufCount },
-          reset: async ({ bootMode }) => {
-            if (bootMode === 1) await this.enterBootloader();
-            else await this.reset('soft-reset');
-          },
+          params: { bufSize: smp.app.bufSize, bufCount: smp.app.bufCount },
+          reset: ({ bootMode }) => this.deferredReset(bootMode === 1),
           info: { n: this.name, r: '0.1.0', v: 'suitrig virtual board', m: this.profile.name, p: 'virtual', i: this.profile.description, o: 'suitrig' },
           bootloader: { name: 'MCUboot', mode: this.profile.swapMode === 'move' ? 3 : 1 },
         }),
+        'application',
+      ),
+    );
+    this.bootServer.register(
+      this.wrap(
+        recoveryOsGroup({
+          ...(smp.recovery.params ? { params: { bufSize: smp.recovery.bufSize } } : {}),
+          echo: smp.recovery.echo,
+          // Leaving serial recovery is a reset; the bootloader then boots what it can.
+          reset: () => this.deferredReset(false),
+        }),
+        'bootloader',
       ),
     );
     // One writer of the candidate slot at a time: a SUIT update ends an image-group upload
@@ -203,26 +226,25 @@ export class VirtualBoard {
     this.suit = suitGroup(() => this.firmware, {
       claimCandidate: () => {
         this.storage.abandonUpload();
-        this.freshImageGroup();
+        this.freshImageGroups();
       },
     });
-    this.server.register(this.wrap(this.suit));
-    this.server.register(
-      this.wrap(
-        rigGroup({
-          lastReport: () => (this.firmware.reports.lastUpdate ?? this.firmware.reports.lastBoot)?.report ?? new Uint8Array(0),
-          boot: () => this.bootRecord,
-          trust: () => {
-            const t = this.firmware.trust;
-            return { sequence: this.firmware.storedSequence(), anchors: (t?.anchors ?? []).map((a) => a.id), require: [...(t?.require ?? [])] };
-          },
-          armPowerCut: (n, seed) => this.faults.powerCutBeforeOp(n, { seed }),
-          armLinkFaults: (f, seed) => this.faults.link(f, seed),
-          setModel: (m) => this.setModel(m),
-        }),
-      ),
-    );
-    this.freshImageGroup();
+    const rig = rigGroup({
+      lastReport: () => (this.firmware.reports.lastUpdate ?? this.firmware.reports.lastBoot)?.report ?? new Uint8Array(0),
+      boot: () => this.bootRecord,
+      trust: () => {
+        const t = this.firmware.trust;
+        return { sequence: this.firmware.storedSequence(), anchors: (t?.anchors ?? []).map((a) => a.id), require: [...(t?.require ?? [])] };
+      },
+      armPowerCut: (n, seed) => this.faults.powerCutBeforeOp(n, { seed }),
+      armLinkFaults: (f, seed) => this.faults.link(f, seed),
+      setModel: (m) => this.setModel(m),
+    });
+    for (const [server, firmware] of [[this.appServer, 'application'], [this.bootServer, 'bootloader']] as const) {
+      server.register(this.wrap(this.suit, firmware));
+      server.register(this.wrap(rig, firmware));
+    }
+    this.freshImageGroups();
   }
 
   /** Creates the board and powers it on (it boots what its flash holds). */
@@ -263,6 +285,11 @@ export class VirtualBoard {
     return this.powerOn();
   }
 
+  /** The SMP server that serves now: MCUboot's while the bootloader waits in serial recovery, else the application's. */
+  get server(): SmpServer {
+    return this.servingFirmware === 'bootloader' ? this.bootServer : this.appServer;
+  }
+
   /** Where the board is: its application runs, it stays in its bootloader, or it is off. */
   get mode(): BoardMode {
     if (!this.powered) return 'off';
@@ -290,13 +317,32 @@ export class VirtualBoard {
 
   // ---- links --------------------------------------------------------------------------------
 
-  /** Serves SMP on `transport` (one more UART-side port of this board). */
+  /**
+   * Serves SMP on `transport` (one more UART-side port of this board): the application's server
+   * and MCUboot's each read it while their firmware runs. The connection's `link` is the
+   * application's.
+   */
   serve(transport: Transport): ServerConnection {
-    return this.server.serve(transport);
+    const port = this.attach(transport);
+    const app = this.appServer.serve(port.view('application'));
+    const boot = this.bootServer.serve(port.view('bootloader'));
+    return {
+      link: app.link,
+      stats: {
+        get served() {
+          return app.stats.served + boot.stats.served;
+        },
+        get droppedBusy() {
+          return app.stats.droppedBusy + boot.stats.droppedBusy;
+        },
+      },
+      close: async () => {
+        await Promise.all([app.close(), boot.close()]);
+      },
+    };
   }
 
-  /** @internal the board side of a served transport. */
-  attach(transport: Transport): BoardPort {
+  private attach(transport: Transport): BoardPort {
     const port = new BoardPort(transport, { seed: this.portSeeds(), clock: this.clock, ...(this.baud !== undefined ? { baud: this.baud } : {}) });
     port.setFaults(this.linkFaults);
     port.setUart(this.uart);
@@ -307,7 +353,7 @@ export class VirtualBoard {
 
   /** A host in this process over the paired serial link (paced at `baudRate`, default 115200, unless `pace: false`). */
   connect(o: InProcessOptions = {}): Promise<InProcessLink> {
-    return connectInProcess(this.server, { clock: this.clock, ...o });
+    return connectInProcess(this, { clock: this.clock, ...o });
   }
 
   /** Serves every TCP connection to `host:port` (port 0: any free port; read it from the listener). */
@@ -352,13 +398,15 @@ export class VirtualBoard {
 
   /** `reset` with `boot_mode` 1: the bootloader stays in serial recovery instead of booting. */
   async enterBootloader(): Promise<void> {
+    this.epoch++;
     this.setUart('booting');
     this.firmware.consumer.cancel();
     this.freshRam();
     this.bootloaderMode = true;
-    this.consoleLine('*** Booting (soft-reset) ***');
-    this.consoleLine('I: boot mode 1 requested: staying in the bootloader (serial recovery)');
-    this.setUart('running');
+    this.consoleLine(ZEPHYR_BANNER);
+    this.consoleLine('I: Starting bootloader');
+    this.consoleLine('I: boot mode 1 requested: staying in serial recovery');
+    this.setUart('bootloader');
   }
 
   readonly faults = {
@@ -396,13 +444,27 @@ export class VirtualBoard {
     if (this.closed) return;
     this.closed = true;
     this.restoreTimer?.cancel();
-    await this.server.close();
+    await Promise.all([this.appServer.close(), this.bootServer.close()]);
     this.persistent?.close();
   }
 
   // ---- internals ----------------------------------------------------------------------------
 
+  /**
+   * An SMP reset once its answer went out: the board serves nothing more, and resets after
+   * the profile's delay on its clock — unless a boot or power loss came first.
+   */
+  private async deferredReset(toBootloader: boolean): Promise<void> {
+    const epoch = this.epoch;
+    this.setUart('booting');
+    await sleep(this.clock, this.profile.smp.resetMs);
+    if (epoch !== this.epoch || !this.powered || this.closed) return;
+    if (toBootloader) await this.enterBootloader();
+    else await this.reset('soft-reset');
+  }
+
   private async boot(fn: () => DeviceState): Promise<DeviceState> {
+    this.epoch++;
     this.setUart('booting');
     this.freshRam();
     this.bootloaderMode = false;
@@ -421,8 +483,9 @@ export class VirtualBoard {
     this.powered = true;
     await this.settleFlash();
     this.emit({ kind: 'booted', state: st.kind });
-    // A boot-looping board never gets as far as serving SMP (its console keeps printing).
-    if (st.kind !== 'boot-loop') this.setUart('running');
+    // A boot-looping board never gets as far as serving SMP (its console keeps printing); with
+    // nothing bootable MCUboot stays in serial recovery.
+    if (st.kind !== 'boot-loop') this.setUart(st.kind === 'recovery' ? 'bootloader' : 'application');
     return st;
   }
 
@@ -441,6 +504,7 @@ export class VirtualBoard {
 
   /** `next`: the reset reason of the next boot (a cut, or the rig switching power). */
   private dark(next: 'power-cut' | 'power-on'): void {
+    this.epoch++;
     this.setUart('off');
     this.powered = false;
     this.bootloaderMode = false;
@@ -451,12 +515,22 @@ export class VirtualBoard {
   /** RAM state of the SMP groups (upload sessions, buffers) does not survive a reset. */
   private freshRam(): void {
     this.suit.reset();
-    this.freshImageGroup();
+    this.freshImageGroups();
   }
 
-  private freshImageGroup(): void {
-    this.removeImageGroup();
-    this.removeImageGroup = this.server.register(this.wrap(imageGroup(this.storage)));
+  private freshImageGroups(): void {
+    this.removeImageGroups();
+    const app = this.appServer.register(this.wrap(imageGroup(this.storage), 'application'));
+    const boot = this.bootServer.register(this.wrap(recoveryImageGroup(this.storage), 'bootloader'));
+    this.removeImageGroups = () => {
+      app();
+      boot();
+    };
+  }
+
+  /** Which firmware's SMP server owns the UART, or would once it is up. */
+  private get servingFirmware(): SmpFirmware {
+    return this.bootloaderMode || this.firmware.state.kind === 'recovery' ? 'bootloader' : 'application';
   }
 
   private setModel(m: { quirks?: Quirk[]; appDefault?: Behaviour }): void {
@@ -482,20 +556,26 @@ export class VirtualBoard {
     return settle(this.firmware.flash, this.scale * this.slow);
   }
 
-  /** Every handler: dark board answers nothing; flash time is waited for; a power cut darkens the board. */
-  private wrap(g: SmpGroupHandler): SmpGroupHandler {
+  /** Every handler of `firmware`: served only while it runs; flash time is waited for; a power cut darkens the board. */
+  private wrap(g: SmpGroupHandler, firmware: SmpFirmware): SmpGroupHandler {
     const commands: Record<number, { read?: SmpHandler; write?: SmpHandler }> = {};
     for (const [id, c] of Object.entries(g.commands)) {
-      commands[Number(id)] = { ...(c.read ? { read: this.guard(c.read) } : {}), ...(c.write ? { write: this.guard(c.write) } : {}) };
+      commands[Number(id)] = { ...(c.read ? { read: this.guard(c.read, firmware) } : {}), ...(c.write ? { write: this.guard(c.write, firmware) } : {}) };
     }
-    return { id: g.id, name: g.name, commands, ...(g.translateV1 ? { translateV1: (rc: number) => g.translateV1!(rc) } : {}) };
+    return {
+      id: g.id,
+      name: g.name,
+      commands,
+      ...(g.translateV1 ? { translateV1: (rc: number) => g.translateV1!(rc) } : {}),
+      ...(g.legacyRc !== undefined ? { legacyRc: g.legacyRc } : {}),
+    };
   }
 
-  private guard(h: SmpHandler): SmpHandler {
+  private guard(h: SmpHandler, firmware: SmpFirmware): SmpHandler {
     return async (ctx) => {
-      if (this.uart !== 'running') throw new SmpRcError(MgmtErr.EUNKNOWN, 'board is not running its SMP server');
+      if (this.uart !== firmware) throw new SmpRcError(MgmtErr.EUNKNOWN, `board is not running its ${firmware === 'application' ? 'application' : 'serial recovery'} SMP server`);
       try {
-        const out = await h({ ...ctx, afterResponse: (fn) => ctx.afterResponse(() => this.afterResponse(fn)) });
+        const out = await h({ ...ctx, afterResponse: (fn) => ctx.afterResponse(() => this.afterResponse(fn, firmware)) });
         await this.settleFlash();
         return out;
       } catch (e) {
@@ -506,8 +586,8 @@ export class VirtualBoard {
     };
   }
 
-  private async afterResponse(fn: () => void | Promise<void>): Promise<void> {
-    if (this.uart !== 'running') return;
+  private async afterResponse(fn: () => void | Promise<void>, firmware: SmpFirmware): Promise<void> {
+    if (this.uart !== firmware) return;
     try {
       await fn();
       await this.settleFlash();

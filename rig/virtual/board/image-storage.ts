@@ -7,10 +7,9 @@
  *   (test), pending + permanent, or confirmed when a revert will bring it back;
  * - uploads go to the secondary slot with progressive erase (slot-writer.ts); in the
  *   bootloader (serial recovery, or no bootable image) they go to the primary, as MCUboot's
- *   serial recovery writes them; the secondary is refused while it holds a pending image or
- *   the image a revert needs;
- * - `upgrade: true` uploads are compared with the running image's header version (ignored in
- *   the bootloader, as MCUboot's serial recovery ignores the flag);
+ *   serial recovery writes them (its own SMP commands: host/smp/server/mcuboot-recovery.ts);
+ *   the secondary is refused while it holds a pending image or the image a revert needs;
+ * - `upgrade: true` uploads are compared with the running image's header version;
  * - test / permanent marks the secondary with `boot_set_pending`, confirm writes image_ok.
  * SUIT containers (rig/virtual/suit) are images like any other here.
  */
@@ -61,7 +60,6 @@ export class BoardImageStorage implements ImageStorage {
   async state(): Promise<ImageSlotState[]> {
     const bl = this.fw.device.bootloader;
     const swap = requestedSwapType(bl.primary.readState(), bl.secondary.readState());
-    const inBootloader = this.uploadSlot() === 0;
     const out: ImageSlotState[] = [];
     const pri = slotImage(this.fw.areas.primary);
     if (pri) {
@@ -70,13 +68,13 @@ export class BoardImageStorage implements ImageStorage {
         slot: 0,
         ...pri,
         pending: false,
-        confirmed: !inBootloader && swap !== SwapType.REVERT,
-        active: !inBootloader && this.fw.state.kind === 'running',
+        confirmed: swap !== SwapType.REVERT,
+        active: this.fw.state.kind === 'running',
         permanent: false,
       });
     }
     const sec = slotImage(this.fw.areas.secondary);
-    if (sec && !inBootloader) {
+    if (sec) {
       out.push({
         image: 0,
         slot: 1,
@@ -90,10 +88,9 @@ export class BoardImageStorage implements ImageStorage {
     return out;
   }
 
-  /** The running application's header version; in the bootloader `upgrade` is ignored, as MCUboot's serial recovery does. */
+  /** The running application's header version. */
   async runningVersion(image: number): Promise<RunningVersion> {
     if (image !== 0) throw new ImageStorageError('INVALID_SLOT', `no image ${image}`);
-    if (this.uploadSlot() === 0) return 'not-checked';
     if (this.fw.state.kind !== 'running') return 'unreadable';
     const h = decodeHeader(this.fw.areas.primary.read(0, 32));
     return h.magic === IMAGE_MAGIC ? h.version : 'unreadable';

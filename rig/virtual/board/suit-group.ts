@@ -181,6 +181,9 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
   return {
     id: GroupId.SUIT,
     name: 'suit',
+    // nRF Connect SDK's suitfu needs CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR: its answers carry
+    // `"rc": 0` on success, unlike Zephyr's own groups.
+    legacyRc: true,
     reset() {
       envelope = undefined;
       stream = undefined;

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
 import { SmpClient } from '../../../host/smp/client.js';
 import { createMemoryPeer, type MemoryPeer } from '../../../host/smp/server/memory-peer.js';
 import { openPort } from '../../../host/transport/open.js';
@@ -14,6 +15,7 @@ import { listenTcp } from '../../../host/transport/tcp.js';
 import type { CliIo } from '../../../rig/cli/command.js';
 import { planReboot, rebootBoard } from '../../../rig/cli/commands/reboot.js';
 import type { BoardConnection } from '../../../rig/cli/port-options.js';
+import { app, es256Key, trust } from '../../board/fixtures.js';
 import { runCli } from '../../helpers/cli.js';
 import { tempDir, writeFile } from '../helpers/lab-files.js';
 import { benchLabEntry, openPairedBoard } from '../helpers/paired-board.js';
@@ -31,8 +33,8 @@ function captureIo(): CliIo & { out: { stdout: string; stderr: string } } {
 }
 
 /** The lab board `bench` (DTR reset) on the host end of the paired link, as `connectBoard` would open it. */
-async function pairedLabBoard() {
-  const paired = await openPairedBoard();
+async function pairedLabBoard(o: Parameters<typeof openPairedBoard>[0] = {}) {
+  const paired = await openPairedBoard(o);
   cleanups.push(() => paired.close());
   const open = async () => SmpClient.over(await openPort(paired.link.pathA, { baudRate: 1_000_000 }));
   let client = await open();
@@ -62,7 +64,11 @@ describe('suitrig reboot on a lab board with a DTR reset line', () => {
   });
 
   it('--bootloader resets over SMP with boot_mode 1 instead, and says why', async () => {
-    const { board, conn, lab } = await pairedLabBoard();
+    const { board, conn, lab } = await pairedLabBoard({ trust: trust(es256Key) });
+    // An application that knows boot_mode (MCUboot's serial recovery, where a fresh board waits, does not).
+    await conn.client.image.upload(createImage(app('1.0.0'), { key: es256Key, version: parseVersion('1.0.0'), securityCounter: 1 }));
+    await board.reset();
+    expect(board.mode).toBe('application');
     const io = captureIo();
     expect(await rebootBoard(conn, planReboot(lab, { bootloader: true, smp: false }), io)).toBe(0);
     expect(board.bootRecord.reason).toBe('boot-mode');

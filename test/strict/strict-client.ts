@@ -1,0 +1,133 @@
+/**
+ * A strict SMP client for tests, independent of the project's client (host/smp): its own
+ * header (notes/smp.md §1: `>BBHHBB`, version bits 3-4, response op = request op + 1), its own
+ * console framing (console-frames.ts) and CBOR through cborg, over any byte pipe of
+ * host/transport. It sends one request at a time and holds the board to the protocol: an
+ * answer must echo the request's version, group, sequence and command with op + 1, and every
+ * frame must decode; anything else fails the test that is waiting. Every wait is bounded.
+ */
+import { decode as cborDecode, encode as cborEncode } from 'cborg';
+import type { Transport } from '../../host/transport/transport.js';
+import { encodeFrame, FrameReader } from './console-frames.js';
+
+export interface StrictAnswer {
+  header: { op: number; version: number; flags: number; length: number; group: number; seq: number; command: number };
+  body: unknown;
+  /** The answer's CBOR as it came. */
+  cbor: Uint8Array;
+}
+
+export const READ = 0;
+export const WRITE = 2;
+
+function header(op: number, version: number, length: number, group: number, seq: number, command: number): Uint8Array {
+  const h = new Uint8Array(8);
+  const v = new DataView(h.buffer);
+  v.setUint8(0, (version << 3) | op);
+  v.setUint8(1, 0);
+  v.setUint16(2, length);
+  v.setUint16(4, group);
+  v.setUint8(6, seq);
+  v.setUint8(7, command);
+  return h;
+}
+
+export function parsePacket(packet: Uint8Array): StrictAnswer {
+  if (packet.length < 8) throw new Error(`packet of ${packet.length} bytes is shorter than the 8-byte SMP header`);
+  const v = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+  const b0 = v.getUint8(0);
+  const h = { op: b0 & 7, version: (b0 >> 3) & 3, flags: v.getUint8(1), length: v.getUint16(2), group: v.getUint16(4), seq: v.getUint8(6), command: v.getUint8(7) };
+  if (b0 >> 5 !== 0) throw new Error(`reserved header bits set: 0x${b0.toString(16)}`);
+  if (h.length !== packet.length - 8) throw new Error(`header says ${h.length} payload bytes, the packet has ${packet.length - 8}`);
+  const cbor = packet.subarray(8);
+  return { header: h, body: cborDecode(cbor), cbor };
+}
+
+export class StrictClient {
+  readonly console: string[] = [];
+  private readonly reader: FrameReader;
+  private readonly answers: StrictAnswer[] = [];
+  private readonly problems: string[] = [];
+  private wake: (() => void) | undefined;
+  private seq = 0;
+
+  constructor(
+    readonly transport: Transport,
+    private readonly o: { lineChars?: number; version?: 1 | 2 } = {},
+  ) {
+    this.reader = new FrameReader({
+      packet: (p) => {
+        try {
+          this.answers.push(parsePacket(p));
+        } catch (e) {
+          this.problems.push((e as Error).message);
+        }
+        this.wake?.();
+      },
+      console: (line) => void this.console.push(line),
+      bad: (reason) => {
+        this.problems.push(`bad frame from the board: ${reason}`);
+        this.wake?.();
+      },
+    });
+    transport.onData((chunk) => this.reader.push(chunk));
+  }
+
+  /** Lengths of every line the board sent, newline included. */
+  get lineLengths(): readonly number[] {
+    return this.reader.lineLengths;
+  }
+
+  /** Sends one request; resolves with its answer, rejects after `timeoutMs` without one. */
+  async request(op: number, group: number, command: number, body: Record<string, unknown> = {}, o: { timeoutMs?: number; version?: 1 | 2; lineChars?: number } = {}): Promise<StrictAnswer> {
+    const seq = this.send(op, group, command, body, o);
+    const a = await this.next(o.timeoutMs ?? 5_000);
+    if (!a) throw new Error(`no answer to group ${group} command ${command} within ${o.timeoutMs ?? 5_000} ms`);
+    const version = o.version ?? this.o.version ?? 2;
+    const h = a.header;
+    if (h.op !== op + 1 || h.group !== group || h.seq !== seq || h.command !== command || h.version !== version) {
+      throw new Error(`answer header ${JSON.stringify(h)} does not answer op ${op} group ${group} seq ${seq} command ${command} v${version}`);
+    }
+    return a;
+  }
+
+  /** Sends a request and returns its sequence number, without waiting for an answer. */
+  send(op: number, group: number, command: number, body: Record<string, unknown> = {}, o: { version?: 1 | 2; lineChars?: number } = {}): number {
+    const seq = this.seq;
+    this.seq = (this.seq + 1) & 0xff;
+    const cbor = cborEncode(body);
+    const packet = new Uint8Array(8 + cbor.length);
+    packet.set(header(op, o.version ?? this.o.version ?? 2, cbor.length, group, seq, command));
+    packet.set(cbor, 8);
+    void this.transport.write(encodeFrame(packet, o.lineChars ?? this.o.lineChars ?? 124)).catch((e: unknown) => this.problems.push(`write failed: ${(e as Error).message}`));
+    return seq;
+  }
+
+  /** Resolves true when nothing at all (no frame) arrives for `ms`. */
+  async silentFor(ms: number): Promise<boolean> {
+    return (await this.next(ms)) === undefined;
+  }
+
+  private async next(timeoutMs: number): Promise<StrictAnswer | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const problem = this.problems.shift();
+      if (problem) throw new Error(problem);
+      const a = this.answers.shift();
+      if (a) return a;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.wake = undefined;
+          resolve();
+        }, left);
+        this.wake = () => {
+          clearTimeout(t);
+          this.wake = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+}

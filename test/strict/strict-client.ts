@@ -20,10 +20,11 @@ export interface StrictAnswer {
 export const READ = 0;
 export const WRITE = 2;
 
-function header(op: number, version: number, length: number, group: number, seq: number, command: number): Uint8Array {
+/** Version bits 0b00 = SMP v1, 0b01 = SMP v2 (0b10, 0b11 reserved). */
+function header(op: number, version: 1 | 2, length: number, group: number, seq: number, command: number): Uint8Array {
   const h = new Uint8Array(8);
   const v = new DataView(h.buffer);
-  v.setUint8(0, (version << 3) | op);
+  v.setUint8(0, ((version - 1) << 3) | op);
   v.setUint8(1, 0);
   v.setUint16(2, length);
   v.setUint16(4, group);
@@ -36,8 +37,8 @@ export function parsePacket(packet: Uint8Array): StrictAnswer {
   if (packet.length < 8) throw new Error(`packet of ${packet.length} bytes is shorter than the 8-byte SMP header`);
   const v = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
   const b0 = v.getUint8(0);
-  const h = { op: b0 & 7, version: (b0 >> 3) & 3, flags: v.getUint8(1), length: v.getUint16(2), group: v.getUint16(4), seq: v.getUint8(6), command: v.getUint8(7) };
-  if (b0 >> 5 !== 0) throw new Error(`reserved header bits set: 0x${b0.toString(16)}`);
+  const h = { op: b0 & 7, version: ((b0 >> 3) & 3) + 1, flags: v.getUint8(1), length: v.getUint16(2), group: v.getUint16(4), seq: v.getUint8(6), command: v.getUint8(7) };
+  if (b0 >> 5 !== 0 || h.version > 2) throw new Error(`reserved header bits set: 0x${b0.toString(16)}`);
   if (h.length !== packet.length - 8) throw new Error(`header says ${h.length} payload bytes, the packet has ${packet.length - 8}`);
   const cbor = packet.subarray(8);
   return { header: h, body: cborDecode(cbor), cbor };
@@ -101,6 +102,23 @@ export class StrictClient {
     packet.set(cbor, 8);
     void this.transport.write(encodeFrame(packet, o.lineChars ?? this.o.lineChars ?? 124)).catch((e: unknown) => this.problems.push(`write failed: ${(e as Error).message}`));
     return seq;
+  }
+
+  /**
+   * After a reset: an echo every `everyMs` until one is answered (MCUboot's serial recovery
+   * answers echo rc 8: any answer counts), within `timeoutMs`; late answers to the other
+   * echoes are drained before it returns.
+   */
+  async untilAnswering(timeoutMs = 15_000, everyMs = 300): Promise<StrictAnswer> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      this.send(WRITE, 0, 0, { d: 'strict' });
+      const a = await this.next(everyMs);
+      if (!a) continue;
+      while (await this.next(everyMs));
+      return a;
+    }
+    throw new Error(`the board did not answer within ${timeoutMs} ms`);
   }
 
   /** Resolves true when nothing at all (no frame) arrives for `ms`. */

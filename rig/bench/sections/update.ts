@@ -1,6 +1,6 @@
 /**
  * One SUIT update of the virtual board over the paced paired link (DESIGN.md "Data flow of one
- * update"; 8N1 line rate, console framing with 124-character lines, SMP buf 2048 x 4) with the
+ * update"; 8N1 line rate, console framing with 124-character lines, the profile's SMP buffers) with the
  * nRF52840-like part's real flash timings (85 ms per 4 KiB erase, 41 us per word): the whole
  * `runUpdate` (prediction, ES256 envelope, one 48 KiB payload, decision, reset, what boots), the
  * payload's goodput and the reboot (swap + secure boot + application start).
@@ -81,7 +81,8 @@ export const updateSection: BenchSection = {
     const flashScale = ctx.quick ? 0 : 1;
     const key = generateSigningKey('es256') as PrivateKey;
     const anchor = trustAnchorFor(key, 'author', 'bench key');
-    ctx.log(`SUIT update of a ${size / 1024} KiB payload, ES256, ${flashScale ? 'nRF52840 flash timings' : 'instant flash'}, SMP buf 2048 x 4, console framing`);
+    const buf = getProfile(DEFAULT_PROFILE).smp.app;
+    ctx.log(`SUIT update of a ${size / 1024} KiB payload, ES256, ${flashScale ? 'nRF52840 flash timings' : 'instant flash'}, SMP buf ${buf.bufSize} x ${buf.bufCount}, console framing`);
     const figures: Record<string, number> = { update_payload_bytes: size };
     for (const baud of BAUDS) {
       const f = await measure(baud, size, flashScale, key, anchor);

@@ -39,7 +39,8 @@ export function virtualProcessTimeoutMs(flashScale: number): number {
 export class InProcessVirtualBackend implements DutBackend {
   readonly resetLine = false;
   readonly faults = true;
-  readonly resetGraceMs = 0;
+  /** The board answers a reset, then resets after its profile's delay (as Zephyr does). */
+  readonly resetGraceMs: number;
   readonly bootTimeoutMs: number;
   readonly processTimeoutMs: number;
   readonly provision: BoardProvision | undefined;
@@ -52,6 +53,7 @@ export class InProcessVirtualBackend implements DutBackend {
     private readonly link: InProcessLink,
   ) {
     this.provision = o.provision;
+    this.resetGraceMs = board.profile.smp.resetMs;
     this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
     this.processTimeoutMs = virtualProcessTimeoutMs(o.flashScale);
     this.snapshot = { ...o.golden.snapshot, quirks: [...o.quirks] };

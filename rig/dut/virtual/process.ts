@@ -18,6 +18,7 @@ import { packageRoot } from '../../../host/paths.js';
 import { SmpClient } from '../../../host/smp/client.js';
 import { TcpTransport } from '../../../host/transport/tcp.js';
 import type { DutBackend } from '../backend.js';
+import { getProfile } from '../../virtual/profiles.js';
 import { DutUnresponsiveError } from '../errors.js';
 import { PacedTransport } from '../paced-transport.js';
 import type { BoardProvision, DutEvent } from '../types.js';
@@ -55,7 +56,8 @@ export function processBoardsUnavailable(): string | undefined {
 export class ProcessVirtualBackend implements DutBackend {
   readonly resetLine = false;
   readonly faults = true;
-  readonly resetGraceMs = 0;
+  /** The board answers a reset, then resets after its profile's delay (as Zephyr does). */
+  readonly resetGraceMs: number;
   readonly bootTimeoutMs: number;
   readonly processTimeoutMs: number;
   readonly provision: BoardProvision | undefined;
@@ -68,6 +70,7 @@ export class ProcessVirtualBackend implements DutBackend {
 
   private constructor(private readonly o: ProcessOptions) {
     this.provision = o.provision;
+    this.resetGraceMs = getProfile(o.profile).smp.resetMs;
     this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
     this.processTimeoutMs = virtualProcessTimeoutMs(o.flashScale);
     this.power = {

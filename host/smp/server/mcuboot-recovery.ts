@@ -80,7 +80,7 @@ async function stored<T>(fn: () => Promise<T>): Promise<T> {
 export function recoveryImageGroup(storage: ImageStorage): SmpGroupHandler {
   let upload: Upload | undefined;
   const list: SmpHandler = async () => ({
-    images: (await storage.state()).map((s) => ({ image: storage.imageCount > 1 ? s.image : undefined, slot: s.slot, hash: s.hash, version: s.version })),
+    images: (await storage.state()).map((s) => ({ ...(storage.imageCount > 1 ? { image: s.image } : {}), slot: s.slot, hash: s.hash, version: s.version })),
   });
   const write: SmpHandler = async ({ body }) => {
     const off = uint(body, 'off');

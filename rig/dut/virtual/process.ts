@@ -22,7 +22,7 @@ import { getProfile } from '../../virtual/profiles.js';
 import { DutUnresponsiveError } from '../errors.js';
 import { PacedTransport } from '../paced-transport.js';
 import type { BoardProvision, DutEvent } from '../types.js';
-import { virtualBootTimeoutMs, virtualProcessTimeoutMs } from './in-process.js';
+import { virtualBootTimeoutMs, virtualProcessTimeoutMs, virtualResetGraceMs } from './in-process.js';
 import { copyState } from './state-dir.js';
 
 export interface ProcessOptions {
@@ -56,7 +56,6 @@ export function processBoardsUnavailable(): string | undefined {
 export class ProcessVirtualBackend implements DutBackend {
   readonly resetLine = false;
   readonly faults = true;
-  /** The board answers a reset, then resets after its profile's delay (as Zephyr does). */
   readonly resetGraceMs: number;
   readonly bootTimeoutMs: number;
   readonly processTimeoutMs: number;
@@ -70,7 +69,7 @@ export class ProcessVirtualBackend implements DutBackend {
 
   private constructor(private readonly o: ProcessOptions) {
     this.provision = o.provision;
-    this.resetGraceMs = getProfile(o.profile).smp.resetMs;
+    this.resetGraceMs = virtualResetGraceMs(getProfile(o.profile));
     this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
     this.processTimeoutMs = virtualProcessTimeoutMs(o.flashScale);
     this.power = {

@@ -124,6 +124,21 @@ describe("MCUboot serial recovery's answers", () => {
     expect((await send(Op.WRITE, GroupId.OS, OsCmd.ECHO, { d: 'boot' })).answer).toEqual({ r: 'boot' });
   });
 
+  it("the application does not erase the slot a scheduled revert boots (Zephyr img_mgmt_slot_in_use; found by the board fuzzer)", async () => {
+    const { board, send, recover } = await open();
+    await recover('1.0.0');
+    const next = createImage(app('1.1.0', 'never-confirms', 5000), { key: es256Key, version: parseVersion('1.1.0'), securityCounter: 1 });
+    expect((await send(Op.WRITE, GroupId.IMAGE, ImageCmd.UPLOAD, { off: 0, len: next.length, data: next })).answer).toMatchObject({ off: next.length });
+    const listed = (await send(Op.READ, GroupId.IMAGE, ImageCmd.STATE)).answer as { images: { slot: number; hash: Uint8Array }[] };
+    expect((await send(Op.WRITE, GroupId.IMAGE, ImageCmd.STATE, { hash: listed.images.find((i) => i.slot === 1)!.hash, confirm: false })).answer).toHaveProperty('images');
+    await board.reset();
+    expect(board.state).toMatchObject({ kind: 'running', confirmed: false });
+    expect((await send(Op.WRITE, GroupId.IMAGE, ImageCmd.ERASE, { slot: 1 })).answer).toEqual({ rc: 6, rsn: 'the slot holds the image the next boot reverts to' });
+    // The revert still finds its image.
+    await board.reset();
+    expect(board.state).toMatchObject({ kind: 'running', confirmed: true, image: { version: '1.0.0+0' } });
+  });
+
   it('the application answers without rc; its SUIT group with it', async () => {
     const { board, send, recover } = await open();
     await recover('1.0.0');

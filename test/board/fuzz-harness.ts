@@ -35,7 +35,7 @@ import { VirtualBoard, type BoardEvent } from '../../rig/virtual/board/board.js'
 import { imageLength } from '../../rig/virtual/bootloader/index.js';
 import { policyIdentity } from '../../rig/virtual/suit/trust.js';
 import { mutate, Rng } from '../core/fuzz-tools.js';
-import { anchor, APP_URI, app, envelope, identity, otherVendor } from './fixtures.js';
+import { anchor, APP_URI, app, envelope, identity, otherVendor, profile as fixtureProfile } from './fixtures.js';
 
 export interface BoardFuzzOptions {
   seed: number;
@@ -335,7 +335,11 @@ export async function fuzzBoard(o: BoardFuzzOptions): Promise<BoardFuzzReport> {
   const events: BoardEvent[] = [];
   /** The board's last console lines: the story behind a failed final check. */
   const consoleTail: string[] = [];
+  // The reset delay is real time (250 ms a reset): the fuzz is about answers, flash rules and
+  // boots, not timing, so its board resets as soon as the answer is out.
+  const profile = { ...fixtureProfile, smp: { ...fixtureProfile.smp, resetMs: 0 } };
   const board = await VirtualBoard.open({
+    profile,
     trust: { anchors: [anchor(pool.hmac), anchor(pool.ed25519)], require: [] },
     identity: policyIdentity(identity),
     seed: o.seed,

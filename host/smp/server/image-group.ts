@@ -14,7 +14,8 @@
  *   mismatch is answered INVALID_HASH and the session is dropped, a match with
  *   `"match": true` — so bytes a CRC let through wrong never become a candidate image.
  * - state read / write (test, confirm, permanent by hash), erase (`slot` absolute: image N
- *   uses 2N and 2N+1, default 1), slot info.
+ *   uses 2N and 2N+1, default 1; not the active slot, a pending one, or the one a scheduled
+ *   revert boots: Zephyr's img_mgmt_slot_in_use), slot info.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { compareVersions, decodeHeader, IMAGE_HEADER_SIZE, IMAGE_MAGIC } from '../../mcuboot/format.js';
@@ -198,6 +199,8 @@ export function imageGroup(store: ImageStorage): SmpGroupHandler & { readonly se
           const slot = (await store.state()).find((s) => s.image === image && s.slot === abs % 2);
           if (slot?.active) refuse('IMAGE_SETTING_TEST_TO_ACTIVE_DENIED');
           if (slot?.pending) throw new SmpRcError(MgmtErr.EBADSTATE, 'the slot is pending for the next boot');
+          // Zephyr img_mgmt_slot_in_use: nor the image a scheduled revert boots (the other slot, reported confirmed).
+          if (slot?.confirmed && !slot.active) throw new SmpRcError(MgmtErr.EBADSTATE, 'the slot holds the image the next boot reverts to');
           if (session?.image === image) session = undefined;
           await storage(() => store.erase(image, abs % 2));
           return {};

@@ -70,7 +70,7 @@ export const boardVirtualCommand: Command = {
     'then the board runs until interrupted (Ctrl-C, SIGTERM or SIGHUP), keeping its flash in --state when given.',
     'Trust anchors are provisioned into the board\'s trust partition (kept in --state); without any',
     'it refuses every manifest. Without --identity it takes vendor and class from the profile and',
-    'a random device id (kept in --state). --baud paces the board\'s output at that line rate.',
+    'a random device id (kept in --state). --baud paces what the board sends and reads at that line rate.',
     'Quirks (deliberately broken boards): ' + QUIRKS.join(', ') + '.',
   ].join('\n'),
   options: {
@@ -78,7 +78,7 @@ export const boardVirtualCommand: Command = {
     pty: { type: 'boolean', description: 'serve SMP on a pty pair (socat); prints the path to open' },
     profile: { type: 'string', value: '<name>', description: `flash part and slot layout (default ${DEFAULT_PROFILE})` },
     state: { type: 'string', value: '<dir>', description: 'keep flash, boot record, last report and identity here' },
-    baud: { type: 'string', value: '<baud>', description: "pace the board's output at this line rate" },
+    baud: { type: 'string', value: '<baud>', description: "pace what the board sends and reads at this line rate" },
     trust: { type: 'string', multiple: true, value: '[role=]<key>', description: 'trust anchor to provision' },
     require: { type: 'string', value: 'ROLES', description: 'roles that must all have signed' },
     identity: { type: 'string', value: '<identity.json>', description: 'vendor-id, class-id, device-id of the board' },

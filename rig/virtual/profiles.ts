@@ -54,6 +54,13 @@ export interface SmpBuild {
   lineMax: number;
   /** Between the reset answer and the reset (CONFIG_MCUMGR_GRP_OS_RESET_MS, default 250; MCUboot's bs_reset waits as long). */
   resetMs: number;
+  /**
+   * The application keeps answering until the reset, as Zephyr's does (its reset is delayed
+   * work; the SMP thread goes on). Off by default: the board goes silent at the reset's answer,
+   * because a host that takes an answer in that window for the rebooted board reads the old
+   * firmware's state. MCUboot's serial recovery is silent either way (bs_reset sleeps).
+   */
+  serveUntilReset: boolean;
 }
 
 /** MCUboot serial recovery with its defaults (BOOT_SERIAL_MAX_RECEIVE_SIZE 1024), parameters answered, no echo. */
@@ -63,7 +70,7 @@ const MCUBOOT_RECOVERY = { bufSize: 1024, params: true, echo: false } as const;
  * Zephyr's defaults: 384 x 4 buffers (the native_sim smp_server answers them, notes/smp.md §3),
  * 128-character lines, reset 250 ms after its answer.
  */
-const ZEPHYR_DEFAULTS: SmpBuild = { app: { bufSize: 384, bufCount: 4 }, recovery: MCUBOOT_RECOVERY, lineMax: 128, resetMs: 250 };
+const ZEPHYR_DEFAULTS: SmpBuild = { app: { bufSize: 384, bufCount: 4 }, recovery: MCUBOOT_RECOVERY, lineMax: 128, resetMs: 250, serveUntilReset: false };
 
 const KiB = 1024;
 

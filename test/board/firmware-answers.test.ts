@@ -20,10 +20,10 @@ afterEach(async () => {
   for (const b of boards.splice(0)) await b.close();
 });
 
-/** A board whose profile's SMP build is changed by `smp`; `send` answers one request and returns it with its after-answer actions still to run. */
-async function open(o: VirtualBoardOptions & { smp?: Partial<SmpBuild['recovery']> } = {}) {
+/** A board whose profile's SMP build is changed by `recovery` and `build`; `send` answers one request and returns it with its after-answer actions still to run. */
+async function open(o: VirtualBoardOptions & { recovery?: Partial<SmpBuild['recovery']>; build?: Partial<SmpBuild> } = {}) {
   const p = getProfile(DEFAULT_PROFILE);
-  const profile = { ...p, smp: { ...p.smp, recovery: { ...p.smp.recovery, ...o.smp } } };
+  const profile = { ...p, smp: { ...p.smp, ...o.build, recovery: { ...p.smp.recovery, ...o.recovery } } };
   const board = await VirtualBoard.open({ trust: trust(es256Key), seed: 31, ...o, profile });
   boards.push(board);
   let seq = 0;
@@ -60,6 +60,23 @@ describe('the reset, deferred on the board clock', () => {
     await rebooting;
     expect(board.bootRecord).toMatchObject({ count: boots + 1, reason: 'soft-reset' });
     expect((await send(Op.READ, GroupId.OS, OsCmd.PARAMS)).answer).toEqual({ buf_size: 1024, buf_count: 4 });
+  });
+
+  it("built to serve until the reset (Zephyr's own behaviour): the old application answers in the delay; a second reset changes nothing", async () => {
+    const clock = new ManualClock();
+    const { board, send, recover } = await open({ clock, build: { serveUntilReset: true } });
+    await recover('1.0.0');
+    const boots = board.bootRecord.count;
+    await (await send(Op.WRITE, GroupId.OS, OsCmd.RESET)).after();
+    await clock.advance(100);
+    expect((await send(Op.READ, GroupId.OS, OsCmd.PARAMS)).answer).toEqual({ buf_size: 1024, buf_count: 4 });
+    await (await send(Op.WRITE, GroupId.OS, OsCmd.RESET)).after();
+    await clock.advance(149);
+    expect(board.bootRecord.count).toBe(boots);
+    await clock.advance(1);
+    expect(board.bootRecord.count).toBe(boots + 1);
+    await clock.advance(1000);
+    expect(board.bootRecord.count).toBe(boots + 1);
   });
 
   it('a power cycle during the delay overtakes it: no second boot', async () => {
@@ -119,7 +136,7 @@ describe("MCUboot serial recovery's answers", () => {
   });
 
   it('profile build options: MCUmgr params answered rc 8 (the MCUboot Zephyr 4.4.0 pins), echo served (MCUBOOT_BOOT_MGMT_ECHO)', async () => {
-    const { send } = await open({ smp: { params: false, echo: true } });
+    const { send } = await open({ recovery: { params: false, echo: true } });
     expect((await send(Op.READ, GroupId.OS, OsCmd.PARAMS)).answer).toEqual({ rc: 8 });
     expect((await send(Op.WRITE, GroupId.OS, OsCmd.ECHO, { d: 'boot' })).answer).toEqual({ r: 'boot' });
   });

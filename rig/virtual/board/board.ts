@@ -41,7 +41,7 @@
  * return a board to a known-good state in place.
  */
 import { join } from 'node:path';
-import { sleep, systemClock, type Clock, type Timer } from '../../../host/transport/clock.js';
+import { systemClock, type Clock, type Timer } from '../../../host/transport/clock.js';
 import type { LinkFaults } from '../../../host/transport/paired/faults.js';
 import type { PairedLink } from '../../../host/transport/paired/paired-link.js';
 import { randomSeed, seededRng } from '../../../host/transport/rng.js';
@@ -137,8 +137,6 @@ export class VirtualBoard implements SmpServing {
   private readonly suit: ReturnType<typeof suitGroup>;
   private removeImageGroups: () => void = () => undefined;
   private uart: UartState = 'off';
-  /** Grows at every boot and power loss: a deferred reset that finds it changed was overtaken. */
-  private epoch = 0;
   private powered = false;
   private bootloaderMode = false;
   private linkFaults: LinkFaults = {};
@@ -146,6 +144,8 @@ export class VirtualBoard implements SmpServing {
   private scale: number;
   private slow = 1;
   private restoreTimer: Timer | undefined;
+  /** The SMP reset waiting for its delay (deferredReset). */
+  private resetTimer: Timer | undefined;
   private readonly autoRestore: boolean;
   private readonly restoreMs: number;
   private readonly baud: number | undefined;
@@ -203,7 +203,7 @@ export class VirtualBoard implements SmpServing {
       this.wrap(
         osGroup({
           params: { bufSize: smp.app.bufSize, bufCount: smp.app.bufCount },
-          reset: ({ bootMode }) => this.deferredReset(bootMode === 1),
+          reset: ({ bootMode }) => this.deferredReset(bootMode === 1, 'application'),
           info: { n: this.name, r: '0.1.0', v: 'suitrig virtual board', m: this.profile.name, p: 'virtual', i: this.profile.description, o: 'suitrig' },
           bootloader: { name: 'MCUboot', mode: this.profile.swapMode === 'move' ? 3 : 1 },
         }),
@@ -216,7 +216,7 @@ export class VirtualBoard implements SmpServing {
           ...(smp.recovery.params ? { params: { bufSize: smp.recovery.bufSize } } : {}),
           echo: smp.recovery.echo,
           // Leaving serial recovery is a reset; the bootloader then boots what it can.
-          reset: () => this.deferredReset(false),
+          reset: () => this.deferredReset(false, 'bootloader'),
         }),
         'bootloader',
       ),
@@ -398,7 +398,7 @@ export class VirtualBoard implements SmpServing {
 
   /** `reset` with `boot_mode` 1: the bootloader stays in serial recovery instead of booting. */
   async enterBootloader(): Promise<void> {
-    this.epoch++;
+    this.overtakeReset();
     this.setUart('booting');
     this.firmware.consumer.cancel();
     this.freshRam();
@@ -444,6 +444,7 @@ export class VirtualBoard implements SmpServing {
     if (this.closed) return;
     this.closed = true;
     this.restoreTimer?.cancel();
+    this.overtakeReset();
     await Promise.all([this.appServer.close(), this.bootServer.close()]);
     this.persistent?.close();
   }
@@ -451,20 +452,23 @@ export class VirtualBoard implements SmpServing {
   // ---- internals ----------------------------------------------------------------------------
 
   /**
-   * An SMP reset once its answer went out: the board serves nothing more, and resets after
-   * the profile's delay on its clock — unless a boot or power loss came first.
+   * An SMP reset of `firmware` once its answer went out: the board resets after the profile's
+   * delay on its clock — unless a boot or power loss came first — serving nothing in between
+   * unless the application is built to (`smp.serveUntilReset`). A second reset request in the
+   * delay changes nothing, as Zephyr's delayed reset work is already scheduled.
    */
-  private async deferredReset(toBootloader: boolean): Promise<void> {
-    const epoch = this.epoch;
-    this.setUart('booting');
-    await sleep(this.clock, this.profile.smp.resetMs);
-    if (epoch !== this.epoch || !this.powered || this.closed) return;
-    if (toBootloader) await this.enterBootloader();
-    else await this.reset('soft-reset');
+  private deferredReset(toBootloader: boolean, firmware: SmpFirmware): void {
+    if (this.resetTimer) return;
+    if (firmware === 'bootloader' || !this.profile.smp.serveUntilReset) this.setUart('booting');
+    this.resetTimer = this.clock.setTimer(() => {
+      this.resetTimer = undefined;
+      if (!this.powered || this.closed) return;
+      (toBootloader ? this.enterBootloader() : this.reset('soft-reset')).catch((e: unknown) => this.emit({ kind: 'error', error: e }));
+    }, this.profile.smp.resetMs);
   }
 
   private async boot(fn: () => DeviceState): Promise<DeviceState> {
-    this.epoch++;
+    this.overtakeReset();
     this.setUart('booting');
     this.freshRam();
     this.bootloaderMode = false;
@@ -504,7 +508,7 @@ export class VirtualBoard implements SmpServing {
 
   /** `next`: the reset reason of the next boot (a cut, or the rig switching power). */
   private dark(next: 'power-cut' | 'power-on'): void {
-    this.epoch++;
+    this.overtakeReset();
     this.setUart('off');
     this.powered = false;
     this.bootloaderMode = false;
@@ -526,6 +530,12 @@ export class VirtualBoard implements SmpServing {
       app();
       boot();
     };
+  }
+
+  /** A boot, power loss or close comes first: the SMP reset waiting for its delay is dropped. */
+  private overtakeReset(): void {
+    this.resetTimer?.cancel();
+    this.resetTimer = undefined;
   }
 
   /** Which firmware's SMP server owns the UART, or would once it is up. */

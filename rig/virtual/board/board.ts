@@ -455,16 +455,21 @@ export class VirtualBoard implements SmpServing {
    * An SMP reset of `firmware` once its answer went out: the board resets after the profile's
    * delay on its clock — unless a boot or power loss came first — serving nothing in between
    * unless the application is built to (`smp.serveUntilReset`). A second reset request in the
-   * delay changes nothing, as Zephyr's delayed reset work is already scheduled.
+   * delay changes nothing, as Zephyr's delayed reset work is already scheduled. Without a delay
+   * the reset runs at once and the returned promise ends with the boot.
    */
-  private deferredReset(toBootloader: boolean, firmware: SmpFirmware): void {
-    if (this.resetTimer) return;
+  private deferredReset(toBootloader: boolean, firmware: SmpFirmware): Promise<void> | undefined {
+    if (this.resetTimer) return undefined;
     if (firmware === 'bootloader' || !this.profile.smp.serveUntilReset) this.setUart('booting');
-    this.resetTimer = this.clock.setTimer(() => {
+    const go = async (): Promise<void> => {
       this.resetTimer = undefined;
       if (!this.powered || this.closed) return;
-      (toBootloader ? this.enterBootloader() : this.reset('soft-reset')).catch((e: unknown) => this.emit({ kind: 'error', error: e }));
-    }, this.profile.smp.resetMs);
+      if (toBootloader) await this.enterBootloader();
+      else await this.reset('soft-reset');
+    };
+    if (this.profile.smp.resetMs === 0) return go();
+    this.resetTimer = this.clock.setTimer(() => void go().catch((e: unknown) => this.emit({ kind: 'error', error: e })), this.profile.smp.resetMs);
+    return undefined;
   }
 
   private async boot(fn: () => DeviceState): Promise<DeviceState> {

@@ -15,6 +15,11 @@
  * - the board went quiet: a probe sent after the acknowledgement got no answer within
  *   `quietMs` (a board answers an echo in milliseconds; one that is rebooting never answers a
  *   request that arrived while it was down);
+ * - the firmware's own state went back: a statistics counter (Zephyr's stat group, read before
+ *   the reset) is lower than before, or the group that answered before is gone (another
+ *   firmware answers, e.g. the bootloader). This is what shows a reset where the link hides it:
+ *   QEMU's UART holds the bytes sent while the machine resets and hands them to the new
+ *   firmware, so nothing goes quiet;
  * - the rig did the reset itself: a DTR/RTS pulse or the lab's reset command (`hard`).
  *
  * A board that keeps answering for `proofWindowMs` after acknowledging the reset with none of
@@ -25,6 +30,8 @@ import { sleep } from '../transport/clock.js';
 import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../transport/transport.js';
 import { SmpTimeoutError, type SmpClient } from './client.js';
 import { SmpErrorResponse } from './errors.js';
+import { isNotSupported } from './groups/os.js';
+import { counterWentBack, readStatCounters, type StatCounters } from './groups/stats.js';
 import type { ResetWitness } from './reset-witness.js';
 
 /** What a booting board prints on its console (Zephyr's banner, MCUboot's first log line, the virtual board's). */
@@ -108,6 +115,8 @@ class ResetSigns {
 export async function rebootAndWait(client: SmpClient, action: ResetAction, o: RebootOptions = {}): Promise<RebootResult> {
   const signs = new ResetSigns(o.banner ?? DEFAULT_BOOT_BANNER);
   const witnessed = o.witness?.resets ?? 0;
+  // Without a witness, the board's counters before the reset (undefined: it has no stat group).
+  const counters = o.witness ? undefined : await readStatCounters(client, { retries: 1, ...(o.signal ? { signal: o.signal } : {}) }).catch(() => undefined);
   signs.watch(client);
   try {
     if (action.how === 'smp') {
@@ -116,13 +125,24 @@ export async function rebootAndWait(client: SmpClient, action: ResetAction, o: R
       await action.run(o.signal);
       signs.proof ??= action.what;
     }
-    return await waitBack(client, signs, witnessed, o);
+    return await waitBack(client, signs, witnessed, counters, o);
   } finally {
     signs.stop();
   }
 }
 
-async function waitBack(client: SmpClient, signs: ResetSigns, witnessed: number, o: RebootOptions): Promise<RebootResult> {
+/** Whether the board's statistics show a restart since `before` was read. */
+async function countersShowRestart(c: SmpClient, before: StatCounters, o: RebootOptions, timeoutMs: number): Promise<string | undefined> {
+  try {
+    const back = counterWentBack(before, await readStatCounters(c, { timeoutMs, retries: 0, ...(o.signal ? { signal: o.signal } : {}) }));
+    return back && `a statistics counter went back (${back})`;
+  } catch (e) {
+    if (isNotSupported(e) && before.size > 0) return 'its statistics group, there before the reset, is gone (another firmware answers)';
+    throw e;
+  }
+}
+
+async function waitBack(client: SmpClient, signs: ResetSigns, witnessed: number, counters: StatCounters | undefined, o: RebootOptions): Promise<RebootResult> {
   const clock = client.clock;
   const t0 = clock.now();
   const limit = o.timeoutMs ?? 60_000;
@@ -158,6 +178,7 @@ async function waitBack(client: SmpClient, signs: ResetSigns, witnessed: number,
           if (probe.signal.aborted && !o.signal?.aborted) continue;
           if (!(e instanceof SmpErrorResponse)) throw e;
         }
+        if (!proof() && counters) signs.proof = await countersShowRestart(c, counters, o, quietMs);
         const p = proof();
         if (p) return { client: c, ms: clock.now() - t0, proof: p };
         if (clock.now() - t0 > window) {

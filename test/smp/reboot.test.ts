@@ -91,6 +91,32 @@ describe('rebootAndWait', () => {
     expect(r.proof).toBe("the rig's own dtr reset");
   });
 
+  it('a board whose link hides the reboot (QEMU holds the bytes for the new firmware): its statistics counter going back is the proof', async () => {
+    const server = new SmpServer();
+    let ticks = 7;
+    let resets = 0;
+    server.register(osGroup({ params: { bufSize: 1024, bufCount: 1 }, reset: () => void setTimeout(() => ((ticks = 0), resets++), 150) }));
+    server.register({
+      id: 2,
+      name: 'stat',
+      commands: { 0: { read: ({ body }) => ({ name: body['name'] as string, fields: { ticks } }) }, 1: { read: () => ({ stat_list: ['smp_svr_stats'] }) } },
+    });
+    const l = await connect(server);
+    const r = await rebootAndWait(l.client, { how: 'smp' });
+    expect(resets).toBe(1);
+    expect(r.proof).toBe('a statistics counter went back (smp_svr_stats.ticks 7 -> 0)');
+  });
+
+  it('a board that comes back as another firmware (its statistics group gone): that is the proof', async () => {
+    const server = new SmpServer();
+    let unregister = (): void => undefined;
+    server.register(osGroup({ params: { bufSize: 1024, bufCount: 1 }, reset: () => void setTimeout(() => unregister(), 150) }));
+    unregister = server.register({ id: 2, name: 'stat', commands: { 0: { read: () => ({ name: 'a', fields: { n: 3 } }) }, 1: { read: () => ({ stat_list: ['a'] }) } } });
+    const l = await connect(server);
+    const r = await rebootAndWait(l.client, { how: 'smp', bootMode: 1 });
+    expect(r.proof).toBe('its statistics group, there before the reset, is gone (another firmware answers)');
+  });
+
   it('a link that drops during the reset is reopened, and the drop is the proof', async () => {
     const peer = createMemoryPeer({ slotSize: 64 * 1024, resetDelayMs: 50 });
     const l = await connect(peer.server);

@@ -59,6 +59,25 @@ export function globalHelp(commands: readonly Command[]): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * `--baud -5` as `--baud=-5`: parseArgs takes a value starting with '-' for an option of its own
+ * and answers "argument is ambiguous", so a negative number would never reach the option's
+ * reader, which names the option and the range it accepts.
+ */
+function attachNegativeValues(args: string[], options: Record<string, { type: 'string' | 'boolean' }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    if (a === '--') return [...out, ...args.slice(i)];
+    if (a.startsWith('--') && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-[0-9.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Runs one command line; returns the exit status. Never throws. */
 export async function dispatch(argv: string[], commands: readonly Command[], io: CliIo): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -92,7 +111,7 @@ export async function dispatch(argv: string[], commands: readonly Command[], io:
     }
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: attachNegativeValues(rest, options), allowPositionals: true, strict: true, options });
     } catch (e) {
       throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
     }

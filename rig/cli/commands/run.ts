@@ -99,6 +99,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       const tags = optStrings(args, 'tag');
       const count = positiveInt(optString(args, 'boards'), 'boards', MAX_VIRTUAL_BOARDS);
       const jobs = positiveInt(optString(args, 'jobs'), 'jobs', 256);
+      const flashScale = flashScaleOption(args);
       const labArg = optString(args, 'lab');
       const lab = labArg !== undefined || needsLab(boardWords, tags) ? labFor(io.cwd, labArg) : undefined;
       const boards = await selectBoards(
@@ -114,7 +115,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
         return EXIT_OK;
       }
 
-      const provider = deps.provider ?? createRigProvider({ flashScale: flashScaleOption(args), ...(deps.lister ? { lister: deps.lister } : {}) });
+      const provider = deps.provider ?? createRigProvider({ flashScale, ...(deps.lister ? { lister: deps.lister } : {}) });
       const refused = boards.filter((b) => b.unavailable === undefined).map((b) => ({ b, why: provider.cannotDrive(b) })).filter((x) => x.why !== undefined);
       if (refused.length > 0) {
         throw new EnvironmentError(refused.map(({ b, why }) => `board ${b.name}: ${why}`).join('\n'));

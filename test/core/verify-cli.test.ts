@@ -114,6 +114,15 @@ describe('suitrig verify', () => {
     expect(missing.stderr).toMatch(/no --payload for http:\/\/example\.com\/file\.bin/);
   });
 
+  it('--run counts the payloads it fed, not the URIs the manifest fetched', async () => {
+    const missing = await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--run', 'install');
+    expect(missing.stdout).toMatch(/^run +0 payloads supplied; fetched without a --payload: http:\/\/example\.com\/file\.bin$/m);
+    const other = await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--run', 'install', '--payload', 'http://example.com/other.bin=app.bin');
+    expect(other.stdout).toMatch(/^run +0 payloads supplied; fetched without a --payload: http:\/\/example\.com\/file\.bin$/m);
+    const fed = await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--run', 'install', '--payload', 'http://example.com/file.bin=app.bin');
+    expect(fed.stdout).toMatch(/^run +1 payload supplied: http:\/\/example\.com\/file\.bin$/m);
+  });
+
   it('usage and environment errors exit 2 and name the problem', async () => {
     const noTrust = await run('ex0.suit');
     expect(noTrust.code).toBe(2);

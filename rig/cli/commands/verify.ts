@@ -56,8 +56,18 @@ function render(io: CliIo, file: string, bytes: number, r: VerifyResult, runFoll
   io.stdout.write(out.join('\n') + '\n');
 }
 
-function renderRun(io: CliIo, run: FinishedRun, fetched: string[]): void {
-  const out: string[] = [`run       ${fetched.length} payload${fetched.length === 1 ? '' : 's'} supplied${fetched.length ? `: ${fetched.join(', ')}` : ''}`];
+/** The run's first line: the payloads fed to the processor, and the fetched URIs no --payload answered. */
+function fedLine(fetched: readonly string[], supplied: ReadonlyMap<string, Uint8Array>): string {
+  const fed = fetched.filter((u) => supplied.has(u));
+  const missing = fetched.filter((u) => !supplied.has(u));
+  return (
+    `run       ${fed.length} payload${fed.length === 1 ? '' : 's'} supplied${fed.length ? `: ${fed.join(', ')}` : ''}` +
+    (missing.length ? `; fetched without a --payload: ${missing.join(', ')}` : '')
+  );
+}
+
+function renderRun(io: CliIo, run: FinishedRun, fetched: string[], supplied: ReadonlyMap<string, Uint8Array>): void {
+  const out: string[] = [fedLine(fetched, supplied)];
   for (const r of run.records) out.push(recordLine(r));
   for (const w of run.written) out.push(`written   ${componentText(w.id)} (component ${w.index}${w.manifest.length ? ` of dependency ${w.manifest.join('.')}` : ''})`);
   out.push(run.accepted ? `result    ${run.status === 'invoked' ? 'invoked' : 'accepted'}` : `result    rejected: ${run.reason} (${run.detail}): ${run.message}`);
@@ -157,7 +167,7 @@ export const verifyCommand: Command = {
       });
     } else {
       render(io, file, envelope.length, r, run !== undefined);
-      if (run) renderRun(io, run, fetched);
+      if (run) renderRun(io, run, fetched, supplied);
     }
     return accepted ? EXIT_OK : EXIT_NEGATIVE;
   },

@@ -11,7 +11,7 @@ import { payloadFiles, readInputFile } from '../files.js';
 import { policyFromArgs } from '../key-options.js';
 import {
   MemoryPlatform, PROCEDURES, SECTION_KEYS, SuitProcessor, componentText, runWithPayloads, verifyEnvelope,
-  type FinishedRun, type RunRecord, type SectionName, type VerifyResult,
+  type FinishedRun, type RunRecord, type SectionName, type Verdict, type VerifyResult,
 } from '../../../host/verifier/index.js';
 import { toHex } from '../../../host/util/hex.js';
 import { formatUuid } from '../../../host/util/uuid.js';
@@ -74,6 +74,10 @@ function renderRun(io: CliIo, run: FinishedRun, fetched: string[], supplied: Rea
   io.stdout.write(out.join('\n') + '\n');
 }
 
+function verdictJson(v: Verdict) {
+  return { accepted: v.accepted, reason: v.reason, reasonCode: v.reasonCode, detail: v.detail, detailCode: v.detailCode, message: v.message, ...(v.at ? { at: v.at } : {}) };
+}
+
 function recordJson(r: RunRecord) {
   return { manifest: r.manifest, section: r.sectionName, offset: r.offset, component: r.component, command: r.commandName, outcome: r.outcome };
 }
@@ -97,6 +101,8 @@ export const verifyCommand: Command = {
     'sequences on an in-memory device, fetching each URI from --payload <uri>=<file> (the URI exactly',
     'as the manifest writes it); integrated payloads come from the envelope itself.',
     'Reasons are the SUIT_Report reasons of draft-ietf-suit-report (--json: reason, reasonCode).',
+    '--json: accepted, reason, reasonCode, detail and message at the top are the verdict the exit',
+    "status gives (with --run, the run's); verification holds the envelope's own, run the trace.",
   ].join('\n'),
   options: {
     trust: { type: 'string', multiple: true, value: '[role=]<key>', description: 'a trusted key, with its role (default author)' },
@@ -130,18 +136,14 @@ export const verifyCommand: Command = {
         },
       });
     }
-    const accepted = run ? run.accepted : r.accepted;
+    // The command's verdict: the run's when sequences ran, else the envelope's verification.
+    const verdict: Verdict = run ?? r;
     if (optFlag(args, 'json')) {
       printJson(io, {
         file,
-        accepted: r.accepted,
-        reason: r.reason,
-        reasonCode: r.reasonCode,
-        detail: r.detail,
-        detailCode: r.detailCode,
-        message: r.message,
+        ...verdictJson(verdict),
+        verification: verdictJson(r),
         sequenceNumber: r.sequenceNumber ?? null,
-        ...(r.at ? { at: r.at } : {}),
         manifestDigest: r.manifest ? toHex(r.manifest.digest) : null,
         signatures: r.signatures,
         ...(r.manifest ? { sections: r.manifest.sections, components: r.manifest.components.map(toHex) } : {}),
@@ -169,6 +171,6 @@ export const verifyCommand: Command = {
       render(io, file, envelope.length, r, run !== undefined);
       if (run) renderRun(io, run, fetched, supplied);
     }
-    return accepted ? EXIT_OK : EXIT_NEGATIVE;
+    return verdict.accepted ? EXIT_OK : EXIT_NEGATIVE;
   },
 };

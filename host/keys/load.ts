@@ -4,9 +4,9 @@
  * raw symmetric key file for COSE_Mac0. Errors name the file and what was wrong with it.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { decodeCbor } from '../suit/cbor/decode.js';
+import { FileReadError, readBoundedFile } from '../util/bounded-read.js';
 import type { PrivateKey, PublicKey, SigningKey, SymmetricKey, TrustAnchor, VerificationKey } from './types.js';
 
 export class KeyError extends Error {
@@ -147,10 +147,10 @@ export function parseSigningKey(bytes: Uint8Array, source: string): SigningKey {
 
 function readKeyFile(path: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return readBoundedFile(path, 'key');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new KeyError(`${path}: cannot read key file (${code === 'ENOENT' ? 'no such file' : (e as Error).message})`);
+    if (e instanceof FileReadError) throw new KeyError(`${path}: cannot read key file (${e.reason})`);
+    throw e;
   }
 }
 

@@ -1,32 +1,26 @@
 /**
  * The files commands read and write, with the errors the command-line contract wants (DESIGN.md
- * "Command line": exit 2 naming the file): inputs read whole (envelopes, images, payloads given
- * as `--payload <uri>=<file>`), outputs written whole or not at all (host/util/atomic-write.ts),
- * their directory created when missing.
+ * "Command line": exit 2 naming the file): inputs read whole, regular files within the limit for
+ * their kind (envelopes, images, payloads given as `--payload <uri>=<file>`); outputs written
+ * whole or not at all (host/util/atomic-write.ts), their directory created when missing.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../host/util/atomic-write.js';
+import { FileReadError, readBoundedFile, type FileKind } from '../../host/util/bounded-read.js';
 import { EnvironmentError, UsageError } from './command.js';
 
-export interface ReadInputOptions {
-  /** What the error message starts with (default: the file name as given). */
-  label?: string;
-  /** Refuse larger files before reading them. */
-  maxBytes?: number;
-}
-
-/** The bytes of `file` (relative to `cwd`), or an EnvironmentError naming it. */
-export function readInputFile(file: string, cwd: string, opts: ReadInputOptions = {}): Uint8Array {
-  const label = opts.label ?? file;
-  const path = resolve(cwd, file);
+/**
+ * The bytes of `file` (relative to `cwd`): a regular file within the limit for its kind
+ * (host/util/bounded-read.ts), or an EnvironmentError starting with `label` (default: the file
+ * name as given; options put their name first, `--payload <uri>: <file>`).
+ */
+export function readInputFile(file: string, cwd: string, kind: FileKind, label = file): Uint8Array {
   try {
-    if (opts.maxBytes !== undefined && statSync(path).size > opts.maxBytes) throw new EnvironmentError(`${label}: larger than ${opts.maxBytes} bytes`);
-    return new Uint8Array(readFileSync(path));
+    return readBoundedFile(resolve(cwd, file), kind);
   } catch (e) {
-    if (e instanceof EnvironmentError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new EnvironmentError(`${label}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    if (e instanceof FileReadError) throw new EnvironmentError(`${label}: ${e.reason}`);
+    throw e;
   }
 }
 
@@ -52,7 +46,7 @@ export function payloadFiles(args: string[], cwd: string): Map<string, Uint8Arra
     if (eq <= 0 || eq === a.length - 1) throw new UsageError(`--payload ${a}: expected <uri>=<file>`);
     const uri = a.slice(0, eq);
     const file = a.slice(eq + 1);
-    map.set(uri, readInputFile(file, cwd, { label: `--payload ${uri}: ${file}` }));
+    map.set(uri, readInputFile(file, cwd, 'image', `--payload ${uri}: ${file}`));
   }
   return map;
 }

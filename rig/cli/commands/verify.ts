@@ -123,7 +123,7 @@ export const verifyCommand: Command = {
     if (payloadArgs.length > 0 && runArg === undefined) throw new UsageError('--payload needs --run <sequences>');
     const sequences = runArg !== undefined ? parseRunArg(runArg) : undefined;
     const supplied = payloadFiles(payloadArgs, io.cwd);
-    const envelope = readInputFile(file, io.cwd);
+    const envelope = readInputFile(file, io.cwd, 'envelope');
     const r = verifyEnvelope(envelope, policy);
     let run: FinishedRun | undefined;
     const fetched: string[] = [];

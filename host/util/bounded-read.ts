@@ -5,7 +5,8 @@
  * regular file is read at most limit + 1 bytes, so a file that grows while it is read is bounded
  * too. Callers put the option or field in front of the error's reason.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { fileTypeText } from './file-type.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -48,15 +49,6 @@ export class FileReadError extends Error {
   }
 }
 
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
 /** The bytes of the regular file at `path`, at most FILE_LIMITS[kind]; else a FileReadError. */
 export function readBoundedFile(path: string, kind: FileKind): Uint8Array {
   const { bytes: limit, what } = FILE_LIMITS[kind];
@@ -70,7 +62,7 @@ export function readBoundedFile(path: string, kind: FileKind): Uint8Array {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new FileReadError(path, `is ${kindOf(st)}; ${what} must be a regular file`);
+    if (!st.isFile()) throw new FileReadError(path, `is ${fileTypeText(st)}; ${what} must be a regular file`);
     const tooLarge = () => new FileReadError(path, `larger than ${limit} bytes, the limit for ${what}`);
     if (st.size > limit) throw tooLarge();
     let buf = Buffer.allocUnsafe(st.size + 1);

@@ -2,11 +2,11 @@
  * The files commands read and write, with the errors the command-line contract wants (DESIGN.md
  * "Command line": exit 2 naming the file): inputs read whole, regular files within the limit for
  * their kind (envelopes, images, payloads given as `--payload <uri>=<file>`); outputs written
- * whole or not at all (host/util/atomic-write.ts), their directory created when missing.
+ * whole or not at all, only to regular files or new paths in existing directories
+ * (host/util/atomic-write.ts).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { writeFileAtomic } from '../../host/util/atomic-write.js';
+import { resolve } from 'node:path';
+import { OutputPathError, checkOutputPath, writeFileAtomic } from '../../host/util/atomic-write.js';
 import { FileReadError, readBoundedFile, type FileKind } from '../../host/util/bounded-read.js';
 import { EnvironmentError, UsageError } from './command.js';
 
@@ -25,14 +25,28 @@ export function readInputFile(file: string, cwd: string, kind: FileKind, label =
 }
 
 /**
- * Writes `data` to `path` atomically, creating its directory when missing, or an
- * EnvironmentError naming the option that gave the file (`--out`, `--junit`). Returns `path`.
+ * Throws an EnvironmentError naming `option` unless `path` can take an output: a regular file or
+ * a new name in an existing directory (host/util/atomic-write.ts checkOutputPath). Commands that
+ * work for long before they write (run's reports) check first, so that a bad path fails at once.
+ */
+export function checkOutputFile(path: string, option = '--out'): void {
+  try {
+    checkOutputPath(path);
+  } catch (e) {
+    if (e instanceof OutputPathError) throw new EnvironmentError(`${option} ${path}: ${e.reason}`);
+    throw e;
+  }
+}
+
+/**
+ * Writes `data` to `path` atomically, or an EnvironmentError naming the option that gave the
+ * file (`--out`, `--junit`). Returns `path`.
  */
 export function writeOutputFile(path: string, data: Uint8Array | string, option = '--out'): string {
   try {
-    mkdirSync(dirname(path), { recursive: true });
     writeFileAtomic(path, data);
   } catch (e) {
+    if (e instanceof OutputPathError) throw new EnvironmentError(`${option} ${path}: ${e.reason}`);
     throw new EnvironmentError(`${option} ${path}: cannot write (${(e as Error).message})`);
   }
   return path;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../rig/cli/dispatch.js';
@@ -60,6 +60,7 @@ describe('suitrig run', () => {
 
   it('runs a suite on lab boards selected by tag, prints the summary and writes JUnit and JSON reports', async () => {
     const dir = labDir();
+    mkdirSync(join(dir, 'out')); // outputs go to existing directories
     const r = await run(['run', 'demo', '--tag', 'bench', '--seed', '7', '--junit', 'out/junit.xml', '--report', 'out/report.json', '--logs', 'logs'], dir);
     expect(r.stderr).toMatch(/^run demo: 6 cases on 2 boards \(bench-a, bench-b\), seed 7, logs in /);
     expect(r.code).toBe(0);

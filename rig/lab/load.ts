@@ -472,7 +472,7 @@ export function parseLab(text: string, file: string): Lab {
   const abs = resolve(file);
   const source = YamlSource.parse(text, { what: 'the lab file', merge: true });
   const issues = [...source.issues];
-  if (!source.doc) issues.push({ line: 1, col: 1, path: '', message: 'the lab file is empty: expected a mapping with boards:' });
+  if (!source.doc && issues.length === 0) issues.push({ line: 1, col: 1, path: '', message: 'the lab file is empty: expected a mapping with boards:' });
   if (issues.length > 0) throw new LabError(file, issues);
   const r = new YamlReader(source);
   const p = new LabParser(r, dirname(abs));

@@ -21,15 +21,18 @@ export interface DescriptionSource {
 }
 
 export function parseDescriptionText(text: string, file: string, dir: string): DescriptionSource {
-  const source = YamlSource.parse(text, { what: 'the description', intAsBigInt: true });
+  const what = 'the description';
+  const source = YamlSource.parse(text, { what, intAsBigInt: true });
   if (source.issues.length > 0) throw new DescriptionError(file, source.issues);
+  const plain = source.toValue(what);
+  if ('issue' in plain) throw new DescriptionError(file, [plain.issue]);
   const trimmed = text.trimStart();
   return {
     file,
     dir,
     format: trimmed.startsWith('{') || trimmed.startsWith('[') ? 'json' : 'yaml',
     text,
-    value: source.doc?.toJS({ maxAliasCount: 100 }) ?? null,
+    value: plain.value ?? null,
     locate: (path) => source.locate(path),
   };
 }

@@ -10,6 +10,7 @@ import {
   EXIT_USAGE,
   EnvironmentError,
   UsageError,
+  attachNegativeValues,
   type CliIo,
   type Command,
   type OptionDef,
@@ -57,25 +58,6 @@ export function globalHelp(commands: readonly Command[]): string {
   for (const c of commands) lines.push(`  ${c.path.join(' ').padEnd(width)} ${c.summary}`);
   lines.push('', `Run '${PROG} <command> --help' for the options of a command.`);
   return lines.join('\n') + '\n';
-}
-
-/**
- * `--baud -5` as `--baud=-5`: parseArgs takes a value starting with '-' for an option of its own
- * and answers "argument is ambiguous", so a negative number would never reach the option's
- * reader, which names the option and the range it accepts.
- */
-function attachNegativeValues(args: string[], options: Record<string, { type: 'string' | 'boolean' }>): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const next = args[i + 1];
-    if (a === '--') return [...out, ...args.slice(i)];
-    if (a.startsWith('--') && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-[0-9.]/.test(next)) {
-      out.push(`${a}=${next}`);
-      i++;
-    } else out.push(a);
-  }
-  return out;
 }
 
 /** Runs one command line; returns the exit status. Never throws. */

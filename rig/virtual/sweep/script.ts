@@ -7,12 +7,16 @@
  * code (for the sweeps: 0 nothing bricked, 1 otherwise).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError, attachNegativeValues } from '../../cli/command.js';
 import { getProfile, PROFILES, type BoardProfile } from '../profiles.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** A bad argument: the script prints the message and exits 2. */
-export class ScriptArgumentError extends Error {
+/**
+ * A bad argument: the script prints the message and exits 2. A UsageError, so that the
+ * command line's own option readers (seeds, --flash-scale) serve the scripts too.
+ */
+export class ScriptArgumentError extends UsageError {
   override name = 'ScriptArgumentError';
 }
 
@@ -31,25 +35,40 @@ export function profileArg(name: string): BoardProfile {
 
 type Values<O extends Options> = ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'];
 
+/** Prints a bad argument's message (exit 2); anything else is a bug and is thrown on. */
+function reportBadArgument(script: string, e: unknown): void {
+  const code = (e as { code?: unknown }).code;
+  if (!(e instanceof UsageError) && !(typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) throw e;
+  process.stderr.write(`${script}: ${(e as Error).message}\nRun 'npm run ${script} -- --help' for usage.\n`);
+  process.exitCode = 2;
+}
+
 /**
- * Runs `main` with the process arguments parsed against `options` and sets the exit code it
- * returns; `--help` (or `-h`) prints `usage` instead, and a bad argument its message (exit 2).
+ * The process arguments parsed against `options` and read by `check`; undefined when `--help`
+ * (or `-h`) printed `usage` instead, or a bad argument was reported (exit code 2).
  */
-export function runScript<O extends Options>(script: string, usage: string, options: O, main: (values: Values<O>) => number | Promise<number>): void {
+export function scriptArgs<O extends Options, T>(script: string, usage: string, options: O, check: (values: Values<O>) => T): T | undefined {
   const args = process.argv.slice(2);
   const end = args.indexOf('--');
   if ((end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
     process.stdout.write(usage.trimEnd() + '\n');
-    return;
+    return undefined;
   }
-  const fail = (e: unknown): void => {
-    const code = (e as { code?: unknown }).code;
-    if (!(e instanceof ScriptArgumentError) && !(typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) throw e;
-    process.stderr.write(`${script}: ${(e as Error).message}\nRun 'npm run ${script} -- --help' for usage.\n`);
-    process.exitCode = 2;
-  };
   try {
-    const result = main(parseArgs({ args, options, strict: true }).values);
+    return check(parseArgs({ args: attachNegativeValues(args, options), options, strict: true }).values);
+  } catch (e) {
+    reportBadArgument(script, e);
+    return undefined;
+  }
+}
+
+/** Runs `main` with the arguments (scriptArgs) and sets the exit code it returns. */
+export function runScript<O extends Options>(script: string, usage: string, options: O, main: (values: Values<O>) => number | Promise<number>): void {
+  const values = scriptArgs(script, usage, options, (v) => v);
+  if (values === undefined) return;
+  const fail = (e: unknown): void => reportBadArgument(script, e);
+  try {
+    const result = main(values);
     if (typeof result === 'number') process.exitCode = result;
     else result.then((n) => void (process.exitCode = n), fail);
   } catch (e) {

@@ -25,8 +25,8 @@ import { abortReason, sleep, type Clock, type Timer } from '../../transport/cloc
 import { lineMs } from '../../transport/line-rate.js';
 import { TransportClosedError } from '../../transport/transport.js';
 import { encodeCbor } from '../cbor.js';
-import { SmpTimeoutError, type SmpClient, type SmpResponse } from '../client.js';
-import { ImageErr, SmpErrorResponse, SmpGroupError } from '../errors.js';
+import type { SmpClient, SmpResponse } from '../client.js';
+import { ImageErr, SmpErrorResponse, SmpGroupError, SmpTimeoutError } from '../errors.js';
 import { SmpProtocolError } from '../fields.js';
 import type { Framing } from '../framing/framing.js';
 import { isNotSupported } from '../groups/os.js';

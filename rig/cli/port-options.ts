@@ -16,6 +16,7 @@ import { formatPacket } from '../../host/smp/trace.js';
 import { UploadError } from '../../host/smp/upload/engine.js';
 import { openPort } from '../../host/transport/open.js';
 import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../../host/transport/transport.js';
+import { startEmulatedBoard } from '../emulator/start.js';
 import { relocateTarget, resolvePortOption, type PortTarget } from '../lab/resolve.js';
 import type { LabBoard } from '../lab/types.js';
 import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
@@ -90,7 +91,35 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
       },
     };
   }
-  let target: Exclude<PortTarget, { kind: 'virtual' }> = resolvedTarget;
+  if (resolvedTarget.kind === 'emulator') {
+    // The rig runs this board itself: its emulator's lifecycle (started, resets seen) is shown on stderr.
+    const board = await startEmulatedBoard(resolved.name, resolvedTarget.emulator, (m, kind) => {
+      if (kind === 'event') io.stderr.write(`emulator  ${m}\n`);
+    });
+    let client: SmpClient;
+    try {
+      client = SmpClient.over(await board.connect(), clientOptions);
+    } catch (e) {
+      await board.close();
+      throw e;
+    }
+    return {
+      ...(resolved.board ? { lab: resolved.board } : {}),
+      client,
+      description: board.description,
+      witness: board.witness,
+      reconnect: async () => {
+        await client.close().catch(() => undefined);
+        client = SmpClient.over(await board.connect(), clientOptions);
+        return client;
+      },
+      close: async () => {
+        await client.close().catch(() => undefined);
+        await board.close();
+      },
+    };
+  }
+  let target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> = resolvedTarget;
   const open = async (): Promise<SmpClient> => {
     try {
       return SmpClient.over(await openPort(target.url, { baudRate: target.baud }), clientOptions);

@@ -20,7 +20,7 @@ import type { BoardProvision } from './types.js';
 /** Real boards: a swap of a large image on slow flash takes a while. */
 const BOOT_TIMEOUT_MS = 60_000;
 /** Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_MS is 250 ms: the board answers, then resets. */
-const RESET_GRACE_MS = 300;
+export const ZEPHYR_RESET_GRACE_MS = 300;
 
 export class LabBackend implements DutBackend {
   readonly faults = false;
@@ -33,18 +33,18 @@ export class LabBackend implements DutBackend {
   readonly power: DutBackend['power'];
   readonly hardReset: DutBackend['hardReset'];
   readonly knownGoodImage: DutBackend['knownGoodImage'];
-  private target: Exclude<PortTarget, { kind: 'virtual' }>;
+  private target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }>;
   private current!: SmpClient;
 
   private constructor(
-    board: ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' }> },
+    board: ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> },
     private readonly lister: PortLister | undefined,
   ) {
     this.target = board.target;
     const lab = board.board;
     const reset = lab?.reset ?? { method: 'smp' };
     this.resetLine = reset.method === 'dtr' || reset.method === 'rts';
-    this.resetGraceMs = reset.method === 'smp' ? RESET_GRACE_MS : 0;
+    this.resetGraceMs = reset.method === 'smp' ? ZEPHYR_RESET_GRACE_MS : 0;
     this.hardReset = isHardReset(reset) ? (signal) => hardReset(reset, () => this.current.transport, signal) : undefined;
     this.provision = labProvision(lab);
     const p = lab?.power;
@@ -63,8 +63,8 @@ export class LabBackend implements DutBackend {
   }
 
   static async open(board: ResolvedBoard, lister?: PortLister): Promise<LabBackend> {
-    if (board.target.kind === 'virtual') throw new Error(`board ${board.name} is virtual, not a lab board`);
-    const b = new LabBackend(board as ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' }> }, lister);
+    if (board.target.kind === 'virtual' || board.target.kind === 'emulator') throw new Error(`board ${board.name} is ${board.target.kind === 'virtual' ? 'virtual' : 'emulated'}, not a board on a port`);
+    const b = new LabBackend(board as ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> }, lister);
     await b.connect();
     return b;
   }

@@ -22,7 +22,7 @@ import { deliverEnvelope, readDecision, supplyPayloads, type UpdateEvent, type U
 import type { SmpClient } from '../../host/smp/client.js';
 import type { UploadResult } from '../../host/smp/upload/engine.js';
 import { waitForAnswer } from '../../host/smp/wait.js';
-import { MCUBOOT_MODES } from '../../host/smp/groups/os.js';
+import { MCUBOOT_MODES, isNotSupported } from '../../host/smp/groups/os.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
 import { abortReason, sleep } from '../../host/transport/clock.js';
 import { toHex } from '../../host/util/hex.js';
@@ -82,6 +82,8 @@ export class SmpDut implements Dut {
   /** Something was done to the board that a status read cannot show (armed faults, power cut, bootloader mode). */
   private dirty = false;
   private closed = false;
+  /** Why images cannot be marked for a test or permanent boot on this board, once it said so (rc 8). */
+  private cannotMark: string | undefined;
 
   private constructor(
     readonly name: string,
@@ -233,10 +235,20 @@ export class SmpDut implements Dut {
 
   /** Image group upload, then marking; `mode` undefined: a board in serial recovery writes the primary slot, nothing to mark. */
   private async installImage(c: SmpClient, image: Uint8Array, mode: FlashMode | undefined, o: DutOpOptions): Promise<UploadResult> {
+    // A board found unable to mark images is not sent another one to mark.
+    if (mode !== undefined && this.cannotMark) throw new DutUnsupportedError(this.cannotMark);
     const hash = mcubootImageHash(image);
     const r = await c.image.upload(image, opt(o));
-    if (mode === 'test') await c.image.test(hash, opt(o));
-    else if (mode === 'confirm') await c.image.confirm(hash, opt(o));
+    try {
+      if (mode === 'test') await c.image.test(hash, opt(o));
+      else if (mode === 'confirm') await c.image.confirm(hash, opt(o));
+    } catch (e) {
+      if (!isNotSupported(e)) throw e;
+      this.cannotMark =
+        `board ${this.name} cannot mark an image for a ${mode} boot: it answers rc 8 (not supported) to the image state write. ` +
+        'Its bootloader does not swap images (MCUboot in RAM-load or direct-XIP mode boots the newest valid image), so an update cannot be tested, confirmed or reverted on it';
+      throw new DutUnsupportedError(this.cannotMark);
+    }
     return r;
   }
 

@@ -36,6 +36,8 @@ export abstract class EmulatedBoard {
 
   /** For logs and reports: the emulator, its process and its UART. */
   abstract get description(): string;
+  /** The emulator's process id while it runs. */
+  abstract get pid(): number | undefined;
 
   /** Aborted with an EmulatorGoneError when the emulator has stopped for good. */
   get lost(): AbortSignal {

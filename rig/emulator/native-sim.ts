@@ -10,7 +10,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { SerialPortTransport } from '../../host/transport/serialport.js';
 import type { Transport } from '../../host/transport/transport.js';
 import { EnvironmentError } from '../cli/command.js';
@@ -42,7 +42,7 @@ export class NativeSimBoard extends EmulatedBoard {
 
   private constructor(
     private readonly name: string,
-    spec: NativeSimSpec,
+    private readonly spec: NativeSimSpec,
     log: EmulatorLog,
   ) {
     super('native_sim', log);
@@ -65,8 +65,12 @@ export class NativeSimBoard extends EmulatedBoard {
     return b;
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get description(): string {
-    return `native_sim (${this.argv.join(' ')}), pid ${this.child?.pid ?? '-'}, UART ${this.pty || '-'}, flash ${join(this.dir, FLASH_FILE)}`;
+    return `native_sim ${basename(this.spec.program)} (pid ${this.pid ?? '-'}, UART ${this.pty || '-'}, state ${this.dir})`;
   }
 
   /** Stops it, puts flash.bin back as it was when the board was opened, and starts it again. */

@@ -68,8 +68,12 @@ export class QemuBoard extends EmulatedBoard {
     return b;
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get description(): string {
-    return `QEMU ${this.spec.machine}${this.spec.cpu ? ` (${this.spec.cpu})` : ''}, pid ${this.child?.pid ?? '-'}, UART tcp://127.0.0.1:${this.port}`;
+    return `QEMU ${this.spec.machine}${this.spec.cpu ? ` (${this.spec.cpu})` : ''}, pid ${this.pid ?? '-'}, UART tcp://127.0.0.1:${this.port}`;
   }
 
   async restoreInitialState(): Promise<string> {

@@ -1,8 +1,9 @@
 /**
  * The real firmware builds in the project's shared folder (`../shared/peers`, never copied into
  * the repository) and the emulators that run them. Where any is absent (a user's clone, a
- * machine without QEMU), the real-firmware tests say so once, with a console warning naming what
- * is missing, and are skipped with that reason in their name; every other test still runs.
+ * machine without QEMU), the real-firmware tests say so once per run, with a console warning
+ * naming what is missing (peers-setup.ts), and are skipped with that reason in their name; every
+ * other test still runs.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +12,8 @@ import { describe } from 'vitest';
 import { findOnPath } from '../../host/util/which.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const PEERS_DIR = resolve(REPO, '../shared/peers');
+/** `../shared/peers` next to the repository, or where SUITRIG_PEERS says. */
+export const PEERS_DIR = process.env.SUITRIG_PEERS ? resolve(process.env.SUITRIG_PEERS) : resolve(REPO, '../shared/peers');
 const BUILD = 'zephyr_4.4.0_smp_server_0eae053d';
 
 export const PEERS = {
@@ -25,19 +27,18 @@ export function peersMissing(): string | undefined {
   const missing = [
     ...Object.values(PEERS).filter((p) => !existsSync(p)).map((p) => `firmware ${p}`),
     ...['qemu-system-arm', 'qemu-i386-static'].filter((p) => !findOnPath(p)).map((p) => `${p} (Debian: apt-get install ${p === 'qemu-i386-static' ? 'qemu-user-static' : p})`),
+    // The 32-bit native_sim build needs the i386 C library (its loader is /lib/ld-linux.so.2).
+    ...(existsSync('/lib/ld-linux.so.2') ? [] : ['the i386 C library (Debian: dpkg --add-architecture i386 && apt-get install libc6:i386 libgcc-s1:i386)']),
   ];
   return missing.length ? missing.join(', ') : undefined;
 }
 
-let warned = false;
-
-/** `describe` for tests against the real firmware: skipped, with the reason, when something is missing. */
+/**
+ * `describe` for tests against the real firmware: skipped, with the reason in its name, when
+ * something is missing (peers-setup.ts has said so once for the whole run).
+ */
 export function describeWithPeers(title: string, body: () => void): void {
   const missing = peersMissing();
-  if (missing && !warned) {
-    warned = true;
-    console.warn(`real-firmware tests skipped: missing ${missing}`);
-  }
   describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: missing ${missing})` : title, body);
 }
 

@@ -30,7 +30,7 @@ describeWithPeers('suitrig status on emulated boards', () => {
     const r = await runCli(['status', '--port', 'sim'], { cwd: dir });
     expect(r.stderr).toMatch(/emulator  native_sim pid \d+ \(start 1\) in .*, UART \/dev\/pts\/\d+/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^board      native_sim \(/);
+    expect(r.stdout).toMatch(/^board      native_sim \S+_native_sim_serial\.exe \(pid \d+, UART \/dev\/pts\/\d+, state \/\S+\)\n/);
     expect(r.stdout).toMatch(/\nos         Zephyr .*native_sim/);
     expect(r.stdout).toContain('\nsmp        buffers 384 bytes x 4\n');
     expect(r.stdout).toContain('\nimages     no image group\n');

@@ -94,7 +94,7 @@ export class QemuBoard extends EmulatedBoard {
     try {
       qmp = await QmpClient.connect(qmpPath, { timeoutMs: START_TIMEOUT_MS, alive: () => child.running });
     } catch (e) {
-      return fail(`did not start (${(e as Error).message}${child.running ? '' : `; it ended: ${await child.exited}`})`);
+      return fail(child.running ? `did not start: ${(e as Error).message}` : `exited as it started (${await child.exited})`);
     }
     this.qmp = qmp;
     qmp.onEvent((e) => {

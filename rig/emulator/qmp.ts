@@ -45,8 +45,8 @@ export class QmpClient {
         await qmp.handshake(Math.max(deadline - Date.now(), 1_000));
         return qmp;
       }
-      if (!o.alive()) throw new QmpError('QEMU exited before it opened its QMP socket');
-      if (Date.now() > deadline) throw new QmpError(`QEMU did not open its QMP socket ${path} within ${o.timeoutMs} ms`);
+      if (!o.alive()) throw new QmpError('the emulator exited before it opened its QMP socket');
+      if (Date.now() > deadline) throw new QmpError(`no QMP socket at ${path} within ${o.timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

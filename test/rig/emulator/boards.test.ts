@@ -94,6 +94,14 @@ describeWithPeers('emulated boards on the real firmware', () => {
     );
   });
 
+  it('a QEMU that cannot start says why, in its own words', async () => {
+    const s = spec('an385');
+    if (s.kind !== 'qemu') throw new Error('expected QEMU');
+    await expect(startEmulatedBoard('x', { ...s, machine: 'nonesuch' }, () => undefined)).rejects.toThrow(
+      /^board x: QEMU exited as it started \(exit status 1\); its output:\nqemu-system-arm: unsupported machine type/,
+    );
+  });
+
   it('a native_sim that never prints its pty is stopped after the bound, with its output in the error', async () => {
     const dir = tempDir();
     const fake = writeFile(dir, 'fake-sim.sh', '#!/bin/sh\necho "this is not native_sim"\nexit 3\n');

@@ -28,7 +28,7 @@ export const PORT_OPTIONS: Record<string, OptionDef> = {
   lab: { type: 'string', value: '<rig.yaml>', description: 'lab file for board names (default ./rig.yaml when present)' },
   baud: { type: 'string', value: '<baud>', description: "line rate (default: the lab's, else 115200)" },
   timeout: { type: 'string', value: '<seconds>', description: 'base deadline of each request (default 2.5; the line time at the baud rate is added)' },
-  trace: { type: 'boolean', description: 'print every SMP packet (hex and decoded CBOR) on stderr' },
+  trace: { type: 'boolean', description: "print every SMP packet (hex and decoded CBOR) on stderr, and an emulated board's emulator output" },
 };
 
 export interface BoardConnection {
@@ -92,9 +92,12 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
     };
   }
   if (resolvedTarget.kind === 'emulator') {
-    // The rig runs this board itself: its emulator's lifecycle (started, resets seen) is shown on stderr.
+    // The rig runs this board itself: its emulator's lifecycle (started, resets seen) is shown on
+    // stderr, and with --trace what the emulator prints too.
+    const trace = optFlag(args, 'trace');
     const board = await startEmulatedBoard(resolved.name, resolvedTarget.emulator, (m, kind) => {
       if (kind === 'event') io.stderr.write(`emulator  ${m}\n`);
+      else if (trace) io.stderr.write(`emulator| ${m}\n`);
     });
     let client: SmpClient;
     try {

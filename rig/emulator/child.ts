@@ -28,7 +28,7 @@ export interface ChildOptions {
 const TAIL_LINES = 20;
 
 export class EmulatorChild {
-  readonly process: ChildProcess;
+  private readonly process: ChildProcess;
   /** Resolves with how it ended once it has exited (also when it could not be started). */
   readonly exited: Promise<string>;
   private readonly tail: string[] = [];

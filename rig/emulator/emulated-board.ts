@@ -94,8 +94,8 @@ export abstract class EmulatedBoard {
   async powerOn(): Promise<void> {
     await this.launch();
     this.powered = true;
-    this.sawReset(`${this.what} was started again (power cycle)`);
     await this.reattach();
+    this.sawReset(`${this.what} was started again (power cycle)`);
   }
 
   /** Stops the emulator and removes its temporary files; idempotent. */

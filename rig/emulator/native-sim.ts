@@ -126,8 +126,9 @@ export class NativeSimBoard extends EmulatedBoard {
     this.log(`native_sim pid ${child.pid} exited (${how}): starting it again on the same flash`, 'event');
     this.restarting = this.launch().then(
       async () => {
-        this.sawReset('native_sim process exited and was started again');
+        // The link first, so that whoever waits on the witness finds the board reachable.
         await this.reattach();
+        this.sawReset('native_sim process exited and was started again');
       },
       (e: Error) => this.lose(`it could not be started again: ${e.message}`),
     );

@@ -51,8 +51,9 @@ describeWithPeers('emulated boards on the real firmware', () => {
     const state = tempDir();
     const { board, client, log } = await start(spec('sim', { simState: state }));
     const first = board.pid!;
-    expect(existsSync(`${state}/flash.bin`)).toBe(true);
     expect(await client.os.echo('before')).toBe('before');
+    // Once it answers it has booted, and made its flash file in the lab's state directory.
+    expect(existsSync(`${state}/flash.bin`)).toBe(true);
     await client.os.reset();
     expect(await within(10_000, board.witness.nextReset(0))).toBe('native_sim process exited and was started again');
     expect(board.pid).not.toBe(first);

@@ -524,6 +524,6 @@ function describe(backend: DutBackend, s: BoardState): string {
   if (s.bootloader) parts.push(`${s.bootloader.name}${s.bootloader.mode ? ` ${MCUBOOT_MODES[s.bootloader.mode.mode] ?? s.bootloader.mode.name}` : ''}`);
   const groups = [s.hasSuitGroup ? 'SUIT' : undefined, s.images ? 'image' : undefined, s.hasRigGroup ? 'rig' : undefined].filter(Boolean);
   parts.push(`groups: ${groups.join(', ') || 'OS only'}`);
-  if (!s.hasSuitGroup) parts.push('no SUIT group: the host verifies manifests');
+  if (!s.hasSuitGroup) parts.push(s.images ? 'no SUIT group: the host verifies manifests' : 'no SUIT or image group: it takes no updates');
   return parts.join(', ');
 }

@@ -1,7 +1,7 @@
 /**
  * An emulator's process as the rig runs it: its output kept (every line to the board's log, the
  * last lines for error messages), a bounded stop (SIGTERM, then SIGKILL after a deadline), and
- * never leaked — every live child is killed when the rig's own process exits, however it exits.
+ * never leaked — every live child is killed when the rig's own process exits or is terminated.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -9,13 +9,27 @@ import { createInterface } from 'node:readline';
 const live = new Set<ChildProcess>();
 let hooked = false;
 
-/** Kills what is still running when Node exits (synchronously: nothing async runs at exit). */
+function killAll(): void {
+  for (const c of live) c.kill('SIGKILL');
+}
+
+/**
+ * Kills what is still running when Node exits (synchronously: nothing async runs at exit), and
+ * when it is told to terminate: on SIGTERM or SIGHUP the emulators die first, then the signal
+ * takes its default course (unless someone else handles it).
+ */
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  process.once('exit', () => {
-    for (const c of live) c.kill('SIGKILL');
-  });
+  process.once('exit', killAll);
+  for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      killAll();
+      process.off(sig, onSignal);
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 export interface ChildOptions {

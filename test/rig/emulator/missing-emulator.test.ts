@@ -4,7 +4,7 @@
  * firmware and no emulator (that is the point), so it runs everywhere.
  */
 import { describe, expect, it } from 'vitest';
-import { installHint } from '../../../rig/emulator/programs.js';
+import { diagnoseStart, installHint } from '../../../rig/emulator/programs.js';
 import { runCli } from '../../helpers/cli.js';
 import { tempDir, writeFile } from '../helpers/lab-files.js';
 
@@ -39,6 +39,12 @@ describe('emulated boards whose emulator is missing', () => {
   it('names the Debian package of each emulator the rig knows', () => {
     expect(installHint('qemu-system-arm')).toBe('Debian/Ubuntu: apt-get install qemu-system-arm');
     expect(installHint('/usr/bin/qemu-i386-static')).toMatch(/^Debian\/Ubuntu: apt-get install qemu-user-static \(and for 32-bit native_sim builds: dpkg --add-architecture i386 && apt-get update && apt-get install libc6:i386 libgcc-s1:i386\)$/);
+  });
+
+  it("tells a 32-bit native_sim build's missing i386 C library, or a kernel that will not run it, from how it failed", () => {
+    expect(diagnoseStart("qemu-i386-static: Could not open '/lib/ld-linux.so.2': No such file or directory", undefined)).toMatch(/the 32-bit C library is missing .*apt-get install libc6:i386 libgcc-s1:i386/);
+    expect(diagnoseStart('', Object.assign(new Error('spawn ./zephyr.exe ENOEXEC'), { code: 'ENOEXEC' }))).toMatch(/give it a runner, e\.g\. runner: qemu-i386-static/);
+    expect(diagnoseStart('some other failure', undefined)).toBeUndefined();
   });
 
   it('run refuses before it starts, naming each board and what to install (exit 2)', async () => {

@@ -14,7 +14,6 @@ import { startEmulatedBoard } from '../emulator/start.js';
 import type { EmulatorSpec, LabBoard } from '../lab/types.js';
 import type { DutBackend } from './backend.js';
 import { DutUnresponsiveError } from './errors.js';
-import { ZEPHYR_RESET_GRACE_MS } from './lab-backend.js';
 import { labProvision } from './provision.js';
 import type { BoardProvision, DutEvent } from './types.js';
 
@@ -26,7 +25,6 @@ export class EmulatorBackend implements DutBackend {
   readonly resetLine = false;
   readonly bootTimeoutMs = BOOT_TIMEOUT_MS;
   readonly processTimeoutMs = 30_000;
-  readonly resetGraceMs = ZEPHYR_RESET_GRACE_MS;
   readonly provision: BoardProvision | undefined;
   readonly power: DutBackend['power'];
   readonly knownGoodImage: DutBackend['knownGoodImage'];

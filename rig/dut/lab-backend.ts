@@ -5,7 +5,7 @@
  * image, and the trust anchors, roles and identity it was provisioned with. Boards given as a
  * bare device path or tcp url have the defaults: SMP reset, no power control, no known-good.
  */
-import { readFileSync } from 'node:fs';
+import { readBoundedFile } from '../../host/util/bounded-read.js';
 import { SmpClient } from '../../host/smp/client.js';
 import { sleep, systemClock } from '../../host/transport/clock.js';
 import { openPort } from '../../host/transport/open.js';
@@ -19,15 +19,12 @@ import type { BoardProvision } from './types.js';
 
 /** Real boards: a swap of a large image on slow flash takes a while. */
 const BOOT_TIMEOUT_MS = 60_000;
-/** Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_MS is 250 ms: the board answers, then resets. */
-export const ZEPHYR_RESET_GRACE_MS = 300;
 
 export class LabBackend implements DutBackend {
   readonly faults = false;
   readonly bootTimeoutMs = BOOT_TIMEOUT_MS;
   /** Real SUIT boards may erase a large slot while they process an envelope. */
   readonly processTimeoutMs = 60_000;
-  readonly resetGraceMs: number;
   readonly resetLine: boolean;
   readonly provision: BoardProvision | undefined;
   readonly power: DutBackend['power'];
@@ -44,7 +41,6 @@ export class LabBackend implements DutBackend {
     const lab = board.board;
     const reset = lab?.reset ?? { method: 'smp' };
     this.resetLine = reset.method === 'dtr' || reset.method === 'rts';
-    this.resetGraceMs = reset.method === 'smp' ? ZEPHYR_RESET_GRACE_MS : 0;
     this.hardReset = isHardReset(reset) ? (signal) => hardReset(reset, () => this.current.transport, signal) : undefined;
     this.provision = labProvision(lab);
     const p = lab?.power;
@@ -59,7 +55,7 @@ export class LabBackend implements DutBackend {
         await sleep(systemClock, p.settleMs, signal);
       },
     };
-    this.knownGoodImage = lab?.knownGood ? { path: lab.knownGood, bytes: new Uint8Array(readFileSync(lab.knownGood)) } : undefined;
+    this.knownGoodImage = lab?.knownGood ? { path: lab.knownGood, bytes: readBoundedFile(lab.knownGood, 'image') } : undefined;
   }
 
   static async open(board: ResolvedBoard, lister?: PortLister): Promise<LabBackend> {

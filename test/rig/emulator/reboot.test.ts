@@ -28,7 +28,7 @@ describeWithPeers('suitrig reboot on emulated boards waits for the reset itself'
     const r = await timedCli(['reboot', '--port', 'sim'], dir);
     expect(r.code, r.text).toBe(0);
     const restarted = r.at(/^emulator  reset seen: native_sim process exited and was started again$/);
-    const rebooted = r.at(/^rebooted  the board answered again/);
+    const rebooted = r.at(/^rebooted  the board went through the reset \(native_sim process exited and was started again\) and answered again/);
     expect(restarted, `no restart seen before the command ended:\n${r.text}`).toBeDefined();
     expect(rebooted, r.text).toBeDefined();
     expect(restarted!, `"rebooted" came before the restart:\n${r.text}`).toBeLessThan(rebooted!);
@@ -41,7 +41,7 @@ describeWithPeers('suitrig reboot on emulated boards waits for the reset itself'
     const r = await timedCli(['reboot', '--port', 'an385'], dir);
     expect(r.code, r.text).toBe(0);
     const reset = r.at(/^emulator  reset seen: QEMU reported a guest reset \(QMP RESET event/);
-    const rebooted = r.at(/^rebooted  the board answered again/);
+    const rebooted = r.at(/^rebooted  the board went through the reset \(QEMU reported a guest reset \(QMP RESET event, guest-reset\)\) and answered again/);
     expect(reset, `no guest reset seen before the command ended:\n${r.text}`).toBeDefined();
     expect(reset!, `"rebooted" came before the reset:\n${r.text}`).toBeLessThan(rebooted!);
   });

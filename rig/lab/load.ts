@@ -15,7 +15,7 @@ import { YamlSource, type SourceIssue } from '../../host/util/yaml-source.js';
 import { loadSigningKey, parseRequireArg, parseTrustArg, type TrustAnchor } from '../../host/keys/index.js';
 import { QUIRKS } from '../virtual/bootloader/index.js';
 import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
-import { EnvironmentError } from '../cli/command.js';
+import { EnvironmentError } from '../../host/util/errors.js';
 import { parseIdentityObject, readIdentityFile } from './identity.js';
 import { BOARD_NAME_RE, PortWordError, classifyPort } from './port-url.js';
 import type { DeviceIdentity, EmulatorSpec, ExternalCommand, Lab, LabBoard, NativeSimSpec, PortSpec, PowerControl, QemuImage, QemuSpec, ResetMethod, UsbIdentity, VirtualSpec } from './types.js';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_BAUD } from '../../host/transport/open.js';
 import { closest } from '../../host/util/did-you-mean.js';
-import { EnvironmentError, UsageError } from '../cli/command.js';
+import { EnvironmentError, UsageError } from '../../host/util/errors.js';
 import { portLister } from '../ports/list.js';
 import { locateUsbPort, type LocateOptions } from '../ports/locate.js';
 import type { PortLister, UsbIdentity } from '../ports/types.js';

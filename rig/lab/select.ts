@@ -5,7 +5,7 @@
  * process over tcp (`--boards 1`: one such board); plain `--board virtual` stays in-process. Two selections that reach the same port are refused:
  * two workers on one board would corrupt each other's runs.
  */
-import { UsageError } from '../cli/command.js';
+import { UsageError } from '../../host/util/errors.js';
 import { DEFAULT_BAUD } from '../../host/transport/open.js';
 import { isAbsolute, resolve } from 'node:path';
 import { PortLookupError, describeUsbIdentity } from '../ports/locate.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { SerialPortTransport } from '../../host/transport/serialport.js';
 import type { Transport } from '../../host/transport/transport.js';
-import { EnvironmentError } from '../cli/command.js';
+import { EnvironmentError } from '../../host/util/errors.js';
 import type { NativeSimSpec } from '../lab/types.js';
 import { EmulatorChild } from './child.js';
 import { EmulatedBoard, type EmulatorLog } from './emulated-board.js';

@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import { findOnPath } from '../../host/util/which.js';
-import { EnvironmentError } from '../cli/command.js';
+import { EnvironmentError } from '../../host/util/errors.js';
 import type { EmulatorSpec } from '../lab/types.js';
 
 /** What installs each program the rig starts for emulated boards (Debian/Ubuntu). */

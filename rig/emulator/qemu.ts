@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TcpTransport } from '../../host/transport/tcp.js';
 import type { Transport } from '../../host/transport/transport.js';
-import { EnvironmentError } from '../cli/command.js';
+import { EnvironmentError } from '../../host/util/errors.js';
 import type { QemuSpec } from '../lab/types.js';
 import { EmulatorChild } from './child.js';
 import { EmulatedBoard, type EmulatorLog } from './emulated-board.js';

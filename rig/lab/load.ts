@@ -416,7 +416,7 @@ class LabParser {
       const file = fileField && this.file(fileField, 'QEMU image');
       const addrField = m?.get('addr');
       const addr = addrField ? this.r.integer(addrField, 0, 0xffff_ffff, 'a load address such as 0x20050000') : undefined;
-      if (file === undefined || !file || (addrField && addr === undefined)) ok = false;
+      if (!file || (addrField && addr === undefined)) ok = false;
       else out.push({ file, ...(addr !== undefined ? { addr } : {}) });
     }
     return ok ? out : undefined;

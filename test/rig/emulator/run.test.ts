@@ -49,6 +49,11 @@ describeWithPeers('suitrig run rfc9019 on emulated boards', () => {
     expect(an385.description).toMatch(/^QEMU mps2-an385 .*SMP buf 1024 x 4, groups: image, no SUIT group: the host verifies manifests/);
     expect(sim.description).toMatch(/^native_sim .*SMP buf 384 x 4, groups: OS only, no SUIT or image group: it takes no updates$/);
 
+    // The board logs keep what the emulators did and printed.
+    const simLog = readFileSync(sim.logPath, 'utf8');
+    expect(simLog).toMatch(/native_sim pid \d+ \(start 1\) in .*, UART \/dev\/pts\/\d+/);
+    expect(simLog).toMatch(/\| native_sim: \*\*\* Booting Zephyr OS/);
+    expect(readFileSync(an385.logPath, 'utf8')).toMatch(/QEMU pid \d+ \(start 1\): mps2-an385, UART on tcp:\/\/127\.0\.0\.1:\d+/);
     for (const c of sim.cases as CaseJson[]) {
       expect(c.outcome, c.id).toBe('not-applicable');
       expect(c.message, c.id).toMatch(/^not applicable: needs a board that takes updates; it has neither the SUIT group nor the image group/);

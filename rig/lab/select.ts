@@ -33,6 +33,9 @@ function targetKey(t: PortTarget, name: string): string {
       return `tcp:${t.host.toLowerCase()}:${t.port}`;
     case 'virtual':
       return `virtual:${t.virtual.state ?? name}`;
+    case 'emulator':
+      // Two boards on one native_sim state directory would share (and corrupt) one flash file.
+      return t.emulator.kind === 'native-sim' && t.emulator.state !== undefined ? `native-sim:${t.emulator.state}` : `emulator:${name}`;
   }
 }
 

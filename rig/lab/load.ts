@@ -5,8 +5,8 @@
  * Key files, identity files and images named by the lab are checked to exist and parse, so a
  * lab that loads is one the rig can use.
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { FileReadError, readBoundedFile } from '../../host/util/bounded-read.js';
 import { closest } from '../../host/util/did-you-mean.js';
@@ -374,20 +374,30 @@ class LabParser {
       else spec.quirks = q;
     }
     if (m.get('state')) {
-      const s = this.r.string(m.get('state')!, 'a state directory');
+      const s = this.dirPath(m.get('state')!, 'a state directory');
       if (s === undefined) ok = false;
-      else spec.state = isAbsolute(s) ? s : resolve(this.dir, s);
+      else spec.state = s;
     }
     return ok ? spec : undefined;
   }
 
-  /** A directory path (it need not exist yet: a native_sim state directory is made when first used). */
+  /**
+   * A state directory (it need not exist yet: boards make theirs when first used). Boards write
+   * there, and a lab file may come with a checkout one did not write: it stays under the lab
+   * file's folder (symbolic links followed) unless the user lists another place in
+   * SUITRIG_STATE_ROOTS — the lab file itself cannot allow it.
+   */
   private dirPath(f: Field, what: string): string | undefined {
     const p = this.r.string(f, what);
     if (p === undefined) return undefined;
     const abs = isAbsolute(p) ? p : resolve(this.dir, p);
     if (existsSync(abs) && !statSync(abs).isDirectory()) {
       this.r.error(f, `${what} '${p}' exists and is not a directory`);
+      return undefined;
+    }
+    const roots = [this.dir, ...(process.env['SUITRIG_STATE_ROOTS'] ?? '').split(':').filter(Boolean)];
+    if (!roots.some((root) => within(realPrefix(abs), realPrefix(resolve(root))))) {
+      this.r.error(f, `${what} '${p}' (${abs}) lies outside the lab file's folder ${this.dir}: a lab file keeps board state only under its own folder; to allow another place, list it in SUITRIG_STATE_ROOTS`);
       return undefined;
     }
     return abs;
@@ -606,6 +616,27 @@ export function parseLab(text: string, file: string): Lab {
     throw new LabError(file, r.issues);
   }
   return { file: abs, boards };
+}
+
+/** `path` with symbolic links resolved as far as it exists (the rest appended as written). */
+function realPrefix(path: string): string {
+  const rest: string[] = [];
+  let p = path;
+  for (;;) {
+    try {
+      return resolve(realpathSync(p), ...rest.reverse());
+    } catch {
+      const up = dirname(p);
+      if (up === p) return path;
+      rest.push(basename(p));
+      p = up;
+    }
+  }
+}
+
+function within(path: string, root: string): boolean {
+  const r = relative(root, path);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }
 
 export function loadLab(file: string): Lab {

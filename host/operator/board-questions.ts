@@ -12,13 +12,16 @@ import { groupName } from '../smp/ids.js';
 import { SmpProtocolError } from '../smp/fields.js';
 import { ReportFormatError } from './suit-report.js';
 
+/** The reason for rc 8: the build lacks the group or command. */
+export const NOT_SUPPORTED = 'not supported by this build: rc 8';
+
 /**
  * Why a question got no usable answer, for `status` and logs (`not reported (<reason>)`, so no
  * parentheses of its own); undefined for errors that are not the board's answer.
  */
 export function unansweredReason(e: unknown): string | undefined {
   if (e instanceof SmpRcError) {
-    if (e.rc === MgmtErr.ENOTSUP) return 'not supported by this build: rc 8';
+    if (e.rc === MgmtErr.ENOTSUP) return NOT_SUPPORTED;
     if (e.rc === MgmtErr.EMSGSIZE) return "the answer does not fit the board's buffers: rc 7, EMSGSIZE";
     return `the board answered rc ${e.rc}, ${rcText(e.rc)}${e.reason ? `: ${e.reason}` : ''}`;
   }

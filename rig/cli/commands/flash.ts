@@ -1,16 +1,23 @@
 /**
  * `suitrig flash --port <url|name> <mcuboot-image> [--test|--confirm]` (DESIGN.md "Command
  * line"): the MCUboot update of any SMP board, as `mcumgr image upload` + `image test` +
- * `reset` do it, with the link's fast resumable upload. Steps: upload to the secondary slot
- * (progress bar on a terminal; resumes after a dropped link), find the image by its SHA-256 TLV
- * in the board's image list, mark it for a test boot (default) or permanently (--confirm),
- * reset, wait for the board, and report what boots. Exit 0 when the new image runs; 1 when the
- * board refused or still runs another image; 2 for usage and environment errors.
+ * `reset` do it, with the link's fast resumable upload. Steps: read where the board is
+ * (application or MCUboot serial recovery, host/operator/run-state.ts) and its bootloader mode;
+ * upload (progress bar on a terminal; resumes after a dropped link) to the slot the board
+ * chooses; find the image by its SHA-256 TLV in the board's image list; mark it for a test boot
+ * (default) or permanently (--confirm) where marks decide what boots — not in serial recovery
+ * (it writes the primary slot) nor under a direct-XIP or RAM-load bootloader (it boots the
+ * highest valid version, host/operator/boot-choice.ts); reset, wait for the board, and report
+ * what boots. Exit 0 when the new image runs; 1 when the board refused or still runs another
+ * image; 2 for usage and environment errors.
  */
 import { basename } from 'node:path';
-import { formatVersion, TLV } from '../../../host/mcuboot/format.js';
+import { formatVersion, TLV, type ImageHeader } from '../../../host/mcuboot/format.js';
 import { parseImage } from '../../../host/mcuboot/verify.js';
-import { optional } from '../../../host/operator/board-state.js';
+import { highestVersionBootloader, versionOutlook, type VersionOutlook } from '../../../host/operator/boot-choice.js';
+import { unansweredReason } from '../../../host/operator/board-questions.js';
+import { optional, readBoardState, type BoardState } from '../../../host/operator/board-state.js';
+import { RUN_STATE_TEXT, whereIsBoard, type Whereabouts } from '../../../host/operator/run-state.js';
 import { SmpTimeoutError } from '../../../host/smp/client.js';
 import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import { isNotSupported } from '../../../host/smp/groups/os.js';
@@ -29,6 +36,7 @@ interface ImageFile {
   file: string;
   bytes: Uint8Array;
   version: string;
+  header: ImageHeader;
   /** The SHA256 TLV: what the board names the image by. */
   hash: Uint8Array;
 }
@@ -39,13 +47,20 @@ function readImage(file: string, cwd: string): ImageFile {
     const img = parseImage(bytes);
     const sha = img.tlvs.find((t) => t.type === TLV.SHA256);
     if (!sha) throw new Error('it has no SHA256 TLV');
-    return { file, bytes, version: formatVersion(img.header.version), hash: sha.value };
+    return { file, bytes, version: formatVersion(img.header.version), header: img.header, hash: sha.value };
   } catch (e) {
     throw new UsageError(`${file} is not an MCUboot image: ${(e as Error).message} (make one with 'suitrig image create' or imgtool)`);
   }
 }
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+
+/** `application (its image manager runs slot 0 ...), MCUboot swap using move (mode 3)`. */
+function boardLine(s: BoardState, where: Whereabouts): string {
+  const mode = s.bootloader?.mode;
+  const bootloader = mode ? `${s.bootloader!.name} ${mode.name} (mode ${mode.mode})` : `bootloader mode not reported (${s.unreported.bootloader ?? s.unreported.mode ?? 'no answer'})`;
+  return `${RUN_STATE_TEXT[where.state]}: ${where.evidence}; ${bootloader}`;
+}
 
 function say(io: CliIo, label: string, text: string): void {
   io.stderr.write(`${label.padEnd(9)} ${text}\n`);
@@ -56,11 +71,14 @@ export const flashCommand: Command = {
   summary: 'upload an MCUboot image to a board, mark it (test or permanent), reset, report what boots',
   usage: '--port <url|name> <mcuboot-image> [--test|--confirm] [--json]',
   details: [
-    'Uploads the image to the board\'s secondary slot over SMP (pipelined up to the board\'s',
+    'Uploads the image over SMP to the slot the board chooses (pipelined up to the board\'s',
     'buffer count, resumable: run it again after an interruption and it continues where the',
     'board stopped), marks it for a test boot (--test, the default: MCUboot reverts it unless the',
     'new application confirms itself) or permanently (--confirm), resets the board and reports',
-    'which image runs afterwards.',
+    'which image runs afterwards. Nothing is marked in MCUboot serial recovery (it writes the',
+    'primary slot) or under a direct-XIP or RAM-load bootloader (it boots the valid image with',
+    'the highest version; known from the board\'s bootloader info, or from the image\'s RAM_LOAD',
+    'flag when the board does not report its mode): the command says which applies.',
     'Exit status: 0 the new image runs; 1 the board refused it or runs another image; 2 usage or',
     'environment error.',
   ].join('\n'),
@@ -82,6 +100,7 @@ export const flashCommand: Command = {
     const out = {
       port: conn.description,
       image: { file: basename(image.file), version: image.version, hash: image.hash, size: image.bytes.length },
+      board: null as { state: Whereabouts['state']; bootloaderMode: number | null } | null,
       upload: undefined as (UploadResult & { kbPerS: number }) | undefined,
       marked: 'none' as 'test' | 'permanent' | 'none',
       rebootMs: null as number | null,
@@ -97,6 +116,13 @@ export const flashCommand: Command = {
     };
     return useBoard(conn, 'flash', async () => {
       say(io, 'image', `${basename(image.file)}  ${image.version}  ${kib(image.bytes.length)}  sha256 ${toHex(image.hash)}`);
+      const before = await readBoardState(client, { parts: ['os', 'bootloader', 'images'], ...signal });
+      const where = whereIsBoard(before);
+      const mode = before.bootloader?.mode;
+      // Serial recovery is a state, not a mode: the bootloader's mode still decides what boots.
+      const highest = where.state === 'serial-recovery' ? undefined : highestVersionBootloader(mode, image.header.flags);
+      out.board = { state: where.state, bootloaderMode: mode?.mode ?? null };
+      say(io, 'board', boardLine(before, where));
       const bar = progressBar(io, `upload    ${basename(image.file)}`, json);
       let r: UploadResult;
       try {
@@ -112,11 +138,18 @@ export const flashCommand: Command = {
           `${r.match === true ? ', SHA-256 verified by the board' : ', the board does not report a SHA-256 check'}`,
       );
 
-      const listed = (await client.image.state(signal)).images.find((s) => same(s.hash, image.hash));
+      const images = (await client.image.state(signal)).images;
+      const listed = images.find((s) => same(s.hash, image.hash));
       if (!listed) return finish(EXIT_NEGATIVE, `the board does not list the uploaded image (sha256 ${toHex(image.hash)}): it refused it as an image`);
-      if (listed.slot === 0 && !listed.active) {
-        // A bootloader in serial recovery writes the primary slot directly: nothing to mark.
-        say(io, 'mark', 'not needed: the image went to the primary slot (serial recovery); it boots at the reset');
+      say(io, 'slot', `the image is in slot ${listed.slot}${listed.active ? ', the one running' : ''}`);
+      let outlook: VersionOutlook | undefined;
+      /** Why the image was not marked, when it should have been. */
+      let unmarked: string | undefined;
+      if (where.state === 'serial-recovery') {
+        say(io, 'mark', `not needed: MCUboot serial recovery wrote slot ${listed.slot} directly; the image boots at the reset`);
+      } else if (highest && mode) {
+        outlook = versionOutlook(image.header.version, image.hash, images, listed.image);
+        say(io, 'mark', `not possible: ${highest} boots the valid image with the highest version, nothing is tested or confirmed; ${outlook.text}`);
       } else if (!listed.active) {
         try {
           if (permanent) await client.image.confirm(image.hash, signal);
@@ -128,7 +161,14 @@ export const flashCommand: Command = {
             if (e instanceof SmpErrorResponse) return finish(EXIT_NEGATIVE, `the board refused to mark the image: ${e.message}`);
             throw e;
           }
-          say(io, 'mark', 'the board cannot mark images (serial recovery writes the primary slot directly)');
+          const cannot = `the board cannot mark images (image state write: ${unansweredReason(e)})`;
+          if (highest) {
+            outlook = versionOutlook(image.header.version, image.hash, images, listed.image);
+            say(io, 'mark', `not needed: ${cannot}, but ${highest} boots the valid image with the highest version; ${outlook.text}`);
+          } else {
+            unmarked = mode ? `${cannot}; its MCUboot ${mode.name} boots an uploaded image only once it is marked` : `${cannot}, and does not report its bootloader mode`;
+            say(io, 'mark', `${unmarked}: what boots after the reset is up to its bootloader`);
+          }
         }
       }
 
@@ -149,14 +189,28 @@ export const flashCommand: Command = {
       out.running = running;
       if (running && same(running.hash, image.hash)) {
         out.booted = true;
-        return finish(EXIT_OK, `running ${image.version}${running.confirmed ? ', confirmed' : ', test image awaiting its confirmation'}`);
+        const how = outlook ? ' (booted as the highest valid version: there is no test boot to confirm)' : running.confirmed ? ', confirmed' : ', test image awaiting its confirmation';
+        return finish(EXIT_OK, `running ${image.version}${how}`);
       }
-      return finish(
-        EXIT_NEGATIVE,
-        running
-          ? `the board runs ${running.version} (sha256 ${toHex(running.hash)}), not the new image: reverted or refused by the bootloader`
-          : 'the board runs no image after the reset: its bootloader did not boot the new one (signed with a key it trusts? a version it accepts?)',
-      );
+      if (!running) {
+        return finish(
+          EXIT_NEGATIVE,
+          after && after.images.length > 0
+            ? 'after the reset the board marks no image active: it stayed in its bootloader (MCUboot serial recovery) and booted none (signed with a key it trusts? valid for this board?)'
+            : 'the board runs no image after the reset: its bootloader did not boot the new one (signed with a key it trusts? a version it accepts?)',
+        );
+      }
+      const runs = `the board runs ${running.version} (sha256 ${toHex(running.hash)}), not the new image`;
+      if (outlook) {
+        const kept = after!.images.find((s) => same(s.hash, image.hash));
+        const why = !outlook.newest
+          ? outlook.text
+          : kept
+            ? `${image.version} is newer and still in slot ${kept.slot}, so the bootloader found it invalid (hash, signature or load address)`
+            : `${image.version} is newer but no longer listed after the reset: the bootloader erased it as invalid, or something rewrote its slot`;
+        return finish(EXIT_NEGATIVE, `${runs}: ${highest} boots the valid image with the highest version, and ${why}`);
+      }
+      return finish(EXIT_NEGATIVE, unmarked ? `${runs}: it was never marked for boot (${unmarked})` : `${runs}: reverted or refused by the bootloader`);
     });
   },
 };

@@ -1,6 +1,7 @@
 /**
  * `suitrig status --port <url|name> [--json]` (DESIGN.md "Command line"): what a board says
- * about itself over SMP — OS/application info, SMP buffers, bootloader and its mode, the image
+ * about itself over SMP — where it is (its application or MCUboot serial recovery,
+ * host/operator/run-state.ts), OS/application info, SMP buffers, bootloader and its mode, the image
  * slots with version, hash and flags, and on SUIT boards the installed manifest and (rig group)
  * the last boot. Each question stands alone: what the board does not report — a command its
  * build lacks (rc 8), an answer too large for its buffers (rc 7; OS info is then asked again
@@ -8,6 +9,7 @@
  * (`notReported` in --json). Exit 0; 2 only when the board answers nothing at all.
  */
 import { readBoardState, SHORT_OS_FORMAT, type BoardPart, type BoardState, type UnreportedItem } from '../../../host/operator/board-state.js';
+import { RUN_STATE_TEXT, whereIsBoard } from '../../../host/operator/run-state.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { EXIT_OK, optFlag, printJson, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
@@ -27,7 +29,8 @@ function missing(s: BoardState, item: UnreportedItem, fallback = 'not reported')
 
 function render(where: string, s: BoardState): string {
   const os = s.os ? `${s.os.text}${s.os.format === SHORT_OS_FORMAT ? ` (short form '${SHORT_OS_FORMAT}': the full answer does not fit the board's buffers)` : ''}` : missing(s, 'os');
-  const lines = [`board      ${where}`, `os         ${os}`];
+  const at = whereIsBoard(s);
+  const lines = [`board      ${where}`, `state      ${RUN_STATE_TEXT[at.state]} (${at.evidence})`, `os         ${os}`];
   lines.push(`smp        ${s.params ? `buffers ${s.params.bufSize} bytes x ${s.params.bufCount}` : `buffers ${missing(s, 'params')}; clients assume 384 x 1`}`);
   const bl = s.bootloader;
   const mode = bl?.mode ? `, ${bl.mode.name} (mode ${bl.mode.mode})${bl.mode.noDowngrade ? ', no downgrade' : ''}` : s.unreported.mode ? `, mode ${missing(s, 'mode')}` : '';
@@ -69,6 +72,7 @@ export const statusCommand: Command = {
     if (optFlag(args, 'json')) {
       printJson(io, {
         port: conn.description,
+        state: whereIsBoard(state),
         os: state.os?.text ?? null,
         osFormat: state.os?.format ?? null,
         smp: state.params ?? null,

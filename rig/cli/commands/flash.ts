@@ -22,6 +22,7 @@ import { SmpTimeoutError } from '../../../host/smp/client.js';
 import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import { isNotSupported } from '../../../host/smp/groups/os.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
+import { boardVersion } from '../../../host/smp/server/image-storage.js';
 import type { UploadResult } from '../../../host/smp/upload/engine.js';
 import { waitForAnswer } from '../../../host/smp/wait.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
@@ -206,8 +207,8 @@ export const flashCommand: Command = {
         const why = !outlook.newest
           ? outlook.text
           : kept
-            ? `${image.version} is newer and still in slot ${kept.slot}, so the bootloader found it invalid (hash, signature or load address)`
-            : `${image.version} is newer but no longer listed after the reset: the bootloader erased it as invalid, or something rewrote its slot`;
+            ? `${boardVersion(image.header.version)} is newer and still in slot ${kept.slot}, so the bootloader found it invalid (hash, signature or load address)`
+            : `${boardVersion(image.header.version)} is newer but no longer listed after the reset: the bootloader erased it as invalid, or something rewrote its slot`;
         return finish(EXIT_NEGATIVE, `${runs}: ${highest} boots the valid image with the highest version, and ${why}`);
       }
       return finish(EXIT_NEGATIVE, unmarked ? `${runs}: it was never marked for boot (${unmarked})` : `${runs}: reverted or refused by the bootloader`);

@@ -1,0 +1,86 @@
+/**
+ * The real MCUboot + Zephyr `smp_server` build of ../shared/peers (peers/README.md §2) under
+ * qemu-system-arm, its UART on a free local TCP port: tests drive it as a board at
+ * `tcp://127.0.0.1:PORT`. `qemuPeerUnavailable()` says why it cannot run here (no peers folder,
+ * no QEMU), for a visible skip. Also a copy of its RAM-load application with another version
+ * (the build checks only the SHA256 TLV, so a re-hashed copy is a valid image for it).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TLV } from '../../host/mcuboot/format.js';
+import { parseImage } from '../../host/mcuboot/verify.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const PEERS = resolve(repoRoot, '../shared/peers');
+const BUILD = 'zephyr_4.4.0_smp_server_0eae053d_mps2_an385_serial_recovery_buf1024';
+export const PEER_HEX = join(PEERS, `${BUILD}.hex`);
+export const PEER_APP = join(PEERS, `${BUILD}.signed.bin`);
+const QEMU = 'qemu-system-arm';
+
+/** Why the QEMU peer cannot run here, or undefined when it can. */
+export function qemuPeerUnavailable(): string | undefined {
+  if (!existsSync(PEER_HEX) || !existsSync(PEER_APP)) return `the MCUboot peer build is not in ${PEERS}`;
+  if (spawnSync(QEMU, ['--version']).error) return `${QEMU} is not installed`;
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((ok) => s.close(() => ok()));
+  return port;
+}
+
+async function accepts(port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const c = createConnection({ host: '127.0.0.1', port }, () => (c.destroy(), ok(true)));
+    c.on('error', () => ok(false));
+  });
+}
+
+export interface QemuPeer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the peer (MCUboot boots the application) and waits, at most 10 s, until its UART port accepts. */
+export async function startQemuPeer(): Promise<QemuPeer> {
+  const port = await freePort();
+  const args = ['-cpu', 'cortex-m3', '-machine', 'mps2-an385', '-nographic', '-chardev', `socket,id=con,host=127.0.0.1,port=${port},server=on,wait=off`, '-serial', 'chardev:con', '-serial', 'null', '-monitor', 'none', '-device', `loader,file=${PEER_HEX}`, '-device', `loader,file=${PEER_APP},addr=0x20050000`];
+  const qemu: ChildProcess = spawn(QEMU, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  qemu.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const close = async (): Promise<void> => {
+    if (qemu.exitCode !== null || qemu.signalCode !== null) return;
+    const gone = new Promise((ok) => qemu.once('exit', ok));
+    qemu.kill('SIGTERM');
+    await gone;
+  };
+  for (const t0 = Date.now(); !(await accepts(port)); ) {
+    if (qemu.exitCode !== null || Date.now() - t0 > 10_000) {
+      await close();
+      throw new Error(`${QEMU} did not open its UART on port ${port} within 10 s: ${stderr.trim() || `exit ${qemu.exitCode}`}`);
+    }
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  return { url: `tcp://127.0.0.1:${port}`, close };
+}
+
+/** The peer's application with another version and its SHA256 TLV computed again. */
+export function peerAppWithVersion(major: number, minor: number, revision: number): Uint8Array {
+  const bytes = new Uint8Array(readFileSync(PEER_APP));
+  const img = parseImage(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  view.setUint8(20, major);
+  view.setUint8(21, minor);
+  view.setUint16(22, revision, true);
+  const sha = img.tlvs.find((t) => t.type === TLV.SHA256);
+  if (!sha) throw new Error(`${PEER_APP} has no SHA256 TLV`);
+  bytes.set(createHash('sha256').update(bytes.subarray(0, img.hashedLength)).digest(), sha.offset);
+  return bytes;
+}

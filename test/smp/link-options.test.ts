@@ -83,6 +83,13 @@ describe('--framing, --smp-version, --line-length reach the wire', () => {
     expect(wire[0]! & 7).toBe(0); // a read
   });
 
+  it('a board that does not speak the framing asked for answers nothing: exit 2, and the message names the framing', async () => {
+    const b = await board();
+    const r = await runCli(['status', '--port', b.url, '--framing', 'raw', '--timeout', '0.2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no answer from .* to os\/info .*speaking raw framing\?/);
+  });
+
   it('--line-length 8: every request is cut into lines of at most 8 bytes that the board reassembles', async () => {
     const b = await board();
     const r = await runCli(['status', '--port', b.url, '--line-length', '8', '--json']);

@@ -176,6 +176,7 @@ describe('where a board is; what a highest-version bootloader picks', () => {
     expect(whereIsBoard({ images: [slot(0, '1.0.0', true)], unreported: {} }).state).toBe('application');
     expect(whereIsBoard({ os: { text: 'Zephyr', format: 'a' }, unreported: { images: 'x' } })).toEqual({ state: 'application', evidence: 'it answers OS info' });
     expect(whereIsBoard({ images: [slot(0, '0.0.0', false)], unreported: { os: 'not supported by this build: rc 8' } }).state).toBe('serial-recovery');
+    expect(whereIsBoard({ os: { text: 'Zephyr', format: 'a' }, images: [], unreported: {} })).toEqual({ state: 'serial-recovery', evidence: 'its image list is empty: no application runs, as MCUboot serial recovery answers' });
     expect(whereIsBoard({ unreported: { os: 'not supported by this build: rc 8' } }).state).toBe('unknown');
   });
 

@@ -11,7 +11,7 @@ import type { LabBoard } from '../lab/types.js';
 import { UsageError, optString, type OptionDef, type ParsedArgs } from './command.js';
 
 export const LINK_OPTIONS: Record<string, OptionDef> = {
-  framing: { type: 'string', value: '<console|raw>', description: "SMP framing: console (base64 lines, default) or raw (binary packets); default: the lab's, else console" },
+  framing: { type: 'string', value: '<console|raw>', description: "SMP framing: console (base64 lines) or raw (binary packets); default: the lab's, else console" },
   'smp-version': { type: 'string', value: '<1|2>', description: "SMP header version of requests; default: the lab's, else 2" },
   'line-length': { type: 'string', value: '<bytes>', description: "longest console line the board takes, markers and newline included; default: the lab's, else 128" },
 };

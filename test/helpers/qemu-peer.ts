@@ -1,13 +1,16 @@
 /**
- * The real MCUboot + Zephyr `smp_server` build of ../shared/peers (peers/README.md §2) under
- * qemu-system-arm, its UART on a free local TCP port: tests drive it as a board at
- * `tcp://127.0.0.1:PORT`. `qemuPeerUnavailable()` says why it cannot run here (no peers folder,
- * no QEMU), for a visible skip. Also a copy of its RAM-load application with another version
- * (the build checks only the SHA256 TLV, so a re-hashed copy is a valid image for it).
+ * The real Zephyr `smp_server` builds of ../shared/peers under QEMU, for tests to drive as
+ * boards: MCUboot + the application on an emulated Cortex-M3 (peers/README.md §2,
+ * qemu-system-arm), its UART on a free local TCP port; and the native_sim build (§1, a 32-bit
+ * Linux program run by qemu-i386-static in a temporary directory), its UART a pty. The
+ * `...Unavailable()` functions say why one cannot run here, for a visible skip. Also a copy of
+ * the MCUboot peer's RAM-load application with another version (the build checks only the
+ * SHA256 TLV, so a re-hashed copy is a valid image for it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createConnection, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +23,50 @@ const BUILD = 'zephyr_4.4.0_smp_server_0eae053d_mps2_an385_serial_recovery_buf10
 export const PEER_HEX = join(PEERS, `${BUILD}.hex`);
 export const PEER_APP = join(PEERS, `${BUILD}.signed.bin`);
 const QEMU = 'qemu-system-arm';
+export const NATIVE_SIM = join(PEERS, 'zephyr_4.4.0_smp_server_0eae053d_native_sim_serial.exe');
+const QEMU_I386 = 'qemu-i386-static';
 
 /** Why the QEMU peer cannot run here, or undefined when it can. */
 export function qemuPeerUnavailable(): string | undefined {
   if (!existsSync(PEER_HEX) || !existsSync(PEER_APP)) return `the MCUboot peer build is not in ${PEERS}`;
   if (spawnSync(QEMU, ['--version']).error) return `${QEMU} is not installed`;
   return undefined;
+}
+
+/** Why the native_sim peer cannot run here, or undefined when it can. */
+export function nativeSimUnavailable(): string | undefined {
+  if (!existsSync(NATIVE_SIM)) return `the native_sim peer build is not in ${PEERS}`;
+  if (spawnSync(QEMU_I386, ['--version']).error) return `${QEMU_I386} is not installed`;
+  return undefined;
+}
+
+async function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise((ok) => p.once('exit', ok));
+  p.kill('SIGTERM');
+  await gone;
+}
+
+/** Starts the native_sim peer in a temporary directory (its flash.bin goes there) and waits, at most 10 s, for the pty it names. */
+export async function startNativeSimPeer(): Promise<{ path: string; close(): Promise<void> }> {
+  const sim = spawn(QEMU_I386, [NATIVE_SIM], { cwd: mkdtempSync(join(tmpdir(), 'suitrig-native-sim-')), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const path = await new Promise<string | undefined>((ok) => {
+    const timer = setTimeout(() => ok(undefined), 10_000);
+    const seen = (d: Buffer): void => {
+      out += d.toString();
+      const m = /uart connected to pseudotty: (\/dev\/pts\/\d+)/.exec(out);
+      if (m) (clearTimeout(timer), ok(m[1]));
+    };
+    sim.stdout!.on('data', seen);
+    sim.stderr!.on('data', seen);
+    sim.once('exit', () => (clearTimeout(timer), ok(undefined)));
+  });
+  if (!path) {
+    await stop(sim);
+    throw new Error(`the native_sim peer named no pty within 10 s: ${out.trim() || `exit ${sim.exitCode}`}`);
+  }
+  return { path, close: () => stop(sim) };
 }
 
 async function freePort(): Promise<number> {
@@ -55,12 +96,7 @@ export async function startQemuPeer(): Promise<QemuPeer> {
   const qemu: ChildProcess = spawn(QEMU, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   qemu.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const close = async (): Promise<void> => {
-    if (qemu.exitCode !== null || qemu.signalCode !== null) return;
-    const gone = new Promise((ok) => qemu.once('exit', ok));
-    qemu.kill('SIGTERM');
-    await gone;
-  };
+  const close = (): Promise<void> => stop(qemu);
   for (const t0 = Date.now(); !(await accepts(port)); ) {
     if (qemu.exitCode !== null || Date.now() - t0 > 10_000) {
       await close();

@@ -33,5 +33,5 @@ export function whereIsBoard(s: Pick<BoardState, 'os' | 'images' | 'unreported'>
     return { state: 'serial-recovery', evidence: `${list}${osLacking}, as MCUboot serial recovery answers` };
   }
   if (s.os) return { state: 'application', evidence: 'it answers OS info' };
-  return { state: 'unknown', evidence: 'it reports neither OS info nor an image list with flags' };
+  return { state: 'unknown', evidence: 'it reports neither OS info nor an image list' };
 }

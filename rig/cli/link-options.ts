@@ -38,9 +38,8 @@ export function linkOptionValues(args: ParsedArgs): Partial<SmpLinkSettings> {
   return out;
 }
 
-/** The settings for a board: the command line over the lab board's `smp:` over the defaults. */
-export function linkSettingsFor(args: ParsedArgs, lab: LabBoard | undefined): SmpLinkSettings {
-  const given = linkOptionValues(args);
+/** The settings for a board: the command line's (`linkOptionValues`) over the lab board's `smp:` over the defaults. */
+export function linkSettingsFor(given: Partial<SmpLinkSettings>, lab: LabBoard | undefined): SmpLinkSettings {
   const settings = linkSettings(lab?.smp, given);
   if (given.lineLength !== undefined && settings.framing === 'raw') {
     const why = given.framing ? '--framing raw' : `board '${lab!.name}' uses raw framing (${lab!.source.file}:${lab!.source.line})`;

@@ -22,7 +22,7 @@ import type { LabBoard } from '../lab/types.js';
 import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
 import { VirtualBoard } from '../virtual/board/board.js';
 import { linkClientOptions } from '../../host/smp/link-settings.js';
-import { LINK_OPTIONS, linkSettingsFor } from './link-options.js';
+import { LINK_OPTIONS, linkOptionValues, linkSettingsFor } from './link-options.js';
 import { EnvironmentError, UsageError, optFlag, optString, requireString, type CliIo, type OptionDef, type ParsedArgs } from './command.js';
 
 export const PORT_OPTIONS: Record<string, OptionDef> = {
@@ -67,13 +67,14 @@ export function traceTo(io: CliIo): (e: LinkEvent) => void {
 /** Opens `--port` (with `--lab`, `--baud`, `--timeout`, `--trace`). */
 export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardConnection> {
   const timeoutMs = timeoutOption(args);
+  const linkGiven = linkOptionValues(args);
   const resolved = await resolvePortOption({
     port: requireString(args, 'port'),
     cwd: io.cwd,
     ...(optString(args, 'lab') !== undefined ? { lab: optString(args, 'lab')! } : {}),
     ...(optString(args, 'baud') !== undefined ? { baud: optString(args, 'baud')! } : {}),
   });
-  const smp = linkSettingsFor(args, resolved.board);
+  const smp = linkSettingsFor(linkGiven, resolved.board);
   const clientOptions: SmpClientOptions = { ...linkClientOptions(smp), ...(timeoutMs ? { timeoutMs } : {}), ...(optFlag(args, 'trace') ? { onEvent: traceTo(io) } : {}) };
   const resolvedTarget = resolved.target;
   if (resolvedTarget.kind === 'virtual') {

@@ -117,6 +117,9 @@ describe('--framing, --smp-version, --line-length reach the wire', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
     expect(b.wire().length).toBe(0); // refused before anything was sent
+    // checked before the port is looked up
+    const early = await runCli(['status', '--port', '/dev/no-such-port', '--smp-version', 'two']);
+    expect(early.stderr).toContain("--smp-version: expected 1 or 2, got 'two'");
     const v = await runCli(['status', '--port', 'virtual', '--framing', 'raw']);
     expect(v.code).toBe(2);
     expect(v.stderr).toContain('--framing raw: a virtual board speaks console framing');

@@ -14,13 +14,11 @@
 import { basename } from 'node:path';
 import { formatVersion, TLV, type ImageHeader } from '../../../host/mcuboot/format.js';
 import { parseImage } from '../../../host/mcuboot/verify.js';
-import { highestVersionBootloader, versionOutlook, type VersionOutlook } from '../../../host/operator/boot-choice.js';
-import { unansweredReason } from '../../../host/operator/board-questions.js';
 import { optional, readBoardState, type BoardState } from '../../../host/operator/board-state.js';
+import { markUploaded, type MarkResult } from '../../../host/operator/mark-image.js';
 import { RUN_STATE_TEXT, whereIsBoard, type Whereabouts } from '../../../host/operator/run-state.js';
 import { SmpTimeoutError } from '../../../host/smp/client.js';
 import { SmpErrorResponse } from '../../../host/smp/errors.js';
-import { isNotSupported } from '../../../host/smp/groups/os.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { boardVersion } from '../../../host/smp/server/image-storage.js';
 import type { UploadResult } from '../../../host/smp/upload/engine.js';
@@ -120,8 +118,6 @@ export const flashCommand: Command = {
       const before = await readBoardState(client, { parts: ['os', 'bootloader', 'images'], ...signal });
       const where = whereIsBoard(before);
       const mode = before.bootloader?.mode;
-      // Serial recovery is a state, not a mode: the bootloader's mode still decides what boots.
-      const highest = where.state === 'serial-recovery' ? undefined : highestVersionBootloader(mode, image.header.flags);
       out.board = { state: where.state, bootloaderMode: mode?.mode ?? null };
       say(io, 'board', boardLine(before, where));
       const bar = progressBar(io, `upload    ${basename(image.file)}`, json);
@@ -143,35 +139,15 @@ export const flashCommand: Command = {
       const listed = images.find((s) => same(s.hash, image.hash));
       if (!listed) return finish(EXIT_NEGATIVE, `the board does not list the uploaded image (sha256 ${toHex(image.hash)}): it refused it as an image`);
       say(io, 'slot', `the image is in slot ${listed.slot}${listed.active ? ', the one running' : ''}`);
-      let outlook: VersionOutlook | undefined;
-      /** Why the image was not marked, when it should have been. */
-      let unmarked: string | undefined;
-      if (where.state === 'serial-recovery') {
-        say(io, 'mark', `not needed: MCUboot serial recovery wrote slot ${listed.slot} directly; the image boots at the reset`);
-      } else if (highest && mode) {
-        outlook = versionOutlook(image.header.version, image.hash, images, listed.image);
-        say(io, 'mark', `not possible: ${highest} boots the valid image with the highest version, nothing is tested or confirmed; ${outlook.text}`);
-      } else if (!listed.active) {
-        try {
-          if (permanent) await client.image.confirm(image.hash, signal);
-          else await client.image.test(image.hash, signal);
-          out.marked = permanent ? 'permanent' : 'test';
-          say(io, 'mark', permanent ? 'permanent: the board swaps it in for good' : 'test: the board boots it once and reverts unless it confirms itself');
-        } catch (e) {
-          if (!isNotSupported(e)) {
-            if (e instanceof SmpErrorResponse) return finish(EXIT_NEGATIVE, `the board refused to mark the image: ${e.message}`);
-            throw e;
-          }
-          const cannot = `the board cannot mark images (image state write: ${unansweredReason(e)})`;
-          if (highest) {
-            outlook = versionOutlook(image.header.version, image.hash, images, listed.image);
-            say(io, 'mark', `not needed: ${cannot}, but ${highest} boots the valid image with the highest version; ${outlook.text}`);
-          } else {
-            unmarked = mode ? `${cannot}; its MCUboot ${mode.name} boots an uploaded image only once it is marked` : `${cannot}, and does not report its bootloader mode`;
-            say(io, 'mark', `${unmarked}: what boots after the reset is up to its bootloader`);
-          }
-        }
+      let mark: MarkResult;
+      try {
+        mark = await markUploaded(client, { where, mode, header: image.header, hash: image.hash, images, listed, permanent }, signal);
+      } catch (e) {
+        if (e instanceof SmpErrorResponse) return finish(EXIT_NEGATIVE, `the board refused to mark the image: ${e.message}`);
+        throw e;
       }
+      out.marked = mark.marked;
+      say(io, 'mark', mark.note);
 
       say(io, 'reset', 'resetting the board');
       await client.os.reset(signal);
@@ -190,7 +166,7 @@ export const flashCommand: Command = {
       out.running = running;
       if (running && same(running.hash, image.hash)) {
         out.booted = true;
-        const how = outlook ? ' (booted as the highest valid version: there is no test boot to confirm)' : running.confirmed ? ', confirmed' : ', test image awaiting its confirmation';
+        const how = mark.highest ? ' (booted as the highest valid version: there is no test boot to confirm)' : running.confirmed ? ', confirmed' : ', test image awaiting its confirmation';
         return finish(EXIT_OK, `running ${image.version}${how}`);
       }
       if (!running) {
@@ -202,16 +178,17 @@ export const flashCommand: Command = {
         );
       }
       const runs = `the board runs ${running.version} (sha256 ${toHex(running.hash)}), not the new image`;
-      if (outlook) {
+      if (mark.highest) {
+        const { bootloader, outlook } = mark.highest;
         const kept = after!.images.find((s) => same(s.hash, image.hash));
         const why = !outlook.newest
           ? outlook.text
           : kept
             ? `${boardVersion(image.header.version)} is newer and still in slot ${kept.slot}, so the bootloader found it invalid (hash, signature or load address)`
             : `${boardVersion(image.header.version)} is newer but no longer listed after the reset: the bootloader erased it as invalid, or something rewrote its slot`;
-        return finish(EXIT_NEGATIVE, `${runs}: ${highest} boots the valid image with the highest version, and ${why}`);
+        return finish(EXIT_NEGATIVE, `${runs}: ${bootloader} boots the valid image with the highest version, and ${why}`);
       }
-      return finish(EXIT_NEGATIVE, unmarked ? `${runs}: it was never marked for boot (${unmarked})` : `${runs}: reverted or refused by the bootloader`);
+      return finish(EXIT_NEGATIVE, mark.unmarked ? `${runs}: it was never marked for boot (${mark.unmarked})` : `${runs}: reverted or refused by the bootloader`);
     });
   },
 };

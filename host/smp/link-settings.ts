@@ -59,8 +59,3 @@ export function framingFor(s: SmpLinkSettings): Framing {
 export function linkClientOptions(s: SmpLinkSettings): Pick<SmpClientOptions, 'framing' | 'version'> {
   return { framing: framingFor(s), version: s.version };
 }
-
-/** `console framing, SMP v2, 128-byte lines` for board descriptions and logs. */
-export function describeLinkSettings(s: SmpLinkSettings): string {
-  return s.framing === 'raw' ? `raw framing, SMP v${s.version}` : `console framing, SMP v${s.version}, ${s.lineLength}-byte lines`;
-}

@@ -130,8 +130,9 @@ export async function runHostVerifiedUpdate(s: UpdateSession, envelope: Uint8Arr
     return out;
   }
   emit({ kind: 'reset' });
-  out.rebootMs = await resetAndWait(s);
-  emit({ kind: 'rebooted', ms: out.rebootMs });
+  const back = await resetAndWait(s);
+  out.rebootMs = back.ms;
+  emit({ kind: 'rebooted', ...back });
   out.after = await readBoardState(s.client, { parts: ['images'], ...(o.signal ? { signal: o.signal } : {}) });
   const active = out.after.images?.find((i) => i.active);
   if (active && Buffer.from(active.hash).equals(Buffer.from(hash))) {

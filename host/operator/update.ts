@@ -15,7 +15,8 @@
  */
 import { abortReason } from '../transport/clock.js';
 import { SmpTimeoutError, type SmpClient } from '../smp/client.js';
-import { waitForAnswer } from '../smp/wait.js';
+import { ResetNotObservedError, rebootAndWait } from '../smp/reboot.js';
+import type { ResetWitness } from '../smp/reset-witness.js';
 import type { UploadProgress, UploadResult } from '../smp/upload/engine.js';
 import { parseEnvelope } from '../suit/envelope/parse.js';
 import type { Policy } from '../verifier/index.js';
@@ -36,6 +37,8 @@ export interface UpdateOptions {
   reset?: boolean;
   /** How long the board may take to answer again after the reset (default 60 s). */
   bootTimeoutMs?: number;
+  /** What the board's surroundings see of its resets (host/smp/reset-witness.ts): the proof of the reset when given. */
+  witness?: ResetWitness;
   /** How long the board may process the envelope or a payload before answering (default 60 s). */
   processTimeoutMs?: number;
   signal?: AbortSignal;
@@ -51,7 +54,7 @@ export type UpdateEvent =
   /** A board without the SUIT group: the host's own decision (host-verified.ts). */
   | { kind: 'host-decision'; report: DecodedReport }
   | { kind: 'reset' }
-  | { kind: 'rebooted'; ms: number };
+  | { kind: 'rebooted'; ms: number; proof: string };
 
 /** How the update ended. */
 export type UpdateResultKind =
@@ -194,16 +197,15 @@ export async function readDecision(s: UpdateSession, envelopeDigest: Uint8Array)
   return d;
 }
 
-/** Step: reset, wait until the board answers again; returns how long that took. */
-export async function resetAndWait(s: UpdateSession): Promise<number> {
+/** Step: reset, wait until the board answers again after going through the reset (host/smp/reboot.ts). */
+export async function resetAndWait(s: UpdateSession): Promise<{ ms: number; proof: string }> {
   const o = s.options;
-  await s.client.os.reset(signalOf(o));
   try {
-    const r = await waitForAnswer(s.client, { timeoutMs: o.bootTimeoutMs ?? 60_000, ...signalOf(o), ...(o.reconnect ? { reconnect: o.reconnect } : {}) });
+    const r = await rebootAndWait(s.client, { how: 'smp' }, { timeoutMs: o.bootTimeoutMs ?? 60_000, ...signalOf(o), ...(o.reconnect ? { reconnect: o.reconnect } : {}), ...(o.witness ? { witness: o.witness } : {}) });
     s.client = r.client;
-    return r.ms;
+    return { ms: r.ms, proof: r.proof };
   } catch (e) {
-    if (e instanceof SmpTimeoutError) throw new UpdateError(e.message);
+    if (e instanceof SmpTimeoutError || e instanceof ResetNotObservedError) throw new UpdateError(e.message);
     throw e;
   }
 }
@@ -242,8 +244,9 @@ export async function runUpdate(client: SmpClient, envelope: Uint8Array, o: Upda
     return finish(out);
   }
   emit({ kind: 'reset' });
-  out.rebootMs = await resetAndWait(s);
-  emit({ kind: 'rebooted', ms: out.rebootMs });
+  const back = await resetAndWait(s);
+  out.rebootMs = back.ms;
+  emit({ kind: 'rebooted', ...back });
   out.after = await readBoardState(s.client, { parts: ['suit', 'images', 'rig'], ...signalOf(o) });
   judge(out);
   return finish(out);

@@ -90,6 +90,7 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
       ...(resolved.board ? { lab: resolved.board } : {}),
       client: link.client,
       description: `in-process virtual board (${board.profile.name}) at ${resolvedTarget.baud} baud`,
+      witness: board.witness,
       reconnect: () => link.reconnect(),
       close: async () => {
         await link.close();

@@ -21,15 +21,12 @@ import type { BoardProvision } from './types.js';
 
 /** Real boards: a swap of a large image on slow flash takes a while. */
 const BOOT_TIMEOUT_MS = 60_000;
-/** Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_MS is 250 ms: the board answers, then resets. */
-const RESET_GRACE_MS = 300;
 
 export class LabBackend implements DutBackend {
   readonly faults = false;
   readonly bootTimeoutMs = BOOT_TIMEOUT_MS;
   /** Real SUIT boards may erase a large slot while they process an envelope. */
   readonly processTimeoutMs = 60_000;
-  readonly resetGraceMs: number;
   readonly resetLine: boolean;
   readonly provision: BoardProvision | undefined;
   readonly power: DutBackend['power'];
@@ -49,7 +46,6 @@ export class LabBackend implements DutBackend {
     this.link = linkSettings(lab?.smp);
     const reset = lab?.reset ?? { method: 'smp' };
     this.resetLine = reset.method === 'dtr' || reset.method === 'rts';
-    this.resetGraceMs = reset.method === 'smp' ? RESET_GRACE_MS : 0;
     this.hardReset = isHardReset(reset) ? (signal) => hardReset(reset, () => this.current.transport, signal) : undefined;
     this.provision = labProvision(lab);
     const p = lab?.power;

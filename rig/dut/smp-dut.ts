@@ -21,10 +21,11 @@ import { decodeSuitReport, type DecodedReport } from '../../host/operator/suit-r
 import { deliverEnvelope, readDecision, supplyPayloads, type UpdateEvent, type UpdateSession } from '../../host/operator/update.js';
 import type { SmpClient } from '../../host/smp/client.js';
 import type { UploadResult } from '../../host/smp/upload/engine.js';
+import { rebootAndWait, type ResetAction } from '../../host/smp/reboot.js';
 import { waitForAnswer } from '../../host/smp/wait.js';
 import { MCUBOOT_MODES } from '../../host/smp/groups/os.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
-import { abortReason, sleep } from '../../host/transport/clock.js';
+import { abortReason } from '../../host/transport/clock.js';
 import { toHex } from '../../host/util/hex.js';
 import type { Policy } from '../../host/verifier/index.js';
 import { kib } from '../../host/util/units.js';
@@ -243,16 +244,15 @@ export class SmpDut implements Dut {
   // ---- resets and power ---------------------------------------------------------------------
 
   async reset(o: DutOpOptions & { bootloader?: boolean } = {}): Promise<void> {
-    await this.op('reset', o, async (c, o) => {
-      if (o.bootloader) {
-        this.dirty = true;
-        await c.os.reset({ bootMode: 1, ...opt(o) });
-      } else if (this.backend.hardReset) await this.backend.hardReset(o.signal);
-      else await c.os.reset(opt(o));
-    });
+    if (o.bootloader) this.dirty = true;
+    const hard = o.bootloader ? undefined : this.backend.hardReset;
+    const action: ResetAction = o.bootloader ? { how: 'smp', bootMode: 1 } : hard ? { how: 'hard', what: "the lab's reset method, done by the rig", run: hard } : { how: 'smp' };
+    const witness = this.backend.witness;
+    const back = await this.op('reset', o, (c, o) =>
+      rebootAndWait(c, action, { timeoutMs: this.backend.bootTimeoutMs, reconnect: () => this.reconnectLink(), ...(witness ? { witness } : {}), ...opt(o) }),
+    );
     this.rebooted();
-    if (this.backend.resetGraceMs > 0) await sleep(this.backend.client.clock, this.backend.resetGraceMs, o.signal);
-    await this.waitForBoard({ timeoutMs: this.backend.bootTimeoutMs, ...o });
+    this.note('note', `reset: the board went through it (${back.proof}) and answered after ${(back.ms / 1000).toFixed(2)} s`);
   }
 
   async waitForBoard(o: DutOpOptions & { timeoutMs: number }): Promise<void> {

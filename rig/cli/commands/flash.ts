@@ -22,7 +22,7 @@ import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { boardVersion } from '../../../host/smp/server/image-storage.js';
 import type { UploadResult } from '../../../host/smp/upload/engine.js';
-import { waitForAnswer } from '../../../host/smp/wait.js';
+import { ResetNotObservedError, rebootAndWait } from '../../../host/smp/reboot.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 import { kib } from '../../../host/util/units.js';
@@ -103,6 +103,7 @@ export const flashCommand: Command = {
       upload: undefined as (UploadResult & { kbPerS: number }) | undefined,
       marked: 'none' as 'test' | 'permanent' | 'none',
       rebootMs: null as number | null,
+      resetProof: null as string | null,
       running: null as ImageSlotState | null,
       booted: false,
       message: '',
@@ -150,17 +151,18 @@ export const flashCommand: Command = {
       say(io, 'mark', mark.note);
 
       say(io, 'reset', 'resetting the board');
-      await client.os.reset(signal);
       let back;
       try {
-        back = await waitForAnswer(client, { reconnect: async () => (client = await conn.reconnect()), timeoutMs: BOOT_WAIT_MS, ...signal });
+        back = await rebootAndWait(client, { how: 'smp' }, { reconnect: async () => (client = await conn.reconnect()), timeoutMs: BOOT_WAIT_MS, ...(conn.witness ? { witness: conn.witness } : {}), ...signal });
       } catch (e) {
         if (e instanceof SmpTimeoutError) return finish(EXIT_NEGATIVE, `the board did not come back after the reset: ${e.message}`);
+        if (e instanceof ResetNotObservedError) return finish(EXIT_NEGATIVE, e.message);
         throw e;
       }
       client = back.client;
       out.rebootMs = back.ms;
-      say(io, 'reset', `the board answered again after ${(back.ms / 1000).toFixed(1)} s`);
+      out.resetProof = back.proof;
+      say(io, 'reset', `the board went through the reset (${back.proof}) and answered again after ${(back.ms / 1000).toFixed(1)} s`);
       const after = await optional(() => client.image.state(signal));
       const running = after?.images.find((s) => s.active && s.image === listed.image) ?? null;
       out.running = running;

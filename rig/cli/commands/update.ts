@@ -65,7 +65,7 @@ function stepLogger(io: CliIo, where: string, quiet: boolean): (e: UpdateEvent) 
         say('reset', 'resetting the board');
         break;
       case 'rebooted':
-        say('reset', `the board answered again after ${(e.ms / 1000).toFixed(1)} s`);
+        say('reset', `the board went through the reset (${e.proof}) and answered again after ${(e.ms / 1000).toFixed(1)} s`);
         break;
     }
   };
@@ -136,6 +136,7 @@ export const updateCommand: Command = {
           payloads: given,
           ...(policy ? { predict: policy } : {}),
           reconnect: () => conn.reconnect(),
+          ...(conn.witness ? { witness: conn.witness } : {}),
           ...(io.signal ? { signal: io.signal } : {}),
           onEvent: stepLogger(io, conn.description, json),
         });

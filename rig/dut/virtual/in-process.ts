@@ -8,6 +8,7 @@
  */
 import type { InProcessLink } from '../../../host/smp/in-process.js';
 import type { SmpClient } from '../../../host/smp/client.js';
+import type { ResetWitness } from '../../../host/smp/reset-witness.js';
 import type { Quirk } from '../../virtual/bootloader/index.js';
 import { VirtualBoard, type BoardSnapshot } from '../../virtual/board/board.js';
 import type { DutBackend } from '../backend.js';
@@ -39,7 +40,6 @@ export function virtualProcessTimeoutMs(flashScale: number): number {
 export class InProcessVirtualBackend implements DutBackend {
   readonly resetLine = false;
   readonly faults = true;
-  readonly resetGraceMs = 0;
   readonly bootTimeoutMs: number;
   readonly processTimeoutMs: number;
   readonly provision: BoardProvision | undefined;
@@ -85,6 +85,10 @@ export class InProcessVirtualBackend implements DutBackend {
 
   get client(): SmpClient {
     return this.link.client;
+  }
+
+  get witness(): ResetWitness {
+    return this.board.witness;
   }
 
   reconnect(): Promise<SmpClient> {

@@ -55,7 +55,6 @@ export function processBoardsUnavailable(): string | undefined {
 export class ProcessVirtualBackend implements DutBackend {
   readonly resetLine = false;
   readonly faults = true;
-  readonly resetGraceMs = 0;
   readonly bootTimeoutMs: number;
   readonly processTimeoutMs: number;
   readonly provision: BoardProvision | undefined;

@@ -36,6 +36,7 @@ import { imageGroup } from '../../../host/smp/server/image-group.js';
 import { osGroup } from '../../../host/smp/server/os-group.js';
 import { SmpServer, type ServerConnection, type SmpGroupHandler, type SmpHandler } from '../../../host/smp/server/server.js';
 import type { LinkEvent } from '../../../host/smp/link.js';
+import { CountingWitness, type ResetWitness } from '../../../host/smp/reset-witness.js';
 import type { DeviceIdentity } from '../../../host/verifier/identity.js';
 import { type Behaviour } from '../app/app-image.js';
 import type { Quirk } from '../bootloader/index.js';
@@ -143,6 +144,7 @@ export class VirtualBoard {
   private readonly restoreMs: number;
   private readonly baud: number | undefined;
   private closed = false;
+  private readonly boots = new CountingWitness();
 
   private constructor(o: VirtualBoardOptions) {
     this.name = o.name ?? 'virtual';
@@ -282,6 +284,11 @@ export class VirtualBoard {
     return { count: r.count, reason: r.reason, slot: r.slot, outcome: r.outcome };
   }
 
+  /** Every boot and every entry into the bootloader, as the rig's hand on the board sees them (host/smp/reboot.ts). */
+  get witness(): ResetWitness {
+    return this.boots;
+  }
+
   /** Board events: console lines, power losses, boots, internal errors. Returns the unsubscribe. */
   subscribe(listener: (e: BoardEvent) => void): () => void {
     this.listeners.add(listener);
@@ -358,6 +365,7 @@ export class VirtualBoard {
     this.bootloaderMode = true;
     this.consoleLine('*** Booting (soft-reset) ***');
     this.consoleLine('I: boot mode 1 requested: staying in the bootloader (serial recovery)');
+    this.boots.saw('the virtual board restarted into its bootloader');
     this.setUart('running');
   }
 
@@ -420,6 +428,7 @@ export class VirtualBoard {
     }
     this.powered = true;
     await this.settleFlash();
+    this.boots.saw(`the virtual board booted (${st.kind})`);
     this.emit({ kind: 'booted', state: st.kind });
     // A boot-looping board never gets as far as serving SMP (its console keeps printing).
     if (st.kind !== 'boot-loop') this.setUart('running');

@@ -58,7 +58,7 @@ describe('suitrig reboot on a lab board with a DTR reset line', () => {
     expect(await rebootBoard(conn, plan, io)).toBe(0);
     expect(board.bootRecord).toMatchObject({ count: before + 1, reason: 'pin-reset' });
     expect(io.out.stderr).toBe(`reset     ${conn.description}: pulse DTR for 20 ms, then wait 30 ms (lab reset method)\n`);
-    expect(io.out.stdout).toMatch(/^rebooted  the board answered again after \d+\.\d s\n$/);
+    expect(io.out.stdout).toMatch(/^rebooted  the board went through the reset \((the rig's own dtr reset|the boot banner '\*\*\* Booting' on the console)\) and answered again after \d+\.\d s\n$/);
   });
 
   it('--bootloader resets over SMP with boot_mode 1 instead, and says why', async () => {
@@ -66,7 +66,7 @@ describe('suitrig reboot on a lab board with a DTR reset line', () => {
     const io = captureIo();
     expect(await rebootBoard(conn, planReboot(lab, { bootloader: true, smp: false }), io)).toBe(0);
     expect(board.bootRecord.reason).toBe('boot-mode');
-    expect(io.out.stderr).toMatch(/^reset     the lab's dtr reset cannot ask for the bootloader: using the SMP reset with boot_mode 1 instead\nreset     .* acknowledged \(boot_mode 1: stay in the bootloader\)\n$/);
+    expect(io.out.stderr).toMatch(/^reset     the lab's dtr reset cannot ask for the bootloader: using the SMP reset with boot_mode 1 instead\nreset     .*: SMP reset with boot_mode 1 \(stay in the bootloader\)\n$/);
   });
 
   it('--smp resets over SMP whatever the lab says', async () => {
@@ -75,7 +75,9 @@ describe('suitrig reboot on a lab board with a DTR reset line', () => {
     const io = captureIo();
     expect(await rebootBoard(conn, planReboot(lab, { bootloader: false, smp: true }), io)).toBe(0);
     expect(board.bootRecord).toMatchObject({ count: before + 1, reason: 'soft-reset' });
-    expect(io.out.stderr).toMatch(/acknowledged\n$/);
+    expect(io.out.stderr).toMatch(/: SMP reset\n$/);
+    // The virtual board resets after its answer and prints its boot banner: that is what the rig believed.
+    expect(io.out.stdout).toMatch(/^rebooted  the board went through the reset \(the boot banner '\*\*\* Booting' on the console\)/);
   });
 
   it('boards without a lab hard reset, and virtual lab boards, reset over SMP', () => {
@@ -102,7 +104,7 @@ describe('suitrig reboot --port <lab board> with a reset command', () => {
     expect(existsSync(join(dir, 'relay-pulsed'))).toBe(true);
     expect(peer.storage.stats.reboots).toBe(0);
     expect(r.stderr).toMatch(/^reset     tcp:\/\/127\.0\.0\.1:\d+: run `touch \S+\/relay-pulsed` \(timeout 30000 ms\), then wait 0 ms \(lab reset method\)\n$/);
-    expect(r.stdout).toMatch(/^rebooted  the board answered again/);
+    expect(r.stdout).toMatch(/^rebooted  the board went through the reset \(the rig's own command reset\)/);
     const smp = await runCli(['reboot', '--port', 'bench', '--smp'], { cwd: dir });
     expect(smp.code, smp.stderr).toBe(0);
     expect(peer.storage.stats.reboots).toBe(1);

@@ -3,19 +3,16 @@
  * boards: MCUboot + the application on an emulated Cortex-M3 (peers/README.md §2,
  * qemu-system-arm), its UART on a free local TCP port; and the native_sim build (§1, a 32-bit
  * Linux program run by qemu-i386-static in a temporary directory), its UART a pty. The
- * `...Unavailable()` functions say why one cannot run here, for a visible skip. Also a copy of
- * the MCUboot peer's RAM-load application with another version (the build checks only the
- * SHA256 TLV, so a re-hashed copy is a valid image for it).
+ * `...Unavailable()` functions say why one cannot run here, for a visible skip. Also the MCUboot
+ * peer's RAM-load application with another version (the build checks only the SHA256 TLV).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createConnection, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TLV } from '../../host/mcuboot/format.js';
-import { parseImage } from '../../host/mcuboot/verify.js';
+import { reversionImage } from '../../host/mcuboot/reversion.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PEERS = resolve(repoRoot, '../shared/peers');
@@ -107,16 +104,7 @@ export async function startQemuPeer(): Promise<QemuPeer> {
   return { url: `tcp://127.0.0.1:${port}`, close };
 }
 
-/** The peer's application with another version and its SHA256 TLV computed again. */
+/** The peer's RAM-load application as version `major.minor.revision` (host/mcuboot/reversion.ts). */
 export function peerAppWithVersion(major: number, minor: number, revision: number): Uint8Array {
-  const bytes = new Uint8Array(readFileSync(PEER_APP));
-  const img = parseImage(bytes);
-  const view = new DataView(bytes.buffer, bytes.byteOffset);
-  view.setUint8(20, major);
-  view.setUint8(21, minor);
-  view.setUint16(22, revision, true);
-  const sha = img.tlvs.find((t) => t.type === TLV.SHA256);
-  if (!sha) throw new Error(`${PEER_APP} has no SHA256 TLV`);
-  bytes.set(createHash('sha256').update(bytes.subarray(0, img.hashedLength)).digest(), sha.offset);
-  return bytes;
+  return reversionImage(new Uint8Array(readFileSync(PEER_APP)), { major, minor, revision, build: 0 });
 }

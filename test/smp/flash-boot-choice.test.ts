@@ -1,9 +1,9 @@
 /**
  * `suitrig flash` on boards whose bootloader does not take test/confirm marks, played by fake
  * SMP boards over TCP: a RAM-load board that reports its mode (bootloader info 6), one that
- * does not (the QEMU peer's kind: bootloader info and image state write answer rc 8, the image
- * carries RAM_LOAD), a swap board whose image manager cannot mark, one that does not report
- * its mode, and MCUboot serial recovery (no slot active). The messages say what the board is;
+ * does not (as the QEMU peer, whose image state write answers rc 8 and whose image carries
+ * RAM_LOAD; test/e2e/qemu-peer.test.ts runs the real one), a swap board whose image manager
+ * cannot mark, one that does not report its mode, and MCUboot serial recovery (no slot active). The messages say what the board is;
  * the verdicts follow what boots. Also where a board is (run-state.ts) and the version outlook
  * (boot-choice.ts) alone.
  */
@@ -18,11 +18,7 @@ import { highestVersionBootloader, versionOutlook } from '../../host/operator/bo
 import { whereIsBoard } from '../../host/operator/run-state.js';
 import { MgmtErr, SmpRcError } from '../../host/smp/errors.js';
 import { parseBoardVersion, type ImageSlotState } from '../../host/smp/image-state.js';
-import { OsCmd } from '../../host/smp/ids.js';
-import { imageGroup } from '../../host/smp/server/image-group.js';
-import { MemoryImageStorage } from '../../host/smp/server/memory-image-storage.js';
-import { osGroup } from '../../host/smp/server/os-group.js';
-import { SmpServer } from '../../host/smp/server/server.js';
+import { createMemoryPeer } from '../../host/smp/server/memory-peer.js';
 import { listenTcp, type TcpListener } from '../../host/transport/tcp.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -52,13 +48,14 @@ interface FakeBoard {
 }
 
 /**
- * A board over TCP. `bootsHighest`: at a reset the newer image of the two slots is booted (as a
- * direct-XIP / RAM-load MCUboot does). `canMark` false: image state write answers rc 8.
- * `mode`: bootloader info's mode; undefined: bootloader info answers rc 8. `recovery`: the image
- * list has no active slot and OS info answers rc 8, as MCUboot serial recovery.
+ * A board over TCP (the memory peer: it resets as Zephyr does). `bootsHighest`: at a reset the
+ * newer image of the two slots is booted (as a direct-XIP / RAM-load MCUboot does). `canMark`
+ * false: image state write answers rc 8. `mode`: bootloader info's mode; undefined: bootloader
+ * info names MCUboot but answers its mode query with a group error. `recovery`: the image list
+ * marks no slot active, as MCUboot serial recovery's.
  */
 async function fakeBoard(o: { mode?: number; canMark: boolean; bootsHighest: boolean; recovery?: boolean }): Promise<FakeBoard> {
-  const storage = new MemoryImageStorage({ slotSize: 64 * 1024, running });
+  const { server, storage } = createMemoryPeer({ running, slotSize: 64 * 1024, bufSize: 1024, bootloader: { name: 'MCUboot', ...(o.mode !== undefined ? { mode: o.mode } : {}) } });
   const board: FakeBoard = { url: '', marks: 0 };
   const setPending = storage.setPending.bind(storage);
   const reboot = storage.reboot.bind(storage);
@@ -77,13 +74,6 @@ async function fakeBoard(o: { mode?: number; canMark: boolean; bootsHighest: boo
     return reboot();
   };
   if (o.recovery) storage.state = async () => (await state()).map((s) => ({ ...s, active: false, confirmed: false, bootable: false }));
-  const server = new SmpServer({ bufSize: 1024 });
-  const os = osGroup({ params: { bufSize: 1024, bufCount: 4 }, reset: () => storage.reboot(), ...(o.mode !== undefined ? { bootloader: { name: 'MCUboot', mode: o.mode } } : {}) });
-  const notSupported = () => {
-    throw new SmpRcError(MgmtErr.ENOTSUP);
-  };
-  server.register(o.recovery ? { ...os, commands: { ...os.commands, [OsCmd.INFO]: { read: notSupported }, [OsCmd.PARAMS]: { read: notSupported } } } : os);
-  server.register(imageGroup(storage));
   const l = await listenTcp({}, (t) => void server.serve(t));
   listeners.push(l);
   board.url = l.url;
@@ -120,7 +110,7 @@ describe('flash: boards that boot the highest valid version', () => {
     const r = await runCli(['flash', '--port', b.url, newerRam]);
     expect(r.code, r.stderr).toBe(0);
     expect(b.marks).toBe(1);
-    expect(r.stderr).toContain('bootloader mode not reported (not supported by this build: rc 8)');
+    expect(r.stderr).toContain('bootloader mode not reported (the board answered os error 3, QUERY_YIELDS_NO_ANSWER)');
     expect(r.stderr).toContain(
       'mark      not needed: the board cannot mark images (image state write: not supported by this build: rc 8), but a RAM-load MCUboot (the image is built for RAM load, header flag RAM_LOAD; the board does not report its bootloader mode) boots the valid image with the highest version; 1.1.0 is newer than 1.0.0 in slot 0',
     );
@@ -155,14 +145,14 @@ describe('flash: boards where marks decide', () => {
   });
 
   it('a board in MCUboot serial recovery: it is named as such, and nothing is marked', async () => {
-    const b = await fakeBoard({ canMark: true, bootsHighest: true, recovery: true });
+    const b = await fakeBoard({ mode: 3, canMark: true, bootsHighest: true, recovery: true });
     const r = await runCli(['flash', '--port', b.url, newerXip, '--json']);
     expect(b.marks).toBe(0);
     expect(r.stderr).toContain(
-      'board     MCUboot serial recovery: its image list marks no slot active, and it does not support OS info (rc 8), as MCUboot serial recovery answers; bootloader mode not reported (not supported by this build: rc 8)',
+      'board     MCUboot serial recovery: its image list marks no slot active, as MCUboot serial recovery answers; MCUboot swap using move (mode 3)',
     );
     expect(r.stderr).toContain('mark      not needed: MCUboot serial recovery wrote slot 1 directly; the image boots at the reset');
-    expect(JSON.parse(r.stdout).board).toEqual({ state: 'serial-recovery', bootloaderMode: null });
+    expect(JSON.parse(r.stdout).board).toEqual({ state: 'serial-recovery', bootloaderMode: 3 });
     // still in recovery after the reset (the fake never leaves it): no image runs
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('after the reset the board marks no image active: it stayed in its bootloader (MCUboot serial recovery)');

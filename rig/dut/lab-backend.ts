@@ -6,7 +6,7 @@
  * identity it was provisioned with. Boards given as a bare device path or tcp url have the
  * defaults: console framing, SMP v2, SMP reset, no power control, no known-good.
  */
-import { readFileSync } from 'node:fs';
+import { readBoundedFile } from '../../host/util/bounded-read.js';
 import { SmpClient } from '../../host/smp/client.js';
 import { linkClientOptions, linkSettings, type SmpLinkSettings } from '../../host/smp/link-settings.js';
 import { sleep, systemClock } from '../../host/transport/clock.js';
@@ -60,7 +60,7 @@ export class LabBackend implements DutBackend {
         await sleep(systemClock, p.settleMs, signal);
       },
     };
-    this.knownGoodImage = lab?.knownGood ? { path: lab.knownGood, bytes: new Uint8Array(readFileSync(lab.knownGood)) } : undefined;
+    this.knownGoodImage = lab?.knownGood ? { path: lab.knownGood, bytes: readBoundedFile(lab.knownGood, 'image') } : undefined;
   }
 
   static async open(board: ResolvedBoard, lister?: PortLister): Promise<LabBackend> {

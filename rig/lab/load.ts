@@ -5,9 +5,10 @@
  * Key files, identity files and images named by the lab are checked to exist and parse, so a
  * lab that loads is one the rig can use.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq } from 'yaml';
+import { FileReadError, readBoundedFile } from '../../host/util/bounded-read.js';
 import { closest } from '../../host/util/did-you-mean.js';
 import { YamlReader, type Field } from '../../host/util/yaml-reader.js';
 import { YamlSource, type SourceIssue } from '../../host/util/yaml-source.js';
@@ -508,7 +509,7 @@ export function parseLab(text: string, file: string): Lab {
   const abs = resolve(file);
   const source = YamlSource.parse(text, { what: 'the lab file', merge: true });
   const issues = [...source.issues];
-  if (!source.doc) issues.push({ line: 1, col: 1, path: '', message: 'the lab file is empty: expected a mapping with boards:' });
+  if (!source.doc && issues.length === 0) issues.push({ line: 1, col: 1, path: '', message: 'the lab file is empty: expected a mapping with boards:' });
   if (issues.length > 0) throw new LabError(file, issues);
   const r = new YamlReader(source);
   const p = new LabParser(r, dirname(abs));
@@ -542,10 +543,10 @@ export function parseLab(text: string, file: string): Lab {
 export function loadLab(file: string): Lab {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = Buffer.from(readBoundedFile(file, 'lab')).toString('utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new EnvironmentError(`lab file ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    if (e instanceof FileReadError) throw new EnvironmentError(`lab file ${file}: ${e.reason}`);
+    throw e;
   }
   return parseLab(text, file);
 }

@@ -61,7 +61,7 @@ export interface ResolveContext {
 /** `--baud B`: a line rate in the range the lab file accepts. */
 export function parseBaud(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--baud: expected a baud rate such as 115200, got '${value}'`);
+  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--baud: expected a baud rate from ${BAUD_MIN} to ${BAUD_MAX} such as 115200, got '${value}'`);
   const n = Number(value);
   if (n < BAUD_MIN || n > BAUD_MAX) throw new UsageError(`--baud: ${n} is outside ${BAUD_MIN}..${BAUD_MAX}`);
   return n;

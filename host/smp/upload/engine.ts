@@ -79,6 +79,10 @@ export interface UploadOptions {
   retries?: number;
   /** Fresh uploads after the board reports a SHA-256 mismatch; default 1. */
   restarts?: number;
+  /** Fresh starts after the board lost the session mid-upload (answered offset 0: a reset, another client); default 3. */
+  lostSessions?: number;
+  /** Answers in a row that take no new bytes (an offset stuck or moving back) before giving up; default 64. */
+  stalledAnswers?: number;
   /** After the link drops: a client on the reopened port. Without it a drop ends the upload. */
   reconnect?: () => Promise<SmpClient>;
   /** How long to keep trying `reconnect`, ms; default 30 s. */
@@ -185,6 +189,9 @@ class UploadRun {
   private epoch = 0;
   private started = false;
   private failuresInRow = 0;
+  /** Answers since `acked` last grew, and fresh starts after a lost session: both bounded, so a board that never takes the upload cannot hold the host forever. */
+  private stalled = 0;
+  private lostSessions = 0;
   private backoff: Timer | undefined;
   /** The echo probe behind the first chunk (probeFirst). */
   private probe: Timer | undefined;
@@ -377,7 +384,13 @@ class UploadRun {
       this.result.resumedFrom = off > req.off + req.len ? off : 0;
     } else if (off === 0 && req.off > 0) {
       // The board lost the session (reset, other client): start again with the first-chunk fields.
+      if (++this.lostSessions > (this.o.lostSessions ?? 3)) {
+        return this.fail(new UploadError(`upload of ${this.target.what}: the board lost the upload session ${this.lostSessions} times (it answered offset 0 after taking ${this.acked} bytes); giving up`, this.acked, this.total));
+      }
       this.result.losses++;
+      this.acked = 0;
+      this.serverOff = 0;
+      this.stalled = 0;
       this.rewind(0, true);
       return this.pump();
     }
@@ -385,8 +398,11 @@ class UploadRun {
     if (off > this.acked) {
       this.acked = off;
       this.failuresInRow = 0;
+      this.stalled = 0;
       this.lostSince = undefined;
       this.progress();
+    } else if (++this.stalled > (this.o.stalledAnswers ?? 64)) {
+      return this.fail(new UploadError(`upload of ${this.target.what}: ${this.stalled} answers in a row took no new bytes (the board answers offset ${off}, it had taken ${this.acked}); giving up`, this.acked, this.total));
     }
     if (off === this.total) return this.complete(answer.match);
     if (off < req.off + req.len) {

@@ -41,7 +41,7 @@ interface ImageFile {
 }
 
 function readImage(file: string, cwd: string): ImageFile {
-  const bytes = readInputFile(file, cwd, { label: `cannot read ${file}` });
+  const bytes = readInputFile(file, cwd, 'image', `cannot read ${file}`);
   try {
     const img = parseImage(bytes);
     const sha = img.tlvs.find((t) => t.type === TLV.SHA256);

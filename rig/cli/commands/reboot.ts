@@ -11,7 +11,7 @@
 import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import { SmpTimeoutError } from '../../../host/smp/client.js';
 import { ResetNotObservedError, rebootAndWait, type ResetAction } from '../../../host/smp/reboot.js';
-import { ExternalCommandError } from '../../dut/external-command.js';
+import { LabControlError } from '../../dut/external-command.js';
 import { describeReset, hardReset, isHardReset, type HardResetMethod } from '../../dut/hard-reset.js';
 import type { LabBoard } from '../../lab/types.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, optFlag, type CliIo, type Command } from '../command.js';
@@ -55,7 +55,7 @@ export async function rebootBoard(conn: BoardConnection, plan: RebootPlan, io: C
     io.stdout.write(`rebooted  the board went through the reset (${back.proof}) and answered again after ${(back.ms / 1000).toFixed(1)} s\n`);
     return EXIT_OK;
   } catch (e) {
-    if (e instanceof ExternalCommandError) throw new EnvironmentError(e.message);
+    if (e instanceof LabControlError) throw new EnvironmentError(e.message);
     if (e instanceof SmpErrorResponse) {
       io.stderr.write(`reset     ${conn.description} refused the reset: ${e.message}\n`);
       return EXIT_NEGATIVE;

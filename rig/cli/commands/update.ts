@@ -125,7 +125,7 @@ export const updateCommand: Command = {
     for (const o of ['require', 'device', 'sequence']) if (optString(args, o) !== undefined && trustArgs.length === 0) throw new UsageError(`--${o} is for the prediction: it needs --trust`);
     const predict = trustArgs.length ? policyFromArgs(args, io.cwd) : undefined;
     const given = payloadFiles(optStrings(args, 'payload'), io.cwd);
-    const envelope = readInputFile(file, io.cwd);
+    const envelope = readInputFile(file, io.cwd, 'envelope');
     const conn = await connectBoard(args, io);
     // A lab board's trust:, require: and identity: stand in for --trust, --require and --device.
     const lab = labProvision(conn.lab);

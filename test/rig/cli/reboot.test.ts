@@ -11,6 +11,8 @@ import { SmpClient } from '../../../host/smp/client.js';
 import { createMemoryPeer, type MemoryPeer } from '../../../host/smp/server/memory-peer.js';
 import { openPort } from '../../../host/transport/open.js';
 import { listenTcp } from '../../../host/transport/tcp.js';
+import { createPtyPair, findSocat } from '../../../host/transport/pty.js';
+import { SerialPortTransport } from '../../../host/transport/serialport.js';
 import type { CliIo } from '../../../rig/cli/command.js';
 import { planReboot, rebootBoard } from '../../../rig/cli/commands/reboot.js';
 import type { BoardConnection } from '../../../rig/cli/port-options.js';
@@ -84,6 +86,24 @@ describe('suitrig reboot on a lab board with a DTR reset line', () => {
     expect(planReboot(undefined, { bootloader: false, smp: false })).toEqual({ how: 'smp', bootloader: false });
     expect(planReboot(benchLabEntry({}), { bootloader: true, smp: false })).toEqual({ how: 'smp', bootloader: true });
     expect(planReboot(benchLabEntry({ reset: DTR, port: { kind: 'virtual', virtual: { quirks: [] } } }), { bootloader: false, smp: false })).toMatchObject({ how: 'smp', note: /virtual board resets over SMP/ });
+  });
+});
+
+const socat = findSocat();
+describe.skipIf(!socat)(`suitrig reboot with a DTR reset on a port without modem lines${socat ? '' : ' [skipped: socat is not installed]'}`, () => {
+  it('a pty cannot pulse DTR: exit 2 naming the reset method and what to use instead, no stack trace', async () => {
+    const pty = await createPtyPair();
+    cleanups.push(() => pty.close());
+    const peer = createMemoryPeer({ slotSize: 64 * 1024 });
+    peer.server.serve(await SerialPortTransport.open({ path: pty.b, baudRate: 115200 }));
+    cleanups.push(() => peer.server.close());
+    const dir = tempDir('suitrig-reboot-pty-');
+    writeFile(dir, 'rig.yaml', ['boards:', '  bench:', `    port: ${pty.a}`, '    reset: { method: dtr, pulse-ms: 20, wait-ms: 0 }'].join('\n') + '\n');
+    const r = await runCli(['reboot', '--port', 'bench'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/reset method dtr: .*cannot set DTR\/RTS.*; this port cannot pulse a reset line \(use reset: smp or a reset command in the lab file\)/);
+    expect(r.stderr).not.toMatch(/internal error|    at /);
+    expect(peer.storage.stats.reboots).toBe(0);
   });
 });
 

@@ -132,6 +132,13 @@ describe('lab file: errors name line and field, all at once', () => {
     expect(issuesOf('board:\n  a: {port: virtual}\n', dir).map((i) => i.message).join('\n')).toMatch(/did you mean 'boards'/);
   });
 
+  it('refuses a lab file nested 50,000 deep with the nesting limit, not a stack overflow', () => {
+    const flow = issuesOf(`boards:\n  a: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`, dir);
+    expect(flow).toEqual([{ line: 2, col: 68, path: '', message: 'mappings and lists nest deeper than 64 levels, the limit for the lab file' }]);
+    const block = issuesOf(Array.from({ length: 5_000 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1\n', dir);
+    expect(block.map((i) => i.message)).toEqual(['mappings and lists nest deeper than 64 levels, the limit for the lab file']);
+  });
+
   it('checks per-method reset fields and power commands', () => {
     const issues = issuesOf(
       [

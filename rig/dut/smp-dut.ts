@@ -23,7 +23,10 @@ import type { SmpClient } from '../../host/smp/client.js';
 import type { UploadResult } from '../../host/smp/upload/engine.js';
 import { rebootAndWait, type ResetAction } from '../../host/smp/reboot.js';
 import { waitForAnswer } from '../../host/smp/wait.js';
-import { MCUBOOT_MODES } from '../../host/smp/groups/os.js';
+import { MCUBOOT_MODES, type BootloaderMode } from '../../host/smp/groups/os.js';
+import { markUploaded } from '../../host/operator/mark-image.js';
+import { whereIsBoard } from '../../host/operator/run-state.js';
+import { parseImage } from '../../host/mcuboot/verify.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
 import { abortReason } from '../../host/transport/clock.js';
 import { toHex } from '../../host/util/hex.js';
@@ -83,12 +86,15 @@ export class SmpDut implements Dut {
   /** Something was done to the board that a status read cannot show (armed faults, power cut, bootloader mode). */
   private dirty = false;
   private closed = false;
+  /** The bootloader mode the board reported when it was opened: whether marks decide what boots. */
+  private readonly bootloaderMode: BootloaderMode | undefined;
 
   private constructor(
     readonly name: string,
     private readonly backend: DutBackend,
     state: BoardState,
   ) {
+    this.bootloaderMode = state.bootloader?.mode;
     this.capabilities = {
       suit: state.hasSuitGroup,
       image: state.images !== undefined,
@@ -232,12 +238,21 @@ export class SmpDut implements Dut {
     return { decision: hostDecision(h), source: 'host', missing: [], transfers };
   }
 
-  /** Image group upload, then marking; `mode` undefined: a board in serial recovery writes the primary slot, nothing to mark. */
+  /**
+   * Image group upload, then marking where marks decide what boots (host/operator/mark-image.ts:
+   * not in serial recovery, not under a direct-XIP or RAM-load bootloader); `mode` undefined: a
+   * board in serial recovery writes the primary slot, nothing to mark.
+   */
   private async installImage(c: SmpClient, image: Uint8Array, mode: FlashMode | undefined, o: DutOpOptions): Promise<UploadResult> {
     const hash = mcubootImageHash(image);
     const r = await c.image.upload(image, opt(o));
-    if (mode === 'test') await c.image.test(hash, opt(o));
-    else if (mode === 'confirm') await c.image.confirm(hash, opt(o));
+    if (mode === undefined) return r;
+    const images = (await c.image.state(opt(o))).images;
+    const listed = images.find((i) => toHex(i.hash) === toHex(hash));
+    if (!listed) throw new Error(`the board does not list the uploaded MCUboot image (sha256 ${toHex(hash)}): it refused it as an image`);
+    const where = whereIsBoard({ images, unreported: {} });
+    const m = await markUploaded(c, { where, mode: this.bootloaderMode, header: parseImage(image).header, hash, images, listed, permanent: mode === 'confirm' }, opt(o));
+    if (m.marked !== mode) this.note('smp', `mark ${m.note}`);
     return r;
   }
 

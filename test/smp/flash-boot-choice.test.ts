@@ -16,11 +16,10 @@ import { createImage } from '../../host/mcuboot/create.js';
 import { IMAGE_F, parseVersion } from '../../host/mcuboot/format.js';
 import { highestVersionBootloader, versionOutlook } from '../../host/operator/boot-choice.js';
 import { whereIsBoard } from '../../host/operator/run-state.js';
-import { MgmtErr, SmpRcError } from '../../host/smp/errors.js';
-import { parseBoardVersion, type ImageSlotState } from '../../host/smp/image-state.js';
-import { createMemoryPeer } from '../../host/smp/server/memory-peer.js';
-import { listenTcp, type TcpListener } from '../../host/transport/tcp.js';
+import type { ImageSlotState } from '../../host/smp/image-state.js';
+import type { TcpListener } from '../../host/transport/tcp.js';
 import { runCli } from '../helpers/cli.js';
+import { fakeBoard } from './helpers/fake-boards.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'suitrig-flash-boot-'));
 const key = generateSigningKey('es256') as PrivateKey;
@@ -41,48 +40,9 @@ afterAll(async () => {
   await Promise.all(listeners.map((l) => l.close()));
 });
 
-interface FakeBoard {
-  url: string;
-  /** Image state writes the board was asked for. */
-  marks: number;
-}
-
-/**
- * A board over TCP (the memory peer: it resets as Zephyr does). `bootsHighest`: at a reset the
- * newer image of the two slots is booted (as a direct-XIP / RAM-load MCUboot does). `canMark`
- * false: image state write answers rc 8. `mode`: bootloader info's mode; undefined: bootloader
- * info names MCUboot but answers its mode query with a group error. `recovery`: the image list
- * marks no slot active, as MCUboot serial recovery's.
- */
-async function fakeBoard(o: { mode?: number; canMark: boolean; bootsHighest: boolean; recovery?: boolean }): Promise<FakeBoard> {
-  const { server, storage } = createMemoryPeer({ running, slotSize: 64 * 1024, bufSize: 1024, bootloader: { name: 'MCUboot', ...(o.mode !== undefined ? { mode: o.mode } : {}) } });
-  const board: FakeBoard = { url: '', marks: 0 };
-  const setPending = storage.setPending.bind(storage);
-  const reboot = storage.reboot.bind(storage);
-  const state = storage.state.bind(storage);
-  storage.setPending = async (...a) => {
-    board.marks++;
-    if (!o.canMark) throw new SmpRcError(MgmtErr.ENOTSUP);
-    return setPending(...a);
-  };
-  storage.reboot = async () => {
-    const slots = await state();
-    const v = (slot: number) => parseBoardVersion(slots.find((s) => s.slot === slot)?.version ?? '') ?? { major: -1, minor: 0, revision: 0, build: 0 };
-    const [a, b] = [v(0), v(1)];
-    // The newer image boots: modelled as a permanent swap into the primary slot.
-    if (o.bootsHighest && (b.major - a.major || b.minor - a.minor || b.revision - a.revision) > 0) await setPending(0, 1, true);
-    return reboot();
-  };
-  if (o.recovery) storage.state = async () => (await state()).map((s) => ({ ...s, active: false, confirmed: false, bootable: false }));
-  const l = await listenTcp({}, (t) => void server.serve(t));
-  listeners.push(l);
-  board.url = l.url;
-  return board;
-}
-
 describe('flash: boards that boot the highest valid version', () => {
   it('a RAM-load board that reports its mode: nothing is marked, the newer image boots (exit 0)', async () => {
-    const b = await fakeBoard({ mode: 6, canMark: false, bootsHighest: true });
+    const b = await fakeBoard(running, listeners, { mode: 6, canMark: false, bootsHighest: true });
     const r = await runCli(['flash', '--port', b.url, newerRam, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(b.marks).toBe(0);
@@ -98,7 +58,7 @@ describe('flash: boards that boot the highest valid version', () => {
   });
 
   it('the same board and an older image: said before the reset, and exit 1 saying why it kept the running one', async () => {
-    const b = await fakeBoard({ mode: 6, canMark: false, bootsHighest: true });
+    const b = await fakeBoard(running, listeners, { mode: 6, canMark: false, bootsHighest: true });
     const r = await runCli(['flash', '--port', b.url, olderRam]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('0.9.0 is not newer than 1.0.0 in slot 0: the bootloader keeps booting that one');
@@ -106,7 +66,7 @@ describe('flash: boards that boot the highest valid version', () => {
   });
 
   it('a board that reports no mode and cannot mark (the QEMU peer): the RAM_LOAD image says what boots', async () => {
-    const b = await fakeBoard({ canMark: false, bootsHighest: true });
+    const b = await fakeBoard(running, listeners, { canMark: false, bootsHighest: true });
     const r = await runCli(['flash', '--port', b.url, newerRam]);
     expect(r.code, r.stderr).toBe(0);
     expect(b.marks).toBe(1);
@@ -118,7 +78,7 @@ describe('flash: boards that boot the highest valid version', () => {
   });
 
   it('a newer image that does not boot under such a bootloader: the bootloader found it invalid', async () => {
-    const b = await fakeBoard({ mode: 4, canMark: false, bootsHighest: false });
+    const b = await fakeBoard(running, listeners, { mode: 4, canMark: false, bootsHighest: false });
     const r = await runCli(['flash', '--port', b.url, newerXip]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('not possible: MCUboot direct XIP (mode 4, as the board reports)');
@@ -128,7 +88,7 @@ describe('flash: boards that boot the highest valid version', () => {
 
 describe('flash: boards where marks decide', () => {
   it('a swap board whose image manager cannot mark: exit 1, the image was never marked', async () => {
-    const b = await fakeBoard({ mode: 3, canMark: false, bootsHighest: false });
+    const b = await fakeBoard(running, listeners, { mode: 3, canMark: false, bootsHighest: false });
     const r = await runCli(['flash', '--port', b.url, newerXip]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
@@ -138,14 +98,14 @@ describe('flash: boards where marks decide', () => {
   });
 
   it('no mode reported, no RAM_LOAD flag, no marks: it says it cannot tell', async () => {
-    const b = await fakeBoard({ canMark: false, bootsHighest: false });
+    const b = await fakeBoard(running, listeners, { canMark: false, bootsHighest: false });
     const r = await runCli(['flash', '--port', b.url, newerXip]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('the board cannot mark images (image state write: not supported by this build: rc 8), and does not report its bootloader mode: what boots after the reset is up to its bootloader');
   });
 
   it('a board in MCUboot serial recovery: it is named as such, and nothing is marked', async () => {
-    const b = await fakeBoard({ mode: 3, canMark: true, bootsHighest: true, recovery: true });
+    const b = await fakeBoard(running, listeners, { mode: 3, canMark: true, bootsHighest: true, recovery: true });
     const r = await runCli(['flash', '--port', b.url, newerXip, '--json']);
     expect(b.marks).toBe(0);
     expect(r.stderr).toContain(

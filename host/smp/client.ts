@@ -12,7 +12,7 @@ import { abortReason, sleep, type Clock } from '../transport/clock.js';
 import { lineMs } from '../transport/line-rate.js';
 import { TransportClosedError, type Transport } from '../transport/transport.js';
 import { decodeBody, encodeCbor, type SmpMap } from './cbor.js';
-import { responseError } from './errors.js';
+import { responseError, SmpTimeoutError } from './errors.js';
 import { SmpProtocolError } from './fields.js';
 import { encodePacket, Op, type OpCode, type SmpHeader, type SmpPacket, type SmpVersion } from './header.js';
 import { commandName } from './ids.js';
@@ -52,18 +52,7 @@ export interface SmpRequester {
   write(group: number, command: number, body: SmpMap, options?: RequestOptions): Promise<SmpMap>;
 }
 
-/** No answer within the deadline, after every retry. */
-export class SmpTimeoutError extends Error {
-  override name = 'SmpTimeoutError';
-  constructor(
-    message: string,
-    readonly group: number,
-    readonly command: number,
-    readonly attempts: number,
-  ) {
-    super(message);
-  }
-}
+export { SmpTimeoutError } from './errors.js';
 
 export interface ClientStats {
   requests: number;

@@ -171,3 +171,16 @@ export function errorBody(e: SmpErrorResponse, version: 1 | 2, translateV1: (gro
   const rsn = (e as SmpRcError).reason;
   return rsn ? { rc: e.rc, rsn } : { rc: e.rc };
 }
+
+/** No answer within the deadline, after every retry. */
+export class SmpTimeoutError extends Error {
+  override name = 'SmpTimeoutError';
+  constructor(
+    message: string,
+    readonly group: number,
+    readonly command: number,
+    readonly attempts: number,
+  ) {
+    super(message);
+  }
+}

@@ -51,15 +51,9 @@ export interface Command {
   run(args: ParsedArgs, io: CliIo): Promise<number>;
 }
 
-/** Wrong arguments: exit 2 and point at `--help`. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from '../../host/util/errors.js';
 
-/** The environment is not as needed (missing file, port absent, unreadable key): exit 2. */
-export class EnvironmentError extends Error {
-  override name = 'EnvironmentError';
-}
+export { EnvironmentError, UsageError } from '../../host/util/errors.js';
 
 /**
  * `--baud -5` as `--baud=-5`: parseArgs takes a value starting with '-' for an option of its own

@@ -17,6 +17,7 @@ import { formatPacket } from '../../host/smp/trace.js';
 import { UploadError } from '../../host/smp/upload/engine.js';
 import { openPort } from '../../host/transport/open.js';
 import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../../host/transport/transport.js';
+import { startEmulatedBoard } from '../emulator/start.js';
 import { relocateTarget, resolvePortOption, type PortTarget } from '../lab/resolve.js';
 import type { LabBoard } from '../lab/types.js';
 import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
@@ -30,7 +31,7 @@ export const PORT_OPTIONS: Record<string, OptionDef> = {
   lab: { type: 'string', value: '<rig.yaml>', description: 'lab file for board names (default ./rig.yaml when present)' },
   baud: { type: 'string', value: '<baud>', description: "line rate (default: the lab's, else 115200)" },
   timeout: { type: 'string', value: '<seconds>', description: 'base deadline of each request (default 2.5; the line time at the baud rate is added)' },
-  trace: { type: 'boolean', description: 'print every SMP packet (hex and decoded CBOR) on stderr' },
+  trace: { type: 'boolean', description: "print every SMP packet (hex and decoded CBOR) on stderr, and an emulated board's emulator output" },
   ...LINK_OPTIONS,
 };
 
@@ -98,7 +99,38 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
       },
     };
   }
-  let target: Exclude<PortTarget, { kind: 'virtual' }> = resolvedTarget;
+  if (resolvedTarget.kind === 'emulator') {
+    // The rig runs this board itself: its emulator's lifecycle (started, resets seen) is shown on
+    // stderr, and with --trace what the emulator prints too.
+    const trace = optFlag(args, 'trace');
+    const board = await startEmulatedBoard(resolved.name, resolvedTarget.emulator, (m, kind) => {
+      if (kind === 'event') io.stderr.write(`emulator  ${m}\n`);
+      else if (trace) io.stderr.write(`emulator| ${m}\n`);
+    });
+    let client: SmpClient;
+    try {
+      client = SmpClient.over(await board.connect(), clientOptions);
+    } catch (e) {
+      await board.close();
+      throw e;
+    }
+    return {
+      ...(resolved.board ? { lab: resolved.board } : {}),
+      client,
+      description: board.description,
+      witness: board.witness,
+      reconnect: async () => {
+        await client.close().catch(() => undefined);
+        client = SmpClient.over(await board.connect(), clientOptions);
+        return client;
+      },
+      close: async () => {
+        await client.close().catch(() => undefined);
+        await board.close();
+      },
+    };
+  }
+  let target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> = resolvedTarget;
   const open = async (): Promise<SmpClient> => {
     try {
       return SmpClient.over(await openPort(target.url, { baudRate: target.baud }), clientOptions);

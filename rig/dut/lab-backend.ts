@@ -32,13 +32,13 @@ export class LabBackend implements DutBackend {
   readonly power: DutBackend['power'];
   readonly hardReset: DutBackend['hardReset'];
   readonly knownGoodImage: DutBackend['knownGoodImage'];
-  private target: Exclude<PortTarget, { kind: 'virtual' }>;
+  private target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }>;
   /** Framing, SMP version and line length: the lab board's `smp:` over the defaults. */
   readonly link: SmpLinkSettings;
   private current!: SmpClient;
 
   private constructor(
-    board: ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' }> },
+    board: ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> },
     private readonly lister: PortLister | undefined,
   ) {
     this.target = board.target;
@@ -64,8 +64,8 @@ export class LabBackend implements DutBackend {
   }
 
   static async open(board: ResolvedBoard, lister?: PortLister): Promise<LabBackend> {
-    if (board.target.kind === 'virtual') throw new Error(`board ${board.name} is virtual, not a lab board`);
-    const b = new LabBackend(board as ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' }> }, lister);
+    if (board.target.kind === 'virtual' || board.target.kind === 'emulator') throw new Error(`board ${board.name} is ${board.target.kind === 'virtual' ? 'virtual' : 'emulated'}, not a board on a port`);
+    const b = new LabBackend(board as ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> }, lister);
     await b.connect();
     return b;
   }

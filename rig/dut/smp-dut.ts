@@ -23,10 +23,7 @@ import type { SmpClient } from '../../host/smp/client.js';
 import type { UploadResult } from '../../host/smp/upload/engine.js';
 import { rebootAndWait, type ResetAction } from '../../host/smp/reboot.js';
 import { waitForAnswer } from '../../host/smp/wait.js';
-import { MCUBOOT_MODES, type BootloaderMode } from '../../host/smp/groups/os.js';
-import { markUploaded } from '../../host/operator/mark-image.js';
-import { whereIsBoard } from '../../host/operator/run-state.js';
-import { parseImage } from '../../host/mcuboot/verify.js';
+import { MCUBOOT_MODES, isNotSupported } from '../../host/smp/groups/os.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
 import { abortReason } from '../../host/transport/clock.js';
 import { toHex } from '../../host/util/hex.js';
@@ -86,15 +83,14 @@ export class SmpDut implements Dut {
   /** Something was done to the board that a status read cannot show (armed faults, power cut, bootloader mode). */
   private dirty = false;
   private closed = false;
-  /** The bootloader mode the board reported when it was opened: whether marks decide what boots. */
-  private readonly bootloaderMode: BootloaderMode | undefined;
+  /** Why images cannot be marked for a test or permanent boot on this board, once it said so (rc 8). */
+  private cannotMark: string | undefined;
 
   private constructor(
     readonly name: string,
     private readonly backend: DutBackend,
     state: BoardState,
   ) {
-    this.bootloaderMode = state.bootloader?.mode;
     this.capabilities = {
       suit: state.hasSuitGroup,
       image: state.images !== undefined,
@@ -238,21 +234,22 @@ export class SmpDut implements Dut {
     return { decision: hostDecision(h), source: 'host', missing: [], transfers };
   }
 
-  /**
-   * Image group upload, then marking where marks decide what boots (host/operator/mark-image.ts:
-   * not in serial recovery, not under a direct-XIP or RAM-load bootloader); `mode` undefined: a
-   * board in serial recovery writes the primary slot, nothing to mark.
-   */
+  /** Image group upload, then marking; `mode` undefined: a board in serial recovery writes the primary slot, nothing to mark. */
   private async installImage(c: SmpClient, image: Uint8Array, mode: FlashMode | undefined, o: DutOpOptions): Promise<UploadResult> {
+    // A board found unable to mark images is not sent another one to mark.
+    if (mode !== undefined && this.cannotMark) throw new DutUnsupportedError(this.cannotMark);
     const hash = mcubootImageHash(image);
     const r = await c.image.upload(image, opt(o));
-    if (mode === undefined) return r;
-    const images = (await c.image.state(opt(o))).images;
-    const listed = images.find((i) => toHex(i.hash) === toHex(hash));
-    if (!listed) throw new Error(`the board does not list the uploaded MCUboot image (sha256 ${toHex(hash)}): it refused it as an image`);
-    const where = whereIsBoard({ images, unreported: {} });
-    const m = await markUploaded(c, { where, mode: this.bootloaderMode, header: parseImage(image).header, hash, images, listed, permanent: mode === 'confirm' }, opt(o));
-    if (m.marked !== mode) this.note('smp', `mark ${m.note}`);
+    try {
+      if (mode === 'test') await c.image.test(hash, opt(o));
+      else if (mode === 'confirm') await c.image.confirm(hash, opt(o));
+    } catch (e) {
+      if (!isNotSupported(e)) throw e;
+      this.cannotMark =
+        `board ${this.name} cannot mark an image for a ${mode} boot: it answers rc 8 (not supported) to the image state write. ` +
+        'Its bootloader does not swap images (MCUboot in RAM-load or direct-XIP mode boots the newest valid image), so an update cannot be tested, confirmed or reverted on it';
+      throw new DutUnsupportedError(this.cannotMark);
+    }
     return r;
   }
 
@@ -527,6 +524,6 @@ function describe(backend: DutBackend, s: BoardState): string {
   if (s.bootloader) parts.push(`${s.bootloader.name}${s.bootloader.mode ? ` ${MCUBOOT_MODES[s.bootloader.mode.mode] ?? s.bootloader.mode.name}` : ''}`);
   const groups = [s.hasSuitGroup ? 'SUIT' : undefined, s.images ? 'image' : undefined, s.hasRigGroup ? 'rig' : undefined].filter(Boolean);
   parts.push(`groups: ${groups.join(', ') || 'OS only'}`);
-  if (!s.hasSuitGroup) parts.push('no SUIT group: the host verifies manifests');
+  if (!s.hasSuitGroup) parts.push(s.images ? 'no SUIT group: the host verifies manifests' : 'no SUIT or image group: it takes no updates');
   return parts.join(', ');
 }

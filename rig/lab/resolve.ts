@@ -9,13 +9,13 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_BAUD } from '../../host/transport/open.js';
 import { closest } from '../../host/util/did-you-mean.js';
-import { EnvironmentError, UsageError } from '../cli/command.js';
+import { EnvironmentError, UsageError } from '../../host/util/errors.js';
 import { portLister } from '../ports/list.js';
 import { locateUsbPort, type LocateOptions } from '../ports/locate.js';
 import type { PortLister, UsbIdentity } from '../ports/types.js';
 import { BAUD_MAX, BAUD_MIN, findLabFile, loadLab } from './load.js';
 import { PortWordError, classifyPort } from './port-url.js';
-import type { Lab, LabBoard, VirtualSpec } from './types.js';
+import type { EmulatorSpec, Lab, LabBoard, VirtualSpec } from './types.js';
 
 /** Where to reach a board. `url` is what host/transport `openPort` takes (serial and tcp). */
 export type PortTarget =
@@ -34,7 +34,9 @@ export type PortTarget =
       baud: number;
       /** `in-process` for one board; `process` (its own process over tcp) for `--boards N`. */
       placement: 'in-process' | 'process';
-    };
+    }
+  /** A board in an emulator the rig starts (QEMU, native_sim); `baud` is only what reports show (an emulated UART has no line rate). */
+  | { kind: 'emulator'; emulator: EmulatorSpec; baud: number };
 
 export interface ResolvedBoard {
   /** The lab board name, or a name derived from the port (`ttyACM0`, `tcp-host-4001`, `virtual-2`). */
@@ -109,6 +111,8 @@ export async function targetOfLabBoard(board: LabBoard, ctx: ResolveContext): Pr
       return { kind: 'tcp', url: board.port.url, host: board.port.host, port: board.port.port, baud };
     case 'virtual':
       return { kind: 'virtual', virtual: board.port.virtual, baud, placement: 'in-process' };
+    case 'emulator':
+      return { kind: 'emulator', emulator: board.port.emulator, baud };
   }
 }
 

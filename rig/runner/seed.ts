@@ -5,7 +5,7 @@
  * which other boards or cases ran, in which order, or how many workers there were.
  */
 import { createHash } from 'node:crypto';
-import { UsageError } from '../cli/command.js';
+import { UsageError } from '../../host/util/errors.js';
 
 export { randomSeed, seededRng, type Rng } from '../../host/transport/rng.js';
 

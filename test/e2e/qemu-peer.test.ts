@@ -1,66 +1,60 @@
 /**
- * `suitrig status` and `flash` against real firmware under QEMU (../shared/peers,
- * test/helpers/qemu-peer.ts). MCUboot + Zephyr's smp_server: in its application it answers OS
- * info but not bootloader info (rc 8), runs a RAM-load image and answers rc 8 to image state
- * write; after `reboot --bootloader` it is in MCUboot serial recovery (OS info and parameters
- * rc 8, an image list without flags). The native_sim build has no image group and 384-byte
- * buffers. Skipped, with the reason printed, where the peers or QEMU are missing.
+ * Where a board is and what its bootloader boots, on real firmware: MCUboot + Zephyr's
+ * smp_server under QEMU (../shared/peers; the lab's `an385` board of test/helpers/peers.ts,
+ * started by the rig). In its application it answers OS info but not bootloader info (rc 8),
+ * runs a RAM-load image and answers rc 8 to image state write; after `reboot --bootloader` it is
+ * in MCUboot serial recovery (OS info and parameters rc 8, an image list without flags).
+ * Skipped, with the reason in the name, where the peers or QEMU are missing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { reversionImage } from '../../host/mcuboot/reversion.js';
+import { loadLab } from '../../rig/lab/load.js';
+import { startEmulatedBoard } from '../../rig/emulator/start.js';
 import { runCli } from '../helpers/cli.js';
-import { nativeSimUnavailable, peerAppWithVersion, qemuPeerUnavailable, startNativeSimPeer, startQemuPeer, type QemuPeer } from '../helpers/qemu-peer.js';
+import { describeWithPeers, PEERS, peersLab } from '../helpers/peers.js';
+import { tempDir, writeFile } from '../rig/helpers/lab-files.js';
 
-const REASON = qemuPeerUnavailable();
-if (REASON) console.warn(`SKIPPED QEMU peer tests: ${REASON}`);
-const SIM_REASON = nativeSimUnavailable();
-if (SIM_REASON) console.warn(`SKIPPED native_sim peer test: ${SIM_REASON}`);
-
-let peer: Pick<QemuPeer, 'close'> | undefined;
-afterEach(async () => {
-  await peer?.close();
-  peer = undefined;
-});
-
-const statusOf = async (url: string) => {
-  const r = await runCli(['status', '--port', url, '--json']);
+const statusOf = async (port: string, cwd: string) => {
+  const r = await runCli(['status', '--port', port, '--json'], { cwd });
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
 };
 
-describe.skipIf(REASON !== undefined)(`the MCUboot + Zephyr peer under QEMU${REASON ? ` [skipped: ${REASON}]` : ''}`, () => {
+describeWithPeers('the MCUboot + Zephyr peer under QEMU: application, serial recovery, RAM load', () => {
   it('status: its application, with what the build does not report named; then serial recovery', async () => {
-    const qemu = await startQemuPeer();
-    peer = qemu;
-    const app = await statusOf(qemu.url);
-    expect(app.state).toEqual({ state: 'application', evidence: 'its image manager runs slot 0 and it answers OS info' });
-    expect(app.os).toMatch(/^Zephyr .* 4\.4\.0 .*mps2\/an385/);
-    expect(app.smp).toEqual({ bufSize: 1024, bufCount: 4 });
-    expect(app.bootloader).toBeNull();
-    expect(app.notReported).toMatchObject({ bootloader: 'not supported by this build: rc 8', suit: 'not supported by this build: rc 8' });
-    expect(app.images).toHaveLength(1);
-    expect(app.images[0]).toMatchObject({ slot: 0, version: '0.0.0', active: true });
+    const dir = tempDir();
+    const lab = loadLab(writeFile(dir, 'rig.yaml', peersLab()));
+    const port = lab.boards.find((b) => b.name === 'an385')!.port;
+    if (port.kind !== 'emulator') throw new Error('an385 is not an emulated board');
+    // One QEMU for both states: its UART is a TCP port the commands reach like ser2net's.
+    const board = await startEmulatedBoard('an385', port.emulator, () => undefined);
+    try {
+      const url = /UART (tcp:\/\/127\.0\.0\.1:\d+)/.exec(board.description)![1]!;
+      const app = await statusOf(url, dir);
+      expect(app.state).toEqual({ state: 'application', evidence: 'its image manager runs slot 0 and it answers OS info' });
+      expect(app.os).toMatch(/^Zephyr .* 4\.4\.0 .*mps2\/an385/);
+      expect(app.bootloader).toBeNull();
+      expect(app.notReported).toMatchObject({ bootloader: 'not supported by this build: rc 8', suit: 'not supported by this build: rc 8' });
+      expect(app.images[0]).toMatchObject({ slot: 0, version: '0.0.0', active: true });
 
-    const reboot = await runCli(['reboot', '--port', qemu.url, '--bootloader']);
-    expect(reboot.code, reboot.stderr).toBe(0);
-    const rec = await statusOf(qemu.url);
-    expect(rec.state.state).toBe('serial-recovery');
-    expect(rec.state.evidence).toBe('its image list marks no slot active, and it does not support OS info (rc 8), as MCUboot serial recovery answers');
-    expect(rec.os).toBeNull();
-    expect(rec.notReported).toMatchObject({ os: 'not supported by this build: rc 8', params: 'not supported by this build: rc 8' });
-    expect(rec.images[0]).toMatchObject({ slot: 0, active: false, confirmed: false });
-    const text = await runCli(['status', '--port', qemu.url]);
-    expect(text.stdout).toContain('state      MCUboot serial recovery (its image list marks no slot active');
+      const reboot = await runCli(['reboot', '--port', url, '--bootloader'], { cwd: dir });
+      expect(reboot.code, reboot.stderr).toBe(0);
+      const rec = await statusOf(url, dir);
+      expect(rec.state).toEqual({ state: 'serial-recovery', evidence: 'its image list marks no slot active, and it does not support OS info (rc 8), as MCUboot serial recovery answers' });
+      expect(rec.os).toBeNull();
+      expect(rec.notReported).toMatchObject({ os: 'not supported by this build: rc 8', params: 'not supported by this build: rc 8' });
+      expect(rec.images[0]).toMatchObject({ slot: 0, active: false, confirmed: false });
+    } finally {
+      await board.close();
+    }
   });
 
   it('flash of a newer RAM-load image: named as what it is, nothing marked, the newer version boots', async () => {
-    const qemu = await startQemuPeer();
-    peer = qemu;
-    const file = join(mkdtempSync(join(tmpdir(), 'suitrig-qemu-')), 'app-0.0.1.bin');
-    writeFileSync(file, peerAppWithVersion(0, 0, 1));
-    const r = await runCli(['flash', '--port', qemu.url, file, '--json']);
+    const dir = tempDir();
+    writeFile(dir, 'rig.yaml', peersLab());
+    const file = writeFile(dir, 'app-0.0.1.bin', reversionImage(new Uint8Array(readFileSync(PEERS.qemuApp)), { major: 0, minor: 0, revision: 1, build: 0 }));
+    const r = await runCli(['flash', '--port', 'an385', file, '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('board     application: its image manager runs slot 0 and it answers OS info; bootloader mode not reported (not supported by this build: rc 8)');
     expect(r.stderr).toContain('slot      the image is in slot 1');
@@ -70,22 +64,7 @@ describe.skipIf(REASON !== undefined)(`the MCUboot + Zephyr peer under QEMU${REA
     expect(r.stderr).not.toMatch(/serial recovery/);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ board: { state: 'application', bootloaderMode: null }, marked: 'none', booted: true });
+    expect(j.running).toMatchObject({ slot: 1, version: '0.0.1', active: true });
     expect(j.message).toBe('running 0.0.1+0 (booted as the highest valid version: there is no test boot to confirm)');
-    const after = await statusOf(qemu.url);
-    expect(after.images.find((i: { active: boolean }) => i.active)).toMatchObject({ slot: 1, version: '0.0.1' });
-  });
-});
-
-describe.skipIf(SIM_REASON !== undefined)(`the Zephyr native_sim peer${SIM_REASON ? ` [skipped: ${SIM_REASON}]` : ''}`, () => {
-  it('status: an application without the image group, its 384-byte buffers, what it lacks named', async () => {
-    const sim = await startNativeSimPeer();
-    peer = sim;
-    const r = await runCli(['status', '--port', sim.path]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('state      application (it answers OS info)');
-    expect(r.stdout).toMatch(/os {9}Zephyr .* 4\.4\.0 .*native_sim/);
-    expect(r.stdout).toContain('smp        buffers 384 bytes x 4');
-    expect(r.stdout).toContain('bootloader not reported (not supported by this build: rc 8)');
-    expect(r.stdout).toContain('images     not reported (not supported by this build: rc 8)');
   });
 });

@@ -25,8 +25,8 @@ import { abortReason, sleep, type Clock, type Timer } from '../../transport/cloc
 import { lineMs } from '../../transport/line-rate.js';
 import { TransportClosedError } from '../../transport/transport.js';
 import { encodeCbor } from '../cbor.js';
-import { SmpTimeoutError, type SmpClient, type SmpResponse } from '../client.js';
-import { ImageErr, SmpErrorResponse, SmpGroupError } from '../errors.js';
+import type { SmpClient, SmpResponse } from '../client.js';
+import { ImageErr, SmpErrorResponse, SmpGroupError, SmpTimeoutError } from '../errors.js';
 import { SmpProtocolError } from '../fields.js';
 import type { Framing } from '../framing/framing.js';
 import { isNotSupported } from '../groups/os.js';
@@ -110,6 +110,8 @@ export interface UploadResult {
   window: number;
   /** The board's SHA-256 verdict: true = checked and equal; undefined = it does not report one. */
   match: boolean | undefined;
+  /** The final answer was lost and the board had already ended the transfer (UploadTarget.movedOn): what it made of it, its next answers tell. */
+  movedOn?: boolean;
 }
 
 /**
@@ -461,6 +463,11 @@ class UploadRun {
   }
 
   private boardError(e: SmpErrorResponse): void {
+    if (this.sentMark === this.total && this.target.movedOn?.(e)) {
+      // Every byte went out and the board says the transfer is over: its final answer was lost, not the upload.
+      this.result.movedOn = true;
+      return this.complete(undefined);
+    }
     if (e instanceof SmpGroupError && e.group === 1 && e.rc === ImageErr.INVALID_HASH && this.result.restarts < (this.o.restarts ?? 1)) {
       // The bytes on the board do not hash to our SHA-256: something got past the CRC. Start over.
       this.result.restarts++;

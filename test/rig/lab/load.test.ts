@@ -22,8 +22,8 @@ describe('lab file: the shipped example', () => {
     writeExampleLabFiles(dir);
     copyFileSync(EXAMPLE, join(dir, 'rig.yaml'));
     const lab = loadLab(join(dir, 'rig.yaml'));
-    expect(lab.boards.map((b) => b.name)).toEqual(['nrf52840dk-1', 'stm32f4-disco', 'remote-1', 'virt-never-revert']);
-    const [nrf, stm, remote, virt] = lab.boards;
+    expect(lab.boards.map((b) => b.name)).toEqual(['nrf52840dk-1', 'stm32f4-disco', 'remote-1', 'virt-never-revert', 'qemu-an385', 'zephyr-sim']);
+    const [nrf, stm, remote, virt, qemu, sim] = lab.boards;
     expect(nrf!.port).toEqual({ kind: 'usb', usb: { serial: '000683123456', vendorId: '1366', productId: '1015', interface: 0 } });
     expect(nrf!.baud).toBe(1_000_000);
     expect(nrf!.reset).toEqual({ method: 'dtr', pulseMs: 100, waitMs: 800, invert: false });
@@ -47,6 +47,9 @@ describe('lab file: the shipped example', () => {
     expect(nrf!.smp).toBeUndefined();
     // a profile may be named by its part (nrf52840 for nrf52840-like)
     expect(virt!.port).toEqual({ kind: 'virtual', virtual: { profile: 'nrf52840-like', quirks: ['never-revert'] } });
+    // boards in an emulator the rig starts; their images and state relative to the lab file
+    expect(qemu!.port).toMatchObject({ kind: 'emulator', emulator: { kind: 'qemu', machine: 'mps2-an385', images: [{ file: join(dir, 'firmware/mcuboot.hex') }, { file: join(dir, 'firmware/app.signed.bin'), addr: 0x20050000 }] } });
+    expect(sim!.port).toEqual({ kind: 'emulator', emulator: { kind: 'native-sim', program: join(dir, 'firmware/zephyr.exe'), runner: ['qemu-i386-static'], args: [], state: join(dir, 'sim-state') } });
   });
 
   it('is the example the README shows', () => {

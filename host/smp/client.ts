@@ -164,7 +164,7 @@ export class SmpClient implements SmpRequester {
     }
     if (!answer) {
       throw new SmpTimeoutError(
-        `no answer from ${this.transport.description} to ${name} within ${Math.round(timeoutMs)} ms (${attempts} ${attempts === 1 ? 'try' : 'tries'}); is the board running an SMP server on this port at this baud rate?`,
+        `no answer from ${this.transport.description} to ${name} within ${Math.round(timeoutMs)} ms (${attempts} ${attempts === 1 ? 'try' : 'tries'}); is the board running an SMP server on this port at this baud rate, speaking ${this.link.framing.kind} framing?`,
         group,
         command,
         attempts,

@@ -96,8 +96,13 @@ export function rcText(rc: number): string {
   return RC_TEXT[rc] ?? (rc >= 256 ? `user error ${rc}` : `unknown rc ${rc}`);
 }
 
+/** The name of group error `rc` (`QUERY_YIELDS_NO_ANSWER`), when the group's codes are known. */
+export function groupErrName(group: number, rc: number): string | undefined {
+  return GROUP_ERR_NAMES[group]?.[rc];
+}
+
 export function groupErrText(group: number, rc: number): string {
-  const name = GROUP_ERR_NAMES[group]?.[rc];
+  const name = groupErrName(group, rc);
   return name ? `${groupName(group)} error ${rc} (${name})` : `${groupName(group)} error ${rc}`;
 }
 

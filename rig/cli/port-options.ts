@@ -1,6 +1,7 @@
 /**
  * How every single-board command reaches its board (DESIGN.md "Command line"): the shared
- * `--port`, `--lab`, `--baud`, `--timeout` and `--trace` options, and the opener behind them.
+ * `--port`, `--lab`, `--baud`, `--timeout`, `--trace` options and the link's `--framing`,
+ * `--smp-version`, `--line-length` (link-options.ts), and the opener behind them.
  * `--port` takes a device path, `tcp://host:port`, `virtual` (a fresh in-process virtual
  * board) or a board name from the lab file (rig/lab/resolve.ts); `--timeout` is the base
  * deadline of each request (the line time at the baud rate is added); `--trace` prints every
@@ -21,6 +22,8 @@ import { relocateTarget, resolvePortOption, type PortTarget } from '../lab/resol
 import type { LabBoard } from '../lab/types.js';
 import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
 import { VirtualBoard } from '../virtual/board/board.js';
+import { linkClientOptions } from '../../host/smp/link-settings.js';
+import { LINK_OPTIONS, linkOptionValues, linkSettingsFor } from './link-options.js';
 import { EnvironmentError, UsageError, optFlag, optString, requireString, type CliIo, type OptionDef, type ParsedArgs } from './command.js';
 
 export const PORT_OPTIONS: Record<string, OptionDef> = {
@@ -29,6 +32,7 @@ export const PORT_OPTIONS: Record<string, OptionDef> = {
   baud: { type: 'string', value: '<baud>', description: "line rate (default: the lab's, else 115200)" },
   timeout: { type: 'string', value: '<seconds>', description: 'base deadline of each request (default 2.5; the line time at the baud rate is added)' },
   trace: { type: 'boolean', description: "print every SMP packet (hex and decoded CBOR) on stderr, and an emulated board's emulator output" },
+  ...LINK_OPTIONS,
 };
 
 export interface BoardConnection {
@@ -64,15 +68,18 @@ export function traceTo(io: CliIo): (e: LinkEvent) => void {
 /** Opens `--port` (with `--lab`, `--baud`, `--timeout`, `--trace`). */
 export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardConnection> {
   const timeoutMs = timeoutOption(args);
-  const clientOptions: SmpClientOptions = { ...(timeoutMs ? { timeoutMs } : {}), ...(optFlag(args, 'trace') ? { onEvent: traceTo(io) } : {}) };
+  const linkGiven = linkOptionValues(args);
   const resolved = await resolvePortOption({
     port: requireString(args, 'port'),
     cwd: io.cwd,
     ...(optString(args, 'lab') !== undefined ? { lab: optString(args, 'lab')! } : {}),
     ...(optString(args, 'baud') !== undefined ? { baud: optString(args, 'baud')! } : {}),
   });
+  const smp = linkSettingsFor(linkGiven, resolved.board);
+  const clientOptions: SmpClientOptions = { ...linkClientOptions(smp), ...(timeoutMs ? { timeoutMs } : {}), ...(optFlag(args, 'trace') ? { onEvent: traceTo(io) } : {}) };
   const resolvedTarget = resolved.target;
   if (resolvedTarget.kind === 'virtual') {
+    if (smp.framing === 'raw') throw new UsageError('--framing raw: a virtual board speaks console framing');
     const spec = resolvedTarget.virtual;
     const quirks = spec.quirks.map((q): Quirk => {
       if (!(QUIRKS as readonly string[]).includes(q)) throw new UsageError(`virtual board quirk '${q}': expected one of ${QUIRKS.join(', ')}`);

@@ -4,11 +4,12 @@
  * survives the emulator's resets and restarts; its power switch (stop the emulator, start it
  * again); the witness its emulator tells of every reset (a restarted native_sim process, QEMU's
  * RESET event); and its known-good state, which comes back by restarting the emulator from the
- * state it was opened in. Resets are SMP resets: the firmware answers, then resets some 250 ms
+ * state it was opened in; how it speaks SMP (`smp:`, as for every lab board). Resets are SMP resets: the firmware answers, then resets some 250 ms
  * later, as on a real Zephyr board.
  */
 import { readFileSync } from 'node:fs';
-import { SmpClient } from '../../host/smp/client.js';
+import { SmpClient, type SmpClientOptions } from '../../host/smp/client.js';
+import { linkClientOptions, linkSettings } from '../../host/smp/link-settings.js';
 import type { EmulatedBoard } from '../emulator/emulated-board.js';
 import { startEmulatedBoard } from '../emulator/start.js';
 import type { EmulatorSpec, LabBoard } from '../lab/types.js';
@@ -36,6 +37,8 @@ export class EmulatorBackend implements DutBackend {
     first: SmpClient,
     name: string,
     lab: LabBoard | undefined,
+    /** Framing and SMP version: the lab board's `smp:` over the defaults. */
+    private readonly link: Pick<SmpClientOptions, 'framing' | 'version'>,
   ) {
     this.current = first;
     this.provision = labProvision(lab);
@@ -48,8 +51,9 @@ export class EmulatorBackend implements DutBackend {
   /** Starts the emulator of board `name` and connects to its UART; `log` gets its events and output. */
   static async open(name: string, spec: EmulatorSpec, lab: LabBoard | undefined, log: (e: DutEvent) => void): Promise<EmulatorBackend> {
     const board = await startEmulatedBoard(name, spec, (message, kind) => log({ kind: 'note', message: kind === 'event' ? message : `| ${message}` }));
+    const link = linkClientOptions(linkSettings(lab?.smp));
     try {
-      return new EmulatorBackend(board, SmpClient.over(await board.connect()), name, lab);
+      return new EmulatorBackend(board, SmpClient.over(await board.connect(), link), name, lab, link);
     } catch (e) {
       await board.close();
       throw e;
@@ -74,7 +78,7 @@ export class EmulatorBackend implements DutBackend {
 
   async reconnect(): Promise<SmpClient> {
     await this.current.close().catch(() => undefined);
-    this.current = SmpClient.over(await this.board.connect());
+    this.current = SmpClient.over(await this.board.connect(), this.link);
     return this.current;
   }
 

@@ -2,11 +2,13 @@
  * A real board as the lab file describes it (rig/lab, DESIGN.md "Rig"): its serial port (found
  * again by USB identity after it re-enumerates) or tcp url, its reset method (SMP reset, a DTR
  * or RTS pulse with its timings, an external command), its power commands, its known-good
- * image, and the trust anchors, roles and identity it was provisioned with. Boards given as a
- * bare device path or tcp url have the defaults: SMP reset, no power control, no known-good.
+ * image, how it speaks SMP (framing, version, line length), and the trust anchors, roles and
+ * identity it was provisioned with. Boards given as a bare device path or tcp url have the
+ * defaults: console framing, SMP v2, SMP reset, no power control, no known-good.
  */
 import { readBoundedFile } from '../../host/util/bounded-read.js';
 import { SmpClient } from '../../host/smp/client.js';
+import { linkClientOptions, linkSettings, type SmpLinkSettings } from '../../host/smp/link-settings.js';
 import { sleep, systemClock } from '../../host/transport/clock.js';
 import { openPort } from '../../host/transport/open.js';
 import { relocateTarget, type PortTarget, type ResolvedBoard } from '../lab/resolve.js';
@@ -31,6 +33,8 @@ export class LabBackend implements DutBackend {
   readonly hardReset: DutBackend['hardReset'];
   readonly knownGoodImage: DutBackend['knownGoodImage'];
   private target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }>;
+  /** Framing, SMP version and line length: the lab board's `smp:` over the defaults. */
+  readonly link: SmpLinkSettings;
   private current!: SmpClient;
 
   private constructor(
@@ -39,6 +43,7 @@ export class LabBackend implements DutBackend {
   ) {
     this.target = board.target;
     const lab = board.board;
+    this.link = linkSettings(lab?.smp);
     const reset = lab?.reset ?? { method: 'smp' };
     this.resetLine = reset.method === 'dtr' || reset.method === 'rts';
     this.hardReset = isHardReset(reset) ? (signal) => hardReset(reset, () => this.current.transport, signal) : undefined;
@@ -85,7 +90,7 @@ export class LabBackend implements DutBackend {
   }
 
   private async connect(): Promise<SmpClient> {
-    this.current = SmpClient.over(await openPort(this.target.url, { baudRate: this.target.baud }));
+    this.current = SmpClient.over(await openPort(this.target.url, { baudRate: this.target.baud }), linkClientOptions(this.link));
     return this.current;
   }
 }

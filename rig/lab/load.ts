@@ -12,6 +12,8 @@ import { FileReadError, readBoundedFile } from '../../host/util/bounded-read.js'
 import { closest } from '../../host/util/did-you-mean.js';
 import { YamlReader, type Field } from '../../host/util/yaml-reader.js';
 import { YamlSource, type SourceIssue } from '../../host/util/yaml-source.js';
+import type { SmpVersion } from '../../host/smp/header.js';
+import { FRAMINGS, LINE_LENGTH, type SmpLinkSettings } from '../../host/smp/link-settings.js';
 import { loadSigningKey, parseRequireArg, parseTrustArg, type TrustAnchor } from '../../host/keys/index.js';
 import { QUIRKS } from '../virtual/bootloader/index.js';
 import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
@@ -39,7 +41,7 @@ export class LabError extends EnvironmentError {
 }
 
 const TOP_FIELDS = ['version', 'defaults', 'boards'] as const;
-const SETTING_FIELDS = ['baud', 'reset', 'power', 'known-good', 'apps', 'trust', 'require', 'identity', 'keys'] as const;
+const SETTING_FIELDS = ['baud', 'smp', 'reset', 'power', 'known-good', 'apps', 'trust', 'require', 'identity', 'keys'] as const;
 const BOARD_FIELDS = ['tags', 'port', 'usb', 'virtual', 'qemu', 'native-sim', ...SETTING_FIELDS] as const;
 const USB_FIELDS = ['by-id', 'serial', 'vid-pid', 'location', 'interface'] as const;
 const VIRTUAL_FIELDS = ['profile', 'quirks', 'state'] as const;
@@ -57,6 +59,7 @@ const RESET_FIELDS: Record<(typeof RESET_METHODS)[number], readonly string[]> = 
   command: ['method', 'command', 'timeout-ms', 'wait-ms'],
 };
 const POWER_FIELDS = ['on', 'off', 'settle-ms', 'timeout-ms'] as const;
+const SMP_FIELDS = ['framing', 'version', 'line-length'] as const;
 
 /** Defaults for reset and power timings (documented in README.md). */
 export const RESET_DEFAULTS = { pulseMs: 100, waitMs: 500, commandTimeoutMs: 30_000 };
@@ -75,6 +78,7 @@ export function virtualProfileName(name: string | undefined): string | undefined
 /** Settings a board may take from `defaults:`. */
 interface Settings {
   baud?: number;
+  smp?: Partial<SmpLinkSettings>;
   reset?: ResetMethod;
   power?: PowerControl;
   knownGood?: string;
@@ -168,6 +172,36 @@ class LabParser {
         return { method, command, timeoutMs, waitMs };
       }
     }
+  }
+
+  /** `smp: {framing, version, line-length}`: each optional; lines only with console framing. */
+  private smp(f: Field): Partial<SmpLinkSettings> | undefined {
+    const m = this.r.map(f, SMP_FIELDS);
+    if (!m) return undefined;
+    const out: Partial<SmpLinkSettings> = {};
+    let ok = true;
+    const framing = m.get('framing');
+    if (framing) {
+      const v = this.r.oneOf(framing, FRAMINGS);
+      if (v === undefined) ok = false;
+      else out.framing = v;
+    }
+    const version = m.get('version');
+    if (version) {
+      const v = this.r.integer(version, 1, 2, 'an SMP version (1 or 2)');
+      if (v === undefined) ok = false;
+      else out.version = v as SmpVersion;
+    }
+    const line = m.get('line-length');
+    if (line) {
+      const v = this.r.integer(line, LINE_LENGTH.min, LINE_LENGTH.max, "the longest line the board takes, in bytes (markers and newline included)");
+      if (v === undefined) ok = false;
+      else if (out.framing === 'raw') {
+        this.r.error(line, 'raw framing has no lines: line-length goes with console framing');
+        ok = false;
+      } else out.lineLength = v;
+    }
+    return ok ? out : undefined;
   }
 
   private power(f: Field): PowerControl | undefined {
@@ -286,6 +320,7 @@ class LabParser {
       else values[key] = v;
     };
     read('baud', 'baud', (f) => this.r.integer(f, BAUD_MIN, BAUD_MAX, 'a baud rate'));
+    read('smp', 'smp', (f) => this.smp(f));
     read('reset', 'reset', (f) => this.reset(f));
     read('power', 'power', (f) => this.power(f));
     read('knownGood', 'known-good', (f) => this.file(f, 'known-good image'));
@@ -563,12 +598,14 @@ class LabParser {
         r.error(fields.get('require') ?? fields.get('trust') ?? f, `require names role '${role}' but no trust anchor has that role (trust: ${trust.map((a) => `${a.role}=${a.source}`).join(', ') || 'none'})`);
       }
     }
+    if (port?.kind === 'virtual' && s.smp?.framing === 'raw') r.error(fields.get('smp') ?? f, 'a virtual board speaks console framing, not raw');
     if (!port || !tags) return undefined;
     return {
       name,
       tags,
       port,
       ...(s.baud !== undefined ? { baud: s.baud } : {}),
+      ...(s.smp ? { smp: s.smp } : {}),
       reset,
       ...(s.power ? { power: s.power } : {}),
       ...(s.knownGood ? { knownGood: s.knownGood } : {}),

@@ -6,6 +6,7 @@
  * Like labgrid's resources, these are plain descriptions of what exists; drivers use them.
  */
 import type { TrustAnchor } from '../../host/keys/index.js';
+import type { SmpLinkSettings } from '../../host/smp/link-settings.js';
 import type { UsbIdentity } from '../ports/types.js';
 
 export type { UsbIdentity } from '../ports/types.js';
@@ -94,6 +95,8 @@ export interface LabBoard {
   port: PortSpec;
   /** Line rate; undefined = the command's default (or --baud). */
   baud?: number;
+  /** How the host speaks SMP to it (`smp:` framing, version, line length), as given; the rest are the defaults. */
+  smp?: Partial<SmpLinkSettings>;
   reset: ResetMethod;
   power?: PowerControl;
   /** Absolute path of the image that restores the board after each case. */

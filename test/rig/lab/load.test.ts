@@ -43,6 +43,8 @@ describe('lab file: the shipped example', () => {
     expect(stm!.identity).toEqual({ vendorId: 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe', classId: '1492af14-2569-5e48-bf42-9b2d51f2ab45' });
     expect(remote!.port).toEqual({ kind: 'tcp', url: 'tcp://lab-pi.local:4001', host: 'lab-pi.local', port: 4001 });
     expect(remote!.reset).toEqual({ method: 'smp' });
+    expect(remote!.smp).toEqual({ framing: 'raw' });
+    expect(nrf!.smp).toBeUndefined();
     // a profile may be named by its part (nrf52840 for nrf52840-like)
     expect(virt!.port).toEqual({ kind: 'virtual', virtual: { profile: 'nrf52840-like', quirks: ['never-revert'] } });
     // boards in an emulator the rig starts; their images and state relative to the lab file

@@ -17,7 +17,7 @@ import { readBoardState, type BoardState } from './board-state.js';
 import { markUploaded } from './mark-image.js';
 import { whereIsBoard } from './run-state.js';
 import { decodeSuitReport } from './suit-report.js';
-import { MissingPayloadError, UpdateError, resetAndWait, type UpdateOutcome, type UpdateSession } from './update.js';
+import { MissingPayloadError, UpdateError, resetAndWait, type UpdateOutcome, type UpdateSession } from './session.js';
 
 /** The sentence every host decision carries. */
 export const HOST_DECIDED = 'the host verified the manifest; the board has no SUIT group and did not verify it itself';

@@ -20,8 +20,8 @@ afterEach(async () => {
   for (const b of open.splice(0)) await b.close();
 });
 
-function spec(board: 'an385' | 'sim', o: { simState?: string } = {}): EmulatorSpec {
-  const dir = tempDir();
+function spec(board: 'an385' | 'sim', o: { simState?: string; dir?: string } = {}): EmulatorSpec {
+  const dir = o.dir ?? tempDir();
   const lab = loadLab(writeFile(dir, 'rig.yaml', peersLab(o)));
   const port = lab.boards.find((b) => b.name === board)!.port;
   if (port.kind !== 'emulator') throw new Error('not an emulated board');
@@ -48,8 +48,10 @@ const within = <T>(ms: number, p: Promise<T>) => Promise.race([p, new Promise<ne
 
 describeWithPeers('emulated boards on the real firmware', () => {
   it('native_sim: os reset makes it exit; it is started again on its flash, the witness sees it, and the same link answers', async () => {
-    const state = tempDir();
-    const { board, client, log } = await start(spec('sim', { simState: state }));
+    // The state directory lies under the lab file's folder, as a lab file's must.
+    const dir = tempDir();
+    const state = `${dir}/sim-state`;
+    const { board, client, log } = await start(spec('sim', { simState: state, dir }));
     const first = board.pid!;
     expect(await client.os.echo('before')).toBe('before');
     // Once it answers it has booted, and made its flash file in the lab's state directory.

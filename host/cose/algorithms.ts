@@ -38,10 +38,17 @@ export function algorithmById(id: number): CoseAlgorithm | undefined {
   return COSE_ALGORITHMS.find((a) => a.id === id);
 }
 
-/** Name for display: known algorithms by IANA name, others by number. */
+/**
+ * Algorithms a SUIT manifest may name that suitrig does not sign with (the verifier core
+ * reports them alg-unsupported), named for display only: HSS-LMS -46 (RFC 8778,
+ * draft-ietf-suit-mti).
+ */
+const DISPLAY_ONLY: Readonly<Record<number, string>> = { [-46]: 'HSS-LMS' };
+
+/** Name for display: the IANA name, or `unknown` (callers show the number next to it). */
 export function algorithmName(id: unknown): string {
-  const a = typeof id === 'number' ? algorithmById(id) : undefined;
-  return a ? a.name : `unknown (${String(id)})`;
+  if (typeof id !== 'number') return 'unknown';
+  return algorithmById(id)?.name ?? DISPLAY_ONLY[id] ?? 'unknown';
 }
 
 /** The algorithm to use with `key`: `option` (an `--alg-id` value) if given, else the family default. */

@@ -1,12 +1,12 @@
 /**
  * Reads keys in the forms suitrig's command line accepts (DESIGN.md "Command line"):
  * PEM (SPKI public, PKCS#8 or SEC1 private), COSE_Key (RFC 9052 §7, binary or hex text), or a
- * raw symmetric key file for COSE_Mac0. Errors name the file and what was wrong with it.
+ * raw 32-byte HMAC-256 key file for COSE_Mac0. Errors name the file and what was wrong with it.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { decodeCbor } from '../suit/cbor/decode.js';
+import { FileReadError, readBoundedFile } from '../util/bounded-read.js';
 import type { PrivateKey, PublicKey, SigningKey, SymmetricKey, TrustAnchor, VerificationKey } from './types.js';
 
 export class KeyError extends Error {
@@ -101,7 +101,24 @@ function keyFromCose(m: Map<number, unknown>, source: string): VerificationKey {
   throw new KeyError(`${source}: COSE_Key kty ${String(kty)} is not supported (1 OKP, 2 EC2, 4 Symmetric)`);
 }
 
-/** A verification key from file bytes: PEM (public or private), COSE_Key, else raw symmetric. */
+/**
+ * A raw symmetric key is recognised by its length alone, so only the one length suitrig writes
+ * (`keygen --alg hmac256`: 32 random bytes, the HMAC 256/256 key size of RFC 9053 §3.1) is taken
+ * as one: any other file that is neither PEM nor a COSE_Key (a text file, an image given by
+ * mistake) would otherwise quietly become a MAC key.
+ */
+const RAW_HMAC_KEY_BYTES = 32;
+
+const KEY_FORMATS =
+  'a PEM key (SPKI public, PKCS#8 or SEC1 private), a COSE_Key (binary or hex), ' +
+  `or a raw HMAC-256 key of exactly ${RAW_HMAC_KEY_BYTES} bytes (as keygen --alg hmac256 writes)`;
+
+function rawSymmetricKey(bytes: Uint8Array, source: string): SymmetricKey {
+  if (bytes.length !== RAW_HMAC_KEY_BYTES) throw new KeyError(`${source}: not a key file (${bytes.length} bytes, neither PEM nor COSE_Key); expected ${KEY_FORMATS}`);
+  return { family: 'hmac', secret: new Uint8Array(bytes) };
+}
+
+/** A verification key from file bytes: PEM (public or private), COSE_Key, else a raw HMAC-256 key. */
 export function parseVerificationKey(bytes: Uint8Array, source: string): VerificationKey {
   const text = Buffer.from(bytes).toString('utf8');
   const pem = PEM_RE.exec(text);
@@ -116,11 +133,10 @@ export function parseVerificationKey(bytes: Uint8Array, source: string): Verific
   }
   const cose = asCoseKeyMap(bytes);
   if (cose) return keyFromCose(cose, source);
-  if (bytes.length < 16) throw new KeyError(`${source}: ${bytes.length}-byte file is neither PEM nor COSE_Key, and too short for an HMAC key (>= 16 bytes)`);
-  return { family: 'hmac', secret: new Uint8Array(bytes) };
+  return rawSymmetricKey(bytes, source);
 }
 
-/** A signing key from file bytes: PEM private key (PKCS#8 or SEC1), COSE_Key symmetric, or raw symmetric. */
+/** A signing key from file bytes: PEM private key (PKCS#8 or SEC1), COSE_Key symmetric, or a raw HMAC-256 key. */
 export function parseSigningKey(bytes: Uint8Array, source: string): SigningKey {
   const text = Buffer.from(bytes).toString('utf8');
   const pem = PEM_RE.exec(text);
@@ -141,16 +157,15 @@ export function parseSigningKey(bytes: Uint8Array, source: string): SigningKey {
     if (k.family !== 'hmac') throw new KeyError(`${source}: COSE_Key holds a public key; signing needs a private key`);
     return k;
   }
-  if (bytes.length < 16) throw new KeyError(`${source}: ${bytes.length}-byte file is neither PEM nor COSE_Key, and too short for an HMAC key (>= 16 bytes)`);
-  return { family: 'hmac', secret: new Uint8Array(bytes) } satisfies SymmetricKey;
+  return rawSymmetricKey(bytes, source);
 }
 
 function readKeyFile(path: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return readBoundedFile(path, 'key');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new KeyError(`${path}: cannot read key file (${code === 'ENOENT' ? 'no such file' : (e as Error).message})`);
+    if (e instanceof FileReadError) throw new KeyError(`${path}: cannot read key file (${e.reason})`);
+    throw e;
   }
 }
 

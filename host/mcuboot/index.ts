@@ -4,3 +4,4 @@ export * from './trailer.js';
 export * from './create.js';
 export * from './verify.js';
 export * from './describe.js';
+export * from './reversion.js';

@@ -1,20 +1,39 @@
 /**
- * What the operator reads from a board over SMP (DESIGN.md "Wire protocol"): its buffers and
- * bootloader, the SUIT manifest state of the installed manifest (group 66), the image slots
- * (group 1), and — on boards with the rig group (67) — the last boot record and trust state.
- * A group or command the board lacks (rc 8) is left out, never an error: real boards have
- * only some of them.
+ * What the operator reads from a board over SMP (DESIGN.md "Wire protocol"): its OS/application
+ * info, buffers and bootloader, the SUIT manifest state of the installed manifest (group 66),
+ * the image slots (group 1), and — on boards with the rig group (67) — the last boot record and
+ * trust state. Real boards have only some of these: whatever a board does not report (a group
+ * or command its build lacks, an answer too large for its buffers, a group error) is left out
+ * with the reason in `unreported`, never an error (board-questions.ts).
  */
 import type { RequestOptions, SmpClient } from '../smp/client.js';
+import { MgmtErr, SmpRcError } from '../smp/errors.js';
 import { isNotSupported, type BootloaderMode, type McumgrParams } from '../smp/groups/os.js';
 import type { ImageSlotState } from '../smp/image-state.js';
 import type { BootRecord, TrustState } from '../smp/groups/rig.js';
 import type { SuitManifestState } from '../smp/groups/suit.js';
+import { BoardQuestions, type Asked } from './board-questions.js';
 
 /** nRF's SUIT_MANIFEST_APP_ROOT: the application root manifest's role. */
 export const APP_ROOT_ROLE = 0x20;
 
+/** OS info letters asked first: all of them. */
+export const FULL_OS_FORMAT = 'a';
+/**
+ * Asked when the full answer does not fit the board's buffers (rc 7): kernel name, release
+ * (the build's commit), version and hardware platform — what identifies the build, in about
+ * 40 bytes that fit any buffer an SMP server has; the build date, node name, machine and
+ * processor are what is left out.
+ */
+export const SHORT_OS_FORMAT = 'srvi';
+
+export type BoardPart = 'os' | 'params' | 'bootloader' | 'suit' | 'images' | 'rig';
+/** What may be missing from a BoardState: a part, or the bootloader's mode alone. */
+export type UnreportedItem = BoardPart | 'mode' | 'manifest' | 'trust';
+
 export interface BoardState {
+  /** OS/application info and the format letters it answered to. */
+  os?: { text: string; format: string };
   params?: McumgrParams;
   bootloader?: { name: string; mode?: BootloaderMode };
   /** Installed SUIT manifest (application root role); undefined on boards without group 66. */
@@ -24,6 +43,8 @@ export interface BoardState {
   boot?: BootRecord;
   trust?: TrustState;
   hasRigGroup: boolean;
+  /** Why each item asked for is missing: `not supported by this build (rc 8)`, ... */
+  unreported: Partial<Record<UnreportedItem, string>>;
 }
 
 /** `fn()`, or undefined when the board answers "not supported". */
@@ -36,39 +57,64 @@ export async function optional<T>(fn: () => Promise<T>): Promise<T | undefined> 
   }
 }
 
-export async function readBoardState(client: SmpClient, o: RequestOptions & { parts?: readonly ('params' | 'bootloader' | 'suit' | 'images' | 'rig')[] } = {}): Promise<BoardState> {
-  const parts = new Set(o.parts ?? ['params', 'bootloader', 'suit', 'images', 'rig']);
-  const opts: RequestOptions = { ...(o.signal ? { signal: o.signal } : {}), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) };
-  const s: BoardState = { hasSuitGroup: false, hasRigGroup: false };
-  if (parts.has('params')) {
-    const p = await optional(() => client.os.params(opts));
-    if (p) s.params = p;
+const ALL_PARTS: readonly BoardPart[] = ['params', 'bootloader', 'suit', 'images', 'rig'];
+
+export interface ReadBoardStateOptions extends RequestOptions {
+  /** Default: all but `os`. */
+  parts?: readonly BoardPart[];
+  /** A question without an answer is recorded as not reported (see BoardQuestions) instead of failing. */
+  keepGoing?: boolean;
+}
+
+const isTooLarge = (e: unknown): boolean => e instanceof SmpRcError && e.rc === MgmtErr.EMSGSIZE;
+
+export async function readBoardState(client: SmpClient, o: ReadBoardStateOptions = {}): Promise<BoardState> {
+  const parts = new Set(o.parts ?? ALL_PARTS);
+  const q = new BoardQuestions(client, {
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+    ...(o.keepGoing ? { keepGoing: true } : {}),
+  });
+  const s: BoardState = { hasSuitGroup: false, hasRigGroup: false, unreported: {} };
+  const take = <T>(item: UnreportedItem, a: Asked<T>): T | undefined => {
+    if (a.ok) return a.value;
+    s.unreported[item] = a.reason;
+    return undefined;
+  };
+  if (parts.has('os')) {
+    let format = FULL_OS_FORMAT;
+    let a = await q.ask((r) => client.os.info(format, r));
+    if (!a.ok && isTooLarge(a.error)) {
+      format = SHORT_OS_FORMAT;
+      const short = await q.ask((r) => client.os.info(format, r));
+      if (short.ok) a = short;
+    }
+    const text = take('os', a);
+    if (text !== undefined) s.os = { text, format };
   }
+  if (parts.has('params')) s.params = take('params', await q.ask((r) => client.os.params(r)));
   if (parts.has('bootloader')) {
-    const name = await optional(() => client.os.bootloaderName(opts));
-    if (name) {
-      const mode = await optional(() => client.os.bootloaderMode(opts));
+    const name = take('bootloader', await q.ask((r) => client.os.bootloaderName(r)));
+    if (name !== undefined) {
+      const mode = take('mode', await q.ask((r) => client.os.bootloaderMode(r)));
       s.bootloader = { name, ...(mode ? { mode } : {}) };
     }
   }
   if (parts.has('suit')) {
-    const list = await optional(() => client.suit.manifests(opts));
+    const list = take('suit', await q.ask((r) => client.suit.manifests(r)));
     if (list) {
       s.hasSuitGroup = true;
       const role = list.find((m) => m.role === APP_ROOT_ROLE)?.role ?? list[0]?.role;
-      if (role !== undefined) s.suit = await client.suit.manifestState(role, opts);
+      if (role !== undefined) s.suit = take('manifest', await q.ask((r) => client.suit.manifestState(role, r)));
     }
   }
-  if (parts.has('images')) {
-    const st = await optional(() => client.image.state(opts));
-    if (st) s.images = st.images;
-  }
+  if (parts.has('images')) s.images = take('images', await q.ask((r) => client.image.state(r)))?.images;
   if (parts.has('rig')) {
-    const last = await optional(() => client.rig.lastReport(opts));
+    const last = take('rig', await q.ask((r) => client.rig.lastReport(r)));
     if (last) {
       s.hasRigGroup = true;
       s.boot = last.boot;
-      s.trust = await client.rig.trustState(opts);
+      s.trust = take('trust', await q.ask((r) => client.rig.trustState(r)));
     }
   }
   return s;

@@ -4,7 +4,8 @@
  * verifier core runs the manifest's update procedure with the board's trust anchors, signer
  * roles, identity and the rollback floor the operator knows, is fed each payload the manifest
  * fetches, and decides. What the board then receives is only the payload — an MCUboot image —
- * through the image group, marked for a test boot; its bootloader validates that image (hash,
+ * through the image group, marked for a test boot where marks decide what boots (mark-image.ts);
+ * its bootloader validates that image (hash,
  * signature, security counter) but the board itself never saw the manifest, and every result
  * says so. `HostVerifiedUpdate` is the decision (the rig's Dut drives it step by step);
  * `runHostVerifiedUpdate` is the whole flow `runUpdate` takes for such boards.
@@ -13,8 +14,10 @@ import { createHash } from 'node:crypto';
 import { parseImage, TLV } from '../mcuboot/index.js';
 import { MemoryPlatform, SuitProcessor, componentText, type FinishedRun, type Policy, type RunResult } from '../verifier/index.js';
 import { readBoardState, type BoardState } from './board-state.js';
+import { markUploaded } from './mark-image.js';
+import { whereIsBoard } from './run-state.js';
 import { decodeSuitReport } from './suit-report.js';
-import { MissingPayloadError, UpdateError, resetAndWait, type UpdateOutcome, type UpdateSession } from './update.js';
+import { MissingPayloadError, UpdateError, resetAndWait, type UpdateOutcome, type UpdateSession } from './session.js';
 
 /** The sentence every host decision carries. */
 export const HOST_DECIDED = 'the host verified the manifest; the board has no SUIT group and did not verify it itself';
@@ -111,16 +114,25 @@ export async function runHostVerifiedUpdate(s: UpdateSession, envelope: Uint8Arr
   });
   out.payloads.push({ uri: 'MCUboot image (image group)', bytes: image.length, ms: s.client.clock.now() - t0, resumedFrom: up.resumedFrom, reconnects: up.reconnects });
   emit({ kind: 'sent', what: 'payload', uri: 'MCUboot image (image group)', result: up });
-  await s.client.image.test(hash, o.signal ? { signal: o.signal } : {});
+  const signal = o.signal ? { signal: o.signal } : {};
+  const images = (await s.client.image.state(signal)).images;
+  const listed = images.find((i) => Buffer.from(i.hash).equals(Buffer.from(hash)));
+  if (!listed) {
+    out.message = `the board does not list the uploaded MCUboot image: it refused it as an image (${HOST_DECIDED})`;
+    return out;
+  }
+  // A test boot where marks decide; not in serial recovery, nor under a highest-version bootloader.
+  const mark = await markUploaded(s.client, { where: whereIsBoard(before), mode: before.bootloader?.mode, header: parseImage(image).header, hash, images, listed, permanent: false }, signal);
   if (o.reset === false) {
     out.result = 'installed';
     out.exitCode = 0;
-    out.message = `the MCUboot image is in the secondary slot, marked for a test boot at the next reset (${HOST_DECIDED})`;
+    out.message = `the MCUboot image is in slot ${listed.slot}; mark ${mark.note} (${HOST_DECIDED})`;
     return out;
   }
   emit({ kind: 'reset' });
-  out.rebootMs = await resetAndWait(s);
-  emit({ kind: 'rebooted', ms: out.rebootMs });
+  const back = await resetAndWait(s);
+  out.rebootMs = back.ms;
+  emit({ kind: 'rebooted', ...back });
   out.after = await readBoardState(s.client, { parts: ['images'], ...(o.signal ? { signal: o.signal } : {}) });
   const active = out.after.images?.find((i) => i.active);
   if (active && Buffer.from(active.hash).equals(Buffer.from(hash))) {

@@ -14,94 +14,18 @@
  * through the image group (host-verified.ts).
  */
 import { abortReason } from '../transport/clock.js';
-import { SmpTimeoutError, type SmpClient } from '../smp/client.js';
-import { waitForAnswer } from '../smp/wait.js';
-import type { UploadProgress, UploadResult } from '../smp/upload/engine.js';
+import type { SmpClient } from '../smp/client.js';
+import type { UploadResult } from '../smp/upload/engine.js';
 import { parseEnvelope } from '../suit/envelope/parse.js';
 import type { Policy } from '../verifier/index.js';
 import { optional, readBoardState, type BoardState } from './board-state.js';
 import { predictUpdate, type Prediction } from './predict.js';
 import { decodeSuitReport, reportSummary, type DecodedReport } from './suit-report.js';
 import { runHostVerifiedUpdate } from './host-verified.js';
+import { MissingPayloadError, UpdateError, resetAndWait, sessionReconnect, signalOf, type UpdateEvent, type UpdateOptions, type UpdateOutcome, type UpdateSession } from './session.js';
 
-export interface UpdateOptions {
-  /** Payloads by URI, exactly as the manifest names them. */
-  payloads: ReadonlyMap<string, Uint8Array>;
-  /** The board's trust anchors, roles and identity: predict its decision. `storedSequence`
-   *  defaults to what the board reports (rig trust state, else its manifest state). */
-  predict?: Policy;
-  /** A client on the reopened port after the link dropped (uploads resume from the board's offset). */
-  reconnect?: () => Promise<SmpClient>;
-  /** Reset the board after an accepted install and check what boots (default true). */
-  reset?: boolean;
-  /** How long the board may take to answer again after the reset (default 60 s). */
-  bootTimeoutMs?: number;
-  /** How long the board may process the envelope or a payload before answering (default 60 s). */
-  processTimeoutMs?: number;
-  signal?: AbortSignal;
-  onEvent?: (e: UpdateEvent) => void;
-}
-
-export type UpdateEvent =
-  | { kind: 'board'; state: BoardState }
-  | { kind: 'prediction'; prediction: Prediction; storedSequence: bigint | undefined }
-  | { kind: 'progress'; what: 'envelope' | 'payload'; uri?: string; progress: UploadProgress }
-  | { kind: 'sent'; what: 'envelope' | 'payload'; uri?: string; result: UploadResult }
-  | { kind: 'decision'; report: DecodedReport | undefined }
-  /** A board without the SUIT group: the host's own decision (host-verified.ts). */
-  | { kind: 'host-decision'; report: DecodedReport }
-  | { kind: 'reset' }
-  | { kind: 'rebooted'; ms: number };
-
-/** How the update ended. */
-export type UpdateResultKind =
-  /** The new manifest's image runs, confirmed. */
-  | 'updated'
-  /** The new manifest's image runs on test, awaiting its confirmation. */
-  | 'testing'
-  /** Accepted and installed; not reset (`reset: false`). */
-  | 'installed'
-  /** The board refused the manifest (its reason is in `decision`); the running image is untouched. */
-  | 'refused'
-  /** The new image was tried and the bootloader went back to the previous one. */
-  | 'reverted'
-  /** The board stays in its bootloader: nothing valid to boot. */
-  | 'recovery';
-
-export interface UpdateOutcome {
-  result: UpdateResultKind;
-  /** 0 the new image boots (or is installed); 1 refused, reverted, recovery, or the board decided otherwise than predicted. */
-  exitCode: 0 | 1;
-  /** One sentence for people, with the board's reason. */
-  message: string;
-  before: BoardState;
-  prediction?: Prediction;
-  /** The board's decision from its SUIT report (undefined without the rig group). */
-  decision?: DecodedReport;
-  /** Decision and prediction differ. */
-  disagreement?: string;
-  after?: BoardState;
-  envelopeDigest: Uint8Array;
-  sequence?: bigint;
-  payloads: { uri: string; bytes: number; ms: number; resumedFrom: number; reconnects: number }[];
-  rebootMs?: number;
-}
-
-/** The update could not be carried out (not a decision of the board): exit 2 territory. */
-export class UpdateError extends Error {
-  override name = 'UpdateError';
-}
-
-/** The board asks for a payload the operator did not supply. */
-export class MissingPayloadError extends UpdateError {
-  override name = 'MissingPayloadError';
-  constructor(
-    readonly uri: string,
-    readonly given: string[],
-  ) {
-    super(`the board asks for the payload '${uri}', which was not given${given.length ? ` (given: ${given.map((g) => `'${g}'`).join(', ')})` : ''}; pass it with --payload '${uri}'=<file> (keys are the URI exactly as the manifest writes it)`);
-  }
-}
+export { MissingPayloadError, UpdateError, resetAndWait } from './session.js';
+export type { UpdateEvent, UpdateOptions, UpdateOutcome, UpdateResultKind, UpdateSession } from './session.js';
 
 const MAX_PAYLOADS = 64;
 
@@ -117,21 +41,6 @@ function digestOf(envelope: Uint8Array): Uint8Array {
 
 function same(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   return a !== undefined && b !== undefined && a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
-}
-
-/** Context the steps share: the current client (replaced after a reconnect), options, events. */
-export interface UpdateSession {
-  client: SmpClient;
-  readonly options: UpdateOptions;
-}
-
-function sessionReconnect(s: UpdateSession): (() => Promise<SmpClient>) | undefined {
-  const r = s.options.reconnect;
-  return r && (async () => (s.client = await r()));
-}
-
-function signalOf(o: UpdateOptions): { signal?: AbortSignal } {
-  return o.signal ? { signal: o.signal } : {};
 }
 
 /** The prediction for `envelope`, with the board's stored sequence and identity as defaults. */
@@ -194,20 +103,6 @@ export async function readDecision(s: UpdateSession, envelopeDigest: Uint8Array)
   return d;
 }
 
-/** Step: reset, wait until the board answers again; returns how long that took. */
-export async function resetAndWait(s: UpdateSession): Promise<number> {
-  const o = s.options;
-  await s.client.os.reset(signalOf(o));
-  try {
-    const r = await waitForAnswer(s.client, { timeoutMs: o.bootTimeoutMs ?? 60_000, ...signalOf(o), ...(o.reconnect ? { reconnect: o.reconnect } : {}) });
-    s.client = r.client;
-    return r.ms;
-  } catch (e) {
-    if (e instanceof SmpTimeoutError) throw new UpdateError(e.message);
-    throw e;
-  }
-}
-
 export async function runUpdate(client: SmpClient, envelope: Uint8Array, o: UpdateOptions): Promise<UpdateOutcome> {
   const s: UpdateSession = { client, options: o };
   const emit = (e: UpdateEvent): void => o.onEvent?.(e);
@@ -242,8 +137,9 @@ export async function runUpdate(client: SmpClient, envelope: Uint8Array, o: Upda
     return finish(out);
   }
   emit({ kind: 'reset' });
-  out.rebootMs = await resetAndWait(s);
-  emit({ kind: 'rebooted', ms: out.rebootMs });
+  const back = await resetAndWait(s);
+  out.rebootMs = back.ms;
+  emit({ kind: 'rebooted', ...back });
   out.after = await readBoardState(s.client, { parts: ['suit', 'images', 'rig'], ...signalOf(o) });
   judge(out);
   return finish(out);

@@ -12,7 +12,7 @@ import { abortReason, sleep, type Clock } from '../transport/clock.js';
 import { lineMs } from '../transport/line-rate.js';
 import { TransportClosedError, type Transport } from '../transport/transport.js';
 import { decodeBody, encodeCbor, type SmpMap } from './cbor.js';
-import { responseError } from './errors.js';
+import { responseError, SmpTimeoutError } from './errors.js';
 import { SmpProtocolError } from './fields.js';
 import { encodePacket, Op, type OpCode, type SmpHeader, type SmpPacket, type SmpVersion } from './header.js';
 import { commandName } from './ids.js';
@@ -52,18 +52,7 @@ export interface SmpRequester {
   write(group: number, command: number, body: SmpMap, options?: RequestOptions): Promise<SmpMap>;
 }
 
-/** No answer within the deadline, after every retry. */
-export class SmpTimeoutError extends Error {
-  override name = 'SmpTimeoutError';
-  constructor(
-    message: string,
-    readonly group: number,
-    readonly command: number,
-    readonly attempts: number,
-  ) {
-    super(message);
-  }
-}
+export { SmpTimeoutError } from './errors.js';
 
 export interface ClientStats {
   requests: number;
@@ -96,6 +85,8 @@ export class SmpClient implements SmpRequester {
   readonly suit: SuitClient;
   readonly rig: RigClient;
   private readonly pending = new Map<number, Pending>();
+  /** The last answer that matched no request (wrong sequence number, op, group or command), for the timeout's message. */
+  private lastStale: { header: SmpPacket['header']; at: number } | undefined;
   private nextSeq = 0;
   private closedError: TransportClosedError | undefined;
 
@@ -158,6 +149,7 @@ export class SmpClient implements SmpRequester {
     const attempts = 1 + (options.retries ?? this.retries);
     const name = commandName(group, command);
     this.stats.requests++;
+    const started = this.clock.now();
     let answer: SmpPacket | undefined;
     const waiter = new Promise<SmpPacket>((resolve) => this.pending.set(seq, { group, command, op, resolve }));
     try {
@@ -174,8 +166,11 @@ export class SmpClient implements SmpRequester {
       this.pending.delete(seq);
     }
     if (!answer) {
+      const stale = this.lastStale && this.lastStale.at >= started ? this.lastStale.header : undefined;
       throw new SmpTimeoutError(
-        `no answer from ${this.transport.description} to ${name} within ${Math.round(timeoutMs)} ms (${attempts} ${attempts === 1 ? 'try' : 'tries'}); is the board running an SMP server on this port at this baud rate?`,
+        stale
+          ? `no answer from ${this.transport.description} to ${name} (sequence ${seq}, op ${op}) within ${Math.round(timeoutMs)} ms: the board answered, but not this request (sequence ${stale.seq}, op ${stale.op}, ${commandName(stale.group, stale.command)}); a board that echoes sequence numbers or ops wrongly cannot be driven`
+          : `no answer from ${this.transport.description} to ${name} within ${Math.round(timeoutMs)} ms (${attempts} ${attempts === 1 ? 'try' : 'tries'}); is the board running an SMP server on this port at this baud rate, speaking ${this.link.framing.kind} framing?`,
         group,
         command,
         attempts,
@@ -248,6 +243,7 @@ export class SmpClient implements SmpRequester {
     // Responses echo the request's seq, group and command, with OP = request OP + 1.
     if (!w || h.op !== w.op + 1 || h.group !== w.group || h.command !== w.command) {
       this.stats.stale++;
+      this.lastStale = { header: h, at: this.clock.now() };
       return;
     }
     this.pending.delete(h.seq);

@@ -96,8 +96,13 @@ export function rcText(rc: number): string {
   return RC_TEXT[rc] ?? (rc >= 256 ? `user error ${rc}` : `unknown rc ${rc}`);
 }
 
+/** The name of group error `rc` (`QUERY_YIELDS_NO_ANSWER`), when the group's codes are known. */
+export function groupErrName(group: number, rc: number): string | undefined {
+  return GROUP_ERR_NAMES[group]?.[rc];
+}
+
 export function groupErrText(group: number, rc: number): string {
-  const name = GROUP_ERR_NAMES[group]?.[rc];
+  const name = groupErrName(group, rc);
   return name ? `${groupName(group)} error ${rc} (${name})` : `${groupName(group)} error ${rc}`;
 }
 
@@ -128,6 +133,15 @@ export class SmpRcError extends SmpErrorResponse {
   }
 }
 
+/** An error answer that is not one SMP defines (an `rc` that is not an integer, an `err` that is not a map of integers). */
+export class SmpMalformedError extends SmpErrorResponse {
+  override name = 'SmpMalformedError';
+  readonly rc = MgmtErr.EUNKNOWN;
+  constructor(what: string, request?: SmpRequestRef) {
+    super(`board answered with ${what}${where(request)}, which is not an SMP error answer`);
+  }
+}
+
 /** `{"err": {"group": g, "rc": n}}`: a group-specific error (SMP v2). */
 export class SmpGroupError extends SmpErrorResponse {
   override name = 'SmpGroupError';
@@ -140,6 +154,15 @@ export class SmpGroupError extends SmpErrorResponse {
   }
 }
 
+function describeValue(v: unknown): string {
+  if (v instanceof Uint8Array) return `a byte string of ${v.length} bytes`;
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  if (typeof v === 'object') return 'a map with other keys';
+  return `${typeof v} ${String(v)}`;
+}
+
 /** The error a response body carries, or undefined when it reports success. */
 export function responseError(body: SmpMap, request?: SmpRequestRef): SmpErrorResponse | undefined {
   const err = body['err'];
@@ -147,13 +170,13 @@ export function responseError(body: SmpMap, request?: SmpRequestRef): SmpErrorRe
     if (err !== null && typeof err === 'object' && !Array.isArray(err) && !(err instanceof Uint8Array)) {
       const g = err['group'];
       const rc = err['rc'];
-      if (typeof g === 'number' && typeof rc === 'number') return rc === 0 ? undefined : new SmpGroupError(g, rc, request);
+      if (Number.isSafeInteger(g) && Number.isSafeInteger(rc)) return rc === 0 ? undefined : new SmpGroupError(g as number, rc as number, request);
     }
-    return new SmpRcError(MgmtErr.EUNKNOWN, 'malformed "err" map in the response', request);
+    return new SmpMalformedError(`an "err" that is not {group, rc} integers (${describeValue(err)})`, request);
   }
   const rc = body['rc'];
   if (rc === undefined || rc === 0) return undefined;
-  if (typeof rc !== 'number') return new SmpRcError(MgmtErr.EUNKNOWN, `malformed "rc" (${typeof rc}) in the response`, request);
+  if (typeof rc !== 'number' || !Number.isSafeInteger(rc)) return new SmpMalformedError(`an "rc" that is not an integer (${describeValue(rc)})`, request);
   const rsn = body['rsn'];
   return new SmpRcError(rc, typeof rsn === 'string' ? rsn : undefined, request);
 }
@@ -165,4 +188,17 @@ export function errorBody(e: SmpErrorResponse, version: 1 | 2, translateV1: (gro
   }
   const rsn = (e as SmpRcError).reason;
   return rsn ? { rc: e.rc, rsn } : { rc: e.rc };
+}
+
+/** No answer within the deadline, after every retry. */
+export class SmpTimeoutError extends Error {
+  override name = 'SmpTimeoutError';
+  constructor(
+    message: string,
+    readonly group: number,
+    readonly command: number,
+    readonly attempts: number,
+  ) {
+    super(message);
+  }
 }

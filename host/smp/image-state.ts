@@ -27,3 +27,13 @@ export interface ImageSlotInfo {
   slots: { slot: number; size: number; uploadImageId?: number }[];
   maxImageSize?: number;
 }
+
+/**
+ * A version as boards write it in image state (`1.2.3`, `1.2.3.4` with a build number: Zephyr
+ * img_mgmt_ver_str, MCUboot serial recovery), or undefined for text in another form.
+ */
+export function parseBoardVersion(text: string): { major: number; minor: number; revision: number; build: number } | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,5})(?:\.(\d{1,10}))?$/.exec(text);
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]), revision: Number(m[3]), build: Number(m[4] ?? 0) };
+}

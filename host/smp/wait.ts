@@ -1,8 +1,10 @@
 /**
- * Waiting for a board to answer again after a reset: the port may vanish and come back (a USB
- * CDC board re-enumerates), the board may spend seconds in its bootloader (a swap), and a
- * bootloader in serial recovery may not implement echo. Any SMP answer — an error answer
- * included — means an SMP server is running again.
+ * Waiting for a board to answer again when there is no reset to prove: after the rig restored
+ * its power itself, or after a case that may have cut it. (After a reset command, use
+ * reboot.ts: an answer proves nothing until the board has shown it went through the reset.)
+ * The port may vanish and come back (a USB CDC board re-enumerates), the board may spend
+ * seconds in its bootloader (a swap), and a bootloader in serial recovery may not implement
+ * echo. Any SMP answer — an error answer included — means an SMP server is running again.
  */
 import { sleep } from '../transport/clock.js';
 import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../transport/transport.js';

@@ -4,23 +4,14 @@
  * baud is ignored, DTR/RTS fail, killing socat makes both ports vanish like a pulled cable).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findOnPath } from '../util/which.js';
 
 /** Absolute path of `socat` on PATH, or undefined when it is not installed. */
 export function findSocat(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, 'socat');
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
+  return findOnPath('socat', env);
 }
 
 export interface PtyPair {

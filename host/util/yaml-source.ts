@@ -4,8 +4,13 @@
  * that any place in it — a node's offset or a field path — maps back to a 1-based line and
  * column for messages. Syntax problems come back as issues, all of them at once, for the caller
  * to raise in its own error type.
+ *
+ * Two limits keep hostile files from costing more than a message: nesting deeper than
+ * MAX_DEPTH is refused before the document is built (the parser builds it recursively and, some
+ * hundreds of levels down, runs out of stack), and aliases are expanded into plain values only up
+ * to MAX_ALIAS_COUNT (an "alias bomb" of nested aliases grows exponentially).
  */
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { Composer, LineCounter, Parser, visit, type CST, type Document } from 'yaml';
 
 /** A place in a document: keys of mappings and indexes of lists, from the root. */
 export type FieldPath = readonly (string | number)[];
@@ -51,6 +56,30 @@ export interface YamlSourceOptions {
   intAsBigInt?: boolean;
 }
 
+/** Deepest nesting of mappings and lists: hand-written files need a handful of levels. */
+export const MAX_DEPTH = 64;
+
+/** yaml's maxAliasCount for toJS: how far aliases may multiply the nodes they stand for. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** Where the first collection nested deeper than MAX_DEPTH starts; measured without recursion. */
+function tooDeep(token: CST.Token): number | undefined {
+  const stack: [CST.Token, number][] = [[token, 0]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [t, depth] = top;
+    if (t.type === 'document') {
+      if (t.value) stack.push([t.value, depth]);
+    } else if (t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection') {
+      if (depth + 1 > MAX_DEPTH) return t.offset;
+      for (const item of t.items) {
+        if ('key' in item && item.key) stack.push([item.key, depth + 1]);
+        if (item.value) stack.push([item.value, depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
+
 export class YamlSource {
   private constructor(
     /** The one document of the file; undefined when the file holds none. */
@@ -62,14 +91,21 @@ export class YamlSource {
 
   static parse(text: string, options: YamlSourceOptions): YamlSource {
     const lines = new LineCounter();
-    const parsed = parseAllDocuments(text, {
-      lineCounter: lines,
+    const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
+    for (const t of tokens) {
+      const at = tooDeep(t);
+      if (at !== undefined) {
+        const message = `mappings and lists nest deeper than ${MAX_DEPTH} levels, the limit for ${options.what}`;
+        return new YamlSource(undefined, lines, [{ ...lines.linePos(at), path: '', message }]);
+      }
+    }
+    const composer = new Composer({
       prettyErrors: false,
       uniqueKeys: true,
       ...(options.merge ? { merge: true } : {}),
       ...(options.intAsBigInt ? { intAsBigInt: true } : {}),
     });
-    const docs = Array.isArray(parsed) ? parsed : [];
+    const docs = Array.from(composer.compose(tokens));
     const issues: SourceIssue[] = [];
     for (const d of docs) {
       for (const e of [...d.errors, ...d.warnings]) {
@@ -79,6 +115,27 @@ export class YamlSource {
     }
     if (docs.length > 1) issues.push({ ...lines.linePos(docs[1]!.range[0]), path: '', message: `${options.what} must hold one YAML document, found more` });
     return new YamlSource(docs[0], lines, issues);
+  }
+
+  /**
+   * The document as plain values (undefined for a file without one), or an issue when its
+   * aliases expand beyond MAX_ALIAS_COUNT, placed at the first alias.
+   */
+  toValue(what: string): { value: unknown } | { issue: SourceIssue } {
+    try {
+      return { value: this.doc?.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    } catch (e) {
+      if (!(e instanceof ReferenceError) || !this.doc) throw e;
+      let at = 0;
+      visit(this.doc, {
+        Alias: (_key, node) => {
+          at = node.range?.[0] ?? 0;
+          return visit.BREAK;
+        },
+      });
+      const message = `aliases expand beyond the limit of ${MAX_ALIAS_COUNT} (maxAliasCount) for ${what}: a YAML alias bomb is not read`;
+      return { issue: { ...this.position(at), path: '', message } };
+    }
   }
 
   position(offset: number): SourcePosition {

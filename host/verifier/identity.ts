@@ -5,7 +5,7 @@
  * each optional; a value may also be an array of UUIDs (a device that matches several classes,
  * at most 4 per kind).
  */
-import { readFileSync } from 'node:fs';
+import { FileReadError, readBoundedFile } from '../util/bounded-read.js';
 import { parseUuid } from '../util/uuid.js';
 
 export interface DeviceIdentity {
@@ -49,9 +49,10 @@ export function parseIdentity(value: unknown, source = 'identity'): DeviceIdenti
 export function loadIdentity(path: string): DeviceIdentity {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = Buffer.from(readBoundedFile(path, 'identity')).toString('utf8');
   } catch (e) {
-    throw new IdentityError(`${path}: cannot read identity file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    if (e instanceof FileReadError) throw new IdentityError(`${path}: cannot read identity file (${e.reason})`);
+    throw e;
   }
   let json: unknown;
   try {

@@ -51,14 +51,27 @@ export interface Command {
   run(args: ParsedArgs, io: CliIo): Promise<number>;
 }
 
-/** Wrong arguments: exit 2 and point at `--help`. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from '../../host/util/errors.js';
 
-/** The environment is not as needed (missing file, port absent, unreadable key): exit 2. */
-export class EnvironmentError extends Error {
-  override name = 'EnvironmentError';
+export { EnvironmentError, UsageError } from '../../host/util/errors.js';
+
+/**
+ * `--baud -5` as `--baud=-5`: parseArgs takes a value starting with '-' for an option of its own
+ * and answers "argument is ambiguous", so a negative number would never reach the option's
+ * reader, which names the option and the range it accepts.
+ */
+export function attachNegativeValues(args: string[], options: Readonly<Record<string, { type: 'string' | 'boolean' }>>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    if (a === '--') return [...out, ...args.slice(i)];
+    if (a.startsWith('--') && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-[0-9.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** Typed option readers: they turn parseArgs' loose values into what a command expects. */

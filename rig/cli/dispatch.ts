@@ -10,6 +10,7 @@ import {
   EXIT_USAGE,
   EnvironmentError,
   UsageError,
+  attachNegativeValues,
   type CliIo,
   type Command,
   type OptionDef,
@@ -92,7 +93,7 @@ export async function dispatch(argv: string[], commands: readonly Command[], io:
     }
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: attachNegativeValues(rest, options), allowPositionals: true, strict: true, options });
     } catch (e) {
       throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
     }

@@ -23,7 +23,7 @@ export function signingKey(keyArg: string, cwd: string): PrivateKey | SymmetricK
 
 /** The options signerFromArgs reads, for the commands that sign envelopes (manifest create, sign). */
 export const SIGNER_OPTIONS: Record<string, OptionDef> = {
-  key: { type: 'string', value: '<key>', description: 'signing key: PEM private key (PKCS#8 or SEC1), or HMAC key (raw or COSE_Key)' },
+  key: { type: 'string', value: '<key>', description: 'signing key: PEM private key (PKCS#8 or SEC1), or HMAC-256 key (32 raw bytes or COSE_Key)' },
   'alg-id': { type: 'string', value: '<alg>', description: 'es256, esp256, ed25519, eddsa or hmac256 (default: by key type)' },
   'no-kid': { type: 'boolean', description: 'do not put the key id into the signature header' },
 };

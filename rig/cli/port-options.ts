@@ -1,6 +1,7 @@
 /**
  * How every single-board command reaches its board (DESIGN.md "Command line"): the shared
- * `--port`, `--lab`, `--baud`, `--timeout` and `--trace` options, and the opener behind them.
+ * `--port`, `--lab`, `--baud`, `--timeout`, `--trace` options and the link's `--framing`,
+ * `--smp-version`, `--line-length` (link-options.ts), and the opener behind them.
  * `--port` takes a device path, `tcp://host:port`, `virtual` (a fresh in-process virtual
  * board) or a board name from the lab file (rig/lab/resolve.ts); `--timeout` is the base
  * deadline of each request (the line time at the baud rate is added); `--trace` prints every
@@ -16,10 +17,13 @@ import { formatPacket } from '../../host/smp/trace.js';
 import { UploadError } from '../../host/smp/upload/engine.js';
 import { openPort } from '../../host/transport/open.js';
 import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../../host/transport/transport.js';
+import { startEmulatedBoard } from '../emulator/start.js';
 import { relocateTarget, resolvePortOption, type PortTarget } from '../lab/resolve.js';
 import type { LabBoard } from '../lab/types.js';
 import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
 import { VirtualBoard } from '../virtual/board/board.js';
+import { linkClientOptions } from '../../host/smp/link-settings.js';
+import { LINK_OPTIONS, linkOptionValues, linkSettingsFor } from './link-options.js';
 import { EnvironmentError, UsageError, optFlag, optString, requireString, type CliIo, type OptionDef, type ParsedArgs } from './command.js';
 
 export const PORT_OPTIONS: Record<string, OptionDef> = {
@@ -27,7 +31,8 @@ export const PORT_OPTIONS: Record<string, OptionDef> = {
   lab: { type: 'string', value: '<rig.yaml>', description: 'lab file for board names (default ./rig.yaml when present)' },
   baud: { type: 'string', value: '<baud>', description: "line rate (default: the lab's, else 115200)" },
   timeout: { type: 'string', value: '<seconds>', description: 'base deadline of each request (default 2.5; the line time at the baud rate is added)' },
-  trace: { type: 'boolean', description: 'print every SMP packet (hex and decoded CBOR) on stderr' },
+  trace: { type: 'boolean', description: "print every SMP packet (hex and decoded CBOR) on stderr, and an emulated board's emulator output" },
+  ...LINK_OPTIONS,
 };
 
 export interface BoardConnection {
@@ -63,15 +68,18 @@ export function traceTo(io: CliIo): (e: LinkEvent) => void {
 /** Opens `--port` (with `--lab`, `--baud`, `--timeout`, `--trace`). */
 export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardConnection> {
   const timeoutMs = timeoutOption(args);
-  const clientOptions: SmpClientOptions = { ...(timeoutMs ? { timeoutMs } : {}), ...(optFlag(args, 'trace') ? { onEvent: traceTo(io) } : {}) };
+  const linkGiven = linkOptionValues(args);
   const resolved = await resolvePortOption({
     port: requireString(args, 'port'),
     cwd: io.cwd,
     ...(optString(args, 'lab') !== undefined ? { lab: optString(args, 'lab')! } : {}),
     ...(optString(args, 'baud') !== undefined ? { baud: optString(args, 'baud')! } : {}),
   });
+  const smp = linkSettingsFor(linkGiven, resolved.board);
+  const clientOptions: SmpClientOptions = { ...linkClientOptions(smp), ...(timeoutMs ? { timeoutMs } : {}), ...(optFlag(args, 'trace') ? { onEvent: traceTo(io) } : {}) };
   const resolvedTarget = resolved.target;
   if (resolvedTarget.kind === 'virtual') {
+    if (smp.framing === 'raw') throw new UsageError('--framing raw: a virtual board speaks console framing');
     const spec = resolvedTarget.virtual;
     const quirks = spec.quirks.map((q): Quirk => {
       if (!(QUIRKS as readonly string[]).includes(q)) throw new UsageError(`virtual board quirk '${q}': expected one of ${QUIRKS.join(', ')}`);
@@ -83,6 +91,7 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
       ...(resolved.board ? { lab: resolved.board } : {}),
       client: link.client,
       description: `in-process virtual board (${board.profile.name}) at ${resolvedTarget.baud} baud`,
+      witness: board.witness,
       reconnect: () => link.reconnect(),
       close: async () => {
         await link.close();
@@ -90,7 +99,38 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
       },
     };
   }
-  let target: Exclude<PortTarget, { kind: 'virtual' }> = resolvedTarget;
+  if (resolvedTarget.kind === 'emulator') {
+    // The rig runs this board itself: its emulator's lifecycle (started, resets seen) is shown on
+    // stderr, and with --trace what the emulator prints too.
+    const trace = optFlag(args, 'trace');
+    const board = await startEmulatedBoard(resolved.name, resolvedTarget.emulator, (m, kind) => {
+      if (kind === 'event') io.stderr.write(`emulator  ${m}\n`);
+      else if (trace) io.stderr.write(`emulator| ${m}\n`);
+    });
+    let client: SmpClient;
+    try {
+      client = SmpClient.over(await board.connect(), clientOptions);
+    } catch (e) {
+      await board.close();
+      throw e;
+    }
+    return {
+      ...(resolved.board ? { lab: resolved.board } : {}),
+      client,
+      description: board.description,
+      witness: board.witness,
+      reconnect: async () => {
+        await client.close().catch(() => undefined);
+        client = SmpClient.over(await board.connect(), clientOptions);
+        return client;
+      },
+      close: async () => {
+        await client.close().catch(() => undefined);
+        await board.close();
+      },
+    };
+  }
+  let target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> = resolvedTarget;
   const open = async (): Promise<SmpClient> => {
     try {
       return SmpClient.over(await openPort(target.url, { baudRate: target.baud }), clientOptions);

@@ -5,11 +5,16 @@
  */
 import { UsageError, optString, type ParsedArgs } from './command.js';
 
-/** `--flash-scale <factor>`: a non-negative number, default 1. */
+/** Largest `--flash-scale`: a hundred times the part's timings is already slower than any test wants. */
+export const MAX_FLASH_SCALE = 100;
+
+/** `--flash-scale <factor>`: a decimal number from 0 to MAX_FLASH_SCALE, default 1. */
 export function flashScaleOption(args: ParsedArgs): number {
   const text = optString(args, 'flash-scale');
   if (text === undefined) return 1;
   const n = Number(text);
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !Number.isFinite(n)) throw new UsageError(`--flash-scale: expected a non-negative number (0 instant, 1 the part's real timings), got '${text}'`);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !(n <= MAX_FLASH_SCALE)) {
+    throw new UsageError(`--flash-scale: expected a number from 0 to ${MAX_FLASH_SCALE} (0 instant, 1 the part's real timings), got '${text}'`);
+  }
   return n;
 }

@@ -10,16 +10,17 @@
  *   npm start [-- --seed S] [-- --flash-scale F] [-- --out DIR]
  *
  * The flash runs at a tenth of the part's erase/write times by default so the demo takes
- * well under two minutes (`--flash-scale 1`: real timings, as the benchmarks use).
+ * well under two minutes (`--flash-scale 1`: real timings, as the benchmarks use). The demo
+ * empties its output directory first, so it takes only a new or empty one, or one a demo made.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { keyId } from '../../host/keys/index.js';
 import { toHex } from '../../host/util/hex.js';
 import { kib } from '../../host/util/units.js';
 import { dispatch } from '../cli/dispatch.js';
 import { commands } from '../cli/commands/index.js';
+import { MAX_FLASH_SCALE, flashScaleOption } from '../cli/virtual-options.js';
 import { createRigProvider } from '../dut/provider.js';
 import { buildGoldenState } from '../dut/virtual/known-good.js';
 import { freshVirtualTarget } from '../lab/resolve.js';
@@ -37,16 +38,46 @@ import { createRfc9019Suite } from '../suites/rfc9019/index.js';
 import { appFileName, prepareFixtures, provisionOf, writeArtifacts } from '../suites/rfc9019/fixtures.js';
 import { APP_URI } from '../virtual/app/app-update.js';
 import { DEFAULT_PROFILE, getProfile } from '../virtual/profiles.js';
+import { ScriptArgumentError, scriptArgs } from '../virtual/sweep/script.js';
 
 const BAUD = 1_000_000;
 const APP_SIZE = 48 * 1024;
 const BOARD = 'demo-1';
 
-const { values } = parseArgs({ options: { seed: { type: 'string' }, 'flash-scale': { type: 'string' }, out: { type: 'string' } }, strict: true });
-const seed = values.seed === undefined ? randomSeed() : parseSeed(values.seed);
-const flashScale = values['flash-scale'] === undefined ? 0.1 : Number(values['flash-scale']);
-if (!(flashScale >= 0)) throw new Error(`--flash-scale: expected a non-negative number, got '${values['flash-scale']}'`);
-const out = resolve(values.out ?? 'demo');
+const USAGE = `Usage: npm start [-- --seed S] [--flash-scale F] [--out DIR]
+
+The rig end to end, no hardware: the rfc9019 suite on a virtual board, then an update from the
+command line (README.md "The demo").
+
+Options:
+  --seed S          replay a run (default: random, printed)
+  --flash-scale F   real time per simulated flash time, 0 to ${MAX_FLASH_SCALE} (default 0.1; 1 the part's timings)
+  --out DIR         where everything goes (default ./demo); emptied first, so a new or empty
+                    directory, or one a demo made
+  -h, --help        show this help`;
+
+/** Left in every output directory, so that the next demo knows it may empty it. */
+const MARKER = '.suitrig-demo';
+
+/** `--out` may be emptied: absent, empty, or made by a demo (the marker, or a demo's rig.yaml from before it). */
+function demoOutDir(text: string | undefined): string {
+  const dir = resolve(text ?? 'demo');
+  if (!existsSync(dir)) return dir;
+  if (!lstatSync(dir).isDirectory()) throw new ScriptArgumentError(`--out ${text}: not a directory`);
+  const entries = readdirSync(dir);
+  const lab = join(dir, 'rig.yaml');
+  if (entries.length === 0 || entries.includes(MARKER) || (existsSync(lab) && readFileSync(lab, 'utf8').startsWith("# The demo's lab"))) return dir;
+  throw new ScriptArgumentError(`--out ${text}: holds files a demo did not make, and the demo empties its output directory first; give a new or empty directory`);
+}
+
+const OPTIONS = { seed: { type: 'string' }, 'flash-scale': { type: 'string' }, out: { type: 'string' } } as const;
+const args = scriptArgs('start', USAGE, OPTIONS, (v) => ({
+  seed: v.seed === undefined ? randomSeed() : parseSeed(v.seed),
+  flashScale: v['flash-scale'] === undefined ? 0.1 : flashScaleOption({ values: v, positionals: [] }),
+  out: demoOutDir(v.out),
+}));
+if (args === undefined) process.exit(); // --help, or a bad argument reported with exit status 2
+const { seed, flashScale, out } = args;
 const show = (p: string) => relative(process.cwd(), p) || '.';
 const paint = paintFor(process.stdout, process.env);
 const say = (label: string, text: string) => process.stdout.write(`${paint.bold(label.padEnd(9))} ${text}\n`);
@@ -54,6 +85,7 @@ const t0 = performance.now();
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+writeFileSync(join(out, MARKER), 'made by npm start (rig/demo/main.ts); the next demo empties this directory\n');
 const profile = getProfile(DEFAULT_PROFILE);
 
 process.stdout.write(`${paint.bold('suitrig demo')}: virtual board ${BOARD} (${profile.description})\n`);

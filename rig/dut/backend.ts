@@ -20,8 +20,6 @@ export interface DutBackend {
   readonly bootTimeoutMs: number;
   /** How long the board may work on an envelope or a payload's last chunk before it answers the next request. */
   readonly processTimeoutMs: number;
-  /** Quiet time after a reset command before asking whether the board is back (Zephyr answers, then resets some 250 ms later). */
-  readonly resetGraceMs: number;
   /** Cut and restore the board's power (lab `power:` commands, a virtual board's supply). */
   readonly power?: { cut(signal?: AbortSignal): Promise<void>; restore(signal?: AbortSignal): Promise<void> };
   /** A reset other than the SMP reset command (DTR/RTS pulse, external command); the board needs no SMP to obey it. */

@@ -9,7 +9,11 @@ export class DutUnresponsiveError extends Error {
   override name = 'DutUnresponsiveError';
 }
 
-/** The board cannot do this at all (e.g. power cut without power control); cases should declare needs instead. */
+/**
+ * The board cannot do this at all (e.g. power cut without power control); cases should declare
+ * needs instead, and where only the board can tell (it answers "not supported" when asked), the
+ * runner reports the case not applicable with this reason.
+ */
 export class DutUnsupportedError extends Error {
   override name = 'DutUnsupportedError';
 }

@@ -12,8 +12,9 @@ export function formatCommand(c: ExternalCommand): string {
   return 'shell' in c ? c.shell : c.argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-export class ExternalCommandError extends Error {
-  override name = 'ExternalCommandError';
+/** The lab's own control of a board failed: a reset or power command, or a reset line the port cannot drive. */
+export class LabControlError extends Error {
+  override name = 'LabControlError';
 }
 
 const TAIL = 400;
@@ -34,13 +35,13 @@ export function runExternalCommand(cmd: ExternalCommand, o: { timeoutMs: number;
     const said = () => (output.trim() ? `; it said: ${output.trim()}` : '');
     child.once('error', (e) => {
       clearTimeout(timer);
-      reject(o.signal?.aborted ? o.signal.reason : new ExternalCommandError(`${o.what}: cannot run \`${formatCommand(cmd)}\`: ${e.message}`));
+      reject(o.signal?.aborted ? o.signal.reason : new LabControlError(`${o.what}: cannot run \`${formatCommand(cmd)}\`: ${e.message}`));
     });
     child.once('close', (code, sig) => {
       clearTimeout(timer);
-      if (timedOut) reject(new ExternalCommandError(`${o.what}: \`${formatCommand(cmd)}\` did not finish within ${o.timeoutMs} ms and was killed${said()}`));
+      if (timedOut) reject(new LabControlError(`${o.what}: \`${formatCommand(cmd)}\` did not finish within ${o.timeoutMs} ms and was killed${said()}`));
       else if (code === 0) resolve();
-      else reject(new ExternalCommandError(`${o.what}: \`${formatCommand(cmd)}\` failed (${sig ? `signal ${sig}` : `exit status ${code}`})${said()}`));
+      else reject(new LabControlError(`${o.what}: \`${formatCommand(cmd)}\` failed (${sig ? `signal ${sig}` : `exit status ${code}`})${said()}`));
     });
   });
 }

@@ -7,9 +7,9 @@
  * by the Dut of lab boards (lab-backend.ts) and by `suitrig reboot`.
  */
 import { sleep, systemClock } from '../../host/transport/clock.js';
-import type { ModemSignals, Transport } from '../../host/transport/transport.js';
+import { UnsupportedSignalsError, type ModemSignals, type Transport } from '../../host/transport/transport.js';
 import type { ResetMethod } from '../lab/types.js';
-import { formatCommand, runExternalCommand } from './external-command.js';
+import { LabControlError, formatCommand, runExternalCommand } from './external-command.js';
 
 export type HardResetMethod = Exclude<ResetMethod, { method: 'smp' }>;
 
@@ -27,9 +27,17 @@ export async function hardReset(r: HardResetMethod, transport: () => Transport, 
     await runExternalCommand(r.command, { timeoutMs: r.timeoutMs, what: 'reset command', ...(signal ? { signal } : {}) });
   } else {
     const t = transport();
-    await t.setSignals(lineSignals(r.method, !r.invert));
-    await sleep(systemClock, r.pulseMs, signal);
-    await t.setSignals(lineSignals(r.method, r.invert));
+    try {
+      await t.setSignals(lineSignals(r.method, !r.invert));
+      await sleep(systemClock, r.pulseMs, signal);
+      await t.setSignals(lineSignals(r.method, r.invert));
+    } catch (e) {
+      // A pty, a tcp link or an adapter without the line: the lab file asks for what this port cannot do.
+      if (e instanceof UnsupportedSignalsError) {
+        throw new LabControlError(`reset method ${r.method}: ${e.message}; this port cannot pulse a reset line (use reset: smp or a reset command in the lab file)`);
+      }
+      throw e;
+    }
   }
   await sleep(systemClock, r.waitMs, signal);
 }

@@ -2,11 +2,13 @@
  * A real board as the lab file describes it (rig/lab, DESIGN.md "Rig"): its serial port (found
  * again by USB identity after it re-enumerates) or tcp url, its reset method (SMP reset, a DTR
  * or RTS pulse with its timings, an external command), its power commands, its known-good
- * image, and the trust anchors, roles and identity it was provisioned with. Boards given as a
- * bare device path or tcp url have the defaults: SMP reset, no power control, no known-good.
+ * image, how it speaks SMP (framing, version, line length), and the trust anchors, roles and
+ * identity it was provisioned with. Boards given as a bare device path or tcp url have the
+ * defaults: console framing, SMP v2, SMP reset, no power control, no known-good.
  */
-import { readFileSync } from 'node:fs';
+import { readBoundedFile } from '../../host/util/bounded-read.js';
 import { SmpClient } from '../../host/smp/client.js';
+import { linkClientOptions, linkSettings, type SmpLinkSettings } from '../../host/smp/link-settings.js';
 import { sleep, systemClock } from '../../host/transport/clock.js';
 import { openPort } from '../../host/transport/open.js';
 import { relocateTarget, type PortTarget, type ResolvedBoard } from '../lab/resolve.js';
@@ -19,32 +21,31 @@ import type { BoardProvision } from './types.js';
 
 /** Real boards: a swap of a large image on slow flash takes a while. */
 const BOOT_TIMEOUT_MS = 60_000;
-/** Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_MS is 250 ms: the board answers, then resets. */
-const RESET_GRACE_MS = 300;
 
 export class LabBackend implements DutBackend {
   readonly faults = false;
   readonly bootTimeoutMs = BOOT_TIMEOUT_MS;
   /** Real SUIT boards may erase a large slot while they process an envelope. */
   readonly processTimeoutMs = 60_000;
-  readonly resetGraceMs: number;
   readonly resetLine: boolean;
   readonly provision: BoardProvision | undefined;
   readonly power: DutBackend['power'];
   readonly hardReset: DutBackend['hardReset'];
   readonly knownGoodImage: DutBackend['knownGoodImage'];
-  private target: Exclude<PortTarget, { kind: 'virtual' }>;
+  private target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }>;
+  /** Framing, SMP version and line length: the lab board's `smp:` over the defaults. */
+  readonly link: SmpLinkSettings;
   private current!: SmpClient;
 
   private constructor(
-    board: ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' }> },
+    board: ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> },
     private readonly lister: PortLister | undefined,
   ) {
     this.target = board.target;
     const lab = board.board;
+    this.link = linkSettings(lab?.smp);
     const reset = lab?.reset ?? { method: 'smp' };
     this.resetLine = reset.method === 'dtr' || reset.method === 'rts';
-    this.resetGraceMs = reset.method === 'smp' ? RESET_GRACE_MS : 0;
     this.hardReset = isHardReset(reset) ? (signal) => hardReset(reset, () => this.current.transport, signal) : undefined;
     this.provision = labProvision(lab);
     const p = lab?.power;
@@ -59,12 +60,12 @@ export class LabBackend implements DutBackend {
         await sleep(systemClock, p.settleMs, signal);
       },
     };
-    this.knownGoodImage = lab?.knownGood ? { path: lab.knownGood, bytes: new Uint8Array(readFileSync(lab.knownGood)) } : undefined;
+    this.knownGoodImage = lab?.knownGood ? { path: lab.knownGood, bytes: readBoundedFile(lab.knownGood, 'image') } : undefined;
   }
 
   static async open(board: ResolvedBoard, lister?: PortLister): Promise<LabBackend> {
-    if (board.target.kind === 'virtual') throw new Error(`board ${board.name} is virtual, not a lab board`);
-    const b = new LabBackend(board as ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' }> }, lister);
+    if (board.target.kind === 'virtual' || board.target.kind === 'emulator') throw new Error(`board ${board.name} is ${board.target.kind === 'virtual' ? 'virtual' : 'emulated'}, not a board on a port`);
+    const b = new LabBackend(board as ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> }, lister);
     await b.connect();
     return b;
   }
@@ -89,7 +90,7 @@ export class LabBackend implements DutBackend {
   }
 
   private async connect(): Promise<SmpClient> {
-    this.current = SmpClient.over(await openPort(this.target.url, { baudRate: this.target.baud }));
+    this.current = SmpClient.over(await openPort(this.target.url, { baudRate: this.target.baud }), linkClientOptions(this.link));
     return this.current;
   }
 }

@@ -6,7 +6,8 @@
  * The rig's provider (DESIGN.md "Command line"): device paths and tcp urls are real boards over
  * SMP with their lab settings (lab-backend.ts); `virtual` is one virtual board in this process
  * behind the emulated link, and `--boards N` virtual boards each run in their own process over
- * tcp, paced at the run's baud (virtual/). Virtual boards are provisioned with what the suite
+ * tcp, paced at the run's baud (virtual/); lab boards of `port: qemu` and `port: native-sim` run
+ * in an emulator the rig starts itself (emulator-backend.ts, rig/emulator). Virtual boards are provisioned with what the suite
  * asks for (trust anchors, roles, identity, known-good update): the known-good state is built
  * once per run and profile and every virtual board starts from a copy of it.
  */
@@ -16,7 +17,9 @@ import type { ResolvedBoard } from '../lab/resolve.js';
 import type { PortLister } from '../ports/types.js';
 import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
 import { PROFILES } from '../virtual/profiles.js';
+import { emulatorUnavailable } from '../emulator/programs.js';
 import type { DutBackend } from './backend.js';
+import { EmulatorBackend } from './emulator-backend.js';
 import { LabBackend } from './lab-backend.js';
 import { SmpDut } from './smp-dut.js';
 import type { BoardProvision, Dut, DutEvent, VirtualProvision } from './types.js';
@@ -81,6 +84,7 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
 
   return {
     cannotDrive(board) {
+      if (board.target.kind === 'emulator') return emulatorUnavailable(board.target.emulator);
       if (board.target.kind !== 'virtual') return undefined;
       const v = board.target.virtual;
       if (virtualProfileName(v.profile) === undefined) return `unknown virtual board profile '${v.profile}' (known: ${Object.keys(PROFILES).join(', ')})`;
@@ -93,7 +97,13 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
       return undefined;
     },
     async open(board, ctx) {
-      const backend = board.target.kind === 'virtual' ? await openVirtual(board as ResolvedBoard & { target: { kind: 'virtual' } }, ctx) : await LabBackend.open(board, o.lister);
+      const t = board.target;
+      const backend =
+        t.kind === 'virtual'
+          ? await openVirtual(board as ResolvedBoard & { target: { kind: 'virtual' } }, ctx)
+          : t.kind === 'emulator'
+            ? await EmulatorBackend.open(board.name, t.emulator, board.board, ctx.log)
+            : await LabBackend.open(board, o.lister);
       try {
         const dut = await SmpDut.open(board.name, backend, { signal: ctx.signal });
         dut.subscribe(ctx.log);

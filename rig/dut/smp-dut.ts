@@ -21,10 +21,11 @@ import { decodeSuitReport, type DecodedReport } from '../../host/operator/suit-r
 import { deliverEnvelope, readDecision, supplyPayloads, type UpdateEvent, type UpdateSession } from '../../host/operator/update.js';
 import type { SmpClient } from '../../host/smp/client.js';
 import type { UploadResult } from '../../host/smp/upload/engine.js';
+import { rebootAndWait, type ResetAction } from '../../host/smp/reboot.js';
 import { waitForAnswer } from '../../host/smp/wait.js';
-import { MCUBOOT_MODES } from '../../host/smp/groups/os.js';
+import { MCUBOOT_MODES, isNotSupported } from '../../host/smp/groups/os.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
-import { abortReason, sleep } from '../../host/transport/clock.js';
+import { abortReason } from '../../host/transport/clock.js';
 import { toHex } from '../../host/util/hex.js';
 import type { Policy } from '../../host/verifier/index.js';
 import { kib } from '../../host/util/units.js';
@@ -82,6 +83,8 @@ export class SmpDut implements Dut {
   /** Something was done to the board that a status read cannot show (armed faults, power cut, bootloader mode). */
   private dirty = false;
   private closed = false;
+  /** Why images cannot be marked for a test or permanent boot on this board, once it said so (rc 8). */
+  private cannotMark: string | undefined;
 
   private constructor(
     readonly name: string,
@@ -233,26 +236,35 @@ export class SmpDut implements Dut {
 
   /** Image group upload, then marking; `mode` undefined: a board in serial recovery writes the primary slot, nothing to mark. */
   private async installImage(c: SmpClient, image: Uint8Array, mode: FlashMode | undefined, o: DutOpOptions): Promise<UploadResult> {
+    // A board found unable to mark images is not sent another one to mark.
+    if (mode !== undefined && this.cannotMark) throw new DutUnsupportedError(this.cannotMark);
     const hash = mcubootImageHash(image);
     const r = await c.image.upload(image, opt(o));
-    if (mode === 'test') await c.image.test(hash, opt(o));
-    else if (mode === 'confirm') await c.image.confirm(hash, opt(o));
+    try {
+      if (mode === 'test') await c.image.test(hash, opt(o));
+      else if (mode === 'confirm') await c.image.confirm(hash, opt(o));
+    } catch (e) {
+      if (!isNotSupported(e)) throw e;
+      this.cannotMark =
+        `board ${this.name} cannot mark an image for a ${mode} boot: it answers rc 8 (not supported) to the image state write. ` +
+        'Its bootloader does not swap images (MCUboot in RAM-load or direct-XIP mode boots the newest valid image), so an update cannot be tested, confirmed or reverted on it';
+      throw new DutUnsupportedError(this.cannotMark);
+    }
     return r;
   }
 
   // ---- resets and power ---------------------------------------------------------------------
 
   async reset(o: DutOpOptions & { bootloader?: boolean } = {}): Promise<void> {
-    await this.op('reset', o, async (c, o) => {
-      if (o.bootloader) {
-        this.dirty = true;
-        await c.os.reset({ bootMode: 1, ...opt(o) });
-      } else if (this.backend.hardReset) await this.backend.hardReset(o.signal);
-      else await c.os.reset(opt(o));
-    });
+    if (o.bootloader) this.dirty = true;
+    const hard = o.bootloader ? undefined : this.backend.hardReset;
+    const action: ResetAction = o.bootloader ? { how: 'smp', bootMode: 1 } : hard ? { how: 'hard', what: "the lab's reset method, done by the rig", run: hard } : { how: 'smp' };
+    const witness = this.backend.witness;
+    const back = await this.op('reset', o, (c, o) =>
+      rebootAndWait(c, action, { timeoutMs: this.backend.bootTimeoutMs, reconnect: () => this.reconnectLink(), ...(witness ? { witness } : {}), ...opt(o) }),
+    );
     this.rebooted();
-    if (this.backend.resetGraceMs > 0) await sleep(this.backend.client.clock, this.backend.resetGraceMs, o.signal);
-    await this.waitForBoard({ timeoutMs: this.backend.bootTimeoutMs, ...o });
+    this.note('note', `reset: the board went through it (${back.proof}) and answered after ${(back.ms / 1000).toFixed(2)} s`);
   }
 
   async waitForBoard(o: DutOpOptions & { timeoutMs: number }): Promise<void> {
@@ -512,6 +524,6 @@ function describe(backend: DutBackend, s: BoardState): string {
   if (s.bootloader) parts.push(`${s.bootloader.name}${s.bootloader.mode ? ` ${MCUBOOT_MODES[s.bootloader.mode.mode] ?? s.bootloader.mode.name}` : ''}`);
   const groups = [s.hasSuitGroup ? 'SUIT' : undefined, s.images ? 'image' : undefined, s.hasRigGroup ? 'rig' : undefined].filter(Boolean);
   parts.push(`groups: ${groups.join(', ') || 'OS only'}`);
-  if (!s.hasSuitGroup) parts.push('no SUIT group: the host verifies manifests');
+  if (!s.hasSuitGroup) parts.push(s.images ? 'no SUIT group: the host verifies manifests' : 'no SUIT or image group: it takes no updates');
   return parts.join(', ');
 }

@@ -5,7 +5,7 @@
  * conditions are checked against; UUIDs as RFC 9562 text, kept canonical (lower case). The
  * bytes for the verifier come from host/util/uuid.ts `parseUuid`.
  */
-import { readFileSync } from 'node:fs';
+import { FileReadError, readBoundedFile } from '../../host/util/bounded-read.js';
 import { formatUuid, parseUuid } from '../../host/util/uuid.js';
 import type { DeviceIdentity } from './types.js';
 
@@ -48,10 +48,10 @@ export function parseIdentityObject(value: unknown, report: (field: string | und
 export function readIdentityFile(path: string, report: (message: string) => void): DeviceIdentity | undefined {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = Buffer.from(readBoundedFile(path, 'identity')).toString('utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    report(`${path}: cannot read identity file (${code === 'ENOENT' ? 'no such file' : (e as Error).message})`);
+    if (!(e instanceof FileReadError)) throw e;
+    report(`${path}: cannot read identity file (${e.reason})`);
     return undefined;
   }
   let json: unknown;

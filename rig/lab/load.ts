@@ -5,19 +5,22 @@
  * Key files, identity files and images named by the lab are checked to exist and parse, so a
  * lab that loads is one the rig can use.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { isMap, isSeq } from 'yaml';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { isMap, isScalar, isSeq } from 'yaml';
+import { FileReadError, readBoundedFile } from '../../host/util/bounded-read.js';
 import { closest } from '../../host/util/did-you-mean.js';
 import { YamlReader, type Field } from '../../host/util/yaml-reader.js';
 import { YamlSource, type SourceIssue } from '../../host/util/yaml-source.js';
+import type { SmpVersion } from '../../host/smp/header.js';
+import { FRAMINGS, LINE_LENGTH, type SmpLinkSettings } from '../../host/smp/link-settings.js';
 import { loadSigningKey, parseRequireArg, parseTrustArg, type TrustAnchor } from '../../host/keys/index.js';
 import { QUIRKS } from '../virtual/bootloader/index.js';
 import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
-import { EnvironmentError } from '../cli/command.js';
+import { EnvironmentError } from '../../host/util/errors.js';
 import { parseIdentityObject, readIdentityFile } from './identity.js';
 import { BOARD_NAME_RE, PortWordError, classifyPort } from './port-url.js';
-import type { DeviceIdentity, ExternalCommand, Lab, LabBoard, PortSpec, PowerControl, ResetMethod, UsbIdentity, VirtualSpec } from './types.js';
+import type { DeviceIdentity, EmulatorSpec, ExternalCommand, Lab, LabBoard, NativeSimSpec, PortSpec, PowerControl, QemuImage, QemuSpec, ResetMethod, UsbIdentity, VirtualSpec } from './types.js';
 import { LAB_FORMAT_VERSION } from './types.js';
 
 /** One problem in the lab file. */
@@ -38,10 +41,16 @@ export class LabError extends EnvironmentError {
 }
 
 const TOP_FIELDS = ['version', 'defaults', 'boards'] as const;
-const SETTING_FIELDS = ['baud', 'reset', 'power', 'known-good', 'apps', 'trust', 'require', 'identity', 'keys'] as const;
-const BOARD_FIELDS = ['tags', 'port', 'usb', 'virtual', ...SETTING_FIELDS] as const;
+const SETTING_FIELDS = ['baud', 'smp', 'reset', 'power', 'known-good', 'apps', 'trust', 'require', 'identity', 'keys'] as const;
+const BOARD_FIELDS = ['tags', 'port', 'usb', 'virtual', 'qemu', 'native-sim', ...SETTING_FIELDS] as const;
 const USB_FIELDS = ['by-id', 'serial', 'vid-pid', 'location', 'interface'] as const;
 const VIRTUAL_FIELDS = ['profile', 'quirks', 'state'] as const;
+const QEMU_FIELDS = ['program', 'machine', 'cpu', 'images', 'args'] as const;
+const QEMU_IMAGE_FIELDS = ['file', 'addr'] as const;
+const NATIVE_SIM_FIELDS = ['program', 'runner', 'args', 'state'] as const;
+/** Port words for boards whose emulator the rig runs, and the block that describes each. */
+const EMULATOR_PORTS = ['qemu', 'native-sim'] as const;
+export const DEFAULT_QEMU_PROGRAM = 'qemu-system-arm';
 const RESET_METHODS = ['smp', 'dtr', 'rts', 'command'] as const;
 const RESET_FIELDS: Record<(typeof RESET_METHODS)[number], readonly string[]> = {
   smp: ['method'],
@@ -50,6 +59,7 @@ const RESET_FIELDS: Record<(typeof RESET_METHODS)[number], readonly string[]> = 
   command: ['method', 'command', 'timeout-ms', 'wait-ms'],
 };
 const POWER_FIELDS = ['on', 'off', 'settle-ms', 'timeout-ms'] as const;
+const SMP_FIELDS = ['framing', 'version', 'line-length'] as const;
 
 /** Defaults for reset and power timings (documented in README.md). */
 export const RESET_DEFAULTS = { pulseMs: 100, waitMs: 500, commandTimeoutMs: 30_000 };
@@ -68,6 +78,7 @@ export function virtualProfileName(name: string | undefined): string | undefined
 /** Settings a board may take from `defaults:`. */
 interface Settings {
   baud?: number;
+  smp?: Partial<SmpLinkSettings>;
   reset?: ResetMethod;
   power?: PowerControl;
   knownGood?: string;
@@ -161,6 +172,36 @@ class LabParser {
         return { method, command, timeoutMs, waitMs };
       }
     }
+  }
+
+  /** `smp: {framing, version, line-length}`: each optional; lines only with console framing. */
+  private smp(f: Field): Partial<SmpLinkSettings> | undefined {
+    const m = this.r.map(f, SMP_FIELDS);
+    if (!m) return undefined;
+    const out: Partial<SmpLinkSettings> = {};
+    let ok = true;
+    const framing = m.get('framing');
+    if (framing) {
+      const v = this.r.oneOf(framing, FRAMINGS);
+      if (v === undefined) ok = false;
+      else out.framing = v;
+    }
+    const version = m.get('version');
+    if (version) {
+      const v = this.r.integer(version, 1, 2, 'an SMP version (1 or 2)');
+      if (v === undefined) ok = false;
+      else out.version = v as SmpVersion;
+    }
+    const line = m.get('line-length');
+    if (line) {
+      const v = this.r.integer(line, LINE_LENGTH.min, LINE_LENGTH.max, "the longest line the board takes, in bytes (markers and newline included)");
+      if (v === undefined) ok = false;
+      else if (out.framing === 'raw') {
+        this.r.error(line, 'raw framing has no lines: line-length goes with console framing');
+        ok = false;
+      } else out.lineLength = v;
+    }
+    return ok ? out : undefined;
   }
 
   private power(f: Field): PowerControl | undefined {
@@ -279,6 +320,7 @@ class LabParser {
       else values[key] = v;
     };
     read('baud', 'baud', (f) => this.r.integer(f, BAUD_MIN, BAUD_MAX, 'a baud rate'));
+    read('smp', 'smp', (f) => this.smp(f));
     read('reset', 'reset', (f) => this.reset(f));
     read('power', 'power', (f) => this.power(f));
     read('knownGood', 'known-good', (f) => this.file(f, 'known-good image'));
@@ -367,11 +409,104 @@ class LabParser {
       else spec.quirks = q;
     }
     if (m.get('state')) {
-      const s = this.r.string(m.get('state')!, 'a state directory');
+      const s = this.dirPath(m.get('state')!, 'a state directory');
       if (s === undefined) ok = false;
-      else spec.state = isAbsolute(s) ? s : resolve(this.dir, s);
+      else spec.state = s;
     }
     return ok ? spec : undefined;
+  }
+
+  /**
+   * A state directory (it need not exist yet: boards make theirs when first used). Boards write
+   * there, and a lab file may come with a checkout one did not write: it stays under the lab
+   * file's folder (symbolic links followed) unless the user lists another place in
+   * SUITRIG_STATE_ROOTS — the lab file itself cannot allow it.
+   */
+  private dirPath(f: Field, what: string): string | undefined {
+    const p = this.r.string(f, what);
+    if (p === undefined) return undefined;
+    const abs = isAbsolute(p) ? p : resolve(this.dir, p);
+    if (existsSync(abs) && !statSync(abs).isDirectory()) {
+      this.r.error(f, `${what} '${p}' exists and is not a directory`);
+      return undefined;
+    }
+    const roots = [this.dir, ...(process.env['SUITRIG_STATE_ROOTS'] ?? '').split(':').filter(Boolean)];
+    if (!roots.some((root) => within(realPrefix(abs), realPrefix(resolve(root))))) {
+      this.r.error(f, `${what} '${p}' (${abs}) lies outside the lab file's folder ${this.dir}: a lab file keeps board state only under its own folder; to allow another place, list it in SUITRIG_STATE_ROOTS`);
+      return undefined;
+    }
+    return abs;
+  }
+
+  private args(f: Field | undefined): string[] | undefined {
+    return f ? this.r.strings(f, 'a command-line argument') : [];
+  }
+
+  private qemuImages(f: Field): QemuImage[] | undefined {
+    const items = this.r.list(f);
+    if (!items) return undefined;
+    if (items.length === 0) this.r.error(f, 'images: names no image (QEMU needs at least the firmware to load)');
+    const out: QemuImage[] = [];
+    let ok = items.length > 0;
+    for (const item of items) {
+      if (!isMap(item.node)) {
+        const file = this.file(item, 'QEMU image');
+        if (file === undefined) ok = false;
+        else out.push({ file });
+        continue;
+      }
+      const m = this.r.map(item, QEMU_IMAGE_FIELDS);
+      const fileField = m?.get('file');
+      if (m && !fileField) this.r.error(item, 'an image needs file: (and addr: for a raw binary)');
+      const file = fileField && this.file(fileField, 'QEMU image');
+      const addrField = m?.get('addr');
+      const addr = addrField ? this.r.integer(addrField, 0, 0xffff_ffff, 'a load address such as 0x20050000') : undefined;
+      if (!file || (addrField && addr === undefined)) ok = false;
+      else out.push({ file, ...(addr !== undefined ? { addr } : {}) });
+    }
+    return ok ? out : undefined;
+  }
+
+  private qemu(f: Field | undefined, at: Field): QemuSpec | undefined {
+    if (!f) {
+      this.r.error(at, 'port: qemu needs a qemu: block with machine: and images: (rig/lab/README.md)');
+      return undefined;
+    }
+    const m = this.r.map(f, QEMU_FIELDS);
+    if (!m) return undefined;
+    const machine = m.get('machine');
+    const images = m.get('images');
+    if (!machine || !images) this.r.error(f, `qemu: needs ${!machine && !images ? 'machine: and images:' : !machine ? 'machine: (e.g. mps2-an385)' : 'images: (the firmware QEMU loads)'}`);
+    const program = m.get('program') ? this.r.string(m.get('program')!, 'the QEMU program') : DEFAULT_QEMU_PROGRAM;
+    const machineName = machine && this.r.string(machine, 'a QEMU machine name such as mps2-an385');
+    const cpu = m.get('cpu') ? this.r.string(m.get('cpu')!, 'a QEMU cpu name such as cortex-m3') : undefined;
+    const imgs = images && this.qemuImages(images);
+    const args = this.args(m.get('args'));
+    if (!program || !machineName || !imgs || !args || (m.get('cpu') && cpu === undefined)) return undefined;
+    return { kind: 'qemu', program, machine: machineName, ...(cpu !== undefined ? { cpu } : {}), images: imgs, args };
+  }
+
+  private nativeSim(f: Field | undefined, at: Field): NativeSimSpec | undefined {
+    if (!f) {
+      this.r.error(at, 'port: native-sim needs a native-sim: block with program: (the Zephyr native_sim executable)');
+      return undefined;
+    }
+    const m = this.r.map(f, NATIVE_SIM_FIELDS);
+    if (!m) return undefined;
+    const programField = m.get('program');
+    if (!programField) this.r.error(f, 'native-sim: needs program: (the Zephyr native_sim executable, e.g. build/zephyr/zephyr.exe)');
+    const program = programField && this.file(programField, 'native_sim executable');
+    const runnerField = m.get('runner');
+    const runner = !runnerField ? [] : isSeq(runnerField.node) ? this.r.strings(runnerField, 'a runner argument') : this.r.string(runnerField, 'a runner program such as qemu-i386-static')?.split(/\s+/).filter(Boolean);
+    if (runnerField && runner?.length === 0) this.r.error(runnerField, 'runner: is empty: leave it out to run the executable directly');
+    const args = this.args(m.get('args'));
+    const state = m.get('state') ? this.dirPath(m.get('state')!, 'a state directory') : undefined;
+    if (!program || !runner || (runnerField && runner.length === 0) || !args || (m.get('state') && state === undefined)) return undefined;
+    return { kind: 'native-sim', program, runner, args, ...(state !== undefined ? { state } : {}) };
+  }
+
+  private emulator(word: (typeof EMULATOR_PORTS)[number], fields: Map<string, Field>, at: Field): EmulatorSpec | undefined {
+    return word === 'qemu' ? this.qemu(fields.get('qemu'), at) : this.nativeSim(fields.get('native-sim'), at);
   }
 
   private port(fields: Map<string, Field>, at: Field): PortSpec | undefined {
@@ -383,19 +518,30 @@ class LabParser {
       return undefined;
     }
     if (!port && !usb) {
-      this.r.error(at, 'a board needs port: (device path, tcp://host:port or virtual) or usb: (stable USB identity)');
+      this.r.error(at, 'a board needs port: (device path, tcp://host:port, virtual, qemu or native-sim) or usb: (stable USB identity)');
       return undefined;
+    }
+    // Each emulator block belongs to its own port word only.
+    const word = port && isScalar(port.node) && typeof port.node.value === 'string' ? port.node.value : undefined;
+    for (const block of EMULATOR_PORTS) {
+      const f = fields.get(block);
+      if (f && word !== block) this.r.error(f, `${block}: applies only to boards with port: ${block}`);
+    }
+    if (word === 'qemu' || word === 'native-sim') {
+      if (virtual) this.r.error(virtual, 'virtual: applies only to boards with port: virtual');
+      const emulator = this.emulator(word, fields, port!);
+      return emulator && { kind: 'emulator', emulator };
     }
     if (usb) {
       if (virtual) this.r.error(virtual, 'virtual: applies only to boards with port: virtual');
       const id = this.usb(usb);
       return id && { kind: 'usb', usb: id };
     }
-    const word = this.r.string(port!, 'a device path, tcp://host:port or virtual');
-    if (word === undefined) return undefined;
+    const text = this.r.string(port!, 'a device path, tcp://host:port, virtual, qemu or native-sim');
+    if (text === undefined) return undefined;
     let kind;
     try {
-      kind = classifyPort(word);
+      kind = classifyPort(text);
     } catch (e) {
       this.r.error(port!, (e as PortWordError).message);
       return undefined;
@@ -411,7 +557,7 @@ class LabParser {
       case 'serial':
         return { kind: 'serial', path: isAbsolute(kind.path) ? kind.path : resolve(this.dir, kind.path) };
       case 'name':
-        this.r.error(port!, `'${word}' is not a port: expected a device path such as /dev/ttyACM0, tcp://host:port or virtual`);
+        this.r.error(port!, `'${text}' is not a port: expected a device path such as /dev/ttyACM0, tcp://host:port, virtual, qemu or native-sim`);
         return undefined;
     }
   }
@@ -437,6 +583,11 @@ class LabParser {
     if (port?.kind === 'tcp' && (reset.method === 'dtr' || reset.method === 'rts')) {
       r.error(fields.get('reset') ?? f, `reset method ${reset.method} needs a serial line; a tcp:// port carries no modem lines (use smp or command)`);
     }
+    if (port?.kind === 'emulator') {
+      const what = port.emulator.kind === 'qemu' ? 'QEMU' : 'native_sim';
+      if (reset.method !== 'smp') r.error(fields.get('reset') ?? f, `reset method ${reset.method} is for boards on a real port; the rig resets a ${what} board over SMP (reset: smp)`);
+      if (fields.get('power')) r.error(fields.get('power')!, `power: is for real boards; the rig power-cycles a ${what} board by restarting ${what} itself`);
+    }
     const trust = s.trust ?? [];
     const require = s.require ?? [];
     // When a trust entry failed to load its error is already reported; checking roles against
@@ -447,12 +598,14 @@ class LabParser {
         r.error(fields.get('require') ?? fields.get('trust') ?? f, `require names role '${role}' but no trust anchor has that role (trust: ${trust.map((a) => `${a.role}=${a.source}`).join(', ') || 'none'})`);
       }
     }
+    if (port?.kind === 'virtual' && s.smp?.framing === 'raw') r.error(fields.get('smp') ?? f, 'a virtual board speaks console framing, not raw');
     if (!port || !tags) return undefined;
     return {
       name,
       tags,
       port,
       ...(s.baud !== undefined ? { baud: s.baud } : {}),
+      ...(s.smp ? { smp: s.smp } : {}),
       reset,
       ...(s.power ? { power: s.power } : {}),
       ...(s.knownGood ? { knownGood: s.knownGood } : {}),
@@ -471,7 +624,7 @@ export function parseLab(text: string, file: string): Lab {
   const abs = resolve(file);
   const source = YamlSource.parse(text, { what: 'the lab file', merge: true });
   const issues = [...source.issues];
-  if (!source.doc) issues.push({ line: 1, col: 1, path: '', message: 'the lab file is empty: expected a mapping with boards:' });
+  if (!source.doc && issues.length === 0) issues.push({ line: 1, col: 1, path: '', message: 'the lab file is empty: expected a mapping with boards:' });
   if (issues.length > 0) throw new LabError(file, issues);
   const r = new YamlReader(source);
   const p = new LabParser(r, dirname(abs));
@@ -502,13 +655,34 @@ export function parseLab(text: string, file: string): Lab {
   return { file: abs, boards };
 }
 
+/** `path` with symbolic links resolved as far as it exists (the rest appended as written). */
+function realPrefix(path: string): string {
+  const rest: string[] = [];
+  let p = path;
+  for (;;) {
+    try {
+      return resolve(realpathSync(p), ...rest.reverse());
+    } catch {
+      const up = dirname(p);
+      if (up === p) return path;
+      rest.push(basename(p));
+      p = up;
+    }
+  }
+}
+
+function within(path: string, root: string): boolean {
+  const r = relative(root, path);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+}
+
 export function loadLab(file: string): Lab {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = Buffer.from(readBoundedFile(file, 'lab')).toString('utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new EnvironmentError(`lab file ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    if (e instanceof FileReadError) throw new EnvironmentError(`lab file ${file}: ${e.reason}`);
+    throw e;
   }
   return parseLab(text, file);
 }

@@ -9,13 +9,13 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_BAUD } from '../../host/transport/open.js';
 import { closest } from '../../host/util/did-you-mean.js';
-import { EnvironmentError, UsageError } from '../cli/command.js';
+import { EnvironmentError, UsageError } from '../../host/util/errors.js';
 import { portLister } from '../ports/list.js';
 import { locateUsbPort, type LocateOptions } from '../ports/locate.js';
 import type { PortLister, UsbIdentity } from '../ports/types.js';
 import { BAUD_MAX, BAUD_MIN, findLabFile, loadLab } from './load.js';
 import { PortWordError, classifyPort } from './port-url.js';
-import type { Lab, LabBoard, VirtualSpec } from './types.js';
+import type { EmulatorSpec, Lab, LabBoard, VirtualSpec } from './types.js';
 
 /** Where to reach a board. `url` is what host/transport `openPort` takes (serial and tcp). */
 export type PortTarget =
@@ -34,7 +34,9 @@ export type PortTarget =
       baud: number;
       /** `in-process` for one board; `process` (its own process over tcp) for `--boards N`. */
       placement: 'in-process' | 'process';
-    };
+    }
+  /** A board in an emulator the rig starts (QEMU, native_sim); `baud` is only what reports show (an emulated UART has no line rate). */
+  | { kind: 'emulator'; emulator: EmulatorSpec; baud: number };
 
 export interface ResolvedBoard {
   /** The lab board name, or a name derived from the port (`ttyACM0`, `tcp-host-4001`, `virtual-2`). */
@@ -61,7 +63,7 @@ export interface ResolveContext {
 /** `--baud B`: a line rate in the range the lab file accepts. */
 export function parseBaud(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--baud: expected a baud rate such as 115200, got '${value}'`);
+  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--baud: expected a baud rate from ${BAUD_MIN} to ${BAUD_MAX} such as 115200, got '${value}'`);
   const n = Number(value);
   if (n < BAUD_MIN || n > BAUD_MAX) throw new UsageError(`--baud: ${n} is outside ${BAUD_MIN}..${BAUD_MAX}`);
   return n;
@@ -109,6 +111,8 @@ export async function targetOfLabBoard(board: LabBoard, ctx: ResolveContext): Pr
       return { kind: 'tcp', url: board.port.url, host: board.port.host, port: board.port.port, baud };
     case 'virtual':
       return { kind: 'virtual', virtual: board.port.virtual, baud, placement: 'in-process' };
+    case 'emulator':
+      return { kind: 'emulator', emulator: board.port.emulator, baud };
   }
 }
 

@@ -5,7 +5,7 @@
  * process over tcp (`--boards 1`: one such board); plain `--board virtual` stays in-process. Two selections that reach the same port are refused:
  * two workers on one board would corrupt each other's runs.
  */
-import { UsageError } from '../cli/command.js';
+import { UsageError } from '../../host/util/errors.js';
 import { DEFAULT_BAUD } from '../../host/transport/open.js';
 import { isAbsolute, resolve } from 'node:path';
 import { PortLookupError, describeUsbIdentity } from '../ports/locate.js';
@@ -33,6 +33,9 @@ function targetKey(t: PortTarget, name: string): string {
       return `tcp:${t.host.toLowerCase()}:${t.port}`;
     case 'virtual':
       return `virtual:${t.virtual.state ?? name}`;
+    case 'emulator':
+      // Two boards on one native_sim state directory would share (and corrupt) one flash file.
+      return t.emulator.kind === 'native-sim' && t.emulator.state !== undefined ? `native-sim:${t.emulator.state}` : `emulator:${name}`;
   }
 }
 

@@ -6,6 +6,7 @@
  * Like labgrid's resources, these are plain descriptions of what exists; drivers use them.
  */
 import type { TrustAnchor } from '../../host/keys/index.js';
+import type { SmpLinkSettings } from '../../host/smp/link-settings.js';
 import type { UsbIdentity } from '../ports/types.js';
 
 export type { UsbIdentity } from '../ports/types.js';
@@ -25,11 +26,47 @@ export interface VirtualSpec {
   state?: string;
 }
 
+/** An image QEMU's generic loader puts in the machine's memory: hex/ELF at their own addresses, raw binaries at `addr`. */
+export interface QemuImage {
+  /** Absolute path. */
+  file: string;
+  addr?: number;
+}
+
+/** A QEMU machine the rig starts (rig/emulator/qemu.ts), its UART on a local tcp port. */
+export interface QemuSpec {
+  kind: 'qemu';
+  /** The emulator: `qemu-system-arm` (found on PATH) unless the lab names another. */
+  program: string;
+  machine: string;
+  cpu?: string;
+  images: QemuImage[];
+  /** More QEMU arguments, after the rig's own. */
+  args: string[];
+}
+
+/** A Zephyr native_sim executable the rig starts and restarts (rig/emulator/native-sim.ts). */
+export interface NativeSimSpec {
+  kind: 'native-sim';
+  /** The executable (absolute). */
+  program: string;
+  /** What runs it (`[qemu-i386-static]` for a 32-bit build on a kernel that refuses them); empty: run it directly. */
+  runner: string[];
+  /** More arguments for the executable. */
+  args: string[];
+  /** Its working directory, where it keeps flash.bin (absolute); undefined: a fresh temporary one each time the rig opens it. */
+  state?: string;
+}
+
+/** A board whose firmware runs in an emulator the rig starts, stops and power-cycles itself. */
+export type EmulatorSpec = QemuSpec | NativeSimSpec;
+
 export type PortSpec =
   | { kind: 'serial'; path: string }
   | { kind: 'usb'; usb: UsbIdentity }
   | { kind: 'tcp'; url: string; host: string; port: number }
-  | { kind: 'virtual'; virtual: VirtualSpec };
+  | { kind: 'virtual'; virtual: VirtualSpec }
+  | { kind: 'emulator'; emulator: EmulatorSpec };
 
 export type ResetMethod =
   | { method: 'smp' }
@@ -58,6 +95,8 @@ export interface LabBoard {
   port: PortSpec;
   /** Line rate; undefined = the command's default (or --baud). */
   baud?: number;
+  /** How the host speaks SMP to it (`smp:` framing, version, line length), as given; the rest are the defaults. */
+  smp?: Partial<SmpLinkSettings>;
   reset: ResetMethod;
   power?: PowerControl;
   /** Absolute path of the image that restores the board after each case. */

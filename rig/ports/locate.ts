@@ -5,7 +5,7 @@
  * and can wait for the port to come back after a reset.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EnvironmentError } from '../cli/command.js';
+import { EnvironmentError } from '../../host/util/errors.js';
 import type { PortLister, SerialPortInfo, UsbIdentity } from './types.js';
 
 /** No port, or more than one, matches a board's USB identity. */

@@ -109,7 +109,8 @@ function assumedCapabilities(b: ResolvedBoard): DutCapabilities {
     suit: true,
     image: true,
     rig: true,
-    power: virtual || b.board?.power !== undefined,
+    // The rig power-cycles an emulated board by restarting its emulator.
+    power: virtual || b.target.kind === 'emulator' || b.board?.power !== undefined,
     faults: virtual,
     resetLine: virtual || reset === 'dtr' || reset === 'rts',
     description: '',
@@ -122,12 +123,12 @@ function planCase(c: SuiteCase, b: ResolvedBoard, seed: number): PlannedCase {
   const info = { name: b.name, target: b.target, ...(b.board ? { lab: b.board } : {}), capabilities: assumedCapabilities(b), ...(provision ? { provision } : {}) };
   // Virtual boards get their trust and required roles from the suite when the run provisions them.
   const lacking = missingNeeds(b.target.kind === 'virtual' ? needs.filter((n) => !n.startsWith('role:')) : needs, info);
-  const depends = b.target.kind === 'virtual' ? [] : needs.filter((n) => n === 'suit' || n === 'image' || n === 'rig');
+  const depends = b.target.kind === 'virtual' ? [] : needs.filter((n) => n === 'update' || n === 'suit' || n === 'image' || n === 'rig');
   const base = { id: c.id, title: c.title, seed: deriveSeed(seed, b.name, c.id), needs: [...needs] };
   if (lacking.length > 0) return { ...base, notApplicable: lacking.join('; '), steps: [], cleanup: [] };
   return {
     ...base,
-    ...(depends.length > 0 ? { dependsOn: depends.map((n) => `the board's ${n === 'suit' ? 'SUIT' : n} group`) } : {}),
+    ...(depends.length > 0 ? { dependsOn: depends.map((n) => (n === 'update' ? "the board's SUIT or image group" : `the board's ${n === 'suit' ? 'SUIT' : n} group`)) } : {}),
     steps: [...(c.setup ? [{ name: 'setup', actions: ["prepare the case's data (setup does not act on the board)"], writesFlash: false }] : []), ...c.steps.map((s) => action(s.name, s.effects, b))],
     cleanup: [...(c.cleanup ? [action('cleanup', undefined, b)] : []), action('restore known-good', ['restore-known-good'], b)],
   };

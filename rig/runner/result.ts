@@ -45,8 +45,8 @@ export interface CaseResult {
 export type BoardStatus = 'completed' | 'unavailable' | 'lost' | 'interrupted';
 
 export interface TargetSummary {
-  kind: 'serial' | 'tcp' | 'virtual';
-  /** Device path or tcp url (serial, tcp); `virtual` (virtual). */
+  kind: 'serial' | 'tcp' | 'virtual' | 'qemu' | 'native-sim';
+  /** Device path or tcp url (serial, tcp); `virtual`, `qemu` or `native-sim` (boards the rig runs itself). */
   url: string;
   baud: number;
   /** For boards found by USB identity, e.g. `serial 000683123456, vid:pid 1366:1015`. */

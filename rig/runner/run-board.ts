@@ -48,6 +48,8 @@ export function summariseTarget(b: ResolvedBoard): TargetSummary {
       return { kind: 'tcp', url: t.url, baud: t.baud };
     case 'virtual':
       return { kind: 'virtual', url: 'virtual', baud: t.baud, ...(t.virtual.profile ? { profile: t.virtual.profile } : {}), quirks: [...t.virtual.quirks] };
+    case 'emulator':
+      return { kind: t.emulator.kind, url: t.emulator.kind, baud: t.baud };
   }
 }
 

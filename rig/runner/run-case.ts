@@ -4,7 +4,7 @@
  * the board's known-good image). A board that stops answering, or cannot be restored, is
  * reported as lost so the board's worker stops there while the other boards go on.
  */
-import { DutUnresponsiveError } from '../dut/errors.js';
+import { DutUnresponsiveError, DutUnsupportedError } from '../dut/errors.js';
 import type { BootOutcome, Decision, DecisionSource, Dut, DutStatus } from '../dut/types.js';
 import { missingNeeds, type BoardInfo, type CaseContext, type Observations, type Predictor, type Suite, type SuiteCase } from '../suites/api.js';
 import { CaseFailure, NotApplicable } from '../suites/steps.js';
@@ -162,7 +162,8 @@ export async function runCase(c: SuiteCase, env: CaseEnv): Promise<CaseRun> {
 
   let outcome: CaseResult['outcome'];
   let message: string | undefined;
-  if (failure instanceof NotApplicable) {
+  // A board that turns out, when asked, to be unable to do what the case needs (DutUnsupportedError) is not applicable too.
+  if (failure instanceof NotApplicable || failure instanceof DutUnsupportedError) {
     outcome = 'not-applicable';
     message = `not applicable: ${failure.message}`;
     const at = base.steps.find((s) => s.outcome !== 'passed' && s.outcome !== 'not-run')!;

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EnvironmentError } from '../cli/command.js';
+import { EnvironmentError } from '../../host/util/errors.js';
 import type { DutProvider } from '../dut/provider.js';
 import type { VirtualProvision } from '../dut/types.js';
 import type { ResolvedBoard } from '../lab/resolve.js';

@@ -5,13 +5,13 @@
  * which other boards or cases ran, in which order, or how many workers there were.
  */
 import { createHash } from 'node:crypto';
-import { UsageError } from '../cli/command.js';
+import { UsageError } from '../../host/util/errors.js';
 
 export { randomSeed, seededRng, type Rng } from '../../host/transport/rng.js';
 
 /** `--seed S`: decimal or 0x hex, 0 .. 2^32-1 (the range the rig group's fault seeds take). */
 export function parseSeed(value: string): number {
-  if (!/^(0|[1-9][0-9]*|0x[0-9a-fA-F]+)$/.test(value)) throw new UsageError(`--seed: expected a non-negative integer, got '${value}'`);
+  if (!/^(0|[1-9][0-9]*|0x[0-9a-fA-F]+)$/.test(value)) throw new UsageError(`--seed: expected a non-negative integer (0 to 4294967295), got '${value}'`);
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n > 0xffff_ffff) throw new UsageError(`--seed: ${value} is larger than 4294967295 (2^32-1)`);
   return n;

@@ -26,13 +26,15 @@ export interface Expectation {
 
 /**
  * What a case needs from a board:
+ * - `update`: the board takes updates at all (the SUIT group, or the image group of an MCUboot
+ *   board); a board with neither (e.g. a plain Zephyr smp_server on native_sim) can take none,
  * - `suit`: the board's own SUIT decision (SUIT group; stock MCUboot boards lack it),
  * - `image`: the image group, `rig`: the rig group (last report),
  * - `power`: power cut/restore, `faults`: armed faults (virtual boards), `reset-line`: DTR/RTS reset,
  * - `app:<role>`: an application image of that role (lab `apps:`; virtual boards make their own),
  * - `role:<name>`: the board's policy requires a signature of that signer role (lab `require:`).
  */
-export type Need = 'suit' | 'image' | 'rig' | 'power' | 'faults' | 'reset-line' | `app:${string}` | `role:${string}`;
+export type Need = 'update' | 'suit' | 'image' | 'rig' | 'power' | 'faults' | 'reset-line' | `app:${string}` | `role:${string}`;
 
 /** The board as a case sees it. */
 export interface BoardInfo {
@@ -160,7 +162,7 @@ export interface Suite<F = unknown> {
 }
 
 const ID_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const NEED_RE = /^(suit|image|rig|power|faults|reset-line|(app|role):[A-Za-z0-9][A-Za-z0-9._-]*)$/;
+const NEED_RE = /^(update|suit|image|rig|power|faults|reset-line|(app|role):[A-Za-z0-9][A-Za-z0-9._-]*)$/;
 
 /** A suite or case definition is wrong (found when it is defined or loaded, before any board is touched). */
 export class SuiteDefinitionError extends Error {
@@ -213,7 +215,8 @@ export function missingNeeds(needs: readonly Need[], board: BoardInfo): string[]
   const caps = board.capabilities;
   const out: string[] = [];
   for (const n of needs) {
-    if (n === 'suit' && !caps.suit) out.push("needs the board's own SUIT decision; the board has no SUIT group (the host verifies manifests for it)");
+    if (n === 'update' && !caps.suit && !caps.image) out.push('needs a board that takes updates; it has neither the SUIT group nor the image group, so nothing can be installed on it');
+    else if (n === 'suit' && !caps.suit) out.push("needs the board's own SUIT decision; the board has no SUIT group (the host verifies manifests for it)");
     else if (n === 'image' && !caps.image) out.push('needs the image group (MCUboot image upload), which the board lacks');
     else if (n === 'rig' && !caps.rig) out.push('needs the rig group (last SUIT report), which the board lacks');
     else if (n === 'power' && !caps.power) out.push('needs power control; the lab file gives the board no power: on/off commands');

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EnvironmentError, UsageError } from '../cli/command.js';
+import { EnvironmentError, UsageError } from '../../host/util/errors.js';
 import { SuiteDefinitionError, defineSuite, type Suite } from './api.js';
 import { rfc9019Suite } from './rfc9019/index.js';
 

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../host/util/atomic-write.js';
 import { parseAppHeader, formatAppVersion, type Behaviour } from './app/app-image.js';
 import { Bootloader, CounterStore, mcubootValidator, setConfirmed, setPending, type BootHook, type BootResult, type ImageValidator, type Quirk, type ValidImage } from './bootloader/index.js';
-import { isPowerCut, SimFlash } from './flash/index.js';
+import { FlashStateError, isPowerCut, SimFlash } from './flash/index.js';
 import { openAreas, type BoardAreas, type BoardProfile } from './profiles.js';
 
 /** What Zephyr prints first at every boot (the Zephyr version of the real peers the rig is checked against). */
@@ -50,12 +50,18 @@ export interface BootRecordStore {
 export function fileBootRecordStore(path: string): BootRecordStore {
   return {
     load() {
+      let r: unknown;
       try {
-        return JSON.parse(readFileSync(path, 'utf8')) as BootRecord;
+        r = JSON.parse(readFileSync(path, 'utf8'));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new Error(`${path}: unreadable boot record (${(e as Error).message})`);
+        throw new FlashStateError(`${path}: unreadable boot record (${(e as Error).message}); remove it to start the board with a fresh boot record`);
       }
+      const b = r as Partial<BootRecord> | null;
+      if (!b || typeof b !== 'object' || !Number.isSafeInteger(b.count) || typeof b.reason !== 'string' || !Number.isSafeInteger(b.slot) || typeof b.outcome !== 'string') {
+        throw new FlashStateError(`${path}: not a boot record (expected count, reason, slot and outcome); remove it to start the board with a fresh boot record`);
+      }
+      return b as BootRecord;
     },
     save(r) {
       writeFileAtomic(path, JSON.stringify(r) + '\n');

@@ -54,6 +54,10 @@ describe('manifest create rejects bad input with exit 2, naming the field, leavi
     ['a class name on a component without a vendor', TWO_IMAGES('uri: https://fw.example.com/a.bin', 'class: radio'), /spec\.yaml:7:\d+ {2}components\[1\]\.class: 'radio' is not a UUID: a class given by name is made within the vendor UUID/],
     ['two images carried under one envelope key', TWO_IMAGES('integrated: true', 'integrated: true'), /spec\.yaml:7:5 {2}components\[1\]: the URI '#app\.bin' already names a different payload at components\[0\] \(an integrated image without a 'uri' is carried under '#<file name>'\)/],
     ['two images fetched from one URI', TWO_IMAGES('uri: https://fw.example.com/app.bin', 'uri: https://fw.example.com/app.bin'), /spec\.yaml:7:5 {2}components\[1\]: the URI 'https:\/\/fw\.example\.com\/app\.bin' already names a different payload at components\[0\]; give each payload its own URI/],
+    // Hostile YAML gives a message with the limit, not the parser's stack trace or a stack overflow.
+    ['an alias bomb', `${GOOD}a: &a [x, x, x, x, x, x, x, x, x]\n${'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`).join('\n')}\n`, /spec\.yaml:\d+:\d+ {2}aliases expand beyond the limit of 100 \(maxAliasCount\) for the description: a YAML alias bomb is not read/],
+    ['lists nested 50,000 deep', `${GOOD}deep: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`, /spec\.yaml:9:70 {2}mappings and lists nest deeper than 64 levels, the limit for the description/],
+    ['mappings nested 100 deep', `${GOOD}${Array.from({ length: 100 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')} 1\n`, /spec\.yaml:\d+:\d+ {2}mappings and lists nest deeper than 64 levels/],
   ];
   for (const [name, spec, message] of cases) {
     it(name, async () => {

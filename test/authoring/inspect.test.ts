@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { buildEnvelope, inspectEnvelope, parseDescription, renderDiagnostic, renderReport, type EnvelopeReport } from '../../host/suit/index.js';
 import { runCli } from '../helpers/cli.js';
 import { sharedPath } from '../helpers/shared.js';
+import { cbor, decoder } from '../core/envelope-builder.js';
+import { Tag as CborTag } from 'cbor-x';
 import { ietfExampleHex } from './support/cbor.js';
 import { EXAMPLE_IDENTITY, makeWorkspace, seededBytes } from './support/fixtures.js';
 
@@ -34,6 +36,23 @@ describe('inspect', () => {
       expect(text, name).not.toMatch(/unknown-(command|parameter)/);
       expect(renderDiagnostic(bytes), name).toMatch(/^(107\(|\{)/);
     }
+  });
+
+  it('names HSS-LMS (-46) and shows an unknown algorithm as unknown with its number once', () => {
+    const withAlg = (alg: number): Uint8Array => {
+      const env = decoder.decode(Buffer.from(ietfExampleHex(0).at(-1)!)) as CborTag;
+      const members = env.value as Map<number, Uint8Array>;
+      const [digest, sign1] = decoder.decode(members.get(2)!) as [Uint8Array, Uint8Array];
+      const block = decoder.decode(sign1) as CborTag;
+      const [, unprot, payload, sig] = block.value as unknown[];
+      members.set(2, cbor([digest, cbor(new CborTag([cbor(new Map([[1, alg]])), unprot, payload, sig], 18))]));
+      return new Uint8Array(cbor(env));
+    };
+    const lms = withAlg(-46);
+    expect(inspectEnvelope(lms).authentication!.blocks[0]).toMatchObject({ algorithm: 'HSS-LMS', algorithmId: -46 });
+    expect(renderReport(inspectEnvelope(lms))).toMatch(/COSE_Sign1 {2}HSS-LMS \(-46\)/);
+    expect(renderDiagnostic(lms)).toMatch(/\/ alg \/ 1: -46 \/ HSS-LMS \//);
+    expect(renderReport(inspectEnvelope(withAlg(-99)))).toMatch(/COSE_Sign1 {2}unknown \(-99\) {2}key id/);
   });
 
   it('shows severed members, integrated dependencies and key ids', () => {

@@ -114,6 +114,27 @@ describe('suitrig verify', () => {
     expect(missing.stderr).toMatch(/no --payload for http:\/\/example\.com\/file\.bin/);
   });
 
+  it('--json: the top-level verdict is the exit status, the envelope\'s own verification beside it', async () => {
+    const bad = await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--run', 'install', '--payload', 'http://example.com/file.bin=bad.bin', '--json');
+    expect(bad.code).toBe(1);
+    const j = JSON.parse(bad.stdout);
+    expect(j).toMatchObject({ accepted: false, reason: 'condition-failed', detail: 'image-match', at: { sectionName: 'install' } });
+    expect(j.verification).toMatchObject({ accepted: true, reason: 'ok', detail: 'none' });
+    const good = JSON.parse((await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--run', 'install', '--payload', 'http://example.com/file.bin=app.bin', '--json')).stdout);
+    expect(good).toMatchObject({ accepted: true, reason: 'ok', verification: { accepted: true } });
+    const untrusted = await run('ex0.suit', '--trust', 'other.key', '--json');
+    expect(JSON.parse(untrusted.stdout)).toMatchObject({ accepted: false, reason: 'unauthorised', verification: { accepted: false, reason: 'unauthorised' } });
+  });
+
+  it('--run counts the payloads it fed, not the URIs the manifest fetched', async () => {
+    const missing = await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--run', 'install');
+    expect(missing.stdout).toMatch(/^run +0 payloads supplied; fetched without a --payload: http:\/\/example\.com\/file\.bin$/m);
+    const other = await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--run', 'install', '--payload', 'http://example.com/other.bin=app.bin');
+    expect(other.stdout).toMatch(/^run +0 payloads supplied; fetched without a --payload: http:\/\/example\.com\/file\.bin$/m);
+    const fed = await run('ex1-real.suit', '--trust', 'ietf.pub.pem', '--run', 'install', '--payload', 'http://example.com/file.bin=app.bin');
+    expect(fed.stdout).toMatch(/^run +1 payload supplied: http:\/\/example\.com\/file\.bin$/m);
+  });
+
   it('usage and environment errors exit 2 and name the problem', async () => {
     const noTrust = await run('ex0.suit');
     expect(noTrust.code).toBe(2);

@@ -74,7 +74,7 @@ describe('suitrig run rfc9019 on virtual boards', () => {
     const nr = failed('never-reverts');
     expect(Object.keys(nr).sort()).toEqual(['crash-reverted', 'never-confirms-reverted']);
     expect(nr['never-confirms-reverted']).toBe('failed: expected boot outcome reverted, board reports pending');
-    expect(nr['crash-reverted']).toMatch(/^failed: step 'reset': board stopped answering: board never-reverts stopped answering during the wait for it to answer again: the board did not answer within \d+ s of the reset .*; the case expects accept and boot outcome reverted/);
+    expect(nr['crash-reverted']).toMatch(/^failed: step 'reset': board stopped answering: board never-reverts stopped answering during reset: the board did not answer within \d+ s of the reset .*; the case expects accept and boot outcome reverted/);
     // Its signature routine says yes to any key; the core still checks digests and required roles.
     const ss = failed('skips-signatures');
     expect(Object.keys(ss)).toEqual(['untrusted-key-rejected']);

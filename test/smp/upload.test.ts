@@ -13,6 +13,8 @@ import { createMemoryPeer, type MemoryPeer } from '../../host/smp/server/memory-
 import { NRF52840_FLASH } from '../../host/smp/server/memory-image-storage.js';
 import { UploadCancelledError, UploadError, uploadDeadlines } from '../../host/smp/upload/engine.js';
 import { ManualClock } from '../../host/transport/clock.js';
+import { SmpServer } from '../../host/smp/server/server.js';
+import { MgmtErr, SmpRcError } from '../../host/smp/errors.js';
 
 const image = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 2654435761 + seed) >>> 24);
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -141,6 +143,84 @@ describe('upload engine', () => {
     expect(e).toBeInstanceOf(UploadError);
     expect((e as Error).message).toMatch(/link lost during the upload of image 0 at \d+\/100000 bytes: .*disconnected/);
     expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
+  /** A board whose image group answers every upload chunk with `answer(off)` (a hostile or broken board). */
+  async function hostileBoard(answer: (off: number) => number): Promise<InProcessLink> {
+    const server = new SmpServer({ bufSize: 1024, bufCount: 1 });
+    server.register({ id: 1, name: 'image', commands: { 1: { write: ({ body }) => ({ off: answer(body['off'] as number) }) } } });
+    const l = await connectInProcess(server, { pace: false, seed: 1 });
+    open.push(l);
+    return l;
+  }
+
+  it('a board that answers offset 0 forever: the upload gives up with a clear error instead of running forever', async () => {
+    const l = await hostileBoard(() => 0);
+    const e = await l.client.image.upload(image(20_000)).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UploadError);
+    expect((e as Error).message).toMatch(/65 answers in a row took no new bytes \(the board answers offset 0, it had taken 0\); giving up/);
+  });
+
+  it('a board whose offset moves back: bounded, named', async () => {
+    let high = 0;
+    const l = await hostileBoard((off) => {
+      // Takes the first chunks, then keeps claiming a little less than it had.
+      high = Math.max(high, off);
+      return high < 4000 ? off + 512 : Math.max(1, high - 100);
+    });
+    const e = await l.client.image.upload(image(20_000)).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UploadError);
+    expect((e as Error).message).toMatch(/answers in a row took no new bytes/);
+  });
+
+  it('a board that loses the session after every chunk: at most 3 fresh starts, then a clear error', async () => {
+    let n = 0;
+    const l = await hostileBoard((off) => (off === 0 ? 600 : (n++, 0)));
+    const e = await l.client.image.upload(image(20_000)).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UploadError);
+    expect((e as Error).message).toMatch(/the board lost the upload session 4 times \(it answered offset 0 after taking \d+ bytes\); giving up/);
+    expect(n).toBe(4);
+  });
+
+  /** A SUIT board's missing-image upload whose answer to the last chunk comes too late; afterwards the session is closed (ENOENT). */
+  async function payloadBoard(total: number): Promise<InProcessLink> {
+    const server = new SmpServer({ bufSize: 1024, bufCount: 4 });
+    let received = 0;
+    server.register({
+      id: 66,
+      name: 'suit',
+      commands: {
+        4: {
+          write: async ({ body }) => {
+            const off = body['off'] as number;
+            const data = body['data'] as Uint8Array;
+            if (received === total) throw new SmpRcError(MgmtErr.ENOENT, 'no payload is being fetched');
+            if (off !== received) return { rc: 1, off: received };
+            received += data.length;
+            if (received === total) await new Promise((r) => setTimeout(r, 600)); // the last answer is late: the host resends
+            return { rc: 0, off: received };
+          },
+        },
+      },
+    });
+    const l = await connectInProcess(server, { pace: false, seed: 1 });
+    open.push(l);
+    return l;
+  }
+
+  it('a payload whose last answer was lost, sent again to a board that already closed the stream (ENOENT): done, not failed', async () => {
+    const l = await payloadBoard(6000);
+    const r = await l.client.suit.uploadMissingImage(1, image(6000), { chunkTimeoutMs: 250 });
+    expect(r.movedOn).toBe(true);
+    expect(r.bytes).toBe(6000);
+  });
+
+  it('ENOENT before every byte was sent is still a failure', async () => {
+    const server = new SmpServer({ bufSize: 1024, bufCount: 4 });
+    server.register({ id: 66, name: 'suit', commands: { 4: { write: () => { throw new SmpRcError(MgmtErr.ENOENT, 'no payload is being fetched'); } } } });
+    const l = await connectInProcess(server, { pace: false, seed: 1 });
+    open.push(l);
+    await expect(l.client.suit.uploadMissingImage(1, image(6000))).rejects.toThrow(/board refused payload for session 1 at 0\/6000 bytes: .*ENOENT/);
   });
 
   it('a board that loses its session mid-upload (answers off 0) gets the first-chunk fields again', async () => {

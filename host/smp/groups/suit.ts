@@ -80,7 +80,7 @@ export class SuitClient {
   }
 
   uploadMissingImage(sessionId: number, data: Uint8Array, options?: UploadOptions): Promise<UploadResult> {
-    return upload(this.c, suitTarget(`payload for session ${sessionId}`, SuitCmd.MISSING_IMAGE_UPLOAD, { every: { stream_session_id: sessionId } }), data, options);
+    return upload(this.c, suitTarget(`payload for session ${sessionId}`, SuitCmd.MISSING_IMAGE_UPLOAD, { every: { stream_session_id: sessionId }, endsSession: true }), data, options);
   }
 
   /** Fills DFU cache partition `targetId` with raw data (URI/payload pairs in CBOR). */

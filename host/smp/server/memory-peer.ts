@@ -1,9 +1,11 @@
 /**
  * A complete minimal SMP board in memory: an SmpServer with the OS group and the image group
  * over a timed MemoryImageStorage. The link layer's tests, the upload bench and the CLI tests
- * talk to it; a reset swaps images like MCUboot would (memory-image-storage.ts).
+ * talk to it; a reset swaps images like MCUboot would (memory-image-storage.ts), and is timed
+ * like Zephyr's: answered first, carried out `resetDelayMs` later (CONFIG_MCUMGR_GRP_OS_RESET_MS),
+ * deaf for `bootMs` while it reboots, then the boot banner on the console.
  */
-import type { Clock } from '../../transport/clock.js';
+import { systemClock, type Clock } from '../../transport/clock.js';
 import type { Framing } from '../framing/framing.js';
 import type { LinkEvent } from '../link.js';
 import { imageGroup } from './image-group.js';
@@ -27,7 +29,14 @@ export interface MemoryPeerOptions {
   bootloader?: OsGroupOptions['bootloader'];
   info?: OsGroupOptions['info'];
   onEvent?: (e: LinkEvent) => void;
+  /** From the reset's answer to the reset itself; default 250 ms (Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_MS). */
+  resetDelayMs?: number;
+  /** How long the board is deaf while it reboots; default 50 ms. */
+  bootMs?: number;
 }
+
+/** What the memory peer prints when it boots (Zephyr's banner). */
+export const MEMORY_PEER_BANNER = '*** Booting Zephyr OS build memory-peer ***';
 
 export interface MemoryPeer {
   server: SmpServer;
@@ -42,7 +51,17 @@ export function createMemoryPeer(o: MemoryPeerOptions = {}): MemoryPeer {
   server.register(
     osGroup({
       params: { bufSize: server.bufSize, bufCount: server.bufCount },
-      reset: () => storage.reboot(),
+      reset: () => {
+        const clock = o.clock ?? systemClock;
+        clock.setTimer(() => {
+          server.listening = false;
+          storage.reboot();
+          clock.setTimer(() => {
+            server.listening = true;
+            void server.print(MEMORY_PEER_BANNER);
+          }, o.bootMs ?? 50);
+        }, o.resetDelayMs ?? 250);
+      },
       info: { n: 'memory-peer', i: 'suitrig memory peer', ...o.info },
       bootloader: o.bootloader ?? { name: 'MCUboot', mode: 3 },
     }),

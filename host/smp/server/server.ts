@@ -69,7 +69,8 @@ export interface SmpServerOptions {
 
 export interface ServerConnection {
   readonly link: SmpLink;
-  readonly stats: { served: number; droppedBusy: number };
+  /** droppedOff: requests that arrived while the board was not listening (resetting, off). */
+  readonly stats: { served: number; droppedBusy: number; droppedOff: number };
   /** Stops serving this transport and closes it. */
   close(): Promise<void>;
 }
@@ -79,6 +80,8 @@ export class SmpServer implements SmpServing {
   readonly bufCount: number;
   readonly legacyRc: boolean;
   readonly clock: Clock;
+  /** While false the board reads no requests (it is resetting or off): they are lost, as on a real UART. */
+  listening = true;
   private readonly groups = new Map<number, SmpGroupHandler>();
   private readonly connections = new Set<ServerConnection>();
 
@@ -111,7 +114,7 @@ export class SmpServer implements SmpServing {
     let busy = false;
     const conn: ServerConnection = {
       link,
-      stats: { served: 0, droppedBusy: 0 },
+      stats: { served: 0, droppedBusy: 0, droppedOff: 0 },
       close: async () => {
         this.connections.delete(conn);
         await link.close();
@@ -131,6 +134,10 @@ export class SmpServer implements SmpServing {
     };
     link.onPacket((p) => {
       if (isResponseOp(p.header.op)) return;
+      if (!this.listening) {
+        conn.stats.droppedOff++;
+        return;
+      }
       if (queue.length + (busy ? 1 : 0) >= this.bufCount) {
         conn.stats.droppedBusy++;
         return;
@@ -141,6 +148,12 @@ export class SmpServer implements SmpServing {
     link.onClose(() => this.connections.delete(conn));
     this.connections.add(conn);
     return conn;
+  }
+
+  /** Console text on every connection, between SMP frames (a boot banner, a log line). */
+  async print(line: string): Promise<void> {
+    const bytes = new TextEncoder().encode(line.endsWith('\n') ? line : `${line}\n`);
+    await Promise.all([...this.connections].map((c) => c.link.transport.write(bytes).catch(() => undefined)));
   }
 
   /** Closes every connection. */

@@ -25,8 +25,8 @@ import { abortReason, sleep, type Clock, type Timer } from '../../transport/cloc
 import { lineMs } from '../../transport/line-rate.js';
 import { TransportClosedError } from '../../transport/transport.js';
 import { encodeCbor } from '../cbor.js';
-import { SmpTimeoutError, type SmpClient, type SmpResponse } from '../client.js';
-import { ImageErr, SmpErrorResponse, SmpGroupError } from '../errors.js';
+import type { SmpClient, SmpResponse } from '../client.js';
+import { ImageErr, SmpErrorResponse, SmpGroupError, SmpTimeoutError } from '../errors.js';
 import { SmpProtocolError } from '../fields.js';
 import type { Framing } from '../framing/framing.js';
 import { isNotSupported } from '../groups/os.js';
@@ -79,6 +79,10 @@ export interface UploadOptions {
   retries?: number;
   /** Fresh uploads after the board reports a SHA-256 mismatch; default 1. */
   restarts?: number;
+  /** Fresh starts after the board lost the session mid-upload (answered offset 0: a reset, another client); default 3. */
+  lostSessions?: number;
+  /** Answers in a row that take no new bytes (an offset stuck or moving back) before giving up; default 64. */
+  stalledAnswers?: number;
   /** After the link drops: a client on the reopened port. Without it a drop ends the upload. */
   reconnect?: () => Promise<SmpClient>;
   /** How long to keep trying `reconnect`, ms; default 30 s. */
@@ -106,6 +110,8 @@ export interface UploadResult {
   window: number;
   /** The board's SHA-256 verdict: true = checked and equal; undefined = it does not report one. */
   match: boolean | undefined;
+  /** The final answer was lost and the board had already ended the transfer (UploadTarget.movedOn): what it made of it, its next answers tell. */
+  movedOn?: boolean;
 }
 
 /**
@@ -185,6 +191,9 @@ class UploadRun {
   private epoch = 0;
   private started = false;
   private failuresInRow = 0;
+  /** Answers since `acked` last grew, and fresh starts after a lost session: both bounded, so a board that never takes the upload cannot hold the host forever. */
+  private stalled = 0;
+  private lostSessions = 0;
   private backoff: Timer | undefined;
   /** The echo probe behind the first chunk (probeFirst). */
   private probe: Timer | undefined;
@@ -377,7 +386,13 @@ class UploadRun {
       this.result.resumedFrom = off > req.off + req.len ? off : 0;
     } else if (off === 0 && req.off > 0) {
       // The board lost the session (reset, other client): start again with the first-chunk fields.
+      if (++this.lostSessions > (this.o.lostSessions ?? 3)) {
+        return this.fail(new UploadError(`upload of ${this.target.what}: the board lost the upload session ${this.lostSessions} times (it answered offset 0 after taking ${this.acked} bytes); giving up`, this.acked, this.total));
+      }
       this.result.losses++;
+      this.acked = 0;
+      this.serverOff = 0;
+      this.stalled = 0;
       this.rewind(0, true);
       return this.pump();
     }
@@ -385,8 +400,11 @@ class UploadRun {
     if (off > this.acked) {
       this.acked = off;
       this.failuresInRow = 0;
+      this.stalled = 0;
       this.lostSince = undefined;
       this.progress();
+    } else if (++this.stalled > (this.o.stalledAnswers ?? 64)) {
+      return this.fail(new UploadError(`upload of ${this.target.what}: ${this.stalled} answers in a row took no new bytes (the board answers offset ${off}, it had taken ${this.acked}); giving up`, this.acked, this.total));
     }
     if (off === this.total) return this.complete(answer.match);
     if (off < req.off + req.len) {
@@ -445,6 +463,11 @@ class UploadRun {
   }
 
   private boardError(e: SmpErrorResponse): void {
+    if (this.sentMark === this.total && this.target.movedOn?.(e)) {
+      // Every byte went out and the board says the transfer is over: its final answer was lost, not the upload.
+      this.result.movedOn = true;
+      return this.complete(undefined);
+    }
     if (e instanceof SmpGroupError && e.group === 1 && e.rc === ImageErr.INVALID_HASH && this.result.restarts < (this.o.restarts ?? 1)) {
       // The bytes on the board do not hash to our SHA-256: something got past the CRC. Start over.
       this.result.restarts++;

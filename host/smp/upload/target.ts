@@ -4,7 +4,7 @@
  * verification) and the SUIT group's envelope, missing-image and cache uploads.
  */
 import type { SmpMap } from '../cbor.js';
-import { MgmtErr, responseError, SmpRcError, type SmpRequestRef } from '../errors.js';
+import { MgmtErr, responseError, SmpRcError, type SmpErrorResponse, type SmpRequestRef } from '../errors.js';
 import { optBool, uint } from '../fields.js';
 
 export interface ChunkAnswer {
@@ -25,6 +25,12 @@ export interface UploadTarget {
   body(off: number, data: Uint8Array, total: number): SmpMap;
   /** Reads an answer; throws SmpErrorResponse when the board refused the chunk. */
   parse(answer: SmpMap, request: SmpRequestRef): ChunkAnswer;
+  /**
+   * Whether a refusal means the board already has the whole upload and moved on (a late chunk,
+   * sent again after a lost answer, reaching a board that finished the transfer); asked only once
+   * every byte has been sent.
+   */
+  movedOn?(refusal: SmpErrorResponse): boolean;
 }
 
 /** Image group upload (notes/smp.md §4): `sha` tags the session for resume and is checked at the end. */
@@ -49,12 +55,14 @@ export function imageTarget(options: { image?: number; sha: Uint8Array; upgrade?
  * SUIT group uploads (nRF Connect SDK suitfu): the answer always carries `rc` and `off`; a
  * wrong offset is answered with rc 1 and the expected `off`, which is not a failure.
  */
-export function suitTarget(what: string, command: number, extra: { first?: SmpMap; every?: SmpMap } = {}): UploadTarget {
+export function suitTarget(what: string, command: number, extra: { first?: SmpMap; every?: SmpMap; endsSession?: boolean } = {}): UploadTarget {
   return {
     what,
     group: 66,
     command,
     resumable: false,
+    // A payload stream ends with its last byte: the board closes the session and answers ENOENT to anything after.
+    ...(extra.endsSession ? { movedOn: (e: SmpErrorResponse) => e instanceof SmpRcError && e.rc === MgmtErr.ENOENT } : {}),
     body: (off, data, total) => (off === 0 ? { ...extra.every, ...extra.first, off, len: total, data } : { ...extra.every, off, data }),
     parse(answer, request) {
       const err = responseError(answer, request);

@@ -33,7 +33,7 @@ export function readDependencyEnvelope(bytes: Uint8Array): DependencyManifest {
  * read and checked, or undefined with the problem recorded at the field.
  */
 export function readDependencyField(f: Fields, o: Obj, key: string, path: FieldPath): (DependencyManifest & { bytes: Uint8Array; name: string }) | undefined {
-  const file = f.readFile(f.required(o, key, path, 'the dependency envelope file'), [...path, key], 'dependency envelope');
+  const file = f.readFile(f.required(o, key, path, 'the dependency envelope file'), [...path, key], 'dependency envelope', 'envelope');
   if (!file) return undefined;
   try {
     return { ...file, ...readDependencyEnvelope(file.bytes) };

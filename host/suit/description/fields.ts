@@ -3,7 +3,7 @@
  * IssueList (with the field's path) instead of throwing and returns undefined, so that the
  * whole description is checked in one pass.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { FileReadError, readBoundedFile, type FileKind } from '../../util/bounded-read.js';
 import { isAbsolute, resolve } from 'node:path';
 import { sha256Digest } from '../digest.js';
 import { looksLikeUuid, parseUuid, uuid5 } from '../../util/uuid.js';
@@ -22,9 +22,6 @@ export const COMPONENT_TEXT_FIELDS = ['vendor-name', 'model-name', 'vendor-domai
 export const DEVICE_ID_IS_A_UUID = 'a device ID is given as a UUID (8-4-4-4-12 hexadecimal digits)';
 
 const MAX_U64 = 0xffff_ffff_ffff_ffffn;
-/** Largest image read into memory; larger firmware is not what SUIT devices take. */
-export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
-
 /**
  * Readers return undefined for an undefined value without a message: `required()` has already
  * reported the missing field, and one mistake should give one message.
@@ -157,26 +154,23 @@ export class Fields {
     return isAbsolute(p) ? p : resolve(this.dir, p);
   }
 
-  /** A file's bytes, or a recorded problem naming the file. */
-  readFile(v: unknown, path: FieldPath, what: string): { bytes: Uint8Array; name: string } | undefined {
+  /** A file's bytes (a regular file within the limit for `kind`), or a recorded problem naming the file. */
+  readFile(v: unknown, path: FieldPath, what: string, kind: FileKind): { bytes: Uint8Array; name: string } | undefined {
     if (v === undefined) return undefined; // missing: reported by required()
     const name = this.string(v, path, `a path to the ${what}`);
     if (name === undefined) return undefined;
     const abs = this.resolvePath(name);
     try {
-      const st = statSync(abs);
-      if (!st.isFile()) return this.error(path, `${what} '${name}' is not a file (${abs})`);
-      if (st.size > MAX_IMAGE_BYTES) return this.error(path, `${what} '${name}' is ${st.size} bytes; at most ${MAX_IMAGE_BYTES} are supported`);
-      return { bytes: new Uint8Array(readFileSync(abs)), name };
+      return { bytes: readBoundedFile(abs, kind), name };
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      return this.error(path, code === 'ENOENT' ? `${what} '${name}' not found (looked for ${abs})` : `cannot read ${what} '${name}': ${(e as Error).message}`);
+      if (!(e instanceof FileReadError)) throw e;
+      return this.error(path, e.code === 'ENOENT' ? `${what} '${name}' not found (looked for ${abs})` : `${what} '${name}' (${abs}): ${e.reason}`);
     }
   }
 
   /** An image file: SHA-256 digest and size computed from its bytes. */
   image(v: unknown, path: FieldPath): ImageInfo | undefined {
-    const f = this.readFile(v, path, 'image file');
+    const f = this.readFile(v, path, 'image file', 'image');
     return f && { digest: sha256Digest(f.bytes), size: f.bytes.length, bytes: f.bytes, file: f.name };
   }
 }

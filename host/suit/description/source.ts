@@ -4,8 +4,8 @@
  * column for messages. Integers come out as bigint so that 64-bit sequence numbers keep every
  * digit.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
+import { FileReadError, readBoundedFile } from '../../util/bounded-read.js';
 import { YamlSource, type FieldPath, type SourcePosition } from '../../util/yaml-source.js';
 import { DescriptionError } from './issues.js';
 
@@ -20,33 +20,32 @@ export interface DescriptionSource {
   locate(path: FieldPath): SourcePosition | undefined;
 }
 
-/** Largest description file accepted: descriptions are hand-written, not data dumps. */
-export const MAX_DESCRIPTION_BYTES = 1 << 20;
-
 export function parseDescriptionText(text: string, file: string, dir: string): DescriptionSource {
-  const source = YamlSource.parse(text, { what: 'the description', intAsBigInt: true });
+  const what = 'the description';
+  const source = YamlSource.parse(text, { what, intAsBigInt: true });
   if (source.issues.length > 0) throw new DescriptionError(file, source.issues);
+  const plain = source.toValue(what);
+  if ('issue' in plain) throw new DescriptionError(file, [plain.issue]);
   const trimmed = text.trimStart();
   return {
     file,
     dir,
     format: trimmed.startsWith('{') || trimmed.startsWith('[') ? 'json' : 'yaml',
     text,
-    value: source.doc?.toJS({ maxAliasCount: 100 }) ?? null,
+    value: plain.value ?? null,
     locate: (path) => source.locate(path),
   };
 }
 
 export function readDescriptionFile(path: string): DescriptionSource {
   const abs = resolve(path);
-  let bytes: Buffer;
+  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(abs);
+    bytes = readBoundedFile(abs, 'description');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DescriptionError(path, [{ path: '', message: code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}` }]);
+    if (e instanceof FileReadError) throw new DescriptionError(path, [{ path: '', message: e.reason }]);
+    throw e;
   }
-  if (bytes.length > MAX_DESCRIPTION_BYTES) throw new DescriptionError(path, [{ path: '', message: `${bytes.length} bytes; a description may have at most ${MAX_DESCRIPTION_BYTES}` }]);
-  const src = parseDescriptionText(bytes.toString('utf8'), path, dirname(abs));
+  const src = parseDescriptionText(Buffer.from(bytes).toString('utf8'), path, dirname(abs));
   return extname(path).toLowerCase() === '.json' ? { ...src, format: 'json' } : src;
 }

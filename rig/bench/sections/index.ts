@@ -5,11 +5,13 @@ import { verifySection } from './verify.js';
 import { uploadSection } from './upload.js';
 import { updateSection } from './update.js';
 import { suiteParallelSection } from './suite-parallel.js';
+import { firmwareSection } from './firmware.js';
 
 export const sections: readonly BenchSection[] = [
   sha256Section,
   verifySection,
   uploadSection,
   updateSection,
+  firmwareSection,
   suiteParallelSection,
 ];

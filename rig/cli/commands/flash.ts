@@ -1,22 +1,28 @@
 /**
  * `suitrig flash --port <url|name> <mcuboot-image> [--test|--confirm]` (DESIGN.md "Command
  * line"): the MCUboot update of any SMP board, as `mcumgr image upload` + `image test` +
- * `reset` do it, with the link's fast resumable upload. Steps: upload to the secondary slot
- * (progress bar on a terminal; resumes after a dropped link), find the image by its SHA-256 TLV
- * in the board's image list, mark it for a test boot (default) or permanently (--confirm),
- * reset, wait for the board, and report what boots. Exit 0 when the new image runs; 1 when the
- * board refused or still runs another image; 2 for usage and environment errors.
+ * `reset` do it, with the link's fast resumable upload. Steps: read where the board is
+ * (application or MCUboot serial recovery, host/operator/run-state.ts) and its bootloader mode;
+ * upload (progress bar on a terminal; resumes after a dropped link) to the slot the board
+ * chooses; find the image by its SHA-256 TLV in the board's image list; mark it for a test boot
+ * (default) or permanently (--confirm) where marks decide what boots — not in serial recovery
+ * (it writes the primary slot) nor under a direct-XIP or RAM-load bootloader (it boots the
+ * highest valid version, host/operator/boot-choice.ts); reset, wait for the board, and report
+ * what boots. Exit 0 when the new image runs; 1 when the board refused or still runs another
+ * image; 2 for usage and environment errors.
  */
 import { basename } from 'node:path';
-import { formatVersion, TLV } from '../../../host/mcuboot/format.js';
+import { formatVersion, TLV, type ImageHeader } from '../../../host/mcuboot/format.js';
 import { parseImage } from '../../../host/mcuboot/verify.js';
-import { optional } from '../../../host/operator/board-state.js';
+import { optional, readBoardState, type BoardState } from '../../../host/operator/board-state.js';
+import { markUploaded, type MarkResult } from '../../../host/operator/mark-image.js';
+import { RUN_STATE_TEXT, whereIsBoard, type Whereabouts } from '../../../host/operator/run-state.js';
 import { SmpTimeoutError } from '../../../host/smp/client.js';
 import { SmpErrorResponse } from '../../../host/smp/errors.js';
-import { isNotSupported } from '../../../host/smp/groups/os.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
+import { boardVersion } from '../../../host/smp/server/image-storage.js';
 import type { UploadResult } from '../../../host/smp/upload/engine.js';
-import { waitForAnswer } from '../../../host/smp/wait.js';
+import { ResetNotObservedError, rebootAndWait } from '../../../host/smp/reboot.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 import { kib } from '../../../host/util/units.js';
@@ -29,23 +35,31 @@ interface ImageFile {
   file: string;
   bytes: Uint8Array;
   version: string;
+  header: ImageHeader;
   /** The SHA256 TLV: what the board names the image by. */
   hash: Uint8Array;
 }
 
 function readImage(file: string, cwd: string): ImageFile {
-  const bytes = readInputFile(file, cwd, { label: `cannot read ${file}` });
+  const bytes = readInputFile(file, cwd, 'image', `cannot read ${file}`);
   try {
     const img = parseImage(bytes);
     const sha = img.tlvs.find((t) => t.type === TLV.SHA256);
     if (!sha) throw new Error('it has no SHA256 TLV');
-    return { file, bytes, version: formatVersion(img.header.version), hash: sha.value };
+    return { file, bytes, version: formatVersion(img.header.version), header: img.header, hash: sha.value };
   } catch (e) {
     throw new UsageError(`${file} is not an MCUboot image: ${(e as Error).message} (make one with 'suitrig image create' or imgtool)`);
   }
 }
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+
+/** `application (its image manager runs slot 0 ...), MCUboot swap using move (mode 3)`. */
+function boardLine(s: BoardState, where: Whereabouts): string {
+  const mode = s.bootloader?.mode;
+  const bootloader = mode ? `${s.bootloader!.name} ${mode.name} (mode ${mode.mode})` : `bootloader mode not reported (${s.unreported.bootloader ?? s.unreported.mode ?? 'no answer'})`;
+  return `${RUN_STATE_TEXT[where.state]}: ${where.evidence}; ${bootloader}`;
+}
 
 function say(io: CliIo, label: string, text: string): void {
   io.stderr.write(`${label.padEnd(9)} ${text}\n`);
@@ -56,11 +70,14 @@ export const flashCommand: Command = {
   summary: 'upload an MCUboot image to a board, mark it (test or permanent), reset, report what boots',
   usage: '--port <url|name> <mcuboot-image> [--test|--confirm] [--json]',
   details: [
-    'Uploads the image to the board\'s secondary slot over SMP (pipelined up to the board\'s',
+    'Uploads the image over SMP to the slot the board chooses (pipelined up to the board\'s',
     'buffer count, resumable: run it again after an interruption and it continues where the',
     'board stopped), marks it for a test boot (--test, the default: MCUboot reverts it unless the',
     'new application confirms itself) or permanently (--confirm), resets the board and reports',
-    'which image runs afterwards.',
+    'which image runs afterwards. Nothing is marked in MCUboot serial recovery (it writes the',
+    'primary slot) or under a direct-XIP or RAM-load bootloader (it boots the valid image with',
+    'the highest version; known from the board\'s bootloader info, or from the image\'s RAM_LOAD',
+    'flag when the board does not report its mode): the command says which applies.',
     'Exit status: 0 the new image runs; 1 the board refused it or runs another image; 2 usage or',
     'environment error.',
   ].join('\n'),
@@ -82,9 +99,11 @@ export const flashCommand: Command = {
     const out = {
       port: conn.description,
       image: { file: basename(image.file), version: image.version, hash: image.hash, size: image.bytes.length },
+      board: null as { state: Whereabouts['state']; bootloaderMode: number | null } | null,
       upload: undefined as (UploadResult & { kbPerS: number }) | undefined,
       marked: 'none' as 'test' | 'permanent' | 'none',
       rebootMs: null as number | null,
+      resetProof: null as string | null,
       running: null as ImageSlotState | null,
       booted: false,
       message: '',
@@ -97,6 +116,11 @@ export const flashCommand: Command = {
     };
     return useBoard(conn, 'flash', async () => {
       say(io, 'image', `${basename(image.file)}  ${image.version}  ${kib(image.bytes.length)}  sha256 ${toHex(image.hash)}`);
+      const before = await readBoardState(client, { parts: ['os', 'bootloader', 'images'], ...signal });
+      const where = whereIsBoard(before);
+      const mode = before.bootloader?.mode;
+      out.board = { state: where.state, bootloaderMode: mode?.mode ?? null };
+      say(io, 'board', boardLine(before, where));
       const bar = progressBar(io, `upload    ${basename(image.file)}`, json);
       let r: UploadResult;
       try {
@@ -112,51 +136,61 @@ export const flashCommand: Command = {
           `${r.match === true ? ', SHA-256 verified by the board' : ', the board does not report a SHA-256 check'}`,
       );
 
-      const listed = (await client.image.state(signal)).images.find((s) => same(s.hash, image.hash));
+      const images = (await client.image.state(signal)).images;
+      const listed = images.find((s) => same(s.hash, image.hash));
       if (!listed) return finish(EXIT_NEGATIVE, `the board does not list the uploaded image (sha256 ${toHex(image.hash)}): it refused it as an image`);
-      if (listed.slot === 0 && !listed.active) {
-        // A bootloader in serial recovery writes the primary slot directly: nothing to mark.
-        say(io, 'mark', 'not needed: the image went to the primary slot (serial recovery); it boots at the reset');
-      } else if (!listed.active) {
-        try {
-          if (permanent) await client.image.confirm(image.hash, signal);
-          else await client.image.test(image.hash, signal);
-          out.marked = permanent ? 'permanent' : 'test';
-          say(io, 'mark', permanent ? 'permanent: the board swaps it in for good' : 'test: the board boots it once and reverts unless it confirms itself');
-        } catch (e) {
-          if (!isNotSupported(e)) {
-            if (e instanceof SmpErrorResponse) return finish(EXIT_NEGATIVE, `the board refused to mark the image: ${e.message}`);
-            throw e;
-          }
-          say(io, 'mark', 'the board cannot mark images (serial recovery writes the primary slot directly)');
-        }
+      say(io, 'slot', `the image is in slot ${listed.slot}${listed.active ? ', the one running' : ''}`);
+      let mark: MarkResult;
+      try {
+        mark = await markUploaded(client, { where, mode, header: image.header, hash: image.hash, images, listed, permanent }, signal);
+      } catch (e) {
+        if (e instanceof SmpErrorResponse) return finish(EXIT_NEGATIVE, `the board refused to mark the image: ${e.message}`);
+        throw e;
       }
+      out.marked = mark.marked;
+      say(io, 'mark', mark.note);
 
       say(io, 'reset', 'resetting the board');
-      await client.os.reset(signal);
       let back;
       try {
-        back = await waitForAnswer(client, { reconnect: async () => (client = await conn.reconnect()), timeoutMs: BOOT_WAIT_MS, ...signal });
+        back = await rebootAndWait(client, { how: 'smp' }, { reconnect: async () => (client = await conn.reconnect()), timeoutMs: BOOT_WAIT_MS, ...(conn.witness ? { witness: conn.witness } : {}), ...signal });
       } catch (e) {
         if (e instanceof SmpTimeoutError) return finish(EXIT_NEGATIVE, `the board did not come back after the reset: ${e.message}`);
+        if (e instanceof ResetNotObservedError) return finish(EXIT_NEGATIVE, e.message);
         throw e;
       }
       client = back.client;
       out.rebootMs = back.ms;
-      say(io, 'reset', `the board answered again after ${(back.ms / 1000).toFixed(1)} s`);
+      out.resetProof = back.proof;
+      say(io, 'reset', `the board went through the reset (${back.proof}) and answered again after ${(back.ms / 1000).toFixed(1)} s`);
       const after = await optional(() => client.image.state(signal));
       const running = after?.images.find((s) => s.active && s.image === listed.image) ?? null;
       out.running = running;
       if (running && same(running.hash, image.hash)) {
         out.booted = true;
-        return finish(EXIT_OK, `running ${image.version}${running.confirmed ? ', confirmed' : ', test image awaiting its confirmation'}`);
+        const how = mark.highest ? ' (booted as the highest valid version: there is no test boot to confirm)' : running.confirmed ? ', confirmed' : ', test image awaiting its confirmation';
+        return finish(EXIT_OK, `running ${image.version}${how}`);
       }
-      return finish(
-        EXIT_NEGATIVE,
-        running
-          ? `the board runs ${running.version} (sha256 ${toHex(running.hash)}), not the new image: reverted or refused by the bootloader`
-          : 'the board runs no image after the reset: its bootloader did not boot the new one (signed with a key it trusts? a version it accepts?)',
-      );
+      if (!running) {
+        return finish(
+          EXIT_NEGATIVE,
+          after && after.images.length > 0
+            ? 'after the reset the board marks no image active: it stayed in its bootloader (MCUboot serial recovery) and booted none (signed with a key it trusts? valid for this board?)'
+            : 'the board runs no image after the reset: its bootloader did not boot the new one (signed with a key it trusts? a version it accepts?)',
+        );
+      }
+      const runs = `the board runs ${running.version} (sha256 ${toHex(running.hash)}), not the new image`;
+      if (mark.highest) {
+        const { bootloader, outlook } = mark.highest;
+        const kept = after!.images.find((s) => same(s.hash, image.hash));
+        const why = !outlook.newest
+          ? outlook.text
+          : kept
+            ? `${boardVersion(image.header.version)} is newer and still in slot ${kept.slot}, so the bootloader found it invalid (hash, signature or load address)`
+            : `${boardVersion(image.header.version)} is newer but no longer listed after the reset: the bootloader erased it as invalid, or something rewrote its slot`;
+        return finish(EXIT_NEGATIVE, `${runs}: ${bootloader} boots the valid image with the highest version, and ${why}`);
+      }
+      return finish(EXIT_NEGATIVE, mark.unmarked ? `${runs}: it was never marked for boot (${mark.unmarked})` : `${runs}: reverted or refused by the bootloader`);
     });
   },
 };

@@ -60,7 +60,7 @@ export const imageCreateCommand: Command = {
     const key = signingKey(keyArg, io.cwd);
     if (key.family === 'hmac') throw new UsageError(`--key ${keyArg}: MCUboot images need an ECDSA P-256 or Ed25519 private key, not a symmetric key`);
     const file = args.positionals[0]!;
-    const payload = readInputFile(file, io.cwd, { label: `cannot read ${file}` });
+    const payload = readInputFile(file, io.cwd, 'image', `cannot read ${file}`);
     let image: Uint8Array;
     try {
       image = createImage(payload, {

@@ -34,7 +34,7 @@ export const imageVerifyCommand: Command = {
       return { key, source };
     });
     const min = optUint(args, 'security-counter', 0xffff_ffffn);
-    const bytes = readInputFile(file, io.cwd, { label: `cannot read ${file}` });
+    const bytes = readInputFile(file, io.cwd, 'image', `cannot read ${file}`);
     const opts: VerifyOptions = min === undefined ? {} : { minSecurityCounter: Number(min) };
     const r = verifyImage(bytes, keys.map((k) => k.key), opts);
     const version = r.image && formatVersion(r.image.header.version);

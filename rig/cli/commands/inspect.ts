@@ -46,8 +46,6 @@ export const mcubootInspector: Inspector = {
 /** Formats in the order they are tried. */
 export const inspectors: Inspector[] = [suitInspector, mcubootInspector];
 
-const MAX_INPUT = 256 * 1024 * 1024;
-
 export const inspectCommand: Command = {
   path: ['inspect'],
   summary: 'show what a SUIT envelope or an MCUboot image says (commands, parameters, digests, signatures)',
@@ -71,7 +69,7 @@ export const inspectCommand: Command = {
   async run(args, io) {
     const file = args.positionals[0]!;
     if (optFlag(args, 'json') && optFlag(args, 'diag')) throw new UsageError('--json and --diag are exclusive');
-    const bytes = readInputFile(file, io.cwd, { maxBytes: MAX_INPUT });
+    const bytes = readInputFile(file, io.cwd, 'envelope');
     const inspector = inspectors.find((i) => i.detect(bytes));
     if (!inspector) throw new EnvironmentError(`${file}: not a recognised format (expected: ${inspectors.map((i) => i.name).join(', ')})`);
     if (optFlag(args, 'diag')) {

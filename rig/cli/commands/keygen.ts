@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, printJson, requireString, type Command } from '../command.js';
 import { generateKeyFiles, KEYGEN_ALGORITHMS, KeygenError, type KeygenAlgorithm } from '../../../host/keys/index.js';
+import { OutputPathError } from '../../../host/util/atomic-write.js';
 import { toHex } from '../../../host/util/hex.js';
 
 const CONTENT_TEXT: Record<string, string> = {
@@ -46,6 +47,7 @@ export const keygenCommand: Command = {
       result = generateKeyFiles(alg as KeygenAlgorithm, prefix, { cose: optFlag(args, 'cose'), force: optFlag(args, 'force') });
     } catch (e) {
       if (e instanceof KeygenError) throw new EnvironmentError(e.message);
+      if (e instanceof OutputPathError) throw new EnvironmentError(`--out ${e.path}: ${e.reason}`);
       const err = e as NodeJS.ErrnoException;
       if (err.code) throw new EnvironmentError(`cannot write key files at ${prefix}: ${err.message}`);
       throw e;

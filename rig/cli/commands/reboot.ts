@@ -10,8 +10,8 @@
  */
 import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import { SmpTimeoutError } from '../../../host/smp/client.js';
-import { waitForAnswer } from '../../../host/smp/wait.js';
-import { ExternalCommandError } from '../../dut/external-command.js';
+import { ResetNotObservedError, rebootAndWait, type ResetAction } from '../../../host/smp/reboot.js';
+import { LabControlError } from '../../dut/external-command.js';
 import { describeReset, hardReset, isHardReset, type HardResetMethod } from '../../dut/hard-reset.js';
 import type { LabBoard } from '../../lab/types.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, optFlag, type CliIo, type Command } from '../command.js';
@@ -40,30 +40,30 @@ export function planReboot(lab: LabBoard | undefined, o: { bootloader: boolean; 
 /** Resets the board of `conn` as `plan` says and waits for it to answer again; the exit status. */
 export async function rebootBoard(conn: BoardConnection, plan: RebootPlan, io: CliIo): Promise<number> {
   const signal = io.signal ? { signal: io.signal } : {};
+  let action: ResetAction;
   if (plan.how === 'hard') {
-    io.stderr.write(`reset     ${conn.description}: ${describeReset(plan.method)} (lab reset method)\n`);
-    try {
-      await hardReset(plan.method, () => conn.client.transport, io.signal);
-    } catch (e) {
-      if (e instanceof ExternalCommandError) throw new EnvironmentError(e.message);
-      throw e;
-    }
+    const method = plan.method;
+    io.stderr.write(`reset     ${conn.description}: ${describeReset(method)} (lab reset method)\n`);
+    action = { how: 'hard', what: `the rig's own ${method.method} reset`, run: (s) => hardReset(method, () => conn.client.transport, s) };
   } else {
     if (plan.note) io.stderr.write(`reset     ${plan.note}\n`);
-    try {
-      await conn.client.os.reset({ ...(plan.bootloader ? { bootMode: 1 } : {}), ...signal });
-    } catch (e) {
-      if (!(e instanceof SmpErrorResponse)) throw e;
+    io.stderr.write(`reset     ${conn.description}: SMP reset${plan.bootloader ? ' with boot_mode 1 (stay in the bootloader)' : ''}\n`);
+    action = { how: 'smp', ...(plan.bootloader ? { bootMode: 1 } : {}) };
+  }
+  try {
+    const back = await rebootAndWait(conn.client, action, { reconnect: () => conn.reconnect(), timeoutMs: BOOT_WAIT_MS, ...(conn.witness ? { witness: conn.witness } : {}), ...signal });
+    io.stdout.write(`rebooted  the board went through the reset (${back.proof}) and answered again after ${(back.ms / 1000).toFixed(1)} s\n`);
+    return EXIT_OK;
+  } catch (e) {
+    if (e instanceof LabControlError) throw new EnvironmentError(e.message);
+    if (e instanceof SmpErrorResponse) {
       io.stderr.write(`reset     ${conn.description} refused the reset: ${e.message}\n`);
       return EXIT_NEGATIVE;
     }
-    io.stderr.write(`reset     ${conn.description} acknowledged${plan.bootloader ? ' (boot_mode 1: stay in the bootloader)' : ''}\n`);
-  }
-  try {
-    const back = await waitForAnswer(conn.client, { reconnect: () => conn.reconnect(), timeoutMs: BOOT_WAIT_MS, ...signal });
-    io.stdout.write(`rebooted  the board answered again after ${(back.ms / 1000).toFixed(1)} s\n`);
-    return EXIT_OK;
-  } catch (e) {
+    if (e instanceof ResetNotObservedError) {
+      io.stdout.write(`rebooted  no: ${e.message}\n`);
+      return EXIT_NEGATIVE;
+    }
     if (!(e instanceof SmpTimeoutError)) throw e;
     io.stdout.write(`rebooted  the board did not come back: ${e.message}\n`);
     return EXIT_NEGATIVE;
@@ -80,8 +80,11 @@ export const rebootCommand: Command = {
     'before asking the board anything. Other boards get the SMP OS group reset. --bootloader',
     'sends the SMP reset with boot_mode 1 (stay in the bootloader / serial recovery), which the',
     "board must support; it uses SMP even when the lab's reset method is another, and says so.",
-    '--smp uses the SMP reset whatever the lab says. Then waits up to 60 s for any SMP answer,',
-    'reopening the port if it disappears during the reset.',
+    '--smp uses the SMP reset whatever the lab says. Then waits up to 60 s for the board to answer',
+    'again, reopening the port if it disappears during the reset; an answer counts only once the',
+    'board has shown that it went through the reset (its process restarted or QEMU reported it,',
+    'the link dropped, its boot banner, or it went quiet): real firmware answers the reset first',
+    'and resets some 250 ms later. A board that keeps answering without resetting: exit 1.',
   ].join('\n'),
   options: {
     ...PORT_OPTIONS,

@@ -9,7 +9,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type Command } from '../command.js';
-import { writeOutputFile } from '../files.js';
+import { checkOutputFile, writeOutputFile } from '../files.js';
 import { flashScaleOption } from '../virtual-options.js';
 import { createRigProvider, type DutProvider } from '../../dut/provider.js';
 import { hostPredictor } from '../../runner/predictor.js';
@@ -99,6 +99,12 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       const tags = optStrings(args, 'tag');
       const count = positiveInt(optString(args, 'boards'), 'boards', MAX_VIRTUAL_BOARDS);
       const jobs = positiveInt(optString(args, 'jobs'), 'jobs', 256);
+      const flashScale = flashScaleOption(args);
+      const junit = optString(args, 'junit');
+      const reportFile = optString(args, 'report');
+      // Checked now, not after a run that may take minutes.
+      if (junit !== undefined) checkOutputFile(resolve(io.cwd, junit), '--junit');
+      if (reportFile !== undefined) checkOutputFile(resolve(io.cwd, reportFile), '--report');
       const labArg = optString(args, 'lab');
       const lab = labArg !== undefined || needsLab(boardWords, tags) ? labFor(io.cwd, labArg) : undefined;
       const boards = await selectBoards(
@@ -114,7 +120,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
         return EXIT_OK;
       }
 
-      const provider = deps.provider ?? createRigProvider({ flashScale: flashScaleOption(args), ...(deps.lister ? { lister: deps.lister } : {}) });
+      const provider = deps.provider ?? createRigProvider({ flashScale, ...(deps.lister ? { lister: deps.lister } : {}) });
       const refused = boards.filter((b) => b.unavailable === undefined).map((b) => ({ b, why: provider.cannotDrive(b) })).filter((x) => x.why !== undefined);
       if (refused.length > 0) {
         throw new EnvironmentError(refused.map(({ b, why }) => `board ${b.name}: ${why}`).join('\n'));
@@ -142,10 +148,8 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
         progress.stop();
       }
 
-      const junit = optString(args, 'junit');
       const junitPath = junit !== undefined ? writeOutputFile(resolve(io.cwd, junit), toJUnitXml(result), '--junit') : undefined;
       const report = toJsonReport(result, { tool: suitrigTool(), ...(junitPath ? { junitPath } : {}) });
-      const reportFile = optString(args, 'report');
       const reportPath = reportFile !== undefined ? writeOutputFile(resolve(io.cwd, reportFile), JSON.stringify(report, null, 2) + '\n', '--report') : undefined;
       if (json) printJson(io, report);
       else {

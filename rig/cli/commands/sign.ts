@@ -36,7 +36,7 @@ export const signCommand: Command = {
     const role = optString(args, 'role') ?? 'operator';
     if (!isRoleName(role)) throw new UsageError(`--role ${role}: a role is lower-case letters, digits, - and _`);
     const signer = signerFromArgs(args, io.cwd);
-    const envelope = readInputFile(args.positionals[0]!, io.cwd);
+    const envelope = readInputFile(args.positionals[0]!, io.cwd, 'envelope');
     let signed: Uint8Array;
     try {
       signed = addSignature(envelope, signer);

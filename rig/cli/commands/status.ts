@@ -1,26 +1,41 @@
 /**
  * `suitrig status --port <url|name> [--json]` (DESIGN.md "Command line"): what a board says
- * about itself over SMP — OS/application info, SMP buffers, bootloader and its mode, the image
+ * about itself over SMP — where it is (its application or MCUboot serial recovery,
+ * host/operator/run-state.ts), OS/application info, SMP buffers, bootloader and its mode, the image
  * slots with version, hash and flags, and on SUIT boards the installed manifest and (rig group)
- * the last boot. What the board does not implement (rc 8) is shown as not reported. Exit 0;
- * 2 when the board cannot be reached.
+ * the last boot. Each question stands alone: what the board does not report — a command its
+ * build lacks (rc 8), an answer too large for its buffers (rc 7; OS info is then asked again
+ * with fewer letters), a group error, no answer — is shown as not reported with the reason
+ * (`notReported` in --json). Exit 0; 2 only when the board answers nothing at all.
  */
-import { optional, readBoardState, type BoardState } from '../../../host/operator/board-state.js';
+import { readBoardState, SHORT_OS_FORMAT, type BoardPart, type BoardState, type UnreportedItem } from '../../../host/operator/board-state.js';
+import { RUN_STATE_TEXT, whereIsBoard } from '../../../host/operator/run-state.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { EXIT_OK, optFlag, printJson, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 import { toHex } from '../../../host/util/hex.js';
 
+const STATUS_PARTS: readonly BoardPart[] = ['os', 'params', 'bootloader', 'suit', 'images', 'rig'];
+
 function flags(s: ImageSlotState): string {
   return (['active', 'confirmed', 'pending', 'permanent', 'bootable'] as const).filter((f) => s[f]).join(' ') || '-';
 }
 
-function render(where: string, os: string | undefined, s: BoardState): string {
-  const lines = [`board      ${where}`, `os         ${os ?? 'not reported'}`];
-  lines.push(`smp        ${s.params ? `buffers ${s.params.bufSize} bytes x ${s.params.bufCount}` : 'buffers not reported (clients assume 384 x 1)'}`);
+/** `not reported (why)`, or `fallback` when the item was not asked for. */
+function missing(s: BoardState, item: UnreportedItem, fallback = 'not reported'): string {
+  const why = s.unreported[item];
+  return why ? `not reported (${why})` : fallback;
+}
+
+function render(where: string, s: BoardState): string {
+  const os = s.os ? `${s.os.text}${s.os.format === SHORT_OS_FORMAT ? ` (short form '${SHORT_OS_FORMAT}': the full answer does not fit the board's buffers)` : ''}` : missing(s, 'os');
+  const at = whereIsBoard(s);
+  const lines = [`board      ${where}`, `state      ${RUN_STATE_TEXT[at.state]} (${at.evidence})`, `os         ${os}`];
+  lines.push(`smp        ${s.params ? `buffers ${s.params.bufSize} bytes x ${s.params.bufCount}` : `buffers ${missing(s, 'params')}; clients assume 384 x 1`}`);
   const bl = s.bootloader;
-  lines.push(`bootloader ${bl ? `${bl.name}${bl.mode ? `, ${bl.mode.name} (mode ${bl.mode.mode})${bl.mode.noDowngrade ? ', no downgrade' : ''}` : ''}` : 'not reported'}`);
-  if (!s.images) lines.push('images     no image group');
+  const mode = bl?.mode ? `, ${bl.mode.name} (mode ${bl.mode.mode})${bl.mode.noDowngrade ? ', no downgrade' : ''}` : s.unreported.mode ? `, mode ${missing(s, 'mode')}` : '';
+  lines.push(`bootloader ${bl ? `${bl.name}${mode}` : missing(s, 'bootloader')}`);
+  if (!s.images) lines.push(`images     ${missing(s, 'images')}`);
   else if (s.images.length === 0) lines.push('images     none');
   for (const i of s.images ?? []) {
     lines.push(`image ${i.image}    slot ${i.slot}  ${i.version.padEnd(12)} ${flags(i).padEnd(32)} sha256 ${toHex(i.hash)}`);
@@ -29,9 +44,10 @@ function render(where: string, os: string | undefined, s: BoardState): string {
     lines.push(
       `suit       role 0x${s.suit.role.toString(16)}: sequence ${s.suit.sequenceNumber ?? '-'}${s.suit.semanticVersion?.length ? `, version ${s.suit.semanticVersion.join('.')}` : ''}${s.suit.digest ? `, digest ${toHex(s.suit.digest)}` : ''}`,
     );
-  }
+  } else if (s.unreported.manifest) lines.push(`suit       manifest ${missing(s, 'manifest')}`);
   if (s.boot) lines.push(`boot       #${s.boot.count}: ${s.boot.outcome} (reset reason ${s.boot.reason}, slot ${s.boot.slot})`);
   if (s.trust) lines.push(`trust      stored sequence ${s.trust.sequence}, ${s.trust.anchors.length} anchor(s)${s.trust.require.length ? `, requires ${s.trust.require.join(', ')}` : ''}`);
+  else if (s.unreported.trust) lines.push(`trust      ${missing(s, 'trust')}`);
   return lines.join('\n') + '\n';
 }
 
@@ -43,30 +59,32 @@ export const statusCommand: Command = {
     'Asks the board over SMP for its OS/application info, MCUmgr parameters (buffer size and',
     'count), bootloader name and mode, and image slots (version, SHA-256 of the image TLV, flags);',
     'on SUIT boards also the installed manifest, and with the rig group the last boot and trust state.',
-    'Anything the board does not implement is shown as not reported.',
+    'Anything the board does not report is shown as not reported, with the reason: a command',
+    'its build lacks (rc 8), an answer too large for its buffers (rc 7), a group error, no answer.',
+    'Exit status: 0 when the board answered; 2 when it answers nothing at all.',
   ].join('\n'),
   options: { ...PORT_OPTIONS, json: { type: 'boolean', description: 'one JSON document on stdout' } },
   positionals: { min: 0, max: 0 },
   async run(args, io) {
     const conn = await connectBoard(args, io);
     const signal = io.signal ? { signal: io.signal } : {};
-    const { os, state } = await useBoard(conn, 'status', async () => ({
-      os: await optional(() => conn.client.os.info('a', signal)),
-      state: await readBoardState(conn.client, signal),
-    }));
+    const state = await useBoard(conn, 'status', () => readBoardState(conn.client, { parts: STATUS_PARTS, keepGoing: true, ...signal }));
     if (optFlag(args, 'json')) {
       printJson(io, {
         port: conn.description,
-        os: os ?? null,
+        state: whereIsBoard(state),
+        os: state.os?.text ?? null,
+        osFormat: state.os?.format ?? null,
         smp: state.params ?? null,
         bootloader: state.bootloader ? { name: state.bootloader.name, mode: state.bootloader.mode?.mode ?? null, modeName: state.bootloader.mode?.name ?? null, noDowngrade: state.bootloader.mode?.noDowngrade ?? null } : null,
         images: state.images ?? null,
         suit: state.suit ?? null,
         boot: state.boot ?? null,
         trust: state.trust ?? null,
+        notReported: state.unreported,
       });
     } else {
-      io.stdout.write(render(conn.description, os, state));
+      io.stdout.write(render(conn.description, state));
     }
     return EXIT_OK;
   },

@@ -65,7 +65,7 @@ function stepLogger(io: CliIo, where: string, quiet: boolean): (e: UpdateEvent) 
         say('reset', 'resetting the board');
         break;
       case 'rebooted':
-        say('reset', `the board answered again after ${(e.ms / 1000).toFixed(1)} s`);
+        say('reset', `the board went through the reset (${e.proof}) and answered again after ${(e.ms / 1000).toFixed(1)} s`);
         break;
     }
   };
@@ -125,7 +125,7 @@ export const updateCommand: Command = {
     for (const o of ['require', 'device', 'sequence']) if (optString(args, o) !== undefined && trustArgs.length === 0) throw new UsageError(`--${o} is for the prediction: it needs --trust`);
     const predict = trustArgs.length ? policyFromArgs(args, io.cwd) : undefined;
     const given = payloadFiles(optStrings(args, 'payload'), io.cwd);
-    const envelope = readInputFile(file, io.cwd);
+    const envelope = readInputFile(file, io.cwd, 'envelope');
     const conn = await connectBoard(args, io);
     // A lab board's trust:, require: and identity: stand in for --trust, --require and --device.
     const lab = labProvision(conn.lab);
@@ -136,6 +136,7 @@ export const updateCommand: Command = {
           payloads: given,
           ...(policy ? { predict: policy } : {}),
           reconnect: () => conn.reconnect(),
+          ...(conn.witness ? { witness: conn.witness } : {}),
           ...(io.signal ? { signal: io.signal } : {}),
           onEvent: stepLogger(io, conn.description, json),
         });

@@ -11,7 +11,7 @@ import { payloadFiles, readInputFile } from '../files.js';
 import { policyFromArgs } from '../key-options.js';
 import {
   MemoryPlatform, PROCEDURES, SECTION_KEYS, SuitProcessor, componentText, runWithPayloads, verifyEnvelope,
-  type FinishedRun, type RunRecord, type SectionName, type VerifyResult,
+  type FinishedRun, type RunRecord, type SectionName, type Verdict, type VerifyResult,
 } from '../../../host/verifier/index.js';
 import { toHex } from '../../../host/util/hex.js';
 import { formatUuid } from '../../../host/util/uuid.js';
@@ -56,12 +56,26 @@ function render(io: CliIo, file: string, bytes: number, r: VerifyResult, runFoll
   io.stdout.write(out.join('\n') + '\n');
 }
 
-function renderRun(io: CliIo, run: FinishedRun, fetched: string[]): void {
-  const out: string[] = [`run       ${fetched.length} payload${fetched.length === 1 ? '' : 's'} supplied${fetched.length ? `: ${fetched.join(', ')}` : ''}`];
+/** The run's first line: the payloads fed to the processor, and the fetched URIs no --payload answered. */
+function fedLine(fetched: readonly string[], supplied: ReadonlyMap<string, Uint8Array>): string {
+  const fed = fetched.filter((u) => supplied.has(u));
+  const missing = fetched.filter((u) => !supplied.has(u));
+  return (
+    `run       ${fed.length} payload${fed.length === 1 ? '' : 's'} supplied${fed.length ? `: ${fed.join(', ')}` : ''}` +
+    (missing.length ? `; fetched without a --payload: ${missing.join(', ')}` : '')
+  );
+}
+
+function renderRun(io: CliIo, run: FinishedRun, fetched: string[], supplied: ReadonlyMap<string, Uint8Array>): void {
+  const out: string[] = [fedLine(fetched, supplied)];
   for (const r of run.records) out.push(recordLine(r));
   for (const w of run.written) out.push(`written   ${componentText(w.id)} (component ${w.index}${w.manifest.length ? ` of dependency ${w.manifest.join('.')}` : ''})`);
   out.push(run.accepted ? `result    ${run.status === 'invoked' ? 'invoked' : 'accepted'}` : `result    rejected: ${run.reason} (${run.detail}): ${run.message}`);
   io.stdout.write(out.join('\n') + '\n');
+}
+
+function verdictJson(v: Verdict) {
+  return { accepted: v.accepted, reason: v.reason, reasonCode: v.reasonCode, detail: v.detail, detailCode: v.detailCode, message: v.message, ...(v.at ? { at: v.at } : {}) };
 }
 
 function recordJson(r: RunRecord) {
@@ -77,8 +91,8 @@ export const verifyCommand: Command = {
     'envelope: the SUIT_Digest against the manifest, every COSE_Sign1 / COSE_Sign / COSE_Mac0',
     'block against the trust anchors, the role policy, severable members against their digests,',
     'well-formedness of every command sequence, and rollback against --sequence.',
-    '--trust takes [role=]file: an SPKI PEM public key, a COSE_Key, or a raw symmetric key file',
-    '(COSE_Mac0); the role defaults to author. --require author,operator makes every listed role',
+    '--trust takes [role=]file: an SPKI PEM public key, a COSE_Key, or a 32-byte raw HMAC-256 key',
+    'file (COSE_Mac0); the role defaults to author. --require author,operator makes every listed role',
     'sign; by default one signature by any trusted key suffices.',
     '--device takes {"vendor-id": "<uuid>", "class-id": "<uuid>", "device-id": "<uuid>"} (each',
     'optional): the shared sequence runs dry, with identifier conditions enforced for the identities',
@@ -87,6 +101,8 @@ export const verifyCommand: Command = {
     'sequences on an in-memory device, fetching each URI from --payload <uri>=<file> (the URI exactly',
     'as the manifest writes it); integrated payloads come from the envelope itself.',
     'Reasons are the SUIT_Report reasons of draft-ietf-suit-report (--json: reason, reasonCode).',
+    '--json: accepted, reason, reasonCode, detail and message at the top are the verdict the exit',
+    "status gives (with --run, the run's); verification holds the envelope's own, run the trace.",
   ].join('\n'),
   options: {
     trust: { type: 'string', multiple: true, value: '[role=]<key>', description: 'a trusted key, with its role (default author)' },
@@ -107,7 +123,7 @@ export const verifyCommand: Command = {
     if (payloadArgs.length > 0 && runArg === undefined) throw new UsageError('--payload needs --run <sequences>');
     const sequences = runArg !== undefined ? parseRunArg(runArg) : undefined;
     const supplied = payloadFiles(payloadArgs, io.cwd);
-    const envelope = readInputFile(file, io.cwd);
+    const envelope = readInputFile(file, io.cwd, 'envelope');
     const r = verifyEnvelope(envelope, policy);
     let run: FinishedRun | undefined;
     const fetched: string[] = [];
@@ -120,18 +136,14 @@ export const verifyCommand: Command = {
         },
       });
     }
-    const accepted = run ? run.accepted : r.accepted;
+    // The command's verdict: the run's when sequences ran, else the envelope's verification.
+    const verdict: Verdict = run ?? r;
     if (optFlag(args, 'json')) {
       printJson(io, {
         file,
-        accepted: r.accepted,
-        reason: r.reason,
-        reasonCode: r.reasonCode,
-        detail: r.detail,
-        detailCode: r.detailCode,
-        message: r.message,
+        ...verdictJson(verdict),
+        verification: verdictJson(r),
         sequenceNumber: r.sequenceNumber ?? null,
-        ...(r.at ? { at: r.at } : {}),
         manifestDigest: r.manifest ? toHex(r.manifest.digest) : null,
         signatures: r.signatures,
         ...(r.manifest ? { sections: r.manifest.sections, components: r.manifest.components.map(toHex) } : {}),
@@ -157,8 +169,8 @@ export const verifyCommand: Command = {
       });
     } else {
       render(io, file, envelope.length, r, run !== undefined);
-      if (run) renderRun(io, run, fetched);
+      if (run) renderRun(io, run, fetched, supplied);
     }
-    return accepted ? EXIT_OK : EXIT_NEGATIVE;
+    return verdict.accepted ? EXIT_OK : EXIT_NEGATIVE;
   },
 };

@@ -8,9 +8,9 @@
  */
 import type { InProcessLink } from '../../../host/smp/in-process.js';
 import type { SmpClient } from '../../../host/smp/client.js';
+import type { ResetWitness } from '../../../host/smp/reset-witness.js';
 import type { Quirk } from '../../virtual/bootloader/index.js';
 import { VirtualBoard, type BoardSnapshot } from '../../virtual/board/board.js';
-import type { BoardProfile } from '../../virtual/profiles.js';
 import type { DutBackend } from '../backend.js';
 import type { BoardProvision, DutEvent } from '../types.js';
 import type { GoldenState } from './known-good.js';
@@ -32,15 +32,6 @@ export function virtualBootTimeoutMs(flashScale: number): number {
   return 5_000 + 15_000 * flashScale;
 }
 
-/**
- * Quiet time after an SMP reset: the board answers, then resets after its profile's delay (as
- * Zephyr does); the margin keeps the first question from beating the board's own timer (the lab
- * waits 300 ms for Zephyr's 250).
- */
-export function virtualResetGraceMs(profile: BoardProfile): number {
-  return profile.smp.resetMs + 50;
-}
-
 /** How long a virtual board may work on an envelope or a last payload chunk (a few flash operations). */
 export function virtualProcessTimeoutMs(flashScale: number): number {
   return 3_000 + 5_000 * flashScale;
@@ -49,7 +40,6 @@ export function virtualProcessTimeoutMs(flashScale: number): number {
 export class InProcessVirtualBackend implements DutBackend {
   readonly resetLine = false;
   readonly faults = true;
-  readonly resetGraceMs: number;
   readonly bootTimeoutMs: number;
   readonly processTimeoutMs: number;
   readonly provision: BoardProvision | undefined;
@@ -62,7 +52,6 @@ export class InProcessVirtualBackend implements DutBackend {
     private readonly link: InProcessLink,
   ) {
     this.provision = o.provision;
-    this.resetGraceMs = virtualResetGraceMs(board.profile);
     this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
     this.processTimeoutMs = virtualProcessTimeoutMs(o.flashScale);
     this.snapshot = { ...o.golden.snapshot, quirks: [...o.quirks] };
@@ -96,6 +85,10 @@ export class InProcessVirtualBackend implements DutBackend {
 
   get client(): SmpClient {
     return this.link.client;
+  }
+
+  get witness(): ResetWitness {
+    return this.board.witness;
   }
 
   reconnect(): Promise<SmpClient> {

@@ -18,11 +18,10 @@ import { packageRoot } from '../../../host/paths.js';
 import { SmpClient } from '../../../host/smp/client.js';
 import { TcpTransport } from '../../../host/transport/tcp.js';
 import type { DutBackend } from '../backend.js';
-import { getProfile } from '../../virtual/profiles.js';
 import { DutUnresponsiveError } from '../errors.js';
 import { PacedTransport } from '../paced-transport.js';
 import type { BoardProvision, DutEvent } from '../types.js';
-import { virtualBootTimeoutMs, virtualProcessTimeoutMs, virtualResetGraceMs } from './in-process.js';
+import { virtualBootTimeoutMs, virtualProcessTimeoutMs } from './in-process.js';
 import { copyState } from './state-dir.js';
 
 export interface ProcessOptions {
@@ -56,7 +55,6 @@ export function processBoardsUnavailable(): string | undefined {
 export class ProcessVirtualBackend implements DutBackend {
   readonly resetLine = false;
   readonly faults = true;
-  readonly resetGraceMs: number;
   readonly bootTimeoutMs: number;
   readonly processTimeoutMs: number;
   readonly provision: BoardProvision | undefined;
@@ -69,7 +67,6 @@ export class ProcessVirtualBackend implements DutBackend {
 
   private constructor(private readonly o: ProcessOptions) {
     this.provision = o.provision;
-    this.resetGraceMs = virtualResetGraceMs(getProfile(o.profile));
     this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
     this.processTimeoutMs = virtualProcessTimeoutMs(o.flashScale);
     this.power = {

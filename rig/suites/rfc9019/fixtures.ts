@@ -8,11 +8,12 @@
  * the SUIT group. Sequence numbers are relative to what the board stores, so the suite runs on
  * real boards whose rollback counter never goes back.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSigner } from '../../../host/cose/signer.js';
 import { keyId, loadSigningKey, privateKeyPem, publicKeyPem, trustAnchorFor, type PrivateKey, type SigningKey } from '../../../host/keys/index.js';
 import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
+import { readBoundedFile } from '../../../host/util/bounded-read.js';
 import { buildEnvelope } from '../../../host/suit/envelope/build.js';
 import { parseEnvelope } from '../../../host/suit/envelope/parse.js';
 import { addSignature } from '../../../host/suit/envelope/sign.js';
@@ -135,7 +136,7 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
       const file = board.lab?.apps[labRole];
       if (!file) throw new NotApplicable(`the lab gives board ${board.name} no '${labRole}' application image (apps: ${labRole}: <file>)`);
       let bytes = labFiles.get(file);
-      if (!bytes) labFiles.set(file, (bytes = new Uint8Array(readFileSync(file))));
+      if (!bytes) labFiles.set(file, (bytes = readBoundedFile(file, 'image')));
       return bytes;
     }
     const a = apps[role];

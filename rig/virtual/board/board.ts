@@ -56,6 +56,7 @@ import { recoveryImageGroup, recoveryOsGroup } from '../../../host/smp/server/mc
 import { osGroup } from '../../../host/smp/server/os-group.js';
 import { SmpServer, type ServerConnection, type SmpGroupHandler, type SmpHandler, type SmpServing } from '../../../host/smp/server/server.js';
 import type { LinkEvent } from '../../../host/smp/link.js';
+import { CountingWitness, type ResetWitness } from '../../../host/smp/reset-witness.js';
 import type { DeviceIdentity } from '../../../host/verifier/identity.js';
 import { type Behaviour } from '../app/app-image.js';
 import type { Quirk } from '../bootloader/index.js';
@@ -151,6 +152,7 @@ export class VirtualBoard implements SmpServing {
   private readonly restoreMs: number;
   private readonly baud: number | undefined;
   private closed = false;
+  private readonly boots = new CountingWitness();
 
   private constructor(o: VirtualBoardOptions) {
     this.name = o.name ?? 'virtual';
@@ -310,6 +312,11 @@ export class VirtualBoard implements SmpServing {
     return { count: r.count, reason: r.reason, slot: r.slot, outcome: r.outcome };
   }
 
+  /** Every boot and every entry into the bootloader, as the rig's hand on the board sees them (host/smp/reboot.ts). */
+  get witness(): ResetWitness {
+    return this.boots;
+  }
+
   /** Board events: console lines, power losses, boots, internal errors. Returns the unsubscribe. */
   subscribe(listener: (e: BoardEvent) => void): () => void {
     this.listeners.add(listener);
@@ -335,6 +342,9 @@ export class VirtualBoard implements SmpServing {
         },
         get droppedBusy() {
           return app.stats.droppedBusy + boot.stats.droppedBusy;
+        },
+        get droppedOff() {
+          return app.stats.droppedOff + boot.stats.droppedOff;
         },
       },
       close: async () => {
@@ -407,6 +417,7 @@ export class VirtualBoard implements SmpServing {
     this.consoleLine(ZEPHYR_BANNER);
     this.consoleLine('I: Starting bootloader');
     this.consoleLine('I: boot mode 1 requested: staying in serial recovery');
+    this.boots.saw('the virtual board restarted into its bootloader');
     this.setUart('bootloader');
   }
 
@@ -492,6 +503,7 @@ export class VirtualBoard implements SmpServing {
     }
     this.powered = true;
     await this.settleFlash();
+    this.boots.saw(`the virtual board booted (${st.kind})`);
     this.emit({ kind: 'booted', state: st.kind });
     // A boot-looping board never gets as far as serving SMP (its console keeps printing); with
     // nothing bootable MCUboot stays in serial recovery.

@@ -20,6 +20,7 @@ import { geometryFingerprint, type FlashGeometry } from './geometry.js';
 import { SimFlash, type FlashEffect, type FlashSnapshot } from './sim-flash.js';
 import type { FlashTiming } from './timing.js';
 import { writeFileAtomic } from '../../../host/util/atomic-write.js';
+import { EnvironmentError } from '../../../host/util/errors.js';
 
 const SNAP_MAGIC = Buffer.from('SRFLSNP1', 'latin1');
 const LOG_MAGIC = Buffer.from('SRFLLOG1', 'latin1');
@@ -30,8 +31,17 @@ const KIND_PUT = 2;
 /** Record header: kind u8, written u8, offset u32, length u32. */
 const REC_HEAD = 10;
 
-export class FlashStateError extends Error {
+/** The state directory cannot hold the board's flash (not a directory, unwritable, corrupt, full): the environment, not the board. */
+export class FlashStateError extends EnvironmentError {
   override name = 'FlashStateError';
+}
+
+/** File-system failures while opening or writing the state, as FlashStateError naming the directory. */
+function stateFailure(dir: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (e instanceof FlashStateError || typeof code !== 'string') return e;
+  const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'it is not writable' : code === 'EISDIR' ? 'a state file there is a directory' : (e as Error).message;
+  return new FlashStateError(`state directory ${dir}: cannot keep the board's flash there: ${why} (${code})`);
 }
 
 function u32(n: number): Buffer {
@@ -139,6 +149,16 @@ export class PersistentFlash {
 
   /** Opens (or creates, erased) the flash state in `dir` for a part of geometry `g`. */
   static open(dir: string, g: FlashGeometry, options: PersistentFlashOptions = {}): PersistentFlash {
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) throw new FlashStateError(`state directory ${dir} is not a directory`);
+    try {
+      return PersistentFlash.openIn(dir, g, options);
+    } catch (e) {
+      throw stateFailure(dir, e);
+    }
+  }
+
+  private static openIn(dir: string, g: FlashGeometry, options: PersistentFlashOptions): PersistentFlash {
     mkdirSync(dir, { recursive: true });
     const snapPath = join(dir, SNAP_FILE);
     const logPath = join(dir, LOG_FILE);
@@ -204,8 +224,12 @@ export class PersistentFlash {
   private append(e: FlashEffect): void {
     const rec = encodeEffect(e);
     const fd = this.requireOpen();
-    for (let off = 0; off < rec.length; ) off += writeSync(fd, rec, off, rec.length - off);
-    this.logBytes += rec.length;
-    if (this.logBytes > this.compactAfter) this.compact();
+    try {
+      for (let off = 0; off < rec.length; ) off += writeSync(fd, rec, off, rec.length - off);
+      this.logBytes += rec.length;
+      if (this.logBytes > this.compactAfter) this.compact();
+    } catch (err) {
+      throw stateFailure(this.dir, err);
+    }
   }
 }

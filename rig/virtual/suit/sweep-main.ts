@@ -11,7 +11,7 @@
 import { runScenarioSweeps } from '../sweep/report.js';
 import { intArg, profileArg, runScript, ScriptArgumentError } from '../sweep/script.js';
 import { randomSeed } from '../../../host/transport/rng.js';
-import { DEFAULT_PROFILE } from '../profiles.js';
+import { DEFAULT_PROFILE, PROFILES } from '../profiles.js';
 import { SUIT_SCENARIOS, suitUpdateScenario, type SuitScenarioKind } from './sweep-scenarios.js';
 
 const OPTIONS = {
@@ -23,7 +23,24 @@ const OPTIONS = {
   seed: { type: 'string' },
 } as const;
 
-runScript('sweep:suit', OPTIONS, (v) => {
+const USAGE = `Usage: npm run sweep:suit [-- --profile P] [--step N] [--kind K]... [--runs R] [--max-cuts K] [--seed S]
+
+Every-cut-point power-cut sweeps of SUIT updates on the virtual board: for each scenario, the
+uninterrupted update's N flash operations, a power cut before each one, and a verified image
+must boot every time; with --runs, also R seeded runs with up to K cuts each.
+
+Options:
+  --profile P     board profile: ${Object.keys(PROFILES).join(', ')} (default ${DEFAULT_PROFILE})
+  --step N        cut before every N-th flash operation (default 1: every one)
+  --kind K        scenario: ${SUIT_SCENARIOS.join(', ')} (repeatable; default all)
+  --runs R        seeded multi-cut runs per scenario (default 0)
+  --max-cuts K    power cuts per run, 1 to 1000 (default 5)
+  --seed S        replay the multi-cut runs (default: random, printed)
+  -h, --help      show this help
+
+Exit status: 0 nothing bricked, 1 a board bricked, 2 a bad argument.`;
+
+runScript('sweep:suit', USAGE, OPTIONS, (v) => {
   const step = intArg('step', v.step, 1);
   const runs = intArg('runs', v.runs, 0);
   const maxCuts = intArg('max-cuts', v['max-cuts'], 1, 1000);

@@ -8,7 +8,7 @@
  * beyond MCUboot's power-fail model (atomic flash operations): torn trailer-flag writes are
  * expected to show up there. Exit 0 when nothing bricked, 1 otherwise, 2 on bad arguments.
  */
-import { DEFAULT_PROFILE } from '../profiles.js';
+import { DEFAULT_PROFILE, PROFILES } from '../profiles.js';
 import { randomSeed } from '../../../host/transport/rng.js';
 import type { Brick } from './harness.js';
 import { MCUBOOT_SCENARIOS, mcubootUpdateScenario } from './mcuboot-scenarios.js';
@@ -24,7 +24,23 @@ const OPTIONS = {
   profile: { type: 'string', default: DEFAULT_PROFILE },
 } as const;
 
-runScript('soak:powercut', OPTIONS, (v) => {
+const USAGE = `Usage: npm run soak:powercut [-- --seed S] [--runs N] [--max-cuts K] [--torn] [--profile P] [--full]
+
+Long power-cut runs of MCUboot updates on the virtual board (test, permanent, revert, revert of
+an unconfirmed image): N seeded runs per scenario with up to K power cuts in each update.
+
+Options:
+  --seed S        replay a run (default: random, printed)
+  --runs N        runs per scenario (default 1000)
+  --max-cuts K    power cuts per update, 1 to 1000 (default 5)
+  --torn          tear the cut operation (partly applied; beyond MCUboot's power-fail model)
+  --profile P     board profile: ${Object.keys(PROFILES).join(', ')} (default ${DEFAULT_PROFILE})
+  --full          also the every-cut-point sweep
+  -h, --help      show this help
+
+Exit status: 0 nothing bricked, 1 a board bricked, 2 a bad argument.`;
+
+runScript('soak:powercut', USAGE, OPTIONS, (v) => {
   const seed = v.seed === undefined ? randomSeed() : intArg('seed', v.seed, 0);
   const runs = intArg('runs', v.runs, 0);
   const maxCuts = intArg('max-cuts', v['max-cuts'], 1, 1000);

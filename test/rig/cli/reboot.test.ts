@@ -12,6 +12,8 @@ import { SmpClient } from '../../../host/smp/client.js';
 import { createMemoryPeer, type MemoryPeer } from '../../../host/smp/server/memory-peer.js';
 import { openPort } from '../../../host/transport/open.js';
 import { listenTcp } from '../../../host/transport/tcp.js';
+import { createPtyPair, findSocat } from '../../../host/transport/pty.js';
+import { SerialPortTransport } from '../../../host/transport/serialport.js';
 import type { CliIo } from '../../../rig/cli/command.js';
 import { planReboot, rebootBoard } from '../../../rig/cli/commands/reboot.js';
 import type { BoardConnection } from '../../../rig/cli/port-options.js';
@@ -60,7 +62,7 @@ describe('suitrig reboot on a lab board with a DTR reset line', () => {
     expect(await rebootBoard(conn, plan, io)).toBe(0);
     expect(board.bootRecord).toMatchObject({ count: before + 1, reason: 'pin-reset' });
     expect(io.out.stderr).toBe(`reset     ${conn.description}: pulse DTR for 20 ms, then wait 30 ms (lab reset method)\n`);
-    expect(io.out.stdout).toMatch(/^rebooted  the board answered again after \d+\.\d s\n$/);
+    expect(io.out.stdout).toMatch(/^rebooted  the board went through the reset \((the rig's own dtr reset|the boot banner '\*\*\* Booting' on the console)\) and answered again after \d+\.\d s\n$/);
   });
 
   it('--bootloader resets over SMP with boot_mode 1 instead, and says why', async () => {
@@ -72,7 +74,7 @@ describe('suitrig reboot on a lab board with a DTR reset line', () => {
     const io = captureIo();
     expect(await rebootBoard(conn, planReboot(lab, { bootloader: true, smp: false }), io)).toBe(0);
     expect(board.bootRecord.reason).toBe('boot-mode');
-    expect(io.out.stderr).toMatch(/^reset     the lab's dtr reset cannot ask for the bootloader: using the SMP reset with boot_mode 1 instead\nreset     .* acknowledged \(boot_mode 1: stay in the bootloader\)\n$/);
+    expect(io.out.stderr).toMatch(/^reset     the lab's dtr reset cannot ask for the bootloader: using the SMP reset with boot_mode 1 instead\nreset     .*: SMP reset with boot_mode 1 \(stay in the bootloader\)\n$/);
   });
 
   it('--smp resets over SMP whatever the lab says', async () => {
@@ -81,13 +83,33 @@ describe('suitrig reboot on a lab board with a DTR reset line', () => {
     const io = captureIo();
     expect(await rebootBoard(conn, planReboot(lab, { bootloader: false, smp: true }), io)).toBe(0);
     expect(board.bootRecord).toMatchObject({ count: before + 1, reason: 'soft-reset' });
-    expect(io.out.stderr).toMatch(/acknowledged\n$/);
+    expect(io.out.stderr).toMatch(/: SMP reset\n$/);
+    // The virtual board resets after its answer and prints its boot banner: that is what the rig believed.
+    expect(io.out.stdout).toMatch(/^rebooted  the board went through the reset \(the boot banner '\*\*\* Booting' on the console\)/);
   });
 
   it('boards without a lab hard reset, and virtual lab boards, reset over SMP', () => {
     expect(planReboot(undefined, { bootloader: false, smp: false })).toEqual({ how: 'smp', bootloader: false });
     expect(planReboot(benchLabEntry({}), { bootloader: true, smp: false })).toEqual({ how: 'smp', bootloader: true });
     expect(planReboot(benchLabEntry({ reset: DTR, port: { kind: 'virtual', virtual: { quirks: [] } } }), { bootloader: false, smp: false })).toMatchObject({ how: 'smp', note: /virtual board resets over SMP/ });
+  });
+});
+
+const socat = findSocat();
+describe.skipIf(!socat)(`suitrig reboot with a DTR reset on a port without modem lines${socat ? '' : ' [skipped: socat is not installed]'}`, () => {
+  it('a pty cannot pulse DTR: exit 2 naming the reset method and what to use instead, no stack trace', async () => {
+    const pty = await createPtyPair();
+    cleanups.push(() => pty.close());
+    const peer = createMemoryPeer({ slotSize: 64 * 1024 });
+    peer.server.serve(await SerialPortTransport.open({ path: pty.b, baudRate: 115200 }));
+    cleanups.push(() => peer.server.close());
+    const dir = tempDir('suitrig-reboot-pty-');
+    writeFile(dir, 'rig.yaml', ['boards:', '  bench:', `    port: ${pty.a}`, '    reset: { method: dtr, pulse-ms: 20, wait-ms: 0 }'].join('\n') + '\n');
+    const r = await runCli(['reboot', '--port', 'bench'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/reset method dtr: .*cannot set DTR\/RTS.*; this port cannot pulse a reset line \(use reset: smp or a reset command in the lab file\)/);
+    expect(r.stderr).not.toMatch(/internal error|    at /);
+    expect(peer.storage.stats.reboots).toBe(0);
   });
 });
 
@@ -108,7 +130,7 @@ describe('suitrig reboot --port <lab board> with a reset command', () => {
     expect(existsSync(join(dir, 'relay-pulsed'))).toBe(true);
     expect(peer.storage.stats.reboots).toBe(0);
     expect(r.stderr).toMatch(/^reset     tcp:\/\/127\.0\.0\.1:\d+: run `touch \S+\/relay-pulsed` \(timeout 30000 ms\), then wait 0 ms \(lab reset method\)\n$/);
-    expect(r.stdout).toMatch(/^rebooted  the board answered again/);
+    expect(r.stdout).toMatch(/^rebooted  the board went through the reset \(the rig's own command reset\)/);
     const smp = await runCli(['reboot', '--port', 'bench', '--smp'], { cwd: dir });
     expect(smp.code, smp.stderr).toBe(0);
     expect(peer.storage.stats.reboots).toBe(1);

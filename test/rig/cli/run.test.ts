@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../rig/cli/dispatch.js';
@@ -60,6 +60,7 @@ describe('suitrig run', () => {
 
   it('runs a suite on lab boards selected by tag, prints the summary and writes JUnit and JSON reports', async () => {
     const dir = labDir();
+    mkdirSync(join(dir, 'out')); // outputs go to existing directories
     const r = await run(['run', 'demo', '--tag', 'bench', '--seed', '7', '--junit', 'out/junit.xml', '--report', 'out/report.json', '--logs', 'logs'], dir);
     expect(r.stderr).toMatch(/^run demo: 6 cases on 2 boards \(bench-a, bench-b\), seed 7, logs in /);
     expect(r.code).toBe(0);
@@ -124,6 +125,14 @@ describe('suitrig run', () => {
       [['run', 'demo', '--board', 'bench-a', '--case', 'nope'], /suite demo has no case 'nope'/],
       [['run', 'other', '--board', 'bench-a'], /unknown suite 'other'; built-in suites: demo/],
       [['run', 'demo', '--tag', 'bench', '--board', 'tcp://127.0.0.1:4001'], /boards tcp-127.0.0.1-4001 and bench-a are the same port/],
+      // Negative numbers reach the option's own reader (not parseArgs' "argument is ambiguous"),
+      // and --flash-scale is checked before a dry run returns.
+      [['run', 'demo', '--board', 'virtual', '--baud', '-5'], /--baud: expected a baud rate from \d+ to \d+ .*got '-5'/],
+      [['run', 'demo', '--board', 'virtual', '--boards', '-1'], /--boards: expected an integer from 1 to \d+, got '-1'/],
+      [['run', 'demo', '--board', 'virtual', '--seed', '-1'], /--seed: expected a non-negative integer \(0 to 4294967295\), got '-1'/],
+      [['run', 'demo', '--board', 'virtual', '--flash-scale', 'NaN', '--dry-run'], /--flash-scale: expected a number from 0 to 100 .*got 'NaN'/],
+      [['run', 'demo', '--board', 'virtual', '--flash-scale', '-1', '--dry-run'], /--flash-scale: expected a number from 0 to 100 .*got '-1'/],
+      [['run', 'demo', '--board', 'virtual', '--flash-scale', '1000000000000', '--dry-run'], /--flash-scale: expected a number from 0 to 100/],
     ];
     for (const [argv, msg] of cases) {
       const r = await run(argv, dir);

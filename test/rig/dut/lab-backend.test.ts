@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSigningKey, trustAnchorFor, type PrivateKey } from '../../../host/keys/index.js';
-import { ExternalCommandError, runExternalCommand } from '../../../rig/dut/external-command.js';
+import { LabControlError, runExternalCommand } from '../../../rig/dut/external-command.js';
 import { LabBackend } from '../../../rig/dut/lab-backend.js';
 import { labProvision } from '../../../rig/dut/provision.js';
 import { SmpDut } from '../../../rig/dut/smp-dut.js';
@@ -64,7 +64,7 @@ describe('lab boards', () => {
     await dut.powerRestore();
     expect(existsSync(join(dir, 'on'))).toBe(true);
     await expect(dut.reset()).rejects.toThrow(/reset command: `echo relay stuck >&2; exit 3` failed \(exit status 3\); it said: relay stuck/);
-    await expect(runExternalCommand({ argv: ['sleep', '5'] }, { timeoutMs: 50, what: 'power on command' })).rejects.toThrow(new ExternalCommandError('power on command: `sleep 5` did not finish within 50 ms and was killed'));
+    await expect(runExternalCommand({ argv: ['sleep', '5'] }, { timeoutMs: 50, what: 'power on command' })).rejects.toThrow(new LabControlError('power on command: `sleep 5` did not finish within 50 ms and was killed'));
     // Relative paths in a lab's commands mean the lab file's folder, like every other path in rig.yaml.
     await runExternalCommand({ shell: 'touch relative-marker', cwd: dir }, { timeoutMs: 5_000, what: 'reset command' });
     expect(existsSync(join(dir, 'relative-marker'))).toBe(true);

@@ -33,4 +33,5 @@ export function writeExampleLabFiles(dir: string): void {
   for (const img of ['nrf52840-app-1.0.0', 'nrf52840-app-1.1.0', 'nrf52840-app-crash', 'stm32f4-app-1.0.0']) {
     writeFile(dir, `images/${img}.signed.bin`, new Uint8Array(64));
   }
+  for (const fw of ['mcuboot.hex', 'app.signed.bin', 'zephyr.exe']) writeFile(dir, `firmware/${fw}`, new Uint8Array(64));
 }

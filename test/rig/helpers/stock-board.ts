@@ -23,7 +23,15 @@ export async function openStockBoard(name: string, o: { workDir: string; provisi
   const board = await VirtualBoard.open({ name, profile: golden.profile, identity: golden.identity, flashScale: 0 });
   await board.restore(golden.snapshot);
   const server = new SmpServer({ bufSize: 2048, bufCount: 4, legacyRc: true });
-  server.register(osGroup({ params: { bufSize: 2048, bufCount: 4 }, reset: async () => void (await board.reset('soft-reset')), bootloader: { name: 'MCUboot', mode: 3 } }));
+  // As Zephyr does it: the reset is answered, carried out 250 ms later, and the board is deaf while it reboots; its console (boot banner) reaches the link.
+  const reset = async (): Promise<void> => {
+    server.listening = false;
+    await board.reset('soft-reset').finally(() => (server.listening = true));
+  };
+  server.register(osGroup({ params: { bufSize: 2048, bufCount: 4 }, reset: () => void setTimeout(() => void reset(), 250), bootloader: { name: 'MCUboot', mode: 3 } }));
+  board.subscribe((e) => {
+    if (e.kind === 'console') void server.print(e.line);
+  });
   // The image group's upload session lives in RAM: a reboot forgets it, as the board's own does.
   const storage = new BoardImageStorage(board);
   let removeImageGroup = server.register(imageGroup(storage));
@@ -42,9 +50,9 @@ export async function openStockBoard(name: string, o: { workDir: string; provisi
     reconnect: () => link.reconnect(),
     bootTimeoutMs: 5_000,
     processTimeoutMs: 5_000,
-    resetGraceMs: 0,
     resetLine: false,
     faults: false,
+    witness: board.witness,
     provision,
     power: { cut: async () => board.powerOff(), restore: async () => void (await board.powerOn()) },
     restoreSnapshot: async () => {

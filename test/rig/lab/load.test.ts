@@ -22,8 +22,8 @@ describe('lab file: the shipped example', () => {
     writeExampleLabFiles(dir);
     copyFileSync(EXAMPLE, join(dir, 'rig.yaml'));
     const lab = loadLab(join(dir, 'rig.yaml'));
-    expect(lab.boards.map((b) => b.name)).toEqual(['nrf52840dk-1', 'stm32f4-disco', 'remote-1', 'virt-never-revert']);
-    const [nrf, stm, remote, virt] = lab.boards;
+    expect(lab.boards.map((b) => b.name)).toEqual(['nrf52840dk-1', 'stm32f4-disco', 'remote-1', 'virt-never-revert', 'qemu-an385', 'zephyr-sim']);
+    const [nrf, stm, remote, virt, qemu, sim] = lab.boards;
     expect(nrf!.port).toEqual({ kind: 'usb', usb: { serial: '000683123456', vendorId: '1366', productId: '1015', interface: 0 } });
     expect(nrf!.baud).toBe(1_000_000);
     expect(nrf!.reset).toEqual({ method: 'dtr', pulseMs: 100, waitMs: 800, invert: false });
@@ -43,8 +43,13 @@ describe('lab file: the shipped example', () => {
     expect(stm!.identity).toEqual({ vendorId: 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe', classId: '1492af14-2569-5e48-bf42-9b2d51f2ab45' });
     expect(remote!.port).toEqual({ kind: 'tcp', url: 'tcp://lab-pi.local:4001', host: 'lab-pi.local', port: 4001 });
     expect(remote!.reset).toEqual({ method: 'smp' });
+    expect(remote!.smp).toEqual({ framing: 'raw' });
+    expect(nrf!.smp).toBeUndefined();
     // a profile may be named by its part (nrf52840 for nrf52840-like)
     expect(virt!.port).toEqual({ kind: 'virtual', virtual: { profile: 'nrf52840-like', quirks: ['never-revert'] } });
+    // boards in an emulator the rig starts; their images and state relative to the lab file
+    expect(qemu!.port).toMatchObject({ kind: 'emulator', emulator: { kind: 'qemu', machine: 'mps2-an385', images: [{ file: join(dir, 'firmware/mcuboot.hex') }, { file: join(dir, 'firmware/app.signed.bin'), addr: 0x20050000 }] } });
+    expect(sim!.port).toEqual({ kind: 'emulator', emulator: { kind: 'native-sim', program: join(dir, 'firmware/zephyr.exe'), runner: ['qemu-i386-static'], args: [], state: join(dir, 'sim-state') } });
   });
 
   it('is the example the README shows', () => {
@@ -128,6 +133,13 @@ describe('lab file: errors name line and field, all at once', () => {
     expect(issuesOf('boards:\n  a: {port: "tcp://h:99999"}\n', dir)[0]!.message).toMatch(/tcp port 99999 is out of range/);
     expect(issuesOf('boards:\n  a: {port: "ttyACM0"}\n', dir)[0]!.message).toMatch(/expected a device path such as \/dev\/ttyACM0/);
     expect(issuesOf('board:\n  a: {port: virtual}\n', dir).map((i) => i.message).join('\n')).toMatch(/did you mean 'boards'/);
+  });
+
+  it('refuses a lab file nested 50,000 deep with the nesting limit, not a stack overflow', () => {
+    const flow = issuesOf(`boards:\n  a: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`, dir);
+    expect(flow).toEqual([{ line: 2, col: 68, path: '', message: 'mappings and lists nest deeper than 64 levels, the limit for the lab file' }]);
+    const block = issuesOf(Array.from({ length: 5_000 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1\n', dir);
+    expect(block.map((i) => i.message)).toEqual(['mappings and lists nest deeper than 64 levels, the limit for the lab file']);
   });
 
   it('checks per-method reset fields and power commands', () => {

@@ -44,6 +44,15 @@ describe('cli dispatch', () => {
     expect(await dispatch(['demo', 'echo'], [echo], b.cio)).toBe(2);
     expect(b.out.stderr).toMatch(/missing argument/);
   });
+  it("a negative number after a string option is that option's value, for its reader to judge", async () => {
+    const seen: unknown[] = [];
+    const cmd: Command = { ...echo, async run(args) { seen.push(args.values['times'], args.positionals); return 0; } };
+    expect(await dispatch(['demo', 'echo', 'hi', '--times', '-3'], [cmd], io().cio)).toBe(0);
+    expect(seen).toEqual(['-3', ['hi']]);
+    // after `--` everything is positional, as parseArgs has it
+    expect(await dispatch(['demo', 'echo', '--', '-3'], [cmd], io().cio)).toBe(0);
+    expect(seen[3]).toEqual(['-3']);
+  });
   it('passes through negative results and usage errors', async () => {
     expect(await dispatch(['demo', 'echo', 'no'], [echo], io().cio)).toBe(1);
     const c = io();

@@ -59,6 +59,20 @@ describe('key loading', () => {
     expect(() => loadSigningKey(join(dir, 'pubonly.pem'))).toThrow(/signing needs a private key/);
   });
 
+  it('takes a raw file as an HMAC key only at the 32 bytes keygen writes, and names the accepted formats otherwise', () => {
+    const accepted = /expected a PEM key \(SPKI public, PKCS#8 or SEC1 private\), a COSE_Key \(binary or hex\), or a raw HMAC-256 key of exactly 32 bytes/;
+    writeFileSync(join(dir, 'notes.txt'), 'this is not a key at all\n'); // 25 bytes of text
+    expect(() => loadSigningKey(join(dir, 'notes.txt'))).toThrow(/notes\.txt: not a key file \(25 bytes, neither PEM nor COSE_Key\)/);
+    expect(() => loadVerificationKey(join(dir, 'notes.txt'))).toThrow(accepted);
+    for (const n of [16, 31, 33, 64, 4096]) {
+      writeFileSync(join(dir, `raw${n}.key`), Buffer.alloc(n, 0x61));
+      expect(() => loadSigningKey(join(dir, `raw${n}.key`)), `${n} bytes`).toThrow(accepted);
+      expect(() => loadVerificationKey(join(dir, `raw${n}.key`)), `${n} bytes`).toThrow(accepted);
+    }
+    writeFileSync(join(dir, 'raw32.key'), Buffer.alloc(32, 0x61));
+    expect(loadSigningKey(join(dir, 'raw32.key'))).toEqual({ family: 'hmac', secret: new Uint8Array(32).fill(0x61) });
+  });
+
   it('parses --trust [role=]file and --require lists', () => {
     const a = parseTrustArg(`operator=${sharedPath('vectors', 'libcsuit', 'key', 'trust_anchor_secp256r1_pub.pem')}`);
     expect(a.role).toBe('operator');

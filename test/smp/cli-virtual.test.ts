@@ -54,5 +54,7 @@ describe('suitrig flash against the virtual board', () => {
     const bad = await runCli(['flash', '--port', l.url, imageFile('evil-3.0.0.bin', '3.0.0', 3, stranger)]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/result    the board runs 2\.1\.0 \(sha256 [0-9a-f]{64}\), not the new image: reverted or refused by the bootloader/);
+    // The reason, which the bootloader gives on its console only, comes with the verdict.
+    expect(bad.stdout).toMatch(/; the bootloader said: "E: Image in the secondary slot is not valid! \(.*\)"/);
   });
 });

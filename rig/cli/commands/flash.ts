@@ -151,6 +151,16 @@ export const flashCommand: Command = {
       say(io, 'mark', mark.note);
 
       say(io, 'reset', 'resetting the board');
+      // The bootloader says why it refuses an image on its console only (MCUboot: "E: Image in
+      // the secondary slot is not valid!"): keep its error lines to give the reason with the verdict.
+      const complaints: string[] = [];
+      const listen = (c: typeof client): void =>
+        void c.link.onEvent((e) => {
+          if (e.kind !== 'console') return;
+          for (const line of e.text.split('\n')) if (/^\s*E: /.test(line) && complaints.length < 4) complaints.push(line.trim().slice(0, 200));
+        });
+      listen(client);
+      const negative = (message: string): number => finish(EXIT_NEGATIVE, complaints.length ? `${message}; the bootloader said: ${complaints.map((l) => JSON.stringify(l)).join(', ')}` : message);
       let back;
       try {
         back = await rebootAndWait(client, { how: 'smp' }, { reconnect: async () => (client = await conn.reconnect()), timeoutMs: BOOT_WAIT_MS, ...(conn.witness ? { witness: conn.witness } : {}), ...signal });
@@ -159,6 +169,7 @@ export const flashCommand: Command = {
         if (e instanceof ResetNotObservedError) return finish(EXIT_NEGATIVE, e.message);
         throw e;
       }
+      if (back.client !== client) listen(back.client);
       client = back.client;
       out.rebootMs = back.ms;
       out.resetProof = back.proof;
@@ -172,8 +183,7 @@ export const flashCommand: Command = {
         return finish(EXIT_OK, `running ${image.version}${how}`);
       }
       if (!running) {
-        return finish(
-          EXIT_NEGATIVE,
+        return negative(
           after && after.images.length > 0
             ? 'after the reset the board marks no image active: it stayed in its bootloader (MCUboot serial recovery) and booted none (signed with a key it trusts? valid for this board?)'
             : 'the board runs no image after the reset: its bootloader did not boot the new one (signed with a key it trusts? a version it accepts?)',
@@ -188,9 +198,9 @@ export const flashCommand: Command = {
           : kept
             ? `${boardVersion(image.header.version)} is newer and still in slot ${kept.slot}, so the bootloader found it invalid (hash, signature or load address)`
             : `${boardVersion(image.header.version)} is newer but no longer listed after the reset: the bootloader erased it as invalid, or something rewrote its slot`;
-        return finish(EXIT_NEGATIVE, `${runs}: ${bootloader} boots the valid image with the highest version, and ${why}`);
+        return negative(`${runs}: ${bootloader} boots the valid image with the highest version, and ${why}`);
       }
-      return finish(EXIT_NEGATIVE, mark.unmarked ? `${runs}: it was never marked for boot (${mark.unmarked})` : `${runs}: reverted or refused by the bootloader`);
+      return negative(mark.unmarked ? `${runs}: it was never marked for boot (${mark.unmarked})` : `${runs}: reverted or refused by the bootloader`);
     });
   },
 };

@@ -21,7 +21,7 @@ import { SmpTimeoutError } from '../../../host/smp/client.js';
 import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { boardVersion } from '../../../host/smp/server/image-storage.js';
-import type { UploadResult } from '../../../host/smp/upload/engine.js';
+import { UploadError, type UploadResult } from '../../../host/smp/upload/engine.js';
 import { ResetNotObservedError, rebootAndWait } from '../../../host/smp/reboot.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
@@ -121,10 +121,20 @@ export const flashCommand: Command = {
       const mode = before.bootloader?.mode;
       out.board = { state: where.state, bootloaderMode: mode?.mode ?? null };
       say(io, 'board', boardLine(before, where));
+      // A board that reports its slots is asked before anything is sent: an image that cannot fit is the board's no, not a failed upload.
+      const slots = await optional(() => client.image.slotInfo(signal));
+      const room = slots?.find((i) => i.image === 0)?.slots.find((s) => s.slot === (where.state === 'serial-recovery' ? 0 : 1))?.size;
+      if (room !== undefined && image.bytes.length > room) {
+        return finish(EXIT_NEGATIVE, `the image (${image.bytes.length} bytes) is larger than the board's slot (${room} bytes): it cannot take it`);
+      }
       const bar = progressBar(io, `upload    ${basename(image.file)}`, json);
       let r: UploadResult;
       try {
         r = await client.image.upload(image.bytes, { reconnect: async () => (client = await conn.reconnect()), onProgress: (p) => bar.update(p), ...signal });
+      } catch (e) {
+        // The board refused the upload itself (too large, no room, a bad image header): a negative answer, not a broken link.
+        if (e instanceof UploadError && e.cause instanceof SmpErrorResponse) return finish(EXIT_NEGATIVE, `the board refused the image: ${e.message}`);
+        throw e;
       } finally {
         bar.clear();
       }

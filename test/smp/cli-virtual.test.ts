@@ -20,8 +20,8 @@ const dir = mkdtempSync(join(tmpdir(), 'suitrig-flash-virtual-'));
 const key = generateSigningKey('es256') as PrivateKey;
 const stranger = generateSigningKey('es256') as PrivateKey;
 
-function imageFile(name: string, version: string, counter: number, signer = key): string {
-  const app = buildAppImage({ behaviour: 'healthy', version: parseAppVersion(version), size: 24_000 });
+function imageFile(name: string, version: string, counter: number, signer = key, size = 24_000): string {
+  const app = buildAppImage({ behaviour: 'healthy', version: parseAppVersion(version), size });
   const file = join(dir, name);
   writeFileSync(file, createImage(app, { key: signer, version: parseVersion(version), securityCounter: counter }));
   return file;
@@ -54,5 +54,21 @@ describe('suitrig flash against the virtual board', () => {
     const bad = await runCli(['flash', '--port', l.url, imageFile('evil-3.0.0.bin', '3.0.0', 3, stranger)]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/result    the board runs 2\.1\.0 \(sha256 [0-9a-f]{64}\), not the new image: reverted or refused by the bootloader/);
+    // The reason, which the bootloader gives on its console only, comes with the verdict.
+    expect(bad.stdout).toMatch(/; the bootloader said: "E: Image in the secondary slot is not valid! \(.*\)"/);
+  });
+
+  it('an image larger than the board\'s slot: exit 1, the board cannot take it (nothing sent)', async () => {
+    const board = await VirtualBoard.open({ trust: { anchors: [anchor(key)], require: [] } });
+    const l = await board.listenTcp();
+    closers.push(async () => {
+      await l.close();
+      await board.close();
+    });
+    const big = await runCli(['flash', '--port', l.url, imageFile('huge-9.0.0.bin', '9.0.0', 9, key, 2 * 1024 * 1024), '--json']);
+    expect(big.code, big.stderr).toBe(1);
+    expect(JSON.parse(big.stdout)).toMatchObject({ booted: false });
+    expect(JSON.parse(big.stdout).upload).toBeUndefined();
+    expect(JSON.parse(big.stdout).message).toMatch(/^the image \(\d+ bytes\) is larger than the board's slot \(\d+ bytes\): it cannot take it$/);
   });
 });

@@ -188,12 +188,23 @@ describe('suitrig flash', () => {
     expect(c.stderr).toContain('cannot read');
   });
 
-  it('an image too large for the slot: the board refuses, exit 2 names the reason', async () => {
+  it('an image too large for the slot: the board cannot take it, exit 1 (a negative answer, not a broken link) naming both sizes', async () => {
     const big = join(dir, 'big.bin');
     writeFileSync(big, createImage(app(140_000, 4), { key, version: parseVersion('2.0.0') }));
     const r = await runCli(['flash', '--port', url, big]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/INVALID_IMAGE_TOO_LARGE/);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^result    the image \(\d+ bytes\) is larger than the board's slot \(131072 bytes\): it cannot take it$/m);
+  });
+
+  it('a board that reports no slot sizes and refuses the upload itself: exit 1 with its reason', async () => {
+    const peer = createMemoryPeer({ slotSize: 64 * 1024 });
+    // Zephyr without CONFIG_MCUMGR_GRP_IMG_SLOT_INFO: slot info answers rc 8.
+    delete (peer.image.commands as Record<number, unknown>)[6];
+    const big = join(dir, 'big2.bin');
+    writeFileSync(big, createImage(app(80_000, 5), { key, version: parseVersion('2.0.0') }));
+    const r = await runCli(['flash', '--port', await serve(peer.server), big]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^result    the board refused the image: .*INVALID_IMAGE_TOO_LARGE/m);
   });
 });
 

@@ -21,7 +21,7 @@ import { SmpTimeoutError } from '../../../host/smp/client.js';
 import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { boardVersion } from '../../../host/smp/server/image-storage.js';
-import type { UploadResult } from '../../../host/smp/upload/engine.js';
+import { UploadError, type UploadResult } from '../../../host/smp/upload/engine.js';
 import { ResetNotObservedError, rebootAndWait } from '../../../host/smp/reboot.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
@@ -121,10 +121,20 @@ export const flashCommand: Command = {
       const mode = before.bootloader?.mode;
       out.board = { state: where.state, bootloaderMode: mode?.mode ?? null };
       say(io, 'board', boardLine(before, where));
+      // A board that reports its slots is asked before anything is sent: an image that cannot fit is the board's no, not a failed upload.
+      const slots = await optional(() => client.image.slotInfo(signal));
+      const room = slots?.find((i) => i.image === 0)?.slots.find((s) => s.slot === (where.state === 'serial-recovery' ? 0 : 1))?.size;
+      if (room !== undefined && image.bytes.length > room) {
+        return finish(EXIT_NEGATIVE, `the image (${image.bytes.length} bytes) is larger than the board's slot (${room} bytes): it cannot take it`);
+      }
       const bar = progressBar(io, `upload    ${basename(image.file)}`, json);
       let r: UploadResult;
       try {
         r = await client.image.upload(image.bytes, { reconnect: async () => (client = await conn.reconnect()), onProgress: (p) => bar.update(p), ...signal });
+      } catch (e) {
+        // The board refused the upload itself (too large, no room, a bad image header): a negative answer, not a broken link.
+        if (e instanceof UploadError && e.cause instanceof SmpErrorResponse) return finish(EXIT_NEGATIVE, `the board refused the image: ${e.message}`);
+        throw e;
       } finally {
         bar.clear();
       }
@@ -151,6 +161,16 @@ export const flashCommand: Command = {
       say(io, 'mark', mark.note);
 
       say(io, 'reset', 'resetting the board');
+      // The bootloader says why it refuses an image on its console only (MCUboot: "E: Image in
+      // the secondary slot is not valid!"): keep its error lines to give the reason with the verdict.
+      const complaints: string[] = [];
+      const listen = (c: typeof client): void =>
+        void c.link.onEvent((e) => {
+          if (e.kind !== 'console') return;
+          for (const line of e.text.split('\n')) if (/^\s*E: /.test(line) && complaints.length < 4) complaints.push(line.trim().slice(0, 200));
+        });
+      listen(client);
+      const negative = (message: string): number => finish(EXIT_NEGATIVE, complaints.length ? `${message}; the bootloader said: ${complaints.map((l) => JSON.stringify(l)).join(', ')}` : message);
       let back;
       try {
         back = await rebootAndWait(client, { how: 'smp' }, { reconnect: async () => (client = await conn.reconnect()), timeoutMs: BOOT_WAIT_MS, ...(conn.witness ? { witness: conn.witness } : {}), ...signal });
@@ -159,6 +179,7 @@ export const flashCommand: Command = {
         if (e instanceof ResetNotObservedError) return finish(EXIT_NEGATIVE, e.message);
         throw e;
       }
+      if (back.client !== client) listen(back.client);
       client = back.client;
       out.rebootMs = back.ms;
       out.resetProof = back.proof;
@@ -172,8 +193,7 @@ export const flashCommand: Command = {
         return finish(EXIT_OK, `running ${image.version}${how}`);
       }
       if (!running) {
-        return finish(
-          EXIT_NEGATIVE,
+        return negative(
           after && after.images.length > 0
             ? 'after the reset the board marks no image active: it stayed in its bootloader (MCUboot serial recovery) and booted none (signed with a key it trusts? valid for this board?)'
             : 'the board runs no image after the reset: its bootloader did not boot the new one (signed with a key it trusts? a version it accepts?)',
@@ -188,9 +208,9 @@ export const flashCommand: Command = {
           : kept
             ? `${boardVersion(image.header.version)} is newer and still in slot ${kept.slot}, so the bootloader found it invalid (hash, signature or load address)`
             : `${boardVersion(image.header.version)} is newer but no longer listed after the reset: the bootloader erased it as invalid, or something rewrote its slot`;
-        return finish(EXIT_NEGATIVE, `${runs}: ${bootloader} boots the valid image with the highest version, and ${why}`);
+        return negative(`${runs}: ${bootloader} boots the valid image with the highest version, and ${why}`);
       }
-      return finish(EXIT_NEGATIVE, mark.unmarked ? `${runs}: it was never marked for boot (${mark.unmarked})` : `${runs}: reverted or refused by the bootloader`);
+      return negative(mark.unmarked ? `${runs}: it was never marked for boot (${mark.unmarked})` : `${runs}: reverted or refused by the bootloader`);
     });
   },
 };

@@ -1,0 +1,26 @@
+/**
+ * SMP (mcumgr) over serial, the public face (host/smp/README.md): the client and its groups, the
+ * errors boards answer with, resets the rig can believe, uploads, framing and link settings, and
+ * the board side for those who build their own SMP boards.
+ */
+export { SmpClient, type RequestOptions, type SmpClientOptions, type SmpRequester, type SmpResponse } from './client.js';
+export { MgmtErr, OsErr, ImageErr, SmpErrorResponse, SmpGroupError, SmpMalformedError, SmpRcError, SmpTimeoutError, rcText } from './errors.js';
+export { SmpProtocolError } from './fields.js';
+export { GroupId, ImageCmd, OsCmd, RigCmd, SuitCmd } from './ids.js';
+export { isNotSupported, MCUBOOT_MODES } from './groups/os.js';
+export type { ImageSlotInfo, ImageSlotState } from './image-state.js';
+export { rebootAndWait, ResetNotObservedError, DEFAULT_BOOT_BANNER, type RebootOptions, type RebootResult, type ResetAction } from './reboot.js';
+export { CountingWitness, type ResetWitness } from './reset-witness.js';
+export { waitForAnswer } from './wait.js';
+export { UploadCancelledError, UploadError, type UploadOptions, type UploadProgress, type UploadResult } from './upload/engine.js';
+export { ConsoleFraming } from './framing/console.js';
+export { RawFraming } from './framing/raw.js';
+export type { Framing } from './framing/framing.js';
+export { DEFAULT_LINK_SETTINGS, framingFor, linkSettings, type SmpLinkSettings } from './link-settings.js';
+export { SmpLink, type LinkEvent } from './link.js';
+export { formatPacket } from './trace.js';
+export { SmpServer, type SmpGroupHandler, type SmpHandler, type SmpRequestContext, type SmpServerOptions } from './server/server.js';
+export { osGroup, type OsGroupOptions } from './server/os-group.js';
+export { imageGroup } from './server/image-group.js';
+export type { ImageStorage } from './server/image-storage.js';
+export { connectInProcess, type InProcessLink, type InProcessOptions } from './in-process.js';

@@ -65,6 +65,9 @@ describe('suitrig flash against the virtual board', () => {
       await l.close();
       await board.close();
     });
+    // The application answers slot info; a fresh board waits in MCUboot's serial recovery, which does not.
+    const first = await runCli(['flash', '--port', l.url, imageFile('b-2.0.0.bin', '2.0.0', 1), '--json']);
+    expect(first.code, first.stderr).toBe(0);
     const big = await runCli(['flash', '--port', l.url, imageFile('huge-9.0.0.bin', '9.0.0', 9, key, 2 * 1024 * 1024), '--json']);
     expect(big.code, big.stderr).toBe(1);
     expect(JSON.parse(big.stdout)).toMatchObject({ booted: false });

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findSocat } from '../../host/transport/pty.js';
 import { startBoardProcess } from '../helpers/board-process.js';
+import { alive } from '../helpers/process.js';
 
 const socat = findSocat();
 const NO_SOCAT = 'socat is not installed (apt-get install socat)';
@@ -31,14 +32,6 @@ function children(pid: number): number[] {
   );
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!socat)(`board virtual --pty stopped by a signal${socat ? '' : ` [skipped: ${NO_SOCAT}]`}`, () => {
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {

@@ -3,7 +3,7 @@
  * link's in-memory image-group peer): real MCUboot images, the JSON and text outputs, exit
  * statuses, `--trace`, and errors that say what is wrong.
  */
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +13,9 @@ import { parseVersion } from '../../host/mcuboot/format.js';
 import { createMemoryPeer, type MemoryPeer } from '../../host/smp/server/memory-peer.js';
 import { osGroup } from '../../host/smp/server/os-group.js';
 import { SmpServer } from '../../host/smp/server/server.js';
-import { listenTcp, type TcpListener } from '../../host/transport/tcp.js';
 import { runCli } from '../helpers/cli.js';
 import { progressBar, progressText } from '../../rig/cli/upload-progress.js';
+import { serve } from './helpers/serve-tcp.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'suitrig-cli-smp-'));
 const key = generateSigningKey('es256') as PrivateKey;
@@ -25,16 +25,6 @@ const v2 = createImage(app(30_000, 2), { key, version: parseVersion('1.1.0+7') }
 const v2file = join(dir, 'app-1.1.0.bin');
 writeFileSync(v2file, v2);
 
-const listeners: TcpListener[] = [];
-afterAll(async () => {
-  await Promise.all(listeners.map((l) => l.close()));
-});
-
-async function serve(server: SmpServer): Promise<string> {
-  const l = await listenTcp({}, (t) => void server.serve(t));
-  listeners.push(l);
-  return l.url;
-}
 
 let peer: MemoryPeer;
 let url: string;

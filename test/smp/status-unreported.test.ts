@@ -5,26 +5,17 @@
  * --json `notReported`, with exit 0; a board that answers nothing is exit 2. Also the questions
  * one at a time (host/operator/board-questions.ts) with a client that stops answering.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BoardQuestions, unansweredReason } from '../../host/operator/board-questions.js';
 import { SmpTimeoutError, type RequestOptions, type SmpClient } from '../../host/smp/client.js';
 import { MgmtErr, OsErr, SmpGroupError, SmpRcError } from '../../host/smp/errors.js';
 import { GroupId, OsCmd } from '../../host/smp/ids.js';
 import { osGroup, type OsGroupOptions } from '../../host/smp/server/os-group.js';
 import { SmpServer, type SmpGroupHandler, type SmpHandler } from '../../host/smp/server/server.js';
-import { listenTcp, type TcpListener } from '../../host/transport/tcp.js';
+import { listenTcp } from '../../host/transport/tcp.js';
 import { runCli } from '../helpers/cli.js';
+import { serve } from './helpers/serve-tcp.js';
 
-const listeners: TcpListener[] = [];
-afterAll(async () => {
-  await Promise.all(listeners.map((l) => l.close()));
-});
-
-async function serve(server: SmpServer): Promise<string> {
-  const l = await listenTcp({}, (t) => void server.serve(t));
-  listeners.push(l);
-  return l.url;
-}
 
 /** Zephyr's OS group with some commands answering as `overrides` say. */
 function osWith(o: Partial<OsGroupOptions>, overrides: Record<number, SmpHandler>): SmpGroupHandler {
@@ -125,8 +116,7 @@ describe('status: per-request failures are not reported, with the reason', () =>
 
   it('a board that answers nothing at all is exit 2, saying so', async () => {
     const silent = await listenTcp({}, () => undefined);
-    listeners.push(silent);
-    const r = await runCli(['status', '--port', silent.url, '--timeout', '0.2']);
+    const r = await runCli(['status', '--port', silent.url, '--timeout', '0.2']).finally(() => silent.close());
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/status of tcp:\/\/127\.0\.0\.1:\d+: no answer from .* to os\/info/);
     expect(r.stdout).toBe('');

@@ -9,15 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProcessVirtualBackend } from '../../../rig/dut/virtual/process.js';
 import { tempDir, writeFile } from '../helpers/lab-files.js';
+import { alive } from '../../helpers/process.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Opens a board whose process is a script printing `firstLine`; returns the error and the script's pid. */
 async function openStandIn(firstLine: string): Promise<{ error: Error; pid: number }> {

@@ -14,6 +14,7 @@ import { loadLab } from '../../../rig/lab/load.js';
 import type { EmulatorSpec } from '../../../rig/lab/types.js';
 import { describeWithPeers, peersLab } from '../../helpers/peers.js';
 import { tempDir, writeFile } from '../helpers/lab-files.js';
+import { alive } from '../../helpers/process.js';
 
 const open: EmulatedBoard[] = [];
 afterEach(async () => {
@@ -35,14 +36,6 @@ async function start(s: EmulatorSpec) {
   return { board, log, client: SmpClient.over(await board.connect()) };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const within = <T>(ms: number, p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms))]);
 

@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { LabError, parseLab, type LabIssue } from '../../../rig/lab/load.js';
 
 export function tempDir(prefix = 'suitrig-rig-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -34,4 +35,15 @@ export function writeExampleLabFiles(dir: string): void {
     writeFile(dir, `images/${img}.signed.bin`, new Uint8Array(64));
   }
   for (const fw of ['mcuboot.hex', 'app.signed.bin', 'zephyr.exe']) writeFile(dir, `firmware/${fw}`, new Uint8Array(64));
+}
+
+/** The problems the loader finds in `text` as a lab file in `dir` (it must find some). */
+export function labIssues(text: string, dir: string): LabIssue[] {
+  try {
+    parseLab(text, join(dir, 'rig.yaml'));
+  } catch (e) {
+    if (e instanceof LabError) return e.issues;
+    throw e;
+  }
+  throw new Error('expected the lab file to be rejected');
 }

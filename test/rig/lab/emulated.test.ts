@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LabError, parseLab } from '../../../rig/lab/load.js';
-import { tempDir, writeFile } from '../helpers/lab-files.js';
+import { parseLab } from '../../../rig/lab/load.js';
+import { labIssues, tempDir, writeFile } from '../helpers/lab-files.js';
 
 let dir: string;
 beforeAll(() => {
@@ -16,15 +16,7 @@ beforeAll(() => {
   writeFile(dir, 'fw/zephyr.exe', new Uint8Array(16));
 });
 
-function issuesOf(text: string) {
-  try {
-    parseLab(text, join(dir, 'rig.yaml'));
-  } catch (e) {
-    if (e instanceof LabError) return e.issues;
-    throw e;
-  }
-  throw new Error('expected the lab file to be rejected');
-}
+const issuesOf = (text: string) => labIssues(text, dir);
 
 describe('lab file: emulated boards', () => {
   it('reads a QEMU board and a native_sim board, paths relative to the lab file', () => {

@@ -2,19 +2,11 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LabError, findLabFile, loadLab, parseLab } from '../../../rig/lab/load.js';
-import { tempDir, writeExampleLabFiles, writeFile, writePublicKey } from '../helpers/lab-files.js';
+import { labIssues, tempDir, writeExampleLabFiles, writeFile, writePublicKey } from '../helpers/lab-files.js';
 
 const EXAMPLE = new URL('../../../rig/lab/example.rig.yaml', import.meta.url);
 
-function issuesOf(text: string, dir: string) {
-  try {
-    parseLab(text, join(dir, 'rig.yaml'));
-  } catch (e) {
-    if (e instanceof LabError) return e.issues;
-    throw e;
-  }
-  throw new Error('expected the lab file to be rejected');
-}
+const issuesOf = labIssues;
 
 describe('lab file: the shipped example', () => {
   it('validates and gives each board what the README says', () => {

@@ -72,11 +72,14 @@ describe('a SUIT board keeps one rollback floor for SUIT and raw MCUboot images'
     expect(s.suit?.sequenceNumber).toBe(20);
     expect(s.trust?.sequence).toBe(20);
     expect(s.images.filter((i) => i.active)).toMatchObject([{ slot: 0, version: '1.0.0.20' }]);
-    // The one just under the floor is refused too.
-    const under = await runCli(['flash', '--port', url, imageFile('under-2.0.0.bin', '2.0.0', 19)]);
-    expect(under.code, under.stderr).toBe(1);
-    expect(under.stdout).toContain('image security counter 19 is below the stored counter 20');
-    expect(board.firmware.running?.sequence).toBe(20n);
+    // The one just under the floor is refused too, marked permanent as well as for a test.
+    for (const mark of ['--test', '--confirm']) {
+      const under = await runCli(['flash', '--port', url, imageFile('under-2.0.0.bin', '2.0.0', 19), mark]);
+      expect(under.code, under.stderr).toBe(1);
+      expect(under.stderr).toMatch(mark === '--test' ? /^mark +test: /m : /^mark +permanent: /m);
+      expect(under.stdout).toContain('image security counter 19 is below the stored counter 20');
+      expect(board.firmware.running?.sequence).toBe(20n);
+    }
   });
 
   it('an image whose security counter reaches the stored sequence still boots through the image group', async () => {

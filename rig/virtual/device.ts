@@ -82,6 +82,8 @@ export interface DeviceOptions {
   validator?: ImageValidator;
   /** Hardware rollback protection (default on). */
   rollbackProtection?: boolean;
+  /** The counters whose largest value SEC_CNT is checked against (BootloaderConfig.floorCounters). */
+  floorCounters?: readonly number[];
   records?: BootRecordStore;
   /** Console lines (bootloader log and application messages). */
   console?: (line: string) => void;
@@ -125,6 +127,7 @@ export class VirtualDevice {
       maxImgSectors: o.profile.maxImgSectors,
       validator: o.validator ?? mcubootValidator({ keys: o.keys, skipSignature: this.quirks.has('skip-signature') }),
       counters: o.rollbackProtection === false ? undefined : this.counters,
+      ...(o.floorCounters ? { floorCounters: o.floorCounters } : {}),
       hooks: o.hooks ?? [],
       quirks: this.quirks,
       log: this.say,

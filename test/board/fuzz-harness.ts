@@ -114,8 +114,11 @@ function makePool(seed: number): Pool {
     { name: 'wrong digest', bytes: envelope({ sequence: 8, payload: v2, digestOf: other, key: hmac }), payload: v2 },
   ];
   const img = (v: string, b: Parameters<typeof app>[1], key: PrivateKey, counter = 1) => createImage(p(v, b), { key, version: parseVersion(v), securityCounter: counter });
+  // The board's rollback floor for MCUboot images is the stored SUIT sequence number too: SEC_CNT 5
+  // reaches every sequence the pool's accepted manifests leave; SEC_CNT 1 falls below it after one.
   const images = [
-    { name: 'mcuboot 3.0.0 healthy', bytes: img('3.0.0', 'healthy', ed25519) },
+    { name: 'mcuboot 3.0.0 healthy', bytes: img('3.0.0', 'healthy', ed25519, 5) },
+    { name: 'mcuboot 2.9.0 older counter', bytes: img('2.9.0', 'healthy', ed25519, 1) },
     { name: 'mcuboot 3.2.0 untrusted', bytes: img('3.2.0', 'healthy', ed25519Key(seedBytes(seed, 'untrusted ed25519'))) },
     { name: 'random bytes', bytes: Uint8Array.from({ length: 5000 }, (_, i) => (i * 7919) & 0xff) },
   ];

@@ -27,6 +27,16 @@ describe('CounterStore', () => {
     expect(() => new CounterStore(new FlashArea(odd, 'counters', 100, 200))).toThrow(/100-byte sector does not hold whole 32-byte records/);
   });
 
+  it('largest: the larger of several counters in one read (the rollback floor of a SUIT board)', () => {
+    const s = store(new SimFlash(g));
+    expect(s.largest([0, 1])).toBe(0n);
+    s.raise(0, 5n);
+    expect(s.largest([0, 1])).toBe(5n);
+    s.raise(1, 20n);
+    expect(s.largest([0, 1])).toBe(20n);
+    expect(s.largest([0])).toBe(5n);
+  });
+
   it('recycles sectors without losing the other counters', () => {
     const flash = new SimFlash(g);
     const s = store(flash);

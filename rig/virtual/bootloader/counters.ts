@@ -76,6 +76,15 @@ export class CounterStore {
     return this.scan().values.get(id) ?? 0n;
   }
 
+  /** The largest stored value of several counters, read in one scan (0 when none was written). */
+  largest(ids: readonly number[]): bigint {
+    const { values } = this.scan();
+    return ids.reduce((m, id) => {
+      const v = values.get(id) ?? 0n;
+      return v > m ? v : m;
+    }, 0n);
+  }
+
   /** Raises a counter to `value`; never lowers it. Returns whether flash was written. */
   raise(id: number, value: bigint): boolean {
     if (!Number.isInteger(id) || id < 0 || id > 0xff) throw new RangeError(`counter id must be 0..255, got ${id}`);

@@ -35,6 +35,13 @@ export interface BootloaderConfig {
   validator: ImageValidator;
   /** Hardware rollback protection store; undefined disables it. */
   counters: CounterStore | undefined;
+  /**
+   * The counters whose largest value is the floor an image's SEC_CNT must reach (default:
+   * MCUboot's own, image 0). MCUboot reads its floor through a platform hook
+   * (`boot_nv_security_counter_get()`); a SUIT board's hook adds its stored SUIT sequence number,
+   * so an image that bypasses SUIT cannot roll back what a SUIT install reached.
+   */
+  floorCounters?: readonly number[];
   hooks?: readonly BootHook[];
   quirks?: ReadonlySet<Quirk>;
   /** Console lines in MCUboot's log style ("I: ...", "W: ...", "E: ..."). */
@@ -90,7 +97,7 @@ export class Bootloader {
   /** The stored security counter enforced on images (undefined: no rollback protection or quirk). */
   private enforcedCounter(): bigint | undefined {
     if (!this.cfg.counters || this.quirks.has('accept-rollback')) return undefined;
-    return this.cfg.counters.get(CounterId.mcubootImage0);
+    return this.cfg.counters.largest(this.cfg.floorCounters ?? [CounterId.mcubootImage0]);
   }
 
   /**

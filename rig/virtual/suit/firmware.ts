@@ -94,6 +94,9 @@ export class SuitFirmware {
       quirks: [...this.quirkSet],
       hooks: [this.hook],
       validator: suitValidator(boot, () => this.quirkSet.has('skip-signature')),
+      // One rollback floor for both ways in: an MCUboot image that bypasses SUIT (image group,
+      // serial recovery) needs a SEC_CNT of at least the stored sequence number too.
+      floorCounters: [CounterId.mcubootImage0, CounterId.suitSequence],
       records: o.records ?? memoryRecords(),
       console: this.say,
       ...(o.maxBoots !== undefined ? { maxBoots: o.maxBoots } : {}),

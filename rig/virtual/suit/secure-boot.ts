@@ -15,7 +15,8 @@
  *
  * Rollback: the stored SUIT sequence number (counter id suitSequence) is the floor; it is raised
  * by the firmware only once the image is confirmed (firmware.ts), so a revert to the older
- * manifest still passes.
+ * manifest still passes. A plain MCUboot image gets the bootloader's floor, which on this board
+ * includes the stored sequence number (firmware.ts `floorCounters`).
  */
 import { verifyImage } from '../../../host/mcuboot/verify.js';
 import type { PublicKey } from '../../../host/keys/index.js';

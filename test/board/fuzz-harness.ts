@@ -344,6 +344,8 @@ export async function fuzzBoard(o: BoardFuzzOptions): Promise<BoardFuzzReport> {
     identity: policyIdentity(identity),
     seed: o.seed,
     autoRestore: false,
+    // The fuzz arms faults and changes the board model through rig group 67 (its test hooks).
+    testHooks: true,
     listener: (e) => {
       if (e.kind !== 'console') events.push(e);
       else if (consoleTail.push(e.line) > 40) consoleTail.shift();

@@ -31,9 +31,10 @@
  * - flash time: every request waits for the simulated busy time of the flash operations it
  *   caused, times `flashScale` (0 = instant; `slowFlash` multiplies it);
  * - power cuts: armed before the Nth flash operation (or at a seeded random one), from the
- *   TypeScript API or rig group 67; when one strikes the board goes dark, loses its RAM (an
- *   upload in progress, the consumer's run) and, unless told otherwise, comes back after
- *   `powerRestoreMs` and boots from what the flash holds;
+ *   TypeScript API or, on a board started with `testHooks`, rig group 67 (any client on the
+ *   port could use them: elsewhere they are refused, rig-group.ts); when one strikes the
+ *   board goes dark, loses its RAM (an upload in progress, the consumer's run) and, unless
+ *   told otherwise, comes back after `powerRestoreMs` and boots from what the flash holds;
  * - link faults (seeded), the reset line (DTR/RTS of the paired link), bootloader mode
  *   (`reset` with `boot_mode` 1: stays in serial recovery, uploads go to the primary slot).
  *
@@ -85,6 +86,12 @@ export interface VirtualBoardOptions {
   /** Identity; missing parts: vendor/class from the profile, a random device id. */
   identity?: DeviceIdentity;
   quirks?: readonly Quirk[];
+  /**
+   * Serve rig group 67's test hooks, commands 8 (arm fault) and 9 (board model), to any client
+   * on the port (default false: refused rc 8). Only for a board started for testing: the rig's
+   * own boards, `board virtual --test-hooks`.
+   */
+  testHooks?: boolean;
   installMode?: InstallMode;
   /** Real time per simulated flash time: 0 instant (default), 1 the profile's timings. */
   flashScale?: number;
@@ -233,15 +240,18 @@ export class VirtualBoard implements SmpServing {
       },
     });
     const rig = rigGroup({
+      testHooks: o.testHooks ?? false,
       lastReport: () => (this.firmware.reports.lastUpdate ?? this.firmware.reports.lastBoot)?.report ?? new Uint8Array(0),
       boot: () => this.bootRecord,
       trust: () => {
         const t = this.firmware.trust;
         return { sequence: this.firmware.storedSequence(), anchors: (t?.anchors ?? []).map((a) => a.id), require: [...(t?.require ?? [])] };
       },
+      model: () => ({ quirks: [...this.firmware.quirks], appDefault: this.firmware.device.appDefault, powerCutInOps: this.firmware.flash.opsUntilPowerCut, link: this.linkFaults }),
       armPowerCut: (n, seed) => this.faults.powerCutBeforeOp(n, { seed }),
       armLinkFaults: (f, seed) => this.faults.link(f, seed),
       setModel: (m) => this.setModel(m),
+      log: (line) => this.consoleLine(line),
     });
     for (const [server, firmware] of [[this.appServer, 'application'], [this.bootServer, 'bootloader']] as const) {
       server.register(this.wrap(this.suit, firmware));

@@ -475,8 +475,9 @@ async function finalCheck(board: VirtualBoard, client: SmpClient, pool: Pool, re
   board.faults.link({});
   if (board.mode === 'off') await board.powerOn();
   await client.rig.boardModel({ quirks: [], appDefault: 'healthy' });
-  await client.suit.cleanup();
   let st = await board.reset();
+  // After the reset: an upload session the fuzz left (from another connection) went with the RAM.
+  await client.suit.cleanup();
   // A never-confirms image on test is reverted by the next reset.
   if (st.kind === 'running' && !st.confirmed) st = await board.reset();
   const state = st.kind === 'running' ? `running${st.confirmed ? '' : ' (unconfirmed)'}` : st.kind;

@@ -2,14 +2,15 @@
  * What one update of one board is made of, shared by its two drivers — the SUIT flow
  * (update.ts) and the host-verified flow for boards without the SUIT group (host-verified.ts):
  * the options, events and outcome, the errors that are not the board's decision, the session
- * the steps share, and the reset step, whose answer counts only once the board went through
- * the reset (host/smp/reboot.ts).
+ * the steps share, the reset step, whose answer counts only once the board went through the
+ * reset (host/smp/reboot.ts), and how a reset the update did not ask for is told apart.
  */
 import { SmpTimeoutError, type SmpClient } from '../smp/client.js';
-import { ResetNotObservedError, rebootAndWait } from '../smp/reboot.js';
+import { DEFAULT_BOOT_BANNER, ResetNotObservedError, rebootAndWait } from '../smp/reboot.js';
 import type { ResetWitness } from '../smp/reset-witness.js';
 import type { UploadProgress, UploadResult } from '../smp/upload/engine.js';
 import type { Policy } from '../verifier/index.js';
+import type { BootRecord } from '../smp/groups/rig.js';
 import type { BoardState } from './board-state.js';
 import type { Prediction } from './predict.js';
 import type { DecodedReport } from './suit-report.js';
@@ -108,6 +109,68 @@ export function sessionReconnect(s: UpdateSession): (() => Promise<SmpClient>) |
 
 export function signalOf(o: UpdateOptions): { signal?: AbortSignal } {
   return o.signal ? { signal: o.signal } : {};
+}
+
+/** The board's console showed a boot while the update ran, before its own reset step. */
+class ResetSeen extends Error {
+  override name = 'ResetSeen';
+}
+
+/**
+ * Runs `steps` (the update's steps before its own reset: it sends none until then) on a session
+ * that watches the board's console: a boot banner there means the board was reset under the
+ * update — another client's `reboot`, or its own watchdog — and its RAM, with the update's
+ * session, is gone. The steps are then cut short (a request the resetting board dropped would
+ * otherwise wait out the whole processing deadline), and so are failures the lost session
+ * causes ("no payload is being fetched", "did not process the envelope"), when the boot count
+ * moved since `before` (rig group): both are reported as that reset, with the boots.
+ */
+export async function watchingForResets<T>(s: UpdateSession, before: BoardState, steps: (s: UpdateSession) => Promise<T>): Promise<T> {
+  const o = s.options;
+  const cut = new AbortController();
+  let tail = '';
+  let unwatch = (): void => undefined;
+  const watch = (c: SmpClient): SmpClient => {
+    unwatch();
+    unwatch = c.link.onEvent((e) => {
+      if (e.kind !== 'console') return;
+      // Console text comes in pieces: keep a short tail so a banner split across reads is seen.
+      tail = (tail + e.text).slice(-256);
+      if (DEFAULT_BOOT_BANNER.test(tail) && !cut.signal.aborted) cut.abort(new ResetSeen('the boot banner appeared on the console'));
+    });
+    return c;
+  };
+  const reconnect = o.reconnect;
+  const watched: UpdateSession = {
+    client: watch(s.client),
+    options: { ...o, signal: o.signal ? AbortSignal.any([o.signal, cut.signal]) : cut.signal, ...(reconnect ? { reconnect: async () => watch(await reconnect()) } : {}) },
+  };
+  try {
+    return await steps(watched);
+  } catch (e) {
+    if (o.signal?.aborted) throw e;
+    throw (await resetDuringUpdate(watched.client, before, cut.signal.aborted, e, signalOf(o))) ?? e;
+  } finally {
+    unwatch();
+    s.client = watched.client;
+  }
+}
+
+/** The error naming a reset under the update, when there was one (`seen` on the console, or the boot count moved). */
+async function resetDuringUpdate(client: SmpClient, before: BoardState, seen: boolean, failure: unknown, o: { signal?: AbortSignal }): Promise<UpdateError | undefined> {
+  let now: BootRecord | undefined;
+  if (before.boot) {
+    try {
+      // The board answers again once it has booted (the client retries a request it dropped).
+      now = (await client.rig.lastReport(o)).boot;
+    } catch {
+      now = undefined;
+    }
+  }
+  const moved = now !== undefined && before.boot !== undefined && now.count !== before.boot.count;
+  if (!seen && !moved) return undefined;
+  const boots = moved ? `it went from boot ${before.boot!.count} to boot ${now!.count} (reset reason ${now!.reason})` : 'its boot banner appeared on the console';
+  return new UpdateError(`the board was reset by another client (or its own watchdog) during the update: ${boots} before deciding, and lost the update in progress; run the update again`, { cause: failure });
 }
 
 /** Step: reset, wait until the board answers again after going through the reset (host/smp/reboot.ts). */

@@ -9,9 +9,10 @@
  * (`predictFor`, `deliverEnvelope`, `supplyPayloads`, `readDecision`, `resetAndWait`) serve a
  * driver that interleaves its own actions (the rig's Dut: power cuts, faults, status reads).
  *
- * Boards without the rig group are judged from what boots; for boards without the SUIT group
- * the host verifies the manifest in their stead and delivers the payload, an MCUboot image,
- * through the image group (host-verified.ts).
+ * A step that fails because the board was reset meanwhile by someone else (its boot count
+ * moved) is reported as that reset. Boards without the rig group are judged from what boots;
+ * for boards without the SUIT group the host verifies the manifest in their stead and delivers
+ * the payload, an MCUboot image, through the image group (host-verified.ts).
  */
 import { abortReason } from '../transport/clock.js';
 import type { SmpClient } from '../smp/client.js';
@@ -22,7 +23,7 @@ import { optional, readBoardState, type BoardState } from './board-state.js';
 import { predictUpdate, type Prediction } from './predict.js';
 import { decodeSuitReport, reportSummary, type DecodedReport } from './suit-report.js';
 import { runHostVerifiedUpdate } from './host-verified.js';
-import { MissingPayloadError, UpdateError, resetAndWait, sessionReconnect, signalOf, type UpdateEvent, type UpdateOptions, type UpdateOutcome, type UpdateSession } from './session.js';
+import { MissingPayloadError, UpdateError, resetAndWait, sessionReconnect, signalOf, watchingForResets, type UpdateEvent, type UpdateOptions, type UpdateOutcome, type UpdateSession } from './session.js';
 
 export { MissingPayloadError, UpdateError, resetAndWait } from './session.js';
 export type { UpdateEvent, UpdateOptions, UpdateOutcome, UpdateResultKind, UpdateSession } from './session.js';
@@ -116,9 +117,11 @@ export async function runUpdate(client: SmpClient, envelope: Uint8Array, o: Upda
     out.prediction = p.prediction;
     emit({ kind: 'prediction', prediction: p.prediction, storedSequence: p.storedSequence });
   }
-  await deliverEnvelope(s, envelope);
-  out.payloads = await supplyPayloads(s);
-  out.decision = await readDecision(s, envelopeDigest);
+  await watchingForResets(s, before, async (w) => {
+    await deliverEnvelope(w, envelope);
+    out.payloads = await supplyPayloads(w);
+    out.decision = await readDecision(w, envelopeDigest);
+  });
   emit({ kind: 'decision', report: out.decision });
   const decided = out.decision ? out.decision.result.ok : undefined;
   if (out.prediction && decided !== undefined && out.prediction.accepted !== decided) {

@@ -3,7 +3,8 @@
  * `--port`, `--lab`, `--baud`, `--timeout`, `--trace` options and the link's `--framing`,
  * `--smp-version`, `--line-length` (link-options.ts), and the opener behind them.
  * `--port` takes a device path, `tcp://host:port`, `virtual` (a fresh in-process virtual
- * board) or a board name from the lab file (rig/lab/resolve.ts); `--timeout` is the base
+ * board: the rig's own, serving the rig group's test hooks to this command alone) or a board
+ * name from the lab file (rig/lab/resolve.ts); `--timeout` is the base
  * deadline of each request (the line time at the baud rate is added); `--trace` prints every
  * SMP packet as hex and decoded CBOR, dropped frames and console text on stderr.
  */
@@ -85,7 +86,8 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
       if (!(QUIRKS as readonly string[]).includes(q)) throw new UsageError(`virtual board quirk '${q}': expected one of ${QUIRKS.join(', ')}`);
       return q as Quirk;
     });
-    const board = await VirtualBoard.open({ name: resolved.name, ...(spec.profile ? { profile: spec.profile } : {}), ...(spec.state ? { stateDir: spec.state } : {}), quirks });
+    // Nobody else reaches a board in this process, so its test hooks are this command's alone.
+    const board = await VirtualBoard.open({ name: resolved.name, ...(spec.profile ? { profile: spec.profile } : {}), ...(spec.state ? { stateDir: spec.state } : {}), quirks, testHooks: true });
     const link = await board.connect({ baudRate: resolvedTarget.baud, client: clientOptions });
     return {
       ...(resolved.board ? { lab: resolved.board } : {}),

@@ -347,6 +347,8 @@ export async function fuzzBoard(o: BoardFuzzOptions): Promise<BoardFuzzReport> {
     identity: policyIdentity(identity),
     seed: o.seed,
     autoRestore: false,
+    // The fuzz arms faults and changes the board model through rig group 67 (its test hooks).
+    testHooks: true,
     listener: (e) => {
       if (e.kind !== 'console') events.push(e);
       else if (consoleTail.push(e.line) > 40) consoleTail.shift();
@@ -476,8 +478,9 @@ async function finalCheck(board: VirtualBoard, client: SmpClient, pool: Pool, re
   board.faults.link({});
   if (board.mode === 'off') await board.powerOn();
   await client.rig.boardModel({ quirks: [], appDefault: 'healthy' });
-  await client.suit.cleanup();
   let st = await board.reset();
+  // After the reset: an upload session the fuzz left (from another connection) went with the RAM.
+  await client.suit.cleanup();
   // A never-confirms image on test is reverted by the next reset.
   if (st.kind === 'running' && !st.confirmed) st = await board.reset();
   const state = st.kind === 'running' ? `running${st.confirmed ? '' : ' (unconfirmed)'}` : st.kind;

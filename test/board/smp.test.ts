@@ -192,7 +192,7 @@ describe('image upload with upgrade: true on the virtual board', () => {
 
 describe('faults and board model through rig group 67', () => {
   it('a power cut armed before a flash operation of the swap: the board goes dark, comes back and finishes the update', async () => {
-    const { client, board } = await open({ powerRestoreMs: 30 });
+    const { client, board } = await open({ powerRestoreMs: 30, testHooks: true });
     await update(client, env1, v1);
     const out = await update(client, env2, v2, { reset: false });
     expect(out.result).toBe('installed');
@@ -207,7 +207,7 @@ describe('faults and board model through rig group 67', () => {
   });
 
   it('a power cut in the middle of the payload: the update is lost, the old image still runs, a new attempt succeeds', async () => {
-    const { client, board } = await open({ powerRestoreMs: 30 });
+    const { client, board } = await open({ powerRestoreMs: 30, testHooks: true });
     await update(client, env1, v1);
     await client.rig.armFault({ powerCutBeforeOp: 6, seed: 9 });
     await client.suit.uploadEnvelope(env2);
@@ -221,7 +221,7 @@ describe('faults and board model through rig group 67', () => {
   });
 
   it('seeded link faults armed on the board: the update still completes, checked end to end', async () => {
-    const { client, board } = await open();
+    const { client, board } = await open({ testHooks: true });
     await update(client, env1, v1);
     await client.rig.armFault({ link: { corrupt: 1e-4 }, seed: 77 });
     const out = await update(client, env2, v2);
@@ -230,7 +230,7 @@ describe('faults and board model through rig group 67', () => {
   });
 
   it('board model: the accept-rollback quirk makes the board take a replayed older manifest', async () => {
-    const { client, board } = await open();
+    const { client, board } = await open({ testHooks: true });
     await update(client, env1, v1);
     await update(client, env2, v2);
     await client.rig.boardModel({ quirks: ['accept-rollback'] });
@@ -241,7 +241,7 @@ describe('faults and board model through rig group 67', () => {
   });
 
   it('board model: app_default makes an application without an app header crash, so the update is reverted', async () => {
-    const { client, board } = await open();
+    const { client, board } = await open({ testHooks: true });
     await update(client, env1, v1);
     const raw = new Uint8Array(30_000).map((_, i) => (i * 7) & 0xff);
     await client.rig.boardModel({ appDefault: 'crashes' });

@@ -1,11 +1,14 @@
 /**
  * Rig group (67, user-defined range) client commands, as DESIGN.md "Wire protocol" defines
- * them: the board's last SUIT report and boot record, its trust state, and (virtual boards)
- * fault arming and board model. A real board without the group answers rc 8; callers fall
- * back to groups 0, 1 and 66 (`isNotSupported`).
+ * them: the board's last SUIT report and boot record, its trust state (with, on virtual
+ * boards, their deliberate breakage: quirks, armed faults, whether the test hooks are
+ * served), and the test hooks of virtual boards started for testing: fault arming and board
+ * model (elsewhere rc 8). A real board without the group answers rc 8; callers fall back to
+ * groups 0, 1 and 66 (`isNotSupported`).
  */
+import type { SmpMap } from '../cbor.js';
 import type { RequestOptions, SmpClient } from '../client.js';
-import { array, bigUint, bytes, map, text, uint } from '../fields.js';
+import { array, bigUint, bytes, map, optBool, optUint, SmpProtocolError, text, uint } from '../fields.js';
 import { GroupId, RigCmd } from '../ids.js';
 
 export interface BootRecord {
@@ -27,6 +30,14 @@ export interface TrustState {
   anchors: Uint8Array[];
   /** Roles whose signatures are required. */
   require: string[];
+  /** Virtual boards: the deliberately broken behaviours now in force (from --quirk, a lab file or the board model hook). */
+  quirks?: string[];
+  /** Virtual boards: what an application without an app header does. */
+  appDefault?: string;
+  /** Virtual boards: whether commands 8 and 9 (arm fault, board model) are served. */
+  testHooks?: boolean;
+  /** Virtual boards: faults armed now. */
+  faults?: { powerCutBeforeOp?: number; link?: Record<string, number> };
 }
 
 export interface FaultPlan {
@@ -42,6 +53,23 @@ export interface BoardModel {
   appDefault?: string;
 }
 
+function texts(m: SmpMap, key: string, ctx: string): string[] {
+  return array(m, key, ctx).map((x, i) => text({ x }, 'x', `${ctx} ${key}[${i}]`));
+}
+
+function faults(f: SmpMap, ctx: string): NonNullable<TrustState['faults']> {
+  const cut = optUint(f, 'power_cut_before_op', ctx);
+  const l = f['link'] === undefined ? undefined : map(f, 'link', ctx);
+  const link = l && Object.fromEntries(Object.keys(l).map((k) => [k, probability(l, k, `${ctx} link`)]));
+  return { ...(cut !== undefined ? { powerCutBeforeOp: cut } : {}), ...(link ? { link } : {}) };
+}
+
+function probability(m: SmpMap, key: string, ctx: string): number {
+  const v = m[key];
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new SmpProtocolError(`${ctx}: field '${key}' is not a probability in [0, 1]`);
+  return v;
+}
+
 export class RigClient {
   constructor(private readonly c: SmpClient) {}
 
@@ -55,10 +83,15 @@ export class RigClient {
   async trustState(options?: RequestOptions): Promise<TrustState> {
     const r = await this.c.read(GroupId.RIG, RigCmd.TRUST_STATE, {}, options);
     const ctx = 'rig trust state answer';
+    const testHooks = optBool(r, 'test_hooks', ctx);
     return {
       sequence: bigUint(r, 'sequence', ctx),
       anchors: array(r, 'anchors', ctx).map((a, i) => bytes({ a }, 'a', `${ctx} anchors[${i}]`)),
-      require: array(r, 'require', ctx).map((x, i) => text({ x }, 'x', `${ctx} require[${i}]`)),
+      require: texts(r, 'require', ctx),
+      ...(r['quirks'] !== undefined ? { quirks: texts(r, 'quirks', ctx) } : {}),
+      ...(r['app_default'] !== undefined ? { appDefault: text(r, 'app_default', ctx) } : {}),
+      ...(testHooks !== undefined ? { testHooks } : {}),
+      ...(r['faults'] !== undefined ? { faults: faults(map(r, 'faults', ctx), `${ctx} faults`) } : {}),
     };
   }
 

@@ -16,6 +16,10 @@
  * - state read / write (test, confirm, permanent by hash), erase (`slot` absolute: image N
  *   uses 2N and 2N+1, default 1; not the active slot, a pending one, or the one a scheduled
  *   revert boots: Zephyr's img_mgmt_slot_in_use), slot info.
+ *
+ * With an `UploadSessionLock` (the board's one upload session), an upload chunk from another
+ * connection while this one's upload is in progress is answered EBUSY; the session is held from
+ * the first chunk until the upload completes or ends.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { compareVersions, decodeHeader, IMAGE_HEADER_SIZE, IMAGE_MAGIC } from '../../mcuboot/format.js';
@@ -24,7 +28,8 @@ import { ImageErr, MgmtErr, SmpGroupError, SmpRcError } from '../errors.js';
 import { GroupId, ImageCmd } from '../ids.js';
 import { ImageStorageError, type ImageStorage } from './image-storage.js';
 import type { ImageSlotState } from '../image-state.js';
-import type { SmpGroupHandler } from './server.js';
+import type { SmpGroupHandler, SmpPeer } from './server.js';
+import type { UploadSessionLock } from './upload-session.js';
 
 interface Session {
   image: number;
@@ -108,8 +113,10 @@ async function checkUpgrade(store: ImageStorage, image: number, first: Uint8Arra
   if (compareVersions(running, header.version) >= 0) refuse('CURRENT_VERSION_IS_NEWER');
 }
 
-export function imageGroup(store: ImageStorage): SmpGroupHandler & { readonly session: Readonly<Session> | undefined } {
+export function imageGroup(store: ImageStorage, o: { lock?: UploadSessionLock } = {}): SmpGroupHandler & { readonly session: Readonly<Session> | undefined } {
   let session: Session | undefined;
+  const uploading = (): boolean => session !== undefined && !session.verified;
+  const held = (peer: SmpPeer, body: SmpMap): Promise<SmpMap> => (o.lock ? o.lock.hold(peer, 'an image upload', uploading, () => upload(body)) : upload(body));
 
   const upload = async (body: SmpMap): Promise<SmpMap> => {
     const off = uintField(body, 'off', true)!;
@@ -189,7 +196,7 @@ export function imageGroup(store: ImageStorage): SmpGroupHandler & { readonly se
         read: async () => stateBody(await store.state(), store.imageCount),
         write: ({ body }: { body: SmpMap }) => stateWrite(body),
       },
-      [ImageCmd.UPLOAD]: { write: ({ body }: { body: SmpMap }) => upload(body) },
+      [ImageCmd.UPLOAD]: { write: ({ body, peer }: { body: SmpMap; peer: SmpPeer }) => held(peer, body) },
       [ImageCmd.ERASE]: {
         write: async ({ body }: { body: SmpMap }) => {
           const abs = uintField(body, 'slot', false) ?? 1;

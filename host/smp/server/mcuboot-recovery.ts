@@ -14,13 +14,15 @@
  *   info: rc 8).
  *
  * MCUboot predates SMP v2's group errors: every refusal is an `rc`. Unknown commands are the
- * server's rc 8, as everywhere.
+ * server's rc 8, as everywhere. With an `UploadSessionLock`, another connection's upload chunk
+ * is answered EBUSY while one is in progress (upload-session.ts).
  */
 import type { SmpMap } from '../cbor.js';
 import { MgmtErr, SmpRcError } from '../errors.js';
 import { GroupId, ImageCmd, OsCmd } from '../ids.js';
 import { ImageStorageError, type ImageStorage } from './image-storage.js';
 import type { SmpGroupHandler, SmpHandler } from './server.js';
+import type { UploadSessionLock } from './upload-session.js';
 
 export interface RecoveryOsOptions {
   /** Answer MCUmgr parameters with this buffer (MCUBOOT_BOOT_MGMT_MCUMGR_PARAMS); undefined: rc 8. */
@@ -77,12 +79,12 @@ async function stored<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function recoveryImageGroup(storage: ImageStorage): SmpGroupHandler {
+export function recoveryImageGroup(storage: ImageStorage, o: { lock?: UploadSessionLock } = {}): SmpGroupHandler {
   let upload: Upload | undefined;
   const list: SmpHandler = async () => ({
     images: (await storage.state()).map((s) => ({ ...(storage.imageCount > 1 ? { image: s.image } : {}), slot: s.slot, hash: s.hash, version: s.version })),
   });
-  const write: SmpHandler = async ({ body }) => {
+  const chunk = async (body: SmpMap): Promise<SmpMap> => {
     const off = uint(body, 'off');
     const data = body['data'];
     if (off === undefined || !(data instanceof Uint8Array)) throw new SmpRcError(MgmtErr.EINVAL, "'off' and 'data' are required");
@@ -110,6 +112,7 @@ export function recoveryImageGroup(storage: ImageStorage): SmpGroupHandler {
     }
     return { rc: 0, off: u.off };
   };
+  const write: SmpHandler = ({ body, peer }) => (o.lock ? o.lock.hold(peer, 'an image upload (serial recovery)', () => upload !== undefined, () => chunk(body)) : chunk(body));
   return {
     id: GroupId.IMAGE,
     name: 'image (MCUboot serial recovery)',

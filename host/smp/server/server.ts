@@ -19,8 +19,19 @@ import type { Framing } from '../framing/framing.js';
 import { encodePacket, isResponseOp, Op, type SmpHeader, type SmpPacket } from '../header.js';
 import { SmpLink, type LinkEvent } from '../link.js';
 
+/**
+ * Which connection a request came from: by default the served transport; a board serving one
+ * port through several servers (its application's and its bootloader's) names the port.
+ */
+export type SmpPeer = Pick<Transport, 'description' | 'isOpen'>;
+
+/** The peer of requests answered through `SmpServer.answer` without a connection (tests). */
+export const LOCAL_PEER: SmpPeer = { description: 'a request answered in process', isOpen: true };
+
 export interface SmpRequestContext {
   header: SmpHeader;
+  /** The connection it came from (one upload session per board: upload-session.ts). */
+  peer: SmpPeer;
   /** The request body ({} when the packet had no payload). */
   body: SmpMap;
   /** Runs once the answer is handed to the transport (an OS reset answers before rebooting). */
@@ -105,8 +116,9 @@ export class SmpServer implements SmpServing {
     return [...this.groups.keys()].sort((a, b) => a - b);
   }
 
-  /** Serves SMP on `transport` until it closes. */
-  serve(transport: Transport): ServerConnection {
+  /** Serves SMP on `transport` until it closes; its requests come from `peer` (default: the transport). */
+  serve(transport: Transport, o: { peer?: SmpPeer } = {}): ServerConnection {
+    const peer = o.peer ?? transport;
     const framing = this.options.framing?.() ?? new ConsoleFraming();
     // Frames longer than the board's buffer never fit: the framing drops them.
     const link = new SmpLink(transport, { framing, maxPacket: framing.maxPacketFor(this.bufSize), clock: this.clock, onEvent: this.options.onEvent });
@@ -125,7 +137,7 @@ export class SmpServer implements SmpServing {
       busy = true;
       try {
         for (let p = queue.shift(); p; p = queue.shift()) {
-          await this.serveOne(link, p);
+          await this.serveOne(link, p, peer);
           conn.stats.served++;
         }
       } finally {
@@ -162,7 +174,7 @@ export class SmpServer implements SmpServing {
   }
 
   /** The answer to one request (exposed for tests of handlers without a link). */
-  async answer(header: SmpHeader, payload: Uint8Array, after: (() => void | Promise<void>)[] = []): Promise<SmpMap> {
+  async answer(header: SmpHeader, payload: Uint8Array, after: (() => void | Promise<void>)[] = [], peer: SmpPeer = LOCAL_PEER): Promise<SmpMap> {
     let body: SmpMap;
     try {
       body = decodeBody(payload);
@@ -174,7 +186,7 @@ export class SmpServer implements SmpServing {
     const handler = header.op === Op.READ ? cmd?.read : cmd?.write;
     if (!group || !handler) return { rc: MgmtErr.ENOTSUP };
     try {
-      const out = await handler({ header, body, afterResponse: (fn) => void after.push(fn) });
+      const out = await handler({ header, body, peer, afterResponse: (fn) => void after.push(fn) });
       return (group.legacyRc ?? this.legacyRc) && out['rc'] === undefined ? { rc: 0, ...out } : out;
     } catch (e) {
       after.length = 0;
@@ -184,9 +196,9 @@ export class SmpServer implements SmpServing {
     }
   }
 
-  private async serveOne(link: SmpLink, p: SmpPacket): Promise<void> {
+  private async serveOne(link: SmpLink, p: SmpPacket, peer: SmpPeer): Promise<void> {
     const after: (() => void | Promise<void>)[] = [];
-    const body = await this.answer(p.header, p.payload, after);
+    const body = await this.answer(p.header, p.payload, after, peer);
     const h = p.header;
     const out = encodePacket({ op: (h.op + 1) as typeof h.op, version: h.version, group: h.group, seq: h.seq, command: h.command }, encodeCbor(body));
     try {

@@ -20,13 +20,15 @@
  *   that makes the engine start over, `restarts` times), so bytes a CRC let through wrong are
  *   never reported as a good upload.
  * - Cancel with an AbortSignal: nothing more is sent, waiting requests are abandoned.
+ * - A board that answers EBUSY (rc 10) holds another client's upload session (one upload per
+ *   board): the upload stops with a BoardBusyError saying so, not as a generic refusal.
  */
 import { abortReason, sleep, type Clock, type Timer } from '../../transport/clock.js';
 import { lineMs } from '../../transport/line-rate.js';
 import { TransportClosedError } from '../../transport/transport.js';
 import { encodeCbor } from '../cbor.js';
 import type { SmpClient, SmpResponse } from '../client.js';
-import { ImageErr, SmpErrorResponse, SmpGroupError, SmpTimeoutError } from '../errors.js';
+import { ImageErr, MgmtErr, SmpErrorResponse, SmpGroupError, SmpRcError, SmpTimeoutError } from '../errors.js';
 import { SmpProtocolError } from '../fields.js';
 import type { Framing } from '../framing/framing.js';
 import { isNotSupported } from '../groups/os.js';
@@ -139,6 +141,11 @@ export class UploadError extends Error {
 
 export class UploadCancelledError extends UploadError {
   override name = 'UploadCancelledError';
+}
+
+/** The board answered EBUSY: another client's upload holds its one upload session. */
+export class BoardBusyError extends UploadError {
+  override name = 'BoardBusyError';
 }
 
 interface Req {
@@ -475,6 +482,9 @@ class UploadRun {
       this.serverOff = 0;
       this.rewind(0, true);
       return this.pump();
+    }
+    if (e instanceof SmpRcError && e.rc === MgmtErr.EBUSY) {
+      return this.fail(new BoardBusyError(`the board is busy with another client's upload: it refused ${this.target.what} at ${this.acked}/${this.total} bytes (${e.message}); try again once that upload is done`, this.acked, this.total, { cause: e }));
     }
     const hint = e instanceof SmpGroupError && e.rc === ImageErr.INVALID_HASH ? ' (the bytes on the board do not match the SHA-256 of the file)' : '';
     this.fail(new UploadError(`board refused ${this.target.what} at ${this.acked}/${this.total} bytes: ${e.message}${hint}`, this.acked, this.total, { cause: e }));

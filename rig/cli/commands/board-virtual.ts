@@ -1,10 +1,12 @@
 /**
  * `suitrig board virtual [--listen tcp://127.0.0.1:0 | --pty] [--profile NAME] [--state DIR]
- * [--baud B] [--trust [role=]<key>...] [--require ROLES] [--identity <identity.json>] [--quirk Q]...`
- * (DESIGN.md "Command line", "Virtual board"): a virtual board in its own process, serving SMP
- * on a TCP port or on one end of a socat pty pair until interrupted. The first stdout line is
- * exactly `listening on <tcp url or pty path>`; what the board is (profile, identity, trust,
- * quirks) and its console go to stderr. Without trust anchors (given, or provisioned earlier in
+ * [--baud B] [--trust [role=]<key>...] [--require ROLES] [--identity <identity.json>] [--quirk Q]...
+ * [--test-hooks]` (DESIGN.md "Command line", "Virtual board"): a virtual board in its own
+ * process, serving SMP on a TCP port or on one end of a socat pty pair until interrupted. The
+ * first stdout line is exactly `listening on <tcp url or pty path>`; what the board is
+ * (profile, identity, trust, quirks, test hooks) and its console go to stderr. Rig group 67's
+ * test hooks (arm fault, board model) let any client on the port break the board, so they
+ * are served only with --test-hooks (the rig's own board processes pass it). Without trust anchors (given, or provisioned earlier in
  * --state) the board refuses every manifest, and says so. Ctrl-C, SIGTERM and SIGHUP all stop it
  * the same way: the socat behind --pty and its temporary folder go with it.
  */
@@ -62,7 +64,7 @@ function parseListen(url: string): { host: string; port: number } {
 export const boardVirtualCommand: Command = {
   path: ['board', 'virtual'],
   summary: 'run a virtual SUIT board in this process, serving SMP on a TCP port or a pty',
-  usage: '[--listen tcp://127.0.0.1:0 | --pty] [--profile NAME] [--state DIR] [--baud B] [--trust [role=]<key>...] [--require ROLES] [--identity <identity.json>] [--quirk Q]...',
+  usage: '[--listen tcp://127.0.0.1:0 | --pty] [--profile NAME] [--state DIR] [--baud B] [--trust [role=]<key>...] [--require ROLES] [--identity <identity.json>] [--quirk Q]... [--test-hooks]',
   details: [
     'An emulated device under test: flash of a real part (profiles: ' + Object.keys(PROFILES).join(', ') + '), an',
     'MCUboot-style bootloader with SUIT secure boot, a SUIT firmware consumer, and an SMP server',
@@ -72,6 +74,10 @@ export const boardVirtualCommand: Command = {
     'it refuses every manifest. Without --identity it takes vendor and class from the profile and',
     'a random device id (kept in --state). --baud paces what the board sends and reads at that line rate.',
     'Quirks (deliberately broken boards): ' + QUIRKS.join(', ') + '.',
+    '--test-hooks serves rig group 67\'s commands 8 (arm fault: power cuts, link faults) and 9 (board',
+    'model: quirks, application default) to any client on the port, each change logged on the console',
+    'and shown by `suitrig status`; without it they are refused (rc 8), so nobody on the port can make',
+    'the board skip signature or rollback checks, or drop its link. For a board started for testing only.',
   ].join('\n'),
   options: {
     listen: { type: 'string', value: 'tcp://HOST:PORT', description: 'serve SMP over TCP (default tcp://127.0.0.1:0: any free port)' },
@@ -84,6 +90,7 @@ export const boardVirtualCommand: Command = {
     identity: { type: 'string', value: '<identity.json>', description: 'vendor-id, class-id, device-id of the board' },
     quirk: { type: 'string', multiple: true, value: '<quirk>', description: QUIRKS.join(', ') },
     'flash-scale': { type: 'string', value: '<factor>', description: 'real time per simulated flash time (default 1; 0 instant)' },
+    'test-hooks': { type: 'boolean', description: 'serve rig commands 8 (arm fault) and 9 (board model) to any client: a board for testing only' },
   },
   positionals: { min: 0, max: 0 },
   async run(args, io) {
@@ -103,6 +110,7 @@ export const boardVirtualCommand: Command = {
     const require = requiredRoles(req) ?? [];
     const baud = parseBaud(optString(args, 'baud'));
     const scale = flashScaleOption(args);
+    const testHooks = optFlag(args, 'test-hooks');
     const stateDir = optString(args, 'state');
     const given = identity(optString(args, 'identity'), io.cwd);
     const trust = trustArgs.length > 0 ? { anchors: trustAnchors(trustArgs, io.cwd), require } : undefined;
@@ -124,6 +132,7 @@ export const boardVirtualCommand: Command = {
           ...(trust ? { trust } : {}),
           ...(given ? { identity: given } : {}),
           quirks,
+          testHooks,
           flashScale: scale,
           ...(baud !== undefined ? { baud } : {}),
         });
@@ -141,6 +150,7 @@ export const boardVirtualCommand: Command = {
       if (!t || t.anchors.length === 0) say('board   | no trust anchor: this board refuses every manifest (give --trust [role=]<key>)');
       else say(`board   | trusts ${t.anchors.map((a) => `${a.role} key ${toHex(a.id)}`).join(', ')}${t.require.length ? `; requires ${t.require.join(', ')}` : ''}; stored sequence ${fw.storedSequence()}`);
       if (quirks.length) say(`board   | deliberately broken: ${quirks.join(', ')}`);
+      if (testHooks) say('board   | test hooks on: rig commands 8 (arm fault) and 9 (board model) are served to any client on the port; each change is logged here');
       say(`board   | ${board.state.kind === 'running' ? `running ${board.state.image.version}` : board.mode}; SMP buf ${board.appServer.bufSize} x ${board.appServer.bufCount} (serial recovery ${board.bootServer.bufSize} x 1), console lines up to ${board.profile.smp.lineMax} bytes${baud ? `, paced at ${baud} baud` : ''}; fault seed ${board.seed}`);
 
       let pty: PtyPair | undefined;

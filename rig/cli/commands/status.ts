@@ -3,13 +3,15 @@
  * about itself over SMP — where it is (its application or MCUboot serial recovery,
  * host/operator/run-state.ts), OS/application info, SMP buffers, bootloader and its mode, the image
  * slots with version, hash and flags, and on SUIT boards the installed manifest and (rig group)
- * the last boot. Each question stands alone: what the board does not report — a command its
- * build lacks (rc 8), an answer too large for its buffers (rc 7; OS info is then asked again
+ * the last boot, trust state and, on virtual boards, their test hooks, quirks and armed faults
+ * (a board made to lie shows it). Each question stands alone: what the board does not report
+ * — a command its build lacks (rc 8), an answer too large for its buffers (rc 7; OS info is then asked again
  * with fewer letters), a group error, no answer — is shown as not reported with the reason
  * (`notReported` in --json). Exit 0; 2 only when the board answers nothing at all.
  */
 import { readBoardState, SHORT_OS_FORMAT, type BoardPart, type BoardState, type UnreportedItem } from '../../../host/operator/board-state.js';
 import { RUN_STATE_TEXT, whereIsBoard } from '../../../host/operator/run-state.js';
+import type { TrustState } from '../../../host/smp/groups/rig.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { EXIT_OK, optFlag, printJson, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
@@ -25,6 +27,21 @@ function flags(s: ImageSlotState): string {
 function missing(s: BoardState, item: UnreportedItem, fallback = 'not reported'): string {
   const why = s.unreported[item];
   return why ? `not reported (${why})` : fallback;
+}
+
+/**
+ * A virtual board's deliberate breakage, as its trust state reports it (undefined for boards
+ * that do not): whether its test hooks are served, its quirks, its armed faults.
+ */
+function testHooks(t: TrustState): string | undefined {
+  if (t.testHooks === undefined && t.quirks === undefined && t.faults === undefined) return undefined;
+  const parts = [t.testHooks ? 'on (rig commands 8 and 9 served)' : t.testHooks === false ? 'off (rig commands 8 and 9 refused)' : 'not reported'];
+  if (t.quirks) parts.push(`quirks ${t.quirks.length ? t.quirks.join(', ') : 'none'}`);
+  if (t.appDefault !== undefined && t.appDefault !== 'healthy') parts.push(`applications without an app header ${t.appDefault}`);
+  const link = Object.entries(t.faults?.link ?? {});
+  if (link.length) parts.push(`link faults ${link.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (t.faults?.powerCutBeforeOp !== undefined) parts.push(`power cut armed before flash operation ${t.faults.powerCutBeforeOp} from now`);
+  return parts.join('; ');
 }
 
 function render(where: string, s: BoardState): string {
@@ -48,6 +65,8 @@ function render(where: string, s: BoardState): string {
   if (s.boot) lines.push(`boot       #${s.boot.count}: ${s.boot.outcome} (reset reason ${s.boot.reason}, slot ${s.boot.slot})`);
   if (s.trust) lines.push(`trust      stored sequence ${s.trust.sequence}, ${s.trust.anchors.length} anchor(s)${s.trust.require.length ? `, requires ${s.trust.require.join(', ')}` : ''}`);
   else if (s.unreported.trust) lines.push(`trust      ${missing(s, 'trust')}`);
+  const hooks = s.trust && testHooks(s.trust);
+  if (hooks) lines.push(`test hooks ${hooks}`);
   return lines.join('\n') + '\n';
 }
 
@@ -58,7 +77,8 @@ export const statusCommand: Command = {
   details: [
     'Asks the board over SMP for its OS/application info, MCUmgr parameters (buffer size and',
     'count), bootloader name and mode, and image slots (version, SHA-256 of the image TLV, flags);',
-    'on SUIT boards also the installed manifest, and with the rig group the last boot and trust state.',
+    'on SUIT boards also the installed manifest, and with the rig group the last boot and trust state;',
+    'on virtual boards also whether their test hooks are served, their quirks and armed faults.',
     'Anything the board does not report is shown as not reported, with the reason: a command',
     'its build lacks (rc 8), an answer too large for its buffers (rc 7), a group error, no answer.',
     'Exit status: 0 when the board answered; 2 when it answers nothing at all.',

@@ -4,7 +4,8 @@
  * over the paired link paced at the board's baud (host/smp/in-process.ts), with the rig's hand
  * on its power switch. It starts from the run's known-good snapshot and goes back to it after
  * each case with `VirtualBoard.restore`, in place, the link staying up, as a board reflashed
- * by a programmer keeps its UART.
+ * by a programmer keeps its UART. It is the rig's own board: it serves the rig group's test
+ * hooks (fault arming, board model).
  */
 import type { InProcessLink } from '../../../host/smp/in-process.js';
 import type { SmpClient } from '../../../host/smp/client.js';
@@ -67,6 +68,7 @@ export class InProcessVirtualBackend implements DutBackend {
       profile: o.golden.profile,
       identity: o.golden.identity,
       quirks: o.quirks,
+      testHooks: true,
       flashScale: o.flashScale,
       seed: o.seed >>> 0,
       listener: (e) => {

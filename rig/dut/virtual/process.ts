@@ -1,8 +1,9 @@
 /**
  * A virtual board in its own process (DESIGN.md "Command line": `run --board virtual --boards N`
  * starts N virtual boards, each in its own process over tcp, paced at `--baud`): a child
- * `suitrig board virtual --listen tcp://127.0.0.1:0 --state DIR --baud B` whose first stdout
- * line names its port. Both ends pace what they send at the line rate: the board with its
+ * `suitrig board virtual --listen tcp://127.0.0.1:0 --state DIR --baud B --test-hooks` whose
+ * first stdout line names its port. It is the rig's own board, so it serves the rig group's
+ * test hooks (fault arming: the power-cut cases). Both ends pace what they send at the line rate: the board with its
  * `--baud`, the host through PacedTransport, so the emulated line is what limits a run.
  *
  * Its power switch is the process: a power cut kills it (RAM is lost; the flash, written
@@ -153,6 +154,7 @@ export class ProcessVirtualBackend implements DutBackend {
       String(this.o.baud),
       '--flash-scale',
       String(this.o.flashScale),
+      '--test-hooks',
       ...this.o.quirks.flatMap((q) => ['--quirk', q]),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

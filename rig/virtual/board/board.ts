@@ -31,11 +31,15 @@
  * - flash time: every request waits for the simulated busy time of the flash operations it
  *   caused, times `flashScale` (0 = instant; `slowFlash` multiplies it);
  * - power cuts: armed before the Nth flash operation (or at a seeded random one), from the
- *   TypeScript API or rig group 67; when one strikes the board goes dark, loses its RAM (an
- *   upload in progress, the consumer's run) and, unless told otherwise, comes back after
- *   `powerRestoreMs` and boots from what the flash holds;
+ *   TypeScript API or, on a board started with `testHooks`, rig group 67 (any client on the
+ *   port could use them: elsewhere they are refused, rig-group.ts); when one strikes the
+ *   board goes dark, loses its RAM (an upload in progress, the consumer's run) and, unless
+ *   told otherwise, comes back after `powerRestoreMs` and boots from what the flash holds;
  * - link faults (seeded), the reset line (DTR/RTS of the paired link), bootloader mode
- *   (`reset` with `boot_mode` 1: stays in serial recovery, uploads go to the primary slot).
+ *   (`reset` with `boot_mode` 1: stays in serial recovery, uploads go to the primary slot);
+ * - one upload session per board: while one connection uploads (image group, SUIT envelope,
+ *   payload or cache), the other connections' uploads are answered EBUSY, until it completes,
+ *   its connection closes, the board resets, or `uploadIdleMs` pass without a request from it.
  *
  * `VirtualBoard.open(options)` powers it on; `connect()` gives an SmpClient over an in-process
  * paired link; `listenTcp` / `serve(transport)` serve other links; `snapshot()` / `restore()`
@@ -55,6 +59,7 @@ import { imageGroup } from '../../../host/smp/server/image-group.js';
 import { recoveryImageGroup, recoveryOsGroup } from '../../../host/smp/server/mcuboot-recovery.js';
 import { osGroup } from '../../../host/smp/server/os-group.js';
 import { SmpServer, type ServerConnection, type SmpGroupHandler, type SmpHandler, type SmpServing } from '../../../host/smp/server/server.js';
+import { UploadSessionLock } from '../../../host/smp/server/upload-session.js';
 import type { LinkEvent } from '../../../host/smp/link.js';
 import { CountingWitness, type ResetWitness } from '../../../host/smp/reset-witness.js';
 import type { DeviceIdentity } from '../../../host/verifier/identity.js';
@@ -85,11 +90,19 @@ export interface VirtualBoardOptions {
   /** Identity; missing parts: vendor/class from the profile, a random device id. */
   identity?: DeviceIdentity;
   quirks?: readonly Quirk[];
+  /**
+   * Serve rig group 67's test hooks, commands 8 (arm fault) and 9 (board model), to any client
+   * on the port (default false: refused rc 8). Only for a board started for testing: the rig's
+   * own boards, `board virtual --test-hooks`.
+   */
+  testHooks?: boolean;
   installMode?: InstallMode;
   /** Real time per simulated flash time: 0 instant (default), 1 the profile's timings. */
   flashScale?: number;
   /** Pace the board's side (what it sends and what it reads) at this baud on links that do not pace themselves (TCP, pty). */
   baud?: number;
+  /** How long an upload session may go without a request from its client before another client may take the board (default 30 s). */
+  uploadIdleMs?: number;
   /** Seed of the board's fault generators (default random; read it back from `seed`). */
   seed?: number;
   /** How long the board stays off after an armed power cut before it boots again (default 200 ms). */
@@ -137,6 +150,8 @@ export class VirtualBoard implements SmpServing {
   private readonly listeners = new Set<(e: BoardEvent) => void>();
   private readonly storage: BoardImageStorage;
   private readonly suit: ReturnType<typeof suitGroup>;
+  /** One upload session per board, whichever port and group it comes through (upload-session.ts). */
+  readonly uploads: UploadSessionLock;
   private removeImageGroups: () => void = () => undefined;
   private uart: UartState = 'off';
   private powered = false;
@@ -186,6 +201,7 @@ export class VirtualBoard implements SmpServing {
       console: (line) => this.consoleLine(line),
     });
     this.storage = new BoardImageStorage(this);
+    this.uploads = new UploadSessionLock(this.clock, { ...(o.uploadIdleMs !== undefined ? { idleMs: o.uploadIdleMs } : {}) });
     const smp = this.profile.smp;
     const common = { clock: this.clock, ...(o.onEvent ? { onEvent: o.onEvent } : {}), onHandlerError: (e: unknown) => this.emit({ kind: 'error', error: e }) };
     this.appServer = new SmpServer({
@@ -227,21 +243,25 @@ export class VirtualBoard implements SmpServing {
     // One writer of the candidate slot at a time: a SUIT update ends an image-group upload
     // (and an image-group upload cancels a SUIT update: BoardImageStorage.beginUpload).
     this.suit = suitGroup(() => this.firmware, {
+      lock: this.uploads,
       claimCandidate: () => {
         this.storage.abandonUpload();
         this.freshImageGroups();
       },
     });
     const rig = rigGroup({
+      testHooks: o.testHooks ?? false,
       lastReport: () => (this.firmware.reports.lastUpdate ?? this.firmware.reports.lastBoot)?.report ?? new Uint8Array(0),
       boot: () => this.bootRecord,
       trust: () => {
         const t = this.firmware.trust;
         return { sequence: this.firmware.storedSequence(), anchors: (t?.anchors ?? []).map((a) => a.id), require: [...(t?.require ?? [])] };
       },
+      model: () => ({ quirks: [...this.firmware.quirks], appDefault: this.firmware.device.appDefault, powerCutInOps: this.firmware.flash.opsUntilPowerCut, link: this.linkFaults }),
       armPowerCut: (n, seed) => this.faults.powerCutBeforeOp(n, { seed }),
       armLinkFaults: (f, seed) => this.faults.link(f, seed),
       setModel: (m) => this.setModel(m),
+      log: (line) => this.consoleLine(line),
     });
     for (const [server, firmware] of [[this.appServer, 'application'], [this.bootServer, 'bootloader']] as const) {
       server.register(this.wrap(this.suit, firmware));
@@ -328,12 +348,12 @@ export class VirtualBoard implements SmpServing {
   /**
    * Serves SMP on `transport` (one more UART-side port of this board): the application's server
    * and MCUboot's each read it while their firmware runs. The connection's `link` is the
-   * application's.
+   * application's. Requests through either are the port's (one client: its upload session).
    */
   serve(transport: Transport): ServerConnection {
     const port = this.attach(transport);
-    const app = this.appServer.serve(port.view('application'));
-    const boot = this.bootServer.serve(port.view('bootloader'));
+    const app = this.appServer.serve(port.view('application'), { peer: port });
+    const boot = this.bootServer.serve(port.view('bootloader'), { peer: port });
     return {
       link: app.link,
       stats: {
@@ -536,14 +556,15 @@ export class VirtualBoard implements SmpServing {
 
   /** RAM state of the SMP groups (upload sessions, buffers) does not survive a reset. */
   private freshRam(): void {
+    this.uploads.clear();
     this.suit.reset();
     this.freshImageGroups();
   }
 
   private freshImageGroups(): void {
     this.removeImageGroups();
-    const app = this.appServer.register(this.wrap(imageGroup(this.storage), 'application'));
-    const boot = this.bootServer.register(this.wrap(recoveryImageGroup(this.storage), 'bootloader'));
+    const app = this.appServer.register(this.wrap(imageGroup(this.storage, { lock: this.uploads }), 'application'));
+    const boot = this.bootServer.register(this.wrap(recoveryImageGroup(this.storage, { lock: this.uploads }), 'bootloader'));
     this.removeImageGroups = () => {
       app();
       boot();

@@ -23,11 +23,18 @@
  * over `maxEnvelope`, a payload over the candidate slot's capacity and cache content over the
  * partition are ENOMEM at the first chunk (nothing allocated or erased); data past the
  * announced `len` is refused; a session id that is not the current fetch is ENOENT.
+ *
+ * With an `UploadSessionLock` (the board's one upload session), the connection that starts an
+ * update holds the session from its envelope's first chunk until the run ends (no payload
+ * left to fetch), and one that starts a cache transfer until it is complete: meanwhile the
+ * uploads (2, 4, 5) and cleanup (6) of any other connection are answered EBUSY. Reads are
+ * anyone's.
  */
 import type { SmpMap } from '../../../host/smp/cbor.js';
 import { MgmtErr, SmpRcError } from '../../../host/smp/errors.js';
 import { GroupId, SuitCmd } from '../../../host/smp/ids.js';
-import type { SmpGroupHandler } from '../../../host/smp/server/server.js';
+import type { SmpGroupHandler, SmpPeer, SmpRequestContext } from '../../../host/smp/server/server.js';
+import type { UploadSessionLock } from '../../../host/smp/server/upload-session.js';
 import { APP_ROOT_ROLE } from '../../../host/operator/board-state.js';
 import { ConsumerRefusal } from '../suit/consumer.js';
 import type { SuitFirmware } from '../suit/firmware.js';
@@ -41,6 +48,8 @@ export interface SuitGroupOptions {
   maxEnvelope?: number;
   /** The update is about to write the candidate slot: whoever else writes it must stop (an image-group upload). */
   claimCandidate?: () => void;
+  /** The board's one upload session. */
+  lock?: UploadSessionLock;
 }
 
 interface Upload {
@@ -59,8 +68,20 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
   let envelope: Upload | undefined;
   let stream: { session: number; len: number } | undefined;
   let cache: { len: number; received: number } | undefined;
+  /** The envelope is in; its run starts once the answer went out (the session stays held in between). */
+  let starting = false;
+  const inProgress = (): boolean => envelope !== undefined || starting || (stream !== undefined && fw().consumer.fetching !== undefined) || cache !== undefined;
+  /** `fn` as part of the upload session of the request's connection. */
+  const held =
+    (what: string, fn: (ctx: SmpRequestContext) => SmpMap) =>
+    (ctx: SmpRequestContext): SmpMap | Promise<SmpMap> =>
+      o.lock ? o.lock.hold(ctx.peer, what, inProgress, () => fn(ctx)) : fn(ctx);
+  /** After a step run once the answer went out: the session ends with the run. */
+  const settled = (peer: SmpPeer): void => {
+    if (!inProgress()) o.lock?.release(peer);
+  };
 
-  const envelopeUpload = (body: SmpMap, after: (fn: () => void) => void): SmpMap => {
+  const envelopeUpload = ({ body, afterResponse: after, peer }: SmpRequestContext): SmpMap => {
     const off = reqUint(body, 'off');
     const data = reqBytes(body, 'data');
     if (off === 0) {
@@ -71,6 +92,7 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
       if (busy) throw new SmpRcError(MgmtErr.EBADSTATE, busy);
       fw().consumer.cancel();
       stream = undefined;
+      starting = false;
       envelope = { len, buf: new Uint8Array(len), received: 0 };
     }
     const up = envelope;
@@ -90,16 +112,19 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
         if (e instanceof ConsumerRefusal) throw new SmpRcError(e.kind === 'busy' ? MgmtErr.EBADSTATE : MgmtErr.ENOMEM, e.message);
         throw e;
       }
+      starting = true;
       after(() => {
+        starting = false;
         o.claimCandidate?.();
         const step = fw().consumer.start(up.buf);
         stream = step.kind === 'fetching' ? { session: step.session, len: -1 } : undefined;
+        settled(peer);
       });
     }
     return { off: up.received };
   };
 
-  const missingImageUpload = (body: SmpMap, after: (fn: () => void) => void): SmpMap => {
+  const missingImageUpload = ({ body, afterResponse: after, peer }: SmpRequestContext): SmpMap => {
     const session = reqUint(body, 'stream_session_id');
     const off = reqUint(body, 'off');
     const data = reqBytes(body, 'data');
@@ -127,12 +152,13 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
       after(() => {
         const next = fw().consumer.complete();
         stream = next.kind === 'fetching' ? { session: next.session, len: -1 } : undefined;
+        settled(peer);
       });
     }
     return { off: step.received };
   };
 
-  const cacheUpload = (body: SmpMap): SmpMap => {
+  const cacheUpload = ({ body }: SmpRequestContext): SmpMap => {
     const off = reqUint(body, 'off');
     const data = reqBytes(body, 'data');
     if (off === 0) {
@@ -188,26 +214,29 @@ export function suitGroup(fw: () => SuitFirmware, o: SuitGroupOptions = {}): Smp
       envelope = undefined;
       stream = undefined;
       cache = undefined;
+      starting = false;
     },
     commands: {
       [SuitCmd.MANIFESTS_LIST]: { read: () => ({ manifests: [{ role: APP_ROOT_ROLE }] }) },
       [SuitCmd.MANIFEST_STATE]: { read: ({ body }) => manifestState(body) },
-      [SuitCmd.ENVELOPE_UPLOAD]: { write: ({ body, afterResponse }) => envelopeUpload(body, afterResponse) },
+      [SuitCmd.ENVELOPE_UPLOAD]: { write: held('a SUIT update', envelopeUpload) },
       [SuitCmd.MISSING_IMAGE_STATE]: {
         read: () => {
           const f = fw().consumer.fetching;
           return f && stream ? { stream_session_id: f.session, resource_id: new TextEncoder().encode(f.request.uri) } : {};
         },
       },
-      [SuitCmd.MISSING_IMAGE_UPLOAD]: { write: ({ body, afterResponse }) => missingImageUpload(body, afterResponse) },
-      [SuitCmd.CACHE_RAW_UPLOAD]: { write: ({ body }) => cacheUpload(body) },
+      [SuitCmd.MISSING_IMAGE_UPLOAD]: { write: held('a SUIT update', missingImageUpload) },
+      [SuitCmd.CACHE_RAW_UPLOAD]: { write: held('a SUIT cache transfer', cacheUpload) },
       [SuitCmd.CLEANUP]: {
-        write: () => {
+        // Cleanup ends whatever is in progress: not another client's update.
+        write: held('a SUIT cleanup', () => {
           fw().consumer.cancel();
           envelope = stream = cache = undefined;
+          starting = false;
           fw().cache.clear();
           return {};
-        },
+        }),
       },
     },
   };

@@ -126,6 +126,11 @@ export class SimFlash implements BusyClock {
     return this.cut !== undefined;
   }
 
+  /** Operations left to complete before the armed power cut strikes, or undefined when none is armed. */
+  get opsUntilPowerCut(): number | undefined {
+    return this.cut && this.cut.atOp - this.ops;
+  }
+
   /** Power returns after a cut: operations are accepted again. */
   powerOn(): void {
     this.on = true;

@@ -10,6 +10,9 @@ import { decode as cborDecode, encode as cborEncode } from 'cborg';
 import type { Transport } from '../../host/transport/transport.js';
 import { encodeFrame, FrameReader } from './console-frames.js';
 
+/** How long a request waits for its answer unless told otherwise. */
+const ANSWER_TIMEOUT_MS = 15_000;
+
 export interface StrictAnswer {
   header: { op: number; version: number; flags: number; length: number; group: number; seq: number; command: number };
   body: unknown;
@@ -82,8 +85,10 @@ export class StrictClient {
   /** Sends one request; resolves with its answer, rejects after `timeoutMs` without one. */
   async request(op: number, group: number, command: number, body: Record<string, unknown> = {}, o: { timeoutMs?: number; version?: 1 | 2; lineChars?: number } = {}): Promise<StrictAnswer> {
     const seq = this.send(op, group, command, body, o);
-    const a = await this.next(o.timeoutMs ?? 5_000);
-    if (!a) throw new Error(`no answer to group ${group} command ${command} within ${o.timeoutMs ?? 5_000} ms`);
+    // Generous: this client checks what the board answers, not how fast; a board process on a loaded 2-core CI machine can be slow.
+    const limit = o.timeoutMs ?? ANSWER_TIMEOUT_MS;
+    const a = await this.next(limit);
+    if (!a) throw new Error(`no answer to group ${group} command ${command} within ${limit} ms`);
     const version = o.version ?? this.o.version ?? 2;
     const h = a.header;
     if (h.op !== op + 1 || h.group !== group || h.seq !== seq || h.command !== command || h.version !== version) {

@@ -3,9 +3,9 @@
  * `npm run bench [-- --json] [-- --quick] [-- --only name,...]`: runs every benchmark section in
  * one process and prints the figures; with `--json`, one JSON object on stdout and the readable
  * lines on stderr. Its command line is the one the rig's other npm scripts have
- * (rig/virtual/sweep/script.ts): `--help`, and a clean message with exit 2 for a bad argument.
+ * (rig/cli/script.ts): `--help`, and a clean message with exit 2 for a bad argument.
  */
-import { runScript, ScriptArgumentError } from '../virtual/sweep/script.js';
+import { runScript, ScriptArgumentError } from '../cli/script.js';
 import { sections } from './sections/index.js';
 
 const NAMES = sections.map((s) => s.name);

@@ -36,9 +36,9 @@ import { parseSeed, randomSeed, seededRng } from '../runner/seed.js';
 import type { BoardInfo, Suite } from '../suites/api.js';
 import { createRfc9019Suite } from '../suites/rfc9019/index.js';
 import { appFileName, prepareFixtures, provisionOf, writeArtifacts } from '../suites/rfc9019/fixtures.js';
-import { APP_URI } from '../virtual/app/app-update.js';
+import { APP_URI } from '../suites/app-update.js';
 import { DEFAULT_PROFILE, getProfile } from '../virtual/profiles.js';
-import { ScriptArgumentError, scriptArgs } from '../virtual/sweep/script.js';
+import { ScriptArgumentError, scriptArgs } from '../cli/script.js';
 
 const BAUD = 1_000_000;
 const APP_SIZE = 48 * 1024;

@@ -9,7 +9,7 @@ import { sha256Digest } from '../../host/suit/digest.js';
 import { buildEnvelope } from '../../host/suit/envelope/build.js';
 import { parseUuid } from '../../host/util/uuid.js';
 import { buildAppImage, parseAppVersion, type Behaviour } from '../../rig/virtual/app/app-image.js';
-import { APP_URI, appUpdatePlan } from '../../rig/virtual/app/app-update.js';
+import { APP_URI, appUpdatePlan } from '../../rig/suites/app-update.js';
 import { getProfile, type BoardProfile } from '../../rig/virtual/profiles.js';
 import type { BoardIdentity, BoardTrust } from '../../rig/virtual/suit/trust.js';
 

@@ -8,8 +8,8 @@
  * fully by `npm run sweep:suit`.
  */
 import { describe, expect, it } from 'vitest';
-import { formatSweep, sweepEveryCut } from '../../rig/virtual/sweep/harness.js';
-import { suitUpdateScenario } from '../../rig/virtual/suit/sweep-scenarios.js';
+import { formatSweep, sweepEveryCut } from '../../rig/sweeps/harness.js';
+import { suitUpdateScenario } from '../../rig/sweeps/suit-scenarios.js';
 import { getProfile } from '../../rig/virtual/profiles.js';
 import { expectCutPointsRecover, expectMultiCutRecovers } from '../helpers/sweep.js';
 

@@ -14,7 +14,7 @@ import { freshVirtualTarget } from '../../rig/lab/resolve.js';
 import { seededRng } from '../../rig/runner/seed.js';
 import type { BoardInfo } from '../../rig/suites/api.js';
 import { prepareFixtures, provisionOf, writeArtifacts, type Rfc9019Fixtures } from '../../rig/suites/rfc9019/fixtures.js';
-import { APP_URI } from '../../rig/virtual/app/app-update.js';
+import { APP_URI } from '../../rig/suites/app-update.js';
 import type { VirtualBoard } from '../../rig/virtual/board/board.js';
 import { runCli } from '../helpers/cli.js';
 import { openStockBoard } from '../rig/helpers/stock-board.js';

@@ -1,9 +1,9 @@
 /**
  * Assertions shared by the power-cut sweep tests of MCUboot updates (test/virtual) and SUIT
- * updates (test/board), over rig/virtual/sweep/harness.ts; each logs its summary line.
+ * updates (test/board), over rig/sweeps/harness.ts; each logs its summary line.
  */
 import { expect } from 'vitest';
-import { formatMultiCut, formatSweep, randomMultiCut, sweepEveryCut, type CutSubject, type SweepResult, type SweepScenario } from '../../rig/virtual/sweep/harness.js';
+import { formatMultiCut, formatSweep, randomMultiCut, sweepEveryCut, type CutSubject, type SweepResult, type SweepScenario } from '../../rig/sweeps/harness.js';
 
 /**
  * Power cut before every `step`-th (default: every one) of the update's N flash operations: N is

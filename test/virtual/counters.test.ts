@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CounterStore } from '../../rig/virtual/bootloader/index.js';
 import { FlashArea, SimFlash, flashGeometry } from '../../rig/virtual/flash/index.js';
-import { sweepEveryCut, type SweepScenario } from '../../rig/virtual/sweep/harness.js';
+import { sweepEveryCut, type SweepScenario } from '../../rig/sweeps/harness.js';
 
 const g = flashGeometry([{ count: 4, size: 256 }], 4, 0xff);
 

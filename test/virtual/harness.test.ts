@@ -1,7 +1,7 @@
 /** The power-cut sweep harness itself: it counts, cuts at every index, and reports what goes wrong. */
 import { describe, expect, it } from 'vitest';
 import { SimFlash, flashGeometry } from '../../rig/virtual/flash/index.js';
-import { formatSweep, randomMultiCut, sweepEveryCut, type SweepScenario } from '../../rig/virtual/sweep/harness.js';
+import { formatSweep, randomMultiCut, sweepEveryCut, type SweepScenario } from '../../rig/sweeps/harness.js';
 
 const g = flashGeometry([{ count: 4, size: 256 }], 4, 0xff);
 type W = { flash: SimFlash };

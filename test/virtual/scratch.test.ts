@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { trailerLayout } from '../../host/mcuboot/trailer.js';
 import { flashGeometry } from '../../rig/virtual/flash/index.js';
 import { getProfile, type BoardProfile, type PartitionName } from '../../rig/virtual/profiles.js';
-import { mcubootUpdateScenario } from '../../rig/virtual/sweep/mcuboot-scenarios.js';
+import { mcubootUpdateScenario } from '../../rig/sweeps/mcuboot-scenarios.js';
 import { board, key, running, signedApp } from './board-fixture.js';
 import { expectCutPointsRecover } from '../helpers/sweep.js';
 

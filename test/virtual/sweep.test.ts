@@ -5,8 +5,8 @@
  * consistent trailers and counters. Zero bricks allowed; a deliberately broken board must brick.
  */
 import { describe, expect, it } from 'vitest';
-import { formatSweep, sweepEveryCut } from '../../rig/virtual/sweep/harness.js';
-import { MCUBOOT_SCENARIOS, mcubootUpdateScenario } from '../../rig/virtual/sweep/mcuboot-scenarios.js';
+import { formatSweep, sweepEveryCut } from '../../rig/sweeps/harness.js';
+import { MCUBOOT_SCENARIOS, mcubootUpdateScenario } from '../../rig/sweeps/mcuboot-scenarios.js';
 import { getProfile, profileVariant } from '../../rig/virtual/profiles.js';
 import { key } from './board-fixture.js';
 import { expectCutPointsRecover, expectMultiCutRecovers } from '../helpers/sweep.js';

@@ -15,7 +15,7 @@ import { runUpdate } from '../../../host/operator/update.js';
 import { parseUuid } from '../../../host/util/uuid.js';
 import { lineBytesPerSecond } from '../../../host/transport/line-rate.js';
 import { buildAppImage, parseAppVersion } from '../../virtual/app/app-image.js';
-import { APP_URI as URI, appUpdateEnvelope } from '../../virtual/app/app-update.js';
+import { APP_URI as URI, appUpdateEnvelope } from '../../suites/app-update.js';
 import { VirtualBoard } from '../../virtual/board/board.js';
 import { DEFAULT_PROFILE, getProfile, type BoardProfile } from '../../virtual/profiles.js';
 import type { BenchContext, BenchSection } from '../section.js';

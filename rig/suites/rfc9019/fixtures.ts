@@ -25,7 +25,7 @@ import type { DeviceIdentity } from '../../../host/verifier/identity.js';
 import { mcubootImageHash } from '../../../host/operator/host-verified.js';
 import type { VirtualProvision } from '../../dut/types.js';
 import { buildAppImage, parseAppVersion, type Behaviour } from '../../virtual/app/app-image.js';
-import { APP_URI, appUpdatePlan } from '../../virtual/app/app-update.js';
+import { APP_URI, appUpdatePlan } from '../app-update.js';
 import { policyIdentity, type BoardIdentity } from '../../virtual/suit/trust.js';
 import type { BoardInfo, CaseContext, SuiteContext } from '../api.js';
 import type { UpdateBundle } from '../steps.js';

@@ -20,8 +20,8 @@ const script = (path: string, ...args: string[]) => {
 const SCRIPTS: [string, string, string][] = [
   ['start', 'rig/demo/main.js', 'npm start '],
   ['bench', 'rig/bench/main.js', 'npm run bench '],
-  ['soak:powercut', 'rig/virtual/sweep/soak.js', 'npm run soak:powercut '],
-  ['sweep:suit', 'rig/virtual/suit/sweep-main.js', 'npm run sweep:suit '],
+  ['soak:powercut', 'rig/sweeps/soak.js', 'npm run soak:powercut '],
+  ['sweep:suit', 'rig/sweeps/suit-main.js', 'npm run sweep:suit '],
 ];
 
 describe('npm scripts: --help and usage errors', () => {
@@ -41,7 +41,7 @@ describe('npm scripts: --help and usage errors', () => {
   }
 
   it('a negative number reaches the option, whose message gives the range', () => {
-    const soak = script('rig/virtual/sweep/soak.js', '--runs', '-1');
+    const soak = script('rig/sweeps/soak.js', '--runs', '-1');
     expect(soak).toMatchObject({ code: 2, stderr: expect.stringMatching(/^soak:powercut: --runs: expected an integer 0\.\.4294967295, got '-1'\n/) });
     const demo = script('rig/demo/main.js', '--seed', '-1');
     expect(demo).toMatchObject({ code: 2, stderr: expect.stringMatching(/^start: --seed: expected a non-negative integer \(0 to 4294967295\), got '-1'\n/) });

@@ -6,8 +6,8 @@
  * random variant cuts several times in one run (seeded). Scenarios are generic: the MCUboot
  * update sweeps use it now, the SUIT update sweeps reuse it.
  */
-import { FlashError, isPowerCut, type SimFlash } from '../flash/index.js';
-import { seededRng } from '../../../host/transport/rng.js';
+import { FlashError, isPowerCut, type SimFlash } from '../virtual/flash/index.js';
+import { seededRng } from '../../host/transport/rng.js';
 
 /** A world whose flash operations are counted and can be cut. */
 export interface CutSubject {

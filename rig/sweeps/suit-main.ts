@@ -2,17 +2,17 @@
 /**
  * `npm run sweep:suit [-- --profile P --step N --kind test|perm|revert --runs R --max-cuts K
  * --seed S]` (after `npm run build:ts`): the every-cut-point power-cut sweeps of SUIT updates
- * (sweep-scenarios.ts) beyond what `npm test` runs — all three scenarios at every cut point by
+ * (suit-scenarios.ts) beyond what `npm test` runs — all three scenarios at every cut point by
  * default, on any profile — and, with --runs, that many seeded runs with up to K cuts each
  * (the seed is printed; a failure names its run). Prints N (flash operations of the
  * uninterrupted update), the cut points checked and the bricks with what was wrong. Exit 0 when
  * nothing bricked, 1 otherwise, 2 on bad arguments.
  */
-import { runScenarioSweeps } from '../sweep/report.js';
-import { intArg, profileArg, runScript, ScriptArgumentError } from '../sweep/script.js';
-import { randomSeed } from '../../../host/transport/rng.js';
-import { DEFAULT_PROFILE, PROFILES } from '../profiles.js';
-import { SUIT_SCENARIOS, suitUpdateScenario, type SuitScenarioKind } from './sweep-scenarios.js';
+import { runScenarioSweeps } from './report.js';
+import { intArg, profileArg, runScript, ScriptArgumentError } from '../cli/script.js';
+import { randomSeed } from '../../host/transport/rng.js';
+import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
+import { SUIT_SCENARIOS, suitUpdateScenario, type SuitScenarioKind } from './suit-scenarios.js';
 
 const OPTIONS = {
   profile: { type: 'string', default: DEFAULT_PROFILE },

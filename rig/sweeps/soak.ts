@@ -8,12 +8,12 @@
  * beyond MCUboot's power-fail model (atomic flash operations): torn trailer-flag writes are
  * expected to show up there. Exit 0 when nothing bricked, 1 otherwise, 2 on bad arguments.
  */
-import { DEFAULT_PROFILE, PROFILES } from '../profiles.js';
-import { randomSeed } from '../../../host/transport/rng.js';
+import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
+import { randomSeed } from '../../host/transport/rng.js';
 import type { Brick } from './harness.js';
 import { MCUBOOT_SCENARIOS, mcubootUpdateScenario } from './mcuboot-scenarios.js';
 import { runScenarioSweeps } from './report.js';
-import { intArg, profileArg, runScript } from './script.js';
+import { intArg, profileArg, runScript } from '../cli/script.js';
 
 const OPTIONS = {
   seed: { type: 'string' },

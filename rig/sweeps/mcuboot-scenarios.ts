@@ -12,14 +12,14 @@
  * both images, trailers must be settled, the stored security counter must match the committed
  * image (never the reverted one's), and a further reset must keep it all.
  */
-import { generateSigningKey } from '../../../host/keys/generate.js';
-import type { PrivateKey } from '../../../host/keys/types.js';
-import { TLV, createImage, padImage, parseImage, parseVersion } from '../../../host/mcuboot/index.js';
-import { buildAppImage, parseAppVersion, type Behaviour } from '../app/app-image.js';
-import { CounterId, Flag, Magic, flagName, magicName, type Quirk } from '../bootloader/index.js';
-import { VirtualDevice } from '../device.js';
-import { programArea, type FlashSnapshot, SimFlash } from '../flash/index.js';
-import { getProfile, partition, DEFAULT_PROFILE, type BoardProfile } from '../profiles.js';
+import { generateSigningKey } from '../../host/keys/generate.js';
+import type { PrivateKey } from '../../host/keys/types.js';
+import { TLV, createImage, padImage, parseImage, parseVersion } from '../../host/mcuboot/index.js';
+import { buildAppImage, parseAppVersion, type Behaviour } from '../virtual/app/app-image.js';
+import { CounterId, Flag, Magic, flagName, magicName, type Quirk } from '../virtual/bootloader/index.js';
+import { VirtualDevice } from '../virtual/device.js';
+import { programArea, type FlashSnapshot, SimFlash } from '../virtual/flash/index.js';
+import { getProfile, partition, DEFAULT_PROFILE, type BoardProfile } from '../virtual/profiles.js';
 import type { CutInfo, SweepScenario } from './harness.js';
 
 export const MCUBOOT_SCENARIOS = ['test', 'perm', 'revert', 'revert-unconfirmed'] as const;

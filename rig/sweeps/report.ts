@@ -1,6 +1,6 @@
 /**
  * The power-cut sweeps of one scenario as the long-run scripts run them (`npm run
- * soak:powercut`, soak.ts; `npm run sweep:suit`, ../suit/sweep-main.ts): the every-cut-point
+ * soak:powercut`, soak.ts; `npm run sweep:suit`, rig/sweeps/suit-main.ts): the every-cut-point
  * sweep and seeded multi-cut runs of harness.ts, progress on a terminal only (logs stay clean),
  * one summary line per sweep and its first bricks on stdout.
  */

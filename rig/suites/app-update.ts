@@ -5,11 +5,11 @@
  * payload fetched from `uri` straight into it, bootable. What the update bench, the power-cut
  * sweep, the board tests and the rfc9019 suite deliver.
  */
-import { createSigner } from '../../../host/cose/signer.js';
-import type { SigningKey } from '../../../host/keys/index.js';
-import type { ComponentId, ManifestPlan } from '../../../host/suit/description/plan.js';
-import { sha256Digest } from '../../../host/suit/digest.js';
-import { buildEnvelope } from '../../../host/suit/envelope/build.js';
+import { createSigner } from '../../host/cose/signer.js';
+import type { SigningKey } from '../../host/keys/index.js';
+import type { ComponentId, ManifestPlan } from '../../host/suit/description/plan.js';
+import { sha256Digest } from '../../host/suit/digest.js';
+import { buildEnvelope } from '../../host/suit/envelope/build.js';
 
 /** Where the payload of an application update is fetched from. */
 export const APP_URI = 'file://app.bin';

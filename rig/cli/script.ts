@@ -1,14 +1,14 @@
 /**
  * The command line of the rig's npm scripts (`npm run soak:powercut`, soak.ts; `npm run
- * sweep:suit`, ../suit/sweep-main.ts; `npm run bench`, rig/bench/main.ts): `--help` prints the
+ * sweep:suit`, rig/sweeps/suit-main.ts; `npm run bench`, rig/bench/main.ts): `--help` prints the
  * script's usage, options are parsed strictly (node:util parseArgs), integers and profiles are
  * checked by name, and one way out for a bad argument — `<script>: <what is wrong>` and where
  * the usage is, on stderr, exit 2 — never a stack trace. The script's own result is its exit
  * code (for the sweeps: 0 nothing bricked, 1 otherwise).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError, attachNegativeValues } from '../../cli/command.js';
-import { getProfile, PROFILES, type BoardProfile } from '../profiles.js';
+import { UsageError, attachNegativeValues } from './command.js';
+import { getProfile, PROFILES, type BoardProfile } from '../virtual/profiles.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,6 +1,6 @@
 /**
  * SUIT updates as power-cut sweep scenarios (issue 6 "Must show"; the harness is
- * rig/virtual/sweep/harness.ts, after MCUboot's simulator): a board running a SUIT-installed
+ * rig/sweeps/harness.ts, after MCUboot's simulator): a board running a SUIT-installed
  * image (app 1.0.0, sequence 1, confirmed) receives a SUIT update (app 1.1.0, sequence 2)
  * through its firmware consumer — envelope, payload streamed into the candidate in 2 KiB chunks
  * as over SMP, container completed, swap requested — and is reset:
@@ -16,18 +16,18 @@
  * container byte for byte, trailers must be settled, the stored sequence number must be that
  * image's, and a further reset must keep it all.
  */
-import { generateSigningKey, trustAnchorFor, type SymmetricKey } from '../../../host/keys/index.js';
-import { parseUuid } from '../../../host/util/uuid.js';
-import { buildAppImage, parseAppVersion, type Behaviour } from '../app/app-image.js';
-import { appUpdateEnvelope } from '../app/app-update.js';
-import { Flag, Magic, flagName, magicName, type Quirk } from '../bootloader/index.js';
-import { SimFlash, type FlashSnapshot } from '../flash/index.js';
-import { getProfile, DEFAULT_PROFILE, partition, type BoardProfile } from '../profiles.js';
-import type { CutInfo, SweepScenario } from '../sweep/harness.js';
-import type { InstallMode } from './consumer.js';
-import { readContainer } from './container.js';
-import { SuitFirmware } from './firmware.js';
-import type { BoardIdentity, BoardTrust } from './trust.js';
+import { generateSigningKey, trustAnchorFor, type SymmetricKey } from '../../host/keys/index.js';
+import { parseUuid } from '../../host/util/uuid.js';
+import { buildAppImage, parseAppVersion, type Behaviour } from '../virtual/app/app-image.js';
+import { appUpdateEnvelope } from '../suites/app-update.js';
+import { Flag, Magic, flagName, magicName, type Quirk } from '../virtual/bootloader/index.js';
+import { SimFlash, type FlashSnapshot } from '../virtual/flash/index.js';
+import { getProfile, DEFAULT_PROFILE, partition, type BoardProfile } from '../virtual/profiles.js';
+import type { CutInfo, SweepScenario } from './harness.js';
+import type { InstallMode } from '../virtual/suit/consumer.js';
+import { readContainer } from '../virtual/suit/container.js';
+import { SuitFirmware } from '../virtual/suit/firmware.js';
+import type { BoardIdentity, BoardTrust } from '../virtual/suit/trust.js';
 
 export const SUIT_SCENARIOS = ['test', 'perm', 'revert'] as const;
 export type SuitScenarioKind = (typeof SUIT_SCENARIOS)[number];

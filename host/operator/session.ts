@@ -6,7 +6,8 @@
  * reset (host/smp/reboot.ts), and how a reset the update did not ask for is told apart.
  */
 import { SmpTimeoutError, type SmpClient } from '../smp/client.js';
-import { DEFAULT_BOOT_BANNER, ResetNotObservedError, rebootAndWait } from '../smp/reboot.js';
+import { ConsoleWatch } from '../smp/console-watch.js';
+import { ResetNotObservedError, rebootAndWait } from '../smp/reboot.js';
 import type { ResetWitness } from '../smp/reset-witness.js';
 import type { UploadProgress, UploadResult } from '../smp/upload/engine.js';
 import type { Policy } from '../verifier/index.js';
@@ -123,35 +124,25 @@ class ResetSeen extends Error {
  * session, is gone. The steps are then cut short (a request the resetting board dropped would
  * otherwise wait out the whole processing deadline), and so are failures the lost session
  * causes ("no payload is being fetched", "did not process the envelope"), when the boot count
- * moved since `before` (rig group): both are reported as that reset, with the boots.
+ * moved since `before` (rig group): both are reported as that reset, with the boots. The steps
+ * get the watch too: the board's error lines (`E: ...`) say why it refused, on its console only.
  */
-export async function watchingForResets<T>(s: UpdateSession, before: BoardState, steps: (s: UpdateSession) => Promise<T>): Promise<T> {
+export async function watchingForResets<T>(s: UpdateSession, before: BoardState, steps: (s: UpdateSession, boardConsole: ConsoleWatch) => Promise<T>): Promise<T> {
   const o = s.options;
   const cut = new AbortController();
-  let tail = '';
-  let unwatch = (): void => undefined;
-  const watch = (c: SmpClient): SmpClient => {
-    unwatch();
-    unwatch = c.link.onEvent((e) => {
-      if (e.kind !== 'console') return;
-      // Console text comes in pieces: keep a short tail so a banner split across reads is seen.
-      tail = (tail + e.text).slice(-256);
-      if (DEFAULT_BOOT_BANNER.test(tail) && !cut.signal.aborted) cut.abort(new ResetSeen('the boot banner appeared on the console'));
-    });
-    return c;
-  };
+  const consoleWatch = new ConsoleWatch({ onBanner: () => !cut.signal.aborted && cut.abort(new ResetSeen('the boot banner appeared on the console')) });
   const reconnect = o.reconnect;
   const watched: UpdateSession = {
-    client: watch(s.client),
-    options: { ...o, signal: o.signal ? AbortSignal.any([o.signal, cut.signal]) : cut.signal, ...(reconnect ? { reconnect: async () => watch(await reconnect()) } : {}) },
+    client: consoleWatch.watch(s.client),
+    options: { ...o, signal: o.signal ? AbortSignal.any([o.signal, cut.signal]) : cut.signal, ...(reconnect ? { reconnect: async () => consoleWatch.watch(await reconnect()) } : {}) },
   };
   try {
-    return await steps(watched);
+    return await steps(watched, consoleWatch);
   } catch (e) {
     if (o.signal?.aborted) throw e;
     throw (await resetDuringUpdate(watched.client, before, cut.signal.aborted, e, signalOf(o))) ?? e;
   } finally {
-    unwatch();
+    consoleWatch.stop();
     s.client = watched.client;
   }
 }

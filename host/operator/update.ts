@@ -117,10 +117,12 @@ export async function runUpdate(client: SmpClient, envelope: Uint8Array, o: Upda
     out.prediction = p.prediction;
     emit({ kind: 'prediction', prediction: p.prediction, storedSequence: p.storedSequence });
   }
-  await watchingForResets(s, before, async (w) => {
+  let said = '';
+  await watchingForResets(s, before, async (w, boardConsole) => {
     await deliverEnvelope(w, envelope);
     out.payloads = await supplyPayloads(w);
     out.decision = await readDecision(w, envelopeDigest);
+    said = boardConsole.said();
   });
   emit({ kind: 'decision', report: out.decision });
   const decided = out.decision ? out.decision.result.ok : undefined;
@@ -130,7 +132,7 @@ export async function runUpdate(client: SmpClient, envelope: Uint8Array, o: Upda
     out.disagreement = `both refused, but the host predicted ${out.prediction.reason} (${out.prediction.detail}) and the board reported ${out.decision.result.reason} (${out.decision.result.detail})`;
   }
   if (decided === false) {
-    out.message = `the board ${reportSummary(out.decision!)}; the running image is untouched${out.disagreement ? `; ${out.disagreement}` : ''}`;
+    out.message = `the board ${reportSummary(out.decision!)}${said}; the running image is untouched${out.disagreement ? `; ${out.disagreement}` : ''}`;
     return finish(out);
   }
   if (o.reset === false) {

@@ -29,13 +29,13 @@
 import { sleep } from '../transport/clock.js';
 import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../transport/transport.js';
 import { SmpTimeoutError, type SmpClient } from './client.js';
+import { ConsoleWatch, DEFAULT_BOOT_BANNER } from './console-watch.js';
 import { SmpErrorResponse } from './errors.js';
+
 import { isNotSupported } from './groups/os.js';
 import { counterWentBack, readStatCounters, type StatCounters } from './groups/stats.js';
 import type { ResetWitness } from './reset-witness.js';
 
-/** What a booting board prints on its console (Zephyr's banner, MCUboot's first log line, the virtual board's). */
-export const DEFAULT_BOOT_BANNER = /\*\*\* Booting |Starting bootloader/;
 
 export interface RebootOptions {
   /** A client on the port opened again, for when the port vanished. */
@@ -70,15 +70,16 @@ export class ResetNotObservedError extends Error {
   override name = 'ResetNotObservedError';
 }
 
-/** Watches one client's link for signs of a reset (console banner, the link dropping) from the moment it starts. */
+/** Signs of a reset on one client's link (the console's boot banner, the link dropping) from the moment the watch starts. */
 class ResetSigns {
   private found: string | undefined;
   /** Called when the first sign appears (cuts a probe short that the reboot swallowed). */
   onProof: () => void = () => undefined;
-  private tail = '';
-  private unsubscribe: (() => void)[] = [];
+  private readonly console: ConsoleWatch;
 
-  constructor(private readonly banner: RegExp) {}
+  constructor(banner: RegExp) {
+    this.console = new ConsoleWatch({ banner, onBanner: (text) => (this.proof ??= `the boot banner '${text}' on the console`), onClose: () => (this.proof ??= 'the link dropped') });
+  }
 
   get proof(): string | undefined {
     return this.found;
@@ -91,23 +92,12 @@ class ResetSigns {
   }
 
   watch(client: SmpClient): void {
-    this.stop();
     if (!client.isOpen) this.proof ??= 'the link dropped';
-    this.unsubscribe = [
-      client.link.onEvent((e) => {
-        if (e.kind !== 'console' || this.proof) return;
-        // Console text comes in pieces: keep a short tail so a banner split across reads is seen.
-        this.tail = (this.tail + e.text).slice(-256);
-        const m = this.banner.exec(this.tail);
-        if (m) this.proof = `the boot banner '${m[0].trim()}' on the console`;
-      }),
-      client.link.onClose(() => void (this.proof ??= 'the link dropped')),
-    ];
+    this.console.watch(client);
   }
 
   stop(): void {
-    for (const u of this.unsubscribe) u();
-    this.unsubscribe = [];
+    this.console.stop();
   }
 }
 

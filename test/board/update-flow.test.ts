@@ -132,6 +132,17 @@ describe('suitrig update flow against the virtual board', () => {
     expect(out.disagreement).toMatch(/predicted refuse .* the board accepted/);
   });
 
+  it('a payload larger than the candidate slot: refused, with the board\'s own reason from its console', async () => {
+    const { client, board } = await boardRunning1();
+    const big = app('1.1.0', 'healthy', 2 * 1024 * 1024);
+    const out = await runUpdate(client, envelope({ sequence: 2, payload: big }), { payloads: payloads(big), predict });
+    expect(out.result).toBe('refused');
+    expect(out.exitCode).toBe(1);
+    // The SUIT report only says the fetch failed; why is on the board's console, and comes with the verdict.
+    expect(out.message).toMatch(/; the board said: "E: .*\d+ bytes do not fit the \d+-byte image slot"/);
+    expect(board.firmware.running?.sequence).toBe(1n);
+  });
+
   it('names a payload URI the operator did not give', async () => {
     const { client, board } = await boardRunning1();
     await expect(update(client, env2, { payloads: payloads(v2, 'file://other.bin') })).rejects.toThrow(MissingPayloadError);

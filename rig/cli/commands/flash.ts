@@ -22,6 +22,7 @@ import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { boardVersion } from '../../../host/smp/server/image-storage.js';
 import { UploadError, type UploadResult } from '../../../host/smp/upload/engine.js';
+import { ConsoleWatch } from '../../../host/smp/console-watch.js';
 import { ResetNotObservedError, rebootAndWait } from '../../../host/smp/reboot.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
@@ -163,14 +164,9 @@ export const flashCommand: Command = {
       say(io, 'reset', 'resetting the board');
       // The bootloader says why it refuses an image on its console only (MCUboot: "E: Image in
       // the secondary slot is not valid!"): keep its error lines to give the reason with the verdict.
-      const complaints: string[] = [];
-      const listen = (c: typeof client): void =>
-        void c.link.onEvent((e) => {
-          if (e.kind !== 'console') return;
-          for (const line of e.text.split('\n')) if (/^\s*E: /.test(line) && complaints.length < 4) complaints.push(line.trim().slice(0, 200));
-        });
-      listen(client);
-      const negative = (message: string): number => finish(EXIT_NEGATIVE, complaints.length ? `${message}; the bootloader said: ${complaints.map((l) => JSON.stringify(l)).join(', ')}` : message);
+      const bootConsole = new ConsoleWatch();
+      bootConsole.watch(client);
+      const negative = (message: string): number => finish(EXIT_NEGATIVE, `${message}${bootConsole.said('the bootloader')}`);
       let back;
       try {
         back = await rebootAndWait(client, { how: 'smp' }, { reconnect: async () => (client = await conn.reconnect()), timeoutMs: BOOT_WAIT_MS, ...(conn.witness ? { witness: conn.witness } : {}), ...signal });
@@ -179,7 +175,7 @@ export const flashCommand: Command = {
         if (e instanceof ResetNotObservedError) return finish(EXIT_NEGATIVE, e.message);
         throw e;
       }
-      if (back.client !== client) listen(back.client);
+      if (back.client !== client) bootConsole.watch(back.client);
       client = back.client;
       out.rebootMs = back.ms;
       out.resetProof = back.proof;

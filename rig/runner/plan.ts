@@ -168,7 +168,9 @@ export function renderPlan(plan: RunPlan): string {
   const nCases = plan.boards[0]?.cases.length ?? 0;
   out.push(`dry run: suite ${plan.suite.name}, ${nCases} case${nCases === 1 ? '' : 's'} on ${plan.boards.length} board${plan.boards.length === 1 ? '' : 's'}, seed ${plan.seed}. Nothing was opened, erased or flashed.`);
   for (const b of plan.boards) {
-    out.push('', `${b.name}: ${b.target.url}${b.target.usb ? ` (${b.target.usb})` : ''}, ${b.target.baud} baud; reset: ${b.reset}`);
+    // An emulator's UART is a socket or a pty: no line rate to state.
+    const line = b.target.kind === 'qemu' || b.target.kind === 'native-sim' ? 'emulated UART, not paced' : `${b.target.baud} baud`;
+    out.push('', `${b.name}: ${b.target.url}${b.target.usb ? ` (${b.target.usb})` : ''}, ${line}; reset: ${b.reset}`);
     if (b.unavailable !== undefined) out.push(`  not there now, a run would report it unavailable: ${b.unavailable}`);
     if (b.writes.length === 0) out.push('  would not erase or write flash');
     else {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseLab } from '../../../rig/lab/load.js';
 import { labIssues, tempDir, writeFile } from '../helpers/lab-files.js';
+import { runCli } from '../../helpers/cli.js';
 
 let dir: string;
 beforeAll(() => {
@@ -106,5 +107,12 @@ describe('lab file: emulated boards', () => {
     expect(at(21)[0]).toMatch(/^49 boards\.e\.qemu\.images\[0\]\.addr: expected a load address such as 0x20050000/);
     expect(at(25)).toEqual(['12 boards.f.reset: reset method dtr is for boards on a real port; the rig resets a native_sim board over SMP (reset: smp)']);
     expect(at(26)).toEqual(['12 boards.f.power: power: is for real boards; the rig power-cycles a native_sim board by restarting native_sim itself']);
+  });
+
+  it('a dry run names an emulated board\'s UART as what it is, not a baud rate', async () => {
+    writeFile(dir, 'rig.yaml', ['boards:', '  an385:', '    port: qemu', '    qemu:', '      machine: mps2-an385', '      images: [fw/mcuboot.hex]', ''].join('\n'));
+    const r = await runCli(['run', 'rfc9019', '--board', 'an385', '--dry-run'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^an385: qemu, emulated UART, not paced; reset: SMP reset command \(OS group\)$/m);
   });
 });

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { SmpClient, type SmpClientOptions } from '../../host/smp/client.js';
-import { linkClientOptions, linkSettings } from '../../host/smp/link-settings.js';
+import { linkClientOptions, linkSettings, type SmpLinkSettings } from '../../host/smp/link-settings.js';
 import type { EmulatedBoard } from '../emulator/emulated-board.js';
 import { startEmulatedBoard } from '../emulator/start.js';
 import type { EmulatorSpec, LabBoard } from '../lab/types.js';
@@ -49,9 +49,9 @@ export class EmulatorBackend implements DutBackend {
   }
 
   /** Starts the emulator of board `name` and connects to its UART; `log` gets its events and output. */
-  static async open(name: string, spec: EmulatorSpec, lab: LabBoard | undefined, log: (e: DutEvent) => void): Promise<EmulatorBackend> {
+  static async open(name: string, spec: EmulatorSpec, lab: LabBoard | undefined, log: (e: DutEvent) => void, given: Partial<SmpLinkSettings> = {}): Promise<EmulatorBackend> {
     const board = await startEmulatedBoard(name, spec, (message, kind) => log({ kind: 'note', message: kind === 'event' ? message : `| ${message}` }));
-    const link = linkClientOptions(linkSettings(lab?.smp));
+    const link = linkClientOptions(linkSettings(lab?.smp, given));
     try {
       return new EmulatorBackend(board, SmpClient.over(await board.connect(), link), name, lab, link);
     } catch (e) {

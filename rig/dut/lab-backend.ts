@@ -33,17 +33,18 @@ export class LabBackend implements DutBackend {
   readonly hardReset: DutBackend['hardReset'];
   readonly knownGoodImage: DutBackend['knownGoodImage'];
   private target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }>;
-  /** Framing, SMP version and line length: the lab board's `smp:` over the defaults. */
+  /** Framing, SMP version and line length: the command line's over the lab board's `smp:` over the defaults. */
   readonly link: SmpLinkSettings;
   private current!: SmpClient;
 
   private constructor(
     board: ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> },
     private readonly lister: PortLister | undefined,
+    given: Partial<SmpLinkSettings>,
   ) {
     this.target = board.target;
     const lab = board.board;
-    this.link = linkSettings(lab?.smp);
+    this.link = linkSettings(lab?.smp, given);
     const reset = lab?.reset ?? { method: 'smp' };
     this.resetLine = reset.method === 'dtr' || reset.method === 'rts';
     this.hardReset = isHardReset(reset) ? (signal) => hardReset(reset, () => this.current.transport, signal) : undefined;
@@ -63,9 +64,9 @@ export class LabBackend implements DutBackend {
     this.knownGoodImage = lab?.knownGood ? { path: lab.knownGood, bytes: readBoundedFile(lab.knownGood, 'image') } : undefined;
   }
 
-  static async open(board: ResolvedBoard, lister?: PortLister): Promise<LabBackend> {
+  static async open(board: ResolvedBoard, lister?: PortLister, given: Partial<SmpLinkSettings> = {}): Promise<LabBackend> {
     if (board.target.kind === 'virtual' || board.target.kind === 'emulator') throw new Error(`board ${board.name} is ${board.target.kind === 'virtual' ? 'virtual' : 'emulated'}, not a board on a port`);
-    const b = new LabBackend(board as ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> }, lister);
+    const b = new LabBackend(board as ResolvedBoard & { target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> }, lister, given);
     await b.connect();
     return b;
   }

@@ -26,6 +26,7 @@ import type { BoardProvision, Dut, DutEvent, VirtualProvision } from './types.js
 import { InProcessVirtualBackend } from './virtual/in-process.js';
 import { buildGoldenState, type GoldenState } from './virtual/known-good.js';
 import { ProcessVirtualBackend, processBoardsUnavailable } from './virtual/process.js';
+import type { SmpLinkSettings } from '../../host/smp/link-settings.js';
 
 export interface OpenContext {
   signal: AbortSignal;
@@ -50,6 +51,8 @@ export interface RigProviderOptions {
   flashScale?: number;
   /** Port lister for USB identities (tests). */
   lister?: PortLister;
+  /** How the host speaks SMP to boards on ports and emulated boards (`run --framing ...`), over each lab board's `smp:`. */
+  link?: Partial<SmpLinkSettings>;
 }
 
 /** What a provisioned board trusts and is, without the known-good update. */
@@ -102,8 +105,8 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
         t.kind === 'virtual'
           ? await openVirtual(board as ResolvedBoard & { target: { kind: 'virtual' } }, ctx)
           : t.kind === 'emulator'
-            ? await EmulatorBackend.open(board.name, t.emulator, board.board, ctx.log)
-            : await LabBackend.open(board, o.lister);
+            ? await EmulatorBackend.open(board.name, t.emulator, board.board, ctx.log, o.link)
+            : await LabBackend.open(board, o.lister, o.link);
       try {
         const dut = await SmpDut.open(board.name, backend, { signal: ctx.signal });
         dut.subscribe(ctx.log);

@@ -28,6 +28,7 @@ import { runSuite, selectCases } from '../../runner/runner.js';
 import { parseSeed, randomSeed } from '../../runner/seed.js';
 import type { Suite } from '../../suites/api.js';
 import { DEFAULT_SUITE, builtinSuites, loadSuite } from '../../suites/index.js';
+import { LINK_OPTIONS, linkOptionValues, linkSettingsFor } from '../link-options.js';
 
 export interface RunCommandDeps {
   suites?: readonly Suite[];
@@ -84,6 +85,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       junit: { type: 'string', value: '<file>', description: 'write a JUnit XML report' },
       report: { type: 'string', value: '<file>', description: 'write the JSON report to a file' },
       logs: { type: 'string', value: '<dir>', description: 'directory for the per-board logs (default: a new one under the temp dir)' },
+      ...LINK_OPTIONS,
       'flash-scale': { type: 'string', value: '<factor>', description: "virtual boards: real time per simulated flash time (default 1, the part's timings; 0 instant)" },
       json: { type: 'boolean', description: 'print the JSON report (or plan) on stdout; progress stays plain on stderr' },
       'dry-run': { type: 'boolean', description: 'list what would be erased and flashed on each board; touch nothing' },
@@ -100,6 +102,8 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       const count = positiveInt(optString(args, 'boards'), 'boards', MAX_VIRTUAL_BOARDS);
       const jobs = positiveInt(optString(args, 'jobs'), 'jobs', 256);
       const flashScale = flashScaleOption(args);
+      const link = linkOptionValues(args);
+      if (Object.keys(link).length > 0 && boardWords.includes('virtual')) throw new UsageError('--framing, --smp-version and --line-length are for real and emulated boards; a virtual board speaks what its profile says');
       const junit = optString(args, 'junit');
       const reportFile = optString(args, 'report');
       // Checked now, not after a run that may take minutes.
@@ -120,7 +124,9 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
         return EXIT_OK;
       }
 
-      const provider = deps.provider ?? createRigProvider({ flashScale, ...(deps.lister ? { lister: deps.lister } : {}) });
+      // Each real board's settings are checked now (a line length with raw framing is a contradiction), not when it opens.
+      for (const b of boards) if (b.target.kind !== 'virtual') linkSettingsFor(link, b.board);
+      const provider = deps.provider ?? createRigProvider({ flashScale, link, ...(deps.lister ? { lister: deps.lister } : {}) });
       const refused = boards.filter((b) => b.unavailable === undefined).map((b) => ({ b, why: provider.cannotDrive(b) })).filter((x) => x.why !== undefined);
       if (refused.length > 0) {
         throw new EnvironmentError(refused.map(({ b, why }) => `board ${b.name}: ${why}`).join('\n'));

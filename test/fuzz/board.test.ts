@@ -30,4 +30,11 @@ describe('fuzz the virtual board over SMP', () => {
     expect(r.boots).toBeGreaterThanOrEqual(Math.floor(requests / 200));
     expect(r.final?.freshUpdate).toBe('updated, runs sequence 1000');
   }, Math.max(60_000, requests * 60));
+
+  // Seeds that once found a bug, replayed every run.
+  it('seed 151484306: a never-confirms test image whose revert image was erased does not lock the board against updates', async () => {
+    const r = await fuzzBoard({ seed: 151484306, requests: 2000, log: () => undefined });
+    expect(r.failures).toEqual([]);
+    expect(r.final?.freshUpdate).toBe('updated, runs sequence 1000');
+  }, 120_000);
 });

@@ -20,7 +20,7 @@ import { VirtualDevice } from '../device.js';
 import { SimFlash, type FlashArea } from '../flash/index.js';
 import type { BoardAreas, BoardProfile } from '../profiles.js';
 import type { PublicKey } from '../../../host/keys/index.js';
-import { CounterId, Flag, Magic, type Quirk } from '../bootloader/index.js';
+import { CounterId, Flag, Magic, headerErased, type Quirk } from '../bootloader/index.js';
 import { SuitCache } from './cache.js';
 import { SuitConsumer, type InstallMode } from './consumer.js';
 import { DEFAULT_IMAGE_COMPONENTS } from './flash-platform.js';
@@ -212,12 +212,14 @@ export class SuitFirmware {
   /**
    * The secondary slot holds the image a pending revert needs while a test image runs
    * unconfirmed. Once nothing runs (recovery: the bootloader found no bootable image, so it
-   * had no revert to make either) the slot is free again — else the board could never be
-   * recovered by an update.
+   * had no revert to make either), or the secondary holds no image at all (it was erased: the
+   * bootloader has nothing to revert to and boots the test image again, "Swap type: none"), the
+   * slot is free again — else the board could never be updated.
    */
   candidateBusy(): string | undefined {
     const st = this.dev.state;
     if (st.kind !== 'running' || st.confirmed) return undefined;
+    if (headerErased(this.dev.areas.secondary)) return undefined;
     const p = this.dev.bootloader.primary.readState();
     if (p.magic === Magic.GOOD && p.imageOk === Flag.UNSET && p.copyDone === Flag.SET) {
       return 'the running image is on test and the secondary slot holds the image a revert needs: confirm the running image or reset the board first';

@@ -18,7 +18,7 @@ import { BoardQuestions, type Asked } from './board-questions.js';
 export const APP_ROOT_ROLE = 0x20;
 
 /** OS info letters asked first: all of them. */
-export const FULL_OS_FORMAT = 'a';
+const FULL_OS_FORMAT = 'a';
 /**
  * Asked when the full answer does not fit the board's buffers (rc 7): kernel name, release
  * (the build's commit), version and hardware platform — what identifies the build, in about

@@ -14,7 +14,7 @@ import type { BootloaderMode } from '../smp/groups/os.js';
 import { parseBoardVersion, type ImageSlotState } from '../smp/image-state.js';
 
 /** MCUboot modes that boot the valid image with the highest version: direct-XIP, RAM load, single-slot RAM load. */
-export const HIGHEST_VERSION_MODES: ReadonlySet<number> = new Set([4, 6, 8]);
+const HIGHEST_VERSION_MODES: ReadonlySet<number> = new Set([4, 6, 8]);
 
 /**
  * Which bootloader boots the highest valid version, said for messages (`MCUboot RAM load (mode

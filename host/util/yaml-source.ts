@@ -60,7 +60,7 @@ export interface YamlSourceOptions {
 export const MAX_DEPTH = 64;
 
 /** yaml's maxAliasCount for toJS: how far aliases may multiply the nodes they stand for. */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 
 /** Where the first collection nested deeper than MAX_DEPTH starts; measured without recursion. */
 function tooDeep(token: CST.Token): number | undefined {

@@ -7,7 +7,7 @@
  * state it was opened in; how it speaks SMP (`smp:`, as for every lab board). Resets are SMP resets: the firmware answers, then resets some 250 ms
  * later, as on a real Zephyr board.
  */
-import { readFileSync } from 'node:fs';
+import { readBoundedFile } from '../../host/util/bounded-read.js';
 import { SmpClient, type SmpClientOptions } from '../../host/smp/client.js';
 import { linkClientOptions, linkSettings, type SmpLinkSettings } from '../../host/smp/link-settings.js';
 import type { EmulatedBoard } from '../emulator/emulated-board.js';
@@ -42,7 +42,7 @@ export class EmulatorBackend implements DutBackend {
   ) {
     this.current = first;
     this.provision = labProvision(lab);
-    this.knownGoodImage = lab?.knownGood ? { path: lab.knownGood, bytes: new Uint8Array(readFileSync(lab.knownGood)) } : undefined;
+    this.knownGoodImage = lab?.knownGood ? { path: lab.knownGood, bytes: readBoundedFile(lab.knownGood, 'image') } : undefined;
     this.power = { cut: () => board.powerOff(), restore: () => board.powerOn() };
     const lost = board.lost;
     lost.addEventListener('abort', () => this.gone.abort(new DutUnresponsiveError(`board ${name}: ${(lost.reason as Error).message}`)), { once: true });

@@ -17,7 +17,7 @@ import type { Transport } from '../../host/transport/transport.js';
 export type EmulatorLog = (message: string, kind: 'event' | 'output') => void;
 
 /** The emulator stopped for good (it did not come back, or could not be started again). */
-export class EmulatorGoneError extends Error {
+class EmulatorGoneError extends Error {
   override name = 'EmulatorGoneError';
 }
 

@@ -24,7 +24,7 @@ const STOP_GRACE_MS = 3_000;
 const UART_ID = 'uart';
 
 /** QEMU's command line for `spec` with the UART on a free local port and QMP at `qmpPath`. */
-export function qemuArgs(spec: QemuSpec, qmpPath: string): string[] {
+function qemuArgs(spec: QemuSpec, qmpPath: string): string[] {
   return [
     '-machine',
     spec.machine,

@@ -12,7 +12,7 @@ export interface QmpEvent {
   data?: Record<string, unknown>;
 }
 
-export class QmpError extends Error {
+class QmpError extends Error {
   override name = 'QmpError';
 }
 

@@ -50,7 +50,7 @@ const QEMU_IMAGE_FIELDS = ['file', 'addr'] as const;
 const NATIVE_SIM_FIELDS = ['program', 'runner', 'args', 'state'] as const;
 /** Port words for boards whose emulator the rig runs, and the block that describes each. */
 const EMULATOR_PORTS = ['qemu', 'native-sim'] as const;
-export const DEFAULT_QEMU_PROGRAM = 'qemu-system-arm';
+const DEFAULT_QEMU_PROGRAM = 'qemu-system-arm';
 const RESET_METHODS = ['smp', 'dtr', 'rts', 'command'] as const;
 const RESET_FIELDS: Record<(typeof RESET_METHODS)[number], readonly string[]> = {
   smp: ['method'],

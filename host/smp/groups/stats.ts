@@ -19,7 +19,7 @@ const MAX_COUNTERS = 256;
 /** Counters as `group.field` -> value, from at most 8 groups and 256 counters. */
 export type StatCounters = Map<string, number>;
 
-export async function statGroupNames(c: SmpRequester, options?: RequestOptions): Promise<string[]> {
+async function statGroupNames(c: SmpRequester, options?: RequestOptions): Promise<string[]> {
   const r = await c.read(GroupId.STATS, StatCmd.LIST, {}, options);
   const list = r['stat_list'];
   if (!Array.isArray(list)) return [];

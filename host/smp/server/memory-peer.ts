@@ -36,7 +36,7 @@ export interface MemoryPeerOptions {
 }
 
 /** What the memory peer prints when it boots (Zephyr's banner). */
-export const MEMORY_PEER_BANNER = '*** Booting Zephyr OS build memory-peer ***';
+const MEMORY_PEER_BANNER = '*** Booting Zephyr OS build memory-peer ***';
 
 export interface MemoryPeer {
   server: SmpServer;

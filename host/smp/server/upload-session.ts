@@ -18,7 +18,7 @@ import { MgmtErr, SmpRcError } from '../errors.js';
 import type { SmpPeer } from './server.js';
 
 /** Default: 30 s without a chunk. */
-export const UPLOAD_IDLE_MS = 30_000;
+const UPLOAD_IDLE_MS = 30_000;
 
 export class UploadSessionLock {
   readonly idleMs: number;

@@ -2,7 +2,7 @@
  * The real firmware builds in the project's shared folder (`../shared/peers`, never copied into
  * the repository) and the emulators that run them. Where any is absent (a user's clone, a
  * machine without QEMU), the real-firmware tests say so once per run, with a console warning
- * naming what is missing (peers-setup.ts), and are skipped with that reason in their name; every
+ * naming what is missing (global-setup.ts), and are skipped with that reason in their name; every
  * other test still runs.
  */
 import { describe } from 'vitest';
@@ -12,7 +12,7 @@ export { PEERS, PEERS_DIR, peersMissing } from '../../rig/emulator/peers.js';
 
 /**
  * `describe` for tests against the real firmware: skipped, with the reason in its name, when
- * something is missing (peers-setup.ts has said so once for the whole run).
+ * something is missing (global-setup.ts has said so once for the whole run).
  */
 export function describeWithPeers(title: string, body: () => void): void {
   const missing = peersMissing();

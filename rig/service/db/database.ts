@@ -1,0 +1,195 @@
+/**
+ * The lab service's one source of truth (DESIGN.md "Lab service"): PostgreSQL, either embedded
+ * in this process on PGlite (a data directory, nothing to install) or a real server given by a
+ * `postgres://` URL. Both are reached through the small `Database` seam below, with the same SQL,
+ * so everything above it (API, campaigns, the job queue) runs unchanged on either.
+ *
+ * PGlite is one connection inside this process: a second process opening the same directory
+ * would corrupt it, so a data directory is locked (`suitrig.lock`, holding the owner's pid) and a
+ * second opener is refused with a clear message. A lock left by a killed process is taken over.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import pg from 'pg';
+import { EnvironmentError, UsageError } from '../../../host/util/errors.js';
+
+/** Values bound to `$1, $2, ...`; JSON columns take objects (serialized by the driver). */
+export type SqlValue = string | number | bigint | boolean | null | Date | Uint8Array | object;
+
+/** What both PostgreSQL flavours offer. Queries are parameterised; never build SQL from input. */
+export interface Sql {
+  /** Runs one statement and returns its rows. */
+  query<T extends object = Record<string, unknown>>(text: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs several statements without parameters (migrations). */
+  exec(text: string): Promise<void>;
+}
+
+export interface Database extends Sql {
+  readonly kind: 'pglite' | 'postgres';
+  /** Where it is, for logs: the data directory, or the URL without its password. */
+  readonly where: string;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** The queue library's view of the database (pg-boss's `db` option: `executeSql`). */
+  readonly queueAdapter: { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
+  close(): Promise<void>;
+}
+
+const LOCK_FILE = 'suitrig.lock';
+
+/**
+ * bigint (int8) and count(*) come back as JavaScript numbers from both drivers, so code above
+ * the seam never sees the drivers' differing choices (pg: string, PGlite: bigint). Every int8 the
+ * service stores (sequence numbers, byte counts, milliseconds) stays below 2^53.
+ */
+const INT8_OID = 20;
+const int8 = (v: string): number => Number(v);
+
+/** Opens `spec`: a `postgres://` or `postgresql://` URL, or a data directory for embedded PGlite. */
+export async function openDatabase(spec: string): Promise<Database> {
+  if (/^postgres(ql)?:\/\//i.test(spec)) return openServer(spec);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
+    throw new UsageError(`--db ${redactUrl(spec)}: expected a directory or a postgres:// URL`);
+  }
+  return openEmbedded(resolve(spec));
+}
+
+/** The URL with its password replaced, so it can be printed. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function lockDirectory(dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new EnvironmentError(`--db ${dir}: cannot create the data directory (${e.code ?? e.message})`);
+  });
+  const lock = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+      return () => rm(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new EnvironmentError(`--db ${dir}: cannot write ${LOCK_FILE} (${(e as NodeJS.ErrnoException).code})`);
+      }
+      const owner = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
+        throw new EnvironmentError(
+          `--db ${dir}: the embedded database is in use by process ${owner}; ` +
+            'one process at a time can open a data directory (use a postgres:// server to share one)',
+        );
+      }
+      await rm(lock, { force: true }); // left by a process that is gone
+    }
+  }
+  throw new EnvironmentError(`--db ${dir}: could not take ${LOCK_FILE}`);
+}
+
+function pgliteSql(q: PGlite | Transaction): Sql {
+  return {
+    async query<T extends object>(text: string, params: readonly SqlValue[] = []) {
+      return (await q.query<T>(text, params as unknown[])).rows;
+    },
+    async exec(text: string) {
+      await q.exec(text);
+    },
+  };
+}
+
+async function openEmbedded(dir: string): Promise<Database> {
+  const unlock = await lockDirectory(dir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dir, { parsers: { [INT8_OID]: int8 } });
+  } catch (e) {
+    await unlock();
+    throw new EnvironmentError(`--db ${dir}: not a usable PGlite data directory (${(e as Error).message})`);
+  }
+  const sql = pgliteSql(db);
+  return {
+    kind: 'pglite',
+    where: dir,
+    ...sql,
+    transaction: (fn) => db.transaction((tx) => fn(pgliteSql(tx))),
+    queueAdapter: {
+      // pg-boss sends multi-statement scripts without parameters (its schema) and single
+      // statements with them; PGlite takes the former only through exec().
+      async executeSql(text, values) {
+        if (!values || values.length === 0) {
+          const results = await db.exec(text);
+          return { rows: results.at(-1)?.rows ?? [] };
+        }
+        return { rows: (await db.query(text, values)).rows };
+      },
+    },
+    async close() {
+      await db.close();
+      await unlock();
+    },
+  };
+}
+
+async function openServer(url: string): Promise<Database> {
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? int8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, types });
+  // An idle client's error (server restarted) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  try {
+    (await pool.connect()).release();
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw new EnvironmentError(`--db ${redactUrl(url)}: cannot connect (${(e as Error).message})`);
+  }
+  const on = (c: pg.Pool | pg.PoolClient): Sql => ({
+    async query<T extends object>(text: string, params: readonly SqlValue[] = []) {
+      return (await c.query(text, params as unknown[])).rows as T[];
+    },
+    async exec(text: string) {
+      await c.query(text);
+    },
+  });
+  return {
+    kind: 'postgres',
+    where: redactUrl(url),
+    ...on(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const out = await fn(on(client));
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    queueAdapter: {
+      async executeSql(text, values) {
+        return { rows: (await pool.query(text, values)).rows };
+      },
+    },
+    close: () => pool.end(),
+  };
+}

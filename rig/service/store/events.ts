@@ -1,0 +1,39 @@
+/**
+ * Every state change anyone may watch (DESIGN.md "Lab service": `GET /events`) is written as a row
+ * of `events` in the same transaction as the change itself, so the stream can never show a change
+ * that was rolled back, nor miss one that was committed. A notification on EVENTS_CHANNEL carries
+ * the new row's id, so each service instance on one PostgreSQL server (and the one PGlite process)
+ * learns of it at once; a reconnecting client replays from its last id.
+ */
+import type { Sql } from '../db/database.js';
+
+/** The LISTEN/NOTIFY channel of new events; the payload is the event's id. */
+export const EVENTS_CHANNEL = 'suitrig_events';
+
+/** What changed: `board` (state, status), `campaign`, `campaign-board`, `run`, `release`, `reservation`. */
+export type EventTopic = 'board' | 'campaign' | 'campaign-board' | 'run' | 'release' | 'reservation' | 'agent';
+
+export interface ServiceEvent {
+  id: number;
+  at: Date;
+  topic: EventTopic;
+  /** The name or id of what changed (a board's name, a campaign's id, ...). */
+  subject: string;
+  data: Record<string, unknown>;
+}
+
+/** Records an event in `tx` (the transaction of the change) and notifies listeners on commit. */
+export async function recordEvent(tx: Sql, topic: EventTopic, subject: string, data: Record<string, unknown>): Promise<number> {
+  const [row] = await tx.query<{ id: number }>(
+    'INSERT INTO events (topic, subject, data) VALUES ($1, $2, $3) RETURNING id',
+    [topic, subject, data],
+  );
+  const id = row!.id;
+  await tx.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(id)]);
+  return id;
+}
+
+/** One line of a board's history (`kind`: state, status, update, campaign, run, reservation, console). */
+export async function recordBoardHistory(tx: Sql, board: string, kind: string, detail: Record<string, unknown>): Promise<void> {
+  await tx.query('INSERT INTO board_history (board, kind, detail) VALUES ($1, $2, $3)', [board, kind, detail]);
+}

@@ -1,0 +1,195 @@
+/**
+ * A lab agent (DESIGN.md "Lab service": `suitrig agent`, and the one inside `suitrig serve
+ * --lab`): serves the boards of a lab file. It registers them with the service, reports what each
+ * runs, heartbeats, and works each board's jobs one at a time — campaign updates (update-job.ts)
+ * and QA runs — through its board driver (board-driver.ts), reporting every state change through
+ * its link (link.ts), while it renews the job's claim. A claim it loses (the service handed the
+ * job on, presuming it dead) stops the job at once. Stopping finishes what it holds within a
+ * grace period, then hands the rest back to the queue.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { Lab } from '../../lab/types.js';
+import type { Suite } from '../../suites/api.js';
+import { builtinSuites } from '../../suites/index.js';
+import type { UpdateJobContext } from '../campaigns/engine.js';
+import type { RunJobData, UpdateJobData } from '../jobs/job-data.js';
+import { openBoardDriver, type BoardDriver, type DriverOptions } from './board-driver.js';
+import { statusJson } from './board-view.js';
+import type { AgentJob, AgentLink } from './link.js';
+import { ClaimLostError, readStatus, walkUpdate, type Release } from './update-job.js';
+
+export interface AgentOptions extends DriverOptions {
+  /** The agent's name (one live process per name). */
+  name: string;
+  lab: Lab;
+  link: AgentLink;
+  /** How often it heartbeats and renews a job's claim (default 5 s; the service's lease is longer). */
+  heartbeatMs?: number;
+  /** How long one wait for a job lasts before it asks again (default 2 s; a job enqueued in this process wakes it at once). */
+  pollMs?: number;
+  /** Where run logs go (default: suitrig-runs under the temp dir). */
+  logRoot?: string;
+  suites?: readonly Suite[];
+  log?: (line: string) => void;
+}
+
+/** Releases are content-addressed: one read per release serves every board. */
+const RELEASE_CACHE = 8;
+
+export class Agent {
+  readonly instance = randomUUID();
+  private readonly stopping = new AbortController();
+  /** Aborted when the grace period of a stop is over: jobs still running are handed back. */
+  private readonly handBack = new AbortController();
+  private readonly loops: Promise<void>[] = [];
+  private readonly releases = new Map<string, Promise<Release>>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly log: (line: string) => void;
+
+  private constructor(
+    private readonly o: AgentOptions,
+    private readonly drivers: BoardDriver[],
+  ) {
+    this.log = o.log ?? (() => undefined);
+  }
+
+  /** Opens the lab's boards, registers them, reports their status and starts working. */
+  static async start(o: AgentOptions): Promise<Agent> {
+    const drivers: BoardDriver[] = [];
+    try {
+      for (const b of o.lab.boards) drivers.push(await openBoardDriver(b, o));
+      const agent = new Agent(o, drivers);
+      await o.link.register(o.name, agent.instance, drivers.map((d) => ({ name: d.name, kind: d.kind, tags: [...d.tags] })));
+      for (const d of drivers) await agent.reportStatus(d);
+      agent.heartbeatTimer = setInterval(() => void agent.beat(), o.heartbeatMs ?? 5_000);
+      for (const d of drivers) agent.loops.push(agent.work(d));
+      agent.log(`agent ${o.name}: serving ${drivers.map((d) => `${d.name} (${d.kind})`).join(', ') || 'no boards'}`);
+      return agent;
+    } catch (e) {
+      for (const d of drivers) await d.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  get boards(): readonly string[] {
+    return this.drivers.map((d) => d.name);
+  }
+
+  /** Stops taking jobs; jobs running finish within `graceMs`, the rest are handed back. */
+  async stop(graceMs = 0): Promise<void> {
+    this.stopping.abort(new Error('the agent is stopping'));
+    clearInterval(this.heartbeatTimer);
+    const grace = setTimeout(() => this.handBack.abort(new Error('the agent is stopping')), graceMs);
+    await Promise.all(this.loops);
+    clearTimeout(grace);
+    for (const d of this.drivers) await d.close().catch(() => undefined);
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      if (!(await this.o.link.heartbeat(this.o.name, this.instance))) {
+        this.log(`agent ${this.o.name}: another process took this agent's name over; stopping`);
+        void this.stop();
+      }
+    } catch (e) {
+      this.log(`agent ${this.o.name}: heartbeat failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async reportStatus(d: BoardDriver): Promise<void> {
+    try {
+      await this.o.link.boardStatus(d.name, statusJson(await readStatus(d, AbortSignal.timeout(30_000))));
+    } catch (e) {
+      this.log(`board ${d.name}: status not read: ${(e as Error).message}`);
+    }
+  }
+
+  /** One board's loop: its jobs, one at a time, until the agent stops. */
+  private async work(d: BoardDriver): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      let job: AgentJob | undefined;
+      try {
+        job = await this.o.link.nextJob(this.o.name, this.instance, d.name, this.o.pollMs ?? 2_000, this.stopping.signal);
+      } catch (e) {
+        this.log(`board ${d.name}: asking for a job failed: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, this.o.pollMs ?? 2_000));
+        continue;
+      }
+      if (job) await this.run(d, job);
+    }
+  }
+
+  private async run(d: BoardDriver, job: AgentJob): Promise<void> {
+    const lost = new AbortController();
+    const signal = AbortSignal.any([lost.signal, this.handBack.signal]);
+    const renew = setInterval(() => {
+      this.o.link.renew(job.claim).then(
+        (held) => {
+          if (!held) lost.abort(new ClaimLostError(`the claim on ${d.name} was lost`));
+        },
+        (e: Error) => this.log(`board ${d.name}: renewing the claim failed: ${e.message}`),
+      );
+    }, this.o.heartbeatMs ?? 5_000);
+    try {
+      if (job.data.kind === 'update') await this.update(d, job, job.data, signal);
+      else await this.runSuite(d, job, job.data, signal);
+    } catch (e) {
+      if (this.handBack.signal.aborted && !lost.signal.aborted) {
+        await this.o.link.handBack(job.claim, `agent ${this.o.name} stopped while the job ran`).catch(() => undefined);
+        this.log(`board ${d.name}: job ${job.claim.jobId} handed back`);
+      } else {
+        this.log(`board ${d.name}: job ${job.claim.jobId} stopped: ${(e as Error).message}`);
+      }
+    } finally {
+      clearInterval(renew);
+    }
+    // A run leaves the board in its known-good state; an update reported its status with its verdict.
+    if (job.data.kind === 'run') await this.reportStatus(d);
+  }
+
+  private release(id: string): Promise<Release> {
+    let r = this.releases.get(id);
+    if (!r) {
+      r = this.o.link.release(id);
+      r.catch(() => this.releases.delete(id));
+      this.releases.set(id, r);
+      if (this.releases.size > RELEASE_CACHE) this.releases.delete(this.releases.keys().next().value!);
+    }
+    return r;
+  }
+
+  private async update(d: BoardDriver, job: AgentJob, data: UpdateJobData, signal: AbortSignal): Promise<void> {
+    const ctx = job.context as unknown as UpdateJobContext;
+    const release = await this.release(data.release);
+    const verdict = await walkUpdate(
+      d,
+      { release, state: ctx.state, deadlineAt: new Date(ctx.deadlineAt), deadlineS: data.deadlineS, confirmS: data.confirmS, attempt: ctx.attempt },
+      { move: (to, reason, detail) => this.o.link.updateProgress(job.claim, data.campaign, { to, ...(reason !== undefined ? { reason } : {}), ...(detail ? { detail } : {}) }) },
+      signal,
+    );
+    // The inventory shows what the board runs before the verdict is known to anyone.
+    const after = verdict.detail.after as Record<string, unknown> | undefined;
+    if (after) await this.o.link.boardStatus(d.name, after).catch((e: Error) => this.log(`board ${d.name}: status not recorded: ${e.message}`));
+    else await this.reportStatus(d);
+    await this.o.link.updateVerdict(job.claim, data.campaign, verdict);
+    this.log(`board ${d.name}: campaign ${data.campaign}: ${verdict.to} (${verdict.reason})`);
+  }
+
+  private async runSuite(d: BoardDriver, job: AgentJob, data: RunJobData, signal: AbortSignal): Promise<void> {
+    const suite = (this.o.suites ?? builtinSuites).find((s) => s.name === data.suite);
+    let outcome: Parameters<AgentLink['runResult']>[2];
+    if (!suite) outcome = { error: `agent ${this.o.name} has no suite '${data.suite}'` };
+    else {
+      try {
+        const logDir = join(this.o.logRoot ?? join(tmpdir(), 'suitrig-runs'), `run-${data.run}-${d.name}`);
+        outcome = { result: await d.runSuite({ suite, seed: data.seed, cases: data.cases, logDir, signal }) };
+      } catch (e) {
+        if (signal.aborted) throw e;
+        outcome = { error: (e as Error).message };
+      }
+    }
+    await this.o.link.runResult(job.claim, data.run, outcome);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The agent link of the agent inside `suitrig serve --lab` (link.ts): each call goes straight to
+ * the service's work on boards (rig/service/work.ts) in this process — the same calls a remote
+ * agent's requests end in. Releases are read from the firmware server's content-addressed store.
+ */
+import type { WorkService } from '../work.js';
+import type { Claim } from '../jobs/claims.js';
+import { heartbeat, recordBoardStatus, registerAgent, type BoardRegistration } from '../store/agents.js';
+import { notFound } from '../errors.js';
+import type { AgentJob, AgentLink, BoardMoveReport, JobClaim } from './link.js';
+import type { Release } from './update-job.js';
+import type { BoardResult } from '../../runner/result.js';
+
+export class InProcessLink implements AgentLink {
+  /** The full claims behind the opaque ones handed to the agent. */
+  private readonly claims = new Map<string, Claim>();
+
+  constructor(private readonly work: WorkService) {}
+
+  async register(agent: string, instance: string, boards: readonly BoardRegistration[]): Promise<void> {
+    // The service owns an embedded database alone (its data directory is locked), so an earlier
+    // process of this agent is gone for sure: take its name over. On a shared server, wait for its TTL.
+    await registerAgent(this.work.db, { agent, instance, boards, ttlS: this.work.agentTtlS, takeover: this.work.db.kind === 'pglite' });
+    for (const b of boards) await this.work.jobs.ensureQueue(b.name);
+    await this.work.jobs.takeOver(agent, instance);
+  }
+
+  heartbeat(agent: string, instance: string): Promise<boolean> {
+    return heartbeat(this.work.db, agent, instance);
+  }
+
+  async nextJob(agent: string, instance: string, board: string, waitMs: number, signal: AbortSignal): Promise<AgentJob | undefined> {
+    const taken = await this.work.jobs.take(agent, instance, board);
+    if (!taken) {
+      await this.work.jobs.waitForWork(board, waitMs, signal);
+      return undefined;
+    }
+    this.claims.set(taken.claim.jobId, taken.claim);
+    return { claim: { board: taken.claim.board, jobId: taken.claim.jobId }, data: taken.job.data, retryCount: taken.job.retryCount, context: taken.context };
+  }
+
+  renew(claim: JobClaim): Promise<boolean> {
+    return this.work.jobs.renew(this.full(claim));
+  }
+
+  async release(id: string): Promise<Release> {
+    const [env] = await this.work.db.query<{ bytes: Uint8Array }>('SELECT b.bytes FROM releases r JOIN blobs b ON b.digest = r.envelope WHERE r.id = $1', [id]);
+    if (!env) throw notFound(`no release '${id}'`);
+    const parts = await this.work.db.query<{ uri: string; bytes: Uint8Array }>('SELECT p.uri, b.bytes FROM release_payloads p JOIN blobs b ON b.digest = p.digest WHERE p.release = $1', [id]);
+    return { envelope: new Uint8Array(env.bytes), payloads: new Map(parts.map((p) => [p.uri, new Uint8Array(p.bytes)])) };
+  }
+
+  updateProgress(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
+    return this.work.campaigns.report(this.full(claim), campaign, m);
+  }
+
+  async updateVerdict(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
+    try {
+      return await this.work.campaigns.finish(this.full(claim), campaign, m);
+    } finally {
+      this.claims.delete(claim.jobId);
+    }
+  }
+
+  async runResult(claim: JobClaim, run: number, r: { result: BoardResult } | { error: string }): Promise<boolean> {
+    const full = this.full(claim);
+    try {
+      return await this.work.runs.boardResult(full, run, r);
+    } finally {
+      this.claims.delete(claim.jobId);
+    }
+  }
+
+  async handBack(claim: JobClaim, why: string): Promise<void> {
+    try {
+      await this.work.jobs.handBack(this.full(claim), why);
+    } finally {
+      this.claims.delete(claim.jobId);
+    }
+  }
+
+  boardStatus(board: string, status: Record<string, unknown>): Promise<void> {
+    return recordBoardStatus(this.work.db, board, status);
+  }
+
+  private full(claim: JobClaim): Claim {
+    const c = this.claims.get(claim.jobId);
+    if (!c) throw new Error(`job ${claim.jobId} on board ${claim.board} is not one this link handed out`);
+    return c;
+  }
+}

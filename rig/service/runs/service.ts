@@ -1,0 +1,142 @@
+/**
+ * QA runs through the service (DESIGN.md "Lab service": `POST /runs {suite, boards | tag, seed?}`;
+ * `suitrig run --tracker URL --token T` records a run made on the command line). A run is a job
+ * per board on the board's queue; its agent runs the suite on the board as `suitrig run` does
+ * (rig/service/agent/board-driver.ts) and returns the board's part, and the last part completes
+ * the run (store.ts). Only built-in suites run through the API: a suite module is code, and a
+ * request must not make the service run code of its choosing.
+ *
+ * Rule for a dropped run job: retried once (the board's part starts over: every case restores the
+ * board's known-good state first), then the board's part fails with the reason.
+ */
+import type { Database, Sql } from '../db/database.js';
+import { badRequest } from '../errors.js';
+import type { BoardJobs, JobKind } from '../jobs/board-jobs.js';
+import type { Claim } from '../jobs/claims.js';
+import type { RunJobData } from '../jobs/job-data.js';
+import { REPORT_SCHEMA, REPORT_VERSION, type JsonReport } from '../../report/json.js';
+import type { BoardResult } from '../../runner/result.js';
+import { selectCases } from '../../runner/runner.js';
+import { randomSeed } from '../../runner/seed.js';
+import type { Suite } from '../../suites/api.js';
+import { builtinSuites } from '../../suites/index.js';
+import { selectBoards } from '../store/select-boards.js';
+import { completeRunIfDone, insertRun, insertRunBoard, runBoard, setRunBoard, setRunState, storeCliReport } from './store.js';
+
+export interface RunRequest {
+  suite: string;
+  boards?: string[];
+  tag?: string;
+  seed?: number;
+  cases?: string[];
+}
+
+/** What `suitrig run --tracker` sends: the JSON report of `run --json`, and its JUnit XML. */
+export interface CliRunRecord {
+  report: JsonReport;
+  junit?: string;
+}
+
+const MAX_RUN_BOARDS = 256;
+
+export class RunService {
+  private jobs!: BoardJobs;
+
+  constructor(
+    private readonly db: Database,
+    private readonly suites: readonly Suite[] = builtinSuites,
+  ) {}
+
+  useJobs(jobs: BoardJobs): void {
+    this.jobs = jobs;
+  }
+
+  readonly jobKind: JobKind = {
+    rule: () => ({ retryLimit: 1, expireInSeconds: 6 * 3600 }),
+    begin: async (tx, job) => {
+      const d = job.data as RunJobData;
+      const b = await runBoard(tx, d.run, d.board);
+      if (!b || b.job_id !== job.id || b.state === 'done' || b.state === 'failed') return { start: false, why: 'the board already has its part of the run' };
+      await setRunBoard(tx, d.run, d.board, 'running', { attempt: true, ...(job.retryCount > 0 ? { reason: `started again after its job was dropped (try ${job.retryCount + 1})` } : {}) });
+      await tx.query("UPDATE runs SET state = 'running' WHERE id = $1 AND state = 'queued'", [d.run]);
+      return { start: true, context: {} };
+    },
+    dead: async (tx, data, why) => {
+      const d = data as RunJobData;
+      const b = await runBoard(tx, d.run, d.board);
+      if (!b || b.state === 'done' || b.state === 'failed') return;
+      await setRunBoard(tx, d.run, d.board, 'failed', { reason: `its job was given up after ${b.attempts} attempt${b.attempts === 1 ? '' : 's'}: ${why}` });
+      await completeRunIfDone(tx, d.run, this.suiteTitle(d.suite));
+    },
+  };
+
+  /** The built-in suite named `name`, or a 400 naming the ones there are. */
+  suite(name: string): Suite {
+    const s = this.suites.find((x) => x.name === name);
+    if (!s) throw badRequest(`unknown suite '${name}'; the service runs the built-in suites: ${this.suites.map((x) => x.name).join(', ')}`);
+    return s;
+  }
+
+  async create(r: RunRequest, createdBy: number | null): Promise<number> {
+    const suite = this.suite(r.suite);
+    const cases = [...(r.cases ?? [])];
+    try {
+      selectCases(suite, cases);
+    } catch (e) {
+      throw badRequest((e as Error).message);
+    }
+    if (r.seed !== undefined && (!Number.isInteger(r.seed) || r.seed < 0 || r.seed > 0xffff_ffff)) throw badRequest(`seed: expected an integer from 0 to 4294967295, got ${r.seed}`);
+    const seed = r.seed ?? randomSeed();
+    const boards = await selectBoards(this.db, r, MAX_RUN_BOARDS);
+    for (const b of boards) await this.jobs.ensureQueue(b);
+    const id = await this.db.transaction(async (tx) => {
+      const id = await insertRun(tx, { origin: 'service', suite: suite.name, seed, state: 'queued', boards, cases, createdBy });
+      for (const board of boards) {
+        const data: RunJobData = { kind: 'run', board, run: id, suite: suite.name, seed, cases };
+        await insertRunBoard(tx, id, board, await this.jobs.send(tx, data), 'queued');
+      }
+      return id;
+    });
+    for (const b of boards) this.jobs.wake(b);
+    return id;
+  }
+
+  /** A board's part of a run (or why it could not run the suite), from its worker. False when the claim was lost. */
+  async boardResult(claim: Claim, run: number, r: { result: BoardResult } | { error: string }): Promise<boolean> {
+    return this.jobs.finish(claim, async (tx) => {
+      const b = await runBoard(tx, run, claim.board);
+      const [{ suite }] = (await tx.query<{ suite: string }>('SELECT suite FROM runs WHERE id = $1', [run])) as [{ suite: string }];
+      if (!b || b.job_id !== claim.jobId) return { ignored: 'another job has this board part' };
+      if ('result' in r) await setRunBoard(tx, run, claim.board, 'done', { result: { ...r.result, name: claim.board } });
+      else await setRunBoard(tx, run, claim.board, 'failed', { reason: r.error });
+      const state = await completeRunIfDone(tx, run, this.suiteTitle(suite));
+      return { board: claim.board, ...(state ? { run: state } : {}) };
+    });
+  }
+
+  /** Records a run made on the command line; its id. */
+  async recordCli(rec: CliRunRecord, createdBy: number | null): Promise<number> {
+    const rep = rec.report;
+    if (rep.schema !== REPORT_SCHEMA || rep.version !== REPORT_VERSION) throw badRequest(`report: expected schema '${REPORT_SCHEMA}' version ${REPORT_VERSION} (what 'suitrig run --json' writes), got '${String(rep.schema)}' version ${String(rep.version)}`);
+    if (rep.result !== 'passed' && rep.result !== 'failed') throw badRequest(`report.result: expected 'passed' or 'failed', got '${String(rep.result)}'`);
+    const outcome = rep.result;
+    const boards = rep.boards.map((b) => b.name);
+    return this.db.transaction(async (tx: Sql) => {
+      const id = await insertRun(tx, { origin: 'cli', suite: rep.suite.name, seed: rep.seed, state: 'running', boards, cases: [], createdBy });
+      await storeCliReport(tx, id, rep, rec.junit ?? null);
+      const known = (await tx.query<{ name: string }>('SELECT name FROM boards WHERE name = ANY($1::text[])', [boards])).map((x) => x.name);
+      for (const b of rep.boards) {
+        if (!known.includes(b.name)) continue;
+        await insertRunBoard(tx, id, b.name, null, 'done');
+      }
+      const t = rep.totals;
+      await setRunState(tx, id, outcome, `recorded from the command line: ${t.passed} passed, ${t.failed} failed, ${t.error} errors, ${t.notApplicable} not applicable of ${t.cases} cases`);
+      return id;
+    });
+  }
+
+  private suiteTitle(name: string): string {
+    return this.suites.find((s) => s.name === name)?.title ?? name;
+  }
+
+}

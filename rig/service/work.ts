@@ -1,0 +1,90 @@
+/**
+ * The part of the lab service that works on boards (DESIGN.md "Lab service"): the job queue
+ * (pg-boss, a queue per board), update campaigns, QA runs, and the agents that do the work —
+ * started with the service on its Database, stopped with it. The HTTP routes (campaigns, runs,
+ * agents) and the in-process agent of `serve --lab` reach it through this one object.
+ *
+ * A sweep runs every `sweepMs`: claims whose lease ran out are failed back to their queues
+ * (retried or failed by their rule), boards past their campaign deadline that no job works on
+ * are timed-out, and boards whose agent stopped heartbeating go offline.
+ */
+import type { Database } from './db/database.js';
+import { CampaignEngine } from './campaigns/engine.js';
+import { BoardJobs, type BoardJobsOptions } from './jobs/board-jobs.js';
+import { RunService } from './runs/service.js';
+import { markSilentBoardsOffline } from './store/agents.js';
+import type { Suite } from '../suites/api.js';
+import { builtinSuites } from '../suites/index.js';
+import { InProcessLink } from './agent/in-process-link.js';
+
+export interface WorkOptions extends BoardJobsOptions {
+  /** How often the sweep runs (default 2 s). */
+  sweepMs?: number;
+  /** Seconds without a heartbeat after which an agent's boards go offline (default 30). */
+  agentTtlS?: number;
+  /** Suites `POST /runs` may name (default: the built-in ones). */
+  suites?: readonly Suite[];
+  /** Where the sweep's failures are told (default: process warnings). */
+  warn?: (message: string) => void;
+}
+
+export class WorkService {
+  readonly campaigns: CampaignEngine;
+  readonly runs: RunService;
+  readonly agentTtlS: number;
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private readonly warn: (message: string) => void;
+
+  private constructor(
+    readonly db: Database,
+    readonly jobs: BoardJobs,
+    campaigns: CampaignEngine,
+    runs: RunService,
+    o: WorkOptions,
+  ) {
+    this.campaigns = campaigns;
+    this.runs = runs;
+    this.agentTtlS = o.agentTtlS ?? 30;
+    this.warn = o.warn ?? ((m) => process.emitWarning(m));
+  }
+
+  /** Starts the queue (its schema created or migrated) and the sweep. The database is migrated already. */
+  static async start(db: Database, o: WorkOptions = {}): Promise<WorkService> {
+    const campaigns = new CampaignEngine(db);
+    const runs = new RunService(db, o.suites ?? builtinSuites);
+    const jobs = await BoardJobs.start(db, { update: campaigns.jobKind, run: runs.jobKind }, o);
+    campaigns.useJobs(jobs);
+    runs.useJobs(jobs);
+    const w = new WorkService(db, jobs, campaigns, runs, o);
+    w.timer = setInterval(() => void w.sweep(), o.sweepMs ?? 2_000);
+    return w;
+  }
+
+  /** The agent link of an agent in this process (`serve --lab`). */
+  link(): InProcessLink {
+    return new InProcessLink(this);
+  }
+
+  /** One sweep now (also what the timer runs); sweeps never overlap. */
+  sweep(): Promise<void> {
+    this.sweeping ??= (async () => {
+      try {
+        await this.jobs.reapExpired();
+        await this.campaigns.sweepDeadlines();
+        await markSilentBoardsOffline(this.db, this.agentTtlS);
+      } catch (e) {
+        this.warn(`service sweep: ${(e as Error).message}`);
+      } finally {
+        this.sweeping = undefined;
+      }
+    })();
+    return this.sweeping;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweeping;
+    await this.jobs.stop();
+  }
+}

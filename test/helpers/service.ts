@@ -1,0 +1,93 @@
+/**
+ * The lab service's board work for tests, without HTTP: a scratch database (PGlite or the
+ * PostgreSQL server) migrated, the work service started on it with short leases and a fast
+ * sweep, releases stored as the firmware server stores them (content-addressed blobs), and lab
+ * files of virtual boards provisioned with the test ES256 key (test/board/fixtures.ts).
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { publicKeyPem, verificationKeyOf, type PublicKey } from '../../host/keys/index.js';
+import { openDatabase, type Database } from '../../rig/service/db/database.js';
+import { migrate } from '../../rig/service/db/migrations.js';
+import { WorkService, type WorkOptions } from '../../rig/service/work.js';
+import { loadLab } from '../../rig/lab/load.js';
+import type { Lab } from '../../rig/lab/types.js';
+import { es256Key } from '../board/fixtures.js';
+import { tempDir, writeFile } from '../rig/helpers/lab-files.js';
+import { scratchDatabase, type DatabaseFlavour, type ScratchDatabase } from './databases.js';
+
+export interface WorkHarness {
+  db: Database;
+  work: WorkService;
+  scratch: ScratchDatabase;
+  close(): Promise<void>;
+}
+
+export async function startWork(flavour: DatabaseFlavour, o: WorkOptions = {}): Promise<WorkHarness> {
+  const scratch = await scratchDatabase(flavour);
+  const db = await openDatabase(scratch.spec);
+  await migrate(db);
+  const work = await WorkService.start(db, { leaseMs: 3_000, sweepMs: 250, maintenanceIntervalSeconds: 5, ...o });
+  return {
+    db,
+    work,
+    scratch,
+    async close() {
+      await work.stop();
+      await db.close();
+      await scratch.drop();
+    },
+  };
+}
+
+const sha256 = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
+
+/** Stores a release as the firmware server does; its id (hex SHA-256 of the envelope). */
+export async function storeRelease(db: Database, envelope: Uint8Array, payloads: ReadonlyMap<string, Uint8Array>, sequence: number): Promise<string> {
+  const id = sha256(envelope).toString('hex');
+  await db.transaction(async (tx) => {
+    const blob = async (b: Uint8Array): Promise<Buffer> => {
+      const d = sha256(b);
+      await tx.query('INSERT INTO blobs (digest, size, bytes) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [d, b.length, b]);
+      return d;
+    };
+    await tx.query('INSERT INTO releases (id, envelope, sequence, summary) VALUES ($1, $2, $3, $4)', [id, await blob(envelope), sequence, { test: true }]);
+    for (const [uri, bytes] of payloads) await tx.query('INSERT INTO release_payloads (release, uri, digest) VALUES ($1, $2, $3)', [id, uri, await blob(bytes)]);
+  });
+  return id;
+}
+
+export interface VirtualLabBoard {
+  name: string;
+  tags?: string[];
+  /** Keep its flash here (relative to the lab's folder). */
+  state?: string;
+  quirks?: string[];
+}
+
+/** A lab file of virtual boards trusting the test ES256 key, at `baud`; loaded. */
+export function virtualLab(boards: readonly VirtualLabBoard[], o: { baud?: number; dir?: string } = {}): Lab {
+  const dir = o.dir ?? tempDir('suitrig-lab-');
+  writeFile(dir, 'keys/author.pub.pem', publicKeyPem(verificationKeyOf(es256Key) as PublicKey));
+  const lines = ['version: 1', 'defaults:', `  baud: ${o.baud ?? 1_000_000}`, '  trust: [author=keys/author.pub.pem]', 'boards:'];
+  for (const b of boards) {
+    lines.push(`  ${b.name}:`, `    tags: [${(b.tags ?? []).join(', ')}]`, '    port: virtual');
+    const v = [...(b.state ? [`state: ${b.state}`] : []), ...(b.quirks?.length ? [`quirks: [${b.quirks.join(', ')}]`] : [])];
+    if (v.length) lines.push(`    virtual: {${v.join(', ')}}`);
+  }
+  return loadLab(writeFile(dir, 'rig.yaml', lines.join('\n') + '\n'));
+}
+
+/** Polls `read` until `done` holds (every 100 ms, at most `ms`); the last value read. */
+export async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, ms: number, what: string): Promise<T> {
+  const until = Date.now() + ms;
+  let v = await read();
+  while (!done(v)) {
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(v, null, 1).slice(0, 3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    v = await read();
+  }
+  return v;
+}
+
+export { join };

@@ -6,6 +6,7 @@
  * stack trace or an SQL message never reaches a client.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { StoreRefusal } from '../store/errors.js';
 
 /** The statuses the API answers with on purpose, and their codes. */
 export const ERROR_CODES = {
@@ -70,6 +71,11 @@ export function errorHandler(err: FastifyError | ApiError | Error, req: FastifyR
   if (err instanceof ApiError) {
     if (err.status === 401) reply.header('www-authenticate', 'Bearer');
     void reply.status(err.status).send(errorBody(err.code, err.message));
+    return;
+  }
+  if (err instanceof StoreRefusal) {
+    const status = ({ 'not-found': 404, conflict: 409, forbidden: 403 } as const)[err.kind];
+    void reply.status(status).send(errorBody(err.kind, err.message));
     return;
   }
   const fe = err as FastifyError;

@@ -4,11 +4,17 @@
  * their routes.
  */
 import { Type } from '@fastify/type-provider-typebox';
+import { BOARD_NAME_RE } from '../../lab/port-url.js';
 import { PAGE_DEFAULT, PAGE_MAX } from './limits.js';
 
-/** A board's (or agent's) name: what a lab file names it; safe in a URL path and a file name. */
-export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
-export const Name = Type.String({ pattern: NAME_PATTERN, description: 'letters, digits, . _ - (not first), at most 63' });
+/** A board's, tag's or agent's name: what a lab file allows; safe in a URL path and a file name. */
+export const Name = Type.String({ pattern: BOARD_NAME_RE.source, description: 'letters, digits, . _ - (not first), at most 64' });
+
+/** A timestamp: Date in code, ISO 8601 on the wire. */
+export const DateTime = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
+
+/** A hex string of at most `max` characters. */
+export const Hex = (max: number) => Type.String({ pattern: `^([0-9a-f]{2}){0,${max / 2}}$` });
 
 /** A release: the hex SHA-256 of its envelope. */
 export const ReleaseId = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'hex SHA-256 of the envelope' });

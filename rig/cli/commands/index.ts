@@ -19,6 +19,8 @@ import { reportCommand } from './report.js';
 import { statusCommand } from './status.js';
 import { rebootCommand } from './reboot.js';
 import { flashCommand } from './flash.js';
+import { serveCommand } from './serve.js';
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.js';
 
 export const commands: readonly Command[] = [
   keygenCommand,
@@ -37,4 +39,8 @@ export const commands: readonly Command[] = [
   rebootCommand,
   reportCommand,
   runCommand,
+  serveCommand,
+  tokenCreateCommand,
+  tokenListCommand,
+  tokenRevokeCommand,
 ];

@@ -16,7 +16,8 @@ import { builtinSuites } from '../../suites/index.js';
 import type { UpdateJobContext } from '../campaigns/engine.js';
 import type { RunJobData, UpdateJobData } from '../jobs/job-data.js';
 import { openBoardDriver, type BoardDriver, type DriverOptions } from './board-driver.js';
-import { statusJson } from './board-view.js';
+import { boardStatus } from './board-view.js';
+import type { BoardStatus } from '../store/boards.js';
 import type { AgentJob, AgentLink } from './link.js';
 import { ClaimLostError, readStatus, walkUpdate, type Release } from './update-job.js';
 
@@ -100,7 +101,7 @@ export class Agent {
 
   private async reportStatus(d: BoardDriver): Promise<void> {
     try {
-      await this.o.link.boardStatus(d.name, statusJson(await readStatus(d, AbortSignal.timeout(30_000))));
+      await this.o.link.boardStatus(d.name, boardStatus(await readStatus(d, AbortSignal.timeout(30_000))));
     } catch (e) {
       this.log(`board ${d.name}: status not read: ${(e as Error).message}`);
     }
@@ -170,7 +171,7 @@ export class Agent {
       signal,
     );
     // The inventory shows what the board runs before the verdict is known to anyone.
-    const after = verdict.detail.after as Record<string, unknown> | undefined;
+    const after = verdict.detail.after as BoardStatus | undefined;
     if (after) await this.o.link.boardStatus(d.name, after).catch((e: Error) => this.log(`board ${d.name}: status not recorded: ${e.message}`));
     else await this.reportStatus(d);
     await this.o.link.updateVerdict(job.claim, data.campaign, verdict);

@@ -2,10 +2,11 @@
  * What a board's answers (host/operator BoardState) say for the status tracker (RFC 9019 §2.3:
  * what each device runs): whether it runs a given manifest, whether that image is confirmed or
  * still on test, whether an installed image waits for a reset, one line for people, and the
- * JSON the inventory keeps (`GET /boards/{name}`: app version, SUIT sequence, slots, boot record).
+ * status the inventory keeps (`GET /boards/{name}`: app version, SUIT sequence, slots, boot record).
  */
 import type { BoardState } from '../../../host/operator/board-state.js';
 import { toHex } from '../../../host/util/hex.js';
+import { SLOT_FLAGS, type BoardStatus } from '../store/boards.js';
 
 function same(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return a !== undefined && b.length > 0 && Buffer.from(a).equals(Buffer.from(b));
@@ -50,14 +51,19 @@ function jsonSequence(n: bigint | undefined): number | string | null {
   return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
 }
 
-/** The inventory's JSON of a board's status. */
-export function statusJson(s: BoardState): Record<string, unknown> {
+/** The inventory's view of a board's status (store/boards.ts BoardStatus). */
+export function boardStatus(s: BoardState): BoardStatus {
   return {
-    sequence: jsonSequence(s.suit?.sequenceNumber),
-    app: s.suit?.semanticVersion?.length ? s.suit.semanticVersion.join('.') : null,
-    manifest: s.suit?.digest ? toHex(s.suit.digest) : null,
-    slots: (s.images ?? []).map((i) => ({ image: i.image, slot: i.slot, version: i.version, active: i.active, confirmed: i.confirmed, pending: i.pending })),
+    app_version: s.suit?.semanticVersion?.length ? s.suit.semanticVersion.join('.') : null,
+    suit_sequence: jsonSequence(s.suit?.sequenceNumber),
+    manifest_digest: s.suit?.digest ? toHex(s.suit.digest) : null,
+    slots: (s.images ?? []).map((i) => ({
+      image: i.image,
+      slot: i.slot,
+      version: i.version,
+      hash: toHex(i.hash),
+      flags: SLOT_FLAGS.filter((f) => i[f]),
+    })),
     boot: s.boot ? { count: s.boot.count, reason: s.boot.reason, slot: s.boot.slot, outcome: s.boot.outcome } : null,
-    storedSequence: jsonSequence(s.trust?.sequence),
   };
 }

@@ -5,8 +5,10 @@
  */
 import type { WorkService } from '../work.js';
 import type { Claim } from '../jobs/claims.js';
-import { heartbeat, recordBoardStatus, registerAgent, type BoardRegistration } from '../store/agents.js';
-import { notFound } from '../errors.js';
+import { hostname } from 'node:os';
+import { bindAgentInstance, heartbeat } from '../store/agents.js';
+import { INTERNAL, registerBoards, reportBoard, type BoardSpec, type BoardStatus } from '../store/boards.js';
+import { StoreRefusal } from '../store/errors.js';
 import type { AgentJob, AgentLink, BoardMoveReport, JobClaim } from './link.js';
 import type { Release } from './update-job.js';
 import type { BoardResult } from '../../runner/result.js';
@@ -17,10 +19,11 @@ export class InProcessLink implements AgentLink {
 
   constructor(private readonly work: WorkService) {}
 
-  async register(agent: string, instance: string, boards: readonly BoardRegistration[]): Promise<void> {
+  async register(agent: string, instance: string, boards: readonly BoardSpec[]): Promise<void> {
     // The service owns an embedded database alone (its data directory is locked), so an earlier
     // process of this agent is gone for sure: take its name over. On a shared server, wait for its TTL.
-    await registerAgent(this.work.db, { agent, instance, boards, ttlS: this.work.agentTtlS, takeover: this.work.db.kind === 'pglite' });
+    await this.work.db.transaction((tx) => bindAgentInstance(tx, agent, instance, this.work.agentTtlS, this.work.db.kind === 'pglite'));
+    await registerBoards(this.work.db, agent, hostname(), boards, INTERNAL, true);
     for (const b of boards) await this.work.jobs.ensureQueue(b.name);
     await this.work.jobs.takeOver(agent, instance);
   }
@@ -45,7 +48,7 @@ export class InProcessLink implements AgentLink {
 
   async release(id: string): Promise<Release> {
     const [env] = await this.work.db.query<{ bytes: Uint8Array }>('SELECT b.bytes FROM releases r JOIN blobs b ON b.digest = r.envelope WHERE r.id = $1', [id]);
-    if (!env) throw notFound(`no release '${id}'`);
+    if (!env) throw new StoreRefusal('not-found', `no release '${id}'`);
     const parts = await this.work.db.query<{ uri: string; bytes: Uint8Array }>('SELECT p.uri, b.bytes FROM release_payloads p JOIN blobs b ON b.digest = p.digest WHERE p.release = $1', [id]);
     return { envelope: new Uint8Array(env.bytes), payloads: new Map(parts.map((p) => [p.uri, new Uint8Array(p.bytes)])) };
   }
@@ -79,8 +82,8 @@ export class InProcessLink implements AgentLink {
     }
   }
 
-  boardStatus(board: string, status: Record<string, unknown>): Promise<void> {
-    return recordBoardStatus(this.work.db, board, status);
+  async boardStatus(board: string, status: BoardStatus): Promise<void> {
+    await reportBoard(this.work.db, board, { kind: 'status', status }, INTERNAL);
   }
 
   private full(claim: JobClaim): Claim {

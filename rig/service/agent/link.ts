@@ -9,7 +9,7 @@
  * whose claim was lost (the service presumed the worker dead and handed the job on) is refused:
  * the worker stops.
  */
-import type { BoardRegistration } from '../store/agents.js';
+import type { BoardSpec, BoardStatus } from '../store/boards.js';
 import type { BoardResult } from '../../runner/result.js';
 import type { CampaignBoardState } from '../campaigns/states.js';
 import type { BoardJobData } from '../jobs/job-data.js';
@@ -37,8 +37,11 @@ export interface BoardMoveReport {
 }
 
 export interface AgentLink {
-  /** Registers the agent and its boards; refused when another live agent serves one of them. */
-  register(agent: string, instance: string, boards: readonly BoardRegistration[]): Promise<void>;
+  /**
+   * Registers the agent (this process of it) and all its boards; refused when another live
+   * process has the agent's name, or another agent serves one of the boards.
+   */
+  register(agent: string, instance: string, boards: readonly BoardSpec[]): Promise<void>;
   /** False when another process of this agent has taken the name over: this one must stop. */
   heartbeat(agent: string, instance: string): Promise<boolean>;
   /** The next job for `board`, waiting up to `waitMs` for one; undefined when none came. */
@@ -56,5 +59,5 @@ export interface AgentLink {
   /** Gives a job back unfinished (the agent is stopping): it is retried by its rule. */
   handBack(claim: JobClaim, why: string): Promise<void>;
   /** What a board reports of itself, for the inventory. */
-  boardStatus(board: string, status: Record<string, unknown>): Promise<void>;
+  boardStatus(board: string, status: BoardStatus): Promise<void>;
 }

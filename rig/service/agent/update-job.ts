@@ -23,7 +23,7 @@ import { parseEnvelope } from '../../../host/suit/envelope/parse.js';
 import { sleep, systemClock } from '../../../host/transport/clock.js';
 import type { CampaignBoardState } from '../campaigns/states.js';
 import type { BoardDriver, BoardSession } from './board-driver.js';
-import { describeBoot, describeRunning, imagePending, inRecovery, runningConfirmed, runsManifest, statusJson } from './board-view.js';
+import { describeBoot, describeRunning, imagePending, inRecovery, runningConfirmed, runsManifest, boardStatus } from './board-view.js';
 
 export interface Release {
   envelope: Uint8Array;
@@ -93,16 +93,16 @@ class Walk {
     if (runsManifest(before, this.digest)) {
       if (runningConfirmed(before)) {
         const why = this.input.state === 'pending' ? 'the board already ran this release, confirmed; nothing was sent' : `the board runs the release, confirmed (found by attempt ${this.input.attempt})`;
-        return { to: 'confirmed', reason: why, detail: { after: statusJson(before) } };
+        return { to: 'confirmed', reason: why, detail: { after: boardStatus(before) } };
       }
-      await this.move('booted', 'the new image runs on test, awaiting its confirmation', { after: statusJson(before) });
+      await this.move('booted', 'the new image runs on test, awaiting its confirmation', { after: boardStatus(before) });
       return this.awaitConfirmation();
     }
     if (await this.acceptedEarlier()) {
       if (imagePending(before)) return this.resetAndJudge('the board accepted the release earlier and the image waits for a reset');
-      return { to: 'reverted', reason: `the board accepted the release earlier, but runs ${describeRunning(before)} again with nothing pending: it went back to the previous image${describeBoot(before)}`, detail: { after: statusJson(before) } };
+      return { to: 'reverted', reason: `the board accepted the release earlier, but runs ${describeRunning(before)} again with nothing pending: it went back to the previous image${describeBoot(before)}`, detail: { after: boardStatus(before) } };
     }
-    await this.move('delivering', undefined, this.input.state === 'pending' ? { before: statusJson(before) } : { redelivery: this.input.attempt });
+    await this.move('delivering', undefined, this.input.state === 'pending' ? { before: boardStatus(before) } : { redelivery: this.input.attempt });
     let out: UpdateOutcome;
     try {
       out = await this.s.deliver(this.input.release.envelope, this.input.release.payloads, { signal: this.signal });
@@ -132,7 +132,7 @@ class Walk {
   private async resetAndJudge(why: string): Promise<Verdict> {
     await this.move('rebooting', why);
     const { after, ms } = await this.s.resetAndRead(this.signal);
-    const detail = { after: statusJson(after), rebootMs: Math.round(ms) };
+    const detail = { after: boardStatus(after), rebootMs: Math.round(ms) };
     if (runsManifest(after, this.digest)) {
       await this.move('booted', runningConfirmed(after) ? 'the new image runs, confirmed' : 'the new image runs on test, awaiting its confirmation', detail);
       return this.awaitConfirmation();
@@ -146,14 +146,14 @@ class Walk {
     const until = Date.now() + this.input.confirmS * 1000;
     for (;;) {
       const now = await this.s.readState(this.signal);
-      if (!runsManifest(now, this.digest)) return { to: 'reverted', reason: `the new image booted, then the board went back: it runs ${describeRunning(now)}${describeBoot(now)}`, detail: { after: statusJson(now) } };
-      if (runningConfirmed(now)) return { to: 'confirmed', reason: `runs ${describeRunning(now)}, confirmed`, detail: { after: statusJson(now) } };
+      if (!runsManifest(now, this.digest)) return { to: 'reverted', reason: `the new image booted, then the board went back: it runs ${describeRunning(now)}${describeBoot(now)}`, detail: { after: boardStatus(now) } };
+      if (runningConfirmed(now)) return { to: 'confirmed', reason: `runs ${describeRunning(now)}, confirmed`, detail: { after: boardStatus(now) } };
       if (Date.now() >= until) break;
       await sleep(systemClock, CONFIRM_POLL_MS, this.signal);
     }
     await this.move('rebooting', `the new image did not confirm itself within ${this.input.confirmS} s: reset to see whether the board keeps it`);
     const { after, ms } = await this.s.resetAndRead(this.signal);
-    const detail = { after: statusJson(after), rebootMs: Math.round(ms) };
+    const detail = { after: boardStatus(after), rebootMs: Math.round(ms) };
     if (!runsManifest(after, this.digest)) {
       if (inRecovery(after)) return { to: 'failed', reason: `the new image never confirmed itself, and after a reset the board stays in its bootloader${describeBoot(after)}`, detail };
       return { to: 'reverted', reason: `the new image booted but never confirmed itself within ${this.input.confirmS} s; after a reset the board runs ${describeRunning(after)} again${describeBoot(after)}`, detail };

@@ -74,8 +74,8 @@ export function errorHandler(err: FastifyError | ApiError | Error, req: FastifyR
     return;
   }
   if (err instanceof StoreRefusal) {
-    const status = ({ 'not-found': 404, conflict: 409, forbidden: 403 } as const)[err.kind];
-    void reply.status(status).send(errorBody(err.kind, err.message));
+    const status = ({ 'not-found': 404, conflict: 409, forbidden: 403, invalid: 400 } as const)[err.kind];
+    void reply.status(status).send(errorBody(err.kind === 'invalid' ? ERROR_CODES[400] : err.kind, err.message));
     return;
   }
   const fe = err as FastifyError;

@@ -16,7 +16,7 @@
  *   its deadline that no agent is working on (its agent is gone) is timed-out by `sweepDeadlines`.
  */
 import type { Database, Sql } from '../db/database.js';
-import { badRequest, conflict } from '../errors.js';
+import { StoreRefusal } from '../store/errors.js';
 import type { BoardJobs, JobKind } from '../jobs/board-jobs.js';
 import type { Claim } from '../jobs/claims.js';
 import type { UpdateJobData } from '../jobs/job-data.js';
@@ -97,14 +97,14 @@ export class CampaignEngine {
     for (const b of boards) await this.jobs.ensureQueue(b);
     const { id, woken } = await this.db.transaction(async (tx) => {
       const [release] = await tx.query('SELECT id FROM releases WHERE id = $1', [r.release]);
-      if (!release) throw badRequest(`no release '${r.release}' (GET /releases lists them)`);
+      if (!release) throw new StoreRefusal('invalid', `no release '${r.release}' (GET /releases lists them)`);
       const busy = await tx.query<{ board: string; campaign: number; state: string }>(
         `SELECT cb.board, c.id AS campaign, c.state FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign
          WHERE cb.board = ANY($1::text[]) AND c.state IN ('running', 'paused') AND cb.state NOT IN ('confirmed', 'refused', 'reverted', 'failed', 'timed-out', 'cancelled')
          ORDER BY cb.board LIMIT 5`,
         [boards],
       );
-      if (busy.length > 0) throw conflict(`${busy.map((b) => `board '${b.board}' is in campaign ${b.campaign} (${b.state})`).join('; ')}: a board takes one campaign at a time`);
+      if (busy.length > 0) throw new StoreRefusal('conflict', `${busy.map((b) => `board '${b.board}' is in campaign ${b.campaign} (${b.state})`).join('; ')}: a board takes one campaign at a time`);
       // The rows are locked from here on: a second request for the same boards waits, then sees them.
       await tx.query('SELECT name FROM boards WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE', [boards]);
       const id = await insertCampaign(tx, r.release, spec, boards, createdBy);
@@ -142,7 +142,7 @@ export class CampaignEngine {
     return this.db.transaction(async (tx) => {
       const c = await campaignRow(tx, id, true);
       if (c.state === 'running') await setCampaignState(tx, id, 'paused', 'paused by the operator');
-      else if (c.state !== 'paused') throw conflict(`campaign ${id} is ${c.state}: only a running campaign can be paused`);
+      else if (c.state !== 'paused') throw new StoreRefusal('conflict', `campaign ${id} is ${c.state}: only a running campaign can be paused`);
       return campaignRow(tx, id);
     });
   }
@@ -151,7 +151,7 @@ export class CampaignEngine {
     const { row, woken } = await this.db.transaction(async (tx) => {
       const c = await campaignRow(tx, id, true);
       if (c.state === 'running') return { row: c, woken: [] };
-      if (c.state !== 'paused') throw conflict(`campaign ${id} is ${c.state}: only a paused campaign can be resumed`);
+      if (c.state !== 'paused') throw new StoreRefusal('conflict', `campaign ${id} is ${c.state}: only a paused campaign can be resumed`);
       // Resuming lets the current group through as it stands: its thresholds are not checked again.
       await setCampaignGroups(tx, id, c.currentGroup, c.currentGroup);
       await setCampaignState(tx, id, 'running', null);
@@ -166,7 +166,7 @@ export class CampaignEngine {
     return this.db.transaction(async (tx) => {
       const c = await campaignRow(tx, id, true);
       if (c.state === 'cancelled') return c;
-      if (c.state === 'done') throw conflict(`campaign ${id} is done: there is nothing left to cancel`);
+      if (c.state === 'done') throw new StoreRefusal('conflict', `campaign ${id} is done: there is nothing left to cancel`);
       for (const b of await campaignBoards(tx, id)) {
         if (b.state !== 'pending') continue;
         if (b.jobId) await this.jobs.cancelQueued(tx, boardQueue(b.board), [b.jobId]);

@@ -16,7 +16,7 @@
  * - `confirm_s` (default 30, our addition): how long a booted test image may take to confirm
  *   itself before the board is reset to see whether it stays or reverts; at most `deadline_s`.
  */
-import { ServiceError } from '../errors.js';
+import { StoreRefusal } from '../store/errors.js';
 
 export interface CampaignRequest {
   release: string;
@@ -47,10 +47,10 @@ export const MAX_DEADLINE_S = 24 * 3600;
 export const MAX_CAMPAIGN_BOARDS = 10_000;
 
 /** A request that is well-typed but means nothing sensible (400). */
-export class CampaignRequestError extends ServiceError {
+export class CampaignRequestError extends StoreRefusal {
   override name = 'CampaignRequestError';
   constructor(message: string) {
-    super(400, message);
+    super('invalid', message);
   }
 }
 

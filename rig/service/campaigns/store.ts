@@ -5,7 +5,7 @@
  * in the caller's transaction — the one that makes the change.
  */
 import type { Sql } from '../db/database.js';
-import { notFound } from '../errors.js';
+import { StoreRefusal } from '../store/errors.js';
 import { recordBoardHistory, recordEvent } from '../store/events.js';
 import type { CampaignSpec } from './spec.js';
 import { BOARD_STATES, TERMINAL_STATES, canMove, type CampaignBoardState, type CampaignState } from './states.js';
@@ -91,7 +91,7 @@ export async function insertCampaign(tx: Sql, release: string, spec: CampaignSpe
 /** The campaign row, locked for the rest of `tx` when `lock`. */
 export async function campaignRow(tx: Sql, id: number, lock = false): Promise<CampaignRow> {
   const [r] = await tx.query<RawCampaign>(`SELECT * FROM campaigns WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
-  if (!r) throw notFound(`no campaign ${id}`);
+  if (!r) throw new StoreRefusal('not-found', `no campaign ${id}`);
   return campaignOf(r);
 }
 

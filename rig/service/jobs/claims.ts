@@ -8,7 +8,7 @@
  * (reaper.ts) fails its job back to the queue in the same transaction that removes the claim.
  */
 import type { Sql } from '../db/database.js';
-import { setBoardState } from '../store/agents.js';
+import { setBoardState } from '../store/boards.js';
 
 export interface Claim {
   board: string;

@@ -10,7 +10,7 @@
  * board's known-good state first), then the board's part fails with the reason.
  */
 import type { Database, Sql } from '../db/database.js';
-import { badRequest } from '../errors.js';
+import { StoreRefusal } from '../store/errors.js';
 import type { BoardJobs, JobKind } from '../jobs/board-jobs.js';
 import type { Claim } from '../jobs/claims.js';
 import type { RunJobData } from '../jobs/job-data.js';
@@ -73,7 +73,7 @@ export class RunService {
   /** The built-in suite named `name`, or a 400 naming the ones there are. */
   suite(name: string): Suite {
     const s = this.suites.find((x) => x.name === name);
-    if (!s) throw badRequest(`unknown suite '${name}'; the service runs the built-in suites: ${this.suites.map((x) => x.name).join(', ')}`);
+    if (!s) throw new StoreRefusal('invalid', `unknown suite '${name}'; the service runs the built-in suites: ${this.suites.map((x) => x.name).join(', ')}`);
     return s;
   }
 
@@ -83,9 +83,9 @@ export class RunService {
     try {
       selectCases(suite, cases);
     } catch (e) {
-      throw badRequest((e as Error).message);
+      throw new StoreRefusal('invalid', (e as Error).message);
     }
-    if (r.seed !== undefined && (!Number.isInteger(r.seed) || r.seed < 0 || r.seed > 0xffff_ffff)) throw badRequest(`seed: expected an integer from 0 to 4294967295, got ${r.seed}`);
+    if (r.seed !== undefined && (!Number.isInteger(r.seed) || r.seed < 0 || r.seed > 0xffff_ffff)) throw new StoreRefusal('invalid', `seed: expected an integer from 0 to 4294967295, got ${r.seed}`);
     const seed = r.seed ?? randomSeed();
     const boards = await selectBoards(this.db, r, MAX_RUN_BOARDS);
     for (const b of boards) await this.jobs.ensureQueue(b);
@@ -117,8 +117,8 @@ export class RunService {
   /** Records a run made on the command line; its id. */
   async recordCli(rec: CliRunRecord, createdBy: number | null): Promise<number> {
     const rep = rec.report;
-    if (rep.schema !== REPORT_SCHEMA || rep.version !== REPORT_VERSION) throw badRequest(`report: expected schema '${REPORT_SCHEMA}' version ${REPORT_VERSION} (what 'suitrig run --json' writes), got '${String(rep.schema)}' version ${String(rep.version)}`);
-    if (rep.result !== 'passed' && rep.result !== 'failed') throw badRequest(`report.result: expected 'passed' or 'failed', got '${String(rep.result)}'`);
+    if (rep.schema !== REPORT_SCHEMA || rep.version !== REPORT_VERSION) throw new StoreRefusal('invalid', `report: expected schema '${REPORT_SCHEMA}' version ${REPORT_VERSION} (what 'suitrig run --json' writes), got '${String(rep.schema)}' version ${String(rep.version)}`);
+    if (rep.result !== 'passed' && rep.result !== 'failed') throw new StoreRefusal('invalid', `report.result: expected 'passed' or 'failed', got '${String(rep.result)}'`);
     const outcome = rep.result;
     const boards = rep.boards.map((b) => b.name);
     return this.db.transaction(async (tx: Sql) => {

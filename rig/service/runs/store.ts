@@ -8,7 +8,7 @@
  * (`suitrig run --tracker`) arrives with its report and JUnit already made.
  */
 import type { Sql } from '../db/database.js';
-import { notFound } from '../errors.js';
+import { StoreRefusal } from '../store/errors.js';
 import { recordBoardHistory, recordEvent } from '../store/events.js';
 import { suitrigTool, toJsonReport, type JsonReport } from '../../report/json.js';
 import { toJUnitXml } from '../../report/junit.js';
@@ -128,7 +128,7 @@ function runOf(r: RawRun, boards: RunRow['boards']): RunRow {
 
 export async function runView(db: Sql, id: number): Promise<RunRow> {
   const [r] = await db.query<RawRun>('SELECT id, origin, suite, seed, state, reason, spec, created_at, finished_at FROM runs WHERE id = $1', [id]);
-  if (!r) throw notFound(`no run ${id}`);
+  if (!r) throw new StoreRefusal('not-found', `no run ${id}`);
   const boards = await db.query<{ board: string; state: RunBoardState; reason: string | null }>('SELECT board, state, reason FROM run_boards WHERE run = $1 ORDER BY board', [id]);
   // A recorded command-line run has no board rows: its boards are the report's.
   return runOf(r, r.origin === 'cli' ? r.spec.boards.map((b) => ({ board: b, state: 'done' as const, reason: null })) : boards);
@@ -144,6 +144,6 @@ export async function listRuns(db: Sql, limit: number): Promise<RunSummary[]> {
 /** The stored JSON report and JUnit XML (undefined while the run is not finished). */
 export async function runReports(db: Sql, id: number): Promise<{ report: JsonReport | null; junit: string | null }> {
   const [r] = await db.query<{ report: JsonReport | null; junit: string | null }>('SELECT report, junit FROM runs WHERE id = $1', [id]);
-  if (!r) throw notFound(`no run ${id}`);
+  if (!r) throw new StoreRefusal('not-found', `no run ${id}`);
   return r;
 }

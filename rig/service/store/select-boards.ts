@@ -5,7 +5,7 @@
  */
 import { closest } from '../../../host/util/did-you-mean.js';
 import type { Sql } from '../db/database.js';
-import { badRequest } from '../errors.js';
+import { StoreRefusal } from './errors.js';
 
 export interface BoardSelector {
   boards?: string[];
@@ -13,21 +13,21 @@ export interface BoardSelector {
 }
 
 export async function selectBoards(db: Sql, r: BoardSelector, max: number): Promise<string[]> {
-  if ((r.boards === undefined) === (r.tag === undefined)) throw badRequest("give the boards either by name ('boards': [...]) or by tag ('tag': ...), not both or neither");
+  if ((r.boards === undefined) === (r.tag === undefined)) throw new StoreRefusal('invalid', "give the boards either by name ('boards': [...]) or by tag ('tag': ...), not both or neither");
   let names: string[];
   if (r.tag !== undefined) {
     names = (await db.query<{ name: string }>('SELECT name FROM boards WHERE $1 = ANY(tags) ORDER BY name', [r.tag])).map((x) => x.name);
-    if (names.length === 0) throw badRequest(`no board has the tag '${r.tag}'`);
+    if (names.length === 0) throw new StoreRefusal('invalid', `no board has the tag '${r.tag}'`);
   } else {
     names = r.boards!;
-    if (names.length === 0) throw badRequest("'boards' is empty: name at least one board");
+    if (names.length === 0) throw new StoreRefusal('invalid', "'boards' is empty: name at least one board");
     const dup = names.find((b, i) => names.indexOf(b) !== i);
-    if (dup !== undefined) throw badRequest(`board '${dup}' is named twice`);
+    if (dup !== undefined) throw new StoreRefusal('invalid', `board '${dup}' is named twice`);
     const known = new Set((await db.query<{ name: string }>('SELECT name FROM boards WHERE name = ANY($1::text[])', [names])).map((x) => x.name));
     const unknown = names.filter((n) => !known.has(n));
     if (unknown.length > 0) {
       const all = (await db.query<{ name: string }>('SELECT name FROM boards ORDER BY name LIMIT 10000')).map((x) => x.name);
-      throw badRequest(
+      throw new StoreRefusal('invalid', 
         unknown
           .slice(0, 5)
           .map((n) => {
@@ -38,6 +38,6 @@ export async function selectBoards(db: Sql, r: BoardSelector, max: number): Prom
       );
     }
   }
-  if (names.length > max) throw badRequest(`at most ${max} boards, got ${names.length}`);
+  if (names.length > max) throw new StoreRefusal('invalid', `at most ${max} boards, got ${names.length}`);
   return names;
 }

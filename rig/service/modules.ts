@@ -7,9 +7,11 @@ import type { ServiceModule } from './context.js';
 import { eventRoutes } from './events/stream.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { boardRoutes } from './api/routes/boards.js';
+import { WORK_MODULE } from './work-module.js';
 
 export const SERVICE_MODULES: readonly ServiceModule[] = [
   { name: 'events', routes: [eventRoutes] },
   { name: 'tokens', routes: [tokenRoutes] },
   { name: 'boards', routes: [boardRoutes] },
+  WORK_MODULE,
 ];

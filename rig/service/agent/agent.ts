@@ -85,6 +85,7 @@ export class Agent {
     const grace = setTimeout(() => this.handBack.abort(new Error('the agent is stopping')), graceMs);
     await Promise.all(this.loops);
     clearTimeout(grace);
+    await this.o.link.leave(this.o.name, this.instance).catch((e: Error) => this.log(`agent ${this.o.name}: leaving failed: ${e.message}`));
     for (const d of this.drivers) await d.close().catch(() => undefined);
   }
 

@@ -6,7 +6,7 @@
 import type { WorkService } from '../work.js';
 import type { Claim } from '../jobs/claims.js';
 import { hostname } from 'node:os';
-import { bindAgentInstance, heartbeat } from '../store/agents.js';
+import { bindAgentInstance, heartbeat, leaveAgent } from '../store/agents.js';
 import { INTERNAL, registerBoards, reportBoard, type BoardSpec, type BoardStatus } from '../store/boards.js';
 import { StoreRefusal } from '../store/errors.js';
 import type { AgentJob, AgentLink, BoardMoveReport, JobClaim } from './link.js';
@@ -16,16 +16,28 @@ import type { BoardResult } from '../../runner/result.js';
 export class InProcessLink implements AgentLink {
   /** The full claims behind the opaque ones handed to the agent. */
   private readonly claims = new Map<string, Claim>();
+  /** The liveness locks of the agents registered through this link. */
+  private readonly locks = new Map<string, () => Promise<void>>();
 
   constructor(private readonly work: WorkService) {}
 
   async register(agent: string, instance: string, boards: readonly BoardSpec[]): Promise<void> {
-    // The service owns an embedded database alone (its data directory is locked), so an earlier
-    // process of this agent is gone for sure: take its name over. On a shared server, wait for its TTL.
-    await this.work.db.transaction((tx) => bindAgentInstance(tx, agent, instance, this.work.agentTtlS, this.work.db.kind === 'pglite'));
+    // One live process per agent name: the lock dies with the process that holds it (killed or
+    // not), so a restarted service takes its agent's name over at once, and a second service
+    // with the same agent name on the same database is refused while the first lives.
+    const release = await this.work.db.holdLock(`suitrig-agent:${agent}`);
+    if (!release) throw new StoreRefusal('conflict', `agent '${agent}' is served by another live process on this database`);
+    this.locks.set(agent, release);
+    await this.work.db.transaction((tx) => bindAgentInstance(tx, agent, instance, this.work.agentTtlS, true));
     await registerBoards(this.work.db, agent, hostname(), boards, INTERNAL, true);
     for (const b of boards) await this.work.jobs.ensureQueue(b.name);
     await this.work.jobs.takeOver(agent, instance);
+  }
+
+  async leave(agent: string, instance: string): Promise<void> {
+    await leaveAgent(this.work.db, agent, instance);
+    await this.locks.get(agent)?.();
+    this.locks.delete(agent);
   }
 
   heartbeat(agent: string, instance: string): Promise<boolean> {

@@ -42,6 +42,8 @@ export interface AgentLink {
    * process has the agent's name, or another agent serves one of the boards.
    */
   register(agent: string, instance: string, boards: readonly BoardSpec[]): Promise<void>;
+  /** The agent stops serving (its boards go offline). */
+  leave(agent: string, instance: string): Promise<void>;
   /** False when another process of this agent has taken the name over: this one must stop. */
   heartbeat(agent: string, instance: string): Promise<boolean>;
   /** The next job for `board`, waiting up to `waitMs` for one; undefined when none came. */

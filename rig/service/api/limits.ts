@@ -16,6 +16,9 @@ export const PAYLOADS_MAX = 16;
 /** POST /releases: the whole request (envelope, payloads, multipart framing). */
 export const RELEASE_BODY_LIMIT = ENVELOPE_LIMIT + 4 * PAYLOAD_LIMIT;
 
+/** POST /runs/recorded: a command-line run's JSON report and JUnit XML (many boards, every case's steps). */
+export const RUN_REPORT_LIMIT = 8 * 1024 * 1024;
+
 /** Pages: default and largest `limit` of a listing. */
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 500;

@@ -40,6 +40,13 @@ export interface Database extends Sql {
    * from its tables. Resolves to the function that stops listening.
    */
   listen(channel: string, onNotify: (payload: string) => void, onGap?: () => void): Promise<() => Promise<void>>;
+  /**
+   * Tries to take a lock that lives as long as this process's hold on the database: on a server,
+   * a session advisory lock on a connection of its own — released by the server the moment the
+   * process dies, killed or not; embedded, the data directory lock already is one (always taken).
+   * Resolves to the release, or undefined when another live process holds the lock.
+   */
+  holdLock(key: string): Promise<(() => Promise<void>) | undefined>;
   close(): Promise<void>;
 }
 
@@ -158,6 +165,8 @@ async function openEmbedded(dir: string): Promise<Database> {
       // One connection: notifications of this process's own commits arrive here, nothing is missed.
       return db.listen(channelName(channel), onNotify);
     },
+    // The data directory is this process's alone: whatever it locks, it holds.
+    holdLock: async () => async () => {},
     async close() {
       await db.close();
       await unlock();
@@ -212,6 +221,22 @@ async function openServer(url: string): Promise<Database> {
       },
     },
     listen: (channel, onNotify, onGap) => listenOnServer(url, types, channelName(channel), onNotify, onGap, listeners),
+    async holdLock(key) {
+      const c = new pg.Client({ connectionString: url, types });
+      c.on('error', () => {}); // a dropped connection loses the lock; the holder's heartbeat notices
+      await c.connect();
+      const [row] = (await c.query<{ held: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held', [key])).rows;
+      if (!row?.held) {
+        await c.end().catch(() => {});
+        return undefined;
+      }
+      const release = async (): Promise<void> => {
+        listeners.delete(release);
+        await c.end().catch(() => {});
+      };
+      listeners.add(release);
+      return release;
+    },
     async close() {
       await Promise.all([...listeners].map((stop) => stop()));
       await pool.end();

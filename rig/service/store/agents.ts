@@ -30,6 +30,16 @@ export async function bindAgentInstance(tx: Sql, agent: string, instance: string
   );
 }
 
+/** A process of an agent stops serving: its boards go offline now, not after the TTL. */
+export async function leaveAgent(db: Database, agent: string, instance: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const mine = await tx.query('UPDATE agents SET instance = NULL WHERE name = $1 AND instance = $2 RETURNING name', [agent, instance]);
+    if (mine.length === 0) return;
+    const boards = await tx.query<{ name: string }>("SELECT name FROM boards WHERE agent = $1 AND state <> 'offline' ORDER BY name FOR UPDATE", [agent]);
+    for (const b of boards) await setBoardState(tx, b.name, 'offline', `agent ${agent} stopped`);
+  });
+}
+
 /** Records a heartbeat of `instance`; false when another process of the agent has taken its name over. */
 export async function heartbeat(db: Sql, agent: string, instance: string): Promise<boolean> {
   const rows = await db.query('UPDATE agents SET last_seen = now() WHERE name = $1 AND instance = $2 RETURNING name', [agent, instance]);

@@ -1,0 +1,104 @@
+/**
+ * The JSON run report (schema `suitrig-run-report` version 1, rig/report/README.md; written by
+ * rig/report/json.ts) as a TypeBox schema: what `suitrig run --tracker` sends and the service
+ * checks before it records it, and what `GET /runs/{id}` answers. Every object is closed and
+ * every list and string bounded (a report is input from the wire).
+ */
+import { Type } from '@fastify/type-provider-typebox';
+
+const closed = { additionalProperties: false } as const;
+const Text = (max: number) => Type.String({ maxLength: max });
+const Ms = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Seed = Type.Integer({ minimum: 0, maximum: 0xffff_ffff });
+const Stamp = Type.String({ maxLength: 40, description: 'ISO 8601 UTC' });
+const Totals = Type.Object({ cases: Ms, passed: Ms, failed: Ms, error: Ms, notApplicable: Ms }, closed);
+const BOOT = ['unchanged', 'updated', 'pending', 'reverted', 'recovery'] as const;
+
+const Accept = Type.Object({ kind: Type.Literal('accept') }, closed);
+const Decision = Type.Union([Accept, Type.Object({ kind: Type.Literal('reject'), reason: Text(64), detail: Type.Optional(Text(64)) }, closed)]);
+const Expected = Type.Union([Accept, Type.Object({ kind: Type.Literal('reject'), reasons: Type.Array(Text(64), { maxItems: 32 }) }, closed)]);
+
+const Step = Type.Object(
+  { name: Text(200), outcome: Type.Enum(['passed', 'failed', 'error', 'timeout', 'not-run']), durationMs: Ms, message: Type.Optional(Text(4000)) },
+  closed,
+);
+
+const Case = Type.Object(
+  {
+    id: Text(100),
+    title: Text(300),
+    tags: Type.Array(Text(40), { maxItems: 32 }),
+    seed: Seed,
+    outcome: Type.Enum(['passed', 'failed', 'error', 'not-applicable']),
+    message: Type.Optional(Text(4000)),
+    startedAt: Stamp,
+    durationMs: Ms,
+    expected: Type.Object(
+      {
+        decision: Type.Optional(Expected),
+        boot: Type.Optional(Type.Array(Type.Enum(BOOT), { maxItems: BOOT.length })),
+      },
+      closed,
+    ),
+    actual: Type.Object(
+      {
+        decision: Type.Optional(Decision),
+        decidedBy: Type.Optional(Type.Enum(['board', 'host'])),
+        predicted: Type.Optional(Decision),
+        boot: Type.Optional(Type.Enum(BOOT)),
+      },
+      closed,
+    ),
+    steps: Type.Array(Step, { maxItems: 200 }),
+    cleanup: Type.Array(Step, { maxItems: 50 }),
+  },
+  closed,
+);
+
+const Board = Type.Object(
+  {
+    name: Text(200),
+    target: Type.Object(
+      {
+        kind: Type.Enum(['serial', 'tcp', 'virtual', 'qemu', 'native-sim']),
+        url: Text(600),
+        baud: Ms,
+        usb: Type.Optional(Text(300)),
+        profile: Type.Optional(Text(64)),
+        quirks: Type.Optional(Type.Array(Text(64), { maxItems: 16 })),
+      },
+      closed,
+    ),
+    seed: Seed,
+    status: Type.Enum(['completed', 'unavailable', 'lost', 'interrupted']),
+    message: Type.Optional(Text(4000)),
+    description: Type.Optional(Text(1000)),
+    logPath: Text(4096),
+    startedAt: Stamp,
+    durationMs: Ms,
+    totals: Totals,
+    cases: Type.Array(Case, { maxItems: 1000 }),
+  },
+  closed,
+);
+
+/** A JSON run report as `suitrig run --json` prints it. */
+export const RUN_REPORT_DESCRIPTION = "schema suitrig-run-report version 1: the same document as 'suitrig run --json' (rig/report/README.md)";
+
+export const RunReport = Type.Object(
+  {
+    schema: Type.Literal('suitrig-run-report'),
+    version: Type.Literal(1),
+    tool: Type.Object({ name: Text(64), version: Text(64) }, closed),
+    suite: Type.Object({ name: Text(200), title: Text(300) }, closed),
+    seed: Seed,
+    startedAt: Stamp,
+    durationMs: Ms,
+    result: Type.Enum(['passed', 'failed']),
+    totals: Totals,
+    logDir: Text(4096),
+    junitPath: Type.Optional(Text(4096)),
+    boards: Type.Array(Board, { minItems: 1, maxItems: 256 }),
+  },
+  { ...closed, description: RUN_REPORT_DESCRIPTION },
+);

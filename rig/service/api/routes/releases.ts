@@ -9,7 +9,7 @@
  * stream them to boards).
  */
 import multipart from '@fastify/multipart';
-import { Type } from '@fastify/type-provider-typebox';
+import { Type, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { RoutePlugin } from '../../context.js';
@@ -102,6 +102,9 @@ export const releaseRoutes: RoutePlugin = async (app, { ctx }) => {
     '/releases',
     {
       config: { role: 'operator' },
+      // The body schema above describes multipart parts, which are never a parsed body to validate.
+      validatorCompiler: ({ schema, httpPart, method, url }) =>
+        httpPart === 'body' ? () => ({ value: undefined }) : TypeBoxValidatorCompiler({ schema, httpPart, method, url } as Parameters<typeof TypeBoxValidatorCompiler>[0]),
       schema: {
         summary: 'upload a release: verified against the service trust anchors, payloads against their digests, stored only then',
         description:
@@ -109,6 +112,11 @@ export const releaseRoutes: RoutePlugin = async (app, { ctx }) => {
           `the URI the manifest fetches it from (at most ${PAYLOADS_MAX}, each at most ${PAYLOAD_LIMIT} bytes, ${RELEASE_BODY_LIMIT} in all).`,
         tags: ['releases'],
         consumes: ['multipart/form-data'],
+        // Describes the parts for the API description; the parts are read and checked by readUpload.
+        body: Type.Object(
+          { envelope: Type.String({ format: 'binary', description: 'the SUIT envelope' }) },
+          { additionalProperties: Type.String({ format: 'binary', description: 'a payload, the part named by its URI' }) },
+        ),
         response: { 200: Release, 201: Release, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, ...AUTH_ERRORS },
       },
     },

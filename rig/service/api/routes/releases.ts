@@ -84,7 +84,10 @@ function uploadError(e: unknown): unknown {
   if (code === 'FST_PARTS_LIMIT' || code === 'FST_FILES_LIMIT') return new ApiError(413, `more than ${PAYLOADS_MAX} payloads`);
   if (code === 'FST_REQ_FILE_TOO_LARGE') return new ApiError(413, `a payload is larger than ${PAYLOAD_LIMIT} bytes`);
   if (code === 'FST_FIELDS_LIMIT') return new ApiError(400, 'parts must be files (curl -F name=@file)');
-  return e;
+  if (e instanceof ApiError || (e as { statusCode?: number }).statusCode !== undefined) return e;
+  // Anything else reading the parts is the parser's complaint about the body (busboy's
+  // "Unexpected end of form", "Malformed part header", a missing boundary).
+  return new ApiError(400, `malformed multipart body: ${(e as Error).message}`);
 }
 
 function sendBytes(reply: FastifyReply, bytes: Uint8Array) {

@@ -7,11 +7,13 @@ import type { ServiceModule } from './context.js';
 import { eventRoutes } from './events/stream.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { boardRoutes } from './api/routes/boards.js';
+import { releaseRoutes } from './api/routes/releases.js';
 import { WORK_MODULE } from './work-module.js';
 
 export const SERVICE_MODULES: readonly ServiceModule[] = [
   { name: 'events', routes: [eventRoutes] },
   { name: 'tokens', routes: [tokenRoutes] },
   { name: 'boards', routes: [boardRoutes] },
+  { name: 'releases', routes: [releaseRoutes] },
   WORK_MODULE,
 ];

@@ -7,7 +7,7 @@
  * engine's), all registered under /api/v1 with the same ServiceContext.
  */
 import swagger from '@fastify/swagger';
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Database } from '../db/database.js';
 import type { ReleaseTrust, RoutePlugin, ServiceContext } from '../context.js';
@@ -18,6 +18,8 @@ import { JSON_BODY_LIMIT, PARAM_MAX_LENGTH, REQUEST_TIMEOUT_MS } from './limits.
 import { assertClosedSchemas } from './strict-schemas.js';
 
 export const API_PREFIX = '/api/v1';
+
+const NO_QUERY = Type.Object({}, { additionalProperties: false });
 
 export interface AppOptions {
   db: Database;
@@ -47,6 +49,8 @@ export async function buildApp(o: AppOptions): Promise<ServiceApp> {
     // Prototype poisoning in JSON bodies is refused (400), not stripped.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Malformed URLs (a lone '%') are refused before routing: the same error shape.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are validated as sent (no type coercion: "5" is not 5); query strings and path
@@ -60,6 +64,8 @@ export async function buildApp(o: AppOptions): Promise<ServiceApp> {
   app.addHook('onRoute', (route) => {
     assertRoleDeclared(route);
     assertClosedSchemas(route);
+    // A route that declares no query string takes none: `?anything` is refused, not ignored.
+    route.schema = { ...route.schema, querystring: route.schema?.querystring ?? NO_QUERY };
   });
   installAuth(app, o.db);
 

@@ -82,6 +82,9 @@ export const eventRoutes: RoutePlugin = async (app, { ctx }) => {
       schema: {
         summary: 'server-sent events of state changes (replay with Last-Event-ID or ?after=)',
         tags: ['events'],
+        produces: ['text/event-stream'],
+        // For clients and tests: an answer that does not end by itself.
+        'x-suitrig-stream': true,
         querystring: Type.Object(
           {
             after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'replay events after this id' })),

@@ -64,11 +64,13 @@ CREATE TABLE blobs (
 CREATE TABLE releases (
   id text PRIMARY KEY, -- hex SHA-256 of the envelope
   envelope bytea NOT NULL REFERENCES blobs (digest),
-  sequence bigint NOT NULL,
+  sequence numeric(20, 0) NOT NULL, -- SUIT sequence numbers are uint64, beyond bigint
+  -- The manifest as 'suitrig inspect --json' shows it.
   summary jsonb NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   created_by bigint REFERENCES tokens (id)
 );
+CREATE INDEX releases_created ON releases (created_at, id);
 
 CREATE TABLE release_payloads (
   release text NOT NULL REFERENCES releases (id),

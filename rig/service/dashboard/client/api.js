@@ -20,7 +20,7 @@ export async function readBounded(response, max = ANSWER_MAX_BYTES) {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > max) {
     await response.body?.cancel();
-    throw new ApiError(response.status, `the answer is ${declared} bytes, more than the ${max} this page reads`);
+    throw new ApiError(response.status, `the answer is ${declared} bytes, more than the ${max} bytes this page reads`);
   }
   const reader = response.body.getReader();
   const chunks = [];

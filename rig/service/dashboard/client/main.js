@@ -78,7 +78,7 @@ function showLogin(message) {
   input.focus();
 }
 
-async function logIn(token) {
+async function logIn(token, o = { resumed: false }) {
   const api = new Api(token, () => logOut('The service no longer accepts this token: log in again.'));
   // Checked before it is kept: a wrong token is never stored.
   const probe = new Api(token);
@@ -98,7 +98,7 @@ async function logIn(token) {
     h('button', { type: 'button', class: 'link', on: { click: () => logOut('Logged out.') } }, 'Log out'),
   );
   live.start();
-  render();
+  render(!o.resumed);
 }
 
 function showLive(state, detail) {
@@ -107,8 +107,12 @@ function showLive(state, detail) {
   fill(liveRegion, h('span', { class: 'dot', 'aria-hidden': 'true' }), text ?? state);
 }
 
-/** Draws the page of the current URL. */
-function render() {
+/**
+ * Draws the page of the current URL. `focus`: the page's heading takes the focus (after a move
+ * between pages or a log-in, so keyboards and screen readers start there); on a fresh load the
+ * focus stays at the top of the document, where the skip link is.
+ */
+function render(focus = true) {
   if (!session) return;
   page?.dispose?.();
   page = undefined;
@@ -132,11 +136,11 @@ function render() {
   if (!found) {
     setTitle('Not found');
     fill(main, h('h1', { tabindex: '-1' }, 'Not found'), h('p', {}, 'No page of the dashboard has this address. '), h('p', {}, h('a', { href: '/' }, 'Go to the fleet')));
-    main.querySelector('h1').focus();
+    if (focus) main.querySelector('h1').focus();
     return;
   }
   page = found.page.mount(ctx, found.params) ?? {};
-  main.querySelector('h1')?.focus({ preventScroll: false });
+  if (focus) main.querySelector('h1')?.focus();
 }
 
 function navigate(path, o = {}) {
@@ -154,11 +158,11 @@ document.addEventListener('click', (ev) => {
   ev.preventDefault();
   if (href !== location.pathname + location.search) navigate(href);
 });
-window.addEventListener('popstate', render);
+window.addEventListener('popstate', () => render());
 
 /** A reload of the tab logs in again with its token; while the service is away, it keeps trying. */
 function resume(token) {
-  logIn(token).catch((e) => {
+  logIn(token, { resumed: true }).catch((e) => {
     if (e instanceof ApiError && e.status === 401) logOut('The service no longer accepts the token of this tab: log in again.');
     else {
       setTitle('Waiting for the service');

@@ -166,7 +166,7 @@ export function mount(ctx, [name]) {
             {},
             s.lines.map((l) => {
               const e = timelineEntry(l);
-              return h('li', { class: `step${e.state ? ` s-${clip(e.state, 20)}` : ''}`, 'data-state': e.state ?? null }, time(l.at), ' ', h('strong', {}, e.step), e.text ? [' — ', e.text] : null);
+              return h('li', { class: `step${e.state ? ` t-${clip(e.state, 20)}` : ''}`, 'data-state': e.state ?? null }, time(l.at), ' ', h('strong', {}, e.step), e.text ? [' — ', e.text] : null);
             }),
           ),
         ),
@@ -208,7 +208,8 @@ export function mount(ctx, [name]) {
   async function loadConsole() {
     const { body } = await ctx.api.get(`${base}/console?limit=${CONSOLE_LINES}`);
     const { text, shown, hidden } = consoleText(body?.lines);
-    const pre = h('pre', { class: 'console', tabindex: '0', role: 'log', 'aria-label': `Console of ${shortName}` }, text || '(nothing printed yet)');
+    // One text node of at most CONSOLE_LINES x CONSOLE_LINE_CHARS characters (not clipped to TEXT_MAX as a whole).
+    const pre = h('pre', { class: 'console', tabindex: '0', role: 'log', 'aria-label': `Console of ${shortName}` }, document.createTextNode(text || '(nothing printed yet)'));
     fill(
       consoleBox,
       h(

@@ -14,26 +14,17 @@ export function mount(ctx, [id]) {
   const f = frame(ctx, `Campaign ${id}`);
   const summary = h('section', { 'aria-labelledby': 'summary-h' });
   const actions = h('div', { class: 'actions' });
+  const result = h('div', { 'aria-live': 'polite' });
   const groups = h('section', { 'aria-labelledby': 'groups-h' });
-  fill(f.body, h('h2', { id: 'summary-h', class: 'visually-hidden' }, 'Summary'), summary, actions, h('h2', { id: 'groups-h' }, 'Rollout groups'), groups);
+  fill(f.body, h('h2', { id: 'summary-h', class: 'visually-hidden' }, 'Summary'), summary, actions, result, h('h2', { id: 'groups-h' }, 'Rollout groups'), groups);
 
+  /** Operators' buttons: what the campaign's state allows (a viewer gets none; the service refuses them anyway). */
   function drawActions(c) {
-    if (!ctx.may('operator')) return fill(actions);
-    const act = (name, label, enabled) =>
-      h(
-        'button',
-        {
-          type: 'button',
-          class: name === 'cancel' ? 'danger' : null,
-          disabled: !enabled,
-          'data-key': `act-${name}`,
-          on: { click: () => (name === 'cancel' ? confirmCancel() : run(name)) },
-        },
-        label,
-      );
-    const running = c.state === 'running';
-    const paused = c.state === 'paused';
-    fill(actions, h('h2', { class: 'visually-hidden' }, 'Actions'), act('pause', 'Pause', running), act('resume', 'Resume', paused), act('cancel', 'Cancel campaign', running || paused), h('div', { class: 'action-status', 'aria-live': 'polite' }));
+    if (!ctx.may('operator') || (c.state !== 'running' && c.state !== 'paused')) return fill(actions);
+    const act = (name, label) =>
+      h('button', { type: 'button', class: name === 'cancel' ? 'danger' : null, 'data-key': `act-${name}`, on: { click: () => (name === 'cancel' ? confirmCancel() : run(name)) } }, label);
+    const status = actions.querySelector('.action-status') ?? h('div', { class: 'action-status', 'aria-live': 'polite' });
+    fill(actions, h('h2', { class: 'visually-hidden' }, 'Actions'), c.state === 'running' ? act('pause', 'Pause') : act('resume', 'Resume'), act('cancel', 'Cancel campaign'), status);
   }
 
   function confirmCancel() {
@@ -44,13 +35,11 @@ export function mount(ctx, [id]) {
   }
 
   async function run(name) {
-    const box = actions.querySelector('.action-status');
     try {
-      const c = await ctx.api.post(`/campaigns/${id}/${name}`);
-      draw(c);
-      fill(box, notice('note', `${name === 'cancel' ? 'Cancelled' : name === 'pause' ? 'Paused' : 'Resumed'}.`));
+      draw(await ctx.api.post(`/campaigns/${id}/${name}`));
+      fill(result, notice('note', `${name === 'cancel' ? 'Cancelled' : name === 'pause' ? 'Paused' : 'Resumed'}.`));
     } catch (e) {
-      fill(box, notice('error', `${name}: ${e.message}`));
+      fill(result, notice('error', `${name}: ${e.message}`));
     }
   }
 

@@ -34,7 +34,7 @@ function runForm(ctx, boards) {
       },
     },
     h('h2', { id: 'new-run-h' }, 'Start a run'),
-    field('suite', 'Suite', h('input', { id: 'suite', name: 'suite', value: 'rfc9019', required: true, pattern: '[a-z0-9][a-z0-9-]{0,63}' })),
+    field('suite', 'Suite', h('input', { id: 'suite', name: 'suite', value: 'rfc9019', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,63}' })),
     boardPicker(boards, 'rb'),
     field('seed', 'Seed', h('input', { id: 'seed', name: 'seed', type: 'number', min: '0', max: '4294967295', placeholder: 'random' }), 'The same seed replays the same random choices.'),
     field('cases', 'Cases', h('input', { id: 'cases', name: 'cases', placeholder: 'all' }), 'Case ids, comma-separated; empty: every case of the suite.'),

@@ -42,14 +42,23 @@ export function trackerOption(args: ParsedArgs, io: CliIo): Tracker | undefined 
 }
 
 /** POSTs `body` to `path` under /api/v1; the answer's JSON. An error answer or no answer: EnvironmentError naming it. */
-export async function postToTracker(t: Tracker, path: string, body: unknown): Promise<Record<string, unknown>> {
+export function postToTracker(t: Tracker, path: string, body: unknown): Promise<Record<string, unknown>> {
+  return askTracker(t, 'POST', path, body);
+}
+
+/** GETs `path` under /api/v1; the answer's JSON. */
+export function getFromTracker(t: Tracker, path: string): Promise<Record<string, unknown>> {
+  return askTracker(t, 'GET', path);
+}
+
+async function askTracker(t: Tracker, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Record<string, unknown>> {
   const where = `${t.url}/api/v1${path}`;
   let res: Response;
   try {
     res = await fetch(where, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      method,
+      headers: { authorization: `Bearer ${t.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(TRACKER_TIMEOUT_MS),
     });
   } catch (e) {
@@ -65,7 +74,7 @@ export async function postToTracker(t: Tracker, path: string, body: unknown): Pr
   }
   if (!res.ok) {
     const msg = (json as { error?: { message?: unknown } } | undefined)?.error?.message;
-    throw new EnvironmentError(`--tracker: ${where} answered ${res.status}${typeof msg === 'string' ? `: ${msg}` : ''}`);
+    throw new EnvironmentError(`--tracker: ${method} ${where} answered ${res.status}${typeof msg === 'string' ? `: ${msg}` : ''}`);
   }
   if (typeof json !== 'object' || json === null) throw new EnvironmentError(`--tracker: ${where} answered ${res.status} without a JSON object`);
   return json as Record<string, unknown>;

@@ -117,6 +117,21 @@ describeOnDatabases('campaign and run routes', (flavour) => {
       [id, 'done'],
     ]);
     expect((await get('/campaigns?state=done')).json()).toMatchObject({ campaigns: [{ id, counts: { confirmed: 3 } }] });
+
+    // The same from the command line.
+    await s!.app.listen({ host: '127.0.0.1', port: 0 });
+    const tracker = ['--tracker', `http://127.0.0.1:${(s!.app.server.address() as { port: number }).port}`];
+    const env = { ...process.env, SUITRIG_TOKEN: s!.tokens.operator };
+    const cli = await runCli(['campaign', 'start', await release('1.3.0', 4), '--tag', 'rack', '--groups', '1,2', '--wait', ...tracker], { env });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/^campaign \d+: done \(3 confirmed\);/);
+    expect(cli.stdout).toMatch(/\n {2}b3 {5}group 2 {2}confirmed {3}runs sequence 4 \(app 1\.3\.0\), confirmed\n/);
+    const missing = await runCli(['campaign', 'show', '999', ...tracker], { env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/answered 404: no campaign 999/);
+    const viewer = await runCli(['campaign', 'start', await release('1.4.0', 5), '--tag', 'rack', ...tracker], { env: { ...process.env, SUITRIG_TOKEN: s!.tokens.viewer } });
+    expect(viewer.code).toBe(2);
+    expect(viewer.stderr).toMatch(/answered 403: POST \/api\/v1\/campaigns needs the operator role/);
   });
 
   it('POST /runs: the report and JUnit of rfc9019 cases on a board; run --tracker records a command-line run', async () => {

@@ -20,6 +20,7 @@ import { statusCommand } from './status.js';
 import { rebootCommand } from './reboot.js';
 import { flashCommand } from './flash.js';
 import { serveCommand } from './serve.js';
+import { campaignShowCommand, campaignStartCommand } from './campaign.js';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.js';
 
 export const commands: readonly Command[] = [
@@ -40,6 +41,8 @@ export const commands: readonly Command[] = [
   reportCommand,
   runCommand,
   serveCommand,
+  campaignStartCommand,
+  campaignShowCommand,
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,

@@ -37,6 +37,14 @@ function boardKind(conn: BoardConnection, port: string | undefined): string {
   return port === 'virtual' ? 'virtual' : 'serial';
 }
 
+/** The client of `--tracker URL` with `--token T` (or SUITRIG_TOKEN); usage errors when either is unusable. */
+export function trackerClient(url: string, args: ParsedArgs, io: CliIo): TrackerClient {
+  if (!/^https?:\/\/[^\s/]+\/?$/.test(url)) throw new UsageError(`--tracker ${url}: expected http://HOST:PORT (the service's address)`);
+  const token = optString(args, 'token') ?? io.env.SUITRIG_TOKEN;
+  if (!token) throw new UsageError('--tracker needs a token: --token T or SUITRIG_TOKEN');
+  return new TrackerClient(url, token);
+}
+
 /** The tracker of `--tracker`, or undefined; usage errors before any board is opened. */
 export function trackerFromArgs(args: ParsedArgs, io: CliIo): BoardTracker | undefined {
   const url = optString(args, 'tracker');
@@ -45,15 +53,12 @@ export function trackerFromArgs(args: ParsedArgs, io: CliIo): BoardTracker | und
     if (optString(args, 'token') !== undefined || named !== undefined) throw new UsageError('--token and --tracker-board go with --tracker');
     return undefined;
   }
-  if (!/^https?:\/\/[^\s/]+\/?$/.test(url)) throw new UsageError(`--tracker ${url}: expected http://HOST:PORT (the service's address)`);
-  const token = optString(args, 'token') ?? io.env.SUITRIG_TOKEN;
-  if (!token) throw new UsageError('--tracker needs a token: --token T or SUITRIG_TOKEN');
+  const client = trackerClient(url, args, io);
   if (named !== undefined && !BOARD_NAME_RE.test(named)) throw new UsageError(`--tracker-board: '${named}' is not a board name (letters, digits, . _ -)`);
   const port = optString(args, 'port');
   if (named === undefined && (port === undefined || !BOARD_NAME_RE.test(port) || port === 'virtual')) {
     throw new UsageError('--tracker needs the board\'s name in the service: give --port a lab board name, or --tracker-board NAME');
   }
-  const client = new TrackerClient(url, token);
   const agent = agentName();
   return {
     async report(conn, report) {

@@ -39,10 +39,18 @@ function boardKind(conn: BoardConnection, port: string | undefined): string {
 
 /** The client of `--tracker URL` with `--token T` (or SUITRIG_TOKEN); usage errors when either is unusable. */
 export function trackerClient(url: string, args: ParsedArgs, io: CliIo): TrackerClient {
-  if (!/^https?:\/\/[^\s/]+\/?$/.test(url)) throw new UsageError(`--tracker ${url}: expected http://HOST:PORT (the service's address)`);
+  let u: URL | undefined;
+  try {
+    u = new URL(url);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) {
+    throw new UsageError(`--tracker ${url}: expected the lab service's address, http(s)://HOST:PORT, without a path or credentials`);
+  }
   const token = optString(args, 'token') ?? io.env.SUITRIG_TOKEN;
-  if (!token) throw new UsageError('--tracker needs a token: --token T or SUITRIG_TOKEN');
-  return new TrackerClient(url, token);
+  if (!token) throw new UsageError('--tracker needs a token: --token T or SUITRIG_TOKEN (suitrig token create makes one)');
+  return new TrackerClient(`${u.protocol}//${u.host}`, token);
 }
 
 /** The tracker of `--tracker`, or undefined; usage errors before any board is opened. */

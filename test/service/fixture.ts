@@ -17,6 +17,8 @@ import { scratchDatabase, type DatabaseFlavour } from '../helpers/databases.js';
 export interface TestService {
   app: ServiceApp;
   db: Database;
+  /** What `--db` takes for this database (a second connection opens it). */
+  spec: string;
   /** A live token of each role. */
   tokens: Record<Role, string>;
   /** `{ authorization: 'Bearer ...' }` for a role. */
@@ -46,6 +48,7 @@ export async function testService(flavour: DatabaseFlavour, o: { plugins?: reado
     return {
       app,
       db,
+      spec: scratch.spec,
       tokens,
       as: (role) => ({ authorization: `Bearer ${tokens[role]}` }),
       async close() {

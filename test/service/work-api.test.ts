@@ -128,10 +128,10 @@ describeOnDatabases('campaign and run routes', (flavour) => {
     expect(cli.stdout).toMatch(/\n {2}b3 {5}group 2 {2}confirmed {3}runs sequence 4 \(app 1\.3\.0\), confirmed\n/);
     const missing = await runCli(['campaign', 'show', '999', ...tracker], { env });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/answered 404: no campaign 999/);
+    expect(missing.stderr).toMatch(/answered 404 not-found: no campaign 999/);
     const viewer = await runCli(['campaign', 'start', await release('1.4.0', 5), '--tag', 'rack', ...tracker], { env: { ...process.env, SUITRIG_TOKEN: s!.tokens.viewer } });
     expect(viewer.code).toBe(2);
-    expect(viewer.stderr).toMatch(/answered 403: POST \/api\/v1\/campaigns needs the operator role/);
+    expect(viewer.stderr).toMatch(/answered 403 forbidden: POST \/api\/v1\/campaigns needs the operator role/);
   });
 
   it('POST /runs: the report and JUnit of rfc9019 cases on a board; run --tracker records a command-line run', async () => {

@@ -9,8 +9,9 @@
  * environment errors (the service's refusals included).
  */
 import { sleep, systemClock } from '../../../host/transport/clock.js';
-import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command, type ParsedArgs } from '../command.js';
-import { TRACKER_OPTIONS, getFromTracker, postToTracker, trackerOption, type Tracker } from '../tracker.js';
+import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command, type ParsedArgs } from '../command.js';
+import { TRACKER_OPTIONS, trackerClient } from '../tracker-options.js';
+import { TrackerError, type TrackerClient } from '../../service/client/tracker.js';
 
 interface CampaignJson {
   id: number;
@@ -25,10 +26,20 @@ interface CampaignJson {
 /** How often `--wait` asks again. */
 const POLL_MS = 1_000;
 
-function tracker(args: ParsedArgs, io: CliIo): Tracker {
-  const t = trackerOption(args, io);
-  if (!t) throw new UsageError('--tracker URL is required: campaigns are run by the lab service (suitrig serve)');
-  return t;
+function tracker(args: ParsedArgs, io: CliIo): TrackerClient {
+  const url = optString(args, 'tracker');
+  if (url === undefined) throw new UsageError('--tracker URL is required: campaigns are run by the lab service (suitrig serve)');
+  return trackerClient(url, args, io);
+}
+
+/** One call to the service; its refusal or absence is an environment error naming it (exit 2). */
+async function ask(t: TrackerClient, method: 'GET' | 'POST', path: string, body?: unknown): Promise<CampaignJson> {
+  try {
+    return await t.call<CampaignJson>(method, path, body);
+  } catch (e) {
+    if (e instanceof TrackerError) throw new EnvironmentError(`--tracker ${e.message}`);
+    throw e;
+  }
 }
 
 function share(v: string | undefined, name: string): number | undefined {
@@ -53,18 +64,18 @@ function render(c: CampaignJson): string {
 }
 
 /** Prints the campaign (after waiting for it to stop running, with --wait); the exit status. */
-async function show(t: Tracker, id: number, args: ParsedArgs, io: CliIo): Promise<number> {
-  let c = (await getFromTracker(t, `/campaigns/${id}`)) as unknown as CampaignJson;
+async function show(t: TrackerClient, id: number, args: ParsedArgs, io: CliIo): Promise<number> {
+  let c = await ask(t, 'GET', `/campaigns/${id}`);
   while (optFlag(args, 'wait') && c.state === 'running') {
     await sleep(systemClock, POLL_MS, io.signal);
-    c = (await getFromTracker(t, `/campaigns/${id}`)) as unknown as CampaignJson;
+    c = await ask(t, 'GET', `/campaigns/${id}`);
   }
   if (optFlag(args, 'json')) printJson(io, c);
   else io.stdout.write(render(c));
   return c.state === 'done' && c.boards.every((b) => b.state === 'confirmed') ? EXIT_OK : EXIT_NEGATIVE;
 }
 
-const COMMON = { ...TRACKER_OPTIONS, json: { type: 'boolean' as const, description: 'print the campaign as JSON (GET /campaigns/{id})' }, wait: { type: 'boolean' as const, description: 'wait until the campaign no longer runs' } };
+const COMMON = { tracker: TRACKER_OPTIONS.tracker!, token: TRACKER_OPTIONS.token!, json: { type: 'boolean' as const, description: 'print the campaign as JSON (GET /campaigns/{id})' }, wait: { type: 'boolean' as const, description: 'wait until the campaign no longer runs' } };
 
 export const campaignStartCommand: Command = {
   path: ['campaign', 'start'],
@@ -112,8 +123,8 @@ export const campaignStartCommand: Command = {
       ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
     };
     if ((boards.length > 0) === (tag !== undefined)) throw new UsageError('name the boards with --board or --tag (one of them)');
-    const c = (await postToTracker(t, '/campaigns', body)) as unknown as CampaignJson;
-    io.stderr.write(`campaign  ${c.id} started: ${t.url}/api/v1/campaigns/${c.id}\n`);
+    const c = await ask(t, 'POST', '/campaigns', body);
+    io.stderr.write(`campaign  ${c.id} started: ${t.base}/api/v1/campaigns/${c.id}\n`);
     return show(t, c.id, args, io);
   },
 };

@@ -20,6 +20,7 @@ import { statusCommand } from './status.js';
 import { rebootCommand } from './reboot.js';
 import { flashCommand } from './flash.js';
 import { serveCommand } from './serve.js';
+import { releaseUploadCommand } from './release-upload.js';
 import { campaignShowCommand, campaignStartCommand } from './campaign.js';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.js';
 
@@ -41,6 +42,7 @@ export const commands: readonly Command[] = [
   reportCommand,
   runCommand,
   serveCommand,
+  releaseUploadCommand,
   campaignStartCommand,
   campaignShowCommand,
   tokenCreateCommand,

@@ -136,7 +136,7 @@ describeOnDatabases('API fuzz', (flavour) => {
   /** The fuzz's own tokens: the samples of DELETE /tokens/{id} revoke the fixture's first ones. */
   const tokens = {} as Record<Role, string>;
   beforeAll(async () => {
-    s = await testService(flavour, { releaseTrust });
+    s = await testService(flavour, { releaseTrust, work: true });
     for (const r of ROLES) tokens[r] = (await createToken(s.db, r, `fuzz ${r}`)).token;
     // Streams do not end by themselves when a request passes; their refusals are covered elsewhere.
     ops = (await operations(s.app)).filter((o) => !o.streams);

@@ -132,7 +132,7 @@ describeOnDatabases('campaign and run routes', (flavour) => {
     const viewer = await runCli(['campaign', 'start', await release('1.4.0', 5), '--tag', 'rack', ...tracker], { env: { ...process.env, SUITRIG_TOKEN: s!.tokens.viewer } });
     expect(viewer.code).toBe(2);
     expect(viewer.stderr).toMatch(/answered 403 forbidden: POST \/api\/v1\/campaigns needs the operator role/);
-  });
+  }, 180_000);
 
   it('POST /runs: the report and JUnit of rfc9019 cases on a board; run --tracker records a command-line run', async () => {
     await serve(['r1']);
@@ -174,5 +174,5 @@ describeOnDatabases('campaign and run routes', (flavour) => {
     const noToken = await runCli(['run', 'rfc9019', '--board', 'virtual', '--case', cases[1]!, '--tracker', `http://127.0.0.1:${addr.port}`], { cwd: tempDir(), env: { ...process.env, SUITRIG_TOKEN: '' } });
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toMatch(/--tracker needs a token/);
-  });
+  }, 180_000);
 });

@@ -4,12 +4,12 @@
  * sweep, releases stored as the firmware server stores them (content-addressed blobs), and lab
  * files of virtual boards provisioned with the test ES256 key (test/board/fixtures.ts).
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { publicKeyPem, verificationKeyOf, type PublicKey } from '../../host/keys/index.js';
 import { openDatabase, type Database } from '../../rig/service/db/database.js';
 import { migrate } from '../../rig/service/db/migrations.js';
 import { WorkService, type WorkOptions } from '../../rig/service/work.js';
+import { storeRelease as storeVerifiedRelease } from '../../rig/service/store/releases.js';
 import { loadLab } from '../../rig/lab/load.js';
 import type { Lab } from '../../rig/lab/types.js';
 import { es256Key } from '../board/fixtures.js';
@@ -40,21 +40,9 @@ export async function startWork(flavour: DatabaseFlavour, o: WorkOptions = {}): 
   };
 }
 
-const sha256 = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
-
-/** Stores a release as the firmware server does; its id (hex SHA-256 of the envelope). */
+/** Stores a release as the firmware server does (after its verification); its id (hex SHA-256 of the envelope). */
 export async function storeRelease(db: Database, envelope: Uint8Array, payloads: ReadonlyMap<string, Uint8Array>, sequence: number): Promise<string> {
-  const id = sha256(envelope).toString('hex');
-  await db.transaction(async (tx) => {
-    const blob = async (b: Uint8Array): Promise<Buffer> => {
-      const d = sha256(b);
-      await tx.query('INSERT INTO blobs (digest, size, bytes) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [d, b.length, b]);
-      return d;
-    };
-    await tx.query('INSERT INTO releases (id, envelope, sequence, summary) VALUES ($1, $2, $3, $4)', [id, await blob(envelope), sequence, { test: true }]);
-    for (const [uri, bytes] of payloads) await tx.query('INSERT INTO release_payloads (release, uri, digest) VALUES ($1, $2, $3)', [id, uri, await blob(bytes)]);
-  });
-  return id;
+  return (await storeVerifiedRelease(db, { envelope, payloads, sequence: BigInt(sequence), signers: ['author'], summary: {}, createdBy: null })).id;
 }
 
 export interface VirtualLabBoard {

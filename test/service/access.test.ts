@@ -18,7 +18,7 @@ describeOnDatabases('access control at every route', (flavour) => {
   let ops: Operation[];
   let revoked: string;
   beforeAll(async () => {
-    s = await testService(flavour, { releaseTrust });
+    s = await testService(flavour, { releaseTrust, work: true });
     ops = await operations(s.app);
     const t = await createToken(s.db, 'admin', 'revoked admin');
     await revokeToken(s.db, t.id);

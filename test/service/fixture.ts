@@ -10,11 +10,15 @@ import type { ReleaseTrust, RoutePlugin } from '../../rig/service/context.js';
 import { openDatabase, type Database } from '../../rig/service/db/database.js';
 import { migrate } from '../../rig/service/db/migrations.js';
 import { SERVICE_MODULES } from '../../rig/service/modules.js';
+import { WorkService } from '../../rig/service/work.js';
+import { attachWork } from '../../rig/service/work-registry.js';
 import { scratchDatabase, type DatabaseFlavour } from '../helpers/databases.js';
 
 export interface TestService {
   app: ServiceApp;
   db: Database;
+  /** What `--db` takes for this database (a second connection opens it). */
+  spec: string;
   /** A live token of each role. */
   tokens: Record<Role, string>;
   /** `{ authorization: 'Bearer ...' }` for a role. */
@@ -24,26 +28,38 @@ export interface TestService {
 
 export const ALL_ROUTES: readonly RoutePlugin[] = SERVICE_MODULES.flatMap((m) => m.routes ?? []);
 
-export async function testService(flavour: DatabaseFlavour, o: { plugins?: readonly RoutePlugin[]; releaseTrust?: ReleaseTrust } = {}): Promise<TestService> {
+/**
+ * `work`: also start the service's work on boards (job queue, campaigns, runs: rig/service/work.ts)
+ * as `serve` does, so its routes answer instead of 503 (tests that drive every route).
+ */
+export async function testService(flavour: DatabaseFlavour, o: { plugins?: readonly RoutePlugin[]; releaseTrust?: ReleaseTrust; work?: boolean } = {}): Promise<TestService> {
   const scratch = await scratchDatabase(flavour);
   const db = await openDatabase(scratch.spec);
+  let work: WorkService | undefined;
   try {
     await migrate(db);
     const tokens = {} as Record<Role, string>;
     for (const r of ROLES) tokens[r] = (await createToken(db, r, `test ${r}`)).token;
     const app = await buildApp({ db, plugins: o.plugins ?? ALL_ROUTES, ...(o.releaseTrust ? { releaseTrust: o.releaseTrust } : {}) });
+    if (o.work) {
+      work = await WorkService.start(db);
+      attachWork(app.ctx, work);
+    }
     return {
       app,
       db,
+      spec: scratch.spec,
       tokens,
       as: (role) => ({ authorization: `Bearer ${tokens[role]}` }),
       async close() {
+        await work?.stop();
         await app.close();
         await db.close();
         await scratch.drop();
       },
     };
   } catch (e) {
+    await work?.stop();
     await db.close();
     await scratch.drop();
     throw e;

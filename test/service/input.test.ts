@@ -23,7 +23,7 @@ describeOnDatabases('bad input at every route', (flavour) => {
   let s: TestService;
   let ops: Operation[];
   beforeAll(async () => {
-    s = await testService(flavour, { releaseTrust });
+    s = await testService(flavour, { releaseTrust, work: true });
     ops = await operations(s.app);
   });
   afterAll(async () => s?.close());

@@ -4,7 +4,12 @@
  * content-addressed and served back byte for byte; every release that does not verify, or whose
  * upload is malformed or too large, is refused with the reason, and the tables are unchanged.
  */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { PAYLOAD_LIMIT } from '../../rig/service/api/limits.js';
 import { describeOnDatabases } from '../helpers/databases.js';
 import { testService, type TestService } from './fixture.js';
@@ -96,6 +101,32 @@ describeOnDatabases('releases API', (flavour) => {
       expect(n!.n).toBe(0);
     } finally {
       await bare.close();
+    }
+  });
+
+  it('suitrig release upload: stored (exit 0, the id printed), refused with the reason (exit 1), no token (exit 2)', async () => {
+    const url = await s.app.listen({ host: '127.0.0.1', port: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'suitrig-upload-'));
+    try {
+      const good = release({ sequence: 11n });
+      writeFileSync(join(dir, 'good.suit'), good.envelope);
+      writeFileSync(join(dir, 'app.bin'), good.payload);
+      const ok = await runCli(['release', 'upload', 'good.suit', '--payload', `${APP_URI}=app.bin`, '--tracker', url, '--token', s.tokens.operator], { cwd: dir });
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toBe(`${createHash('sha256').update(good.envelope).digest('hex')}\n`);
+      expect(ok.stderr).toMatch(/sequence 11, signed by author, 1 payload\(s\): file:\/\/app\.bin \(5000 bytes\)/);
+      const before = await tables();
+      const bad = release({ key: strangerKey });
+      writeFileSync(join(dir, 'bad.suit'), bad.envelope);
+      const refused = await runCli(['release', 'upload', 'bad.suit', '--payload', `${APP_URI}=app.bin`, '--tracker', url, '--token', s.tokens.operator], { cwd: dir });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/refused: .*422 release-rejected: the verifier rejected the release/);
+      const viewer = await runCli(['release', 'upload', 'good.suit', '--payload', `${APP_URI}=app.bin`, '--tracker', url, '--token', s.tokens.viewer], { cwd: dir });
+      expect(viewer.code).toBe(2);
+      expect(viewer.stderr).toMatch(/403 forbidden/);
+      expect(await tables()).toEqual(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

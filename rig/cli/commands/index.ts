@@ -20,6 +20,8 @@ import { statusCommand } from './status.js';
 import { rebootCommand } from './reboot.js';
 import { flashCommand } from './flash.js';
 import { serveCommand } from './serve.js';
+import { releaseUploadCommand } from './release-upload.js';
+import { campaignShowCommand, campaignStartCommand } from './campaign.js';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.js';
 
 export const commands: readonly Command[] = [
@@ -40,6 +42,9 @@ export const commands: readonly Command[] = [
   reportCommand,
   runCommand,
   serveCommand,
+  releaseUploadCommand,
+  campaignStartCommand,
+  campaignShowCommand,
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,

@@ -3,12 +3,15 @@
  * [--baud B] [--seed S] [--junit <file>] [--json]` (DESIGN.md "Command line"), plus `--dry-run`:
  * selects boards (rig/lab/select.ts), runs the suite on all of them in parallel
  * (rig/runner/runner.ts) with live progress on stderr, and reports: summary table or JSON on
- * stdout, JUnit XML and a JSON report file on request. Exit 0 when every case passed or was not
- * applicable, 1 when a case failed or errored, 2 for usage and environment errors.
+ * stdout, JUnit XML and a JSON report file on request; with `--tracker URL --token T` the run is
+ * also recorded by the lab service (its JSON report and JUnit XML: `GET /runs/{id}`); a service
+ * that cannot be reached or refuses is a warning, as for status/update/flash. Exit 0 when every
+ * case passed or was not applicable, 1 when a case failed or errored, 2 for usage and
+ * environment errors.
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type Command } from '../command.js';
+import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
 import { checkOutputFile, writeOutputFile } from '../files.js';
 import { flashScaleOption } from '../virtual-options.js';
 import { createRigProvider, type DutProvider } from '../../dut/provider.js';
@@ -29,6 +32,8 @@ import { parseSeed, randomSeed } from '../../runner/seed.js';
 import type { Suite } from '../../suites/api.js';
 import { DEFAULT_SUITE, builtinSuites, loadSuite } from '../../suites/index.js';
 import { LINK_OPTIONS, linkOptionValues, linkSettingsFor } from '../link-options.js';
+import { TRACKER_OPTIONS, trackerClient } from '../tracker-options.js';
+import { TrackerError, type TrackerClient } from '../../service/client/tracker.js';
 
 export interface RunCommandDeps {
   suites?: readonly Suite[];
@@ -53,11 +58,22 @@ function needsLab(boards: readonly string[], tags: readonly string[]): boolean {
   });
 }
 
+/** Records the run with the lab service; a service that cannot be reached or refuses is a warning: the run's verdict stands. */
+async function recordRun(tracker: TrackerClient, io: CliIo, report: unknown, junit: string): Promise<void> {
+  try {
+    const recorded = await tracker.call<{ id: number }>('POST', '/runs/recorded', { report, junit });
+    io.stderr.write(`tracker   recorded as run ${recorded.id}: ${tracker.base}/api/v1/runs/${recorded.id}\n`);
+  } catch (e) {
+    if (!(e instanceof TrackerError)) throw e;
+    io.stderr.write(`warning: tracker ${e.message}; the run's result above stands, not recorded there\n`);
+  }
+}
+
 export function createRunCommand(deps: RunCommandDeps = {}): Command {
   return {
     path: ['run'],
     summary: 'run a QA suite on one or many boards in parallel, with JUnit and JSON reports',
-    usage: '[suite] --board <url|name|virtual>... [--boards N] [--lab rig.yaml] [--tag T] [--baud B] [--seed S] [--junit <file>] [--json] [--dry-run]',
+    usage: '[suite] --board <url|name|virtual>... [--boards N] [--lab rig.yaml] [--tag T] [--baud B] [--seed S] [--junit <file>] [--json] [--dry-run] [--tracker URL --token T]',
     details: [
       `suite: a built-in suite name (default ${DEFAULT_SUITE}: RFC 9019 Table 1 and recovery) or the path of`,
       'a JavaScript module exporting a suite (rig/suites/api.ts). Boards: device paths, tcp://host:port,',
@@ -69,7 +85,8 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       'Before each delivery the host predicts the decision with the same verifier core; a board',
       'that decides otherwise fails the case. The seed (random unless --seed) is printed and',
       'recorded in every report: --seed replays a run. --dry-run lists what would be erased and',
-      'flashed on each board without opening any port.',
+      'flashed on each board without opening any port. --tracker URL --token T records the run with the',
+      'lab service (POST /api/v1/runs/recorded: the JSON report and JUnit XML); it says the run id on stderr.',
       'Exit status: 0 every case passed or was not applicable; 1 a case failed or errored; 2 usage',
       'or environment error (nothing was run).',
     ].join('\n'),
@@ -89,6 +106,8 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       'flash-scale': { type: 'string', value: '<factor>', description: "virtual boards: real time per simulated flash time (default 1, the part's timings; 0 instant)" },
       json: { type: 'boolean', description: 'print the JSON report (or plan) on stdout; progress stays plain on stderr' },
       'dry-run': { type: 'boolean', description: 'list what would be erased and flashed on each board; touch nothing' },
+      tracker: TRACKER_OPTIONS.tracker!,
+      token: TRACKER_OPTIONS.token!,
     },
     positionals: { min: 0, max: 1 },
     async run(args, io) {
@@ -109,6 +128,9 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       // Checked now, not after a run that may take minutes.
       if (junit !== undefined) checkOutputFile(resolve(io.cwd, junit), '--junit');
       if (reportFile !== undefined) checkOutputFile(resolve(io.cwd, reportFile), '--report');
+      const trackerUrl = optString(args, 'tracker');
+      if (trackerUrl === undefined && optString(args, 'token') !== undefined) throw new UsageError('--token goes with --tracker');
+      const tracker = trackerUrl !== undefined ? trackerClient(trackerUrl, args, io) : undefined;
       const labArg = optString(args, 'lab');
       const lab = labArg !== undefined || needsLab(boardWords, tags) ? labFor(io.cwd, labArg) : undefined;
       const boards = await selectBoards(
@@ -154,7 +176,8 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
         progress.stop();
       }
 
-      const junitPath = junit !== undefined ? writeOutputFile(resolve(io.cwd, junit), toJUnitXml(result), '--junit') : undefined;
+      const junitXml = toJUnitXml(result);
+      const junitPath = junit !== undefined ? writeOutputFile(resolve(io.cwd, junit), junitXml, '--junit') : undefined;
       const report = toJsonReport(result, { tool: suitrigTool(), ...(junitPath ? { junitPath } : {}) });
       const reportPath = reportFile !== undefined ? writeOutputFile(resolve(io.cwd, reportFile), JSON.stringify(report, null, 2) + '\n', '--report') : undefined;
       if (json) printJson(io, report);
@@ -163,6 +186,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
         const written = [junitPath && `JUnit ${junitPath}`, reportPath && `JSON ${reportPath}`].filter(Boolean);
         if (written.length > 0) io.stdout.write(`reports: ${written.join(', ')}\n`);
       }
+      if (tracker) await recordRun(tracker, io, report, junitXml);
       return runPassed(result) ? EXIT_OK : EXIT_NEGATIVE;
     },
   };

@@ -16,7 +16,7 @@ import { builtinSuites } from '../../suites/index.js';
 import type { UpdateJobContext } from '../campaigns/engine.js';
 import type { RunJobData, UpdateJobData } from '../jobs/job-data.js';
 import { openBoardDriver, type BoardDriver, type DriverOptions } from './board-driver.js';
-import { boardStatus } from './board-view.js';
+import { boardStatus } from '../client/board-status.js';
 import type { BoardStatus } from '../store/boards.js';
 import type { AgentJob, AgentLink } from './link.js';
 import { ClaimLostError, readStatus, walkUpdate, type Release } from './update-job.js';

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { bindAgentInstance, heartbeat, leaveAgent } from '../store/agents.js';
 import { INTERNAL, registerBoards, reportBoard, type BoardSpec, type BoardStatus } from '../store/boards.js';
 import { StoreRefusal } from '../store/errors.js';
+import { getRelease, releaseEnvelope, releasePayload } from '../store/releases.js';
 import { recordConsole } from '../store/console.js';
 import { recordUpload, recordUploadProgress, type UploadFigure, type UploadProgressFigure } from '../store/uploads.js';
 import type { AgentJob, AgentLink, BoardMoveReport, JobClaim } from './link.js';
@@ -61,10 +62,9 @@ export class InProcessLink implements AgentLink {
   }
 
   async release(id: string): Promise<Release> {
-    const [env] = await this.work.db.query<{ bytes: Uint8Array }>('SELECT b.bytes FROM releases r JOIN blobs b ON b.digest = r.envelope WHERE r.id = $1', [id]);
-    if (!env) throw new StoreRefusal('not-found', `no release '${id}'`);
-    const parts = await this.work.db.query<{ uri: string; bytes: Uint8Array }>('SELECT p.uri, b.bytes FROM release_payloads p JOIN blobs b ON b.digest = p.digest WHERE p.release = $1', [id]);
-    return { envelope: new Uint8Array(env.bytes), payloads: new Map(parts.map((p) => [p.uri, new Uint8Array(p.bytes)])) };
+    const db = this.work.db;
+    const { payloads } = await getRelease(db, id);
+    return { envelope: await releaseEnvelope(db, id), payloads: new Map(await Promise.all(payloads.map(async (p) => [p.uri, await releasePayload(db, id, p.uri)] as const))) };
   }
 
   updateProgress(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {

@@ -23,7 +23,8 @@ import { parseEnvelope } from '../../../host/suit/envelope/parse.js';
 import { sleep, systemClock } from '../../../host/transport/clock.js';
 import type { CampaignBoardState } from '../campaigns/states.js';
 import type { BoardDriver, BoardSession } from './board-driver.js';
-import { describeBoot, describeRunning, imagePending, inRecovery, runningConfirmed, runsManifest, boardStatus } from './board-view.js';
+import { describeBoot, describeRunning, imagePending, inRecovery, runningConfirmed, runsManifest } from './board-view.js';
+import { boardStatus } from '../client/board-status.js';
 
 export interface Release {
   envelope: Uint8Array;

@@ -40,6 +40,11 @@ export class EventHub {
     return () => this.subscribers.delete(fn);
   }
 
+  /** How many subscribers (open event streams) there are. */
+  get size(): number {
+    return this.subscribers.size;
+  }
+
   async close(): Promise<void> {
     await this.stopListening?.();
     this.stopListening = undefined;

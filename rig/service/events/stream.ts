@@ -108,11 +108,14 @@ export const eventRoutes: RoutePlugin = async (app, { ctx }) => {
       res.flushHeaders();
       const client = new SseClient(res);
       open.add(client);
-      // Live events are taken from now on; while the replay runs they wait in `held`.
+      // Live events are taken from now on; while the replay runs they wait in `held`. A live
+      // event the client already has — at or before its Last-Event-ID, or replayed (the
+      // notification of a commit can arrive after the replay read the row) — is not sent again.
       let held: ServiceEvent[] | undefined = from === undefined ? undefined : [];
       const sent = new Set<number>();
+      const fresh = (e: ServiceEvent): boolean => wanted(e) && (from === undefined || e.id > from) && !sent.has(e.id);
       const unsubscribe = ctx.events.subscribe((e) => {
-        if (!wanted(e)) return;
+        if (!fresh(e)) return;
         if (held) {
           if (held.push(e) > SSE_REPLAY_BACKLOG) client.drop();
         } else client.write(formatEvent(e));
@@ -146,6 +149,7 @@ export const eventRoutes: RoutePlugin = async (app, { ctx }) => {
         const live = held ?? [];
         held = undefined;
         for (const e of live) if (!sent.has(e.id)) client.write(formatEvent(e));
+        // `sent` stays (at most SSE_REPLAY_MAX ids) for notifications still on their way.
       } catch (err) {
         req.log.error({ err }, 'event replay failed');
         client.drop();

@@ -6,6 +6,7 @@
  *   ending confirmed; the board's timeline shows the envelope, payload, decision, reset, boot;
  * - a board whose new image never confirms shows the revert on its timeline, with the reason;
  * - a QA run started from the page: the failed case shows its failing step and message; charts;
+ * - every page has its fields labelled, is reached by keyboard and fits a phone's width;
  * - a viewer token sees no operator controls, and the API refuses the action anyway;
  * - bad data (HTML in a board name, a huge console log, an oversized answer) is shown as text,
  *   bounded, and the page stays usable;
@@ -186,6 +187,44 @@ describe.skipIf(missing !== undefined)(missing ? `dashboard in a browser (skippe
     expect(p.errors).toEqual([]);
   });
 
+  it('every page: keyboard and labels, readable on a laptop and a phone (screenshots)', async () => {
+    const [release] = (await lab.api('viewer', 'GET', '/releases')).json.releases;
+    const PAGES: [string, string, string][] = [
+      ['fleet', '/', 'table.boards tbody tr'],
+      ['board', '/boards/bench-1', 'pre.console'],
+      ['campaigns', '/campaigns', 'table tbody tr'],
+      ['campaign', '/campaigns/1', 'table.campaign-boards tbody tr'],
+      ['runs', '/runs', 'table tbody tr'],
+      ['run', '/runs/1', 'figure.chart canvas'],
+      ['releases', '/releases', 'table tbody tr'],
+      ['release', `/releases/${release.id}`, 'table tbody tr'],
+    ];
+    for (const [viewport, size] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
+      const p = await loggedIn('operator', '/', size);
+      const { page } = p;
+      for (const [name, path, ready] of PAGES) {
+        await page.goto(`${lab.url}${path}`);
+        await page.locator(ready).first().waitFor();
+        // Every field has a label; nothing is wider than the screen (tables scroll inside their box).
+        expect(await page.evaluate("[...document.querySelectorAll('main input, main select')].filter((e) => e.labels.length === 0).map((e) => e.outerHTML)"), `${name}: unlabelled fields`).toEqual([]);
+        expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} on a ${viewport}`).toBeLessThanOrEqual(size.width);
+        // On a phone, the first screen of the main pages (a whole page is several screens long).
+        if (viewport === 'laptop') await screenshot(page, name);
+        else if (['fleet', 'board', 'campaign', 'run'].includes(name)) await screenshot(page, `${name}-phone`, { fullPage: false });
+      }
+      // The keyboard: the first Tab reaches the skip link; Enter on a board's link opens its page.
+      await page.goto(`${lab.url}/`);
+      await page.locator('table.boards tbody tr').first().waitFor();
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+      await page.getByRole('link', { name: 'bench-2', exact: true }).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/boards\/bench-2$/);
+      expect(await page.evaluate('document.activeElement.tagName')).toBe('H1');
+      expect(p.errors).toEqual([]);
+    }
+  });
+
   it('a viewer token sees no operator controls, and the API refuses the action anyway', async () => {
     // A paused campaign: bench-3 waits in group 2 while the campaign is paused.
     const [rel] = (await lab.api('viewer', 'GET', '/releases')).json.releases.filter((r: { sequence: number }) => r.sequence === 1);
@@ -279,42 +318,6 @@ describe.skipIf(missing !== undefined)(missing ? `dashboard in a browser (skippe
     await page.unroute('**/api/v1/boards/bench-2/console?*');
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(p.errors).toEqual([]);
-  });
-
-  it('every page: keyboard and labels, readable on a laptop and a phone (screenshots)', async () => {
-    const [release] = (await lab.api('viewer', 'GET', '/releases')).json.releases;
-    const PAGES: [string, string, string][] = [
-      ['fleet', '/', 'table.boards tbody tr'],
-      ['board', '/boards/bench-1', 'pre.console'],
-      ['campaigns', '/campaigns', 'table tbody tr'],
-      ['campaign', '/campaigns/1', 'table.campaign-boards tbody tr'],
-      ['runs', '/runs', 'table tbody tr'],
-      ['run', '/runs/1', 'figure.chart canvas'],
-      ['releases', '/releases', 'table tbody tr'],
-      ['release', `/releases/${release.id}`, 'table tbody tr'],
-    ];
-    for (const [viewport, size] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
-      const p = await loggedIn('operator', '/', size);
-      const { page } = p;
-      for (const [name, path, ready] of PAGES) {
-        await page.goto(`${lab.url}${path}`);
-        await page.locator(ready).first().waitFor();
-        // Every field has a label; nothing is wider than the screen (tables scroll inside their box).
-        expect(await page.evaluate("[...document.querySelectorAll('main input, main select')].filter((e) => e.labels.length === 0).map((e) => e.outerHTML)"), `${name}: unlabelled fields`).toEqual([]);
-        expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} on a ${viewport}`).toBeLessThanOrEqual(size.width);
-        if (viewport === 'laptop' || ['fleet', 'board', 'campaign', 'run'].includes(name)) await screenshot(page, viewport === 'laptop' ? name : `${name}-phone`);
-      }
-      // The keyboard: the first Tab reaches the skip link; Enter on a board's link opens its page.
-      await page.goto(`${lab.url}/`);
-      await page.locator('table.boards tbody tr').first().waitFor();
-      await page.keyboard.press('Tab');
-      expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
-      await page.getByRole('link', { name: 'bench-2', exact: true }).focus();
-      await page.keyboard.press('Enter');
-      await page.waitForURL(/\/boards\/bench-2$/);
-      expect(await page.evaluate('document.activeElement.tagName')).toBe('H1');
-      expect(p.errors).toEqual([]);
-    }
   });
 
   it('shows a lost connection while the service restarts, and recovers by itself', async () => {

@@ -5,7 +5,7 @@
 
 import { h } from './dom.js';
 
-export const BOARD_STATES = ['confirmed', 'booted', 'rebooting', 'installed', 'delivering', 'pending', 'refused', 'reverted', 'failed', 'timed-out', 'cancelled'];
+const BOARD_STATES = ['confirmed', 'booted', 'rebooting', 'installed', 'delivering', 'pending', 'refused', 'reverted', 'failed', 'timed-out', 'cancelled'];
 
 export function countsBar(counts) {
   const c = counts && typeof counts === 'object' ? counts : {};

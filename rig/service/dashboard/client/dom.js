@@ -124,8 +124,12 @@ export function facts(pairs) {
   return h('dl', { class: 'facts' }, pairs.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '—')]));
 }
 
-/** A table with a caption, header cells and rows of cells; each cell carries its column's label for narrow screens. */
+/**
+ * A table with a caption, header cells and rows of cells. Each cell carries its column's label
+ * (a header node's data-label, else its text) for narrow screens, where rows become cards.
+ */
 export function table(caption, headers, rows, o = {}) {
+  const labels = headers.map((x) => (x instanceof Node ? (x.getAttribute('data-label') ?? x.textContent) : x));
   return h(
     'div',
     { class: 'table-wrap' },
@@ -141,7 +145,7 @@ export function table(caption, headers, rows, o = {}) {
           h(
             'tr',
             { 'data-key': r.key ?? null },
-            r.cells.map((c, i) => h('td', { 'data-label': typeof headers[i] === 'string' ? headers[i] : (headers[i]?.textContent ?? '') }, c)),
+            r.cells.map((c, i) => h('td', { 'data-label': labels[i] ?? '' }, h('span', { class: 'cell' }, c))),
           ),
         ),
       ),

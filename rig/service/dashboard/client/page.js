@@ -37,11 +37,11 @@ export function coalesce(load, gapMs = 150) {
  * The page's frame in `main`: a focusable h1 (screen readers and keyboards land on it when the
  * page changes), an error slot, and the body the page fills.
  */
-export function frame(ctx, title, ...intro) {
+export function frame(ctx, title) {
   const heading = h('h1', { tabindex: '-1' }, title);
   const error = h('div', { class: 'page-error' });
   const body = h('div', { class: 'page-body' });
-  fill(ctx.main, heading, intro, error, body);
+  fill(ctx.main, heading, error, body);
   ctx.setTitle(title);
   return {
     heading,

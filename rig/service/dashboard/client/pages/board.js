@@ -13,8 +13,8 @@ const HISTORY_PAGE = 200;
 /** Campaigns shown on the timeline, newest first. */
 const TIMELINE_CAMPAIGNS = 5;
 /** Console lines shown, and characters of one line. */
-export const CONSOLE_LINES = 1000;
-export const CONSOLE_LINE_CHARS = 500;
+const CONSOLE_LINES = 1000;
+const CONSOLE_LINE_CHARS = 500;
 
 /** Bytes per millisecond are kilobytes (1000 B) per second. */
 const rate = (b, ms) => (ms > 0 ? `${(b / ms).toFixed(1)} KB/s` : '');
@@ -94,7 +94,7 @@ function historyText(l) {
 }
 
 /** The console as one text block: the newest CONSOLE_LINES lines, each cut to CONSOLE_LINE_CHARS. */
-export function consoleText(lines) {
+function consoleText(lines) {
   const shown = Array.isArray(lines) ? lines.slice(-CONSOLE_LINES) : [];
   return { text: shown.map((l) => clip(typeof l?.text === 'string' ? l.text : '', CONSOLE_LINE_CHARS)).join('\n'), shown: shown.length, hidden: Math.max(0, (lines?.length ?? 0) - shown.length) };
 }

@@ -65,7 +65,7 @@ export function mount(ctx, [id]) {
       h('p', { class: 'campaign-state' }, badge(c.state), c.reason ? h('span', { class: 'reason' }, ` ${c.state === 'paused' ? 'Paused because' : 'Why'}: ${clip(c.reason, 2000)}`) : null),
       countsBar(c.counts),
       facts([
-        ['Release', h('a', { href: pagePath('releases', c.release), class: 'mono' }, clip(c.release, 64))],
+        ['Release', h('a', { href: pagePath('releases', c.release), class: 'mono hash' }, clip(c.release, 64))],
         ['Boards', target],
         ['Rollout groups', Array.isArray(spec.groups) && spec.groups.length ? `${spec.groups.slice(0, 50).map((g) => clip(g, 6)).join(', ')} (the rest: one more group)` : 'one group'],
         ['Current group', clip(c.current_group, 6)],
@@ -103,8 +103,8 @@ export function mount(ctx, [id]) {
   function patch(board, to, reason) {
     for (const tr of groups.querySelectorAll('tr[data-key]')) {
       if (tr.getAttribute('data-key') !== `cb-${clip(board, 200)}`) continue;
-      fill(tr.cells[1], badge(to));
-      fill(tr.cells[2], clip(reason ?? '', 1000));
+      fill(tr.cells[1].querySelector('.cell'), badge(to));
+      fill(tr.cells[2].querySelector('.cell'), clip(reason ?? '', 1000));
     }
   }
 

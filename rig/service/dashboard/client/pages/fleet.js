@@ -50,11 +50,27 @@ export function mount(ctx) {
     h('option', { value: '' }, 'any state'),
     STATES.map((s) => h('option', { value: s, selected: view.state === s }, s)),
   );
+  // Sorting also from here: on a phone the table's header row (its sort buttons) is not shown.
+  const sortSelect = h(
+    'select',
+    {
+      id: 'sort-by',
+      name: 'sort',
+      on: {
+        change: () => {
+          [view.sort, view.order] = sortSelect.value.split(' ');
+          changed();
+        },
+      },
+    },
+    COLUMNS.flatMap((c) => ['asc', 'desc'].map((o) => h('option', { value: `${c.key} ${o}` }, `${c.label}, ${o === 'asc' ? 'ascending' : 'descending'}`))),
+  );
   const filters = h(
     'form',
-    { class: 'filters', role: 'search', 'aria-label': 'Filter boards', on: { submit: (e) => e.preventDefault() } },
+    { class: 'filters', role: 'search', 'aria-label': 'Filter and sort boards', on: { submit: (e) => e.preventDefault() } },
     h('div', { class: 'field' }, h('label', { for: 'filter-tag' }, 'Tag'), tagSelect),
     h('div', { class: 'field' }, h('label', { for: 'filter-state' }, 'State'), stateSelect),
+    h('div', { class: 'field' }, h('label', { for: 'sort-by' }, 'Sort by'), sortSelect),
   );
   const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
   const list = h('div', { class: 'fleet' });
@@ -76,7 +92,7 @@ export function mount(ctx) {
     const next = sorted && view.order === 'asc' ? 'descending' : 'ascending';
     return h(
       'th',
-      { scope: 'col', 'aria-sort': sorted ? (view.order === 'asc' ? 'ascending' : 'descending') : 'none' },
+      { scope: 'col', 'aria-sort': sorted ? (view.order === 'asc' ? 'ascending' : 'descending') : 'none', 'data-label': c.label },
       h(
         'button',
         {
@@ -99,6 +115,7 @@ export function mount(ctx) {
   }
 
   function draw() {
+    sortSelect.value = `${view.sort} ${view.order}`;
     const tags = [...new Set(boards.flatMap((b) => (Array.isArray(b.tags) ? b.tags : [])))].sort().slice(0, 500);
     if (view.tag && !tags.includes(view.tag)) tags.unshift(view.tag);
     fill(tagSelect, h('option', { value: '' }, 'any tag'), tags.map((t) => h('option', { value: t, selected: view.tag === t }, clip(t, 64))));

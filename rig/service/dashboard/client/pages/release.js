@@ -39,7 +39,7 @@ export function mount(ctx, [id]) {
     fill(
       f.body,
       facts([
-        ['Release (envelope SHA-256)', h('span', { class: 'mono' }, clip(r.id, 64))],
+        ['Release (envelope SHA-256)', h('span', { class: 'mono hash' }, clip(r.id, 64))],
         ['Sequence number', clip(m.sequenceNumber ?? r.sequence, 24)],
         ['Manifest version', clip(m.version ?? '—', 6)],
         ['Components', (Array.isArray(m.components) ? m.components.slice(0, 16) : []).map((c) => h('div', { class: 'mono' }, clip(Array.isArray(c) ? c.join(' / ') : c, 200)))],
@@ -54,12 +54,12 @@ export function mount(ctx, [id]) {
         ['Structure', 'Algorithm', 'Key id', 'Signature bytes'],
         (Array.isArray(auth.blocks) ? auth.blocks.slice(0, 16) : []).map((b, i) => ({ key: `sig-${i}`, cells: [clip(b.structure, 40), clip(b.algorithm, 40), h('span', { class: 'mono' }, clip(b.keyId ?? '—', 80)), clip(b.valueBytes, 8)] })),
       ),
-      h('p', {}, `Manifest digest (${clip(auth.digest?.algorithm ?? '?', 20)}): `, h('span', { class: 'mono' }, clip(auth.digest?.hex ?? '—', 130)), auth.digestMatchesManifest === false ? ' — does NOT match the manifest' : ''),
+      h('p', {}, `Manifest digest (${clip(auth.digest?.algorithm ?? '?', 20)}): `, h('span', { class: 'mono hash' }, clip(auth.digest?.hex ?? '—', 130)), auth.digestMatchesManifest === false ? ' — does NOT match the manifest' : ''),
       h('h2', {}, 'Conditions and directives'),
       commands(m.shared, 'Shared sequence (parameters and conditions)'),
       members.map((mem) => [h('h3', {}, `${clip(mem.name ?? mem.key, 60)} (${clip(mem.state ?? '', 20)})`), commands(mem.commands, `${clip(mem.name ?? mem.key, 60)} sequence`)]),
       h('h2', {}, 'Payloads'),
-      table('Payloads', ['URI', 'Size', 'SHA-256'], (r.payloads ?? []).slice(0, 16).map((p, i) => ({ key: `p-${i}`, cells: [clip(p.uri, 600), bytes(p.size), h('span', { class: 'mono' }, clip(p.digest, 64))] }))),
+      table('Payloads', ['URI', 'Size', 'SHA-256'], (r.payloads ?? []).slice(0, 16).map((p, i) => ({ key: `p-${i}`, cells: [clip(p.uri, 600), bytes(p.size), h('span', { class: 'mono hash' }, clip(p.digest, 64))] }))),
     );
   });
   return {};

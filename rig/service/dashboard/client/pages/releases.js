@@ -5,7 +5,7 @@
 import { bytes, clip, fill, h, pagePath, table, time } from '../dom.js';
 import { coalesce, frame, guarded } from '../page.js';
 
-export function payloadsText(payloads) {
+function payloadsText(payloads) {
   const list = Array.isArray(payloads) ? payloads : [];
   const total = list.reduce((t, p) => t + (Number.isSafeInteger(p.size) ? p.size : 0), 0);
   return list.length === 0 ? 'none (integrated or none needed)' : `${list.length}: ${list.slice(0, 16).map((p) => clip(p.uri, 200)).join(', ')} (${bytes(total)})`;

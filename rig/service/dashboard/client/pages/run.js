@@ -9,7 +9,7 @@ import { PALETTE, chart } from '../charts.js';
 import { coalesce, frame, guarded } from '../page.js';
 
 /** The step where a case failed: as the report names it, else its first step that did not pass. */
-export function failingStep(c) {
+function failingStep(c) {
   if (typeof c.failedStep === 'string') return c.failedStep;
   if (c.outcome !== 'failed' && c.outcome !== 'error') return '';
   const s = (c.steps ?? []).find((x) => x.outcome !== 'passed' && x.outcome !== 'not-run');
@@ -17,7 +17,7 @@ export function failingStep(c) {
 }
 
 /** Upload throughput points per board: seconds since the run started, KB/s (1 KB = 1000 B). */
-export function throughput(report) {
+function throughput(report) {
   const t0 = Date.parse(report.startedAt);
   return (report.boards ?? []).map((b) => ({
     board: b.name,

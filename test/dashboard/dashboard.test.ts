@@ -19,7 +19,7 @@ import { browserMissing, launchChromium } from '../helpers/browser.js';
 import { INTERNAL, registerBoards, reportBoard } from '../../rig/service/store/boards.js';
 import { recordConsole } from '../../rig/service/store/console.js';
 import { startLab, type DashboardLab } from './lab.js';
-import { LAPTOP, PHONE, eventually, logIn, openPage, screenshot, textOf, type DashboardPage } from './pages.js';
+import { LAPTOP, LOW_CONTRAST, PHONE, eventually, logIn, openPage, screenshot, textOf, type DashboardPage } from './pages.js';
 
 const missing = browserMissing();
 
@@ -57,6 +57,8 @@ describe.skipIf(missing !== undefined)(missing ? `dashboard in a browser (skippe
     // Nothing of the lab before a token is accepted: no navigation, no table, no request to the API.
     expect(await page.locator('#nav').isHidden()).toBe(true);
     expect(await page.locator('table').count()).toBe(0);
+    expect(p.requests.filter((u) => u.includes('/api/'))).toEqual([]);
+    expect(p.requests.every((u) => u.startsWith(lab.url))).toBe(true);
     await screenshot(page, 'login');
 
     await page.getByLabel('Token').fill('not-a-token');
@@ -208,6 +210,7 @@ describe.skipIf(missing !== undefined)(missing ? `dashboard in a browser (skippe
         // Every field has a label; nothing is wider than the screen (tables scroll inside their box).
         expect(await page.evaluate("[...document.querySelectorAll('main input, main select')].filter((e) => e.labels.length === 0).map((e) => e.outerHTML)"), `${name}: unlabelled fields`).toEqual([]);
         expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} on a ${viewport}`).toBeLessThanOrEqual(size.width);
+        expect(await page.evaluate(LOW_CONTRAST), `${name}: text below 4.5:1 contrast`).toEqual([]);
         // On a phone, the first screen of the main pages (a whole page is several screens long).
         if (viewport === 'laptop') await screenshot(page, name);
         else if (['fleet', 'board', 'campaign', 'run'].includes(name)) await screenshot(page, `${name}-phone`, { fullPage: false });
@@ -264,6 +267,20 @@ describe.skipIf(missing !== undefined)(missing ? `dashboard in a browser (skippe
     expect(await page.locator('tr[data-key="cb-bench-3"] td:nth-child(2)').textContent()).toBe('cancelled');
     expect(v.errors).toEqual([]);
     expect(op.errors).toEqual([]);
+  });
+
+  it('a token revoked while its page is open brings the log-in form back', async () => {
+    const created = await lab.api('admin', 'POST', '/tokens', { role: 'viewer', name: 'short-lived' });
+    const p = await open('/');
+    await logIn(p, created.json.token);
+    await p.page.locator('table.boards tbody tr').first().waitFor();
+    const revoke = await fetch(`${lab.url}/api/v1/tokens/${created.json.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${lab.tokens.admin}` } });
+    expect(revoke.status).toBe(204);
+    await p.page.getByRole('link', { name: 'Runs' }).click();
+    await textOf(p.page.locator('main'), 'no longer accepts this token');
+    await p.page.getByLabel('Token').waitFor();
+    expect(await p.page.evaluate('sessionStorage.length')).toBe(0);
+    expect(await p.page.locator('#nav').isHidden()).toBe(true);
   });
 
   it('bad data from the API is shown as text and bounded: HTML in a board name, a huge console log, an oversized answer', async () => {

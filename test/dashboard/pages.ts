@@ -27,6 +27,8 @@ export interface DashboardPage {
   context: BrowserContext;
   /** Errors the page reported (console errors, uncaught exceptions, refused requests). */
   errors: string[];
+  /** Every URL the page requested, in order. */
+  requests: string[];
   close(): Promise<void>;
 }
 
@@ -37,13 +39,15 @@ export async function openPage(browser: Browser, url: string, o: { viewport?: { 
   const context = await browser.newContext({ viewport: o.viewport ?? LAPTOP, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     // A refused request the page itself shows (a 4xx on purpose) is logged by Chromium as an error too.
     if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) errors.push(`console: ${m.text()}`);
   });
   await page.goto(url);
-  return { page, context, errors, close: () => context.close() };
+  return { page, context, errors, requests, close: () => context.close() };
 }
 
 /** Logs in through the form with `token`; resolves when the fleet's table is drawn. */
@@ -82,3 +86,32 @@ export function textOf(locator: Locator, text: string | RegExp, ms?: number): Pr
     ms,
   );
 }
+
+/**
+ * Text on the page whose contrast with its background is below WCAG AA (4.5:1), as
+ * `tag.class: ratio "text"`; the background is the nearest one that is not transparent.
+ */
+export const LOW_CONTRAST = `(() => {
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const parse = (s) => { const m = /rgba?\\(([^)]+)\\)/.exec(s); if (!m) return undefined; const p = m[1].split(',').map(Number); return { rgb: p.slice(0, 3), a: p[3] ?? 1 }; };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c.rgb; }
+    return [255, 255, 255];
+  };
+  const low = [];
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!el || seen.has(el) || !walker.currentNode.textContent.trim()) continue;
+    seen.add(el);
+    if (el.closest('[hidden], .visually-hidden, noscript') || el.getClientRects().length === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+    const [hi, lo] = [lum(parse(getComputedStyle(el).color).rgb), lum(background(el))].sort((x, y) => y - x);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    if (ratio < 4.5) low.push(el.tagName + '.' + el.className + ': ' + ratio.toFixed(2) + ' "' + el.textContent.slice(0, 40) + '"');
+  }
+  return low;
+})()`;

@@ -22,6 +22,7 @@ export async function readBounded(response, max = ANSWER_MAX_BYTES) {
     await response.body?.cancel();
     throw new ApiError(response.status, `the answer is ${declared} bytes, more than the ${max} bytes this page reads`);
   }
+  if (!response.body) return '';
   const reader = response.body.getReader();
   const chunks = [];
   let n = 0;

@@ -2,7 +2,7 @@
  * The dashboard's HTTP side without a browser (issue 14): the page shell at every page URL with
  * no data in it and the security headers (CSP with Trusted Types, nosniff, no framing); the
  * client's files from an allow-list only — chart.js's browser build resolved from node_modules —
- * with revalidation; `GET /whoami`; `GET /boards/{name}/console` and the console store's bounds
+ * with revalidation; `GET /whoami`; an event stream of a token revoked meanwhile ends; `GET /boards/{name}/console` and the console store's bounds
  * (line length, batch size, batches kept, lines read); the agent's console relay (batches,
  * bounded with the dropped lines counted).
  */
@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type ServiceApp } from '../../rig/service/api/app.js';
 import { ConsoleRelay } from '../../rig/service/agent/console-relay.js';
 import type { BoardDriver } from '../../rig/service/agent/board-driver.js';
-import { createToken } from '../../rig/service/auth/tokens.js';
+import { createToken, revokeToken } from '../../rig/service/auth/tokens.js';
+import { SSE_HEARTBEAT_MS } from '../../rig/service/api/limits.js';
 import { openDatabase, type Database } from '../../rig/service/db/database.js';
 import { migrate } from '../../rig/service/db/migrations.js';
 import { chartJsFile } from '../../rig/service/dashboard/assets.js';
@@ -95,6 +96,24 @@ describe('dashboard site and its API routes [pglite]', () => {
     expect((await app.inject({ url: '/api/v1/whoami', headers: { authorization: `Bearer ${operator}` } })).json()).toEqual({ name: 'o', role: 'operator', grants: ['viewer', 'operator'] });
     expect((await app.inject({ url: '/api/v1/whoami' })).statusCode).toBe(401);
   });
+
+  it('ends an open event stream at the next heartbeat once its token is revoked', async () => {
+    const t = await createToken(db, 'viewer', 'soon revoked');
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const r = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${t.token}` } });
+    expect(r.status).toBe(200);
+    const reader = r.body!.getReader();
+    await reader.read(); // connected
+    await revokeToken(db, t.id);
+    const revokedAt = Date.now();
+    // Heartbeats may still arrive; the stream ends within one heartbeat period.
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
+    expect(Date.now() - revokedAt).toBeLessThanOrEqual(SSE_HEARTBEAT_MS + 2_000);
+    expect((await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${t.token}` } })).status).toBe(401);
+  }, SSE_HEARTBEAT_MS + 30_000);
 
   it("keeps a board's console bounded: lines cut, batches capped, old batches dropped; reads the newest lines", async () => {
     await registerBoards(db, 'a1', 'host', [{ name: 'b1', kind: 'virtual' }], INTERNAL, true);

@@ -11,6 +11,11 @@ export function clip(s, max = TEXT_MAX) {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
+/** A long id (a SHA-256) shortened for a link or a list: its first 12 characters and an ellipsis. */
+export function shortId(id) {
+  return clip(id, 13);
+}
+
 const SAFE_ATTRIBUTES = new Set([
   'id', 'class', 'for', 'type', 'name', 'value', 'placeholder', 'title', 'role', 'tabindex', 'min', 'max', 'step', 'inputmode',
   'autocomplete', 'required', 'disabled', 'checked', 'selected', 'hidden', 'colspan', 'scope', 'datetime', 'lang', 'open',

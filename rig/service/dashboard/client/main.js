@@ -70,7 +70,7 @@ function showLogin(message) {
     h('h1', { id: 'login-title' }, 'Log in'),
     h('label', { for: 'token' }, 'Token'),
     input,
-    h('p', { id: 'token-help', class: 'help' }, 'A token from `suitrig token create --role viewer` (to look) or `--role operator` (to act). It is kept for this tab only.'),
+    h('p', { id: 'token-help', class: 'help' }, 'A token from “suitrig token create --role viewer” (to look) or “--role operator” (to act). This tab keeps it until it closes.'),
     button,
     error,
   );
@@ -79,7 +79,8 @@ function showLogin(message) {
 }
 
 async function logIn(token, o = { resumed: false }) {
-  const api = new Api(token, () => logOut('The service no longer accepts this token: log in again.'));
+  // Several requests may be refused at once: the first one logs out, the others find it done.
+  const api = new Api(token, () => session?.api === api && logOut('The service no longer accepts this token: log in again.'));
   // Checked before it is kept: a wrong token is never stored.
   const probe = new Api(token);
   const { body: me } = await probe.get('/whoami');

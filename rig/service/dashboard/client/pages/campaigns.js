@@ -2,7 +2,7 @@
 // operators start a new one here (a release to boards chosen by name or tag, in rollout groups,
 // with thresholds and a deadline per board). Live: campaign events reload the list.
 
-import { badge, clip, fill, h, notice, pagePath, table, time } from '../dom.js';
+import { badge, clip, fill, h, notice, pagePath, shortId, table, time } from '../dom.js';
 import { countsBar } from '../counts.js';
 import { coalesce, frame, guarded } from '../page.js';
 import { boardPicker, field, picked } from '../forms.js';
@@ -20,7 +20,7 @@ function releaseOptions(select, releases) {
   const was = select.value;
   fill(
     select,
-    releases.map((r) => h('option', { value: clip(r.id, 64), selected: r.id === was }, `sequence ${clip(r.sequence, 24)} — ${clip(r.id, 12)}… (${(r.payloads ?? []).length} payloads)`)),
+    releases.map((r) => h('option', { value: clip(r.id, 64), selected: r.id === was }, `sequence ${clip(r.sequence, 24)} — ${shortId(r.id)} (${(r.payloads ?? []).length} payload${(r.payloads ?? []).length === 1 ? '' : 's'})`)),
   );
 }
 
@@ -60,7 +60,7 @@ function campaignForm(ctx, releaseSelect, boards) {
     boardPicker(boards, 'cb'),
     field('groups', 'Rollout groups', h('input', { id: 'groups', name: 'groups', inputmode: 'numeric', placeholder: 'e.g. 2, 2' }), 'Sizes of the groups in board order; the rest form one more group. Empty: one group.'),
     field('success_threshold', 'Success threshold (%)', h('input', { id: 'success_threshold', name: 'success_threshold', type: 'number', min: '0', max: '100', placeholder: '100' })),
-    field('error_threshold', 'Error threshold (%)', h('input', { id: 'error_threshold', name: 'error_threshold', type: 'number', min: '0', max: '100', placeholder: 'when success is out of reach' })),
+    field('error_threshold', 'Error threshold (%)', h('input', { id: 'error_threshold', name: 'error_threshold', type: 'number', min: '0', max: '100' }), 'Empty: pause when the success threshold is out of reach.'),
     field('deadline_s', 'Deadline per board (s)', h('input', { id: 'deadline_s', name: 'deadline_s', type: 'number', min: '1', placeholder: '600' })),
     field('confirm_s', 'Time to confirm (s)', h('input', { id: 'confirm_s', name: 'confirm_s', type: 'number', min: '0', placeholder: '30' })),
     h('button', { type: 'submit' }, 'Start campaign'),
@@ -90,7 +90,7 @@ export function mount(ctx) {
               cells: [
                 h('a', { href: pagePath('campaigns', c.id) }, `Campaign ${clip(c.id, 20)}`),
                 [badge(c.state), c.reason ? h('div', { class: 'reason' }, clip(c.reason, 300)) : null],
-                h('a', { href: pagePath('releases', c.release), class: 'mono' }, `${clip(c.release, 12)}…`),
+                h('a', { href: pagePath('releases', c.release), class: 'mono' }, shortId(c.release)),
                 countsBar(c.counts),
                 time(c.created_at),
               ],

@@ -3,7 +3,7 @@
 // digest they cover — then its payloads. The inspect document is drawn from what it holds, each
 // part bounded: a manifest with ten thousand commands shows the first ones and says so.
 
-import { bytes, clip, facts, fill, h, table, time } from '../dom.js';
+import { bytes, clip, facts, fill, h, shortId, table, time } from '../dom.js';
 import { frame, guarded } from '../page.js';
 
 const COMMANDS_SHOWN = 100;
@@ -29,7 +29,7 @@ function commands(list, caption) {
 }
 
 export function mount(ctx, [id]) {
-  const f = frame(ctx, `Release ${id.slice(0, 12)}…`);
+  const f = frame(ctx, `Release ${shortId(id)}`);
   void guarded(f, async () => {
     const { body: r } = await ctx.api.get(`/releases/${id}`);
     const inspect = r.manifest ?? {};

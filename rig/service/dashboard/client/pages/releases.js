@@ -2,7 +2,7 @@
 // the roles whose signatures verified, payloads. Uploads go through the API (they are files, and
 // the service verifies them before it stores anything). Live: release events reload the list.
 
-import { bytes, clip, fill, h, pagePath, table, time } from '../dom.js';
+import { bytes, clip, fill, h, pagePath, shortId, table, time } from '../dom.js';
 import { coalesce, frame, guarded } from '../page.js';
 
 function payloadsText(payloads) {
@@ -29,7 +29,7 @@ export function mount(ctx) {
             releases.map((r) => ({
               key: `rel-${clip(r.id, 64)}`,
               cells: [
-                h('a', { href: pagePath('releases', r.id), class: 'mono' }, `${clip(r.id, 16)}…`),
+                h('a', { href: pagePath('releases', r.id), class: 'mono' }, shortId(r.id)),
                 clip(r.sequence, 24),
                 bytes(r.size),
                 (r.signers ?? []).slice(0, 8).map((s) => clip(s, 40)).join(', ') || '—',

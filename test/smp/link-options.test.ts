@@ -6,13 +6,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { generateSigningKey, type PrivateKey } from '../../host/keys/index.js';
-import { createImage } from '../../host/mcuboot/create.js';
-import { parseVersion } from '../../host/mcuboot/format.js';
 import { RawFraming } from '../../host/smp/framing/raw.js';
 import { ConsoleFraming } from '../../host/smp/framing/console.js';
 import { base64PerLine, DEFAULT_LINK_SETTINGS, framingFor, LINE_LENGTH } from '../../host/smp/link-settings.js';
-import { createMemoryPeer } from '../../host/smp/server/memory-peer.js';
 import type { Framing } from '../../host/smp/framing/framing.js';
 import { listenTcp, type TcpListener } from '../../host/transport/tcp.js';
 import { LabBackend } from '../../rig/dut/lab-backend.js';
@@ -20,16 +16,19 @@ import { LabError, parseLab } from '../../rig/lab/load.js';
 import { runCli } from '../helpers/cli.js';
 import { benchLabEntry } from '../rig/helpers/paired-board.js';
 import { tempDir, writeFile } from '../rig/helpers/lab-files.js';
+import { openSmpPeer, type SmpPeer } from '../helpers/smp-peer.js';
 
-const RUNNING = createImage(new Uint8Array(4000).fill(1), { key: generateSigningKey('es256') as PrivateKey, version: parseVersion('1.0.0') });
 const listeners: TcpListener[] = [];
+const peers: SmpPeer[] = [];
 afterAll(async () => {
   await Promise.all(listeners.map((l) => l.close()));
+  await Promise.all(peers.map((p) => p.close()));
 });
 
 /** A board with the given framing over TCP, recording every byte it receives. */
 async function board(framing: () => Framing = () => new ConsoleFraming()): Promise<{ url: string; port: number; wire: () => Buffer }> {
-  const peer = createMemoryPeer({ running: RUNNING, slotSize: 64 * 1024, framing });
+  const peer = await openSmpPeer({ framing });
+  peers.push(peer);
   const chunks: Uint8Array[] = [];
   const l = await listenTcp({}, (t) => {
     t.onData((c) => chunks.push(c));

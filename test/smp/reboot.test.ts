@@ -7,14 +7,22 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
 import { ResetNotObservedError, rebootAndWait } from '../../host/smp/reboot.js';
 import { CountingWitness } from '../../host/smp/reset-witness.js';
-import { createMemoryPeer } from '../../host/smp/server/memory-peer.js';
 import { osGroup } from '../../host/smp/server/os-group.js';
 import { SmpServer } from '../../host/smp/server/server.js';
+import { openSmpPeer, type SmpPeer } from '../helpers/smp-peer.js';
 
 const links: InProcessLink[] = [];
+const peers: SmpPeer[] = [];
 afterEach(async () => {
   for (const l of links.splice(0)) await l.close();
+  for (const p of peers.splice(0)) await p.close();
 });
+
+async function peer(o: Parameters<typeof openSmpPeer>[0] = {}): Promise<SmpPeer> {
+  const p = await openSmpPeer(o);
+  peers.push(p);
+  return p;
+}
 
 async function connect(server: SmpServer): Promise<InProcessLink> {
   const l = await connectInProcess(server, { baudRate: 1_000_000 });
@@ -24,11 +32,11 @@ async function connect(server: SmpServer): Promise<InProcessLink> {
 
 describe('rebootAndWait', () => {
   it('a board that answers first and resets 250 ms later: the old firmware’s answers are not believed; the boot banner is', async () => {
-    const peer = createMemoryPeer({ slotSize: 64 * 1024, resetDelayMs: 250, bootMs: 40 });
-    const l = await connect(peer.server);
+    const p = await peer({ resetDelayMs: 250, bootMs: 40 });
+    const l = await connect(p.server);
     const r = await rebootAndWait(l.client, { how: 'smp' });
     // Believed only after the reset really happened (the banner follows the reboot).
-    expect(peer.storage.stats.reboots).toBe(1);
+    expect(p.boots).toBe(1);
     expect(r.proof).toBe("the boot banner '*** Booting' on the console");
     expect(r.ms).toBeGreaterThanOrEqual(250);
     // The probe lost during the reboot is cut short by the banner: no full quiet timeout waited.
@@ -36,10 +44,10 @@ describe('rebootAndWait', () => {
   });
 
   it('a board that prints nothing: its quiet reboot is the proof', async () => {
-    const peer = createMemoryPeer({ slotSize: 64 * 1024, resetDelayMs: 100, bootMs: 400 });
-    const l = await connect(peer.server);
+    const p = await peer({ resetDelayMs: 100, bootMs: 400 });
+    const l = await connect(p.server);
     const r = await rebootAndWait(l.client, { how: 'smp' }, { banner: /never printed/, quietMs: 200 });
-    expect(peer.storage.stats.reboots).toBe(1);
+    expect(p.boots).toBe(1);
     expect(r.proof).toBe('it went quiet (no answer within 0.2 s)');
   });
 
@@ -77,14 +85,14 @@ describe('rebootAndWait', () => {
   });
 
   it('with a witness that never speaks: not believed, whatever the board answers', async () => {
-    const peer = createMemoryPeer({ slotSize: 64 * 1024, resetDelayMs: 50, bootMs: 20 });
-    const l = await connect(peer.server);
+    const p = await peer({ resetDelayMs: 50, bootMs: 20 });
+    const l = await connect(p.server);
     await expect(rebootAndWait(l.client, { how: 'smp' }, { witness: new CountingWitness(), proofWindowMs: 600 })).rejects.toThrow(/its surroundings saw no reset/);
   });
 
   it("the rig's own hard reset is its proof; the action runs once", async () => {
-    const peer = createMemoryPeer({ slotSize: 64 * 1024 });
-    const l = await connect(peer.server);
+    const p = await peer();
+    const l = await connect(p.server);
     let runs = 0;
     const r = await rebootAndWait(l.client, { how: 'hard', what: "the rig's own dtr reset", run: async () => void runs++ }, { banner: /never printed/ });
     expect(runs).toBe(1);

@@ -1,7 +1,7 @@
 /**
  * How the host speaks SMP to a board — framing, SMP version, console line length — from the
  * command line (`--framing`, `--smp-version`, `--line-length`) and from rig.yaml (`smp:`),
- * observed on the wire at a fake board over TCP; the lab backend of `suitrig run` opens its
+ * observed on the wire at a board over TCP; the lab board of `suitrig run` opens its
  * client the same way; bad values and contradictions are refused naming the option or field.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { ConsoleFraming } from '../../host/smp/framing/console.js';
 import { base64PerLine, DEFAULT_LINK_SETTINGS, framingFor, LINE_LENGTH } from '../../host/smp/link-settings.js';
 import type { Framing } from '../../host/smp/framing/framing.js';
 import { listenTcp, type TcpListener } from '../../host/transport/tcp.js';
-import { LabBackend } from '../../rig/dut/lab-backend.js';
+import { PortBoard } from '../../rig/dut/port-board.js';
 import { LabError, parseLab } from '../../rig/lab/load.js';
 import { runCli } from '../helpers/cli.js';
 import { benchLabEntry } from '../rig/helpers/paired-board.js';
@@ -142,17 +142,18 @@ describe('rig.yaml smp:', () => {
     expect(bad.stderr).toMatch(/--line-length: raw framing has no lines \(board 'raw-1' uses raw framing \(.*rig\.yaml:2\)\)/);
   });
 
-  it('the lab backend of suitrig run opens its client with the board settings', async () => {
+  it('the lab board of suitrig run opens its link with the board settings', async () => {
     const b = await board(() => new RawFraming());
     const lab = benchLabEntry({ port: { kind: 'tcp', url: b.url, host: '127.0.0.1', port: b.port }, smp: { framing: 'raw', version: 1 } });
-    const backend = await LabBackend.open({ name: 'bench', target: { kind: 'tcp', url: b.url, host: '127.0.0.1', port: b.port, baud: 115200 }, board: lab });
+    const port = await PortBoard.open({ name: 'bench', target: { kind: 'tcp', url: b.url, host: '127.0.0.1', port: b.port, baud: 115200 }, board: lab });
     try {
-      expect(backend.link).toEqual({ framing: 'raw', version: 1, lineLength: 128 });
-      expect(await backend.client.os.echo('hi')).toBe('hi');
-      expect(backend.client.version).toBe(1);
-      expect(backend.client.link.framing.kind).toBe('raw');
+      expect(port.settings).toEqual({ framing: 'raw', version: 1, lineLength: 128 });
+      const client = port.link.client;
+      expect(await client.os.echo('hi')).toBe('hi');
+      expect(client.version).toBe(1);
+      expect(client.link.framing.kind).toBe('raw');
     } finally {
-      await backend.close();
+      await port.close();
     }
   });
 

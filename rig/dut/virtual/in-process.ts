@@ -8,13 +8,13 @@
  * hooks (fault arming, board model).
  */
 import type { InProcessLink } from '../../../host/smp/in-process.js';
-import type { SmpClient } from '../../../host/smp/client.js';
-import type { ResetWitness } from '../../../host/smp/reset-witness.js';
 import type { Quirk } from '../../virtual/bootloader/index.js';
 import { VirtualBoard, type BoardSnapshot } from '../../virtual/board/board.js';
-import type { DutBackend } from '../backend.js';
+import { LinkConsole, SmpClientLink } from '../link.js';
+import type { DutBoard, FaultProtocol, PowerProtocol, ResetProtocol, SnapshotProtocol } from '../protocols.js';
 import type { BoardProvision, DutEvent } from '../types.js';
 import type { GoldenState } from './known-good.js';
+import { rigGroupFaults } from './faults.js';
 
 export interface InProcessOptions {
   name: string;
@@ -38,31 +38,38 @@ export function virtualProcessTimeoutMs(flashScale: number): number {
   return 3_000 + 5_000 * flashScale;
 }
 
-export class InProcessVirtualBackend implements DutBackend {
-  readonly resetLine = false;
-  readonly faults = true;
-  readonly bootTimeoutMs: number;
-  readonly processTimeoutMs: number;
+export class InProcessVirtualBoard implements DutBoard {
+  readonly reset: ResetProtocol;
+  readonly console: LinkConsole;
+  readonly power: PowerProtocol;
+  readonly faults: FaultProtocol;
+  readonly snapshot: SnapshotProtocol;
   readonly provision: BoardProvision | undefined;
-  readonly power: DutBackend['power'];
-  private readonly snapshot: BoardSnapshot;
 
   private constructor(
-    private readonly o: InProcessOptions,
-    private readonly board: VirtualBoard,
-    private readonly link: InProcessLink,
+    /** The board model itself (tests). */
+    readonly virtualBoard: VirtualBoard,
+    private readonly paired: InProcessLink,
+    readonly link: SmpClientLink,
+    o: InProcessOptions,
   ) {
+    const board = virtualBoard;
+    const known: BoardSnapshot = { ...o.golden.snapshot, quirks: [...o.quirks] };
     this.provision = o.provision;
-    this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
-    this.processTimeoutMs = virtualProcessTimeoutMs(o.flashScale);
-    this.snapshot = { ...o.golden.snapshot, quirks: [...o.quirks] };
-    this.power = {
-      cut: async () => board.powerOff(),
-      restore: async () => void (await board.powerOn()),
+    this.reset = { bootTimeoutMs: virtualBootTimeoutMs(o.flashScale), witness: board.witness };
+    this.console = new LinkConsole(link);
+    this.power = { cut: async () => board.powerOff(), restore: async () => void (await board.powerOn()) };
+    this.faults = rigGroupFaults(link);
+    this.snapshot = {
+      restore: async () => {
+        board.faults.link({});
+        await board.restore(known);
+        return 'restored the board in place from its known-good snapshot (flash, boot record)';
+      },
     };
   }
 
-  static async open(o: InProcessOptions): Promise<InProcessVirtualBackend> {
+  static async open(o: InProcessOptions): Promise<InProcessVirtualBoard> {
     const board = await VirtualBoard.open({
       name: o.name,
       profile: o.golden.profile,
@@ -76,40 +83,21 @@ export class InProcessVirtualBackend implements DutBackend {
         else if (e.kind === 'error') o.log({ kind: 'note', message: `board internal error: ${(e.error as Error).message}` });
       },
     });
-    const b = new InProcessVirtualBackend(o, board, await board.connect({ baudRate: o.baud, seed: o.seed >>> 0 }));
-    await board.restore(b.snapshot);
+    const paired = await board.connect({ baudRate: o.baud, seed: o.seed >>> 0 });
+    let first = true;
+    const link = await SmpClientLink.open({
+      describe: () => `in-process virtual board (${board.profile.name}${o.quirks.length ? `, quirks ${o.quirks.join(', ')}` : ''}) over the emulated serial link at ${o.baud} baud`,
+      // The first client is the one the paired link opened with; later ones bring the cable back.
+      open: async () => (first ? ((first = false), paired.client) : paired.reconnect()),
+      processTimeoutMs: virtualProcessTimeoutMs(o.flashScale),
+    });
+    const b = new InProcessVirtualBoard(board, paired, link, o);
+    await b.snapshot.restore();
     return b;
   }
 
-  get description(): string {
-    return `in-process virtual board (${this.board.profile.name}${this.o.quirks.length ? `, quirks ${this.o.quirks.join(', ')}` : ''}) over the emulated serial link at ${this.o.baud} baud`;
-  }
-
-  get client(): SmpClient {
-    return this.link.client;
-  }
-
-  get witness(): ResetWitness {
-    return this.board.witness;
-  }
-
-  reconnect(): Promise<SmpClient> {
-    return this.link.reconnect();
-  }
-
-  async restoreSnapshot(): Promise<string> {
-    this.board.faults.link({});
-    await this.board.restore(this.snapshot);
-    return 'restored the board in place from its known-good snapshot (flash, boot record)';
-  }
-
   async close(): Promise<void> {
-    await this.link.close();
-    await this.board.close();
-  }
-
-  /** The board model itself (tests). */
-  get virtualBoard(): VirtualBoard {
-    return this.board;
+    await this.paired.close();
+    await this.virtualBoard.close();
   }
 }

@@ -23,8 +23,7 @@ import { decodeSuitReport, type DecodedReport } from '../../host/operator/suit-r
 import { deliverEnvelope, readDecision, supplyPayloads, type UpdateEvent, type UpdateSession } from '../../host/operator/update.js';
 import type { SmpClient } from '../../host/smp/client.js';
 import type { UploadResult } from '../../host/smp/upload/engine.js';
-import { rebootAndWait, type ResetAction } from '../../host/smp/reboot.js';
-import { waitForAnswer } from '../../host/smp/wait.js';
+import { rebootAndWait, waitForAnswer, type ResetAction } from '../../host/smp/reboot.js';
 import { MCUBOOT_MODES, isNotSupported } from '../../host/smp/groups/os.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
 import { abortReason } from '../../host/transport/clock.js';

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
-import { ResetNotObservedError, rebootAndWait } from '../../host/smp/reboot.js';
+import { ResetNotObservedError, rebootAndWait, waitForAnswer } from '../../host/smp/reboot.js';
+import { SmpTimeoutError } from '../../host/smp/client.js';
 import { CountingWitness } from '../../host/smp/reset-witness.js';
 import { osGroup } from '../../host/smp/server/os-group.js';
 import { SmpServer } from '../../host/smp/server/server.js';
@@ -135,5 +136,31 @@ describe('rebootAndWait', () => {
     const r = await rebootAndWait(l.client, { how: 'smp' }, { banner: /never printed/, reconnect: async () => (reopened++, l!.reconnect()) });
     expect(reopened).toBeGreaterThanOrEqual(1);
     expect(r.proof).toBe('the link dropped');
+  });
+});
+
+describe('waitForAnswer (no reset to prove: the power came back)', () => {
+  it('the first answer counts, an error answer too; a port that dropped is reopened', async () => {
+    const server = new SmpServer(); // no groups: echo is answered rc 8, which still means an SMP server runs
+    server.listening = false;
+    setTimeout(() => (server.listening = true), 300);
+    const l = await connect(server);
+    l.link.disconnect();
+    let reopened = 0;
+    const r = await waitForAnswer(l.client, { reconnect: async () => (reopened++, l.reconnect()) });
+    expect(reopened).toBe(1);
+    expect(r.client).toBe(l.client);
+    expect(r.ms).toBeGreaterThanOrEqual(250);
+  });
+
+  it('a board that never answers: SmpTimeoutError once its time is up, naming it', async () => {
+    const server = new SmpServer();
+    server.listening = false;
+    const l = await connect(server);
+    const t0 = Date.now();
+    const e = await waitForAnswer(l.client, { timeoutMs: 800 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SmpTimeoutError);
+    expect((e as Error).message).toMatch(/the board did not answer within 1 s of the reset \(last: no answer/);
+    expect(Date.now() - t0).toBeLessThan(2_500);
   });
 });

@@ -24,7 +24,7 @@ import { PortBoard } from './port-board.js';
 import type { DutBoard } from './protocols.js';
 import { SmpDut } from './smp-dut.js';
 import type { BoardProvision, Dut, DutEvent, VirtualProvision } from './types.js';
-import { InProcessVirtualBoard } from './virtual/in-process.js';
+import { openInProcessVirtualBoard } from './virtual/in-process.js';
 import { buildGoldenState, type GoldenState } from './virtual/known-good.js';
 import { ProcessVirtualBoard, processBoardsUnavailable } from './virtual/process.js';
 import type { SmpLinkSettings } from '../../host/smp/link-settings.js';
@@ -83,7 +83,7 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
     if (t.placement === 'process') {
       return ProcessVirtualBoard.open({ ...common, profile, quirks: t.virtual.quirks, stateDir: t.virtual.state ?? join(ctx.workDir, `board-${board.name}`), snapshotDir: g.dir });
     }
-    return InProcessVirtualBoard.open({ ...common, golden: g, quirks: t.virtual.quirks as Quirk[] });
+    return openInProcessVirtualBoard({ ...common, golden: g, quirks: t.virtual.quirks as Quirk[] });
   };
 
   return {

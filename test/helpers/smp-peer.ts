@@ -10,13 +10,15 @@
  * board runs a signed image of PEER_KEY's whose application does not confirm itself, as smp_svr
  * does not: a test boot reverts at the next reset unless the host confirms it.
  */
+import { afterEach } from 'vitest';
 import { generateSigningKey, trustAnchorFor, type PrivateKey } from '../../host/keys/index.js';
 import { createImage, parseVersion } from '../../host/mcuboot/index.js';
 import type { Framing } from '../../host/smp/framing/framing.js';
+import { connectInProcess, type InProcessLink, type InProcessOptions } from '../../host/smp/in-process.js';
 import type { LinkEvent } from '../../host/smp/link.js';
 import { imageGroup } from '../../host/smp/server/image-group.js';
 import { osGroup, type OsGroupOptions } from '../../host/smp/server/os-group.js';
-import { SmpServer } from '../../host/smp/server/server.js';
+import { SmpServer, type SmpServing } from '../../host/smp/server/server.js';
 import { systemClock, type Clock } from '../../host/transport/clock.js';
 import type { Behaviour } from '../../rig/virtual/app/app-image.js';
 import { BoardImageStorage } from '../../rig/virtual/board/image-storage.js';
@@ -152,6 +154,31 @@ export async function openSmpPeer(o: SmpPeerOptions = {}): Promise<SmpPeer> {
       closed = true;
       await server.close();
       await board.close();
+    },
+  };
+}
+
+/**
+ * SMP peers and in-process links for the tests of one file, closed after each test (the links
+ * first): `const { peer, link } = closedAfterEach();` at the top of the file.
+ */
+export function closedAfterEach(): { peer(o?: SmpPeerOptions): Promise<SmpPeer>; link(server: SmpServing, o?: InProcessOptions): Promise<InProcessLink> } {
+  const links: InProcessLink[] = [];
+  const peers: SmpPeer[] = [];
+  afterEach(async () => {
+    await Promise.all(links.splice(0).map((l) => l.close()));
+    await Promise.all(peers.splice(0).map((p) => p.close()));
+  });
+  return {
+    async peer(o) {
+      const p = await openSmpPeer(o);
+      peers.push(p);
+      return p;
+    },
+    async link(server, o) {
+      const l = await connectInProcess(server, o);
+      links.push(l);
+      return l;
     },
   };
 }

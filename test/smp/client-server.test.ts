@@ -4,14 +4,14 @@
  * deadlines on an injected clock, vanished ports, the server's buffer limit, and the raw
  * framing end to end.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SmpMap } from '../../host/smp/cbor.js';
 import { SmpClient, SmpTimeoutError } from '../../host/smp/client.js';
 import { MgmtErr, SmpGroupError, SmpRcError } from '../../host/smp/errors.js';
 import { RawFraming } from '../../host/smp/framing/raw.js';
 import { isNotSupported } from '../../host/smp/groups/os.js';
 import { GroupId, RigCmd, SuitCmd } from '../../host/smp/ids.js';
-import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
+import type { InProcessLink, InProcessOptions } from '../../host/smp/in-process.js';
 import { osGroup } from '../../host/smp/server/os-group.js';
 import { SmpServer, type SmpGroupHandler } from '../../host/smp/server/server.js';
 import { formatPacket } from '../../host/smp/trace.js';
@@ -20,25 +20,12 @@ import { PairedLink } from '../../host/transport/paired/paired-link.js';
 import { SerialPortTransport } from '../../host/transport/serialport.js';
 import { TransportClosedError } from '../../host/transport/transport.js';
 import { maxImageSize } from '../../rig/virtual/suit/firmware.js';
-import { openSmpPeer, peerImage, type SmpPeer } from '../helpers/smp-peer.js';
+import { closedAfterEach, peerImage } from '../helpers/smp-peer.js';
 
-const open: InProcessLink[] = [];
-const peers: SmpPeer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((l) => l.close()));
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-});
+const { peer, link } = closedAfterEach();
 
-async function peer(o: Parameters<typeof openSmpPeer>[0] = {}): Promise<SmpPeer> {
-  const p = await openSmpPeer(o);
-  peers.push(p);
-  return p;
-}
-
-async function connect(server: SmpServer, o: Parameters<typeof connectInProcess>[1] = {}): Promise<InProcessLink> {
-  const l = await connectInProcess(server, { pace: false, seed: 1, ...o });
-  open.push(l);
-  return l;
+function connect(server: SmpServer, o: InProcessOptions = {}): Promise<InProcessLink> {
+  return link(server, { pace: false, seed: 1, ...o });
 }
 
 describe('SMP client and server over the paired link', () => {
@@ -63,8 +50,7 @@ describe('SMP client and server over the paired link', () => {
     expect((e8 as Error).message).toMatch(/rc 8 \(ENOTSUP: not supported\) to os\/datetime/);
 
     const peer1 = await peer();
-    const l1 = await connectInProcess(peer1.server, { pace: false, seed: 2, client: { version: 1 } });
-    open.push(l1);
+    const l1 = await link(peer1.server, { pace: false, seed: 2, client: { version: 1 } });
     const seen: number[] = [];
     l1.client.link.onEvent((e) => e.kind === 'rx' && seen.push(e.packet[0]!));
     const e3 = await l1.client.os.info('x').catch((e: unknown) => e);

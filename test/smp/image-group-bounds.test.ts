@@ -6,21 +6,17 @@
  * overrun. Against the SMP peer (the virtual board model), request by request through
  * SmpServer.answer.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { encodeCbor, type SmpMap } from '../../host/smp/cbor.js';
 import { Op, type SmpHeader } from '../../host/smp/header.js';
 import { GroupId, ImageCmd } from '../../host/smp/ids.js';
 import { maxImageSize } from '../../rig/virtual/suit/firmware.js';
-import { openSmpPeer, type SmpPeer } from '../helpers/smp-peer.js';
+import { closedAfterEach } from '../helpers/smp-peer.js';
 
-const peers: SmpPeer[] = [];
-afterEach(async () => {
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-});
+const opened = closedAfterEach();
 
 async function peer() {
-  const p = await openSmpPeer();
-  peers.push(p);
+  const p = await opened.peer();
   let seq = 0;
   const send = (command: number, body: SmpMap): Promise<SmpMap> => {
     const h: SmpHeader = { op: Op.WRITE, version: 2, flags: 0, length: 0, group: GroupId.IMAGE, seq: seq++ & 0xff, command };

@@ -3,32 +3,19 @@
  * board showed that it went through the reset. A Zephyr-like board answers `os reset` and
  * resets 250 ms later; answers in between come from the old firmware and must not count.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
+import { describe, expect, it } from 'vitest';
+import type { InProcessLink } from '../../host/smp/in-process.js';
 import { ResetNotObservedError, rebootAndWait, waitForAnswer } from '../../host/smp/reboot.js';
 import { SmpTimeoutError } from '../../host/smp/client.js';
 import { CountingWitness } from '../../host/smp/reset-witness.js';
 import { osGroup } from '../../host/smp/server/os-group.js';
 import { SmpServer } from '../../host/smp/server/server.js';
-import { openSmpPeer, type SmpPeer } from '../helpers/smp-peer.js';
+import { closedAfterEach } from '../helpers/smp-peer.js';
 
-const links: InProcessLink[] = [];
-const peers: SmpPeer[] = [];
-afterEach(async () => {
-  for (const l of links.splice(0)) await l.close();
-  for (const p of peers.splice(0)) await p.close();
-});
+const { peer, link } = closedAfterEach();
 
-async function peer(o: Parameters<typeof openSmpPeer>[0] = {}): Promise<SmpPeer> {
-  const p = await openSmpPeer(o);
-  peers.push(p);
-  return p;
-}
-
-async function connect(server: SmpServer): Promise<InProcessLink> {
-  const l = await connectInProcess(server, { baudRate: 1_000_000 });
-  links.push(l);
-  return l;
+function connect(server: SmpServer): Promise<InProcessLink> {
+  return link(server, { baudRate: 1_000_000 });
 }
 
 describe('rebootAndWait', () => {

@@ -7,30 +7,22 @@
  * VERSION_GET_FAILED. Against the SMP peer (the virtual board model, whose storage reads the
  * image format: the image group does not) over the paired link.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MgmtErr, SmpGroupError, SmpRcError } from '../../host/smp/errors.js';
 import { GroupId, ImageCmd } from '../../host/smp/ids.js';
-import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
+import type { InProcessLink } from '../../host/smp/in-process.js';
 import { UploadError } from '../../host/smp/upload/engine.js';
-import { openSmpPeer, peerImage, type SmpPeer } from '../helpers/smp-peer.js';
+import { closedAfterEach, peerImage, type SmpPeer } from '../helpers/smp-peer.js';
 
 const body = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 17 + seed) & 0xff);
 const image = (version: string, seed = 1): Uint8Array => peerImage(version, { size: 9000, seed });
 
-const open: InProcessLink[] = [];
-const peers: SmpPeer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((l) => l.close()));
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-});
+const opened = closedAfterEach();
 
 /** A board running `running` (false: nothing bootable, no version to read). */
 async function peer(running: Uint8Array | false, version: 1 | 2 = 2): Promise<{ p: SmpPeer; l: InProcessLink }> {
-  const p = await openSmpPeer({ running });
-  peers.push(p);
-  const l = await connectInProcess(p.server, { pace: false, seed: 3, client: { version } });
-  open.push(l);
-  return { p, l };
+  const p = await opened.peer({ running });
+  return { p, l: await opened.link(p.server, { pace: false, seed: 3, client: { version } }) };
 }
 
 /** The board's answer behind a failed request or upload (UploadError keeps it as its cause). */

@@ -5,31 +5,18 @@
  * end with the board holding exactly the right bytes or a clear error — never a silently
  * corrupted image.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
+import { describe, expect, it } from 'vitest';
 import { UploadError } from '../../host/smp/upload/engine.js';
 import type { LinkFaults } from '../../host/transport/paired/faults.js';
-import { openSmpPeer, type SmpPeer } from '../helpers/smp-peer.js';
+import { closedAfterEach } from '../helpers/smp-peer.js';
 
 const image = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 2654435761 + seed) >>> 24);
 
-const open: InProcessLink[] = [];
-const peers: SmpPeer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((l) => l.close()));
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-});
-
-async function peer(o: Parameters<typeof openSmpPeer>[0] = {}): Promise<SmpPeer> {
-  const p = await openSmpPeer(o);
-  peers.push(p);
-  return p;
-}
+const { peer, link } = closedAfterEach();
 
 async function faultyUpload(seed: number, faults: LinkFaults, size: number, extra: { reconnect?: boolean } = {}) {
   const board = await peer({ bufSize: 2048, bufCount: 4 });
-  const l = await connectInProcess(board.server, { pace: false, seed, faults, client: { timeoutMs: 400 } });
-  open.push(l);
+  const l = await link(board.server, { pace: false, seed, faults, client: { timeoutMs: 400 } });
   const data = image(size, seed);
   const result = await l.client.image
     .upload(data, { chunkTimeoutMs: 400, firstChunkTimeoutMs: 600, retries: 12, reconnect: extra.reconnect ? () => l.reconnect() : undefined })
@@ -62,8 +49,7 @@ describe('uploads over a faulty line', () => {
 
   it('the same at 1e-3 with the chunk size fixed needs far more requests: adaptation is what makes it work (seed 203)', async () => {
     const board = await peer();
-    const l = await connectInProcess(board.server, { pace: false, seed: 203, faults: { corrupt: 1e-3 } });
-    open.push(l);
+    const l = await link(board.server, { pace: false, seed: 203, faults: { corrupt: 1e-3 } });
     const fixed = await l.client.image
       .upload(image(12 * 1024, 203), { adaptive: false, chunkTimeoutMs: 200, firstChunkTimeoutMs: 200, retries: 6 })
       .then((x) => x.requests, () => Infinity);

@@ -4,34 +4,26 @@
  * check catching what a CRC let through, clean cancel, and the deadline logic on an injected
  * clock (first-chunk erase vs per-chunk deadline, a lost final answer).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { ConsoleFraming } from '../../host/smp/framing/console.js';
-import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
+import type { InProcessLink, InProcessOptions } from '../../host/smp/in-process.js';
 import { UploadCancelledError, UploadError, uploadDeadlines } from '../../host/smp/upload/engine.js';
 import { ManualClock } from '../../host/transport/clock.js';
 import { SmpServer } from '../../host/smp/server/server.js';
 import { MgmtErr, SmpRcError } from '../../host/smp/errors.js';
 import { maxImageSize } from '../../rig/virtual/suit/firmware.js';
-import { openSmpPeer, type SmpPeer } from '../helpers/smp-peer.js';
+import { closedAfterEach, type SmpPeer, type SmpPeerOptions } from '../helpers/smp-peer.js';
 
 const image = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 2654435761 + seed) >>> 24);
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-const open: InProcessLink[] = [];
-const peers: SmpPeer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((l) => l.close()));
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-});
+const opened = closedAfterEach();
 
-async function setup(peerOptions: Parameters<typeof openSmpPeer>[0] = {}, linkOptions: Parameters<typeof connectInProcess>[1] = {}): Promise<{ peer: SmpPeer; l: InProcessLink }> {
-  const peer = await openSmpPeer(peerOptions);
-  peers.push(peer);
-  const l = await connectInProcess(peer.server, { pace: false, seed: 1, ...linkOptions });
-  open.push(l);
-  return { peer, l };
+async function setup(peerOptions: SmpPeerOptions = {}, linkOptions: InProcessOptions = {}): Promise<{ peer: SmpPeer; l: InProcessLink }> {
+  const peer = await opened.peer(peerOptions);
+  return { peer, l: await opened.link(peer.server, { pace: false, seed: 1, ...linkOptions }) };
 }
 
 /**
@@ -167,8 +159,7 @@ describe('upload engine', () => {
   async function hostileBoard(answer: (off: number) => number): Promise<InProcessLink> {
     const server = new SmpServer({ bufSize: 1024, bufCount: 1 });
     server.register({ id: 1, name: 'image', commands: { 1: { write: ({ body }) => ({ off: answer(body['off'] as number) }) } } });
-    const l = await connectInProcess(server, { pace: false, seed: 1 });
-    open.push(l);
+    const l = await opened.link(server, { pace: false, seed: 1 });
     return l;
   }
 
@@ -221,8 +212,7 @@ describe('upload engine', () => {
         },
       },
     });
-    const l = await connectInProcess(server, { pace: false, seed: 1 });
-    open.push(l);
+    const l = await opened.link(server, { pace: false, seed: 1 });
     return l;
   }
 
@@ -236,8 +226,7 @@ describe('upload engine', () => {
   it('ENOENT before every byte was sent is still a failure', async () => {
     const server = new SmpServer({ bufSize: 1024, bufCount: 4 });
     server.register({ id: 66, name: 'suit', commands: { 4: { write: () => { throw new SmpRcError(MgmtErr.ENOENT, 'no payload is being fetched'); } } } });
-    const l = await connectInProcess(server, { pace: false, seed: 1 });
-    open.push(l);
+    const l = await opened.link(server, { pace: false, seed: 1 });
     await expect(l.client.suit.uploadMissingImage(1, image(6000))).rejects.toThrow(/board refused payload for session 1 at 0\/6000 bytes: .*ENOENT/);
   });
 

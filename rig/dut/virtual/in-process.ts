@@ -7,11 +7,10 @@
  * by a programmer keeps its UART. It is the rig's own board: it serves the rig group's test
  * hooks (fault arming, board model).
  */
-import type { InProcessLink } from '../../../host/smp/in-process.js';
 import type { Quirk } from '../../virtual/bootloader/index.js';
 import { VirtualBoard, type BoardSnapshot } from '../../virtual/board/board.js';
 import { LinkConsole, SmpClientLink } from '../link.js';
-import type { DutBoard, FaultProtocol, PowerProtocol, ResetProtocol, SnapshotProtocol } from '../protocols.js';
+import type { DutBoard, SnapshotProtocol } from '../protocols.js';
 import type { BoardProvision, DutEvent } from '../types.js';
 import type { GoldenState } from './known-good.js';
 import { rigGroupFaults } from './faults.js';
@@ -38,66 +37,49 @@ export function virtualProcessTimeoutMs(flashScale: number): number {
   return 3_000 + 5_000 * flashScale;
 }
 
-export class InProcessVirtualBoard implements DutBoard {
-  readonly reset: ResetProtocol;
-  readonly console: LinkConsole;
-  readonly power: PowerProtocol;
-  readonly faults: FaultProtocol;
-  readonly snapshot: SnapshotProtocol;
-  readonly provision: BoardProvision | undefined;
-
-  private constructor(
-    /** The board model itself (tests). */
-    readonly virtualBoard: VirtualBoard,
-    private readonly paired: InProcessLink,
-    readonly link: SmpClientLink,
-    o: InProcessOptions,
-  ) {
-    const board = virtualBoard;
-    const known: BoardSnapshot = { ...o.golden.snapshot, quirks: [...o.quirks] };
-    this.provision = o.provision;
-    this.reset = { bootTimeoutMs: virtualBootTimeoutMs(o.flashScale), witness: board.witness };
-    this.console = new LinkConsole(link);
-    this.power = { cut: async () => board.powerOff(), restore: async () => void (await board.powerOn()) };
-    this.faults = rigGroupFaults(link);
-    this.snapshot = {
-      restore: async () => {
-        board.faults.link({});
-        await board.restore(known);
-        return 'restored the board in place from its known-good snapshot (flash, boot record)';
-      },
-    };
-  }
-
-  static async open(o: InProcessOptions): Promise<InProcessVirtualBoard> {
-    const board = await VirtualBoard.open({
-      name: o.name,
-      profile: o.golden.profile,
-      identity: o.golden.identity,
-      quirks: o.quirks,
-      testHooks: true,
-      flashScale: o.flashScale,
-      seed: o.seed >>> 0,
-      listener: (e) => {
-        if (e.kind === 'power-lost') o.log({ kind: 'note', message: `power cut before flash operation #${e.opIndex}` });
-        else if (e.kind === 'error') o.log({ kind: 'note', message: `board internal error: ${(e.error as Error).message}` });
-      },
-    });
-    const paired = await board.connect({ baudRate: o.baud, seed: o.seed >>> 0 });
-    let first = true;
-    const link = await SmpClientLink.open({
-      describe: () => `in-process virtual board (${board.profile.name}${o.quirks.length ? `, quirks ${o.quirks.join(', ')}` : ''}) over the emulated serial link at ${o.baud} baud`,
-      // The first client is the one the paired link opened with; later ones bring the cable back.
-      open: async () => (first ? ((first = false), paired.client) : paired.reconnect()),
-      processTimeoutMs: virtualProcessTimeoutMs(o.flashScale),
-    });
-    const b = new InProcessVirtualBoard(board, paired, link, o);
-    await b.snapshot.restore();
-    return b;
-  }
-
-  async close(): Promise<void> {
-    await this.paired.close();
-    await this.virtualBoard.close();
-  }
+/** Opens the board (from the golden snapshot, with the run's quirks) and its link. */
+export async function openInProcessVirtualBoard(o: InProcessOptions): Promise<DutBoard> {
+  const board = await VirtualBoard.open({
+    name: o.name,
+    profile: o.golden.profile,
+    identity: o.golden.identity,
+    quirks: o.quirks,
+    testHooks: true,
+    flashScale: o.flashScale,
+    seed: o.seed >>> 0,
+    listener: (e) => {
+      if (e.kind === 'power-lost') o.log({ kind: 'note', message: `power cut before flash operation #${e.opIndex}` });
+      else if (e.kind === 'error') o.log({ kind: 'note', message: `board internal error: ${(e.error as Error).message}` });
+    },
+  });
+  const paired = await board.connect({ baudRate: o.baud, seed: o.seed >>> 0 });
+  let first = true;
+  const link = await SmpClientLink.open({
+    describe: () => `in-process virtual board (${board.profile.name}${o.quirks.length ? `, quirks ${o.quirks.join(', ')}` : ''}) over the emulated serial link at ${o.baud} baud`,
+    // The first client is the one the paired link opened with; later ones bring the cable back.
+    open: async () => (first ? ((first = false), paired.client) : paired.reconnect()),
+    processTimeoutMs: virtualProcessTimeoutMs(o.flashScale),
+  });
+  const known: BoardSnapshot = { ...o.golden.snapshot, quirks: [...o.quirks] };
+  const snapshot: SnapshotProtocol = {
+    restore: async () => {
+      board.faults.link({});
+      await board.restore(known);
+      return 'restored the board in place from its known-good snapshot (flash, boot record)';
+    },
+  };
+  await snapshot.restore();
+  return {
+    link,
+    reset: { bootTimeoutMs: virtualBootTimeoutMs(o.flashScale), witness: board.witness },
+    console: new LinkConsole(link),
+    power: { cut: async () => board.powerOff(), restore: async () => void (await board.powerOn()) },
+    faults: rigGroupFaults(link),
+    snapshot,
+    provision: o.provision,
+    close: async () => {
+      await paired.close();
+      await board.close();
+    },
+  };
 }

@@ -113,12 +113,10 @@ export class SmpDut implements Dut {
     }
     if (state.images !== undefined) this.image = { flash: (i, o) => this.flashImage(i, o) };
     if (state.hasRigGroup) this.report = { readLast: (o) => this.readLastReport(o) };
-    if (board.power) this.power = { cut: (o) => this.powerCut(board.power!, o), restore: (o) => this.powerRestore(board.power!, o) };
+    const { power, faults } = board;
+    if (power) this.power = { cut: (o) => this.powerCut(power, o), restore: (o) => this.powerRestore(power, o) };
     // Faults are armed through the rig group: a board without it takes none, whatever its kind.
-    if (board.faults && state.hasRigGroup) {
-      const f = board.faults;
-      this.faults = { arm: (fault, o) => this.armFault(f, fault, o) };
-    }
+    if (faults && state.hasRigGroup) this.faults = { arm: (f, o) => this.armFault(faults, f, o) };
     if (board.reset.hard) this.hardReset = board.reset.hard.kind;
     board.console.onLine((line) => this.emit({ kind: 'console', line }));
   }

@@ -63,10 +63,11 @@ import { UploadSessionLock } from '../../../host/smp/server/upload-session.js';
 import type { LinkEvent } from '../../../host/smp/link.js';
 import { CountingWitness, type ResetWitness } from '../../../host/smp/reset-witness.js';
 import type { DeviceIdentity } from '../../../host/verifier/identity.js';
+import { padImage } from '../../../host/mcuboot/create.js';
 import { type Behaviour } from '../app/app-image.js';
 import type { Quirk } from '../bootloader/index.js';
 import { fileBootRecordStore, ZEPHYR_BANNER, type BootRecord, type DeviceState, type ResetReason } from '../device.js';
-import { isPowerCut, PersistentFlash, settle, SimFlash, type FlashSnapshot } from '../flash/index.js';
+import { isPowerCut, PersistentFlash, programArea, settle, SimFlash, type FlashSnapshot } from '../flash/index.js';
 import { DEFAULT_PROFILE, getProfile, type BoardProfile } from '../profiles.js';
 import type { InstallMode } from '../suit/consumer.js';
 import { SuitFirmware } from '../suit/firmware.js';
@@ -306,6 +307,17 @@ export class VirtualBoard implements SmpServing {
       console: (line) => this.consoleLine(line),
     });
     return this.powerOn();
+  }
+
+  /**
+   * Writes `image` (a signed MCUboot image) into the primary slot as `imgtool sign --pad
+   * --confirm` and a programmer would — the factory's first image, not an update — and resets
+   * the board into it. The board's bootloader validates it at that boot as any other.
+   */
+  async program(image: Uint8Array): Promise<DeviceState> {
+    const a = this.firmware.areas.primary;
+    programArea(a, 0, padImage(image, { slotSize: a.size, confirm: true, align: a.align, erasedValue: a.erasedValue as 0xff | 0x00 }));
+    return this.powered ? this.reset('pin-reset') : this.powerOn();
   }
 
   /** The SMP server that serves now: MCUboot's while the bootloader waits in serial recovery, else the application's. */

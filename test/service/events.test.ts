@@ -129,6 +129,23 @@ describeOnDatabases('server-sent events', (flavour) => {
     }
   });
 
+  it.skipIf(flavour === 'pglite')('catches up after its LISTEN connection was cut, missing nothing recorded meanwhile (server only: PGlite listens in process)', async () => {
+    const c = await subscribe(base, s.as('viewer'));
+    try {
+      const cut = await s.db.query<{ ok: boolean }>(
+        "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN %' AND pid <> pg_backend_pid()",
+      );
+      expect(cut.map((r) => r.ok)).toEqual([true]);
+      // Recorded while nobody listens: no notification will ever say so.
+      await record('board', 'during-the-gap');
+      await record('board', 'after-the-gap');
+      const got = await c.next(2);
+      expect(got.map((e) => e.data.subject)).toEqual(['during-the-gap', 'after-the-gap']);
+    } finally {
+      c.close();
+    }
+  });
+
   it('drops a client that stops reading once its buffer is full, and keeps serving the others', async () => {
     const hub = s.app.ctx.events;
     const slow = await subscribe(base, s.as('viewer'));

@@ -4,8 +4,7 @@
  * 0 success / 1 clean negative result / 2 usage or environment error, and `--json` output
  * that is one JSON document on stdout and nothing else there.
  */
-import { toHex } from '../../host/util/hex.js';
-import { jsonSafeInt } from '../../host/util/json.js';
+import { jsonReplacer } from '../../host/util/json.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NEGATIVE = 1;
@@ -111,15 +110,5 @@ export function optUint(args: ParsedArgs, name: string, max: bigint = 0xffff_fff
 
 /** Writes one JSON document; bigints become numbers or decimal strings, byte arrays hex. */
 export function printJson(io: CliIo, value: unknown): void {
-  io.stdout.write(
-    JSON.stringify(
-      value,
-      (_k, v: unknown) => {
-        if (typeof v === 'bigint') return jsonSafeInt(v);
-        if (v instanceof Uint8Array) return toHex(v);
-        return v;
-      },
-      2,
-    ) + '\n',
-  );
+  io.stdout.write(JSON.stringify(value, jsonReplacer, 2) + '\n');
 }

@@ -22,36 +22,9 @@ import { DEFAULT_PROFILE, PROFILES } from '../../virtual/profiles.js';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, type Command } from '../command.js';
 import { identity, requiredRoles, trustAnchors } from '../key-options.js';
 import { flashScaleOption } from '../virtual-options.js';
+import { stopRequest } from '../stop-request.js';
 import { toHex } from '../../../host/util/hex.js';
 import { formatUuid } from '../../../host/util/uuid.js';
-
-/**
- * Resolves when the board must stop: Ctrl-C (the CLI's abort signal), SIGTERM (kill, service
- * managers, CI runners) or SIGHUP (its terminal went away) — each would otherwise end the
- * process at once and leave the pty's socat and temporary folder behind.
- */
-function stopRequest(signal: AbortSignal | undefined): { requested: Promise<string>; dispose(): void } {
-  let dispose = (): void => undefined;
-  const requested = new Promise<string>((done) => {
-    const stop = (why: string): void => {
-      dispose();
-      done(why);
-    };
-    const onTerm = (): void => stop('SIGTERM');
-    const onHup = (): void => stop('SIGHUP');
-    const onAbort = (): void => stop('interrupted');
-    dispose = () => {
-      process.off('SIGTERM', onTerm);
-      process.off('SIGHUP', onHup);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    process.once('SIGTERM', onTerm);
-    process.once('SIGHUP', onHup);
-    if (signal?.aborted) return stop('interrupted');
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-  return { requested, dispose: () => dispose() };
-}
 
 /** `tcp://host:port`, where port 0 asks for any free port. */
 function parseListen(url: string): { host: string; port: number } {

@@ -25,6 +25,8 @@ import { ConsoleWatch } from '../../../host/smp/console-watch.js';
 import { ResetNotObservedError, rebootAndWait } from '../../../host/smp/reboot.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
+import { TRACKER_OPTIONS, trackerFromArgs } from '../tracker-options.js';
+import { jsonReplacer } from '../../../host/util/json.js';
 import { kib } from '../../../host/util/units.js';
 import { progressBar, uploadSummary } from '../upload-progress.js';
 import { readInputFile } from '../files.js';
@@ -68,7 +70,7 @@ function say(io: CliIo, label: string, text: string): void {
 export const flashCommand: Command = {
   path: ['flash'],
   summary: 'upload an MCUboot image to a board, mark it (test or permanent), reset, report what boots',
-  usage: '--port <url|name> <mcuboot-image> [--test|--confirm] [--json]',
+  usage: '--port <url|name> <mcuboot-image> [--test|--confirm] [--json] [--tracker URL --token T]',
   details: [
     'Uploads the image over SMP to the slot the board chooses (pipelined up to the board\'s',
     'buffer count, resumable: run it again after an interruption and it continues where the',
@@ -78,11 +80,14 @@ export const flashCommand: Command = {
     'primary slot) or under a direct-XIP or RAM-load bootloader (it boots the valid image with',
     'the highest version; known from the board\'s bootloader info, or from the image\'s RAM_LOAD',
     'flag when the board does not report its mode): the command says which applies.',
+    'With --tracker, the outcome and the image that runs are recorded by that lab service (a warning',
+    'when it cannot be reached; the exit status stays the flash\'s).',
     'Exit status: 0 the new image runs; 1 the board refused it or runs another image; 2 usage or',
     'environment error.',
   ].join('\n'),
   options: {
     ...PORT_OPTIONS,
+    ...TRACKER_OPTIONS,
     test: { type: 'boolean', description: 'mark the image for one test boot (default)' },
     confirm: { type: 'boolean', description: 'mark the image permanent (no revert)' },
     json: { type: 'boolean', description: 'one JSON document on stdout (no progress bar)' },
@@ -93,6 +98,7 @@ export const flashCommand: Command = {
     const permanent = optFlag(args, 'confirm');
     const json = optFlag(args, 'json');
     const image = readImage(args.positionals[0]!, io.cwd);
+    const tracker = trackerFromArgs(args, io);
     const signal = io.signal ? { signal: io.signal } : {};
     const conn = await connectBoard(args, io);
     let client = conn.client;
@@ -114,7 +120,7 @@ export const flashCommand: Command = {
       else io.stdout.write(`result    ${message}\n`);
       return code;
     };
-    return useBoard(conn, 'flash', async () => {
+    const code = await useBoard(conn, 'flash', async () => {
       say(io, 'image', `${basename(image.file)}  ${image.version}  ${kib(image.bytes.length)}  sha256 ${toHex(image.hash)}`);
       const before = await readBoardState(client, { parts: ['os', 'bootloader', 'images'], ...signal });
       const where = whereIsBoard(before);
@@ -207,5 +213,12 @@ export const flashCommand: Command = {
       }
       return negative(mark.unmarked ? `${runs}: it was never marked for boot (${mark.unmarked})` : `${runs}: reverted or refused by the bootloader`);
     });
+    await tracker?.report(conn, {
+      kind: 'flash',
+      outcome: { result: out.booted ? 'booted' : 'not-booted', exit_code: code, message: out.message.slice(0, 2000) },
+      ...(out.running ? { status: { run_state: 'application', app_version: out.running.version } } : {}),
+      detail: JSON.parse(JSON.stringify(out, jsonReplacer)) as Record<string, unknown>,
+    });
+    return code;
   },
 };

@@ -19,6 +19,9 @@ import { reportCommand } from './report.js';
 import { statusCommand } from './status.js';
 import { rebootCommand } from './reboot.js';
 import { flashCommand } from './flash.js';
+import { serveCommand } from './serve.js';
+import { releaseUploadCommand } from './release-upload.js';
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.js';
 
 export const commands: readonly Command[] = [
   keygenCommand,
@@ -37,4 +40,9 @@ export const commands: readonly Command[] = [
   rebootCommand,
   reportCommand,
   runCommand,
+  serveCommand,
+  releaseUploadCommand,
+  tokenCreateCommand,
+  tokenListCommand,
+  tokenRevokeCommand,
 ];

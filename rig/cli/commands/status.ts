@@ -15,7 +15,10 @@ import type { TrustState } from '../../../host/smp/groups/rig.js';
 import type { ImageSlotState } from '../../../host/smp/image-state.js';
 import { EXIT_OK, optFlag, printJson, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
+import { TRACKER_OPTIONS, trackerFromArgs } from '../tracker-options.js';
+import { boardStatus } from '../../service/client/board-status.js';
 import { toHex } from '../../../host/util/hex.js';
+import { jsonReplacer } from '../../../host/util/json.js';
 
 const STATUS_PARTS: readonly BoardPart[] = ['os', 'params', 'bootloader', 'suit', 'images', 'rig'];
 
@@ -73,7 +76,7 @@ function render(where: string, s: BoardState): string {
 export const statusCommand: Command = {
   path: ['status'],
   summary: 'show what a board reports: OS, SMP buffers, bootloader mode, image slots',
-  usage: '--port <url|name> [--json]',
+  usage: '--port <url|name> [--json] [--tracker URL --token T]',
   details: [
     'Asks the board over SMP for its OS/application info, MCUmgr parameters (buffer size and',
     'count), bootloader name and mode, and image slots (version, SHA-256 of the image TLV, flags);',
@@ -81,31 +84,33 @@ export const statusCommand: Command = {
     'on virtual boards also whether their test hooks are served, their quirks and armed faults.',
     'Anything the board does not report is shown as not reported, with the reason: a command',
     'its build lacks (rc 8), an answer too large for its buffers (rc 7), a group error, no answer.',
+    'With --tracker, what the board reports is also recorded by that lab service (a warning when',
+    'it cannot be reached; the exit status stays the board\'s).',
     'Exit status: 0 when the board answered; 2 when it answers nothing at all.',
   ].join('\n'),
-  options: { ...PORT_OPTIONS, json: { type: 'boolean', description: 'one JSON document on stdout' } },
+  options: { ...PORT_OPTIONS, ...TRACKER_OPTIONS, json: { type: 'boolean', description: 'one JSON document on stdout' } },
   positionals: { min: 0, max: 0 },
   async run(args, io) {
+    const tracker = trackerFromArgs(args, io);
     const conn = await connectBoard(args, io);
     const signal = io.signal ? { signal: io.signal } : {};
     const state = await useBoard(conn, 'status', () => readBoardState(conn.client, { parts: STATUS_PARTS, keepGoing: true, ...signal }));
-    if (optFlag(args, 'json')) {
-      printJson(io, {
-        port: conn.description,
-        state: whereIsBoard(state),
-        os: state.os?.text ?? null,
-        osFormat: state.os?.format ?? null,
-        smp: state.params ?? null,
-        bootloader: state.bootloader ? { name: state.bootloader.name, mode: state.bootloader.mode?.mode ?? null, modeName: state.bootloader.mode?.name ?? null, noDowngrade: state.bootloader.mode?.noDowngrade ?? null } : null,
-        images: state.images ?? null,
-        suit: state.suit ?? null,
-        boot: state.boot ?? null,
-        trust: state.trust ?? null,
-        notReported: state.unreported,
-      });
-    } else {
-      io.stdout.write(render(conn.description, state));
-    }
+    const doc = {
+      port: conn.description,
+      state: whereIsBoard(state),
+      os: state.os?.text ?? null,
+      osFormat: state.os?.format ?? null,
+      smp: state.params ?? null,
+      bootloader: state.bootloader ? { name: state.bootloader.name, mode: state.bootloader.mode?.mode ?? null, modeName: state.bootloader.mode?.name ?? null, noDowngrade: state.bootloader.mode?.noDowngrade ?? null } : null,
+      images: state.images ?? null,
+      suit: state.suit ?? null,
+      boot: state.boot ?? null,
+      trust: state.trust ?? null,
+      notReported: state.unreported,
+    };
+    if (optFlag(args, 'json')) printJson(io, doc);
+    else io.stdout.write(render(conn.description, state));
+    await tracker?.report(conn, { kind: 'status', status: boardStatus(state), detail: JSON.parse(JSON.stringify(doc, jsonReplacer)) as Record<string, unknown> });
     return EXIT_OK;
   },
 };

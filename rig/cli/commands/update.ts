@@ -16,6 +16,10 @@ import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optStrin
 import { payloadFiles, readInputFile } from '../files.js';
 import { policyFromArgs } from '../key-options.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
+import { TRACKER_OPTIONS, trackerFromArgs } from '../tracker-options.js';
+import { boardStatus } from '../../service/client/board-status.js';
+import { jsonReplacer, jsonSafeInt } from '../../../host/util/json.js';
+import { toHex } from '../../../host/util/hex.js';
 import { labProvision } from '../../dut/provision.js';
 import { progressBar, uploadSummary, type ProgressBar } from '../upload-progress.js';
 
@@ -94,7 +98,7 @@ function outcomeJson(file: string, port: string, o: UpdateOutcome): unknown {
 export const updateCommand: Command = {
   path: ['update'],
   summary: 'update a board with a SUIT envelope and its payloads, then reset it and report what boots',
-  usage: '--port <url|name> <envelope.suit> [--payload <uri>=<file>]... [--trust [role=]<key>... --require ROLES --device <identity.json> --sequence N] [--json]',
+  usage: '--port <url|name> <envelope.suit> [--payload <uri>=<file>]... [--trust [role=]<key>... --require ROLES --device <identity.json> --sequence N] [--json] [--tracker URL --token T]',
   details: [
     'Uploads the envelope (SUIT group), sends the payload of every URI the board asks for — each',
     '--payload key is the URI exactly as the manifest writes it — reads the board\'s decision from',
@@ -105,11 +109,14 @@ export const updateCommand: Command = {
     "from the lab file brings its trust:, require: and identity: for that. A board without the",
     'SUIT group cannot verify the manifest itself: the host verifies it with those trust anchors',
     'and sends the payload, an MCUboot image, through the image group, and says so.',
+    'With --tracker, the outcome and what the board runs afterwards are recorded by that lab service',
+    '(a warning when it cannot be reached; the exit status stays the update\'s).',
     'Exit status: 0 the new image boots; 1 refused, reverted, or the board disagreed with the',
     'prediction (the board\'s reason is printed); 2 usage or environment error.',
   ].join('\n'),
   options: {
     ...PORT_OPTIONS,
+    ...TRACKER_OPTIONS,
     payload: { type: 'string', multiple: true, value: '<uri>=<file>', description: 'payload for a URI the manifest fetches (key: the URI exactly as written)' },
     trust: { type: 'string', multiple: true, value: '[role=]<key>', description: 'the board\'s trust anchor: predict its decision' },
     require: { type: 'string', value: 'ROLES', description: 'roles that must have signed (with --trust)' },
@@ -124,6 +131,7 @@ export const updateCommand: Command = {
     const trustArgs = optStrings(args, 'trust');
     for (const o of ['require', 'device', 'sequence']) if (optString(args, o) !== undefined && trustArgs.length === 0) throw new UsageError(`--${o} is for the prediction: it needs --trust`);
     const predict = trustArgs.length ? policyFromArgs(args, io.cwd) : undefined;
+    const tracker = trackerFromArgs(args, io);
     const given = payloadFiles(optStrings(args, 'payload'), io.cwd);
     const envelope = readInputFile(file, io.cwd, 'envelope');
     const conn = await connectBoard(args, io);
@@ -146,8 +154,22 @@ export const updateCommand: Command = {
         throw e;
       }
     });
-    if (json) printJson(io, outcomeJson(basename(file), conn.description, out));
+    const doc = outcomeJson(basename(file), conn.description, out);
+    if (json) printJson(io, doc);
     else io.stdout.write(`result    ${out.result}: ${out.message}\n`);
+    await tracker?.report(conn, {
+      kind: 'update',
+      outcome: {
+        result: out.result,
+        exit_code: out.exitCode,
+        message: out.message.slice(0, 2000),
+        ...(out.decision && !out.decision.result.ok ? { reason: out.decision.result.reason.slice(0, 64) } : {}),
+        manifest_digest: toHex(out.envelopeDigest),
+        ...(out.sequence !== undefined ? { sequence: jsonSafeInt(out.sequence) } : {}),
+      },
+      ...(out.after ? { status: boardStatus(out.after) } : {}),
+      detail: JSON.parse(JSON.stringify(doc, jsonReplacer)) as Record<string, unknown>,
+    });
     return out.exitCode === 0 ? EXIT_OK : EXIT_NEGATIVE;
   },
 };

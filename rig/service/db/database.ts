@@ -33,8 +33,24 @@ export interface Database extends Sql {
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** The queue library's view of the database (pg-boss's `db` option: `executeSql`). */
   readonly queueAdapter: { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
+  /**
+   * LISTENs on `channel`: `onNotify` gets each notification's payload. On a server the listening
+   * connection is a dedicated one, reconnected when it drops; notifications sent while it was
+   * down are lost, so `onGap` is called after each reconnection for the listener to catch up
+   * from its tables. Resolves to the function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onGap?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** LISTEN takes an identifier, not a parameter: only plain lower-case names are accepted. */
+function channelName(channel: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new RangeError(`not a plain channel name: ${channel}`);
+  return channel;
+}
+
+/** How long a dropped LISTEN connection waits before it tries again. */
+const RELISTEN_DELAY_MS = 1000;
 
 const LOCK_FILE = 'suitrig.lock';
 
@@ -138,6 +154,10 @@ async function openEmbedded(dir: string): Promise<Database> {
         return { rows: (await db.query(text, values)).rows };
       },
     },
+    async listen(channel, onNotify) {
+      // One connection: notifications of this process's own commits arrive here, nothing is missed.
+      return db.listen(channelName(channel), onNotify);
+    },
     async close() {
       await db.close();
       await unlock();
@@ -151,6 +171,7 @@ async function openServer(url: string): Promise<Database> {
       oid === INT8_OID ? int8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, types });
+  const listeners = new Set<() => Promise<void>>();
   // An idle client's error (server restarted) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   try {
@@ -190,6 +211,68 @@ async function openServer(url: string): Promise<Database> {
         return { rows: (await pool.query(text, values)).rows };
       },
     },
-    close: () => pool.end(),
+    listen: (channel, onNotify, onGap) => listenOnServer(url, types, channelName(channel), onNotify, onGap, listeners),
+    async close() {
+      await Promise.all([...listeners].map((stop) => stop()));
+      await pool.end();
+    },
   };
+}
+
+/**
+ * A LISTEN on its own client (a pooled one would be handed to other queries and lose it). When
+ * the connection ends (server restart, network), it is opened again every RELISTEN_DELAY_MS
+ * until it succeeds, then `onGap` lets the listener catch up on what it missed.
+ */
+async function listenOnServer(
+  url: string,
+  types: pg.ClientConfig['types'],
+  channel: string,
+  onNotify: (payload: string) => void,
+  onGap: (() => void) | undefined,
+  listeners: Set<() => Promise<void>>,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, types });
+    c.on('error', () => {}); // 'end' follows; reconnection is handled there
+    c.on('notification', (m) => {
+      if (m.channel === channel) onNotify(m.payload ?? '');
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch (e) {
+      await c.end().catch(() => {});
+      throw e;
+    }
+    c.on('end', () => {
+      if (client === c) client = undefined;
+      if (!stopped) retry();
+    });
+    client = c;
+  };
+  const retry = (): void => {
+    timer = setTimeout(() => {
+      connect().then(
+        () => onGap?.(),
+        () => {
+          if (!stopped) retry();
+        },
+      );
+    }, RELISTEN_DELAY_MS);
+  };
+  await connect().catch((e: Error) => {
+    throw new EnvironmentError(`--db ${redactUrl(url)}: cannot LISTEN on ${channel} (${e.message})`);
+  });
+  const stop = async (): Promise<void> => {
+    stopped = true;
+    clearTimeout(timer);
+    listeners.delete(stop);
+    await client?.end().catch(() => {});
+  };
+  listeners.add(stop);
+  return stop;
 }

@@ -37,3 +37,34 @@ export async function recordEvent(tx: Sql, topic: EventTopic, subject: string, d
 export async function recordBoardHistory(tx: Sql, board: string, kind: string, detail: Record<string, unknown>): Promise<void> {
   await tx.query('INSERT INTO board_history (board, kind, detail) VALUES ($1, $2, $3)', [board, kind, detail]);
 }
+
+interface EventRow {
+  id: number;
+  at: Date;
+  topic: EventTopic;
+  subject: string;
+  data: Record<string, unknown>;
+}
+
+const EVENT_COLUMNS = 'id, at, topic, subject, data';
+
+/** The id of the newest event recorded (0 when none). */
+export async function latestEventId(db: Sql): Promise<number> {
+  const [row] = await db.query<{ id: number | null }>('SELECT max(id) AS id FROM events');
+  return row?.id ?? 0;
+}
+
+/** Up to `limit` events after id `after`, oldest first (a reconnecting stream's replay). */
+export async function eventsAfter(db: Sql, after: number, limit: number): Promise<ServiceEvent[]> {
+  return db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > $1 ORDER BY id LIMIT $2`, [after, limit]);
+}
+
+/**
+ * The events of these ids, oldest first. Notifications name the ids they announce, and the
+ * stream reads exactly those: transactions commit out of id order, so "everything after the last
+ * id seen" could skip an event whose transaction committed later than a newer one's.
+ */
+export async function eventsByIds(db: Sql, ids: readonly number[]): Promise<ServiceEvent[]> {
+  if (ids.length === 0) return [];
+  return db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1::bigint[]) ORDER BY id`, [`{${ids.join(',')}}`]);
+}

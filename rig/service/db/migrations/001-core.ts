@@ -20,9 +20,12 @@ CREATE TABLE tokens (
   revoked_at timestamptz
 );
 
--- A lab host's agent (the one inside 'serve --lab' is an agent too).
+-- A lab host's agent (the one inside 'serve --lab' is an agent too). token_id: the token that
+-- registered it, the only one (besides admin) that may speak for it and its boards; NULL for
+-- the in-process agent, which calls the store directly.
 CREATE TABLE agents (
   name text PRIMARY KEY,
+  host text NOT NULL DEFAULT '',
   token_id bigint REFERENCES tokens (id),
   started_at timestamptz NOT NULL DEFAULT now(),
   last_seen timestamptz NOT NULL DEFAULT now()
@@ -40,6 +43,7 @@ CREATE TABLE boards (
   last_seen timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX boards_agent ON boards (agent);
 
 CREATE TABLE board_history (
   id bigserial PRIMARY KEY,
@@ -60,11 +64,13 @@ CREATE TABLE blobs (
 CREATE TABLE releases (
   id text PRIMARY KEY, -- hex SHA-256 of the envelope
   envelope bytea NOT NULL REFERENCES blobs (digest),
-  sequence bigint NOT NULL,
+  sequence numeric(20, 0) NOT NULL, -- SUIT sequence numbers are uint64, beyond bigint
+  -- The manifest as 'suitrig inspect --json' shows it.
   summary jsonb NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   created_by bigint REFERENCES tokens (id)
 );
+CREATE INDEX releases_created ON releases (created_at, id);
 
 CREATE TABLE release_payloads (
   release text NOT NULL REFERENCES releases (id),

@@ -1,0 +1,61 @@
+/**
+ * A small HTTP client of the lab service's API (/api/v1), for what talks to a service from
+ * elsewhere: the `--tracker` option of status/update/flash, `suitrig release upload`, and a
+ * remote agent. Bearer token, JSON in and out, a bounded wait per call; every failure is a
+ * TrackerError whose message names the service and what went wrong (the service's own error
+ * message when it answered one), never the token.
+ */
+export class TrackerError extends Error {
+  override name = 'TrackerError';
+  constructor(
+    message: string,
+    /** The HTTP status when the service answered, else undefined (unreachable, timed out). */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Each call's wait for an answer. */
+const CALL_TIMEOUT_MS = 30_000;
+
+export class TrackerClient {
+  readonly base: string;
+  constructor(
+    url: string,
+    private readonly token: string,
+    private readonly timeoutMs = CALL_TIMEOUT_MS,
+  ) {
+    this.base = url.replace(/\/+$/, '');
+  }
+
+  /** `method path` with a JSON body (or FormData), answering the parsed JSON. */
+  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const form = typeof FormData !== 'undefined' && body instanceof FormData;
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined && !form ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: form ? (body as FormData) : JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      const why = err.name === 'TimeoutError' ? `no answer in ${this.timeoutMs / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
+      throw new TrackerError(`${this.base}: ${why}`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new TrackerError(`${this.base}: ${method} ${path} answered ${res.status} with something that is not JSON (is this a suitrig service?)`, res.status);
+    }
+    if (!res.ok) {
+      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new TrackerError(`${this.base}: ${method} ${path} answered ${res.status}${e ? ` ${e.code}: ${e.message}` : ''}`, res.status);
+    }
+    return json as T;
+  }
+}

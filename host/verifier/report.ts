@@ -13,7 +13,7 @@ const dec = new Decoder({ mapsAsObjects: false, useRecords: false });
 
 /** One executed command (a SUIT_Record plus what the trace needs). */
 export interface RunRecord {
-  /** suit-record-manifest-id: [] root, [n] its n-th dependency. */
+  /** suit-record-manifest-id: [] root, [n] its n-th dependency, [n, m] that one's m-th, ... */
   manifest: number[];
   /** suit-record-manifest-section: manifest key of the sequence (3 = shared sequence). */
   section: number;
@@ -29,12 +29,14 @@ export interface RunRecord {
   outcome: 'passed' | 'failed' | 'not-evaluated';
   /** suit-record-properties: measured values (CBOR-encoded SUIT_Parameters map). */
   properties: Uint8Array;
+  /** Platform handle of the component (-2 never opened, -1 unsupported): not reported. */
+  handle: number;
 }
 
 /** A record as the core's `record` import gives it, named for traces and reports. */
 export function runRecord(r: CoreRecord): RunRecord {
   return {
-    manifest: r.dependency >= 0 ? [r.dependency] : [],
+    manifest: r.manifest,
     section: r.section,
     sectionName: sectionName(r.section),
     offset: r.offset,
@@ -44,6 +46,7 @@ export function runRecord(r: CoreRecord): RunRecord {
     policy: r.policy,
     outcome: r.outcome === 0 ? 'passed' : r.outcome === 1 ? 'failed' : 'not-evaluated',
     properties: r.properties,
+    handle: r.handle,
   };
 }
 

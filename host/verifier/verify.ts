@@ -9,7 +9,7 @@
 import type { VerifierCore } from './core.js';
 import { acquireCore, releaseCore } from './pool.js';
 import { algorithmName } from './crypto.js';
-import { applyPolicy, type Policy } from './policy.js';
+import { applyPolicy, MAX_ANCHORS, type Policy } from './policy.js';
 import { readVerdict, type Verdict } from './result.js';
 import { feedEnvelope } from './feed.js';
 import { runRecord, type RunRecord } from './report.js';
@@ -24,9 +24,12 @@ export interface SignatureInfo {
   alg: number;
   algName: string;
   status: BlockStatus;
-  /** The trust anchor that verified it. */
+  /** The trust anchor that verified it (for a key a delegation chain vouched for: the anchor the
+   *  chain starts from, whose role the key signs with). */
   role?: string;
   keySource?: string;
+  /** Set when the key that verified it came from the envelope's suit-delegation chains. */
+  delegated?: boolean;
 }
 
 export interface ManifestInfo {
@@ -64,13 +67,17 @@ export function readSignatures(core: VerifierCore, policy: Policy): SignatureInf
     const tag = core.i32(p);
     const alg = core.i32(p + 4);
     const anchor = core.i32(p + 12);
-    const a = anchor >= 0 ? policy.trust[anchor] : undefined;
+    // Anchors from MAX_ANCHORS on are keys the envelope's delegation chains vouched for.
+    const delegated = anchor >= MAX_ANCHORS;
+    const root = delegated ? e.delegate_root(anchor - MAX_ANCHORS) : anchor;
+    const a = root >= 0 ? policy.trust[root] : undefined;
     out.push({
       cose: COSE_NAMES[tag] ?? (tag === 0 ? 'untagged' : `tag ${tag}`),
       alg,
       algName: algorithmName(alg),
       status: STATUS[core.i32(p + 8)] ?? 'not-verified',
-      ...(a ? { role: a.role, keySource: a.source } : {}),
+      ...(a ? { role: a.role, keySource: delegated ? `a key delegated by ${a.source}` : a.source } : {}),
+      ...(delegated ? { delegated } : {}),
     });
   }
   return out;

@@ -11,7 +11,7 @@ import { payloadFiles, readInputFile } from '../files.js';
 import { policyFromArgs } from '../key-options.js';
 import {
   MemoryPlatform, PROCEDURES, SECTION_KEYS, SuitProcessor, componentText, runWithPayloads, verifyEnvelope,
-  type FinishedRun, type RunRecord, type SectionName, type Verdict, type VerifyResult,
+  type FinishedRun, type Policy, type RunRecord, type SectionName, type Verdict, type VerifyResult,
 } from '../../../host/verifier/index.js';
 import { toHex } from '../../../host/util/hex.js';
 import { formatUuid } from '../../../host/util/uuid.js';
@@ -69,7 +69,10 @@ function fedLine(fetched: readonly string[], supplied: ReadonlyMap<string, Uint8
 function renderRun(io: CliIo, run: FinishedRun, fetched: string[], supplied: ReadonlyMap<string, Uint8Array>): void {
   const out: string[] = [fedLine(fetched, supplied)];
   for (const r of run.records) out.push(recordLine(r));
-  for (const w of run.written) out.push(`written   ${componentText(w.id)} (component ${w.index}${w.manifest.length ? ` of dependency ${w.manifest.join('.')}` : ''})`);
+  for (const w of run.written) {
+    const which = w.index >= 0 ? `component ${w.index}` : 'the source of a swap';
+    out.push(`written   ${componentText(w.id)} (${which}${w.manifest.length ? ` of dependency ${w.manifest.join('.')}` : ''})`);
+  }
   out.push(run.accepted ? `result    ${run.status === 'invoked' ? 'invoked' : 'accepted'}` : `result    rejected: ${run.reason} (${run.detail}): ${run.message}`);
   io.stdout.write(out.join('\n') + '\n');
 }
@@ -85,7 +88,7 @@ function recordJson(r: RunRecord) {
 export const verifyCommand: Command = {
   path: ['verify'],
   summary: 'decide whether a device with these trust anchors accepts a SUIT envelope',
-  usage: '<envelope.suit> --trust [role=]<key>... [--require ROLES] [--device <identity.json>] [--sequence N] [--run <sequences> --payload <uri>=<file>...] [--json]',
+  usage: '<envelope.suit> --trust [role=]<key>... [--require ROLES] [--device <identity.json>] [--sequence N] [--dependency-prefixes name|prepend] [--run <sequences> --payload <uri>=<file>...] [--json]',
   details: [
     'Runs the verifier core (build/verifier.wasm, the same code as the virtual board) over the',
     'envelope: the SUIT_Digest against the manifest, every COSE_Sign1 / COSE_Sign / COSE_Mac0',
@@ -97,6 +100,8 @@ export const verifyCommand: Command = {
     '--device takes {"vendor-id": "<uuid>", "class-id": "<uuid>", "device-id": "<uuid>"} (each',
     'optional): the shared sequence runs dry, with identifier conditions enforced for the identities',
     'given and reported otherwise; conditions that need a payload are reported as not evaluated.',
+    '--dependency-prefixes prepend: the device prepends a dependency\'s suit-dependency-prefix to the',
+    'identifiers of its components (default name: the prefix only names where it is stored).',
     '--run install,validate (or a procedure: update, invoke, staging, installation) then runs the',
     'sequences on an in-memory device, fetching each URI from --payload <uri>=<file> (the URI exactly',
     'as the manifest writes it); integrated payloads come from the envelope itself.',
@@ -109,6 +114,7 @@ export const verifyCommand: Command = {
     require: { type: 'string', value: 'ROLES', description: 'comma-separated roles that must all have signed' },
     device: { type: 'string', value: '<identity.json>', description: 'device identity for vendor / class / device conditions' },
     sequence: { type: 'string', value: 'N', description: "the device's stored sequence number (lower ones are rollbacks)" },
+    'dependency-prefixes': { type: 'string', value: 'name|prepend', description: 'what a suit-dependency-prefix means on this device (default name)' },
     run: { type: 'string', value: '<sequences>', description: 'run sequences / procedures (e.g. install,validate or update,invoke) on an in-memory device' },
     payload: { type: 'string', multiple: true, value: '<uri>=<file>', description: 'payload for a URI the manifest fetches (with --run)' },
     json: { type: 'boolean', description: 'print one JSON object' },
@@ -116,7 +122,9 @@ export const verifyCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run(args, io) {
     const file = args.positionals[0]!;
-    const policy = policyFromArgs(args, io.cwd);
+    const prefixes = optString(args, 'dependency-prefixes') ?? 'name';
+    if (prefixes !== 'name' && prefixes !== 'prepend') throw new UsageError(`--dependency-prefixes: '${prefixes}' is neither name nor prepend`);
+    const policy: Policy = { ...policyFromArgs(args, io.cwd), dependencyPrefixes: prefixes };
     const device = policy.device;
     const runArg = optString(args, 'run');
     const payloadArgs = optStrings(args, 'payload');

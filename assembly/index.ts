@@ -47,6 +47,9 @@
  *   result_reason(), result_detail(), result_section(), result_offset(), result_component(),
  *   result_manifest() (-1 root, else the manifest-id path packed as dependency.ts depPath says)
  *   manifest_authenticated() (1: the fields below come from an authenticated manifest)
+ *   manifest_claimed_digest() -> ptr (32 B) of the SHA-256 manifest digest the authentication
+ *   wrapper states (element 0), or 0 when it could not be read: known also when authentication
+ *   failed, it is what a SUIT_Report names the manifest by (report draft §4)
  *   manifest_sequence() -> u64, manifest_digest() -> ptr (32 B), manifest_reference_uri() ->
  *   ptr, manifest_reference_uri_len(), component_count(), component_id(i) -> ptr,
  *   component_id_len(i), section_state(key) (0 absent, 1 present, 2 severed),
@@ -83,9 +86,11 @@ import { scanBegin, scanFeed, scanEnd, scanErr } from './envelope';
 import { authenticate, setAnchor } from './auth';
 import * as auth from './auth';
 import { parseManifest, errSection, errOffset, sectionState } from './manifest';
-import { D_STATE, D_ROLLBACK } from './codes';
+import { D_STATE, D_ROLLBACK, D_TYPE } from './codes';
 import * as res from './result';
-import { mx, X_SEQ, X_DIGEST, X_REFURI, X_NCOMP, X_COMPIDS } from './state';
+import { mx, X_SEQ, X_DIGEST, X_DIGEST_ENC, X_REFURI, X_NCOMP, X_COMPIDS } from './state';
+import * as cbor from './cbor';
+import { readDigest, digestAlg, digestLen, digestPtr, SHA256 } from './digest';
 import { runBegin, fetchData, fetchEnd, fetchFailed } from './processor';
 import { setPrependPrefixes } from './ids';
 import { delegateRoot } from './delegation';
@@ -166,6 +171,8 @@ export function envelope_begin(total: u64): void {
   verified = false;
   authenticated = false;
   auth.clearBlocks();
+  // X_DIGEST and X_DIGEST_ENC: nothing is known of the new envelope's digest yet.
+  memory.fill(mx(0) + X_DIGEST, 0, 40);
   scanBegin(0, total);
   scanned = 1;
 }
@@ -228,6 +235,12 @@ export function result_manifest(): i32 {
  *  meaningful even if a later check failed), else 0. */
 export function manifest_authenticated(): i32 {
   return authenticated ? 1 : 0;
+}
+export function manifest_claimed_digest(): u32 {
+  const p = load<u32>(mx(0) + X_DIGEST_ENC);
+  if (p == 0) return 0;
+  cbor.setInput(p, p + load<u32>(mx(0) + X_DIGEST_ENC + 4));
+  return readDigest(D_TYPE) && digestAlg == SHA256 && digestLen == 32 ? digestPtr : 0;
 }
 export function manifest_sequence(): u64 {
   return load<u64>(mx(0) + X_SEQ);

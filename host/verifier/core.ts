@@ -33,6 +33,7 @@ export interface CoreExports {
   result_component(): number;
   result_manifest(): number;
   manifest_authenticated(): number;
+  manifest_claimed_digest(): number;
   manifest_sequence(): bigint;
   manifest_digest(): number;
   manifest_reference_uri(): number;

@@ -16,8 +16,8 @@ import { verifyCose, type SignatureVerifier } from './crypto.js';
 import { applyPolicy, type Policy } from './policy.js';
 import { feedEnvelope } from './feed.js';
 import { readVerdict, SECTION_KEYS, type Location, type SectionName, type Verdict } from './result.js';
-import { readManifestInfo, readSignatures, type ManifestInfo, type SignatureInfo } from './verify.js';
-import { encodeSuitReport, runRecord, type RunRecord } from './report.js';
+import { readManifestDigest, readManifestInfo, readSignatures, type ManifestInfo, type SignatureInfo } from './verify.js';
+import { encodeSuitReport, runRecord, type ReportInput, type RunRecord } from './report.js';
 import type { ComponentRef, SuitPlatform } from './platform.js';
 import { Decoder } from 'cbor-x';
 
@@ -82,14 +82,17 @@ export interface FinishedRun extends Verdict {
   /** 'done': the sequences ran to the end or failed; 'invoked': an invoke handed control off. */
   status: 'done' | 'invoked';
   sequenceNumber?: bigint;
+  /** The manifest digest the envelope states, known also when it did not authenticate (verify.ts). */
+  manifestDigest?: Uint8Array;
   manifest?: ManifestInfo;
   signatures: SignatureInfo[];
   /** Every executed command, in order (the call trace; also the source of SUIT_Records). */
   records: RunRecord[];
   /** Components this run wrote to (fetch, write, copy, swap), including on failure. */
   written: WrittenComponent[];
-  /** The SUIT_Report of this run (draft-ietf-suit-report), CBOR. */
-  report(): Uint8Array;
+  /** The SUIT_Report of this run (draft-ietf-suit-report), CBOR; `extra` adds a nonce (else the
+   *  run's) or a capability report. */
+  report(extra?: Pick<ReportInput, 'nonce' | 'capabilities'>): Uint8Array;
 }
 
 export type RunResult = PendingRun | FinishedRun;
@@ -302,6 +305,7 @@ export class SuitProcessor {
     const signatures = this.signatures;
     const records = this.records;
     const manifest = c.exports.manifest_authenticated() === 1 ? readManifestInfo(c) : undefined;
+    const digest = readManifestDigest(c);
     const written: WrittenComponent[] = this.writes.map((h) => {
       const named = records.find((r) => r.handle === h);
       return { manifest: named?.manifest ?? [], index: named?.component ?? -1, id: this.handles[h]?.id ?? [] };
@@ -316,13 +320,15 @@ export class SuitProcessor {
       records,
       written,
       ...(manifest ? { manifest, sequenceNumber: manifest.sequenceNumber } : {}),
-      report: () =>
+      ...(digest ? { manifestDigest: digest } : {}),
+      report: (extra = {}) =>
         encodeSuitReport({
           ...(manifest?.referenceUri ? { referenceUri: manifest.referenceUri } : {}),
-          manifestDigest: manifest?.digest ?? new Uint8Array(32),
+          ...(digest ? { manifestDigest: digest } : {}),
           records,
           result: verdict.reasonCode === 0 ? true : { code: verdict.detailCode, reason: verdict.reasonCode, record: failing },
           ...(opts.nonce ? { nonce: opts.nonce } : {}),
+          ...extra,
         }),
     };
     if (status === ST_INVOKED) result.message = 'invoked: control handed to the image (invoke-pending)';

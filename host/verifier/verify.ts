@@ -44,6 +44,10 @@ export interface ManifestInfo {
 }
 
 export interface VerifyResult extends Verdict {
+  /** The manifest digest the envelope's authentication wrapper states (element 0, SHA-256),
+   *  once it could be read: also for an envelope that did not authenticate (its report names
+   *  the manifest by it, report draft §4). */
+  manifestDigest?: Uint8Array;
   /** Set once the manifest was authenticated and decoded. */
   sequenceNumber?: bigint;
   manifest?: ManifestInfo;
@@ -81,6 +85,12 @@ export function readSignatures(core: VerifierCore, policy: Policy): SignatureInf
     });
   }
   return out;
+}
+
+/** The manifest digest the envelope states, when the core read that far (authenticated or not). */
+export function readManifestDigest(core: VerifierCore): Uint8Array | undefined {
+  const p = core.exports.manifest_claimed_digest();
+  return p !== 0 ? core.read(p, 32) : undefined;
 }
 
 export function readManifestInfo(core: VerifierCore): ManifestInfo {
@@ -123,7 +133,8 @@ export function verifyEnvelope(envelope: Uint8Array, opts: VerifyOptions): Verif
       e.run_begin(1, 1);
     }
     const verdict = readVerdict(core);
-    const result: VerifyResult = { ...verdict, signatures: readSignatures(core, opts), conditions };
+    const digest = readManifestDigest(core);
+    const result: VerifyResult = { ...verdict, ...(digest ? { manifestDigest: digest } : {}), signatures: readSignatures(core, opts), conditions };
     if (e.manifest_authenticated() === 1) {
       const manifest = readManifestInfo(core);
       result.manifest = manifest;

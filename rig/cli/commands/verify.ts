@@ -152,7 +152,8 @@ export const verifyCommand: Command = {
         ...verdictJson(verdict),
         verification: verdictJson(r),
         sequenceNumber: r.sequenceNumber ?? null,
-        manifestDigest: r.manifest ? toHex(r.manifest.digest) : null,
+        // The digest the envelope states: also for one that did not authenticate (its report names it so).
+        manifestDigest: r.manifestDigest ? toHex(r.manifestDigest) : null,
         signatures: r.signatures,
         ...(r.manifest ? { sections: r.manifest.sections, components: r.manifest.components.map(toHex) } : {}),
         ...(device ? { device: { vendorIds: device.vendorIds?.map(formatUuid), classIds: device.classIds?.map(formatUuid), deviceIds: device.deviceIds?.map(formatUuid) } } : {}),

@@ -5,7 +5,9 @@
 import type { Command } from '../command.js';
 import { keygenCommand } from './keygen.js';
 import { manifestCreateCommand } from './manifest-create.js';
+import { manifestParseCommand } from './manifest-parse.js';
 import { signCommand } from './sign.js';
+import { severCommand } from './sever.js';
 import { inspectCommand } from './inspect.js';
 import { imageCreateCommand } from './image-create.js';
 import { imageVerifyCommand } from './image-verify.js';
@@ -23,7 +25,9 @@ import { flashCommand } from './flash.js';
 export const commands: readonly Command[] = [
   keygenCommand,
   manifestCreateCommand,
+  manifestParseCommand,
   signCommand,
+  severCommand,
   inspectCommand,
   imageCreateCommand,
   imageVerifyCommand,

@@ -6,7 +6,9 @@
  */
 import { resolve } from 'node:path';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, requireString, type Command } from '../command.js';
-import { BuildError, CompileError, DescriptionError, SEVERABLE_MEMBERS, TEMPLATES, buildEnvelope, loadDescription, type SeverableMember } from '../../../host/suit/index.js';
+import {
+  BuildError, CompileError, DescriptionError, SEVERABLE_MEMBERS, TEMPLATES, buildEnvelope, issueLine, loadDescription, type DescriptionIssue, type ManifestPlan, type SeverableMember,
+} from '../../../host/suit/index.js';
 import { writeOutputFile } from '../files.js';
 import { SIGNER_OPTIONS, signerFromArgs } from '../key-options.js';
 import { toHex } from '../../../host/util/hex.js';
@@ -25,8 +27,9 @@ export const manifestCreateCommand: Command = {
   usage: '<spec.json|yaml> --key <key> [--alg-id es256|esp256|ed25519|eddsa|hmac256] --out <envelope.suit>',
   details: [
     'The description is suitrig\'s format (a `template` and components; see host/suit/README.md)',
-    'or suit-tool\'s JSON input as it is. Image digests and sizes are computed from the files it',
-    'names, relative to the description. Templates:',
+    'or suit-tool\'s JSON input as it is (fields of older SUIT drafts are migrated, with a warning',
+    'on stderr naming each), or the explicit form `manifest parse` writes. Image digests and sizes',
+    'are computed from the files it names, relative to the description. Templates:',
     ...Object.entries(TEMPLATES).map(([k, v]) => `  ${k.padEnd(17)} ${v}`),
     '',
     'Signing: ES256 (-7) for P-256 keys, EdDSA (-8) for Ed25519 keys, HMAC 256/256 (5) in a',
@@ -57,8 +60,12 @@ export const manifestCreateCommand: Command = {
     const sever = severArg(optString(args, 'sever'));
     const signer = signerFromArgs(args, io.cwd);
     let built;
+    let plan: ManifestPlan | undefined;
+    let warnings: DescriptionIssue[] = [];
     try {
-      const plan = loadDescription(spec);
+      plan = loadDescription(spec);
+      warnings = plan.warnings ?? [];
+      for (const w of warnings) io.stderr.write(`manifest create: warning: ${issueLine(args.positionals[0]!, w)}\n`);
       built = buildEnvelope(plan, {
         signers: [signer],
         ...(optFlag(args, 'severable') ? { severable: true } : {}),
@@ -70,6 +77,8 @@ export const manifestCreateCommand: Command = {
       throw e;
     }
     writeOutputFile(out, built.envelope);
+    // Dependencies a suit-tool description had built from their own descriptions (src-file).
+    const dependencies = (plan?.dependencies ?? []).filter((d) => d.writeTo).map((d) => writeOutputFile(d.writeTo!, d.envelope, 'dependency file'));
     const summary = {
       out,
       bytes: built.envelope.length,
@@ -78,6 +87,8 @@ export const manifestCreateCommand: Command = {
       severable: built.severable,
       severed: built.severed,
       integrated: built.integrated,
+      warnings,
+      dependencies,
     };
     if (optFlag(args, 'json')) {
       printJson(io, summary);
@@ -87,6 +98,7 @@ export const manifestCreateCommand: Command = {
       io.stdout.write(`signed ${signer.algorithm.name} (${signer.algorithm.id}), key id ${summary.signature.keyId ?? '-'}\n`);
       if (built.severable.length) io.stdout.write(`severable ${built.severable.join(', ')}${built.severed.length ? `; severed ${built.severed.join(', ')}` : ''}\n`);
       if (built.integrated.length) io.stdout.write(`integrated ${built.integrated.join(', ')}\n`);
+      for (const d of dependencies) io.stdout.write(`wrote ${d} (dependency built from its description)\n`);
     }
     return EXIT_OK;
   },

@@ -6,7 +6,7 @@
  * sequences against an in-memory device with the given payloads (an author's check before
  * delivery). Exit 0 accepted, 1 rejected (malformed input included), 2 usage or environment error.
  */
-import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
+import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
 import { payloadFiles, readInputFile } from '../files.js';
 import { policyFromArgs } from '../key-options.js';
 import {
@@ -14,6 +14,7 @@ import {
   type FinishedRun, type Policy, type RunRecord, type SectionName, type Verdict, type VerifyResult,
 } from '../../../host/verifier/index.js';
 import { toHex } from '../../../host/util/hex.js';
+import { EnvelopeError, restoreMembers, SEVERABLE_MEMBERS, type SeverableMember } from '../../../host/suit/index.js';
 import { formatUuid } from '../../../host/util/uuid.js';
 
 /** `--run install,validate` or procedure names (update, invoke, staging, installation). */
@@ -27,6 +28,25 @@ export function parseRunArg(arg: string): (SectionName | 'shared')[] {
   if (out.length === 0) throw new UsageError('--run: no sequences given');
   if (out.length > 16) throw new UsageError('--run: at most 16 sequences');
   return out;
+}
+
+/** `--member <name>=<file>...`: the severed members put back into the envelope. */
+function withMembers(envelope: Uint8Array, args: string[], cwd: string, file: string): Uint8Array {
+  if (args.length === 0) return envelope;
+  const members = args.map((a) => {
+    const eq = a.indexOf('=');
+    const name = a.slice(0, eq);
+    if (eq <= 0 || eq === a.length - 1 || !(SEVERABLE_MEMBERS as readonly string[]).includes(name)) {
+      throw new UsageError(`--member ${a}: expected <name>=<file> with name one of ${SEVERABLE_MEMBERS.join(', ')}`);
+    }
+    return { name: name as SeverableMember, content: readInputFile(a.slice(eq + 1), cwd, 'envelope', `--member ${name}`) };
+  });
+  try {
+    return restoreMembers(envelope, members);
+  } catch (e) {
+    if (e instanceof EnvelopeError) throw new EnvironmentError(`${file}: --member ${e.message}`);
+    throw e;
+  }
 }
 
 function recordLine(r: RunRecord): string {
@@ -88,7 +108,7 @@ function recordJson(r: RunRecord) {
 export const verifyCommand: Command = {
   path: ['verify'],
   summary: 'decide whether a device with these trust anchors accepts a SUIT envelope',
-  usage: '<envelope.suit> --trust [role=]<key>... [--require ROLES] [--device <identity.json>] [--sequence N] [--dependency-prefixes name|prepend] [--run <sequences> --payload <uri>=<file>...] [--json]',
+  usage: '<envelope.suit> --trust [role=]<key>... [--require ROLES] [--device <identity.json>] [--sequence N] [--member <name>=<file>...] [--dependency-prefixes name|prepend] [--run <sequences> --payload <uri>=<file>...] [--json]',
   details: [
     'Runs the verifier core (build/verifier.wasm, the same code as the virtual board) over the',
     'envelope: the SUIT_Digest against the manifest, every COSE_Sign1 / COSE_Sign / COSE_Mac0',
@@ -100,6 +120,8 @@ export const verifyCommand: Command = {
     '--device takes {"vendor-id": "<uuid>", "class-id": "<uuid>", "device-id": "<uuid>"} (each',
     'optional): the shared sequence runs dry, with identifier conditions enforced for the identities',
     'given and reported otherwise; conditions that need a payload are reported as not evaluated.',
+    '--member install=install.cbor puts a severed member back before verifying (its contents, as',
+    '`suitrig sever --save-members` writes them); the core checks it against the manifest digest.',
     '--dependency-prefixes prepend: the device prepends a dependency\'s suit-dependency-prefix to the',
     'identifiers of its components (default name: the prefix only names where it is stored).',
     '--run install,validate (or a procedure: update, invoke, staging, installation) then runs the',
@@ -114,6 +136,7 @@ export const verifyCommand: Command = {
     require: { type: 'string', value: 'ROLES', description: 'comma-separated roles that must all have signed' },
     device: { type: 'string', value: '<identity.json>', description: 'device identity for vendor / class / device conditions' },
     sequence: { type: 'string', value: 'N', description: "the device's stored sequence number (lower ones are rollbacks)" },
+    member: { type: 'string', multiple: true, value: '<name>=<file>', description: 'a severed member to put back (install, text, ...)' },
     'dependency-prefixes': { type: 'string', value: 'name|prepend', description: 'what a suit-dependency-prefix means on this device (default name)' },
     run: { type: 'string', value: '<sequences>', description: 'run sequences / procedures (e.g. install,validate or update,invoke) on an in-memory device' },
     payload: { type: 'string', multiple: true, value: '<uri>=<file>', description: 'payload for a URI the manifest fetches (with --run)' },
@@ -131,7 +154,7 @@ export const verifyCommand: Command = {
     if (payloadArgs.length > 0 && runArg === undefined) throw new UsageError('--payload needs --run <sequences>');
     const sequences = runArg !== undefined ? parseRunArg(runArg) : undefined;
     const supplied = payloadFiles(payloadArgs, io.cwd);
-    const envelope = readInputFile(file, io.cwd, 'envelope');
+    const envelope = withMembers(readInputFile(file, io.cwd, 'envelope'), optStrings(args, 'member'), io.cwd, file);
     const r = verifyEnvelope(envelope, policy);
     let run: FinishedRun | undefined;
     const fetched: string[] = [];

@@ -6,7 +6,7 @@
  * map is written in deterministic key order (§8.1).
  */
 import { decodeCbor } from '../cbor/decode.js';
-import { cborHead, encodeCbor } from '../cbor/encode.js';
+import { cborHead, encodeCbor, type CborValue } from '../cbor/encode.js';
 import { ENVELOPE, MANIFEST, SEVERABLE_MEMBERS, TAG, type SeverableMember } from '../labels.js';
 import { EnvelopeError, parseEnvelope, type ParsedEnvelope } from './parse.js';
 
@@ -62,5 +62,27 @@ export function restoreMembers(envelope: Uint8Array, members: readonly { name: S
     if (env.members.some((e) => e.key === ENVELOPE.ids[name]) || members.filter((x) => x.name === name).length > 1) throw new EnvelopeError(`${name}: given twice (the envelope carries it already, or it was named twice)`);
     entries.push({ keyBytes: encodeCbor(ENVELOPE.ids[name]), raw: encodeCbor(content) });
   }
+  return envelopeBytes(env.tagged, entries);
+}
+
+/**
+ * Adds a delegation chain (suit-delegation, envelope key 1: [+ [+ CWT]], each CWT bstr-wrapped)
+ * to the envelope's chains; the manifest and its signatures are untouched (key 1 is outside
+ * them: a chain is checked on its own, against the device's trust anchors).
+ */
+export function addDelegationChain(envelope: Uint8Array, chain: readonly Uint8Array[]): Uint8Array {
+  if (chain.length === 0) throw new EnvelopeError('a delegation chain needs at least one CWT');
+  const env = parseEnvelope(envelope);
+  const key = ENVELOPE.ids.delegation;
+  const existing = env.members.find((m) => m.key === key);
+  let chains: CborValue[] = [];
+  if (existing) {
+    const v = existing.content && decodeCbor(existing.content, 'suit-delegation');
+    if (!Array.isArray(v)) throw new EnvelopeError('the envelope\'s suit-delegation (key 1) is not a list of chains');
+    chains = v as CborValue[];
+  }
+  const value = encodeCbor(encodeCbor([...chains, [...chain]]));
+  const entries = env.members.filter((m) => m.key !== key).map((m) => ({ keyBytes: m.keyBytes, raw: m.raw }));
+  entries.push({ keyBytes: encodeCbor(key), raw: value });
   return envelopeBytes(env.tagged, entries);
 }

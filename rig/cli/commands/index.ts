@@ -8,6 +8,7 @@ import { manifestCreateCommand } from './manifest-create.js';
 import { manifestParseCommand } from './manifest-parse.js';
 import { signCommand } from './sign.js';
 import { severCommand } from './sever.js';
+import { delegateCommand } from './delegate.js';
 import { inspectCommand } from './inspect.js';
 import { imageCreateCommand } from './image-create.js';
 import { imageVerifyCommand } from './image-verify.js';
@@ -28,6 +29,7 @@ export const commands: readonly Command[] = [
   manifestParseCommand,
   signCommand,
   severCommand,
+  delegateCommand,
   inspectCommand,
   imageCreateCommand,
   imageVerifyCommand,

@@ -57,7 +57,7 @@ function recordLine(r: RunRecord): string {
 function render(io: CliIo, file: string, bytes: number, r: VerifyResult, runFollows: boolean): void {
   const out: string[] = [`envelope  ${file} (${bytes} bytes)`];
   for (const s of r.signatures) {
-    const who = s.status === 'verified' ? ` by ${s.role} key ${s.keySource}` : '';
+    const who = s.status !== 'verified' ? '' : s.delegated ? ` by ${s.keySource} (a delegation chain in the envelope; role ${s.role})` : ` by ${s.role} key ${s.keySource}`;
     out.push(`signature ${s.cose} ${s.algName}: ${s.status}${who}`);
   }
   if (r.manifest) {

@@ -8,7 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryPlatform, SuitProcessor, verifyEnvelope, type VerifyOptions } from '../../host/verifier/index.js';
 import { IETF_KEY, SECOND_KEY } from '../vectors/corpus.js';
-import { cbor, delegationCwt, delegationMember, IETF_PRIVATE, SECOND_PRIVATE } from './envelope-builder.js';
+import { cbor, decoder, delegationCwt, delegationMember, IETF_PRIVATE, SECOND_PRIVATE } from './envelope-builder.js';
 import { makeEnvelope, params } from './manifests.js';
 
 const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
@@ -96,5 +96,43 @@ describe('delegation chains', () => {
       delegation: delegationMember([[delegationCwt({ alg: -7, key: SECOND_PRIVATE }, K1)]]),
     });
     expect(verify(env)).toMatchObject({ accepted: true });
+  });
+});
+
+describe('delegation chains under mutation (checked core: a bounds bug traps)', () => {
+  it('no bit flip of a delegated envelope is accepted unless the manifest, its signature and every CWT\'s signed parts are unchanged', () => {
+    const seed = Number(process.env.SUITRIG_SEED ?? Date.now() % 1_000_000);
+    console.log(`delegation flips: seed ${seed} (SUITRIG_SEED=${seed} to replay)`);
+    const chain = [delegationCwt({ alg: -7, key: IETF_PRIVATE }, K1, { cwtTag: true }), delegationCwt({ alg: -7, key: K1 }, K2, { exp: 4_000_000_000 })];
+    const env = makeEnvelope({ ...spec, signers: [{ alg: -8, key: K2 }], delegation: delegationMember([chain]) });
+    /** Manifest, authentication wrapper and the links' protected header, claims and signature. */
+    const signedParts = (bytes: Uint8Array): string => {
+      try {
+        const d = (decoder.decode(Buffer.from(bytes)) as { value: Map<number, Uint8Array> }).value;
+        const links = (decoder.decode(d.get(1)!) as Uint8Array[][])[0]!.map((c) => {
+          let t = decoder.decode(Buffer.from(c)) as { tag: number; value: unknown };
+          if (t.tag === 61) t = t.value as typeof t;
+          return (t.value as Uint8Array[]).filter((_x, i) => i !== 1).map((x) => Buffer.from(x).toString('hex')).join('.');
+        });
+        return [d.get(2)!, d.get(3)!].map((x) => Buffer.from(x).toString('hex')).concat(links).join('|');
+      } catch {
+        return 'not readable';
+      }
+    };
+    const original = signedParts(env);
+    const p = new SuitProcessor(new MemoryPlatform(), { variant: 'checked' });
+    let x = seed;
+    let accepted = 0;
+    for (let i = 0; i < env.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      const m = new Uint8Array(env);
+      m[i] = m[i]! ^ (1 << (x >>> 29));
+      const r = p.run(m, { trust: [IETF_KEY], sequences: ['shared'], dry: true });
+      if (r.status === 'done' && r.accepted) {
+        accepted++;
+        expect(signedParts(m), `flip of byte ${i} (seed ${seed})`).toBe(original);
+      }
+    }
+    expect(accepted).toBeLessThan(env.length / 10);
   });
 });

@@ -121,6 +121,8 @@ export function verifyEnvelope(envelope: Uint8Array, opts: VerifyOptions): Verif
     const conditions: RunRecord[] = [];
     core.host = {
       ...core.host,
+      // The clock delegation chains are checked against (exp / nbf), as a device's would be.
+      now: () => BigInt(Math.floor(Date.now() / 1000)),
       record: (r) => {
         conditions.push(runRecord(r));
       },

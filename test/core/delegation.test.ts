@@ -73,6 +73,9 @@ describe('delegation chains', () => {
     expect(runAt(make({ exp: now + 60, nbf: now - 60 }))).toMatchObject({ status: 'done', accepted: true });
     expect(runAt(make({ exp: now }))).toMatchObject({ accepted: false, detail: 'not-trusted' });
     expect(runAt(make({ nbf: now + 1 }))).toMatchObject({ accepted: false, detail: 'not-trusted' });
+    // verifyEnvelope (suitrig verify) checks them against the wall clock.
+    expect(verify(make({ exp: Math.floor(Date.now() / 1000) - 1 }))).toMatchObject({ accepted: false, detail: 'not-trusted' });
+    expect(verify(make({ exp: Math.floor(Date.now() / 1000) + 3600 }))).toMatchObject({ accepted: true });
   });
 
   it('malformed delegation members refuse the envelope, naming the member', () => {

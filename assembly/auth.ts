@@ -5,7 +5,8 @@
  * every signer of a COSE_Sign (tag 98) builds the RFC 9052 §4.4 / §6.3 to-be-signed structure
  * with the detached payload = the bytes inside auth[0], and asks the platform import `verify`
  * with each trust anchor whose key family fits the algorithm (anchors whose key id equals the
- * COSE kid first; the kid is a hint only). Policy (RFC 9019 §7, several signers): with no
+ * COSE kid first; the kid is a hint only), then with the keys the envelope's delegation chains
+ * vouch for (delegation.ts: they sign with the role of the anchor their chain starts from). Policy (RFC 9019 §7, several signers): with no
  * required roles one verified trusted signature suffices; otherwise every required role must
  * have at least one verified signature. At most MAX_BLOCKS (8) signers are checked: an envelope
  * with more is refused (limit) rather than judged on the first eight.

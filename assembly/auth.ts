@@ -5,16 +5,17 @@
  * every signer of a COSE_Sign (tag 98) builds the RFC 9052 §4.4 / §6.3 to-be-signed structure
  * with the detached payload = the bytes inside auth[0], and asks the platform import `verify`
  * with each trust anchor whose key family fits the algorithm (anchors whose key id equals the
- * COSE kid first; the kid is a hint only). Policy (RFC 9019 §7, several signers): with no
+ * COSE kid first; the kid is a hint only), then with the keys the envelope's delegation chains
+ * vouch for (delegation.ts: they sign with the role of the anchor their chain starts from). Policy (RFC 9019 §7, several signers): with no
  * required roles one verified trusted signature suffices; otherwise every required role must
  * have at least one verified signature. At most MAX_BLOCKS (8) signers are checked: an envelope
  * with more is refused (limit) rather than judged on the first eight.
  */
-import { SCRATCH, SCRATCH_END, ANCHORS, ANCHOR_SIZE, MAX_ANCHORS, KID_MAX, BLOCKS, MAX_BLOCKS, DIGEST_TMP } from './layout';
+import { SCRATCH, SCRATCH_END, ANCHORS, ANCHOR_SIZE, MAX_ANCHORS, MAX_DELEGATED, KID_MAX, BLOCKS, MAX_BLOCKS, DIGEST_TMP } from './layout';
 import * as cbor from './cbor';
 import { wBegin, wHead, wRaw, wString, wp, wfull } from './cbor_write';
 import { readDigest, digestMatches, digestAlg, SHA256 } from './digest';
-import { pVerify } from './platform';
+import { anchorEnd, verifyBy, readDelegations } from './delegation';
 import {
   D_TRAILING, D_TYPE, D_LIMIT, D_DIGEST_ALG, D_DIGEST_MISMATCH, D_NO_SIGNATURE, D_NOT_TRUSTED,
   D_ROLE_MISSING, D_COSE_STRUCTURE, D_COSE_HEADER, D_SIG_ALG, D_NO_AUTH,
@@ -32,6 +33,7 @@ export let requireMask: u32 = 0;
 export function resetAnchors(): void {
   anchorCount = 0;
   requireMask = 0;
+  memory.fill(ANCHORS, 0, <u32>(MAX_ANCHORS + MAX_DELEGATED) * ANCHOR_SIZE);
 }
 
 export function setRequire(mask: u32): void {
@@ -172,13 +174,13 @@ function checkSigner(tag: i32, tbsLen: u32, sig: u32, sigLen: u32): void {
   }
   // Two passes: anchors whose key id matches the COSE kid, then all others.
   for (let pass = 0; pass < 2; pass++) {
-    for (let i = 0; i < anchorCount; i++) {
+    for (let i = 0; i < anchorEnd(anchorCount); i++) {
       const a = ANCHORS + <u32>i * ANCHOR_SIZE;
       if (load<u32>(a, 4) != fam) continue;
       const kl = load<u32>(a, 8);
       const kidMatch = hKidLen > 0 && kl == hKidLen && memory.compare(a + 12, hKid, kl) == 0;
       if ((pass == 0) != kidMatch) continue;
-      if (pVerify(i, <i32>hAlg, SCRATCH, tbsLen, sig, sigLen) == 1) {
+      if (verifyBy(i, <i32>hAlg, SCRATCH, tbsLen, sig, sigLen) == 1) {
         addBlock(tag, <i32>hAlg, B_VERIFIED, i);
         return;
       }
@@ -273,6 +275,8 @@ export function authenticate(level: i32, need: u32): i32 {
   const x = mx(level);
   clearBlocks();
   sawStructure = false;
+  const dd = readDelegations(level);
+  if (dd != 0) return dd;
   const ai = load<i32>(x + X_AUTH);
   const mi = load<i32>(x + X_MANIFEST);
   if (ai < 0) return D_NO_AUTH;
@@ -339,4 +343,30 @@ function decide(need: u32): i32 {
   return 0;
 }
 
+// ---- a COSE_Sign1 with its payload attached (the CWTs of delegation chains, delegation.ts) ----
+export let s1Alg: i64 = 0;
+export let s1Payload: u32 = 0;
+export let s1PayloadN: u32 = 0;
+export let s1Sig: u32 = 0;
+export let s1SigN: u32 = 0;
 
+/**
+ * Reads COSE_Sign1 = [protected, unprotected, payload bstr, signature] at the cursor, up to `end`,
+ * and builds its Sig_structure into SCRATCH. Returns its length; 0 when the structure or its
+ * headers are not ones the core checks (crit, no alg, a detached payload).
+ */
+export function readSign1(end: u32): u32 {
+  if (!cbor.readArray() || cbor.vCount != 4) return 0;
+  resetHeaders();
+  if (!readHeaders(end) || hBad || !hHasAlg) return 0;
+  const bodyP = protP;
+  const bodyN = protN;
+  if (!cbor.readBstr()) return 0;
+  s1Payload = cbor.vPtr;
+  s1PayloadN = cbor.vLen;
+  if (!cbor.readBstr()) return 0;
+  s1Sig = cbor.vPtr;
+  s1SigN = cbor.vLen;
+  s1Alg = hAlg;
+  return buildTbs(CTX_SIGNATURE1, 11, bodyP, bodyN, 0, 0, false, s1Payload, s1PayloadN);
+}

@@ -97,6 +97,7 @@ export const D_ENCRYPTED: i32 = 99;
 export const D_STATE: i32 = 100; // an export called in the wrong state
 export const D_FRAMES: i32 = 101; // nesting of try-each / run-sequence too deep
 export const D_STRICT_ORDER: i32 = 102; // what strict-order false forbids (§6.7)
+export const D_DELEGATION: i32 = 103; // a suit-delegation member that is not [+ [+ CWT]]
 
 /** The SUIT_Report reason a detail is reported under. */
 export function reasonOf(d: i32): i32 {
@@ -108,7 +109,7 @@ export function reasonOf(d: i32): i32 {
       return R_UNAUTHORISED;
     case D_AUTH_AFTER_MANIFEST: return R_CBOR_PARSE;
     case D_DIGEST_ALG: case D_SIG_ALG: return R_ALG_UNSUPPORTED;
-    case D_COSE_STRUCTURE: case D_COSE_HEADER: return R_COSE_UNSUPPORTED;
+    case D_COSE_STRUCTURE: case D_COSE_HEADER: case D_DELEGATION: return R_COSE_UNSUPPORTED;
     case D_UNKNOWN_COMMAND: case D_SHARED_COMMAND: case D_DEP_DEPTH: return R_COMMAND_UNSUPPORTED;
     case D_UNKNOWN_PARAMETER: case D_ENCRYPTED: return R_PARAMETER_UNSUPPORTED;
     case D_INDEX_RANGE: case D_COMPONENT: return R_COMPONENT_UNSUPPORTED;

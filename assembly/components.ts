@@ -1,14 +1,16 @@
 /**
  * Component state of a run (layout.ts COMPS), per manifest level and component index: the
- * platform handle (opened on first use through component_open), flags, and the digest of the last
- * image the core wrote to it (fetch / write hash while writing, manifest-37 §8.4.10.4), which
- * image-match then uses instead of reading the image back. Any write to a platform component
- * forgets what was known about every index that maps to it.
+ * platform handle (opened on first use through component_open with the component's effective
+ * identifier, ids.ts), flags, and the digest of the last image the core wrote to it (fetch / write
+ * hash while writing, manifest-37 §8.4.10.4), which image-match then uses instead of reading the
+ * image back. Any write to a platform component forgets what was known about every index, at
+ * every level, that maps to it.
  */
-import { SCRATCH, COMPS, COMP_SIZE, MAX_COMPONENTS, IO, IO_SIZE, DIGEST_TMP } from './layout';
+import { COMPS, COMP_SIZE, MAX_COMPONENTS, MAX_LEVELS, IO, IO_SIZE, DIGEST_TMP } from './layout';
 import { ctxAddr, shaInit, shaUpdate, shaFinal } from './sha256';
 import * as p from './platform';
-import { mx, X_NCOMP, X_DEPMASK, X_COMPIDS, X_PREFIX } from './state';
+import { mx, X_DEPMASK } from './state';
+import { effectiveId, idPtr, idLen } from './ids';
 
 const C_HANDLE: u32 = 0; // i32, -2 not opened yet
 const C_FLAGS: u32 = 4;
@@ -17,7 +19,6 @@ const C_DIGEST: u32 = 16; // 32 B
 
 export const CF_CACHED: u32 = 1;
 export const CF_INTEGRITY: u32 = 2; // its dependency digest was checked in this run
-export const CF_WRITTEN: u32 = 4;
 
 // @ts-ignore: decorator
 @inline function comp(level: i32, i: i32): u32 {
@@ -50,37 +51,21 @@ export function handle(level: i32, ci: i32): i32 {
   const cs = comp(level, ci);
   let h = load<i32>(cs + C_HANDLE);
   if (h != -2) return h;
-  const x = mx(level);
-  let id: u32 = 0;
-  let idLen: u32 = 0;
-  if (<u32>ci < load<u32>(x + X_NCOMP)) {
-    id = load<u32>(x + X_COMPIDS + (<u32>ci << 3));
-    idLen = load<u32>(x + X_COMPIDS + (<u32>ci << 3) + 4);
-  } else if (load<u32>(x + X_PREFIX + (<u32>ci << 3)) != 0) {
-    // A dependency beyond the component list: its dependency-prefix names it.
-    id = load<u32>(x + X_PREFIX + (<u32>ci << 3));
-    idLen = load<u32>(x + X_PREFIX + (<u32>ci << 3) + 4);
-  } else {
-    // A dependency with neither identifier nor prefix: the empty identifier [].
-    store<u8>(SCRATCH, 0x80);
-    id = SCRATCH;
-    idLen = 1;
-  }
-  h = p.pOpen(id, idLen, isDependency(level, ci) ? 1 : 0);
+  effectiveId(level, ci, 0);
+  h = idLen == 0 ? -1 : p.pOpen(idPtr, idLen, isDependency(level, ci) ? 1 : 0);
   if (h < -1) h = -1;
   store<i32>(cs + C_HANDLE, h);
   return h;
 }
 
-/** The component is about to be written: it is marked, and digests cached for its handle dropped. */
-export function markWritten(level: i32, ci: i32, h: i32): void {
-  for (let lvl = 0; lvl < 2; lvl++) {
+/** Component handle h is about to be written: digests cached for it, at any level, are dropped. */
+export function markWritten(h: i32): void {
+  for (let lvl = 0; lvl < MAX_LEVELS; lvl++) {
     for (let i = 0; i < MAX_COMPONENTS; i++) {
       const cs = comp(lvl, i);
       if (load<i32>(cs + C_HANDLE) == h) store<u32>(cs + C_FLAGS, load<u32>(cs + C_FLAGS) & ~(CF_CACHED | CF_INTEGRITY));
     }
   }
-  setFlag(level, ci, CF_WRITTEN);
 }
 
 /** Remembers the digest (32 B at `digest`) of the `len`-byte image just written to ci. */
@@ -117,14 +102,7 @@ export function hashComponent(h: i32, len: u64): bool {
   return true;
 }
 
-/** Components written in this run at `level` (bit i = component index i). */
-export function writtenMask(level: i32): u32 {
-  let m: u32 = 0;
-  for (let i = 0; i < MAX_COMPONENTS; i++) if (hasFlag(level, i, CF_WRITTEN)) m |= <u32>1 << <u32>i;
-  return m;
-}
-
-/** Platform handle of component i at level in this run (-2 never opened, -1 unsupported). */
-export function componentHandle(level: i32, i: i32): i32 {
-  return level < 0 || level > 1 || i < 0 || i >= MAX_COMPONENTS ? -1 : load<i32>(comp(level, i) + C_HANDLE);
+/** Platform handle of component i at level, -2 while never opened (for report records). */
+export function knownHandle(level: i32, i: i32): i32 {
+  return load<i32>(comp(level, i) + C_HANDLE);
 }

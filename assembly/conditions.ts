@@ -18,6 +18,7 @@ import { PASS, FAIL, NOT_EVALUATED, dry, setProps, setCondDetail } from './conte
 import { handle, isDependency, setFlag, cachedDigest, hashComponent, CF_INTEGRITY } from './components';
 import { loadDependency, dependencyDigest, forgetDependency } from './dependency';
 import { mx, X_DIGEST } from './state';
+import { MAX_LEVELS } from './layout';
 
 /** Pointer to the expected digest bytes after expectedDigest() returned 0. */
 export let expPtr: u32 = 0;
@@ -54,10 +55,9 @@ export function expectedDigest(lvl: i32, ci: i32): i32 {
 
 /** Digest of component ci (image-size bytes if set) into DIGEST_TMP. Returns 0 or a detail. */
 function actualDigest(lvl: i32, ci: i32): i32 {
-  if (lvl == 0 && isDependency(0, ci)) {
-    forgetDependency(); // region 1 is about to be reused
+  if (isDependency(lvl, ci)) {
     actualLen = 0;
-    return dependencyDigest(ci);
+    return dependencyDigest(lvl, ci);
   }
   const h = handle(lvl, ci);
   if (h < 0) return c.D_COMPONENT;
@@ -96,14 +96,14 @@ function imageCondition(lvl: i32, cmd: i32, ci: i32): i32 {
   const exp = expPtr;
   if (dry) return NOT_EVALUATED;
   const a = actualDigest(lvl, ci);
-  if (a == c.D_COMPONENT || a == c.D_READ) return -a;
+  if (a == c.D_COMPONENT || a == c.D_READ || a == c.D_DEP_DEPTH) return -a;
   if (a != 0) return FAIL;
   setProps(imageProps());
   const same = ctEqual(DIGEST_TMP, exp, 32);
-  if (same && cmd == k.C_IMAGE_MATCH && lvl == 0 && isDependency(0, ci)) {
+  if (same && cmd == k.C_IMAGE_MATCH && isDependency(lvl, ci)) {
     // A dependency's manifest digest checked: process-dependency may use it (it still
     // authenticates the envelope). The trust-domains examples rely on this.
-    setFlag(0, ci, CF_INTEGRITY);
+    setFlag(lvl, ci, CF_INTEGRITY);
   }
   return (cmd == k.C_IMAGE_MATCH) == same ? PASS : FAIL;
 }
@@ -129,20 +129,26 @@ function checkContent(lvl: i32, ci: i32): i32 {
   return diff ? FAIL : PASS;
 }
 
-/** dependency-integrity (trust-domains §6.4): authenticate the dependency, compare its digest. */
-function dependencyIntegrity(lvl: i32, ci: i32): i32 {
+/**
+ * dependency-integrity (trust-domains §6.4): authenticate the dependency in component ci of `lvl`,
+ * compare its manifest digest with image-digest. Also what process-dependency does for a
+ * dependency no condition checked yet (processor.ts). PASS, or -detail (an abort).
+ */
+export function dependencyIntegrity(lvl: i32, ci: i32): i32 {
   setCondDetail(c.D_DEP_INTEGRITY);
-  if (lvl != 0) return -c.D_DEP_DEPTH;
-  if (!isDependency(0, ci) || expectedDigest(lvl, ci) != 0) return -c.D_DEP_INTEGRITY;
+  if (lvl + 1 >= MAX_LEVELS) return -c.D_DEP_DEPTH;
+  if (!isDependency(lvl, ci) || expectedDigest(lvl, ci) != 0) return -c.D_DEP_INTEGRITY;
   const exp = expPtr;
   if (dry) return NOT_EVALUATED;
-  forgetDependency();
-  if (loadDependency(ci) != 0) return -c.D_DEP_INTEGRITY;
-  if (!ctEqual(mx(1) + X_DIGEST, exp, 32)) {
-    forgetDependency();
+  forgetDependency(lvl + 1);
+  const d = loadDependency(lvl, ci);
+  if (d == c.D_DEP_DEPTH) return -d;
+  if (d != 0) return -c.D_DEP_INTEGRITY;
+  if (!ctEqual(mx(lvl + 1) + X_DIGEST, exp, 32)) {
+    forgetDependency(lvl + 1);
     return -c.D_DEP_INTEGRITY;
   }
-  setFlag(0, ci, CF_INTEGRITY);
+  setFlag(lvl, ci, CF_INTEGRITY);
   return PASS;
 }
 
@@ -225,7 +231,7 @@ export function condition(lvl: i32, cmd: i32, ci: i32): i32 {
     case k.C_DEP_INTEGRITY: return dependencyIntegrity(lvl, ci);
     case k.C_IS_DEPENDENCY:
       setCondDetail(c.D_COND_DEPENDENCY);
-      return lvl == 0 && isDependency(0, ci) ? PASS : FAIL;
+      return isDependency(lvl, ci) ? PASS : FAIL;
     case k.C_ABORT:
       setCondDetail(c.D_COND_ABORT);
       return FAIL;

@@ -23,7 +23,7 @@ function write(lvl: i32, ci: i32, h: i32): i32 {
   if (!prm.paramBytes(lvl, ci, k.P_CONTENT, cbor.MT_BSTR)) return -c.D_PARAM_MISSING;
   const cp = cbor.vPtr;
   const cn = cbor.vLen;
-  markWritten(lvl, ci, h);
+  markWritten(h);
   if (p.pErase(h) != 0) return -c.D_WRITE;
   if (cn > 0 && p.pWrite(h, 0, cp, cn) != 0) return -c.D_WRITE;
   if (p.pFinish(h, <u64>cn) != 0) return -c.D_WRITE;
@@ -41,9 +41,9 @@ function transfer(lvl: i32, cmd: i32, ci: i32, h: i32): i32 {
   const hs = handle(lvl, <i32>src);
   if (hs < 0) return -c.D_COMPONENT;
   if (!orderAllows(ci, <i32>src) || (cmd == k.D_SWAP && !orderAllows(<i32>src, ci))) return -c.D_STRICT_ORDER;
-  markWritten(lvl, ci, h);
+  markWritten(h);
   if (cmd == k.D_SWAP) {
-    markWritten(lvl, <i32>src, hs);
+    markWritten(hs);
     return p.pSwap(h, hs) == 0 ? PASS : -c.D_SWAP;
   }
   return p.pCopy(h, hs) == 0 ? PASS : -c.D_COPY;

@@ -1,13 +1,14 @@
 /**
  * Streaming scan of a SUIT_Envelope (draft-ietf-suit-manifest-37 §8.2, trust-domains §5.3 for
  * integrated dependencies): tag 107 or untagged, a map whose members are all bstr-wrapped.
- * Bytes arrive in chunks of any size. Members with integer keys (authentication wrapper,
- * manifest, severable members, extensions) are copied whole (bstr head + content) into the
- * level's 64 KiB region; members with text keys (integrated payloads / dependencies) are only
+ * Bytes arrive in chunks of any size. Members with integer keys (delegation chains,
+ * authentication wrapper, manifest, severable members, extensions) are copied whole (bstr head +
+ * content) into the level's share of the arena (layout.ts: the root's at most 64 KiB, a
+ * dependency's what its dependents left); members with text keys (integrated payloads / dependencies) are only
  * recorded as (key, offset, length) and skipped, so an image of any size never enters the core.
  * Keys must be in deterministic order (RFC 8949 §4.2.1); nothing may follow the map.
  */
-import { regionBase, REGION_SIZE, MAX_MEMBERS, STATE_USED_END } from './layout';
+import { ARENA, ARENA_END, ROOT_REGION_SIZE, MAX_MEMBERS, STATE_USED_END } from './layout';
 import * as cbor from './cbor';
 import {
   D_TRUNCATED, D_TRAILING, D_TYPE, D_LIMIT, D_ORDER, D_NOT_ENVELOPE, D_REGION_FULL, D_MEMBER_TYPE,
@@ -15,7 +16,7 @@ import {
 } from './codes';
 import {
   member, mx, MK_INT, MK_TEXT, M_KIND, M_KEY, M_TEXT, M_TEXT_LEN, M_ENC, M_ENC_LEN, M_OFFSET,
-  X_MEMBERS, X_REGION_USED, X_AUTH, X_MANIFEST, X_TOTAL,
+  X_MEMBERS, X_REGION_USED, X_AUTH, X_MANIFEST, X_TOTAL, X_REGION, X_REGION_END,
 } from './state';
 
 const ST_START: i32 = 0; // tag 107 or the map head
@@ -68,6 +69,16 @@ export function scanBegin(level: i32, total: u64): void {
   scanErr = 0;
   const x = mx(level);
   memory.fill(x, 0, 24);
+  // A dependency's bytes start where its dependent's end (8-byte aligned for the u64 reads).
+  let base = ARENA;
+  let end = ARENA + ROOT_REGION_SIZE;
+  if (level > 0) {
+    const px = mx(level - 1);
+    base = (load<u32>(px + X_REGION) + load<u32>(px + X_REGION_USED) + 7) & ~7;
+    end = ARENA_END;
+  }
+  store<u32>(x + X_REGION, base);
+  store<u32>(x + X_REGION_END, end);
   store<i32>(x + X_AUTH, -1);
   store<i32>(x + X_MANIFEST, -1);
   store<u64>(x + X_TOTAL, total);
@@ -78,10 +89,12 @@ function used(): u32 {
 }
 
 function reserve(n: u64): u32 {
+  const x = mx(sLevel);
   const u = used();
-  if (<u64>u + n > <u64>REGION_SIZE) return 0;
-  store<u32>(mx(sLevel) + X_REGION_USED, u + <u32>n);
-  return regionBase(sLevel) + u;
+  const at = load<u32>(x + X_REGION) + u;
+  if (<u64>at + n > <u64>load<u32>(x + X_REGION_END)) return 0;
+  store<u32>(x + X_REGION_USED, u + <u32>n);
+  return at;
 }
 
 /** Length of a head whose initial byte is `ib`, 0 if reserved. */

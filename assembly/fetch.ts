@@ -74,7 +74,7 @@ export function fetchStart(lvl: i32, ci: i32): i32 {
     store<u32>(q + Q_DIGEST_LEN, 32);
     store<i32>(q + Q_DIGEST_ALG, <i32>SHA256);
   }
-  markWritten(lvl, ci, h);
+  markWritten(h);
   if (p.pErase(h) != 0) return -c.D_WRITE;
   shaInit(ctxAddr(2));
   const mi = findTextMember(lvl, uri, uriLen);
@@ -89,7 +89,7 @@ export function fetchStart(lvl: i32, ci: i32): i32 {
     return FETCH_PENDING;
   }
   // Inside the dependency envelope, which the core reads back from its component.
-  const hs = handle(0, loadedComponent());
+  const hs = handle(lvl - 1, loadedComponent(lvl));
   let off: u64 = 0;
   while (off < total) {
     const want = <u32>min<u64>(<u64>IO_SIZE, total - off);

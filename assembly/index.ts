@@ -8,9 +8,11 @@
  * (runtime stub) and keeps all state in fixed regions:
  *   0x00000 static data (< 4 KiB) | 0x01000 scratch (COSE to-be-signed, records) |
  *   0x02000 state (hash contexts, policy, member tables, manifest index, parameter tables,
- *   interpreter frames, fetch request) | 0x10000 region 0: root envelope, non-payload members
- *   (64 KiB) | 0x20000 region 1: one dependency envelope (64 KiB) | 0x30000 IO window (64 KiB).
- * Envelopes whose non-payload members exceed 64 KiB are rejected (cbor-parse, region-full).
+ *   interpreter frames, fetch request) | 0x10000 arena (128 KiB): the root envelope's non-payload
+ *   members (at most 64 KiB), then one dependency envelope per nesting level (up to 3 below the
+ *   root), each after its dependent's | 0x30000 IO window (64 KiB).
+ * Root envelopes whose non-payload members exceed 64 KiB, and dependencies that do not fit what
+ * is left, are rejected (cbor-parse, region-full).
  *
  * ## Payloads never enter the core whole
  * The host streams the envelope through the IO window; the scan (envelope.ts) keeps the members
@@ -18,11 +20,11 @@
  * (text keys). A fetch of a URI equal to such a key suspends like any other fetch, with the
  * request saying "integrated, at this offset": the host streams those bytes from its own copy
  * through fetch_data, and the core writes them to the component while hashing them. A
- * dependency's envelope is read back from its component into region 1 in IO-window chunks.
+ * dependency's envelope is read back from its component into the arena in IO-window chunks.
  *
  * ## Exports (all take and return numbers; u64 crosses as BigInt)
  * Version and windows:
- *   abi_version() -> u32            1 for this ABI
+ *   abi_version() -> u32            2 for this ABI
  *   io_ptr() -> u32, io_size() -> u32   the host writes inputs here before a call
  * Streaming SHA-256 (its own context; independent of verification):
  *   sha_init(); sha_update(len) hashes io[0..len); sha_final() -> u32 ptr of the 32-byte digest
@@ -34,6 +36,8 @@
  *   policy_sequence(stored: u64, has: i32)   rollback check against the stored sequence number
  *   policy_identity(kind, count)     kind 0 vendor, 1 class, 2 device; count (<= 4) UUIDs of
  *       16 bytes in io; count 0 = unknown (identifier conditions are then reported, not enforced)
+ *   policy_options(flags)            bit 0: prepend dependency prefixes to the identifiers of a
+ *       dependency's components (trust-domains §5.2.2; ids.ts)
  * Envelope input (streamed: integrated payloads are skipped, never copied):
  *   envelope_begin(total: u64); envelope_feed(len) -> i32 (0, or a detail code) for io[0..len);
  *   envelope_end() -> i32
@@ -41,34 +45,38 @@
  *       well-formedness, severable members, rollback. 0 = accepted.
  * Results of the last verify or run:
  *   result_reason(), result_detail(), result_section(), result_offset(), result_component(),
- *   result_manifest() (-1 root, else dependency ordinal)
+ *   result_manifest() (-1 root, else the manifest-id path packed as dependency.ts depPath says)
  *   manifest_authenticated() (1: the fields below come from an authenticated manifest)
+ *   manifest_claimed_digest() -> ptr (32 B) of the SHA-256 manifest digest the authentication
+ *   wrapper states (element 0), or 0 when it could not be read: known also when authentication
+ *   failed, it is what a SUIT_Report names the manifest by (report draft §4)
  *   manifest_sequence() -> u64, manifest_digest() -> ptr (32 B), manifest_reference_uri() ->
  *   ptr, manifest_reference_uri_len(), component_count(), component_id(i) -> ptr,
  *   component_id_len(i), section_state(key) (0 absent, 1 present, 2 severed),
  *   block_count(), block_info(i) -> ptr of 4 x i32 (COSE tag, alg, status 1 verified /
- *   2 not verified / 3 alg unsupported / 4 COSE unsupported, anchor index or -1), of the last
- *   authentication: a dependency authenticated during a run replaces the root's blocks
+ *   2 not verified / 3 alg unsupported / 4 COSE unsupported, anchor index or -1; 16 + d: the key
+ *   delegation chain d vouched for), of the last authentication: a dependency authenticated
+ *   during a run replaces the root's blocks
+ *   delegate_root(d) -> i32          anchor index the delegation chain d starts from, -1 none
  * Processor (after envelope_verify accepted the envelope):
  *   run_begin(count, dry) -> status   runs the count section keys in io (i32 LE; 3 = the shared
  *       sequence alone), each after the shared sequence; dry = 1: no platform effects
  *   status: 0 done (result_* says ok or why not), 1 pending fetch, 2 invoked (handed off;
  *       reason invoke-pending)
  *   request_ptr() -> ptr of the fetch request: +0 uri ptr, +4 uri len, +8 component index,
- *       +12 dependency ordinal (-1 root), +16 image-size i64 (-1 unset), +24 digest ptr (0 none),
+ *       +12 manifest path (as result_manifest), +16 image-size i64 (-1 unset), +24 digest ptr (0 none),
  *       +28 digest len, +32 digest alg, +36 source (0 fetch by URI, 1 integrated payload of the
  *       envelope), +40 u64 its offset in the envelope, +48 u64 its length, +56 u64 bytes received,
  *       +64 platform handle, +68 level
  *   fetch_data(len) -> status   io[0..len) are the next payload bytes (written and hashed)
  *   fetch_end() -> status       the payload is complete: size checked, run resumed
  *   fetch_fail() -> status      the payload cannot be had: the run fails (fetch-failed)
- *   run_written(level) -> u32   bit i: component i written in this run (level 0 root, 1 dep.)
- *   run_handle(level, i) -> i32 platform handle of component i (-2 never opened, -1 unsupported)
- *   run_dependency() -> i32     ordinal of the dependency loaded in level 1, -1 none
+ *   Which components a run wrote, the host learns from the platform calls and the records'
+ *   handles.
  *
  * ## Imports (module "suit"; platform.ts documents each)
- *   verify, component_open/size/read/erase/write/finish/copy/swap/slot/version/unlink, invoke,
- *   battery, authorize, wait, now, record; and env.abort (only reached by a bug).
+ *   verify, verify_key, component_open/size/read/erase/write/finish/copy/swap/slot/version/unlink,
+ *   invoke, battery, authorize, wait, now, record; and env.abort (only reached by a bug).
  * Results are codes (codes.ts: reason 0..12 of draft-ietf-suit-report, detail codes); bad
  * input never traps.
  */
@@ -78,15 +86,17 @@ import { scanBegin, scanFeed, scanEnd, scanErr } from './envelope';
 import { authenticate, setAnchor } from './auth';
 import * as auth from './auth';
 import { parseManifest, errSection, errOffset, sectionState } from './manifest';
-import { D_STATE, D_ROLLBACK } from './codes';
+import { D_STATE, D_ROLLBACK, D_TYPE } from './codes';
 import * as res from './result';
-import { mx, X_SEQ, X_DIGEST, X_REFURI, X_NCOMP, X_COMPIDS } from './state';
+import { mx, X_SEQ, X_DIGEST, X_DIGEST_ENC, X_REFURI, X_NCOMP, X_COMPIDS } from './state';
+import * as cbor from './cbor';
+import { readDigest, digestAlg, digestLen, digestPtr, SHA256 } from './digest';
 import { runBegin, fetchData, fetchEnd, fetchFailed } from './processor';
-import { writtenMask, componentHandle } from './components';
-import { loadedOrdinal } from './dependency';
+import { setPrependPrefixes } from './ids';
+import { delegateRoot } from './delegation';
 
 export function abi_version(): u32 {
-  return 1;
+  return 2;
 }
 
 export function io_ptr(): u32 {
@@ -120,6 +130,11 @@ export function policy_reset(): void {
   storedSeq = 0;
   hasStoredSeq = false;
   memory.fill(IDENTITY_COUNT, 0, 12);
+  setPrependPrefixes(false);
+}
+
+export function policy_options(flags: u32): void {
+  setPrependPrefixes((flags & 1) != 0);
 }
 
 export function policy_anchor(index: i32, roleBits: u32, family: u32, kidLen: u32): i32 {
@@ -156,6 +171,8 @@ export function envelope_begin(total: u64): void {
   verified = false;
   authenticated = false;
   auth.clearBlocks();
+  // X_DIGEST and X_DIGEST_ENC: nothing is known of the new envelope's digest yet.
+  memory.fill(mx(0) + X_DIGEST, 0, 40);
   scanBegin(0, total);
   scanned = 1;
 }
@@ -219,6 +236,12 @@ export function result_manifest(): i32 {
 export function manifest_authenticated(): i32 {
   return authenticated ? 1 : 0;
 }
+export function manifest_claimed_digest(): u32 {
+  const p = load<u32>(mx(0) + X_DIGEST_ENC);
+  if (p == 0) return 0;
+  cbor.setInput(p, p + load<u32>(mx(0) + X_DIGEST_ENC + 4));
+  return readDigest(D_TYPE) && digestAlg == SHA256 && digestLen == 32 ? digestPtr : 0;
+}
 export function manifest_sequence(): u64 {
   return load<u64>(mx(0) + X_SEQ);
 }
@@ -249,6 +272,9 @@ export function block_count(): i32 {
 export function block_info(i: i32): u32 {
   return BLOCKS + <u32>i * 16;
 }
+export function delegate_root(d: i32): i32 {
+  return delegateRoot(d);
+}
 
 // ---- processor ----
 /** Runs the `count` section keys in io (i32 LE each; 3 = the shared sequence alone) of the
@@ -271,13 +297,4 @@ export function fetch_fail(): i32 {
 }
 export function request_ptr(): u32 {
   return REQUEST;
-}
-export function run_written(level: i32): u32 {
-  return writtenMask(level);
-}
-export function run_handle(level: i32, i: i32): i32 {
-  return componentHandle(level, i);
-}
-export function run_dependency(): i32 {
-  return loadedOrdinal();
 }

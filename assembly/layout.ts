@@ -8,8 +8,12 @@
  *   0x01000-0x01FFF  SCRATCH   Sig_structure / MAC_structure / component ids / record props
  *   0x02000-0x0FFFF  STATE     hash contexts, policy, envelope member tables, manifest index,
  *                              parameter tables, interpreter frames, fetch request, result
- *   0x10000-0x1FFFF  REGION 0  the root envelope's non-payload members (64 KiB)
- *   0x20000-0x2FFFF  REGION 1  one dependency envelope's non-payload members (64 KiB)
+ *   0x10000-0x2FFFF  ARENA     the envelopes of the manifest tree being processed, as a stack:
+ *                              the root's non-payload members first (at most 64 KiB), then the
+ *                              dependency loaded at each nesting level, each right after its
+ *                              dependent's (draft-ietf-suit-trust-domains-11 §6: a dependency is
+ *                              processed inside its dependent, so only one path of the tree is
+ *                              ever loaded)
  *   0x30000-0x3FFFF  IO        the host's window: envelope chunks, payload chunks, SHA input
  */
 
@@ -18,12 +22,19 @@ export const SCRATCH_END: u32 = 0x02000;
 
 export const STATE: u32 = 0x02000;
 
-export const REGION_SIZE: u32 = 0x10000;
-/** Region of manifest level `level` (0 root, 1 dependency). */
-// @ts-ignore: decorator
-@inline export function regionBase(level: i32): u32 {
-  return 0x10000 + (<u32>level << 16);
-}
+/**
+ * Manifest levels: the root (0) and up to three nested dependencies. Why three: the report
+ * draft's manifest-id example walks two levels below the root, the TEEP and trust-domains use
+ * cases need one or two (a TAM's manifest over a TA's over its personalisation data), and each
+ * level costs 6.5 KiB of tables (members 1 KiB, manifest index 512 B, parameters 4 KiB,
+ * components 1 KiB) in the 256 KiB the core has. A deeper tree is refused (dependency-depth).
+ */
+export const MAX_LEVELS: i32 = 4;
+
+export const ARENA: u32 = 0x10000;
+export const ARENA_END: u32 = 0x30000;
+/** The root envelope's share of the arena: what does not fit is refused (region-full). */
+export const ROOT_REGION_SIZE: u32 = 0x10000;
 
 export const IO: u32 = 0x30000;
 export const IO_SIZE: u32 = 0x10000;
@@ -35,48 +46,66 @@ export const CTX_SIZE: u32 = 128;
 export const DIGEST_OUT: u32 = STATE + 0x280; // 32 B: host API digest output
 export const DIGEST_TMP: u32 = STATE + 0x2a0; // 32 B: digest of the last synchronous hash
 
-/** Trust anchors: MAX_ANCHORS x ANCHOR_SIZE (role u32, family u32, kid len u32, kid 20 B). */
-export const ANCHORS: u32 = STATE + 0x300;
+/**
+ * Trust anchors: MAX_ANCHORS set by the host, then MAX_DELEGATED keys that suit-delegation
+ * chains of the envelope being authenticated vouch for (delegation.ts); ANCHOR_SIZE each
+ * (role u32, family u32, kid len u32, kid 20 B).
+ */
+export const ANCHORS: u32 = STATE + 0x300; // 20 * 32
 export const MAX_ANCHORS: i32 = 16;
+export const MAX_DELEGATED: i32 = 4;
 export const ANCHOR_SIZE: u32 = 32;
 export const KID_MAX: u32 = 20;
+/** Per delegated key: COSE_Key ptr u32, len u32, anchor index of the chain's root i32. */
+export const DELEGATES: u32 = STATE + 0x580; // 4 * 12
 
 /** Device identity: 3 kinds (vendor, class, device) x 4 UUIDs of 16 B, + counts. */
-export const IDENTITY: u32 = STATE + 0x500; // 3 * 4 * 16 = 192 B
-export const IDENTITY_COUNT: u32 = STATE + 0x5c0; // 3 x u32
+export const IDENTITY: u32 = STATE + 0x600; // 3 * 4 * 16 = 192 B
+export const IDENTITY_COUNT: u32 = STATE + 0x6c0; // 3 x u32
 export const MAX_IDS: i32 = 4;
 
 /** Authentication block outcomes: MAX_BLOCKS x 16 B (kind, alg, status, anchor). */
-export const BLOCKS: u32 = STATE + 0x600;
+export const BLOCKS: u32 = STATE + 0x700;
 export const MAX_BLOCKS: i32 = 8;
 
+/** Parameter table of each (level, component index): u8 entry numbers (params.ts). */
+export const PARAM_MAP: u32 = STATE + 0x780; // 4 * 16
+
+/** Manifest digests of the dependencies processed in the current section (shared ones run once). */
+export const PROCESSED: u32 = STATE + 0x800; // 16 * 32
+export const MAX_PROCESSED: i32 = 16;
+
+/** Two buffers for effective component identifiers (dependency prefixes prepended). */
+export const IDBUF: u32 = STATE + 0xa00; // 2 * 512
+export const IDBUF_SIZE: u32 = 0x200;
+
 /** Envelope member tables, one per level: MAX_MEMBERS x MEMBER_SIZE. */
-export const MEMBERS: u32 = STATE + 0x800; // 2 * 32 * 32 = 2 KiB
+export const MEMBERS: u32 = STATE + 0x1000; // 4 * 32 * 32 = 4 KiB
 export const MAX_MEMBERS: i32 = 32;
 export const MEMBER_SIZE: u32 = 32;
 
-/** Manifest index per level (MANIFEST_SIZE bytes each); see manifest.ts for fields. */
-export const MANIFESTS: u32 = STATE + 0x1000; // 2 * 512
+/** Manifest index per level (MANIFEST_SIZE bytes each); see state.ts for fields. */
+export const MANIFESTS: u32 = STATE + 0x2000; // 4 * 512
 export const MANIFEST_SIZE: u32 = 512;
 
-/** Parameter tables per level: MAX_COMPONENTS x MAX_PARAMS x 8 B (ptr, len). */
-export const PARAMS: u32 = STATE + 0x1400; // 2 * 16 * 32 * 8 = 8 KiB
+/** Parameter tables: one per (level, component) entry, MAX_PARAMS x 8 B (ptr, len). */
+export const PARAMS: u32 = STATE + 0x2800; // 4 * 16 * 32 * 8 = 16 KiB
 export const MAX_COMPONENTS: i32 = 16;
 export const MAX_PARAMS: i32 = 32;
-export const PARAM_TABLE_SIZE: u32 = 16 * 32 * 8;
+export const PARAM_ENTRY_SIZE: u32 = 32 * 8;
 
-/** Per-level, per-component runtime state (handle, digest cache): 2 x 16 x 64 B. */
-export const COMPS: u32 = STATE + 0x3400; // 2 KiB
+/** Per-level, per-component runtime state (handle, digest cache): 4 x 16 x 64 B. */
+export const COMPS: u32 = STATE + 0x6800; // 4 KiB
 export const COMP_SIZE: u32 = 64;
 
 /** Interpreter frames (see processor.ts). */
-export const FRAMES: u32 = STATE + 0x3c00; // 32 * 64 = 2 KiB
+export const FRAMES: u32 = STATE + 0x7800; // 32 * 64 = 2 KiB
 export const MAX_FRAMES: i32 = 32;
 export const FRAME_SIZE: u32 = 64;
 
 /** Sections to run (host-written list of manifest keys) and the fetch request. */
-export const RUNLIST: u32 = STATE + 0x4400; // 16 x i32
+export const RUNLIST: u32 = STATE + 0x8000; // 16 x i32
 export const MAX_RUN: i32 = 16;
-export const REQUEST: u32 = STATE + 0x4440; // see processor.ts
+export const REQUEST: u32 = STATE + 0x8040; // see processor.ts
 
-export const STATE_USED_END: u32 = STATE + 0x4600;
+export const STATE_USED_END: u32 = STATE + 0x8200;

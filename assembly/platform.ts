@@ -12,6 +12,12 @@
 @external("suit", "verify")
 export declare function pVerify(anchor: i32, alg: i32, tbs: u32, tbsLen: u32, sig: u32, sigLen: u32): i32;
 
+/** The same check with a key that a suit-delegation chain vouches for (delegation.ts): `key` is its
+ *  COSE_Key (RFC 9052 §7) encoding, which the core has parsed (EC2 P-256 or OKP Ed25519). */
+// @ts-ignore: decorator
+@external("suit", "verify_key")
+export declare function pVerifyKey(key: u32, keyLen: u32, alg: i32, tbs: u32, tbsLen: u32, sig: u32, sigLen: u32): i32;
+
 /** Resolves a SUIT_Component_Identifier (CBOR array encoding) to a handle >= 0, or -1 when the
  *  device has no such component. `dependency` = 1 for a component holding a dependency envelope. */
 // @ts-ignore: decorator
@@ -96,13 +102,14 @@ export declare function pNow(): i64;
 
 /**
  * One executed command, for traces and SUIT_Report records (draft-ietf-suit-report §3):
- * manifest path (-1 root, else the dependency's ordinal), section key, byte offset of the
- * command in that section, component index, command code, reporting policy, outcome
- * (0 passed, 1 failed, 2 not evaluated) and a CBOR SUIT_Parameters map of measured values.
+ * manifest path (-1 root, else dependency.ts depPath's packing of the manifest-id), section key,
+ * byte offset of the command in that section, component index, command code, reporting policy,
+ * outcome (0 passed, 1 failed, 2 not evaluated), a CBOR SUIT_Parameters map of measured values,
+ * and the platform handle of the component (-2 not opened, -1 unsupported).
  */
 // @ts-ignore: decorator
 @external("suit", "record")
 export declare function pRecord(
   dep: i32, section: i32, offset: u32, component: i32, command: i32, policy: u32, outcome: i32,
-  props: u32, propsLen: u32,
+  props: u32, propsLen: u32, handle: i32,
 ): void;

@@ -17,9 +17,11 @@
  *  - process-dependency authenticates the dependency envelope held in the component, whose digest
  *    must have been checked in this run (dependency-integrity, or image-match as trust-domains'
  *    Example 1 does), runs its shared sequence then the same section (trust-domains §6.1,
- *    §6.4-6.5); one level of dependencies (region 1).
+ *    §6.4-6.5); dependencies nest up to MAX_LEVELS - 1 deep (layout.ts), share the parameter
+ *    tables of components they have in common with their dependents (params.ts), and one shared
+ *    by several dependents runs once per section.
  */
-import { SCRATCH, RUNLIST, MAX_RUN, IO, IO_SIZE } from './layout';
+import { SCRATCH, RUNLIST, MAX_RUN, IO, IO_SIZE, MAX_LEVELS } from './layout';
 import * as cbor from './cbor';
 import * as c from './codes';
 import * as k from './commands';
@@ -38,8 +40,9 @@ import { paramCommand } from './param_commands';
 import { condition } from './conditions';
 import { directive, INVOKED } from './directives';
 import { fetchStart, fetchChunk, fetchFinish, requestComponent, FETCH_PENDING } from './fetch';
-import { resetComponents, hasFlag, isDependency, CF_INTEGRITY } from './components';
-import { depPath, loadDependency, forgetDependency } from './dependency';
+import { resetComponents, hasFlag, isDependency, knownHandle, CF_INTEGRITY } from './components';
+import { dependencyIntegrity } from './conditions';
+import { depPath, loadDependency, forgetDependency, enterParams, processedBefore, clearProcessed } from './dependency';
 
 // Run status returned to the host.
 export const ST_DONE: i32 = 0; // finished; the result says ok or why not
@@ -91,7 +94,11 @@ function noteConditionFailure(f: u32, detail: i32, ci: i32): void {
 
 /** Reports one executed command (platform.ts `record`) with the properties in SCRATCH. */
 function record(f: u32, ci: i32, outcome: i32, props: u32): void {
-  p.pRecord(depPath(level(f)), load<i32>(f + O_SECTION), cmdOffset(f), ci, load<i32>(f + O_CMD), load<u32>(f + O_POLICY), outcome, SCRATCH, props);
+  const lvl = level(f);
+  p.pRecord(
+    depPath(lvl), load<i32>(f + O_SECTION), cmdOffset(f), ci, load<i32>(f + O_CMD), load<u32>(f + O_POLICY), outcome, SCRATCH, props,
+    ci >= 0 ? knownHandle(lvl, ci) : -2,
+  );
 }
 
 /** Handles the outcome of a command on one component. */
@@ -219,42 +226,63 @@ function nextAlternative(f: u32, ci: i32): i32 {
   return R_PUSHED;
 }
 
-/** process-dependency on ci: stage 0 checks and loads, 1 runs the dependency's shared sequence,
- *  2 its section; then the next component (stage kept in O_ALT). */
+/**
+ * process-dependency on ci (trust-domains §6.1, §6.5): stage 0 checks and loads the dependency
+ * into the next level, 1 runs its shared sequence, 2 its section; then the next component (stage
+ * kept in O_ALT). The dependency must have been the target of an integrity check in this run; a
+ * dependency no condition checked, whose image-digest the dependent did set, gets that check here
+ * (authentication and digest, exactly what dependency-integrity does; libcsuit's TEEP example expD
+ * relies on it) - without an image-digest it is refused (dependency-not-checked). A dependency
+ * already processed in this section (shared by several dependents) is not processed again.
+ */
 function processDependency(f: u32, ci: i32): i32 {
   const section = load<i32>(f + O_SECTION);
+  const lvl = level(f);
+  const next = lvl + 1;
   if (load<u32>(f + O_ALT) == 0) {
     if (dry) {
       record(f, ci, NOT_EVALUATED, 0);
       nextComponent(f);
       return R_NEXT;
     }
-    if (level(f) != 0) return abortAt(f, c.D_DEP_DEPTH, ci);
-    if (!isDependency(0, ci) && load<u32>(f + O_IDXMODE) == IDX_ALL) {
+    if (!isDependency(lvl, ci) && load<u32>(f + O_IDXMODE) == IDX_ALL) {
       // With component index true it applies to the dependencies only (trust-domains §6.3).
       nextComponent(f);
       return R_NEXT;
     }
-    if (section == 3 || !isDependency(0, ci) || !hasFlag(0, ci, CF_INTEGRITY)) return abortAt(f, c.D_DEP_NOT_CHECKED, ci);
-    if (loadDependency(ci) != 0) return abortAt(f, c.D_DEP_INTEGRITY, ci);
+    if (section == 3 || !isDependency(lvl, ci)) return abortAt(f, c.D_DEP_NOT_CHECKED, ci);
+    if (next >= MAX_LEVELS) return abortAt(f, c.D_DEP_DEPTH, ci);
+    if (!hasFlag(lvl, ci, CF_INTEGRITY)) {
+      if (!prm.hasParam(lvl, ci, k.P_DIGEST)) return abortAt(f, c.D_DEP_NOT_CHECKED, ci);
+      const r = dependencyIntegrity(lvl, ci);
+      if (r < 0) return abortAt(f, -r, ci);
+    }
+    const d = loadDependency(lvl, ci);
+    if (d != 0) return abortAt(f, d == c.D_DEP_DEPTH ? d : c.D_DEP_INTEGRITY, ci);
+    const seen = processedBefore(next);
+    if (seen < 0) return abortAt(f, c.D_LIMIT, ci);
     record(f, ci, PASS, 0);
-    prm.clearParams(1);
+    if (seen == 1) {
+      nextComponent(f);
+      return R_NEXT;
+    }
+    enterParams(next);
     store<u32>(f + O_ALT, 1);
-    const x = mx(1);
+    const x = mx(next);
     const sn = load<u32>(x + X_SHARED + 4);
     if (sn > 0) {
       const sp = load<u32>(x + X_SHARED);
-      if (!push(F_DEP, 1, 3, sp, sp, sn, false, IDX_SINGLE, 0)) return abortAt(f, c.D_FRAMES, ci);
+      if (!push(F_DEP, next, 3, sp, sp, sn, false, IDX_SINGLE, 0)) return abortAt(f, c.D_FRAMES, ci);
       return R_PUSHED;
     }
   }
   if (load<u32>(f + O_ALT) == 1) {
     store<u32>(f + O_ALT, 2);
-    const st = sectionState(1, section);
+    const st = sectionState(next, section);
     if (st == SEC_SEVERED) return abortAt(f, c.D_SEVERED, ci);
     if (st == SEC_PRESENT) {
-      const sp = sectionPtr(1, section);
-      if (!push(F_DEP, 1, section, sp, sp, sectionLen(1, section), false, IDX_SINGLE, 0)) return abortAt(f, c.D_FRAMES, ci);
+      const sp = sectionPtr(next, section);
+      if (!push(F_DEP, next, section, sp, sp, sectionLen(next, section), false, IDX_SINGLE, 0)) return abortAt(f, c.D_FRAMES, ci);
       return R_PUSHED;
     }
   }
@@ -387,6 +415,7 @@ function advanceRun(): i32 {
     }
     runStage = 1;
     setStrictOrder(true);
+    clearProcessed();
     const sn = load<u32>(x + X_SHARED + 4);
     if (sn > 0) {
       const sp = load<u32>(x + X_SHARED);
@@ -426,12 +455,10 @@ export function runBegin(count: i32, dryRun: bool): i32 {
   setProps(0);
   setStrictOrder(true);
   fetching = false;
-  forgetDependency();
+  forgetDependency(1);
   lfDetail = 0;
   prm.clearParams(0);
-  prm.clearParams(1);
   resetComponents(0);
-  resetComponents(1);
   running = true;
   return drive(R_NONE);
 }

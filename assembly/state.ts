@@ -1,6 +1,7 @@
 /**
  * Per-level bookkeeping in STATE (layout.ts): the envelope member table and the manifest index
- * of the root envelope (level 0) and of the one dependency envelope loaded (level 1).
+ * of the root envelope (level 0) and of the dependency envelope loaded at each nesting level
+ * (1..MAX_LEVELS-1), with where its bytes lie in the arena.
  */
 import { MEMBERS, MEMBER_SIZE, MAX_MEMBERS, MANIFESTS, MANIFEST_SIZE } from './layout';
 
@@ -41,8 +42,11 @@ export const X_COMPIDS: u32 = 220; // 16 x (u32 ptr, u32 len): encoded SUIT_Comp
 export const X_PREFIX: u32 = 348; // 16 x (u32 ptr, u32 len): dependency prefix, 0 = none
 export const X_MCID: u32 = 476; // u32 ptr, u32 len: manifest-component-id
 export const X_VERSION_OK: u32 = 484; // u32 1 once the manifest passed all checks
-export const X_DEP_ORDINAL: u32 = 488; // i32 ordinal of this dependency in the root (report path)
+export const X_DEP_ORDINAL: u32 = 488; // i32 ordinal of this dependency among its dependent's (report path)
 export const X_SET_VERSION: u32 = 492; // u32 ptr, u32 len: set-version array encoding
+export const X_REGION: u32 = 500; // u32 start of the level's share of the arena
+export const X_REGION_END: u32 = 504; // u32 its end (exclusive)
+export const X_FROM: u32 = 508; // i32 dependent's component index loaded here (levels >= 1), -1 none
 
 /** Section states. */
 export const SEC_ABSENT: u32 = 0;

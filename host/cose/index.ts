@@ -4,3 +4,4 @@ export * from './structures.js';
 export * from './message.js';
 export { signatureBytes } from './primitives.js';
 export * from './signer.js';
+export * from './cwt.js';

@@ -9,9 +9,8 @@
  * runs only under a RAM-load MCUboot.
  */
 import { compareVersions, IMAGE_F, type ImageVersion } from '../mcuboot/format.js';
-import { boardVersion } from '../smp/server/image-storage.js';
 import type { BootloaderMode } from '../smp/groups/os.js';
-import { parseBoardVersion, type ImageSlotState } from '../smp/image-state.js';
+import { boardVersion, parseBoardVersion, type ImageSlotState } from '../smp/image-state.js';
 
 /** MCUboot modes that boot the valid image with the highest version: direct-XIP, RAM load, single-slot RAM load. */
 const HIGHEST_VERSION_MODES: ReadonlySet<number> = new Set([4, 6, 8]);

@@ -8,5 +8,6 @@ export { predictUpdate, type Prediction } from './predict.js';
 export { runUpdate, deliverEnvelope, supplyPayloads, readDecision, predictFor } from './update.js';
 export { MissingPayloadError, UpdateError, resetAndWait, type UpdateEvent, type UpdateOptions, type UpdateOutcome, type UpdateResultKind, type UpdateSession } from './session.js';
 export { HostVerifiedUpdate, HOST_DECIDED, mcubootImageHash } from './host-verified.js';
-export { decodeSuitReport, reportSummary, ReportFormatError, type DecodedReport } from './suit-report.js';
+export { decodeSuitReport, reportSummary, ReportFormatError, type DecodedReport, type Capabilities } from './suit-report.js';
+export { protectReport, openProtectedReport, type OpenedReport } from './report-protection.js';
 export { whereIsBoard, RUN_STATE_TEXT, type RunState, type Whereabouts } from './run-state.js';

@@ -8,7 +8,7 @@
  *
  * ```
  * SUIT_Report = { ? 2: nonce bstr, 3: [* SUIT_Record], 4: true / {5: code, 6: SUIT_Record, 7: reason},
- *                 99: [reference-uri tstr, SUIT_Digest] }
+ *                 ? 8: SUIT_Capability_Report, 99: [reference-uri tstr, SUIT_Digest] }
  * SUIT_Record = [manifest-id [* uint], section int, offset uint, component-index uint, properties map]
  * ```
  */
@@ -23,11 +23,24 @@ export interface ReportRecord {
   component: number;
 }
 
+/** SUIT_Capability_Report (report draft §5), the lists a board gives. */
+export interface Capabilities {
+  /** Component identifiers; `true` as the last element: any component under that prefix. */
+  components: (Uint8Array | true)[][];
+  commands: number[];
+  parameters: number[];
+  algorithms: number[];
+  /** Other lists by their key (5 envelope, 6 manifest, 7 common, 10 dependency, ...). */
+  other: Record<number, number[]>;
+}
+
 export interface DecodedReport {
   nonce?: Uint8Array;
   referenceUri: string;
-  /** SUIT_Digest of the manifest (algorithm id and bytes); all-zero bytes when it never authenticated. */
+  /** SUIT_Digest of the manifest received (algorithm id and bytes): empty bytes when the board
+   *  could not read the envelope that far (older boards sent all-zero bytes instead). */
   digest: { algorithm: number; bytes: Uint8Array };
+  capabilities?: Capabilities;
   records: ReportRecord[];
   result:
     | { ok: true }
@@ -74,6 +87,27 @@ function record(v: unknown, what: string): ReportRecord | undefined {
   };
 }
 
+function ints(v: unknown, what: string): number[] {
+  if (!Array.isArray(v) || v.length > 1024) fail(`${what} is not a list of integers`);
+  return v.map((x, i) => {
+    if (typeof x !== 'number' || !Number.isSafeInteger(x)) fail(`${what}[${i}] is not an integer`);
+    return x;
+  });
+}
+
+function capabilities(v: unknown): Capabilities {
+  if (!(v instanceof Map)) fail('suit-report-capability-report (8) is not a map');
+  const comps = v.get(1);
+  if (!Array.isArray(comps) || comps.length > 1024) fail('capability report: components (1) is not a list');
+  const components = comps.map((c, i) => {
+    if (!Array.isArray(c) || !c.every((s, j) => s instanceof Uint8Array || (s === true && j === c.length - 1))) fail(`capability report: component ${i} is not [* bstr, ? true]`);
+    return c as (Uint8Array | true)[];
+  });
+  const other: Record<number, number[]> = {};
+  for (const [k, list] of v) if (typeof k === 'number' && k > 4) other[k] = ints(list, `capability report list ${k}`);
+  return { components, commands: ints(v.get(2), 'capability report: commands (2)'), parameters: ints(v.get(3), 'capability report: parameters (3)'), algorithms: ints(v.get(4), 'capability report: algorithms (4)'), other };
+}
+
 export function decodeSuitReport(bytes: Uint8Array): DecodedReport {
   if (bytes.length === 0) fail('empty (the board has not produced one)');
   let v: unknown;
@@ -112,6 +146,7 @@ export function decodeSuitReport(bytes: Uint8Array): DecodedReport {
   const nonce = m.get(2);
   return {
     ...(nonce instanceof Uint8Array ? { nonce } : {}),
+    ...(m.has(8) ? { capabilities: capabilities(m.get(8)) } : {}),
     referenceUri: ref[0] as string,
     digest: { algorithm: ref[1][0] as number, bytes: ref[1][1] as Uint8Array },
     records,

@@ -15,7 +15,7 @@ export const SuitCmd = {
   CACHE_RAW_UPLOAD: 5,
   CLEANUP: 6,
 } as const;
-export const RigCmd = { LAST_REPORT: 0, TRUST_STATE: 1, ARM_FAULT: 8, BOARD_MODEL: 9 } as const;
+export const RigCmd = { LAST_REPORT: 0, TRUST_STATE: 1, PROTECTED_REPORT: 2, ARM_FAULT: 8, BOARD_MODEL: 9 } as const;
 
 const NAMES: Record<number, [string, Record<number, string>]> = {
   [GroupId.OS]: ['os', names(OsCmd)],

@@ -28,11 +28,25 @@ export interface ImageSlotInfo {
   maxImageSize?: number;
 }
 
+/** An image version's numbers (an MCUboot header's `ih_ver`), as image state carries them in text. */
+export interface BoardVersion {
+  major: number;
+  minor: number;
+  revision: number;
+  build: number;
+}
+
 /**
- * A version as boards write it in image state (`1.2.3`, `1.2.3.4` with a build number: Zephyr
- * img_mgmt_ver_str, MCUboot serial recovery), or undefined for text in another form.
+ * A version as boards write it in image state: Zephyr's img_mgmt_ver_str and MCUboot's serial
+ * recovery (bs_list_img_ver) write `major.minor.revision` and append `.build` only when the
+ * build number is not 0 (captured: "0.0.0"; imgtool's `1.2.3+4` is reported as "1.2.3.4").
  */
-export function parseBoardVersion(text: string): { major: number; minor: number; revision: number; build: number } | undefined {
+export function boardVersion(v: BoardVersion): string {
+  return `${v.major}.${v.minor}.${v.revision}${v.build ? `.${v.build}` : ''}`;
+}
+
+/** `boardVersion`'s text read back (`1.2.3`, `1.2.3.4`), or undefined for text in another form. */
+export function parseBoardVersion(text: string): BoardVersion | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,5})(?:\.(\d{1,10}))?$/.exec(text);
   if (!m) return undefined;
   return { major: Number(m[1]), minor: Number(m[2]), revision: Number(m[3]), build: Number(m[4] ?? 0) };

@@ -25,6 +25,12 @@
  * A board that keeps answering for `proofWindowMs` after acknowledging the reset with none of
  * these is reported as not having reset (ResetNotObservedError); one that goes quiet and never
  * answers again is an SmpTimeoutError. Every wait is bounded.
+ *
+ * `waitForAnswer` is the same wait where there is no reset to prove — after the rig restored the
+ * board's power itself, or after a case that may have cut it: its first answer counts. Either
+ * way the port may vanish and come back (a USB CDC board re-enumerates), the board may spend
+ * seconds in its bootloader (a swap), and a bootloader in serial recovery may not implement
+ * echo: any SMP answer, an error answer included, means an SMP server is running again.
  */
 import { sleep } from '../transport/clock.js';
 import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../transport/transport.js';
@@ -52,6 +58,9 @@ export interface RebootOptions {
   /** How long the board may keep answering after acknowledging the reset before it counts as not having reset; default 5 s. */
   proofWindowMs?: number;
 }
+
+/** Waiting for a board to answer again, reset or not. */
+export type WaitOptions = Pick<RebootOptions, 'reconnect' | 'timeoutMs' | 'signal'>;
 
 /** How the board is reset: the SMP reset command (boot_mode 1: stay in the bootloader), or the rig's own hand. */
 export type ResetAction = { how: 'smp'; bootMode?: number } | { how: 'hard'; what: string; run: (signal?: AbortSignal) => Promise<void> };
@@ -120,6 +129,21 @@ export async function rebootAndWait(client: SmpClient, action: ResetAction, o: R
     signs.stop();
   }
 }
+
+/** Resolves with a client that got an answer, and how long it took, when there is no reset to prove (module comment); throws SmpTimeoutError. */
+export async function waitForAnswer(client: SmpClient, o: WaitOptions = {}): Promise<{ client: SmpClient; ms: number }> {
+  const signs = new ResetSigns(DEFAULT_BOOT_BANNER);
+  signs.proof = 'nothing to prove: any answer';
+  try {
+    const back = await waitBack(client, signs, 0, undefined, { ...o, quietMs: ANSWER_PROBE_MS });
+    return { client: back.client, ms: back.ms };
+  } finally {
+    signs.stop();
+  }
+}
+
+/** How long one probe of `waitForAnswer` may go unanswered before it asks again. */
+const ANSWER_PROBE_MS = 500;
 
 /** Whether the board's statistics show a restart since `before` was read. */
 async function countersShowRestart(c: SmpClient, before: StatCounters, o: RebootOptions, timeoutMs: number): Promise<string | undefined> {

@@ -5,6 +5,8 @@
 export * from './description/index.js';
 export { buildEnvelope, BuildError, type BuildOptions, type BuiltEnvelope, type PayloadMode } from './envelope/build.js';
 export { addSignature } from './envelope/sign.js';
+export { severMembers, restoreMembers, digestedMembers, addDelegationChain, type Severed } from './envelope/members.js';
+export { describeEnvelope, DescribeError, type Description } from './describe/describe.js';
 export { parseEnvelope, EnvelopeError, manifestDigestMatches, type ParsedEnvelope } from './envelope/parse.js';
 export { compileManifest, CompileError, type CompiledManifest } from './compile/manifest.js';
 export { SEVERABLE_MEMBERS, type SeverableMember } from './labels.js';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { buildFile } from '../paths.js';
 
-/** Exports of the core (ABI 1; assembly/index.ts documents them). u64 values cross as bigint. */
+/** Exports of the core (ABI 2; assembly/index.ts documents them). u64 values cross as bigint. */
 export interface CoreExports {
   memory: WebAssembly.Memory;
   abi_version(): number;
@@ -21,6 +21,7 @@ export interface CoreExports {
   policy_require(roleBits: number): void;
   policy_sequence(stored: bigint, has: number): void;
   policy_identity(kind: number, count: number): number;
+  policy_options(flags: number): void;
   envelope_begin(total: bigint): void;
   envelope_feed(len: number): number;
   envelope_end(): number;
@@ -32,6 +33,7 @@ export interface CoreExports {
   result_component(): number;
   result_manifest(): number;
   manifest_authenticated(): number;
+  manifest_claimed_digest(): number;
   manifest_sequence(): bigint;
   manifest_digest(): number;
   manifest_reference_uri(): number;
@@ -42,14 +44,20 @@ export interface CoreExports {
   section_state(key: number): number;
   block_count(): number;
   block_info(i: number): number;
+  delegate_root(d: number): number;
   run_begin(count: number, dry: number): number;
   fetch_data(len: number): number;
   fetch_end(): number;
   fetch_fail(): number;
   request_ptr(): number;
-  run_written(level: number): number;
-  run_handle(level: number, index: number): number;
-  run_dependency(): number;
+}
+
+/** The core's packing of a SUIT_Record manifest-id (assembly/dependency.ts depPath): -1 the root
+ *  ([]), else the level count in bits 24-31 and one ordinal per level from bit 16 down. */
+export function manifestPath(code: number): number[] {
+  if (code < 0) return [];
+  const n = Math.min(3, code >>> 24);
+  return Array.from({ length: n }, (_, i) => (code >>> (16 - 8 * i)) & 0xff);
 }
 
 /**
@@ -60,6 +68,8 @@ export interface CoreExports {
 export interface CoreHost {
   /** COSE signature / MAC check with trust anchor `anchor` over `tbs`. */
   verify(anchor: number, alg: number, tbs: Uint8Array, sig: Uint8Array): boolean;
+  /** The same with a key a suit-delegation chain vouched for, as its COSE_Key encoding. */
+  verifyKey(coseKey: Uint8Array, alg: number, tbs: Uint8Array, sig: Uint8Array): boolean;
   componentOpen(id: Uint8Array, dependency: boolean): number;
   componentSize(handle: number): bigint;
   /** Fills `dst` (a view of core memory) from `offset`; returns the byte count, < 0 on error. */
@@ -82,7 +92,8 @@ export interface CoreHost {
 
 /** One executed command as the core reports it (platform.ts `record`). */
 export interface CoreRecord {
-  dependency: number;
+  /** SUIT_Record manifest-id: [] the root, [n] its n-th dependency, [n, m] that one's m-th... */
+  manifest: number[];
   section: number;
   offset: number;
   component: number;
@@ -90,6 +101,8 @@ export interface CoreRecord {
   policy: number;
   outcome: number;
   properties: Uint8Array;
+  /** Platform handle of the component (-2 never opened, -1 unsupported). */
+  handle: number;
 }
 
 export type CoreVariant = 'release' | 'checked';
@@ -124,6 +137,7 @@ function defaultVariant(): CoreVariant {
 /** A host that refuses everything: what a core sees before a policy or platform is bound. */
 export const NULL_HOST: CoreHost = {
   verify: () => false,
+  verifyKey: () => false,
   componentOpen: () => -1,
   componentSize: () => -1n,
   componentRead: () => -1,
@@ -171,6 +185,8 @@ export class VerifierCore {
       suit: {
         verify: (anchor: number, alg: number, tbs: number, tbsLen: number, sig: number, sigLen: number): number =>
           this.host.verify(anchor, alg, range(tbs, tbsLen), range(sig, sigLen)) ? 1 : 0,
+        verify_key: (key: number, keyLen: number, alg: number, tbs: number, tbsLen: number, sig: number, sigLen: number): number =>
+          this.host.verifyKey(range(key, keyLen), alg, range(tbs, tbsLen), range(sig, sigLen)) ? 1 : 0,
         component_open: (id: number, idLen: number, dep: number): number => this.host.componentOpen(range(id, idLen), dep !== 0),
         component_size: (h: number): bigint => this.host.componentSize(h),
         component_read: (h: number, off: bigint, dst: number, len: number): number => {
@@ -197,13 +213,13 @@ export class VerifierCore {
         authorize: (priority: bigint): number => this.host.authorize(priority),
         wait: (h: number, info: number, infoLen: number): number => this.host.wait(h, range(info, infoLen)),
         now: (): bigint => this.host.now(),
-        record: (dep: number, section: number, offset: number, component: number, command: number, policy: number, outcome: number, props: number, propsLen: number): void =>
-          this.host.record({ dependency: dep, section, offset: offset >>> 0, component, command, policy: policy >>> 0, outcome, properties: range(props, propsLen) }),
+        record: (dep: number, section: number, offset: number, component: number, command: number, policy: number, outcome: number, props: number, propsLen: number, handle: number): void =>
+          this.host.record({ manifest: manifestPath(dep), section, offset: offset >>> 0, component, command, policy: policy >>> 0, outcome, properties: range(props, propsLen), handle }),
       },
     };
     const instance = new WebAssembly.Instance(verifierModule(variant), imports);
     this.exports = instance.exports as unknown as CoreExports;
-    if (this.exports.abi_version() !== 1) throw new Error(`verifier core ABI ${this.exports.abi_version()}; this host speaks ABI 1`);
+    if (this.exports.abi_version() !== 2) throw new Error(`verifier core ABI ${this.exports.abi_version()}; this host speaks ABI 2`);
     this.bytes = new Uint8Array(this.exports.memory.buffer);
     this.view = new DataView(this.exports.memory.buffer);
     const io = this.exports.io_ptr();

@@ -17,7 +17,7 @@
  *   }
  *   r: FinishedRun { status 'done' | 'invoked', accepted, reason, reasonCode, detail, at?,
  *       sequenceNumber?, records (every command: section, offset, component, outcome),
- *       written (components touched), report() -> SUIT_Report CBOR }
+ *       written (components touched), report({nonce?, capabilities?}) -> SUIT_Report CBOR }
  *   runWithPayloads(p, envelope, opts, Map<uri, bytes>) runs to the end from a payload map.
  *   sequences: ['install', 'validate', ...], 'shared', or a procedure: 'update' | 'invoke' |
  *       'staging' | 'installation' (PROCEDURES).
@@ -39,5 +39,6 @@ export { verifyCose, algorithmName, COSE_ALGORITHMS, type SignatureVerifier } fr
 export { SuitProcessor, runWithPayloads, runDecision, PROCEDURES, ProcessorStateError, type ProcessorOptions, type Procedure, type RunOptions, type RunResult, type RunDecision, type PendingRun, type FinishedRun, type FetchRequest, type WrittenComponent } from './processor.js';
 export { type SuitPlatform, type ComponentRef, type InvokeOutcome } from './platform.js';
 export { MemoryPlatform, type MemoryPlatformOptions, type PlatformCall } from './memory-platform.js';
-export { encodeSuitReport, type RunRecord, type ReportInput } from './report.js';
+export { encodeSuitReport, withReportFields, type RunRecord, type ReportInput } from './report.js';
+export { capabilityReport, CAPABILITY_REASONS, COMMAND_CAPABILITIES, PARAMETER_CAPABILITIES, ALGORITHM_CAPABILITIES } from './capabilities.js';
 export { COMMAND_NAMES, commandName, componentText } from './names.js';

@@ -3,9 +3,10 @@
  * anchors with their roles (RFC 9019 §7: author, device operator), the roles that must have
  * signed, the stored sequence number (rollback), and the device identity. Roles are numbered
  * per call: bit i of the core's role mask = the i-th distinct role name. The core's `verify`
- * import is bound to `verify` (default verifyCose) with the key of the anchor it names.
+ * import is bound to `verify` (default verifyCose) with the key of the anchor it names, and
+ * `verify_key` to the same routine with a key a delegation chain vouched for (a COSE_Key).
  */
-import type { TrustAnchor } from '../keys/index.js';
+import { publicKeyFromCoseKey, type TrustAnchor } from '../keys/index.js';
 import type { VerifierCore } from './core.js';
 import { verifyCose, type SignatureVerifier } from './crypto.js';
 import type { DeviceIdentity } from './identity.js';
@@ -22,6 +23,12 @@ export interface Policy {
   storedSequence?: bigint;
   /** Identity for vendor / class / device conditions; kinds left out are reported, not enforced. */
   device?: DeviceIdentity;
+  /**
+   * What a suit-dependency-prefix means on this device (trust-domains §5.2.2): 'name' (default)
+   * = it names where the dependency is stored, as the published examples assume; 'prepend' = it
+   * also scopes the dependency, whose component identifiers get it prepended.
+   */
+  dependencyPrefixes?: 'name' | 'prepend';
 }
 
 export function applyPolicy(core: VerifierCore, policy: Policy, verify: SignatureVerifier = verifyCose): void {
@@ -60,11 +67,21 @@ export function applyPolicy(core: VerifierCore, policy: Policy, verify: Signatur
     });
     if (e.policy_identity(kind, l.length) !== 0) throw new RangeError('at most 4 identifiers per kind');
   });
+  e.policy_options(policy.dependencyPrefixes === 'prepend' ? 1 : 0);
   core.host = {
     ...core.host,
     verify: (anchor, alg, tbs, sig) => {
       const a = policy.trust[anchor];
       return a !== undefined && verify(a.key, alg, tbs, sig);
+    },
+    verifyKey: (coseKey, alg, tbs, sig) => {
+      let key;
+      try {
+        key = publicKeyFromCoseKey(coseKey, 'delegated key');
+      } catch {
+        return false;
+      }
+      return verify(key, alg, tbs, sig);
     },
   };
 }

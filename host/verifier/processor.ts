@@ -11,13 +11,13 @@
  * processor itself from the envelope bytes, chunk by chunk: the caller only sees fetches of
  * payloads that are not in the envelope.
  */
-import { NULL_HOST, VerifierCore, type CoreHost, type CoreVariant } from './core.js';
+import { NULL_HOST, VerifierCore, manifestPath, type CoreHost, type CoreVariant } from './core.js';
 import { verifyCose, type SignatureVerifier } from './crypto.js';
 import { applyPolicy, type Policy } from './policy.js';
 import { feedEnvelope } from './feed.js';
 import { readVerdict, SECTION_KEYS, type Location, type SectionName, type Verdict } from './result.js';
-import { readManifestInfo, readSignatures, type ManifestInfo, type SignatureInfo } from './verify.js';
-import { encodeSuitReport, runRecord, type RunRecord } from './report.js';
+import { readManifestDigest, readManifestInfo, readSignatures, type ManifestInfo, type SignatureInfo } from './verify.js';
+import { encodeSuitReport, runRecord, type ReportInput, type RunRecord } from './report.js';
 import type { ComponentRef, SuitPlatform } from './platform.js';
 import { Decoder } from 'cbor-x';
 
@@ -71,6 +71,8 @@ export interface PendingRun {
 }
 
 export interface WrittenComponent {
+  /** The manifest whose command named it first in the run, and its index there (-1: only the
+   *  source of a swap, which no command named). */
   manifest: number[];
   index: number;
   id: Uint8Array[];
@@ -80,14 +82,17 @@ export interface FinishedRun extends Verdict {
   /** 'done': the sequences ran to the end or failed; 'invoked': an invoke handed control off. */
   status: 'done' | 'invoked';
   sequenceNumber?: bigint;
+  /** The manifest digest the envelope states, known also when it did not authenticate (verify.ts). */
+  manifestDigest?: Uint8Array;
   manifest?: ManifestInfo;
   signatures: SignatureInfo[];
   /** Every executed command, in order (the call trace; also the source of SUIT_Records). */
   records: RunRecord[];
   /** Components this run wrote to (fetch, write, copy, swap), including on failure. */
   written: WrittenComponent[];
-  /** The SUIT_Report of this run (draft-ietf-suit-report), CBOR. */
-  report(): Uint8Array;
+  /** The SUIT_Report of this run (draft-ietf-suit-report), CBOR; `extra` adds a nonce (else the
+   *  run's) or a capability report. */
+  report(extra?: Pick<ReportInput, 'nonce' | 'capabilities'>): Uint8Array;
 }
 
 export type RunResult = PendingRun | FinishedRun;
@@ -138,6 +143,7 @@ function failingRecord(records: readonly RunRecord[], at: Location): RunRecord {
       policy: 0,
       outcome: 'failed',
       properties: new Uint8Array(0),
+      handle: -2,
     }
   );
 }
@@ -177,6 +183,8 @@ export class SuitProcessor {
   private signatures: SignatureInfo[] = [];
   private pendingFetch: FetchRequest | undefined;
   private handles: ComponentRef[] = [];
+  /** Platform handles the run erased, wrote, copied or swapped into, in order. */
+  private writes: number[] = [];
 
   constructor(
     readonly platform: SuitPlatform,
@@ -198,6 +206,7 @@ export class SuitProcessor {
     this.records = [];
     this.pendingFetch = undefined;
     this.handles = [];
+    this.writes = [];
     const core = this.core;
     const e = core.exports;
     core.host = NULL_HOST;
@@ -275,14 +284,13 @@ export class SuitProcessor {
     const q = c.exports.request_ptr();
     const uri = Buffer.from(c.read(c.u32(q), c.u32(q + 4))).toString('utf8');
     const handle = c.i32(q + 64);
-    const dep = c.i32(q + 12);
     const size = c.i64(q + 16);
     const digestPtr = c.u32(q + 24);
     const request: FetchRequest = {
       uri,
       component: c.i32(q + 8),
       componentId: this.handles[handle]?.id ?? [],
-      manifest: dep >= 0 ? [dep] : [],
+      manifest: manifestPath(c.i32(q + 12)),
       ...(size >= 0n ? { size } : {}),
       ...(digestPtr !== 0 ? { digest: { alg: c.i32(q + 32), bytes: c.read(digestPtr, c.u32(q + 28)) } } : {}),
       received: c.u64(q + Q_RECEIVED),
@@ -297,17 +305,11 @@ export class SuitProcessor {
     const signatures = this.signatures;
     const records = this.records;
     const manifest = c.exports.manifest_authenticated() === 1 ? readManifestInfo(c) : undefined;
-    const written: WrittenComponent[] = [];
-    if (manifest) {
-      for (let level = 0; level < 2; level++) {
-        const mask = c.exports.run_written(level) >>> 0;
-        for (let i = 0; i < 16; i++) {
-          if (((mask >>> i) & 1) === 0) continue;
-          const ref = this.handles[c.exports.run_handle(level, i)];
-          written.push({ manifest: level === 0 ? [] : [c.exports.run_dependency()], index: i, id: ref?.id ?? [] });
-        }
-      }
-    }
+    const digest = readManifestDigest(c);
+    const written: WrittenComponent[] = this.writes.map((h) => {
+      const named = records.find((r) => r.handle === h);
+      return { manifest: named?.manifest ?? [], index: named?.component ?? -1, id: this.handles[h]?.id ?? [] };
+    });
     const failing = verdict.at ? failingRecord(records, verdict.at) : undefined;
     const result: FinishedRun = {
       ...verdict,
@@ -318,17 +320,23 @@ export class SuitProcessor {
       records,
       written,
       ...(manifest ? { manifest, sequenceNumber: manifest.sequenceNumber } : {}),
-      report: () =>
+      ...(digest ? { manifestDigest: digest } : {}),
+      report: (extra = {}) =>
         encodeSuitReport({
           ...(manifest?.referenceUri ? { referenceUri: manifest.referenceUri } : {}),
-          manifestDigest: manifest?.digest ?? new Uint8Array(32),
+          ...(digest ? { manifestDigest: digest } : {}),
           records,
           result: verdict.reasonCode === 0 ? true : { code: verdict.detailCode, reason: verdict.reasonCode, record: failing },
           ...(opts.nonce ? { nonce: opts.nonce } : {}),
+          ...extra,
         }),
     };
     if (status === ST_INVOKED) result.message = 'invoked: control handed to the image (invoke-pending)';
     return result;
+  }
+
+  private wrote(h: number): void {
+    if (!this.writes.includes(h)) this.writes.push(h);
   }
 
   private bindPlatform(base: CoreHost): CoreHost {
@@ -344,11 +352,21 @@ export class SuitProcessor {
       },
       componentSize: (h) => pf.size(h),
       componentRead: (h, off, dst) => pf.read(h, off, dst),
-      componentErase: (h) => ok(pf.erase(h)),
+      componentErase: (h) => {
+        this.wrote(h);
+        return ok(pf.erase(h));
+      },
       componentWrite: (h, off, data) => ok(pf.write(h, off, data)),
       componentFinish: (h, len) => ok(pf.finish(h, len)),
-      componentCopy: (d, s) => ok(pf.copy(d, s)),
-      componentSwap: (a, b) => ok(pf.swap(a, b)),
+      componentCopy: (d, s) => {
+        this.wrote(d);
+        return ok(pf.copy(d, s));
+      },
+      componentSwap: (a, b) => {
+        this.wrote(a);
+        this.wrote(b);
+        return ok(pf.swap(a, b));
+      },
       componentSlot: (h) => pf.slot?.(h) ?? -1n,
       componentVersion: (h) => pf.version?.(h),
       componentUnlink: (h) => ok(pf.unlink?.(h) ?? false),

@@ -99,12 +99,13 @@ export const DETAILS: Readonly<Record<number, readonly [string, string]>> = {
   94: ['wait-failed', 'wait failed'],
   95: ['read-failed', 'reading the component failed'],
   96: ['dependency-integrity', 'the dependency does not authenticate or does not match its digest'],
-  97: ['dependency-not-checked', 'process-dependency before dependency-integrity'],
-  98: ['dependency-depth', 'dependencies nested deeper than one level'],
+  97: ['dependency-not-checked', 'process-dependency on a dependency whose digest nothing checked (no image-digest set)'],
+  98: ['dependency-depth', 'dependencies nested deeper than three levels below the root'],
   99: ['encrypted-payload', 'encrypted payloads are not processed yet'],
   100: ['call-order', 'a core export was called in the wrong state'],
   101: ['too-many-frames', 'try-each / run-sequence / dependencies nested too deep'],
   102: ['strict-order', 'with strict-order false: a component both target and source, or a run-sequence changing the component index'],
+  103: ['delegation-malformed', 'the suit-delegation member is not a list of CWT chains'],
 };
 
 export function detailName(code: number): string {

@@ -3,7 +3,7 @@
  * (name and code, 0 ok ... 12 invoke-pending), suitrig's detail naming the exact check, and where
  * it happened (suit-report-result-record: manifest path, section, offset, component index).
  */
-import type { VerifierCore } from './core.js';
+import { manifestPath, type VerifierCore } from './core.js';
 import { detailName, detailText, reasonName, type ReasonName } from './reasons.js';
 
 /** Manifest keys of the command sequences (manifest-37 §8.4, trust-domains §5-7). */
@@ -44,7 +44,7 @@ export interface Location {
   offset: number;
   /** Component index, when the failure concerns one. */
   component?: number;
-  /** SUIT_Record manifest-id: [] = root manifest, [n] = its n-th dependency. */
+  /** SUIT_Record manifest-id: [] = root manifest, [n] = its n-th dependency, [n, m] = that one's m-th. */
   manifest: number[];
 }
 
@@ -83,9 +83,10 @@ export function readVerdict(core: VerifierCore): Verdict {
       sectionName: sectionName(section),
       offset: e.result_offset() >>> 0,
       ...(comp >= 0 ? { component: comp } : {}),
-      manifest: dep >= 0 ? [dep] : [],
+      manifest: manifestPath(dep),
     };
-    v.message += ` (${v.at.sectionName} sequence, offset ${v.at.offset}${comp >= 0 ? `, component ${comp}` : ''})`;
+    const inDep = v.at.manifest.length ? `dependency ${v.at.manifest.join('.')}, ` : '';
+    v.message += ` (${inDep}${v.at.sectionName} sequence, offset ${v.at.offset}${comp >= 0 ? `, component ${comp}` : ''})`;
   }
   return v;
 }

@@ -9,7 +9,7 @@
 import type { VerifierCore } from './core.js';
 import { acquireCore, releaseCore } from './pool.js';
 import { algorithmName } from './crypto.js';
-import { applyPolicy, type Policy } from './policy.js';
+import { applyPolicy, MAX_ANCHORS, type Policy } from './policy.js';
 import { readVerdict, type Verdict } from './result.js';
 import { feedEnvelope } from './feed.js';
 import { runRecord, type RunRecord } from './report.js';
@@ -24,9 +24,12 @@ export interface SignatureInfo {
   alg: number;
   algName: string;
   status: BlockStatus;
-  /** The trust anchor that verified it. */
+  /** The trust anchor that verified it (for a key a delegation chain vouched for: the anchor the
+   *  chain starts from, whose role the key signs with). */
   role?: string;
   keySource?: string;
+  /** Set when the key that verified it came from the envelope's suit-delegation chains. */
+  delegated?: boolean;
 }
 
 export interface ManifestInfo {
@@ -41,6 +44,10 @@ export interface ManifestInfo {
 }
 
 export interface VerifyResult extends Verdict {
+  /** The manifest digest the envelope's authentication wrapper states (element 0, SHA-256),
+   *  once it could be read: also for an envelope that did not authenticate (its report names
+   *  the manifest by it, report draft §4). */
+  manifestDigest?: Uint8Array;
   /** Set once the manifest was authenticated and decoded. */
   sequenceNumber?: bigint;
   manifest?: ManifestInfo;
@@ -64,16 +71,26 @@ export function readSignatures(core: VerifierCore, policy: Policy): SignatureInf
     const tag = core.i32(p);
     const alg = core.i32(p + 4);
     const anchor = core.i32(p + 12);
-    const a = anchor >= 0 ? policy.trust[anchor] : undefined;
+    // Anchors from MAX_ANCHORS on are keys the envelope's delegation chains vouched for.
+    const delegated = anchor >= MAX_ANCHORS;
+    const root = delegated ? e.delegate_root(anchor - MAX_ANCHORS) : anchor;
+    const a = root >= 0 ? policy.trust[root] : undefined;
     out.push({
       cose: COSE_NAMES[tag] ?? (tag === 0 ? 'untagged' : `tag ${tag}`),
       alg,
       algName: algorithmName(alg),
       status: STATUS[core.i32(p + 8)] ?? 'not-verified',
-      ...(a ? { role: a.role, keySource: a.source } : {}),
+      ...(a ? { role: a.role, keySource: delegated ? `a key delegated by ${a.source}` : a.source } : {}),
+      ...(delegated ? { delegated } : {}),
     });
   }
   return out;
+}
+
+/** The manifest digest the envelope states, when the core read that far (authenticated or not). */
+export function readManifestDigest(core: VerifierCore): Uint8Array | undefined {
+  const p = core.exports.manifest_claimed_digest();
+  return p !== 0 ? core.read(p, 32) : undefined;
 }
 
 export function readManifestInfo(core: VerifierCore): ManifestInfo {
@@ -104,6 +121,8 @@ export function verifyEnvelope(envelope: Uint8Array, opts: VerifyOptions): Verif
     const conditions: RunRecord[] = [];
     core.host = {
       ...core.host,
+      // The clock delegation chains are checked against (exp / nbf), as a device's would be.
+      now: () => BigInt(Math.floor(Date.now() / 1000)),
       record: (r) => {
         conditions.push(runRecord(r));
       },
@@ -116,7 +135,8 @@ export function verifyEnvelope(envelope: Uint8Array, opts: VerifyOptions): Verif
       e.run_begin(1, 1);
     }
     const verdict = readVerdict(core);
-    const result: VerifyResult = { ...verdict, signatures: readSignatures(core, opts), conditions };
+    const digest = readManifestDigest(core);
+    const result: VerifyResult = { ...verdict, ...(digest ? { manifestDigest: digest } : {}), signatures: readSignatures(core, opts), conditions };
     if (e.manifest_authenticated() === 1) {
       const manifest = readManifestInfo(core);
       result.manifest = manifest;

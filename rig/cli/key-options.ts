@@ -11,12 +11,12 @@ import { KeyError, loadSigningKey, parseRequireArg, parseTrustArg, type PrivateK
 import { IdentityError, loadIdentity, type DeviceIdentity, type Policy } from '../../host/verifier/index.js';
 import { EnvironmentError, UsageError, optFlag, optString, optStrings, optUint, requireString, type OptionDef, type ParsedArgs } from './command.js';
 
-/** The private (or HMAC) key of `--key`. */
-export function signingKey(keyArg: string, cwd: string): PrivateKey | SymmetricKey {
+/** The private (or HMAC) key of `--key` (or of the option named). */
+export function signingKey(keyArg: string, cwd: string, option = 'key'): PrivateKey | SymmetricKey {
   try {
     return loadSigningKey(resolve(cwd, keyArg));
   } catch (e) {
-    if (e instanceof KeyError) throw new EnvironmentError(`--key ${e.message}`);
+    if (e instanceof KeyError) throw new EnvironmentError(`--${option} ${e.message}`);
     throw e;
   }
 }

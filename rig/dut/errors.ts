@@ -17,3 +17,17 @@ export class DutUnresponsiveError extends Error {
 export class DutUnsupportedError extends Error {
   override name = 'DutUnsupportedError';
 }
+
+/** What a board lacks, in DutUnsupportedError's words: `has no power control (lab power: on/off commands)`. */
+const LACKS = {
+  update: 'takes no updates: it has neither the SUIT group nor the image group',
+  image: 'has no image group (MCUboot image upload)',
+  power: 'has no power control (lab power: on/off commands)',
+  faults: 'takes no armed faults (virtual boards do, through rig group 67)',
+} as const;
+
+/** The protocol when the board has it; else DutUnsupportedError saying what board `name` lacks. */
+export function required<P>(protocol: P | undefined, name: string, lacks: keyof typeof LACKS): P {
+  if (protocol === undefined) throw new DutUnsupportedError(`board ${name} ${LACKS[lacks]}`);
+  return protocol;
+}

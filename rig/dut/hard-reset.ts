@@ -4,7 +4,7 @@
  * asserted for `pulse-ms` and released (the board's reset pin, as on boards whose USB-serial
  * bridge drives nRESET), or an external command (a relay, a debug probe), then `wait-ms`
  * before the board is asked anything. The board needs no working SMP server to obey it. Used
- * by the Dut of lab boards (lab-backend.ts) and by `suitrig reboot`.
+ * by the lab boards' reset protocol (port-board.ts) and by `suitrig reboot`.
  */
 import { sleep, systemClock } from '../../host/transport/clock.js';
 import { UnsupportedSignalsError, type ModemSignals, type Transport } from '../../host/transport/transport.js';

@@ -4,10 +4,11 @@
  * it cannot drive.
  *
  * The rig's provider (DESIGN.md "Command line"): device paths and tcp urls are real boards over
- * SMP with their lab settings (lab-backend.ts); `virtual` is one virtual board in this process
+ * SMP with their lab settings (port-board.ts); `virtual` is one virtual board in this process
  * behind the emulated link, and `--boards N` virtual boards each run in their own process over
  * tcp, paced at the run's baud (virtual/); lab boards of `port: qemu` and `port: native-sim` run
- * in an emulator the rig starts itself (emulator-backend.ts, rig/emulator). Virtual boards are provisioned with what the suite
+ * in an emulator the rig starts itself (emulator-board.ts, rig/emulator). Each is a DutBoard
+ * (protocols.ts) that SmpDut drives. Virtual boards are provisioned with what the suite
  * asks for (trust anchors, roles, identity, known-good update): the known-good state is built
  * once per run and profile and every virtual board starts from a copy of it.
  */
@@ -18,14 +19,14 @@ import type { PortLister } from '../ports/types.js';
 import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
 import { PROFILES } from '../virtual/profiles.js';
 import { emulatorUnavailable } from '../emulator/programs.js';
-import type { DutBackend } from './backend.js';
-import { EmulatorBackend } from './emulator-backend.js';
-import { LabBackend } from './lab-backend.js';
+import { EmulatorBoard } from './emulator-board.js';
+import { PortBoard } from './port-board.js';
+import type { DutBoard } from './protocols.js';
 import { SmpDut } from './smp-dut.js';
 import type { BoardProvision, Dut, DutEvent, VirtualProvision } from './types.js';
-import { InProcessVirtualBackend } from './virtual/in-process.js';
+import { openInProcessVirtualBoard } from './virtual/in-process.js';
 import { buildGoldenState, type GoldenState } from './virtual/known-good.js';
-import { ProcessVirtualBackend, processBoardsUnavailable } from './virtual/process.js';
+import { ProcessVirtualBoard, processBoardsUnavailable } from './virtual/process.js';
 import type { SmpLinkSettings } from '../../host/smp/link-settings.js';
 
 export interface OpenContext {
@@ -73,16 +74,16 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
     return g;
   };
 
-  const openVirtual = async (board: ResolvedBoard & { target: { kind: 'virtual' } }, ctx: OpenContext): Promise<DutBackend> => {
+  const openVirtual = async (board: ResolvedBoard & { target: { kind: 'virtual' } }, ctx: OpenContext): Promise<DutBoard> => {
     const t = board.target;
     const profile = virtualProfileName(t.virtual.profile)!;
     const g = await goldenFor(profile, ctx);
     ctx.log({ kind: 'note', message: `known-good state (${g.profile}): ${g.summary}` });
     const common = { name: board.name, baud: t.baud, flashScale, seed: ctx.seed, provision: ctx.provision && boardProvision(ctx.provision), log: ctx.log };
     if (t.placement === 'process') {
-      return ProcessVirtualBackend.open({ ...common, profile, quirks: t.virtual.quirks, stateDir: t.virtual.state ?? join(ctx.workDir, `board-${board.name}`), snapshotDir: g.dir });
+      return ProcessVirtualBoard.open({ ...common, profile, quirks: t.virtual.quirks, stateDir: t.virtual.state ?? join(ctx.workDir, `board-${board.name}`), snapshotDir: g.dir });
     }
-    return InProcessVirtualBackend.open({ ...common, golden: g, quirks: t.virtual.quirks as Quirk[] });
+    return openInProcessVirtualBoard({ ...common, golden: g, quirks: t.virtual.quirks as Quirk[] });
   };
 
   return {
@@ -101,18 +102,18 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
     },
     async open(board, ctx) {
       const t = board.target;
-      const backend =
+      const protocols =
         t.kind === 'virtual'
           ? await openVirtual(board as ResolvedBoard & { target: { kind: 'virtual' } }, ctx)
           : t.kind === 'emulator'
-            ? await EmulatorBackend.open(board.name, t.emulator, board.board, ctx.log, o.link)
-            : await LabBackend.open(board, o.lister, o.link);
+            ? await EmulatorBoard.open(board.name, t.emulator, board.board, ctx.log, o.link)
+            : await PortBoard.open(board, o.lister, o.link);
       try {
-        const dut = await SmpDut.open(board.name, backend, { signal: ctx.signal });
+        const dut = await SmpDut.open(board.name, protocols, { signal: ctx.signal });
         dut.subscribe(ctx.log);
         return dut;
       } catch (e) {
-        await backend.close().catch(() => undefined);
+        await protocols.close().catch(() => undefined);
         throw e;
       }
     },

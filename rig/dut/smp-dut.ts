@@ -1,9 +1,11 @@
 /**
  * The Dut over SMP (DESIGN.md "Wire protocol: SMP over serial"): one implementation for real
- * boards (serial port, tcp) and virtual boards, on top of the operator's building blocks in
- * host/operator (board state, SUIT report decoder) and the SMP client's typed groups. What the
- * board is differs only in its DutBackend (backend.ts): the link, the reset method, power,
- * faults, and how its known-good state comes back.
+ * boards (serial port, tcp), emulated and virtual boards, on top of the operator's building
+ * blocks in host/operator (board state, SUIT report decoder) and the SMP client's typed groups.
+ * What the board is differs only in the protocols its DutBoard has (protocols.ts): the link,
+ * the reset method and console, power, faults, and how its known-good state comes back; what
+ * its firmware has (the SMP groups it answers) decides which of the Dut's own protocols it
+ * offers (`update`, `image`, `report`).
  *
  * - SUIT boards (group 66): the envelope goes up, the board asks for each payload by URI
  *   (missing-image state), payloads stream into it (resumable by offset), and its decision is
@@ -21,8 +23,7 @@ import { decodeSuitReport, type DecodedReport } from '../../host/operator/suit-r
 import { deliverEnvelope, readDecision, supplyPayloads, type UpdateEvent, type UpdateSession } from '../../host/operator/update.js';
 import type { SmpClient } from '../../host/smp/client.js';
 import type { UploadResult } from '../../host/smp/upload/engine.js';
-import { rebootAndWait, type ResetAction } from '../../host/smp/reboot.js';
-import { waitForAnswer } from '../../host/smp/wait.js';
+import { rebootAndWait, waitForAnswer, type ResetAction } from '../../host/smp/reboot.js';
 import { MCUBOOT_MODES, isNotSupported } from '../../host/smp/groups/os.js';
 import { parseEnvelope } from '../../host/suit/envelope/parse.js';
 import { abortReason } from '../../host/transport/clock.js';
@@ -30,10 +31,10 @@ import { toHex } from '../../host/util/hex.js';
 import type { Policy } from '../../host/verifier/index.js';
 import { kib } from '../../host/util/units.js';
 import { formatUuid } from '../../host/util/uuid.js';
-import type { DutBackend } from './backend.js';
 import { DutUnresponsiveError, DutUnsupportedError } from './errors.js';
 import { HOST_DECIDED, HostVerifiedUpdate, mcubootImageHash } from '../../host/operator/host-verified.js';
 import { provisionPolicy } from './provision.js';
+import type { DutBoard, FaultProtocol, HardReset, PowerProtocol } from './protocols.js';
 import { asUnresponsive } from './unresponsive.js';
 import type {
   BootOutcome,
@@ -41,16 +42,18 @@ import type {
   Decision,
   DeliveryResult,
   Dut,
-  DutCapabilities,
   DutEvent,
   DutOpOptions,
   DutStatus,
   FaultSpec,
   FlashMode,
+  ImageProtocol,
   LastReport,
+  ReportProtocol,
   RestoreResult,
   SlotInfo,
   Transfer,
+  UpdateProtocol,
 } from './types.js';
 
 /** The decision a SUIT report states. */
@@ -70,7 +73,15 @@ interface Baseline {
 }
 
 export class SmpDut implements Dut {
-  readonly capabilities: DutCapabilities;
+  readonly description: string;
+  readonly update?: UpdateProtocol;
+  readonly image?: ImageProtocol;
+  readonly report?: ReportProtocol;
+  readonly power?: PowerProtocol;
+  readonly faults?: FaultProtocol;
+  readonly hardReset?: HardReset['kind'];
+  /** The board's SUIT group (66): it decides manifests itself. */
+  private readonly suit: boolean;
   private readonly listeners = new Set<(e: DutEvent) => void>();
   private baseline: Baseline | undefined;
   private envelopeDigest: Uint8Array | undefined;
@@ -88,26 +99,33 @@ export class SmpDut implements Dut {
 
   private constructor(
     readonly name: string,
-    private readonly backend: DutBackend,
+    private readonly board: DutBoard,
     state: BoardState,
   ) {
-    this.capabilities = {
-      suit: state.hasSuitGroup,
-      image: state.images !== undefined,
-      rig: state.hasRigGroup,
-      power: backend.power !== undefined,
-      faults: backend.faults && state.hasRigGroup,
-      resetLine: backend.resetLine,
-      description: describe(backend, state),
-    };
-    this.watch(backend.client);
+    this.description = describe(board, state);
+    this.suit = state.hasSuitGroup;
+    if (state.hasSuitGroup || state.images !== undefined) {
+      this.update = {
+        decides: state.hasSuitGroup ? 'board' : 'host',
+        deliverEnvelope: (e, o) => this.deliverEnvelope(e, o),
+        supplyPayloads: (p, o) => this.supplyPayloads(p, o),
+      };
+    }
+    if (state.images !== undefined) this.image = { flash: (i, o) => this.flashImage(i, o) };
+    if (state.hasRigGroup) this.report = { readLast: (o) => this.readLastReport(o) };
+    const { power, faults } = board;
+    if (power) this.power = { cut: (o) => this.powerCut(power, o), restore: (o) => this.powerRestore(power, o) };
+    // Faults are armed through the rig group: a board without it takes none, whatever its kind.
+    if (faults && state.hasRigGroup) this.faults = { arm: (f, o) => this.armFault(faults, f, o) };
+    if (board.reset.hard) this.hardReset = board.reset.hard.kind;
+    board.console.onLine((line) => this.emit({ kind: 'console', line }));
   }
 
   /** Asks the board what it has (groups, buffers, bootloader) and returns the Dut; an absent board is DutUnresponsiveError. */
-  static async open(name: string, backend: DutBackend, o: DutOpOptions = {}): Promise<SmpDut> {
+  static async open(name: string, board: DutBoard, o: DutOpOptions = {}): Promise<SmpDut> {
     try {
-      const state = await readBoardState(backend.client, { parts: ['params', 'bootloader', 'suit', 'images', 'rig'], ...(o.signal ? { signal: o.signal } : {}) });
-      const dut = new SmpDut(name, backend, state);
+      const state = await readBoardState(board.link.client, { parts: ['params', 'bootloader', 'suit', 'images', 'rig'], ...(o.signal ? { signal: o.signal } : {}) });
+      const dut = new SmpDut(name, board, state);
       dut.knownGood = fingerprint(state);
       return dut;
     } catch (e) {
@@ -116,7 +134,7 @@ export class SmpDut implements Dut {
   }
 
   get provision(): BoardProvision | undefined {
-    return this.backend.provision;
+    return this.board.provision;
   }
 
   subscribe(listener: (e: DutEvent) => void): () => void {
@@ -126,10 +144,10 @@ export class SmpDut implements Dut {
 
   // ---- update -------------------------------------------------------------------------------
 
-  async deliverEnvelope(envelope: Uint8Array, o: DutOpOptions = {}): Promise<DeliveryResult> {
+  private async deliverEnvelope(envelope: Uint8Array, o: DutOpOptions = {}): Promise<DeliveryResult> {
     return this.op('envelope delivery', o, async (c, o) => {
       this.baseline = { hash: await this.activeHash(c, o), installed: false };
-      if (!this.capabilities.suit) return this.hostDeliver(envelope);
+      if (!this.suit) return this.hostDeliver(envelope);
       this.envelopeDigest = digestOf(envelope);
       const s = this.session(c, new Map(), o);
       const r = await deliverEnvelope(s, envelope);
@@ -138,9 +156,9 @@ export class SmpDut implements Dut {
     });
   }
 
-  async supplyPayloads(payloads: ReadonlyMap<string, Uint8Array>, o: DutOpOptions & { stopAfterBytes?: number } = {}): Promise<DeliveryResult> {
+  private async supplyPayloads(payloads: ReadonlyMap<string, Uint8Array>, o: DutOpOptions & { stopAfterBytes?: number } = {}): Promise<DeliveryResult> {
     return this.op('payload delivery', o, async (c, o) => {
-      if (!this.capabilities.suit) return this.hostSupply(payloads);
+      if (!this.suit) return this.hostSupply(payloads);
       const stop = o.stopAfterBytes;
       const cut = new AbortController();
       const signal = o.signal ? AbortSignal.any([o.signal, cut.signal]) : cut.signal;
@@ -161,12 +179,12 @@ export class SmpDut implements Dut {
       } catch (e) {
         if (!cut.signal.aborted || o.signal?.aborted || !current) throw e;
         // The interrupted transfer: the link goes down with bytes in flight and comes back.
-        await this.reconnectLink();
+        await this.board.link.reopen();
         current.interrupted = true;
         this.note('smp', `payload ${current.uri}: link dropped after the board acknowledged ${current.bytes} bytes; link re-established`);
         return { decision: { kind: 'accept' }, source: 'board', missing: [current.uri], transfers: [current] };
       }
-      return this.afterProcessing(this.session(this.backend.client, payloads, o), transfers);
+      return this.afterProcessing(this.session(this.board.link.client, payloads, o), transfers);
     });
   }
 
@@ -174,13 +192,13 @@ export class SmpDut implements Dut {
   private session(c: SmpClient, payloads: ReadonlyMap<string, Uint8Array>, o: DutOpOptions, onEvent?: (e: UpdateEvent) => void): UpdateSession {
     return {
       client: c,
-      options: { payloads, processTimeoutMs: this.backend.processTimeoutMs, reconnect: () => this.reconnectLink(), ...opt(o), ...(onEvent ? { onEvent } : {}) },
+      options: { payloads, processTimeoutMs: this.board.link.processTimeoutMs, reconnect: () => this.board.link.reopen(), ...opt(o), ...(onEvent ? { onEvent } : {}) },
     };
   }
 
   /** After an envelope or payloads: the payload the board asks for next, else its decision. */
   private async afterProcessing(s: UpdateSession, transfers: Transfer[]): Promise<DeliveryResult> {
-    const m = await s.client.suit.missingImage({ timeoutMs: this.backend.processTimeoutMs, ...opt(s.options) });
+    const m = await s.client.suit.missingImage({ timeoutMs: this.board.link.processTimeoutMs, ...opt(s.options) });
     if (m) return { decision: { kind: 'accept' }, source: 'board', missing: [m.uri], transfers };
     const report = await readDecision(s, this.envelopeDigest ?? new Uint8Array(0));
     if (!report) {
@@ -193,16 +211,10 @@ export class SmpDut implements Dut {
     return { decision, source: 'board', missing: [], transfers };
   }
 
-  private async reconnectLink(): Promise<SmpClient> {
-    const c = await this.backend.reconnect();
-    this.watch(c);
-    return c;
-  }
-
   // ---- host-verified updates (boards without the SUIT group) ---------------------------------
 
   private hostPolicy(): Policy {
-    const p = this.backend.provision;
+    const p = this.board.provision;
     if (!p || p.trust.length === 0) throw new DutUnsupportedError(`board ${this.name} has no SUIT group and the host knows no trust anchors for it (lab trust:), so nobody can verify the manifest`);
     return provisionPolicy(p, this.hostFloor);
   }
@@ -226,7 +238,7 @@ export class SmpDut implements Dut {
     if (h.missing.length > 0 || hostDecision(h).kind === 'reject') return { decision: hostDecision(h), source: 'host', missing: h.missing, transfers: [] };
     const image = h.image();
     const t0 = performance.now();
-    const up = await this.installImage(this.backend.client, image, 'test', {});
+    const up = await this.installImage(this.board.link.client, image, 'test', {});
     const transfers: Transfer[] = [{ uri: 'MCUboot image (image group)', bytes: image.length, ms: performance.now() - t0, resumedFrom: up.resumedFrom, interrupted: false }];
     this.hostPending = { sequence: h.finished?.sequenceNumber, hash: toHex(mcubootImageHash(image)) };
     this.baseline = { ...this.baseline!, installed: true };
@@ -257,11 +269,15 @@ export class SmpDut implements Dut {
 
   async reset(o: DutOpOptions & { bootloader?: boolean } = {}): Promise<void> {
     if (o.bootloader) this.dirty = true;
-    const hard = o.bootloader ? undefined : this.backend.hardReset;
-    const action: ResetAction = o.bootloader ? { how: 'smp', bootMode: 1 } : hard ? { how: 'hard', what: "the lab's reset method, done by the rig", run: hard } : { how: 'smp' };
-    const witness = this.backend.witness;
+    const r = this.board.reset;
+    const hard = o.bootloader ? undefined : r.hard;
+    const action: ResetAction = o.bootloader
+      ? { how: 'smp', bootMode: 1 }
+      : hard
+        ? { how: 'hard', what: "the lab's reset method, done by the rig", run: (signal) => hard.run(signal ? { signal } : {}) }
+        : { how: 'smp' };
     const back = await this.op('reset', o, (c, o) =>
-      rebootAndWait(c, action, { timeoutMs: this.backend.bootTimeoutMs, reconnect: () => this.reconnectLink(), ...(witness ? { witness } : {}), ...opt(o) }),
+      rebootAndWait(c, action, { timeoutMs: r.bootTimeoutMs, reconnect: () => this.board.link.reopen(), banner: this.board.console.banner, ...(r.witness ? { witness: r.witness } : {}), ...opt(o) }),
     );
     this.rebooted();
     this.note('note', `reset: the board went through it (${back.proof}) and answered after ${(back.ms / 1000).toFixed(2)} s`);
@@ -270,25 +286,22 @@ export class SmpDut implements Dut {
   async waitForBoard(o: DutOpOptions & { timeoutMs: number }): Promise<void> {
     // Not through op(): the link may be down until the board is back, and waitForAnswer reconnects itself.
     await this.guarded('the wait for it to answer again', o, (signal) =>
-      waitForAnswer(this.backend.client, { timeoutMs: o.timeoutMs, reconnect: () => this.reconnectLink(), ...(signal ? { signal } : {}) }),
+      waitForAnswer(this.board.link.client, { timeoutMs: o.timeoutMs, reconnect: () => this.board.link.reopen(), ...(signal ? { signal } : {}) }),
     );
   }
 
-  async powerCut(o: DutOpOptions = {}): Promise<void> {
-    const p = this.backend.power;
-    if (!p) throw new DutUnsupportedError(`board ${this.name} has no power control (lab power: on/off commands)`);
+  private async powerCut(power: PowerProtocol, o: DutOpOptions = {}): Promise<void> {
     this.dirty = true;
-    await p.cut(o.signal);
+    await power.cut(o);
     this.note('note', 'power cut');
   }
 
-  async powerRestore(o: DutOpOptions = {}): Promise<void> {
-    const p = this.backend.power;
-    if (!p) throw new DutUnsupportedError(`board ${this.name} has no power control (lab power: on/off commands)`);
-    await p.restore(o.signal);
+  /** Restores power; resolves once the board answers again. */
+  private async powerRestore(power: PowerProtocol, o: DutOpOptions = {}): Promise<void> {
+    await power.restore(o);
     this.rebooted();
     this.note('note', 'power restored');
-    await this.waitForBoard({ timeoutMs: this.backend.bootTimeoutMs, ...o });
+    await this.waitForBoard({ timeoutMs: this.board.reset.bootTimeoutMs, ...o });
   }
 
   // ---- status -------------------------------------------------------------------------------
@@ -345,8 +358,7 @@ export class SmpDut implements Dut {
     return confirmed ? 'updated' : 'pending';
   }
 
-  async readLastReport(o: DutOpOptions = {}): Promise<LastReport | undefined> {
-    if (!this.capabilities.rig) return undefined;
+  private async readLastReport(o: DutOpOptions = {}): Promise<LastReport> {
     return this.op('last report read', o, async (c, o) => {
       const last = await c.rig.lastReport(opt(o));
       if (last.report.length === 0) return { report: last.report };
@@ -355,17 +367,17 @@ export class SmpDut implements Dut {
   }
 
   private async activeHash(c: SmpClient, o: DutOpOptions): Promise<string | undefined> {
-    const st = this.capabilities.image ? await optional(() => c.image.state(opt(o))) : undefined;
+    const st = this.image ? await optional(() => c.image.state(opt(o))) : undefined;
     const active = st?.images.find((i) => i.active);
     if (active) return toHex(active.hash);
-    if (!this.capabilities.suit) return undefined;
+    if (!this.suit) return undefined;
     const s = await readBoardState(c, { parts: ['suit'], ...opt(o) });
     return s.suit?.digest && toHex(s.suit.digest);
   }
 
   // ---- images, known-good, faults -----------------------------------------------------------
 
-  async flashImage(image: Uint8Array, o: DutOpOptions & { mode: FlashMode }): Promise<void> {
+  private async flashImage(image: Uint8Array, o: DutOpOptions & { mode: FlashMode }): Promise<void> {
     await this.op('image flash', o, async (c, o) => {
       this.baseline = { hash: await this.activeHash(c, o), installed: true };
       await this.installImage(c, image, o.mode, o);
@@ -379,25 +391,21 @@ export class SmpDut implements Dut {
     const unchanged = await this.stillKnownGood(o);
     this.dirty = false;
     if (unchanged) return { restored: true, detail: `the board is still in its known-good state (${unchanged}): nothing to restore` };
-    if (this.backend.restoreSnapshot) {
-      const detail = await this.backend.restoreSnapshot(o.signal);
-      this.watch(this.backend.client);
-      return { restored: true, detail };
-    }
-    const kg = this.backend.knownGoodImage;
+    if (this.board.snapshot) return { restored: true, detail: await this.board.snapshot.restore(o) };
+    const kg = this.board.knownGoodImage;
     if (!kg) {
-      if (this.capabilities.suit) await this.op('cleanup', o, (c, o) => c.suit.cleanup(opt(o)));
+      if (this.suit) await this.op('cleanup', o, (c, o) => c.suit.cleanup(opt(o)));
       return { restored: false, detail: 'no known-good image configured for this board (lab known-good:)' };
     }
     const want = toHex(mcubootImageHash(kg.bytes));
     return this.op('known-good restore', o, async (c, o) => {
-      if (this.capabilities.suit) await c.suit.cleanup(opt(o));
+      if (this.suit) await c.suit.cleanup(opt(o));
       const st = await c.image.state(opt(o));
       const recovery = !st.images.some((i) => i.active);
       if (st.images.some((i) => i.slot !== 0)) await c.image.erase(1, opt(o));
       await this.installImage(c, kg.bytes, recovery ? undefined : 'confirm', o);
       await this.reset(o);
-      const after = (await this.backend.client.image.state(opt(o))).images.find((i) => i.active);
+      const after = (await this.board.link.client.image.state(opt(o))).images.find((i) => i.active);
       const running = after && toHex(after.hash);
       if (running !== want) throw new Error(`after flashing ${kg.path} the board runs image ${running?.slice(0, 16) ?? 'none'}, not the known-good ${want.slice(0, 16)}`);
       return { restored: true, detail: `flashed the known-good image ${kg.path} (${kib(kg.bytes.length)}) and reset` };
@@ -411,7 +419,7 @@ export class SmpDut implements Dut {
    * it runs, or undefined.
    */
   private async stillKnownGood(o: DutOpOptions): Promise<string | undefined> {
-    const kg = this.backend.knownGoodImage;
+    const kg = this.board.knownGoodImage;
     if (this.dirty || (!kg && this.knownGood === undefined)) return undefined;
     const want = kg && toHex(mcubootImageHash(kg.bytes));
     try {
@@ -421,7 +429,7 @@ export class SmpDut implements Dut {
         // A lab board's known-good state is its image; a virtual board's, the state it was opened in.
         const same = want !== undefined ? active !== undefined && toHex(active.hash) === want && active?.confirmed === true : fingerprint(s) === this.knownGood;
         if (!same || s.images?.some((i) => i.pending)) return undefined;
-        if (this.capabilities.suit) await c.suit.cleanup(opt(o));
+        if (this.suit) await c.suit.cleanup(opt(o));
         return `image ${active?.version ?? '?'}${s.trust ? `, stored sequence ${s.trust.sequence}` : ''}`;
       });
     } catch {
@@ -429,24 +437,23 @@ export class SmpDut implements Dut {
     }
   }
 
-  async armFault(f: FaultSpec, o: DutOpOptions = {}): Promise<void> {
-    if (!this.capabilities.faults) throw new DutUnsupportedError(`board ${this.name} takes no armed faults (virtual boards do, through rig group 67)`);
+  private async armFault(faults: FaultProtocol, f: FaultSpec, o: DutOpOptions = {}): Promise<void> {
     this.dirty = true;
-    await this.op('fault arming', o, (c, o) => c.rig.armFault({ ...(f.powerCutBeforeOp !== undefined ? { powerCutBeforeOp: f.powerCutBeforeOp } : {}), ...(f.link ? { link: f.link } : {}), seed: f.seed }, opt(o)));
+    await this.op('fault arming', o, (_c, o) => faults.arm(f, o));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.backend.close();
+    await this.board.close();
   }
 
   // ---- plumbing -----------------------------------------------------------------------------
 
   /** The client, the link re-established first when it dropped (a board that re-enumerated). */
   private async ready(): Promise<SmpClient> {
-    if (this.backend.client.isOpen) return this.backend.client;
-    return this.reconnectLink();
+    const link = this.board.link;
+    return link.client.isOpen ? link.client : link.reopen();
   }
 
   /** One operation on the board, on the current client (the link re-established first if it dropped), guarded. */
@@ -456,12 +463,12 @@ export class SmpDut implements Dut {
   }
 
   /**
-   * Runs `fn` with the caller's signal joined with the backend's `lost` signal, so a board that
+   * Runs `fn` with the caller's signal joined with the link's `lost` signal, so a board that
    * is known to be gone (its process died) fails at once instead of at a deadline; a board that
    * went silent fails with DutUnresponsiveError naming `what`.
    */
   private async guarded<T>(what: string, o: DutOpOptions, fn: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    const lost = this.backend.lost;
+    const lost = this.board.link.lost;
     try {
       return await fn(lost && o.signal ? AbortSignal.any([o.signal, lost]) : (lost ?? o.signal));
     } catch (e) {
@@ -476,19 +483,11 @@ export class SmpDut implements Dut {
     return e;
   }
 
-  private readonly watched = new WeakSet<SmpClient>();
-
-  /** Console lines between SMP frames go to the board's log. */
-  private watch(c: SmpClient): void {
-    if (this.watched.has(c)) return;
-    this.watched.add(c);
-    c.link.onEvent((e) => {
-      if (e.kind === 'console') for (const l of this.listeners) l({ kind: 'console', line: e.text });
-    });
+  private note(kind: 'smp' | 'note', text: string): void {
+    this.emit(kind === 'smp' ? { kind, summary: text } : { kind, message: text });
   }
 
-  private note(kind: 'smp' | 'note', text: string): void {
-    const e: DutEvent = kind === 'smp' ? { kind, summary: text } : { kind, message: text };
+  private emit(e: DutEvent): void {
     for (const l of this.listeners) l(e);
   }
 }
@@ -518,8 +517,8 @@ function fingerprint(s: BoardState): string {
   return JSON.stringify([active && toHex(active.hash), active?.confirmed, s.suit?.digest && toHex(s.suit.digest), s.suit?.sequenceNumber?.toString(), s.trust?.sequence.toString(), s.boot?.outcome === 'recovery']);
 }
 
-function describe(backend: DutBackend, s: BoardState): string {
-  const parts = [backend.description];
+function describe(board: DutBoard, s: BoardState): string {
+  const parts = [board.link.description];
   if (s.params) parts.push(`SMP buf ${s.params.bufSize} x ${s.params.bufCount}`);
   if (s.bootloader) parts.push(`${s.bootloader.name}${s.bootloader.mode ? ` ${MCUBOOT_MODES[s.bootloader.mode.mode] ?? s.bootloader.mode.name}` : ''}`);
   const groups = [s.hasSuitGroup ? 'SUIT' : undefined, s.images ? 'image' : undefined, s.hasRigGroup ? 'rig' : undefined].filter(Boolean);

@@ -3,13 +3,16 @@
  * manifest, supply the payloads it names, reset, read the board's status and SUIT report),
  * plus what a rig needs around them (power cut and restore, flashing a known-good image, armed
  * faults on virtual boards). One interface for real boards over SMP (groups 0, 1, 66, 67 of
- * DESIGN.md "Wire protocol") and virtual boards; suites never see the link. Every operation
- * takes an AbortSignal: the runner aborts it when a step overruns, and an implementation must
- * then give up promptly. An operation on a board that stopped answering rejects with
- * DutUnresponsiveError (rig/dut/errors.ts).
+ * DESIGN.md "Wire protocol") and virtual boards; suites never see the link. What a board can
+ * do beyond resets and status reads comes as protocols it has or lacks (`update`, `image`,
+ * `report`, `power`, `faults`: presence is the capability), as the board's own protocols do
+ * (protocols.ts). Every operation takes an AbortSignal: the runner aborts it when a step
+ * overruns, and an implementation must then give up promptly. An operation on a board that
+ * stopped answering rejects with DutUnresponsiveError (rig/dut/errors.ts).
  */
 import type { TrustAnchor } from '../../host/keys/index.js';
 import type { DeviceIdentity } from '../../host/verifier/identity.js';
+import type { FaultProtocol, HardReset, PowerProtocol } from './protocols.js';
 
 /**
  * What a SUIT processor made of a manifest. `reason` is the SUIT report's reason name
@@ -38,6 +41,11 @@ export type BootOutcome =
   /** No valid image: the bootloader stays in recovery (serial recovery) mode. */
   | 'recovery';
 
+/**
+ * What a board offers, as data for plans and reports (a case's `needs`, `--dry-run`): the
+ * protocols an open Dut has (`capabilitiesOf`), or what the lab file alone tells of a board
+ * not opened yet (rig/runner/plan.ts).
+ */
 export interface DutCapabilities {
   /** SUIT group (66): the board makes its own SUIT decision. */
   suit: boolean;
@@ -53,6 +61,19 @@ export interface DutCapabilities {
   resetLine: boolean;
   /** One line for logs and reports, e.g. `SMP v2, buf 2048 x 4, MCUboot swap-using-move`. */
   description: string;
+}
+
+/** The capabilities of an open Dut: the protocols it has. */
+export function capabilitiesOf(dut: Dut): DutCapabilities {
+  return {
+    suit: dut.update?.decides === 'board',
+    image: dut.image !== undefined,
+    rig: dut.report !== undefined,
+    power: dut.power !== undefined,
+    faults: dut.faults !== undefined,
+    resetLine: dut.hardReset === 'dtr' || dut.hardReset === 'rts',
+    description: dut.description,
+  };
 }
 
 /** One payload upload: what went over the link (`interrupted` when `stopAfterBytes` cut it short). */
@@ -150,12 +171,13 @@ export interface BoardProvision {
 /** Lines for the per-board log: console text between SMP frames, SMP exchanges, notes. */
 export type DutEvent = { kind: 'console'; line: string } | { kind: 'smp'; summary: string } | { kind: 'note'; message: string };
 
-export interface Dut {
-  readonly name: string;
-  readonly capabilities: DutCapabilities;
-  /** Trust anchors, roles and identity the board is known to have (undefined: unknown). */
-  readonly provision: BoardProvision | undefined;
-  /** Envelope upload; on a board without the SUIT group the host decides (source `host`). */
+/**
+ * RFC 9019 §3's update: the manifest goes to the board, then the payloads it asks for. The
+ * board decides (SUIT group), or the host does and installs the payload through the image group.
+ */
+export interface UpdateProtocol {
+  /** Who decides manifests on this board: `board` (its SUIT group) or `host` (stock MCUboot, image group only). */
+  readonly decides: DecisionSource;
   deliverEnvelope(envelope: Uint8Array, opts?: DutOpOptions): Promise<DeliveryResult>;
   /**
    * Every payload the board asks for, by URI exactly as the manifest names it, from `payloads`,
@@ -165,26 +187,49 @@ export interface Dut {
    * `missing` still names it), and the next call resumes.
    */
   supplyPayloads(payloads: ReadonlyMap<string, Uint8Array>, opts?: DutOpOptions & { stopAfterBytes?: number }): Promise<DeliveryResult>;
+}
+
+/** MCUboot images through the image group (1). */
+export interface ImageProtocol {
+  /** Uploads `image` to the slot the board takes uploads in and marks it for a test boot or permanently. */
+  flash(image: Uint8Array, opts: DutOpOptions & { mode: FlashMode }): Promise<void>;
+}
+
+/** The board's own account of its last update (rig group 67). */
+export interface ReportProtocol {
+  readLast(opts?: DutOpOptions): Promise<LastReport>;
+}
+
+export interface Dut {
+  readonly name: string;
+  /** One line for logs and reports: the link, SMP buffers, bootloader, groups. */
+  readonly description: string;
+  /** Trust anchors, roles and identity the board is known to have (undefined: unknown). */
+  readonly provision: BoardProvision | undefined;
+  /** Present when the board takes updates (the SUIT group, or the image group). */
+  readonly update?: UpdateProtocol;
+  /** Present with the image group. */
+  readonly image?: ImageProtocol;
+  /** Present with the rig group. */
+  readonly report?: ReportProtocol;
+  /** Present when the rig switches the board's power; `restore` resolves once the board answers again. */
+  readonly power?: PowerProtocol;
+  /** Present on boards that take armed faults (virtual boards). */
+  readonly faults?: FaultProtocol;
+  /** The kind of reset the lab wired besides the SMP reset command (undefined: none). */
+  readonly hardReset?: HardReset['kind'];
   /** Resets with the board's configured method; resolves once it answers again. */
   reset(opts?: DutOpOptions & { bootloader?: boolean }): Promise<void>;
   /** Resolves once the board answers again (after a power cut it did not announce), within `timeoutMs`. */
   waitForBoard(opts: DutOpOptions & { timeoutMs: number }): Promise<void>;
-  powerCut(opts?: DutOpOptions): Promise<void>;
-  /** Restores power; resolves once the board answers again. */
-  powerRestore(opts?: DutOpOptions): Promise<void>;
   /**
    * The board's state. `boot.outcome` judges the running image against the one that ran when
    * the last update was delivered: the same image is `unchanged`, or `reverted` once an
    * accepted update was installed; another is `updated` (confirmed) or `pending` (on test).
    */
   readStatus(opts?: DutOpOptions): Promise<DutStatus>;
-  /** The last SUIT report, or undefined on boards without the rig group. */
-  readLastReport(opts?: DutOpOptions): Promise<LastReport | undefined>;
-  /** Uploads an MCUboot image to the secondary slot and marks it (image group). */
-  flashImage(image: Uint8Array, opts: DutOpOptions & { mode: FlashMode }): Promise<void>;
   /** Brings the board back to its known-good image (lab `known-good:`, or a virtual board's snapshot). */
   restoreKnownGood(opts?: DutOpOptions): Promise<RestoreResult>;
-  armFault(fault: FaultSpec, opts?: DutOpOptions): Promise<void>;
   /** Log events; returns the unsubscribe function. */
   subscribe(listener: (e: DutEvent) => void): () => void;
   close(): Promise<void>;

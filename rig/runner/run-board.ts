@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { describeUsbIdentity } from '../ports/locate.js';
 import type { ResolvedBoard } from '../lab/resolve.js';
-import type { Dut, VirtualProvision } from '../dut/types.js';
+import { capabilitiesOf, type Dut, type VirtualProvision } from '../dut/types.js';
 import type { DutProvider } from '../dut/provider.js';
 import type { BoardInfo, Predictor, Suite, SuiteCase } from '../suites/api.js';
 import { BoardLog } from './board-log.js';
@@ -118,14 +118,14 @@ export async function runBoard(board: ResolvedBoard, env: BoardEnv): Promise<Boa
 
   if (dut) {
     const opened = dut;
-    description = opened.capabilities.description;
+    description = opened.description;
     env.emit({ type: 'board-open', board: board.name, description });
     log.line('run', `opened: ${description}`);
     const info: BoardInfo = {
       name: board.name,
       target: board.target,
       ...(board.board ? { lab: board.board } : {}),
-      capabilities: opened.capabilities,
+      capabilities: capabilitiesOf(opened),
       ...(opened.provision ? { provision: opened.provision } : {}),
     };
     for (const [index, c] of env.cases.entries()) {

@@ -15,6 +15,14 @@ import type { LabBoard } from '../lab/types.js';
 import type { PortTarget } from '../lab/resolve.js';
 import type { BoardProvision, BootOutcome, Decision, DecisionSource, Dut, DutCapabilities, DutOperation, DutStatus, VirtualProvision } from '../dut/types.js';
 
+/**
+ * The board as steps drive it (`ctx.dut`) and the protocols it has or lacks — `update`, `image`,
+ * `report`, `power`, `faults`: a custom step that needs one throws NotApplicable (steps.ts)
+ * when it is absent (rig/dut/README.md).
+ */
+export type { DeliveryResult, Dut, DutCapabilities, DutStatus, FaultSpec, FlashMode, ImageProtocol, LastReport, ReportProtocol, UpdateProtocol } from '../dut/types.js';
+export type { FaultProtocol, PowerProtocol } from '../dut/protocols.js';
+
 /** `accept`, or `reject` for any of the listed reasons (an empty list: any reason). */
 export type ExpectedDecision = 'accept' | { reject: readonly string[] };
 
@@ -42,6 +50,7 @@ export interface BoardInfo {
   target: PortTarget;
   /** The lab file's entry: trust anchors, required roles, identity, apps, known-good image. */
   lab?: LabBoard;
+  /** What the board offers: the protocols of its open Dut (capabilitiesOf), or what the lab file tells of it for a dry run. */
   capabilities: DutCapabilities;
   /** The trust anchors, roles and identity the board is known to have (lab, or what the rig provisioned). */
   provision?: BoardProvision;

@@ -4,8 +4,9 @@
  * effects for `--dry-run`. RFC 9019 §3 update flow: deliver the manifest, supply the payloads it
  * names, reset so the bootloader verifies and boots, read the outcome.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MissingPayloadError } from '../../host/operator/update.js';
+import { required } from '../dut/errors.js';
+import { powerCycle as cyclePower } from '../dut/protocols.js';
 import type { Decision, DutStatus, FaultSpec, FlashMode } from '../dut/types.js';
 import type { CaseContext, Step } from './api.js';
 
@@ -61,7 +62,7 @@ async function predict<F, S>(ctx: CaseContext<F, S>, u: UpdateBundle): Promise<v
 }
 
 async function envelopeTo<F, S>(ctx: CaseContext<F, S>, bytes: Uint8Array): Promise<void> {
-  const r = await ctx.dut.deliverEnvelope(bytes, { signal: ctx.signal });
+  const r = await required(ctx.dut.update, ctx.dut.name, 'update').deliverEnvelope(bytes, { signal: ctx.signal });
   ctx.observe.decision(r.decision, r.source);
   ctx.observe.missing(r.missing);
   ctx.log(
@@ -83,7 +84,7 @@ async function payloadsTo<F, S>(ctx: CaseContext<F, S>, have: Record<string, Uin
     if (round > 1) throw new CaseFailure(`the board still asks for ${ctx.observed.missing.join(', ')} after receiving it`);
     let r;
     try {
-      r = await ctx.dut.supplyPayloads(payloads, { signal: ctx.signal, ...(interrupt !== undefined ? { stopAfterBytes: interrupt } : {}) });
+      r = await required(ctx.dut.update, ctx.dut.name, 'update').supplyPayloads(payloads, { signal: ctx.signal, ...(interrupt !== undefined ? { stopAfterBytes: interrupt } : {}) });
     } catch (e) {
       if (e instanceof MissingPayloadError) throw new CaseFailure(`${e.message.replace(/; pass it with --payload.*$/, '')}: the case does not provide it`);
       throw e;
@@ -169,9 +170,7 @@ export function powerCycle<F, S>(name = 'power cycle', o?: StepOptions & { offMs
     ...opts(o),
     effects: ['power-cut', 'power-restore'],
     async run(ctx) {
-      await ctx.dut.powerCut({ signal: ctx.signal });
-      await sleep(o?.offMs ?? 500, undefined, { signal: ctx.signal });
-      await ctx.dut.powerRestore({ signal: ctx.signal });
+      await cyclePower(required(ctx.dut.power, ctx.dut.name, 'power'), o?.offMs ?? 500, { signal: ctx.signal });
     },
   };
 }
@@ -205,8 +204,8 @@ export function readReport<F, S>(name = 'read SUIT report', o?: StepOptions): St
     ...opts(o),
     effects: ['read-report'],
     async run(ctx) {
-      const r = await ctx.dut.readLastReport({ signal: ctx.signal });
-      if (!r) throw new CaseFailure('the board has no last SUIT report to give');
+      if (!ctx.dut.report) throw new CaseFailure('the board has no last SUIT report to give');
+      const r = await ctx.dut.report.readLast({ signal: ctx.signal });
       if (r.decision) ctx.observe.decision(r.decision, 'board');
       if (r.boot) ctx.observe.boot(r.boot.outcome);
       ctx.log(`report ${r.report.length} B${r.decision ? `: ${describeDecision(r.decision)}` : ''}`);
@@ -222,7 +221,7 @@ export function armFault<F, S>(name: string, fault: Producer<F, S, FaultSpec>, o
     effects: ['arm-fault'],
     async run(ctx) {
       const f = await fault(ctx);
-      await ctx.dut.armFault(f, { signal: ctx.signal });
+      await required(ctx.dut.faults, ctx.dut.name, 'faults').arm(f, { signal: ctx.signal });
       ctx.log(`armed fault ${JSON.stringify(f)}`);
     },
   };
@@ -236,7 +235,7 @@ export function flashImage<F, S>(name: string, image: Producer<F, S, Uint8Array>
     effects: ['flash-image'],
     async run(ctx) {
       const bytes = await image(ctx);
-      await ctx.dut.flashImage(bytes, { mode, signal: ctx.signal });
+      await required(ctx.dut.image, ctx.dut.name, 'image').flash(bytes, { mode, signal: ctx.signal });
       ctx.log(`flashed ${bytes.length} B image (${mode})`);
     },
   };

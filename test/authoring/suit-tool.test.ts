@@ -1,7 +1,14 @@
 /** suit-tool's JSON input as it is: the Arm repository's examples, and suit-tool's own rules. */
 import { describe, expect, it } from 'vitest';
-import { buildEnvelope, DescriptionError, loadDescription, parseDescription } from '../../host/suit/index.js';
-import { sharedPath } from '../helpers/shared.js';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { buildEnvelope, DescriptionError, loadDescription, parseDescription, parseEnvelope } from '../../host/suit/index.js';
+import { verifyEnvelope } from '../../host/verifier/index.js';
+import { createSigner } from '../../host/cose/index.js';
+import { loadSigningKey } from '../../host/keys/index.js';
+import { IETF_KEY } from '../vectors/corpus.js';
+import { readSharedJson, sharedPath } from '../helpers/shared.js';
 import { checkEnvelope, readDeterministic } from './support/cbor.js';
 import { makeWorkspace, seededBytes, sha256Hex } from './support/fixtures.js';
 
@@ -33,21 +40,43 @@ describe('suit-tool descriptions (github.com/ARMmbed/suit-manifest-generator exa
     }
   });
 
-  it('reports what draft-37 cannot express instead of dropping it', () => {
-    const three = issuesOf(() => loadDescription(arm('3')));
-    expect(three).toHaveLength(4);
-    expect(three).toEqual(expect.arrayContaining([
-      "components[0].offset: component-offset was replaced by component-slot in later SUIT drafts: use 'slot'",
-      "components[1].offset: component-offset was replaced by component-slot in later SUIT drafts: use 'slot'",
-      "components[0]: missing 'slot' (the slot number: components sharing an install-id are A/B alternatives)",
-      "components[1]: missing 'slot' (the slot number: components sharing an install-id are A/B alternatives)",
-    ]));
-    expect(issuesOf(() => loadDescription(arm('4')))).toEqual(expect.arrayContaining([expect.stringMatching(/^components\[0\]\.compression-info: compression was removed/)]));
-    const six = issuesOf(() => loadDescription(arm('6')));
-    expect(six).toEqual(expect.arrayContaining([
-      "components[0]: needs 'file', or 'install-digest' and 'install-size'",
-      expect.stringMatching(/^dependencies\[0\]\.src-file: building the dependency from its description is not supported/),
-    ]));
+  it('migrates the fields of older drafts in examples 3, 4, 6 and 7, with a warning naming each, instead of refusing them', () => {
+    const warnings = (n: string) => (loadDescription(arm(n)).warnings ?? []).map((w) => `${w.path}: ${w.message}`);
+    // 3 and 7: A/B by offset (component-offset, key 5) -> slot, with the offset as the slot value.
+    for (const n of ['3', '7']) {
+      expect(warnings(n)).toEqual([
+        "components[0].offset: 'offset' is the component-offset of older SUIT drafts, which draft-37 replaced by component-slot (the same key 5): migrated to slot 33792",
+        "components[1].offset: 'offset' is the component-offset of older SUIT drafts, which draft-37 replaced by component-slot (the same key 5): migrated to slot 541696",
+      ]);
+      expect(loadDescription(arm(n)).components[0]!.slots!.map((s) => s.slot)).toEqual([33792, 541696]);
+    }
+    // 4: compression dropped; what is left is the published IETF example 4, byte for byte.
+    expect(warnings('4')).toEqual([
+      expect.stringMatching(/^components\[0\]\.compression-info: compression was removed from SUIT .*: dropped/),
+      expect.stringMatching(/^components\[0\]\.decompress-on-load: compression was removed/),
+    ]);
+    const ex4 = readSharedJson<{ examples: { name: string; envelope_hex: string }[] }>('vectors', 'rfc-examples.json').examples.find((e) => e.name.startsWith('example4'))!;
+    expect(Buffer.from(buildEnvelope(loadDescription(arm('4'))).manifest)).toEqual(Buffer.from(parseEnvelope(new Uint8Array(Buffer.from(ex4.envelope_hex, 'hex'))).manifest.content));
+    // 6: the old dependency model: the dependency is built from its description and signed with key-file.
+    expect(warnings('6')).toEqual([
+      "components[0].uri: no 'file' or 'install-digest' to check an image against: nothing is fetched from this URI; the component's identity (vendor-id, class-id) is checked",
+      expect.stringMatching(/^dependencies\[0\]\.src-file: 'src-file' and 'key-file' .* are migrated: built here from deps\/example6a\.json and signed with \.\.\/private_key\.pem \(\d+ bytes\), processed as a trust-domains dependency, written to 'deps\/example6a\.suit' as suit-tool does$/),
+    ]);
+    const six = loadDescription(arm('6'));
+    const dep = six.dependencies[0]!;
+    expect(dep).toMatchObject({ id: [new Uint8Array(Buffer.from('example6a.suit'))], source: { uri: 'http://server.local/example6a.suit', integrated: false }, writeTo: sharedPath('vectors', 'arm-suit-tool', 'examples', 'deps', 'example6a.suit') });
+    expect(verifyEnvelope(dep.envelope, { trust: [IETF_KEY] })).toMatchObject({ accepted: true, sequenceNumber: 5n });
+    const signer = createSigner(loadSigningKey(sharedPath('vectors', 'arm-suit-tool', 'private_key.pem')));
+    expect(verifyEnvelope(buildEnvelope(six, { signers: [signer] }).envelope, { trust: [IETF_KEY] }).accepted).toBe(true);
+  });
+
+  it('a src-file that depends on itself, or a key-file that is missing, is an error naming the field', () => {
+    const ws = makeWorkspace('suit-tool-deps');
+    ws.write('loop.json', JSON.stringify({ 'manifest-sequence-number': 1, components: [{ 'install-id': ['00'], 'vendor-id': 'arm.com', 'class-id': 'suit' }], dependencies: [{ 'src-file': 'loop.json', 'key-file': 'k.pem', file: 'loop.suit' }] }));
+    expect(issuesOf(() => loadDescription(join(ws.dir, 'loop.json')))).toEqual([expect.stringMatching(/^dependencies\[0\]\.src-file: 'loop\.json' depends on itself/)]);
+    ws.write('a.json', JSON.stringify({ 'manifest-sequence-number': 1, components: [{ 'install-id': ['00'], 'vendor-id': 'arm.com', 'class-id': 'suit' }] }));
+    ws.write('b.json', JSON.stringify({ 'manifest-sequence-number': 1, components: [{ 'install-id': ['00'], 'vendor-id': 'arm.com', 'class-id': 'suit' }], dependencies: [{ 'src-file': 'a.json', 'key-file': 'missing.pem' }] }));
+    expect(issuesOf(() => loadDescription(join(ws.dir, 'b.json')))).toEqual([expect.stringMatching(/^dependencies\[0\]\.key-file: /)]);
   });
 
   it("takes digest and size from 'file' relative to the description, and names vendor/class by uuid5 as suit-tool does", () => {
@@ -89,5 +118,29 @@ describe('suit-tool descriptions (github.com/ARMmbed/suit-manifest-generator exa
       "components[0].class-id: 'suit' is not a UUID: a class-id given by name is made within the vendor-id (as suit-tool does): give this entry a 'vendor-id', or the class-id as a UUID",
       "components[0].device-id: 'board-7' is not a UUID: a device ID is given as a UUID (8-4-4-4-12 hexadecimal digits)",
     ]));
+  });
+});
+
+describe('suitrig manifest create on the Arm examples with older draft fields', () => {
+  it('builds 3, 4, 6 and 7 with warnings on stderr, writes example 6\'s dependency as suit-tool does, and the device takes it', async () => {
+    const ws = makeWorkspace('arm');
+    cpSync(sharedPath('vectors', 'arm-suit-tool'), join(ws.dir, 'arm'), { recursive: true });
+    const examples = join(ws.dir, 'arm', 'examples');
+    for (const n of ['3', '4', '6', '7']) {
+      const r = await runCli(['manifest', 'create', `example${n}.json`, '--key', '../private_key.pem', '--out', `example${n}.suit`], { cwd: examples });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`^manifest create: warning: example${n}\\.json:\\d+:\\d+  (components|dependencies)\\[\\d\\]\\.(offset|compression-info|uri|src-file): `, 'm'));
+    }
+    expect(existsSync(join(examples, 'deps', 'example6a.suit'))).toBe(true);
+    writeFileSync(join(ws.dir, 'ietf.pub.pem'), readSharedJson<{ examples: { public_key_pem?: string }[] }>('vectors', 'rfc-examples.json').examples[0]!.public_key_pem!);
+    const v = await runCli(
+      ['verify', 'example6.suit', '--trust', '../../ietf.pub.pem', '--run', 'dependency-resolution,install', '--payload', 'http://server.local/example6a.suit=deps/example6a.suit', '--json'],
+      { cwd: examples },
+    );
+    const j = JSON.parse(v.stdout);
+    // The dependency is fetched, checked and processed; its own install then needs its payload.
+    expect(j.run.records.map((r: { command: string; manifest: number[] }) => `${r.manifest.join('.')}:${r.command}`)).toEqual(
+      expect.arrayContaining([':fetch', ':dependency-integrity', ':process-dependency', '0:fetch']),
+    );
   });
 });

@@ -131,6 +131,7 @@ describe('from the command line against `suitrig board virtual` in its own proce
   it('prints who the board is on stderr', () => {
     expect(board.stderr()).toMatch(/identity vendor bd62db86-.*class dba2444c-.*device 3b7d1c0e-2f4a-4e8b-9c6d-5a1b2c3d4e5f/);
     expect(board.stderr()).toMatch(/trusts author key [0-9a-f]{16}; stored sequence 0/);
+    expect(board.stderr()).toMatch(/reports protected by COSE_Sign1 with p256 key [0-9a-f]{16} \(kept in .*state\/report-key\.pem\)/);
   });
 
   it('update boots the new image; status shows the new sequence number and boot outcome', async () => {
@@ -152,10 +153,11 @@ describe('from the command line against `suitrig board virtual` in its own proce
     const text = await runCli(['status', '--port', board.url], { cwd: dir });
     expect(text.stdout).toMatch(/^suit {7}role 0x20: sequence 2, version 1\.1\.0, digest [0-9a-f]{64}$/m);
     expect(text.stdout).toMatch(/^boot {7}#\d+: test \(reset reason soft-reset, slot 0\)$/m);
-    const r = await runCli(['report', '--port', board.url], { cwd: dir });
+    const r = await runCli(['report', '--port', board.url, '--report-key', 'state/report-key.pub.pem'], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^result {4}accepted$/m);
     expect(r.stdout).toMatch(/^boot {6}#\d+: test \(reset reason soft-reset, slot 0\)$/m);
+    expect(r.stdout).toMatch(/^proves {4}this board decided this about the manifest with that digest, after this request$/m);
   });
 
   it("a replayed older manifest and one for another vendor exit 1 with the board's reason", async () => {

@@ -12,9 +12,9 @@ import { allVectors, IETF_KEY } from '../vectors/corpus.js';
 const ex0 = allVectors().find((v) => v.name === 'rfc/example0-secure-boot')!.bytes;
 
 describe.each(['release', 'checked'] as const)('core ABI (%s)', (variant) => {
-  it('reports ABI 1, a 64 KiB IO window and 256 KiB of memory', () => {
+  it('reports ABI 2, a 64 KiB IO window and 256 KiB of memory', () => {
     const core = new VerifierCore(variant);
-    expect(core.exports.abi_version()).toBe(1);
+    expect(core.exports.abi_version()).toBe(2);
     expect(core.exports.io_size()).toBe(65536);
     expect(core.exports.memory.buffer.byteLength).toBe(262144);
   });

@@ -59,6 +59,8 @@ export interface EnvelopeParts {
   /** The manifest map (int keys in ascending order). */
   manifest: Map<number, unknown>;
   signers: Signer[];
+  /** suit-delegation (envelope key 1): bstr .cbor [+ [+ CWT]] as its encoded content. */
+  delegation?: Uint8Array;
   /** Envelope members after the manifest (severable elements, integer keys ascending). */
   members?: [number, Uint8Array][];
   /** Integrated payloads, text keys in deterministic order. */
@@ -71,10 +73,8 @@ export function buildEnvelope(p: EnvelopeParts): Uint8Array {
   const manifestEnc = cbor(p.manifest);
   const digestEnc = cbor(suitDigest(manifestEnc));
   const auth = cbor([digestEnc, ...p.signers.map((s) => coseBlock(s, digestEnc))]);
-  const env = new Map<number | string, unknown>([
-    [2, auth],
-    [3, manifestEnc],
-  ]);
+  const env = new Map<number | string, unknown>(p.delegation ? [[1, Buffer.from(p.delegation)]] : []);
+  env.set(2, auth).set(3, manifestEnc);
   for (const [k, v] of p.members ?? []) env.set(k, Buffer.from(v));
   for (const [k, v] of p.integrated ?? []) env.set(k, Buffer.from(v));
   return new Uint8Array(cbor(p.untagged ? env : new Tag(env, 107)));
@@ -97,3 +97,38 @@ export function resign(envelope: Uint8Array, signers: Signer[], edit?: (m: Map<n
 }
 
 export const IETF_SIGNER: Signer = { alg: -7, key: IETF_PRIVATE };
+
+/** SUIT_Digest bytes (SHA-256 of the bstr-wrapped manifest) of an envelope, from its wrapper. */
+export function manifestDigestOf(envelope: Uint8Array): Buffer {
+  const v = decoder.decode(Buffer.from(envelope)) as Tag | Map<unknown, unknown>;
+  const env = (v instanceof Tag ? v.value : v) as Map<number, Uint8Array>;
+  const auth = decoder.decode(env.get(2)!) as Uint8Array[];
+  return Buffer.from((decoder.decode(auth[0]!) as [number, Uint8Array])[1]);
+}
+
+/**
+ * A delegation CWT (RFC 8392 / RFC 8747): COSE_Sign1 by `issuer` with attached claims
+ * {4: exp?, 5: nbf?, 8: {1: COSE_Key of `subject`}}, tagged 18 (and 61 with `cwtTag`).
+ */
+export function delegationCwt(issuer: { alg: -7 | -9 | -8 | -19; key: KeyObject }, subject: KeyObject, opts: { exp?: number; nbf?: number; cwtTag?: boolean; noKey?: boolean } = {}): Buffer {
+  const jwk = subject.export({ format: 'jwk' });
+  const coseKey =
+    jwk.kty === 'EC'
+      ? new Map<number, unknown>([[1, 2], [-1, 1], [-2, Buffer.from(jwk.x!, 'base64url')], [-3, Buffer.from(jwk.y!, 'base64url')]])
+      : new Map<number, unknown>([[1, 1], [-1, 6], [-2, Buffer.from(jwk.x!, 'base64url')]]);
+  const claims = new Map<number, unknown>();
+  if (opts.exp !== undefined) claims.set(4, opts.exp);
+  if (opts.nbf !== undefined) claims.set(5, opts.nbf);
+  if (!opts.noKey) claims.set(8, new Map([[1, coseKey]]));
+  const payload = cbor(claims);
+  const prot = cbor(new Map([[1, issuer.alg]]));
+  const tbs = cbor(['Signature1', prot, Buffer.alloc(0), payload]);
+  const sig = issuer.alg === -8 || issuer.alg === -19 ? sign(null, tbs, issuer.key) : sign('sha256', tbs, { key: issuer.key, dsaEncoding: 'ieee-p1363' });
+  const sign1 = new Tag([prot, new Map(), payload, sig], 18);
+  return cbor(opts.cwtTag ? new Tag(sign1, 61) : sign1);
+}
+
+/** suit-delegation content: chains of CWTs, each bstr-wrapped. */
+export function delegationMember(chains: Buffer[][]): Buffer {
+  return cbor(chains.map((chain) => chain.map((cwt) => cwt)));
+}

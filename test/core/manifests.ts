@@ -25,11 +25,15 @@ export function params(entries: Record<number, unknown>): Map<number, unknown> {
 export interface ManifestSpec {
   sequence?: number | bigint;
   components: Uint8Array[][];
+  /** suit-dependencies: component index -> dependency prefix (null: no prefix). */
+  dependencies?: Record<number, string[] | null>;
   shared?: unknown[];
   /** Manifest key -> sequence items (7 validate, 8 load, 9 invoke, 16 payload-fetch, 20 install...). */
   sections: Record<number, unknown[]>;
   integrated?: [string, Uint8Array][];
   signers?: Signer[];
+  /** suit-delegation content (envelope key 1). */
+  delegation?: Uint8Array;
 }
 
 /** The usual shared sequence: vendor / class ids set and checked for every component. */
@@ -39,7 +43,12 @@ export function identityShared(n = 1): unknown[] {
 }
 
 export function makeEnvelope(spec: ManifestSpec): Uint8Array {
-  const common = new Map<number, unknown>([[2, spec.components.map((c) => c.map((b) => Buffer.from(b)))]]);
+  const common = new Map<number, unknown>();
+  if (spec.dependencies) {
+    const deps = Object.entries(spec.dependencies).map(([i, prefix]) => [Number(i), prefix ? new Map([[1, prefix.map((e) => Buffer.from(e))]]) : new Map()] as const);
+    common.set(1, new Map(deps.sort((a, b) => a[0] - b[0])));
+  }
+  common.set(2, spec.components.map((c) => c.map((b) => Buffer.from(b))));
   if (spec.shared) common.set(4, seq(...spec.shared));
   const m = new Map<number, unknown>([
     [1, 1],
@@ -47,5 +56,10 @@ export function makeEnvelope(spec: ManifestSpec): Uint8Array {
     [3, cbor(common)],
   ]);
   for (const key of Object.keys(spec.sections).map(Number).sort((a, b) => a - b)) m.set(key, seq(...spec.sections[key]!));
-  return buildEnvelope({ manifest: m, signers: spec.signers ?? [IETF_SIGNER], ...(spec.integrated ? { integrated: spec.integrated } : {}) });
+  return buildEnvelope({
+    manifest: m,
+    signers: spec.signers ?? [IETF_SIGNER],
+    ...(spec.integrated ? { integrated: spec.integrated } : {}),
+    ...(spec.delegation ? { delegation: spec.delegation } : {}),
+  });
 }

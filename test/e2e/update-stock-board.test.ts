@@ -32,7 +32,7 @@ beforeAll(async () => {
   const stock = await openStockBoard('stock', { workDir: dir, baud: 1_000_000, provision: provisionOf(f) });
   board = stock.board;
   listener = await listenTcp({ host: '127.0.0.1', port: 0 }, (t) => void stock.server.serve(t));
-  close = stock.backend.close;
+  close = stock.protocols.close;
 });
 
 afterAll(async () => {

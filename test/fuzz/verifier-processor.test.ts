@@ -3,7 +3,8 @@
  * validly MACed manifests built from the command grammar (nested try-each / run-sequence,
  * random parameters, component indices, some malformed arguments), run with random platform
  * facts and random payload supply (right bytes, wrong bytes, too many, odd chunks, failed
- * fetches). Properties: no trap, no hang, a defined reason, memory fixed at 256 KiB, a SUIT_Report
+ * fetches); a third of them carry an integrated dependency built the same way, nested up to five
+ * levels (one more than the core takes), with the components' identifiers shared across levels. Properties: no trap, no hang, a defined reason, memory fixed at 256 KiB, a SUIT_Report
  * for every run, and no accepted run with a failed directive (fetch, write, copy, invoke).
  * Seed printed; SUITRIG_FUZZ_SEED replays, SUITRIG_FUZZ_RUNS lengthens (`npm run fuzz:processor`).
  */
@@ -11,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryPlatform, REASON_NAMES, SuitProcessor, uuidBytes, type RunOptions, type RunResult } from '../../host/verifier/index.js';
 import { MAC_KEY } from '../vectors/corpus.js';
 import { Rng, fuzzRuns, fuzzSeed } from '../core/fuzz-tools.js';
-import { cbor, sha256, buildEnvelope } from '../core/envelope-builder.js';
+import { cbor, decoder, sha256, buildEnvelope, manifestDigestOf } from '../core/envelope-builder.js';
 
 const seed = fuzzSeed();
 const HANG_MS = 2000;
@@ -26,6 +27,8 @@ class Gen {
   readonly payloads: Buffer[];
   /** When set, the envelope gets one malformed or unsupported item somewhere. */
   private bad: boolean;
+  /** The manifest has a dependency slot after its components (index ncomp). */
+  private dependency = false;
   constructor(private readonly rng: Rng, readonly ncomp: number) {
     this.bad = rng.int(8) === 0;
     this.payloads = [0, 1, 2].map((i) => Buffer.from(rng.bytes(1 + rng.int(i === 2 ? 70000 : 3000))));
@@ -81,7 +84,7 @@ class Gen {
   sequence(depth: number, shared: boolean): Buffer {
     const items: unknown[] = [];
     if (!shared && depth === 0 && this.rng.int(2) === 0) items.push(...this.fetchPrefix());
-    else if (this.ncomp > 1 || this.rng.int(3) === 0) items.push(12, this.index());
+    else if (this.ncomp > 1 || this.dependency || this.rng.int(3) === 0) items.push(12, this.index());
     const n = 1 + this.rng.int(6);
     for (let i = 0; i < n; i++) {
       let r = this.rng.int(shared ? 10 : 16);
@@ -99,12 +102,27 @@ class Gen {
     }
     return cbor(items);
   }
-  envelope(): Uint8Array {
+  envelope(level = 0): Uint8Array {
     const comps = Array.from({ length: this.ncomp }, (_, i) => [Buffer.from([i])]);
-    const common = new Map<number, unknown>([[2, comps], [4, this.sequence(0, true)]]);
+    const child = level < 4 && this.rng.int(3) === 0 ? new Gen(this.rng, 1 + this.rng.int(3)).envelope(level + 1) : undefined;
+    this.dependency = child !== undefined;
+    const common = new Map<number, unknown>();
+    if (child) common.set(1, new Map([[this.ncomp, new Map(this.rng.int(2) ? [[1, [Buffer.from(`dep${level}`)]]] : [])]]));
+    // Half the manifests of a dependency tree check only the identity in their shared sequence, so
+    // that runs get past it into the dependencies more often.
+    const plainShared = (child || level > 0) && this.rng.int(2) === 0;
+    common.set(2, comps).set(4, plainShared ? cbor([12, true, 20, new Map<number, unknown>([[1, VENDOR], [2, CLASS]]), 1, 15, 2, 15]) : this.sequence(0, true));
     const m = new Map<number, unknown>([[1, 1], [2, this.rng.int(5)], [3, cbor(common)]]);
-    for (const key of [7, 9, 16, 20]) if (this.rng.int(3)) m.set(key, this.sequence(0, false));
+    // Fetch the dependency from the envelope, check it, process it (trust-domains §6.1), first
+    // thing in the section, so that random commands before it do not keep it from running.
+    const take = child && [12, this.ncomp, 20, new Map<number, unknown>([[3, cbor([-16, manifestDigestOf(child)])], [21, '#dep']]), 21, 2, 7, 15, 11, 15];
+    for (const key of [7, 9, 16, 20]) {
+      if (!this.rng.int(3)) continue;
+      const seq = this.sequence(0, false);
+      m.set(key, take && this.rng.int(2) ? cbor([...take, ...(decoder.decode(seq) as unknown[])]) : seq);
+    }
     const integrated: [string, Uint8Array][] = this.rng.int(2) ? [['#integrated', this.rng.pick(this.payloads)]] : [];
+    if (child) integrated.unshift(['#dep', child]);
     return buildEnvelope({ manifest: m, signers: [{ alg: 5, secret: (MAC_KEY.key as { secret: Uint8Array }).secret }], integrated });
   }
 }

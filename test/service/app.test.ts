@@ -4,29 +4,31 @@
  * refusals share one JSON shape; an unexpected fault is a bare 500 with no detail.
  */
 import { Type } from '@fastify/type-provider-typebox';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../rig/service/api/app.js';
 import type { RoutePlugin } from '../../rig/service/context.js';
 import { testService, type TestService } from './fixture.js';
 
 describe('the API framework [pglite]', () => {
-  let s: TestService | undefined;
-  afterEach(async () => {
-    await s?.close();
-    s = undefined;
+  // One database for all: apps with other routes are built on it and closed by each test.
+  let s: TestService;
+  beforeAll(async () => {
+    s = await testService('pglite');
   });
+  afterAll(async () => s?.close());
 
   it('refuses to start with a route that declares no role', async () => {
     const noRole: RoutePlugin = async (app) => {
       app.get('/oops', async () => ({}));
     };
-    await expect(testService('pglite', { plugins: [noRole] })).rejects.toThrow(/route GET \/api\/v1\/oops declares no role/);
+    await expect(buildApp({ db: s.db, plugins: [noRole] })).rejects.toThrow(/route GET \/api\/v1\/oops declares no role/);
   });
 
   it('refuses to start with a request schema that leaves an object open', async () => {
     const open: RoutePlugin = async (app) => {
       app.post('/open', { config: { role: 'operator' }, schema: { body: Type.Object({ a: Type.Object({ b: Type.String() }, { additionalProperties: false }) }) } }, async () => ({}));
     };
-    await expect(testService('pglite', { plugins: [open] })).rejects.toThrow(/request schema objects without additionalProperties: body(,|$| )/);
+    await expect(buildApp({ db: s.db, plugins: [open] })).rejects.toThrow(/request schema objects without additionalProperties: body(,|$| )/);
   });
 
   it('answers an unexpected fault with a bare 500, the detail only in the log', async () => {
@@ -35,14 +37,17 @@ describe('the API framework [pglite]', () => {
         throw new Error('SELECT secret FROM somewhere failed at /srv/x.ts:12');
       });
     };
-    s = await testService('pglite', { plugins: [faulty] });
-    const r = await s.app.inject({ method: 'GET', url: '/api/v1/faulty', headers: s.as('viewer') });
-    expect(r.statusCode).toBe(500);
-    expect(r.json()).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    const app = await buildApp({ db: s.db, plugins: [faulty] });
+    try {
+      const r = await app.inject({ method: 'GET', url: '/api/v1/faulty', headers: s.as('viewer') });
+      expect(r.statusCode).toBe(500);
+      expect(r.json()).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    } finally {
+      await app.close();
+    }
   });
 
   it('describes every route with the role it needs, and serves the description without a token', async () => {
-    s = await testService('pglite');
     const r = await s.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
     expect(r.statusCode).toBe(200);
     const doc = r.json() as { paths: Record<string, Record<string, { 'x-suitrig-role'?: string; security?: unknown }>> };
@@ -56,7 +61,6 @@ describe('the API framework [pglite]', () => {
   });
 
   it('answers refusals in one shape: unknown route, unknown field, bad JSON, wrong content type', async () => {
-    s = await testService('pglite');
     const h = s.as('admin');
     const cases = [
       { req: { method: 'GET' as const, url: '/api/v1/nothing', headers: h }, status: 404, code: 'not-found' },

@@ -2,12 +2,13 @@
  * GET /api/v1/events over real HTTP (rig/service/events): replay after Last-Event-ID from the
  * events table then live delivery, each event once and in order; a topic filter; events whose
  * transactions commit out of id order all delivered (server only: PGlite runs one transaction at
- * a time); a client that stops reading is dropped once its buffer is full; closing the service
- * ends the streams.
+ * a time) and after the LISTEN connection was cut (server); heartbeats on an idle stream; a
+ * client that stops reading is dropped once its buffer is full; closing the service ends the
+ * streams.
  */
 import { request, type IncomingMessage } from 'node:http';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SSE_CLIENT_BUFFER } from '../../rig/service/api/limits.js';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { SSE_CLIENT_BUFFER, SSE_HEARTBEAT_MS } from '../../rig/service/api/limits.js';
 import { openDatabase } from '../../rig/service/db/database.js';
 import { recordEvent } from '../../rig/service/store/events.js';
 import { describeOnDatabases } from '../helpers/databases.js';
@@ -129,6 +130,23 @@ describeOnDatabases('server-sent events', (flavour) => {
     }
   });
 
+  it.skipIf(flavour === 'pglite')('catches up after its LISTEN connection was cut, missing nothing recorded meanwhile (server only: PGlite listens in process)', async () => {
+    const c = await subscribe(base, s.as('viewer'));
+    try {
+      const cut = await s.db.query<{ ok: boolean }>(
+        "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN %' AND pid <> pg_backend_pid()",
+      );
+      expect(cut.map((r) => r.ok)).toEqual([true]);
+      // Recorded while nobody listens: no notification will ever say so.
+      await record('board', 'during-the-gap');
+      await record('board', 'after-the-gap');
+      const got = await c.next(2);
+      expect(got.map((e) => e.data.subject)).toEqual(['during-the-gap', 'after-the-gap']);
+    } finally {
+      c.close();
+    }
+  });
+
   it('drops a client that stops reading once its buffer is full, and keeps serving the others', async () => {
     const hub = s.app.ctx.events;
     const slow = await subscribe(base, s.as('viewer'));
@@ -150,6 +168,22 @@ describeOnDatabases('server-sent events', (flavour) => {
     await record('board', 'after');
     expect((await next.next(1))[0]!.data.subject).toBe('after');
     next.close();
+  });
+
+  it('sends a heartbeat comment every SSE_HEARTBEAT_MS on an idle stream', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const c = await subscribe(base, s.as('viewer'));
+      let text = '';
+      c.res.on('data', (d: string) => (text += d));
+      vi.advanceTimersByTime(SSE_HEARTBEAT_MS * 2);
+      const deadline = Date.now() + 5000;
+      while ((text.match(/: heartbeat\n\n/g) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect((text.match(/: heartbeat\n\n/g) ?? []).length).toBe(2);
+      c.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a malformed Last-Event-ID with 400', async () => {

@@ -1,36 +1,38 @@
 /**
  * `suitrig status`, `reboot` and `flash` end to end against an SMP board served over TCP (the
- * link's in-memory image-group peer): real MCUboot images, the JSON and text outputs, exit
+ * SMP peer: the virtual board model behind the OS and image groups): real MCUboot images, the JSON and text outputs, exit
  * statuses, `--trace`, and errors that say what is wrong.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKey, type PrivateKey } from '../../host/keys/index.js';
-import { createImage } from '../../host/mcuboot/create.js';
-import { parseVersion } from '../../host/mcuboot/format.js';
-import { createMemoryPeer, type MemoryPeer } from '../../host/smp/server/memory-peer.js';
 import { osGroup } from '../../host/smp/server/os-group.js';
 import { SmpServer } from '../../host/smp/server/server.js';
 import { runCli } from '../helpers/cli.js';
 import { progressBar, progressText } from '../../rig/cli/upload-progress.js';
+import { openSmpPeer, peerImage, type SmpPeer } from '../helpers/smp-peer.js';
 import { serve } from './helpers/serve-tcp.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'suitrig-cli-smp-'));
-const key = generateSigningKey('es256') as PrivateKey;
 const app = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
-const v1 = createImage(app(20_000, 1), { key, version: parseVersion('1.0.0') });
-const v2 = createImage(app(30_000, 2), { key, version: parseVersion('1.1.0+7') });
+const v1 = peerImage('1.0.0', { size: 20_000, seed: 1 });
+const v2 = peerImage('1.1.0+7', { size: 30_000, seed: 2 });
+/** Larger than the nRF52840-like part's 400 KiB slots. */
+const TOO_LARGE = 420_000;
 const v2file = join(dir, 'app-1.1.0.bin');
 writeFileSync(v2file, v2);
 
-
-let peer: MemoryPeer;
+const peers: SmpPeer[] = [];
+let peer: SmpPeer;
 let url: string;
 beforeEach(async () => {
-  peer = createMemoryPeer({ running: v1, slotSize: 128 * 1024 });
+  peer = await openSmpPeer({ running: v1 });
+  peers.push(peer);
   url = await serve(peer.server);
+});
+afterEach(async () => {
+  await Promise.all(peers.splice(0).map((p) => p.close()));
 });
 
 describe('suitrig status', () => {
@@ -39,7 +41,7 @@ describe('suitrig status', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.port).toBe(url);
-    expect(j.os).toMatch(/^suitrig memory-peer /);
+    expect(j.os).toMatch(/^suitrig smp-peer /);
     expect(j.smp).toEqual({ bufSize: 2048, bufCount: 4 });
     expect(j.bootloader).toEqual({ name: 'MCUboot', mode: 3, modeName: 'swap using move', noDowngrade: false });
     expect(j.images).toHaveLength(1);
@@ -85,7 +87,7 @@ describe('suitrig reboot', () => {
     expect(r.stderr).toContain('SMP reset');
     // The peer answers the reset and resets 250 ms later, then prints its banner: only that counts.
     expect(r.stdout).toMatch(/rebooted  the board went through the reset \(the boot banner '\*\*\* Booting' on the console\) and answered again after \d+\.\d s/);
-    expect(peer.storage.stats.reboots).toBe(1);
+    expect(peer.boots).toBe(1);
   });
 
   it('--bootloader asks for boot_mode 1', async () => {
@@ -140,7 +142,7 @@ describe('suitrig flash', () => {
     expect(j.running).toMatchObject({ slot: 0, version: '1.1.0.7', active: true, confirmed: false });
     expect(j.upload).toMatchObject({ bytes: v2.length, match: true });
     expect(j.message).toBe('running 1.1.0+7, test image awaiting its confirmation');
-    expect(r.stderr).toMatch(/upload    29\.[0-9] KiB in .* SHA-256 verified by the board/);
+    expect(r.stderr).toMatch(new RegExp(`upload    ${(v2.length / 1024).toFixed(1)} KiB in .* SHA-256 verified by the board`));
     // not confirmed: MCUboot reverts at the next reset
     expect((await runCli(['reboot', '--port', url])).code).toBe(0);
     const s = JSON.parse((await runCli(['status', '--port', url, '--json'])).stdout);
@@ -180,18 +182,18 @@ describe('suitrig flash', () => {
 
   it('an image too large for the slot: the board cannot take it, exit 1 (a negative answer, not a broken link) naming both sizes', async () => {
     const big = join(dir, 'big.bin');
-    writeFileSync(big, createImage(app(140_000, 4), { key, version: parseVersion('2.0.0') }));
+    writeFileSync(big, peerImage('2.0.0', { size: TOO_LARGE, seed: 4 }));
     const r = await runCli(['flash', '--port', url, big]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^result    the image \(\d+ bytes\) is larger than the board's slot \(131072 bytes\): it cannot take it$/m);
+    const slot = peer.board.firmware.areas.secondary.size;
+    expect(r.stdout).toMatch(new RegExp(`^result    the image \\(\\d+ bytes\\) is larger than the board's slot \\(${slot} bytes\\): it cannot take it$`, 'm'));
   });
 
   it('a board that reports no slot sizes and refuses the upload itself: exit 1 with its reason', async () => {
-    const peer = createMemoryPeer({ slotSize: 64 * 1024 });
     // Zephyr without CONFIG_MCUMGR_GRP_IMG_SLOT_INFO: slot info answers rc 8.
     delete (peer.image.commands as Record<number, unknown>)[6];
     const big = join(dir, 'big2.bin');
-    writeFileSync(big, createImage(app(80_000, 5), { key, version: parseVersion('2.0.0') }));
+    writeFileSync(big, peerImage('2.0.0', { size: TOO_LARGE, seed: 5 }));
     const r = await runCli(['flash', '--port', await serve(peer.server), big]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^result    the board refused the image: .*INVALID_IMAGE_TOO_LARGE/m);

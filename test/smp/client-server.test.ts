@@ -4,46 +4,43 @@
  * deadlines on an injected clock, vanished ports, the server's buffer limit, and the raw
  * framing end to end.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SmpMap } from '../../host/smp/cbor.js';
 import { SmpClient, SmpTimeoutError } from '../../host/smp/client.js';
 import { MgmtErr, SmpGroupError, SmpRcError } from '../../host/smp/errors.js';
 import { RawFraming } from '../../host/smp/framing/raw.js';
 import { isNotSupported } from '../../host/smp/groups/os.js';
 import { GroupId, RigCmd, SuitCmd } from '../../host/smp/ids.js';
-import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
-import { createMemoryPeer } from '../../host/smp/server/memory-peer.js';
+import type { InProcessLink, InProcessOptions } from '../../host/smp/in-process.js';
+import { osGroup } from '../../host/smp/server/os-group.js';
 import { SmpServer, type SmpGroupHandler } from '../../host/smp/server/server.js';
 import { formatPacket } from '../../host/smp/trace.js';
 import { ManualClock } from '../../host/transport/clock.js';
 import { PairedLink } from '../../host/transport/paired/paired-link.js';
 import { SerialPortTransport } from '../../host/transport/serialport.js';
 import { TransportClosedError } from '../../host/transport/transport.js';
+import { maxImageSize } from '../../rig/virtual/suit/firmware.js';
+import { closedAfterEach, peerImage } from '../helpers/smp-peer.js';
 
-const open: InProcessLink[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((l) => l.close()));
-});
+const { peer, link } = closedAfterEach();
 
-async function connect(server: SmpServer, o: Parameters<typeof connectInProcess>[1] = {}): Promise<InProcessLink> {
-  const l = await connectInProcess(server, { pace: false, seed: 1, ...o });
-  open.push(l);
-  return l;
+function connect(server: SmpServer, o: InProcessOptions = {}): Promise<InProcessLink> {
+  return link(server, { pace: false, seed: 1, ...o });
 }
 
 describe('SMP client and server over the paired link', () => {
   it('echo, params, OS info and bootloader info', async () => {
-    const { server } = createMemoryPeer({ bufSize: 1024, bufCount: 2 });
+    const { server } = await peer({ bufSize: 1024, bufCount: 2 });
     const { client } = await connect(server);
     expect(await client.os.echo('hello')).toBe('hello');
     expect(await client.os.params()).toEqual({ bufSize: 1024, bufCount: 2 });
-    expect(await client.os.info('sn')).toBe('suitrig memory-peer');
+    expect(await client.os.info('sn')).toBe('suitrig smp-peer');
     expect(await client.os.bootloaderName()).toBe('MCUboot');
     expect(await client.os.bootloaderMode()).toEqual({ mode: 3, name: 'swap using move', noDowngrade: false });
   });
 
   it('answers in the version asked: v2 group errors, v1 rc errors, rc 8 for unknown commands', async () => {
-    const { server } = createMemoryPeer();
+    const { server } = await peer();
     const v2 = (await connect(server)).client;
     await expect(v2.os.info('x')).rejects.toThrow(SmpGroupError);
     await expect(v2.os.info('x')).rejects.toThrow(/os error 2 \(INVALID_FORMAT\) to os\/info/);
@@ -52,9 +49,8 @@ describe('SMP client and server over the paired link', () => {
     expect(isNotSupported(e8)).toBe(true);
     expect((e8 as Error).message).toMatch(/rc 8 \(ENOTSUP: not supported\) to os\/datetime/);
 
-    const peer1 = createMemoryPeer();
-    const l1 = await connectInProcess(peer1.server, { pace: false, seed: 2, client: { version: 1 } });
-    open.push(l1);
+    const peer1 = await peer();
+    const l1 = await link(peer1.server, { pace: false, seed: 2, client: { version: 1 } });
     const seen: number[] = [];
     l1.client.link.onEvent((e) => e.kind === 'rx' && seen.push(e.packet[0]!));
     const e3 = await l1.client.os.info('x').catch((e: unknown) => e);
@@ -64,13 +60,12 @@ describe('SMP client and server over the paired link', () => {
   });
 
   it('image state, test, reboot into the test image, revert; confirm keeps it', async () => {
-    const running = Uint8Array.from({ length: 5000 }, (_, i) => i & 0xff);
-    const peer = createMemoryPeer({ running, slotSize: 64 * 1024 });
-    const { client } = await connect(peer.server);
+    const p = await peer({ running: peerImage('1.0.0', { size: 5000 }) });
+    const { client } = await connect(p.server);
     const before = await client.image.state();
     expect(before.images).toHaveLength(1);
     expect(before.images[0]).toMatchObject({ slot: 0, active: true, confirmed: true, pending: false });
-    const next = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 13) & 0xff);
+    const next = peerImage('1.1.0', { size: 20_000 });
     const r = await client.image.upload(next, { bufSize: 2048, bufCount: 4 });
     expect(r.match).toBe(true);
     const st = await client.image.state();
@@ -80,29 +75,32 @@ describe('SMP client and server over the paired link', () => {
     const marked = await client.image.test(cand.hash);
     expect(marked.images.find((s) => s.slot === 1)).toMatchObject({ pending: true, permanent: false });
     await client.os.reset();
-    await expect.poll(() => peer.storage.stats.reboots).toBe(1);
+    await expect.poll(() => p.boots).toBe(1);
     const booted = await client.image.state();
     expect(booted.images[0]).toMatchObject({ active: true, confirmed: false });
     expect(booted.images[0]!.hash).toEqual(cand.hash);
     await client.os.reset();
-    await expect.poll(() => peer.storage.stats.reboots).toBe(2);
+    await expect.poll(() => p.boots).toBe(2);
     expect((await client.image.state()).images[0]!.hash).toEqual(before.images[0]!.hash);
     // test again, then confirm after the boot: it stays
     await client.image.test(cand.hash);
     await client.os.reset();
-    await expect.poll(() => peer.storage.stats.reboots).toBe(3);
+    await expect.poll(() => p.boots).toBe(3);
     await client.image.confirm();
     await client.os.reset();
-    await expect.poll(() => peer.storage.stats.reboots).toBe(4);
+    await expect.poll(() => p.boots).toBe(4);
     expect((await client.image.state()).images[0]).toMatchObject({ confirmed: true });
     expect((await client.image.state()).images[0]!.hash).toEqual(cand.hash);
-    expect(await client.image.slotInfo()).toEqual([{ image: 0, slots: [{ slot: 0, size: 65536 }, { slot: 1, size: 65536, uploadImageId: 0 }], maxImageSize: 65536 }]);
+    const fw = p.board.firmware;
+    const max = maxImageSize(fw.device, fw.profile);
+    expect(await client.image.slotInfo()).toEqual([{ image: 0, slots: [{ slot: 0, size: fw.areas.primary.size }, { slot: 1, size: fw.areas.secondary.size, uploadImageId: 0 }], maxImageSize: max }]);
     await client.image.erase();
     expect((await client.image.state()).images).toHaveLength(1);
   });
 
   it('a legacy-rc server puts rc 0 in every success; the client reads it as success', async () => {
-    const { server } = createMemoryPeer({ legacyRc: true });
+    const server = new SmpServer({ legacyRc: true });
+    server.register(osGroup({ params: { bufSize: server.bufSize, bufCount: server.bufCount } }));
     const { client } = await connect(server);
     const raw = await client.exchange(2, GroupId.OS, 0, { d: 'x' });
     expect(raw.body).toEqual({ rc: 0, r: 'x' });
@@ -110,7 +108,7 @@ describe('SMP client and server over the paired link', () => {
   });
 
   it('serves requests in order, several in flight', async () => {
-    const { server } = createMemoryPeer();
+    const { server } = await peer();
     const { client } = await connect(server);
     const words = Array.from({ length: 4 }, (_, i) => `w${i}`);
     expect(await Promise.all(words.map((w) => client.os.echo(w)))).toEqual(words);
@@ -153,7 +151,7 @@ describe('SMP client and server over the paired link', () => {
   });
 
   it('works over the raw framing too', async () => {
-    const { server } = createMemoryPeer({ framing: () => new RawFraming() });
+    const { server } = await peer({ framing: () => new RawFraming() });
     const { client } = await connect(server, { client: { framing: new RawFraming() } });
     expect(await client.os.echo('raw')).toBe('raw');
     const r = await client.image.upload(new Uint8Array(10_000).fill(7), { bufSize: 2048, bufCount: 4 });
@@ -193,9 +191,9 @@ describe('deadlines and vanished ports', () => {
   });
 
   it('default deadlines grow with the line time at the port baud', async () => {
-    const { server } = createMemoryPeer();
+    const { server } = await peer();
     const slow = (await connect(server, { baudRate: 9600, seed: 3 })).client;
-    const fast = (await connect(createMemoryPeer().server, { baudRate: 1_000_000, seed: 4 })).client;
+    const fast = (await connect((await peer()).server, { baudRate: 1_000_000, seed: 4 })).client;
     expect(slow.deadlineMs(2000)).toBeGreaterThan(fast.deadlineMs(2000) + 5000);
     expect(fast.deadlineMs(2000)).toBeLessThan(2600);
   });
@@ -306,7 +304,7 @@ describe('SUIT (66) and rig (67) client commands', () => {
     await client.rig.armFault({ powerCutBeforeOp: 12, link: { corrupt: 0.001 }, seed: 42 });
     await client.rig.boardModel({ quirks: ['accepts-rollback'] });
     expect(seen.slice(2).map((s) => s.body)).toEqual([{ power_cut_before_op: 12, link: { corrupt: 0.001 }, seed: 42 }, { quirks: ['accepts-rollback'] }]);
-    const bare = (await connect(createMemoryPeer().server)).client;
+    const bare = (await connect((await peer()).server)).client;
     expect(isNotSupported(await bare.rig.trustState().catch((e: unknown) => e))).toBe(true);
   });
 });

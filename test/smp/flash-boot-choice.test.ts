@@ -1,6 +1,6 @@
 /**
- * `suitrig flash` on boards whose bootloader does not take test/confirm marks, played by fake
- * SMP boards over TCP: a RAM-load board that reports its mode (bootloader info 6), one that
+ * `suitrig flash` on boards whose bootloader does not take test/confirm marks, played by the
+ * virtual board model with another bootloader's choice over TCP (helpers/fake-boards.ts): a RAM-load board that reports its mode (bootloader info 6), one that
  * does not (as the QEMU peer, whose image state write answers rc 8 and whose image carries
  * RAM_LOAD; test/e2e/qemu-peer.test.ts runs the real one), a swap board whose image manager
  * cannot mark, one that does not report its mode, and MCUboot serial recovery (no slot active). The messages say what the board is;
@@ -11,20 +11,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKey, type PrivateKey } from '../../host/keys/index.js';
-import { createImage } from '../../host/mcuboot/create.js';
 import { IMAGE_F, parseVersion } from '../../host/mcuboot/format.js';
 import { highestVersionBootloader, versionOutlook } from '../../host/operator/boot-choice.js';
 import { whereIsBoard } from '../../host/operator/run-state.js';
 import type { ImageSlotState } from '../../host/smp/image-state.js';
 import type { TcpListener } from '../../host/transport/tcp.js';
 import { runCli } from '../helpers/cli.js';
+import { peerImage } from '../helpers/smp-peer.js';
 import { fakeBoard } from './helpers/fake-boards.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'suitrig-flash-boot-'));
-const key = generateSigningKey('es256') as PrivateKey;
-const app = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 0xff);
-const image = (version: string, flags = 0): Uint8Array => createImage(app(8_000, version.length), { key, version: parseVersion(version), flags, ...(flags & IMAGE_F.RAM_LOAD ? { loadAddr: 0x20240000 } : {}) });
+const image = (version: string, flags = 0): Uint8Array => peerImage(version, { size: 8_000, flags, ...(flags & IMAGE_F.RAM_LOAD ? { loadAddr: 0x20240000 } : {}) });
 const running = image('1.0.0', IMAGE_F.RAM_LOAD);
 function file(name: string, bytes: Uint8Array): string {
   const p = join(dir, name);

@@ -1,35 +1,34 @@
 /**
  * How the host speaks SMP to a board — framing, SMP version, console line length — from the
  * command line (`--framing`, `--smp-version`, `--line-length`) and from rig.yaml (`smp:`),
- * observed on the wire at a fake board over TCP; the lab backend of `suitrig run` opens its
+ * observed on the wire at a board over TCP; the lab board of `suitrig run` opens its
  * client the same way; bad values and contradictions are refused naming the option or field.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { generateSigningKey, type PrivateKey } from '../../host/keys/index.js';
-import { createImage } from '../../host/mcuboot/create.js';
-import { parseVersion } from '../../host/mcuboot/format.js';
 import { RawFraming } from '../../host/smp/framing/raw.js';
 import { ConsoleFraming } from '../../host/smp/framing/console.js';
 import { base64PerLine, DEFAULT_LINK_SETTINGS, framingFor, LINE_LENGTH } from '../../host/smp/link-settings.js';
-import { createMemoryPeer } from '../../host/smp/server/memory-peer.js';
 import type { Framing } from '../../host/smp/framing/framing.js';
 import { listenTcp, type TcpListener } from '../../host/transport/tcp.js';
-import { LabBackend } from '../../rig/dut/lab-backend.js';
+import { PortBoard } from '../../rig/dut/port-board.js';
 import { LabError, parseLab } from '../../rig/lab/load.js';
 import { runCli } from '../helpers/cli.js';
 import { benchLabEntry } from '../rig/helpers/paired-board.js';
 import { tempDir, writeFile } from '../rig/helpers/lab-files.js';
+import { openSmpPeer, type SmpPeer } from '../helpers/smp-peer.js';
 
-const RUNNING = createImage(new Uint8Array(4000).fill(1), { key: generateSigningKey('es256') as PrivateKey, version: parseVersion('1.0.0') });
 const listeners: TcpListener[] = [];
+const peers: SmpPeer[] = [];
 afterAll(async () => {
   await Promise.all(listeners.map((l) => l.close()));
+  await Promise.all(peers.map((p) => p.close()));
 });
 
 /** A board with the given framing over TCP, recording every byte it receives. */
 async function board(framing: () => Framing = () => new ConsoleFraming()): Promise<{ url: string; port: number; wire: () => Buffer }> {
-  const peer = createMemoryPeer({ running: RUNNING, slotSize: 64 * 1024, framing });
+  const peer = await openSmpPeer({ framing });
+  peers.push(peer);
   const chunks: Uint8Array[] = [];
   const l = await listenTcp({}, (t) => {
     t.onData((c) => chunks.push(c));
@@ -143,17 +142,18 @@ describe('rig.yaml smp:', () => {
     expect(bad.stderr).toMatch(/--line-length: raw framing has no lines \(board 'raw-1' uses raw framing \(.*rig\.yaml:2\)\)/);
   });
 
-  it('the lab backend of suitrig run opens its client with the board settings', async () => {
+  it('the lab board of suitrig run opens its link with the board settings', async () => {
     const b = await board(() => new RawFraming());
     const lab = benchLabEntry({ port: { kind: 'tcp', url: b.url, host: '127.0.0.1', port: b.port }, smp: { framing: 'raw', version: 1 } });
-    const backend = await LabBackend.open({ name: 'bench', target: { kind: 'tcp', url: b.url, host: '127.0.0.1', port: b.port, baud: 115200 }, board: lab });
+    const port = await PortBoard.open({ name: 'bench', target: { kind: 'tcp', url: b.url, host: '127.0.0.1', port: b.port, baud: 115200 }, board: lab });
     try {
-      expect(backend.link).toEqual({ framing: 'raw', version: 1, lineLength: 128 });
-      expect(await backend.client.os.echo('hi')).toBe('hi');
-      expect(backend.client.version).toBe(1);
-      expect(backend.client.link.framing.kind).toBe('raw');
+      expect(port.settings).toEqual({ framing: 'raw', version: 1, lineLength: 128 });
+      const client = port.link.client;
+      expect(await client.os.echo('hi')).toBe('hi');
+      expect(client.version).toBe(1);
+      expect(client.link.framing.kind).toBe('raw');
     } finally {
-      await backend.close();
+      await port.close();
     }
   });
 

@@ -3,32 +3,28 @@
  * board showed that it went through the reset. A Zephyr-like board answers `os reset` and
  * resets 250 ms later; answers in between come from the old firmware and must not count.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
-import { ResetNotObservedError, rebootAndWait } from '../../host/smp/reboot.js';
+import { describe, expect, it } from 'vitest';
+import type { InProcessLink } from '../../host/smp/in-process.js';
+import { ResetNotObservedError, rebootAndWait, waitForAnswer } from '../../host/smp/reboot.js';
+import { SmpTimeoutError } from '../../host/smp/client.js';
 import { CountingWitness } from '../../host/smp/reset-witness.js';
-import { createMemoryPeer } from '../../host/smp/server/memory-peer.js';
 import { osGroup } from '../../host/smp/server/os-group.js';
 import { SmpServer } from '../../host/smp/server/server.js';
+import { closedAfterEach } from '../helpers/smp-peer.js';
 
-const links: InProcessLink[] = [];
-afterEach(async () => {
-  for (const l of links.splice(0)) await l.close();
-});
+const { peer, link } = closedAfterEach();
 
-async function connect(server: SmpServer): Promise<InProcessLink> {
-  const l = await connectInProcess(server, { baudRate: 1_000_000 });
-  links.push(l);
-  return l;
+function connect(server: SmpServer): Promise<InProcessLink> {
+  return link(server, { baudRate: 1_000_000 });
 }
 
 describe('rebootAndWait', () => {
   it('a board that answers first and resets 250 ms later: the old firmware’s answers are not believed; the boot banner is', async () => {
-    const peer = createMemoryPeer({ slotSize: 64 * 1024, resetDelayMs: 250, bootMs: 40 });
-    const l = await connect(peer.server);
+    const p = await peer({ resetDelayMs: 250, bootMs: 40 });
+    const l = await connect(p.server);
     const r = await rebootAndWait(l.client, { how: 'smp' });
     // Believed only after the reset really happened (the banner follows the reboot).
-    expect(peer.storage.stats.reboots).toBe(1);
+    expect(p.boots).toBe(1);
     expect(r.proof).toBe("the boot banner '*** Booting' on the console");
     expect(r.ms).toBeGreaterThanOrEqual(250);
     // The probe lost during the reboot is cut short by the banner: no full quiet timeout waited.
@@ -36,10 +32,10 @@ describe('rebootAndWait', () => {
   });
 
   it('a board that prints nothing: its quiet reboot is the proof', async () => {
-    const peer = createMemoryPeer({ slotSize: 64 * 1024, resetDelayMs: 100, bootMs: 400 });
-    const l = await connect(peer.server);
+    const p = await peer({ resetDelayMs: 100, bootMs: 400 });
+    const l = await connect(p.server);
     const r = await rebootAndWait(l.client, { how: 'smp' }, { banner: /never printed/, quietMs: 200 });
-    expect(peer.storage.stats.reboots).toBe(1);
+    expect(p.boots).toBe(1);
     expect(r.proof).toBe('it went quiet (no answer within 0.2 s)');
   });
 
@@ -77,14 +73,14 @@ describe('rebootAndWait', () => {
   });
 
   it('with a witness that never speaks: not believed, whatever the board answers', async () => {
-    const peer = createMemoryPeer({ slotSize: 64 * 1024, resetDelayMs: 50, bootMs: 20 });
-    const l = await connect(peer.server);
+    const p = await peer({ resetDelayMs: 50, bootMs: 20 });
+    const l = await connect(p.server);
     await expect(rebootAndWait(l.client, { how: 'smp' }, { witness: new CountingWitness(), proofWindowMs: 600 })).rejects.toThrow(/its surroundings saw no reset/);
   });
 
   it("the rig's own hard reset is its proof; the action runs once", async () => {
-    const peer = createMemoryPeer({ slotSize: 64 * 1024 });
-    const l = await connect(peer.server);
+    const p = await peer();
+    const l = await connect(p.server);
     let runs = 0;
     const r = await rebootAndWait(l.client, { how: 'hard', what: "the rig's own dtr reset", run: async () => void runs++ }, { banner: /never printed/ });
     expect(runs).toBe(1);
@@ -127,5 +123,31 @@ describe('rebootAndWait', () => {
     const r = await rebootAndWait(l.client, { how: 'smp' }, { banner: /never printed/, reconnect: async () => (reopened++, l!.reconnect()) });
     expect(reopened).toBeGreaterThanOrEqual(1);
     expect(r.proof).toBe('the link dropped');
+  });
+});
+
+describe('waitForAnswer (no reset to prove: the power came back)', () => {
+  it('the first answer counts, an error answer too; a port that dropped is reopened', async () => {
+    const server = new SmpServer(); // no groups: echo is answered rc 8, which still means an SMP server runs
+    server.listening = false;
+    setTimeout(() => (server.listening = true), 300);
+    const l = await connect(server);
+    l.link.disconnect();
+    let reopened = 0;
+    const r = await waitForAnswer(l.client, { reconnect: async () => (reopened++, l.reconnect()) });
+    expect(reopened).toBe(1);
+    expect(r.client).toBe(l.client);
+    expect(r.ms).toBeGreaterThanOrEqual(250);
+  });
+
+  it('a board that never answers: SmpTimeoutError once its time is up, naming it', async () => {
+    const server = new SmpServer();
+    server.listening = false;
+    const l = await connect(server);
+    const t0 = Date.now();
+    const e = await waitForAnswer(l.client, { timeoutMs: 800 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SmpTimeoutError);
+    expect((e as Error).message).toMatch(/the board did not answer within 1 s of the reset \(last: no answer/);
+    expect(Date.now() - t0).toBeLessThan(2_500);
   });
 });

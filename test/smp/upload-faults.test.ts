@@ -5,23 +5,18 @@
  * end with the board holding exactly the right bytes or a clear error — never a silently
  * corrupted image.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
-import { createMemoryPeer } from '../../host/smp/server/memory-peer.js';
+import { describe, expect, it } from 'vitest';
 import { UploadError } from '../../host/smp/upload/engine.js';
 import type { LinkFaults } from '../../host/transport/paired/faults.js';
+import { closedAfterEach } from '../helpers/smp-peer.js';
 
 const image = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 2654435761 + seed) >>> 24);
 
-const open: InProcessLink[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((l) => l.close()));
-});
+const { peer, link } = closedAfterEach();
 
 async function faultyUpload(seed: number, faults: LinkFaults, size: number, extra: { reconnect?: boolean } = {}) {
-  const peer = createMemoryPeer({ slotSize: 256 * 1024, bufSize: 2048, bufCount: 4 });
-  const l = await connectInProcess(peer.server, { pace: false, seed, faults, client: { timeoutMs: 400 } });
-  open.push(l);
+  const board = await peer({ bufSize: 2048, bufCount: 4 });
+  const l = await link(board.server, { pace: false, seed, faults, client: { timeoutMs: 400 } });
   const data = image(size, seed);
   const result = await l.client.image
     .upload(data, { chunkTimeoutMs: 400, firstChunkTimeoutMs: 600, retries: 12, reconnect: extra.reconnect ? () => l.reconnect() : undefined })
@@ -29,7 +24,7 @@ async function faultyUpload(seed: number, faults: LinkFaults, size: number, extr
       (r) => ({ ok: true as const, r }),
       (e: unknown) => ({ ok: false as const, e }),
     );
-  return { peer, l, data, result };
+  return { peer: board, l, data, result };
 }
 
 describe('uploads over a faulty line', () => {
@@ -37,7 +32,7 @@ describe('uploads over a faulty line', () => {
     const { peer, l, data, result } = await faultyUpload(101, { corrupt: 1e-4 }, 96 * 1024);
     expect(result.ok, String(!result.ok && result.e)).toBe(true);
     if (!result.ok) return;
-    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(peer.candidate()).toEqual(data);
     expect(result.r.match).toBe(true);
     expect(l.link.stats('a').corrupted).toBeGreaterThan(5);
     expect(result.r.losses).toBeGreaterThan(0);
@@ -47,15 +42,14 @@ describe('uploads over a faulty line', () => {
     const { peer, l, data, result } = await faultyUpload(202, { corrupt: 1e-3 }, 32 * 1024);
     expect(result.ok, String(!result.ok && result.e)).toBe(true);
     if (!result.ok) return;
-    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(peer.candidate()).toEqual(data);
     expect(result.r.chunkSize.smallest).toBeLessThan(result.r.chunkSize.initial / 3);
     expect(l.link.stats('a').corrupted).toBeGreaterThan(50);
   });
 
   it('the same at 1e-3 with the chunk size fixed needs far more requests: adaptation is what makes it work (seed 203)', async () => {
-    const peer = createMemoryPeer({ slotSize: 256 * 1024 });
-    const l = await connectInProcess(peer.server, { pace: false, seed: 203, faults: { corrupt: 1e-3 } });
-    open.push(l);
+    const board = await peer();
+    const l = await link(board.server, { pace: false, seed: 203, faults: { corrupt: 1e-3 } });
     const fixed = await l.client.image
       .upload(image(12 * 1024, 203), { adaptive: false, chunkTimeoutMs: 200, firstChunkTimeoutMs: 200, retries: 6 })
       .then((x) => x.requests, () => Infinity);
@@ -72,13 +66,13 @@ describe('uploads over a faulty line', () => {
   ] as [number, LinkFaults][])('mixed faults end with exactly the right bytes or a clear error (seed %i)', async (seed, faults) => {
     const { peer, data, result } = await faultyUpload(seed, faults, 16 * 1024);
     if (result.ok) {
-      expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+      expect(peer.candidate()).toEqual(data);
       expect(result.r.match).toBe(true);
     } else {
       expect(result.e).toBeInstanceOf(UploadError);
       expect((result.e as Error).message).toMatch(/image 0 .* \d+\/16384 bytes/);
       // nothing half-written is presented as a candidate image
-      expect(peer.storage.slotBytes(0, 1)).toHaveLength(0);
+      expect(peer.candidate()).toHaveLength(0);
     }
   });
 
@@ -88,7 +82,7 @@ describe('uploads over a faulty line', () => {
     if (!result.ok) return;
     expect(result.r.reconnects).toBe(1);
     expect(l.link.disconnected).toBe(false);
-    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(peer.candidate()).toEqual(data);
     // resumed where the board was (the cut came after 60 kB on the wire, retransmissions included), not from 0
     expect(result.r.resumedFrom).toBeGreaterThan(20_000);
   });

@@ -4,32 +4,42 @@
  * check catching what a CRC let through, clean cancel, and the deadline logic on an injected
  * clock (first-chunk erase vs per-chunk deadline, a lost final answer).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { ConsoleFraming } from '../../host/smp/framing/console.js';
-import { connectInProcess, type InProcessLink } from '../../host/smp/in-process.js';
-import { createMemoryPeer, type MemoryPeer } from '../../host/smp/server/memory-peer.js';
-import { NRF52840_FLASH } from '../../host/smp/server/memory-image-storage.js';
+import type { InProcessLink, InProcessOptions } from '../../host/smp/in-process.js';
 import { UploadCancelledError, UploadError, uploadDeadlines } from '../../host/smp/upload/engine.js';
 import { ManualClock } from '../../host/transport/clock.js';
 import { SmpServer } from '../../host/smp/server/server.js';
 import { MgmtErr, SmpRcError } from '../../host/smp/errors.js';
+import { maxImageSize } from '../../rig/virtual/suit/firmware.js';
+import { closedAfterEach, type SmpPeer, type SmpPeerOptions } from '../helpers/smp-peer.js';
 
 const image = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 2654435761 + seed) >>> 24);
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-const open: InProcessLink[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((l) => l.close()));
-});
+const opened = closedAfterEach();
 
-async function setup(peerOptions: Parameters<typeof createMemoryPeer>[0] = {}, linkOptions: Parameters<typeof connectInProcess>[1] = {}): Promise<{ peer: MemoryPeer; l: InProcessLink }> {
-  const peer = createMemoryPeer({ slotSize: 256 * 1024, ...peerOptions });
-  const l = await connectInProcess(peer.server, { pace: false, seed: 1, ...linkOptions });
-  open.push(l);
-  return { peer, l };
+async function setup(peerOptions: SmpPeerOptions = {}, linkOptions: InProcessOptions = {}): Promise<{ peer: SmpPeer; l: InProcessLink }> {
+  const peer = await opened.peer(peerOptions);
+  return { peer, l: await opened.link(peer.server, { pace: false, seed: 1, ...linkOptions }) };
 }
+
+/**
+ * The board's first chunk takes `ms` on the test clock: the whole-slot erase of a board that
+ * erases up front (Zephyr without CONFIG_IMG_ERASE_PROGRESSIVELY) instead of sector by sector.
+ */
+function eraseUpFront(peer: SmpPeer, clock: ManualClock, ms: number): void {
+  const begin = peer.storage.beginUpload.bind(peer.storage);
+  peer.storage.beginUpload = async (image, size) => {
+    await new Promise<void>((done) => clock.setTimer(done, ms));
+    await begin(image, size);
+  };
+}
+
+/** nRF52840 page erase (PS v1.7 tERASEPAGE): 85 ms per 4 KiB sector. */
+const ERASE_MS_PER_SECTOR = 85;
 
 /** Runs `p` while moving the manual clock forward in steps until it settles. */
 async function drive<T>(clock: ManualClock, p: Promise<T>, stepMs = 20, maxMs = 600_000): Promise<{ value?: T; error?: unknown; ms: number }> {
@@ -51,7 +61,7 @@ describe('upload engine', () => {
     const data = image(100_000);
     const progress: number[] = [];
     const r = await l.client.image.upload(data, { onProgress: (p) => progress.push(p.done) });
-    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(peer.candidate()).toEqual(data);
     expect(r).toMatchObject({ match: true, losses: 0, timeouts: 0, retransmittedBytes: 0, resumedFrom: 0, window: 4 });
     // 2048 - 4 (length + CRC) - 8 (header) - CBOR keys: just under 2 KiB of data per chunk
     expect(r.chunkSize.initial).toBeGreaterThan(1950);
@@ -97,7 +107,7 @@ describe('upload engine', () => {
     expect(held).toBeGreaterThan(20_000);
     const r = await l.client.image.upload(data);
     expect(r.resumedFrom).toBe(held);
-    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(peer.candidate()).toEqual(data);
     expect(r.requests).toBeLessThan(Math.ceil((60_000 - held) / 1000) + 3);
   });
 
@@ -108,7 +118,7 @@ describe('upload engine', () => {
     const other = image(30_000, 9);
     const r = await l.client.image.upload(other);
     expect(r.resumedFrom).toBe(0);
-    expect(peer.storage.slotBytes(0, 1)).toEqual(other);
+    expect(peer.candidate()).toEqual(other);
   });
 
   it('a disconnect mid-upload: reconnects and resumes from the board offset', async () => {
@@ -127,7 +137,7 @@ describe('upload engine', () => {
       reconnect: () => l.reconnect(),
     });
     expect(r.reconnects).toBe(1);
-    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(peer.candidate()).toEqual(data);
     expect(r.match).toBe(true);
     // resumed, not restarted: bytes sent twice are at most the window in flight at the cut
     expect(heldAtCut).toBeGreaterThan(50_000);
@@ -149,8 +159,7 @@ describe('upload engine', () => {
   async function hostileBoard(answer: (off: number) => number): Promise<InProcessLink> {
     const server = new SmpServer({ bufSize: 1024, bufCount: 1 });
     server.register({ id: 1, name: 'image', commands: { 1: { write: ({ body }) => ({ off: answer(body['off'] as number) }) } } });
-    const l = await connectInProcess(server, { pace: false, seed: 1 });
-    open.push(l);
+    const l = await opened.link(server, { pace: false, seed: 1 });
     return l;
   }
 
@@ -203,8 +212,7 @@ describe('upload engine', () => {
         },
       },
     });
-    const l = await connectInProcess(server, { pace: false, seed: 1 });
-    open.push(l);
+    const l = await opened.link(server, { pace: false, seed: 1 });
     return l;
   }
 
@@ -218,8 +226,7 @@ describe('upload engine', () => {
   it('ENOENT before every byte was sent is still a failure', async () => {
     const server = new SmpServer({ bufSize: 1024, bufCount: 4 });
     server.register({ id: 66, name: 'suit', commands: { 4: { write: () => { throw new SmpRcError(MgmtErr.ENOENT, 'no payload is being fetched'); } } } });
-    const l = await connectInProcess(server, { pace: false, seed: 1 });
-    open.push(l);
+    const l = await opened.link(server, { pace: false, seed: 1 });
     await expect(l.client.suit.uploadMissingImage(1, image(6000))).rejects.toThrow(/board refused payload for session 1 at 0\/6000 bytes: .*ENOENT/);
   });
 
@@ -238,7 +245,7 @@ describe('upload engine', () => {
     };
     const r = await l.client.image.upload(data);
     expect(forgot).toBe(true);
-    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(peer.candidate()).toEqual(data);
     expect(r.losses).toBeGreaterThan(0);
   });
 
@@ -259,7 +266,7 @@ describe('upload engine', () => {
     const r = await l.client.image.upload(data);
     expect(r.restarts).toBe(1);
     expect(r.match).toBe(true);
-    expect(sha(peer.storage.slotBytes(0, 1))).toBe(sha(data));
+    expect(sha(peer.candidate())).toBe(sha(data));
   });
 
   it('if the bytes keep arriving wrong, the upload fails with a clear error and no candidate image', async () => {
@@ -270,8 +277,8 @@ describe('upload engine', () => {
     const e = await l.client.image.upload(data).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UploadError);
     expect((e as Error).message).toMatch(/board refused image 0 .*INVALID_HASH.*do not match the SHA-256 of the file/);
-    expect(peer.storage.slotBytes(0, 1)).toHaveLength(0);
-    expect((await l.client.image.state()).images).toHaveLength(0);
+    expect(peer.candidate()).toHaveLength(0);
+    expect((await l.client.image.state()).images.map((i) => i.slot)).toEqual([0]);
   });
 
   it('cancel stops sending at once', async () => {
@@ -287,8 +294,9 @@ describe('upload engine', () => {
   });
 
   it('refusals name the reason: an image too large for the slot', async () => {
-    const { l } = await setup({ slotSize: 64 * 1024 });
-    await expect(l.client.image.upload(image(70_000))).rejects.toThrow(/board refused image 0 at 0\/70000 bytes: .*INVALID_IMAGE_TOO_LARGE/);
+    const { peer, l } = await setup();
+    const n = maxImageSize(peer.board.firmware.device, peer.board.profile) + 1;
+    await expect(l.client.image.upload(image(n))).rejects.toThrow(new RegExp(`board refused image 0 at 0/${n} bytes: .*INVALID_IMAGE_TOO_LARGE`));
   });
 });
 
@@ -340,18 +348,20 @@ describe('upload deadlines (injected clock)', () => {
   it('the first chunk may take a whole slot erase; later chunks get the short deadline', async () => {
     const clock = new ManualClock();
     // 64 sectors erased up front = 5.44 s of busy board, far beyond the 2.5 s chunk deadline
-    const { peer, l } = await setup({ clock, timing: NRF52840_FLASH, erase: 'upfront' }, { clock });
+    const { peer, l } = await setup({ clock }, { clock });
+    eraseUpFront(peer, clock, 64 * ERASE_MS_PER_SECTOR);
     const data = image(256 * 1024);
     const r = await drive(clock, l.client.image.upload(data, { bufSize: 2048, bufCount: 4 }));
     expect(r.error).toBeUndefined();
     expect(r.value!.timeouts).toBe(0);
-    expect(r.ms).toBeGreaterThan(64 * 85);
-    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(r.ms).toBeGreaterThan(64 * ERASE_MS_PER_SECTOR);
+    expect(peer.candidate()).toEqual(data);
   });
 
   it('a first chunk that outlives its deadline is retried with backoff and then reported, never hangs', async () => {
     const clock = new ManualClock();
-    const { l } = await setup({ clock, timing: NRF52840_FLASH, erase: 'upfront' }, { clock });
+    const { peer, l } = await setup({ clock }, { clock });
+    eraseUpFront(peer, clock, 64 * ERASE_MS_PER_SECTOR);
     const r = await drive(clock, l.client.image.upload(image(256 * 1024), { bufSize: 2048, bufCount: 4, firstChunkTimeoutMs: 1000, retries: 2 }));
     expect(r.error).toBeInstanceOf(UploadError);
     expect((r.error as Error).message).toMatch(/stopped at 0\/262144 bytes: 3 chunks in a row got no usable answer \(last: no answer .* within 1000 ms/);
@@ -365,8 +375,8 @@ describe('upload deadlines (injected clock)', () => {
     const { peer, l } = await setup({ clock }, { clock, seed: 5 });
     const data = image(30_000);
     const finish = peer.storage.finishUpload.bind(peer.storage);
-    peer.storage.finishUpload = async (img) => {
-      await finish(img);
+    peer.storage.finishUpload = async () => {
+      await finish();
       l.link.setFaults('b', { drop: 1 }); // the answer to the last chunk vanishes
       clock.setTimer(() => l.link.setFaults('b', {}), 20);
     };
@@ -382,8 +392,8 @@ describe('upload deadlines (injected clock)', () => {
     const clock = new ManualClock();
     const { peer, l } = await setup({ clock }, { clock, seed: 5 });
     const finish = peer.storage.finishUpload.bind(peer.storage);
-    peer.storage.finishUpload = async (img) => {
-      await finish(img);
+    peer.storage.finishUpload = async () => {
+      await finish();
       l.link.setFaults('b', { drop: 1 });
       clock.setTimer(() => l.link.setFaults('b', {}), 100);
     };

@@ -2,7 +2,10 @@
  * The shape of the code, checked on every test run (issue 11 "Must show"): no import circles
  * between files under host/ and rig/ (counting imports that run: `import type` leaves nothing
  * behind in JavaScript), and host/ — the library everything off-device shares — never imports
- * rig/, the rig built on it. A change that breaks either fails the build here, naming the files.
+ * rig/, the rig built on it; and the SMP code in host/smp/ knows groups and frames only — never
+ * the MCUboot image format (host/mcuboot), which belongs to the device side (rig/virtual, whose
+ * storage reads versions and hashes for the image group). A change that breaks any of these
+ * fails the build here, naming the files.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -87,6 +90,11 @@ describe('import structure', () => {
   it('host/ never imports rig/', () => {
     const up = [...graph].flatMap(([f, d]) => (f.startsWith('host/') ? d.all.filter((t) => t.startsWith('rig/')).map((t) => `${f} -> ${t}`) : []));
     expect(up).toEqual([]);
+  });
+
+  it('host/smp/ never imports host/mcuboot (the protocol does not know the image format)', () => {
+    const format = [...graph].flatMap(([f, d]) => (f.startsWith('host/smp/') ? d.all.filter((t) => t.startsWith('host/mcuboot/')).map((t) => `${f} -> ${t}`) : []));
+    expect(format).toEqual([]);
   });
 
   it('finds a circle when there is one (the check itself)', () => {

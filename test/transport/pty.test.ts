@@ -5,11 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmpClient } from '../../host/smp/client.js';
-import { createMemoryPeer } from '../../host/smp/server/memory-peer.js';
 import { UploadError } from '../../host/smp/upload/engine.js';
 import { createPtyPair, findSocat, type PtyPair } from '../../host/transport/pty.js';
 import { SerialPortTransport } from '../../host/transport/serialport.js';
 import { TransportClosedError, UnsupportedSignalsError } from '../../host/transport/transport.js';
+import { openSmpPeer } from '../helpers/smp-peer.js';
 import { collect, waitFor } from './helpers.js';
 
 const socat = findSocat();
@@ -44,21 +44,21 @@ describe.skipIf(!socat)(`native serialport over a socat pty pair${socat ? '' : `
 
   it('SMP over the pty: echo and a verified upload', async () => {
     const p = await ptys();
-    const peer = createMemoryPeer({ slotSize: 128 * 1024 });
+    const peer = await openSmpPeer();
     peer.server.serve(await SerialPortTransport.open({ path: p.b, baudRate: 115200 }));
     const client = SmpClient.over(await SerialPortTransport.open({ path: p.a, baudRate: 115200 }));
     expect(await client.os.echo('over a pty')).toBe('over a pty');
     const data = Uint8Array.from({ length: 64 * 1024 }, (_, i) => (i * 13) & 0xff);
     const r = await client.image.upload(data);
     expect(r.match).toBe(true);
-    expect(peer.storage.slotBytes(0, 1)).toEqual(data);
+    expect(peer.candidate()).toEqual(data);
     await client.close();
-    await peer.server.close();
+    await peer.close();
   });
 
   it('the port vanishing mid-upload (socat killed) is reported at once, not a hang', async () => {
     const p = await ptys();
-    const peer = createMemoryPeer({ slotSize: 256 * 1024 });
+    const peer = await openSmpPeer();
     peer.server.serve(await SerialPortTransport.open({ path: p.b, baudRate: 115200 }));
     const client = SmpClient.over(await SerialPortTransport.open({ path: p.a, baudRate: 115200 }));
     let closed: TransportClosedError | undefined;
@@ -73,5 +73,6 @@ describe.skipIf(!socat)(`native serialport over a socat pty pair${socat ? '' : `
     expect(closed?.disconnected).toBe(true);
     expect(Date.now() - t0).toBeLessThan(5000);
     await expect(client.os.echo('x')).rejects.toBeInstanceOf(TransportClosedError);
+    await peer.close();
   });
 });

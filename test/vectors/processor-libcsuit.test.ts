@@ -2,8 +2,9 @@
  * The libcsuit test set through the processor on the in-memory platform (libcsuit testfiles/,
  * README in test/fixtures/vectors/libcsuit): the re-signed IETF examples run exactly as the
  * originals; the TEEP, update-management and trust-domains cases run with the payloads that come
- * with the set (raw_image.bin, the .ta file); the encrypted-payload cases are refused as
- * parameter-unsupported until payload decryption lands.
+ * with the set (raw_image.bin, the .ta file; expD's dependency is expU, tagged); the dependency
+ * examples pass what the dependent sets on to the dependency; the encrypted-payload cases are
+ * refused as parameter-unsupported until payload decryption lands.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import {
   MemoryPlatform, SuitProcessor, runWithPayloads, uuidBytes, type DeviceIdentity, type FinishedRun, type MemoryPlatformOptions, type RunOptions,
 } from '../../host/verifier/index.js';
 import { readSharedJson, sharedPath } from '../helpers/shared.js';
-import { IETF_KEY, MAC_KEY } from './corpus.js';
+import { IETF_KEY, MAC_KEY, SECOND_KEY } from './corpus.js';
 import { payload } from '../core/payload-manifests.js';
 
 const lib = (name: string): Uint8Array => new Uint8Array(readFileSync(sharedPath('vectors', 'libcsuit', `suit_manifest_${name}.suit`)));
@@ -77,6 +78,58 @@ describe('TEEP cases', () => {
     if (r.status !== 'pending') return;
     expect(r.fetch).toMatchObject({ uri: 'https://example.org/8d82573a-926d-4754-9353-32dc29997f74.suit', component: 1, size: 389n });
     expect(Buffer.from(r.fetch.digest!.bytes).toString('hex')).toBe('b39b52b0b747ea79588c190f567bfc2c8437ba8a73f7ea983182e79f0148d59b');
+  });
+
+  // The dependency expD names is expU (its manifest digest b39b52b0...), tagged: 389 bytes.
+  const expD = {
+    'https://example.org/8d82573a-926d-4754-9353-32dc29997f74.suit': new Uint8Array([0xd8, 0x6b, ...lib('expU')]),
+    'https://example.org/8d82573a-926d-4754-9353-32dc29997f74.ta': ta,
+  };
+
+  it('expD: the TA manifest (expU) is processed inside install, then the personalisation data is written', () => {
+    const { r, platform } = run(lib('expD'), { device: teepDevice, sequences: 'update' }, {}, expD);
+    expect(trace(r).filter((t) => !t.startsWith('shared'))).toEqual([
+      'dependency-resolution: fetch[1] passed',
+      // No condition checked the dependency: process-dependency checks it against image-digest.
+      'install: process-dependency[1] passed',
+      'install: fetch[0] passed', // in expU: the TA
+      'install: image-match[0] passed',
+      'install: write[0] failed', // in expD: config.json, encrypted
+    ]);
+    expect(r.records.filter((x) => x.sectionName === 'install').map((x) => x.manifest)).toEqual([[], [0], [0], []]);
+    expect(platform.content(TA)).toEqual(ta);
+    expect(platform.content("['TEEP-Device', 'SecureFS', h'8d82573a926d4754935332dc29997f74', 'suit']")).toEqual(expD['https://example.org/8d82573a-926d-4754-9353-32dc29997f74.suit']);
+    // The encrypted config.json is payload decryption's part (issue 15).
+    expect(r).toMatchObject({ accepted: false, reason: 'parameter-unsupported', detail: 'encrypted-payload', at: { manifest: [], sectionName: 'install', component: 0 } });
+  });
+
+  it('expD: uninstall processes the TA manifest\'s uninstall (unlink the TA), then unlinks config.json', () => {
+    const { r } = run(lib('expD'), { device: teepDevice, sequences: ['dependency-resolution', 'uninstall'] }, {}, expD);
+    expect(r.accepted).toBe(true);
+    expect(trace(r).filter((t) => t.startsWith('uninstall'))).toEqual(['uninstall: process-dependency[1] passed', 'uninstall: unlink[0] passed', 'uninstall: unlink[0] passed']);
+    expect(r.records.filter((x) => x.commandName === 'unlink').map((x) => x.manifest)).toEqual([[0], []]);
+    // Uninstall alone has no image-digest naming the dependency, and expD checks none: refused
+    // rather than processing whatever envelope the component holds (trust-domains §6.5).
+    const alone = run(lib('expD'), { device: teepDevice, sequences: ['uninstall'] }, {}, expD).r;
+    expect(alone).toMatchObject({ accepted: false, detail: 'dependency-not-checked', at: { sectionName: 'uninstall', component: 1 } });
+  });
+});
+
+describe('trust-domains: parameters set by the dependent reach the dependency', () => {
+  it.each([
+    ['IETF firmware-encryption dependency example', 'ecdh'],
+    ['libcsuit expED', 'expED'],
+  ])('%s: the dependency\'s write of [\'decrypted-firmware\'] takes the content and encryption info the dependent set', (_n, which) => {
+    const env = which === 'ecdh'
+      ? new Uint8Array(Buffer.from(readFileSync(sharedPath('vectors', 'ietf-firmware-encryption', 'suit-manifest-es-ecdh-dependency.hex.signed'), 'utf8').replace(/[^0-9a-fA-F]/g, ''), 'hex'))
+      : lib('expED');
+    const { r } = run(env, { trust: [IETF_KEY, SECOND_KEY], sequences: ['install'] });
+    expect(trace(r)).toEqual([
+      'install: fetch[1] passed', 'install: dependency-integrity[1] passed', 'install: process-dependency[1] passed', 'install: write[0] failed',
+    ]);
+    // The write is the dependency's ([0]): it found the encryption info (before, parameter-missing).
+    expect(r.records.at(-1)!.manifest).toEqual([0]);
+    expect(r).toMatchObject({ accepted: false, reason: 'parameter-unsupported', detail: 'encrypted-payload', at: { manifest: [0], sectionName: 'install', component: 0 } });
   });
 });
 

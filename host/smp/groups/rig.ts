@@ -1,6 +1,8 @@
 /**
  * Rig group (67, user-defined range) client commands, as DESIGN.md "Wire protocol" defines
- * them: the board's last SUIT report and boot record, its trust state (with, on virtual
+ * them: the board's last SUIT report and boot record, the same report protected (command 2, a
+ * later extension: with the client's nonce, COSE-signed or MACed by the board, optionally with a
+ * capability report), its trust state (with, on virtual
  * boards, their deliberate breakage: quirks, armed faults, whether the test hooks are
  * served), and the test hooks of virtual boards started for testing: fault arming and board
  * model (elsewhere rc 8). A real board without the group answers rc 8; callers fall back to
@@ -20,6 +22,12 @@ export interface BootRecord {
 
 export interface LastReport {
   /** SUIT_Report CBOR as the board produced it. */
+  report: Uint8Array;
+  boot: BootRecord;
+}
+
+export interface ProtectedReport {
+  /** COSE_Sign1_Tagged / COSE_Mac0_Tagged carrying the SUIT_Report; empty before any run. */
   report: Uint8Array;
   boot: BootRecord;
 }
@@ -53,6 +61,10 @@ export interface BoardModel {
   appDefault?: string;
 }
 
+function bootRecord(b: SmpMap, ctx: string): BootRecord {
+  return { count: uint(b, 'count', ctx), reason: text(b, 'reason', ctx), slot: uint(b, 'slot', ctx), outcome: text(b, 'outcome', ctx) };
+}
+
 function texts(m: SmpMap, key: string, ctx: string): string[] {
   return array(m, key, ctx).map((x, i) => text({ x }, 'x', `${ctx} ${key}[${i}]`));
 }
@@ -76,8 +88,14 @@ export class RigClient {
   async lastReport(options?: RequestOptions): Promise<LastReport> {
     const r = await this.c.read(GroupId.RIG, RigCmd.LAST_REPORT, {}, options);
     const ctx = 'rig last report answer';
-    const b = map(r, 'boot', ctx);
-    return { report: bytes(r, 'report', ctx), boot: { count: uint(b, 'count', ctx), reason: text(b, 'reason', ctx), slot: uint(b, 'slot', ctx), outcome: text(b, 'outcome', ctx) } };
+    return { report: bytes(r, 'report', ctx), boot: bootRecord(map(r, 'boot', ctx), ctx) };
+  }
+
+  /** Command 2: the last report with `nonce`, protected by the board (rc 8 on boards without it). */
+  async protectedReport(nonce: Uint8Array, capabilities: boolean, options?: RequestOptions): Promise<ProtectedReport> {
+    const r = await this.c.read(GroupId.RIG, RigCmd.PROTECTED_REPORT, { nonce, ...(capabilities ? { capabilities } : {}) }, options);
+    const ctx = 'rig protected report answer';
+    return { report: bytes(r, 'report', ctx), boot: bootRecord(map(r, 'boot', ctx), ctx) };
   }
 
   async trustState(options?: RequestOptions): Promise<TrustState> {

@@ -4,9 +4,9 @@
  *
  * - upload: `off` required; the off-0 chunk needs `len` (else rc 3, as MCUboot; 0 is
  *   INVALID_LENGTH; more than the slot takes is the storage's INVALID_IMAGE_TOO_LARGE) and may
- *   carry `image`, `sha`, `upgrade`. With `upgrade: true` the MCUboot header in the first chunk
- *   must carry a version newer (major.minor.revision, img_mgmt_vercmp) than the running
- *   image's, else CURRENT_VERSION_IS_NEWER before anything is erased. An off-0 chunk with the
+ *   carry `image`, `sha`, `upgrade`. With `upgrade: true` the storage compares the image the
+ *   first chunk starts with the running one (ImageStorage.checkUpgrade: it reads the image
+ *   format, this group does not) and refuses it before anything is erased. An off-0 chunk with the
  *   `sha` of the session in progress resumes it (answer: the session's offset, nothing
  *   written); any other off-0 chunk starts a new session. A chunk at the wrong offset is
  *   answered with the expected offset and no error; data past `len` is an overrun that ends
@@ -22,7 +22,6 @@
  * the first chunk until the upload completes or ends.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { compareVersions, decodeHeader, IMAGE_HEADER_SIZE, IMAGE_MAGIC } from '../../mcuboot/format.js';
 import type { SmpMap } from '../cbor.js';
 import { ImageErr, MgmtErr, SmpGroupError, SmpRcError } from '../errors.js';
 import { GroupId, ImageCmd } from '../ids.js';
@@ -103,16 +102,6 @@ function uintField(body: SmpMap, key: string, required: boolean): number | undef
   return v;
 }
 
-/** `upgrade: true`: the image in `first` (its MCUboot header) must be newer than the running one. */
-async function checkUpgrade(store: ImageStorage, image: number, first: Uint8Array): Promise<void> {
-  if (first.length < IMAGE_HEADER_SIZE) refuse('INVALID_IMAGE_HEADER');
-  const header = decodeHeader(first);
-  if (header.magic !== IMAGE_MAGIC) refuse('INVALID_IMAGE_HEADER_MAGIC');
-  const running = await storage(() => store.runningVersion(image));
-  if (running === 'unreadable') refuse('VERSION_GET_FAILED');
-  if (compareVersions(running, header.version) >= 0) refuse('CURRENT_VERSION_IS_NEWER');
-}
-
 export function imageGroup(store: ImageStorage, o: { lock?: UploadSessionLock } = {}): SmpGroupHandler & { readonly session: Readonly<Session> | undefined } {
   let session: Session | undefined;
   const uploading = (): boolean => session !== undefined && !session.verified;
@@ -132,7 +121,7 @@ export function imageGroup(store: ImageStorage, o: { lock?: UploadSessionLock } 
       const upgrade = body['upgrade'];
       if (upgrade !== undefined && typeof upgrade !== 'boolean') throw new SmpRcError(MgmtErr.EINVAL, "'upgrade' must be a boolean");
       if (image >= store.imageCount) refuse('INVALID_SLOT');
-      if (upgrade) await checkUpgrade(store, image, data);
+      if (upgrade) await storage(() => store.checkUpgrade(image, data));
       if (session && sha && session.sha && session.image === image && session.len === len && timingSafeEqual(session.sha, sha) && session.off > 0) {
         return answer(session);
       }

@@ -1,33 +1,16 @@
 /**
  * What the image group server needs from a board's flash and bootloader: the seam between
- * SMP (image-group.ts) and storage. The in-memory timed storage (memory-image-storage.ts)
- * implements it for the link's own tests and bench; the virtual board's flash model and
- * MCUboot-style bootloader implement it for real (rig/virtual/).
+ * SMP (image-group.ts, mcuboot-recovery.ts) and the device. The virtual board's flash model and
+ * MCUboot-style bootloader implement it (rig/virtual/board/image-storage.ts).
  *
  * Slots are numbered within an image: 0 = primary (runs), 1 = secondary (upload target), as
  * image state read reports them. The SMP protocol logic (offsets, resume by `sha`, the final
  * SHA-256 check, which hash names which slot, refusals) lives in the image group; a storage
- * only stores, erases, marks and reports.
+ * stores, erases, marks and reports — and it alone reads the image format (versions, the hash
+ * TLV, what is newer), so the protocol side knows groups and frames only.
  */
 import type { ImageErr } from '../errors.js';
-import type { ImageVersion } from '../../mcuboot/format.js';
 import type { ImageSlotInfo, ImageSlotState } from '../image-state.js';
-
-/**
- * An image version as boards report it in image state: Zephyr's img_mgmt_ver_str and MCUboot's
- * serial recovery (bs_list_img_ver) write `major.minor.revision` and append `.build` only when
- * the build number is not 0 (captured: "0.0.0"; imgtool's `1.2.3+4` is reported as "1.2.3.4").
- */
-export function boardVersion(v: ImageVersion): string {
-  return `${v.major}.${v.minor}.${v.revision}${v.build ? `.${v.build}` : ''}`;
-}
-
-/**
- * What an `upgrade: true` upload is compared with (Zephyr img_mgmt_my_version): the version of
- * the image running from the image's primary slot; `unreadable` when there is none to read
- * (answered VERSION_GET_FAILED).
- */
-export type RunningVersion = ImageVersion | 'unreadable';
 
 /** A refusal with the image group error code the board answers with. */
 export class ImageStorageError extends Error {
@@ -45,8 +28,14 @@ export interface ImageStorage {
   readonly imageCount: number;
   /** Every slot that holds an image. */
   state(): Promise<ImageSlotState[]>;
-  /** The running image's version, for uploads with `upgrade: true`. */
-  runningVersion(image: number): Promise<RunningVersion>;
+  /**
+   * An upload with `upgrade: true` begins with `first` (its first chunk): refuses it unless
+   * the image it starts is newer than the one running from `image`'s primary slot (Zephyr
+   * img_mgmt_my_version and img_mgmt_vercmp), before anything is erased. Throws
+   * ImageStorageError: INVALID_IMAGE_HEADER (too short for a header), INVALID_IMAGE_HEADER_MAGIC,
+   * VERSION_GET_FAILED (no running image to compare with), CURRENT_VERSION_IS_NEWER.
+   */
+  checkUpgrade(image: number, first: Uint8Array): Promise<void>;
   slotInfo(): Promise<ImageSlotInfo[]>;
   /**
    * An upload of `size` bytes to `image`'s upload slot begins: erase it now, or remember to

@@ -155,7 +155,8 @@ class Compiler {
   validate(): SequenceBuilder {
     const s = this.seq();
     this.dependencies(s, 'validate');
-    for (const c of this.plan.components) s.select(this.indexOf(c.id)).condition('condition-image-match');
+    // A component with no image (a suit-tool entry naming only its identity) has nothing to match.
+    for (const c of this.plan.components) if (c.image || c.slots) s.select(this.indexOf(c.id)).condition('condition-image-match');
     return s;
   }
 

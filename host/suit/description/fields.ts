@@ -38,6 +38,11 @@ export class Fields {
     return undefined;
   }
 
+  /** Something the description says that is built anyway, changed: the author is told what. */
+  warn(path: FieldPath, message: string): void {
+    this.issues.warn(path, message);
+  }
+
   /** A mapping whose keys must all be in `allowed` ('any': keys are not checked). */
   object(v: unknown, path: FieldPath, allowed: readonly string[] | 'any'): Obj | undefined {
     if (v === undefined) return undefined; // missing: reported by required()

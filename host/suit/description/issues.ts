@@ -21,19 +21,34 @@ export class DescriptionError extends Error {
   ) {
     super(
       `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n` +
-        issues.map((i) => `  ${file}${i.line ? `:${i.line}:${i.col}` : ''}  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'),
+        issues.map((i) => `  ${issueLine(file, i)}`).join('\n'),
     );
   }
 }
 
-/** Collects issues; `locate` turns a path into a line and column of the source. */
+/** Collects issues (and warnings: what was changed to build anyway); `locate` turns a path into a line and column of the source. */
 export class IssueList {
   private readonly found: { path: FieldPath; message: string }[] = [];
+  private readonly warned: { path: FieldPath; message: string }[] = [];
 
   constructor(private readonly locate: (path: FieldPath) => SourcePosition | undefined = () => undefined) {}
 
   add(path: FieldPath, message: string): void {
     this.found.push({ path, message });
+  }
+
+  warn(path: FieldPath, message: string): void {
+    this.warned.push({ path, message });
+  }
+
+  /** The warnings, each with its place in the source. */
+  warnings(): DescriptionIssue[] {
+    return this.warned.map(({ path, message }) => ({ path: formatPath(path), message, ...this.locate(path) }));
+  }
+
+  /** The problems found so far, each with its place (for reporting a nested description's problems). */
+  list(): DescriptionIssue[] {
+    return this.found.map(({ path, message }) => ({ path: formatPath(path), message, ...this.locate(path) }));
   }
 
   get count(): number {
@@ -43,8 +58,13 @@ export class IssueList {
   /** Throws a DescriptionError if anything was found. */
   throwIfAny(file: string): void {
     if (this.found.length === 0) return;
-    const issues = this.found.map(({ path, message }) => ({ path: formatPath(path), message, ...this.locate(path) }));
+    const issues = this.list();
     issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
     throw new DescriptionError(file, issues);
   }
+}
+
+/** `file:line:col  path: message`, as problems and warnings are printed. */
+export function issueLine(file: string, i: DescriptionIssue): string {
+  return `${file}${i.line ? `:${i.line}:${i.col}` : ''}  ${i.path ? `${i.path}: ` : ''}${i.message}`;
 }

@@ -3,8 +3,10 @@
  * sizes already computed. Both description formats (suitrig's own and suit-tool's JSON) are
  * turned into this one shape, and the compiler (../compile) turns it into SUIT sequences.
  */
+import type { CborValue } from '../cbor/encode.js';
 import type { SuitDigest } from '../digest.js';
 import type { SequenceMember } from '../labels.js';
+import type { DescriptionIssue } from './issues.js';
 import { toHex } from '../../util/hex.js';
 
 /** SUIT_Component_Identifier (draft-ietf-suit-manifest-37 §8.4.5.1): a list of byte strings. */
@@ -71,12 +73,36 @@ export interface DependencyPlan {
   source: PayloadSource;
   /** The command sequences the dependency has: the dependent processes it in each of them. */
   sections: ReadonlySet<SequenceMember>;
+  /** Built from a suit-tool `src-file`: where suit-tool writes it (`file`, absolute), for the caller to write. */
+  writeTo?: string;
 }
 
 export interface TextPlan {
   language: string;
   /** SUIT_Text_Keys by label. */
   manifest: Map<number, string>;
+}
+
+/** A manifest member in the explicit form: its content (bstr contents), or only its digest. */
+export interface ExplicitMember {
+  content?: Uint8Array;
+  /** Severed: not in the envelope, the manifest holds this digest. */
+  digest?: SuitDigest;
+  /** Severable: the manifest holds the digest, the envelope the content. */
+  severable: boolean;
+}
+
+/** A manifest as the explicit description form gives it (description/explicit.ts). */
+export interface ExplicitManifest {
+  sequenceNumber: bigint;
+  /** Encoded SUIT_Common. */
+  common: Uint8Array;
+  /** Other manifest entries by key (reference-uri, manifest-component-id, set-version, extensions). */
+  entries: Map<number, CborValue>;
+  /** Command sequences, text and CoSWID by manifest key. */
+  members: Map<number, ExplicitMember>;
+  /** Integrated payloads: envelope key -> bytes. */
+  payloads: Map<string, Uint8Array>;
 }
 
 export interface ManifestPlan {
@@ -90,4 +116,8 @@ export interface ManifestPlan {
   severable: boolean;
   /** The template named by the description (suit-tool descriptions: 'suit-tool'). */
   template: string;
+  /** `template: explicit`: the manifest as written out; the rest of the plan is empty. */
+  explicit?: ExplicitManifest;
+  /** Things the reader changed to build the manifest (older suit-tool fields), each named. */
+  warnings?: DescriptionIssue[];
 }

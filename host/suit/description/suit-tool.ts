@@ -11,13 +11,23 @@
  *   (this is why IETF example 3, with two bootable alternatives, has none);
  * - `file` gives digest and size from a file (relative to the description), otherwise
  *   `install-digest` {algorithm-id: sha256, digest-bytes: hex} and `install-size` are used.
- * Fields that older suit-tool versions accepted but draft-37 cannot express (`offset`,
- * `compression-info`) are reported as errors instead of being dropped silently.
+ * Fields of older SUIT drafts are migrated, with a warning naming each: `offset` (the
+ * component-offset of older drafts, key 5, which draft-37 calls component-slot) becomes the
+ * `slot` of an A/B alternative; a dependency given by `src-file` + `key-file` (the pre
+ * trust-domains dependency model, where suit-tool built and signed the dependency itself) is
+ * built and signed here the same way; `compression-info` and `decompress-on-load` (compression,
+ * which draft-37 removed) are dropped — the IETF example 4 made from this description did the same.
  */
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
+import { createSigner } from '../../cose/signer.js';
+import { KeyError, loadSigningKey, type SigningKey } from '../../keys/index.js';
+import { CompileError } from '../compile/manifest.js';
+import { BuildError, buildEnvelope } from '../envelope/build.js';
+import { DescriptionError, IssueList, issueLine } from './issues.js';
+import { readDescriptionFile } from './source.js';
 import type { SuitDigest } from '../digest.js';
 import { COMPONENT_TEXT, DIGEST_ALGORITHM, TEXT } from '../labels.js';
-import { readDependencyField } from './dependency.js';
+import { readDependencyEnvelope, readDependencyField, type DependencyManifest } from './dependency.js';
 import { COMPONENT_TEXT_FIELDS, DEVICE_ID_IS_A_UUID, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
 import { NAMESPACE_DNS } from '../../util/uuid.js';
 import type { FieldPath } from '../../util/yaml-source.js';
@@ -35,11 +45,26 @@ const COMPONENT = [
 ];
 const DEPENDENCY = ['file', 'uri', 'src-file', 'key-file', 'id'];
 const CLASS_NAME_NEEDS_VENDOR_ID = "a class-id given by name is made within the vendor-id (as suit-tool does): give this entry a 'vendor-id', or the class-id as a UUID";
-const REMOVED: Record<string, string> = {
-  'offset': "component-offset was replaced by component-slot in later SUIT drafts: use 'slot'",
-  'compression-info': 'compression was removed from draft-ietf-suit-manifest (draft-37 has no compression-info parameter)',
-  'decompress-on-load': 'compression was removed from draft-ietf-suit-manifest (draft-37 has no compression-info parameter)',
-};
+/** Compression was in older SUIT drafts; draft-37 has none: the fields are dropped, saying so. */
+const COMPRESSION = ['compression-info', 'decompress-on-load'];
+const COMPRESSION_GONE =
+  "compression was removed from SUIT (draft-37 has no compression-info parameter): dropped; the image is fetched and loaded as it is, and the digests and sizes given are checked against it";
+
+/**
+ * The slot of an A/B alternative: `slot`, or the `offset` older suit-tool versions gave (the
+ * component-offset parameter and condition of older drafts, key 5 like draft-37's component-slot,
+ * which replaced it): migrated with a warning.
+ */
+function slotOf(f: Fields, o: Obj, path: FieldPath): number | undefined {
+  if (f.has(o, 'slot')) {
+    if (f.has(o, 'offset')) f.warn([...path, 'offset'], "'offset' (component-offset of older SUIT drafts) is ignored: 'slot' is given");
+    return f.smallUint(o.slot, [...path, 'slot'], 'a slot number');
+  }
+  if (!f.has(o, 'offset')) return f.smallUint(f.required(o, 'slot', path, 'the slot number: components sharing an install-id are A/B alternatives'), [...path, 'slot'], 'a slot number');
+  const slot = f.smallUint(o.offset, [...path, 'offset'], 'an offset');
+  if (slot !== undefined) f.warn([...path, 'offset'], `'offset' is the component-offset of older SUIT drafts, which draft-37 replaced by component-slot (the same key 5): migrated to slot ${slot}`);
+  return slot;
+}
 
 export function isSuitToolDescription(v: unknown): boolean {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
@@ -47,10 +72,17 @@ export function isSuitToolDescription(v: unknown): boolean {
   return 'manifest-sequence-number' in o || 'manifest-version' in o || (Array.isArray(o.components) && o.components.some((c) => c && typeof c === 'object' && 'install-id' in c));
 }
 
+/** Dependencies built from their suit-tool descriptions nest at most this deep (the core's depth). */
+const MAX_BUILT_DEPTH = 3;
+
 class SuitToolReader {
   readonly uris: PayloadUris;
 
-  constructor(readonly f: Fields) {
+  /** `chain`: the descriptions being read, outermost first (a dependency built from its src-file). */
+  constructor(
+    readonly f: Fields,
+    private readonly chain: readonly string[],
+  ) {
     this.uris = new PayloadUris(f);
   }
 
@@ -87,22 +119,71 @@ class SuitToolReader {
     const f = this.f;
     const o = f.object(v, path, DEPENDENCY);
     if (!o) return undefined;
-    if (f.has(o, 'src-file')) return f.error([...path, 'src-file'], "building the dependency from its description is not supported: run 'suitrig manifest create' on it and name the result in 'file'");
-    const dep = readDependencyField(f, o, 'file', path);
+    const dep: (DependencyManifest & { bytes: Uint8Array; name: string; writeTo?: string }) | undefined = f.has(o, 'src-file') ? this.built(o, path) : readDependencyField(f, o, 'file', path);
     if (!dep) return undefined;
     const uri = f.has(o, 'uri') ? f.string(o.uri, [...path, 'uri'], 'a URI') : undefined;
     const name = basename(dep.name);
     const id = f.has(o, 'id') ? f.componentId(o.id, [...path, 'id'], 'hex') : [new Uint8Array(Buffer.from(name, 'utf8'))];
     const source: PayloadSource = uri ? { uri, integrated: false } : { uri: `#${name}`, integrated: true };
     this.uris.claim(source, dep.digest, path);
-    return id && { id, digest: dep.digest, size: dep.bytes.length, envelope: dep.bytes, source, sections: dep.sections };
+    const writeTo = dep.writeTo;
+    return id && { id, digest: dep.digest, size: dep.bytes.length, envelope: dep.bytes, source, sections: dep.sections, ...(writeTo ? { writeTo } : {}) };
+  }
+
+  /**
+   * A dependency given as suit-tool builds it (the dependency model of SUIT drafts before
+   * trust-domains): from its own description (`src-file`), signed with `key-file`. Built and
+   * signed here the same way, with a warning saying so; `file`, where suit-tool wrote it, names it.
+   */
+  private built(o: Obj, path: FieldPath): (DependencyManifest & { bytes: Uint8Array; name: string; writeTo?: string }) | undefined {
+    const f = this.f;
+    const srcName = f.string(o['src-file'], [...path, 'src-file'], 'the dependency\'s suit-tool description');
+    const keyName = f.string(f.required(o, 'key-file', path, 'the key suit-tool signs the dependency with'), [...path, 'key-file'], 'a key file');
+    if (srcName === undefined || keyName === undefined) return undefined;
+    const abs = f.resolvePath(srcName);
+    if (this.chain.includes(abs)) return f.error([...path, 'src-file'], `'${srcName}' depends on itself (through ${this.chain.map((c) => basename(c)).join(' -> ')})`);
+    if (this.chain.length > MAX_BUILT_DEPTH) return f.error([...path, 'src-file'], `dependencies nest deeper than ${MAX_BUILT_DEPTH} levels (the verifier core's limit)`);
+    let src: DescriptionSource;
+    try {
+      src = readDescriptionFile(abs);
+    } catch (e) {
+      if (e instanceof DescriptionError) return f.error([...path, 'src-file'], `'${srcName}': ${e.issues.map((i) => i.message).join('; ')}`);
+      throw e;
+    }
+    const issues = new IssueList((p) => src.locate(p));
+    const plan = isSuitToolDescription(src.value) ? readSuitToolDescription(src, new Fields(issues, src.dir), [...this.chain, abs]) : undefined;
+    for (const w of issues.warnings()) f.warn([...path, 'src-file'], `${issueLine(srcName, w)}`);
+    if (!plan || issues.count > 0) {
+      const why = issues.count > 0 ? issues.list().map((i) => issueLine(srcName, i)).join('; ') : 'not a suit-tool description';
+      return f.error([...path, 'src-file'], `the dependency cannot be built from '${srcName}': ${why}`);
+    }
+    let key: SigningKey;
+    try {
+      key = loadSigningKey(f.resolvePath(keyName));
+    } catch (e) {
+      if (e instanceof KeyError) return f.error([...path, 'key-file'], e.message);
+      throw e;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = buildEnvelope(plan, { signers: [createSigner(key)] }).envelope;
+    } catch (e) {
+      if (e instanceof BuildError || e instanceof CompileError) return f.error([...path, 'src-file'], `the dependency cannot be built from '${srcName}': ${e.message}`);
+      throw e;
+    }
+    const file = f.has(o, 'file') ? f.string(o.file, [...path, 'file'], 'a file name') : undefined;
+    f.warn(
+      [...path, 'src-file'],
+      `'src-file' and 'key-file' (suit-tool building and signing the dependency itself: the dependency model of SUIT drafts before trust-domains) are migrated: built here from ${srcName} and signed with ${keyName} (${bytes.length} bytes), processed as a trust-domains dependency${file ? `, written to '${file}' as suit-tool does` : ''}`,
+    );
+    return { ...readDependencyEnvelope(bytes), bytes, name: file ?? basename(srcName).replace(/\.[^.]*$/, '.suit'), ...(file ? { writeTo: f.resolvePath(file) } : {}) };
   }
 }
 
-export function readSuitToolDescription(src: DescriptionSource, f: Fields): ManifestPlan | undefined {
+export function readSuitToolDescription(src: DescriptionSource, f: Fields, chain: readonly string[] = [resolve(src.dir, basename(src.file))]): ManifestPlan | undefined {
   const root = f.object(src.value, [], TOP);
   if (!root) return undefined;
-  const r = new SuitToolReader(f);
+  const r = new SuitToolReader(f, chain);
   if (f.has(root, 'manifest-version')) {
     const v = f.uint(root['manifest-version'], ['manifest-version']);
     if (v !== undefined && v !== 1n) f.error(['manifest-version'], `manifest-version ${v} is not supported (draft-37 defines version 1)`);
@@ -116,7 +197,7 @@ export function readSuitToolDescription(src: DescriptionSource, f: Fields): Mani
     const path = ['components', i];
     const o = f.object(e, path, COMPONENT);
     if (!o) return;
-    for (const k of Object.keys(REMOVED)) if (f.has(o, k)) f.error([...path, k], REMOVED[k]!);
+    for (const k of COMPRESSION) if (f.has(o, k)) f.warn([...path, k], COMPRESSION_GONE);
     const id = f.componentId(f.required(o, 'install-id', path, 'the install component id, e.g. ["00"]'), [...path, 'install-id'], 'hex');
     if (!id) return;
     const key = componentIdKey(id);
@@ -144,7 +225,7 @@ export function readSuitToolDescription(src: DescriptionSource, f: Fields): Mani
       plan.slots = [];
       for (const g of group) {
         for (const k of ['vendor-id', 'class-id']) if (g.o[k] !== o[k]) f.error([...g.path, k], `A/B alternatives of one install-id must have the same ${k}`);
-        const slot = f.smallUint(f.required(g.o, 'slot', g.path, 'the slot number: components sharing an install-id are A/B alternatives'), [...g.path, 'slot'], 'a slot number');
+        const slot = slotOf(f, g.o, g.path);
         const image = r.image(g.o, g.path);
         const uri = f.has(g.o, 'uri') ? f.string(g.o.uri, [...g.path, 'uri'], 'a URI') : undefined;
         const source: PayloadSource | undefined = uri ? { uri, integrated: false } : undefined;
@@ -152,8 +233,15 @@ export function readSuitToolDescription(src: DescriptionSource, f: Fields): Mani
         if (slot !== undefined && image) plan.slots.push({ slot, image, ...(source ? { source } : {}) });
       }
     } else {
-      plan.image = r.image(o, path);
-      const uri = f.has(o, 'uri') ? f.string(o.uri, [...path, 'uri'], 'a URI') : undefined;
+      if (f.has(o, 'offset')) f.warn([...path, 'offset'], "'offset' (component-offset of older SUIT drafts) tells A/B alternatives of one install-id apart; this entry has none, so it is ignored");
+      const imageless = !f.has(o, 'file') && !f.has(o, 'install-digest') && !f.has(o, 'install-size');
+      plan.image = imageless ? undefined : r.image(o, path);
+      let uri = f.has(o, 'uri') ? f.string(o.uri, [...path, 'uri'], 'a URI') : undefined;
+      // Older suit-tool examples (example 6) name a component by its identity and URI alone.
+      if (imageless && uri !== undefined) {
+        f.warn([...path, 'uri'], "no 'file' or 'install-digest' to check an image against: nothing is fetched from this URI; the component's identity (vendor-id, class-id) is checked");
+        uri = undefined;
+      }
       const installOnDownload = f.has(o, 'install-on-download') ? f.bool(o['install-on-download'], [...path, 'install-on-download']) : true;
       if (uri && installOnDownload === false) {
         const did = f.componentId(f.required(o, 'download-id', path, "the download component (install-on-download is false)"), [...path, 'download-id'], 'hex');

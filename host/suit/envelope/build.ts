@@ -66,31 +66,65 @@ function withPayloadMode(plan: ManifestPlan, mode: PayloadMode | undefined): Man
   };
 }
 
+/** One manifest member and where it goes: its content (or only its digest), and whether the
+ *  description already makes it severable. */
+interface Member {
+  content?: Uint8Array;
+  digest?: SuitDigest;
+  severable: boolean;
+}
+
+/** The manifest's fixed entries and its members, from a template plan or an explicit one. */
+function manifestParts(plan: ManifestPlan, payloads: PayloadMode | undefined): { head: Map<CborValue, CborValue>; members: Map<string, Member>; payloads: Map<string, Uint8Array> } {
+  const x = plan.explicit;
+  if (x) {
+    const head = new Map<CborValue, CborValue>([[MANIFEST.ids['manifest-version'], 1], [MANIFEST.ids['manifest-sequence-number'], x.sequenceNumber], [MANIFEST.ids.common, x.common]]);
+    for (const [k, v] of x.entries) head.set(k, v);
+    const members = new Map<string, Member>();
+    for (const [k, m] of x.members) members.set(MANIFEST.names.get(k)!, m);
+    if (payloads) throw new BuildError('--payloads: an explicit description carries the payloads it names (payloads:), nothing else');
+    return { head, members, payloads: x.payloads };
+  }
+  const compiled = compileManifest(withPayloadMode(plan, payloads));
+  const head = new Map<CborValue, CborValue>([
+    [MANIFEST.ids['manifest-version'], 1],
+    [MANIFEST.ids['manifest-sequence-number'], compiled.sequenceNumber],
+    [MANIFEST.ids.common, compiled.common],
+  ]);
+  if (compiled.referenceUri) head.set(MANIFEST.ids['reference-uri'], compiled.referenceUri);
+  if (compiled.manifestComponentId) head.set(MANIFEST.ids['manifest-component-id'], compiled.manifestComponentId);
+  const members = new Map<string, Member>();
+  for (const [name, content] of compiled.sequences) members.set(name, { content, severable: plan.severable && (SEVERABLE_MEMBERS as readonly string[]).includes(name) });
+  // Text is always severable in the templates (§8.4.4: it is what an update can do without).
+  if (compiled.text) members.set('text', { content: compiled.text, severable: true });
+  return { head, members, payloads: compiled.payloads };
+}
+
 export function buildEnvelope(plan: ManifestPlan, opts: BuildOptions = {}): BuiltEnvelope {
-  const compiled = compileManifest(withPayloadMode(plan, opts.payloads));
-  const members = new Map<string, Uint8Array>(compiled.sequences);
-  if (compiled.text) members.set('text', compiled.text);
+  const parts = manifestParts(plan, opts.payloads);
+  const members = parts.members;
 
   const severAll = opts.sever === 'all';
   const sever = new Set<string>(severAll ? [] : (opts.sever ?? []));
   for (const m of sever) {
     if (!(SEVERABLE_MEMBERS as readonly string[]).includes(m)) throw new BuildError(`--sever ${m}: not a severable member (${SEVERABLE_MEMBERS.join(', ')})`);
-    if (!members.has(m)) throw new BuildError(`--sever ${m}: the manifest has no ${m} member`);
+    if (!members.get(m)?.content) throw new BuildError(`--sever ${m}: the manifest has no ${m} member`);
   }
-  const makeSeverable = opts.severable ?? plan.severable;
-  const severable = SEVERABLE_MEMBERS.filter((m) => members.has(m) && (m === 'text' || makeSeverable || severAll || sever.has(m)));
-  const severed = severable.filter((m) => severAll || sever.has(m));
+  // --severable (or its absence) decides for the template sequences; text stays severable, and an
+  // explicit description's choices stand unless --severable is given.
+  const severable = SEVERABLE_MEMBERS.filter((m) => {
+    const member = members.get(m);
+    if (member === undefined) return false;
+    const byDescription = m === 'text' && !plan.explicit ? true : (opts.severable ?? member.severable);
+    return byDescription || member.content === undefined || severAll || sever.has(m);
+  });
+  const severed = severable.filter((m) => members.get(m)!.content === undefined || severAll || sever.has(m));
 
-  const manifest = new Map<CborValue, CborValue>([
-    [MANIFEST.ids['manifest-version'], 1],
-    [MANIFEST.ids['manifest-sequence-number'], compiled.sequenceNumber],
-    [MANIFEST.ids.common, compiled.common],
-  ]);
-  if (compiled.referenceUri) manifest.set(MANIFEST.ids['reference-uri'], compiled.referenceUri);
-  if (compiled.manifestComponentId) manifest.set(MANIFEST.ids['manifest-component-id'], compiled.manifestComponentId);
-  for (const [name, encoded] of members) {
+  const manifest = parts.head;
+  for (const [name, m] of members) {
     const key = MANIFEST.ids[name as keyof typeof MANIFEST.ids];
-    manifest.set(key, (severable as string[]).includes(name) ? digestValue(sha256Digest(bstrWrapped(encoded))) : encoded);
+    const digest = m.digest ?? (m.content && (severable as string[]).includes(name) ? sha256Digest(bstrWrapped(m.content)) : undefined);
+    manifest.set(key, digest ? digestValue(digest) : m.content!);
   }
   const manifestBytes = encodeCbor(manifest);
   const digest = sha256Digest(bstrWrapped(manifestBytes));
@@ -99,10 +133,10 @@ export function buildEnvelope(plan: ManifestPlan, opts: BuildOptions = {}): Buil
     [ENVELOPE.ids['authentication-wrapper'], encodeCbor([encodeCbor(digestValue(digest))])],
     [ENVELOPE.ids.manifest, manifestBytes],
   ]);
-  for (const name of severable) if (!severed.includes(name)) envelope.set(ENVELOPE.ids[name], members.get(name)!);
-  for (const [uri, bytes] of compiled.payloads) envelope.set(uri, bytes);
+  for (const name of severable) if (!severed.includes(name)) envelope.set(ENVELOPE.ids[name], members.get(name)!.content!);
+  for (const [uri, bytes] of parts.payloads) envelope.set(uri, bytes);
 
   let bytes = encodeCbor(new Tag(envelope, TAG.envelope));
   for (const s of opts.signers ?? []) bytes = addSignature(bytes, s);
-  return { envelope: bytes, manifest: manifestBytes, digest, severable, severed, integrated: [...compiled.payloads.keys()] };
+  return { envelope: bytes, manifest: manifestBytes, digest, severable, severed, integrated: [...parts.payloads.keys()] };
 }

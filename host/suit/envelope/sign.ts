@@ -7,8 +7,9 @@
 import { createAuthenticationBlock, type Signer } from '../../cose/message.js';
 import { HEADER } from '../../cose/structures.js';
 import { decodeCbor, Tag } from '../cbor/decode.js';
-import { cborHead, encodeCbor } from '../cbor/encode.js';
-import { ENVELOPE, TAG } from '../labels.js';
+import { encodeCbor } from '../cbor/encode.js';
+import { ENVELOPE } from '../labels.js';
+import { envelopeBytes } from './members.js';
 import { EnvelopeError, manifestDigestMatches, parseEnvelope } from './parse.js';
 import { toHex } from '../../util/hex.js';
 
@@ -42,12 +43,5 @@ export function addSignature(envelope: Uint8Array, signer: Signer): Uint8Array {
     }
   }
   const auth = encodeCbor([digestBstr, ...blocks, createAuthenticationBlock(signer, digestBstr)]);
-  const parts: Uint8Array[] = [];
-  if (env.tagged) parts.push(cborHead(6, TAG.envelope));
-  parts.push(cborHead(5, env.members.length));
-  for (const m of env.members) {
-    parts.push(m.keyBytes);
-    parts.push(m.key === ENVELOPE.ids['authentication-wrapper'] ? encodeCbor(auth) : m.raw);
-  }
-  return new Uint8Array(Buffer.concat(parts));
+  return envelopeBytes(env.tagged, env.members.map((m) => ({ keyBytes: m.keyBytes, raw: m.key === ENVELOPE.ids['authentication-wrapper'] ? encodeCbor(auth) : m.raw })));
 }

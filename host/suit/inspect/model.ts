@@ -14,6 +14,7 @@ import { COMMAND, COMMON, COMPONENT_TEXT, DEPENDENCY_METADATA, ENVELOPE, MANIFES
 import { manifestDigestMatches, parseEnvelope, type ParsedEnvelope } from '../envelope/parse.js';
 import { componentIdText, digestInfo, plain, uuidText, type DigestInfo } from './values.js';
 import { toHex } from '../../util/hex.js';
+import { delegationChains, type DelegationLink } from './delegation.js';
 
 export interface AuthBlockInfo {
   structure: string;
@@ -77,6 +78,8 @@ export interface EnvelopeReport {
     members: MemberInfo[];
   };
   payloads: PayloadInfo[];
+  /** suit-delegation chains (envelope key 1), link by link. */
+  delegation?: DelegationLink[][];
   unknownMembers: { key: unknown; bytes: number }[];
   problems: string[];
 }
@@ -256,6 +259,12 @@ class Inspector {
           }
         }
         report.payloads.push(p);
+      } else if (m.key === ENVELOPE.ids.delegation && m.content) {
+        try {
+          report.delegation = delegationChains(m.content);
+        } catch (e) {
+          this.problems.push(`suit-delegation: ${(e as Error).message}`);
+        }
       } else if (!known.has(m.key)) {
         report.unknownMembers.push({ key: m.key ?? 'non-integer key', bytes: m.raw.length });
       }

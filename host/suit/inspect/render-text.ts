@@ -3,6 +3,7 @@
  * with their parameters, members marked severable/severed with their digest check, signatures
  * with algorithm and key id. Close to what suit-tool's `parse` prints, but with names.
  */
+import { delegationLine } from './delegation.js';
 import type { CommandInfo, EnvelopeReport, MemberInfo } from './model.js';
 import type { DigestInfo } from './values.js';
 
@@ -107,6 +108,7 @@ export function renderReport(r: EnvelopeReport, indent = ''): string {
       if (p.envelope) out.push(renderReport(p.envelope, '    ').trimEnd());
     }
   }
+  (r.delegation ?? []).forEach((chain, i) => chain.forEach((l, j) => out.push(`delegation chain ${i + 1} link ${j + 1}: ${delegationLine(l)}`)));
   for (const u of r.unknownMembers) out.push(`unknown envelope member ${JSON.stringify(u.key)} (${u.bytes} bytes)`);
   for (const p of r.problems) out.push(`problem: ${p}`);
   return out.map((l) => indent + l).join('\n') + '\n';

@@ -6,6 +6,7 @@ import { uploadSection } from './upload.js';
 import { updateSection } from './update.js';
 import { suiteParallelSection } from './suite-parallel.js';
 import { firmwareSection } from './firmware.js';
+import { campaignSection } from './campaign.js';
 
 export const sections: readonly BenchSection[] = [
   sha256Section,
@@ -14,4 +15,5 @@ export const sections: readonly BenchSection[] = [
   updateSection,
   firmwareSection,
   suiteParallelSection,
+  campaignSection,
 ];

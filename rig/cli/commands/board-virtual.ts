@@ -1,7 +1,7 @@
 /**
  * `suitrig board virtual [--listen tcp://127.0.0.1:0 | --pty] [--profile NAME] [--state DIR]
  * [--baud B] [--trust [role=]<key>...] [--require ROLES] [--identity <identity.json>] [--quirk Q]...
- * [--test-hooks]` (DESIGN.md "Command line", "Virtual board"): a virtual board in its own
+ * [--report-key <key>] [--test-hooks]` (DESIGN.md "Command line", "Virtual board"): a virtual board in its own
  * process, serving SMP on a TCP port or on one end of a socat pty pair until interrupted. The
  * first stdout line is exactly `listening on <tcp url or pty path>`; what the board is
  * (profile, identity, trust, quirks, test hooks) and its console go to stderr. Rig group 67's
@@ -20,7 +20,8 @@ import { VirtualBoard, type BoardEvent } from '../../virtual/board/board.js';
 import { FlashStateError } from '../../virtual/flash/index.js';
 import { DEFAULT_PROFILE, PROFILES } from '../../virtual/profiles.js';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, type Command } from '../command.js';
-import { identity, requiredRoles, trustAnchors } from '../key-options.js';
+import { identity, requiredRoles, signingKey, trustAnchors } from '../key-options.js';
+import { keyId } from '../../../host/keys/index.js';
 import { flashScaleOption } from '../virtual-options.js';
 import { stopRequest } from '../stop-request.js';
 import { toHex } from '../../../host/util/hex.js';
@@ -37,7 +38,7 @@ function parseListen(url: string): { host: string; port: number } {
 export const boardVirtualCommand: Command = {
   path: ['board', 'virtual'],
   summary: 'run a virtual SUIT board in this process, serving SMP on a TCP port or a pty',
-  usage: '[--listen tcp://127.0.0.1:0 | --pty] [--profile NAME] [--state DIR] [--baud B] [--trust [role=]<key>...] [--require ROLES] [--identity <identity.json>] [--quirk Q]... [--test-hooks]',
+  usage: '[--listen tcp://127.0.0.1:0 | --pty] [--profile NAME] [--state DIR] [--baud B] [--trust [role=]<key>...] [--require ROLES] [--identity <identity.json>] [--quirk Q]... [--report-key <key>] [--test-hooks]',
   details: [
     'An emulated device under test: flash of a real part (profiles: ' + Object.keys(PROFILES).join(', ') + '), an',
     'MCUboot-style bootloader with SUIT secure boot, a SUIT firmware consumer, and an SMP server',
@@ -46,6 +47,9 @@ export const boardVirtualCommand: Command = {
     'Trust anchors are provisioned into the board\'s trust partition (kept in --state); without any',
     'it refuses every manifest. Without --identity it takes vendor and class from the profile and',
     'a random device id (kept in --state). --baud paces what the board sends and reads at that line rate.',
+    'SUIT reports are protected with --report-key (a private key: COSE_Sign1; an HMAC key shared with',
+    'the operator: COSE_Mac0); without it the board makes a P-256 key, kept in --state as',
+    'report-key.pem with report-key.pub.pem for `suitrig report --report-key`.',
     'Quirks (deliberately broken boards): ' + QUIRKS.join(', ') + '.',
     '--test-hooks serves rig group 67\'s commands 8 (arm fault: power cuts, link faults) and 9 (board',
     'model: quirks, application default) to any client on the port, each change logged on the console',
@@ -63,6 +67,7 @@ export const boardVirtualCommand: Command = {
     identity: { type: 'string', value: '<identity.json>', description: 'vendor-id, class-id, device-id of the board' },
     quirk: { type: 'string', multiple: true, value: '<quirk>', description: QUIRKS.join(', ') },
     'flash-scale': { type: 'string', value: '<factor>', description: 'real time per simulated flash time (default 1; 0 instant)' },
+    'report-key': { type: 'string', value: '<key>', description: 'the key the board protects its SUIT reports with (PEM private key or HMAC key)' },
     'test-hooks': { type: 'boolean', description: 'serve rig commands 8 (arm fault) and 9 (board model) to any client: a board for testing only' },
   },
   positionals: { min: 0, max: 0 },
@@ -86,6 +91,8 @@ export const boardVirtualCommand: Command = {
     const testHooks = optFlag(args, 'test-hooks');
     const stateDir = optString(args, 'state');
     const given = identity(optString(args, 'identity'), io.cwd);
+    const reportKeyArg = optString(args, 'report-key');
+    const reportKey = reportKeyArg !== undefined ? signingKey(reportKeyArg, io.cwd, 'report-key') : undefined;
     const trust = trustArgs.length > 0 ? { anchors: trustAnchors(trustArgs, io.cwd), require } : undefined;
     const say = (s: string): void => void io.stderr.write(`${s}\n`);
 
@@ -104,6 +111,7 @@ export const boardVirtualCommand: Command = {
           ...(stateDir ? { stateDir: resolve(io.cwd, stateDir) } : {}),
           ...(trust ? { trust } : {}),
           ...(given ? { identity: given } : {}),
+          ...(reportKey ? { reportKey } : {}),
           quirks,
           testHooks,
           flashScale: scale,
@@ -122,6 +130,9 @@ export const boardVirtualCommand: Command = {
       const t = fw.trust;
       if (!t || t.anchors.length === 0) say('board   | no trust anchor: this board refuses every manifest (give --trust [role=]<key>)');
       else say(`board   | trusts ${t.anchors.map((a) => `${a.role} key ${toHex(a.id)}`).join(', ')}${t.require.length ? `; requires ${t.require.join(', ')}` : ''}; stored sequence ${fw.storedSequence()}`);
+      const rk = board.reportKey;
+      const rkFrom = reportKeyArg !== undefined ? `--report-key ${reportKeyArg}` : stateDir ? `kept in ${resolve(io.cwd, stateDir, 'report-key.pem')}` : 'generated, forgotten at exit';
+      say(`board   | reports protected by ${rk.family === 'hmac' ? 'COSE_Mac0 with an HMAC key' : `COSE_Sign1 with ${rk.family} key`} ${toHex(keyId(rk))} (${rkFrom})`);
       if (quirks.length) say(`board   | deliberately broken: ${quirks.join(', ')}`);
       if (testHooks) say('board   | test hooks on: rig commands 8 (arm fault) and 9 (board model) are served to any client on the port; each change is logged here');
       say(`board   | ${board.state.kind === 'running' ? `running ${board.state.image.version}` : board.mode}; SMP buf ${board.appServer.bufSize} x ${board.appServer.bufCount} (serial recovery ${board.bootServer.bufSize} x 1), console lines up to ${board.profile.smp.lineMax} bytes${baud ? `, paced at ${baud} baud` : ''}; fault seed ${board.seed}`);

@@ -19,8 +19,7 @@ import { markUploaded, type MarkResult } from '../../../host/operator/mark-image
 import { RUN_STATE_TEXT, whereIsBoard, type Whereabouts } from '../../../host/operator/run-state.js';
 import { SmpTimeoutError } from '../../../host/smp/client.js';
 import { SmpErrorResponse } from '../../../host/smp/errors.js';
-import type { ImageSlotState } from '../../../host/smp/image-state.js';
-import { boardVersion } from '../../../host/smp/server/image-storage.js';
+import { boardVersion, type ImageSlotState } from '../../../host/smp/image-state.js';
 import { UploadError, type UploadResult } from '../../../host/smp/upload/engine.js';
 import { ConsoleWatch } from '../../../host/smp/console-watch.js';
 import { ResetNotObservedError, rebootAndWait } from '../../../host/smp/reboot.js';

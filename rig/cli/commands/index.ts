@@ -5,7 +5,10 @@
 import type { Command } from '../command.js';
 import { keygenCommand } from './keygen.js';
 import { manifestCreateCommand } from './manifest-create.js';
+import { manifestParseCommand } from './manifest-parse.js';
 import { signCommand } from './sign.js';
+import { severCommand } from './sever.js';
+import { delegateCommand } from './delegate.js';
 import { inspectCommand } from './inspect.js';
 import { imageCreateCommand } from './image-create.js';
 import { imageVerifyCommand } from './image-verify.js';
@@ -27,7 +30,10 @@ import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './toke
 export const commands: readonly Command[] = [
   keygenCommand,
   manifestCreateCommand,
+  manifestParseCommand,
   signCommand,
+  severCommand,
+  delegateCommand,
   inspectCommand,
   imageCreateCommand,
   imageVerifyCommand,

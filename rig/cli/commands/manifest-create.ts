@@ -6,8 +6,10 @@
  */
 import { resolve } from 'node:path';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, requireString, type Command } from '../command.js';
-import { BuildError, CompileError, DescriptionError, SEVERABLE_MEMBERS, TEMPLATES, buildEnvelope, loadDescription, type SeverableMember } from '../../../host/suit/index.js';
-import { writeOutputFile } from '../files.js';
+import {
+  BuildError, CompileError, DescriptionError, SEVERABLE_MEMBERS, TEMPLATES, addDelegationChain, buildEnvelope, issueLine, loadDescription, type DescriptionIssue, type ManifestPlan, type SeverableMember,
+} from '../../../host/suit/index.js';
+import { readInputFile, writeOutputFile } from '../files.js';
 import { SIGNER_OPTIONS, signerFromArgs } from '../key-options.js';
 import { toHex } from '../../../host/util/hex.js';
 
@@ -22,11 +24,12 @@ function severArg(v: string | undefined): readonly SeverableMember[] | 'all' | u
 export const manifestCreateCommand: Command = {
   path: ['manifest', 'create'],
   summary: 'build and sign a SUIT envelope from a JSON/YAML description',
-  usage: '<spec.json|yaml> --key <key> [--alg-id es256|esp256|ed25519|eddsa|hmac256] --out <envelope.suit>',
+  usage: '<spec.json|yaml> --key <key> [--alg-id es256|esp256|ed25519|eddsa|hmac256] [--delegation <link.cwt>,...] --out <envelope.suit>',
   details: [
     'The description is suitrig\'s format (a `template` and components; see host/suit/README.md)',
-    'or suit-tool\'s JSON input as it is. Image digests and sizes are computed from the files it',
-    'names, relative to the description. Templates:',
+    'or suit-tool\'s JSON input as it is (fields of older SUIT drafts are migrated, with a warning',
+    'on stderr naming each), or the explicit form `manifest parse` writes. Image digests and sizes',
+    'are computed from the files it names, relative to the description. Templates:',
     ...Object.entries(TEMPLATES).map(([k, v]) => `  ${k.padEnd(17)} ${v}`),
     '',
     'Signing: ES256 (-7) for P-256 keys, EdDSA (-8) for Ed25519 keys, HMAC 256/256 (5) in a',
@@ -46,6 +49,7 @@ export const manifestCreateCommand: Command = {
     payloads: { type: 'string', value: 'integrated|detached', description: 'carry every image in the envelope, or none (default: as described)' },
     severable: { type: 'boolean', description: 'make payload-fetch/install/dependency-resolution severable' },
     sever: { type: 'string', value: '<members|all>', description: `leave severable members out: all, or a list of ${SEVERABLE_MEMBERS.join(',')}` },
+    delegation: { type: 'string', value: '<link.cwt,...>', description: 'a delegation chain for --key (suitrig delegate), first link first' },
     json: { type: 'boolean', description: 'print the result as JSON' },
   },
   positionals: { min: 1, max: 1 },
@@ -57,8 +61,12 @@ export const manifestCreateCommand: Command = {
     const sever = severArg(optString(args, 'sever'));
     const signer = signerFromArgs(args, io.cwd);
     let built;
+    let plan: ManifestPlan | undefined;
+    let warnings: DescriptionIssue[] = [];
     try {
-      const plan = loadDescription(spec);
+      plan = loadDescription(spec);
+      warnings = plan.warnings ?? [];
+      for (const w of warnings) io.stderr.write(`manifest create: warning: ${issueLine(args.positionals[0]!, w)}\n`);
       built = buildEnvelope(plan, {
         signers: [signer],
         ...(optFlag(args, 'severable') ? { severable: true } : {}),
@@ -69,24 +77,31 @@ export const manifestCreateCommand: Command = {
       if (e instanceof DescriptionError || e instanceof BuildError || e instanceof CompileError) throw new EnvironmentError(e.message);
       throw e;
     }
-    writeOutputFile(out, built.envelope);
+    const links = (optString(args, 'delegation') ?? '').split(',').filter(Boolean).map((f) => readInputFile(f, io.cwd, 'envelope', `--delegation ${f}`));
+    const envelope = links.length ? addDelegationChain(built.envelope, links) : built.envelope;
+    writeOutputFile(out, envelope);
+    // Dependencies a suit-tool description had built from their own descriptions (src-file).
+    const dependencies = (plan?.dependencies ?? []).filter((d) => d.writeTo).map((d) => writeOutputFile(d.writeTo!, d.envelope, 'dependency file'));
     const summary = {
       out,
-      bytes: built.envelope.length,
+      bytes: envelope.length,
       manifestDigest: toHex(built.digest.bytes),
       signature: { algorithm: signer.algorithm.name, algorithmId: signer.algorithm.id, keyId: signer.kid ? toHex(signer.kid) : null },
       severable: built.severable,
       severed: built.severed,
       integrated: built.integrated,
+      warnings,
+      dependencies,
     };
     if (optFlag(args, 'json')) {
       printJson(io, summary);
     } else {
-      io.stdout.write(`wrote ${out} (${summary.bytes} bytes)\n`);
+      io.stdout.write(`wrote ${out} (${summary.bytes} bytes${links.length ? `, with a delegation chain of ${links.length} link${links.length === 1 ? '' : 's'}` : ''})\n`);
       io.stdout.write(`manifest digest sha-256 ${summary.manifestDigest}\n`);
       io.stdout.write(`signed ${signer.algorithm.name} (${signer.algorithm.id}), key id ${summary.signature.keyId ?? '-'}\n`);
       if (built.severable.length) io.stdout.write(`severable ${built.severable.join(', ')}${built.severed.length ? `; severed ${built.severed.join(', ')}` : ''}\n`);
       if (built.integrated.length) io.stdout.write(`integrated ${built.integrated.join(', ')}\n`);
+      for (const d of dependencies) io.stdout.write(`wrote ${d} (dependency built from its description)\n`);
     }
     return EXIT_OK;
   },

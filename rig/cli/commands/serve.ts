@@ -58,6 +58,14 @@ export const serveCommand: Command = {
       io.stdout.write(`listening on ${service.url}\n`);
       const log = service.app.log;
       log.info({ db: service.db.where, kind: service.db.kind }, 'database open, schema up to date');
+      const [tokens] = await service.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tokens WHERE revoked_at IS NULL');
+      if (tokens?.n === 0) {
+        log.warn(
+          service.db.kind === 'pglite'
+            ? `no tokens yet: every call will be refused. Stop the service and run: suitrig token create --db ${service.db.where} --role admin`
+            : `no tokens yet: every call will be refused. Run: suitrig token create --db <this URL> --role admin`,
+        );
+      }
       if (trust) log.info({ anchors: trust.map((a) => `${a.role} key ${toHex(a.id)}`), require: require ?? [] }, 'releases are verified against these keys');
       else log.warn('no --trust: uploads of releases are refused');
       const why = await stop.requested;

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, requireString, type Command } from '../command.js';
-import { EnvelopeError, addSignature, parseEnvelope } from '../../../host/suit/index.js';
+import { EnvelopeError, addDelegationChain, addSignature, parseEnvelope } from '../../../host/suit/index.js';
 import { isRoleName } from '../../../host/keys/index.js';
 import { readInputFile, writeOutputFile } from '../files.js';
 import { SIGNER_OPTIONS, signerFromArgs } from '../key-options.js';
@@ -16,17 +16,21 @@ import { toHex } from '../../../host/util/hex.js';
 export const signCommand: Command = {
   path: ['sign'],
   summary: 'add a signature (e.g. the operator\'s) to a SUIT envelope without changing its manifest',
-  usage: '<envelope.suit> --key <key> [--alg-id <alg>] [--role operator] --out <envelope.suit>',
+  usage: '<envelope.suit> --key <key> [--alg-id <alg>] [--role operator] [--delegation <link.cwt>,...] --out <envelope.suit>',
   details: [
     'Checks that the authentication wrapper digest matches the manifest, then appends a',
     'COSE_Sign1 (or COSE_Mac0 for HMAC keys) over that digest. Nothing else in the envelope',
     'changes. --out may name the input file: it is replaced atomically.',
     'Algorithms and key id as in `suitrig manifest create`. The role (default operator) is only',
     'a label for this output; verifiers take roles from --trust role=<key>.',
+    '--delegation first.cwt,next.cwt adds a delegation chain (made with `suitrig delegate`) that',
+    'vouches for --key, from a trust anchor on: a device then takes this signature with the role',
+    'of the anchor the chain starts from.',
   ].join('\n'),
   options: {
     ...SIGNER_OPTIONS,
     role: { type: 'string', value: '<role>', description: 'who signs, for messages (default operator)' },
+    delegation: { type: 'string', value: '<link.cwt,...>', description: 'a delegation chain for --key, first link (signed by a trust anchor) first' },
     out: { type: 'string', value: '<envelope.suit>', description: 'output envelope file' },
     json: { type: 'boolean', description: 'print the result as JSON' },
   },
@@ -37,9 +41,10 @@ export const signCommand: Command = {
     if (!isRoleName(role)) throw new UsageError(`--role ${role}: a role is lower-case letters, digits, - and _`);
     const signer = signerFromArgs(args, io.cwd);
     const envelope = readInputFile(args.positionals[0]!, io.cwd, 'envelope');
+    const links = (optString(args, 'delegation') ?? '').split(',').filter(Boolean).map((f) => readInputFile(f, io.cwd, 'envelope', `--delegation ${f}`));
     let signed: Uint8Array;
     try {
-      signed = addSignature(envelope, signer);
+      signed = addSignature(links.length ? addDelegationChain(envelope, links) : envelope, signer);
     } catch (e) {
       if (e instanceof EnvelopeError) throw new EnvironmentError(`${args.positionals[0]}: ${e.message}`);
       throw e;

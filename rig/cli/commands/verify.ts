@@ -6,14 +6,15 @@
  * sequences against an in-memory device with the given payloads (an author's check before
  * delivery). Exit 0 accepted, 1 rejected (malformed input included), 2 usage or environment error.
  */
-import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
+import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
 import { payloadFiles, readInputFile } from '../files.js';
 import { policyFromArgs } from '../key-options.js';
 import {
   MemoryPlatform, PROCEDURES, SECTION_KEYS, SuitProcessor, componentText, runWithPayloads, verifyEnvelope,
-  type FinishedRun, type RunRecord, type SectionName, type Verdict, type VerifyResult,
+  type FinishedRun, type Policy, type RunRecord, type SectionName, type Verdict, type VerifyResult,
 } from '../../../host/verifier/index.js';
 import { toHex } from '../../../host/util/hex.js';
+import { EnvelopeError, restoreMembers, SEVERABLE_MEMBERS, type SeverableMember } from '../../../host/suit/index.js';
 import { formatUuid } from '../../../host/util/uuid.js';
 
 /** `--run install,validate` or procedure names (update, invoke, staging, installation). */
@@ -29,6 +30,25 @@ export function parseRunArg(arg: string): (SectionName | 'shared')[] {
   return out;
 }
 
+/** `--member <name>=<file>...`: the severed members put back into the envelope. */
+function withMembers(envelope: Uint8Array, args: string[], cwd: string, file: string): Uint8Array {
+  if (args.length === 0) return envelope;
+  const members = args.map((a) => {
+    const eq = a.indexOf('=');
+    const name = a.slice(0, eq);
+    if (eq <= 0 || eq === a.length - 1 || !(SEVERABLE_MEMBERS as readonly string[]).includes(name)) {
+      throw new UsageError(`--member ${a}: expected <name>=<file> with name one of ${SEVERABLE_MEMBERS.join(', ')}`);
+    }
+    return { name: name as SeverableMember, content: readInputFile(a.slice(eq + 1), cwd, 'envelope', `--member ${name}`) };
+  });
+  try {
+    return restoreMembers(envelope, members);
+  } catch (e) {
+    if (e instanceof EnvelopeError) throw new EnvironmentError(`${file}: --member ${e.message}`);
+    throw e;
+  }
+}
+
 function recordLine(r: RunRecord): string {
   const where = `${r.manifest.length ? `dependency ${r.manifest.join('.')} ` : ''}${r.sectionName}@${r.offset}`;
   return `  ${where.padEnd(28)} ${r.commandName.padEnd(22)} ${r.component >= 0 ? `component ${r.component}` : ''} ${r.outcome}`.trimEnd();
@@ -37,7 +57,7 @@ function recordLine(r: RunRecord): string {
 function render(io: CliIo, file: string, bytes: number, r: VerifyResult, runFollows: boolean): void {
   const out: string[] = [`envelope  ${file} (${bytes} bytes)`];
   for (const s of r.signatures) {
-    const who = s.status === 'verified' ? ` by ${s.role} key ${s.keySource}` : '';
+    const who = s.status !== 'verified' ? '' : s.delegated ? ` by ${s.keySource} (a delegation chain in the envelope; role ${s.role})` : ` by ${s.role} key ${s.keySource}`;
     out.push(`signature ${s.cose} ${s.algName}: ${s.status}${who}`);
   }
   if (r.manifest) {
@@ -69,7 +89,10 @@ function fedLine(fetched: readonly string[], supplied: ReadonlyMap<string, Uint8
 function renderRun(io: CliIo, run: FinishedRun, fetched: string[], supplied: ReadonlyMap<string, Uint8Array>): void {
   const out: string[] = [fedLine(fetched, supplied)];
   for (const r of run.records) out.push(recordLine(r));
-  for (const w of run.written) out.push(`written   ${componentText(w.id)} (component ${w.index}${w.manifest.length ? ` of dependency ${w.manifest.join('.')}` : ''})`);
+  for (const w of run.written) {
+    const which = w.index >= 0 ? `component ${w.index}` : 'the source of a swap';
+    out.push(`written   ${componentText(w.id)} (${which}${w.manifest.length ? ` of dependency ${w.manifest.join('.')}` : ''})`);
+  }
   out.push(run.accepted ? `result    ${run.status === 'invoked' ? 'invoked' : 'accepted'}` : `result    rejected: ${run.reason} (${run.detail}): ${run.message}`);
   io.stdout.write(out.join('\n') + '\n');
 }
@@ -85,7 +108,7 @@ function recordJson(r: RunRecord) {
 export const verifyCommand: Command = {
   path: ['verify'],
   summary: 'decide whether a device with these trust anchors accepts a SUIT envelope',
-  usage: '<envelope.suit> --trust [role=]<key>... [--require ROLES] [--device <identity.json>] [--sequence N] [--run <sequences> --payload <uri>=<file>...] [--json]',
+  usage: '<envelope.suit> --trust [role=]<key>... [--require ROLES] [--device <identity.json>] [--sequence N] [--member <name>=<file>...] [--dependency-prefixes name|prepend] [--run <sequences> --payload <uri>=<file>...] [--json]',
   details: [
     'Runs the verifier core (build/verifier.wasm, the same code as the virtual board) over the',
     'envelope: the SUIT_Digest against the manifest, every COSE_Sign1 / COSE_Sign / COSE_Mac0',
@@ -97,6 +120,10 @@ export const verifyCommand: Command = {
     '--device takes {"vendor-id": "<uuid>", "class-id": "<uuid>", "device-id": "<uuid>"} (each',
     'optional): the shared sequence runs dry, with identifier conditions enforced for the identities',
     'given and reported otherwise; conditions that need a payload are reported as not evaluated.',
+    '--member install=install.cbor puts a severed member back before verifying (its contents, as',
+    '`suitrig sever --save-members` writes them); the core checks it against the manifest digest.',
+    '--dependency-prefixes prepend: the device prepends a dependency\'s suit-dependency-prefix to the',
+    'identifiers of its components (default name: the prefix only names where it is stored).',
     '--run install,validate (or a procedure: update, invoke, staging, installation) then runs the',
     'sequences on an in-memory device, fetching each URI from --payload <uri>=<file> (the URI exactly',
     'as the manifest writes it); integrated payloads come from the envelope itself.',
@@ -109,6 +136,8 @@ export const verifyCommand: Command = {
     require: { type: 'string', value: 'ROLES', description: 'comma-separated roles that must all have signed' },
     device: { type: 'string', value: '<identity.json>', description: 'device identity for vendor / class / device conditions' },
     sequence: { type: 'string', value: 'N', description: "the device's stored sequence number (lower ones are rollbacks)" },
+    member: { type: 'string', multiple: true, value: '<name>=<file>', description: 'a severed member to put back (install, text, ...)' },
+    'dependency-prefixes': { type: 'string', value: 'name|prepend', description: 'what a suit-dependency-prefix means on this device (default name)' },
     run: { type: 'string', value: '<sequences>', description: 'run sequences / procedures (e.g. install,validate or update,invoke) on an in-memory device' },
     payload: { type: 'string', multiple: true, value: '<uri>=<file>', description: 'payload for a URI the manifest fetches (with --run)' },
     json: { type: 'boolean', description: 'print one JSON object' },
@@ -116,14 +145,16 @@ export const verifyCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run(args, io) {
     const file = args.positionals[0]!;
-    const policy = policyFromArgs(args, io.cwd);
+    const prefixes = optString(args, 'dependency-prefixes') ?? 'name';
+    if (prefixes !== 'name' && prefixes !== 'prepend') throw new UsageError(`--dependency-prefixes: '${prefixes}' is neither name nor prepend`);
+    const policy: Policy = { ...policyFromArgs(args, io.cwd), dependencyPrefixes: prefixes };
     const device = policy.device;
     const runArg = optString(args, 'run');
     const payloadArgs = optStrings(args, 'payload');
     if (payloadArgs.length > 0 && runArg === undefined) throw new UsageError('--payload needs --run <sequences>');
     const sequences = runArg !== undefined ? parseRunArg(runArg) : undefined;
     const supplied = payloadFiles(payloadArgs, io.cwd);
-    const envelope = readInputFile(file, io.cwd, 'envelope');
+    const envelope = withMembers(readInputFile(file, io.cwd, 'envelope'), optStrings(args, 'member'), io.cwd, file);
     const r = verifyEnvelope(envelope, policy);
     let run: FinishedRun | undefined;
     const fetched: string[] = [];
@@ -144,7 +175,8 @@ export const verifyCommand: Command = {
         ...verdictJson(verdict),
         verification: verdictJson(r),
         sequenceNumber: r.sequenceNumber ?? null,
-        manifestDigest: r.manifest ? toHex(r.manifest.digest) : null,
+        // The digest the envelope states: also for one that did not authenticate (its report names it so).
+        manifestDigest: r.manifestDigest ? toHex(r.manifestDigest) : null,
         signatures: r.signatures,
         ...(r.manifest ? { sections: r.manifest.sections, components: r.manifest.components.map(toHex) } : {}),
         ...(device ? { device: { vendorIds: device.vendorIds?.map(formatUuid), classIds: device.classIds?.map(formatUuid), deviceIds: device.deviceIds?.map(formatUuid) } } : {}),

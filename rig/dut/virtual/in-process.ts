@@ -7,14 +7,13 @@
  * by a programmer keeps its UART. It is the rig's own board: it serves the rig group's test
  * hooks (fault arming, board model).
  */
-import type { InProcessLink } from '../../../host/smp/in-process.js';
-import type { SmpClient } from '../../../host/smp/client.js';
-import type { ResetWitness } from '../../../host/smp/reset-witness.js';
 import type { Quirk } from '../../virtual/bootloader/index.js';
 import { VirtualBoard, type BoardSnapshot } from '../../virtual/board/board.js';
-import type { DutBackend } from '../backend.js';
+import { LinkConsole, SmpClientLink } from '../link.js';
+import type { DutBoard, SnapshotProtocol } from '../protocols.js';
 import type { BoardProvision, DutEvent } from '../types.js';
 import type { GoldenState } from './known-good.js';
+import { rigGroupFaults } from './faults.js';
 
 export interface InProcessOptions {
   name: string;
@@ -38,78 +37,49 @@ export function virtualProcessTimeoutMs(flashScale: number): number {
   return 3_000 + 5_000 * flashScale;
 }
 
-export class InProcessVirtualBackend implements DutBackend {
-  readonly resetLine = false;
-  readonly faults = true;
-  readonly bootTimeoutMs: number;
-  readonly processTimeoutMs: number;
-  readonly provision: BoardProvision | undefined;
-  readonly power: DutBackend['power'];
-  private readonly snapshot: BoardSnapshot;
-
-  private constructor(
-    private readonly o: InProcessOptions,
-    private readonly board: VirtualBoard,
-    private readonly link: InProcessLink,
-  ) {
-    this.provision = o.provision;
-    this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
-    this.processTimeoutMs = virtualProcessTimeoutMs(o.flashScale);
-    this.snapshot = { ...o.golden.snapshot, quirks: [...o.quirks] };
-    this.power = {
-      cut: async () => board.powerOff(),
-      restore: async () => void (await board.powerOn()),
-    };
-  }
-
-  static async open(o: InProcessOptions): Promise<InProcessVirtualBackend> {
-    const board = await VirtualBoard.open({
-      name: o.name,
-      profile: o.golden.profile,
-      identity: o.golden.identity,
-      quirks: o.quirks,
-      testHooks: true,
-      flashScale: o.flashScale,
-      seed: o.seed >>> 0,
-      listener: (e) => {
-        if (e.kind === 'power-lost') o.log({ kind: 'note', message: `power cut before flash operation #${e.opIndex}` });
-        else if (e.kind === 'error') o.log({ kind: 'note', message: `board internal error: ${(e.error as Error).message}` });
-      },
-    });
-    const b = new InProcessVirtualBackend(o, board, await board.connect({ baudRate: o.baud, seed: o.seed >>> 0 }));
-    await board.restore(b.snapshot);
-    return b;
-  }
-
-  get description(): string {
-    return `in-process virtual board (${this.board.profile.name}${this.o.quirks.length ? `, quirks ${this.o.quirks.join(', ')}` : ''}) over the emulated serial link at ${this.o.baud} baud`;
-  }
-
-  get client(): SmpClient {
-    return this.link.client;
-  }
-
-  get witness(): ResetWitness {
-    return this.board.witness;
-  }
-
-  reconnect(): Promise<SmpClient> {
-    return this.link.reconnect();
-  }
-
-  async restoreSnapshot(): Promise<string> {
-    this.board.faults.link({});
-    await this.board.restore(this.snapshot);
-    return 'restored the board in place from its known-good snapshot (flash, boot record)';
-  }
-
-  async close(): Promise<void> {
-    await this.link.close();
-    await this.board.close();
-  }
-
-  /** The board model itself (tests). */
-  get virtualBoard(): VirtualBoard {
-    return this.board;
-  }
+/** Opens the board (from the golden snapshot, with the run's quirks) and its link. */
+export async function openInProcessVirtualBoard(o: InProcessOptions): Promise<DutBoard> {
+  const board = await VirtualBoard.open({
+    name: o.name,
+    profile: o.golden.profile,
+    identity: o.golden.identity,
+    quirks: o.quirks,
+    testHooks: true,
+    flashScale: o.flashScale,
+    seed: o.seed >>> 0,
+    listener: (e) => {
+      if (e.kind === 'power-lost') o.log({ kind: 'note', message: `power cut before flash operation #${e.opIndex}` });
+      else if (e.kind === 'error') o.log({ kind: 'note', message: `board internal error: ${(e.error as Error).message}` });
+    },
+  });
+  const paired = await board.connect({ baudRate: o.baud, seed: o.seed >>> 0 });
+  let first = true;
+  const link = await SmpClientLink.open({
+    describe: () => `in-process virtual board (${board.profile.name}${o.quirks.length ? `, quirks ${o.quirks.join(', ')}` : ''}) over the emulated serial link at ${o.baud} baud`,
+    // The first client is the one the paired link opened with; later ones bring the cable back.
+    open: async () => (first ? ((first = false), paired.client) : paired.reconnect()),
+    processTimeoutMs: virtualProcessTimeoutMs(o.flashScale),
+  });
+  const known: BoardSnapshot = { ...o.golden.snapshot, quirks: [...o.quirks] };
+  const snapshot: SnapshotProtocol = {
+    restore: async () => {
+      board.faults.link({});
+      await board.restore(known);
+      return 'restored the board in place from its known-good snapshot (flash, boot record)';
+    },
+  };
+  await snapshot.restore();
+  return {
+    link,
+    reset: { bootTimeoutMs: virtualBootTimeoutMs(o.flashScale), witness: board.witness },
+    console: new LinkConsole(link),
+    power: { cut: async () => board.powerOff(), restore: async () => void (await board.powerOn()) },
+    faults: rigGroupFaults(link),
+    snapshot,
+    provision: o.provision,
+    close: async () => {
+      await paired.close();
+      await board.close();
+    },
+  };
 }

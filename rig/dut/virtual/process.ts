@@ -18,10 +18,12 @@ import { createInterface } from 'node:readline';
 import { packageRoot } from '../../../host/paths.js';
 import { SmpClient } from '../../../host/smp/client.js';
 import { TcpTransport } from '../../../host/transport/tcp.js';
-import type { DutBackend } from '../backend.js';
 import { DutUnresponsiveError } from '../errors.js';
+import { LinkConsole, SmpClientLink } from '../link.js';
 import { PacedTransport } from '../paced-transport.js';
+import type { DutBoard, FaultProtocol, PowerProtocol, ResetProtocol, SnapshotProtocol } from '../protocols.js';
 import type { BoardProvision, DutEvent } from '../types.js';
+import { rigGroupFaults } from './faults.js';
 import { virtualBootTimeoutMs, virtualProcessTimeoutMs } from './in-process.js';
 import { copyState } from './state-dir.js';
 
@@ -53,93 +55,32 @@ export function processBoardsUnavailable(): string | undefined {
   return existsSync(entry) ? undefined : `virtual boards in their own process run ${entry}, which is not built: run npm run build:ts`;
 }
 
-export class ProcessVirtualBackend implements DutBackend {
-  readonly resetLine = false;
-  readonly faults = true;
-  readonly bootTimeoutMs: number;
-  readonly processTimeoutMs: number;
-  readonly provision: BoardProvision | undefined;
-  readonly power: DutBackend['power'];
+/** The board's process: started, stopped, its port, and the signal that it died on its own. */
+class BoardProcess {
   private child: ChildProcess | undefined;
-  private url = '';
-  private current!: SmpClient;
+  url = '';
   private starts = 0;
   private gone = new AbortController();
 
-  private constructor(private readonly o: ProcessOptions) {
-    this.provision = o.provision;
-    this.bootTimeoutMs = virtualBootTimeoutMs(o.flashScale);
-    this.processTimeoutMs = virtualProcessTimeoutMs(o.flashScale);
-    this.power = {
-      cut: async () => {
-        await this.stopProcess('SIGKILL');
-        await this.current.close().catch(() => undefined);
-      },
-      restore: async () => {
-        await this.startProcess();
-        await this.connect();
-      },
-    };
-  }
+  constructor(private readonly o: ProcessOptions) {}
 
-  static async open(o: ProcessOptions): Promise<ProcessVirtualBackend> {
-    const b = new ProcessVirtualBackend(o);
-    copyState(o.snapshotDir, o.stateDir);
-    try {
-      await b.startProcess();
-      await b.connect();
-    } catch (e) {
-      // Nobody gets this backend to close: a board process that did start must not outlive the failed open.
-      await b.close();
-      throw e;
-    }
-    return b;
-  }
-
-  get description(): string {
-    return `virtual board in its own process (pid ${this.child?.pid ?? '-'}, ${this.o.profile}${this.o.quirks.length ? `, quirks ${this.o.quirks.join(', ')}` : ''}) on ${this.url} at ${this.o.baud} baud`;
-  }
-
-  get client(): SmpClient {
-    return this.current;
-  }
-
-  get lost(): AbortSignal {
-    return this.gone.signal;
-  }
-
-  /** The child's process id (tests kill it to play a board that dies). */
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
-  async reconnect(): Promise<SmpClient> {
-    await this.current.close().catch(() => undefined);
-    return this.connect();
+  /** Aborted when the current process exits without being stopped. */
+  get lost(): AbortSignal {
+    return this.gone.signal;
   }
 
-  async restoreSnapshot(): Promise<string> {
-    await this.stopProcess('SIGKILL');
-    await this.current.close().catch(() => undefined);
-    copyState(this.o.snapshotDir, this.o.stateDir);
-    await this.startProcess();
-    await this.connect();
-    return 'restarted the board process from its known-good state snapshot (flash, counters, boot record)';
-  }
-
-  async close(): Promise<void> {
-    await this.current?.close().catch(() => undefined);
-    await this.stopProcess('SIGINT');
-  }
-
-  private async connect(): Promise<SmpClient> {
+  /** A client on the process's port, paced at the board's baud. */
+  async connect(): Promise<SmpClient> {
     const m = /^tcp:\/\/([^:]+):(\d+)$/.exec(this.url)!;
     const tcp = await TcpTransport.connect(m[1]!, Number(m[2]));
-    this.current = SmpClient.over(new PacedTransport(tcp, this.o.baud));
-    return this.current;
+    return SmpClient.over(new PacedTransport(tcp, this.o.baud));
   }
 
-  private startProcess(): Promise<void> {
+  start(): Promise<void> {
     const args = [
       this.o.entry ?? cliEntry(),
       'board',
@@ -195,7 +136,7 @@ export class ProcessVirtualBackend implements DutBackend {
     });
   }
 
-  private async stopProcess(signal: 'SIGINT' | 'SIGKILL'): Promise<void> {
+  async stop(signal: 'SIGINT' | 'SIGKILL'): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -204,5 +145,68 @@ export class ProcessVirtualBackend implements DutBackend {
     const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+export class ProcessVirtualBoard implements DutBoard {
+  readonly reset: ResetProtocol;
+  readonly console: LinkConsole;
+  readonly power: PowerProtocol;
+  readonly faults: FaultProtocol;
+  readonly snapshot: SnapshotProtocol;
+  readonly provision: BoardProvision | undefined;
+
+  private constructor(
+    private readonly proc: BoardProcess,
+    readonly link: SmpClientLink,
+    o: ProcessOptions,
+  ) {
+    this.provision = o.provision;
+    this.reset = { bootTimeoutMs: virtualBootTimeoutMs(o.flashScale) };
+    this.console = new LinkConsole(link);
+    this.faults = rigGroupFaults(link);
+    // A power cut kills the process (RAM lost, the flash as written); power-on starts it again.
+    this.power = {
+      cut: async () => {
+        await proc.stop('SIGKILL');
+        await link.drop();
+      },
+      restore: async () => {
+        await proc.start();
+        await link.reopen();
+      },
+    };
+    this.snapshot = {
+      restore: async () => {
+        await this.power.cut();
+        copyState(o.snapshotDir, o.stateDir);
+        await this.power.restore();
+        return 'restarted the board process from its known-good state snapshot (flash, counters, boot record)';
+      },
+    };
+  }
+
+  static async open(o: ProcessOptions): Promise<ProcessVirtualBoard> {
+    const proc = new BoardProcess(o);
+    copyState(o.snapshotDir, o.stateDir);
+    try {
+      await proc.start();
+      const link = await SmpClientLink.open({
+        describe: () => `virtual board in its own process (pid ${proc.pid ?? '-'}, ${o.profile}${o.quirks.length ? `, quirks ${o.quirks.join(', ')}` : ''}) on ${proc.url} at ${o.baud} baud`,
+        open: () => proc.connect(),
+        processTimeoutMs: virtualProcessTimeoutMs(o.flashScale),
+        lost: () => proc.lost,
+      });
+      return new ProcessVirtualBoard(proc, link, o);
+    } catch (e) {
+      // Nobody gets this board to close: a board process that did start must not outlive the failed open.
+      await proc.stop('SIGINT');
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.link.drop();
+    await this.proc.stop('SIGINT');
   }
 }

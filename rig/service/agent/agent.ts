@@ -8,6 +8,7 @@
  * grace period, then hands the rest back to the queue.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Lab } from '../../lab/types.js';
@@ -56,6 +57,8 @@ export class Agent {
     private readonly drivers: BoardDriver[],
   ) {
     this.log = o.log ?? (() => undefined);
+    // Every board's loop and job listens to these: one listener per board, not a leak.
+    setMaxListeners(0, this.stopping.signal, this.handBack.signal);
     this.console = new ConsoleRelay((board, lines, dropped) => o.link.consoleLines(board, lines, dropped), { log: this.log });
     for (const d of drivers) this.console.attach(d);
   }

@@ -7,8 +7,8 @@
  * DUT provider) for QA runs. The agent's other files see only `BoardDriver` and `BoardSession`.
  *
  * How a board is reached, by the lab file's port (rig/lab): a serial port, a USB identity or a
- * tcp:// url through the rig's LabBackend (opened per session, so the port is free between jobs);
- * an emulated board (QEMU, native_sim) through the EmulatorBackend, started per session as
+ * tcp:// url as the rig's PortBoard (opened per session, so the port is free between jobs);
+ * an emulated board (QEMU, native_sim) as the rig's EmulatorBoard, started per session as
  * `suitrig update --port <name>` starts it; a `virtual` board is run by the agent itself for as
  * long as it serves it (like `suitrig board virtual`), provisioned with the lab's trust anchors,
  * roles and identity, keeping its flash in the lab's `state:` directory when given.
@@ -21,9 +21,9 @@ import { runUpdate, resetAndWait, type UpdateEvent, type UpdateOutcome } from '.
 import { decodeSuitReport, type DecodedReport } from '../../../host/operator/suit-report.js';
 import { optional } from '../../../host/operator/board-state.js';
 import type { Policy } from '../../../host/verifier/index.js';
-import type { DutBackend } from '../../dut/backend.js';
-import { EmulatorBackend } from '../../dut/emulator-backend.js';
-import { LabBackend } from '../../dut/lab-backend.js';
+import { EmulatorBoard } from '../../dut/emulator-board.js';
+import { PortBoard } from '../../dut/port-board.js';
+import type { DutBoard } from '../../dut/protocols.js';
 import { createRigProvider } from '../../dut/provider.js';
 import { labProvision, provisionPolicy } from '../../dut/provision.js';
 import { virtualProfileName } from '../../lab/load.js';
@@ -167,15 +167,15 @@ class LabBoardDriver implements BoardDriver {
       const link = await this.virtual.connect({ baudRate: t.baud });
       return { client: link.client, reconnect: () => link.reconnect(), witness: this.virtual.witness, description: `virtual board ${this.name} at ${t.baud} baud`, close: () => link.close() };
     }
-    const backend: DutBackend = t.kind === 'emulator' ? await EmulatorBackend.open(this.name, t.emulator, this.board, () => undefined) : await LabBackend.open(this.resolved);
+    const board: DutBoard = t.kind === 'emulator' ? await EmulatorBoard.open(this.name, t.emulator, this.board, () => undefined) : await PortBoard.open(this.resolved);
     return {
       get client() {
-        return backend.client;
+        return board.link.client;
       },
-      reconnect: () => backend.reconnect(),
-      ...(backend.witness ? { witness: backend.witness } : {}),
-      description: backend.description,
-      close: () => backend.close(),
+      reconnect: () => board.link.reopen(),
+      ...(board.reset.witness ? { witness: board.reset.witness } : {}),
+      description: board.link.description,
+      close: () => board.close(),
     };
   }
 

@@ -166,7 +166,11 @@ class Walk {
     const { after, ms } = await this.s.resetAndRead(this.signal);
     const detail = { after: boardStatus(after), rebootMs: Math.round(ms) };
     if (runsManifest(after, this.digest)) {
-      await this.move('booted', runningConfirmed(after) ? 'the new image runs, confirmed' : 'the new image runs on test, awaiting its confirmation', detail);
+      if (runningConfirmed(after)) {
+        await this.move('booted', 'the new image runs, confirmed', detail);
+        return { to: 'confirmed', reason: `runs ${describeRunning(after)}, confirmed`, detail };
+      }
+      await this.move('booted', 'the new image runs on test, awaiting its confirmation', detail);
       return this.awaitConfirmation();
     }
     if (inRecovery(after)) return { to: 'failed', reason: `the board stays in its bootloader: no image it can boot${describeBoot(after)}`, detail };

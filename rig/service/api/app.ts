@@ -92,9 +92,14 @@ export async function buildApp(o: AppOptions): Promise<ServiceApp> {
   const ctx: ServiceContext = { db: o.db, events, releaseTrust: o.releaseTrust, log: app.log as FastifyBaseLogger };
   app.addHook('onClose', async () => events.close());
 
-  app.get(`${API_PREFIX}/openapi.json`, { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  for (const plugin of o.plugins ?? []) await app.register(plugin, { prefix: API_PREFIX, ctx });
-  for (const plugin of o.pages ?? []) await app.register(plugin, { ctx });
-  await app.ready();
+  try {
+    app.get(`${API_PREFIX}/openapi.json`, { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
+    for (const plugin of o.plugins ?? []) await app.register(plugin, { prefix: API_PREFIX, ctx });
+    await app.ready();
+  } catch (e) {
+    // A route refused at registration: stop what started (the event hub's LISTEN).
+    await app.close().catch(() => {});
+    throw e;
+  }
   return Object.assign(app, { ctx }) as unknown as ServiceApp;
 }

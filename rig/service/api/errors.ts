@@ -67,7 +67,17 @@ function validationMessage(e: FastifyError): string {
   return `${where}: ${first.message ?? 'is invalid'}`;
 }
 
+/**
+ * A request refused before its body was read (no token, too large, wrong type) may still be
+ * sending one: the connection is closed after the answer rather than reading a body nobody wants.
+ */
+function closeIfBodyUnread(req: FastifyRequest, reply: FastifyReply, status: number): void {
+  const sending = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (sending && [401, 403, 413, 415].includes(status)) reply.header('connection', 'close');
+}
+
 export function errorHandler(err: FastifyError | ApiError | Error, req: FastifyRequest, reply: FastifyReply): void {
+  closeIfBodyUnread(req, reply, err instanceof ApiError ? err.status : ((err as FastifyError).statusCode ?? 500));
   if (err instanceof ApiError) {
     if (err.status === 401) reply.header('www-authenticate', 'Bearer');
     void reply.status(err.status).send(errorBody(err.code, err.message));

@@ -6,7 +6,7 @@
  * what was recorded after the last id it saw, so a gap in notifications is not a gap in events.
  */
 import type { Database } from '../db/database.js';
-import { EVENTS_CHANNEL, eventsAfter, eventsByIds, type ServiceEvent } from '../store/events.js';
+import { EVENTS_CHANNEL, eventsAfter, eventsByIds, latestEventId, type ServiceEvent } from '../store/events.js';
 
 /** Events read per query while catching up after a gap. */
 const CATCH_UP_PAGE = 500;
@@ -24,8 +24,7 @@ export class EventHub {
 
   static async start(db: Database): Promise<EventHub> {
     const hub = new EventHub(db);
-    const [row] = await db.query<{ id: number | null }>('SELECT max(id) AS id FROM events');
-    hub.lastId = row?.id ?? 0;
+    hub.lastId = await latestEventId(db);
     hub.stopListening = await db.listen(
       EVENTS_CHANNEL,
       (payload) => hub.notified(payload),

@@ -16,7 +16,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { RoutePlugin } from '../context.js';
 import { SSE_CLIENT_BUFFER, SSE_HEARTBEAT_MS, SSE_REPLAY_BACKLOG, SSE_REPLAY_MAX } from '../api/limits.js';
 import { ApiError } from '../api/errors.js';
-import { eventsAfter, type ServiceEvent } from '../store/events.js';
+import { eventsAfter, latestEventId, type ServiceEvent } from '../store/events.js';
 import { tokenLive } from '../auth/tokens.js';
 
 const REPLAY_PAGE = 500;
@@ -96,7 +96,7 @@ export const eventRoutes: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (req, reply) => {
-      const from = lastEventId(req.headers['last-event-id'], req.query.after);
+      const asked = lastEventId(req.headers['last-event-id'], req.query.after);
       const topic = req.query.topic;
       const wanted = (e: ServiceEvent): boolean => topic === undefined || e.topic === topic;
       reply.hijack();
@@ -112,9 +112,11 @@ export const eventRoutes: RoutePlugin = async (app, { ctx }) => {
       // Live events are taken from now on; while the replay runs they wait in `held`. A live
       // event the client already has — at or before its Last-Event-ID, or replayed (the
       // notification of a commit can arrive after the replay read the row) — is not sent again.
-      let held: ServiceEvent[] | undefined = from === undefined ? undefined : [];
+      // A client without Last-Event-ID starts after the newest event recorded when it came.
+      let held: ServiceEvent[] | undefined = [];
       const sent = new Set<number>();
-      const fresh = (e: ServiceEvent): boolean => wanted(e) && (from === undefined || e.id > from) && !sent.has(e.id);
+      let from = asked ?? Number.MAX_SAFE_INTEGER;
+      const fresh = (e: ServiceEvent): boolean => wanted(e) && e.id > from && !sent.has(e.id);
       const unsubscribe = ctx.events.subscribe((e) => {
         if (!fresh(e)) return;
         if (held) {
@@ -137,8 +139,8 @@ export const eventRoutes: RoutePlugin = async (app, { ctx }) => {
         open.delete(client);
       });
       client.write('retry: 2000\n: connected\n\n');
-      if (from === undefined) return;
       try {
+        if (asked === undefined) from = await latestEventId(ctx.db);
         let cursor = from;
         while (!client.closed) {
           const page = await eventsAfter(ctx.db, cursor, REPLAY_PAGE);

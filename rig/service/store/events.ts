@@ -48,6 +48,12 @@ interface EventRow {
 
 const EVENT_COLUMNS = 'id, at, topic, subject, data';
 
+/** The id of the newest event recorded (0 when none). */
+export async function latestEventId(db: Sql): Promise<number> {
+  const [row] = await db.query<{ id: number | null }>('SELECT max(id) AS id FROM events');
+  return row?.id ?? 0;
+}
+
 /** Up to `limit` events after id `after`, oldest first (a reconnecting stream's replay). */
 export async function eventsAfter(db: Sql, after: number, limit: number): Promise<ServiceEvent[]> {
   return db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > $1 ORDER BY id LIMIT $2`, [after, limit]);

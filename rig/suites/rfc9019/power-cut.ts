@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import { runUpdate } from '../../../host/operator/update.js';
-import { DutUnresponsiveError } from '../../dut/errors.js';
+import { DutUnresponsiveError, required } from '../../dut/errors.js';
 import type { DutStatus } from '../../dut/types.js';
 import { buildGoldenState, type GoldenState } from '../../dut/virtual/known-good.js';
 import { copyState } from '../../dut/virtual/state-dir.js';
@@ -92,17 +92,19 @@ function attempt(i: number, total: number): Step<Rfc9019Fixtures, State> {
     async run(ctx: Ctx) {
       const op = ctx.state.points[i]!;
       const o = { signal: ctx.signal };
+      const faults = required(ctx.dut.faults, ctx.dut.name, 'faults');
+      const update = required(ctx.dut.update, ctx.dut.name, 'update');
       const before = await ctx.dut.readStatus(o);
       ctx.observe.status(before);
       const u = ctx.fixtures.build(ctx as CaseContext<Rfc9019Fixtures, unknown>, { app: 'next' });
-      await ctx.dut.armFault({ powerCutBeforeOp: op, seed: ctx.seed }, o);
+      await faults.arm({ powerCutBeforeOp: op, seed: ctx.seed }, o);
       let phase = 'the envelope';
       let resets = 0;
       let error: string | undefined;
       try {
-        let r = await ctx.dut.deliverEnvelope(u.envelope, o);
+        let r = await update.deliverEnvelope(u.envelope, o);
         phase = 'the payload';
-        if (r.missing.length > 0 && r.decision.kind === 'accept') r = await ctx.dut.supplyPayloads(new Map(Object.entries(u.payloads)), o);
+        if (r.missing.length > 0 && r.decision.kind === 'accept') r = await update.supplyPayloads(new Map(Object.entries(u.payloads)), o);
         if (r.decision.kind === 'reject') throw new Error(`the board refused the update: ${r.decision.reason} (${r.decision.detail ?? ''})`);
         phase = 'the reset (swap and boot)';
         resets = 1;
@@ -115,7 +117,7 @@ function attempt(i: number, total: number): Step<Rfc9019Fixtures, State> {
       const after = await ctx.dut.readStatus(o);
       ctx.observe.status(after);
       const struck = after.boot?.reason === 'power-cut' || (after.boot?.count ?? 0) !== (before.boot?.count ?? 0) + resets;
-      if (!struck) await ctx.dut.armFault({ powerCutBeforeOp: NEVER, seed: ctx.seed }, o);
+      if (!struck) await faults.arm({ powerCutBeforeOp: NEVER, seed: ctx.seed }, o);
       const where = struck ? `struck during ${phase}` : 'did not strike';
       const a = activeOf(after);
       if (after.mode !== 'application' || !a) throw new CaseFailure(`power cut before flash operation ${op} (${where}): the board came back in ${after.mode} mode, running no image (bricked); expected the old or the new image`);

@@ -63,16 +63,23 @@ import { UploadSessionLock } from '../../../host/smp/server/upload-session.js';
 import type { LinkEvent } from '../../../host/smp/link.js';
 import { CountingWitness, type ResetWitness } from '../../../host/smp/reset-witness.js';
 import type { DeviceIdentity } from '../../../host/verifier/identity.js';
+import { padImage } from '../../../host/mcuboot/create.js';
+import { capabilityReport, CAPABILITY_REASONS, componentText, withReportFields } from '../../../host/verifier/index.js';
+import { DEFAULT_IMAGE_COMPONENT_IDS } from '../suit/flash-platform.js';
+import { createSigner, type Signer } from '../../../host/cose/index.js';
+import { verificationKeyOf, type SigningKey, type VerificationKey } from '../../../host/keys/index.js';
+import { protectReport } from '../../../host/operator/report-protection.js';
 import { type Behaviour } from '../app/app-image.js';
 import type { Quirk } from '../bootloader/index.js';
 import { fileBootRecordStore, ZEPHYR_BANNER, type BootRecord, type DeviceState, type ResetReason } from '../device.js';
-import { isPowerCut, PersistentFlash, settle, SimFlash, type FlashSnapshot } from '../flash/index.js';
+import { isPowerCut, PersistentFlash, programArea, settle, SimFlash, type FlashSnapshot } from '../flash/index.js';
 import { DEFAULT_PROFILE, getProfile, type BoardProfile } from '../profiles.js';
 import type { InstallMode } from '../suit/consumer.js';
 import { SuitFirmware } from '../suit/firmware.js';
 import { ReportLog } from '../suit/reports.js';
 import type { BoardTrust } from '../suit/trust.js';
 import { resolveIdentity } from './identity.js';
+import { resolveReportKey } from './report-key.js';
 import { BoardImageStorage } from './image-storage.js';
 import { BoardPort, type SmpFirmware, type UartState } from './port.js';
 import { rigGroup } from './rig-group.js';
@@ -89,6 +96,9 @@ export interface VirtualBoardOptions {
   trust?: BoardTrust;
   /** Identity; missing parts: vendor/class from the profile, a random device id. */
   identity?: DeviceIdentity;
+  /** The key the board protects its SUIT reports with (report-key.ts; default: kept in the
+   *  state directory, or a fresh P-256 key). */
+  reportKey?: SigningKey;
   quirks?: readonly Quirk[];
   /**
    * Serve rig group 67's test hooks, commands 8 (arm fault) and 9 (board model), to any client
@@ -145,6 +155,9 @@ export class VirtualBoard implements SmpServing {
   readonly clock: Clock;
   /** Which identity parts were defaulted (profile vendor/class, generated device id). */
   readonly defaultedIdentity: readonly string[];
+  /** What protects the board's SUIT reports: its public (or shared HMAC) key, for the operator. */
+  readonly reportKey: VerificationKey;
+  private readonly reportSigner: Signer;
   private readonly persistent: PersistentFlash | undefined;
   private readonly ports = new Set<BoardPort>();
   private readonly listeners = new Set<(e: BoardEvent) => void>();
@@ -190,6 +203,9 @@ export class VirtualBoard implements SmpServing {
     }
     const id = resolveIdentity(this.profile, o.identity, o.stateDir);
     this.defaultedIdentity = id.defaulted;
+    const reportKey = resolveReportKey(o.reportKey, o.stateDir);
+    this.reportKey = verificationKeyOf(reportKey);
+    this.reportSigner = createSigner(reportKey);
     this.fw = new SuitFirmware({
       profile: this.profile,
       flash,
@@ -252,6 +268,7 @@ export class VirtualBoard implements SmpServing {
     const rig = rigGroup({
       testHooks: o.testHooks ?? false,
       lastReport: () => (this.firmware.reports.lastUpdate ?? this.firmware.reports.lastBoot)?.report ?? new Uint8Array(0),
+      protectedReport: (nonce, capabilities) => this.protectedReport(nonce, capabilities),
       boot: () => this.bootRecord,
       trust: () => {
         const t = this.firmware.trust;
@@ -268,6 +285,20 @@ export class VirtualBoard implements SmpServing {
       server.register(this.wrap(rig, firmware));
     }
     this.freshImageGroups();
+  }
+
+  /**
+   * The last SUIT report (the update's, else the last secure boot's) with `nonce`, a capability
+   * report when asked or when the run failed on something the board does not implement, signed
+   * (or MACed) with the report key: what rig command 2 answers. Empty before any run.
+   */
+  protectedReport(nonce: Uint8Array, capabilities: boolean): Uint8Array {
+    const last = this.firmware.reports.lastUpdate ?? this.firmware.reports.lastBoot;
+    if (!last) return new Uint8Array(0);
+    // The image components this firmware takes (flash-platform.ts); nothing else can be stored.
+    const components = DEFAULT_IMAGE_COMPONENT_IDS.filter((id) => this.firmware.components.includes(componentText(id)));
+    const caps = capabilities || CAPABILITY_REASONS.has(last.reasonCode) ? capabilityReport(components) : undefined;
+    return protectReport(withReportFields(last.report, { nonce, ...(caps ? { capabilities: caps } : {}) }), this.reportSigner);
   }
 
   /** Creates the board and powers it on (it boots what its flash holds). */
@@ -306,6 +337,17 @@ export class VirtualBoard implements SmpServing {
       console: (line) => this.consoleLine(line),
     });
     return this.powerOn();
+  }
+
+  /**
+   * Writes `image` (a signed MCUboot image) into the primary slot as `imgtool sign --pad
+   * --confirm` and a programmer would — the factory's first image, not an update — and resets
+   * the board into it. The board's bootloader validates it at that boot as any other.
+   */
+  async program(image: Uint8Array): Promise<DeviceState> {
+    const a = this.firmware.areas.primary;
+    programArea(a, 0, padImage(image, { slotSize: a.size, confirm: true, align: a.align, erasedValue: a.erasedValue as 0xff | 0x00 }));
+    return this.powered ? this.reset('pin-reset') : this.powerOn();
   }
 
   /** The SMP server that serves now: MCUboot's while the bootloader waits in serial recovery, else the application's. */

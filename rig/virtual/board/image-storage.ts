@@ -9,14 +9,16 @@
  *   bootloader (serial recovery, or no bootable image) they go to the primary, as MCUboot's
  *   serial recovery writes them (its own SMP commands: host/smp/server/mcuboot-recovery.ts);
  *   the secondary is refused while it holds a pending image or the image a revert needs;
- * - `upgrade: true` uploads are compared with the running image's header version;
+ * - `upgrade: true` uploads: the MCUboot header of the first chunk against the running image's
+ *   (major.minor.revision, img_mgmt_vercmp) — the image format is read here, on the device
+ *   side, not by the image group;
  * - test / permanent marks the secondary with `boot_set_pending`, confirm writes image_ok.
  * SUIT containers (rig/virtual/suit) are images like any other here.
  */
 import { createHash } from 'node:crypto';
-import { decodeHeader, IMAGE_F, IMAGE_MAGIC, TLV, parseImage } from '../../../host/mcuboot/index.js';
-import { boardVersion, ImageStorageError, type ImageStorage, type RunningVersion } from '../../../host/smp/server/image-storage.js';
-import type { ImageSlotInfo, ImageSlotState } from '../../../host/smp/image-state.js';
+import { compareVersions, decodeHeader, IMAGE_F, IMAGE_HEADER_SIZE, IMAGE_MAGIC, TLV, parseImage } from '../../../host/mcuboot/index.js';
+import { ImageStorageError, type ImageStorage } from '../../../host/smp/server/image-storage.js';
+import { boardVersion, type ImageSlotInfo, type ImageSlotState } from '../../../host/smp/image-state.js';
 import { SwapType } from '../../../host/mcuboot/trailer.js';
 import { headerErased, imageLength, Magic, requestedSwapType } from '../bootloader/index.js';
 import type { FlashArea } from '../flash/index.js';
@@ -88,12 +90,17 @@ export class BoardImageStorage implements ImageStorage {
     return out;
   }
 
-  /** The running application's header version. */
-  async runningVersion(image: number): Promise<RunningVersion> {
+  /** The first chunk's MCUboot header must carry a newer version than the running application's header. */
+  async checkUpgrade(image: number, first: Uint8Array): Promise<void> {
     if (image !== 0) throw new ImageStorageError('INVALID_SLOT', `no image ${image}`);
-    if (this.fw.state.kind !== 'running') return 'unreadable';
-    const h = decodeHeader(this.fw.areas.primary.read(0, 32));
-    return h.magic === IMAGE_MAGIC ? h.version : 'unreadable';
+    if (first.length < IMAGE_HEADER_SIZE) throw new ImageStorageError('INVALID_IMAGE_HEADER', `the first chunk (${first.length} bytes) is shorter than an image header`);
+    const candidate = decodeHeader(first);
+    if (candidate.magic !== IMAGE_MAGIC) throw new ImageStorageError('INVALID_IMAGE_HEADER_MAGIC', 'the first chunk does not start with an MCUboot image header');
+    const running = this.fw.state.kind === 'running' ? decodeHeader(this.fw.areas.primary.read(0, IMAGE_HEADER_SIZE)) : undefined;
+    if (running?.magic !== IMAGE_MAGIC) throw new ImageStorageError('VERSION_GET_FAILED', 'no running image to compare the upload with');
+    if (compareVersions(running.version, candidate.version) >= 0) {
+      throw new ImageStorageError('CURRENT_VERSION_IS_NEWER', `the running image ${boardVersion(running.version)} is not older than ${boardVersion(candidate.version)}`);
+    }
   }
 
   async slotInfo(): Promise<ImageSlotInfo[]> {

@@ -6,12 +6,20 @@
  * |---|---|---|---|
  * | 0 last report | read | `{}` | `{"report": bstr (SUIT_Report CBOR), "boot": {"count", "reason", "slot", "outcome"}}` |
  * | 1 trust state | read | `{}` | `{"sequence": uint, "anchors": [bstr key ids], "require": [tstr roles], "quirks": [tstr], "app_default": tstr, "test_hooks": bool, "faults": {"power_cut_before_op"?: uint, "link"?: {"drop"?, "corrupt"?, "burst"?, "duplicate"?, "stall"?}}}` |
+ * | 2 protected report | read | `{"nonce": bstr (8-64 bytes), "capabilities"?: bool}` | `{"report": bstr (COSE_Sign1_Tagged / COSE_Mac0_Tagged: the last report with this nonce; empty before any run), "boot": {...}}` |
  * | 8 arm fault (test hook) | write | `{"power_cut_before_op"?: uint, "link"?: {"drop"?, "corrupt"?, "burst"?}, "seed": uint}` | `{}` |
  * | 9 board model (test hook) | write | `{"quirks"?: [tstr], "app_default"?: tstr}` | `{}` |
  *
  * The report is that of the firmware consumer's last run (the update decision); before any
  * update it is the last secure-boot run's, and empty on a board that never ran one. The boot
  * record is the last boot's (outcome `recovery` while the board stays in its bootloader).
+ *
+ * Command 2 was added after 0 and 1 (a compatible extension: clients that do not know it never
+ * send it; a board without it answers rc 8, and the host falls back to command 0, saying the
+ * report is not protected). It gives the same report as draft-ietf-suit-report §6 requires it on
+ * the wire: with the client's nonce (freshness: no replay of an older report), a capability
+ * report when asked (or when the run failed on something the board does not implement), signed
+ * with the board's report key (or MACed with a key it shares with its operator).
  *
  * Commands 8 and 9 are test hooks: they make the board lie (skip-signature, accept-rollback)
  * or go deaf (link drop 1.0) for whoever is on its port, so they are served only by a board
@@ -29,7 +37,7 @@ import { GroupId, RigCmd } from '../../../host/smp/ids.js';
 import type { SmpGroupHandler, SmpHandler } from '../../../host/smp/server/server.js';
 import { QUIRKS, type Quirk } from '../bootloader/index.js';
 import { BEHAVIOURS, type Behaviour } from '../app/app-image.js';
-import { reqUint } from './request.js';
+import { reqBytes, reqUint } from './request.js';
 
 /** Link fault probabilities as the trust state reports them. */
 const LINK_FAULTS = ['drop', 'corrupt', 'burst', 'duplicate', 'stall'] as const;
@@ -47,6 +55,8 @@ export interface RigGroupHost {
   /** Serve commands 8 and 9 (a board started for testing); else they are refused rc 8. */
   readonly testHooks: boolean;
   lastReport(): Uint8Array;
+  /** The last report with `nonce`, COSE-protected with the board's report key; empty when none. */
+  protectedReport(nonce: Uint8Array, capabilities: boolean): Uint8Array;
   boot(): { count: number; reason: string; slot: number; outcome: string };
   trust(): { sequence: bigint; anchors: Uint8Array[]; require: string[] };
   model(): BoardModelState;
@@ -133,6 +143,14 @@ function trustState(host: RigGroupHost): SmpMap {
   };
 }
 
+function protectedReport(host: RigGroupHost, body: SmpMap): SmpMap {
+  const nonce = reqBytes(body, 'nonce');
+  if (nonce.length < 8 || nonce.length > 64) throw new SmpRcError(MgmtErr.EINVAL, "'nonce' must be 8 to 64 bytes");
+  const caps = body['capabilities'];
+  if (caps !== undefined && typeof caps !== 'boolean') throw new SmpRcError(MgmtErr.EINVAL, "'capabilities' must be a boolean");
+  return { report: host.protectedReport(nonce, caps === true), boot: { ...host.boot() } };
+}
+
 export function rigGroup(host: RigGroupHost): SmpGroupHandler {
   return {
     id: GroupId.RIG,
@@ -140,6 +158,7 @@ export function rigGroup(host: RigGroupHost): SmpGroupHandler {
     commands: {
       [RigCmd.LAST_REPORT]: { read: () => ({ report: host.lastReport(), boot: { ...host.boot() } }) },
       [RigCmd.TRUST_STATE]: { read: () => trustState(host) },
+      [RigCmd.PROTECTED_REPORT]: { read: ({ body }) => protectedReport(host, body) },
       [RigCmd.ARM_FAULT]: { write: testHook(host, RigCmd.ARM_FAULT, 'arm fault', (body) => armFault(host, body)) },
       [RigCmd.BOARD_MODEL]: { write: testHook(host, RigCmd.BOARD_MODEL, 'board model', (body) => boardModel(host, body)) },
     },

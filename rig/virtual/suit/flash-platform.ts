@@ -13,8 +13,9 @@ import type { ComponentRef, InvokeOutcome, SuitPlatform } from '../../../host/ve
 import type { FlashArea } from '../flash/index.js';
 import { SlotWriteError, SlotWriter } from './slot-writer.js';
 
-/** Identifiers of the application image component the board accepts by default. */
-export const DEFAULT_IMAGE_COMPONENTS: readonly string[] = ["[h'00']", "['app']"];
+/** The application image component identifiers the board accepts by default, and as text. */
+export const DEFAULT_IMAGE_COMPONENT_IDS: readonly Uint8Array[][] = [[new Uint8Array([0])], [new Uint8Array(Buffer.from('app'))]];
+export const DEFAULT_IMAGE_COMPONENTS: readonly string[] = DEFAULT_IMAGE_COMPONENT_IDS.map(componentText);
 
 /** Storage behind the image component for one run. */
 export interface ImageComponent {

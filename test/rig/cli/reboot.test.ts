@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
 import { SmpClient } from '../../../host/smp/client.js';
-import { createMemoryPeer, type MemoryPeer } from '../../../host/smp/server/memory-peer.js';
 import { openPort } from '../../../host/transport/open.js';
 import { listenTcp } from '../../../host/transport/tcp.js';
 import { createPtyPair, findSocat } from '../../../host/transport/pty.js';
@@ -19,6 +18,7 @@ import { planReboot, rebootBoard } from '../../../rig/cli/commands/reboot.js';
 import type { BoardConnection } from '../../../rig/cli/port-options.js';
 import { app, es256Key, trust } from '../../board/fixtures.js';
 import { runCli } from '../../helpers/cli.js';
+import { openSmpPeer, type SmpPeer } from '../../helpers/smp-peer.js';
 import { tempDir, writeFile } from '../helpers/lab-files.js';
 import { benchLabEntry, openPairedBoard } from '../helpers/paired-board.js';
 
@@ -100,22 +100,23 @@ describe.skipIf(!socat)(`suitrig reboot with a DTR reset on a port without modem
   it('a pty cannot pulse DTR: exit 2 naming the reset method and what to use instead, no stack trace', async () => {
     const pty = await createPtyPair();
     cleanups.push(() => pty.close());
-    const peer = createMemoryPeer({ slotSize: 64 * 1024 });
+    const peer = await openSmpPeer();
     peer.server.serve(await SerialPortTransport.open({ path: pty.b, baudRate: 115200 }));
-    cleanups.push(() => peer.server.close());
+    cleanups.push(() => peer.close());
     const dir = tempDir('suitrig-reboot-pty-');
     writeFile(dir, 'rig.yaml', ['boards:', '  bench:', `    port: ${pty.a}`, '    reset: { method: dtr, pulse-ms: 20, wait-ms: 0 }'].join('\n') + '\n');
     const r = await runCli(['reboot', '--port', 'bench'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/reset method dtr: .*cannot set DTR\/RTS.*; this port cannot pulse a reset line \(use reset: smp or a reset command in the lab file\)/);
     expect(r.stderr).not.toMatch(/internal error|    at /);
-    expect(peer.storage.stats.reboots).toBe(0);
+    expect(peer.boots).toBe(0);
   });
 });
 
 describe('suitrig reboot --port <lab board> with a reset command', () => {
-  async function labWithCommand(command: (dir: string) => string[]): Promise<{ dir: string; peer: MemoryPeer }> {
-    const peer = createMemoryPeer({ slotSize: 64 * 1024 });
+  async function labWithCommand(command: (dir: string) => string[]): Promise<{ dir: string; peer: SmpPeer }> {
+    const peer = await openSmpPeer();
+    cleanups.push(() => peer.close());
     const listener = await listenTcp({}, (t) => void peer.server.serve(t));
     cleanups.push(() => listener.close());
     const dir = tempDir('suitrig-reboot-');
@@ -128,12 +129,12 @@ describe('suitrig reboot --port <lab board> with a reset command', () => {
     const r = await runCli(['reboot', '--port', 'bench'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(dir, 'relay-pulsed'))).toBe(true);
-    expect(peer.storage.stats.reboots).toBe(0);
+    expect(peer.boots).toBe(0);
     expect(r.stderr).toMatch(/^reset     tcp:\/\/127\.0\.0\.1:\d+: run `touch \S+\/relay-pulsed` \(timeout 30000 ms\), then wait 0 ms \(lab reset method\)\n$/);
     expect(r.stdout).toMatch(/^rebooted  the board went through the reset \(the rig's own command reset\)/);
     const smp = await runCli(['reboot', '--port', 'bench', '--smp'], { cwd: dir });
     expect(smp.code, smp.stderr).toBe(0);
-    expect(peer.storage.stats.reboots).toBe(1);
+    expect(peer.boots).toBe(1);
   });
 
   it('a failing reset command is an environment error (exit 2) naming the command and what it said', async () => {

@@ -6,20 +6,23 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { RawFraming } from '../../../host/smp/framing/raw.js';
-import { createMemoryPeer } from '../../../host/smp/server/memory-peer.js';
 import { listenTcp, type TcpListener } from '../../../host/transport/tcp.js';
 import { runCli } from '../../helpers/cli.js';
 import { tempDir } from '../helpers/lab-files.js';
+import { openSmpPeer, type SmpPeer } from '../../helpers/smp-peer.js';
 
 let listener: TcpListener | undefined;
+let peer: SmpPeer | undefined;
 afterAll(async () => {
   await listener?.close();
+  await peer?.close();
 });
 
 describe('suitrig run link options', () => {
   it('--framing raw reaches a board that speaks raw SMP; without it the board does not answer', async () => {
-    const peer = createMemoryPeer({ slotSize: 64 * 1024, framing: () => new RawFraming() });
-    listener = await listenTcp({}, (t) => void peer.server.serve(t));
+    const board = await openSmpPeer({ framing: () => new RawFraming() });
+    peer = board;
+    listener = await listenTcp({}, (t) => void board.server.serve(t));
     const dir = tempDir();
     const raw = await runCli(['run', 'rfc9019', '--board', listener.url, '--framing', 'raw', '--case', 'trusted-author-accepted', '--json'], { cwd: dir });
     const report = JSON.parse(raw.stdout);

@@ -49,12 +49,14 @@ describe('rfc9019 on a board without the SUIT group', () => {
     const { seededRng } = await import('../../../rig/runner/seed.js');
     const workDir = mkdtempSync(join(tmpdir(), 'suitrig-stock-'));
     const f = await prepareFixtures({ seed: 9, rng: seededRng(9), workDir, signal: new AbortController().signal, log: () => undefined }, { appSize: 8 * 1024 });
-    const { backend, board } = await openStockBoard('stock', { workDir, baud: 4_000_000, provision: provisionOf(f) });
-    const dut = await SmpDut.open('stock', backend);
-    const info = { name: 'stock', target: freshVirtualTarget(4_000_000, 'in-process'), capabilities: dut.capabilities, provision: dut.provision! };
+    const { capabilitiesOf } = await import('../../../rig/dut/types.js');
+    const { protocols, board } = await openStockBoard('stock', { workDir, baud: 4_000_000, provision: provisionOf(f) });
+    const dut = await SmpDut.open('stock', protocols);
+    expect(dut.update?.decides).toBe('host');
+    const info = { name: 'stock', target: freshVirtualTarget(4_000_000, 'in-process'), capabilities: capabilitiesOf(dut), provision: dut.provision! };
     const bad = f.update(info, 1n, { app: 'next', vendor: 'other' });
     const before = board.firmware.flash.opCount;
-    const r = await dut.deliverEnvelope(bad.envelope);
+    const r = await dut.update!.deliverEnvelope(bad.envelope);
     expect(r).toMatchObject({ source: 'host', missing: [], decision: { kind: 'reject', reason: 'condition-failed', detail: 'vendor-identifier' } });
     expect((r.decision as { message: string }).message).toMatch(/the board has no SUIT group and did not verify it itself/);
     expect(board.firmware.flash.opCount).toBe(before);

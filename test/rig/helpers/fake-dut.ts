@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import { DutUnresponsiveError } from '../../../rig/dut/errors.js';
 import type { DutProvider } from '../../../rig/dut/provider.js';
-import type { BootOutcome, DeliveryResult, Dut, DutCapabilities, DutEvent, DutStatus, FaultSpec, FlashMode, RestoreResult } from '../../../rig/dut/types.js';
+import type { FaultProtocol, PowerProtocol } from '../../../rig/dut/protocols.js';
+import type { BootOutcome, DeliveryResult, Dut, DutEvent, DutStatus, FaultSpec, FlashMode, ImageProtocol, ReportProtocol, RestoreResult, UpdateProtocol } from '../../../rig/dut/types.js';
 
 export interface FakeEnvelope {
   seq: number;
@@ -31,7 +32,8 @@ export function sha256(b: Uint8Array): string {
 export interface FakeBoardConfig {
   trusted?: string[];
   quirks?: ('accept-rollback' | 'never-revert')[];
-  capabilities?: Partial<DutCapabilities>;
+  /** Protocols the board has beyond update, image and report (default none). */
+  has?: { power?: boolean; faults?: boolean };
   /** The operation (1-based count over all calls) from which the board answers nothing. */
   diesAtOp?: number;
   /** Reset never returns and ignores the abort signal. */
@@ -49,8 +51,13 @@ interface Image {
 }
 
 export class FakeDut implements Dut {
-  readonly capabilities: DutCapabilities;
+  readonly description: string;
   readonly provision = undefined;
+  readonly update: UpdateProtocol = { decides: 'board', deliverEnvelope: (b) => this.deliverEnvelope(b), supplyPayloads: (p) => this.supplyPayloads(p) };
+  readonly image: ImageProtocol = { flash: (i, o) => this.flashImage(i, o) };
+  readonly report: ReportProtocol = { readLast: () => this.readLastReport() };
+  readonly power?: PowerProtocol;
+  readonly faults?: FaultProtocol;
   ops: string[] = [];
   private listeners = new Set<(e: DutEvent) => void>();
   private running: Image = { version: '1.0.0', seq: 1, behaviour: 'healthy' };
@@ -65,7 +72,9 @@ export class FakeDut implements Dut {
     readonly name: string,
     private readonly cfg: FakeBoardConfig = {},
   ) {
-    this.capabilities = { suit: true, image: true, rig: true, power: false, faults: false, resetLine: false, description: `fake board ${name}`, ...cfg.capabilities };
+    this.description = `fake board ${name}`;
+    if (cfg.has?.power) this.power = { cut: () => this.powerCut(), restore: () => this.powerRestore() };
+    if (cfg.has?.faults) this.faults = { arm: (f) => this.armFault(f) };
   }
 
   private op(name: string): void {
@@ -77,7 +86,7 @@ export class FakeDut implements Dut {
     for (const l of this.listeners) l(e);
   }
 
-  async deliverEnvelope(bytes: Uint8Array): Promise<DeliveryResult> {
+  private async deliverEnvelope(bytes: Uint8Array): Promise<DeliveryResult> {
     this.op('deliver');
     this.emit({ kind: 'smp', summary: `SUIT envelope upload ${bytes.length} B` });
     const env = JSON.parse(new TextDecoder().decode(bytes)) as FakeEnvelope;
@@ -90,7 +99,7 @@ export class FakeDut implements Dut {
     return { decision: { kind: 'accept' }, source: 'board', missing: [...this.candidate.missing], transfers: [] };
   }
 
-  async supplyPayloads(payloads: ReadonlyMap<string, Uint8Array>): Promise<DeliveryResult> {
+  private async supplyPayloads(payloads: ReadonlyMap<string, Uint8Array>): Promise<DeliveryResult> {
     this.op('payload');
     const c = this.candidate;
     if (!c) throw new Error('no envelope delivered');
@@ -142,11 +151,11 @@ export class FakeDut implements Dut {
     this.emit({ kind: 'console', line: `*** Booting fake app v${this.running.version} (boot ${this.bootCount}) ***` });
   }
 
-  async powerCut(): Promise<void> {
+  private async powerCut(): Promise<void> {
     this.op('power-cut');
   }
 
-  async powerRestore(): Promise<void> {
+  private async powerRestore(): Promise<void> {
     this.op('power-restore');
   }
 
@@ -165,12 +174,12 @@ export class FakeDut implements Dut {
     };
   }
 
-  async readLastReport() {
+  private async readLastReport() {
     this.op('report');
     return { report: new Uint8Array([0xa0]) };
   }
 
-  async flashImage(image: Uint8Array, opts: { mode: FlashMode }): Promise<void> {
+  private async flashImage(image: Uint8Array, opts: { mode: FlashMode }): Promise<void> {
     this.op(`flash-${opts.mode}`);
     void image;
   }
@@ -186,7 +195,7 @@ export class FakeDut implements Dut {
     return { restored: true, detail: 'restored known-good 1.0.0' };
   }
 
-  async armFault(f: FaultSpec): Promise<void> {
+  private async armFault(f: FaultSpec): Promise<void> {
     this.op(`fault ${JSON.stringify(f)}`);
   }
 
@@ -209,7 +218,7 @@ export function fakeProvider(configs: Record<string, FakeBoardConfig> = {}, refu
       const cfg = configs[board.name] ?? {};
       if (cfg.openFails) throw new Error(cfg.openFails);
       // As the real provider will: power control comes from the lab file's power: commands.
-      const dut = new FakeDut(board.name, { ...cfg, capabilities: { power: board.board?.power !== undefined, ...cfg.capabilities } });
+      const dut = new FakeDut(board.name, { ...cfg, has: { power: board.board?.power !== undefined, ...cfg.has } });
       dut.subscribe(ctx.log);
       opened.set(board.name, dut);
       return dut;

@@ -5,66 +5,50 @@
  * link. Its bootloader validates MCUboot images with the board's public trust anchors as its
  * built-in keys, as MCUboot does with the keys compiled into it.
  */
-import { connectInProcess, type InProcessLink } from '../../../host/smp/in-process.js';
-import { imageGroup } from '../../../host/smp/server/image-group.js';
-import { osGroup } from '../../../host/smp/server/os-group.js';
-import { SmpServer } from '../../../host/smp/server/server.js';
-import type { DutBackend } from '../../../rig/dut/backend.js';
+import { connectInProcess } from '../../../host/smp/in-process.js';
+import type { SmpServer } from '../../../host/smp/server/server.js';
+import { LinkConsole, SmpClientLink } from '../../../rig/dut/link.js';
+import type { DutBoard } from '../../../rig/dut/protocols.js';
 import type { DutProvider } from '../../../rig/dut/provider.js';
 import { SmpDut } from '../../../rig/dut/smp-dut.js';
 import type { BoardProvision } from '../../../rig/dut/types.js';
 import { buildGoldenState } from '../../../rig/dut/virtual/known-good.js';
-import { BoardImageStorage } from '../../../rig/virtual/board/image-storage.js';
-import { VirtualBoard } from '../../../rig/virtual/board/board.js';
+import type { VirtualBoard } from '../../../rig/virtual/board/board.js';
+import { openSmpPeer } from '../../helpers/smp-peer.js';
 import { join } from 'node:path';
 
-export async function openStockBoard(name: string, o: { workDir: string; provision?: BoardProvision & { knownGood?: unknown }; baud: number }): Promise<{ backend: DutBackend; board: VirtualBoard; server: SmpServer }> {
+export async function openStockBoard(name: string, o: { workDir: string; provision?: BoardProvision & { knownGood?: unknown }; baud: number }): Promise<{ protocols: DutBoard; board: VirtualBoard; server: SmpServer }> {
   const golden = await buildGoldenState(join(o.workDir, `stock-known-good-${name}`), 'nrf52840-like', o.provision as never);
-  const board = await VirtualBoard.open({ name, profile: golden.profile, identity: golden.identity, flashScale: 0 });
+  // The OS and image groups of the SMP peer over the board model (nRF Connect SDK's legacy rc), restored to the known-good state.
+  const peer = await openSmpPeer({ legacyRc: true, running: false, bootMs: 0, board: { profile: golden.profile, identity: golden.identity } });
+  const { board, server } = peer;
   await board.restore(golden.snapshot);
-  const server = new SmpServer({ bufSize: 2048, bufCount: 4, legacyRc: true });
-  // As Zephyr does it: the reset is answered, carried out 250 ms later, and the board is deaf while it reboots; its console (boot banner) reaches the link.
-  const reset = async (): Promise<void> => {
-    server.listening = false;
-    await board.reset('soft-reset').finally(() => (server.listening = true));
-  };
-  server.register(osGroup({ params: { bufSize: 2048, bufCount: 4 }, reset: () => void setTimeout(() => void reset(), 250), bootloader: { name: 'MCUboot', mode: 3 } }));
-  board.subscribe((e) => {
-    if (e.kind === 'console') void server.print(e.line);
-  });
-  // The image group's upload session lives in RAM: a reboot forgets it, as the board's own does.
-  const storage = new BoardImageStorage(board);
-  let removeImageGroup = server.register(imageGroup(storage));
-  board.subscribe((e) => {
-    if (e.kind !== 'booted') return;
-    removeImageGroup();
-    removeImageGroup = server.register(imageGroup(storage));
-  });
-  const link: InProcessLink = await connectInProcess(server, { baudRate: o.baud });
-  const provision = o.provision && { trust: o.provision.trust, require: o.provision.require, ...(o.provision.identity ? { identity: o.provision.identity } : {}) };
-  const backend: DutBackend = {
-    description: `stock MCUboot board model ${name} (OS and image groups only)`,
-    get client() {
-      return link.client;
-    },
-    reconnect: () => link.reconnect(),
-    bootTimeoutMs: 5_000,
+  const paired = await connectInProcess(server, { baudRate: o.baud });
+  let first = true;
+  const link = await SmpClientLink.open({
+    describe: () => `stock MCUboot board model ${name} (OS and image groups only)`,
+    open: async () => (first ? ((first = false), paired.client) : paired.reconnect()),
     processTimeoutMs: 5_000,
-    resetLine: false,
-    faults: false,
-    witness: board.witness,
-    provision,
+  });
+  const provision = o.provision && { trust: o.provision.trust, require: o.provision.require, ...(o.provision.identity ? { identity: o.provision.identity } : {}) };
+  const protocols: DutBoard = {
+    link,
+    reset: { bootTimeoutMs: 5_000, witness: board.witness },
+    console: new LinkConsole(link),
     power: { cut: async () => board.powerOff(), restore: async () => void (await board.powerOn()) },
-    restoreSnapshot: async () => {
-      await board.restore(golden.snapshot);
-      return 'restored the stock board model from its known-good snapshot';
+    snapshot: {
+      restore: async () => {
+        await board.restore(golden.snapshot);
+        return 'restored the stock board model from its known-good snapshot';
+      },
     },
+    provision,
     close: async () => {
-      await link.close();
-      await board.close();
+      await paired.close();
+      await peer.close();
     },
   };
-  return { backend, board, server };
+  return { protocols, board, server };
 }
 
 /** A provider of stock boards: every board it opens lacks the SUIT and rig groups. */
@@ -72,8 +56,8 @@ export function stockProvider(baud: number): DutProvider {
   return {
     cannotDrive: () => undefined,
     async open(b, ctx) {
-      const { backend } = await openStockBoard(b.name, { workDir: ctx.workDir, baud, ...(ctx.provision ? { provision: ctx.provision } : {}) });
-      const dut = await SmpDut.open(b.name, backend, { signal: ctx.signal });
+      const { protocols } = await openStockBoard(b.name, { workDir: ctx.workDir, baud, ...(ctx.provision ? { provision: ctx.provision } : {}) });
+      const dut = await SmpDut.open(b.name, protocols, { signal: ctx.signal });
       dut.subscribe(ctx.log);
       return dut;
     },

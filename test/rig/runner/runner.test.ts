@@ -57,7 +57,7 @@ describe('runner: a suite on boards in parallel', () => {
   });
 
   it('each broken board fails exactly the matching case, saying what the board did and what was expected', async () => {
-    const { result } = await run({ good: {}, 'accepts-rollback': { quirks: ['accept-rollback'] }, 'never-reverts': { quirks: ['never-revert'] }, powered: { capabilities: { power: true } } });
+    const { result } = await run({ good: {}, 'accepts-rollback': { quirks: ['accept-rollback'] }, 'never-reverts': { quirks: ['never-revert'] }, powered: { has: { power: true } } });
     const failed = (name: string) => result.boards.find((b) => b.name === name)!.cases.filter((c) => c.outcome === 'failed').map((c) => [c.id, c.message]);
     expect(failed('good')).toEqual([]);
     expect(failed('powered')).toEqual([]);

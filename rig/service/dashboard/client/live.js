@@ -23,6 +23,8 @@ export class Live {
     this.stopped = false;
     this.controller = undefined;
     this.wasLost = false;
+    /** The current stream was cut for its silence (not by the service, not by stop()). */
+    this.silent = false;
   }
 
   start() {

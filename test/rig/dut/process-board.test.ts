@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ProcessVirtualBackend } from '../../../rig/dut/virtual/process.js';
+import { ProcessVirtualBoard } from '../../../rig/dut/virtual/process.js';
 import { tempDir, writeFile } from '../helpers/lab-files.js';
 import { alive } from '../../helpers/process.js';
 
@@ -18,7 +18,7 @@ async function openStandIn(firstLine: string): Promise<{ error: Error; pid: numb
   const pidFile = join(dir, 'pid');
   const entry = writeFile(dir, 'board.mjs', `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nconsole.log(${JSON.stringify(firstLine)});\nsetTimeout(() => undefined, 60_000);\n`);
   mkdirSync(join(dir, 'snapshot'));
-  const error = await ProcessVirtualBackend.open({
+  const error = await ProcessVirtualBoard.open({
     name: 'stand-in',
     profile: 'nrf52840-like',
     stateDir: join(dir, 'state'),

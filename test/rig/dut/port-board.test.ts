@@ -1,5 +1,5 @@
 /**
- * A real board as the lab file describes it (rig/dut/lab-backend.ts), played by the virtual
+ * A real board as the lab file describes it (rig/dut/port-board.ts), played by the virtual
  * board on the other end of a paired serial link opened by port url like a device path: the
  * DTR reset line pulsed with the lab's timings resets the board; power commands and reset
  * commands run with their deadlines, and one that fails names the command and what it said;
@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSigningKey, trustAnchorFor, type PrivateKey } from '../../../host/keys/index.js';
 import { LabControlError, runExternalCommand } from '../../../rig/dut/external-command.js';
-import { LabBackend } from '../../../rig/dut/lab-backend.js';
+import { PortBoard } from '../../../rig/dut/port-board.js';
 import { labProvision } from '../../../rig/dut/provision.js';
 import { SmpDut } from '../../../rig/dut/smp-dut.js';
+import { capabilitiesOf } from '../../../rig/dut/types.js';
 import type { ResolvedBoard } from '../../../rig/lab/resolve.js';
 import type { LabBoard } from '../../../rig/lab/types.js';
 import { buildAppImage, parseAppVersion } from '../../../rig/virtual/app/app-image.js';
@@ -40,10 +41,10 @@ function resolved(url: string, lab: LabBoard): ResolvedBoard {
 describe('lab boards', () => {
   it("resets with the lab's DTR pulse: the board reboots, and the Dut waits until it answers", async () => {
     const { link, board } = await boardOnPairedLink();
-    const backend = await LabBackend.open(resolved(link.pathA, benchLabEntry({ reset: { method: 'dtr', pulseMs: 20, waitMs: 30, invert: false } })));
-    const dut = await SmpDut.open('bench', backend);
+    const dut = await SmpDut.open('bench', await PortBoard.open(resolved(link.pathA, benchLabEntry({ reset: { method: 'dtr', pulseMs: 20, waitMs: 30, invert: false } }))));
     cleanups.push(() => dut.close());
-    expect(dut.capabilities.resetLine).toBe(true);
+    expect(dut.hardReset).toBe('dtr');
+    expect(capabilitiesOf(dut).resetLine).toBe(true);
     const before = board.firmware.bootRecord.count;
     await dut.reset();
     expect(board.firmware.bootRecord).toMatchObject({ count: before + 1, reason: 'pin-reset' });
@@ -56,12 +57,13 @@ describe('lab boards', () => {
       power: { off: { argv: ['touch', join(dir, 'off')] }, on: { shell: `touch ${join(dir, 'on')}` }, settleMs: 10, timeoutMs: 5_000 },
       reset: { method: 'command', command: { shell: 'echo relay stuck >&2; exit 3' }, timeoutMs: 5_000, waitMs: 0 },
     });
-    const dut = await SmpDut.open('bench', await LabBackend.open(resolved(link.pathA, lab)));
+    const dut = await SmpDut.open('bench', await PortBoard.open(resolved(link.pathA, lab)));
     cleanups.push(() => dut.close());
-    expect(dut.capabilities.power).toBe(true);
-    await dut.powerCut();
+    expect(dut.power).toBeDefined();
+    expect(capabilitiesOf(dut).power).toBe(true);
+    await dut.power!.cut();
     expect(existsSync(join(dir, 'off'))).toBe(true);
-    await dut.powerRestore();
+    await dut.power!.restore();
     expect(existsSync(join(dir, 'on'))).toBe(true);
     await expect(dut.reset()).rejects.toThrow(/reset command: `echo relay stuck >&2; exit 3` failed \(exit status 3\); it said: relay stuck/);
     await expect(runExternalCommand({ argv: ['sleep', '5'] }, { timeoutMs: 50, what: 'power on command' })).rejects.toThrow(new LabControlError('power on command: `sleep 5` did not finish within 50 ms and was killed'));
@@ -78,7 +80,7 @@ describe('lab boards', () => {
     const image = (version: string, counter: number) => createImage(buildAppImage({ behaviour: 'healthy', version: parseAppVersion(version), size: 8 * 1024 }), { key, version: parseVersion(version), securityCounter: counter });
     const knownGood = join(dir, 'known-good.bin');
     writeFileSync(knownGood, image('1.0.0', 1));
-    const dut = await SmpDut.open('bench', await LabBackend.open(resolved(link.pathA, benchLabEntry({ knownGood }))));
+    const dut = await SmpDut.open('bench', await PortBoard.open(resolved(link.pathA, benchLabEntry({ knownGood }))));
     cleanups.push(() => dut.close());
     // The board starts empty (serial recovery): the known-good image goes to its primary slot.
     let r = await dut.restoreKnownGood();
@@ -87,7 +89,7 @@ describe('lab boards', () => {
     r = await dut.restoreKnownGood();
     expect(r.detail).toMatch(/^the board is still in its known-good state/);
     // Same security counter: a bootloader with rollback protection would refuse an older one back.
-    await dut.flashImage(image('1.1.0', 1), { mode: 'confirm' });
+    await dut.image!.flash(image('1.1.0', 1), { mode: 'confirm' });
     await dut.reset();
     expect(board.state).toMatchObject({ kind: 'running', appVersion: '1.1.0' });
     r = await dut.restoreKnownGood();

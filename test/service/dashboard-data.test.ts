@@ -31,7 +31,7 @@ describeOnDatabases('dashboard data: transfers, console lines, failing steps', (
     const rel = await storeRelease(h.db, envelope({ sequence: 2, payload, key: es256Key }), new Map([[APP_URI, payload]]), 2);
     const id = await h.work.campaigns.create({ release: rel, boards: ['b1'] }, null);
     const c = await waitFor(() => campaignView(h!.db, id), (x) => x.state !== 'running', 30_000, 'the campaign');
-    expect(c.boards[0]!.state).toBe('confirmed');
+    expect(c.boards[0]!.state, c.boards[0]!.reason ?? '').toBe('confirmed');
     const uploads = await h.db.query<{ detail: Record<string, unknown> }>("SELECT detail FROM board_history WHERE board = 'b1' AND kind = 'upload' ORDER BY id");
     expect(uploads.map((u) => [u.detail.campaign, u.detail.what, u.detail.uri ?? null, u.detail.bytes])).toEqual([
       [id, 'envelope', null, expect.any(Number)],

@@ -87,12 +87,14 @@ describeOnDatabases('suitrig serve and token', (flavour) => {
       expect(refused.status).toBe(401);
       const doc = await fetch(`${url}/api/v1/openapi.json`);
       expect(((await doc.json()) as { openapi: string }).openapi).toMatch(/^3\./);
-      expect(err).toMatch(/releases are verified against these keys/);
-      expect(err).not.toContain(token);
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+    // stderr is a pipe of its own: what serve wrote there before its first stdout line may arrive
+    // after it, so it is read once the process has ended.
+    expect(err).toMatch(/releases are verified against these keys/);
+    expect(err).not.toContain(token);
     expect(out.split('\n').filter(Boolean)).toHaveLength(1);
     expect(err).toMatch(/"msg":"stopping"/);
     expect(err).not.toMatch(/\n\s+at /); // no stack trace

@@ -5,16 +5,21 @@
  * every signer of a COSE_Sign (tag 98) builds the RFC 9052 §4.4 / §6.3 to-be-signed structure
  * with the detached payload = the bytes inside auth[0], and asks the platform import `verify`
  * with each trust anchor whose key family fits the algorithm (anchors whose key id equals the
- * COSE kid first; the kid is a hint only). Policy (RFC 9019 §7, several signers): with no
+ * COSE kid first; the kid is a hint only). HSS-LMS (-46) is verified in the core itself
+ * (lms.ts) with the anchor's public key, which the host provisions with policy_anchor_key. Policy (RFC 9019 §7, several signers): with no
  * required roles one verified trusted signature suffices; otherwise every required role must
  * have at least one verified signature. At most MAX_BLOCKS (8) signers are checked: an envelope
  * with more is refused (limit) rather than judged on the first eight.
  */
-import { SCRATCH, SCRATCH_END, ANCHORS, ANCHOR_SIZE, MAX_ANCHORS, KID_MAX, BLOCKS, MAX_BLOCKS, DIGEST_TMP } from './layout';
+import {
+  SCRATCH, SCRATCH_END, ANCHORS, ANCHOR_SIZE, MAX_ANCHORS, KID_MAX, BLOCKS, MAX_BLOCKS, DIGEST_TMP, HSS_KEYS, HSS_KEY_SIZE,
+  HSS_KEY_MAX,
+} from './layout';
 import * as cbor from './cbor';
 import { wBegin, wHead, wRaw, wString, wp, wfull } from './cbor_write';
 import { readDigest, digestMatches, digestAlg, SHA256 } from './digest';
 import { pVerify } from './platform';
+import { hssVerify } from './lms';
 import {
   D_TRAILING, D_TYPE, D_LIMIT, D_DIGEST_ALG, D_DIGEST_MISMATCH, D_NO_SIGNATURE, D_NOT_TRUSTED,
   D_ROLE_MISSING, D_COSE_STRUCTURE, D_COSE_HEADER, D_SIG_ALG, D_NO_AUTH,
@@ -25,6 +30,7 @@ import { member, mx, M_ENC, M_ENC_LEN, X_AUTH, X_MANIFEST, X_DIGEST, X_DIGEST_EN
 export const FAM_P256: u32 = 1;
 export const FAM_ED25519: u32 = 2;
 export const FAM_HMAC: u32 = 3;
+export const FAM_HSS: u32 = 4;
 
 let anchorCount: i32 = 0;
 export let requireMask: u32 = 0;
@@ -32,6 +38,7 @@ export let requireMask: u32 = 0;
 export function resetAnchors(): void {
   anchorCount = 0;
   requireMask = 0;
+  memory.fill(HSS_KEYS, 0, <u32>MAX_ANCHORS * HSS_KEY_SIZE);
 }
 
 export function setRequire(mask: u32): void {
@@ -43,6 +50,7 @@ export function familyOf(alg: i64): u32 {
   if (alg == -7 || alg == -9) return FAM_P256; // ES256, ESP256
   if (alg == -8 || alg == -19) return FAM_ED25519; // EdDSA, Ed25519
   if (alg == 5) return FAM_HMAC; // HMAC 256/256
+  if (alg == -46) return FAM_HSS; // HSS-LMS (RFC 9708)
   return 0;
 }
 
@@ -55,6 +63,24 @@ export function setAnchor(i: i32, roleBit: u32, family: u32, kid: u32, kidLen: u
   memory.copy(a + 12, kid, kidLen);
   if (i >= anchorCount) anchorCount = i + 1;
   return true;
+}
+
+/** The HSS public key (u32 L || LMS public key) of anchor i, which the core checks -46 with. */
+export function setAnchorKey(i: i32, key: u32, len: u32): bool {
+  if (i < 0 || i >= MAX_ANCHORS || len > HSS_KEY_MAX) return false;
+  const k = HSS_KEYS + <u32>i * HSS_KEY_SIZE;
+  store<u32>(k, len);
+  memory.copy(k + 4, key, len);
+  return true;
+}
+
+/** One anchor's check of the to-be-signed bytes in SCRATCH: HSS-LMS here, the rest by the platform. */
+function anchorVerifies(i: i32, fam: u32, tbsLen: u32, sig: u32, sigLen: u32): bool {
+  if (fam == FAM_HSS) {
+    const k = HSS_KEYS + <u32>i * HSS_KEY_SIZE;
+    return hssVerify(k + 4, load<u32>(k), SCRATCH, tbsLen, sig, sigLen);
+  }
+  return pVerify(i, <i32>hAlg, SCRATCH, tbsLen, sig, sigLen) == 1;
 }
 
 // ---- authentication blocks, reported to the host ----
@@ -178,7 +204,7 @@ function checkSigner(tag: i32, tbsLen: u32, sig: u32, sigLen: u32): void {
       const kl = load<u32>(a, 8);
       const kidMatch = hKidLen > 0 && kl == hKidLen && memory.compare(a + 12, hKid, kl) == 0;
       if ((pass == 0) != kidMatch) continue;
-      if (pVerify(i, <i32>hAlg, SCRATCH, tbsLen, sig, sigLen) == 1) {
+      if (anchorVerifies(i, fam, tbsLen, sig, sigLen)) {
         addBlock(tag, <i32>hAlg, B_VERIFIED, i);
         return;
       }

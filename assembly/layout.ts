@@ -29,8 +29,9 @@ export const IO: u32 = 0x30000;
 export const IO_SIZE: u32 = 0x10000;
 
 // ---- STATE sub-layout (byte offsets; each block's size is stated and checked below) ----
-/** Three SHA-256 contexts of CTX_SIZE bytes: 0 host API, 1 synchronous digests, 2 fetch stream. */
-export const SHA_CTX: u32 = STATE; // 3 * 128
+/** Five SHA-256 contexts of CTX_SIZE bytes: 0 host API, 1 synchronous digests, 2 fetch stream,
+ *  3 HSS-LMS streaming hashes (lms.ts), 4 payload decryption (HMAC / HKDF, decrypt.ts). */
+export const SHA_CTX: u32 = STATE; // 5 * 128
 export const CTX_SIZE: u32 = 128;
 export const DIGEST_OUT: u32 = STATE + 0x280; // 32 B: host API digest output
 export const DIGEST_TMP: u32 = STATE + 0x2a0; // 32 B: digest of the last synchronous hash
@@ -79,4 +80,14 @@ export const RUNLIST: u32 = STATE + 0x4400; // 16 x i32
 export const MAX_RUN: i32 = 16;
 export const REQUEST: u32 = STATE + 0x4440; // see processor.ts
 
+/** End of the blocks above; the envelope scanner keeps a head being assembled there (9 B). */
 export const STATE_USED_END: u32 = STATE + 0x4600;
+
+/** HSS-LMS public keys of the trust anchors of family 4 (auth.ts): MAX_ANCHORS x HSS_KEY_SIZE
+ *  (u32 length, then the key: u32 L || LMS public key, at most 4 + 24 + 32 bytes). */
+export const HSS_KEYS: u32 = STATE + 0x4800; // 16 * 64 = 1 KiB
+export const HSS_KEY_SIZE: u32 = 64;
+export const HSS_KEY_MAX: u32 = 60;
+
+/** Hash inputs and intermediate values of HSS-LMS verification (lms.ts). */
+export const LMS_WORK: u32 = STATE + 0x4c00; // 256 B

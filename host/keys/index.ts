@@ -1,5 +1,6 @@
-/** Keys: loading and trust anchors (load.ts, types.ts), generation (generate.ts), export as PEM/COSE_Key (export.ts). */
+/** Keys: loading and trust anchors (load.ts, types.ts), generation (generate.ts), export as PEM/COSE_Key (export.ts), HSS-LMS stateful signing (hss.ts, hss-file.ts). */
 export * from './types.js';
 export * from './load.js';
 export * from './generate.js';
 export * from './export.js';
+export { HssKeyError } from './hss.js';

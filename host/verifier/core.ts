@@ -18,6 +18,8 @@ export interface CoreExports {
   sha_final(): number;
   policy_reset(): void;
   policy_anchor(index: number, roleBits: number, family: number, kidLen: number): number;
+  policy_anchor_key(index: number, keyLen: number): number;
+  hss_verify(keyLen: number, msgLen: number, sigLen: number): number;
   policy_require(roleBits: number): void;
   policy_sequence(stored: bigint, has: number): void;
   policy_identity(kind: number, count: number): number;
@@ -245,6 +247,16 @@ export class VerifierCore {
       if (rc !== more) return rc;
     }
     return more;
+  }
+
+  /** The core's HSS-LMS check (RFC 8554 §6.3, as COSE alg -46 uses it; for tests and the bench). */
+  hssVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    const n = publicKey.length + message.length + signature.length;
+    if (n > this.io.length) throw new RangeError(`key, message and signature take ${n} bytes; the IO window holds ${this.io.length}`);
+    this.io.set(publicKey);
+    this.io.set(message, publicKey.length);
+    this.io.set(signature, publicKey.length + message.length);
+    return this.exports.hss_verify(publicKey.length, message.length, signature.length) === 1;
   }
 
   /** Streaming SHA-256 of `data` in the core (used by tests and the bench). */

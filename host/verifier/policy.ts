@@ -11,7 +11,7 @@ import { verifyCose, type SignatureVerifier } from './crypto.js';
 import type { DeviceIdentity } from './identity.js';
 
 export const MAX_ANCHORS = 16;
-const FAMILY = { p256: 1, ed25519: 2, hmac: 3 } as const;
+const FAMILY = { p256: 1, ed25519: 2, hmac: 3, 'hss-lms': 4 } as const;
 
 export interface Policy {
   /** Keys the device trusts, each with a role. */
@@ -41,6 +41,11 @@ export function applyPolicy(core: VerifierCore, policy: Policy, verify: Signatur
     const kid = a.id.subarray(0, 20);
     core.io.set(kid);
     if (e.policy_anchor(i, bit(a.role), FAMILY[a.key.family], kid.length) !== 0) throw new Error(`core refused trust anchor ${a.source}`);
+    if (a.key.family === 'hss-lms') {
+      // The core verifies HSS-LMS itself: it holds the public key, not just its id.
+      core.io.set(a.key.raw);
+      if (e.policy_anchor_key(i, a.key.raw.length) !== 0) throw new Error(`core refused the HSS-LMS key of trust anchor ${a.source}`);
+    }
   });
   let need = 0;
   for (const r of policy.require ?? []) need |= bit(r);

@@ -7,24 +7,42 @@
  */
 import { resolve } from 'node:path';
 import { AlgorithmError, createSigner, type Signer } from '../../host/cose/index.js';
-import { KeyError, loadSigningKey, parseRequireArg, parseTrustArg, type PrivateKey, type SymmetricKey, type TrustAnchor } from '../../host/keys/index.js';
+import { HssKeyError, KeyError, loadSigningKey, parseRequireArg, parseTrustArg, type SigningKey, type TrustAnchor } from '../../host/keys/index.js';
 import { IdentityError, loadIdentity, type DeviceIdentity, type Policy } from '../../host/verifier/index.js';
 import { EnvironmentError, UsageError, optFlag, optString, optStrings, optUint, requireString, type OptionDef, type ParsedArgs } from './command.js';
 
 /** The private (or HMAC) key of `--key`. */
-export function signingKey(keyArg: string, cwd: string): PrivateKey | SymmetricKey {
+export function signingKey(keyArg: string, cwd: string): SigningKey {
+  let key: SigningKey;
   try {
-    return loadSigningKey(resolve(cwd, keyArg));
+    key = loadSigningKey(resolve(cwd, keyArg));
   } catch (e) {
     if (e instanceof KeyError) throw new EnvironmentError(`--key ${e.message}`);
     throw e;
   }
+  if (key.family !== 'hss-lms') return key;
+  // An HSS-LMS key signs through its state file: a busy lock, an exhausted key or a state that
+  // cannot be saved is the environment's problem, said as such (and no signature is made).
+  const { sign } = key;
+  return {
+    ...key,
+    sign: (message) => {
+      try {
+        return sign(message);
+      } catch (e) {
+        if (e instanceof HssKeyError) throw new EnvironmentError(`--key ${keyArg}: ${e.message}`);
+        const err = e as NodeJS.ErrnoException;
+        if (err.code) throw new EnvironmentError(`--key ${keyArg}: cannot update the HSS-LMS key state (${err.message}); no signature was made`);
+        throw e;
+      }
+    },
+  };
 }
 
 /** The options signerFromArgs reads, for the commands that sign envelopes (manifest create, sign). */
 export const SIGNER_OPTIONS: Record<string, OptionDef> = {
-  key: { type: 'string', value: '<key>', description: 'signing key: PEM private key (PKCS#8 or SEC1), or HMAC-256 key (32 raw bytes or COSE_Key)' },
-  'alg-id': { type: 'string', value: '<alg>', description: 'es256, esp256, ed25519, eddsa or hmac256 (default: by key type)' },
+  key: { type: 'string', value: '<key>', description: 'signing key: PEM private key (PKCS#8 or SEC1), HMAC-256 key (32 raw bytes or COSE_Key), or HSS-LMS key file (.hss, stateful)' },
+  'alg-id': { type: 'string', value: '<alg>', description: 'es256, esp256, ed25519, eddsa, hmac256 or hss-lms (default: by key type)' },
   'no-kid': { type: 'boolean', description: 'do not put the key id into the signature header' },
 };
 

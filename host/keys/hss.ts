@@ -20,6 +20,7 @@ import { decodeCbor } from '../suit/cbor/decode.js';
 import { encodeCbor, type CborValue } from '../suit/cbor/encode.js';
 import { LmsTree, u32 } from './lms-sign.js';
 import { lmsType, otsType, lmsPublicKeyLength, lmsSignatureLength, type LevelSpec } from './lms-types.js';
+import type { HssPrivateKey } from './types.js';
 
 export const HSS_MAX_LEVELS = 8;
 /** Trees above this height take too long to compute in full (2^h one-time public keys). */
@@ -161,6 +162,17 @@ export class HssSigner {
     parts.push(this.trees.of(levels[b]!).sign(leaf, message, this.random(levels[b]!.spec.ots.n)));
     return new Uint8Array(Buffer.concat(parts));
   }
+}
+
+/**
+ * A signing key whose state lives in this process only — for test rigs and suites, whose keys die
+ * with the process. Its one-time keys are never reused within the process; a new process with the
+ * same `random` (a seeded suite replay) makes the same key again and starts over at leaf 0, so such
+ * a key must sign nothing but the run's own updates.
+ */
+export function volatileHssKey(specs: readonly LevelSpec[], source: string, random: Random = systemRandom): HssPrivateKey {
+  const signer = HssSigner.generate(specs, () => undefined, random);
+  return { family: 'hss-lms', publicKey: { family: 'hss-lms', raw: hssPublicKey(signer.current) }, source, sign: (m) => signer.sign(m) };
 }
 
 // ---- encoding ----

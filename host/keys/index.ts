@@ -3,4 +3,5 @@ export * from './types.js';
 export * from './load.js';
 export * from './generate.js';
 export * from './export.js';
-export { HssKeyError } from './hss.js';
+export { HssKeyError, volatileHssKey } from './hss.js';
+export { parseLevelSpec } from './lms-types.js';

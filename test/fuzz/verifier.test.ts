@@ -2,7 +2,9 @@
  * Fuzzing of the real verifier .wasm (release and checked builds) with mutated vector envelopes
  * and random bytes. Properties: no trap (CoreTrap or any exception), no hang (every call
  * returns within a bound), every result a defined reason, and no mutated envelope accepted
- * unless its signed content is unchanged (cborg, an independent decoder, is the oracle).
+ * unless its signed content is unchanged (cborg, an independent decoder, is the oracle). For
+ * envelopes signed with HSS-LMS alone (verified inside the core), mutations aimed at the
+ * signature too: none is accepted unless the signature bytes themselves are unchanged.
  * The seed is printed; SUITRIG_FUZZ_SEED replays, SUITRIG_FUZZ_RUNS lengthens
  * (`npm run fuzz:verifier` runs a long campaign).
  */
@@ -12,7 +14,12 @@ import { applyPolicy } from '../../host/verifier/policy.js';
 import { feedEnvelope } from '../../host/verifier/feed.js';
 import { readVerdict } from '../../host/verifier/result.js';
 import { allVectors, IETF_KEY, MAC_KEY, SECOND_KEY } from '../vectors/corpus.js';
-import { Rng, fuzzRuns, fuzzSeed, mutate, signedContentUnchanged } from '../core/fuzz-tools.js';
+import { Rng, cborgMembers, fuzzRuns, fuzzSeed, mutate, signedContentUnchanged } from '../core/fuzz-tools.js';
+import { resign } from '../core/envelope-builder.js';
+import { HssSigner, hssPublicKey } from '../../host/keys/hss.js';
+import { lmsType, otsType } from '../../host/keys/lms-types.js';
+import { trustAnchorFor } from '../../host/keys/index.js';
+import { decode as cborgDecode } from 'cborg';
 
 const vectors = allVectors().filter((v) => !v.unsigned);
 const pool = vectors.map((v) => v.bytes);
@@ -76,4 +83,62 @@ describe('every proper prefix of every vector is rejected', () => {
       for (let n = 0; n < v.bytes.length; n++) expect(verifyEnvelope(v.bytes.subarray(0, n), { trust }).accepted).toBe(false);
     }
   });
+});
+
+/** The HSS-LMS signature bytes of the first COSE_Sign1 of an envelope, read with cborg; undefined if none. */
+function firstSignature(bytes: Uint8Array): string | undefined {
+  try {
+    const auth = cborgMembers(bytes)?.get(2);
+    if (!(auth instanceof Uint8Array)) return undefined;
+    const blocks = cborgDecode(auth) as Uint8Array[];
+    const sign1 = cborgDecode(blocks[1]!, { tags: Object.assign([], { 18: (v: unknown) => v }) }) as Uint8Array[];
+    return Buffer.from(sign1[3]!).toString('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+describe.each(['release', 'checked'] as const)('fuzz HSS-LMS-signed envelopes in the %s core', (variant) => {
+  const runs = fuzzRuns(variant === 'release' ? 2000 : 600);
+
+  it(`no mutation of the envelope or of its signature is accepted with a changed signature or signed content (seed ${seed}, ${runs} runs)`, () => {
+    const rng = new Rng(seed ^ 0x1a45);
+    const random = (n: number) => rng.bytes(n);
+    const spec = { lms: lmsType(5)!, ots: otsType(2)! };
+    const signer = HssSigner.generate([spec, { lms: lmsType(10)!, ots: otsType(7)! }], () => undefined, random);
+    const anchor = trustAnchorFor({ family: 'hss-lms', raw: hssPublicKey(signer.current) }, 'author', 'fuzz HSS-LMS key');
+    const sources = vectors.filter((v) => v.name.startsWith('rfc/example')).map((v) => resign(v.bytes, [{ alg: -46, sign: (tbs) => signer.sign(tbs) }]));
+    const core = new VerifierCore(variant);
+    for (const src of sources) {
+      applyPolicy(core, { trust: [anchor] });
+      feedEnvelope(core, src);
+      expect(core.exports.envelope_verify(), 'an HSS-signed source envelope is refused').toBe(0);
+    }
+    let accepted = 0;
+    for (let i = 0; i < runs; i++) {
+      const src = rng.pick(sources);
+      let input: Uint8Array;
+      if (rng.int(2) === 0) {
+        input = mutate(rng, src, sources);
+      } else {
+        // Aim at the signature: a byte of the last 5 KB (where the HSS signature lies) changed.
+        input = new Uint8Array(src);
+        const at = Math.max(0, src.length - 1 - rng.int(Math.min(src.length, 5000)));
+        input[at] = rng.int(2) === 0 ? input[at]! ^ (1 << rng.int(8)) : rng.int(256);
+      }
+      applyPolicy(core, { trust: [anchor] });
+      feedEnvelope(core, input);
+      core.exports.envelope_verify();
+      const v = readVerdict(core);
+      expect(REASON_NAMES).toContain(v.reason);
+      if (v.accepted) {
+        accepted++;
+        const sameSig = firstSignature(input) !== undefined && firstSignature(input) === firstSignature(src);
+        if (!signedContentUnchanged(src, input) || !sameSig) {
+          throw new Error(`accepted a mutated HSS-LMS envelope (seed ${seed}, run ${i}): ${Buffer.from(input).toString('hex')}`);
+        }
+      }
+    }
+    console.log(`fuzz:verifier ${variant} HSS-LMS: ${runs} inputs, ${accepted} accepted, each with its signature and signed content unchanged`);
+  }, limit(runs));
 });

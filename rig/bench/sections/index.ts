@@ -2,6 +2,7 @@
 import type { BenchSection } from '../section.js';
 import { sha256Section } from './sha256.js';
 import { verifySection } from './verify.js';
+import { hssLmsSection } from './hss-lms.js';
 import { uploadSection } from './upload.js';
 import { updateSection } from './update.js';
 import { suiteParallelSection } from './suite-parallel.js';
@@ -10,6 +11,7 @@ import { firmwareSection } from './firmware.js';
 export const sections: readonly BenchSection[] = [
   sha256Section,
   verifySection,
+  hssLmsSection,
   uploadSection,
   updateSection,
   firmwareSection,

@@ -79,6 +79,13 @@ export function rfc9019Cases(o: { powerCutSamples: number }): SuiteCase<Rfc9019F
   const cases: SuiteCase<Rfc9019Fixtures, State>[] = [
     // Should I trust the author of the firmware?
     installs('trusted-author-accepted', 'trusted author, valid update (detached payload): installed, booted, confirmed', { app: 'next' }, ['trust', 'payload']),
+    installs(
+      'hss-lms-author-accepted',
+      'update signed by the author with HSS-LMS (post-quantum, COSE -46), verified in the board: installed, booted, confirmed',
+      { app: 'next', authorHss: true },
+      ['trust'],
+      BOARD_DECIDES,
+    ),
     refused('untrusted-key-rejected', 'update signed with a key the board does not trust: refused (unauthorised), image untouched', { app: 'next', untrustedAuthor: true }, ['unauthorised'], ['trust']),
     refused(
       'operator-signature-required',

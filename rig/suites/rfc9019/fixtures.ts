@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSigner } from '../../../host/cose/signer.js';
-import { keyId, loadSigningKey, privateKeyPem, publicKeyPem, trustAnchorFor, type PrivateKey, type SigningKey } from '../../../host/keys/index.js';
+import { coseKey, keyId, loadSigningKey, privateKeyPem, publicKeyPem, trustAnchorFor, type HssPrivateKey, type PrivateKey, type SigningKey } from '../../../host/keys/index.js';
 import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
 import { readBoundedFile } from '../../../host/util/bounded-read.js';
 import { buildEnvelope } from '../../../host/suit/envelope/build.js';
@@ -30,7 +30,7 @@ import { policyIdentity, type BoardIdentity } from '../../virtual/suit/trust.js'
 import type { BoardInfo, CaseContext, SuiteContext } from '../api.js';
 import type { UpdateBundle } from '../steps.js';
 import { NotApplicable } from '../steps.js';
-import { seededEs256Key } from './keys.js';
+import { seededEs256Key, seededHssKey } from './keys.js';
 import { withTiming, type TimingKind } from './timing.js';
 
 export interface Rfc9019Options {
@@ -52,6 +52,8 @@ export const LAB_APP_ROLE: Record<AppRole, string> = { base: 'healthy', next: 'h
 export interface Rfc9019Fixtures {
   options: Required<Rfc9019Options>;
   keys: Record<KeyRole, PrivateKey>;
+  /** A second author key, HSS-LMS (post-quantum; RFC 9019 §7, draft-ietf-suit-mti), that virtual boards trust too. */
+  hssAuthor: HssPrivateKey;
   apps: Record<AppRole, { bytes: Uint8Array; version: string; behaviour: Behaviour }>;
   /** Identity of the suite's virtual boards. */
   identity: BoardIdentity;
@@ -81,6 +83,8 @@ export interface UpdateSpec {
   untrustedAuthor?: boolean;
   /** Leave out the operator's signature even where the board's policy requires it. */
   withoutOperator?: boolean;
+  /** The author signs with the run's HSS-LMS key instead of its ES256 key. */
+  authorHss?: boolean;
   /** Identifiers the manifest is for: the board's own, or another one. */
   vendor?: 'other';
   class?: 'other';
@@ -116,6 +120,7 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
     untrusted: seededEs256Key(ctx.seed, 'untrusted'),
   };
   const app = (version: string, behaviour: Behaviour) => ({ bytes: buildAppImage({ behaviour, version: parseAppVersion(version), size: options.appSize }), version, behaviour });
+  const hssAuthor = seededHssKey(ctx.seed, 'author-hss');
   const apps: Rfc9019Fixtures['apps'] = {
     base: app('1.0.0', 'healthy'),
     next: app('1.1.0', 'healthy'),
@@ -181,6 +186,10 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
   const signersFor = (board: BoardInfo, spec: UpdateSpec): SigningKey[] => {
     const requiresOperator = board.provision?.require.includes('operator') ?? false;
     const names: KeyRole[] = [spec.untrustedAuthor ? 'untrusted' : 'author', ...(requiresOperator && !spec.withoutOperator ? (['operator'] as const) : [])];
+    if (spec.authorHss) {
+      if (board.target.kind !== 'virtual') throw new NotApplicable(`board ${board.name} is not provisioned with the suite's HSS-LMS author key (only the suite's virtual boards are)`);
+      return names.map((n) => (n === 'author' ? hssAuthor : keys[n]));
+    }
     // Virtual boards trust the run's keys; a real board trusts the keys its lab entry names (keys:).
     if (board.target.kind === 'virtual' || !board.lab) return names.map((n) => keys[n]);
     return names.map((n) => {
@@ -194,6 +203,7 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
   const fixtures: Rfc9019Fixtures = {
     options,
     keys,
+    hssAuthor,
     apps,
     identity,
     other,
@@ -228,7 +238,11 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
 /** What the suite's virtual boards trust: the author and the operator, both required (RFC 9019 §7 roles). */
 export function provisionOf(f: Rfc9019Fixtures): VirtualProvision {
   return {
-    trust: [trustAnchorFor(f.keys.author, 'author', 'suite author key'), trustAnchorFor(f.keys.operator, 'operator', 'suite operator key')],
+    trust: [
+      trustAnchorFor(f.keys.author, 'author', 'suite author key'),
+      trustAnchorFor(f.hssAuthor, 'author', 'suite HSS-LMS author key'),
+      trustAnchorFor(f.keys.operator, 'operator', 'suite operator key'),
+    ],
     require: ['author', 'operator'],
     identity: policyIdentity(f.identity),
     knownGood: { envelope: f.knownGood.envelope, payloads: new Map(Object.entries(f.knownGood.payloads)) },
@@ -236,7 +250,8 @@ export function provisionOf(f: Rfc9019Fixtures): VirtualProvision {
 }
 
 /**
- * The run's keys (`keys/<role>.pem`, 0600, and `.pub.pem`), application images
+ * The run's keys (`keys/<role>.pem`, 0600, and `.pub.pem`; the HSS-LMS author's public key as
+ * `keys/author-hss.pub.cose`, its state living only in the run), application images
  * (`images/app-<version>-<behaviour>.bin`), the known-good envelope and the board identity,
  * under `dir`: what an author would keep, for people who want to look or replay by hand.
  */
@@ -247,6 +262,7 @@ export function writeArtifacts(f: Rfc9019Fixtures, dir: string): void {
     writeFileSync(join(dir, 'keys', `${role}.pem`), privateKeyPem(k), { mode: 0o600 });
     writeFileSync(join(dir, 'keys', `${role}.pub.pem`), publicKeyPem(k.publicKey));
   }
+  writeFileSync(join(dir, 'keys', 'author-hss.pub.cose'), coseKey(f.hssAuthor.publicKey));
   for (const a of Object.values(f.apps)) writeFileSync(join(dir, 'images', appFileName(a)), a.bytes);
   writeFileSync(join(dir, 'known-good.suit'), f.knownGood.envelope);
   writeFileSync(join(dir, 'identity.json'), JSON.stringify({ 'vendor-id': formatUuid(f.identity.vendorId), 'class-id': formatUuid(f.identity.classId), 'device-id': formatUuid(f.identity.deviceId) }) + '\n');

@@ -3,11 +3,13 @@
  * an ES256 (P-256) private key derived from the run seed and a label, so a run replayed with
  * `--seed` signs with the same keys and produces the same envelopes. Derived with SHA-256 over
  * the seed and label, reduced to a valid scalar; the key never leaves the process except as the
- * demo's key files.
+ * demo's key files. The HSS-LMS author key takes its I, SEED and randomizers from a SHA-256
+ * stream over the seed and label; its state lives in the run's memory (volatileHssKey), so a
+ * replay signs the same updates with the same one-time keys again — a suite key, never an author's.
  */
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
-import { publicKeyFromObject, type PrivateKey } from '../../../host/keys/index.js';
+import { parseLevelSpec, publicKeyFromObject, volatileHssKey, type HssPrivateKey, type PrivateKey } from '../../../host/keys/index.js';
 
 const b64url = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
 
@@ -22,4 +24,19 @@ export function seededEs256Key(seed: number, label: string): PrivateKey {
     const key = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64url(secret), x: b64url(pub.subarray(1, 33)), y: b64url(pub.subarray(33, 65)) }, format: 'jwk' });
     return { family: 'p256', key, publicKey: publicKeyFromObject(createPublicKey(key), `suite key '${label}'`) };
   }
+}
+
+/** Two levels of height-5 trees (1024 signatures): far more than a run signs, generated in a blink. */
+const SUITE_HSS_LEVELS = ['m32-h5-w4', 'm32-h5-w4'];
+
+export function seededHssKey(seed: number, label: string): HssPrivateKey {
+  let counter = 0;
+  let pool = Buffer.alloc(0);
+  const random = (n: number): Uint8Array => {
+    while (pool.length < n) pool = Buffer.concat([pool, createHash('sha256').update(`suitrig-hss/1\0${seed}\0${label}\0${counter++}`).digest()]);
+    const out = new Uint8Array(pool.subarray(0, n));
+    pool = pool.subarray(n);
+    return out;
+  };
+  return volatileHssKey(SUITE_HSS_LEVELS.map((l) => parseLevelSpec(l)!), `suite HSS-LMS key '${label}'`, random);
 }

@@ -91,3 +91,28 @@ export const HSS_KEY_MAX: u32 = 60;
 
 /** Hash inputs and intermediate values of HSS-LMS verification (lms.ts). */
 export const LMS_WORK: u32 = STATE + 0x4c00; // 256 B
+
+/** Payload decryption (aes.ts, aeskw.ts, gcm.ts, kdf.ts, decrypt.ts). The tables are derived
+ *  constants; the round keys, GHASH table and working block hold key material and are wiped
+ *  when a decryption ends (decrypt.ts decWipe). */
+export const AES_TE: u32 = STATE + 0x5000; // 4 x 256 x u32 = 4 KiB: encryption T-tables
+export const AES_SBOX: u32 = STATE + 0x6000; // 256 B
+export const AES_INV_SBOX: u32 = STATE + 0x6100; // 256 B
+export const AES_RK: u32 = STATE + 0x6200; // 240 B: 15 round keys of the key in use
+export const GCM_HTAB: u32 = STATE + 0x6300; // 16 x 16 B: multiples of the GHASH key H
+export const CRYPT_WORK: u32 = STATE + 0x6400; // 512 B, below
+export const CRYPT_WORK_SIZE: u32 = 512;
+export const C_CTR: u32 = CRYPT_WORK; // 16 B counter block
+export const C_KS: u32 = CRYPT_WORK + 16; // 16 B keystream block
+export const C_Y: u32 = CRYPT_WORK + 32; // 16 B GHASH accumulator
+export const C_GBUF: u32 = CRYPT_WORK + 48; // 16 B GHASH partial block
+export const C_J0: u32 = CRYPT_WORK + 64; // 16 B GCM pre-counter block
+export const C_TAIL: u32 = CRYPT_WORK + 80; // 16 B the bytes held back as a possible GCM tag
+export const C_TAILOUT: u32 = CRYPT_WORK + 96; // 16 B plaintext of released held-back bytes
+export const C_BLOCK: u32 = CRYPT_WORK + 112; // 16 B AES-KW A || R[i], inverse-cipher state
+export const C_KEY: u32 = CRYPT_WORK + 144; // 32 B key material from the platform (KEK or ECDH Z)
+export const C_KEK: u32 = CRYPT_WORK + 176; // 32 B HKDF PRK, then the derived KEK
+export const C_CEK: u32 = CRYPT_WORK + 208; // 32 B the unwrapped content key
+export const C_PAD: u32 = CRYPT_WORK + 240; // 64 B HMAC key pad
+export const C_INNER: u32 = CRYPT_WORK + 304; // 32 B HMAC inner hash
+export const C_EPK: u32 = CRYPT_WORK + 336; // 65 B the sender's ephemeral public key (SEC1)

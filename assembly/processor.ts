@@ -37,7 +37,7 @@ import {
 import { paramCommand } from './param_commands';
 import { condition } from './conditions';
 import { directive, INVOKED } from './directives';
-import { fetchStart, fetchChunk, fetchFinish, requestComponent, FETCH_PENDING } from './fetch';
+import { fetchStart, fetchChunk, fetchFinish, fetchAbandon, requestComponent, FETCH_PENDING } from './fetch';
 import { resetComponents, hasFlag, isDependency, CF_INTEGRITY } from './components';
 import { depPath, loadDependency, forgetDependency } from './dependency';
 
@@ -426,6 +426,7 @@ export function runBegin(count: i32, dryRun: bool): i32 {
   setProps(0);
   setStrictOrder(true);
   fetching = false;
+  fetchAbandon(0); // a fetch left pending by an earlier run keeps no key
   forgetDependency();
   lfDetail = 0;
   prm.clearParams(0);
@@ -444,6 +445,7 @@ export function fetchData(len: u32): i32 {
 }
 
 function failFetch(d: i32): i32 {
+  fetchAbandon(d);
   fetching = false;
   const f = top();
   const ci = requestComponent();

@@ -5,3 +5,4 @@ export * from './generate.js';
 export * from './export.js';
 export { HssKeyError, volatileHssKey } from './hss.js';
 export { parseLevelSpec } from './lms-types.js';
+export * from './encryption.js';

@@ -62,6 +62,9 @@ export interface CoreExports {
 export interface CoreHost {
   /** COSE signature / MAC check with trust anchor `anchor` over `tbs`. */
   verify(anchor: number, alg: number, tbs: Uint8Array, sig: Uint8Array): boolean;
+  /** Key material for recipient algorithm `alg` (platform.ts `decrypt_key`): at most 32 bytes, or
+   *  undefined when the device has no further candidate. The returned array is wiped after use. */
+  decryptKey(alg: number, kid: Uint8Array, epk: Uint8Array, attempt: number): Uint8Array | undefined;
   componentOpen(id: Uint8Array, dependency: boolean): number;
   componentSize(handle: number): bigint;
   /** Fills `dst` (a view of core memory) from `offset`; returns the byte count, < 0 on error. */
@@ -126,6 +129,7 @@ function defaultVariant(): CoreVariant {
 /** A host that refuses everything: what a core sees before a policy or platform is bound. */
 export const NULL_HOST: CoreHost = {
   verify: () => false,
+  decryptKey: () => undefined,
   componentOpen: () => -1,
   componentSize: () => -1n,
   componentRead: () => -1,
@@ -173,6 +177,14 @@ export class VerifierCore {
       suit: {
         verify: (anchor: number, alg: number, tbs: number, tbsLen: number, sig: number, sigLen: number): number =>
           this.host.verify(anchor, alg, range(tbs, tbsLen), range(sig, sigLen)) ? 1 : 0,
+        decrypt_key: (alg: number, kid: number, kidLen: number, epk: number, epkLen: number, attempt: number, out: number): number => {
+          const k = this.host.decryptKey(alg, range(kid, kidLen), range(epk, epkLen), attempt);
+          if (!k) return -1;
+          const n = k.length <= 32 ? k.length : -1;
+          if (n > 0) mem().set(k, out);
+          k.fill(0);
+          return n;
+        },
         component_open: (id: number, idLen: number, dep: number): number => this.host.componentOpen(range(id, idLen), dep !== 0),
         component_size: (h: number): bigint => this.host.componentSize(h),
         component_read: (h: number, off: bigint, dst: number, len: number): number => {

@@ -1,14 +1,17 @@
 /**
  * Programs a core with what the device trusts and knows before an envelope is checked: trust
  * anchors with their roles (RFC 9019 §7: author, device operator), the roles that must have
- * signed, the stored sequence number (rollback), and the device identity. Roles are numbered
- * per call: bit i of the core's role mask = the i-th distinct role name. The core's `verify`
- * import is bound to `verify` (default verifyCose) with the key of the anchor it names.
+ * signed, the stored sequence number (rollback), the device identity, and the keys it decrypts
+ * payloads with. Roles are numbered per call: bit i of the core's role mask = the i-th distinct
+ * role name. The core's `verify` import is bound to `verify` (default verifyCose) with the key of
+ * the anchor it names, its `decrypt_key` import to the decryption keys (decryption.ts).
  */
 import type { TrustAnchor } from '../keys/index.js';
 import type { VerifierCore } from './core.js';
 import { verifyCose, type SignatureVerifier } from './crypto.js';
 import type { DeviceIdentity } from './identity.js';
+import type { DecryptionKey } from '../keys/encryption.js';
+import { decryptionKeyMaterial } from './decryption.js';
 
 export const MAX_ANCHORS = 16;
 const FAMILY = { p256: 1, ed25519: 2, hmac: 3, 'hss-lms': 4 } as const;
@@ -22,6 +25,8 @@ export interface Policy {
   storedSequence?: bigint;
   /** Identity for vendor / class / device conditions; kinds left out are reported, not enforced. */
   device?: DeviceIdentity;
+  /** Keys for encrypted payloads (draft-ietf-suit-firmware-encryption); none: they cannot be decrypted. */
+  decrypt?: readonly DecryptionKey[];
 }
 
 export function applyPolicy(core: VerifierCore, policy: Policy, verify: SignatureVerifier = verifyCose): void {
@@ -71,5 +76,6 @@ export function applyPolicy(core: VerifierCore, policy: Policy, verify: Signatur
       const a = policy.trust[anchor];
       return a !== undefined && verify(a.key, alg, tbs, sig);
     },
+    decryptKey: (alg, kid, epk, attempt) => decryptionKeyMaterial(policy.decrypt ?? [], alg, kid, epk, attempt),
   };
 }

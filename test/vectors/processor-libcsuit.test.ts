@@ -2,8 +2,8 @@
  * The libcsuit test set through the processor on the in-memory platform (libcsuit testfiles/,
  * README in test/fixtures/vectors/libcsuit): the re-signed IETF examples run exactly as the
  * originals; the TEEP, update-management and trust-domains cases run with the payloads that come
- * with the set (raw_image.bin, the .ta file); the encrypted-payload cases are refused as
- * parameter-unsupported until payload decryption lands.
+ * with the set (raw_image.bin, the .ta file). The encrypted-payload cases (expAW, expAF, expAFS,
+ * expEW, expED) are in encrypted-examples.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import {
   MemoryPlatform, SuitProcessor, runWithPayloads, uuidBytes, type DeviceIdentity, type FinishedRun, type MemoryPlatformOptions, type RunOptions,
 } from '../../host/verifier/index.js';
 import { readSharedJson, sharedPath } from '../helpers/shared.js';
-import { IETF_KEY, MAC_KEY } from './corpus.js';
+import { IETF_KEY } from './corpus.js';
 import { payload } from '../core/payload-manifests.js';
 
 const lib = (name: string): Uint8Array => new Uint8Array(readFileSync(sharedPath('vectors', 'libcsuit', `suit_manifest_${name}.suit`)));
@@ -124,17 +124,5 @@ describe('trust-domains case expS0', () => {
     expect(r).toMatchObject({ accepted: true });
     expect(Buffer.from(platform.content("['00']")!).toString()).toBe('hello world');
     expect(Buffer.from(platform.calls.find((c) => c.op === 'invoke')!.args!).toString()).toBe('cat 00');
-  });
-});
-
-describe('encrypted-payload cases (decryption comes later): refused with a clear reason', () => {
-  it.each([
-    ['expAW', MAC_KEY, {}],
-    ['expAF', MAC_KEY, { 'coaps://example.com/encrypted-firmware': payload(46) }],
-    ['expAFS', MAC_KEY, { 'coaps://example.com/encrypted-firmware': payload(46) }],
-    ['expEW', IETF_KEY, {}],
-  ] as const)('%s', (name, key, payloads) => {
-    const { r } = run(lib(name), { trust: [key], sequences: ['install'] }, {}, payloads);
-    expect(r).toMatchObject({ accepted: false, reason: 'parameter-unsupported', detail: 'encrypted-payload', at: { sectionName: 'install' } });
   });
 });

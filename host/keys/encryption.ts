@@ -4,12 +4,16 @@
  * ECDH-ES + AES-KW) and what an author encrypts for (`--encrypt-for`: the same KEK, or the
  * device's P-256 public key). Files: a raw AES key of 16, 24 or 32 bytes, a COSE_Key (Symmetric
  * kty 4 with k; EC2 kty 2 crv 1 with x, y and, for a device, d; the kid, label 2, is the key id
- * recipients carry), or a PEM P-256 key. Errors name the file.
+ * recipients carry), or a PEM P-256 key. A P-256 key without a COSE kid gets suitrig's key id
+ * (keyId: SHA-256 over the SPKI DER, 8 bytes), on both sides, so the device tries the right key
+ * first. Errors name the file.
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { p256 } from '@noble/curves/nist.js';
 import { decodeCbor } from '../suit/cbor/decode.js';
+import { encodeCbor, type CborValue } from '../suit/cbor/encode.js';
 import { FileReadError, readBoundedFile } from '../util/bounded-read.js';
-import { KeyError } from './load.js';
+import { KeyError, keyId, publicKeyFromRaw } from './load.js';
 
 const KEK_SIZES = [16, 24, 32];
 
@@ -83,6 +87,7 @@ function parse(bytes: Uint8Array, source: string): Parsed {
   const text = Buffer.from(bytes).toString('utf8');
   const hex = /^[0-9a-fA-F\s]+$/.test(text) && text.replace(/\s/g, '').length % 2 === 0 ? new Uint8Array(Buffer.from(text.replace(/\s/g, ''), 'hex')) : undefined;
   const parsed = fromPem(text, source) ?? fromCose(bytes, source) ?? (hex ? fromCose(hex, source) : undefined);
+  if (parsed?.pub && !parsed.kid) parsed.kid = keyId(publicKeyFromRaw('p256', parsed.pub, source));
   if (parsed) return parsed;
   if (KEK_SIZES.includes(bytes.length)) return { kek: new Uint8Array(bytes) };
   throw new KeyError(`${source}: not an encryption key (${bytes.length} bytes); expected ${FORMATS}`);
@@ -115,6 +120,19 @@ function read(path: string): Uint8Array {
     if (e instanceof FileReadError) throw new KeyError(`${path}: cannot read key file (${e.reason})`);
     throw e;
   }
+}
+
+/** A decryption key as a COSE_Key (Symmetric {1:4, -1:k}, or EC2 P-256 with x, y and d), with its kid: how a board stores it. */
+export function decryptionCoseKey(key: DecryptionKey): Uint8Array {
+  const m = new Map<CborValue, CborValue>();
+  if (key.kind === 'kek') {
+    m.set(1, 4).set(-1, key.secret);
+  } else {
+    const pub = p256.getPublicKey(key.secret, false);
+    m.set(1, 2).set(-1, 1).set(-2, pub.subarray(1, 33)).set(-3, pub.subarray(33, 65)).set(-4, key.secret);
+  }
+  if (key.kid) m.set(2, key.kid);
+  return encodeCbor(m);
 }
 
 export function loadDecryptionKey(path: string): DecryptionKey {

@@ -28,5 +28,11 @@ export function labProvision(b: LabBoard | undefined): BoardProvision | undefine
 
 /** The verifier policy of a provisioned board whose rollback floor is `storedSequence` (when known). */
 export function provisionPolicy(p: BoardProvision, storedSequence?: bigint): Policy {
-  return { trust: p.trust, ...(p.require.length ? { require: p.require } : {}), ...(p.identity ? { device: p.identity } : {}), ...(storedSequence !== undefined ? { storedSequence } : {}) };
+  return {
+    trust: p.trust,
+    ...(p.require.length ? { require: p.require } : {}),
+    ...(p.identity ? { device: p.identity } : {}),
+    ...(storedSequence !== undefined ? { storedSequence } : {}),
+    ...(p.decrypt?.length ? { decrypt: p.decrypt } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 /** The benchmark sections `npm run bench` runs, in order. Add a section with one line. */
 import type { BenchSection } from '../section.js';
 import { sha256Section } from './sha256.js';
+import { decryptSection } from './decrypt.js';
 import { verifySection } from './verify.js';
 import { hssLmsSection } from './hss-lms.js';
 import { uploadSection } from './upload.js';
@@ -10,6 +11,7 @@ import { firmwareSection } from './firmware.js';
 
 export const sections: readonly BenchSection[] = [
   sha256Section,
+  decryptSection,
   verifySection,
   hssLmsSection,
   uploadSection,

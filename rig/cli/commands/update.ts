@@ -14,7 +14,7 @@ import { MissingPayloadError, runUpdate, UpdateError, type UpdateEvent, type Upd
 import type { BoardState } from '../../../host/operator/board-state.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
 import { payloadFiles, readInputFile } from '../files.js';
-import { policyFromArgs } from '../key-options.js';
+import { DECRYPT_KEY_OPTION, policyFromArgs } from '../key-options.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 import { labProvision } from '../../dut/provision.js';
 import { progressBar, uploadSummary, type ProgressBar } from '../upload-progress.js';
@@ -115,6 +115,7 @@ export const updateCommand: Command = {
     require: { type: 'string', value: 'ROLES', description: 'roles that must have signed (with --trust)' },
     device: { type: 'string', value: '<identity.json>', description: 'the board\'s identity for the prediction' },
     sequence: { type: 'string', value: 'N', description: 'the board\'s stored sequence number for the prediction (default: asked)' },
+    'decrypt-key': { ...DECRYPT_KEY_OPTION, description: 'the board\'s key for encrypted payloads, for the prediction' },
     json: { type: 'boolean', description: 'one JSON document on stdout' },
   },
   positionals: { min: 1, max: 1 },
@@ -123,6 +124,7 @@ export const updateCommand: Command = {
     const json = optFlag(args, 'json');
     const trustArgs = optStrings(args, 'trust');
     for (const o of ['require', 'device', 'sequence']) if (optString(args, o) !== undefined && trustArgs.length === 0) throw new UsageError(`--${o} is for the prediction: it needs --trust`);
+    if (optStrings(args, 'decrypt-key').length > 0 && trustArgs.length === 0) throw new UsageError('--decrypt-key is for the prediction: it needs --trust');
     const predict = trustArgs.length ? policyFromArgs(args, io.cwd) : undefined;
     const given = payloadFiles(optStrings(args, 'payload'), io.cwd);
     const envelope = readInputFile(file, io.cwd, 'envelope');

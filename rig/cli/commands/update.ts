@@ -102,7 +102,7 @@ export const updateCommand: Command = {
     'stopped. With --trust the host first predicts the decision with the same verifier core',
     '(trust anchors, --require roles, --device identity; --sequence and the vendor and class ids',
     'default to what the board reports) and flags a board that decides otherwise. A board named',
-    "from the lab file brings its trust:, require: and identity: for that. A board without the",
+    "from the lab file brings its trust:, require:, identity: and decrypt-keys: for that. A board without the",
     'SUIT group cannot verify the manifest itself: the host verifies it with those trust anchors',
     'and sends the payload, an MCUboot image, through the image group, and says so.',
     'Exit status: 0 the new image boots; 1 refused, reverted, or the board disagreed with the',
@@ -131,7 +131,7 @@ export const updateCommand: Command = {
     const conn = await connectBoard(args, io);
     // A lab board's trust:, require: and identity: stand in for --trust, --require and --device.
     const lab = labProvision(conn.lab);
-    const policy = predict ?? (lab?.trust.length ? { trust: lab.trust, ...(lab.require.length ? { require: lab.require } : {}), ...(lab.identity ? { device: lab.identity } : {}) } : undefined);
+    const policy = predict ?? (lab?.trust.length ? { trust: lab.trust, ...(lab.require.length ? { require: lab.require } : {}), ...(lab.identity ? { device: lab.identity } : {}), ...(lab.decrypt ? { decrypt: lab.decrypt } : {}) } : undefined);
     const out = await useBoard(conn, 'update', async () => {
       try {
         return await runUpdate(conn.client, envelope, {

@@ -8,7 +8,7 @@
  * (runtime stub) and keeps all state in fixed regions:
  *   0x00000 static data (< 4 KiB) | 0x01000 scratch (COSE to-be-signed, records) |
  *   0x02000 state (hash contexts, policy, member tables, manifest index, parameter tables,
- *   interpreter frames, fetch request) | 0x10000 region 0: root envelope, non-payload members
+ *   interpreter frames, fetch request, HSS-LMS keys, AES tables and decryption state) | 0x10000 region 0: root envelope, non-payload members
  *   (64 KiB) | 0x20000 region 1: one dependency envelope (64 KiB) | 0x30000 IO window (64 KiB).
  * Envelopes whose non-payload members exceed 64 KiB are rejected (cbor-parse, region-full).
  *
@@ -72,8 +72,8 @@
  *   run_dependency() -> i32     ordinal of the dependency loaded in level 1, -1 none
  *
  * ## Imports (module "suit"; platform.ts documents each)
- *   verify, component_open/size/read/erase/write/finish/copy/swap/slot/version/unlink, invoke,
- *   battery, authorize, wait, now, record; and env.abort (only reached by a bug).
+ *   verify, decrypt_key, component_open/size/read/erase/write/finish/copy/swap/slot/version/unlink,
+ *   invoke, battery, authorize, wait, now, record; and env.abort (only reached by a bug).
  * Results are codes (codes.ts: reason 0..12 of draft-ietf-suit-report, detail codes); bad
  * input never traps.
  */
@@ -82,6 +82,7 @@ import { ctxAddr, shaInit, shaUpdate, shaFinal } from './sha256';
 import { scanBegin, scanFeed, scanEnd, scanErr } from './envelope';
 import { authenticate, setAnchor } from './auth';
 import { hssVerify } from './lms';
+import { decWipe } from './decrypt';
 import * as auth from './auth';
 import { parseManifest, errSection, errOffset, sectionState } from './manifest';
 import { D_STATE, D_ROLLBACK } from './codes';
@@ -172,6 +173,7 @@ export function envelope_begin(total: u64): void {
   verified = false;
   authenticated = false;
   auth.clearBlocks();
+  decWipe(); // a decryption a host abandoned keeps no key into the next envelope
   scanBegin(0, total);
   scanned = 1;
 }

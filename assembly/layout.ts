@@ -7,7 +7,8 @@
  *   0x00000-0x00FFF  static data emitted by the compiler (SHA-256 round constants), < 4 KiB
  *   0x01000-0x01FFF  SCRATCH   Sig_structure / MAC_structure / component ids / record props
  *   0x02000-0x0FFFF  STATE     hash contexts, policy, envelope member tables, manifest index,
- *                              parameter tables, interpreter frames, fetch request, result
+ *                              parameter tables, interpreter frames, fetch request, result,
+ *                              HSS-LMS anchor keys and work area, AES tables and decryption state
  *   0x10000-0x1FFFF  REGION 0  the root envelope's non-payload members (64 KiB)
  *   0x20000-0x2FFFF  REGION 1  one dependency envelope's non-payload members (64 KiB)
  *   0x30000-0x3FFFF  IO        the host's window: envelope chunks, payload chunks, SHA input

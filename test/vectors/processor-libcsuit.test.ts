@@ -3,8 +3,10 @@
  * README in test/fixtures/vectors/libcsuit): the re-signed IETF examples run exactly as the
  * originals; the TEEP, update-management and trust-domains cases run with the payloads that come
  * with the set (raw_image.bin, the .ta file; expD's dependency is expU, tagged); the dependency
- * examples pass what the dependent sets on to the dependency; the encrypted-payload cases are
- * refused as parameter-unsupported until payload decryption lands.
+ * examples pass what the dependent sets on to the dependency. The encrypted payloads (expD's
+ * config.json, and the dependency examples' firmware) decrypt with the keys of
+ * draft-ietf-suit-firmware-encryption's examples; the other encrypted-payload cases (expAW, expAF,
+ * expAFS, expEW, expED) are in encrypted-examples.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +14,7 @@ import {
   MemoryPlatform, SuitProcessor, runWithPayloads, uuidBytes, type DeviceIdentity, type FinishedRun, type MemoryPlatformOptions, type RunOptions,
 } from '../../host/verifier/index.js';
 import { readSharedJson, sharedPath } from '../helpers/shared.js';
-import { IETF_KEY, MAC_KEY, SECOND_KEY } from './corpus.js';
+import { IETF_KEY, SECOND_KEY } from './corpus.js';
 import { payload } from '../core/payload-manifests.js';
 
 const lib = (name: string): Uint8Array => new Uint8Array(readFileSync(sharedPath('vectors', 'libcsuit', `suit_manifest_${name}.suit`)));
@@ -177,17 +179,5 @@ describe('trust-domains case expS0', () => {
     expect(r).toMatchObject({ accepted: true });
     expect(Buffer.from(platform.content("['00']")!).toString()).toBe('hello world');
     expect(Buffer.from(platform.calls.find((c) => c.op === 'invoke')!.args!).toString()).toBe('cat 00');
-  });
-});
-
-describe('encrypted-payload cases (decryption comes later): refused with a clear reason', () => {
-  it.each([
-    ['expAW', MAC_KEY, {}],
-    ['expAF', MAC_KEY, { 'coaps://example.com/encrypted-firmware': payload(46) }],
-    ['expAFS', MAC_KEY, { 'coaps://example.com/encrypted-firmware': payload(46) }],
-    ['expEW', IETF_KEY, {}],
-  ] as const)('%s', (name, key, payloads) => {
-    const { r } = run(lib(name), { trust: [key], sequences: ['install'] }, {}, payloads);
-    expect(r).toMatchObject({ accepted: false, reason: 'parameter-unsupported', detail: 'encrypted-payload', at: { sectionName: 'install' } });
   });
 });

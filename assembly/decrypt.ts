@@ -398,14 +398,12 @@ export function decEmit(h: i32, ctx: u32, limit: i64): i32 {
 }
 
 /**
- * Decrypts a whole stream into component h (already erased): `source` 0 = the bytes at
+ * Decrypts a whole stream into component h (already erased, decBegin done): `source` 0 = the bytes at
  * [src, src+len) in core memory (write's content), else component handle `source - 1` read from
  * offset 0 (copy's source). Then checks the tag, finishes h and caches the plaintext digest for
  * (lvl, ci). Returns PASS or -detail.
  */
 function decryptInto(lvl: i32, ci: i32, h: i32, source: i32, src: u32, len: u64): i32 {
-  const d = decBegin(lvl, ci);
-  if (d != 0) return -d;
   const ctx = ctxAddr(2);
   shaInit(ctx);
   let off: u64 = 0;
@@ -431,17 +429,24 @@ function fail(d: i32): i32 {
   return -d;
 }
 
-/** directive-write with encryption-info: suit-parameter-content decrypted into h (erased here). */
-export function decryptWrite(lvl: i32, ci: i32, h: i32, content: u32, len: u32): i32 {
-  if (p.pErase(h) != 0) return -c.D_WRITE;
-  return decryptInto(lvl, ci, h, 0, content, <u64>len);
+/** The content key first, then h erased: a device that cannot decrypt leaves h as it was. */
+function beginInto(lvl: i32, ci: i32, h: i32): i32 {
+  const d = decBegin(lvl, ci);
+  if (d != 0) return -d;
+  return p.pErase(h) != 0 ? fail(c.D_WRITE) : PASS;
 }
 
-/** directive-copy with encryption-info: component hs decrypted into h (erased here). */
+/** directive-write with encryption-info: suit-parameter-content decrypted into h. */
+export function decryptWrite(lvl: i32, ci: i32, h: i32, content: u32, len: u32): i32 {
+  const b = beginInto(lvl, ci, h);
+  return b != PASS ? b : decryptInto(lvl, ci, h, 0, content, <u64>len);
+}
+
+/** directive-copy with encryption-info: component hs decrypted into h. */
 export function decryptCopy(lvl: i32, ci: i32, h: i32, hs: i32): i32 {
   if (h == hs) return -c.D_COPY;
   const size = p.pSize(hs);
   if (size < 0) return -c.D_READ;
-  if (p.pErase(h) != 0) return -c.D_WRITE;
-  return decryptInto(lvl, ci, h, hs + 1, 0, <u64>size);
+  const b = beginInto(lvl, ci, h);
+  return b != PASS ? b : decryptInto(lvl, ci, h, hs + 1, 0, <u64>size);
 }

@@ -40,7 +40,7 @@ export const ROOT_REGION_SIZE: u32 = 0x10000;
 export const IO: u32 = 0x30000;
 export const IO_SIZE: u32 = 0x10000;
 
-// ---- STATE sub-layout (byte offsets; each block's size is stated and checked below) ----
+// ---- STATE sub-layout (byte offsets; each block's size is stated; test/core/memory-layout.test.ts checks that no two overlap) ----
 /** Five SHA-256 contexts of CTX_SIZE bytes: 0 host API, 1 synchronous digests, 2 fetch stream,
  *  3 HSS-LMS streaming hashes (lms.ts), 4 payload decryption (HMAC / HKDF, decrypt.ts). */
 export const SHA_CTX: u32 = STATE; // 5 * 128

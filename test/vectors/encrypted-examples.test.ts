@@ -10,14 +10,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemoryPlatform, SuitProcessor, runWithPayloads } from '../../host/verifier/index.js';
-import type { DecryptionKey } from '../../host/keys/index.js';
 import { readShared, readSharedJson, sharedPath } from '../helpers/shared.js';
-import { IETF_KEY, MAC_KEY, SECOND_KEY } from './corpus.js';
+import { DRAFT_DEVICE_KEY, DRAFT_KEK, IETF_KEY, MAC_KEY, SECOND_KEY } from './corpus.js';
 import { writeManifest } from '../core/encryption-builder.js';
 
 const PLAIN = 'This is a real firmware image.';
-const KEK: DecryptionKey = { kind: 'kek', secret: Buffer.alloc(16, 0x61), kid: Buffer.from('kid-1'), source: 'draft A128KW KEK' };
-const DEVICE: DecryptionKey = { kind: 'ecdh-p256', secret: Buffer.from('60FE6DD6D85D5740A5349B6F91267EEAC5BA81B8CB53EE249E4B4EB102C476B3', 'hex'), kid: Buffer.from('kid-2'), source: 'draft P-256 key' };
 const hexFile = (...p: string[]) => new Uint8Array(Buffer.from(readShared(...p).toString('utf8').replace(/[^0-9a-fA-F]/g, ''), 'hex'));
 const lib = (f: string) => new Uint8Array(readFileSync(sharedPath('vectors', 'libcsuit', f)));
 const CIPHERTEXT = hexFile('vectors', 'ietf-firmware-encryption', 'encrypted-payload-aes-kw-aes-gcm.hex');
@@ -26,7 +23,7 @@ const rfc = readSharedJson<{ examples: { name: string; envelope_hex: string }[] 
 
 function run(envelope: Uint8Array, payload: Uint8Array = CIPHERTEXT) {
   const platform = new MemoryPlatform();
-  const r = runWithPayloads(new SuitProcessor(platform, { variant: 'checked' }), envelope, { trust: [IETF_KEY, SECOND_KEY, MAC_KEY], decrypt: [KEK, DEVICE], sequences: ['install'] }, new Map([[URI, payload]]));
+  const r = runWithPayloads(new SuitProcessor(platform, { variant: 'checked' }), envelope, { trust: [IETF_KEY, SECOND_KEY, MAC_KEY], decrypt: [DRAFT_KEK, DRAFT_DEVICE_KEY], sequences: ['install'] }, new Map([[URI, payload]]));
   return { r, platform };
 }
 
@@ -61,15 +58,19 @@ describe('encrypted-payload examples: valid, decrypted to the documented payload
   });
 
   // The dependency examples decrypt in the dependency, with the encryption-info and content the
-  // dependent sets for it (trust-domains: parameters set by the dependent reach the dependency);
-  // that parameter passing is the dependency part of issue 15, on another branch.
-  it.skip.each([
+  // dependent sets for it (trust-domains: parameters set by the dependent reach the dependency).
+  it.each([
     ['IETF suit-manifest-es-ecdh-dependency', hexFile('vectors', 'ietf-firmware-encryption', 'suit-manifest-es-ecdh-dependency.hex.signed')],
     ['libcsuit expED', lib('suit_manifest_expED.suit')],
-  ])('%s (skipped until dependent-set parameters reach the dependency)', (_name, envelope) => {
+  ])('%s: decrypted in the dependency', (_name, envelope) => {
     const { r, platform } = run(envelope);
-    expect(r).toMatchObject({ accepted: true });
+    expect(r, r.message).toMatchObject({ accepted: true, reason: 'ok' });
     expect(Buffer.from(platform.content("['decrypted-firmware']")!).toString()).toBe(PLAIN);
+    // The write that decrypted is the dependency's ([0]).
+    expect(r.records.filter((x) => x.commandName === 'write').map((x) => [x.manifest, x.outcome])).toEqual([[[0], 'passed']]);
+    // Without the device's key the dependency's write is refused, and nothing is written.
+    const none = runWithPayloads(new SuitProcessor(new MemoryPlatform(), { variant: 'checked' }), envelope, { trust: [IETF_KEY, SECOND_KEY], sequences: ['install'] }, new Map());
+    expect(none).toMatchObject({ accepted: false, reason: 'operation-failed', detail: 'no-decryption-key', at: { manifest: [0], sectionName: 'install' } });
   });
 });
 

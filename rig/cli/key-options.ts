@@ -66,11 +66,16 @@ export function signerFromArgs(args: ParsedArgs, cwd: string): Signer {
 /** `--trust [role=]<key>...`: at least one. */
 export function trustAnchors(args: string[], cwd: string): TrustAnchor[] {
   if (args.length === 0) throw new UsageError('--trust is required: the key(s) the device trusts, [role=]<key file>');
+  return loadEach(args, 'trust', (a) => parseTrustArg(a, cwd));
+}
+
+/** Each key file of a repeated option, loaded; a key that cannot be loaded is named with the option. */
+function loadEach<T>(args: string[], option: string, load: (arg: string) => T): T[] {
   return args.map((a) => {
     try {
-      return parseTrustArg(a, cwd);
+      return load(a);
     } catch (e) {
-      if (e instanceof KeyError) throw new EnvironmentError(`--trust ${e.message}`);
+      if (e instanceof KeyError) throw new EnvironmentError(`--${option} ${e.message}`);
       throw e;
     }
   });
@@ -78,26 +83,12 @@ export function trustAnchors(args: string[], cwd: string): TrustAnchor[] {
 
 /** `--decrypt-key <key>...`: the device's keys for encrypted payloads (AES KEK or P-256 private key). */
 export function decryptionKeys(args: string[], cwd: string): DecryptionKey[] {
-  return args.map((a) => {
-    try {
-      return loadDecryptionKey(resolve(cwd, a));
-    } catch (e) {
-      if (e instanceof KeyError) throw new EnvironmentError(`--decrypt-key ${e.message}`);
-      throw e;
-    }
-  });
+  return loadEach(args, 'decrypt-key', (a) => loadDecryptionKey(resolve(cwd, a)));
 }
 
 /** `--encrypt-for <key>...`: the recipients an author encrypts payloads for (AES KEK or P-256 public key). */
 export function encryptionRecipients(args: string[], cwd: string): EncryptionRecipient[] {
-  return args.map((a) => {
-    try {
-      return loadEncryptionRecipient(resolve(cwd, a));
-    } catch (e) {
-      if (e instanceof KeyError) throw new EnvironmentError(`--encrypt-for ${e.message}`);
-      throw e;
-    }
-  });
+  return loadEach(args, 'encrypt-for', (a) => loadEncryptionRecipient(resolve(cwd, a)));
 }
 
 /** The `--decrypt-key` option as the commands that take it declare it. */

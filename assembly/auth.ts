@@ -6,12 +6,17 @@
  * with the detached payload = the bytes inside auth[0], and asks the platform import `verify`
  * with each trust anchor whose key family fits the algorithm (anchors whose key id equals the
  * COSE kid first; the kid is a hint only), then with the keys the envelope's delegation chains
- * vouch for (delegation.ts: they sign with the role of the anchor their chain starts from). Policy (RFC 9019 §7, several signers): with no
+ * vouch for (delegation.ts: they sign with the role of the anchor their chain starts from).
+ * HSS-LMS (-46) is verified in the core itself (lms.ts, through delegation.ts verifyBy) with the
+ * anchor's public key, which the host provisions with policy_anchor_key. Policy (RFC 9019 §7, several signers): with no
  * required roles one verified trusted signature suffices; otherwise every required role must
  * have at least one verified signature. At most MAX_BLOCKS (8) signers are checked: an envelope
  * with more is refused (limit) rather than judged on the first eight.
  */
-import { SCRATCH, SCRATCH_END, ANCHORS, ANCHOR_SIZE, MAX_ANCHORS, MAX_DELEGATED, KID_MAX, BLOCKS, MAX_BLOCKS, DIGEST_TMP } from './layout';
+import {
+  SCRATCH, SCRATCH_END, ANCHORS, ANCHOR_SIZE, MAX_ANCHORS, MAX_DELEGATED, KID_MAX, BLOCKS, MAX_BLOCKS, DIGEST_TMP, HSS_KEYS,
+  HSS_KEY_SIZE, HSS_KEY_MAX,
+} from './layout';
 import * as cbor from './cbor';
 import { wBegin, wHead, wRaw, wString, wp, wfull } from './cbor_write';
 import { readDigest, digestMatches, digestAlg, SHA256 } from './digest';
@@ -26,6 +31,7 @@ import { member, mx, M_ENC, M_ENC_LEN, X_AUTH, X_MANIFEST, X_DIGEST, X_DIGEST_EN
 export const FAM_P256: u32 = 1;
 export const FAM_ED25519: u32 = 2;
 export const FAM_HMAC: u32 = 3;
+export const FAM_HSS: u32 = 4;
 
 let anchorCount: i32 = 0;
 export let requireMask: u32 = 0;
@@ -34,6 +40,7 @@ export function resetAnchors(): void {
   anchorCount = 0;
   requireMask = 0;
   memory.fill(ANCHORS, 0, <u32>(MAX_ANCHORS + MAX_DELEGATED) * ANCHOR_SIZE);
+  memory.fill(HSS_KEYS, 0, <u32>MAX_ANCHORS * HSS_KEY_SIZE);
 }
 
 export function setRequire(mask: u32): void {
@@ -45,6 +52,7 @@ export function familyOf(alg: i64): u32 {
   if (alg == -7 || alg == -9) return FAM_P256; // ES256, ESP256
   if (alg == -8 || alg == -19) return FAM_ED25519; // EdDSA, Ed25519
   if (alg == 5) return FAM_HMAC; // HMAC 256/256
+  if (alg == -46) return FAM_HSS; // HSS-LMS (RFC 9708)
   return 0;
 }
 
@@ -58,6 +66,16 @@ export function setAnchor(i: i32, roleBit: u32, family: u32, kid: u32, kidLen: u
   if (i >= anchorCount) anchorCount = i + 1;
   return true;
 }
+
+/** The HSS public key (u32 L || LMS public key) of anchor i, which the core checks -46 with. */
+export function setAnchorKey(i: i32, key: u32, len: u32): bool {
+  if (i < 0 || i >= MAX_ANCHORS || len > HSS_KEY_MAX) return false;
+  const k = HSS_KEYS + <u32>i * HSS_KEY_SIZE;
+  store<u32>(k, len);
+  memory.copy(k + 4, key, len);
+  return true;
+}
+
 
 // ---- authentication blocks, reported to the host ----
 export const B_VERIFIED: i32 = 1;

@@ -93,11 +93,15 @@ export const D_READ: i32 = 95;
 export const D_DEP_INTEGRITY: i32 = 96;
 export const D_DEP_NOT_CHECKED: i32 = 97;
 export const D_DEP_DEPTH: i32 = 98;
-export const D_ENCRYPTED: i32 = 99;
+export const D_ENC_INFO: i32 = 99; // suit-parameter-encryption-info is not a COSE_Encrypt this core reads
 export const D_STATE: i32 = 100; // an export called in the wrong state
 export const D_FRAMES: i32 = 101; // nesting of try-each / run-sequence too deep
 export const D_STRICT_ORDER: i32 = 102; // what strict-order false forbids (§6.7)
 export const D_DELEGATION: i32 = 103; // a suit-delegation member that is not [+ [+ CWT]]
+// Payload decryption (draft-ietf-suit-firmware-encryption; decrypt.ts)
+export const D_DECRYPT: i32 = 110; // the AES-GCM tag of the payload does not verify
+export const D_NO_KEY: i32 = 111; // no recipient's key could be unwrapped with the device's keys
+export const D_ENC_ALG: i32 = 112; // a content or key-distribution algorithm the core does not do
 
 /** The SUIT_Report reason a detail is reported under. */
 export function reasonOf(d: i32): i32 {
@@ -111,7 +115,9 @@ export function reasonOf(d: i32): i32 {
     case D_DIGEST_ALG: case D_SIG_ALG: return R_ALG_UNSUPPORTED;
     case D_COSE_STRUCTURE: case D_COSE_HEADER: case D_DELEGATION: return R_COSE_UNSUPPORTED;
     case D_UNKNOWN_COMMAND: case D_SHARED_COMMAND: case D_DEP_DEPTH: return R_COMMAND_UNSUPPORTED;
-    case D_UNKNOWN_PARAMETER: case D_ENCRYPTED: return R_PARAMETER_UNSUPPORTED;
+    case D_UNKNOWN_PARAMETER: return R_PARAMETER_UNSUPPORTED;
+    case D_ENC_INFO: return R_COSE_UNSUPPORTED;
+    case D_ENC_ALG: return R_ALG_UNSUPPORTED;
     case D_INDEX_RANGE: case D_COMPONENT: return R_COMPONENT_UNSUPPORTED;
     case D_SEVERED: return R_SEVERING_UNSUPPORTED;
     case D_ROLLBACK: case D_TRY_EACH: return R_CONDITION_FAILED;

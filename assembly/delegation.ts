@@ -17,11 +17,12 @@
  * Keys vouched for become anchors MAX_ANCHORS.. of the table auth.ts uses, for the authentication
  * of this envelope only; signatures by them go through the `verify_key` import with the COSE_Key.
  */
-import { SCRATCH, ANCHORS, ANCHOR_SIZE, MAX_ANCHORS, MAX_DELEGATED, KID_MAX, DELEGATES } from './layout';
+import { SCRATCH, ANCHORS, ANCHOR_SIZE, MAX_ANCHORS, MAX_DELEGATED, KID_MAX, DELEGATES, HSS_KEYS, HSS_KEY_SIZE } from './layout';
 import * as cbor from './cbor';
 import * as c from './codes';
 import { pVerify, pVerifyKey, pNow } from './platform';
-import { familyOf, readSign1, s1Alg, s1Payload, s1PayloadN, s1Sig, s1SigN, FAM_P256, FAM_ED25519 } from './auth';
+import { familyOf, readSign1, s1Alg, s1Payload, s1PayloadN, s1Sig, s1SigN, FAM_P256, FAM_ED25519, FAM_HSS } from './auth';
+import { hssVerify } from './lms';
 import { member, findIntMember, M_ENC, M_ENC_LEN } from './state';
 
 const MAX_CHAIN: i32 = 4;
@@ -34,9 +35,16 @@ export function anchorEnd(hostCount: i32): i32 {
   return delegated > 0 ? MAX_ANCHORS + delegated : hostCount;
 }
 
-/** Checks a signature with anchor i: a host anchor (import `verify`) or a delegated key. */
+/** Checks a signature with anchor i: an HSS-LMS host anchor in the core (lms.ts, with the key
+ *  policy_anchor_key provisioned), another host anchor (import `verify`) or a delegated key. */
 export function verifyBy(i: i32, alg: i32, tbs: u32, tbsLen: u32, sig: u32, sigLen: u32): i32 {
-  if (i < MAX_ANCHORS) return pVerify(i, alg, tbs, tbsLen, sig, sigLen);
+  if (i < MAX_ANCHORS) {
+    if (load<u32>(ANCHORS + <u32>i * ANCHOR_SIZE, 4) == FAM_HSS) {
+      const k = HSS_KEYS + <u32>i * HSS_KEY_SIZE;
+      return hssVerify(k + 4, load<u32>(k), tbs, tbsLen, sig, sigLen) ? 1 : 0;
+    }
+    return pVerify(i, alg, tbs, tbsLen, sig, sigLen);
+  }
   const d = DELEGATES + <u32>(i - MAX_ANCHORS) * 12;
   return pVerifyKey(load<u32>(d), load<u32>(d, 4), alg, tbs, tbsLen, sig, sigLen);
 }
@@ -162,7 +170,7 @@ function readChain(now: i64): bool {
     // The signer: an anchor (first link) or the key the previous link confirmed.
     if (valid && links == 1) {
       for (let i = 0; i < MAX_ANCHORS && root < 0; i++) {
-        if (load<u32>(ANCHORS + <u32>i * ANCHOR_SIZE, 4) == fam && fam != 0 && pVerify(i, <i32>alg, SCRATCH, tbsN, s1Sig, s1SigN) == 1) root = i;
+        if (load<u32>(ANCHORS + <u32>i * ANCHOR_SIZE, 4) == fam && fam != 0 && verifyBy(i, <i32>alg, SCRATCH, tbsN, s1Sig, s1SigN) == 1) root = i;
       }
       if (root < 0) valid = false;
     } else if (valid) {

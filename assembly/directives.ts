@@ -1,8 +1,9 @@
 /**
  * Directives with an effect on a component (draft-ietf-suit-manifest-37 §8.4.10.5-8.4.10.9,
  * trust-domains-11 §6.6 unlink, update-management-14 §5.6 wait): write, copy, swap, invoke,
- * unlink, wait, each through the platform imports. Returns PASS, NOT_EVALUATED (dry run),
- * INVOKED (an invoke handed control off) or -detail (the run aborts, §6.4).
+ * unlink, wait, each through the platform imports; write and copy with encryption-info decrypt
+ * (draft-ietf-suit-firmware-encryption §4.1-4.2, decrypt.ts). Returns PASS, NOT_EVALUATED (dry
+ * run), INVOKED (an invoke handed control off) or -detail (the run aborts, §6.4).
  */
 import { DIGEST_TMP } from './layout';
 import * as cbor from './cbor';
@@ -14,16 +15,17 @@ import * as prm from './params';
 import { validIndex } from './manifest';
 import { PASS, NOT_EVALUATED, dry, setProps, orderAllows } from './context';
 import { handle, markWritten, cacheDigest } from './components';
+import { decryptWrite, decryptCopy } from './decrypt';
 
 export const INVOKED: i32 = 12;
 
 function write(lvl: i32, ci: i32, h: i32): i32 {
-  if (prm.hasParam(lvl, ci, k.P_ENCRYPTION_INFO)) return -c.D_ENCRYPTED;
   if (!orderAllows(ci, -1)) return -c.D_STRICT_ORDER;
   if (!prm.paramBytes(lvl, ci, k.P_CONTENT, cbor.MT_BSTR)) return -c.D_PARAM_MISSING;
   const cp = cbor.vPtr;
   const cn = cbor.vLen;
   markWritten(h);
+  if (prm.hasParam(lvl, ci, k.P_ENCRYPTION_INFO)) return decryptWrite(lvl, ci, h, cp, cn);
   if (p.pErase(h) != 0) return -c.D_WRITE;
   if (cn > 0 && p.pWrite(h, 0, cp, cn) != 0) return -c.D_WRITE;
   if (p.pFinish(h, <u64>cn) != 0) return -c.D_WRITE;
@@ -34,7 +36,6 @@ function write(lvl: i32, ci: i32, h: i32): i32 {
 
 /** copy / swap with suit-parameter-source-component. */
 function transfer(lvl: i32, cmd: i32, ci: i32, h: i32): i32 {
-  if (cmd == k.D_COPY && prm.hasParam(lvl, ci, k.P_ENCRYPTION_INFO)) return -c.D_ENCRYPTED;
   if (!prm.paramInt(lvl, ci, k.P_SOURCE)) return -c.D_PARAM_MISSING;
   const src = cbor.vInt;
   if (src < 0 || !validIndex(lvl, <u64>src)) return -c.D_INDEX_RANGE;
@@ -46,6 +47,7 @@ function transfer(lvl: i32, cmd: i32, ci: i32, h: i32): i32 {
     markWritten(hs);
     return p.pSwap(h, hs) == 0 ? PASS : -c.D_SWAP;
   }
+  if (prm.hasParam(lvl, ci, k.P_ENCRYPTION_INFO)) return decryptCopy(lvl, ci, h, hs);
   return p.pCopy(h, hs) == 0 ? PASS : -c.D_COPY;
 }
 

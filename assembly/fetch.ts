@@ -3,6 +3,8 @@
  * (layout.ts REQUEST: the URI exactly as written, component, image-size and image-digest when
  * set), and the stream of payload bytes that follows: each chunk is checked against image-size,
  * written to the component and hashed, so that the image's digest is known when the fetch ends.
+ * A component with suit-parameter-encryption-info is decrypted as it is fetched (decrypt.ts):
+ * image-size and the digest are then those of the plaintext written.
  * Integrated payloads (§7.5; text keys of the envelope): in the root envelope the host streams
  * them from its copy (source 1, with their position); inside a dependency envelope the core copies
  * them from the dependency's component itself.
@@ -19,6 +21,7 @@ import { handle, markWritten, cacheDigest } from './components';
 import { depPath, loadedComponent } from './dependency';
 import { expectedDigest, expPtr, imageProps, setActualLen } from './conditions';
 import { SHA256 } from './digest';
+import { decActive, decBegin, decChunk, decEmit, decEnd, decWipe, plainBytes } from './decrypt';
 import { member, findTextMember, M_ENC_LEN, M_OFFSET } from './state';
 
 export const FETCH_PENDING: i32 = 3;
@@ -50,7 +53,6 @@ export function requestComponent(): i32 {
  */
 export function fetchStart(lvl: i32, ci: i32): i32 {
   setProps(0);
-  if (prm.hasParam(lvl, ci, k.P_ENCRYPTION_INFO)) return -c.D_ENCRYPTED;
   if (!prm.paramBytes(lvl, ci, k.P_URI, cbor.MT_TSTR)) return -c.D_PARAM_MISSING;
   const uri = cbor.vPtr;
   const uriLen = cbor.vLen;
@@ -58,6 +60,12 @@ export function fetchStart(lvl: i32, ci: i32): i32 {
   const h = handle(lvl, ci);
   if (h < 0) return -c.D_COMPONENT;
   if (!orderAllows(ci, -1)) return -c.D_STRICT_ORDER;
+  // The content key first: a device that cannot decrypt leaves the component as it was.
+  decWipe();
+  if (prm.hasParam(lvl, ci, k.P_ENCRYPTION_INFO)) {
+    const d = decBegin(lvl, ci);
+    if (d != 0) return -d;
+  }
   const q = REQUEST;
   memory.fill(q, 0, Q_SIZE_OF);
   store<u32>(q + Q_URI, uri);
@@ -75,7 +83,7 @@ export function fetchStart(lvl: i32, ci: i32): i32 {
     store<i32>(q + Q_DIGEST_ALG, <i32>SHA256);
   }
   markWritten(h);
-  if (p.pErase(h) != 0) return -c.D_WRITE;
+  if (p.pErase(h) != 0) return fetchAbandon(c.D_WRITE);
   shaInit(ctxAddr(2));
   const mi = findTextMember(lvl, uri, uriLen);
   if (mi < 0) return FETCH_PENDING;
@@ -93,13 +101,19 @@ export function fetchStart(lvl: i32, ci: i32): i32 {
   let off: u64 = 0;
   while (off < total) {
     const want = <u32>min<u64>(<u64>IO_SIZE, total - off);
-    if (p.pRead(hs, base + off, IO, want) != <i32>want) return -c.D_READ;
+    if (p.pRead(hs, base + off, IO, want) != <i32>want) return fetchAbandon(c.D_READ);
     const d = fetchChunk(want);
-    if (d != 0) return -d;
+    if (d != 0) return fetchAbandon(d);
     off += <u64>want;
   }
   const e = fetchFinish();
   return e != 0 ? -e : PASS;
+}
+
+/** The fetch in progress ends without its payload: no key or keystream stays. Returns -detail. */
+export function fetchAbandon(detail: i32): i32 {
+  decWipe();
+  return -detail;
 }
 
 /** Writes and hashes IO[0..len) of the fetch in progress. Returns 0 or a detail. */
@@ -107,9 +121,18 @@ export function fetchChunk(len: u32): i32 {
   const q = REQUEST;
   const got = load<u64>(q + Q_RECEIVED);
   const size = load<i64>(q + Q_SIZE);
-  if (size >= 0 && got + <u64>len > <u64>size) return c.D_SIZE;
-  if (len > 0 && p.pWrite(load<i32>(q + Q_HANDLE), got, IO, len) != 0) return c.D_WRITE;
-  shaUpdate(ctxAddr(2), IO, len);
+  if (decActive()) {
+    decChunk(IO, len);
+    const e = decEmit(load<i32>(q + Q_HANDLE), ctxAddr(2), size);
+    if (e != 0) {
+      decWipe();
+      return e;
+    }
+  } else {
+    if (size >= 0 && got + <u64>len > <u64>size) return c.D_SIZE;
+    if (len > 0 && p.pWrite(load<i32>(q + Q_HANDLE), got, IO, len) != 0) return c.D_WRITE;
+    shaUpdate(ctxAddr(2), IO, len);
+  }
   store<u64>(q + Q_RECEIVED, got + <u64>len);
   return 0;
 }
@@ -117,7 +140,12 @@ export function fetchChunk(len: u32): i32 {
 /** Ends the fetch in progress: size check, finish, digest cached. Returns 0 or a detail. */
 export function fetchFinish(): i32 {
   const q = REQUEST;
-  const got = load<u64>(q + Q_RECEIVED);
+  let got = load<u64>(q + Q_RECEIVED);
+  if (decActive()) {
+    const t = decEnd();
+    if (t != 0) return t;
+    got = plainBytes;
+  }
   const size = load<i64>(q + Q_SIZE);
   if (size >= 0 && got != <u64>size) return c.D_SIZE;
   if (p.pFinish(load<i32>(q + Q_HANDLE), got) != 0) return c.D_WRITE;

@@ -8,7 +8,8 @@
  * (runtime stub) and keeps all state in fixed regions:
  *   0x00000 static data (< 4 KiB) | 0x01000 scratch (COSE to-be-signed, records) |
  *   0x02000 state (hash contexts, policy, member tables, manifest index, parameter tables,
- *   interpreter frames, fetch request) | 0x10000 arena (128 KiB): the root envelope's non-payload
+ *   interpreter frames, fetch request, HSS-LMS keys, AES tables and decryption state) |
+ *   0x10000 arena (128 KiB): the root envelope's non-payload
  *   members (at most 64 KiB), then one dependency envelope per nesting level (up to 3 below the
  *   root), each after its dependent's | 0x30000 IO window (64 KiB).
  * Root envelopes whose non-payload members exceed 64 KiB, and dependencies that do not fit what
@@ -28,10 +29,15 @@
  *   io_ptr() -> u32, io_size() -> u32   the host writes inputs here before a call
  * Streaming SHA-256 (its own context; independent of verification):
  *   sha_init(); sha_update(len) hashes io[0..len); sha_final() -> u32 ptr of the 32-byte digest
+ * HSS-LMS alone (the check COSE alg -46 uses; for tests and the bench):
+ *   hss_verify(key_len, msg_len, sig_len) -> i32   io = HSS public key || message || signature;
+ *       1 valid, 0 not (RFC 8554 §6.3)
  * Policy, set before envelope_verify (kept until policy_reset):
  *   policy_reset()
  *   policy_anchor(index, role_bits, family, kid_len) -> i32   kid bytes in io; family 1 P-256,
- *       2 Ed25519, 3 HMAC; role_bits: the role's bit (the host numbers roles); 0 ok, -1 bad
+ *       2 Ed25519, 3 HMAC, 4 HSS-LMS; role_bits: the role's bit (the host numbers roles); 0 ok, -1 bad
+ *   policy_anchor_key(index, len) -> i32   family 4 only: the HSS public key (u32 L || LMS public
+ *       key, <= 60 bytes) in io, which the core verifies -46 with itself (lms.ts); 0 ok, -1 bad
  *   policy_require(role_bits)        roles that must all have verified (0 = any one trusted)
  *   policy_sequence(stored: u64, has: i32)   rollback check against the stored sequence number
  *   policy_identity(kind, count)     kind 0 vendor, 1 class, 2 device; count (<= 4) UUIDs of
@@ -75,7 +81,8 @@
  *   handles.
  *
  * ## Imports (module "suit"; platform.ts documents each)
- *   verify, verify_key, component_open/size/read/erase/write/finish/copy/swap/slot/version/unlink,
+ *   verify, verify_key, decrypt_key, component_open/size/read/erase/write/finish/copy/swap/slot/
+ *   version/unlink,
  *   invoke, battery, authorize, wait, now, record; and env.abort (only reached by a bug).
  * Results are codes (codes.ts: reason 0..12 of draft-ietf-suit-report, detail codes); bad
  * input never traps.
@@ -84,6 +91,8 @@ import { IO, IO_SIZE, DIGEST_OUT, IDENTITY, IDENTITY_COUNT, MAX_IDS, BLOCKS, REQ
 import { ctxAddr, shaInit, shaUpdate, shaFinal } from './sha256';
 import { scanBegin, scanFeed, scanEnd, scanErr } from './envelope';
 import { authenticate, setAnchor } from './auth';
+import { hssVerify } from './lms';
+import { decWipe } from './decrypt';
 import * as auth from './auth';
 import { parseManifest, errSection, errOffset, sectionState } from './manifest';
 import { D_STATE, D_ROLLBACK, D_TYPE } from './codes';
@@ -121,6 +130,12 @@ export function sha_final(): u32 {
   return DIGEST_OUT;
 }
 
+// ---- HSS-LMS ----
+export function hss_verify(keyLen: u32, msgLen: u32, sigLen: u32): i32 {
+  if (<u64>keyLen + <u64>msgLen + <u64>sigLen > <u64>IO_SIZE) return 0;
+  return hssVerify(IO, keyLen, IO + keyLen, msgLen, IO + keyLen + msgLen, sigLen) ? 1 : 0;
+}
+
 // ---- policy ----
 let storedSeq: u64 = 0;
 let hasStoredSeq: bool = false;
@@ -138,8 +153,12 @@ export function policy_options(flags: u32): void {
 }
 
 export function policy_anchor(index: i32, roleBits: u32, family: u32, kidLen: u32): i32 {
-  if (family < 1 || family > 3) return -1;
+  if (family < 1 || family > 4) return -1;
   return setAnchor(index, roleBits, family, IO, kidLen) ? 0 : -1;
+}
+
+export function policy_anchor_key(index: i32, len: u32): i32 {
+  return auth.setAnchorKey(index, IO, len) ? 0 : -1;
 }
 
 export function policy_require(roleBits: u32): void {
@@ -173,6 +192,7 @@ export function envelope_begin(total: u64): void {
   auth.clearBlocks();
   // X_DIGEST and X_DIGEST_ENC: nothing is known of the new envelope's digest yet.
   memory.fill(mx(0) + X_DIGEST, 0, 40);
+  decWipe(); // a decryption a host abandoned keeps no key into the next envelope
   scanBegin(0, total);
   scanned = 1;
 }

@@ -7,7 +7,8 @@
  *   0x00000-0x00FFF  static data emitted by the compiler (SHA-256 round constants), < 4 KiB
  *   0x01000-0x01FFF  SCRATCH   Sig_structure / MAC_structure / component ids / record props
  *   0x02000-0x0FFFF  STATE     hash contexts, policy, envelope member tables, manifest index,
- *                              parameter tables, interpreter frames, fetch request, result
+ *                              parameter tables, interpreter frames, fetch request, result,
+ *                              HSS-LMS anchor keys and work area, AES tables and decryption state
  *   0x10000-0x2FFFF  ARENA     the envelopes of the manifest tree being processed, as a stack:
  *                              the root's non-payload members first (at most 64 KiB), then the
  *                              dependency loaded at each nesting level, each right after its
@@ -39,9 +40,11 @@ export const ROOT_REGION_SIZE: u32 = 0x10000;
 export const IO: u32 = 0x30000;
 export const IO_SIZE: u32 = 0x10000;
 
-// ---- STATE sub-layout (byte offsets; each block's size is stated and checked below) ----
-/** Three SHA-256 contexts of CTX_SIZE bytes: 0 host API, 1 synchronous digests, 2 fetch stream. */
-export const SHA_CTX: u32 = STATE; // 3 * 128
+// ---- STATE sub-layout (byte offsets; each block's size is stated; test/core/memory-layout.test.ts checks that no two overlap) ----
+/** Five SHA-256 contexts of CTX_SIZE bytes: 0 host API, 1 synchronous digests, 2 fetch stream,
+ *  3 HSS-LMS streaming hashes (lms.ts), 4 payload decryption (HMAC / HKDF, decrypt.ts). */
+export const SHA_CTX: u32 = STATE; // 5 * 128
+export const SHA_CONTEXTS: u32 = 5;
 export const CTX_SIZE: u32 = 128;
 export const DIGEST_OUT: u32 = STATE + 0x280; // 32 B: host API digest output
 export const DIGEST_TMP: u32 = STATE + 0x2a0; // 32 B: digest of the last synchronous hash
@@ -108,4 +111,43 @@ export const RUNLIST: u32 = STATE + 0x8000; // 16 x i32
 export const MAX_RUN: i32 = 16;
 export const REQUEST: u32 = STATE + 0x8040; // see processor.ts
 
+/** End of the blocks above; the envelope scanner keeps a head being assembled there (9 B). */
 export const STATE_USED_END: u32 = STATE + 0x8200;
+export const HEAD_BUF_SIZE: u32 = 16;
+
+/** HSS-LMS public keys of the trust anchors of family 4 (auth.ts): MAX_ANCHORS x HSS_KEY_SIZE
+ *  (u32 length, then the key: u32 L || LMS public key, at most 4 + 24 + 32 bytes). */
+export const HSS_KEYS: u32 = STATE + 0x8400; // 16 * 64 = 1 KiB
+export const HSS_KEY_SIZE: u32 = 64;
+export const HSS_KEY_MAX: u32 = 60;
+
+/** Hash inputs and intermediate values of HSS-LMS verification (lms.ts). */
+export const LMS_WORK: u32 = STATE + 0x8800; // 256 B
+
+/** Payload decryption (aes.ts, aeskw.ts, gcm.ts, kdf.ts, decrypt.ts). The tables are derived
+ *  constants; the round keys, GHASH table and working block hold key material and are wiped
+ *  when a decryption ends (decrypt.ts decWipe). */
+export const AES_TE: u32 = STATE + 0x8c00; // 4 x 256 x u32 = 4 KiB: encryption T-tables
+export const AES_SBOX: u32 = STATE + 0x9c00; // 256 B
+export const AES_INV_SBOX: u32 = STATE + 0x9d00; // 256 B
+export const AES_RK: u32 = STATE + 0x9e00; // 240 B: 15 round keys of the key in use
+export const GCM_HTAB: u32 = STATE + 0x9f00; // 16 x 16 B: multiples of the GHASH key H
+export const CRYPT_WORK: u32 = STATE + 0xa000; // 512 B, below
+export const CRYPT_WORK_SIZE: u32 = 512;
+export const C_CTR: u32 = CRYPT_WORK; // 16 B counter block
+export const C_KS: u32 = CRYPT_WORK + 16; // 16 B keystream block
+export const C_Y: u32 = CRYPT_WORK + 32; // 16 B GHASH accumulator
+export const C_GBUF: u32 = CRYPT_WORK + 48; // 16 B GHASH partial block
+export const C_J0: u32 = CRYPT_WORK + 64; // 16 B GCM pre-counter block
+export const C_TAIL: u32 = CRYPT_WORK + 80; // 16 B the bytes held back as a possible GCM tag
+export const C_TAILOUT: u32 = CRYPT_WORK + 96; // 16 B plaintext of released held-back bytes
+export const C_BLOCK: u32 = CRYPT_WORK + 112; // 16 B AES-KW A || R[i], inverse-cipher state
+export const C_KEY: u32 = CRYPT_WORK + 144; // 32 B key material from the platform (KEK or ECDH Z)
+export const C_KEK: u32 = CRYPT_WORK + 176; // 32 B HKDF PRK, then the derived KEK
+export const C_CEK: u32 = CRYPT_WORK + 208; // 32 B the unwrapped content key
+export const C_PAD: u32 = CRYPT_WORK + 240; // 64 B HMAC key pad
+export const C_INNER: u32 = CRYPT_WORK + 304; // 32 B HMAC inner hash
+export const C_EPK: u32 = CRYPT_WORK + 336; // 65 B the sender's ephemeral public key (SEC1)
+
+/** End of everything in STATE; test/core/memory-layout.test.ts checks no two blocks overlap. */
+export const STATE_END: u32 = CRYPT_WORK + CRYPT_WORK_SIZE;

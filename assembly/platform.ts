@@ -18,6 +18,20 @@ export declare function pVerify(anchor: i32, alg: i32, tbs: u32, tbsLen: u32, si
 @external("suit", "verify_key")
 export declare function pVerifyKey(key: u32, keyLen: u32, alg: i32, tbs: u32, tbsLen: u32, sig: u32, sigLen: u32): i32;
 
+/**
+ * Key material for payload decryption (draft-ietf-suit-firmware-encryption §5): the `attempt`-th
+ * (0, 1, ...) of the device's keys that fit recipient algorithm `alg`, those whose key id equals
+ * the recipient's kid first. Writes at most 32 bytes at `out` and returns their count, or -1 when
+ * there is no further candidate. AES-KW (-3/-4/-5): the key-encryption key itself. ECDH-ES +
+ * AES-KW (-29/-30/-31): the ECDH shared secret Z (x-coordinate, 32 bytes) of the device's P-256
+ * private key and the sender's ephemeral public key at epk (SEC1, 65 or 33 bytes): the private
+ * key never enters the core, the point multiplication is the platform's (a device's crypto
+ * engine), like ES256 verification. The core wipes what it receives once it is used.
+ */
+// @ts-ignore: decorator
+@external("suit", "decrypt_key")
+export declare function pDecryptKey(alg: i32, kid: u32, kidLen: u32, epk: u32, epkLen: u32, attempt: i32, out: u32): i32;
+
 /** Resolves a SUIT_Component_Identifier (CBOR array encoding) to a handle >= 0, or -1 when the
  *  device has no such component. `dependency` = 1 for a component holding a dependency envelope. */
 // @ts-ignore: decorator

@@ -39,7 +39,7 @@ import {
 import { paramCommand } from './param_commands';
 import { condition } from './conditions';
 import { directive, INVOKED } from './directives';
-import { fetchStart, fetchChunk, fetchFinish, requestComponent, FETCH_PENDING } from './fetch';
+import { fetchStart, fetchChunk, fetchFinish, fetchAbandon, requestComponent, FETCH_PENDING } from './fetch';
 import { resetComponents, hasFlag, isDependency, knownHandle, CF_INTEGRITY } from './components';
 import { dependencyIntegrity } from './conditions';
 import { depPath, loadDependency, forgetDependency, enterParams, processedBefore, clearProcessed } from './dependency';
@@ -455,6 +455,7 @@ export function runBegin(count: i32, dryRun: bool): i32 {
   setProps(0);
   setStrictOrder(true);
   fetching = false;
+  fetchAbandon(0); // a fetch left pending by an earlier run keeps no key
   forgetDependency(1);
   lfDetail = 0;
   prm.clearParams(0);
@@ -471,6 +472,7 @@ export function fetchData(len: u32): i32 {
 }
 
 function failFetch(d: i32): i32 {
+  fetchAbandon(d);
   fetching = false;
   const f = top();
   const ci = requestComponent();

@@ -1,7 +1,8 @@
 /**
  * The COSE algorithms suitrig signs and MACs with (RFC 9053, IANA "COSE Algorithms";
  * draft-ietf-suit-mti profiles): ES256 -7 and ESP256 -9 (ECDSA P-256 + SHA-256), EdDSA -8 and
- * Ed25519 -19 (pure Ed25519), HMAC 256/256 5 (COSE_Mac0). `--alg-id` names them in lower case.
+ * Ed25519 -19 (pure Ed25519), HMAC 256/256 5 (COSE_Mac0), HSS-LMS -46 (RFC 9708; stateful keys,
+ * host/keys/hss.ts). `--alg-id` names them in lower case.
  */
 import type { KeyFamily, SigningKey } from '../keys/types.js';
 
@@ -23,12 +24,18 @@ export const COSE_ALGORITHMS: readonly CoseAlgorithm[] = [
   { id: -8, name: 'EdDSA', option: 'eddsa', family: 'ed25519', structure: 'sign1' },
   { id: -19, name: 'Ed25519', option: 'ed25519', family: 'ed25519', structure: 'sign1' },
   { id: 5, name: 'HMAC 256/256', option: 'hmac256', family: 'hmac', structure: 'mac0' },
+  { id: -46, name: 'HSS-LMS', option: 'hss-lms', family: 'hss-lms', structure: 'sign1' },
 ];
 
 /** Default per key family: the ids the IETF examples and most deployed SUIT processors use. */
-const DEFAULT_FOR: Record<KeyFamily, number> = { p256: -7, ed25519: -8, hmac: 5 };
+const DEFAULT_FOR: Record<KeyFamily, number> = { p256: -7, ed25519: -8, hmac: 5, 'hss-lms': -46 };
 
-const FAMILY_TEXT: Record<KeyFamily, string> = { p256: 'an ECDSA P-256 key', ed25519: 'an Ed25519 key', hmac: 'a symmetric (HMAC) key' };
+const FAMILY_TEXT: Record<KeyFamily, string> = {
+  p256: 'an ECDSA P-256 key',
+  ed25519: 'an Ed25519 key',
+  hmac: 'a symmetric (HMAC) key',
+  'hss-lms': 'an HSS-LMS key',
+};
 
 export class AlgorithmError extends Error {
   override name = 'AlgorithmError';
@@ -38,17 +45,10 @@ export function algorithmById(id: number): CoseAlgorithm | undefined {
   return COSE_ALGORITHMS.find((a) => a.id === id);
 }
 
-/**
- * Algorithms a SUIT manifest may name that suitrig does not sign with (the verifier core
- * reports them alg-unsupported), named for display only: HSS-LMS -46 (RFC 8778,
- * draft-ietf-suit-mti).
- */
-const DISPLAY_ONLY: Readonly<Record<number, string>> = { [-46]: 'HSS-LMS' };
-
 /** Name for display: the IANA name, or `unknown` (callers show the number next to it). */
 export function algorithmName(id: unknown): string {
   if (typeof id !== 'number') return 'unknown';
-  return algorithmById(id)?.name ?? DISPLAY_ONLY[id] ?? 'unknown';
+  return algorithmById(id)?.name ?? 'unknown';
 }
 
 /** The algorithm to use with `key`: `option` (an `--alg-id` value) if given, else the family default. */

@@ -1,13 +1,18 @@
 /**
  * Reads keys in the forms suitrig's command line accepts (DESIGN.md "Command line"):
- * PEM (SPKI public, PKCS#8 or SEC1 private), COSE_Key (RFC 9052 §7, binary or hex text), or a
- * raw 32-byte HMAC-256 key file for COSE_Mac0. Errors name the file and what was wrong with it.
+ * PEM (SPKI public, PKCS#8 or SEC1 private), COSE_Key (RFC 9052 §7, binary or hex text; kty 5
+ * HSS-LMS of RFC 9708 with the RFC 8554 public key in label -1), a raw 32-byte HMAC-256 key file
+ * for COSE_Mac0, or suitrig's stateful HSS-LMS private key file (hss-file.ts). Errors name the
+ * file and what was wrong with it.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import { decodeCbor } from '../suit/cbor/decode.js';
 import { FileReadError, readBoundedFile } from '../util/bounded-read.js';
-import type { PrivateKey, PublicKey, SigningKey, SymmetricKey, TrustAnchor, VerificationKey } from './types.js';
+import type { HssPublicKey, PrivateKey, PublicKey, SigningKey, SymmetricKey, TrustAnchor, VerificationKey } from './types.js';
+import { hssKeyFromFile, isHssKeyText, parseHssKeyText } from './hss-file.js';
+import { HssKeyError, HSS_MAX_LEVELS } from './hss.js';
+import { lmsPublicKeyLength, lmsType, otsType } from './lms-types.js';
 
 export class KeyError extends Error {
   override name = 'KeyError';
@@ -79,10 +84,22 @@ function bytesOf(v: unknown, what: string, source: string): Uint8Array {
   throw new KeyError(`${source}: COSE_Key ${what} is missing or not a byte string`);
 }
 
-/** RFC 9052 §7 / RFC 9053 §7: kty 1 OKP (crv 6 Ed25519), 2 EC2 (crv 1 P-256), 4 Symmetric. */
+/** An HSS public key (RFC 8554 §6.1): u32str(L), L in 1..8, then an LMS public key of a SHA-256 type. */
+function hssPublicKeyFromRaw(raw: Uint8Array, source: string): HssPublicKey {
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const levels = raw.length >= 4 ? dv.getUint32(0) : 0;
+  const lms = raw.length >= 12 ? lmsType(dv.getUint32(4)) : undefined;
+  if (levels < 1 || levels > HSS_MAX_LEVELS || !lms || !otsType(dv.getUint32(8)) || raw.length !== 4 + lmsPublicKeyLength(lms)) {
+    throw new KeyError(`${source}: not an HSS-LMS public key (u32 levels 1..${HSS_MAX_LEVELS}, then an LMS public key of a SHA-256 parameter set)`);
+  }
+  return { family: 'hss-lms', raw: new Uint8Array(raw) };
+}
+
+/** RFC 9052 §7 / RFC 9053 §7: kty 1 OKP (crv 6 Ed25519), 2 EC2 (crv 1 P-256), 4 Symmetric; RFC 9708: kty 5 HSS-LMS. */
 function keyFromCose(m: Map<number, unknown>, source: string): VerificationKey {
   const kty = m.get(1);
   if (kty === 4) return { family: 'hmac', secret: bytesOf(m.get(-1), 'k (-1)', source) };
+  if (kty === 5) return hssPublicKeyFromRaw(bytesOf(m.get(-1), 'pub (-1)', source), source);
   if (kty === 2) {
     if (m.get(-1) !== 1) throw new KeyError(`${source}: COSE_Key EC2 curve ${String(m.get(-1))}; only P-256 (1) is supported`);
     const x = bytesOf(m.get(-2), 'x (-2)', source);
@@ -98,7 +115,7 @@ function keyFromCose(m: Map<number, unknown>, source: string): VerificationKey {
     if (m.get(-1) !== 6) throw new KeyError(`${source}: COSE_Key OKP curve ${String(m.get(-1))}; only Ed25519 (6) is supported`);
     return publicKeyFromRaw('ed25519', bytesOf(m.get(-2), 'x (-2)', source), source);
   }
-  throw new KeyError(`${source}: COSE_Key kty ${String(kty)} is not supported (1 OKP, 2 EC2, 4 Symmetric)`);
+  throw new KeyError(`${source}: COSE_Key kty ${String(kty)} is not supported (1 OKP, 2 EC2, 4 Symmetric, 5 HSS-LMS)`);
 }
 
 /**
@@ -118,9 +135,20 @@ function rawSymmetricKey(bytes: Uint8Array, source: string): SymmetricKey {
   return { family: 'hmac', secret: new Uint8Array(bytes) };
 }
 
-/** A verification key from file bytes: PEM (public or private), COSE_Key, else a raw HMAC-256 key. */
+/** The state of an HSS-LMS private key file, with errors naming the file. */
+function hssState(text: string, source: string) {
+  try {
+    return parseHssKeyText(text);
+  } catch (e) {
+    if (e instanceof HssKeyError) throw new KeyError(`${source}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** A verification key from file bytes: PEM (public or private), COSE_Key, an HSS-LMS private key file, else a raw HMAC-256 key. */
 export function parseVerificationKey(bytes: Uint8Array, source: string): VerificationKey {
   const text = Buffer.from(bytes).toString('utf8');
+  if (isHssKeyText(text)) return hssKeyFromFile(source, hssState(text, source)).publicKey;
   const pem = PEM_RE.exec(text);
   if (pem) {
     try {
@@ -137,8 +165,9 @@ export function parseVerificationKey(bytes: Uint8Array, source: string): Verific
 }
 
 /** A signing key from file bytes: PEM private key (PKCS#8 or SEC1), COSE_Key symmetric, or a raw HMAC-256 key. */
-export function parseSigningKey(bytes: Uint8Array, source: string): SigningKey {
+export function parseSigningKey(bytes: Uint8Array, source: string): PrivateKey | SymmetricKey {
   const text = Buffer.from(bytes).toString('utf8');
+  if (isHssKeyText(text)) throw new KeyError(`${source}: an HSS-LMS key is stateful: sign with it from its file (loadSigningKey)`);
   const pem = PEM_RE.exec(text);
   if (pem) {
     if (!pem[1]!.includes('PRIVATE')) throw new KeyError(`${source}: is a ${pem[1]!.toLowerCase()}; signing needs a private key`);
@@ -173,13 +202,18 @@ export function loadVerificationKey(path: string): VerificationKey {
   return parseVerificationKey(readKeyFile(path), path);
 }
 
+/** A signing key from a file; an HSS-LMS key signs through its file (its state is saved there before each signature). */
 export function loadSigningKey(path: string): SigningKey {
-  return parseSigningKey(readKeyFile(path), path);
+  const bytes = readKeyFile(path);
+  const text = Buffer.from(bytes).toString('utf8');
+  if (isHssKeyText(text)) return hssKeyFromFile(path, hssState(text, path));
+  return parseSigningKey(bytes, path);
 }
 
-/** First 8 bytes of SHA-256 over the SPKI DER (public keys) or the secret (symmetric keys). */
+/** First 8 bytes of SHA-256 over the SPKI DER (public keys), the secret (symmetric keys), or the
+ *  RFC 8554 public key bytes (HSS-LMS, which has no SPKI here). */
 export function keyId(key: VerificationKey): Uint8Array {
-  const h = createHash('sha256').update(key.family === 'hmac' ? key.secret : key.spki).digest();
+  const h = createHash('sha256').update(key.family === 'hmac' ? key.secret : key.family === 'hss-lms' ? key.raw : key.spki).digest();
   return new Uint8Array(h.subarray(0, 8));
 }
 

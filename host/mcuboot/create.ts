@@ -81,7 +81,8 @@ export function createImage(payload: Uint8Array, o: CreateImageOptions): Uint8Ar
   if (!Number.isInteger(headerSize) || headerSize < IMAGE_HEADER_SIZE || headerSize > 0xffff) {
     throw new ImageCreateError(`header size must be between ${IMAGE_HEADER_SIZE} and 0xffff bytes, got ${headerSize}`);
   }
-  if ((o.key as { family: string }).family === 'hmac') throw new ImageCreateError('MCUboot images are signed with an ECDSA P-256 or Ed25519 private key, not a symmetric key');
+  const family = (o.key as { family: string }).family;
+  if (family !== 'p256' && family !== 'ed25519') throw new ImageCreateError(`MCUboot images are signed with an ECDSA P-256 or Ed25519 private key, not ${family === 'hmac' ? 'a symmetric' : `an ${family}`} key`);
   if (o.securityCounter !== undefined && (!Number.isInteger(o.securityCounter) || o.securityCounter < 0 || o.securityCounter > 0xffff_ffff)) {
     throw new ImageCreateError(`security counter must be an integer in [0, 2^32), got ${o.securityCounter}`);
   }

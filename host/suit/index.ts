@@ -13,3 +13,4 @@ export { SEVERABLE_MEMBERS, type SeverableMember } from './labels.js';
 export { inspectEnvelope, looksLikeSuitEnvelope, type EnvelopeReport, type CommandInfo, type MemberInfo, type AuthBlockInfo, type PayloadInfo } from './inspect/model.js';
 export { renderReport } from './inspect/render-text.js';
 export { renderDiagnostic } from './inspect/render-diag.js';
+export { encryptPayload, CONTENT_ALGORITHMS, type ContentAlgorithm, type EncryptedPayload } from './encrypt.js';

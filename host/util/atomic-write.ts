@@ -52,6 +52,18 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Fail with EEXIST instead of replacing an existing file. */
   exclusive?: boolean;
+  /** Also fsync the directory after the rename, so that the new file survives a power loss (state
+   *  that must never go back, e.g. a stateful signature key). */
+  durable?: boolean;
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function writeFileAtomic(path: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): void {
@@ -69,6 +81,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: A
     }
     if (opts.exclusive) linkSync(tmp, path);
     else renameSync(tmp, path);
+    if (opts.durable) syncDirectory(dirname(path));
   } finally {
     try {
       unlinkSync(tmp);

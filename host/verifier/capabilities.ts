@@ -11,13 +11,14 @@
 export const COMMAND_CAPABILITIES = [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 31, 32, 33, 34, 35] as const;
 
 /**
- * Parameters the core stores and uses (assembly/commands.ts paramType). 19 (encryption-info)
- * is read but its payloads are not decrypted yet (encrypted-payload): not a capability.
+ * Parameters the core stores and uses (assembly/commands.ts paramType), 19 (encryption-info)
+ * included: write, copy and fetch decrypt with it (assembly/decrypt.ts).
  */
-export const PARAMETER_CAPABILITIES = [1, 2, 3, 4, 5, 12, 13, 14, 18, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30] as const;
+export const PARAMETER_CAPABILITIES = [1, 2, 3, 4, 5, 12, 13, 14, 18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30] as const;
 
-/** COSE algorithms: SHA-256 digests, and the signatures / MACs crypto.ts checks. */
-export const ALGORITHM_CAPABILITIES = [-16, -7, -9, -8, -19, 5] as const;
+/** COSE algorithms: SHA-256 digests, the signatures / MACs crypto.ts checks, and HSS-LMS (-46),
+ *  which the core checks itself (assembly/lms.ts). */
+export const ALGORITHM_CAPABILITIES = [-16, -7, -9, -8, -19, 5, -46] as const;
 
 /** SUIT_Envelope members: delegation, authentication, manifest, severable members. */
 const ENVELOPE = [1, 2, 3, 14, 15, 16, 18, 20, 23];

@@ -18,6 +18,8 @@ export interface CoreExports {
   sha_final(): number;
   policy_reset(): void;
   policy_anchor(index: number, roleBits: number, family: number, kidLen: number): number;
+  policy_anchor_key(index: number, keyLen: number): number;
+  hss_verify(keyLen: number, msgLen: number, sigLen: number): number;
   policy_require(roleBits: number): void;
   policy_sequence(stored: bigint, has: number): void;
   policy_identity(kind: number, count: number): number;
@@ -70,6 +72,9 @@ export interface CoreHost {
   verify(anchor: number, alg: number, tbs: Uint8Array, sig: Uint8Array): boolean;
   /** The same with a key a suit-delegation chain vouched for, as its COSE_Key encoding. */
   verifyKey(coseKey: Uint8Array, alg: number, tbs: Uint8Array, sig: Uint8Array): boolean;
+  /** Key material for recipient algorithm `alg` (platform.ts `decrypt_key`): at most 32 bytes, or
+   *  undefined when the device has no further candidate. The returned array is wiped after use. */
+  decryptKey(alg: number, kid: Uint8Array, epk: Uint8Array, attempt: number): Uint8Array | undefined;
   componentOpen(id: Uint8Array, dependency: boolean): number;
   componentSize(handle: number): bigint;
   /** Fills `dst` (a view of core memory) from `offset`; returns the byte count, < 0 on error. */
@@ -138,6 +143,7 @@ function defaultVariant(): CoreVariant {
 export const NULL_HOST: CoreHost = {
   verify: () => false,
   verifyKey: () => false,
+  decryptKey: () => undefined,
   componentOpen: () => -1,
   componentSize: () => -1n,
   componentRead: () => -1,
@@ -187,6 +193,14 @@ export class VerifierCore {
           this.host.verify(anchor, alg, range(tbs, tbsLen), range(sig, sigLen)) ? 1 : 0,
         verify_key: (key: number, keyLen: number, alg: number, tbs: number, tbsLen: number, sig: number, sigLen: number): number =>
           this.host.verifyKey(range(key, keyLen), alg, range(tbs, tbsLen), range(sig, sigLen)) ? 1 : 0,
+        decrypt_key: (alg: number, kid: number, kidLen: number, epk: number, epkLen: number, attempt: number, out: number): number => {
+          const k = this.host.decryptKey(alg, range(kid, kidLen), range(epk, epkLen), attempt);
+          if (!k) return -1;
+          const n = k.length <= 32 ? k.length : -1;
+          if (n > 0) mem().set(k, out);
+          k.fill(0);
+          return n;
+        },
         component_open: (id: number, idLen: number, dep: number): number => this.host.componentOpen(range(id, idLen), dep !== 0),
         component_size: (h: number): bigint => this.host.componentSize(h),
         component_read: (h: number, off: bigint, dst: number, len: number): number => {
@@ -261,6 +275,16 @@ export class VerifierCore {
       if (rc !== more) return rc;
     }
     return more;
+  }
+
+  /** The core's HSS-LMS check (RFC 8554 §6.3, as COSE alg -46 uses it; for tests and the bench). */
+  hssVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    const n = publicKey.length + message.length + signature.length;
+    if (n > this.io.length) throw new RangeError(`key, message and signature take ${n} bytes; the IO window holds ${this.io.length}`);
+    this.io.set(publicKey);
+    this.io.set(message, publicKey.length);
+    this.io.set(signature, publicKey.length + message.length);
+    return this.exports.hss_verify(publicKey.length, message.length, signature.length) === 1;
   }
 
   /** Streaming SHA-256 of `data` in the core (used by tests and the bench). */

@@ -1,18 +1,21 @@
 /**
  * Programs a core with what the device trusts and knows before an envelope is checked: trust
  * anchors with their roles (RFC 9019 §7: author, device operator), the roles that must have
- * signed, the stored sequence number (rollback), and the device identity. Roles are numbered
- * per call: bit i of the core's role mask = the i-th distinct role name. The core's `verify`
- * import is bound to `verify` (default verifyCose) with the key of the anchor it names, and
- * `verify_key` to the same routine with a key a delegation chain vouched for (a COSE_Key).
+ * signed, the stored sequence number (rollback), the device identity, and the keys it decrypts
+ * payloads with. Roles are numbered per call: bit i of the core's role mask = the i-th distinct
+ * role name. The core's `verify` import is bound to `verify` (default verifyCose) with the key of
+ * the anchor it names, `verify_key` to the same routine with a key a delegation chain vouched for
+ * (a COSE_Key), and `decrypt_key` to the decryption keys (decryption.ts).
  */
 import { publicKeyFromCoseKey, type TrustAnchor } from '../keys/index.js';
 import type { VerifierCore } from './core.js';
 import { verifyCose, type SignatureVerifier } from './crypto.js';
 import type { DeviceIdentity } from './identity.js';
+import type { DecryptionKey } from '../keys/encryption.js';
+import { decryptionKeyMaterial } from './decryption.js';
 
 export const MAX_ANCHORS = 16;
-const FAMILY = { p256: 1, ed25519: 2, hmac: 3 } as const;
+const FAMILY = { p256: 1, ed25519: 2, hmac: 3, 'hss-lms': 4 } as const;
 
 export interface Policy {
   /** Keys the device trusts, each with a role. */
@@ -29,6 +32,8 @@ export interface Policy {
    * also scopes the dependency, whose component identifiers get it prepended.
    */
   dependencyPrefixes?: 'name' | 'prepend';
+  /** Keys for encrypted payloads (draft-ietf-suit-firmware-encryption); none: they cannot be decrypted. */
+  decrypt?: readonly DecryptionKey[];
 }
 
 export function applyPolicy(core: VerifierCore, policy: Policy, verify: SignatureVerifier = verifyCose): void {
@@ -48,6 +53,11 @@ export function applyPolicy(core: VerifierCore, policy: Policy, verify: Signatur
     const kid = a.id.subarray(0, 20);
     core.io.set(kid);
     if (e.policy_anchor(i, bit(a.role), FAMILY[a.key.family], kid.length) !== 0) throw new Error(`core refused trust anchor ${a.source}`);
+    if (a.key.family === 'hss-lms') {
+      // The core verifies HSS-LMS itself: it holds the public key, not just its id.
+      core.io.set(a.key.raw);
+      if (e.policy_anchor_key(i, a.key.raw.length) !== 0) throw new Error(`core refused the HSS-LMS key of trust anchor ${a.source}`);
+    }
   });
   let need = 0;
   for (const r of policy.require ?? []) need |= bit(r);
@@ -83,5 +93,6 @@ export function applyPolicy(core: VerifierCore, policy: Policy, verify: Signatur
       }
       return verify(key, alg, tbs, sig);
     },
+    decryptKey: (alg, kid, epk, attempt) => decryptionKeyMaterial(policy.decrypt ?? [], alg, kid, epk, attempt),
   };
 }

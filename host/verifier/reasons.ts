@@ -101,11 +101,14 @@ export const DETAILS: Readonly<Record<number, readonly [string, string]>> = {
   96: ['dependency-integrity', 'the dependency does not authenticate or does not match its digest'],
   97: ['dependency-not-checked', 'process-dependency on a dependency whose digest nothing checked (no image-digest set)'],
   98: ['dependency-depth', 'dependencies nested deeper than three levels below the root'],
-  99: ['encrypted-payload', 'encrypted payloads are not processed yet'],
+  99: ['encryption-info', 'suit-parameter-encryption-info is not a COSE_Encrypt with a detached payload and the fields this device reads'],
   100: ['call-order', 'a core export was called in the wrong state'],
   101: ['too-many-frames', 'try-each / run-sequence / dependencies nested too deep'],
   102: ['strict-order', 'with strict-order false: a component both target and source, or a run-sequence changing the component index'],
   103: ['delegation-malformed', 'the suit-delegation member is not a list of CWT chains'],
+  110: ['decryption-failed', 'the decrypted payload does not authenticate (AES-GCM tag mismatch)'],
+  111: ['no-decryption-key', 'none of the device\'s keys opens a recipient of the encryption info'],
+  112: ['encryption-algorithm', 'an encryption or key-distribution algorithm the device does not implement'],
 };
 
 export function detailName(code: number): string {

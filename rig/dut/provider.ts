@@ -58,7 +58,7 @@ export interface RigProviderOptions {
 
 /** What a provisioned board trusts and is, without the known-good update. */
 function boardProvision(p: VirtualProvision): BoardProvision {
-  return { trust: p.trust, require: p.require, ...(p.identity ? { identity: p.identity } : {}) };
+  return { trust: p.trust, require: p.require, ...(p.identity ? { identity: p.identity } : {}), ...(p.decrypt ? { decrypt: p.decrypt } : {}) };
 }
 
 export function createRigProvider(o: RigProviderOptions = {}): DutProvider {

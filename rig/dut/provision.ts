@@ -1,7 +1,8 @@
 /**
  * What a board is provisioned with (RFC 9019 §3 trust anchors, §7 signer roles; the vendor,
- * class and device identifiers of draft-ietf-suit-manifest §8.4.8) as the host's verifier takes
- * it: from the lab file's `trust:`, `require:` and `identity:`, and as the policy the host
+ * class and device identifiers of draft-ietf-suit-manifest §8.4.8; its payload decryption keys)
+ * as the host's verifier takes it: from the lab file's `trust:`, `require:`, `identity:` and
+ * `decrypt-keys:`, and as the policy the host
  * predicts a board's decisions with, or decides in its stead for a board without the SUIT group.
  */
 import type { Policy } from '../../host/verifier/index.js';
@@ -23,10 +24,16 @@ function verifierIdentity(id: LabIdentity | undefined): DeviceIdentity | undefin
 export function labProvision(b: LabBoard | undefined): BoardProvision | undefined {
   if (!b || (b.trust.length === 0 && !b.identity)) return undefined;
   const identity = verifierIdentity(b.identity);
-  return { trust: b.trust, require: b.require, ...(identity ? { identity } : {}) };
+  return { trust: b.trust, require: b.require, ...(identity ? { identity } : {}), ...(b.decrypt ? { decrypt: b.decrypt } : {}) };
 }
 
 /** The verifier policy of a provisioned board whose rollback floor is `storedSequence` (when known). */
 export function provisionPolicy(p: BoardProvision, storedSequence?: bigint): Policy {
-  return { trust: p.trust, ...(p.require.length ? { require: p.require } : {}), ...(p.identity ? { device: p.identity } : {}), ...(storedSequence !== undefined ? { storedSequence } : {}) };
+  return {
+    trust: p.trust,
+    ...(p.require.length ? { require: p.require } : {}),
+    ...(p.identity ? { device: p.identity } : {}),
+    ...(storedSequence !== undefined ? { storedSequence } : {}),
+    ...(p.decrypt?.length ? { decrypt: p.decrypt } : {}),
+  };
 }

@@ -10,7 +10,7 @@
  * overruns, and an implementation must then give up promptly. An operation on a board that
  * stopped answering rejects with DutUnresponsiveError (rig/dut/errors.ts).
  */
-import type { TrustAnchor } from '../../host/keys/index.js';
+import type { DecryptionKey, TrustAnchor } from '../../host/keys/index.js';
 import type { DeviceIdentity } from '../../host/verifier/identity.js';
 import type { FaultProtocol, HardReset, PowerProtocol } from './protocols.js';
 
@@ -166,6 +166,8 @@ export interface BoardProvision {
   /** Roles whose signatures must all verify; empty: any one trusted signer. */
   require: readonly string[];
   identity?: DeviceIdentity;
+  /** The keys the board decrypts payloads with (draft-ietf-suit-firmware-encryption). */
+  decrypt?: readonly DecryptionKey[];
 }
 
 /** Lines for the per-board log: console text between SMP frames, SMP exchanges, notes. */

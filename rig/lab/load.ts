@@ -14,7 +14,7 @@ import { YamlReader, type Field } from '../../host/util/yaml-reader.js';
 import { YamlSource, type SourceIssue } from '../../host/util/yaml-source.js';
 import type { SmpVersion } from '../../host/smp/header.js';
 import { FRAMINGS, LINE_LENGTH, type SmpLinkSettings } from '../../host/smp/link-settings.js';
-import { loadSigningKey, parseRequireArg, parseTrustArg, type TrustAnchor } from '../../host/keys/index.js';
+import { loadDecryptionKey, loadSigningKey, parseRequireArg, parseTrustArg, type DecryptionKey, type TrustAnchor } from '../../host/keys/index.js';
 import { QUIRKS } from '../virtual/bootloader/index.js';
 import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
 import { EnvironmentError } from '../../host/util/errors.js';
@@ -41,7 +41,7 @@ export class LabError extends EnvironmentError {
 }
 
 const TOP_FIELDS = ['version', 'defaults', 'boards'] as const;
-const SETTING_FIELDS = ['baud', 'smp', 'reset', 'power', 'known-good', 'apps', 'trust', 'require', 'identity', 'keys'] as const;
+const SETTING_FIELDS = ['baud', 'smp', 'reset', 'power', 'known-good', 'apps', 'trust', 'require', 'identity', 'keys', 'decrypt-keys'] as const;
 const BOARD_FIELDS = ['tags', 'port', 'usb', 'virtual', 'qemu', 'native-sim', ...SETTING_FIELDS] as const;
 const USB_FIELDS = ['by-id', 'serial', 'vid-pid', 'location', 'interface'] as const;
 const VIRTUAL_FIELDS = ['profile', 'quirks', 'state'] as const;
@@ -87,6 +87,7 @@ interface Settings {
   require?: string[];
   identity?: DeviceIdentity;
   keys?: Record<string, string>;
+  decryptKeys?: DecryptionKey[];
 }
 
 class LabParser {
@@ -272,6 +273,22 @@ class LabParser {
     return ok ? out : undefined;
   }
 
+  /** `decrypt-keys`: key files as `--decrypt-key` takes them, a string or a list. */
+  private decryptKeys(f: Field): DecryptionKey[] | undefined {
+    const files = isSeq(f.node) ? this.r.strings(f, 'a decryption key file') : [this.r.string(f, 'a decryption key file')];
+    if (!files || files.some((x) => x === undefined)) return undefined;
+    const out: DecryptionKey[] = [];
+    for (const file of files as string[]) {
+      try {
+        out.push(loadDecryptionKey(resolve(this.dir, file)));
+      } catch (e) {
+        this.r.error(f, (e as Error).message);
+        return undefined;
+      }
+    }
+    return out;
+  }
+
   private require(f: Field): string[] | undefined {
     const roles = this.r.strings(f, 'a signer role');
     if (!roles) return undefined;
@@ -330,6 +347,7 @@ class LabParser {
     read('identity', 'identity', (f) => this.identity(f));
     // The keys suites sign with for this board: checked to load.
     read('keys', 'keys', (f) => this.roleFiles(f, 'a signer role', 'signing key', (p) => loadSigningKey(p)));
+    read('decryptKeys', 'decrypt-keys', (f) => this.decryptKeys(f));
     return { values, failed };
   }
 
@@ -614,6 +632,7 @@ class LabParser {
       require,
       ...(s.identity ? { identity: s.identity } : {}),
       keys: s.keys ?? {},
+      ...(s.decryptKeys?.length ? { decrypt: s.decryptKeys } : {}),
       source: { file, line },
     };
   }

@@ -5,7 +5,7 @@
  * is provisioned with (RFC 9019 §3: trust anchors; §4.2: vendor/class/device identifiers).
  * Like labgrid's resources, these are plain descriptions of what exists; drivers use them.
  */
-import type { TrustAnchor } from '../../host/keys/index.js';
+import type { DecryptionKey, TrustAnchor } from '../../host/keys/index.js';
 import type { SmpLinkSettings } from '../../host/smp/link-settings.js';
 import type { UsbIdentity } from '../ports/types.js';
 
@@ -109,6 +109,8 @@ export interface LabBoard {
   identity?: DeviceIdentity;
   /** Private keys suites sign updates for this board with, by signer role (absolute paths; checked to load). */
   keys: Record<string, string>;
+  /** The board's keys for encrypted payloads (draft-ietf-suit-firmware-encryption), for the host's predictions. */
+  decrypt?: DecryptionKey[];
   /** Where the board is defined, for messages. */
   source: { file: string; line: number };
 }

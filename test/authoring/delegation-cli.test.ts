@@ -4,6 +4,8 @@
  * and `verify` takes the delegated key's signature with the anchor's role only when the chain
  * starts at a trusted anchor and has not expired.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { EXAMPLE_IDENTITY, makeWorkspace, seededBytes } from './support/fixtures.js';
@@ -51,5 +53,13 @@ describe('suitrig delegate, manifest create / sign --delegation', () => {
     const bad = await cli(['delegate', '--key', anchor.file, '--subject', leaf.pub, '--expires', 'tomorrow', '--out', 'x.cwt']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--expires tomorrow: expected seconds since 1970 or an ISO 8601 date-time/);
+  });
+
+  it('refuses an HSS-LMS subject: the core takes P-256 and Ed25519 keys from a chain', async () => {
+    expect((await cli(['keygen', '--alg', 'hss-lms', '--hss-levels', 'm32-h5-w8', '--out', 'hss'])).code).toBe(0);
+    const r = await cli(['delegate', '--key', anchor.file, '--subject', 'hss.pub.cose', '--out', 'x.cwt']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--subject: a delegation vouches for a P-256 or Ed25519 key, not an HSS-LMS key/);
+    expect(existsSync(join(ws.dir, 'x.cwt'))).toBe(false);
   });
 });

@@ -96,9 +96,14 @@ describe('unsupported COSE', () => {
   };
   const good = () => (decoder.decode(Buffer.from(decoder.decode(Buffer.from(env([IETF_SIGNER]))).value.get(2))) as Buffer[])[1]!;
 
-  it('an algorithm the core does not know (HSS-LMS) is skipped when another signature verifies', () => {
+  it('an algorithm the core does not know (ES384) is skipped when another signature verifies', () => {
+    expect(verifyEnvelope(withBlocks([sign1(new Map([[1, -35]])), good()]), { trust: [AUTHOR] }).accepted).toBe(true);
+    expect(verifyEnvelope(withBlocks([sign1(new Map([[1, -35]]))]), { trust: [AUTHOR] })).toMatchObject({ accepted: false, reason: 'alg-unsupported', detail: 'signature-algorithm' });
+  });
+
+  it('an HSS-LMS block with no HSS-LMS trust anchor is not verified (the core knows the algorithm, not the key)', () => {
     expect(verifyEnvelope(withBlocks([sign1(new Map([[1, -46]])), good()]), { trust: [AUTHOR] }).accepted).toBe(true);
-    expect(verifyEnvelope(withBlocks([sign1(new Map([[1, -46]]))]), { trust: [AUTHOR] })).toMatchObject({ accepted: false, reason: 'alg-unsupported', detail: 'signature-algorithm' });
+    expect(verifyEnvelope(withBlocks([sign1(new Map([[1, -46]]))]), { trust: [AUTHOR] })).toMatchObject({ accepted: false, reason: 'unauthorised', detail: 'not-trusted' });
   });
 
   it('crit headers, attached payloads and COSE_Mac are unsupported', () => {

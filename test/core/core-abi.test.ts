@@ -76,7 +76,11 @@ describe.each(['release', 'checked'] as const)('core ABI (%s)', (variant) => {
   it('refuses bad policy input', () => {
     const e = new VerifierCore(variant).exports;
     expect(e.policy_anchor(16, 1, 1, 0)).toBe(-1);
-    expect(e.policy_anchor(0, 1, 4, 0)).toBe(-1);
+    expect(e.policy_anchor(0, 1, 5, 0)).toBe(-1);
+    expect(e.policy_anchor(0, 1, 4, 0)).toBe(0); // HSS-LMS
+    expect(e.policy_anchor_key(16, 60)).toBe(-1);
+    expect(e.policy_anchor_key(0, 61)).toBe(-1);
+    expect(e.policy_anchor_key(0, 60)).toBe(0);
     expect(e.policy_anchor(0, 1, 1, 21)).toBe(-1);
     expect(e.policy_identity(3, 1)).toBe(-1);
     expect(e.policy_identity(0, 5)).toBe(-1);

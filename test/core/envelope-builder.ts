@@ -29,7 +29,9 @@ export const SECOND_PRIVATE: KeyObject = createPrivateKey(
 
 export type Signer =
   | { alg: -7 | -9 | -8 | -19; key: KeyObject; kid?: Uint8Array; cose?: 'sign1' | 'sign' }
-  | { alg: 5; secret: Uint8Array; kid?: Uint8Array };
+  | { alg: 5; secret: Uint8Array; kid?: Uint8Array }
+  /** HSS-LMS: `sign` is a stateful signer's (host/keys/hss.ts) over the Sig_structure. */
+  | { alg: -46; sign: (tbs: Uint8Array) => Uint8Array; kid?: Uint8Array };
 
 /** SUIT_Digest of a bstr-wrapped element: [-16, SHA-256(bstr head + content)]. */
 export function suitDigest(encodedContent: Uint8Array): unknown[] {
@@ -43,6 +45,10 @@ function coseBlock(s: Signer, payload: Buffer): Buffer {
     const tbs = cbor(['MAC0', protectedHdr, Buffer.alloc(0), payload]);
     const tag = createHmac('sha256', s.secret).update(tbs).digest();
     return cbor(new Tag([protectedHdr, unprotected, null, tag], 17));
+  }
+  if (s.alg === -46) {
+    const tbs = cbor(['Signature1', protectedHdr, Buffer.alloc(0), payload]);
+    return cbor(new Tag([protectedHdr, unprotected, null, Buffer.from(s.sign(tbs))], 18));
   }
   const raw = (tbs: Buffer): Buffer =>
     s.alg === -8 || s.alg === -19 ? sign(null, tbs, s.key) : sign('sha256', tbs, { key: s.key, dsaEncoding: 'ieee-p1363' });

@@ -121,9 +121,14 @@ describe('negative runs', () => {
     expect(runAll(env, ['install']).r).toMatchObject({ accepted: false, detail: 'soft-failure-outside' });
   });
 
-  it('encrypted payloads are refused as parameter-unsupported (processing comes later)', () => {
-    const env = makeEnvelope({ components: [C0], sections: { 20: [20, params({ 18: Buffer.from('x'), 19: Buffer.from([0xa0]) }), 18, 15] } });
-    expect(runAll(env, ['install']).r).toMatchObject({ reason: 'parameter-unsupported', detail: 'encrypted-payload' });
+  it('encryption-info that is no COSE_Encrypt: cose-unsupported, nothing written; an unknown content algorithm: alg-unsupported', () => {
+    const write = (info: Buffer) => makeEnvelope({ components: [C0], sections: { 20: [20, params({ 18: Buffer.from('x'), 19: info }), 18, 15] } });
+    const notCose = runAll(write(Buffer.from([0xa0])), ['install']);
+    expect(notCose.r).toMatchObject({ reason: 'cose-unsupported', detail: 'encryption-info', at: { sectionName: 'install', component: 0 } });
+    expect(notCose.platform.calls.some((c) => c.op === 'write')).toBe(false);
+    // 96([h'', {1: 24 (ChaCha20/Poly1305), 5: 12 bytes}, nil, [[h'', {1: -3}, 24 bytes]]])
+    const chacha = Buffer.from('d8608440a2011818054c000000000000000000000000f6818340a101225818' + '00'.repeat(24), 'hex');
+    expect(runAll(write(chacha), ['install']).r).toMatchObject({ reason: 'alg-unsupported', detail: 'encryption-algorithm' });
   });
 });
 

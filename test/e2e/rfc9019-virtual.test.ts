@@ -26,12 +26,12 @@ describe('suitrig run rfc9019 on virtual boards', () => {
   it('--board virtual --junit: every case passes; the JUnit file lists each case with its outcome', async () => {
     const dir = tempDir('suitrig-e2e-');
     const r = await runCli(['run', 'rfc9019', '--board', 'virtual', ...FAST, '--seed', '7', '--junit', 'out.xml', '--report', 'report.json', '--logs', 'logs'], { cwd: dir });
-    expect(r.stdout).toMatch(/18 passed, 0 failed, 0 errors, 0 not applicable in .*; seed 7/);
+    expect(r.stdout).toMatch(/20 passed, 0 failed, 0 errors, 0 not applicable in .*; seed 7/);
     expect(r.code).toBe(0);
     const suites = parseXml(readFileSync(join(dir, 'out.xml'), 'utf8')).children;
     expect(suites).toHaveLength(1);
     const cases = suites[0]!.children.filter((c) => c.name === 'testcase');
-    expect(cases).toHaveLength(18);
+    expect(cases).toHaveLength(20);
     expect(cases.every((c) => c.children.every((x) => !['failure', 'error', 'skipped'].includes(x.name)))).toBe(true);
     expect(cases.map((c) => c.attrs['name'])).toContain('rollback-replay-rejected: replay of an old valid manifest once a newer one is confirmed: refused (rollback), image untouched');
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));

@@ -20,7 +20,7 @@ export function makeKey(dir: string, name: string, alg: 'p256' | 'ed25519'): Tes
   writeFileSync(pubPath, publicKey.export({ type: 'spki', format: 'pem' }));
   const priv = loadSigningKey(privPath);
   const pub = loadVerificationKey(pubPath);
-  if (priv.family === 'hmac' || pub.family === 'hmac') throw new Error('unexpected key family');
+  if (!('key' in priv) || !('spki' in pub)) throw new Error('unexpected key family');
   return { priv, pub, privPath, pubPath };
 }
 

@@ -6,7 +6,7 @@
  */
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { parseVerificationKey, publicKeyFromObject, trustAnchorFor, type TrustAnchor, type VerificationKey } from '../../host/keys/index.js';
+import { parseVerificationKey, publicKeyFromObject, trustAnchorFor, type DecryptionKey, type TrustAnchor, type VerificationKey } from '../../host/keys/index.js';
 import { readShared, readSharedJson, sharedPath } from '../helpers/shared.js';
 
 export interface Vector {
@@ -37,6 +37,10 @@ const macHex = rfc.examples.find((e) => e.mac_key_hex)!.mac_key_hex!;
 
 export const IETF_KEY = anchor(parseVerificationKey(Buffer.from(ietfPem), 'ietf'), 'ietf example key');
 export const SECOND_KEY = anchor(parseVerificationKey(Buffer.from(secondPem), 'second'), 'firmware-encryption second key');
+/** The decryption keys of draft-ietf-suit-firmware-encryption's examples (libcsuit uses the same):
+ *  the A128KW KEK 16 x 'a' (kid-1) and the device's P-256 key d = 60FE6DD6... (kid-2). */
+export const DRAFT_KEK: DecryptionKey = { kind: 'kek', secret: Buffer.alloc(16, 0x61), kid: Buffer.from('kid-1'), source: 'draft A128KW KEK' };
+export const DRAFT_DEVICE_KEY: DecryptionKey = { kind: 'ecdh-p256', secret: Buffer.from('60FE6DD6D85D5740A5349B6F91267EEAC5BA81B8CB53EE249E4B4EB102C476B3', 'hex'), kid: Buffer.from('kid-2'), source: 'draft P-256 key' };
 export const MAC_KEY = anchor({ family: 'hmac', secret: new Uint8Array(Buffer.from(macHex, 'hex')) }, 'hmac key 32 x "a"');
 
 /** Keys that authenticate none of the vectors. */

@@ -3,8 +3,10 @@
  * README in test/fixtures/vectors/libcsuit): the re-signed IETF examples run exactly as the
  * originals; the TEEP, update-management and trust-domains cases run with the payloads that come
  * with the set (raw_image.bin, the .ta file; expD's dependency is expU, tagged); the dependency
- * examples pass what the dependent sets on to the dependency; the encrypted-payload cases are
- * refused as parameter-unsupported until payload decryption lands.
+ * examples pass what the dependent sets on to the dependency. The encrypted payloads (expD's
+ * config.json, and the dependency examples' firmware) decrypt with the keys of
+ * draft-ietf-suit-firmware-encryption's examples; the other encrypted-payload cases (expAW, expAF,
+ * expAFS, expEW, expED) are in encrypted-examples.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +14,7 @@ import {
   MemoryPlatform, SuitProcessor, runWithPayloads, uuidBytes, type DeviceIdentity, type FinishedRun, type MemoryPlatformOptions, type RunOptions,
 } from '../../host/verifier/index.js';
 import { readSharedJson, sharedPath } from '../helpers/shared.js';
-import { IETF_KEY, MAC_KEY, SECOND_KEY } from './corpus.js';
+import { DRAFT_DEVICE_KEY, IETF_KEY, SECOND_KEY } from './corpus.js';
 import { payload } from '../core/payload-manifests.js';
 
 const lib = (name: string): Uint8Array => new Uint8Array(readFileSync(sharedPath('vectors', 'libcsuit', `suit_manifest_${name}.suit`)));
@@ -86,21 +88,28 @@ describe('TEEP cases', () => {
     'https://example.org/8d82573a-926d-4754-9353-32dc29997f74.ta': ta,
   };
 
-  it('expD: the TA manifest (expU) is processed inside install, then the personalisation data is written', () => {
-    const { r, platform } = run(lib('expD'), { device: teepDevice, sequences: 'update' }, {}, expD);
+  it('expD: the TA manifest (expU) is processed inside install, then the personalisation data is decrypted and written', () => {
+    const { r, platform } = run(lib('expD'), { device: teepDevice, decrypt: [DRAFT_DEVICE_KEY], sequences: ['dependency-resolution', 'install', 'validate'] }, {}, expD);
     expect(trace(r).filter((t) => !t.startsWith('shared'))).toEqual([
       'dependency-resolution: fetch[1] passed',
       // No condition checked the dependency: process-dependency checks it against image-digest.
       'install: process-dependency[1] passed',
       'install: fetch[0] passed', // in expU: the TA
       'install: image-match[0] passed',
-      'install: write[0] failed', // in expD: config.json, encrypted
+      'install: write[0] passed', // in expD: config.json, decrypted (ECDH-ES + A128KW, A128CTR)
+      'validate: image-match[0] passed', // the plaintext's digest and size
     ]);
     expect(r.records.filter((x) => x.sectionName === 'install').map((x) => x.manifest)).toEqual([[], [0], [0], []]);
     expect(platform.content(TA)).toEqual(ta);
     expect(platform.content("['TEEP-Device', 'SecureFS', h'8d82573a926d4754935332dc29997f74', 'suit']")).toEqual(expD['https://example.org/8d82573a-926d-4754-9353-32dc29997f74.suit']);
-    // The encrypted config.json is payload decryption's part (issue 15).
-    expect(r).toMatchObject({ accepted: false, reason: 'parameter-unsupported', detail: 'encrypted-payload', at: { manifest: [], sectionName: 'install', component: 0 } });
+    expect(r, r.message).toMatchObject({ accepted: true, reason: 'ok' });
+    const config = "['TEEP-Device', 'SecureFS', 'config.json']";
+    expect(Buffer.from(platform.content(config)!).toString()).toBe('{"name":"FOO Bar","secret":"0123456789abfcdef0123456789abcd"}');
+    expect(platform.content(config)).toEqual(new Uint8Array(readFileSync(sharedPath('vectors', 'libcsuit', 'config.json'))));
+    // Without the device's key: refused at that write, config.json left as it was.
+    const none = run(lib('expD'), { device: teepDevice, sequences: 'update' }, {}, expD);
+    expect(none.r).toMatchObject({ accepted: false, reason: 'operation-failed', detail: 'no-decryption-key', at: { manifest: [], sectionName: 'install', component: 0 } });
+    expect(none.platform.content(config)).toBeUndefined();
   });
 
   it('expD: uninstall processes the TA manifest\'s uninstall (unlink the TA), then unlinks config.json', () => {
@@ -119,17 +128,18 @@ describe('trust-domains: parameters set by the dependent reach the dependency', 
   it.each([
     ['IETF firmware-encryption dependency example', 'ecdh'],
     ['libcsuit expED', 'expED'],
-  ])('%s: the dependency\'s write of [\'decrypted-firmware\'] takes the content and encryption info the dependent set', (_n, which) => {
+  ])('%s: the dependency\'s write of [\'decrypted-firmware\'] takes the content and encryption info the dependent set, and decrypts', (_n, which) => {
     const env = which === 'ecdh'
       ? new Uint8Array(Buffer.from(readFileSync(sharedPath('vectors', 'ietf-firmware-encryption', 'suit-manifest-es-ecdh-dependency.hex.signed'), 'utf8').replace(/[^0-9a-fA-F]/g, ''), 'hex'))
       : lib('expED');
-    const { r } = run(env, { trust: [IETF_KEY, SECOND_KEY], sequences: ['install'] });
+    const { r } = run(env, { trust: [IETF_KEY, SECOND_KEY], decrypt: [DRAFT_DEVICE_KEY], sequences: ['install'] });
     expect(trace(r)).toEqual([
-      'install: fetch[1] passed', 'install: dependency-integrity[1] passed', 'install: process-dependency[1] passed', 'install: write[0] failed',
+      'install: fetch[1] passed', 'install: dependency-integrity[1] passed', 'install: process-dependency[1] passed', 'install: write[0] passed',
+      'install: image-match[0] passed', // the dependency checks the plaintext's digest
     ]);
-    // The write is the dependency's ([0]): it found the encryption info (before, parameter-missing).
+    // The write is the dependency's ([0]): it found the content and encryption info.
     expect(r.records.at(-1)!.manifest).toEqual([0]);
-    expect(r).toMatchObject({ accepted: false, reason: 'parameter-unsupported', detail: 'encrypted-payload', at: { manifest: [0], sectionName: 'install', component: 0 } });
+    expect(r, r.message).toMatchObject({ accepted: true, reason: 'ok' });
   });
 });
 
@@ -177,17 +187,5 @@ describe('trust-domains case expS0', () => {
     expect(r).toMatchObject({ accepted: true });
     expect(Buffer.from(platform.content("['00']")!).toString()).toBe('hello world');
     expect(Buffer.from(platform.calls.find((c) => c.op === 'invoke')!.args!).toString()).toBe('cat 00');
-  });
-});
-
-describe('encrypted-payload cases (decryption comes later): refused with a clear reason', () => {
-  it.each([
-    ['expAW', MAC_KEY, {}],
-    ['expAF', MAC_KEY, { 'coaps://example.com/encrypted-firmware': payload(46) }],
-    ['expAFS', MAC_KEY, { 'coaps://example.com/encrypted-firmware': payload(46) }],
-    ['expEW', IETF_KEY, {}],
-  ] as const)('%s', (name, key, payloads) => {
-    const { r } = run(lib(name), { trust: [key], sequences: ['install'] }, {}, payloads);
-    expect(r).toMatchObject({ accepted: false, reason: 'parameter-unsupported', detail: 'encrypted-payload', at: { sectionName: 'install' } });
   });
 });

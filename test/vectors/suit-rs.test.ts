@@ -5,8 +5,8 @@
  * turned into CBOR by a small EDN reader written here (the subset these files use: comments,
  * h'..' across lines, text, integers, null, arrays, maps, tags, << >> embedded CBOR), and the
  * core authenticates them. The generic COSE vectors (Ed448 COSE_Sign, HMAC COSE_Mac0 / COSE_Mac
- * with key wrap) are not SUIT envelopes and have no keys given; HSS-LMS is payload-signing work of
- * issue 15's other part.
+ * with key wrap) are not SUIT envelopes and have no keys given; the HSS-LMS COSE_Sign1 is
+ * verified by the core in test/core/hss-lms.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { verifyEnvelope } from '../../host/verifier/index.js';

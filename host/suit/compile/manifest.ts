@@ -6,7 +6,9 @@
  *   per dependency, its manifest digest and envelope size;
  * - dependency-resolution: fetch each dependency, check its integrity, process it;
  * - payload-fetch: fetch into staging components (§7.4); install: copy from staging, or fetch
- *   straight into the component (§7.3), A/B by try-each (§7.7);
+ *   straight into the component (§7.3), A/B by try-each (§7.7); an encrypted payload
+ *   (firmware-encryption) is decrypted by that copy, or by the fetch itself, with its
+ *   encryption-info set next to the source component or the URI;
  * - validate: image-match per component; load: copy into the load component (§7.6);
  * - invoke: per bootable component (its load target if it has one), A/B by try-each.
  * Dependencies are processed (dependency-integrity + process-dependency) in every sequence
@@ -141,12 +143,12 @@ class Compiler {
     for (const c of this.plan.components) {
       const i = this.indexOf(c.id);
       if (c.stage) {
-        s.select(i).override({ 'source-component': this.indexOf(c.stage.id) }).directive('directive-copy').condition('condition-image-match');
+        s.select(i).override({ 'source-component': this.indexOf(c.stage.id), 'encryption-info': c.encryption?.info }).directive('directive-copy').condition('condition-image-match');
       } else if (c.slots?.some((sl) => sl.source)) {
         s.select(i).tryEach(this.slotChoice(c, (a, sl) => a.override({ uri: sl.source?.uri })));
         s.directive('directive-fetch').condition('condition-image-match');
       } else if (c.source) {
-        s.select(i).override({ uri: c.source.uri }).directive('directive-fetch').condition('condition-image-match');
+        s.select(i).override({ uri: c.source.uri, 'encryption-info': c.encryption?.info }).directive('directive-fetch').condition('condition-image-match');
       }
     }
     return s;
@@ -221,7 +223,7 @@ class Compiler {
     };
     this.plan.components.forEach((c, i) => {
       const what = `components[${i}]`;
-      if (c.source?.integrated) put(c.source.uri, c.image?.bytes, what);
+      if (c.source?.integrated) put(c.source.uri, c.encryption?.ciphertext ?? c.image?.bytes, what);
       if (c.stage?.source.integrated) put(c.stage.source.uri, c.stage.image?.bytes, `${what}.stage`);
       c.slots?.forEach((sl, j) => sl.source?.integrated && put(sl.source.uri, sl.image.bytes, `${what}.slots[${j}]`));
     });

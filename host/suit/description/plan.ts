@@ -57,6 +57,13 @@ export interface ComponentPlan {
   stage?: { id: ComponentId; digest: SuitDigest; source: PayloadSource; image?: ImageInfo };
   /** Load from this (non-volatile) component into another one before invoking (§7.6). */
   load?: { id: ComponentId; image: ImageInfo };
+  /**
+   * The payload encrypted for its recipients (draft-ietf-suit-firmware-encryption; set by
+   * buildEnvelope's `encryptFor`): `info` goes into suit-parameter-encryption-info and
+   * `ciphertext` is what is delivered; `image` keeps the plaintext's digest and size, which
+   * condition-image-match checks after decryption.
+   */
+  encryption?: { info: Uint8Array; ciphertext: Uint8Array };
   bootable: boolean;
   /** SUIT_Text_Component_Keys by label (§8.4.4). */
   text?: Map<number, string>;

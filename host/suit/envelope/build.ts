@@ -4,7 +4,9 @@
  * SUIT_Digest, the envelope the bstr), optionally severs them (leaves them out), carries
  * integrated payloads under their URI keys (§7.5), writes the authentication wrapper
  * `[bstr SUIT_Digest over the bstr-wrapped manifest]` and adds one authentication block per
- * signer. Same plan and options, same bytes (signatures are deterministic, see host/cose).
+ * signer. Same plan and options, same bytes (signatures are deterministic, see host/cose) —
+ * except with `encryptFor`, which encrypts every delivered payload with fresh keys
+ * (draft-ietf-suit-firmware-encryption; ../encrypt.ts).
  */
 import type { Signer } from '../../cose/message.js';
 import { bstrWrapped, encodeCbor, Tag, type CborValue } from '../cbor/encode.js';
@@ -13,6 +15,8 @@ import type { ManifestPlan, PayloadSource } from '../description/plan.js';
 import { digestValue, sha256Digest, type SuitDigest } from '../digest.js';
 import { ENVELOPE, MANIFEST, SEVERABLE_MEMBERS, TAG, type SeverableMember } from '../labels.js';
 import { addSignature } from './sign.js';
+import { encryptPayload, type ContentAlgorithm, type Random } from '../encrypt.js';
+import type { EncryptionRecipient } from '../../keys/encryption.js';
 
 export type PayloadMode = 'integrated' | 'detached';
 
@@ -25,6 +29,12 @@ export interface BuildOptions {
   sever?: readonly SeverableMember[] | 'all';
   /** Carry every payload in the envelope, or none (default: as the description says). */
   payloads?: PayloadMode;
+  /** Encrypt every payload a component receives (fetched or integrated) for these recipients. */
+  encryptFor?: readonly EncryptionRecipient[];
+  /** Content encryption with encryptFor (default a128gcm). */
+  encryption?: ContentAlgorithm;
+  /** Where encryptFor's keys and IVs come from (default node:crypto randomBytes; seeded rigs pass theirs). */
+  random?: Random;
 }
 
 export interface BuiltEnvelope {
@@ -37,6 +47,8 @@ export interface BuiltEnvelope {
   severed: SeverableMember[];
   /** Envelope keys of integrated payloads. */
   integrated: string[];
+  /** With encryptFor: the encrypted payloads the device fetches (not integrated), by URI. */
+  encrypted: { uri: string; ciphertext: Uint8Array }[];
 }
 
 export class BuildError extends Error {
@@ -66,6 +78,31 @@ function withPayloadMode(plan: ManifestPlan, mode: PayloadMode | undefined): Man
   };
 }
 
+/** Every delivered payload encrypted (plan.components[i].encryption; a staging component receives the ciphertext). */
+function withEncryption(plan: ManifestPlan, recipients: readonly EncryptionRecipient[], alg: ContentAlgorithm | undefined, random: Random | undefined): ManifestPlan {
+  let any = false;
+  const components = plan.components.map((c, i) => {
+    if (c.slots) throw new BuildError(`components[${i}]: A/B slot images are not encrypted by --encrypt-for (one encryption-info per slot)`);
+    if (!c.source && !c.stage) return c; // nothing is delivered to it
+    if (!c.image?.bytes) throw new BuildError(`components[${i}]: cannot encrypt the payload: the description gives its digest but no image file`);
+    const encryption = encryptPayload(c.image.bytes, recipients, alg, random);
+    any = true;
+    if (!c.stage) return { ...c, encryption };
+    const digest = sha256Digest(encryption.ciphertext);
+    return { ...c, encryption, stage: { ...c.stage, digest, image: { digest, size: encryption.ciphertext.length, bytes: encryption.ciphertext } } };
+  });
+  if (!any) throw new BuildError('--encrypt-for: no component receives a payload to encrypt');
+  return { ...plan, components };
+}
+
+/** The encrypted payloads the device fetches by URI (not carried in the envelope). */
+function detachedEncrypted(plan: ManifestPlan): { uri: string; ciphertext: Uint8Array }[] {
+  return plan.components.flatMap((c) => {
+    const src = c.stage?.source ?? c.source;
+    return c.encryption && src && !src.integrated ? [{ uri: src.uri, ciphertext: c.encryption.ciphertext }] : [];
+  });
+}
+
 /** One manifest member and where it goes: its content (or only its digest), and whether the
  *  description already makes it severable. */
 interface Member {
@@ -75,17 +112,16 @@ interface Member {
 }
 
 /** The manifest's fixed entries and its members, from a template plan or an explicit one. */
-function manifestParts(plan: ManifestPlan, payloads: PayloadMode | undefined): { head: Map<CborValue, CborValue>; members: Map<string, Member>; payloads: Map<string, Uint8Array> } {
+function manifestParts(plan: ManifestPlan): { head: Map<CborValue, CborValue>; members: Map<string, Member>; payloads: Map<string, Uint8Array> } {
   const x = plan.explicit;
   if (x) {
     const head = new Map<CborValue, CborValue>([[MANIFEST.ids['manifest-version'], 1], [MANIFEST.ids['manifest-sequence-number'], x.sequenceNumber], [MANIFEST.ids.common, x.common]]);
     for (const [k, v] of x.entries) head.set(k, v);
     const members = new Map<string, Member>();
     for (const [k, m] of x.members) members.set(MANIFEST.names.get(k)!, m);
-    if (payloads) throw new BuildError('--payloads: an explicit description carries the payloads it names (payloads:), nothing else');
     return { head, members, payloads: x.payloads };
   }
-  const compiled = compileManifest(withPayloadMode(plan, payloads));
+  const compiled = compileManifest(plan);
   const head = new Map<CborValue, CborValue>([
     [MANIFEST.ids['manifest-version'], 1],
     [MANIFEST.ids['manifest-sequence-number'], compiled.sequenceNumber],
@@ -101,7 +137,11 @@ function manifestParts(plan: ManifestPlan, payloads: PayloadMode | undefined): {
 }
 
 export function buildEnvelope(plan: ManifestPlan, opts: BuildOptions = {}): BuiltEnvelope {
-  const parts = manifestParts(plan, opts.payloads);
+  if (plan.explicit && opts.payloads) throw new BuildError('--payloads: an explicit description carries the payloads it names (payloads:), nothing else');
+  if (plan.explicit && opts.encryptFor?.length) throw new BuildError('--encrypt-for: an explicit description carries its encryption-info as written; it encrypts nothing');
+  let effective = plan.explicit ? plan : withPayloadMode(plan, opts.payloads);
+  if (opts.encryptFor?.length) effective = withEncryption(effective, opts.encryptFor, opts.encryption, opts.random);
+  const parts = manifestParts(effective);
   const members = parts.members;
 
   const severAll = opts.sever === 'all';
@@ -138,5 +178,5 @@ export function buildEnvelope(plan: ManifestPlan, opts: BuildOptions = {}): Buil
 
   let bytes = encodeCbor(new Tag(envelope, TAG.envelope));
   for (const s of opts.signers ?? []) bytes = addSignature(bytes, s);
-  return { envelope: bytes, manifest: manifestBytes, digest, severable, severed, integrated: [...parts.payloads.keys()] };
+  return { envelope: bytes, manifest: manifestBytes, digest, severable, severed, integrated: [...parts.payloads.keys()], encrypted: detachedEncrypted(effective) };
 }

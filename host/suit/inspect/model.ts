@@ -13,6 +13,7 @@ import { HEADER } from '../../cose/structures.js';
 import { COMMAND, COMMON, COMPONENT_TEXT, DEPENDENCY_METADATA, ENVELOPE, MANIFEST, PARAMETER, SEQUENCE_MEMBERS, SEVERABLE_MEMBERS, TAG, TEXT, UUID_PARAMETERS, labelName } from '../labels.js';
 import { manifestDigestMatches, parseEnvelope, type ParsedEnvelope } from '../envelope/parse.js';
 import { componentIdText, digestInfo, plain, uuidText, type DigestInfo } from './values.js';
+import { encryptionSummary } from './encryption.js';
 import { toHex } from '../../util/hex.js';
 import { delegationChains, type DelegationLink } from './delegation.js';
 
@@ -117,7 +118,7 @@ class Inspector {
       if (k === PARAMETER.ids['image-digest'] && v instanceof Uint8Array) out[name] = digestInfo(this.decode(v, 'image-digest')) ?? plain(v);
       else if (UUID_PARAMETERS.has(k as number) && uuidText(v)) out[name] = uuidText(v);
       else if (k === PARAMETER.ids.uri && typeof v === 'string') out[name] = v;
-      else if (k === PARAMETER.ids['encryption-info'] && v instanceof Uint8Array) out[name] = { bytes: v.length, cose: plain(this.decode(v, 'encryption-info'), nesting) };
+      else if (k === PARAMETER.ids['encryption-info'] && v instanceof Uint8Array) out[name] = { bytes: v.length, ...encryptionSummary(v), cose: plain(this.decode(v, 'encryption-info'), nesting) };
       else out[name] = plain(v);
     }
     return out;

@@ -6,12 +6,14 @@
 import { delegationLine } from './delegation.js';
 import type { CommandInfo, EnvelopeReport, MemberInfo } from './model.js';
 import type { DigestInfo } from './values.js';
+import { encryptionText, type EncryptionSummary } from './encryption.js';
 
 const digestText = (d: DigestInfo | undefined) => (d ? `${d.algorithm} ${d.hex}` : '(unreadable digest)');
 const idText = (id: string[]) => `[${id.join(', ')}]`;
 
 function valueText(v: unknown): string {
   if (v && typeof v === 'object' && 'algorithm' in v && 'hex' in v) return digestText(v as DigestInfo);
+  if (v && typeof v === 'object' && 'content' in v && 'recipients' in v) return encryptionText(v as EncryptionSummary);
   if (v && typeof v === 'object' && 'hex' in v && 'bytes' in v) return `h'${(v as { hex: string }).hex}' (${(v as { bytes: number }).bytes} bytes)`;
   return typeof v === 'string' ? v : JSON.stringify(v);
 }

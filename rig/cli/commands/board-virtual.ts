@@ -20,7 +20,7 @@ import { VirtualBoard, type BoardEvent } from '../../virtual/board/board.js';
 import { FlashStateError } from '../../virtual/flash/index.js';
 import { DEFAULT_PROFILE, PROFILES } from '../../virtual/profiles.js';
 import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, type Command } from '../command.js';
-import { identity, requiredRoles, signingKey, trustAnchors } from '../key-options.js';
+import { DECRYPT_KEY_OPTION, decryptionKeys, identity, requiredRoles, signingKey, trustAnchors } from '../key-options.js';
 import { keyId } from '../../../host/keys/index.js';
 import { flashScaleOption } from '../virtual-options.js';
 import { stopRequest } from '../stop-request.js';
@@ -38,13 +38,14 @@ function parseListen(url: string): { host: string; port: number } {
 export const boardVirtualCommand: Command = {
   path: ['board', 'virtual'],
   summary: 'run a virtual SUIT board in this process, serving SMP on a TCP port or a pty',
-  usage: '[--listen tcp://127.0.0.1:0 | --pty] [--profile NAME] [--state DIR] [--baud B] [--trust [role=]<key>...] [--require ROLES] [--identity <identity.json>] [--quirk Q]... [--report-key <key>] [--test-hooks]',
+  usage: '[--listen tcp://127.0.0.1:0 | --pty] [--profile NAME] [--state DIR] [--baud B] [--trust [role=]<key>...] [--decrypt-key <key>...] [--require ROLES] [--identity <identity.json>] [--quirk Q]... [--report-key <key>] [--test-hooks]',
   details: [
     'An emulated device under test: flash of a real part (profiles: ' + Object.keys(PROFILES).join(', ') + '), an',
     'MCUboot-style bootloader with SUIT secure boot, a SUIT firmware consumer, and an SMP server',
     '(OS, image, SUIT 66 and rig 67 groups). The first stdout line is `listening on <url or path>`;',
     'then the board runs until interrupted (Ctrl-C, SIGTERM or SIGHUP), keeping its flash in --state when given.',
-    'Trust anchors are provisioned into the board\'s trust partition (kept in --state); without any',
+    'Trust anchors (and the --decrypt-key keys for encrypted payloads) are provisioned into the',
+    'board\'s trust partition (kept in --state); without any anchor',
     'it refuses every manifest. Without --identity it takes vendor and class from the profile and',
     'a random device id (kept in --state). --baud paces what the board sends and reads at that line rate.',
     'SUIT reports are protected with --report-key (a private key: COSE_Sign1; an HMAC key shared with',
@@ -63,6 +64,7 @@ export const boardVirtualCommand: Command = {
     state: { type: 'string', value: '<dir>', description: 'keep flash, boot record, last report and identity here' },
     baud: { type: 'string', value: '<baud>', description: "pace what the board sends and reads at this line rate" },
     trust: { type: 'string', multiple: true, value: '[role=]<key>', description: 'trust anchor to provision' },
+    'decrypt-key': DECRYPT_KEY_OPTION,
     require: { type: 'string', value: 'ROLES', description: 'roles that must all have signed' },
     identity: { type: 'string', value: '<identity.json>', description: 'vendor-id, class-id, device-id of the board' },
     quirk: { type: 'string', multiple: true, value: '<quirk>', description: QUIRKS.join(', ') },
@@ -93,7 +95,9 @@ export const boardVirtualCommand: Command = {
     const given = identity(optString(args, 'identity'), io.cwd);
     const reportKeyArg = optString(args, 'report-key');
     const reportKey = reportKeyArg !== undefined ? signingKey(reportKeyArg, io.cwd, 'report-key') : undefined;
-    const trust = trustArgs.length > 0 ? { anchors: trustAnchors(trustArgs, io.cwd), require } : undefined;
+    const decrypt = decryptionKeys(optStrings(args, 'decrypt-key'), io.cwd);
+    if (decrypt.length > 0 && trustArgs.length === 0) throw new UsageError('--decrypt-key needs --trust (both are provisioned into the trust partition)');
+    const trust = trustArgs.length > 0 ? { anchors: trustAnchors(trustArgs, io.cwd), require, ...(decrypt.length ? { decrypt } : {}) } : undefined;
     const say = (s: string): void => void io.stderr.write(`${s}\n`);
 
     const listener = (e: BoardEvent): void => {

@@ -55,6 +55,8 @@ export const delegateCommand: Command = {
     try {
       const k = parseTrustArg(subjectArg, io.cwd).key;
       if (k.family === 'hmac') throw new UsageError('--subject: a delegation vouches for a public key (P-256 or Ed25519), not an HMAC key');
+      // The core takes EC2 P-256 and OKP Ed25519 keys from a chain (assembly/delegation.ts).
+      if (k.family === 'hss-lms') throw new UsageError('--subject: a delegation vouches for a P-256 or Ed25519 key, not an HSS-LMS key');
       subject = k;
     } catch (e) {
       if (e instanceof KeyError) throw new EnvironmentError(`--subject ${e.message}`);

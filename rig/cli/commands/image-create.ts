@@ -58,7 +58,9 @@ export const imageCreateCommand: Command = {
       throw new UsageError(`--version: ${(e as Error).message}`);
     }
     const key = signingKey(keyArg, io.cwd);
-    if (key.family === 'hmac') throw new UsageError(`--key ${keyArg}: MCUboot images need an ECDSA P-256 or Ed25519 private key, not a symmetric key`);
+    if (key.family === 'hmac' || key.family === 'hss-lms') {
+      throw new UsageError(`--key ${keyArg}: MCUboot images need an ECDSA P-256 or Ed25519 private key, not ${key.family === 'hmac' ? 'a symmetric' : 'an HSS-LMS'} key`);
+    }
     const file = args.positionals[0]!;
     const payload = readInputFile(file, io.cwd, 'image', `cannot read ${file}`);
     let image: Uint8Array;

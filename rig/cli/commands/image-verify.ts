@@ -30,7 +30,9 @@ export const imageVerifyCommand: Command = {
     const trustArgs = optStrings(args, 'trust');
     if (trustArgs.length === 0) throw new UsageError('--trust is required (the public key the image must be signed with)');
     const keys = trustAnchors(trustArgs, io.cwd).map(({ key, source }, i): { key: PublicKey; source: string } => {
-      if (key.family === 'hmac') throw new UsageError(`--trust ${trustArgs[i]}: MCUboot images are signed with ECDSA P-256 or Ed25519; a symmetric key cannot verify them`);
+      if (key.family === 'hmac' || key.family === 'hss-lms') {
+        throw new UsageError(`--trust ${trustArgs[i]}: MCUboot images are signed with ECDSA P-256 or Ed25519; ${key.family === 'hmac' ? 'a symmetric' : 'an HSS-LMS'} key cannot verify them`);
+      }
       return { key, source };
     });
     const min = optUint(args, 'security-counter', 0xffff_ffffn);

@@ -4,14 +4,21 @@
  * host/suit/README.md), builds the SUIT envelope (draft-ietf-suit-manifest-37) and signs it.
  * Bad input exits 2 naming the field; the output file is written whole or not at all.
  */
-import { resolve } from 'node:path';
-import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, printJson, requireString, type Command } from '../command.js';
+import { join, resolve } from 'node:path';
+import { EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, requireString, type Command } from '../command.js';
 import {
-  BuildError, CompileError, DescriptionError, SEVERABLE_MEMBERS, TEMPLATES, addDelegationChain, buildEnvelope, issueLine, loadDescription, type DescriptionIssue, type ManifestPlan, type SeverableMember,
+  addDelegationChain, addSignature, BuildError, CompileError, CONTENT_ALGORITHMS, DescriptionError, SEVERABLE_MEMBERS, TEMPLATES, buildEnvelope, issueLine, loadDescription,
+  type ContentAlgorithm, type DescriptionIssue, type ManifestPlan, type SeverableMember,
 } from '../../../host/suit/index.js';
 import { readInputFile, writeOutputFile } from '../files.js';
-import { SIGNER_OPTIONS, signerFromArgs } from '../key-options.js';
+import { SIGNER_OPTIONS, encryptionRecipients, signerFromArgs } from '../key-options.js';
 import { toHex } from '../../../host/util/hex.js';
+
+/** File name for an encrypted payload fetched from `uri`: its last path segment, made safe. */
+function payloadFileName(uri: string): string {
+  const last = uri.replace(/[?#].*$/, '').split('/').filter(Boolean).pop() ?? 'payload';
+  return `${last.replace(/[^A-Za-z0-9._-]/g, '_')}.enc`;
+}
 
 function severArg(v: string | undefined): readonly SeverableMember[] | 'all' | undefined {
   if (v === undefined) return undefined;
@@ -24,7 +31,7 @@ function severArg(v: string | undefined): readonly SeverableMember[] | 'all' | u
 export const manifestCreateCommand: Command = {
   path: ['manifest', 'create'],
   summary: 'build and sign a SUIT envelope from a JSON/YAML description',
-  usage: '<spec.json|yaml> --key <key> [--alg-id es256|esp256|ed25519|eddsa|hmac256] [--delegation <link.cwt>,...] --out <envelope.suit>',
+  usage: '<spec.json|yaml> --key <key> [--alg-id <alg>] [--delegation <link.cwt>,...] [--encrypt-for <key>... [--encryption <alg>] [--payload-dir <dir>]] --out <envelope.suit>',
   details: [
     'The description is suitrig\'s format (a `template` and components; see host/suit/README.md)',
     'or suit-tool\'s JSON input as it is (fields of older SUIT drafts are migrated, with a warning',
@@ -42,6 +49,13 @@ export const manifestCreateCommand: Command = {
     'envelope with their digest in the manifest; text always is, the others with --severable',
     '(or `severable: true` in the description). --sever leaves the named members out.',
     'Problems in the description are all reported, with line, column and field (exit 2).',
+    '',
+    '--encrypt-for encrypts every payload a component receives (draft-ietf-suit-firmware-encryption)',
+    'with a fresh content key for each recipient: an AES key-encryption key (raw 16/24/32 bytes or',
+    'COSE_Key: AES Key Wrap) or a device\'s P-256 public key (PEM or COSE_Key: ECDH-ES + AES-KW).',
+    'The manifest keeps the plaintext digest and size (image-match after decryption); the device',
+    'decrypts while it fetches, or in the install copy from a staging component. Detached encrypted',
+    'payloads are written to --payload-dir as <last URI segment>.enc: deliver those, not the images.',
   ].join('\n'),
   options: {
     ...SIGNER_OPTIONS,
@@ -50,6 +64,9 @@ export const manifestCreateCommand: Command = {
     severable: { type: 'boolean', description: 'make payload-fetch/install/dependency-resolution severable' },
     sever: { type: 'string', value: '<members|all>', description: `leave severable members out: all, or a list of ${SEVERABLE_MEMBERS.join(',')}` },
     delegation: { type: 'string', value: '<link.cwt,...>', description: 'a delegation chain for --key (suitrig delegate), first link first' },
+    'encrypt-for': { type: 'string', multiple: true, value: '<key>', description: 'encrypt the payloads for this recipient (AES KEK or P-256 public key)' },
+    encryption: { type: 'string', value: '<alg>', description: `content encryption with --encrypt-for: ${Object.keys(CONTENT_ALGORITHMS).join(', ')} (default a128gcm)` },
+    'payload-dir': { type: 'string', value: '<dir>', description: 'where detached encrypted payloads are written (with --encrypt-for)' },
     json: { type: 'boolean', description: 'print the result as JSON' },
   },
   positionals: { min: 1, max: 1 },
@@ -59,6 +76,11 @@ export const manifestCreateCommand: Command = {
     const payloads = optString(args, 'payloads');
     if (payloads !== undefined && payloads !== 'integrated' && payloads !== 'detached') throw new UsageError(`--payloads ${payloads}: expected integrated or detached`);
     const sever = severArg(optString(args, 'sever'));
+    const recipients = encryptionRecipients(optStrings(args, 'encrypt-for'), io.cwd);
+    const encryption = optString(args, 'encryption');
+    if (encryption !== undefined && !(encryption in CONTENT_ALGORITHMS)) throw new UsageError(`--encryption ${encryption}: expected one of ${Object.keys(CONTENT_ALGORITHMS).join(', ')}`);
+    const payloadDir = optString(args, 'payload-dir');
+    if ((encryption !== undefined || payloadDir !== undefined) && recipients.length === 0) throw new UsageError(`--${encryption !== undefined ? 'encryption' : 'payload-dir'} goes with --encrypt-for`);
     const signer = signerFromArgs(args, io.cwd);
     let built;
     let plan: ManifestPlan | undefined;
@@ -67,18 +89,27 @@ export const manifestCreateCommand: Command = {
       plan = loadDescription(spec);
       warnings = plan.warnings ?? [];
       for (const w of warnings) io.stderr.write(`manifest create: warning: ${issueLine(args.positionals[0]!, w)}\n`);
+      // Signed once everything is known to be writable: a stateful (HSS-LMS) key spends a one-time key per signature.
       built = buildEnvelope(plan, {
-        signers: [signer],
         ...(optFlag(args, 'severable') ? { severable: true } : {}),
         ...(sever ? { sever } : {}),
         ...(payloads ? { payloads } : {}),
+        ...(recipients.length ? { encryptFor: recipients } : {}),
+        ...(encryption ? { encryption: encryption as ContentAlgorithm } : {}),
       });
     } catch (e) {
       if (e instanceof DescriptionError || e instanceof BuildError || e instanceof CompileError) throw new EnvironmentError(e.message);
       throw e;
     }
     const links = (optString(args, 'delegation') ?? '').split(',').filter(Boolean).map((f) => readInputFile(f, io.cwd, 'envelope', `--delegation ${f}`));
-    const envelope = links.length ? addDelegationChain(built.envelope, links) : built.envelope;
+    const files = built.encrypted.map((p) => ({ uri: p.uri, file: payloadDir ? join(resolve(io.cwd, payloadDir), payloadFileName(p.uri)) : undefined, ciphertext: p.ciphertext }));
+    if (files.length > 0 && !payloadDir) throw new UsageError(`--payload-dir is needed: the encrypted payload${files.length > 1 ? 's' : ''} of ${files.map((f) => f.uri).join(', ')} must be delivered instead of the image${files.length > 1 ? 's' : ''}`);
+    const names = files.map((f) => f.file!);
+    const clash = names.find((n, i) => names.indexOf(n) !== i);
+    if (clash) throw new UsageError(`--payload-dir: two encrypted payloads would both be written to ${clash}; give the images URIs with different last segments`);
+    const signed = addSignature(built.envelope, signer);
+    const envelope = links.length ? addDelegationChain(signed, links) : signed;
+    for (const f of files) writeOutputFile(f.file!, f.ciphertext, '--payload-dir');
     writeOutputFile(out, envelope);
     // Dependencies a suit-tool description had built from their own descriptions (src-file).
     const dependencies = (plan?.dependencies ?? []).filter((d) => d.writeTo).map((d) => writeOutputFile(d.writeTo!, d.envelope, 'dependency file'));
@@ -92,6 +123,7 @@ export const manifestCreateCommand: Command = {
       integrated: built.integrated,
       warnings,
       dependencies,
+      encrypted: files.map((f) => ({ uri: f.uri, file: f.file!, bytes: f.ciphertext.length })),
     };
     if (optFlag(args, 'json')) {
       printJson(io, summary);
@@ -102,6 +134,8 @@ export const manifestCreateCommand: Command = {
       if (built.severable.length) io.stdout.write(`severable ${built.severable.join(', ')}${built.severed.length ? `; severed ${built.severed.join(', ')}` : ''}\n`);
       if (built.integrated.length) io.stdout.write(`integrated ${built.integrated.join(', ')}\n`);
       for (const d of dependencies) io.stdout.write(`wrote ${d} (dependency built from its description)\n`);
+      if (recipients.length) io.stdout.write(`encrypted for ${recipients.map((r) => r.source).join(', ')} (${encryption ?? 'a128gcm'})\n`);
+      for (const f of files) io.stdout.write(`encrypted payload ${f.uri}: wrote ${f.file} (${f.ciphertext.length} bytes; deliver this file)\n`);
     }
     return EXIT_OK;
   },

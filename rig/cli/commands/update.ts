@@ -14,7 +14,7 @@ import { MissingPayloadError, runUpdate, UpdateError, type UpdateEvent, type Upd
 import type { BoardState } from '../../../host/operator/board-state.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
 import { payloadFiles, readInputFile } from '../files.js';
-import { policyFromArgs } from '../key-options.js';
+import { DECRYPT_KEY_OPTION, policyFromArgs } from '../key-options.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 import { TRACKER_OPTIONS, trackerFromArgs } from '../tracker-options.js';
 import { boardStatus } from '../../service/client/board-status.js';
@@ -106,7 +106,7 @@ export const updateCommand: Command = {
     'stopped. With --trust the host first predicts the decision with the same verifier core',
     '(trust anchors, --require roles, --device identity; --sequence and the vendor and class ids',
     'default to what the board reports) and flags a board that decides otherwise. A board named',
-    "from the lab file brings its trust:, require: and identity: for that. A board without the",
+    "from the lab file brings its trust:, require:, identity: and decrypt-keys: for that. A board without the",
     'SUIT group cannot verify the manifest itself: the host verifies it with those trust anchors',
     'and sends the payload, an MCUboot image, through the image group, and says so.',
     'With --tracker, the outcome and what the board runs afterwards are recorded by that lab service',
@@ -122,6 +122,7 @@ export const updateCommand: Command = {
     require: { type: 'string', value: 'ROLES', description: 'roles that must have signed (with --trust)' },
     device: { type: 'string', value: '<identity.json>', description: 'the board\'s identity for the prediction' },
     sequence: { type: 'string', value: 'N', description: 'the board\'s stored sequence number for the prediction (default: asked)' },
+    'decrypt-key': { ...DECRYPT_KEY_OPTION, description: 'the board\'s key for encrypted payloads, for the prediction' },
     json: { type: 'boolean', description: 'one JSON document on stdout' },
   },
   positionals: { min: 1, max: 1 },
@@ -130,6 +131,7 @@ export const updateCommand: Command = {
     const json = optFlag(args, 'json');
     const trustArgs = optStrings(args, 'trust');
     for (const o of ['require', 'device', 'sequence']) if (optString(args, o) !== undefined && trustArgs.length === 0) throw new UsageError(`--${o} is for the prediction: it needs --trust`);
+    if (optStrings(args, 'decrypt-key').length > 0 && trustArgs.length === 0) throw new UsageError('--decrypt-key is for the prediction: it needs --trust');
     const predict = trustArgs.length ? policyFromArgs(args, io.cwd) : undefined;
     const tracker = trackerFromArgs(args, io);
     const given = payloadFiles(optStrings(args, 'payload'), io.cwd);
@@ -137,7 +139,7 @@ export const updateCommand: Command = {
     const conn = await connectBoard(args, io);
     // A lab board's trust:, require: and identity: stand in for --trust, --require and --device.
     const lab = labProvision(conn.lab);
-    const policy = predict ?? (lab?.trust.length ? { trust: lab.trust, ...(lab.require.length ? { require: lab.require } : {}), ...(lab.identity ? { device: lab.identity } : {}) } : undefined);
+    const policy = predict ?? (lab?.trust.length ? { trust: lab.trust, ...(lab.require.length ? { require: lab.require } : {}), ...(lab.identity ? { device: lab.identity } : {}), ...(lab.decrypt ? { decrypt: lab.decrypt } : {}) } : undefined);
     const out = await useBoard(conn, 'update', async () => {
       try {
         return await runUpdate(conn.client, envelope, {

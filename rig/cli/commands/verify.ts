@@ -8,7 +8,7 @@
  */
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, UsageError, optFlag, optString, optStrings, printJson, type CliIo, type Command } from '../command.js';
 import { payloadFiles, readInputFile } from '../files.js';
-import { policyFromArgs } from '../key-options.js';
+import { DECRYPT_KEY_OPTION, policyFromArgs } from '../key-options.js';
 import {
   MemoryPlatform, PROCEDURES, SECTION_KEYS, SuitProcessor, componentText, runWithPayloads, verifyEnvelope,
   type FinishedRun, type Policy, type RunRecord, type SectionName, type Verdict, type VerifyResult,
@@ -108,7 +108,7 @@ function recordJson(r: RunRecord) {
 export const verifyCommand: Command = {
   path: ['verify'],
   summary: 'decide whether a device with these trust anchors accepts a SUIT envelope',
-  usage: '<envelope.suit> --trust [role=]<key>... [--require ROLES] [--device <identity.json>] [--sequence N] [--member <name>=<file>...] [--dependency-prefixes name|prepend] [--run <sequences> --payload <uri>=<file>...] [--json]',
+  usage: '<envelope.suit> --trust [role=]<key>... [--require ROLES] [--device <identity.json>] [--sequence N] [--member <name>=<file>...] [--dependency-prefixes name|prepend] [--run <sequences> --payload <uri>=<file>... --decrypt-key <key>...] [--json]',
   details: [
     'Runs the verifier core (build/verifier.wasm, the same code as the virtual board) over the',
     'envelope: the SUIT_Digest against the manifest, every COSE_Sign1 / COSE_Sign / COSE_Mac0',
@@ -126,7 +126,8 @@ export const verifyCommand: Command = {
     'identifiers of its components (default name: the prefix only names where it is stored).',
     '--run install,validate (or a procedure: update, invoke, staging, installation) then runs the',
     'sequences on an in-memory device, fetching each URI from --payload <uri>=<file> (the URI exactly',
-    'as the manifest writes it); integrated payloads come from the envelope itself.',
+    'as the manifest writes it); integrated payloads come from the envelope itself. Encrypted',
+    'payloads (draft-ietf-suit-firmware-encryption) are decrypted with the --decrypt-key keys.',
     'Reasons are the SUIT_Report reasons of draft-ietf-suit-report (--json: reason, reasonCode).',
     '--json: accepted, reason, reasonCode, detail and message at the top are the verdict the exit',
     "status gives (with --run, the run's); verification holds the envelope's own, run the trace.",
@@ -140,6 +141,7 @@ export const verifyCommand: Command = {
     'dependency-prefixes': { type: 'string', value: 'name|prepend', description: 'what a suit-dependency-prefix means on this device (default name)' },
     run: { type: 'string', value: '<sequences>', description: 'run sequences / procedures (e.g. install,validate or update,invoke) on an in-memory device' },
     payload: { type: 'string', multiple: true, value: '<uri>=<file>', description: 'payload for a URI the manifest fetches (with --run)' },
+    'decrypt-key': DECRYPT_KEY_OPTION,
     json: { type: 'boolean', description: 'print one JSON object' },
   },
   positionals: { min: 1, max: 1 },

@@ -44,7 +44,7 @@ export async function buildGoldenState(dir: string, profile: string, p: VirtualP
     name: 'golden',
     profile,
     stateDir: dir,
-    ...(p ? { trust: { anchors: p.trust, require: p.require } } : {}),
+    ...(p ? { trust: { anchors: p.trust, require: p.require, ...(p.decrypt ? { decrypt: p.decrypt } : {}) } } : {}),
     ...(p?.identity ? { identity: p.identity } : {}),
     flashScale: 0,
   });

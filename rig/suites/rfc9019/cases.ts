@@ -79,6 +79,13 @@ export function rfc9019Cases(o: { powerCutSamples: number }): SuiteCase<Rfc9019F
   const cases: SuiteCase<Rfc9019Fixtures, State>[] = [
     // Should I trust the author of the firmware?
     installs('trusted-author-accepted', 'trusted author, valid update (detached payload): installed, booted, confirmed', { app: 'next' }, ['trust', 'payload']),
+    installs(
+      'hss-lms-author-accepted',
+      'update signed by the author with HSS-LMS (post-quantum, COSE -46), verified in the board: installed, booted, confirmed',
+      { app: 'next', authorHss: true },
+      ['trust'],
+      BOARD_DECIDES,
+    ),
     refused('untrusted-key-rejected', 'update signed with a key the board does not trust: refused (unauthorised), image untouched', { app: 'next', untrustedAuthor: true }, ['unauthorised'], ['trust']),
     refused(
       'operator-signature-required',
@@ -130,6 +137,13 @@ export function rfc9019Cases(o: { powerCutSamples: number }): SuiteCase<Rfc9019F
     refused('use-before-expired-rejected', 'manifest past its use-before time: refused, image untouched', { app: 'next', timing: 'use-before-expired' }, ['use-before'], ['timing']),
     // Where should the firmware be stored?
     installs('component-as-manifest-says', "manifest naming the image component ['app']: stored there, booted, the board reports this manifest", { app: 'next', component: [new TextEncoder().encode('app')] }, ['storage'], BOARD_DECIDES),
+    installs(
+      'encrypted-payload-accepted',
+      'payload encrypted for the board (ECDH-ES + A128KW, A128GCM): decrypted while fetched, installed, booted, confirmed',
+      { app: 'next', encrypted: true },
+      ['payload', 'confidentiality'],
+      BOARD_DECIDES,
+    ),
     // Where should the update be obtained?
     defineCase<Rfc9019Fixtures, State>({
       id: 'integrated-payload-accepted',

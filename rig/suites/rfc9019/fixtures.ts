@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSigner } from '../../../host/cose/signer.js';
-import { keyId, loadSigningKey, privateKeyPem, publicKeyPem, trustAnchorFor, type PrivateKey, type SigningKey } from '../../../host/keys/index.js';
+import { coseKey, keyId, loadSigningKey, privateKeyPem, publicKeyPem, trustAnchorFor, type HssPrivateKey, type PrivateKey, type SigningKey } from '../../../host/keys/index.js';
 import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
 import { readBoundedFile } from '../../../host/util/bounded-read.js';
 import { buildEnvelope } from '../../../host/suit/envelope/build.js';
@@ -30,7 +30,7 @@ import { policyIdentity, type BoardIdentity } from '../../virtual/suit/trust.js'
 import type { BoardInfo, CaseContext, SuiteContext } from '../api.js';
 import type { UpdateBundle } from '../steps.js';
 import { NotApplicable } from '../steps.js';
-import { seededEs256Key } from './keys.js';
+import { seededDecryptionKey, seededEs256Key, seededHssKey, seededRandom } from './keys.js';
 import { withTiming, type TimingKind } from './timing.js';
 
 export interface Rfc9019Options {
@@ -52,6 +52,10 @@ export const LAB_APP_ROLE: Record<AppRole, string> = { base: 'healthy', next: 'h
 export interface Rfc9019Fixtures {
   options: Required<Rfc9019Options>;
   keys: Record<KeyRole, PrivateKey>;
+  /** A second author key, HSS-LMS (post-quantum; RFC 9019 §7, draft-ietf-suit-mti), that virtual boards trust too. */
+  hssAuthor: HssPrivateKey;
+  /** The virtual boards' payload decryption key (P-256) and what the author encrypts for. */
+  boardKey: ReturnType<typeof seededDecryptionKey>;
   apps: Record<AppRole, { bytes: Uint8Array; version: string; behaviour: Behaviour }>;
   /** Identity of the suite's virtual boards. */
   identity: BoardIdentity;
@@ -81,6 +85,10 @@ export interface UpdateSpec {
   untrustedAuthor?: boolean;
   /** Leave out the operator's signature even where the board's policy requires it. */
   withoutOperator?: boolean;
+  /** The author signs with the run's HSS-LMS key instead of its ES256 key. */
+  authorHss?: boolean;
+  /** The payload encrypted for the board (draft-ietf-suit-firmware-encryption: ECDH-ES + A128KW, A128GCM). */
+  encrypted?: boolean;
   /** Identifiers the manifest is for: the board's own, or another one. */
   vendor?: 'other';
   class?: 'other';
@@ -116,6 +124,9 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
     untrusted: seededEs256Key(ctx.seed, 'untrusted'),
   };
   const app = (version: string, behaviour: Behaviour) => ({ bytes: buildAppImage({ behaviour, version: parseAppVersion(version), size: options.appSize }), version, behaviour });
+  const hssAuthor = seededHssKey(ctx.seed, 'author-hss');
+  const boardKey = seededDecryptionKey(ctx.seed, 'board-decryption');
+  const encryptionRandom = seededRandom(ctx.seed, 'payload-encryption');
   const apps: Rfc9019Fixtures['apps'] = {
     base: app('1.0.0', 'healthy'),
     next: app('1.1.0', 'healthy'),
@@ -153,8 +164,14 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
     return img;
   };
 
-  const envelope = (plan: ManifestPlan, signers: readonly SigningKey[], spec: Pick<UpdateSpec, 'timing' | 'corrupt'>): Uint8Array => {
-    let bytes = buildEnvelope(plan).envelope;
+  /** The envelope, and the encrypted payload the board fetches when the spec encrypts it. */
+  const envelopeOf = (plan: ManifestPlan, signers: readonly SigningKey[], spec: Pick<UpdateSpec, 'timing' | 'corrupt' | 'encrypted'>): { bytes: Uint8Array; ciphertext?: Uint8Array } => {
+    const built = buildEnvelope(plan, spec.encrypted ? { encryptFor: [boardKey.recipient], random: encryptionRandom } : {});
+    return { bytes: envelope(built.envelope, signers, spec), ...(spec.encrypted ? { ciphertext: built.encrypted[0]!.ciphertext } : {}) };
+  };
+
+  const envelope = (unsigned: Uint8Array, signers: readonly SigningKey[], spec: Pick<UpdateSpec, 'timing' | 'corrupt'>): Uint8Array => {
+    let bytes = unsigned;
     if (spec.timing) bytes = withTiming(bytes, spec.timing, Math.floor(Date.now() / 1000));
     for (const k of signers) bytes = addSignature(bytes, createSigner(k));
     if (spec.corrupt === 'manifest') {
@@ -181,6 +198,10 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
   const signersFor = (board: BoardInfo, spec: UpdateSpec): SigningKey[] => {
     const requiresOperator = board.provision?.require.includes('operator') ?? false;
     const names: KeyRole[] = [spec.untrustedAuthor ? 'untrusted' : 'author', ...(requiresOperator && !spec.withoutOperator ? (['operator'] as const) : [])];
+    if (spec.authorHss) {
+      if (board.target.kind !== 'virtual') throw new NotApplicable(`board ${board.name} is not provisioned with the suite's HSS-LMS author key (only the suite's virtual boards are)`);
+      return names.map((n) => (n === 'author' ? hssAuthor : keys[n]));
+    }
     // Virtual boards trust the run's keys; a real board trusts the keys its lab entry names (keys:).
     if (board.target.kind === 'virtual' || !board.lab) return names.map((n) => keys[n]);
     return names.map((n) => {
@@ -194,6 +215,8 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
   const fixtures: Rfc9019Fixtures = {
     options,
     keys,
+    hssAuthor,
+    boardKey,
     apps,
     identity,
     other,
@@ -210,15 +233,16 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
       const payload = payloadFor(board, spec.app, sequence);
       // The manifest states the digest of the image as built; a corrupted image differs in one byte.
       const delivered = spec.corrupt === 'image' ? payload.map((b, i) => (i === payload.length >> 1 ? b ^ 0x01 : b)) : payload;
-      const env = envelope(plan(sequence, payload, id, spec, spec.integrated ? delivered : payload), signersFor(board, spec), spec);
-      const payloads: Record<string, Uint8Array> = spec.integrated ? {} : { [APP_URI]: delivered };
-      return { envelope: env, payloads, sequence, ...(board.capabilities.suit ? {} : { imageHash: toHex(mcubootImageHash(payload)) }) };
+      if (spec.encrypted && board.target.kind !== 'virtual') throw new NotApplicable(`board ${board.name} is not provisioned with the suite's payload decryption key (only the suite's virtual boards are)`);
+      const env = envelopeOf(plan(sequence, payload, id, spec, spec.integrated ? delivered : payload), signersFor(board, spec), spec);
+      const payloads: Record<string, Uint8Array> = spec.integrated ? {} : { [APP_URI]: env.ciphertext ?? delivered };
+      return { envelope: env.bytes, payloads, sequence, ...(board.capabilities.suit ? {} : { imageHash: toHex(mcubootImageHash(payload)) }) };
     },
   };
 
   // The known-good update every virtual board runs before the first case: app 1.0.0, sequence 1.
   const kgPlan = plan(1n, apps.base.bytes, policyIdentity(identity), { app: 'base' }, apps.base.bytes);
-  fixtures.knownGood = { envelope: envelope(kgPlan, [keys.author, keys.operator], {}), payloads: { [APP_URI]: apps.base.bytes } };
+  fixtures.knownGood = { envelope: envelopeOf(kgPlan, [keys.author, keys.operator], {}).bytes, payloads: { [APP_URI]: apps.base.bytes } };
   writeArtifacts(fixtures, join(ctx.workDir, 'artifacts'));
   ctx.log(`rfc9019: keys author/operator/untrusted es256 (key ids ${(['author', 'operator'] as const).map((r) => toHex(keyId(keys[r].publicKey))).join(', ')}), ` +
     `apps ${Object.values(apps).map((a) => `${a.version} ${a.behaviour}`).join(', ')} of ${kib(options.appSize, 0)}, device ${formatUuid(identity.deviceId)}`);
@@ -228,15 +252,21 @@ export async function prepareFixtures(ctx: SuiteContext, o: Rfc9019Options): Pro
 /** What the suite's virtual boards trust: the author and the operator, both required (RFC 9019 §7 roles). */
 export function provisionOf(f: Rfc9019Fixtures): VirtualProvision {
   return {
-    trust: [trustAnchorFor(f.keys.author, 'author', 'suite author key'), trustAnchorFor(f.keys.operator, 'operator', 'suite operator key')],
+    trust: [
+      trustAnchorFor(f.keys.author, 'author', 'suite author key'),
+      trustAnchorFor(f.hssAuthor, 'author', 'suite HSS-LMS author key'),
+      trustAnchorFor(f.keys.operator, 'operator', 'suite operator key'),
+    ],
     require: ['author', 'operator'],
+    decrypt: [f.boardKey.key],
     identity: policyIdentity(f.identity),
     knownGood: { envelope: f.knownGood.envelope, payloads: new Map(Object.entries(f.knownGood.payloads)) },
   };
 }
 
 /**
- * The run's keys (`keys/<role>.pem`, 0600, and `.pub.pem`), application images
+ * The run's keys (`keys/<role>.pem`, 0600, and `.pub.pem`; the HSS-LMS author's public key as
+ * `keys/author-hss.pub.cose`, its state living only in the run), application images
  * (`images/app-<version>-<behaviour>.bin`), the known-good envelope and the board identity,
  * under `dir`: what an author would keep, for people who want to look or replay by hand.
  */
@@ -247,6 +277,7 @@ export function writeArtifacts(f: Rfc9019Fixtures, dir: string): void {
     writeFileSync(join(dir, 'keys', `${role}.pem`), privateKeyPem(k), { mode: 0o600 });
     writeFileSync(join(dir, 'keys', `${role}.pub.pem`), publicKeyPem(k.publicKey));
   }
+  writeFileSync(join(dir, 'keys', 'author-hss.pub.cose'), coseKey(f.hssAuthor.publicKey));
   for (const a of Object.values(f.apps)) writeFileSync(join(dir, 'images', appFileName(a)), a.bytes);
   writeFileSync(join(dir, 'known-good.suit'), f.knownGood.envelope);
   writeFileSync(join(dir, 'identity.json'), JSON.stringify({ 'vendor-id': formatUuid(f.identity.vendorId), 'class-id': formatUuid(f.identity.classId), 'device-id': formatUuid(f.identity.deviceId) }) + '\n');

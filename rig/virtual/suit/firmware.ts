@@ -82,7 +82,7 @@ export class SuitFirmware {
     for (const q of o.quirks ?? []) this.quirkSet.add(q);
     const boot: SecureBootContext = {
       policy: () => this.policy(),
-      keys: () => (this.trust?.anchors ?? []).map((a) => a.key).filter((k): k is PublicKey => k.family !== 'hmac'),
+      keys: () => (this.trust?.anchors ?? []).map((a) => a.key).filter((k): k is PublicKey => k.family === 'p256' || k.family === 'ed25519'),
       components: this.components,
       finished: (r) => this.reports.add(r),
     };

@@ -34,6 +34,7 @@ export function boardVerifier(p: BoardPolicy): { policy: Policy; verify?: Signat
     ...(require.length > 0 ? { require } : {}),
     device: policyIdentity(p.identity),
     ...(p.quirks.has('accept-rollback') ? {} : { storedSequence: p.storedSequence }),
+    ...(p.trust?.decrypt?.length ? { decrypt: p.trust.decrypt } : {}),
   };
   return p.quirks.has('skip-signature') ? { policy, verify: ACCEPT_ANY_SIGNATURE } : { policy };
 }

@@ -213,3 +213,15 @@ describe('lab file: virtual boards and signing keys', () => {
     expect(err?.message).toMatch(/rig\.yaml:5:\d+ +boards\.v\.keys\.author: signing key 'author' 'nowhere\.pem' does not exist/);
   });
 });
+
+describe('lab file: decryption keys', () => {
+  it('loads decrypt-keys (a string or a list) into the board, and names a file that is no key', () => {
+    const dir = tempDir();
+    writeFile(dir, 'kek.key', Buffer.alloc(16, 7));
+    writeFile(dir, 'not-a-key.txt', 'hello');
+    const lab = parseLab(['boards:', '  a:', '    port: virtual', '    decrypt-keys: kek.key', '  b:', '    port: virtual', '    decrypt-keys: [kek.key, kek.key]'].join('\n'), join(dir, 'rig.yaml'));
+    expect(lab.boards.map((b) => b.decrypt?.map((k) => [k.kind, k.secret.length]))).toEqual([[['kek', 16]], [['kek', 16], ['kek', 16]]]);
+    const issues = issuesOf('boards:\n  a:\n    port: virtual\n    decrypt-keys: not-a-key.txt\n', dir);
+    expect(issues.map((i) => [i.line, i.message])).toEqual([[4, expect.stringMatching(/not-a-key\.txt: not an encryption key \(5 bytes\)/)]]);
+  });
+});

@@ -9,7 +9,7 @@ import { rfc9019Suite } from '../../../rig/suites/rfc9019/index.js';
 
 describe('rfc9019 cases', () => {
   it('each expects a decision and a boot outcome, and reads the status after its last delivery', () => {
-    expect(rfc9019Suite.cases).toHaveLength(18);
+    expect(rfc9019Suite.cases).toHaveLength(20);
     for (const c of rfc9019Suite.cases) {
       const effects = c.steps.map((s) => s.effects ?? []);
       const lastDelivery = effects.map((e) => e.includes('deliver-envelope')).lastIndexOf(true);

@@ -18,7 +18,9 @@ import { runCli } from '../helpers/cli.js';
 import { tempDir, writeFile } from '../rig/helpers/lab-files.js';
 
 describe('virtual boards in their own processes', () => {
-  it('run rfc9019 --board virtual --boards 2: both boards pass every case', async () => {
+  // 40 cases over two board processes take about 35 s on an idle 2-core machine; the limit leaves
+  // room for a loaded one (CI runs two test workers).
+  it('run rfc9019 --board virtual --boards 2: both boards pass every case', { timeout: 180_000 }, async () => {
     const dir = tempDir('suitrig-procs-');
     const r = await runCli(['run', 'rfc9019', '--board', 'virtual', '--boards', '2', '--baud', '12000000', '--flash-scale', '0', '--seed', '3', '--json'], { cwd: dir });
     const report = JSON.parse(r.stdout);

@@ -53,6 +53,7 @@ function caseJson(c: CaseResult) {
     seed: c.seed,
     outcome: c.outcome,
     ...(c.message !== undefined ? { message: c.message } : {}),
+    ...(c.failedStep !== undefined ? { failedStep: c.failedStep } : {}),
     startedAt: c.startedAt,
     durationMs: ms(c.durationMs),
     expected: {
@@ -66,6 +67,7 @@ function caseJson(c: CaseResult) {
     },
     steps: c.steps.map(step),
     cleanup: c.cleanup.map(step),
+    ...(c.transfers ? { transfers: c.transfers.map((t) => ({ ...t, ms: ms(t.ms), atMs: ms(t.atMs) })) } : {}),
   };
 }
 

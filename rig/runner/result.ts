@@ -39,6 +39,23 @@ export interface CaseResult {
   steps: StepResult[];
   /** The case's cleanup and the known-good restore. */
   cleanup: StepResult[];
+  /**
+   * The step where the case failed: the step that failed, or — every step having passed but not
+   * the verdict — the step that saw what the case did not expect (the board's decision, else its
+   * boot outcome). Absent for cases that did not fail, or when no step saw what was judged.
+   */
+  failedStep?: string;
+  /** Payload transfers to the board, in order (upload throughput): when each ended, ms from the case's start. */
+  transfers?: TransferResult[];
+}
+
+export interface TransferResult {
+  uri: string;
+  bytes: number;
+  ms: number;
+  atMs: number;
+  /** The link dropped during it (the case's own doing, or the board's). */
+  interrupted?: boolean;
 }
 
 /** How a board's part of the run ended. */

@@ -10,7 +10,7 @@ import { missingNeeds, type BoardInfo, type CaseContext, type Observations, type
 import { CaseFailure, NotApplicable } from '../suites/steps.js';
 import type { BoardLog } from './board-log.js';
 import { InterruptedError, StepTimeoutError, withDeadline } from './deadline.js';
-import type { CaseResult, StepOutcome, StepResult } from './result.js';
+import type { CaseResult, StepOutcome, StepResult, TransferResult } from './result.js';
 import { deriveSeed, seededRng } from './seed.js';
 import { describeExpectation, expectedOf, judge } from './verdict.js';
 
@@ -52,12 +52,29 @@ function stepOutcome(e: unknown): StepOutcome {
   return 'error';
 }
 
-function observer(seen: Observations) {
+/** Where a case is: ms from its start, and the step running. */
+interface CaseClock {
+  since(): number;
+  step(): string;
+}
+
+/** The steps that observed the decision and the boot outcome the verdict judges. */
+interface ObservedAt {
+  decision?: string;
+  boot?: string;
+}
+
+/**
+ * What a case's steps observe. Transfers are also stamped with the time they ended, and the
+ * decision and boot outcome with the step that saw them, so a verdict that fails names a step.
+ */
+function observer(seen: Observations, stamped: TransferResult[], at: ObservedAt, clock: CaseClock) {
   return {
     decision(decision: Decision, source: DecisionSource) {
       // The first rejection is the decision; later steps cannot turn it into an acceptance.
       if (seen.decision?.decision.kind === 'reject') return;
       seen.decision = { decision, source };
+      at.decision = clock.step();
     },
     predicted(decision: Decision) {
       seen.predicted = decision;
@@ -67,12 +84,14 @@ function observer(seen: Observations) {
     },
     boot(outcome: BootOutcome) {
       seen.boot = outcome;
+      at.boot = clock.step();
     },
     missing(uris: readonly string[]) {
       seen.missing = [...uris];
     },
     transfer(t: Observations['transfers'][number]) {
       seen.transfers.push(t);
+      stamped.push({ uri: t.uri, bytes: t.bytes, ms: t.ms, atMs: clock.since(), ...(t.interrupted ? { interrupted: true } : {}) });
     },
   };
 }
@@ -82,6 +101,9 @@ export async function runCase(c: SuiteCase, env: CaseEnv): Promise<CaseRun> {
   const t0 = performance.now();
   const seed = deriveSeed(env.runSeed, env.board.name, c.id);
   const seen: Observations = { statuses: [], missing: [], transfers: [] };
+  const transfers: TransferResult[] = [];
+  const observedAt: ObservedAt = {};
+  let stepNow = '';
   const base: Omit<CaseResult, 'outcome' | 'durationMs'> = {
     id: c.id,
     title: c.title,
@@ -119,7 +141,7 @@ export async function runCase(c: SuiteCase, env: CaseEnv): Promise<CaseRun> {
     get signal() {
       return currentSignal;
     },
-    observe: observer(seen),
+    observe: observer(seen, transfers, observedAt, { since: () => performance.now() - t0, step: () => stepNow }),
     observed: seen,
     ...(env.predictor ? { predictor: env.predictor } : {}),
     log: (m: string) => log.line('note', m),
@@ -128,6 +150,7 @@ export async function runCase(c: SuiteCase, env: CaseEnv): Promise<CaseRun> {
   /** Runs one step; returns what it threw, or undefined. `parent`: the run's interrupt signal (none for cleanup). */
   const runStep = async (name: string, timeoutMs: number, fn: () => Promise<unknown>, into: StepResult[], parent: AbortSignal | undefined): Promise<unknown> => {
     env.onStep?.(c.id, name);
+    stepNow = name;
     const s0 = performance.now();
     try {
       await withDeadline(`step '${name}'`, timeoutMs, parent, (signal) => {
@@ -162,6 +185,7 @@ export async function runCase(c: SuiteCase, env: CaseEnv): Promise<CaseRun> {
 
   let outcome: CaseResult['outcome'];
   let message: string | undefined;
+  let failedStep: string | undefined;
   // A board that turns out, when asked, to be unable to do what the case needs (DutUnsupportedError) is not applicable too.
   if (failure instanceof NotApplicable || failure instanceof DutUnsupportedError) {
     outcome = 'not-applicable';
@@ -173,6 +197,7 @@ export async function runCase(c: SuiteCase, env: CaseEnv): Promise<CaseRun> {
     outcome = stepOutcome(failure) === 'error' ? 'error' : 'failed';
     const failed = base.steps.find((s) => s.outcome !== 'passed' && s.outcome !== 'not-run')!;
     message = `step '${failed.name}': ${failed.message}`;
+    failedStep = failed.name;
     // What the board was expected to do, next to what it did.
     if (outcome === 'failed') {
       message += `; the case expects ${describeExpectation(c.expect)}`;
@@ -182,7 +207,11 @@ export async function runCase(c: SuiteCase, env: CaseEnv): Promise<CaseRun> {
   } else {
     const problems = judge(c.expect, seen);
     outcome = problems.length === 0 ? 'passed' : 'failed';
-    if (problems.length > 0) message = problems.join('; ');
+    if (problems.length > 0) {
+      message = problems.join('; ');
+      // Every step ran: the failure is what a step saw — the decision, else the boot outcome.
+      failedStep = judge(c.expect, seen, { decisionOnly: true }).length > 0 ? observedAt.decision : observedAt.boot;
+    }
   }
 
   // Cleanup always runs, even after an interrupt: a board must not be left half-updated.
@@ -228,7 +257,7 @@ export async function runCase(c: SuiteCase, env: CaseEnv): Promise<CaseRun> {
   }
   if (seen.predicted) actual.predicted = seen.predicted;
   if (seen.boot) actual.boot = seen.boot;
-  const result: CaseResult = { ...base, actual, outcome, ...(message !== undefined ? { message } : {}), durationMs: performance.now() - t0 };
+  const result: CaseResult = { ...base, actual, outcome, ...(message !== undefined ? { message } : {}), durationMs: performance.now() - t0, ...(failedStep !== undefined ? { failedStep } : {}), ...(transfers.length ? { transfers } : {}) };
   log.line('result', `${c.id}: ${outcome}${message ? `: ${message}` : ''} (${result.durationMs.toFixed(0)} ms)`);
   return { result, ...(lost ? { lost } : {}) };
 }

@@ -43,5 +43,7 @@ export interface RunningModule {
 export interface ServiceModule {
   name: string;
   routes?: readonly RoutePlugin[];
+  /** Route plugins registered at the root (`/`), not under /api/v1: the dashboard's pages. */
+  pages?: readonly RoutePlugin[];
   start?(ctx: ServiceContext, options: ServeOptions): Promise<RunningModule>;
 }

@@ -9,6 +9,7 @@ import { tokenRoutes } from './api/routes/tokens.js';
 import { boardRoutes } from './api/routes/boards.js';
 import { releaseRoutes } from './api/routes/releases.js';
 import { WORK_MODULE } from './work-module.js';
+import { DASHBOARD_MODULE } from './dashboard/module.js';
 
 export const SERVICE_MODULES: readonly ServiceModule[] = [
   { name: 'events', routes: [eventRoutes] },
@@ -16,4 +17,5 @@ export const SERVICE_MODULES: readonly ServiceModule[] = [
   { name: 'boards', routes: [boardRoutes] },
   { name: 'releases', routes: [releaseRoutes] },
   WORK_MODULE,
+  DASHBOARD_MODULE,
 ];

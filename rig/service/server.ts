@@ -62,6 +62,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     app = await buildApp({
       db,
       plugins: modules.flatMap((m) => m.routes ?? []),
+      pages: modules.flatMap((m) => m.pages ?? []),
       ...(o.releaseTrust ? { releaseTrust: o.releaseTrust } : {}),
       ...(o.logger !== undefined ? { logger: o.logger } : {}),
       ...(o.version ? { version: o.version } : {}),

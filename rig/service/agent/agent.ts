@@ -21,6 +21,7 @@ import { boardStatus } from '../client/board-status.js';
 import type { BoardStatus } from '../store/boards.js';
 import type { AgentJob, AgentLink } from './link.js';
 import { ClaimLostError, readStatus, walkUpdate, type Release } from './update-job.js';
+import { ConsoleRelay } from './console-relay.js';
 
 export interface AgentOptions extends DriverOptions {
   /** The agent's name (one live process per name). */
@@ -49,6 +50,7 @@ export class Agent {
   private readonly releases = new Map<string, Promise<Release>>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
+  private readonly console: ConsoleRelay;
 
   private constructor(
     private readonly o: AgentOptions,
@@ -57,21 +59,25 @@ export class Agent {
     this.log = o.log ?? (() => undefined);
     // Every board's loop and job listens to these: one listener per board, not a leak.
     setMaxListeners(0, this.stopping.signal, this.handBack.signal);
+    this.console = new ConsoleRelay((board, lines, dropped) => o.link.consoleLines(board, lines, dropped), { log: this.log });
+    for (const d of drivers) this.console.attach(d);
   }
 
   /** Opens the lab's boards, registers them, reports their status and starts working. */
   static async start(o: AgentOptions): Promise<Agent> {
     const drivers: BoardDriver[] = [];
+    let agent: Agent | undefined;
     try {
       for (const b of o.lab.boards) drivers.push(await openBoardDriver(b, o));
-      const agent = new Agent(o, drivers);
-      await o.link.register(o.name, agent.instance, drivers.map((d) => ({ name: d.name, kind: d.kind, tags: [...d.tags] })));
-      for (const d of drivers) await agent.reportStatus(d);
-      agent.heartbeatTimer = setInterval(() => void agent.beat(), o.heartbeatMs ?? 5_000);
-      for (const d of drivers) agent.loops.push(agent.work(d));
-      agent.log(`agent ${o.name}: serving ${drivers.map((d) => `${d.name} (${d.kind})`).join(', ') || 'no boards'}`);
-      return agent;
+      const a = (agent = new Agent(o, drivers));
+      await o.link.register(o.name, a.instance, drivers.map((d) => ({ name: d.name, kind: d.kind, tags: [...d.tags] })));
+      for (const d of drivers) await a.reportStatus(d);
+      a.heartbeatTimer = setInterval(() => void a.beat(), o.heartbeatMs ?? 5_000);
+      for (const d of drivers) a.loops.push(a.work(d));
+      a.log(`agent ${o.name}: serving ${drivers.map((d) => `${d.name} (${d.kind})`).join(', ') || 'no boards'}`);
+      return a;
     } catch (e) {
+      await agent?.console.stop();
       for (const d of drivers) await d.close().catch(() => undefined);
       throw e;
     }
@@ -88,6 +94,7 @@ export class Agent {
     const grace = setTimeout(() => this.handBack.abort(new Error('the agent is stopping')), graceMs);
     await Promise.all(this.loops);
     clearTimeout(grace);
+    await this.console.stop();
     await this.o.link.leave(this.o.name, this.instance).catch((e: Error) => this.log(`agent ${this.o.name}: leaving failed: ${e.message}`));
     for (const d of this.drivers) await d.close().catch(() => undefined);
   }
@@ -171,7 +178,10 @@ export class Agent {
     const verdict = await walkUpdate(
       d,
       { release, state: ctx.state, deadlineAt: new Date(ctx.deadlineAt), deadlineS: data.deadlineS, confirmS: data.confirmS, attempt: ctx.attempt },
-      { move: (to, reason, detail) => this.o.link.updateProgress(job.claim, data.campaign, { to, ...(reason !== undefined ? { reason } : {}), ...(detail ? { detail } : {}) }) },
+      {
+        move: (to, reason, detail) => this.o.link.updateProgress(job.claim, data.campaign, { to, ...(reason !== undefined ? { reason } : {}), ...(detail ? { detail } : {}) }),
+        upload: (u) => void this.o.link.upload(d.name, { campaign: data.campaign, ...u }).catch((e: Error) => this.log(`board ${d.name}: upload figure not recorded: ${e.message}`)),
+      },
       signal,
     );
     // The inventory shows what the board runs before the verdict is known to anyone.

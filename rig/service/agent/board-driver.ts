@@ -56,6 +56,8 @@ export interface BoardDriver {
   readonly kind: string;
   readonly tags: readonly string[];
   connect(): Promise<BoardSession>;
+  /** Calls `listener` with each line the board prints on its console; returns the unsubscribe. */
+  onConsole(listener: (line: string) => void): () => void;
   /** One board's part of a QA run, as `suitrig run --board <name>` runs it. */
   runSuite(o: { suite: Suite; seed: number; cases: readonly string[]; logDir: string; signal?: AbortSignal }): Promise<BoardResult>;
   close(): Promise<void>;
@@ -116,6 +118,7 @@ class LabBoardDriver implements BoardDriver {
   readonly kind: string;
   readonly tags: readonly string[];
   private readonly predict: Policy | undefined;
+  private readonly consoleListeners = new Set<(line: string) => void>();
 
   constructor(
     readonly board: LabBoard,
@@ -130,10 +133,32 @@ class LabBoardDriver implements BoardDriver {
     const p = labProvision(board);
     // The board's lab trust, roles and identity stand in for --trust, --require and --device, as in `suitrig update --port <name>`.
     this.predict = p && p.trust.length > 0 ? provisionPolicy(p) : undefined;
+    // The agent's own virtual board prints whether or not a session is open; other boards are
+    // heard while a session holds their port (console lines between SMP frames).
+    virtual?.subscribe((e) => e.kind === 'console' && this.heard(e.line));
   }
 
   async connect(): Promise<BoardSession> {
-    return session(await this.open(), this.predict);
+    const link = await this.open();
+    if (!this.virtual) {
+      const listen = (c: SmpClient): SmpClient => {
+        c.link.onEvent((e) => e.kind === 'console' && this.heard(e.text));
+        return c;
+      };
+      listen(link.client);
+      const reconnect = link.reconnect.bind(link);
+      link.reconnect = async () => listen(await reconnect());
+    }
+    return session(link, this.predict);
+  }
+
+  onConsole(listener: (line: string) => void): () => void {
+    this.consoleListeners.add(listener);
+    return () => void this.consoleListeners.delete(listener);
+  }
+
+  private heard(line: string): void {
+    for (const l of this.consoleListeners) l(line);
   }
 
   private async open(): Promise<Link> {

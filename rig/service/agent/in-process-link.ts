@@ -10,6 +10,8 @@ import { bindAgentInstance, heartbeat, leaveAgent } from '../store/agents.js';
 import { INTERNAL, registerBoards, reportBoard, type BoardSpec, type BoardStatus } from '../store/boards.js';
 import { StoreRefusal } from '../store/errors.js';
 import { getRelease, releaseEnvelope, releasePayload } from '../store/releases.js';
+import { recordConsole } from '../store/console.js';
+import { recordUpload, recordUploadProgress, type UploadFigure, type UploadProgressFigure } from '../store/uploads.js';
 import type { AgentJob, AgentLink, BoardMoveReport, JobClaim } from './link.js';
 import type { Release } from './update-job.js';
 import type { BoardResult } from '../../runner/result.js';
@@ -96,6 +98,14 @@ export class InProcessLink implements AgentLink {
 
   async boardStatus(board: string, status: BoardStatus): Promise<void> {
     await reportBoard(this.work.db, board, { kind: 'status', status }, INTERNAL);
+  }
+
+  consoleLines(board: string, lines: readonly string[], dropped: number): Promise<void> {
+    return recordConsole(this.work.db, board, lines, dropped);
+  }
+
+  upload(board: string, u: UploadFigure | UploadProgressFigure): Promise<void> {
+    return 'total' in u ? recordUploadProgress(this.work.db, board, u) : recordUpload(this.work.db, board, u);
   }
 
   private full(claim: JobClaim): Claim {

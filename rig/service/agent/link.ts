@@ -14,6 +14,7 @@ import type { BoardResult } from '../../runner/result.js';
 import type { CampaignBoardState } from '../campaigns/states.js';
 import type { BoardJobData } from '../jobs/job-data.js';
 import type { Release } from './update-job.js';
+import type { UploadFigure, UploadProgressFigure } from '../store/uploads.js';
 
 /** The claim of a board for one job, opaque to the agent. */
 export interface JobClaim {
@@ -62,4 +63,8 @@ export interface AgentLink {
   handBack(claim: JobClaim, why: string): Promise<void>;
   /** What a board reports of itself, for the inventory. */
   boardStatus(board: string, status: BoardStatus): Promise<void>;
+  /** A batch of what a board printed on its console, oldest first; `dropped` lines were lost before it. */
+  consoleLines(board: string, lines: readonly string[], dropped: number): Promise<void>;
+  /** A transfer to a board during an update: finished (`total` absent) or on its way. */
+  upload(board: string, u: UploadFigure | UploadProgressFigure): Promise<void>;
 }

@@ -17,7 +17,7 @@
  * reverted, never confirmed); the previous image (reverted); nothing bootable (failed). The
  * deadline aborts whatever the board is doing: timed-out.
  */
-import { MissingPayloadError, type UpdateOutcome } from '../../../host/operator/update.js';
+import { MissingPayloadError, type UpdateEvent, type UpdateOutcome } from '../../../host/operator/update.js';
 import type { BoardState } from '../../../host/operator/board-state.js';
 import { parseEnvelope } from '../../../host/suit/envelope/parse.js';
 import { sleep, systemClock } from '../../../host/transport/clock.js';
@@ -31,10 +31,21 @@ export interface Release {
   payloads: ReadonlyMap<string, Uint8Array>;
 }
 
+/** A transfer to the board: finished, or on its way (`total` given). */
+export interface UploadReport {
+  what: 'envelope' | 'payload';
+  uri?: string;
+  bytes: number;
+  ms: number;
+  total?: number;
+}
+
 /** The service's side of the walk: each state as the board reaches it. */
 export interface UpdateReporter {
   /** A state on the way; false when the job's claim was lost (the walk stops at once). */
   move(to: CampaignBoardState, reason?: string, detail?: Record<string, unknown>): Promise<boolean>;
+  /** What went over the wire (for the board's timeline); best effort, it never stops the walk. */
+  upload?(u: UploadReport): void;
 }
 
 export interface UpdateJobInput {
@@ -60,6 +71,25 @@ export class ClaimLostError extends Error {
 
 /** How often a booted test image is asked whether it confirmed itself. */
 const CONFIRM_POLL_MS = 250;
+/** How often a transfer on its way is reported. */
+const PROGRESS_EVERY_MS = 1000;
+
+/** The delivery's events as upload reports: each finished transfer, and progress at most every PROGRESS_EVERY_MS. */
+function uploadReports(report: UpdateReporter): ((e: UpdateEvent) => void) | undefined {
+  const upload = report.upload?.bind(report);
+  if (!upload) return undefined;
+  let lastProgress = 0;
+  return (e) => {
+    const uri = e.kind === 'progress' || e.kind === 'sent' ? (e.uri !== undefined ? { uri: e.uri } : {}) : undefined;
+    if (e.kind === 'sent') {
+      lastProgress = 0;
+      upload({ what: e.what, ...uri, bytes: e.result.bytes, ms: Math.round(e.result.elapsedMs) });
+    } else if (e.kind === 'progress' && e.progress.elapsedMs - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = e.progress.elapsedMs;
+      upload({ what: e.what, ...uri, bytes: e.progress.done, ms: Math.round(e.progress.elapsedMs), total: e.progress.total });
+    }
+  };
+}
 
 function manifestDigest(envelope: Uint8Array): Uint8Array {
   const a = parseEnvelope(envelope).authentication;
@@ -106,7 +136,8 @@ class Walk {
     await this.move('delivering', undefined, this.input.state === 'pending' ? { before: boardStatus(before) } : { redelivery: this.input.attempt });
     let out: UpdateOutcome;
     try {
-      out = await this.s.deliver(this.input.release.envelope, this.input.release.payloads, { signal: this.signal });
+      const onEvent = uploadReports(this.report);
+      out = await this.s.deliver(this.input.release.envelope, this.input.release.payloads, { signal: this.signal, ...(onEvent ? { onEvent } : {}) });
     } catch (e) {
       if (e instanceof MissingPayloadError) return { to: 'failed', reason: `the board asks for the payload '${e.uri}', which the release does not have`, detail: {} };
       throw e;

@@ -27,6 +27,8 @@ export interface AppOptions {
   releaseTrust?: ReleaseTrust;
   /** Route plugins, each registered under /api/v1. */
   plugins?: readonly RoutePlugin[];
+  /** Route plugins registered at the root: the dashboard's pages (rig/service/dashboard/). */
+  pages?: readonly RoutePlugin[];
   /** fastify's logger option (default: off; serve logs to stderr). */
   logger?: FastifyServerOptions['logger'];
   /** The service's version, for the API description. */
@@ -93,6 +95,7 @@ export async function buildApp(o: AppOptions): Promise<ServiceApp> {
   try {
     app.get(`${API_PREFIX}/openapi.json`, { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
     for (const plugin of o.plugins ?? []) await app.register(plugin, { prefix: API_PREFIX, ctx });
+    for (const plugin of o.pages ?? []) await app.register(plugin, { ctx });
     await app.ready();
   } catch (e) {
     // A route refused at registration: stop what started (the event hub's LISTEN).

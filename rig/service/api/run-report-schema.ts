@@ -23,6 +23,8 @@ const Step = Type.Object(
   closed,
 );
 
+const Transfer = Type.Object({ uri: Text(600), bytes: Ms, ms: Ms, atMs: Ms, interrupted: Type.Optional(Type.Boolean()) }, closed);
+
 const Case = Type.Object(
   {
     id: Text(100),
@@ -31,6 +33,7 @@ const Case = Type.Object(
     seed: Seed,
     outcome: Type.Enum(['passed', 'failed', 'error', 'not-applicable']),
     message: Type.Optional(Text(4000)),
+    failedStep: Type.Optional(Text(200)),
     startedAt: Stamp,
     durationMs: Ms,
     expected: Type.Object(
@@ -51,6 +54,7 @@ const Case = Type.Object(
     ),
     steps: Type.Array(Step, { maxItems: 200 }),
     cleanup: Type.Array(Step, { maxItems: 50 }),
+    transfers: Type.Optional(Type.Array(Transfer, { maxItems: 200 })),
   },
   closed,
 );

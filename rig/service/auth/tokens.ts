@@ -69,6 +69,11 @@ export async function verifyToken(db: Sql, presented: string): Promise<TokenInfo
   return info(row);
 }
 
+/** Whether token `id` is still live (a long-lived request, an event stream, checks it again). */
+export async function tokenLive(db: Sql, id: number): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM tokens WHERE id = $1 AND revoked_at IS NULL', [id])).length === 1;
+}
+
 export async function listTokens(db: Sql): Promise<TokenInfo[]> {
   return (await db.query<TokenRow>('SELECT id, name, role, hash, created_at, revoked_at FROM tokens ORDER BY id')).map(info);
 }

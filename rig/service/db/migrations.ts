@@ -9,6 +9,7 @@ import { EnvironmentError } from '../../../host/util/errors.js';
 import type { Database } from './database.js';
 import { CORE } from './migrations/001-core.js';
 import { CAMPAIGNS } from './migrations/002-campaigns.js';
+import { CONSOLE } from './migrations/003-console.js';
 
 export interface Migration {
   version: number;
@@ -16,7 +17,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [CORE, CAMPAIGNS];
+export const MIGRATIONS: readonly Migration[] = [CORE, CAMPAIGNS, CONSOLE];
 
 /** Any constant both instances agree on: the lock that serialises migrations across processes. */
 const MIGRATION_LOCK = 7_291_019;

@@ -17,6 +17,7 @@ import type { RoutePlugin } from '../context.js';
 import { SSE_CLIENT_BUFFER, SSE_HEARTBEAT_MS, SSE_REPLAY_BACKLOG, SSE_REPLAY_MAX } from '../api/limits.js';
 import { ApiError } from '../api/errors.js';
 import { eventsAfter, latestEventId, type ServiceEvent } from '../store/events.js';
+import { tokenLive } from '../auth/tokens.js';
 
 const REPLAY_PAGE = 500;
 const TOPICS = ['board', 'campaign', 'campaign-board', 'run', 'release', 'reservation', 'agent'] as const;
@@ -122,7 +123,16 @@ export const eventRoutes: RoutePlugin = async (app, { ctx }) => {
           if (held.push(e) > SSE_REPLAY_BACKLOG) client.drop();
         } else client.write(formatEvent(e));
       });
-      const heartbeat = setInterval(() => client.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
+      // A stream outlives the check of its token at the start: each heartbeat checks it again,
+      // and a token revoked meanwhile gets nothing more.
+      const tokenId = req.auth!.id;
+      const heartbeat = setInterval(() => {
+        client.write(': heartbeat\n\n');
+        tokenLive(ctx.db, tokenId).then(
+          (live) => live || client.end(),
+          () => undefined,
+        );
+      }, SSE_HEARTBEAT_MS);
       res.on('close', () => {
         unsubscribe();
         clearInterval(heartbeat);

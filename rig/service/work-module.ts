@@ -18,7 +18,7 @@ import { attachWork, detachWork } from './work-registry.js';
 const STOP_GRACE_MS = 10_000;
 
 /** The in-process agent's name: the host name as a board name may spell it. */
-export function localAgentName(): string {
+function localAgentName(): string {
   const h = hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
   return h || 'local';
 }

@@ -22,6 +22,8 @@ export interface WorkOptions extends BoardJobsOptions {
   sweepMs?: number;
   /** Seconds without a heartbeat after which an agent's boards go offline (default 30). */
   agentTtlS?: number;
+  /** Seconds past a board's deadline before the sweep times it out (default 10). */
+  deadlineGraceS?: number;
   /** Suites `POST /runs` may name (default: the built-in ones). */
   suites?: readonly Suite[];
   /** Where the sweep's failures are told (default: process warnings). */
@@ -51,7 +53,7 @@ export class WorkService {
 
   /** Starts the queue (its schema created or migrated) and the sweep. The database is migrated already. */
   static async start(db: Database, o: WorkOptions = {}): Promise<WorkService> {
-    const campaigns = new CampaignEngine(db);
+    const campaigns = new CampaignEngine(db, o.deadlineGraceS);
     const runs = new RunService(db, o.suites ?? builtinSuites);
     const jobs = await BoardJobs.start(db, { update: campaigns.jobKind, run: runs.jobKind }, o);
     campaigns.useJobs(jobs);

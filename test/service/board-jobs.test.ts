@@ -5,7 +5,7 @@
  * twice at once on one board".
  */
 import { afterEach, expect, it } from 'vitest';
-import { INTERNAL, registerBoards } from '../../rig/service/store/boards.js';
+import { INTERNAL, registerBoards, setBoardState } from '../../rig/service/store/boards.js';
 import type { TakenJob } from '../../rig/service/jobs/board-jobs.js';
 import { campaignView } from '../../rig/service/campaigns/store.js';
 import { APP_URI, app, envelope, es256Key } from '../board/fixtures.js';
@@ -21,7 +21,7 @@ describeOnDatabases('jobs on boards', (flavour) => {
 
   async function setup(boards: string[]): Promise<WorkHarness> {
     // A short lease, and no sweep of its own: the test runs the sweep when it means to.
-    h = await startWork(flavour, { leaseMs: 400, sweepMs: 3_600_000 });
+    h = await startWork(flavour, { leaseMs: 400, sweepMs: 3_600_000, deadlineGraceS: 0 });
     await h.db.query("INSERT INTO agents (name, instance) VALUES ('lab', 'first')");
     await registerBoards(h.db, 'lab', 'host', boards.map((name) => ({ name, kind: 'virtual' })), INTERNAL, true);
     for (const b of boards) await h.work.jobs.ensureQueue(b);
@@ -79,6 +79,30 @@ describeOnDatabases('jobs on boards', (flavour) => {
     expect(c.boards[0]).toMatchObject({ state: 'failed', attempts: 3, reason: expect.stringMatching(/^its job was given up after 3 attempts: its worker \(agent lab\) stopped renewing its claim: presumed lost$/) });
     expect(c).toMatchObject({ state: 'done', reason: '1 failed' });
     expect(await work.jobs.take('lab', 'w4', 'j1')).toBeUndefined();
+  });
+
+  it('a board whose job no agent takes within the deadline (its agent gone) is timed-out, naming why', async () => {
+    const { work, db } = await setup(['j1', 'j2']);
+    await db.transaction((tx) => setBoardState(tx, 'j2', 'offline', 'agent lab sent no heartbeat'));
+    const payload = app('1.1.0', 'healthy', 1024);
+    const rel = await storeRelease(db, envelope({ sequence: 2, payload, key: es256Key }), new Map([[APP_URI, payload]]), 2);
+    const id = await work.campaigns.create({ release: rel, boards: ['j1', 'j2'], deadline_s: 1, success_threshold: 0 }, null);
+    const first = (await work.jobs.take('lab', 'w', 'j1'))!;
+    expect(await work.jobs.take('lab', 'w', 'j2')).toBeUndefined();
+    // j1's worker renews its claim meanwhile, as a live worker does.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await work.jobs.renew(first.claim)).toBe(true);
+    }
+    await work.sweep();
+    const c = await campaignView(db, id);
+    expect(c.boards.map((b) => [b.board, b.state, b.reason])).toEqual([
+      ['j1', 'pending', null],
+      ['j2', 'timed-out', 'no agent took its job within the deadline: the board is offline'],
+    ]);
+    // j1's worker is still on it: not timed out, even past the deadline.
+    expect(await work.campaigns.finish(first.claim, id, { to: 'confirmed', reason: 'runs it' })).toBe(true);
+    expect(await campaignView(db, id)).toMatchObject({ state: 'done', reason: '1 confirmed, 1 timed-out' });
   });
 
   it('never two jobs at once on one board: racing takers get one job, the next waits until it is finished', async () => {

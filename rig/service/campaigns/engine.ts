@@ -49,7 +49,7 @@ export interface UpdateJobContext {
   before?: Record<string, unknown>;
 }
 
-/** A board past its deadline with no job working on it is timed-out this long after the deadline. */
+/** A board past its deadline with no job working on it is timed-out this long after the deadline (default). */
 const DEADLINE_GRACE_S = 10;
 
 function summary(boards: readonly CampaignBoardRow[]): string {
@@ -68,7 +68,11 @@ function errorsOf(group: readonly CampaignBoardRow[]): string {
 export class CampaignEngine {
   private jobs!: BoardJobs;
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Seconds past a deadline before the sweep times a board out (its worker may be reporting just then). */
+    private readonly graceS = DEADLINE_GRACE_S,
+  ) {}
 
   /** Connects the engine to the board jobs (which need the engine's job kind to start). */
   useJobs(jobs: BoardJobs): void {
@@ -178,21 +182,29 @@ export class CampaignEngine {
     });
   }
 
-  /** Times out boards past their deadline that no job is working on; how many. */
+  /**
+   * Times out boards past their deadline that no job is working on, and boards whose job no agent
+   * took within the deadline (the board offline, reserved or busy); how many.
+   */
   async sweepDeadlines(): Promise<number> {
     const woken: string[] = [];
     const n = await this.db.transaction(async (tx) => {
-      const late = await tx.query<{ campaign: number; board: string }>(
-        `SELECT cb.campaign, cb.board FROM campaign_boards cb
-         WHERE cb.state = ANY($1::text[]) AND cb.deadline_at < now() - make_interval(secs => $2)
-           AND NOT EXISTS (SELECT 1 FROM board_claims k WHERE k.board = cb.board AND k.job_id = cb.job_id)
-         ORDER BY cb.campaign, cb.board FOR UPDATE SKIP LOCKED`,
-        [[...ACTIVE_STATES], DEADLINE_GRACE_S],
+      const late = await tx.query<{ campaign: number; board: string; fleet: string }>(
+        `SELECT cb.campaign, cb.board, b.state AS fleet FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign JOIN boards b ON b.name = cb.board
+         WHERE NOT EXISTS (SELECT 1 FROM board_claims k WHERE k.board = cb.board AND k.job_id = cb.job_id)
+           AND ((cb.state = ANY($1::text[]) AND cb.deadline_at < now() - make_interval(secs => $2))
+             OR (cb.state = 'pending' AND cb.job_id IS NOT NULL AND cb.queued_at < now() - make_interval(secs => (c.spec->>'deadlineS')::int + $2)))
+         ORDER BY cb.campaign, cb.board FOR UPDATE OF cb SKIP LOCKED`,
+        [[...ACTIVE_STATES], this.graceS],
       );
       for (const l of late) {
         const row = (await campaignBoard(tx, l.campaign, l.board))!;
         if (row.jobId) await this.jobs.cancelQueued(tx, boardQueue(row.board), [row.jobId]);
-        await moveBoard(tx, l.campaign, row, { to: 'timed-out', reason: `no verdict by its deadline (${row.deadlineAt}), and no agent is working on it (last state: ${row.state})` });
+        const reason =
+          row.state === 'pending'
+            ? `no agent took its job within the deadline: the board is ${l.fleet}`
+            : `no verdict by its deadline (${row.deadlineAt}), and no agent is working on it (last state: ${row.state})`;
+        await moveBoard(tx, l.campaign, row, { to: 'timed-out', reason });
         woken.push(...(await this.afterTerminal(tx, l.campaign, l.board)));
       }
       return late.length;
@@ -280,7 +292,7 @@ export class CampaignEngine {
       for (const b of group) {
         if (b.state !== 'pending' || b.jobId !== null) continue;
         const jobId = await this.jobs.send(tx, this.jobData(c, b.board));
-        await tx.query('UPDATE campaign_boards SET job_id = $3 WHERE campaign = $1 AND board = $2', [id, b.board, jobId]);
+        await tx.query('UPDATE campaign_boards SET job_id = $3, queued_at = now() WHERE campaign = $1 AND board = $2', [id, b.board, jobId]);
         woken.push(b.board);
       }
       if (!group.every((b) => TERMINAL_STATES.has(b.state))) return woken;

@@ -41,13 +41,13 @@ export interface CampaignSpec {
   confirmS: number;
 }
 
-export const DEFAULT_DEADLINE_S = 600;
-export const DEFAULT_CONFIRM_S = 30;
+const DEFAULT_DEADLINE_S = 600;
+const DEFAULT_CONFIRM_S = 30;
 export const MAX_DEADLINE_S = 24 * 3600;
 export const MAX_CAMPAIGN_BOARDS = 10_000;
 
 /** A request that is well-typed but means nothing sensible (400). */
-export class CampaignRequestError extends StoreRefusal {
+class CampaignRequestError extends StoreRefusal {
   override name = 'CampaignRequestError';
   constructor(message: string) {
     super('invalid', message);
@@ -89,16 +89,6 @@ export function campaignSpec(r: CampaignRequest, boardCount: number): CampaignSp
     deadlineS,
     confirmS,
   };
-}
-
-/** The group of the board at `index` (0-based, in campaign order). */
-export function groupOf(groups: readonly number[], index: number): number {
-  let end = 0;
-  for (let g = 0; g < groups.length; g++) {
-    end += groups[g]!;
-    if (index < end) return g;
-  }
-  throw new RangeError(`board index ${index} is beyond the groups' ${end} boards`);
 }
 
 /** True when `errors` of a group of `size` have reached what the spec tolerates. */

@@ -36,13 +36,13 @@ export const BOARD_STATE_MEANING: Record<CampaignBoardState, string> = {
   refused: "the board refused the manifest (its SUIT report's reason); its running image is untouched",
   reverted: 'the new image was tried and the board went back to the previous one (crashed, or never confirmed itself)',
   failed: 'the update could not be carried out or judged: the board stopped answering, stayed in its bootloader, or its job was given up',
-  'timed-out': 'no verdict within the deadline (deadline_s from the first delivery)',
+  'timed-out': 'no verdict within the deadline (deadline_s from the first delivery), or no agent took its job within that time (the board offline, reserved or busy)',
   cancelled: 'the campaign was cancelled before it reached this board; nothing was sent',
 };
 
 const NEXT: Record<CampaignBoardState, readonly CampaignBoardState[]> = {
   // A board already running the release is confirmed without an update.
-  pending: ['delivering', 'confirmed', 'cancelled', 'failed'],
+  pending: ['delivering', 'confirmed', 'cancelled', 'failed', 'timed-out'],
   delivering: ['delivering', 'installed', 'rebooting', 'booted', 'confirmed', 'refused', 'reverted', 'failed', 'timed-out'],
   installed: ['rebooting', 'booted', 'confirmed', 'reverted', 'failed', 'timed-out'],
   rebooting: ['rebooting', 'booted', 'confirmed', 'reverted', 'failed', 'timed-out'],
@@ -57,10 +57,6 @@ const NEXT: Record<CampaignBoardState, readonly CampaignBoardState[]> = {
 
 export function canMove(from: CampaignBoardState, to: CampaignBoardState): boolean {
   return NEXT[from].includes(to);
-}
-
-export function isBoardState(s: string): s is CampaignBoardState {
-  return (BOARD_STATES as readonly string[]).includes(s);
 }
 
 /**

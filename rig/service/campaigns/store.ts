@@ -115,7 +115,7 @@ export async function setCampaignGroups(tx: Sql, id: number, currentGroup: numbe
   await tx.query('UPDATE campaigns SET current_group = $2, accepted_group = $3, updated_at = now() WHERE id = $1', [id, currentGroup, acceptedGroup]);
 }
 
-export class TransitionError extends Error {
+class TransitionError extends Error {
   override name = 'TransitionError';
 }
 
@@ -151,7 +151,7 @@ export interface CampaignView extends CampaignRow {
 
 const noCounts = (): Record<CampaignBoardState, number> => Object.fromEntries(BOARD_STATES.map((s) => [s, 0])) as Record<CampaignBoardState, number>;
 
-export function countStates(boards: readonly CampaignBoardRow[]): Record<CampaignBoardState, number> {
+function countStates(boards: readonly CampaignBoardRow[]): Record<CampaignBoardState, number> {
   const counts = noCounts();
   for (const b of boards) counts[b.state]++;
   return counts;

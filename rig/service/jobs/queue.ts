@@ -18,9 +18,9 @@ import PgBoss from 'pg-boss';
 import type { Database, Sql } from '../db/database.js';
 import type { BoardJobData } from './job-data.js';
 
-export const QUEUE_SCHEMA = 'pgboss';
+const QUEUE_SCHEMA = 'pgboss';
 /** Where jobs whose retries ran out go; its handler marks what they were for as failed. */
-export const DEAD_LETTER_QUEUE = 'board-jobs-dead';
+const DEAD_LETTER_QUEUE = 'board-jobs-dead';
 
 /** The queue of one board. Board names are letters, digits, `.`, `_`, `-` (rig/lab/load.ts). */
 export function boardQueue(board: string): string {
@@ -62,10 +62,7 @@ function txAdapter(tx: Sql): { executeSql(text: string, values?: unknown[]): Pro
 export class JobQueue {
   private readonly known = new Set<string>();
 
-  private constructor(
-    private readonly boss: PgBoss,
-    readonly db: Database,
-  ) {}
+  private constructor(private readonly boss: PgBoss) {}
 
   /** Starts pg-boss on `db` (creating or migrating its schema) and the dead-letter handler. */
   static async start(db: Database, onDeadJob: (data: BoardJobData, output: unknown) => Promise<void>, o: QueueOptions = {}): Promise<JobQueue> {
@@ -80,7 +77,7 @@ export class JobQueue {
     // pg-boss reports errors of its timers here; without a listener an EventEmitter 'error' throws.
     boss.on('error', (e) => process.emitWarning(`job queue: ${e.message}`));
     await boss.start();
-    const q = new JobQueue(boss, db);
+    const q = new JobQueue(boss);
     await boss.createQueue(DEAD_LETTER_QUEUE, { name: DEAD_LETTER_QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 1 });
     await boss.work<{ data: BoardJobData; output: unknown }>(DEAD_LETTER_QUEUE, { pollingIntervalSeconds: 1, includeMetadata: true }, async ([job]) => {
       // A dead letter carries the job's data and its last failure as output.

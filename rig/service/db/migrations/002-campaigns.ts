@@ -50,6 +50,9 @@ CREATE TABLE campaign_boards (
   attempts integer NOT NULL DEFAULT 0,
   -- The queue job that now works on it; reports from any other job are stale and ignored.
   job_id text,
+  -- When that job was queued: a job no agent takes within the deadline (its board offline,
+  -- reserved or busy) times the board out.
+  queued_at timestamptz,
   started_at timestamptz,
   -- started_at + deadline_s: a board without a verdict by then is timed-out (kept across retries).
   deadline_at timestamptz,

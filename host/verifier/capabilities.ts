@@ -16,9 +16,16 @@ export const COMMAND_CAPABILITIES = [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 18,
  */
 export const PARAMETER_CAPABILITIES = [1, 2, 3, 4, 5, 12, 13, 14, 18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30] as const;
 
-/** COSE algorithms: SHA-256 digests, the signatures / MACs crypto.ts checks, and HSS-LMS (-46),
- *  which the core checks itself (assembly/lms.ts). */
-export const ALGORITHM_CAPABILITIES = [-16, -7, -9, -8, -19, 5, -46] as const;
+/**
+ * The payload encryption of assembly/decrypt.ts (draft-ietf-suit-firmware-encryption): key wrap
+ * A128KW..A256KW (-3..-5), ECDH-ES + A128KW..A256KW (-29..-31), content A128GCM..A256GCM (1..3)
+ * and A128CTR..A256CTR (-65534..-65532, RFC 9459).
+ */
+export const ENCRYPTION_ALGORITHM_CAPABILITIES = [-3, -4, -5, -29, -30, -31, 1, 2, 3, -65534, -65533, -65532] as const;
+
+/** COSE algorithms: SHA-256 digests, the signatures / MACs crypto.ts checks, HSS-LMS (-46),
+ *  which the core checks itself (assembly/lms.ts), and the encryption algorithms. */
+export const ALGORITHM_CAPABILITIES = [-16, -7, -9, -8, -19, 5, -46, ...ENCRYPTION_ALGORITHM_CAPABILITIES] as const;
 
 /** SUIT_Envelope members: delegation, authentication, manifest, severable members. */
 const ENVELOPE = [1, 2, 3, 14, 15, 16, 18, 20, 23];

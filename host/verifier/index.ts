@@ -40,5 +40,5 @@ export { SuitProcessor, runWithPayloads, runDecision, PROCEDURES, ProcessorState
 export { type SuitPlatform, type ComponentRef, type InvokeOutcome } from './platform.js';
 export { MemoryPlatform, type MemoryPlatformOptions, type PlatformCall } from './memory-platform.js';
 export { encodeSuitReport, withReportFields, type RunRecord, type ReportInput } from './report.js';
-export { capabilityReport, CAPABILITY_REASONS, COMMAND_CAPABILITIES, PARAMETER_CAPABILITIES, ALGORITHM_CAPABILITIES } from './capabilities.js';
+export { capabilityReport, CAPABILITY_REASONS, COMMAND_CAPABILITIES, PARAMETER_CAPABILITIES, ALGORITHM_CAPABILITIES, ENCRYPTION_ALGORITHM_CAPABILITIES } from './capabilities.js';
 export { COMMAND_NAMES, commandName, componentText } from './names.js';

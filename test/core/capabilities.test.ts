@@ -4,7 +4,8 @@
  * manifest, and every SUIT code up to 40 it leaves out is refused by the core.
  */
 import { describe, expect, it } from 'vitest';
-import { ALGORITHM_CAPABILITIES, COMMAND_CAPABILITIES, COSE_ALGORITHMS, MemoryPlatform, PARAMETER_CAPABILITIES, SuitProcessor, verifyEnvelope } from '../../host/verifier/index.js';
+import { ENCRYPTION_ALGORITHMS } from '../../host/suit/inspect/encryption.js';
+import { ALGORITHM_CAPABILITIES, COMMAND_CAPABILITIES, ENCRYPTION_ALGORITHM_CAPABILITIES, COSE_ALGORITHMS, MemoryPlatform, PARAMETER_CAPABILITIES, SuitProcessor, verifyEnvelope } from '../../host/verifier/index.js';
 import { IETF_KEY } from '../vectors/corpus.js';
 import { cbor } from './envelope-builder.js';
 import { makeEnvelope, params, seq } from './manifests.js';
@@ -60,8 +61,12 @@ describe('the capability report is true of the core', () => {
     expect(r).toMatchObject({ reason: 'cose-unsupported', detail: 'encryption-info' });
   });
 
-  it('the algorithms are SHA-256 and the signature / MAC algorithms the verify import checks', () => {
+  it('the algorithms are SHA-256, the signature / MAC algorithms the verify import checks, and the encryption ones inspect names', () => {
     expect(ALGORITHM_CAPABILITIES[0]).toBe(-16);
-    for (const a of ALGORITHM_CAPABILITIES.slice(1)) expect(COSE_ALGORITHMS[a], `alg ${a}`).toBeDefined();
+    const encryption = new Set<number>(ENCRYPTION_ALGORITHM_CAPABILITIES);
+    for (const a of ALGORITHM_CAPABILITIES.slice(1)) {
+      if (!encryption.has(a)) expect(COSE_ALGORITHMS[a], `alg ${a}`).toBeDefined();
+    }
+    expect([...encryption].sort((x, y) => x - y)).toEqual(Object.keys(ENCRYPTION_ALGORITHMS).map(Number).sort((x, y) => x - y));
   });
 });

@@ -7,7 +7,8 @@ import { decodeCbor, Tag } from '../cbor/decode.js';
 import { toHex } from '../../util/hex.js';
 import { segmentText } from './values.js';
 
-const ALGORITHMS: Readonly<Record<number, string>> = {
+/** The encryption algorithms the core decrypts with (assembly/decrypt.ts), by COSE number. */
+export const ENCRYPTION_ALGORITHMS: Readonly<Record<number, string>> = {
   1: 'A128GCM', 2: 'A192GCM', 3: 'A256GCM',
   [-65534]: 'A128CTR', [-65533]: 'A192CTR', [-65532]: 'A256CTR',
   [-3]: 'A128KW', [-4]: 'A192KW', [-5]: 'A256KW',
@@ -28,7 +29,7 @@ export interface EncryptionSummary {
 }
 
 function algorithmText(v: unknown): string {
-  return typeof v === 'number' ? `${ALGORITHMS[v] ?? 'unknown'} (${v})` : 'none';
+  return typeof v === 'number' ? `${ENCRYPTION_ALGORITHMS[v] ?? 'unknown'} (${v})` : 'none';
 }
 
 /** The protected bucket (bstr-wrapped map) and the unprotected map, merged. */

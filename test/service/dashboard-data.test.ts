@@ -46,7 +46,9 @@ describeOnDatabases('dashboard data: transfers, console lines, failing steps', (
     expect(printed.lines.some((l) => /Starting bootloader/.test(l.text))).toBe(true);
   });
 
-  it("a QA run's report names the failing step of a failed case and carries its payload transfers", async () => {
+  // The run's own wait is 60 s; the test's limit must lie beyond it, or a loaded machine fails the
+  // test before the wait can say what it waited for.
+  it("a QA run's report names the failing step of a failed case and carries its payload transfers", { timeout: 120_000 }, async () => {
     h = await startWork(flavour);
     // accept-rollback: the board takes a replayed older manifest, which the case expects refused.
     agent = await Agent.start({ name: 'test-agent', lab: virtualLab([{ name: 'b1' }, { name: 'b2', quirks: ['accept-rollback'] }]), link: h.work.link(), heartbeatMs: 500, pollMs: 500 });

@@ -2,7 +2,8 @@
  * Board reservations (issue 13, DESIGN.md "Lab service"), on PGlite and on the PostgreSQL server:
  * leases taken, renewed and released over the API; a 409 that names who holds the board until
  * when; a lease that is not renewed expires on its own; racing requests get exactly one lease;
- * a campaign skips a reserved board and says why.
+ * a campaign skips a reserved board and says why; `suitrig reserve` holds a lease by renewing it,
+ * `--wait` gets the board once it is released, and `suitrig release` ends a lease by its id.
  */
 import { afterEach, expect, it } from 'vitest';
 import { INTERNAL, registerBoards } from '../../rig/service/store/boards.js';
@@ -11,6 +12,7 @@ import { campaignView } from '../../rig/service/campaigns/store.js';
 import { APP_URI, app, envelope, es256Key } from '../board/fixtures.js';
 import { describeOnDatabases } from '../helpers/databases.js';
 import { startWork, storeRelease, type WorkHarness } from '../helpers/service.js';
+import { runCli } from '../helpers/cli.js';
 import { testService, type TestService } from './fixture.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -134,5 +136,36 @@ describeOnDatabases('board reservations', (flavour) => {
     ]);
     // The lease outlived the campaign's attempt; the board is still reserved, untouched.
     expect(await h.db.query("SELECT state FROM boards WHERE name = 'r2'")).toEqual([{ state: 'reserved' }]);
+  });
+
+  it('suitrig reserve holds the lease past its TTL by renewing it; a second reserve is refused naming the holder, --wait gets it after', async () => {
+    await service();
+    const url = await s!.app.listen({ host: '127.0.0.1', port: 0 });
+    const cli = (...argv: string[]) => runCli([...argv, '--tracker', url, '--token', s!.tokens.operator], { env: {} });
+    const alice = cli('reserve', 'b1', '--for', '4s', '--ttl', '2', '--holder', 'alice');
+    await sleep(1_000);
+    expect((await board()).reservation).toMatchObject({ holder: 'alice' });
+    const refused = await cli('reserve', 'b1', '--holder', 'bob');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/reserved by alice until \d{4}-/);
+    const bob = cli('reserve', 'b1', '--wait', '--for', '1s', '--ttl', '5', '--holder', 'bob');
+    await sleep(2_000);
+    // 3 s in: past alice's 2 s TTL, so held only because reserve renewed it.
+    expect((await board()).reservation).toMatchObject({ holder: 'alice' });
+    const a = await alice;
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(/^reserved b1 by alice until \S+ \(lease [0-9a-f-]{36}\)\nreleased b1\n$/);
+    const b = await bob;
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).toMatch(/^reserved b1 by bob until /);
+    expect(b.stderr).toMatch(/waiting .*reserved by alice/);
+    expect(await board()).toMatchObject({ state: 'idle', reservation: null });
+
+    const lease = (await post({ ttl_s: 60, holder: 'carol' })).json();
+    expect(await cli('release', 'b1', '--id', '00000000-0000-4000-8000-000000000000')).toMatchObject({ code: 1 });
+    expect(await cli('release', 'b1', '--id', lease.id)).toMatchObject({ code: 0, stdout: 'released b1\n' });
+    expect(await board()).toMatchObject({ state: 'idle', reservation: null });
+    expect(await runCli(['reserve', 'b1'], { env: {} })).toMatchObject({ code: 2 });
+    expect((await cli('reserve', 'b1', '--for', '5x')).code).toBe(2);
   });
 });

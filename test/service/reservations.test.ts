@@ -50,6 +50,11 @@ describeOnDatabases('board reservations', (flavour) => {
     expect(left).toBeLessThanOrEqual(31_000);
     expect(await board()).toMatchObject({ state: 'reserved', reservation: { holder: 'ci pipeline 7', expires_at: new Date(lease.expires_at).toISOString() } });
 
+    // The board's agent reporting it idle does not end the reservation.
+    const report = await s!.app.inject({ method: 'POST', url: '/api/v1/boards/b1/reports', headers: s!.as('admin'), payload: { kind: 'status', state: 'idle' } });
+    expect(report.statusCode, report.body).toBe(201);
+    expect(report.json()).toMatchObject({ state: 'reserved', reservation: { holder: 'ci pipeline 7' } });
+
     const renewed = await s!.app.inject({ method: 'PUT', url: `/api/v1/boards/b1/reservations/${lease.id}`, headers: s!.as('operator'), payload: { ttl_s: 600 } });
     expect(renewed.statusCode, renewed.body).toBe(200);
     expect(Date.parse(renewed.json().expires_at) - Date.now()).toBeGreaterThan(590_000);

@@ -192,7 +192,8 @@ export async function reportBoard(db: Database, name: string, report: BoardRepor
     } else {
       await tx.query('UPDATE boards SET last_seen = now() WHERE name = $1', [name]);
     }
-    if (report.state) await setBoardState(tx, name, report.state, `reported (${report.kind})`);
+    // An agent saying its board is free does not end someone's reservation of it.
+    if (report.state) await setBoardState(tx, name, report.state === 'idle' ? await restingState(tx, name) : report.state, `reported (${report.kind})`);
     const { kind, ...detail } = report;
     await recordBoardHistory(tx, name, kind, detail);
     await recordEvent(tx, 'board', name, {

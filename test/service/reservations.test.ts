@@ -3,9 +3,12 @@
  * leases taken, renewed and released over the API; a 409 that names who holds the board until
  * when; a lease that is not renewed expires on its own; racing requests get exactly one lease;
  * a campaign skips a reserved board and says why; `suitrig reserve` holds a lease by renewing it,
- * `--wait` gets the board once it is released, and `suitrig release` ends a lease by its id.
+ * `--wait` gets the board once it is released, and `suitrig release` ends a lease by its id; a
+ * `suitrig reserve` process killed with SIGKILL loses its lease within its TTL (the built CLI).
  */
+import { spawn } from 'node:child_process';
 import { afterEach, expect, it } from 'vitest';
+import { CLI } from '../helpers/board-process.js';
 import { INTERNAL, registerBoards } from '../../rig/service/store/boards.js';
 import { expireReservations, reserveBoard } from '../../rig/service/store/reservations.js';
 import { campaignView } from '../../rig/service/campaigns/store.js';
@@ -172,5 +175,35 @@ describeOnDatabases('board reservations', (flavour) => {
     expect(await board()).toMatchObject({ state: 'idle', reservation: null });
     expect(await runCli(['reserve', 'b1'], { env: {} })).toMatchObject({ code: 2 });
     expect((await cli('reserve', 'b1', '--for', '5x')).code).toBe(2);
+  });
+
+  it('the holder killed (SIGKILL): nobody renews, the lease expires within its TTL and the board is free', async () => {
+    await service();
+    const url = await s!.app.listen({ host: '127.0.0.1', port: 0 });
+    const child = spawn(process.execPath, [CLI, 'reserve', 'b1', '--tracker', url, '--ttl', '2', '--holder', 'doomed'], {
+      env: { ...process.env, SUITRIG_TOKEN: s!.tokens.operator },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out);
+      });
+      child.once('exit', (code) => reject(new Error(`reserve exited ${code} before printing its lease`)));
+    });
+    expect(line).toMatch(/^reserved b1 by doomed until /);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    expect((await board()).reservation).toMatchObject({ holder: 'doomed' });
+    const killedAt = Date.now();
+    while ((await board()).reservation !== null) {
+      expect(Date.now() - killedAt, 'the lease to run out').toBeLessThan(5_000);
+      await sleep(100);
+    }
+    expect(await expireReservations(s!.db)).toBe(1);
+    expect(await board()).toMatchObject({ state: 'idle', reservation: null });
+    expect(await history()).toEqual(['expired', 'reserved']);
   });
 });

@@ -8,6 +8,7 @@ import { eventRoutes } from './events/stream.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { boardRoutes } from './api/routes/boards.js';
 import { releaseRoutes } from './api/routes/releases.js';
+import { reservationRoutes } from './api/routes/reservations.js';
 import { WORK_MODULE } from './work-module.js';
 import { DASHBOARD_MODULE } from './dashboard/module.js';
 
@@ -16,6 +17,7 @@ export const SERVICE_MODULES: readonly ServiceModule[] = [
   { name: 'tokens', routes: [tokenRoutes] },
   { name: 'boards', routes: [boardRoutes] },
   { name: 'releases', routes: [releaseRoutes] },
+  { name: 'reservations', routes: [reservationRoutes] },
   WORK_MODULE,
   DASHBOARD_MODULE,
 ];

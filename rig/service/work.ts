@@ -6,13 +6,15 @@
  *
  * A sweep runs every `sweepMs`: claims whose lease ran out are failed back to their queues
  * (retried or failed by their rule), boards past their campaign deadline that no job works on
- * are timed-out, and boards whose agent stopped heartbeating go offline.
+ * are timed-out, reservations whose holder stopped renewing them end, and boards whose agent
+ * stopped heartbeating go offline.
  */
 import type { Database } from './db/database.js';
 import { CampaignEngine } from './campaigns/engine.js';
 import { BoardJobs, type BoardJobsOptions } from './jobs/board-jobs.js';
 import { RunService } from './runs/service.js';
 import { markSilentBoardsOffline } from './store/agents.js';
+import { expireReservations } from './store/reservations.js';
 import type { Suite } from '../suites/api.js';
 import { builtinSuites } from '../suites/index.js';
 import { InProcessLink } from './agent/in-process-link.js';
@@ -73,6 +75,7 @@ export class WorkService {
     this.sweeping ??= (async () => {
       try {
         await this.jobs.reapExpired();
+        await expireReservations(this.db);
         await this.campaigns.sweepDeadlines();
         await markSilentBoardsOffline(this.db, this.agentTtlS);
       } catch (e) {

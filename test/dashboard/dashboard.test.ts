@@ -10,7 +10,8 @@
  * - a viewer token sees no operator controls, and the API refuses the action anyway;
  * - bad data (HTML in a board name, a huge console log, an oversized answer) is shown as text,
  *   bounded, and the page stays usable;
- * - the page shows a lost connection when the service restarts, and recovers by itself.
+ * - the page shows a lost connection when the service restarts, and recovers by itself;
+ * - a board reserved while the fleet is open shows, live, who holds it until when.
  * Screenshots of every page go to screenshotFolder() (pages.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -365,5 +366,17 @@ describe.skipIf(missing !== undefined)(missing ? `dashboard in a browser (skippe
     await textOf(page.locator('table.boards'), 'late-1');
     expect(await page.evaluate('window.__noReload')).toBe(true);
     expect(p.errors.filter((e) => !/ERR_CONNECTION_REFUSED|network error|Failed to fetch/.test(e))).toEqual([]);
+  });
+
+  it('a board reserved while the fleet is open shows, live, who holds it until when', async () => {
+    const p = await loggedIn('viewer');
+    const { page } = p;
+    const row = page.locator('table.boards tbody tr', { hasText: 'bench-4' });
+    await textOf(row, 'idle');
+    const r = await lab.api('operator', 'POST', '/boards/bench-4/reservations', { ttl_s: 600, holder: 'alice' });
+    expect(r.status).toBe(201);
+    await textOf(row, 'reserved by alice until');
+    expect(await row.locator('.reservation time').getAttribute('datetime')).toBe(new Date(r.json.expires_at).toISOString());
+    expect(p.errors).toEqual([]);
   });
 });

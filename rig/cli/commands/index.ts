@@ -24,6 +24,7 @@ import { rebootCommand } from './reboot.js';
 import { flashCommand } from './flash.js';
 import { serveCommand } from './serve.js';
 import { releaseUploadCommand } from './release-upload.js';
+import { releaseCommand, reserveCommand } from './reserve.js';
 import { campaignShowCommand, campaignStartCommand } from './campaign.js';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.js';
 
@@ -49,6 +50,8 @@ export const commands: readonly Command[] = [
   runCommand,
   serveCommand,
   releaseUploadCommand,
+  reserveCommand,
+  releaseCommand,
   campaignStartCommand,
   campaignShowCommand,
   tokenCreateCommand,

@@ -189,8 +189,10 @@ export class CampaignEngine {
   async sweepDeadlines(): Promise<number> {
     const woken: string[] = [];
     const n = await this.db.transaction(async (tx) => {
-      const late = await tx.query<{ campaign: number; board: string; fleet: string }>(
-        `SELECT cb.campaign, cb.board, b.state AS fleet FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign JOIN boards b ON b.name = cb.board
+      const late = await tx.query<{ campaign: number; board: string; fleet: string; holder: string | null; until: Date | null }>(
+        `SELECT cb.campaign, cb.board, b.state AS fleet, r.holder, r.expires_at AS until
+         FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign JOIN boards b ON b.name = cb.board
+         LEFT JOIN reservations r ON r.board = cb.board AND r.expires_at > now()
          WHERE NOT EXISTS (SELECT 1 FROM board_claims k WHERE k.board = cb.board AND k.job_id = cb.job_id)
            AND ((cb.state = ANY($1::text[]) AND cb.deadline_at < now() - make_interval(secs => $2))
              OR (cb.state = 'pending' AND cb.job_id IS NOT NULL AND cb.queued_at < now() - make_interval(secs => (c.spec->>'deadlineS')::int + $2)))
@@ -202,7 +204,7 @@ export class CampaignEngine {
         if (row.jobId) await this.jobs.cancelQueued(tx, boardQueue(row.board), [row.jobId]);
         const reason =
           row.state === 'pending'
-            ? `no agent took its job within the deadline: the board is ${l.fleet}`
+            ? `no agent took its job within the deadline: the board is ${l.holder ? `reserved by ${l.holder} until ${l.until!.toISOString()}` : l.fleet}`
             : `no verdict by its deadline (${row.deadlineAt}), and no agent is working on it (last state: ${row.state})`;
         await moveBoard(tx, l.campaign, row, { to: 'timed-out', reason });
         woken.push(...(await this.afterTerminal(tx, l.campaign, l.board)));

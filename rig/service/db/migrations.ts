@@ -10,6 +10,7 @@ import type { Database } from './database.js';
 import { CORE } from './migrations/001-core.js';
 import { CAMPAIGNS } from './migrations/002-campaigns.js';
 import { CONSOLE } from './migrations/003-console.js';
+import { RESERVATIONS } from './migrations/004-reservations.js';
 
 export interface Migration {
   version: number;
@@ -17,7 +18,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [CORE, CAMPAIGNS, CONSOLE];
+export const MIGRATIONS: readonly Migration[] = [CORE, CAMPAIGNS, CONSOLE, RESERVATIONS];
 
 /** Any constant both instances agree on: the lock that serialises migrations across processes. */
 const MIGRATION_LOCK = 7_291_019;

@@ -8,7 +8,8 @@
  * (reaper.ts) fails its job back to the queue in the same transaction that removes the claim.
  */
 import type { Sql } from '../db/database.js';
-import { setBoardState } from '../store/boards.js';
+import { restingState, setBoardState } from '../store/boards.js';
+import { liveReservation } from '../store/reservations.js';
 
 export interface Claim {
   board: string;
@@ -37,6 +38,8 @@ export async function claimBlocker(tx: Sql, board: string, agent: string): Promi
   if (b.agent !== agent) return `board '${board}' is served by agent '${b.agent}'`;
   const [held] = await tx.query<ClaimRow>('SELECT * FROM board_claims WHERE board = $1', [board]);
   if (held) return `board '${board}' is busy with job ${held.job_id} (${held.kind})`;
+  const lease = await liveReservation(tx, board);
+  if (lease) return `board '${board}' is reserved by ${lease.holder} until ${lease.expires_at.toISOString()}`;
   if (b.state !== 'idle') return `board '${board}' is ${b.state}`;
   return undefined;
 }
@@ -67,11 +70,11 @@ export async function holdsClaim(tx: Sql, c: Claim): Promise<boolean> {
   return rows.length === 1;
 }
 
-/** Removes the claim and frees the board (busy -> idle; an offline board stays offline). */
+/** Removes the claim and frees the board (busy -> idle, or reserved when reserved meanwhile; an offline board stays offline). */
 export async function dropClaim(tx: Sql, c: Claim, why: string): Promise<void> {
   await tx.query('DELETE FROM board_claims WHERE board = $1 AND job_id = $2', [c.board, c.jobId]);
   const [b] = await tx.query<{ state: string }>('SELECT state FROM boards WHERE name = $1', [c.board]);
-  if (b?.state === 'busy') await setBoardState(tx, c.board, 'idle', why);
+  if (b?.state === 'busy') await setBoardState(tx, c.board, await restingState(tx, c.board), why);
 }
 
 /** Claims whose lease ran out (their holder is gone), locked for the reaper; other reapers skip them. */

@@ -77,6 +77,8 @@ export interface BoardRecord {
   status: BoardStatus | null;
   last_seen: Date | null;
   updated_at: Date;
+  /** Who holds the board and until when, while a reservation is live. */
+  reservation: { holder: string; expires_at: string } | null;
 }
 
 export interface HistoryLine {
@@ -91,8 +93,11 @@ export type Caller = { tokenId: number; role: Role } | 'internal';
 
 export const INTERNAL: Caller = 'internal';
 
-const BOARD_COLUMNS = `b.name, b.agent, a.host, b.kind, b.tags, b.identity, b.state, b.status, b.last_seen, b.updated_at`;
-const FROM_BOARDS = 'boards b JOIN agents a ON a.name = b.agent';
+// The live reservation, if any (store/reservations.ts), without its lease id: that is its holder's.
+const BOARD_COLUMNS = `b.name, b.agent, a.host, b.kind, b.tags, b.identity, b.state, b.status, b.last_seen, b.updated_at,
+  CASE WHEN r.board IS NULL THEN NULL ELSE json_build_object('holder', r.holder,
+    'expires_at', to_char(r.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) END AS reservation`;
+const FROM_BOARDS = 'boards b JOIN agents a ON a.name = b.agent LEFT JOIN reservations r ON r.board = b.name AND r.expires_at > now()';
 
 const mayOverride = (c: Caller): boolean => c === 'internal' || c.role === 'admin';
 const tokenOf = (c: Caller): number | null => (c === 'internal' ? null : c.tokenId);
@@ -127,6 +132,15 @@ export async function setBoardState(tx: Sql, name: string, state: BoardStateName
 }
 
 /**
+ * The state of a board no job works on: reserved while someone holds a live lease on it
+ * (store/reservations.ts), idle otherwise.
+ */
+export async function restingState(tx: Sql, name: string): Promise<'idle' | 'reserved'> {
+  const rows = await tx.query('SELECT 1 FROM reservations WHERE board = $1 AND expires_at > now()', [name]);
+  return rows.length > 0 ? 'reserved' : 'idle';
+}
+
+/**
  * Registers `boards` as served by `agent`. A board served by another agent is refused (409)
  * unless it is offline (it moved to this host). With `complete`, `boards` is everything the
  * agent serves: its boards not listed go offline.
@@ -152,7 +166,7 @@ export async function registerBoards(db: Database, agent: string, host: string, 
         await recordBoardHistory(tx, b.name, 'registered', { agent, host, kind: b.kind, ...(row.moved_from ? { from: row.moved_from } : {}) });
         await recordEvent(tx, 'board', b.name, { registered: agent, kind: b.kind, state: row.state });
       }
-      if (row.state === 'offline') await setBoardState(tx, b.name, 'idle', `registered by agent ${agent}`);
+      if (row.state === 'offline') await setBoardState(tx, b.name, await restingState(tx, b.name), `registered by agent ${agent}`);
     }
     if (complete) {
       const gone = await tx.query<{ name: string }>(
@@ -178,7 +192,8 @@ export async function reportBoard(db: Database, name: string, report: BoardRepor
     } else {
       await tx.query('UPDATE boards SET last_seen = now() WHERE name = $1', [name]);
     }
-    if (report.state) await setBoardState(tx, name, report.state, `reported (${report.kind})`);
+    // An agent saying its board is free does not end someone's reservation of it.
+    if (report.state) await setBoardState(tx, name, report.state === 'idle' ? await restingState(tx, name) : report.state, `reported (${report.kind})`);
     const { kind, ...detail } = report;
     await recordBoardHistory(tx, name, kind, detail);
     await recordEvent(tx, 'board', name, {

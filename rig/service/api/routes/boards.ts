@@ -75,6 +75,7 @@ const Board = Type.Object(
     status: Type.Union([BoardStatusSchema, Type.Null()]),
     last_seen: Type.Union([DateTime, Type.Null()]),
     updated_at: DateTime,
+    reservation: Type.Union([Type.Object({ holder: Type.String(), expires_at: Type.String({ format: 'date-time' }) }, closed), Type.Null()], { description: 'who holds the board and until when' }),
   },
   closed,
 );

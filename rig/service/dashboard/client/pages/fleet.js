@@ -142,7 +142,9 @@ export function mount(ctx) {
             clip(b.host, 200) || '—',
             clip(b.kind, 40),
             (b.tags ?? []).slice(0, 32).map((t) => h('span', { class: 'tag' }, clip(t, 64))),
-            badge(b.state),
+            b.reservation
+              ? h('span', {}, badge(b.state), h('span', { class: 'muted reservation' }, ` by ${clip(b.reservation.holder, 64)} until `, time(b.reservation.expires_at)))
+              : badge(b.state),
             clip(b.status?.app_version ?? '—', 64),
             seq(b) === null || seq(b) === undefined ? '—' : clip(seq(b), 24),
             slotsText(b.status?.slots),

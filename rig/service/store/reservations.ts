@@ -1,0 +1,129 @@
+/**
+ * Board reservations (DESIGN.md "Lab service": `POST /boards/{name}/reservations`; issue 13): a
+ * person or pipeline holds a board as a lease it renews while it is alive (a heartbeat). A lease
+ * its holder stops renewing expires on its own: it is ignored from `expires_at` on and removed
+ * by the service's sweep (work.ts), so a holder that dies never keeps a board locked. While a
+ * lease is live the board rests in state `reserved` and takes no campaign or run job
+ * (jobs/claims.ts). Every reservation, release and expiry is in the board's history and the
+ * event stream, in the transaction of the change.
+ *
+ * Race safety: the board's row is locked first (the order every writer of a board follows), and
+ * the insert only replaces a row whose lease has run out, so of two concurrent requests exactly
+ * one gets the lease and the other is told who holds it until when.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database, Sql } from '../db/database.js';
+import { restingState, setBoardState, type Caller } from './boards.js';
+import { StoreRefusal } from './errors.js';
+import { recordBoardHistory, recordEvent } from './events.js';
+
+/** Lease length when the request names none, and the longest one granted (DESIGN.md: short by default). */
+export const DEFAULT_TTL_S = 60;
+export const MAX_TTL_S = 24 * 3600;
+
+export interface Lease {
+  id: string;
+  board: string;
+  holder: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+const LEASE_COLUMNS = 'id, board, holder, created_at, expires_at';
+const tokenOf = (c: Caller): number | null => (c === 'internal' ? null : c.tokenId);
+const mayOverride = (c: Caller): boolean => c === 'internal' || c.role === 'admin';
+
+/** The live lease on `board`, if any (an expired row not yet swept is no lease). */
+export async function liveReservation(tx: Sql, board: string): Promise<Lease | undefined> {
+  const [row] = await tx.query<Lease>(`SELECT ${LEASE_COLUMNS} FROM reservations WHERE board = $1 AND expires_at > now()`, [board]);
+  return row;
+}
+
+/** Live leases, by board name. */
+export async function listReservations(db: Sql): Promise<Lease[]> {
+  return db.query<Lease>(`SELECT ${LEASE_COLUMNS} FROM reservations WHERE expires_at > now() ORDER BY board`);
+}
+
+async function lockBoard(tx: Sql, board: string): Promise<string> {
+  const [b] = await tx.query<{ state: string }>('SELECT state FROM boards WHERE name = $1 FOR UPDATE', [board]);
+  if (!b) throw new StoreRefusal('not-found', `no board named ${board}`);
+  return b.state;
+}
+
+/** Takes a lease on `board` for `ttlS` seconds; refused (conflict) while another live lease holds it. */
+export async function reserveBoard(db: Database, board: string, o: { holder: string; ttlS: number; by: Caller }): Promise<Lease> {
+  return db.transaction(async (tx) => {
+    const state = await lockBoard(tx, board);
+    const [lease] = await tx.query<Lease>(
+      `INSERT INTO reservations (id, board, holder, token_id, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, now(), now() + make_interval(secs => $5))
+       ON CONFLICT (board) DO UPDATE SET id = EXCLUDED.id, holder = EXCLUDED.holder, token_id = EXCLUDED.token_id,
+         created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+         WHERE reservations.expires_at <= now()
+       RETURNING ${LEASE_COLUMNS}`,
+      [randomUUID(), board, o.holder, tokenOf(o.by), o.ttlS],
+    );
+    if (!lease) {
+      const held = await liveReservation(tx, board);
+      throw new StoreRefusal('conflict', `board ${board} is reserved by ${held?.holder ?? '?'} until ${held?.expires_at.toISOString() ?? '?'}`);
+    }
+    // A busy board finishes its job first and rests reserved afterwards (jobs/claims.ts dropClaim).
+    if (state === 'idle') await setBoardState(tx, board, 'reserved', `reserved by ${o.holder}`);
+    await recordBoardHistory(tx, board, 'reservation', { action: 'reserved', holder: o.holder, expires_at: lease.expires_at.toISOString() });
+    await recordEvent(tx, 'reservation', board, { action: 'reserved', holder: o.holder, expires_at: lease.expires_at.toISOString() });
+    return lease;
+  });
+}
+
+/**
+ * The holder's heartbeat: the lease `id` on `board` now ends `ttlS` seconds from now. Only a live
+ * lease, and only by the token that took it (or an admin): a lease that ran out is gone, and
+ * its holder must reserve again (someone else may hold the board by now).
+ */
+export async function renewReservation(db: Database, board: string, id: string, o: { ttlS: number; by: Caller }): Promise<Lease> {
+  const [lease] = await db.query<Lease>(
+    `UPDATE reservations SET expires_at = now() + make_interval(secs => $3)
+     WHERE board = $1 AND id = $2 AND expires_at > now() AND (token_id IS NOT DISTINCT FROM $4 OR $5)
+     RETURNING ${LEASE_COLUMNS}`,
+    [board, id, o.ttlS, tokenOf(o.by), mayOverride(o.by)],
+  );
+  if (!lease) throw new StoreRefusal('not-found', `no live reservation ${id} of yours on board ${board} (it expired or was released)`);
+  return lease;
+}
+
+async function endLease(tx: Sql, board: string, lease: { holder: string }, action: 'released' | 'expired'): Promise<void> {
+  const [b] = await tx.query<{ state: string }>('SELECT state FROM boards WHERE name = $1', [board]);
+  if (b?.state === 'reserved') await setBoardState(tx, board, await restingState(tx, board), `reservation of ${lease.holder} ${action}`);
+  await recordBoardHistory(tx, board, 'reservation', { action, holder: lease.holder });
+  await recordEvent(tx, 'reservation', board, { action, holder: lease.holder });
+}
+
+/** Ends the lease `id` on `board` (its holder's token, or an admin). */
+export async function releaseReservation(db: Database, board: string, id: string, by: Caller): Promise<Lease> {
+  return db.transaction(async (tx) => {
+    await lockBoard(tx, board);
+    const [lease] = await tx.query<Lease>(
+      `DELETE FROM reservations WHERE board = $1 AND id = $2 AND (token_id IS NOT DISTINCT FROM $3 OR $4) RETURNING ${LEASE_COLUMNS}`,
+      [board, id, tokenOf(by), mayOverride(by)],
+    );
+    if (!lease) throw new StoreRefusal('not-found', `no reservation ${id} of yours on board ${board}`);
+    await endLease(tx, board, lease, lease.expires_at.getTime() <= Date.now() ? 'expired' : 'released');
+    return lease;
+  });
+}
+
+/** Removes leases that ran out (the sweep), each board in its own transaction; how many. */
+export async function expireReservations(db: Database): Promise<number> {
+  const due = await db.query<{ board: string }>('SELECT board FROM reservations WHERE expires_at <= now() ORDER BY board');
+  let n = 0;
+  for (const { board } of due) {
+    n += await db.transaction(async (tx) => {
+      await lockBoard(tx, board);
+      const [lease] = await tx.query<{ holder: string }>('DELETE FROM reservations WHERE board = $1 AND expires_at <= now() RETURNING holder', [board]);
+      if (!lease) return 0; // renewed, or swept by another instance, meanwhile
+      await endLease(tx, board, lease, 'expired');
+      return 1;
+    });
+  }
+  return n;
+}

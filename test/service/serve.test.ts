@@ -87,6 +87,8 @@ describeOnDatabases('suitrig serve and token', (flavour) => {
       expect(refused.status).toBe(401);
       const doc = await fetch(`${url}/api/v1/openapi.json`);
       expect(((await doc.json()) as { openapi: string }).openapi).toMatch(/^3\./);
+      // Logged after the 'listening on' line, on stderr: it may arrive a moment after the answers above.
+      for (let i = 0; i < 50 && !/releases are verified against these keys/.test(err); i++) await new Promise((r) => setTimeout(r, 100));
       expect(err).toMatch(/releases are verified against these keys/);
       expect(err).not.toContain(token);
     } finally {

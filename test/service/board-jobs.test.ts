@@ -105,6 +105,21 @@ describeOnDatabases('jobs on boards', (flavour) => {
     expect(await campaignView(db, id)).toMatchObject({ state: 'done', reason: '1 confirmed, 1 timed-out' });
   });
 
+  it('an agent taking a job while the operator cancels the campaign: both go through, never a deadlock', async () => {
+    const { work, db } = await setup(['j1']);
+    for (let i = 0; i < 15; i++) {
+      const payload = app(`1.1.${i}`, 'healthy', 1024);
+      const rel = await storeRelease(db, envelope({ sequence: 2 + i, payload, key: es256Key }), new Map([[APP_URI, payload]]), 2 + i);
+      const id = await work.campaigns.create({ release: rel, boards: ['j1'] }, null);
+      const [taken, cancelled] = await Promise.all([work.jobs.take('lab', `w${i}`, 'j1'), work.campaigns.cancel(id)]);
+      expect(cancelled.state).toBe('cancelled');
+      const b = (await campaignView(db, id)).boards[0]!;
+      // Either the agent took it first (the board walks on) or the cancel came first (nothing starts).
+      if (taken) expect(await work.campaigns.finish(taken.claim, id, { to: 'confirmed', reason: 'runs it' })).toBe(true);
+      else expect(b.state).toBe('cancelled');
+    }
+  });
+
   it('never two jobs at once on one board: racing takers get one job, the next waits until it is finished', async () => {
     const { work } = await setup(['j1']);
     const run1 = await work.runs.create({ suite: 'rfc9019', boards: ['j1'], seed: 1 }, null);

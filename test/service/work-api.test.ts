@@ -106,7 +106,9 @@ describeOnDatabases('campaign and run routes', (flavour) => {
 
     // Cancelled at once: boards not reached end cancelled, nothing is left running.
     const next = (await post('/campaigns', { release: await release('1.2.0', 3), tag: 'rack', groups: [1, 2] })).json() as CampaignJson;
-    const cancelled = (await post(`/campaigns/${next.id}/cancel`)).json() as CampaignJson;
+    const cancelRes = await post(`/campaigns/${next.id}/cancel`);
+    expect(cancelRes.statusCode, cancelRes.body).toBe(200);
+    const cancelled = cancelRes.json() as CampaignJson;
     expect(cancelled.state).toBe('cancelled');
     expect(cancelled.boards.slice(1).map((b) => b.state)).toEqual(['cancelled', 'cancelled']);
     const after = await waitFor(() => campaign(next.id), quiet, 30_000, 'the cancelled campaign to be quiet');

@@ -87,7 +87,7 @@ export class CampaignEngine {
     begin: (tx, job) => this.begin(tx, job),
     dead: async (tx, data, why) => {
       const d = data as UpdateJobData;
-      const row = await campaignBoard(tx, d.campaign, d.board);
+      const row = await lockedBoard(tx, d.campaign, d.board);
       if (!row || TERMINAL_STATES.has(row.state)) return;
       await moveBoard(tx, d.campaign, row, { to: 'failed', reason: `its job was given up after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'}: ${why}` });
       this.wakeAll(await this.afterTerminal(tx, d.campaign, d.board));
@@ -110,7 +110,7 @@ export class CampaignEngine {
       );
       if (busy.length > 0) throw new StoreRefusal('conflict', `${busy.map((b) => `board '${b.board}' is in campaign ${b.campaign} (${b.state})`).join('; ')}: a board takes one campaign at a time`);
       // The rows are locked from here on: a second request for the same boards waits, then sees them.
-      await tx.query('SELECT name FROM boards WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE', [boards]);
+      await tx.query('SELECT name FROM boards WHERE name = ANY($1::text[]) ORDER BY name FOR NO KEY UPDATE', [boards]);
       const id = await insertCampaign(tx, r.release, spec, boards, createdBy);
       return { id, woken: await this.advance(tx, id) };
     });
@@ -167,52 +167,72 @@ export class CampaignEngine {
   }
 
   async cancel(id: number): Promise<CampaignRow> {
-    return this.db.transaction(async (tx) => {
+    const queued: { board: string; job: string }[] = [];
+    const row = await this.db.transaction(async (tx) => {
       const c = await campaignRow(tx, id, true);
       if (c.state === 'cancelled') return c;
       if (c.state === 'done') throw new StoreRefusal('conflict', `campaign ${id} is done: there is nothing left to cancel`);
       for (const b of await campaignBoards(tx, id)) {
         if (b.state !== 'pending') continue;
-        if (b.jobId) await this.jobs.cancelQueued(tx, boardQueue(b.board), [b.jobId]);
+        if (b.jobId) queued.push({ board: b.board, job: b.jobId });
         const row = (await campaignBoard(tx, id, b.board))!;
         await moveBoard(tx, id, row, { to: 'cancelled', reason: 'the campaign was cancelled before it reached this board' });
       }
       await setCampaignState(tx, id, 'cancelled', 'cancelled by the operator; boards already being updated finish');
       return campaignRow(tx, id);
     });
+    await this.cancelJobs(queued);
+    return row;
   }
 
   /**
    * Times out boards past their deadline that no job is working on, and boards whose job no agent
-   * took within the deadline (the board offline, reserved or busy); how many.
+   * took within the deadline (the board offline, reserved or busy); how many. Each board in a
+   * transaction of its own that locks as every other does — the campaign, then its board row —
+   * and checks again that it is still late and unclaimed.
    */
   async sweepDeadlines(): Promise<number> {
+    const candidates = await this.db.query<{ campaign: number; board: string }>(
+      `SELECT cb.campaign, cb.board FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign
+       WHERE ${LATE} ORDER BY cb.campaign, cb.board`,
+      [[...ACTIVE_STATES], this.graceS],
+    );
     const woken: string[] = [];
-    const n = await this.db.transaction(async (tx) => {
-      const late = await tx.query<{ campaign: number; board: string; fleet: string; holder: string | null; until: Date | null }>(
-        `SELECT cb.campaign, cb.board, b.state AS fleet, r.holder, r.expires_at AS until
-         FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign JOIN boards b ON b.name = cb.board
-         LEFT JOIN reservations r ON r.board = cb.board AND r.expires_at > now()
-         WHERE NOT EXISTS (SELECT 1 FROM board_claims k WHERE k.board = cb.board AND k.job_id = cb.job_id)
-           AND ((cb.state = ANY($1::text[]) AND cb.deadline_at < now() - make_interval(secs => $2))
-             OR (cb.state = 'pending' AND cb.job_id IS NOT NULL AND cb.queued_at < now() - make_interval(secs => (c.spec->>'deadlineS')::int + $2)))
-         ORDER BY cb.campaign, cb.board FOR UPDATE OF cb SKIP LOCKED`,
-        [[...ACTIVE_STATES], this.graceS],
-      );
-      for (const l of late) {
-        const row = (await campaignBoard(tx, l.campaign, l.board))!;
-        if (row.jobId) await this.jobs.cancelQueued(tx, boardQueue(row.board), [row.jobId]);
+    const queued: { board: string; job: string }[] = [];
+    let n = 0;
+    for (const cand of candidates) {
+      await this.db.transaction(async (tx) => {
+        const row = await lockedBoard(tx, cand.campaign, cand.board);
+        const [late] = await tx.query<{ fleet: string; holder: string | null; until: Date | null }>(
+          `SELECT b.state AS fleet, r.holder, r.expires_at AS until
+           FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign JOIN boards b ON b.name = cb.board
+           LEFT JOIN reservations r ON r.board = cb.board AND r.expires_at > now()
+           WHERE cb.campaign = $3 AND cb.board = $4 AND ${LATE}`,
+          [[...ACTIVE_STATES], this.graceS, cand.campaign, cand.board],
+        );
+        if (!row || !late) return;
+        if (row.jobId) queued.push({ board: row.board, job: row.jobId });
         const reason =
           row.state === 'pending'
-            ? `no agent took its job within the deadline: the board is ${l.holder ? `reserved by ${l.holder} until ${l.until!.toISOString()}` : l.fleet}`
+            ? `no agent took its job within the deadline: the board is ${late.holder ? `reserved by ${late.holder} until ${late.until!.toISOString()}` : late.fleet}`
             : `no verdict by its deadline (${row.deadlineAt}), and no agent is working on it (last state: ${row.state})`;
-        await moveBoard(tx, l.campaign, row, { to: 'timed-out', reason });
-        woken.push(...(await this.afterTerminal(tx, l.campaign, l.board)));
-      }
-      return late.length;
-    });
+        await moveBoard(tx, cand.campaign, row, { to: 'timed-out', reason });
+        woken.push(...(await this.afterTerminal(tx, cand.campaign, cand.board)));
+        n++;
+      });
+    }
+    await this.cancelJobs(queued);
     this.wakeAll(woken);
     return n;
+  }
+
+  /**
+   * Cancels queued jobs of boards that ended without them, each in its own transaction after the
+   * board's: a job row may be locked by an agent taking it, which then waits for the campaign's
+   * lock. A job missed here is let go when it is taken (its board has its verdict).
+   */
+  private async cancelJobs(jobs: readonly { board: string; job: string }[]): Promise<void> {
+    for (const j of jobs) await this.db.transaction((tx) => this.jobs.cancelQueued(tx, boardQueue(j.board), [j.job])).catch(() => undefined);
   }
 
   private wakeAll(boards: readonly string[]): void {
@@ -221,7 +241,7 @@ export class CampaignEngine {
 
   /** The board row of the claim's job, or undefined when another job has it now (a stale worker). */
   private async ownRow(tx: Sql, campaign: number, claim: Claim): Promise<CampaignBoardRow | undefined> {
-    const row = await campaignBoard(tx, campaign, claim.board);
+    const row = await lockedBoard(tx, campaign, claim.board);
     return row && row.jobId === claim.jobId ? row : undefined;
   }
 
@@ -313,6 +333,21 @@ export class CampaignEngine {
     return { kind: 'update', board, campaign: c.id, release: c.release, confirmS: c.spec.confirmS, deadlineS: c.spec.deadlineS };
   }
 }
+
+/**
+ * A campaign's board row, locked for the rest of `tx` — after the campaign's own row, the order
+ * every transaction here takes them in (an agent taking a job locks the campaign, then the board),
+ * so two of them never wait for each other.
+ */
+async function lockedBoard(tx: Sql, campaign: number, board: string): Promise<CampaignBoardRow | undefined> {
+  await campaignRow(tx, campaign, true);
+  return campaignBoard(tx, campaign, board);
+}
+
+/** A board past its deadline with no job on it, or whose job no agent took within the deadline ($1 active states, $2 grace seconds). */
+const LATE = `NOT EXISTS (SELECT 1 FROM board_claims k WHERE k.board = cb.board AND k.job_id = cb.job_id)
+  AND ((cb.state = ANY($1::text[]) AND cb.deadline_at < now() - make_interval(secs => $2))
+    OR (cb.state = 'pending' AND cb.job_id IS NOT NULL AND cb.queued_at < now() - make_interval(secs => (c.spec->>'deadlineS')::int + $2)))`;
 
 function pct(x: number): string {
   return `${Math.round(x * 1000) / 10}%`;

@@ -90,7 +90,7 @@ export async function insertCampaign(tx: Sql, release: string, spec: CampaignSpe
 
 /** The campaign row, locked for the rest of `tx` when `lock`. */
 export async function campaignRow(tx: Sql, id: number, lock = false): Promise<CampaignRow> {
-  const [r] = await tx.query<RawCampaign>(`SELECT * FROM campaigns WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  const [r] = await tx.query<RawCampaign>(`SELECT * FROM campaigns WHERE id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`, [id]);
   if (!r) throw new StoreRefusal('not-found', `no campaign ${id}`);
   return campaignOf(r);
 }

@@ -31,9 +31,14 @@ interface ClaimRow {
 
 const fromRow = (r: ClaimRow): Claim => ({ board: r.board, jobId: r.job_id, queue: r.queue, kind: r.kind, agent: r.agent, instance: r.instance });
 
-/** Why `agent` cannot take a job on `board` now (locks the board row), or undefined when it can. */
+/**
+ * Why `agent` cannot take a job on `board` now (locks the board row), or undefined when it can.
+ * The lock is FOR NO KEY UPDATE: rows that refer to the board (its history, its campaign rows)
+ * take a key-share lock on it, which a FOR UPDATE lock would block — and the taker then waits
+ * for the campaign another transaction holds while writing that history: a deadlock.
+ */
 export async function claimBlocker(tx: Sql, board: string, agent: string): Promise<string | undefined> {
-  const [b] = await tx.query<{ agent: string; state: string }>('SELECT agent, state FROM boards WHERE name = $1 FOR UPDATE', [board]);
+  const [b] = await tx.query<{ agent: string; state: string }>('SELECT agent, state FROM boards WHERE name = $1 FOR NO KEY UPDATE', [board]);
   if (!b) return `no board '${board}'`;
   if (b.agent !== agent) return `board '${board}' is served by agent '${b.agent}'`;
   const [held] = await tx.query<ClaimRow>('SELECT * FROM board_claims WHERE board = $1', [board]);

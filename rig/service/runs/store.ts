@@ -92,7 +92,7 @@ function missingBoard(board: string, kind: string, reason: string, at: string): 
  * stored, and the run passed or failed. Returns the final state, or undefined while boards remain.
  */
 export async function completeRunIfDone(tx: Sql, run: number, title: string): Promise<RunState | undefined> {
-  const [r] = await tx.query<RawRun>('SELECT * FROM runs WHERE id = $1 FOR UPDATE', [run]);
+  const [r] = await tx.query<RawRun>('SELECT * FROM runs WHERE id = $1 FOR NO KEY UPDATE', [run]);
   if (!r || r.state === 'passed' || r.state === 'failed' || r.state === 'cancelled') return undefined;
   const parts = await tx.query<{ board: string; state: RunBoardState; reason: string | null; result: BoardResult | null; kind: string | null }>(
     'SELECT rb.board, rb.state, rb.reason, rb.result, b.kind FROM run_boards rb LEFT JOIN boards b ON b.name = rb.board WHERE rb.run = $1 ORDER BY rb.board',

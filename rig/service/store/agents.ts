@@ -17,7 +17,7 @@ import { StoreRefusal } from './errors.js';
 /** Binds `instance` to agent name `agent` (creating the agent row if need be). */
 export async function bindAgentInstance(tx: Sql, agent: string, instance: string, ttlS: number, takeover: boolean): Promise<void> {
   const [prev] = await tx.query<{ instance: string | null; age_s: number }>(
-    'SELECT instance, extract(epoch FROM now() - last_seen)::float8 AS age_s FROM agents WHERE name = $1 FOR UPDATE',
+    'SELECT instance, extract(epoch FROM now() - last_seen)::float8 AS age_s FROM agents WHERE name = $1 FOR NO KEY UPDATE',
     [agent],
   );
   if (prev && prev.instance !== null && prev.instance !== instance && prev.age_s < ttlS && !takeover) {
@@ -35,7 +35,7 @@ export async function leaveAgent(db: Database, agent: string, instance: string):
   await db.transaction(async (tx) => {
     const mine = await tx.query('UPDATE agents SET instance = NULL WHERE name = $1 AND instance = $2 RETURNING name', [agent, instance]);
     if (mine.length === 0) return;
-    const boards = await tx.query<{ name: string }>("SELECT name FROM boards WHERE agent = $1 AND state <> 'offline' ORDER BY name FOR UPDATE", [agent]);
+    const boards = await tx.query<{ name: string }>("SELECT name FROM boards WHERE agent = $1 AND state <> 'offline' ORDER BY name FOR NO KEY UPDATE", [agent]);
     for (const b of boards) await setBoardState(tx, b.name, 'offline', `agent ${agent} stopped`);
   });
 }
@@ -57,7 +57,7 @@ export async function markSilentBoardsOffline(db: Database, ttlS: number): Promi
   return db.transaction(async (tx) => {
     const rows = await tx.query<{ name: string; agent: string }>(
       `SELECT b.name, b.agent FROM boards b JOIN agents a ON a.name = b.agent
-       WHERE b.state <> 'offline' AND a.instance IS NOT NULL AND a.last_seen < now() - make_interval(secs => $1) ORDER BY b.name FOR UPDATE OF b SKIP LOCKED`,
+       WHERE b.state <> 'offline' AND a.instance IS NOT NULL AND a.last_seen < now() - make_interval(secs => $1) ORDER BY b.name FOR NO KEY UPDATE OF b SKIP LOCKED`,
       [ttlS],
     );
     for (const r of rows) await setBoardState(tx, r.name, 'offline', `agent ${r.agent} sent no heartbeat for ${ttlS} s`);

@@ -3,7 +3,7 @@
 // reload at a time, and a reload asked for while one runs follows it, so the page ends up showing
 // the latest state without stacking requests.
 
-import { fill, h, notice } from './dom.js';
+import { fill, h, notice, table } from './dom.js';
 
 /** Calls `load` now and after each `schedule()`, never two at once, at most every `gapMs`. */
 export function coalesce(load, gapMs = 150) {
@@ -67,4 +67,16 @@ export async function guarded(f, fn) {
     if (e?.name === 'AbortError') return;
     f.error(e);
   }
+}
+
+/**
+ * The loader of a list page: GET `path`, take its `member` array (anything else counts as none),
+ * and show `empty` when there is none, else a table with one `row(item)` per item.
+ */
+export function listLoader(ctx, list, { path, member, empty, caption, headers, row }) {
+  return async () => {
+    const { body } = await ctx.api.get(path);
+    const items = Array.isArray(body?.[member]) ? body[member] : [];
+    fill(list, items.length === 0 ? h('p', { class: 'muted' }, empty) : table(caption, headers, items.map(row)));
+  };
 }

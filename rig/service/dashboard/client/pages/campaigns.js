@@ -2,9 +2,9 @@
 // operators start a new one here (a release to boards chosen by name or tag, in rollout groups,
 // with thresholds and a deadline per board). Live: campaign events reload the list.
 
-import { badge, clip, fill, h, notice, pagePath, shortId, table, time } from '../dom.js';
+import { badge, clip, fill, h, notice, pagePath, shortId, time } from '../dom.js';
 import { countsBar } from '../counts.js';
-import { coalesce, frame, guarded } from '../page.js';
+import { coalesce, frame, guarded, listLoader } from '../page.js';
 import { boardPicker, field, picked } from '../forms.js';
 
 /** Numbers from the form: empty means "the service's default". */
@@ -75,29 +75,23 @@ export function mount(ctx) {
   const start = h('section', { class: 'form-section' });
   fill(f.body, list, start);
 
-  async function load() {
-    const { body } = await ctx.api.get('/campaigns?limit=100');
-    const campaigns = Array.isArray(body?.campaigns) ? body.campaigns : [];
-    fill(
-      list,
-      campaigns.length === 0
-        ? h('p', { class: 'muted' }, 'No campaign yet.')
-        : table(
-            'Campaigns, newest first',
-            ['Campaign', 'State', 'Release', 'Boards by state', 'Started'],
-            campaigns.map((c) => ({
-              key: `c-${clip(c.id, 20)}`,
-              cells: [
-                h('a', { href: pagePath('campaigns', c.id) }, `Campaign ${clip(c.id, 20)}`),
-                [badge(c.state), c.reason ? h('div', { class: 'reason' }, clip(c.reason, 300)) : null],
-                h('a', { href: pagePath('releases', c.release), class: 'mono' }, shortId(c.release)),
-                countsBar(c.counts),
-                time(c.created_at),
-              ],
-            })),
-          ),
-    );
-  }
+  const load = listLoader(ctx, list, {
+    path: '/campaigns?limit=100',
+    member: 'campaigns',
+    empty: 'No campaign yet.',
+    caption: 'Campaigns, newest first',
+    headers: ['Campaign', 'State', 'Release', 'Boards by state', 'Started'],
+    row: (c) => ({
+      key: `c-${clip(c.id, 20)}`,
+      cells: [
+        h('a', { href: pagePath('campaigns', c.id) }, `Campaign ${clip(c.id, 20)}`),
+        [badge(c.state), c.reason ? h('div', { class: 'reason' }, clip(c.reason, 300)) : null],
+        h('a', { href: pagePath('releases', c.release), class: 'mono' }, shortId(c.release)),
+        countsBar(c.counts),
+        time(c.created_at),
+      ],
+    }),
+  });
 
   const releaseSelect = h('select', { id: 'release', name: 'release', required: true });
   const noRelease = h('div');

@@ -2,8 +2,8 @@
 // the roles whose signatures verified, payloads. Uploads go through the API (they are files, and
 // the service verifies them before it stores anything). Live: release events reload the list.
 
-import { bytes, clip, fill, h, pagePath, shortId, table, time } from '../dom.js';
-import { coalesce, frame, guarded } from '../page.js';
+import { bytes, clip, fill, h, pagePath, shortId, time } from '../dom.js';
+import { coalesce, frame, guarded, listLoader } from '../page.js';
 
 function payloadsText(payloads) {
   const list = Array.isArray(payloads) ? payloads : [];
@@ -16,30 +16,24 @@ export function mount(ctx) {
   const list = h('div');
   fill(f.body, list);
 
-  async function load() {
-    const { body } = await ctx.api.get('/releases?limit=200');
-    const releases = Array.isArray(body?.releases) ? body.releases : [];
-    fill(
-      list,
-      releases.length === 0
-        ? h('p', { class: 'muted' }, 'No release yet. Upload one with POST /api/v1/releases (multipart: envelope, then each payload by its URI).')
-        : table(
-            'Releases, newest first',
-            ['Release', 'Sequence', 'Envelope', 'Signed by', 'Payloads', 'Uploaded'],
-            releases.map((r) => ({
-              key: `rel-${clip(r.id, 64)}`,
-              cells: [
-                h('a', { href: pagePath('releases', r.id), class: 'mono' }, shortId(r.id)),
-                clip(r.sequence, 24),
-                bytes(r.size),
-                (r.signers ?? []).slice(0, 8).map((s) => clip(s, 40)).join(', ') || '—',
-                payloadsText(r.payloads),
-                time(r.created_at),
-              ],
-            })),
-          ),
-    );
-  }
+  const load = listLoader(ctx, list, {
+    path: '/releases?limit=200',
+    member: 'releases',
+    empty: 'No release yet. Upload one with POST /api/v1/releases (multipart: envelope, then each payload by its URI).',
+    caption: 'Releases, newest first',
+    headers: ['Release', 'Sequence', 'Envelope', 'Signed by', 'Payloads', 'Uploaded'],
+    row: (r) => ({
+      key: `rel-${clip(r.id, 64)}`,
+      cells: [
+        h('a', { href: pagePath('releases', r.id), class: 'mono' }, shortId(r.id)),
+        clip(r.sequence, 24),
+        bytes(r.size),
+        (r.signers ?? []).slice(0, 8).map((s) => clip(s, 40)).join(', ') || '—',
+        payloadsText(r.payloads),
+        time(r.created_at),
+      ],
+    }),
+  });
 
   const refresh = coalesce(() => guarded(f, load), 250);
   void refresh.now();

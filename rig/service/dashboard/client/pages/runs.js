@@ -2,8 +2,8 @@
 // recorded from the command line (`suitrig run --tracker`); operators start one here (a built-in
 // suite on boards chosen by name or tag, with a seed to replay). Live: run events reload the list.
 
-import { badge, clip, fill, h, notice, pagePath, table, time } from '../dom.js';
-import { coalesce, frame, guarded } from '../page.js';
+import { badge, clip, fill, h, notice, pagePath, time } from '../dom.js';
+import { coalesce, frame, guarded, listLoader } from '../page.js';
 import { boardPicker, field, picked } from '../forms.js';
 
 function runForm(ctx, boards) {
@@ -50,31 +50,25 @@ export function mount(ctx) {
   const start = h('section', { class: 'form-section' });
   fill(f.body, list, start);
 
-  async function load() {
-    const { body } = await ctx.api.get('/runs?limit=100');
-    const runs = Array.isArray(body?.runs) ? body.runs : [];
-    fill(
-      list,
-      runs.length === 0
-        ? h('p', { class: 'muted' }, 'No run yet.')
-        : table(
-            'Runs, newest first',
-            ['Run', 'Suite', 'State', 'Boards', 'Origin', 'Started', 'Finished'],
-            runs.map((r) => ({
-              key: `r-${clip(r.id, 20)}`,
-              cells: [
-                h('a', { href: pagePath('runs', r.id) }, `Run ${clip(r.id, 20)}`),
-                clip(r.suite, 64),
-                [badge(r.state), r.reason ? h('div', { class: 'reason' }, clip(r.reason, 300)) : null],
-                (r.boards ?? []).slice(0, 20).map((b) => clip(b, 64)).join(', '),
-                r.origin === 'cli' ? 'command line' : 'service',
-                time(r.created_at),
-                time(r.finished_at),
-              ],
-            })),
-          ),
-    );
-  }
+  const load = listLoader(ctx, list, {
+    path: '/runs?limit=100',
+    member: 'runs',
+    empty: 'No run yet.',
+    caption: 'Runs, newest first',
+    headers: ['Run', 'Suite', 'State', 'Boards', 'Origin', 'Started', 'Finished'],
+    row: (r) => ({
+      key: `r-${clip(r.id, 20)}`,
+      cells: [
+        h('a', { href: pagePath('runs', r.id) }, `Run ${clip(r.id, 20)}`),
+        clip(r.suite, 64),
+        [badge(r.state), r.reason ? h('div', { class: 'reason' }, clip(r.reason, 300)) : null],
+        (r.boards ?? []).slice(0, 20).map((b) => clip(b, 64)).join(', '),
+        r.origin === 'cli' ? 'command line' : 'service',
+        time(r.created_at),
+        time(r.finished_at),
+      ],
+    }),
+  });
 
   async function loadForm() {
     if (!ctx.may('operator')) return;

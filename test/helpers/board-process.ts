@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { publicKeyPem, verificationKeyOf, type PublicKey } from '../../host/keys/index.js';
 import { es256Key } from '../board/fixtures.js';
+import { listeningOn } from './process.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/rig/cli/main.js');
 
@@ -22,23 +23,6 @@ export interface BoardProcess {
 export async function startBoardProcess(dir: string, args: string[]): Promise<BoardProcess> {
   writeFileSync(join(dir, 'author.pub.pem'), publicKeyPem(verificationKeyOf(es256Key) as PublicKey));
   const child = spawn(process.execPath, [CLI, 'board', 'virtual', '--trust', join(dir, 'author.pub.pem'), '--flash-scale', '0', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  let out = '';
-  const where = await new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`board virtual printed no 'listening on' line within 15 s: ${err}`)), 15_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^listening on (\S+)\n/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        done(m[1]!);
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      fail(new Error(`board virtual exited (${code ?? signal}) before listening: ${err}`));
-    });
-  });
-  return { child, where, stderr: () => err };
+  const { where, stderr } = await listeningOn(child, 'board virtual', 15_000);
+  return { child, where, stderr };
 }

@@ -21,6 +21,7 @@ import { describeOnDatabases, scratchDatabase, type ScratchDatabase } from '../h
 import { waitFor } from '../helpers/service.js';
 import { tempDir, writeFile } from '../rig/helpers/lab-files.js';
 import { multipart } from './releases-fixture.js';
+import { listeningOn } from '../helpers/process.js';
 
 const BOARDS = ['t1', 't2', 't3', 't4'];
 const ACTIVE = ['delivering', 'installed', 'rebooting', 'booted'];
@@ -33,25 +34,8 @@ interface Served {
 
 async function startServe(args: string[], cwd: string): Promise<Served> {
   const child = spawn(process.execPath, [CLI, 'serve', '--listen', 'http://127.0.0.1:0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  let out = '';
-  const url = await new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve printed no 'listening on' line within 60 s: ${err}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^listening on (\S+)\n/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        done(m[1]!);
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      fail(new Error(`serve exited (${code ?? signal}) before listening: ${err}`));
-    });
-  });
-  return { child, url, stderr: () => err };
+  const { where: url, stderr } = await listeningOn(child, 'serve', 60_000);
+  return { child, url, stderr };
 }
 
 async function bootCount(url: string): Promise<number> {

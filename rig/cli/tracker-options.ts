@@ -26,7 +26,7 @@ export interface BoardTracker {
 }
 
 /** The agent name of this host: its host name, made a valid name. */
-function agentName(): string {
+export function agentName(): string {
   const h = hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
   return BOARD_NAME_RE.test(h) ? h : 'cli';
 }

@@ -33,6 +33,10 @@ export interface ServeOptions {
   lab?: string;
   /** The service's own URL (`listening on ...`), for modules that talk to it over HTTP. */
   url: string;
+  /** `--agent-ttl`: seconds without a heartbeat before an agent's boards go offline. */
+  agentTtlS?: number;
+  /** `--job-lease`: milliseconds a job's claim lasts without renewal. */
+  leaseMs?: number;
 }
 
 /** Something that runs with the service: started after the API listens, stopped before it closes. */

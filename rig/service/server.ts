@@ -18,6 +18,10 @@ export interface ServiceOptions {
   listen: string;
   releaseTrust?: ReleaseTrust;
   lab?: string;
+  /** Seconds without a heartbeat before an agent's boards go offline (default 30). */
+  agentTtlS?: number;
+  /** How long a job's claim lasts without renewal (default 15 s). */
+  leaseMs?: number;
   modules?: readonly ServiceModule[];
   logger?: FastifyServerOptions['logger'];
   version?: string;
@@ -74,7 +78,10 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     if (addr === null || typeof addr === 'string') throw new EnvironmentError(`--listen ${o.listen}: no TCP address`);
     const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
     for (const m of modules) {
-      if (m.start) running.push(await m.start(app.ctx, { url, ...(o.lab ? { lab: o.lab } : {}) }));
+      if (m.start) {
+        const opts = { url, ...(o.lab ? { lab: o.lab } : {}), ...(o.agentTtlS !== undefined ? { agentTtlS: o.agentTtlS } : {}), ...(o.leaseMs !== undefined ? { leaseMs: o.leaseMs } : {}) };
+        running.push(await m.start(app.ctx, opts));
+      }
     }
     return { url, app, db, close };
   } catch (e) {

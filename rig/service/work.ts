@@ -1,6 +1,7 @@
 /**
  * The part of the lab service that works on boards (DESIGN.md "Lab service"): the job queue
- * (pg-boss, a queue per board), update campaigns, QA runs, and the agents that do the work —
+ * (pg-boss, a queue per board), update campaigns, QA runs, and the agents that do the work
+ * (their calls: agent/agent-calls.ts) —
  * started with the service on its Database, stopped with it. The HTTP routes (campaigns, runs,
  * agents) and the in-process agent of `serve --lab` reach it through this one object.
  *
@@ -18,6 +19,7 @@ import { expireReservations } from './store/reservations.js';
 import type { Suite } from '../suites/api.js';
 import { builtinSuites } from '../suites/index.js';
 import { InProcessLink } from './agent/in-process-link.js';
+import { AgentCalls } from './agent/agent-calls.js';
 
 export interface WorkOptions extends BoardJobsOptions {
   /** How often the sweep runs (default 2 s). */
@@ -35,6 +37,8 @@ export interface WorkOptions extends BoardJobsOptions {
 export class WorkService {
   readonly campaigns: CampaignEngine;
   readonly runs: RunService;
+  /** The service's end of the agents' calls, in process and over HTTP. */
+  readonly agents: AgentCalls;
   readonly agentTtlS: number;
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
@@ -50,6 +54,7 @@ export class WorkService {
     this.campaigns = campaigns;
     this.runs = runs;
     this.agentTtlS = o.agentTtlS ?? 30;
+    this.agents = new AgentCalls(this);
     this.warn = o.warn ?? ((m) => process.emitWarning(m));
   }
 
@@ -88,6 +93,7 @@ export class WorkService {
   }
 
   async stop(): Promise<void> {
+    this.agents.stop();
     clearInterval(this.timer);
     await this.sweeping;
     await this.jobs.stop();

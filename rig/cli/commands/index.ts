@@ -23,6 +23,7 @@ import { statusCommand } from './status.js';
 import { rebootCommand } from './reboot.js';
 import { flashCommand } from './flash.js';
 import { serveCommand } from './serve.js';
+import { agentCommand } from './agent.js';
 import { releaseUploadCommand } from './release-upload.js';
 import { releaseCommand, reserveCommand } from './reserve.js';
 import { campaignShowCommand, campaignStartCommand } from './campaign.js';
@@ -49,6 +50,7 @@ export const commands: readonly Command[] = [
   reportCommand,
   runCommand,
   serveCommand,
+  agentCommand,
   releaseUploadCommand,
   reserveCommand,
   releaseCommand,

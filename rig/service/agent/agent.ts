@@ -5,7 +5,10 @@
  * and QA runs — through its board driver (board-driver.ts), reporting every state change through
  * its link (link.ts), while it renews the job's claim. A claim it loses (the service handed the
  * job on, presuming it dead) stops the job at once. Stopping finishes what it holds within a
- * grace period, then hands the rest back to the queue.
+ * grace period, then hands the rest back to the queue. It heartbeats at the pace the service asks
+ * for; when its heartbeats have failed for half the service's TTL (the service was unreachable,
+ * and may have marked its boards offline) it registers again, which brings its boards back. A
+ * heartbeat answered false means another process took the agent's name over: it stops.
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -20,6 +23,7 @@ import { openBoardDriver, type BoardDriver, type DriverOptions } from './board-d
 import { boardStatus } from '../client/board-status.js';
 import type { BoardStatus } from '../store/boards.js';
 import type { AgentJob, AgentLink } from './link.js';
+import type { AgentTerms } from './agent-calls.js';
 import { ClaimLostError, readStatus, walkUpdate, type Release } from './update-job.js';
 import { ConsoleRelay } from './console-relay.js';
 
@@ -28,7 +32,7 @@ export interface AgentOptions extends DriverOptions {
   name: string;
   lab: Lab;
   link: AgentLink;
-  /** How often it heartbeats and renews a job's claim (default 5 s; the service's lease is longer). */
+  /** How often it heartbeats and renews a job's claim (default: the pace the service asks for at registration). */
   heartbeatMs?: number;
   /** How long one wait for a job lasts before it asks again (default 2 s; a job enqueued in this process wakes it at once). */
   pollMs?: number;
@@ -51,6 +55,15 @@ export class Agent {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
   private readonly console: ConsoleRelay;
+  private terms: AgentTerms | undefined;
+  /** When the last heartbeat was answered (or the agent registered). */
+  private lastBeat = Date.now();
+  private stopped: Promise<void> | undefined;
+  private beating = false;
+  private failing = false;
+  private endWith!: (why: string) => void;
+  /** Resolves, with why, once the agent has stopped (asked to, or its name was taken over). */
+  readonly ended = new Promise<string>((done) => (this.endWith = done));
 
   private constructor(
     private readonly o: AgentOptions,
@@ -70,11 +83,10 @@ export class Agent {
     try {
       for (const b of o.lab.boards) drivers.push(await openBoardDriver(b, o));
       const a = (agent = new Agent(o, drivers));
-      await o.link.register(o.name, a.instance, drivers.map((d) => ({ name: d.name, kind: d.kind, tags: [...d.tags] })));
+      await a.register();
       for (const d of drivers) await a.reportStatus(d);
-      a.heartbeatTimer = setInterval(() => void a.beat(), o.heartbeatMs ?? 5_000);
+      a.heartbeatTimer = setInterval(() => void a.beat(), a.beatMs);
       for (const d of drivers) a.loops.push(a.work(d));
-      a.log(`agent ${o.name}: serving ${drivers.map((d) => `${d.name} (${d.kind})`).join(', ') || 'no boards'}`);
       return a;
     } catch (e) {
       await agent?.console.stop();
@@ -87,26 +99,63 @@ export class Agent {
     return this.drivers.map((d) => d.name);
   }
 
-  /** Stops taking jobs; jobs running finish within `graceMs`, the rest are handed back. */
-  async stop(graceMs = 0): Promise<void> {
-    this.stopping.abort(new Error('the agent is stopping'));
-    clearInterval(this.heartbeatTimer);
-    const grace = setTimeout(() => this.handBack.abort(new Error('the agent is stopping')), graceMs);
-    await Promise.all(this.loops);
-    clearTimeout(grace);
-    await this.console.stop();
-    await this.o.link.leave(this.o.name, this.instance).catch((e: Error) => this.log(`agent ${this.o.name}: leaving failed: ${e.message}`));
-    for (const d of this.drivers) await d.close().catch(() => undefined);
+  /** `agent NAME: serving b1 (virtual), b2 (tcp)`: what a started agent serves, for its log. */
+  get summary(): string {
+    return `agent ${this.o.name}: serving ${this.drivers.map((d) => `${d.name} (${d.kind})`).join(', ') || 'no boards'}`;
+  }
+
+  /**
+   * Stops taking jobs; jobs running finish within `graceMs`, the rest are handed back; then it
+   * leaves (its boards go offline). A second call waits for the first.
+   */
+  stop(graceMs = 0, why = 'stopped'): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping.abort(new Error('the agent is stopping'));
+      clearInterval(this.heartbeatTimer);
+      const grace = setTimeout(() => this.handBack.abort(new Error('the agent is stopping')), graceMs);
+      await Promise.all(this.loops);
+      clearTimeout(grace);
+      await this.console.stop();
+      await this.o.link.leave(this.o.name, this.instance).catch((e: Error) => this.log(`agent ${this.o.name}: leaving failed: ${e.message}`));
+      for (const d of this.drivers) await d.close().catch(() => undefined);
+      this.endWith(why);
+    })();
+    return this.stopped;
+  }
+
+  private get beatMs(): number {
+    return this.o.heartbeatMs ?? this.terms?.heartbeatMs ?? 5_000;
+  }
+
+  private async register(): Promise<void> {
+    this.terms = await this.o.link.register(this.o.name, this.instance, this.drivers.map((d) => ({ name: d.name, kind: d.kind, tags: [...d.tags] })));
+    this.lastBeat = Date.now();
   }
 
   private async beat(): Promise<void> {
+    // A heartbeat the link is still retrying is not doubled by the next tick.
+    if (this.beating) return;
+    this.beating = true;
+    const silentMs = Date.now() - this.lastBeat;
     try {
       if (!(await this.o.link.heartbeat(this.o.name, this.instance))) {
         this.log(`agent ${this.o.name}: another process took this agent's name over; stopping`);
-        void this.stop();
+        void this.stop(0, "another process took this agent's name over");
+        return;
+      }
+      this.lastBeat = Date.now();
+      if (this.failing) this.log(`agent ${this.o.name}: heartbeat answered again after ${Math.round(silentMs / 1000)} s`);
+      this.failing = false;
+      if (this.terms && silentMs >= (this.terms.ttlS * 1000) / 2) {
+        this.log(`agent ${this.o.name}: heartbeats failed for ${Math.round(silentMs / 1000)} s; registering again`);
+        await this.register();
       }
     } catch (e) {
-      this.log(`agent ${this.o.name}: heartbeat failed: ${(e as Error).message}`);
+      // Said once per outage, not once per beat.
+      if (!this.failing) this.log(`agent ${this.o.name}: heartbeat failed: ${(e as Error).message}`);
+      this.failing = true;
+    } finally {
+      this.beating = false;
     }
   }
 
@@ -143,7 +192,7 @@ export class Agent {
         },
         (e: Error) => this.log(`board ${d.name}: renewing the claim failed: ${e.message}`),
       );
-    }, this.o.heartbeatMs ?? 5_000);
+    }, this.beatMs);
     try {
       if (job.data.kind === 'update') await this.update(d, job, job.data, signal);
       else await this.runSuite(d, job, job.data, signal);

@@ -1,116 +1,96 @@
 /**
  * The agent link of the agent inside `suitrig serve --lab` (link.ts): each call goes straight to
- * the service's work on boards (rig/service/work.ts) in this process — the same calls a remote
- * agent's requests end in. Releases are read from the firmware server's content-addressed store.
+ * the service's end of an agent's calls (agent-calls.ts) in this process — the same functions a
+ * remote agent's requests end in (api/routes/agents.ts), called as the service itself.
  */
 import type { WorkService } from '../work.js';
-import type { Claim } from '../jobs/claims.js';
 import { hostname } from 'node:os';
-import { bindAgentInstance, heartbeat, leaveAgent } from '../store/agents.js';
-import { INTERNAL, registerBoards, reportBoard, type BoardSpec, type BoardStatus } from '../store/boards.js';
+import { INTERNAL, type BoardSpec, type BoardStatus } from '../store/boards.js';
 import { StoreRefusal } from '../store/errors.js';
-import { getRelease, releaseEnvelope, releasePayload } from '../store/releases.js';
-import { recordConsole } from '../store/console.js';
-import { recordUpload, recordUploadProgress, type UploadFigure, type UploadProgressFigure } from '../store/uploads.js';
+import type { UploadFigure, UploadProgressFigure } from '../store/uploads.js';
+import type { AgentTerms, ProcessJob } from './agent-calls.js';
 import type { AgentJob, AgentLink, BoardMoveReport, JobClaim } from './link.js';
 import type { Release } from './update-job.js';
 import type { BoardResult } from '../../runner/result.js';
 
 export class InProcessLink implements AgentLink {
-  /** The full claims behind the opaque ones handed to the agent. */
-  private readonly claims = new Map<string, Claim>();
-  /** The liveness locks of the agents registered through this link. */
-  private readonly locks = new Map<string, () => Promise<void>>();
+  /** The liveness lock of the agent registered through this link. */
+  private lock: (() => Promise<void>) | undefined;
+  /** The process registered through this link: its jobs are named with it. */
+  private me: { agent: string; instance: string } | undefined;
 
   constructor(private readonly work: WorkService) {}
 
-  async register(agent: string, instance: string, boards: readonly BoardSpec[]): Promise<void> {
+  async register(agent: string, instance: string, boards: readonly BoardSpec[]): Promise<AgentTerms> {
     // One live process per agent name: the lock dies with the process that holds it (killed or
     // not), so a restarted service takes its agent's name over at once, and a second service
     // with the same agent name on the same database is refused while the first lives.
     const release = await this.work.db.holdLock(`suitrig-agent:${agent}`);
     if (!release) throw new StoreRefusal('conflict', `agent '${agent}' is served by another live process on this database`);
-    this.locks.set(agent, release);
-    await this.work.db.transaction((tx) => bindAgentInstance(tx, agent, instance, this.work.agentTtlS, true));
-    await registerBoards(this.work.db, agent, hostname(), boards, INTERNAL, true);
-    for (const b of boards) await this.work.jobs.ensureQueue(b.name);
-    await this.work.jobs.takeOver(agent, instance);
+    try {
+      const terms = await this.work.agents.register(INTERNAL, { agent, instance, host: hostname(), boards });
+      this.lock = release;
+      this.me = { agent, instance };
+      return terms;
+    } catch (e) {
+      await release();
+      throw e;
+    }
   }
 
   async leave(agent: string, instance: string): Promise<void> {
-    await leaveAgent(this.work.db, agent, instance);
-    await this.locks.get(agent)?.();
-    this.locks.delete(agent);
+    await this.work.agents.leave(agent, instance);
+    await this.lock?.();
+    this.lock = undefined;
   }
 
   heartbeat(agent: string, instance: string): Promise<boolean> {
-    return heartbeat(this.work.db, agent, instance);
+    return this.work.agents.heartbeat(agent, instance);
   }
 
   async nextJob(agent: string, instance: string, board: string, waitMs: number, signal: AbortSignal): Promise<AgentJob | undefined> {
-    const taken = await this.work.jobs.take(agent, instance, board);
-    if (!taken) {
-      await this.work.jobs.waitForWork(board, waitMs, signal);
-      return undefined;
-    }
-    this.claims.set(taken.claim.jobId, taken.claim);
-    return { claim: { board: taken.claim.board, jobId: taken.claim.jobId }, data: taken.job.data, retryCount: taken.job.retryCount, context: taken.context };
+    const taken = await this.work.agents.nextJob(agent, instance, board, waitMs, signal);
+    return taken && { claim: { board: taken.claim.board, jobId: taken.claim.jobId }, data: taken.job.data, retryCount: taken.job.retryCount, context: taken.context };
   }
 
   renew(claim: JobClaim): Promise<boolean> {
-    return this.work.jobs.renew(this.full(claim));
+    return this.work.agents.renew(this.job(claim));
   }
 
-  async release(id: string): Promise<Release> {
-    const db = this.work.db;
-    const { payloads } = await getRelease(db, id);
-    return { envelope: await releaseEnvelope(db, id), payloads: new Map(await Promise.all(payloads.map(async (p) => [p.uri, await releasePayload(db, id, p.uri)] as const))) };
+  release(id: string): Promise<Release> {
+    return this.work.agents.release(id);
   }
 
   updateProgress(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
-    return this.work.campaigns.report(this.full(claim), campaign, m);
+    return this.work.agents.updateProgress(this.job(claim), campaign, m);
   }
 
-  async updateVerdict(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
-    try {
-      return await this.work.campaigns.finish(this.full(claim), campaign, m);
-    } finally {
-      this.claims.delete(claim.jobId);
-    }
+  updateVerdict(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
+    return this.work.agents.updateVerdict(this.job(claim), campaign, m);
   }
 
-  async runResult(claim: JobClaim, run: number, r: { result: BoardResult } | { error: string }): Promise<boolean> {
-    const full = this.full(claim);
-    try {
-      return await this.work.runs.boardResult(full, run, r);
-    } finally {
-      this.claims.delete(claim.jobId);
-    }
+  runResult(claim: JobClaim, run: number, r: { result: BoardResult } | { error: string }): Promise<boolean> {
+    return this.work.agents.runResult(this.job(claim), run, r);
   }
 
   async handBack(claim: JobClaim, why: string): Promise<void> {
-    try {
-      await this.work.jobs.handBack(this.full(claim), why);
-    } finally {
-      this.claims.delete(claim.jobId);
-    }
+    await this.work.agents.handBack(this.job(claim), why);
   }
 
-  async boardStatus(board: string, status: BoardStatus): Promise<void> {
-    await reportBoard(this.work.db, board, { kind: 'status', status }, INTERNAL);
+  boardStatus(board: string, status: BoardStatus): Promise<void> {
+    return this.work.agents.boardStatus(INTERNAL, board, status);
   }
 
   consoleLines(board: string, lines: readonly string[], dropped: number): Promise<void> {
-    return recordConsole(this.work.db, board, lines, dropped);
+    return this.work.agents.consoleLines(INTERNAL, board, lines, dropped);
   }
 
   upload(board: string, u: UploadFigure | UploadProgressFigure): Promise<void> {
-    return 'total' in u ? recordUploadProgress(this.work.db, board, u) : recordUpload(this.work.db, board, u);
+    return this.work.agents.upload(INTERNAL, board, u);
   }
 
-  private full(claim: JobClaim): Claim {
-    const c = this.claims.get(claim.jobId);
-    if (!c) throw new Error(`job ${claim.jobId} on board ${claim.board} is not one this link handed out`);
-    return c;
+  private job(claim: JobClaim): ProcessJob {
+    if (!this.me) throw new Error(`job ${claim.jobId} on board ${claim.board}: no agent registered through this link`);
+    return { ...this.me, ...claim };
   }
 }

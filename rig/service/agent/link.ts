@@ -15,6 +15,7 @@ import type { CampaignBoardState } from '../campaigns/states.js';
 import type { BoardJobData } from '../jobs/job-data.js';
 import type { Release } from './update-job.js';
 import type { UploadFigure, UploadProgressFigure } from '../store/uploads.js';
+import type { AgentTerms } from './agent-calls.js';
 
 /** The claim of a board for one job, opaque to the agent. */
 export interface JobClaim {
@@ -39,10 +40,11 @@ export interface BoardMoveReport {
 
 export interface AgentLink {
   /**
-   * Registers the agent (this process of it) and all its boards; refused when another live
-   * process has the agent's name, or another agent serves one of the boards.
+   * Registers the agent (this process of it) and all its boards, taking the agent's name over
+   * from an earlier process; refused when another agent serves one of the boards (or, in
+   * process, when another live service serves this agent). Answers the pace the service wants.
    */
-  register(agent: string, instance: string, boards: readonly BoardSpec[]): Promise<void>;
+  register(agent: string, instance: string, boards: readonly BoardSpec[]): Promise<AgentTerms>;
   /** The agent stops serving (its boards go offline). */
   leave(agent: string, instance: string): Promise<void>;
   /** False when another process of this agent has taken the name over: this one must stop. */

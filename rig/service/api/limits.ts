@@ -19,6 +19,9 @@ export const RELEASE_BODY_LIMIT = ENVELOPE_LIMIT + 4 * PAYLOAD_LIMIT;
 /** POST /runs/recorded: a command-line run's JSON report and JUnit XML (many boards, every case's steps). */
 export const RUN_REPORT_LIMIT = 8 * 1024 * 1024;
 
+/** The longest a request for an agent's next job waits for one (a proxy in between must allow this much). */
+export const NEXT_JOB_WAIT_MAX_MS = 30_000;
+
 /** Pages: default and largest `limit` of a listing. */
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 500;

@@ -12,7 +12,7 @@ const Ms = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Seed = Type.Integer({ minimum: 0, maximum: 0xffff_ffff });
 const Stamp = Type.String({ maxLength: 40, description: 'ISO 8601 UTC' });
 const Totals = Type.Object({ cases: Ms, passed: Ms, failed: Ms, error: Ms, notApplicable: Ms }, closed);
-const BOOT = ['unchanged', 'updated', 'pending', 'reverted', 'recovery'] as const;
+export const BOOT = ['unchanged', 'updated', 'pending', 'reverted', 'recovery'] as const;
 
 const Accept = Type.Object({ kind: Type.Literal('accept') }, closed);
 const Decision = Type.Union([Accept, Type.Object({ kind: Type.Literal('reject'), reason: Text(64), detail: Type.Optional(Text(64)) }, closed)]);
@@ -59,20 +59,23 @@ const Case = Type.Object(
   closed,
 );
 
+/** How a board was reached (rig/runner/result.ts TargetSummary). */
+export const Target = Type.Object(
+  {
+    kind: Type.Enum(['serial', 'tcp', 'virtual', 'qemu', 'native-sim']),
+    url: Text(600),
+    baud: Ms,
+    usb: Type.Optional(Text(300)),
+    profile: Type.Optional(Text(64)),
+    quirks: Type.Optional(Type.Array(Text(64), { maxItems: 16 })),
+  },
+  closed,
+);
+
 const Board = Type.Object(
   {
     name: Text(200),
-    target: Type.Object(
-      {
-        kind: Type.Enum(['serial', 'tcp', 'virtual', 'qemu', 'native-sim']),
-        url: Text(600),
-        baud: Ms,
-        usb: Type.Optional(Text(300)),
-        profile: Type.Optional(Text(64)),
-        quirks: Type.Optional(Type.Array(Text(64), { maxItems: 16 })),
-      },
-      closed,
-    ),
+    target: Target,
     seed: Seed,
     status: Type.Enum(['completed', 'unavailable', 'lost', 'interrupted']),
     message: Type.Optional(Text(4000)),

@@ -115,8 +115,12 @@ export async function setCampaignGroups(tx: Sql, id: number, currentGroup: numbe
   await tx.query('UPDATE campaigns SET current_group = $2, accepted_group = $3, updated_at = now() WHERE id = $1', [id, currentGroup, acceptedGroup]);
 }
 
-class TransitionError extends Error {
+/** A move the state machine does not allow: a bug in the service, or a remote agent's report that makes no sense (409). */
+class TransitionError extends StoreRefusal {
   override name = 'TransitionError';
+  constructor(message: string) {
+    super('conflict', message);
+  }
 }
 
 export interface BoardMove {

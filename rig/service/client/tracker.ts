@@ -1,7 +1,8 @@
 /**
  * A small HTTP client of the lab service's API (/api/v1), for what talks to a service from
  * elsewhere: the `--tracker` option of status/update/flash, `suitrig release upload`, and a
- * remote agent. Bearer token, JSON in and out, a bounded wait per call; every failure is a
+ * remote agent (rig/service/agent/http-link.ts). Bearer token, JSON in and out, a bounded wait
+ * per call (and the caller's own signal), bytes read within a stated bound; every failure is a
  * TrackerError whose message names the service and what went wrong (the service's own error
  * message when it answered one), never the token.
  */
@@ -16,8 +17,15 @@ export class TrackerError extends Error {
   }
 }
 
-/** Each call's wait for an answer. */
+/** Each call's wait for an answer, unless the call says otherwise. */
 const CALL_TIMEOUT_MS = 30_000;
+
+export interface CallOptions {
+  /** The wait for this call's answer, body included (default: the client's). */
+  timeoutMs?: number;
+  /** The caller gives up (the fetch is aborted; the call rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
 
 export class TrackerClient {
   readonly base: string;
@@ -30,32 +38,83 @@ export class TrackerClient {
   }
 
   /** `method path` with a JSON body (or FormData), answering the parsed JSON. */
-  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const form = typeof FormData !== 'undefined' && body instanceof FormData;
-    let res: Response;
+  async call<T = unknown>(method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<T> {
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    const res = await this.send(method, path, body, timeoutMs, o.signal);
+    const text = await this.read(res, timeoutMs, o.signal, () => res.text());
+    if (!res.ok) throw this.refusal(method, path, res.status, text);
     try {
-      res = await fetch(`${this.base}/api/v1${path}`, {
+      return (text === '' ? undefined : JSON.parse(text)) as T;
+    } catch {
+      throw this.notJson(method, path, res.status);
+    }
+  }
+
+  /** The bytes `GET path` answers, refused beyond `limit` bytes (as soon as the length or the bytes say so). */
+  async bytes(path: string, limit: number, o: CallOptions = {}): Promise<Uint8Array> {
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    const res = await this.send('GET', path, undefined, timeoutMs, o.signal);
+    if (!res.ok) throw this.refusal('GET', path, res.status, await this.read(res, timeoutMs, o.signal, () => res.text()));
+    const tooLarge = (): TrackerError => new TrackerError(`${this.base}: GET ${path} answered more than the ${limit} bytes expected`, res.status);
+    if (Number(res.headers.get('content-length') ?? 0) > limit) {
+      await res.body?.cancel();
+      throw tooLarge();
+    }
+    return this.read(res, timeoutMs, o.signal, async () => {
+      const chunks: Uint8Array[] = [];
+      let n = 0;
+      for await (const chunk of res.body ?? []) {
+        n += chunk.length;
+        if (n > limit) throw tooLarge();
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks);
+    });
+  }
+
+  private async send(method: string, path: string, body: unknown, timeoutMs: number, signal: AbortSignal | undefined): Promise<Response> {
+    const form = typeof FormData !== 'undefined' && body instanceof FormData;
+    try {
+      return await fetch(`${this.base}/api/v1${path}`, {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined && !form ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: form ? (body as FormData) : JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      const why = err.name === 'TimeoutError' ? `no answer in ${this.timeoutMs / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
-      throw new TrackerError(`${this.base}: ${why}`);
+      throw this.failure(e, timeoutMs, signal);
     }
-    const text = await res.text();
-    let json: unknown;
+  }
+
+  /** Reads the answer's body; a timeout or a dropped connection on the way is a TrackerError too. */
+  private async read<T>(res: Response, timeoutMs: number, signal: AbortSignal | undefined, how: () => Promise<T>): Promise<T> {
     try {
-      json = text === '' ? undefined : JSON.parse(text);
+      return await how();
+    } catch (e) {
+      if (e instanceof TrackerError) throw e;
+      throw this.failure(e, timeoutMs, signal, res.status);
+    }
+  }
+
+  /** A service's refusal: its status and its own error message. */
+  private refusal(method: string, path: string, status: number, text: string): TrackerError {
+    let e: { code?: string; message?: string } | undefined;
+    try {
+      e = (JSON.parse(text) as { error?: { code?: string; message?: string } } | undefined)?.error;
     } catch {
-      throw new TrackerError(`${this.base}: ${method} ${path} answered ${res.status} with something that is not JSON (is this a suitrig service?)`, res.status);
+      return this.notJson(method, path, status);
     }
-    if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new TrackerError(`${this.base}: ${method} ${path} answered ${res.status}${e ? ` ${e.code}: ${e.message}` : ''}`, res.status);
-    }
-    return json as T;
+    return new TrackerError(`${this.base}: ${method} ${path} answered ${status}${e ? ` ${e.code}: ${e.message}` : ''}`, status);
+  }
+
+  private notJson(method: string, path: string, status: number): TrackerError {
+    return new TrackerError(`${this.base}: ${method} ${path} answered ${status} with something that is not JSON (is this a suitrig service?)`, status);
+  }
+
+  private failure(e: unknown, timeoutMs: number, signal: AbortSignal | undefined, status?: number): unknown {
+    if (signal?.aborted) return signal.reason;
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const why = err.name === 'TimeoutError' ? `no answer in ${timeoutMs / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
+    return new TrackerError(`${this.base}: ${why}`, status);
   }
 }

@@ -146,36 +146,55 @@ export async function restingState(tx: Sql, name: string): Promise<'idle' | 'res
  * agent serves: its boards not listed go offline.
  */
 export async function registerBoards(db: Database, agent: string, host: string, boards: readonly BoardSpec[], by: Caller, complete: boolean): Promise<void> {
-  await db.transaction(async (tx) => {
-    await registerAgent(tx, agent, host, by);
-    for (const b of boards) {
-      const [row] = await tx.query<{ state: BoardStateName; created: boolean; moved_from: string | null }>(
-        `WITH prev AS (SELECT agent FROM boards WHERE name = $1)
-         INSERT INTO boards (name, agent, kind, tags, identity, last_seen) VALUES ($1, $2, $3, $4, $5, now())
-         ON CONFLICT (name) DO UPDATE SET agent = EXCLUDED.agent, kind = EXCLUDED.kind, tags = EXCLUDED.tags,
-           identity = EXCLUDED.identity, last_seen = now(), updated_at = now()
-           WHERE boards.agent = EXCLUDED.agent OR boards.state = 'offline'
-         RETURNING state, (xmax = 0) AS created, (SELECT agent FROM prev WHERE agent <> $2) AS moved_from`,
-        [b.name, agent, b.kind, b.tags ?? [], b.identity ?? null],
-      );
-      if (!row) {
-        const [owner] = await tx.query<{ agent: string }>('SELECT agent FROM boards WHERE name = $1', [b.name]);
-        throw new StoreRefusal('conflict', `board ${b.name} is served by agent ${owner?.agent ?? '?'} (and not offline)`);
-      }
-      if (row.created || row.moved_from) {
-        await recordBoardHistory(tx, b.name, 'registered', { agent, host, kind: b.kind, ...(row.moved_from ? { from: row.moved_from } : {}) });
-        await recordEvent(tx, 'board', b.name, { registered: agent, kind: b.kind, state: row.state });
-      }
-      if (row.state === 'offline') await setBoardState(tx, b.name, await restingState(tx, b.name), `registered by agent ${agent}`);
+  await db.transaction((tx) => registerBoardsIn(tx, agent, host, boards, by, complete));
+}
+
+/** registerBoards within the caller's transaction (an agent process binds its name in the same one). */
+export async function registerBoardsIn(tx: Sql, agent: string, host: string, boards: readonly BoardSpec[], by: Caller, complete: boolean): Promise<void> {
+  await registerAgent(tx, agent, host, by);
+  for (const b of boards) {
+    const [row] = await tx.query<{ state: BoardStateName; created: boolean; moved_from: string | null }>(
+      `WITH prev AS (SELECT agent FROM boards WHERE name = $1)
+       INSERT INTO boards (name, agent, kind, tags, identity, last_seen) VALUES ($1, $2, $3, $4, $5, now())
+       ON CONFLICT (name) DO UPDATE SET agent = EXCLUDED.agent, kind = EXCLUDED.kind, tags = EXCLUDED.tags,
+         identity = EXCLUDED.identity, last_seen = now(), updated_at = now()
+         WHERE boards.agent = EXCLUDED.agent OR boards.state = 'offline'
+       RETURNING state, (xmax = 0) AS created, (SELECT agent FROM prev WHERE agent <> $2) AS moved_from`,
+      [b.name, agent, b.kind, b.tags ?? [], b.identity ?? null],
+    );
+    if (!row) {
+      const [owner] = await tx.query<{ agent: string }>('SELECT agent FROM boards WHERE name = $1', [b.name]);
+      throw new StoreRefusal('conflict', `board ${b.name} is served by agent ${owner?.agent ?? '?'}, which has not gone offline: stop that agent first (a board moves to another agent once it is offline)`);
     }
-    if (complete) {
-      const gone = await tx.query<{ name: string }>(
-        `SELECT name FROM boards WHERE agent = $1 AND state <> 'offline' AND NOT (name = ANY($2::text[])) ORDER BY name`,
-        [agent, boards.map((b) => b.name)],
-      );
-      for (const g of gone) await setBoardState(tx, g.name, 'offline', `no longer served by agent ${agent}`);
+    if (row.created || row.moved_from) {
+      await recordBoardHistory(tx, b.name, 'registered', { agent, host, kind: b.kind, ...(row.moved_from ? { from: row.moved_from } : {}) });
+      await recordEvent(tx, 'board', b.name, { registered: agent, kind: b.kind, state: row.state });
     }
-  });
+    if (row.state === 'offline') await setBoardState(tx, b.name, await restingState(tx, b.name), `registered by agent ${agent}`);
+  }
+  if (complete) {
+    const gone = await tx.query<{ name: string }>(
+      `SELECT name FROM boards WHERE agent = $1 AND state <> 'offline' AND NOT (name = ANY($2::text[])) ORDER BY name`,
+      [agent, boards.map((b) => b.name)],
+    );
+    for (const g of gone) await setBoardState(tx, g.name, 'offline', `no longer served by agent ${agent}`);
+  }
+}
+
+/**
+ * Refuses (403) a caller that may not speak for agent `agent`, or for the agent serving board
+ * `board`: only the token that registered the agent, an admin, or the service itself. 404 when
+ * there is no such agent or board (the service itself is not asked: what it records checks that).
+ */
+export async function assertSpeaksFor(db: Sql, who: { agent: string } | { board: string }, by: Caller): Promise<void> {
+  if (by === INTERNAL) return;
+  const [row] =
+    'agent' in who
+      ? await db.query<{ token_id: number | null }>('SELECT token_id FROM agents WHERE name = $1', [who.agent])
+      : await db.query<{ token_id: number | null }>('SELECT a.token_id FROM boards b JOIN agents a ON a.name = b.agent WHERE b.name = $1', [who.board]);
+  const what = 'agent' in who ? `agent ${who.agent}` : `board ${who.board}`;
+  if (!row) throw new StoreRefusal('not-found', `no ${what}${'agent' in who ? ': it registers first' : ''}`);
+  if (!mayOverride(by) && row.token_id !== tokenOf(by)) throw new StoreRefusal('forbidden', `${what} is spoken for by another token`);
 }
 
 /** Records a board's report of itself or of what was done to it; answers the board as it now is. */

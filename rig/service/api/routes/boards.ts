@@ -92,10 +92,13 @@ const BoardSpec = Type.Object(
 
 const Host = Type.String({ pattern: '^[A-Za-z0-9._:-]{0,253}$', description: 'the lab host the agent runs on' });
 
+export { BoardSpec as BoardSpecSchema, Host as HostSchema };
+
 const NameParams = Type.Object({ name: Name }, closed);
 const AgentParams = Type.Object({ agent: Name }, closed);
 
-function caller(req: FastifyRequest): Caller {
+/** Who calls an agent route: the request's token (the auth hook has checked it). */
+export function caller(req: FastifyRequest): Caller {
   const t = req.auth;
   // The auth hook has run on every agent route; never fall back to a wider caller.
   if (!t) throw new Error('an agent route without an authenticated token');

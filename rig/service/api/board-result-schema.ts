@@ -1,0 +1,67 @@
+/**
+ * A board's part of a QA run as a remote agent sends it (rig/runner/result.ts BoardResult: the
+ * runner's own model, before the JSON report renders it), as a TypeBox schema: every object
+ * closed, every list and string bounded — it is input from the wire. The service keeps it as it
+ * came and renders the run's JSON report and JUnit from it once every board has its part
+ * (rig/service/runs/), exactly as for a board of the agent inside the service.
+ */
+import { Type } from '@fastify/type-provider-typebox';
+import { BOOT, Target } from './run-report-schema.js';
+
+const closed = { additionalProperties: false } as const;
+const Text = (max: number) => Type.String({ maxLength: max });
+const Ms = Type.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Seed = Type.Integer({ minimum: 0, maximum: 0xffff_ffff });
+const Stamp = Type.String({ maxLength: 40, description: 'ISO 8601 UTC' });
+
+const Decision = Type.Union([
+  Type.Object({ kind: Type.Literal('accept') }, closed),
+  Type.Object({ kind: Type.Literal('reject'), reason: Text(64), detail: Type.Optional(Text(200)), message: Type.Optional(Text(4000)) }, closed),
+]);
+const Expected = Type.Union([Type.Literal('accept'), Type.Object({ reject: Type.Array(Text(64), { maxItems: 32 }) }, closed)]);
+
+const StepResult = Type.Object(
+  { name: Text(200), outcome: Type.Enum(['passed', 'failed', 'error', 'timeout', 'not-run']), durationMs: Ms, message: Type.Optional(Text(4000)) },
+  closed,
+);
+
+const CaseResult = Type.Object(
+  {
+    id: Text(100),
+    title: Text(300),
+    tags: Type.Array(Text(40), { maxItems: 32 }),
+    seed: Seed,
+    outcome: Type.Enum(['passed', 'failed', 'error', 'not-applicable']),
+    message: Type.Optional(Text(4000)),
+    startedAt: Stamp,
+    durationMs: Ms,
+    expected: Type.Object({ decision: Type.Optional(Expected), boot: Type.Optional(Type.Array(Type.Enum(BOOT), { maxItems: BOOT.length })) }, closed),
+    actual: Type.Object(
+      { decision: Type.Optional(Decision), source: Type.Optional(Type.Enum(['board', 'host'])), predicted: Type.Optional(Decision), boot: Type.Optional(Type.Enum(BOOT)) },
+      closed,
+    ),
+    steps: Type.Array(StepResult, { maxItems: 200 }),
+    cleanup: Type.Array(StepResult, { maxItems: 50 }),
+    failedStep: Type.Optional(Text(200)),
+    transfers: Type.Optional(
+      Type.Array(Type.Object({ uri: Text(600), bytes: Ms, ms: Ms, atMs: Ms, interrupted: Type.Optional(Type.Boolean()) }, closed), { maxItems: 200 }),
+    ),
+  },
+  closed,
+);
+
+export const BoardResultSchema = Type.Object(
+  {
+    name: Text(200),
+    target: Target,
+    seed: Seed,
+    status: Type.Enum(['completed', 'unavailable', 'lost', 'interrupted']),
+    message: Type.Optional(Text(4000)),
+    description: Type.Optional(Text(1000)),
+    logPath: Text(4096),
+    startedAt: Stamp,
+    durationMs: Ms,
+    cases: Type.Array(CaseResult, { maxItems: 1000 }),
+  },
+  { ...closed, description: "a board's part of a run, as the runner made it (rig/runner/result.ts BoardResult)" },
+);

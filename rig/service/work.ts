@@ -22,7 +22,7 @@ import { InProcessLink } from './agent/in-process-link.js';
 import { AgentCalls } from './agent/agent-calls.js';
 
 export interface WorkOptions extends BoardJobsOptions {
-  /** How often the sweep runs (default 2 s). */
+  /** How often the sweep runs (default 2 s, or a quarter of a shorter agent TTL). */
   sweepMs?: number;
   /** Seconds without a heartbeat after which an agent's boards go offline (default 30). */
   agentTtlS?: number;
@@ -66,7 +66,8 @@ export class WorkService {
     campaigns.useJobs(jobs);
     runs.useJobs(jobs);
     const w = new WorkService(db, jobs, campaigns, runs, o);
-    w.timer = setInterval(() => void w.sweep(), o.sweepMs ?? 2_000);
+    // A quarter of a short TTL, so that a silent agent's boards go offline soon after it.
+    w.timer = setInterval(() => void w.sweep(), o.sweepMs ?? Math.min(2_000, w.agentTtlS * 250));
     return w;
   }
 

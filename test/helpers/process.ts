@@ -11,28 +11,43 @@ export function alive(pid: number): boolean {
 }
 
 /**
- * Waits for a child's first stdout line `listening on <where>` (suitrig serve, board virtual) and
- * answers `where`; fails naming `what`, with the child's stderr, when it exits first or prints no
- * such line within `timeoutMs`. `stderr()` keeps collecting afterwards.
+ * Waits for a child's stdout line matching `re` and answers the match; fails naming `what`, with
+ * the child's stderr, when it exits first or prints no such line within `timeoutMs`.
+ * `stderr()` keeps collecting afterwards.
  */
-export async function listeningOn(child: ChildProcess, what: string, timeoutMs: number): Promise<{ where: string; stderr: () => string }> {
+export async function lineOn(child: ChildProcess, re: RegExp, what: string, timeoutMs: number): Promise<{ match: RegExpExecArray; stderr: () => string }> {
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   let out = '';
-  const where = await new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${what} printed no 'listening on' line within ${timeoutMs / 1000} s: ${err}`)), timeoutMs);
+  const match = await new Promise<RegExpExecArray>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${what} printed no line matching ${re} within ${timeoutMs / 1000} s: ${err}`)), timeoutMs);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /^listening on (\S+)\n/.exec(out);
+      const m = re.exec(out);
       if (m) {
         clearTimeout(timer);
-        done(m[1]!);
+        done(m);
       }
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      fail(new Error(`${what} exited (${code ?? signal}) before listening: ${err}`));
+      fail(new Error(`${what} exited (${code ?? signal}) before printing ${re}: ${err}`));
     });
   });
-  return { where, stderr: () => err };
+  return { match, stderr: () => err };
+}
+
+/**
+ * Waits for a child's first stdout line `listening on <where>` (suitrig serve, board virtual) and
+ * answers `where` (see lineOn).
+ */
+export async function listeningOn(child: ChildProcess, what: string, timeoutMs: number): Promise<{ where: string; stderr: () => string }> {
+  const { match, stderr } = await lineOn(child, /^listening on (\S+)\n/, what, timeoutMs);
+  return { where: match[1]!, stderr };
+}
+
+/** The child's exit code (or signal name), once it has exited. */
+export function exited(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode!);
+  return new Promise((done) => child.once('exit', (code, signal) => done(code ?? signal!)));
 }

@@ -25,7 +25,7 @@ import { StoreRefusal } from '../store/errors.js';
 import { getRelease, releaseEnvelope, releasePayload } from '../store/releases.js';
 import { recordConsole } from '../store/console.js';
 import { recordUpload, recordUploadProgress, type UploadFigure, type UploadProgressFigure } from '../store/uploads.js';
-import type { BoardMoveReport } from './link.js';
+import type { BoardMoveReport, Heartbeat } from './link.js';
 import type { Release } from './update-job.js';
 import type { BoardResult } from '../../runner/result.js';
 
@@ -82,8 +82,10 @@ export class AgentCalls {
     return leaveAgent(this.work.db, agent, instance);
   }
 
-  heartbeat(agent: string, instance: string): Promise<boolean> {
-    return heartbeat(this.work.db, agent, instance);
+  async heartbeat(agent: string, instance: string): Promise<Heartbeat> {
+    if (!(await heartbeat(this.work.db, agent, instance))) return { held: false, offline: [] };
+    const offline = await this.work.db.query<{ name: string }>("SELECT name FROM boards WHERE agent = $1 AND state = 'offline' ORDER BY name LIMIT 256", [agent]);
+    return { held: true, offline: offline.map((b) => b.name) };
   }
 
   /** The next job for `board`, waiting up to `waitMs` to be woken when there is none; undefined when none came. */

@@ -6,9 +6,9 @@
  * its link (link.ts), while it renews the job's claim. A claim it loses (the service handed the
  * job on, presuming it dead) stops the job at once. Stopping finishes what it holds within a
  * grace period, then hands the rest back to the queue. It heartbeats at the pace the service asks
- * for; when its heartbeats have failed for half the service's TTL (the service was unreachable,
- * and may have marked its boards offline) it registers again, which brings its boards back. A
- * heartbeat answered false means another process took the agent's name over: it stops.
+ * for; a heartbeat that names some of its boards offline (the service heard nothing from it for
+ * its TTL: the network failed, or the agent stalled) makes it register again, which brings them
+ * back. A heartbeat answered not held means another process took the agent's name over: it stops.
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -56,8 +56,6 @@ export class Agent {
   private readonly log: (line: string) => void;
   private readonly console: ConsoleRelay;
   private terms: AgentTerms | undefined;
-  /** When the last heartbeat was answered (or the agent registered). */
-  private lastBeat = Date.now();
   private stopped: Promise<void> | undefined;
   private beating = false;
   private failing = false;
@@ -84,11 +82,13 @@ export class Agent {
       for (const b of o.lab.boards) drivers.push(await openBoardDriver(b, o));
       const a = (agent = new Agent(o, drivers));
       await a.register();
-      for (const d of drivers) await a.reportStatus(d);
+      // Beating from the start: reading the boards' status may take longer than the TTL.
       a.heartbeatTimer = setInterval(() => void a.beat(), a.beatMs);
+      for (const d of drivers) await a.reportStatus(d);
       for (const d of drivers) a.loops.push(a.work(d));
       return a;
     } catch (e) {
+      clearInterval(agent?.heartbeatTimer);
       await agent?.console.stop();
       for (const d of drivers) await d.close().catch(() => undefined);
       throw e;
@@ -129,25 +129,24 @@ export class Agent {
 
   private async register(): Promise<void> {
     this.terms = await this.o.link.register(this.o.name, this.instance, this.drivers.map((d) => ({ name: d.name, kind: d.kind, tags: [...d.tags] })));
-    this.lastBeat = Date.now();
   }
 
   private async beat(): Promise<void> {
     // A heartbeat the link is still retrying is not doubled by the next tick.
     if (this.beating) return;
     this.beating = true;
-    const silentMs = Date.now() - this.lastBeat;
     try {
-      if (!(await this.o.link.heartbeat(this.o.name, this.instance))) {
+      const h = await this.o.link.heartbeat(this.o.name, this.instance);
+      if (!h.held) {
         this.log(`agent ${this.o.name}: another process took this agent's name over; stopping`);
         void this.stop(0, "another process took this agent's name over");
         return;
       }
-      this.lastBeat = Date.now();
-      if (this.failing) this.log(`agent ${this.o.name}: heartbeat answered again after ${Math.round(silentMs / 1000)} s`);
+      if (this.failing) this.log(`agent ${this.o.name}: heartbeat answered again`);
       this.failing = false;
-      if (this.terms && silentMs >= (this.terms.ttlS * 1000) / 2) {
-        this.log(`agent ${this.o.name}: heartbeats failed for ${Math.round(silentMs / 1000)} s; registering again`);
+      const lapsed = h.offline.filter((b) => this.boards.includes(b));
+      if (lapsed.length > 0 && !this.stopping.signal.aborted) {
+        this.log(`agent ${this.o.name}: the service has ${lapsed.join(', ')} offline (it heard no heartbeat for its TTL); registering again`);
         await this.register();
       }
     } catch (e) {

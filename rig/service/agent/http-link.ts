@@ -26,7 +26,7 @@ import type { BoardSpec, BoardStatus } from '../store/boards.js';
 import { cleanLine } from '../store/console.js';
 import type { UploadFigure, UploadProgressFigure } from '../store/uploads.js';
 import type { AgentTerms } from './agent-calls.js';
-import type { AgentJob, AgentLink, BoardMoveReport, JobClaim } from './link.js';
+import type { AgentJob, AgentLink, BoardMoveReport, Heartbeat, JobClaim } from './link.js';
 import type { Release } from './update-job.js';
 import type { BoardJobData } from '../jobs/job-data.js';
 
@@ -82,8 +82,8 @@ export class HttpLink implements AgentLink {
     await this.retrying(() => this.client.call('DELETE', `/agents/${agent}/processes/${instance}`, undefined, { timeoutMs: CALL_TIMEOUT_MS }));
   }
 
-  async heartbeat(agent: string, instance: string): Promise<boolean> {
-    return (await this.retrying(() => this.client.call<{ held: boolean }>('POST', `/agents/${agent}/processes/${instance}/heartbeat`, undefined, { timeoutMs: CALL_TIMEOUT_MS }))).held;
+  heartbeat(agent: string, instance: string): Promise<Heartbeat> {
+    return this.retrying(() => this.client.call<Heartbeat>('POST', `/agents/${agent}/processes/${instance}/heartbeat`, undefined, { timeoutMs: CALL_TIMEOUT_MS }));
   }
 
   async nextJob(agent: string, instance: string, board: string, waitMs: number, signal: AbortSignal): Promise<AgentJob | undefined> {

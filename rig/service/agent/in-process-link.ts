@@ -9,7 +9,7 @@ import { INTERNAL, type BoardSpec, type BoardStatus } from '../store/boards.js';
 import { StoreRefusal } from '../store/errors.js';
 import type { UploadFigure, UploadProgressFigure } from '../store/uploads.js';
 import type { AgentTerms, ProcessJob } from './agent-calls.js';
-import type { AgentJob, AgentLink, BoardMoveReport, JobClaim } from './link.js';
+import type { AgentJob, AgentLink, BoardMoveReport, Heartbeat, JobClaim } from './link.js';
 import type { Release } from './update-job.js';
 import type { BoardResult } from '../../runner/result.js';
 
@@ -44,7 +44,7 @@ export class InProcessLink implements AgentLink {
     this.lock = undefined;
   }
 
-  heartbeat(agent: string, instance: string): Promise<boolean> {
+  heartbeat(agent: string, instance: string): Promise<Heartbeat> {
     return this.work.agents.heartbeat(agent, instance);
   }
 

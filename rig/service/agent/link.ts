@@ -38,6 +38,11 @@ export interface BoardMoveReport {
   detail?: Record<string, unknown>;
 }
 
+export interface Heartbeat {
+  held: boolean;
+  offline: readonly string[];
+}
+
 export interface AgentLink {
   /**
    * Registers the agent (this process of it) and all its boards, taking the agent's name over
@@ -47,8 +52,12 @@ export interface AgentLink {
   register(agent: string, instance: string, boards: readonly BoardSpec[]): Promise<AgentTerms>;
   /** The agent stops serving (its boards go offline). */
   leave(agent: string, instance: string): Promise<void>;
-  /** False when another process of this agent has taken the name over: this one must stop. */
-  heartbeat(agent: string, instance: string): Promise<boolean>;
+  /**
+   * `held` false when another process of this agent has taken the name over: this one must stop.
+   * `offline`: the agent's boards the service has offline (it went silent for the service's TTL,
+   * e.g. the network failed): the agent registers again to bring back the ones it serves.
+   */
+  heartbeat(agent: string, instance: string): Promise<Heartbeat>;
   /** The next job for `board`, waiting up to `waitMs` for one; undefined when none came. */
   nextJob(agent: string, instance: string, board: string, waitMs: number, signal: AbortSignal): Promise<AgentJob | undefined>;
   /** Keeps the claim alive while the job runs; false when it was lost. */

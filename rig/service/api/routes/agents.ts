@@ -117,12 +117,20 @@ export const agentRoutes: RoutePlugin = async (app, { ctx }) => {
       config: { role: 'agent' },
       schema: {
         summary: "the process is alive; held false: another process took the agent's name over, and this one must stop",
+        description: "offline: the agent's boards the service has offline (the agent went silent for the TTL): it registers again to bring back those it serves.",
         tags: ['agents'],
         params: ProcessParams,
-        response: { 200: Held, 404: ErrorBody, ...AUTH_ERRORS },
+        response: {
+          200: Type.Object({ held: Type.Boolean(), offline: Type.Array(Type.String()) }, closed),
+          404: ErrorBody,
+          ...AUTH_ERRORS,
+        },
       },
     },
-    async (req) => ({ held: await (await speaking(req, req.params.agent)).heartbeat(req.params.agent, req.params.instance) }),
+    async (req) => {
+      const h = await (await speaking(req, req.params.agent)).heartbeat(req.params.agent, req.params.instance);
+      return { held: h.held, offline: [...h.offline] };
+    },
   );
 
   app.post(

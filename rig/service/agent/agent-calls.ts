@@ -90,8 +90,12 @@ export class AgentCalls {
 
   /** The next job for `board`, waiting up to `waitMs` to be woken when there is none; undefined when none came. */
   async nextJob(agent: string, instance: string, board: string, waitMs: number, signal: AbortSignal): Promise<TakenJob | undefined> {
-    const [live] = await this.work.db.query('SELECT 1 FROM agents WHERE name = $1 AND instance = $2', [agent, instance]);
-    if (!live) throw new StoreRefusal('conflict', `this process of agent ${agent} is not its live one (another process took the name over, or it left): register again`);
+    const [r] = await this.work.db.query<{ live: boolean; served_by: string | null }>(
+      'SELECT EXISTS (SELECT 1 FROM agents WHERE name = $1 AND instance = $2) AS live, (SELECT agent FROM boards WHERE name = $3) AS served_by',
+      [agent, instance, board],
+    );
+    if (!r!.live) throw new StoreRefusal('conflict', `this process of agent ${agent} is not its live one (another process took the name over, or it left): register again`);
+    if (r!.served_by !== agent) throw new StoreRefusal(r!.served_by === null ? 'not-found' : 'conflict', r!.served_by === null ? `no board ${board}` : `board ${board} is served by agent ${r!.served_by}, not ${agent}`);
     const gone = AbortSignal.any([signal, this.stopping.signal]);
     let taken = gone.aborted ? undefined : await this.work.jobs.take(agent, instance, board);
     if (!taken && !gone.aborted) {

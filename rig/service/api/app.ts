@@ -6,6 +6,7 @@
  * (errors.ts). Areas of the API are route plugins (boards, releases, events, and the campaign
  * engine's), all registered under /api/v1 with the same ServiceContext.
  */
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import { Type, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -36,6 +37,23 @@ export interface AppOptions {
 }
 
 export type ServiceApp = FastifyInstance & { ctx: ServiceContext };
+
+/**
+ * A connection that never sent a byte (a client's pool, e.g. an agent's, opened it ahead of a
+ * request it then did not send) is not idle to Node's server, which would stay open for it until
+ * the request timeout: on close such connections are ended, the others finish their requests.
+ */
+function closeUnusedConnectionsOnClose(app: FastifyInstance): void {
+  const unused = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('data', () => unused.delete(socket));
+    socket.once('close', () => unused.delete(socket));
+  });
+  app.addHook('preClose', async () => {
+    for (const s of unused) s.destroy();
+  });
+}
 
 /** Builds the app (not yet listening) and starts its event hub; app.close() stops both. */
 export async function buildApp(o: AppOptions): Promise<ServiceApp> {
@@ -88,6 +106,7 @@ export async function buildApp(o: AppOptions): Promise<ServiceApp> {
     },
   });
 
+  closeUnusedConnectionsOnClose(app);
   const events = await EventHub.start(o.db);
   const ctx: ServiceContext = { db: o.db, events, releaseTrust: o.releaseTrust, log: app.log as FastifyBaseLogger };
   app.addHook('onClose', async () => events.close());

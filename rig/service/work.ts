@@ -7,8 +7,8 @@
  *
  * A sweep runs every `sweepMs`: claims whose lease ran out are failed back to their queues
  * (retried or failed by their rule), boards past their campaign deadline that no job works on
- * are timed-out, reservations whose holder stopped renewing them end, and boards whose agent
- * stopped heartbeating go offline.
+ * are timed-out, run boards no agent has worked on for the run wait fail, reservations whose
+ * holder stopped renewing them end, and boards whose agent stopped heartbeating go offline.
  */
 import type { Database } from './db/database.js';
 import { CampaignEngine } from './campaigns/engine.js';
@@ -26,6 +26,8 @@ export interface WorkOptions extends BoardJobsOptions {
   sweepMs?: number;
   /** Seconds without a heartbeat after which an agent's boards go offline (default 30). */
   agentTtlS?: number;
+  /** Seconds a run board's part may wait with no agent working on it before it fails (default 3600). */
+  runWaitS?: number;
   /** Seconds past a board's deadline before the sweep times it out (default 10). */
   deadlineGraceS?: number;
   /** Suites `POST /runs` may name (default: the built-in ones). */
@@ -40,6 +42,7 @@ export class WorkService {
   /** The service's end of the agents' calls, in process and over HTTP. */
   readonly agents: AgentCalls;
   readonly agentTtlS: number;
+  private readonly runWaitS: number;
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private readonly warn: (message: string) => void;
@@ -54,6 +57,7 @@ export class WorkService {
     this.campaigns = campaigns;
     this.runs = runs;
     this.agentTtlS = o.agentTtlS ?? 30;
+    this.runWaitS = o.runWaitS ?? 3600;
     this.agents = new AgentCalls(this);
     this.warn = o.warn ?? ((m) => process.emitWarning(m));
   }
@@ -83,6 +87,7 @@ export class WorkService {
         await this.jobs.reapExpired();
         await expireReservations(this.db);
         await this.campaigns.sweepDeadlines();
+        await this.runs.sweepDeadlines(this.runWaitS);
         await markSilentBoardsOffline(this.db, this.agentTtlS);
       } catch (e) {
         this.warn(`service sweep: ${(e as Error).message}`);

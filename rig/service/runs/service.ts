@@ -7,13 +7,16 @@
  * request must not make the service run code of its choosing.
  *
  * Rule for a dropped run job: retried once (the board's part starts over: every case restores the
- * board's known-good state first), then the board's part fails with the reason.
+ * board's known-good state first), then the board's part fails with the reason. A board's part
+ * that no agent works on for the service's run wait (its board offline, reserved or busy) fails
+ * too, so that every run ends.
  */
 import type { Database, Sql } from '../db/database.js';
 import { StoreRefusal } from '../store/errors.js';
 import type { BoardJobs, JobKind } from '../jobs/board-jobs.js';
 import type { Claim } from '../jobs/claims.js';
 import type { RunJobData } from '../jobs/job-data.js';
+import { boardQueue } from '../jobs/queue.js';
 import { REPORT_SCHEMA, REPORT_VERSION, type JsonReport } from '../../report/json.js';
 import type { BoardResult } from '../../runner/result.js';
 import { selectCases } from '../../runner/runner.js';
@@ -38,6 +41,10 @@ export interface CliRunRecord {
 }
 
 const MAX_RUN_BOARDS = 256;
+
+/** A run board's part no agent works on ($1: seconds since its last change), and no job of it holds a claim. */
+const UNWORKED = `rb.state IN ('queued', 'running') AND rb.updated_at < now() - make_interval(secs => $1)
+  AND NOT EXISTS (SELECT 1 FROM board_claims k WHERE k.board = rb.board AND k.job_id = rb.job_id)`;
 
 export class RunService {
   private jobs!: BoardJobs;
@@ -133,6 +140,35 @@ export class RunService {
       await setRunState(tx, id, outcome, `recorded from the command line: ${t.passed} passed, ${t.failed} failed, ${t.error} errors, ${t.notApplicable} not applicable of ${t.cases} cases`);
       return id;
     });
+  }
+
+  /**
+   * Fails the part of each board that no agent has worked on for `waitS` seconds — its job never
+   * taken (the board offline, reserved or busy) or dropped and not taken again — so that every
+   * run ends; how many. Each board is checked again, locked, in a transaction of its own.
+   */
+  async sweepDeadlines(waitS: number): Promise<number> {
+    const late = await this.db.query<{ run: number; board: string }>(
+      `SELECT rb.run, rb.board FROM run_boards rb JOIN runs r ON r.id = rb.run WHERE r.origin = 'service' AND ${UNWORKED} ORDER BY rb.run, rb.board`,
+      [waitS],
+    );
+    const cancel: { board: string; job: string }[] = [];
+    for (const l of late) {
+      await this.db.transaction(async (tx) => {
+        const [b] = await tx.query<{ job_id: string | null; fleet: string | null; suite: string }>(
+          `SELECT rb.job_id, (SELECT state FROM boards WHERE name = rb.board) AS fleet, (SELECT suite FROM runs WHERE id = rb.run) AS suite
+           FROM run_boards rb WHERE rb.run = $2 AND rb.board = $3 AND ${UNWORKED} FOR UPDATE OF rb`,
+          [waitS, l.run, l.board],
+        );
+        if (!b) return;
+        await setRunBoard(tx, l.run, l.board, 'failed', { reason: `no agent worked on it for ${waitS} s (the board is ${b.fleet ?? 'gone'})` });
+        await completeRunIfDone(tx, l.run, this.suiteTitle(b.suite));
+        if (b.job_id) cancel.push({ board: l.board, job: b.job_id });
+      });
+    }
+    // After the boards' transactions, as the campaign engine does: a job row may be locked by an agent taking it.
+    for (const c of cancel) await this.db.transaction((tx) => this.jobs.cancelQueued(tx, boardQueue(c.board), [c.job])).catch(() => undefined);
+    return cancel.length;
   }
 
   private suiteTitle(name: string): string {

@@ -12,7 +12,7 @@
  *   answered as soon as a job comes, and at once when the service stops.
  * And without a database: the link's retries are bounded and only for calls that got no answer,
  * refusals name the service's reason and never the token, releases are checked against their
- * digests and bounded.
+ * digests and bounded; `suitrig agent` and `serve`'s new options refuse bad usage (exit 2).
  */
 import { createServer, type Server } from 'node:http';
 import { randomUUID, createHash } from 'node:crypto';
@@ -25,7 +25,9 @@ import { TrackerClient, TrackerError } from '../../rig/service/client/tracker.js
 import { WorkService } from '../../rig/service/work.js';
 import { attachWork } from '../../rig/service/work-registry.js';
 import { APP_URI, app, envelope, es256Key } from '../board/fixtures.js';
+import { runCli } from '../helpers/cli.js';
 import { describeOnDatabases } from '../helpers/databases.js';
+import { tempDir, writeFile } from '../rig/helpers/lab-files.js';
 import { storeRelease, virtualLab, waitFor } from '../helpers/service.js';
 import { testService, type TestService } from './fixture.js';
 
@@ -269,5 +271,29 @@ describe('the HTTP link without a service behind it', () => {
     await expect(l.release(id)).rejects.toThrow(/payload file:\/\/app\.bin served does not match its digest/);
     served = { env, payload: Buffer.concat([payload, Buffer.alloc(1_000_000)]) };
     await expect(l.release(id)).rejects.toThrow(/answered more than the 23 bytes expected/);
+  });
+
+  it('suitrig agent and serve: usage errors exit 2 with the reason on stderr, before anything starts', async () => {
+    const dir = tempDir('suitrig-agent-cli-');
+    writeFile(dir, 'rig.yaml', 'version: 1\nboards:\n  v1:\n    port: virtual\n');
+    const env = { ...process.env, SUITRIG_TOKEN: '' };
+    const cases: [string[], RegExp][] = [
+      [['agent'], /--tracker http:\/\/HOST:PORT is required/],
+      [['agent', '--tracker', 'ftp://x'], /--tracker ftp:\/\/x: expected the lab service's address/],
+      [['agent', '--tracker', 'http://127.0.0.1:9'], /--tracker needs a token: --token T or SUITRIG_TOKEN/],
+      [['agent', '--tracker', 'http://127.0.0.1:9', '--token', TOKEN, '--name', '../x'], /--name: '\.\.\/x' is not an agent name/],
+      [['agent', '--tracker', 'http://127.0.0.1:9', '--token', TOKEN, '--grace', '3 weeks'], /--grace 3 weeks: expected a duration such as 0, 30s, 5m or 1h/],
+      [['agent', '--tracker', 'http://127.0.0.1:9', '--token', TOKEN, '--lab', 'nothing.yaml'], /lab file .*nothing\.yaml/],
+      [['agent', '--tracker', 'http://127.0.0.1:9', '--token', TOKEN, 'extra'], /unexpected argument 'extra'/],
+      [['serve', '--agent-ttl', '0'], /--agent-ttl 0: expected whole seconds from 1 to 3600/],
+      [['serve', '--job-lease', '2.5'], /--job-lease 2\.5: expected whole seconds from 1 to 3600/],
+    ];
+    for (const [argv, msg] of cases) {
+      const r = await runCli(argv, { cwd: dir, env });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toMatch(msg);
+      expect(r.stderr).not.toContain(TOKEN);
+      expect(r.stdout).toBe('');
+    }
   });
 });

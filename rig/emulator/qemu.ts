@@ -66,6 +66,7 @@ export class QemuBoard extends EmulatedBoard {
   private child: EmulatorChild | undefined;
   private qmp: QmpClient | undefined;
   private port = 0;
+  private consolePort = 0;
   private starts = 0;
 
   private constructor(
@@ -92,7 +93,7 @@ export class QemuBoard extends EmulatedBoard {
   }
 
   get consoleDescription(): string | undefined {
-    return this.spec.consoleUart === undefined ? undefined : `QEMU console UART ${this.spec.consoleUart}`;
+    return this.spec.consoleUart === undefined ? undefined : `QEMU console UART ${this.spec.consoleUart} (tcp://127.0.0.1:${this.consolePort})`;
   }
 
   get description(): string {
@@ -128,7 +129,7 @@ export class QemuBoard extends EmulatedBoard {
     try {
       const chardevs = await qmp.execute('query-chardev');
       this.port = chardevPort(chardevs, UART_ID);
-      if (this.spec.consoleUart !== undefined) consolePort = chardevPort(chardevs, CONSOLE_ID);
+      if (this.spec.consoleUart !== undefined) consolePort = this.consolePort = chardevPort(chardevs, CONSOLE_ID);
     } catch (e) {
       qmp.close();
       return fail(`did not say where its UART listens: ${(e as Error).message}`);

@@ -504,7 +504,7 @@ class LabParser {
     const imgs = images && this.qemuImages(images);
     const args = this.args(m.get('args'));
     const consoleField = m.get('console-uart');
-    const consoleUart = consoleField ? this.r.integer(consoleField, 1, QEMU_CONSOLE_UART_MAX, `the guest UART its console is on (QEMU -serial index 1 to ${QEMU_CONSOLE_UART_MAX}; 0 is the SMP UART)`) : undefined;
+    const consoleUart = consoleField ? this.r.integer(consoleField, 1, QEMU_CONSOLE_UART_MAX, 'the number of the guest UART its console is on (a QEMU -serial index; 0 is the SMP UART)') : undefined;
     if (!program || !machineName || !imgs || !args || (m.get('cpu') && cpu === undefined) || (consoleField && consoleUart === undefined)) return undefined;
     return { kind: 'qemu', program, machine: machineName, ...(cpu !== undefined ? { cpu } : {}), images: imgs, args, ...(consoleUart !== undefined ? { consoleUart } : {}) };
   }

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Lab } from '../../lab/types.js';
@@ -41,6 +42,9 @@ export interface AgentOptions extends DriverOptions {
   suites?: readonly Suite[];
   log?: (line: string) => void;
 }
+
+/** After a failed request for a job, the wait before the next. */
+const ASK_AGAIN_MS = 2_000;
 
 /** Releases are content-addressed: one read per release serves every board. */
 const RELEASE_CACHE = 8;
@@ -174,7 +178,8 @@ export class Agent {
         job = await this.o.link.nextJob(this.o.name, this.instance, d.name, this.o.pollMs ?? 2_000, this.stopping.signal);
       } catch (e) {
         this.log(`board ${d.name}: asking for a job failed: ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, this.o.pollMs ?? 2_000));
+        // Asked again soon (not after a whole long poll), and not waited for by a stop.
+        await sleep(ASK_AGAIN_MS, undefined, { signal: this.stopping.signal }).catch(() => undefined);
         continue;
       }
       if (job) await this.run(d, job);

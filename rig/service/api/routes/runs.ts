@@ -113,9 +113,11 @@ export const runRoutes: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (req, reply) => {
+      // The report first: a run that finished between two reads is then shown finished, never
+      // as a finished report of a run still 'running' (its report and state are set together).
+      const { report } = await runReports(ctx.db, req.params.id);
       const r = await runView(ctx.db, req.params.id);
       const run = { ...info(r), boards: r.boards };
-      const { report } = await runReports(ctx.db, r.id);
       if (!report) return reply.status(202).send({ run });
       return { ...report, run };
     },

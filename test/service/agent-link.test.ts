@@ -17,7 +17,10 @@
 import { createServer, type Server } from 'node:http';
 import { randomUUID, createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BoardResultSchema, fitBoardResult } from '../../rig/service/api/board-result-schema.js';
+import type { BoardResult } from '../../rig/runner/result.js';
 import { Agent } from '../../rig/service/agent/agent.js';
 import { HttpLink } from '../../rig/service/agent/http-link.js';
 import { createToken } from '../../rig/service/auth/tokens.js';
@@ -295,5 +298,44 @@ describe('the HTTP link without a service behind it', () => {
       expect(r.stderr).not.toContain(TOKEN);
       expect(r.stdout).toBe('');
     }
+  });
+
+  it("cuts a board's part of a run to the route's bounds instead of having it refused", () => {
+    const check = TypeBoxValidatorCompiler({ schema: BoardResultSchema, httpPart: 'body', method: 'POST', url: '/' } as Parameters<typeof TypeBoxValidatorCompiler>[0]) as (v: unknown) => { error?: unknown };
+    const step = { name: 'deliver', outcome: 'failed' as const, durationMs: 12.5, message: 'm'.repeat(10_000) };
+    const result: BoardResult = {
+      name: 'h1',
+      target: { kind: 'virtual', url: 'virtual', baud: 115200 },
+      seed: 3,
+      status: 'completed',
+      logPath: '/tmp/x',
+      startedAt: new Date(0).toISOString(),
+      durationMs: 1.5,
+      cases: [
+        {
+          id: 'c1',
+          title: 't',
+          tags: ['a'],
+          seed: 3,
+          outcome: 'failed',
+          message: 'why '.repeat(3_000),
+          startedAt: new Date(0).toISOString(),
+          durationMs: 2.25,
+          expected: { decision: { reject: ['digest-mismatch'] } },
+          actual: { decision: { kind: 'reject', reason: 'digest-mismatch', message: 'x'.repeat(9_000) }, source: 'board' },
+          steps: Array.from({ length: 300 }, () => step),
+          cleanup: [],
+        },
+      ],
+    };
+    expect(check(result).error).toBeDefined();
+    const fitted = fitBoardResult(result);
+    expect(check(fitted).error).toBeUndefined();
+    expect(fitted.cases[0]!.message).toBe('why '.repeat(3_000).slice(0, 4_000));
+    expect(fitted.cases[0]!.steps.length).toBe(200);
+    expect(fitted.cases[0]!.actual.decision).toMatchObject({ kind: 'reject', reason: 'digest-mismatch' });
+    expect(fitted.cases[0]!.expected.decision).toEqual({ reject: ['digest-mismatch'] });
+    // What was within bounds is left as it was.
+    expect(fitBoardResult({ ...result, cases: [] })).toEqual({ ...result, cases: [] });
   });
 });

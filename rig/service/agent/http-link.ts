@@ -12,7 +12,8 @@
  *   no claim the second time and changes nothing. Taking a job, console lines, upload figures and
  *   board status are not: a lost one is asked again or dropped by their callers.
  * - A refusal (401, 403, 404, 409, ...) is not retried: it is a TrackerError naming the call, the
- *   status and the service's own message.
+ *   status and the service's own message. Texts are cut to the routes' bounds before they are
+ *   sent (a long failure message loses its tail, the report is not refused).
  * - Releases are content-addressed: the envelope must hash to the release id and each payload to
  *   its digest, each read within the firmware server's own bounds.
  */
@@ -21,6 +22,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BoardResult } from '../../runner/result.js';
 import { ENVELOPE_LIMIT, NEXT_JOB_WAIT_MAX_MS, PAYLOADS_MAX, PAYLOAD_LIMIT } from '../api/limits.js';
+import { fitBoardResult } from '../api/board-result-schema.js';
 import { TrackerError, type TrackerClient } from '../client/tracker.js';
 import type { BoardSpec, BoardStatus } from '../store/boards.js';
 import { cleanLine } from '../store/console.js';
@@ -38,6 +40,10 @@ const TRANSFER_TIMEOUT_MS = 120_000;
 const POLL_MARGIN_MS = 15_000;
 /** Waits before the retries of a call that got no answer. */
 const BACKOFF_MS = [500, 1_000, 2_000, 4_000];
+/** A campaign board's reason as the routes take it (longer ones are cut, not refused). */
+const TEXT_MAX = 2_000;
+/** Why a board could not run a suite, as the route takes it. */
+const ERROR_MAX = 4_000;
 /** Console lines per request: 100 cleaned lines stay far below the service's JSON body limit. */
 const CONSOLE_CHUNK = 100;
 
@@ -121,15 +127,16 @@ export class HttpLink implements AgentLink {
   }
 
   updateProgress(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
-    return this.onJob(claim, 'progress', { campaign, ...m });
+    return this.onJob(claim, 'progress', { campaign, ...m, ...(m.reason !== undefined ? { reason: m.reason.slice(0, TEXT_MAX) } : {}) });
   }
 
   updateVerdict(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
-    return this.onJob(claim, 'verdict', { campaign, ...m, reason: m.reason ?? '' });
+    return this.onJob(claim, 'verdict', { campaign, ...m, reason: (m.reason ?? '').slice(0, TEXT_MAX) });
   }
 
   runResult(claim: JobClaim, run: number, r: { result: BoardResult } | { error: string }): Promise<boolean> {
-    return this.onJob(claim, 'result', { run, ...r }, TRANSFER_TIMEOUT_MS);
+    const body = 'result' in r ? { run, result: fitBoardResult(r.result) } : { run, error: r.error.slice(0, ERROR_MAX) };
+    return this.onJob(claim, 'result', body, TRANSFER_TIMEOUT_MS);
   }
 
   async handBack(claim: JobClaim, why: string): Promise<void> {

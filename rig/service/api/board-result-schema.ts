@@ -3,7 +3,9 @@
  * runner's own model, before the JSON report renders it), as a TypeBox schema: every object
  * closed, every list and string bounded — it is input from the wire. The service keeps it as it
  * came and renders the run's JSON report and JUnit from it once every board has its part
- * (rig/service/runs/), exactly as for a board of the agent inside the service.
+ * (rig/service/runs/), exactly as for a board of the agent inside the service. `fitBoardResult`
+ * is the agent's side: strings cut and lists shortened to the schema's bounds before sending, so a
+ * long failure message costs its tail, not the board's whole part of the run.
  */
 import { Type } from '@fastify/type-provider-typebox';
 import { BOOT, Target } from './run-report-schema.js';
@@ -65,3 +67,31 @@ export const BoardResultSchema = Type.Object(
   },
   { ...closed, description: "a board's part of a run, as the runner made it (rig/runner/result.ts BoardResult)" },
 );
+
+type Json = Record<string, unknown>;
+
+/** `value` cut to the bounds of `schema` (string maxLength, array maxItems), recursively; a union's object branches are read as one. */
+function fit(value: unknown, schema: Json | undefined): unknown {
+  if (!schema || value === null || value === undefined) return value;
+  const branches = (schema.anyOf as Json[] | undefined) ?? [schema];
+  if (typeof value === 'string') {
+    const max = branches.map((b) => b.maxLength).find((m) => typeof m === 'number') as number | undefined;
+    return max !== undefined && value.length > max ? value.slice(0, max) : value;
+  }
+  if (Array.isArray(value)) {
+    const b = branches.find((x) => x.type === 'array');
+    if (!b) return value;
+    const kept = typeof b.maxItems === 'number' ? value.slice(0, b.maxItems) : value;
+    return kept.map((v) => fit(v, b.items as Json));
+  }
+  if (typeof value === 'object') {
+    const props = Object.assign({}, ...branches.filter((b) => b.type === 'object').reverse().map((b) => b.properties as Json)) as Record<string, Json>;
+    return Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, fit(v, props[k])]));
+  }
+  return value;
+}
+
+/** A board's part of a run cut to what BoardResultSchema accepts. */
+export function fitBoardResult<T>(r: T): T {
+  return fit(r, BoardResultSchema as unknown as Json) as T;
+}

@@ -3,7 +3,8 @@
  * behind a listening service and rig/service/agent/http-link.ts in front of them.
  * - an agent over HTTP works a QA run (its board's part checked against the route's schema and
  *   rendered into the run's report) and a campaign update (progress, verdict, upload figures,
- *   console lines, the release downloaded and checked);
+ *   console lines, the release downloaded and checked); one cut off for longer than the TTL
+ *   registers again once its heartbeat names its boards offline, and they come back;
  * - the routes refuse what is not the caller's: another token's agent and boards (403), a
  *   process whose name was taken over (heartbeat not held, no job), a job claimed by another
  *   process (held false, nothing changed), a move the state machine does not make (409), a wait
@@ -24,6 +25,7 @@ import type { BoardResult } from '../../rig/runner/result.js';
 import { Agent } from '../../rig/service/agent/agent.js';
 import { HttpLink } from '../../rig/service/agent/http-link.js';
 import { createToken } from '../../rig/service/auth/tokens.js';
+import { markSilentBoardsOffline } from '../../rig/service/store/agents.js';
 import { TrackerClient, TrackerError } from '../../rig/service/client/tracker.js';
 import { WorkService } from '../../rig/service/work.js';
 import { attachWork } from '../../rig/service/work-registry.js';
@@ -96,6 +98,18 @@ describeOnDatabases('the agent link over HTTP', (flavour) => {
     const lines = (await api('GET', '/boards/h1/console', undefined, 'viewer')).json() as { lines: { text: string }[] };
     expect(lines.lines.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it('an agent cut off for longer than the TTL registers again when its heartbeat names its boards offline', async () => {
+    const url = await serve();
+    agent = await Agent.start({ name: 'remote', lab: virtualLab([{ name: 'k1' }]), link: link(url), heartbeatMs: 200, pollMs: 1_000 });
+    // What the sweep does to an agent it has not heard from for its TTL (here: at once).
+    expect(await markSilentBoardsOffline(s!.db, 0)).toEqual(['k1']);
+    const state = async () => ((await api('GET', '/boards/k1', undefined, 'viewer')).json() as { state: string }).state;
+    await waitFor(state, (x) => x === 'idle', 10_000, 'k1 back');
+    const h = (await api('GET', '/boards/k1/history?limit=50', undefined, 'viewer')).json() as { history: { kind: string; detail: { to?: string; why?: string } }[] };
+    const states = h.history.filter((l) => l.kind === 'state').map((l) => `${l.detail.to}: ${l.detail.why}`).reverse();
+    expect(states.slice(-2)).toEqual(['offline: agent remote sent no heartbeat for 0 s', 'idle: registered by agent remote']);
+  }, 60_000);
 
   it("refuses what is not the caller's: other tokens, taken-over processes, lost claims, impossible moves, unbounded waits", async () => {
     const url = await serve();

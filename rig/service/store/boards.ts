@@ -170,7 +170,11 @@ export async function registerBoardsIn(tx: Sql, agent: string, host: string, boa
       await recordBoardHistory(tx, b.name, 'registered', { agent, host, kind: b.kind, ...(row.moved_from ? { from: row.moved_from } : {}) });
       await recordEvent(tx, 'board', b.name, { registered: agent, kind: b.kind, state: row.state });
     }
-    if (row.state === 'offline') await setBoardState(tx, b.name, await restingState(tx, b.name), `registered by agent ${agent}`);
+    if (row.state === 'offline') {
+      // Back from offline while a job still holds it (its agent was only cut off): busy, not free.
+      const [claimed] = await tx.query('SELECT 1 FROM board_claims WHERE board = $1', [b.name]);
+      await setBoardState(tx, b.name, claimed ? 'busy' : await restingState(tx, b.name), `registered by agent ${agent}`);
+    }
   }
   if (complete) {
     const gone = await tx.query<{ name: string }>(

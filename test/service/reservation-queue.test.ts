@@ -103,7 +103,7 @@ describeOnDatabases('reservations by tag and the fair wait queue', (flavour) => 
     expect(pair[0]!.json().leases.map((l: { board: string }) => l.board)).toEqual(['t1', 't2']);
     expect(pairs.filter((r) => r.statusCode === 409)).toHaveLength(2);
     expect(await s!.db.query('SELECT count(*)::int AS n FROM reservations')).toEqual([{ n: 2 }]);
-  });
+  }, 120_000);
 
   it('three waiters get the board in the order they came, each woken by the event stream, not its heartbeat; nobody jumps the queue', async () => {
     await service([{ name: 'b1', kind: 'virtual' }]);
@@ -145,7 +145,7 @@ describeOnDatabases('reservations by tag and the fair wait queue', (flavour) => 
     expect(await reservedBy('b1')).toEqual(['alice', 'w1', 'w2', 'w3']);
     await previous.release();
     expect((await s!.app.inject({ url: '/api/v1/reservations', headers: s!.as('viewer') })).json()).toEqual({ reservations: [], waiting: [] });
-  });
+  }, 120_000);
 
   it('a waiter killed (SIGKILL) leaves the queue when its ticket runs out, and the next waiter gets the board', async () => {
     await service([{ name: 'b1', kind: 'virtual' }]);
@@ -172,7 +172,7 @@ describeOnDatabases('reservations by tag and the fair wait queue', (flavour) => 
     expect(e3.stderr).toMatch(/^waiting {3}board b1 is reserved by alice until \S+ \(2 waiting before you\) \(place 3 in the queue\)$/m);
     expect(await reservedBy('b1')).toEqual(['alice', 'w1', 'w3']);
     expect((await s!.app.inject({ url: '/api/v1/reservations', headers: s!.as('viewer') })).json()).toEqual({ reservations: [], waiting: [] });
-  });
+  }, 120_000);
 
   it("an agent token reserves its own agents' boards only (and by tag sees only those); a viewer reserves nothing", async () => {
     await service([{ name: 'b1', kind: 'virtual', tags: ['rack'] }]);

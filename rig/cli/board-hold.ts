@@ -77,6 +77,7 @@ export async function holdBoards(client: TrackerClient | undefined, boards: read
         wait,
         ...(io.signal ? { signal: io.signal } : {}),
         onQueued: (t) => io.stderr.write(`waiting   ${t.why} (place ${t.position} in the queue)\n`),
+        onBusy: (b) => io.stderr.write(`waiting   ${b.join(', ')} reserved, still busy with a job: the ${command} starts when it ends\n`),
         onLost: (l, why) => io.stderr.write(`warning: tracker: the reservation of ${l.board} was lost (${why}); the service may give it to someone else\n`),
         onWarning: (m) => io.stderr.write(`warning: tracker ${m}\n`),
       });

@@ -16,7 +16,8 @@ import { TrackerClient } from '../../rig/service/client/tracker.js';
 import { reserveBoards, type Reservation } from '../../rig/service/client/reservations.js';
 import { CLI } from '../helpers/board-process.js';
 import { describeOnDatabases } from '../helpers/databases.js';
-import { startWork, type WorkHarness } from '../helpers/service.js';
+import { startWork, waitFor, type WorkHarness } from '../helpers/service.js';
+import { workOf } from '../../rig/service/work-registry.js';
 import { testService, type TestService } from './fixture.js';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
@@ -240,6 +241,31 @@ describeOnDatabases('reservations by tag and the fair wait queue', (flavour) => 
     expect(await h.work.jobs.take('lab', 'w', 'r1')).toBeUndefined();
     expect(await h.work.jobs.take('lab', 'w', 'r2')).toBeUndefined();
   });
+
+  it('a board granted while busy with a job keeps further jobs off, and the client has it only once that job has ended', async () => {
+    s = await testService(flavour, { work: true });
+    const work = workOf(s.app.ctx)!;
+    await registerBoards(s.db, 'lab', 'host', [{ name: 'j1', kind: 'virtual' }], INTERNAL, true);
+    await work.jobs.ensureQueue('j1');
+    const run = await work.runs.create({ suite: 'rfc9019', boards: ['j1'] }, null);
+    const taken = (await work.jobs.take('lab', 'first', 'j1'))!;
+    expect(taken).toBeDefined();
+    expect((await s.app.inject({ url: '/api/v1/boards/j1', headers: s.as('viewer') })).json().state).toBe('busy');
+    const url = await s.app.listen({ host: '127.0.0.1', port: 0 });
+    const busy: string[][] = [];
+    let settled = false;
+    const held = reserveBoards(new TrackerClient(url, s.tokens.operator), { board: 'j1' }, { holder: 'erin', onBusy: (b) => busy.push(b) }).finally(() => (settled = true));
+    await waitFor(async () => busy.length, (n) => n > 0, 20_000, 'the client to say the board is busy');
+    expect(busy).toEqual([['j1']]);
+    expect(settled).toBe(false);
+    // The lease is erin's already: the board rests reserved after its job, and takes no other.
+    expect((await s.app.inject({ url: '/api/v1/boards/j1', headers: s.as('viewer') })).json()).toMatchObject({ state: 'busy', reservation: { holder: 'erin' } });
+    expect(await work.runs.boardResult(taken.claim, run, { error: 'stopped for the test' })).toBe(true);
+    const r = await held;
+    expect(r.boards).toEqual(['j1']);
+    expect((await s.app.inject({ url: '/api/v1/boards/j1', headers: s.as('viewer') })).json()).toMatchObject({ state: 'reserved', reservation: { holder: 'erin' } });
+    await r.release();
+  }, 120_000);
 
   it('a ticket is its waiter\'s alone, and one that ran out is gone: its waiter must queue again', async () => {
     await service([{ name: 'b1', kind: 'virtual' }]);

@@ -135,6 +135,36 @@ describeOnDatabases('run, update and flash --tracker hold their boards', (flavou
     expect(stray.stderr).toMatch(/--wait goes with --tracker/);
   });
 
+  it("flash --lease works under a lease this token took (kept, never shortened, left held after); another token's lease stops it", async () => {
+    const file = join(dir, 'app-2.3.0.bin');
+    writeFileSync(file, createImage(app('2.3.0'), { key: authorKey as PrivateKey, version: parseVersion('2.3.0'), securityCounter: 3 }));
+    const dana = await reserveAs('desk-2', 'dana');
+    const foreign = await runCli(['flash', '--port', port, file, ...tracked(), '--lease', dana.id]);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain(`--lease ${dana.id}: no live reservation ${dana.id} of yours on board desk-2`);
+    await release(dana);
+
+    const taken = await s.app.inject({ method: 'POST', url: '/api/v1/reservations', headers: s.as('agent'), payload: { board: 'desk-2', holder: 'bench session', ttl_s: 600 } });
+    expect(taken.statusCode, taken.body).toBe(201);
+    const mine = taken.json().leases[0];
+    const r = await runCli(['flash', '--port', port, file, ...tracked(), '--lease', mine.id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`tracker   working under lease ${mine.id} of desk-2 (bench session, until `);
+    const after = await get('/boards/desk-2');
+    expect(after).toMatchObject({ state: 'reserved', reservation: { holder: 'bench session' }, status: { app_version: '2.3.0' } });
+    expect(Date.parse(after.reservation.expires_at)).toBeGreaterThanOrEqual(Date.parse(mine.expires_at));
+    expect((await s.app.inject({ method: 'DELETE', url: `/api/v1/boards/desk-2/reservations/${mine.id}`, headers: s.as('agent') })).statusCode).toBe(200);
+    for (const [argv, why] of [
+      [['--lease', mine.id], /--lease goes with --tracker/],
+      [[...tracked(), '--lease', 'nope'], /--lease nope: expected a lease id/],
+      [[...tracked(), '--lease', mine.id, '--wait'], /--lease and --wait exclude each other/],
+    ] as const) {
+      const bad = await runCli(['flash', '--port', port, file, ...argv]);
+      expect(bad.code, bad.stderr).toBe(2);
+      expect(bad.stderr).toMatch(why);
+    }
+  });
+
   it('run reserves its lab boards while the suite runs and releases them; held by someone else, nothing runs', async () => {
     const lab = virtualLab([{ name: 'v1' }]);
     await registerBoards(s.db, 'lab', 'host', [{ name: 'v1', kind: 'virtual' }], INTERNAL, true);

@@ -91,6 +91,8 @@ export class Reservation {
     readonly leases: readonly LeaseJson[],
     private readonly ttlS: number,
     private readonly o: Pick<ReserveOptions, 'onLost' | 'onWarning'> = {},
+    /** False for a lease someone else took and lends (`joinLease`): release() leaves it to them. */
+    private readonly own = true,
   ) {
     this.live = new Map(leases.map((l) => [l.id, l]));
     // Unref'd: a holder that forgets to release does not keep its process alive; its leases expire.
@@ -111,7 +113,7 @@ export class Reservation {
     let ok = true;
     for (const l of [...this.live.values()]) {
       try {
-        const renewed = await this.client.call<LeaseJson>('PUT', `/boards/${l.board}/reservations/${l.id}`, { ttl_s: this.ttlS });
+        const renewed = await this.client.call<LeaseJson>('PUT', `/boards/${l.board}/reservations/${l.id}`, { ttl_s: this.ttlS, ...(this.own ? {} : { at_least: true }) });
         if (this.live.has(l.id)) this.live.set(l.id, renewed);
       } catch (e) {
         if (this.released) return ok;
@@ -130,6 +132,7 @@ export class Reservation {
     if (this.released) return;
     this.released = true;
     clearInterval(this.timer);
+    if (!this.own) return;
     const failures: string[] = [];
     for (const l of this.live.values()) {
       try {
@@ -175,6 +178,17 @@ export async function reserveBoards(client: TrackerClient, target: ReserveTarget
   } finally {
     waker.stop();
   }
+}
+
+/**
+ * Works under a lease already held (e.g. one `suitrig reserve` printed): checked by renewing it —
+ * the service refuses a lease that is not live on that board or not this token's (404) — and
+ * kept alive (never shortened) until `release()`, which leaves it to whoever took it.
+ */
+export async function joinLease(client: TrackerClient, board: string, id: string, o: Pick<ReserveOptions, 'ttlS' | 'onLost' | 'onWarning'> = {}): Promise<Reservation> {
+  const ttlS = o.ttlS ?? DEFAULT_TTL_S;
+  const lease = await client.call<LeaseJson>('PUT', `/boards/${board}/reservations/${id}`, { ttl_s: ttlS, at_least: true });
+  return new Reservation(client, [lease], ttlS, o, false);
 }
 
 /**

@@ -6,8 +6,9 @@
  * across every client the link opens, so no line is lost to a reconnect.
  */
 import type { SmpClient } from '../../host/smp/client.js';
-import { DEFAULT_BOOT_BANNER } from '../../host/smp/console-watch.js';
-import type { ConsoleProtocol, LinkProtocol } from './protocols.js';
+import { TextConsole } from './console/text-console.js';
+import { DutUnsupportedError } from './errors.js';
+import type { LinkProtocol } from './protocols.js';
 
 export interface ClientLinkOptions {
   /** For logs (asked each time: a board process's port changes when it restarts). */
@@ -67,22 +68,37 @@ export class SmpClientLink implements LinkProtocol {
   }
 }
 
-/** The console text a board prints between SMP frames on its link, line by line. */
-export class LinkConsole implements ConsoleProtocol {
-  readonly banner = DEFAULT_BOOT_BANNER;
-
-  constructor(private readonly link: LinkProtocol) {}
-
-  onLine(listener: (line: string) => void): () => void {
-    const follow = (c: SmpClient): (() => void) => c.link.onEvent((e) => e.kind === 'console' && listener(e.text));
-    let off = follow(this.link.client);
-    const offReopen = this.link.onReopen((c) => {
-      off();
-      off = follow(c);
+/**
+ * The console text a board prints between SMP frames on its link, following every client the
+ * link opens; what is written to it goes onto the link between frames, where the board's shell
+ * (Zephyr's shell on the UART SMP shares) reads it. A link in raw SMP framing carries no text:
+ * writing to it would corrupt the SMP stream, so its console takes no input.
+ */
+export class LinkConsole extends TextConsole {
+  constructor(link: LinkProtocol) {
+    super({
+      describe: () => `text between SMP frames on ${link.description}`,
+      sources: [{ subscribe: (listener) => followLink(link, (c) => c.link.onText(listener)) }],
+      input: async (bytes, o) => {
+        const c = link.client;
+        if (c.link.framing.kind === 'raw') {
+          throw new DutUnsupportedError(`the console on ${link.description} takes no input: the link speaks raw SMP framing, where text would corrupt the SMP stream (give the board a console port: lab console:)`);
+        }
+        await c.transport.write(bytes, o.signal ? { signal: o.signal } : {});
+      },
     });
-    return () => {
-      off();
-      offReopen();
-    };
   }
+}
+
+/** Subscribes to every client the link has from now on (`subscribe` returns the unsubscribe). */
+function followLink(link: LinkProtocol, subscribe: (c: SmpClient) => () => void): () => void {
+  let off = subscribe(link.client);
+  const offReopen = link.onReopen((c) => {
+    off();
+    off = subscribe(c);
+  });
+  return () => {
+    off();
+    offReopen();
+  };
 }

@@ -13,7 +13,6 @@ import { findVitest } from '../../fixture/find-vitest.js';
 import { NoTestsError, runTests, testsLabel } from '../../fixture/run-tests.js';
 import type { RunEvent } from '../../runner/events.js';
 import type { RunResult } from '../../runner/result.js';
-import { DEFAULT_RESERVE_WAIT_S } from '../../fixture/config.js';
 
 const TEST_FILE_RE = /\.(test|spec)\.[cm]?[jt]sx?$/;
 
@@ -48,7 +47,10 @@ export interface TestsRunInput {
   jobs?: number;
   baud?: number;
   flashScale?: number;
-  tracker?: { url: string; token: string };
+  /** Holds the selected boards (their reservations in the lab service) while the tests run. */
+  hold(boards: ResolvedBoard[]): Promise<{ release(): Promise<void> }>;
+  /** The run holds the boards' reservations: its workers take none. */
+  reservedByRun: boolean;
   onEvent(e: RunEvent): void;
 }
 
@@ -85,6 +87,7 @@ export async function runTestsFromCli(args: ParsedArgs, io: CliIo, input: TestsR
     at += n;
   }
   for (const b of selected.slice(at)) groups.push([b]);
+  const hold = await input.hold(selected);
   try {
     return await runTests({
       root: input.target.root,
@@ -100,12 +103,14 @@ export async function runTestsFromCli(args: ParsedArgs, io: CliIo, input: TestsR
       ...(input.jobs !== undefined ? { jobs: input.jobs } : {}),
       ...(input.flashScale !== undefined ? { flashScale: input.flashScale } : {}),
       ...(input.baud !== undefined ? { baud: input.baud } : {}),
-      ...(input.tracker ? { tracker: { ...input.tracker, waitMs: DEFAULT_RESERVE_WAIT_S * 1000 } } : {}),
+      reservedByRun: input.reservedByRun,
       ...(io.signal ? { signal: io.signal } : {}),
       onEvent: input.onEvent,
     });
   } catch (e) {
     if (e instanceof NoTestsError) throw new EnvironmentError(e.message);
     throw e;
+  } finally {
+    await hold.release();
   }
 }

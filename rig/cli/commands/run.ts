@@ -35,6 +35,7 @@ import { LINK_OPTIONS, linkOptionValues, linkSettingsFor } from '../link-options
 import { TRACKER_OPTIONS, trackerClient } from '../tracker-options.js';
 import { refuseSuiteOptions, runTestsFromCli, testsRunOptions, testsTarget } from './run-tests.js';
 import type { RunResult } from '../../runner/result.js';
+import { HOLD_OPTIONS, holdBoards } from '../board-hold.js';
 import { TrackerError, type TrackerClient } from '../../service/client/tracker.js';
 
 export interface RunCommandDeps {
@@ -75,7 +76,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
   return {
     path: ['run'],
     summary: 'run a QA suite on one or many boards in parallel, with JUnit and JSON reports',
-    usage: '[suite | tests] --board <url|name|virtual>... [--boards N] [--lab rig.yaml] [--tag T] [--baud B] [--seed S] [--junit <file>] [--json] [--dry-run] [--timeout S] [--retry N] [--tracker URL --token T]',
+    usage: '[suite | tests] --board <url|name|virtual>... [--boards N] [--lab rig.yaml] [--tag T] [--baud B] [--seed S] [--junit <file>] [--json] [--dry-run] [--timeout S] [--retry N] [--tracker URL --token T [--wait]]',
     details: [
       `suite: a built-in suite name (default ${DEFAULT_SUITE}: RFC 9019 Table 1 and recovery) or the path of`,
       'a JavaScript module exporting a suite (rig/suites/api.ts). Boards: device paths, tcp://host:port,',
@@ -89,6 +90,8 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       'recorded in every report: --seed replays a run. --dry-run lists what would be erased and',
       'flashed on each board without opening any port. --tracker URL --token T records the run with the',
       'lab service (POST /api/v1/runs/recorded: the JSON report and JUnit XML); it says the run id on stderr.',
+      'With --tracker the lab boards are also reserved there while the suite runs: a board someone',
+      'else holds stops the run before it starts (exit 2, naming who until when) unless --wait queues for it.',
       'tests: a folder of vitest test files written with suitrig/test, or one such file (*.test.ts): each',
       'selected board gets its own worker running them (--board a,b: one worker with both boards, the',
       'duts of its tests); --timeout S per test (default: the tests\' vitest config, else 300 s), --retry N',
@@ -116,6 +119,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       'dry-run': { type: 'boolean', description: 'list what would be erased and flashed on each board; touch nothing' },
       tracker: TRACKER_OPTIONS.tracker!,
       token: TRACKER_OPTIONS.token!,
+      ...HOLD_OPTIONS,
     },
     positionals: { min: 0, max: 1 },
     async run(args, io) {
@@ -168,7 +172,9 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
             ...(jobs !== undefined ? { jobs } : {}),
             ...(baud !== undefined ? { baud } : {}),
             ...(optString(args, 'flash-scale') !== undefined ? { flashScale } : {}),
-            ...(tracker ? { tracker: { url: tracker.base, token: (optString(args, 'token') ?? io.env.SUITRIG_TOKEN)! } } : {}),
+            // Lab boards are the service's boards: reserved there while the tests run (board-hold.ts); the workers then hold none themselves.
+            hold: (boards) => holdBoards(tracker, boards.filter((b) => b.board !== undefined).map((b) => b.name), 'run', args, io),
+            reservedByRun: tracker !== undefined,
             onEvent: progress,
           });
         } finally {
@@ -189,6 +195,8 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
         const refused = boards.filter((b) => b.unavailable === undefined).map((b) => ({ b, why: provider.cannotDrive(b) })).filter((x) => x.why !== undefined);
         if (refused.length > 0) throw new EnvironmentError(refused.map(({ b, why }) => `board ${b.name}: ${why}`).join('\n'));
         const progress = newProgress();
+        // Lab boards are the service's boards: reserved there while the suite runs (board-hold.ts).
+        const hold = await holdBoards(tracker, boards.filter((b) => b.board !== undefined).map((b) => b.name), 'run', args, io);
         try {
           result = await runSuite({
             suite: suite!,
@@ -204,6 +212,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
           });
         } finally {
           progress.stop();
+          await hold.release();
         }
       }
 

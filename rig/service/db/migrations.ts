@@ -11,6 +11,7 @@ import { CORE } from './migrations/001-core.js';
 import { CAMPAIGNS } from './migrations/002-campaigns.js';
 import { CONSOLE } from './migrations/003-console.js';
 import { RESERVATIONS } from './migrations/004-reservations.js';
+import { RESERVATION_QUEUE } from './migrations/005-reservation-queue.js';
 
 export interface Migration {
   version: number;
@@ -18,7 +19,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [CORE, CAMPAIGNS, CONSOLE, RESERVATIONS];
+export const MIGRATIONS: readonly Migration[] = [CORE, CAMPAIGNS, CONSOLE, RESERVATIONS, RESERVATION_QUEUE];
 
 /** Any constant both instances agree on: the lock that serialises migrations across processes. */
 const MIGRATION_LOCK = 7_291_019;

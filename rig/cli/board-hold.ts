@@ -1,0 +1,118 @@
+/**
+ * `run`, `update` and `flash` with `--tracker URL --token T` reserve the boards they work on for
+ * their duration (issue 13: "run/update/flash against a board through the service take a
+ * reservation for their duration"), so the service's campaign and run jobs keep off them: each
+ * lease is renewed while the command runs and released when it ends — also on a failure or
+ * Ctrl-C; a command that is killed loses its leases within their TTL.
+ *
+ * - A board someone else holds: the command stops before it touches the board, exit 2, naming
+ *   the holder and until when — or, with `--wait`, queues for it (first come, first served).
+ * - A board the service does not know (not registered yet) needs no reservation: no job can
+ *   reach it.
+ * - A service that cannot be reached, or refuses the token: a warning, and the command goes on
+ *   unreserved, as its report to the service is a warning (tracker-options.ts). The rig stays
+ *   usable when the service is down; the price is that a job may then reach the board meanwhile.
+ */
+import { hostname, userInfo } from 'node:os';
+import { BoardsHeldError, WaitAbortedError, reserveBoards, type Reservation } from '../service/client/reservations.js';
+import { TrackerError, type TrackerClient } from '../service/client/tracker.js';
+import { EnvironmentError, UsageError, optFlag, type CliIo, type Command, type OptionDef, type ParsedArgs } from './command.js';
+import { trackerFromArgs } from './tracker-options.js';
+
+export const HOLD_OPTIONS: Record<string, OptionDef> = {
+  wait: { type: 'boolean', description: 'with --tracker: while someone holds the board, queue for it instead of stopping' },
+};
+
+/** A lease's TTL: a killed command frees its boards within this. */
+const HOLD_TTL_S = 60;
+const TICKET_TTL_S = 30;
+
+export interface BoardHold {
+  /** Releases what is held; trouble is a warning. */
+  release(): Promise<void>;
+}
+
+/** Who holds the board, for the fleet view: `user@host suitrig update`. */
+function holderName(command: string): string {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = process.env.USER ?? 'someone';
+  }
+  return `${user}@${hostname()} suitrig ${command}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+}
+
+/** Checks `--wait` goes with a tracker. */
+function waitOption(args: ParsedArgs, tracker: unknown): boolean {
+  const wait = optFlag(args, 'wait');
+  if (wait && tracker === undefined) throw new UsageError('--wait goes with --tracker: it waits for a board someone holds in the lab service');
+  return wait;
+}
+
+/** Reserves `boards` (in name order, so two commands never wait on each other) for `command`. */
+export async function holdBoards(client: TrackerClient | undefined, boards: readonly string[], command: string, args: ParsedArgs, io: CliIo): Promise<BoardHold> {
+  const wait = waitOption(args, client);
+  const held: Reservation[] = [];
+  const hold: BoardHold = {
+    async release() {
+      for (const r of held.splice(0)) {
+        try {
+          await r.release();
+          io.stderr.write(`tracker   released ${r.boards.join(', ')}\n`);
+        } catch (e) {
+          io.stderr.write(`warning: tracker ${(e as Error).message}\n`);
+        }
+      }
+    },
+  };
+  if (!client) return hold;
+  const holder = holderName(command);
+  for (const board of [...new Set(boards)].sort()) {
+    try {
+      const r = await reserveBoards(client, { board }, {
+        ttlS: HOLD_TTL_S,
+        ticketTtlS: TICKET_TTL_S,
+        holder,
+        wait,
+        ...(io.signal ? { signal: io.signal } : {}),
+        onQueued: (t) => io.stderr.write(`waiting   ${t.why} (place ${t.position} in the queue)\n`),
+        onLost: (l, why) => io.stderr.write(`warning: tracker: the reservation of ${l.board} was lost (${why}); the service may give it to someone else\n`),
+        onWarning: (m) => io.stderr.write(`warning: tracker ${m}\n`),
+      });
+      held.push(r);
+      io.stderr.write(`tracker   reserved ${board} until ${r.leases[0]!.expires_at}, renewed while this ${command} runs\n`);
+    } catch (e) {
+      if (e instanceof BoardsHeldError || e instanceof WaitAbortedError) {
+        await hold.release();
+        const what = e instanceof BoardsHeldError ? `${e.message}: ${command} stopped before touching it (--wait queues for it)` : `${command} ${e.message}; left the queue`;
+        throw new EnvironmentError(what);
+      }
+      if (!(e instanceof TrackerError)) {
+        await hold.release();
+        throw e;
+      }
+      if (e.status === 404) io.stderr.write(`tracker   board ${board} is not in the service yet: no job can reach it, nothing to reserve\n`);
+      else io.stderr.write(`warning: tracker ${e.message}; ${board} is not reserved while this ${command} runs\n`);
+    }
+  }
+  return hold;
+}
+
+/** `update`/`flash`: the command, holding its board (`--tracker-board`, or the lab name of `--port`) while it runs. */
+export function holdingItsBoard(cmd: Command): Command {
+  return {
+    ...cmd,
+    usage: cmd.usage.replace('[--tracker URL --token T]', '[--tracker URL --token T [--wait]]'),
+    options: { ...cmd.options, ...HOLD_OPTIONS },
+    async run(args, io) {
+      const tracker = trackerFromArgs(args, io);
+      const hold = await holdBoards(tracker?.client, tracker ? [tracker.board] : [], cmd.path.join(' '), args, io);
+      try {
+        return await cmd.run(args, io);
+      } finally {
+        await hold.release();
+      }
+    },
+  };
+}

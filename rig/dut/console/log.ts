@@ -4,9 +4,8 @@
  * cut into pieces of MAX_LINE_CHARS, and once the log holds more than its limit the oldest
  * entries go, counted in `dropped`, so an endless console cannot grow it.
  */
-import type { ConsoleText } from '../../../host/transport/text.js';
+import { MAX_LINE_CHARS, type ConsoleText } from '../../../host/transport/text.js';
 import { escapeControls } from './escape.js';
-import { MAX_LINE_CHARS } from './text-console.js';
 
 export interface ConsoleLogEntry {
   /** When the line began to arrive (rx) or was written (tx). */

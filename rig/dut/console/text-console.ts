@@ -4,7 +4,7 @@
  * input goes, if anywhere. Every kind of board builds its console from this one class, so text,
  * lines and input behave alike on all of them.
  */
-import type { ConsoleText } from '../../../host/transport/text.js';
+import { TextLines, type ConsoleText } from '../../../host/transport/text.js';
 import { DEFAULT_BOOT_BANNER } from '../../../host/smp/console-watch.js';
 import type { ConsoleProtocol } from '../protocols.js';
 import type { DutOpOptions } from '../types.js';
@@ -15,9 +15,6 @@ export interface TextSource {
   /** Its lines reach the board log another way (an emulator's output log): `onLine` leaves them out. */
   logged?: boolean;
 }
-
-/** Longest line `onLine` hands on in one piece: a console that never ends its line cannot grow one. */
-export const MAX_LINE_CHARS = 4096;
 
 export interface TextConsoleOptions {
   /** Where the console is read, for messages (asked each time: a port may change under it). */
@@ -52,7 +49,7 @@ export class TextConsole implements ConsoleProtocol {
       this.o.sources
         .filter((s) => !s.logged)
         .map((s) => {
-          const lines = new LineSplitter(listener);
+          const lines = new TextLines(listener);
           return s.subscribe((t) => lines.push(t.text));
         }),
     );
@@ -63,30 +60,4 @@ function all(offs: (() => void)[]): () => void {
   return () => {
     for (const off of offs) off();
   };
-}
-
-/** Text into lines: `\r\n` or `\n` ends one, empty lines are skipped, a line over MAX_LINE_CHARS is handed on in pieces. */
-class LineSplitter {
-  private partial = '';
-
-  constructor(private readonly line: (line: string) => void) {}
-
-  push(text: string): void {
-    let from = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-      this.emit(this.partial + text.slice(from, nl));
-      this.partial = '';
-      from = nl + 1;
-    }
-    this.partial += text.slice(from);
-    while (this.partial.length > MAX_LINE_CHARS) {
-      this.emit(this.partial.slice(0, MAX_LINE_CHARS));
-      this.partial = this.partial.slice(MAX_LINE_CHARS);
-    }
-  }
-
-  private emit(line: string): void {
-    const l = line.endsWith('\r') ? line.slice(0, -1) : line;
-    for (let i = 0; i < l.length; i += MAX_LINE_CHARS) this.line(l.slice(i, i + MAX_LINE_CHARS));
-  }
 }

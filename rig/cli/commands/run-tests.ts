@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { EnvironmentError, UsageError, optFlag, optString, optStrings, type CliIo, type ParsedArgs } from '../command.js';
+import { EnvironmentError, UsageError, optString, type CliIo, type ParsedArgs } from '../command.js';
 import type { ResolvedBoard } from '../../lab/resolve.js';
 import { findVitest } from '../../fixture/find-vitest.js';
 import { NoTestsError, runTests, testsLabel } from '../../fixture/run-tests.js';
@@ -64,7 +64,7 @@ export function testsRunOptions(args: ParsedArgs): { timeoutMs?: number; retry?:
 }
 
 export function refuseSuiteOptions(args: ParsedArgs): void {
-  const given = SUITE_ONLY.filter((o) => (o === 'dry-run' ? optFlag(args, o) : optString(args, o) !== undefined || optStrings(args, o).length > 0));
+  const given = SUITE_ONLY.filter((o) => args.values[o] !== undefined && args.values[o] !== false);
   if (given.length > 0) {
     throw new UsageError(`${given.map((o) => `--${o}`).join(', ')}: for a suite, not for test files (tests name their own cases; a lab board's smp: settings apply to tests too)`);
   }
@@ -105,6 +105,7 @@ export async function runTestsFromCli(args: ParsedArgs, io: CliIo, input: TestsR
       ...(input.baud !== undefined ? { baud: input.baud } : {}),
       reservedByRun: input.reservedByRun,
       ...(io.signal ? { signal: io.signal } : {}),
+      env: io.env,
       onEvent: input.onEvent,
     });
   } catch (e) {

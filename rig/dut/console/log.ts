@@ -30,7 +30,7 @@ export class ConsoleLog {
   /** Entries before `head` are gone (dropped): removing from the front without shifting. */
   private head = 0;
   private size = 0;
-  private dropped = 0;
+  private droppedEntries = 0;
   /** The line still arriving. */
   private open: { at: number; text: string } | undefined;
 
@@ -39,6 +39,11 @@ export class ConsoleLog {
   /** Characters the log holds now (its entries' text plus their overhead, the open line included). */
   get chars(): number {
     return this.size + (this.open?.text.length ?? 0);
+  }
+
+  /** Entries dropped from the start so far. */
+  get dropped(): number {
+    return this.droppedEntries;
   }
 
   received(t: ConsoleText): void {
@@ -60,7 +65,7 @@ export class ConsoleLog {
   view(): ConsoleLogView {
     const entries = this.entries.slice(this.head);
     if (this.open) entries.push({ at: new Date(this.open.at), dir: 'rx', text: trimCr(this.open.text) });
-    return { entries, dropped: this.dropped };
+    return { entries, dropped: this.droppedEntries };
   }
 
   /** The log as text: `HH:MM:SS.mmm < line` (UTC; `<` the board, `>` the test), control characters escaped. */
@@ -94,7 +99,7 @@ export class ConsoleLog {
     while (this.size > this.limitChars && this.head < this.entries.length) {
       const gone = this.entries[this.head++]!;
       this.size -= gone.text.length + ENTRY_OVERHEAD;
-      this.dropped++;
+      this.droppedEntries++;
     }
     // Compact now and then, so the dropped entries' memory goes too.
     if (this.head > 1024 && this.head * 2 > this.entries.length) {

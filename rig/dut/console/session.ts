@@ -189,7 +189,7 @@ export class ConsoleSession {
 
   /** How much the session holds and what it let go (characters), for tests of its bounds and for reports. */
   stats(): { receivedChars: number; windowChars: number; discardedChars: number; logChars: number; droppedLogEntries: number } {
-    return { receivedChars: this.received, windowChars: this.window.length, discardedChars: this.discarded, logChars: this.history.chars, droppedLogEntries: this.history.view().dropped };
+    return { receivedChars: this.received, windowChars: this.window.length, discardedChars: this.discarded, logChars: this.history.chars, droppedLogEntries: this.history.dropped };
   }
 
   /** Stops reading the console; a waiting expect rejects. */
@@ -319,7 +319,7 @@ function searcher(pattern: ConsolePattern): (window: string, base: number) => Fo
   return (window, base) => {
     const m = re.exec(window);
     if (!m) return undefined;
-    // An empty match would consume nothing and match again forever; it counts as a match all the same.
+    // An empty match (`/x*/` before any x) is a match that consumes nothing.
     return { start: base + m.index, end: base + m.index + m[0].length, match: m };
   };
 }

@@ -236,7 +236,8 @@ export class VirtualBoard implements SmpServing {
     this.bootServer = new SmpServer({
       ...common,
       bufSize: smp.recovery.bufSize,
-      bufCount: 1,
+      // One request served at a time; the requests that wait are held in MCUboot's line buffers.
+      bufCount: smp.recovery.lineBufs,
       // MCUboot's boot_serial_output: base64 of the whole buffer, cut every 124 characters.
       framing: () => new ConsoleFraming({ style: 'mcumgr', maxLineBytes: smp.lineMax }),
     });

@@ -69,7 +69,8 @@ export const reserveCommand: Command = {
   details: [
     'A board name takes that board; a tag (a name no board has, or with --count) takes any free',
     'board with the tag — --count N boards at once, all or none — and says which. Prints each lease',
-    '(board, holder, until when, lease id) on stdout, then renews them every third of their TTL',
+    '(board, holder, until when, lease id) on stdout once no job runs on its board (a board reserved',
+    'while busy finishes that job first), then renews them every third of their TTL',
     'until Ctrl-C, SIGTERM or the end of --for, and releases them. A reserved board takes no',
     'campaign or run job. If this process is killed, the leases expire on their own after --ttl',
     'seconds. --wait queues for the boards, first come first served: the waiter asks again at each',
@@ -116,6 +117,7 @@ export const reserveCommand: Command = {
           wait: optFlag(args, 'wait'),
           signal: waitAbort.signal,
           onQueued: (t) => io.stderr.write(`waiting   ${t.why} (place ${t.position} in the queue)\n`),
+          onBusy: (b) => io.stderr.write(`waiting   ${b.join(', ')} reserved, still busy with a job that ends first\n`),
           onLost: (l, why) => {
             lost ??= `the lease of ${l.board} was lost: ${why}`;
             waitAbort.abort();

@@ -52,7 +52,7 @@ export function watchEvents(client: TrackerClient, onEvent: (e: StreamEvent) => 
     opened();
     const decoder = new TextDecoder();
     let buffer = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of res as AsyncIterable<Uint8Array>) {
       buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, '\n');
       let end: number;
       while ((end = buffer.indexOf('\n\n')) >= 0) {

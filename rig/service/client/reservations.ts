@@ -10,7 +10,7 @@
  * keeps the ticket alive. A waiter that dies stops its heartbeat and leaves the queue when its
  * ticket runs out; one that is aborted leaves it at once.
  */
-import { watchEvents } from './event-stream.js';
+import { watchEvents, type EventWatch } from './event-stream.js';
 import { TrackerError, type TrackerClient } from './tracker.js';
 
 export interface LeaseJson {
@@ -56,6 +56,11 @@ export interface ReserveOptions {
   signal?: AbortSignal;
   /** The ticket when queued, and again whenever its position or reason changes. */
   onQueued?: (t: TicketJson) => void;
+  /**
+   * Boards granted while busy with a job: a lease keeps new jobs off a board, but the job that
+   * runs finishes first, so `reserveBoards` resolves only once none is busy (Ctrl-C: `signal`).
+   */
+  onBusy?: (boards: string[]) => void;
   /** A lease that could not be renewed because it is gone (expired, or released by an admin). */
   onLost?: (lease: LeaseJson, why: string) => void;
   /** Passing trouble: a renewal or a try that did not reach the service (it is tried again). */
@@ -86,6 +91,8 @@ export class Reservation {
     readonly leases: readonly LeaseJson[],
     private readonly ttlS: number,
     private readonly o: Pick<ReserveOptions, 'onLost' | 'onWarning'> = {},
+    /** False for a lease someone else took and lends (`joinLease`): release() leaves it to them. */
+    private readonly own = true,
   ) {
     this.live = new Map(leases.map((l) => [l.id, l]));
     // Unref'd: a holder that forgets to release does not keep its process alive; its leases expire.
@@ -106,7 +113,7 @@ export class Reservation {
     let ok = true;
     for (const l of [...this.live.values()]) {
       try {
-        const renewed = await this.client.call<LeaseJson>('PUT', `/boards/${l.board}/reservations/${l.id}`, { ttl_s: this.ttlS });
+        const renewed = await this.client.call<LeaseJson>('PUT', `/boards/${l.board}/reservations/${l.id}`, { ttl_s: this.ttlS, ...(this.own ? {} : { at_least: true }) });
         if (this.live.has(l.id)) this.live.set(l.id, renewed);
       } catch (e) {
         if (this.released) return ok;
@@ -125,6 +132,7 @@ export class Reservation {
     if (this.released) return;
     this.released = true;
     clearInterval(this.timer);
+    if (!this.own) return;
     const failures: string[] = [];
     for (const l of this.live.values()) {
       try {
@@ -139,65 +147,135 @@ export class Reservation {
 }
 
 /**
- * Reserves `target`: resolves with the boards held, throws BoardsHeldError when they are held by
- * someone else (without `wait`), a TrackerError for anything else the service refused or when it
- * cannot be reached, and WaitAbortedError when `signal` stopped the wait.
+ * Reserves `target`: resolves with the boards held (once none is busy with a job), throws
+ * BoardsHeldError when they are held by someone else (without `wait`), a TrackerError for
+ * anything else the service refused or when it cannot be reached, and WaitAbortedError when
+ * `signal` stopped the wait (nothing is held then).
  */
 export async function reserveBoards(client: TrackerClient, target: ReserveTarget, o: ReserveOptions = {}): Promise<Reservation> {
   const ttlS = o.ttlS ?? DEFAULT_TTL_S;
   const body = { ...target, ttl_s: ttlS, ...(o.holder !== undefined ? { holder: o.holder } : {}) };
-  const held = (leases: LeaseJson[]) => new Reservation(client, leases, ttlS, o);
-  if (!o.wait) {
+  if (o.signal?.aborted) throw new WaitAbortedError('stopped before asking');
+  const waker = new Waker(client, o);
+  try {
+    let leases: LeaseJson[];
+    if (!o.wait) {
+      try {
+        leases = (await client.call<OutcomeJson>('POST', '/reservations', body)).leases!;
+      } catch (e) {
+        if (e instanceof TrackerError && e.status === 409) throw new BoardsHeldError(e.detail ?? e.message);
+        throw e;
+      }
+    } else leases = await waitForTurn(client, waker, { ...body, wait: true, wait_ttl_s: o.ticketTtlS ?? DEFAULT_TICKET_TTL_S }, o);
+    const held = new Reservation(client, leases, ttlS, o);
     try {
-      return held((await client.call<OutcomeJson>('POST', '/reservations', body)).leases!);
+      await untilNotBusy(client, waker, held.boards, o);
     } catch (e) {
-      if (e instanceof TrackerError && e.status === 409) throw new BoardsHeldError(e.detail ?? e.message);
+      await held.release().catch(() => undefined);
       throw e;
     }
+    return held;
+  } finally {
+    waker.stop();
   }
-  return held(await waitForTurn(client, { ...body, wait: true, wait_ttl_s: o.ticketTtlS ?? DEFAULT_TICKET_TTL_S }, o));
+}
+
+/**
+ * Works under a lease already held (e.g. one `suitrig reserve` printed): checked by renewing it —
+ * the service refuses a lease that is not live on that board or not this token's (404) — and
+ * kept alive (never shortened) until `release()`, which leaves it to whoever took it.
+ */
+export async function joinLease(client: TrackerClient, board: string, id: string, o: Pick<ReserveOptions, 'ttlS' | 'onLost' | 'onWarning'> = {}): Promise<Reservation> {
+  const ttlS = o.ttlS ?? DEFAULT_TTL_S;
+  const lease = await client.call<LeaseJson>('PUT', `/boards/${board}/reservations/${id}`, { ttl_s: ttlS, at_least: true });
+  return new Reservation(client, [lease], ttlS, o, false);
+}
+
+/**
+ * Sleeps until the event stream reports a change of reservations or boards, a timeout, or the
+ * signal. The stream is opened on `watch()`, before the state it guards is read, so no change
+ * between that reading and the sleep goes unseen.
+ */
+class Waker {
+  private changed = false;
+  private wake: () => void = () => undefined;
+  private stream: EventWatch | undefined;
+
+  constructor(
+    private readonly client: TrackerClient,
+    private readonly o: Pick<ReserveOptions, 'signal' | 'onWarning'>,
+  ) {}
+
+  /** Opens the event stream (once); resolves when it is connected, or its first attempt failed. */
+  watch(): Promise<void> {
+    this.stream ??= watchEvents(
+      this.client,
+      (e) => {
+        if (e.topic !== 'reservation' && e.topic !== 'board') return;
+        this.changed = true;
+        this.wake();
+      },
+      (m) => this.o.onWarning?.(m),
+    );
+    return this.stream.ready;
+  }
+
+  /** Resolves at the next change (at once when one came since the last sleep), after `ms`, or on abort. */
+  async sleep(ms: number): Promise<void> {
+    if (!this.changed) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(t);
+          this.o.signal?.removeEventListener('abort', done);
+          this.wake = () => undefined;
+          resolve();
+        };
+        const t = setTimeout(done, ms);
+        this.wake = done;
+        this.o.signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+    this.changed = false;
+  }
+
+  stop(): void {
+    this.stream?.stop();
+  }
+}
+
+/** How often a board busy with a job is asked again when no event came. */
+const BUSY_RECHECK_MS = 30_000;
+
+/** Resolves once none of `boards` is busy with a job. */
+async function untilNotBusy(client: TrackerClient, waker: Waker, boards: readonly string[], o: ReserveOptions): Promise<void> {
+  let told = '';
+  for (let first = true; ; first = false) {
+    // A busy board seen at the first look is looked at again with the stream open.
+    if (!first) await waker.watch();
+    const states = await Promise.all(boards.map((b) => client.call<{ name: string; state: string }>('GET', `/boards/${b}`)));
+    const busy = states.filter((b) => b.state === 'busy').map((b) => b.name);
+    if (busy.length === 0) return;
+    if (first) continue;
+    if (busy.join() !== told) o.onBusy?.(busy);
+    told = busy.join();
+    await waker.sleep(BUSY_RECHECK_MS);
+    if (o.signal?.aborted) throw new WaitAbortedError(`stopped while ${busy.join(', ')} finished a job`);
+  }
 }
 
 /** Queues (unless the boards are free now) and waits for the ticket's turn; the leases. */
-async function waitForTurn(client: TrackerClient, body: Record<string, unknown>, o: ReserveOptions): Promise<LeaseJson[]> {
-  if (o.signal?.aborted) throw new WaitAbortedError('stopped before queueing');
-  let wake: () => void = () => undefined;
-  let changed = false;
-  // Watch before asking, so no change between the answer and the watch's start goes unseen.
-  const watch = watchEvents(
-    client,
-    (e) => {
-      if (e.topic !== 'reservation' && e.topic !== 'board') return;
-      changed = true;
-      wake();
-    },
-    (m) => o.onWarning?.(m),
-  );
+async function waitForTurn(client: TrackerClient, waker: Waker, body: Record<string, unknown>, o: ReserveOptions): Promise<LeaseJson[]> {
   let ticket: TicketJson | undefined;
   try {
-    await watch.ready;
+    await waker.watch();
     const first = await client.call<OutcomeJson>('POST', '/reservations', body);
     if (first.leases) return first.leases;
     ticket = first.ticket!;
     o.onQueued?.(ticket);
     const heartbeatMs = (Number(body.wait_ttl_s) * 1000) / 3;
     for (;;) {
-      // Sleep until a change is seen, the heartbeat is due, or the signal stops the wait.
-      if (!changed) {
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            clearTimeout(t);
-            o.signal?.removeEventListener('abort', done);
-            wake = () => undefined;
-            resolve();
-          };
-          const t = setTimeout(done, heartbeatMs);
-          wake = done;
-          o.signal?.addEventListener('abort', done, { once: true });
-        });
-      }
+      await waker.sleep(heartbeatMs);
       if (o.signal?.aborted) throw new WaitAbortedError(`stopped while waiting for ${ticket.board ?? `tag ${ticket.tag}`}`);
-      changed = false;
       let next: OutcomeJson;
       try {
         next = await client.call<OutcomeJson>('PUT', `/reservations/tickets/${ticket.id}`, {});
@@ -218,7 +296,6 @@ async function waitForTurn(client: TrackerClient, body: Record<string, unknown>,
       ticket = t;
     }
   } finally {
-    watch.stop();
     // Leaving on any way out but a grant: an abort, or an error while waiting.
     if (ticket) await client.call('DELETE', `/reservations/tickets/${ticket.id}`).catch(() => undefined);
   }

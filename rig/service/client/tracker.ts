@@ -5,6 +5,9 @@
  * TrackerError whose message names the service and what went wrong (the service's own error
  * message when it answered one), never the token.
  */
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
+
 export class TrackerError extends Error {
   override name = 'TrackerError';
   constructor(
@@ -56,15 +59,23 @@ export class TrackerClient {
 
   /**
    * `GET path` whose answer does not end by itself (the event stream): the response once its
-   * headers arrived, its body left to the caller; it ends when `signal` aborts.
+   * headers arrived, its body left to the caller; its connection is closed when `signal` aborts.
+   * A connection of its own (node:http, no pool): fetch's pool may keep a socket open to the
+   * service after an abort, which holds up the service's shutdown.
    */
-  async open(path: string, signal: AbortSignal, headers: Record<string, string> = {}): Promise<Response> {
-    const res = await this.fetch(path, { headers: { authorization: `Bearer ${this.token}`, ...headers }, signal });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new TrackerError(`${this.base}: GET ${path} answered ${res.status}`, res.status);
-    }
-    return res;
+  open(path: string, signal: AbortSignal, headers: Record<string, string> = {}): Promise<IncomingMessage> {
+    const url = `${this.base}/api/v1${path}`;
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    return new Promise((resolve, reject) => {
+      const req = get(url, { agent: false, signal, headers: { authorization: `Bearer ${this.token}`, ...headers } }, (res) => {
+        if (res.statusCode === 200) return resolve(res);
+        res.destroy();
+        reject(new TrackerError(`${this.base}: GET ${path} answered ${res.statusCode}`, res.statusCode));
+      });
+      // Silence this long is a dead peer (the service's stream sends a heartbeat every 15 s).
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`nothing heard in ${this.timeoutMs / 1000} s`)));
+      req.on('error', (e: Error & { code?: string }) => reject(new TrackerError(`${this.base}: ${e.code ?? e.message}`)));
+    });
   }
 
   private async fetch(path: string, init: RequestInit): Promise<Response> {

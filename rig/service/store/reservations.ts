@@ -81,16 +81,18 @@ export async function grantLease(tx: Sql, board: string, state: string, o: { hol
 }
 
 /**
- * The holder's heartbeat: the lease `id` on `board` now ends `ttlS` seconds from now. Only a live
+ * The holder's heartbeat: the lease `id` on `board` now ends `ttlS` seconds from now (with
+ * `atLeast`, no earlier than it did). Only a live
  * lease, and only by the token that took it (or an admin): a lease that ran out is gone, and
  * its holder must reserve again (someone else may hold the board by now).
  */
-export async function renewReservation(db: Database, board: string, id: string, o: { ttlS: number; by: Caller }): Promise<Lease> {
+export async function renewReservation(db: Database, board: string, id: string, o: { ttlS: number; by: Caller; atLeast?: boolean }): Promise<Lease> {
+  // atLeast: never shortens it (one who works under a lease another took keeps it alive, no more).
   const [lease] = await db.query<Lease>(
-    `UPDATE reservations SET expires_at = now() + make_interval(secs => $3)
+    `UPDATE reservations SET expires_at = CASE WHEN $6 THEN greatest(expires_at, now() + make_interval(secs => $3)) ELSE now() + make_interval(secs => $3) END
      WHERE board = $1 AND id = $2 AND expires_at > now() AND (token_id IS NOT DISTINCT FROM $4 OR $5)
      RETURNING ${LEASE_COLUMNS}`,
-    [board, id, o.ttlS, tokenOf(o.by), mayOverride(o.by)],
+    [board, id, o.ttlS, tokenOf(o.by), mayOverride(o.by), o.atLeast === true],
   );
   if (!lease) throw new StoreRefusal('not-found', `no live reservation ${id} of yours on board ${board} (it expired or was released)`);
   return lease;

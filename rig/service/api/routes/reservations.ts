@@ -170,14 +170,15 @@ export const reservationRoutes: RoutePlugin = async (app, { ctx }) => {
     {
       config: { role: 'reserve' },
       schema: {
-        summary: "renew a lease (its holder's heartbeat): it now ends ttl_s from now",
+        summary: "renew a lease (its holder's heartbeat): it now ends ttl_s from now (with at_least, no earlier than it did)",
         tags: ['reservations'],
         params: LeaseParams,
-        body: Type.Object({ ttl_s: Type.Optional(TtlS) }, closed),
+        body: Type.Object({ ttl_s: Type.Optional(TtlS), at_least: Type.Optional(Type.Boolean({ description: 'never shorten the lease' })) }, closed),
         response: { 200: LeaseBody, 404: ErrorBody, ...AUTH_ERRORS },
       },
     },
-    async (req) => view(await renewReservation(ctx.db, req.params.name, req.params.id, { ttlS: req.body.ttl_s ?? DEFAULT_TTL_S, by: caller(req) })),
+    async (req) =>
+      view(await renewReservation(ctx.db, req.params.name, req.params.id, { ttlS: req.body.ttl_s ?? DEFAULT_TTL_S, by: caller(req), atLeast: req.body.at_least === true })),
   );
 
   app.delete(

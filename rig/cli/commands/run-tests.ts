@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { EnvironmentError, UsageError, optString, type CliIo, type ParsedArgs } from '../command.js';
 import type { ResolvedBoard } from '../../lab/resolve.js';
 import { findVitest } from '../../fixture/find-vitest.js';
-import { NoTestsError, runTests, testsLabel } from '../../fixture/run-tests.js';
+import { TestsNotRunError, runTests, testsLabel } from '../../fixture/run-tests.js';
 import type { RunEvent } from '../../runner/events.js';
 import type { RunResult } from '../../runner/result.js';
 
@@ -109,7 +109,7 @@ export async function runTestsFromCli(args: ParsedArgs, io: CliIo, input: TestsR
       onEvent: input.onEvent,
     });
   } catch (e) {
-    if (e instanceof NoTestsError) throw new EnvironmentError(e.message);
+    if (e instanceof TestsNotRunError) throw new EnvironmentError(e.message);
     throw e;
   } finally {
     await hold.release();

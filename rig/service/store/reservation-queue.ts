@@ -126,7 +126,8 @@ async function lockCandidates(tx: Sql, w: Want): Promise<Candidate[]> {
   );
 }
 
-type Allotment = { boards: Candidate[] } | { refusal: StoreRefusal; ahead: WaiterRow[] };
+/** Boards `me` may have now, or why not: a refusal (naming how many wait before it), and the bare reason a ticket shows with its position. */
+type Allotment = { boards: Candidate[] } | { refusal: StoreRefusal; reason: string; ahead: WaiterRow[] };
 
 /** What `me` may have now, the older tickets served first (the fairness rule above); locks the boards. */
 async function allot(tx: Sql, me: Want): Promise<Allotment> {
@@ -139,7 +140,7 @@ async function allot(tx: Sql, me: Want): Promise<Allotment> {
           ? new StoreRefusal('not-found', `no board named ${me.board}`)
           : new StoreRefusal('forbidden', `board ${me.board} is served by agent ${all[0]!.agent}, which this token did not register: an agent token reserves only its own agents' boards`)
         : new StoreRefusal('not-found', all.length === 0 ? `no board has the tag ${me.tag}` : `no board of this token's agents has the tag ${me.tag}`);
-    return { refusal, ahead: [] };
+    return { refusal, reason: refusal.message, ahead: [] };
   }
   const names = mine.map((b) => b.name);
   const held = new Map(
@@ -158,7 +159,11 @@ async function allot(tx: Sql, me: Want): Promise<Allotment> {
   const count = me.board !== null ? 1 : me.count;
   const open = mine.filter((b) => free(me, b, held) && !promised.has(b.name));
   if (open.length >= count) return { boards: open.slice(0, count) };
-  return { refusal: new StoreRefusal('conflict', blocked(me, mine, held, promised, relevant.length, open.length)), ahead: relevant };
+  return {
+    refusal: new StoreRefusal('conflict', blocked(me, mine, held, promised, relevant.length, open.length)),
+    reason: blocked(me, mine, held, promised, 0, open.length),
+    ahead: relevant,
+  };
 }
 
 /** Why `me` cannot have its boards now, naming who holds them until when (or whom they are promised to). */
@@ -211,7 +216,7 @@ export async function reserve(db: Database, r: ReserveRequest): Promise<Outcome>
     );
     const position = a.ahead.length + 1;
     await recordEvent(tx, 'reservation', subjectOf(w!), { action: 'queued', holder: r.holder, position, ...(count > 1 ? { count } : {}) });
-    return { ticket: ticketOf(w!, position, a.refusal.message) };
+    return { ticket: ticketOf(w!, position, a.reason) };
   });
 }
 
@@ -244,7 +249,7 @@ export async function tryTicket(db: Database, id: string, by: Caller): Promise<O
       `UPDATE reservation_waiters SET expires_at = now() + make_interval(secs => ticket_ttl_s) WHERE id = $1 RETURNING ${WAITER_COLUMNS}`,
       [id],
     );
-    return { ticket: ticketOf(renewed!, a.ahead.length + 1, a.refusal.message) };
+    return { ticket: ticketOf(renewed!, a.ahead.length + 1, a.reason) };
   });
 }
 

@@ -47,6 +47,15 @@ export interface DutProvider {
   open(board: ResolvedBoard, ctx: OpenContext): Promise<Dut>;
 }
 
+/**
+ * The rig's provider also hands out the board's protocols under the Dut (`openWithBoard`): a
+ * user's test (rig/fixture) drives the Dut and, beside it, the board's own link (raw SMP
+ * requests) and console, which suites never see.
+ */
+export interface RigProvider extends DutProvider {
+  openWithBoard(board: ResolvedBoard, ctx: OpenContext): Promise<{ dut: Dut; board: DutBoard }>;
+}
+
 export interface RigProviderOptions {
   /** Real time per simulated flash time on virtual boards: 1 the profiles' timings (default), 0 instant. */
   flashScale?: number;
@@ -61,7 +70,7 @@ function boardProvision(p: VirtualProvision): BoardProvision {
   return { trust: p.trust, require: p.require, ...(p.identity ? { identity: p.identity } : {}), ...(p.decrypt ? { decrypt: p.decrypt } : {}) };
 }
 
-export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
+export function createRigProvider(o: RigProviderOptions = {}): RigProvider {
   const flashScale = o.flashScale ?? 1;
   const golden = new Map<string, Promise<GoldenState>>();
 
@@ -86,6 +95,24 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
     return openInProcessVirtualBoard({ ...common, golden: g, quirks: t.virtual.quirks as Quirk[] });
   };
 
+  const openWithBoard: RigProvider['openWithBoard'] = async (board, ctx) => {
+    const t = board.target;
+    const protocols =
+      t.kind === 'virtual'
+        ? await openVirtual(board as ResolvedBoard & { target: { kind: 'virtual' } }, ctx)
+        : t.kind === 'emulator'
+          ? await EmulatorBoard.open(board.name, t.emulator, board.board, ctx.log, o.link)
+          : await PortBoard.open(board, o.lister, o.link);
+    try {
+      const dut = await SmpDut.open(board.name, protocols, { signal: ctx.signal });
+      dut.subscribe(ctx.log);
+      return { dut, board: protocols };
+    } catch (e) {
+      await protocols.close().catch(() => undefined);
+      throw e;
+    }
+  };
+
   return {
     cannotDrive(board) {
       if (board.target.kind === 'emulator') return emulatorUnavailable(board.target.emulator);
@@ -100,22 +127,7 @@ export function createRigProvider(o: RigProviderOptions = {}): DutProvider {
       if (board.target.placement === 'process') return processBoardsUnavailable();
       return undefined;
     },
-    async open(board, ctx) {
-      const t = board.target;
-      const protocols =
-        t.kind === 'virtual'
-          ? await openVirtual(board as ResolvedBoard & { target: { kind: 'virtual' } }, ctx)
-          : t.kind === 'emulator'
-            ? await EmulatorBoard.open(board.name, t.emulator, board.board, ctx.log, o.link)
-            : await PortBoard.open(board, o.lister, o.link);
-      try {
-        const dut = await SmpDut.open(board.name, protocols, { signal: ctx.signal });
-        dut.subscribe(ctx.log);
-        return dut;
-      } catch (e) {
-        await protocols.close().catch(() => undefined);
-        throw e;
-      }
-    },
+    open: async (board, ctx) => (await openWithBoard(board, ctx)).dut,
+    openWithBoard,
   };
 }

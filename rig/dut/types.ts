@@ -259,4 +259,10 @@ export type DutOperation =
  */
 export interface VirtualProvision extends BoardProvision {
   knownGood?: { envelope: Uint8Array; payloads: ReadonlyMap<string, Uint8Array> };
+  /**
+   * Or a signed MCUboot image programmed into the primary slot, as a factory programs a board:
+   * a virtual lab board's `known-good:` image in users' tests (rig/fixture), which, like a real
+   * board's, must be valid for the board (signed by a key it trusts, with a security counter).
+   */
+  knownGoodImage?: { path: string; bytes: Uint8Array };
 }

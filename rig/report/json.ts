@@ -68,6 +68,9 @@ function caseJson(c: CaseResult) {
     steps: c.steps.map(step),
     cleanup: c.cleanup.map(step),
     ...(c.transfers ? { transfers: c.transfers.map((t) => ({ ...t, ms: ms(t.ms), atMs: ms(t.atMs) })) } : {}),
+    ...(c.attempts !== undefined ? { attempts: c.attempts } : {}),
+    ...(c.flaky ? { flaky: true } : {}),
+    ...(c.retriedFailures?.length ? { retriedFailures: c.retriedFailures } : {}),
   };
 }
 

@@ -4,7 +4,8 @@
  * <failure> (the board did something else) or <error> (the case could not be judged), with the
  * message; not-applicable cases are <skipped> with the reason. Step timings are testcase
  * properties and a table in <system-out>, which also links the board's log file
- * (`[[ATTACHMENT|path]]`, the convention Jenkins and GitLab show as an attachment).
+ * (`[[ATTACHMENT|path]]`, the convention Jenkins and GitLab show as an attachment). A case that
+ * passed on a retry carries the property `flaky` and its failed attempts as <flakyFailure>.
  */
 import type { BoardResult, CaseResult, RunResult } from '../runner/result.js';
 import { totalsOf } from '../runner/result.js';
@@ -37,12 +38,16 @@ function testcase(suite: string, b: BoardResult, c: CaseResult): string {
     element('property', { name: 'seed', value: c.seed }),
     ...c.steps.map((s, i) => element('property', { name: `step.${i + 1}.${s.name}`, value: `${s.outcome} ${seconds(s.durationMs)} s` })),
     ...c.cleanup.map((s, i) => element('property', { name: `cleanup.${i + 1}.${s.name}`, value: `${s.outcome} ${seconds(s.durationMs)} s` })),
+    ...(c.attempts !== undefined ? [element('property', { name: 'attempts', value: c.attempts })] : []),
+    ...(c.flaky ? [element('property', { name: 'flaky', value: 'true' })] : []),
   ];
   const inner = [element('properties', {}, props.join(''))];
   const message = c.message ?? '';
   if (c.outcome === 'failed') inner.push(element('failure', { message, type: 'failed' }, xmlText(details(c))));
   else if (c.outcome === 'error') inner.push(element('error', { message, type: 'error' }, xmlText(details(c))));
   else if (c.outcome === 'not-applicable') inner.push(element('skipped', { message }));
+  // A case that passed on a retry: its failed attempts as Maven Surefire's <flakyFailure> (Jenkins shows them; other readers skip them).
+  if (c.outcome === 'passed') for (const f of c.retriedFailures ?? []) inner.push(element('flakyFailure', { message: f, type: 'flaky' }));
   inner.push(element('system-out', {}, xmlText(`steps:\n${stepTable(c)}\nlog: ${b.logPath}\n[[ATTACHMENT|${b.logPath}]]\n`)));
   return element('testcase', { classname: `${suite}.${b.name}`, name: `${c.id}: ${c.title}`, time: seconds(c.durationMs) }, inner.join(''));
 }

@@ -31,7 +31,7 @@ interface BoardLine {
 function plainLine(e: RunEvent, paint: Paint): string | undefined {
   switch (e.type) {
     case 'run-start':
-      return `run ${e.suite}: ${e.cases} case${e.cases === 1 ? '' : 's'} on ${e.boards.length} board${e.boards.length === 1 ? '' : 's'} (${e.boards.join(', ')}), seed ${e.seed}, logs in ${e.logDir}`;
+      return `run ${e.tests !== undefined ? `the tests in ${safe(e.tests)}` : `${e.suite}: ${e.cases} case${e.cases === 1 ? '' : 's'}`} on ${e.boards.length} board${e.boards.length === 1 ? '' : 's'} (${e.boards.join(', ')}), seed ${e.seed}, logs in ${e.logDir}`;
     case 'note':
       return safe(e.message);
     case 'board-open':
@@ -104,7 +104,8 @@ export function liveProgress(stream: { write(s: string): unknown }, paint: Paint
         break;
       case 'case-start': {
         const b = boards.get(e.board);
-        if (b) Object.assign(b, { current: e.caseId, step: undefined });
+        // Users' tests are counted as they are collected: the total can grow.
+        if (b) Object.assign(b, { current: e.caseId, step: undefined, total: Math.max(b.total, e.total) });
         break;
       }
       case 'step-start': {

@@ -31,7 +31,7 @@ export function renderSummary(r: RunResult, paint: Paint): string {
   out.push(paint.bold(safe(`suite ${r.suite.name}: ${r.suite.title}`)));
   const rows: string[][] = [['BOARD', 'CASE', 'RESULT', 'TIME', 'TITLE']];
   for (const b of r.boards) {
-    for (const c of b.cases) rows.push([b.name, c.id, outcomeLabel(c.outcome, paint), c.durationMs > 0 ? formatDuration(c.durationMs) : '-', safe(c.title)]);
+    for (const c of b.cases) rows.push([b.name, c.id, `${outcomeLabel(c.outcome, paint)}${c.flaky ? paint.yellow(` flaky (${c.attempts} attempts)`) : ''}`, c.durationMs > 0 ? formatDuration(c.durationMs) : '-', safe(c.title)]);
   }
   out.push(renderTable(rows, { right: [3] }));
   const problems = r.boards.flatMap((b) => b.cases.filter((c) => c.outcome !== 'passed').map((c) => ({ b, c })));

@@ -13,9 +13,13 @@ export class BoardLog {
   private readonly start = performance.now();
   private failed: Error | undefined;
 
-  constructor(readonly path: string) {
+  /** `append`: a board's test files each open the log in turn (rig/fixture), and add to it. */
+  constructor(
+    readonly path: string,
+    o: { append?: boolean } = {},
+  ) {
     mkdirSync(dirname(path), { recursive: true });
-    this.stream = createWriteStream(path, { flags: 'w' });
+    this.stream = createWriteStream(path, { flags: o.append ? 'a' : 'w' });
     this.stream.on('error', (e) => (this.failed = e));
   }
 

@@ -2,7 +2,8 @@
 import type { BoardResult, CaseResult, RunResult } from './result.js';
 
 export type RunEvent =
-  | { type: 'run-start'; suite: string; seed: number; boards: string[]; cases: number; logDir: string }
+  /** `tests`: a run of users' test files (rig/fixture), whose number of cases is known only as they are collected. */
+  | { type: 'run-start'; suite: string; seed: number; boards: string[]; cases: number; logDir: string; tests?: string }
   | { type: 'board-start'; board: string }
   | { type: 'board-open'; board: string; description: string }
   | { type: 'case-start'; board: string; caseId: string; title: string; index: number; total: number }

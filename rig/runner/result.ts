@@ -47,6 +47,12 @@ export interface CaseResult {
   failedStep?: string;
   /** Payload transfers to the board, in order (upload throughput): when each ended, ms from the case's start. */
   transfers?: TransferResult[];
+  /** How many times the case ran (users' tests with retries; absent: once). */
+  attempts?: number;
+  /** It failed, was retried, and passed: passed, but flaky. */
+  flaky?: boolean;
+  /** Why each attempt before the last failed, when it was retried. */
+  retriedFailures?: string[];
 }
 
 export interface TransferResult {

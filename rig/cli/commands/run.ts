@@ -33,6 +33,8 @@ import type { Suite } from '../../suites/api.js';
 import { DEFAULT_SUITE, builtinSuites, loadSuite } from '../../suites/index.js';
 import { LINK_OPTIONS, linkOptionValues, linkSettingsFor } from '../link-options.js';
 import { TRACKER_OPTIONS, trackerClient } from '../tracker-options.js';
+import { refuseSuiteOptions, runTestsFromCli, testsRunOptions, testsTarget } from './run-tests.js';
+import type { RunResult } from '../../runner/result.js';
 import { HOLD_OPTIONS, holdBoards } from '../board-hold.js';
 import { TrackerError, type TrackerClient } from '../../service/client/tracker.js';
 
@@ -74,7 +76,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
   return {
     path: ['run'],
     summary: 'run a QA suite on one or many boards in parallel, with JUnit and JSON reports',
-    usage: '[suite] --board <url|name|virtual>... [--boards N] [--lab rig.yaml] [--tag T] [--baud B] [--seed S] [--junit <file>] [--json] [--dry-run] [--tracker URL --token T [--wait]]',
+    usage: '[suite | tests] --board <url|name|virtual>... [--boards N] [--lab rig.yaml] [--tag T] [--baud B] [--seed S] [--junit <file>] [--json] [--dry-run] [--timeout S] [--retry N] [--tracker URL --token T [--wait]]',
     details: [
       `suite: a built-in suite name (default ${DEFAULT_SUITE}: RFC 9019 Table 1 and recovery) or the path of`,
       'a JavaScript module exporting a suite (rig/suites/api.ts). Boards: device paths, tcp://host:port,',
@@ -90,6 +92,10 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       'lab service (POST /api/v1/runs/recorded: the JSON report and JUnit XML); it says the run id on stderr.',
       'With --tracker the lab boards are also reserved there while the suite runs: a board someone',
       'else holds stops the run before it starts (exit 2, naming who until when) unless --wait queues for it.',
+      'tests: a folder of vitest test files written with suitrig/test, or one such file (*.test.ts): each',
+      'selected board gets its own worker running them (--board a,b: one worker with both boards, the',
+      'duts of its tests); --timeout S per test (default: the tests\' vitest config, else 300 s), --retry N',
+      'retries a failing test (one that then passes is reported flaky). Needs vitest (npm install -D vitest).',
       'Exit status: 0 every case passed or was not applicable; 1 a case failed or errored; 2 usage',
       'or environment error (nothing was run).',
     ].join('\n'),
@@ -108,6 +114,8 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       ...LINK_OPTIONS,
       'flash-scale': { type: 'string', value: '<factor>', description: "virtual boards: real time per simulated flash time (default 1, the part's timings; 0 instant)" },
       json: { type: 'boolean', description: 'print the JSON report (or plan) on stdout; progress stays plain on stderr' },
+      timeout: { type: 'string', value: '<S>', description: 'tests: seconds each test may take (default: their vitest config, else 300)' },
+      retry: { type: 'string', value: '<N>', description: 'tests: run a failing test again up to N times (passing then: flaky)' },
       'dry-run': { type: 'boolean', description: 'list what would be erased and flashed on each board; touch nothing' },
       tracker: TRACKER_OPTIONS.tracker!,
       token: TRACKER_OPTIONS.token!,
@@ -116,7 +124,10 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
     positionals: { min: 0, max: 1 },
     async run(args, io) {
       const json = optFlag(args, 'json');
-      const suite = await loadSuite(args.positionals[0] ?? DEFAULT_SUITE, io.cwd, deps.suites ?? builtinSuites);
+      const tests = testsTarget(args.positionals[0], io.cwd);
+      const suite = tests ? undefined : await loadSuite(args.positionals[0] ?? DEFAULT_SUITE, io.cwd, deps.suites ?? builtinSuites);
+      if (tests) refuseSuiteOptions(args);
+      else if (Object.keys(testsRunOptions(args)).length > 0) throw new UsageError('--timeout and --retry are for test files; a suite\'s cases have their own step timeouts');
       const seedArg = optString(args, 'seed');
       const seed = seedArg === undefined ? randomSeed() : parseSeed(seedArg);
       const baud = parseBaud(optString(args, 'baud'));
@@ -136,51 +147,73 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       if (trackerUrl === undefined && optString(args, 'token') !== undefined) throw new UsageError('--token goes with --tracker');
       const tracker = trackerUrl !== undefined ? trackerClient(trackerUrl, args, io) : undefined;
       const labArg = optString(args, 'lab');
-      const lab = labArg !== undefined || needsLab(boardWords, tags) ? labFor(io.cwd, labArg) : undefined;
-      const boards = await selectBoards(
-        { boards: boardWords, tags, ...(count !== undefined ? { count } : {}) },
-        { cwd: io.cwd, ...(lab ? { lab } : {}), ...(baud !== undefined ? { baud } : {}), ...(deps.lister ? { lister: deps.lister } : {}) },
-      );
-      const cases = selectCases(suite, optStrings(args, 'case'));
-
-      if (optFlag(args, 'dry-run')) {
-        const plan = planRun(suite, cases, boards, seed);
-        if (json) printJson(io, plan);
-        else io.stdout.write(renderPlan(plan));
-        return EXIT_OK;
-      }
-
-      // Each real board's settings are checked now (a line length with raw framing is a contradiction), not when it opens.
-      for (const b of boards) if (b.target.kind !== 'virtual') linkSettingsFor(link, b.board);
-      const provider = deps.provider ?? createRigProvider({ flashScale, link, ...(deps.lister ? { lister: deps.lister } : {}) });
-      const refused = boards.filter((b) => b.unavailable === undefined).map((b) => ({ b, why: provider.cannotDrive(b) })).filter((x) => x.why !== undefined);
-      if (refused.length > 0) {
-        throw new EnvironmentError(refused.map(({ b, why }) => `board ${b.name}: ${why}`).join('\n'));
-      }
-
+      const lab = labArg !== undefined || needsLab(boardWords.flatMap((w) => (tests ? w.split(',') : [w])), tags) ? labFor(io.cwd, labArg) : undefined;
+      const select = (words: string[]) =>
+        selectBoards(
+          { boards: words, tags, ...(count !== undefined ? { count } : {}) },
+          { cwd: io.cwd, ...(lab ? { lab } : {}), ...(baud !== undefined ? { baud } : {}), ...(deps.lister ? { lister: deps.lister } : {}) },
+        );
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      const logDir = resolve(io.cwd, optString(args, 'logs') ?? join(tmpdir(), 'suitrig-runs', `${suite.name}-${stamp}-seed${seed}`));
+      const logDir = (name: string) => resolve(io.cwd, optString(args, 'logs') ?? join(tmpdir(), 'suitrig-runs', `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}-seed${seed}`));
       const progressPaint = paintFor(io.stderr, io.env);
-      const progress = io.stderr.isTTY && !json ? liveProgress(io.stderr, progressPaint) : plainProgress(io.stderr, progressPaint);
-      // Lab boards are the service's boards: reserved there while the suite runs (board-hold.ts).
-      const hold = await holdBoards(tracker, boards.filter((b) => b.board !== undefined).map((b) => b.name), 'run', args, io);
-      let result;
-      try {
-        result = await runSuite({
-          suite,
-          boards,
-          provider,
-          seed,
-          logDir,
-          cases: cases.map((c) => c.id),
-          ...(jobs !== undefined ? { jobs } : {}),
-          ...(io.signal ? { signal: io.signal } : {}),
-          predictor: hostPredictor,
-          onEvent: progress,
-        });
-      } finally {
-        progress.stop();
-        await hold.release();
+      const newProgress = () => (io.stderr.isTTY && !json ? liveProgress(io.stderr, progressPaint) : plainProgress(io.stderr, progressPaint));
+
+      let result: RunResult;
+      if (tests) {
+        const progress = newProgress();
+        try {
+          result = await runTestsFromCli(args, io, {
+            target: tests,
+            boardWords,
+            select,
+            ...(lab ? { labFile: lab.file } : {}),
+            seed,
+            logDir: logDir(tests.label),
+            ...(jobs !== undefined ? { jobs } : {}),
+            ...(baud !== undefined ? { baud } : {}),
+            ...(optString(args, 'flash-scale') !== undefined ? { flashScale } : {}),
+            // Lab boards are the service's boards: reserved there while the tests run (board-hold.ts); the workers then hold none themselves.
+            hold: (boards) => holdBoards(tracker, boards.filter((b) => b.board !== undefined).map((b) => b.name), 'run', args, io),
+            reservedByRun: tracker !== undefined,
+            onEvent: progress,
+          });
+        } finally {
+          progress.stop();
+        }
+      } else {
+        const boards = await select(boardWords);
+        const cases = selectCases(suite!, optStrings(args, 'case'));
+        if (optFlag(args, 'dry-run')) {
+          const plan = planRun(suite!, cases, boards, seed);
+          if (json) printJson(io, plan);
+          else io.stdout.write(renderPlan(plan));
+          return EXIT_OK;
+        }
+        // Each real board's settings are checked now (a line length with raw framing is a contradiction), not when it opens.
+        for (const b of boards) if (b.target.kind !== 'virtual') linkSettingsFor(link, b.board);
+        const provider = deps.provider ?? createRigProvider({ flashScale, link, ...(deps.lister ? { lister: deps.lister } : {}) });
+        const refused = boards.filter((b) => b.unavailable === undefined).map((b) => ({ b, why: provider.cannotDrive(b) })).filter((x) => x.why !== undefined);
+        if (refused.length > 0) throw new EnvironmentError(refused.map(({ b, why }) => `board ${b.name}: ${why}`).join('\n'));
+        const progress = newProgress();
+        // Lab boards are the service's boards: reserved there while the suite runs (board-hold.ts).
+        const hold = await holdBoards(tracker, boards.filter((b) => b.board !== undefined).map((b) => b.name), 'run', args, io);
+        try {
+          result = await runSuite({
+            suite: suite!,
+            boards,
+            provider,
+            seed,
+            logDir: logDir(suite!.name),
+            cases: cases.map((c) => c.id),
+            ...(jobs !== undefined ? { jobs } : {}),
+            ...(io.signal ? { signal: io.signal } : {}),
+            predictor: hostPredictor,
+            onEvent: progress,
+          });
+        } finally {
+          progress.stop();
+          await hold.release();
+        }
       }
 
       const junitXml = toJUnitXml(result);

@@ -1,7 +1,8 @@
 /**
  * The known-good state of a virtual board: provisioned with the suite's trust anchors, roles
  * and identity (VirtualProvision), running the suite's known-good update, installed over SMP by
- * the operator's update flow (host/operator/update.ts) in this process, unpaced. Built once per
+ * the operator's update flow (host/operator/update.ts) in this process, unpaced — or, for a
+ * virtual lab board in users' tests, its lab `known-good:` image programmed as a factory would. Built once per
  * run and profile ("golden"), as a state directory and as a board snapshot, which every virtual
  * board of the run starts from and returns to after each case: N boards do not each pay the
  * install over a slow line.
@@ -37,7 +38,17 @@ export async function installKnownGood(board: VirtualBoard, kg: NonNullable<Virt
   }
 }
 
-/** A state directory with the provisioned board running the known-good update. */
+/** Programs a known-good MCUboot image into the primary slot (VirtualBoard.program); the board must then run it. */
+async function programKnownGood(board: VirtualBoard, image: NonNullable<VirtualProvision['knownGoodImage']>): Promise<string> {
+  const st = await board.program(image.bytes);
+  if (st.kind !== 'running') {
+    const why = st.kind === 'recovery' ? `: ${st.message}` : '';
+    throw new Error(`virtual board ${board.name} does not run its known-good image ${image.path} after programming it (${st.kind}${why}); is it signed by a key the board trusts (lab trust:), with a security counter (image create --security-counter)?`);
+  }
+  return `running known-good image ${st.image.version} (${image.path})`;
+}
+
+/** A state directory with the provisioned board running the known-good update (or image). */
 export async function buildGoldenState(dir: string, profile: string, p: VirtualProvision | undefined): Promise<GoldenState> {
   mkdirSync(dir, { recursive: true });
   const board = await VirtualBoard.open({
@@ -49,7 +60,11 @@ export async function buildGoldenState(dir: string, profile: string, p: VirtualP
     flashScale: 0,
   });
   try {
-    const summary = p?.knownGood ? await installKnownGood(board, p.knownGood) : `no known-good update: ${board.mode}`;
+    const summary = p?.knownGood
+      ? await installKnownGood(board, p.knownGood)
+      : p?.knownGoodImage
+        ? await programKnownGood(board, p.knownGoodImage)
+        : `no known-good update: ${board.mode}`;
     return { dir, snapshot: board.snapshot(), identity: policyIdentity(board.firmware.identity), profile: board.profile.name, summary };
   } finally {
     await board.close();

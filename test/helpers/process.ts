@@ -11,28 +11,34 @@ export function alive(pid: number): boolean {
 }
 
 /**
- * Waits for a child's first stdout line `listening on <where>` (suitrig serve, board virtual) and
- * answers `where`; fails naming `what`, with the child's stderr, when it exits first or prints no
- * such line within `timeoutMs`. `stderr()` keeps collecting afterwards.
+ * Waits for a child's stdout line matching `line` (multiline: `^` and `$` are a line's ends) and
+ * answers the match; fails naming `what`, with the child's stderr, when it exits first or prints
+ * no such line within `timeoutMs`. `stderr()` keeps collecting afterwards.
  */
-export async function listeningOn(child: ChildProcess, what: string, timeoutMs: number): Promise<{ where: string; stderr: () => string }> {
+export async function lineFrom(child: ChildProcess, line: RegExp, what: string, timeoutMs: number): Promise<{ match: RegExpExecArray; stderr: () => string }> {
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   let out = '';
-  const where = await new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${what} printed no 'listening on' line within ${timeoutMs / 1000} s: ${err}`)), timeoutMs);
+  const match = await new Promise<RegExpExecArray>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${what} printed no line matching ${line} within ${timeoutMs / 1000} s: ${err}`)), timeoutMs);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /^listening on (\S+)\n/.exec(out);
+      const m = line.exec(out);
       if (m) {
         clearTimeout(timer);
-        done(m[1]!);
+        done(m);
       }
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      fail(new Error(`${what} exited (${code ?? signal}) before listening: ${err}`));
+      fail(new Error(`${what} exited (${code ?? signal}) before printing a line matching ${line}: ${err}`));
     });
   });
-  return { where, stderr: () => err };
+  return { match, stderr: () => err };
+}
+
+/** The first stdout line `listening on <where>` of a child (suitrig serve, board virtual): `where`. */
+export async function listeningOn(child: ChildProcess, what: string, timeoutMs: number): Promise<{ where: string; stderr: () => string }> {
+  const { match, stderr } = await lineFrom(child, /^listening on (\S+)\n/, what, timeoutMs);
+  return { where: match[1]!, stderr };
 }

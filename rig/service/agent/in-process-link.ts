@@ -48,11 +48,8 @@ export class InProcessLink implements AgentLink {
   }
 
   async nextJob(agent: string, instance: string, board: string, waitMs: number, signal: AbortSignal): Promise<AgentJob | undefined> {
-    const taken = await this.work.jobs.take(agent, instance, board);
-    if (!taken) {
-      await this.work.jobs.waitForWork(board, waitMs, signal);
-      return undefined;
-    }
+    const taken = await this.work.jobs.takeOrWait(agent, instance, board, waitMs, signal);
+    if (!taken) return undefined;
     this.claims.set(taken.claim.jobId, taken.claim);
     return { claim: { board: taken.claim.board, jobId: taken.claim.jobId }, data: taken.job.data, retryCount: taken.job.retryCount, context: taken.context };
   }

@@ -47,6 +47,14 @@ export interface Database extends Sql {
    * Resolves to the release, or undefined when another live process holds the lock.
    */
   holdLock(key: string): Promise<(() => Promise<void>) | undefined>;
+  /**
+   * Runs `fn` while holding the server-wide lock `key`, waiting for it as long as another
+   * process holds it (starting the job queue's schema: pg-boss's own lock leaves a race, see
+   * jobs/queue.ts). The lock is a session advisory lock on a connection of its own, taken before
+   * `fn` starts any transaction, so what `fn` reads is what the previous holder committed.
+   * Embedded, the data directory already is this process's: `fn` just runs.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -151,12 +159,19 @@ async function openEmbedded(dir: string): Promise<Database> {
     ...sql,
     transaction: (fn) => db.transaction((tx) => fn(pgliteSql(tx))),
     queueAdapter: {
-      // pg-boss sends multi-statement scripts without parameters (its schema) and single
-      // statements with them; PGlite takes the former only through exec().
+      // pg-boss sends multi-statement scripts without parameters (its schema, its maintenance:
+      // BEGIN; ...; COMMIT) and single statements with them; PGlite takes the former only through
+      // exec(). A script that fails halfway leaves its BEGIN open and aborted, and this one
+      // connection is every query's: it is rolled back before anything else runs.
       async executeSql(text, values) {
         if (!values || values.length === 0) {
-          const results = await db.exec(text);
-          return { rows: results.at(-1)?.rows ?? [] };
+          try {
+            const results = await db.exec(text);
+            return { rows: results.at(-1)?.rows ?? [] };
+          } catch (e) {
+            await db.exec('ROLLBACK').catch(() => {});
+            throw e;
+          }
         }
         return { rows: (await db.query(text, values)).rows };
       },
@@ -167,6 +182,7 @@ async function openEmbedded(dir: string): Promise<Database> {
     },
     // The data directory is this process's alone: whatever it locks, it holds.
     holdLock: async () => async () => {},
+    withLock: (_key, fn) => fn(),
     async close() {
       await db.close();
       await unlock();
@@ -216,6 +232,8 @@ async function openServer(url: string): Promise<Database> {
       }
     },
     queueAdapter: {
+      // pool.query() discards a connection whose query failed, so a script that failed after its
+      // BEGIN never hands an aborted transaction to the next query.
       async executeSql(text, values) {
         return { rows: (await pool.query(text, values)).rows };
       },
@@ -236,6 +254,17 @@ async function openServer(url: string): Promise<Database> {
       };
       listeners.add(release);
       return release;
+    },
+    async withLock(key, fn) {
+      const c = new pg.Client({ connectionString: url, types });
+      c.on('error', () => {});
+      await c.connect();
+      try {
+        await c.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+        return await fn();
+      } finally {
+        await c.end().catch(() => {}); // the session ends: the server releases its lock
+      }
     },
     async close() {
       await Promise.all([...listeners].map((stop) => stop()));

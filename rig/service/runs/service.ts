@@ -89,7 +89,7 @@ export class RunService {
     const seed = r.seed ?? randomSeed();
     const boards = await selectBoards(this.db, r, MAX_RUN_BOARDS);
     for (const b of boards) await this.jobs.ensureQueue(b);
-    const id = await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const id = await insertRun(tx, { origin: 'service', suite: suite.name, seed, state: 'queued', boards, cases, createdBy });
       for (const board of boards) {
         const data: RunJobData = { kind: 'run', board, run: id, suite: suite.name, seed, cases };
@@ -97,8 +97,6 @@ export class RunService {
       }
       return id;
     });
-    for (const b of boards) this.jobs.wake(b);
-    return id;
   }
 
   /** A board's part of a run (or why it could not run the suite), from its worker. False when the claim was lost. */

@@ -5,6 +5,7 @@
  * own LISTEN), its own work service (pg-boss, campaign engine, sweep) and its own API. Races
  * between them, each a regression test of one found and fixed:
  * - two instances creating campaigns on the same boards at once (both went through);
+ * - two instances making the same board's queue at once (a deadlock inside pg-boss);
  * - several instances starting on a fresh database at once (pg-boss's schema creation failed in
  *   all but one with a duplicate key);
  * - a job enqueued through one instance and a worker waiting on another (it woke only at its
@@ -48,12 +49,20 @@ describe.skipIf(!POSTGRES_URL)(POSTGRES_URL ? 'several service instances on one 
     scratch = undefined;
   });
 
-  /** `n` instances on one fresh database, started at once as `serve` starts them (migrate, then the work service); no sweep unless asked. */
-  async function cluster(n: number, o: { leaseMs?: number } = {}): Promise<Instance[]> {
+  /**
+   * `n` instances on one fresh database, as `serve` starts them (migrate, then the work service),
+   * one after the other, or all at once with `together`; no sweep unless the test runs one.
+   */
+  async function cluster(n: number, o: { leaseMs?: number; together?: boolean } = {}): Promise<Instance[]> {
     scratch = await scratchDatabase('postgres');
+    const start = async (db: Database): Promise<WorkService> => {
+      await migrate(db);
+      return WorkService.start(db, { sweepMs: 3_600_000, deadlineGraceS: 0, ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}) });
+    };
     const dbs = await Promise.all(Array.from({ length: n }, () => openDatabase(scratch!.spec)));
-    await Promise.all(dbs.map((db) => migrate(db)));
-    const started = await Promise.allSettled(dbs.map((db) => WorkService.start(db, { sweepMs: 3_600_000, deadlineGraceS: 0, ...o })));
+    const started: PromiseSettledResult<WorkService>[] = [];
+    if (o.together) started.push(...(await Promise.allSettled(dbs.map(start))));
+    else for (const db of dbs) started.push(...(await Promise.allSettled([start(db)])));
     started.forEach((s, i) => (s.status === 'fulfilled' ? instances.push({ db: dbs[i]!, work: s.value }) : void dbs[i]!.close()));
     const failed = started.flatMap((s) => (s.status === 'rejected' ? [String((s.reason as Error).message)] : []));
     expect(failed, 'every instance starts').toEqual([]);
@@ -77,7 +86,7 @@ describe.skipIf(!POSTGRES_URL)(POSTGRES_URL ? 'several service instances on one 
     (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1', [`board.${board}`]))[0]!.n;
 
   it('several instances started at once on a fresh database: all start, migrations and the queue schema made once, every connection usable', async () => {
-    const all = await cluster(3);
+    const all = await cluster(3, { together: true });
     expect(all).toHaveLength(3);
     const [{ db }] = all as [Instance];
     expect((await db.query<{ version: number }>('SELECT version FROM suitrig_schema ORDER BY version')).map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
@@ -88,6 +97,8 @@ describe.skipIf(!POSTGRES_URL)(POSTGRES_URL ? 'several service instances on one 
     const [a, b] = (await cluster(2)) as [Instance, Instance];
     const names = ['r1', 'r2', 'r3'];
     await boards(a.db, names);
+    // The boards' queues made beforehand, one instance after the other (their race is the next test's).
+    for (const i of [a, b]) for (const n of names) await i.work.jobs.ensureQueue(n);
     for (let i = 0; i < 8; i++) {
       const rel = await release(a.db, i);
       const raced = await Promise.allSettled([a.work.campaigns.create({ release: rel, boards: names }, null), b.work.campaigns.create({ release: rel, boards: names }, null)]);
@@ -98,6 +109,15 @@ describe.skipIf(!POSTGRES_URL)(POSTGRES_URL ? 'several service instances on one 
       for (const n of names) expect(await jobsOf(a.db, n), `${n} after try ${i}`).toBe(i + 1);
       await a.work.campaigns.cancel(won[0]!);
     }
+  });
+
+  it('two instances making the same new board queues at once (an agent registering, a campaign starting): each made once, no deadlock', async () => {
+    const [a, b] = (await cluster(2)) as [Instance, Instance];
+    const names = Array.from({ length: 12 }, (_, i) => `q${i}`);
+    const made = await Promise.allSettled(names.flatMap((n) => [a.work.jobs.ensureQueue(n), b.work.jobs.ensureQueue(n)]));
+    expect(made.flatMap((m) => (m.status === 'rejected' ? [(m.reason as Error).message] : []))).toEqual([]);
+    const queues = await a.db.query<{ name: string }>("SELECT name FROM pgboss.queue WHERE name LIKE 'board.q%' ORDER BY name");
+    expect(queues.map((q) => q.name)).toEqual(names.map((n) => `board.${n}`).sort());
   });
 
   it("two engines finishing a group's last boards at once: the next group is enqueued once, each campaign state recorded once", async () => {

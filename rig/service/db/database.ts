@@ -5,14 +5,14 @@
  * so everything above it (API, campaigns, the job queue) runs unchanged on either.
  *
  * PGlite is one connection inside this process: a second process opening the same directory
- * would corrupt it, so a data directory is locked (`suitrig.lock`, holding the owner's pid) and a
- * second opener is refused with a clear message. A lock left by a killed process is taken over.
+ * would corrupt it, so a data directory is locked (dir-lock.ts: held by the kernel while the
+ * process lives) and a second opener is refused with a clear message.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
 import { EnvironmentError, UsageError } from '../../../host/util/errors.js';
+import { lockDirectory } from './dir-lock.js';
 
 /** Values bound to `$1, $2, ...`; JSON columns take objects (serialized by the driver). */
 export type SqlValue = string | number | bigint | boolean | null | Date | Uint8Array | object;
@@ -67,8 +67,6 @@ function channelName(channel: string): string {
 /** How long a dropped LISTEN connection waits before it tries again. */
 const RELISTEN_DELAY_MS = 1000;
 
-const LOCK_FILE = 'suitrig.lock';
-
 /**
  * bigint (int8) and count(*) come back as JavaScript numbers from both drivers, so code above
  * the seam never sees the drivers' differing choices (pg: string, PGlite: bigint). Every int8 the
@@ -95,41 +93,6 @@ export function redactUrl(url: string): string {
   } catch {
     return '(unparseable URL)';
   }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function lockDirectory(dir: string): Promise<() => Promise<void>> {
-  await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new EnvironmentError(`--db ${dir}: cannot create the data directory (${e.code ?? e.message})`);
-  });
-  const lock = join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
-      return () => rm(lock, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new EnvironmentError(`--db ${dir}: cannot write ${LOCK_FILE} (${(e as NodeJS.ErrnoException).code})`);
-      }
-      const owner = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
-        throw new EnvironmentError(
-          `--db ${dir}: the embedded database is in use by process ${owner}; ` +
-            'one process at a time can open a data directory (use a postgres:// server to share one)',
-        );
-      }
-      await rm(lock, { force: true }); // left by a process that is gone
-    }
-  }
-  throw new EnvironmentError(`--db ${dir}: could not take ${LOCK_FILE}`);
 }
 
 function pgliteSql(q: PGlite | Transaction): Sql {

@@ -17,7 +17,7 @@ export { ConsoleFraming } from './framing/console.js';
 export { RawFraming } from './framing/raw.js';
 export type { Framing } from './framing/framing.js';
 export { DEFAULT_LINK_SETTINGS, framingFor, linkSettings, type SmpLinkSettings } from './link-settings.js';
-export { SmpLink, type LinkEvent } from './link.js';
+export { SmpLink, type ConsoleText, type LinkEvent } from './link.js';
 export { formatPacket } from './trace.js';
 export { LOCAL_PEER, SmpServer, type SmpGroupHandler, type SmpHandler, type SmpPeer, type SmpRequestContext, type SmpServerOptions, type SmpServing } from './server/server.js';
 export { UploadSessionLock } from './server/upload-session.js';

@@ -1,13 +1,17 @@
 /**
  * An SMP link: a transport plus a framing, carrying whole SMP packets both ways. The client
  * and the server each sit on one. It reports what it drops (bad frames, packets whose header
- * length is wrong), passes console text between frames to a console log, and feeds `--trace`.
+ * length is wrong), passes console text between frames to a console log line by line (events)
+ * and as a timestamped stream (`onText`, for console sessions), and feeds `--trace`.
  */
 import { systemClock, type Clock } from '../transport/clock.js';
+import type { ConsoleText } from '../transport/text.js';
 import type { Transport, TransportClosedError } from '../transport/transport.js';
 import { ConsoleFraming } from './framing/console.js';
 import type { FrameDecoder, Framing } from './framing/framing.js';
 import { decodePacket, SMP_HEADER_SIZE, SMP_MAX_PAYLOAD, type SmpPacket } from './header.js';
+
+export type { ConsoleText } from '../transport/text.js';
 
 export type LinkEvent =
   | { kind: 'tx' | 'rx'; packet: Uint8Array }
@@ -40,6 +44,7 @@ export class SmpLink {
   private readonly decoder: FrameDecoder;
   private readonly packetListeners = new Set<(p: SmpPacket) => void>();
   private readonly eventListeners = new Set<(e: LinkEvent) => void>();
+  private readonly textListeners = new Set<(t: ConsoleText) => void>();
 
   constructor(
     readonly transport: Transport,
@@ -52,6 +57,10 @@ export class SmpLink {
       {
         packet: (raw) => this.receive(raw),
         console: (text) => this.emit({ kind: 'console', text }),
+        text: (text) => {
+          const t = { text, at: Date.now() };
+          for (const l of this.textListeners) l(t);
+        },
         dropped: (reason) => this.drop(reason),
       },
       { maxPacket: options.maxPacket ?? SMP_HEADER_SIZE + SMP_MAX_PAYLOAD, clock: this.clock },
@@ -80,6 +89,12 @@ export class SmpLink {
   onEvent(listener: (e: LinkEvent) => void): () => void {
     this.eventListeners.add(listener);
     return () => void this.eventListeners.delete(listener);
+  }
+
+  /** The console text between frames as it arrives (FrameSink.text); returns the unsubscribe function. */
+  onText(listener: (t: ConsoleText) => void): () => void {
+    this.textListeners.add(listener);
+    return () => void this.textListeners.delete(listener);
   }
 
   onClose(listener: (error: TransportClosedError | undefined) => void): () => void {

@@ -8,6 +8,7 @@ export { SerialPortTransport } from './serialport.js';
 export { TcpTransport, listenTcp, type TcpListener } from './tcp.js';
 export { openPort, parseTcpUrl, DEFAULT_BAUD } from './open.js';
 export { ReattachingTransport } from './reattaching.js';
+export { onTransportText, type ConsoleText } from './text.js';
 export { PairedLink } from './paired/paired-link.js';
 export type { LinkFaults } from './paired/faults.js';
 export { createPtyPair, findSocat, PtyUnavailableError, type PtyPair } from './pty.js';

@@ -15,7 +15,8 @@ import type { EmulatedBoard } from '../emulator/emulated-board.js';
 import { startEmulatedBoard } from '../emulator/start.js';
 import type { EmulatorSpec, LabBoard } from '../lab/types.js';
 import { DutUnresponsiveError } from './errors.js';
-import { LinkConsole, SmpClientLink } from './link.js';
+import { TextConsole } from './console/text-console.js';
+import { SmpClientLink, linkInput, linkText } from './link.js';
 import type { DutBoard, PowerProtocol, ResetProtocol, SnapshotProtocol } from './protocols.js';
 import { labProvision } from './provision.js';
 import type { BoardProvision, DutEvent } from './types.js';
@@ -25,7 +26,7 @@ const BOOT_TIMEOUT_MS = 20_000;
 
 export class EmulatorBoard implements DutBoard {
   readonly reset: ResetProtocol;
-  readonly console: LinkConsole;
+  readonly console: TextConsole;
   readonly power: PowerProtocol;
   readonly snapshot: SnapshotProtocol;
   readonly knownGoodImage?: { path: string; bytes: Uint8Array };
@@ -37,7 +38,14 @@ export class EmulatorBoard implements DutBoard {
     lab: LabBoard | undefined,
   ) {
     this.reset = { bootTimeoutMs: BOOT_TIMEOUT_MS, witness: emulator.witness };
-    this.console = new LinkConsole(link);
+    // The emulator's console (native_sim's stdout, a QEMU console UART) is in the board log
+    // already, as everything the emulator prints; input goes to a console UART, else onto the link.
+    const uart = emulator.consoleInput;
+    this.console = new TextConsole({
+      describe: () => `${emulator.consoleDescription ? `${emulator.consoleDescription} and ` : ''}text between SMP frames on ${link.description}`,
+      sources: [linkText(link), { subscribe: (l) => emulator.onConsole(l), logged: true }],
+      input: uart ? (bytes, o) => uart.write(bytes, o.signal ? { signal: o.signal } : {}) : linkInput(link),
+    });
     this.power = { cut: () => emulator.powerOff(), restore: () => emulator.powerOn() };
     // The link survives the restart: the client stays.
     this.snapshot = { restore: () => emulator.restoreInitialState() };

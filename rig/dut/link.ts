@@ -6,8 +6,10 @@
  * across every client the link opens, so no line is lost to a reconnect.
  */
 import type { SmpClient } from '../../host/smp/client.js';
-import { DEFAULT_BOOT_BANNER } from '../../host/smp/console-watch.js';
-import type { ConsoleProtocol, LinkProtocol } from './protocols.js';
+import { TextConsole, type TextSource } from './console/text-console.js';
+import { DutUnsupportedError } from './errors.js';
+import type { LinkProtocol } from './protocols.js';
+import type { DutOpOptions } from './types.js';
 
 export interface ClientLinkOptions {
   /** For logs (asked each time: a board process's port changes when it restarts). */
@@ -67,22 +69,45 @@ export class SmpClientLink implements LinkProtocol {
   }
 }
 
-/** The console text a board prints between SMP frames on its link, line by line. */
-export class LinkConsole implements ConsoleProtocol {
-  readonly banner = DEFAULT_BOOT_BANNER;
-
-  constructor(private readonly link: LinkProtocol) {}
-
-  onLine(listener: (line: string) => void): () => void {
-    const follow = (c: SmpClient): (() => void) => c.link.onEvent((e) => e.kind === 'console' && listener(e.text));
-    let off = follow(this.link.client);
-    const offReopen = this.link.onReopen((c) => {
-      off();
-      off = follow(c);
-    });
-    return () => {
-      off();
-      offReopen();
-    };
+/**
+ * The console text a board prints between SMP frames on its link, following every client the
+ * link opens; what is written to it goes onto the link between frames, where the board's shell
+ * (Zephyr's shell on the UART SMP shares) reads it.
+ */
+export class LinkConsole extends TextConsole {
+  constructor(link: LinkProtocol) {
+    super({ describe: () => `text between SMP frames on ${link.description}`, sources: [linkText(link)], input: linkInput(link) });
   }
+}
+
+/** The text between SMP frames on the link, following every client it opens. */
+export function linkText(link: LinkProtocol): TextSource {
+  return {
+    subscribe: (listener) => {
+      const follow = (c: SmpClient): (() => void) => c.link.onText(listener);
+      let off = follow(link.client);
+      const offReopen = link.onReopen((c) => {
+        off();
+        off = follow(c);
+      });
+      return () => {
+        off();
+        offReopen();
+      };
+    },
+  };
+}
+
+/**
+ * Console input onto the link between frames. A link in raw SMP framing carries no text: what
+ * is written would corrupt the SMP stream, so it is refused.
+ */
+export function linkInput(link: LinkProtocol): (bytes: Uint8Array, o: DutOpOptions) => Promise<void> {
+  return async (bytes, o) => {
+    const c = link.client;
+    if (c.link.framing.kind === 'raw') {
+      throw new DutUnsupportedError(`the console on ${link.description} takes no input: the link speaks raw SMP framing, where text would corrupt the SMP stream (give the board a console port: lab console:)`);
+    }
+    await c.transport.write(bytes, o.signal ? { signal: o.signal } : {});
+  };
 }

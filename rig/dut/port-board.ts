@@ -4,8 +4,10 @@
  * it re-enumerates) or tcp url, speaking SMP as `smp:` says (framing, version, line length); its
  * reset (a DTR or RTS pulse with its timings, an external command, else the SMP reset command);
  * power when the lab gives `power:` on/off commands; its known-good image; and the trust
- * anchors, roles and identity it was provisioned with. Boards given as a bare device path or
- * tcp url have the defaults: console framing, SMP v2, SMP reset, no power control, no known-good.
+ * anchors, roles and identity it was provisioned with; its console, between SMP frames or on a
+ * console port of its own (`console:`). Boards given as a bare device path or tcp url have the
+ * defaults: console framing, SMP v2, SMP reset, no power control, no known-good, the console
+ * between SMP frames.
  */
 import { readBoundedFile } from '../../host/util/bounded-read.js';
 import { SmpClient } from '../../host/smp/client.js';
@@ -17,8 +19,10 @@ import type { PowerControl } from '../lab/types.js';
 import type { PortLister } from '../ports/types.js';
 import { runExternalCommand } from './external-command.js';
 import { hardReset, isHardReset } from './hard-reset.js';
-import { LinkConsole, SmpClientLink } from './link.js';
-import type { DutBoard, PowerProtocol, ResetProtocol } from './protocols.js';
+import { PortConsole } from './console/port-console.js';
+import { TextConsole } from './console/text-console.js';
+import { LinkConsole, SmpClientLink, linkText } from './link.js';
+import type { ConsoleProtocol, DutBoard, PowerProtocol, ResetProtocol } from './protocols.js';
 import { labProvision } from './provision.js';
 import type { BoardProvision } from './types.js';
 
@@ -31,7 +35,7 @@ type PortBoardTarget = Exclude<PortTarget, { kind: 'virtual' | 'emulator' }>;
 
 export class PortBoard implements DutBoard {
   readonly reset: ResetProtocol;
-  readonly console: LinkConsole;
+  readonly console: ConsoleProtocol;
   readonly power?: PowerProtocol;
   readonly knownGoodImage?: { path: string; bytes: Uint8Array };
   readonly provision: BoardProvision | undefined;
@@ -41,6 +45,7 @@ export class PortBoard implements DutBoard {
     /** Framing, SMP version and line length: the command line's over the lab board's `smp:` over the defaults. */
     readonly settings: SmpLinkSettings,
     board: ResolvedBoard,
+    private readonly consolePort: PortConsole | undefined,
   ) {
     const lab = board.board;
     const r = lab?.reset ?? { method: 'smp' };
@@ -48,7 +53,12 @@ export class PortBoard implements DutBoard {
       bootTimeoutMs: BOOT_TIMEOUT_MS,
       ...(isHardReset(r) ? { hard: { kind: r.method, run: (o = {}) => hardReset(r, () => this.link.client.transport, o.signal) } } : {}),
     };
-    this.console = new LinkConsole(link);
+    // With a console port of its own, its text joins what shows between SMP frames, and input goes there.
+    const port = consolePort;
+    this.console = port
+      ? new TextConsole({ describe: () => `${port.description} (and text between SMP frames on ${link.description})`, sources: [port.text, linkText(link)], input: (b, o) => port.write(b, o) })
+      : new LinkConsole(link);
+    if (port) link.onReopen(() => void port.revive());
     if (lab?.power) this.power = commandPower(lab.power, link);
     if (lab?.knownGood) this.knownGoodImage = { path: lab.knownGood, bytes: readBoundedFile(lab.knownGood, 'image') };
     this.provision = labProvision(lab);
@@ -69,11 +79,18 @@ export class PortBoard implements DutBoard {
       },
       processTimeoutMs: PROCESS_TIMEOUT_MS,
     });
-    return new PortBoard(link, settings, board);
+    const spec = board.board?.console;
+    try {
+      return new PortBoard(link, settings, board, spec && (await PortConsole.open(`board ${board.name}`, spec, board.target.baud)));
+    } catch (e) {
+      await link.drop();
+      throw e;
+    }
   }
 
   async close(): Promise<void> {
     await this.link.drop();
+    await this.consolePort?.close();
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import type { SmpClient } from '../../host/smp/client.js';
 import type { ResetWitness } from '../../host/smp/reset-witness.js';
+import type { ConsoleText } from '../../host/transport/text.js';
 import { sleep, systemClock } from '../../host/transport/clock.js';
 import type { BoardProvision, DutOpOptions, FaultSpec } from './types.js';
 
@@ -64,10 +65,21 @@ export interface ResetProtocol {
   readonly witness?: ResetWitness;
 }
 
-/** What the board prints on its console, and the banner that shows it booted (a reset's proof: host/smp/reboot.ts). */
+/**
+ * The board's console: the text its application prints — between SMP frames on the link, on a
+ * console port of its own (lab `console:`), or where its emulator puts it — the banner that shows
+ * it booted (a reset's proof: host/smp/reboot.ts), and, where the console takes input, `write`.
+ * Console sessions (console/session.ts: expect, expectNot, write, log) are built on it.
+ */
 export interface ConsoleProtocol {
-  /** Each console line from now on; returns the unsubscribe function. */
+  /** For messages: where the console is read, e.g. `the SMP link (between frames)`, `/dev/ttyUSB1 @ 115200`. */
+  readonly description: string;
+  /** The console text as it arrives, stamped (newlines as sent, a prompt without one included); returns the unsubscribe function. */
+  onText(listener: (t: ConsoleText) => void): () => void;
+  /** Each console line from now on that the board log does not get otherwise (SmpDut logs them); returns the unsubscribe function. */
   onLine(listener: (line: string) => void): () => void;
+  /** Present when the console takes input: sends `text` as it is (the caller ends a command with its newline). */
+  write?(text: string, o?: DutOpOptions): Promise<void>;
   readonly banner: RegExp;
 }
 

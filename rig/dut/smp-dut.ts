@@ -34,7 +34,7 @@ import { formatUuid } from '../../host/util/uuid.js';
 import { DutUnresponsiveError, DutUnsupportedError } from './errors.js';
 import { HOST_DECIDED, HostVerifiedUpdate, mcubootImageHash } from '../../host/operator/host-verified.js';
 import { provisionPolicy } from './provision.js';
-import type { DutBoard, FaultProtocol, HardReset, PowerProtocol } from './protocols.js';
+import type { ConsoleProtocol, DutBoard, FaultProtocol, HardReset, PowerProtocol } from './protocols.js';
 import { asUnresponsive } from './unresponsive.js';
 import type {
   BootOutcome,
@@ -135,6 +135,10 @@ export class SmpDut implements Dut {
 
   get provision(): BoardProvision | undefined {
     return this.board.provision;
+  }
+
+  get console(): ConsoleProtocol {
+    return this.board.console;
   }
 
   subscribe(listener: (e: DutEvent) => void): () => void {

@@ -12,7 +12,7 @@
  */
 import type { DecryptionKey, TrustAnchor } from '../../host/keys/index.js';
 import type { DeviceIdentity } from '../../host/verifier/identity.js';
-import type { FaultProtocol, HardReset, PowerProtocol } from './protocols.js';
+import type { ConsoleProtocol, FaultProtocol, HardReset, PowerProtocol } from './protocols.js';
 
 /**
  * What a SUIT processor made of a manifest. `reason` is the SUIT report's reason name
@@ -220,6 +220,8 @@ export interface Dut {
   readonly faults?: FaultProtocol;
   /** The kind of reset the lab wired besides the SMP reset command (undefined: none). */
   readonly hardReset?: HardReset['kind'];
+  /** The board's console: what its application prints, and its input where it takes any (console/session.ts reads it). */
+  readonly console: ConsoleProtocol;
   /** Resets with the board's configured method; resolves once it answers again. */
   reset(opts?: DutOpOptions & { bootloader?: boolean }): Promise<void>;
   /** Resolves once the board answers again (after a power cut it did not announce), within `timeoutMs`. */

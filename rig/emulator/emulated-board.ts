@@ -2,12 +2,15 @@
  * A board whose firmware runs in an emulator the rig starts itself (rig.yaml `port: qemu` or
  * `port: native-sim`): one link to its UART that survives the emulator's resets and restarts
  * (host/transport/reattaching.ts), its power switch (stop the emulator, start it again), a
- * ResetWitness told of every reset the emulator shows (host/smp/reset-witness.ts), and a clean
- * stop. The QEMU and native_sim boards (qemu.ts, native-sim.ts) supply how to start and stop
- * the emulator and how to open its UART; everything else is here, once.
+ * ResetWitness told of every reset the emulator shows (host/smp/reset-witness.ts), the
+ * firmware's console where the emulator keeps it apart from the SMP UART (native_sim's stdout,
+ * a QEMU console UART: also one link across restarts), and a clean stop. The QEMU and
+ * native_sim boards (qemu.ts, native-sim.ts) supply how to start and stop the emulator and how
+ * to open its UARTs; everything else is here, once.
  */
 import { CountingWitness } from '../../host/smp/reset-witness.js';
 import { ReattachingTransport } from '../../host/transport/reattaching.js';
+import { onTransportText, type ConsoleText } from '../../host/transport/text.js';
 import type { Transport } from '../../host/transport/transport.js';
 
 /**
@@ -24,6 +27,8 @@ class EmulatorGoneError extends Error {
 export abstract class EmulatedBoard {
   readonly witness = new CountingWitness();
   private link: ReattachingTransport | undefined;
+  private consoleUart: ReattachingTransport | undefined;
+  private readonly consoleListeners = new Set<(t: ConsoleText) => void>();
   private readonly gone = new AbortController();
   private powered = false;
   protected closing = false;
@@ -38,6 +43,8 @@ export abstract class EmulatedBoard {
   abstract get description(): string;
   /** The emulator's process id while it runs. */
   abstract get pid(): number | undefined;
+  /** Where the firmware's console is apart from the SMP UART (`native_sim's stdout`), if anywhere. */
+  abstract get consoleDescription(): string | undefined;
 
   /** Aborted with an EmulatorGoneError when the emulator has stopped for good. */
   get lost(): AbortSignal {
@@ -84,6 +91,17 @@ export abstract class EmulatedBoard {
     return link;
   }
 
+  /** The firmware's console text where the emulator keeps it apart from the SMP UART (native_sim's stdout, a QEMU console UART); returns the unsubscribe. */
+  onConsole(listener: (t: ConsoleText) => void): () => void {
+    this.consoleListeners.add(listener);
+    return () => void this.consoleListeners.delete(listener);
+  }
+
+  /** The console UART, when the emulator has one apart from the SMP UART (console input goes there). */
+  get consoleInput(): Transport | undefined {
+    return this.consoleUart;
+  }
+
   /** Power cut: the emulator stops at once; the link stays, detached, until power-on. */
   async powerOff(): Promise<void> {
     this.powered = false;
@@ -104,6 +122,7 @@ export abstract class EmulatedBoard {
     this.closing = true;
     this.powered = false;
     await this.link?.close();
+    await this.consoleUart?.close();
     await this.halt(false);
     this.dispose();
   }
@@ -112,6 +131,21 @@ export abstract class EmulatedBoard {
   protected sawReset(what: string): void {
     this.log(`reset seen: ${what}`, 'event');
     this.witness.saw(what);
+  }
+
+  /** Text the firmware printed on its console, for the console's readers (the subclass logs it). */
+  protected printed(t: ConsoleText): void {
+    for (const l of this.consoleListeners) l(t);
+  }
+
+  /** The console UART of the emulator running now, attached before its guest runs; `printed` gets what it carries. */
+  protected attachConsoleUart(t: Transport): void {
+    if (!this.consoleUart) {
+      const uart = new ReattachingTransport(`${this.what} console UART`);
+      onTransportText(uart, (text) => this.printed(text));
+      this.consoleUart = uart;
+    }
+    this.consoleUart.attach(t);
   }
 
   /** After a restart: the link carries on over the new UART. */
@@ -133,5 +167,6 @@ export abstract class EmulatedBoard {
     const e = new EmulatorGoneError(`${this.what}: ${reason}`);
     this.gone.abort(e);
     this.link?.fail(reason);
+    this.consoleUart?.fail(reason);
   }
 }

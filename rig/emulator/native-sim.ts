@@ -6,7 +6,10 @@
  * /dev/pts/N`), opened with the serialport transport. `os reset` makes it exit ("sys_arch_reboot
  * called ... Exiting") some 250 ms after it answered: the rig starts it again at once on the same
  * flash, reports the reset to the board's witness, and the link re-attaches to the new pty — to
- * the rest of the rig it is one board whose link survives its resets.
+ * the rest of the rig it is one board whose link survives its resets. Its stdout is the
+ * firmware's console (Zephyr's native_sim console: boot banner, printk, logs; colour codes
+ * removed): every line goes to the board log and to the board's console readers. It reads no
+ * console input (its stdin is not the firmware's).
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +72,10 @@ export class NativeSimBoard extends EmulatedBoard {
     return this.child?.pid;
   }
 
+  get consoleDescription(): string {
+    return "native_sim's stdout";
+  }
+
   get description(): string {
     return `native_sim ${basename(this.spec.program)} (pid ${this.pid ?? '-'}, UART ${this.pty || '-'}, state ${this.dir})`;
   }
@@ -95,6 +102,8 @@ export class NativeSimBoard extends EmulatedBoard {
         const m = stream === 'stdout' ? PTY_LINE.exec(line) : null;
         if (m) found(m[2]!);
         this.log(`native_sim: ${line}`, 'output');
+        // Zephyr's console on native_sim is its stdout (the UART carries SMP).
+        if (stream === 'stdout') this.printed({ text: `${line}\n`, at: Date.now() });
       },
     });
     this.child = child;

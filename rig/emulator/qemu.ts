@@ -5,11 +5,16 @@
  * directory. Through QMP the rig reads the port QEMU bound and hears the `RESET` event QEMU
  * emits whenever the guest resets (the firmware's own reset after `os reset`), which it reports
  * to the board's ResetWitness. A power cycle restarts QEMU, which loads the images afresh.
+ * With `console-uart: N` the guest's UART N, where the firmware prints its console (the peers'
+ * mps2-an385 build: UART 1), is bound to a local port as well and read from the guest's first
+ * instruction; its lines go to the board log and to the board's console readers, and console
+ * input is written to it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TcpTransport } from '../../host/transport/tcp.js';
+import { TextLines } from '../../host/transport/text.js';
 import type { Transport } from '../../host/transport/transport.js';
 import { EnvironmentError } from '../../host/util/errors.js';
 import type { QemuSpec } from '../lab/types.js';
@@ -22,9 +27,20 @@ import { QmpClient } from './qmp.js';
 const START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 3_000;
 const UART_ID = 'uart';
+const CONSOLE_ID = 'console';
 
-/** QEMU's command line for `spec` with the UART on a free local port and QMP at `qmpPath`. */
+/**
+ * QEMU's command line for `spec` with the UART on a free local port and QMP at `qmpPath`; with a
+ * console UART, that one too (the UARTs between it and the SMP UART unconnected), and the guest
+ * held until the rig has connected to it (`-S`, then QMP `cont`), so the first boot's console
+ * is read from its first line.
+ */
 function qemuArgs(spec: QemuSpec, qmpPath: string): string[] {
+  const n = spec.consoleUart;
+  const consoleUart =
+    n === undefined
+      ? []
+      : ['-S', ...Array.from({ length: n - 1 }, () => ['-serial', 'null']).flat(), '-chardev', `socket,id=${CONSOLE_ID},host=127.0.0.1,port=0,server=on,wait=off`, '-serial', `chardev:${CONSOLE_ID}`];
   return [
     '-machine',
     spec.machine,
@@ -36,6 +52,7 @@ function qemuArgs(spec: QemuSpec, qmpPath: string): string[] {
     `socket,id=${UART_ID},host=127.0.0.1,port=0,server=on,wait=off`,
     '-serial',
     `chardev:${UART_ID}`,
+    ...consoleUart,
     '-qmp',
     `unix:${qmpPath},server=on,wait=off`,
     ...spec.images.flatMap((i) => ['-device', `loader,file=${i.file}${i.addr !== undefined ? `,addr=0x${i.addr.toString(16)}` : ''}`]),
@@ -49,6 +66,7 @@ export class QemuBoard extends EmulatedBoard {
   private child: EmulatorChild | undefined;
   private qmp: QmpClient | undefined;
   private port = 0;
+  private consolePort = 0;
   private starts = 0;
 
   private constructor(
@@ -57,6 +75,8 @@ export class QemuBoard extends EmulatedBoard {
     log: EmulatorLog,
   ) {
     super('QEMU', log);
+    const lines = new TextLines((line) => log(`qemu console: ${line.replace(/\x1b\[[0-9;]*m/g, '')}`, 'output'));
+    this.onConsole((t) => lines.push(t.text));
     this.program = requireProgram(spec.program, `board ${name}`);
     this.dir = mkdtempSync(join(tmpdir(), 'suitrig-qemu-'));
   }
@@ -70,6 +90,10 @@ export class QemuBoard extends EmulatedBoard {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  get consoleDescription(): string | undefined {
+    return this.spec.consoleUart === undefined ? undefined : `QEMU console UART ${this.spec.consoleUart} (tcp://127.0.0.1:${this.consolePort})`;
   }
 
   get description(): string {
@@ -101,13 +125,26 @@ export class QemuBoard extends EmulatedBoard {
       // Every guest reset (the firmware's own, after `os reset`) is a RESET event; its reason says who asked.
       if (e.event === 'RESET') this.sawReset(`QEMU reported a guest reset (QMP RESET event${typeof e.data?.reason === 'string' ? `, ${e.data.reason}` : ''})`);
     });
+    let consolePort: number | undefined;
     try {
-      this.port = uartPort(await qmp.execute('query-chardev'));
+      const chardevs = await qmp.execute('query-chardev');
+      this.port = chardevPort(chardevs, UART_ID);
+      if (this.spec.consoleUart !== undefined) consolePort = this.consolePort = chardevPort(chardevs, CONSOLE_ID);
     } catch (e) {
       qmp.close();
       return fail(`did not say where its UART listens: ${(e as Error).message}`);
     }
-    this.log(`QEMU pid ${child.pid} (start ${this.starts}): ${this.spec.machine}, UART on tcp://127.0.0.1:${this.port}`, 'event');
+    if (consolePort !== undefined) {
+      try {
+        this.attachConsoleUart(await TcpTransport.connect('127.0.0.1', consolePort));
+        await qmp.execute('cont');
+      } catch (e) {
+        qmp.close();
+        return fail(`could not start its guest with the console UART connected: ${(e as Error).message}`);
+      }
+    }
+    const uarts = `UART on tcp://127.0.0.1:${this.port}${consolePort !== undefined ? `, console UART ${this.spec.consoleUart} on tcp://127.0.0.1:${consolePort}` : ''}`;
+    this.log(`QEMU pid ${child.pid} (start ${this.starts}): ${this.spec.machine}, ${uarts}`, 'event');
     void child.exited.then((how) => {
       if (this.child === child) this.lose(`QEMU exited (${how}); its output:\n${child.output()}`);
     });
@@ -130,11 +167,11 @@ export class QemuBoard extends EmulatedBoard {
   }
 }
 
-/** The port of the UART chardev in QEMU's `query-chardev` answer (`disconnected:tcp:127.0.0.1:PORT,server=on`). */
-function uartPort(answer: unknown): number {
+/** The port of chardev `id` in QEMU's `query-chardev` answer (`disconnected:tcp:127.0.0.1:PORT,server=on`). */
+function chardevPort(answer: unknown, id: string): number {
   const list = Array.isArray(answer) ? (answer as { label?: string; filename?: string }[]) : [];
-  const uart = list.find((c) => c.label === UART_ID);
+  const uart = list.find((c) => c.label === id);
   const m = uart?.filename ? /:(\d+)(,|$)/.exec(uart.filename) : null;
-  if (!m) throw new Error(`no tcp port in its chardev list: ${JSON.stringify(answer)}`);
+  if (!m) throw new Error(`no tcp port for ${id} in its chardev list: ${JSON.stringify(answer)}`);
   return Number(m[1]);
 }

@@ -20,7 +20,7 @@ import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
 import { EnvironmentError } from '../../host/util/errors.js';
 import { parseIdentityObject, readIdentityFile } from './identity.js';
 import { BOARD_NAME_RE, PortWordError, classifyPort } from './port-url.js';
-import type { DeviceIdentity, EmulatorSpec, ExternalCommand, Lab, LabBoard, NativeSimSpec, PortSpec, PowerControl, QemuImage, QemuSpec, ResetMethod, UsbIdentity, VirtualSpec } from './types.js';
+import type { ConsolePortSpec, DeviceIdentity, EmulatorSpec, ExternalCommand, Lab, LabBoard, NativeSimSpec, PortSpec, PowerControl, QemuImage, QemuSpec, ResetMethod, UsbIdentity, VirtualSpec } from './types.js';
 import { LAB_FORMAT_VERSION } from './types.js';
 
 /** One problem in the lab file. */
@@ -42,10 +42,13 @@ export class LabError extends EnvironmentError {
 
 const TOP_FIELDS = ['version', 'defaults', 'boards'] as const;
 const SETTING_FIELDS = ['baud', 'smp', 'reset', 'power', 'known-good', 'apps', 'trust', 'require', 'identity', 'keys', 'decrypt-keys'] as const;
-const BOARD_FIELDS = ['tags', 'port', 'usb', 'virtual', 'qemu', 'native-sim', ...SETTING_FIELDS] as const;
+const BOARD_FIELDS = ['tags', 'port', 'usb', 'virtual', 'qemu', 'native-sim', 'console', ...SETTING_FIELDS] as const;
+const CONSOLE_FIELDS = ['port', 'baud'] as const;
 const USB_FIELDS = ['by-id', 'serial', 'vid-pid', 'location', 'interface'] as const;
 const VIRTUAL_FIELDS = ['profile', 'quirks', 'state'] as const;
-const QEMU_FIELDS = ['program', 'machine', 'cpu', 'images', 'args'] as const;
+const QEMU_FIELDS = ['program', 'machine', 'cpu', 'images', 'args', 'console-uart'] as const;
+/** QEMU takes four -serial options; the first is the SMP UART. */
+const QEMU_CONSOLE_UART_MAX = 3;
 const QEMU_IMAGE_FIELDS = ['file', 'addr'] as const;
 const NATIVE_SIM_FIELDS = ['program', 'runner', 'args', 'state'] as const;
 /** Port words for boards whose emulator the rig runs, and the block that describes each. */
@@ -500,8 +503,10 @@ class LabParser {
     const cpu = m.get('cpu') ? this.r.string(m.get('cpu')!, 'a QEMU cpu name such as cortex-m3') : undefined;
     const imgs = images && this.qemuImages(images);
     const args = this.args(m.get('args'));
-    if (!program || !machineName || !imgs || !args || (m.get('cpu') && cpu === undefined)) return undefined;
-    return { kind: 'qemu', program, machine: machineName, ...(cpu !== undefined ? { cpu } : {}), images: imgs, args };
+    const consoleField = m.get('console-uart');
+    const consoleUart = consoleField ? this.r.integer(consoleField, 1, QEMU_CONSOLE_UART_MAX, 'the number of the guest UART its console is on (a QEMU -serial index; 0 is the SMP UART)') : undefined;
+    if (!program || !machineName || !imgs || !args || (m.get('cpu') && cpu === undefined) || (consoleField && consoleUart === undefined)) return undefined;
+    return { kind: 'qemu', program, machine: machineName, ...(cpu !== undefined ? { cpu } : {}), images: imgs, args, ...(consoleUart !== undefined ? { consoleUart } : {}) };
   }
 
   private nativeSim(f: Field | undefined, at: Field): NativeSimSpec | undefined {
@@ -580,6 +585,68 @@ class LabParser {
     }
   }
 
+  /**
+   * `console:` a port of the board's own for its console: a device path or tcp url, or
+   * `{port, baud}`. Only boards on a real port have one: a virtual board prints between SMP
+   * frames, an emulated board where its emulator puts it (qemu: console-uart:, native_sim's stdout).
+   */
+  private consolePort(f: Field, port: PortSpec | undefined): ConsolePortSpec | undefined {
+    if (port?.kind === 'virtual') {
+      this.r.error(f, 'console: is for boards on a real port; a virtual board prints its console between SMP frames on its link');
+      return undefined;
+    }
+    if (port?.kind === 'emulator') {
+      this.r.error(f, port.emulator.kind === 'qemu' ? "console: is for boards on a real port; a QEMU board's console is a guest UART the rig binds itself: qemu: console-uart: N" : 'console: is for boards on a real port; the rig reads a native_sim board\'s console from its stdout');
+      return undefined;
+    }
+    let portField = f;
+    let baud: number | undefined;
+    if (isMap(f.node)) {
+      const m = this.r.map(f, CONSOLE_FIELDS);
+      if (!m) return undefined;
+      const p = m.get('port');
+      if (!p) {
+        this.r.error(f, 'console: needs port: (a device path such as /dev/ttyUSB1, or tcp://host:port)');
+        return undefined;
+      }
+      portField = p;
+      const b = m.get('baud');
+      if (b) {
+        baud = this.r.integer(b, BAUD_MIN, BAUD_MAX, 'a baud rate');
+        if (baud === undefined) return undefined;
+      }
+    }
+    const text = this.r.string(portField, 'a console port: a device path such as /dev/ttyUSB1, or tcp://host:port');
+    if (text === undefined) return undefined;
+    let kind;
+    try {
+      kind = classifyPort(text);
+    } catch (e) {
+      this.r.error(portField, (e as PortWordError).message);
+      return undefined;
+    }
+    let spec: ConsolePortSpec;
+    if (kind.kind === 'tcp') spec = kind;
+    else if (kind.kind === 'serial') spec = { kind: 'serial', path: isAbsolute(kind.path) ? kind.path : resolve(this.dir, kind.path) };
+    else {
+      this.r.error(portField, `'${text}' is not a console port: expected a device path such as /dev/ttyUSB1, or tcp://host:port`);
+      return undefined;
+    }
+    if (baud !== undefined) {
+      if (spec.kind === 'tcp') {
+        this.r.error(f, `baud: is for a serial console port; ${spec.url} carries no line rate`);
+        return undefined;
+      }
+      spec.baud = baud;
+    }
+    const same = port?.kind === 'serial' && spec.kind === 'serial' ? port.path === spec.path : port?.kind === 'tcp' && spec.kind === 'tcp' ? port.url === spec.url : false;
+    if (same) {
+      this.r.error(portField, `the console port ${text} is the board's SMP port: leave console: out when the console shares the SMP port (its text between SMP frames is read)`);
+      return undefined;
+    }
+    return spec;
+  }
+
   board(name: string, f: Field, defaults: { values: Settings; failed: Set<string> }, file: string, line: number): LabBoard | undefined {
     const r = this.r;
     if (!BOARD_NAME_RE.test(name) || name === 'virtual') {
@@ -617,12 +684,15 @@ class LabParser {
       }
     }
     if (port?.kind === 'virtual' && s.smp?.framing === 'raw') r.error(fields.get('smp') ?? f, 'a virtual board speaks console framing, not raw');
-    if (!port || !tags) return undefined;
+    const consoleField = fields.get('console');
+    const consolePort = consoleField && this.consolePort(consoleField, port);
+    if (!port || !tags || (consoleField && !consolePort)) return undefined;
     return {
       name,
       tags,
       port,
       ...(s.baud !== undefined ? { baud: s.baud } : {}),
+      ...(consolePort ? { console: consolePort } : {}),
       ...(s.smp ? { smp: s.smp } : {}),
       reset,
       ...(s.power ? { power: s.power } : {}),

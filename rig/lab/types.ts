@@ -43,6 +43,11 @@ export interface QemuSpec {
   images: QemuImage[];
   /** More QEMU arguments, after the rig's own. */
   args: string[];
+  /**
+   * The guest UART (QEMU's -serial index, 1-3) the firmware prints its console on, when it is
+   * not the SMP UART (0): the rig binds it to a local port of its own and reads it.
+   */
+  consoleUart?: number;
 }
 
 /** A Zephyr native_sim executable the rig starts and restarts (rig/emulator/native-sim.ts). */
@@ -67,6 +72,12 @@ export type PortSpec =
   | { kind: 'tcp'; url: string; host: string; port: number }
   | { kind: 'virtual'; virtual: VirtualSpec }
   | { kind: 'emulator'; emulator: EmulatorSpec };
+
+/** A console port of the board's own, apart from its SMP port (lab `console:`): a device path or a tcp url. */
+export type ConsolePortSpec = ({ kind: 'serial'; path: string } | { kind: 'tcp'; url: string; host: string; port: number }) & {
+  /** Line rate of a serial console port; undefined: the board's (or the command's default). */
+  baud?: number;
+};
 
 export type ResetMethod =
   | { method: 'smp' }
@@ -95,6 +106,8 @@ export interface LabBoard {
   port: PortSpec;
   /** Line rate; undefined = the command's default (or --baud). */
   baud?: number;
+  /** Where the board's application prints its console when that is not the SMP port (undefined: between SMP frames). */
+  console?: ConsolePortSpec;
   /** How the host speaks SMP to it (`smp:` framing, version, line length), as given; the rest are the defaults. */
   smp?: Partial<SmpLinkSettings>;
   reset: ResetMethod;

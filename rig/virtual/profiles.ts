@@ -45,8 +45,13 @@ export interface SmpBuild {
    * MCUboot serial recovery: one buffer of BOOT_SERIAL_MAX_RECEIVE_SIZE bytes; whether MCUmgr
    * parameters are answered (MCUBOOT_BOOT_MGMT_MCUMGR_PARAMS, MCUboot since 2026; older builds,
    * as the one Zephyr 4.4.0 pins, answer rc 8) and echo (MCUBOOT_BOOT_MGMT_ECHO, default off).
+   * `lineBufs` is BOOT_LINE_BUFS (default 8): MCUboot serves one request at a time, but lines
+   * that arrive meanwhile wait in these buffers, so up to that many requests sent back to back
+   * are all answered (the real MCUboot under QEMU answered 8 of 8 one-line requests sent in one
+   * write; more lose some). The model counts waiting requests, not their lines: a waiting
+   * request of several lines takes one place here and several in MCUboot.
    */
-  recovery: { bufSize: number; params: boolean; echo: boolean };
+  recovery: { bufSize: number; params: boolean; echo: boolean; lineBufs: number };
   /**
    * Longest console line either build takes, newline included (CONFIG_UART_MCUMGR_RX_BUF_SIZE,
    * BOOT_MAX_LINE_INPUT_LEN: 128 by default); longer lines are dropped without an answer.
@@ -64,7 +69,7 @@ export interface SmpBuild {
 }
 
 /** MCUboot serial recovery with its defaults (BOOT_SERIAL_MAX_RECEIVE_SIZE 1024), parameters answered, no echo. */
-const MCUBOOT_RECOVERY = { bufSize: 1024, params: true, echo: false } as const;
+const MCUBOOT_RECOVERY = { bufSize: 1024, params: true, echo: false, lineBufs: 8 } as const;
 
 /**
  * Zephyr's defaults: 384 x 4 buffers (the native_sim smp_server answers them, notes/smp.md §3),

@@ -33,6 +33,8 @@ export function peersLab(o: { simState?: string } = {}): string {
     '      images:',
     `        - ${PEERS.qemuHex}`,
     `        - { file: ${PEERS.qemuApp}, addr: 0x${QEMU_APP_ADDR.toString(16)} }`,
+    // The peers' build prints its console on the second UART (the SMP UART is the first).
+    '      console-uart: 1',
     '      args: [-serial, "null"]',
     '  sim:',
     '    tags: [emulated]',

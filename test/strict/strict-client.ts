@@ -54,6 +54,8 @@ export class StrictClient {
   private readonly problems: string[] = [];
   private wake: (() => void) | undefined;
   private seq = 0;
+  /** Echoes of untilAnswering sent before the one that was answered: their answers may still come. */
+  private readonly unanswered = new Set<number>();
 
   constructor(
     readonly transport: Transport,
@@ -111,19 +113,27 @@ export class StrictClient {
 
   /**
    * After a reset: an echo every `everyMs` until one is answered (MCUboot's serial recovery
-   * answers echo rc 8: any answer counts), within `timeoutMs`; late answers to the other
-   * echoes are drained before it returns.
+   * answers echo rc 8: any answer counts), within `timeoutMs`. The other echoes may still be
+   * answered later, however late (a loaded machine): their answers are recognised by sequence
+   * number and passed over until the next answer to anything else, after which none can come
+   * (the board answers in order), so no timing guess decides what an answer answers.
    */
   async untilAnswering(timeoutMs = 15_000, everyMs = 300): Promise<StrictAnswer> {
     const deadline = Date.now() + timeoutMs;
+    const sent: number[] = [];
     while (Date.now() < deadline) {
-      this.send(WRITE, 0, 0, { d: 'strict' });
+      sent.push(this.send(WRITE, 0, 0, { d: 'strict' }));
       const a = await this.next(everyMs);
       if (!a) continue;
-      while (await this.next(everyMs));
+      for (const seq of sent) if (seq !== a.header.seq) this.unanswered.add(seq);
       return a;
     }
     throw new Error(`the board did not answer within ${timeoutMs} ms`);
+  }
+
+  /** The next answer within `timeoutMs`, whatever it answers (undefined when none came). */
+  nextAnswer(timeoutMs: number): Promise<StrictAnswer | undefined> {
+    return this.next(timeoutMs);
   }
 
   /** Resolves true when nothing at all (no frame) arrives for `ms`. */
@@ -137,7 +147,14 @@ export class StrictClient {
       const problem = this.problems.shift();
       if (problem) throw new Error(problem);
       const a = this.answers.shift();
-      if (a) return a;
+      if (a && this.unanswered.has(a.header.seq) && a.header.group === 0 && a.header.command === 0) {
+        this.unanswered.delete(a.header.seq);
+        continue;
+      }
+      if (a) {
+        this.unanswered.clear();
+        return a;
+      }
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
       await new Promise<void>((resolve) => {

@@ -68,10 +68,7 @@ describe('the virtual board through a strict SMP client of its own', () => {
     await strictBoardScenario(strict(await TcpTransport.connect('127.0.0.1', Number(m![1]))), facts);
   });
 
-  // Known intermittent, not yet explained: in 2 of 4 full runs on a loaded 2-core machine (and
-  // never alone, 0 of 6) one upload chunk sent over the pty got no answer within 15 s. Retried once,
-  // and the retry must pass the whole scenario; a retry shows in the vitest report.
-  it.skipIf(!socat)(`over the pty of a board virtual --pty process${socat ? '' : ` [skipped: ${NO_SOCAT}]`}`, { retry: 1 }, async () => {
+  it.skipIf(!socat)(`over the pty of a board virtual --pty process${socat ? '' : ` [skipped: ${NO_SOCAT}]`}`, async () => {
     const { where } = await boardProcess(['--pty']);
     await strictBoardScenario(strict(await SerialPortTransport.open({ path: where, baudRate: 115200 })), facts);
   });

@@ -8,7 +8,9 @@
  * ```
  * CRC-16/XMODEM over the SMP packet only. Receivers decode line by line into one reassembly
  * buffer; a `06 09` line restarts it; bad base64, a bad CRC or a length overflow drops the frame
- * silently (the sender sees a timeout). Text between frames is console output.
+ * silently (the sender sees a timeout). Text between frames is console output: the decoder
+ * hands it on line by line (`console`) and as a stream (`text`), the latter as soon as a byte
+ * cannot belong to a frame, so a shell prompt that ends no line is seen while it waits.
  *
  * Two encoders, both producing lines every receiver accepts:
  * - `mcumgr` (default; newtmgr, mcumgr CLI, smpclient, MCUboot TX and the recorded TX
@@ -151,6 +153,10 @@ class ConsoleDecoder implements FrameDecoder {
   /** The rest of a dropped frame's lines are ignored quietly (one report per frame). */
   private skipping = false;
   private readonly text = new TextDecoder('utf-8', { fatal: false });
+  /** Bytes of the line in progress already handed on as streamed text (`sink.text`). */
+  private passed = 0;
+  /** The streamed text's own decoder: a character split across reads is held until it is whole. */
+  private readonly stream = new TextDecoder('utf-8', { fatal: false });
 
   constructor(
     private readonly sink: FrameSink,
@@ -168,23 +174,57 @@ class ConsoleDecoder implements FrameDecoder {
       const b = chunk[i]!;
       if (b === NL) {
         // The line buffer is reused: everything onLine passes on is decoded or copied first.
-        if (!this.overflow) this.onLine(line.subarray(0, this.lineLength));
+        if (!this.overflow) {
+          this.passText(true);
+          this.onLine(line.subarray(0, this.lineLength));
+        }
         this.lineLength = 0;
+        this.passed = 0;
         this.overflow = false;
       } else if (!this.overflow) {
         line[this.lineLength++] = b;
         if (this.lineLength === line.length) this.overlong();
       }
     }
+    if (!this.overflow) this.passText(false);
   }
 
   /** A line longer than the receiver takes: console text goes out as it is, a frame is dropped. */
   private overlong(): void {
     const isFrame = startsWith(this.line, FRAME_START) || startsWith(this.line, FRAME_CONTINUE);
     if (isFrame) this.drop(`frame line longer than ${this.line.length} bytes with its newline`);
-    else this.sink.console(this.text.decode(this.line));
+    else {
+      this.sink.console(this.text.decode(this.line));
+      this.streamText(this.line.subarray(this.passed));
+    }
     this.lineLength = 0;
+    this.passed = 0;
     this.overflow = isFrame;
+  }
+
+  /**
+   * Streams the text of the line in progress not streamed yet: what precedes a frame marker on
+   * it, else all of it — with its newline once it `ended`, else but a last byte that may begin a
+   * marker. A line that begins with a marker (or may: its one byte so far) is a frame's.
+   */
+  private passText(ended: boolean): void {
+    if (!this.sink.text) return;
+    const line = this.line;
+    const n = this.lineLength;
+    const first = line[0];
+    if (n >= 2 ? startsWith(line, FRAME_START) || startsWith(line, FRAME_CONTINUE) : n === 1 && !ended && (first === FRAME_START[0] || first === FRAME_CONTINUE[0])) return;
+    // Text before the last `passed` byte holds no marker; one may end just after it.
+    const marker = indexOf(line, FRAME_START, Math.max(0, this.passed - 1), n);
+    const end = marker >= 0 ? marker : !ended && line[n - 1] === FRAME_START[0] ? n - 1 : n;
+    if (end > this.passed) this.streamText(line.subarray(this.passed, end));
+    this.passed = Math.max(this.passed, end);
+    // A frame's newline is the frame's.
+    if (ended && marker < 0) this.streamText(Uint8Array.of(NL));
+  }
+
+  private streamText(bytes: Uint8Array): void {
+    const t = this.stream.decode(bytes, { stream: true });
+    if (t.length > 0) this.sink.text?.(t);
   }
 
   private onLine(line: Uint8Array): void {
@@ -243,6 +283,11 @@ class ConsoleDecoder implements FrameDecoder {
 
 function startsWith(a: Uint8Array, p: Uint8Array): boolean {
   return a.length >= p.length && a[0] === p[0] && a[1] === p[1];
+}
+
+function indexOf(a: Uint8Array, p: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end - 1; i++) if (a[i] === p[0] && a[i + 1] === p[1]) return i;
+  return -1;
 }
 
 function lastIndexOf(a: Uint8Array, p: Uint8Array): number {

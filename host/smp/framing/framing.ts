@@ -10,6 +10,13 @@ export interface FrameSink {
   packet(packet: Uint8Array): void;
   /** A line of non-SMP text between frames (logs, shell output). */
   console(text: string): void;
+  /**
+   * The same text as a stream, as soon as it arrives: every byte that is not part of a frame,
+   * newlines as sent, and a line still open (a shell prompt) passed on without waiting for its
+   * end — all but a last byte that may begin a frame marker. Framings without console text
+   * (raw) never call it.
+   */
+  text?(text: string): void;
   /** A frame was thrown away; `reason` says why (bad base64, CRC, length, timeout). */
   dropped(reason: string): void;
 }

@@ -37,3 +37,8 @@ export const SSE_HEARTBEAT_MS = 15_000;
 
 /** Time for a request's headers and body to arrive (a trickling client is cut off). */
 export const REQUEST_TIMEOUT_MS = 60_000;
+
+/** POST /releases: the longest the verifier may work on one release (a 16 MiB payload takes about 1 s). */
+export const RELEASE_CHECK_TIMEOUT_MS = 60_000;
+/** POST /releases: the heap of the thread that checks releases (the payloads, copied in, plus the core's working set). */
+export const RELEASE_CHECK_HEAP_MB = 256;

@@ -37,6 +37,9 @@
  *   told otherwise, comes back after `powerRestoreMs` and boots from what the flash holds;
  * - link faults (seeded), the reset line (DTR/RTS of the paired link), bootloader mode
  *   (`reset` with `boot_mode` 1: stays in serial recovery, uploads go to the primary slot);
+ * - the application's shell (shell.ts): a line typed between SMP frames is echoed and run
+ *   (`help`, `version`, `kernel version`, `kernel reboot cold`), and the prompt `uart:~$ `
+ *   follows, ending no line — the console text between frames a console session expects;
  * - one upload session per board: while one connection uploads (image group, SUIT envelope,
  *   payload or cache), the other connections' uploads are answered EBUSY, until it completes,
  *   its connection closes, the board resets, or `uploadIdleMs` pass without a request from it.
@@ -83,6 +86,7 @@ import { resolveReportKey } from './report-key.js';
 import { BoardImageStorage } from './image-storage.js';
 import { BoardPort, type SmpFirmware, type UartState } from './port.js';
 import { rigGroup } from './rig-group.js';
+import { runShellLine } from './shell.js';
 import { suitGroup } from './suit-group.js';
 
 export interface VirtualBoardOptions {
@@ -181,6 +185,8 @@ export class VirtualBoard implements SmpServing {
   private readonly baud: number | undefined;
   private closed = false;
   private readonly boots = new CountingWitness();
+  /** The shell's prompt ends the console's last line (what the board prints next starts a new one). */
+  private promptOpen = false;
 
   private constructor(o: VirtualBoardOptions) {
     this.name = o.name ?? 'virtual';
@@ -230,7 +236,8 @@ export class VirtualBoard implements SmpServing {
     this.bootServer = new SmpServer({
       ...common,
       bufSize: smp.recovery.bufSize,
-      bufCount: 1,
+      // One request served at a time; the requests that wait are held in MCUboot's line buffers.
+      bufCount: smp.recovery.lineBufs,
       // MCUboot's boot_serial_output: base64 of the whole buffer, cut every 124 characters.
       framing: () => new ConsoleFraming({ style: 'mcumgr', maxLineBytes: smp.lineMax }),
     });
@@ -396,6 +403,8 @@ export class VirtualBoard implements SmpServing {
     const port = this.attach(transport);
     const app = this.appServer.serve(port.view('application'), { peer: port });
     const boot = this.bootServer.serve(port.view('bootloader'), { peer: port });
+    // Text typed between SMP frames reaches the application's shell (MCUboot's recovery reads none).
+    app.link.onEvent((e) => e.kind === 'console' && this.shellLine(e.text));
     return {
       link: app.link,
       stats: {
@@ -636,7 +645,27 @@ export class VirtualBoard implements SmpServing {
 
   private consoleLine(line: string): void {
     this.emit({ kind: 'console', line });
-    for (const p of this.ports) p.writeLine(line);
+    // After the shell's prompt, other output begins a line of its own.
+    const text = `${this.promptOpen ? '\r\n' : ''}${line}`;
+    this.promptOpen = false;
+    for (const p of this.ports) p.writeLine(text);
+  }
+
+  /** A line typed on the console while the application runs: its shell (shell.ts) answers on the UART. */
+  private shellLine(typed: string): void {
+    if (this.uart !== 'application') return;
+    const r = runShellLine(typed, {
+      running: () => {
+        const st = this.firmware.state;
+        return st.kind === 'running' ? { app: st.appVersion, image: st.image.version, confirmed: st.confirmed } : undefined;
+      },
+      reboot: () => void this.reset('soft-reset').catch((e: unknown) => this.emit({ kind: 'error', error: e })),
+    });
+    for (const line of r.lines) this.emit({ kind: 'console', line });
+    // The echo goes on the prompt's line, as typed at a terminal.
+    for (const p of this.ports) p.writeText(r.text);
+    this.promptOpen = r.after === undefined;
+    r.after?.();
   }
 
   private emit(e: BoardEvent): void {

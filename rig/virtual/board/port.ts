@@ -13,7 +13,8 @@
  *   `--baud` does for a board served over TCP or a pty (the paired link paces by itself);
  * - seeded link faults (host/transport/paired/faults.ts) on both directions, armed by rig
  *   group 67 or the TypeScript API;
- * - console lines (boot banner, log, application messages) written between SMP frames.
+ * - console text (boot banner, log, application messages, the shell's answers) written between
+ *   SMP frames.
  */
 import { sleep, systemClock, type Clock } from '../../../host/transport/clock.js';
 import { FaultInjector, type LinkFaults } from '../../../host/transport/paired/faults.js';
@@ -108,8 +109,13 @@ export class BoardPort {
 
   /** A console line between SMP frames (dropped while the board is off). */
   writeLine(text: string): void {
+    this.writeText(`${text}\r\n`);
+  }
+
+  /** Console text between SMP frames as it is, e.g. a shell prompt that ends no line (dropped while the board is off). */
+  writeText(text: string): void {
     if (this.state === 'off' || !this.isOpen) return;
-    void this.transmit(new TextEncoder().encode(`${text}\r\n`)).catch(() => undefined);
+    void this.transmit(new TextEncoder().encode(text)).catch(() => undefined);
   }
 
   setSignals(signals: ModemSignals): Promise<void> {

@@ -7,6 +7,7 @@
  * and the reports, not the link.
  */
 import { createHash } from 'node:crypto';
+import { TextConsole } from '../../../rig/dut/console/text-console.js';
 import { DutUnresponsiveError } from '../../../rig/dut/errors.js';
 import type { DutProvider } from '../../../rig/dut/provider.js';
 import type { FaultProtocol, PowerProtocol } from '../../../rig/dut/protocols.js';
@@ -56,6 +57,8 @@ export class FakeDut implements Dut {
   readonly update: UpdateProtocol = { decides: 'board', deliverEnvelope: (b) => this.deliverEnvelope(b), supplyPayloads: (p) => this.supplyPayloads(p) };
   readonly image: ImageProtocol = { flash: (i, o) => this.flashImage(i, o) };
   readonly report: ReportProtocol = { readLast: () => this.readLastReport() };
+  /** The fake prints nothing and takes no console input. */
+  readonly console = new TextConsole({ describe: () => 'the fake board prints nothing', sources: [] });
   readonly power?: PowerProtocol;
   readonly faults?: FaultProtocol;
   ops: string[] = [];

@@ -36,11 +36,15 @@ describe('lab file: the shipped example', () => {
     expect(remote!.port).toEqual({ kind: 'tcp', url: 'tcp://lab-pi.local:4001', host: 'lab-pi.local', port: 4001 });
     expect(remote!.reset).toEqual({ method: 'smp' });
     expect(remote!.smp).toEqual({ framing: 'raw' });
+    // consoles on ports of their own
+    expect(remote!.console).toEqual({ kind: 'tcp', url: 'tcp://lab-pi.local:4002', host: 'lab-pi.local', port: 4002 });
+    expect(stm!.console).toEqual({ kind: 'serial', path: '/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BJ-if00-port0', baud: 115200 });
+    expect(nrf!.console).toBeUndefined();
     expect(nrf!.smp).toBeUndefined();
     // a profile may be named by its part (nrf52840 for nrf52840-like)
     expect(virt!.port).toEqual({ kind: 'virtual', virtual: { profile: 'nrf52840-like', quirks: ['never-revert'] } });
     // boards in an emulator the rig starts; their images and state relative to the lab file
-    expect(qemu!.port).toMatchObject({ kind: 'emulator', emulator: { kind: 'qemu', machine: 'mps2-an385', images: [{ file: join(dir, 'firmware/mcuboot.hex') }, { file: join(dir, 'firmware/app.signed.bin'), addr: 0x20050000 }] } });
+    expect(qemu!.port).toMatchObject({ kind: 'emulator', emulator: { kind: 'qemu', machine: 'mps2-an385', images: [{ file: join(dir, 'firmware/mcuboot.hex') }, { file: join(dir, 'firmware/app.signed.bin'), addr: 0x20050000 }], consoleUart: 1 } });
     expect(sim!.port).toEqual({ kind: 'emulator', emulator: { kind: 'native-sim', program: join(dir, 'firmware/zephyr.exe'), runner: ['qemu-i386-static'], args: [], state: join(dir, 'sim-state') } });
   });
 

@@ -13,7 +13,7 @@ import { Type, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { RoutePlugin } from '../../context.js';
-import { checkRelease } from '../../releases/check.js';
+import { ReleaseChecker } from '../../releases/checker.js';
 import { getRelease, listReleases, releaseEnvelope, releasePayload, sha256, storeRelease } from '../../store/releases.js';
 import { ApiError } from '../errors.js';
 import { ENVELOPE_LIMIT, PAGE_DEFAULT, PARAM_MAX_LENGTH, PAYLOADS_MAX, PAYLOAD_LIMIT, RELEASE_BODY_LIMIT } from '../limits.js';
@@ -99,6 +99,8 @@ function sendBytes(reply: FastifyReply, bytes: Uint8Array) {
 }
 
 export const releaseRoutes: RoutePlugin = async (app, { ctx }) => {
+  const checker = new ReleaseChecker();
+  app.addHook('onClose', () => checker.close());
   await app.register(multipart, { throwFileSizeLimit: true });
 
   app.post(
@@ -134,9 +136,9 @@ export const releaseRoutes: RoutePlugin = async (app, { ctx }) => {
         reply.header('connection', 'close');
         throw uploadError(e);
       }
-      const check = checkRelease(upload.envelope, upload.payloads, trust);
+      const check = await checker.check(upload.envelope, upload.payloads, trust);
       if (!check.ok) {
-        if (check.trap) req.log.error({ err: check.trap }, 'verifier core trap on an uploaded envelope');
+        if (check.trapStack) req.log.error({ trap: check.trapStack }, 'verifier core trap on an uploaded envelope');
         throw new ApiError(422, check.message, check.code);
       }
       const stored = await storeRelease(ctx.db, {

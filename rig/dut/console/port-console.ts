@@ -1,0 +1,81 @@
+/**
+ * A board's console on a port of its own (lab `console:` — a second USB-serial adapter, a
+ * ser2net port), apart from its SMP port: read as text as it arrives, written to as it is.
+ * The port stays open for as long as the board; when it vanishes (an adapter unplugged, ser2net
+ * restarted) the next write, or the board's link coming back, opens it again.
+ */
+import { onTransportText, type ConsoleText } from '../../../host/transport/text.js';
+import { openPort } from '../../../host/transport/open.js';
+import type { Transport } from '../../../host/transport/transport.js';
+import { EnvironmentError } from '../../../host/util/errors.js';
+import type { ConsolePortSpec } from '../../lab/types.js';
+import type { DutOpOptions } from '../types.js';
+import type { TextSource } from './text-console.js';
+
+export class PortConsole {
+  private transport: Transport | undefined;
+  private readonly listeners = new Set<(t: ConsoleText) => void>();
+  private reopening: Promise<Transport> | undefined;
+  private closed = false;
+
+  private constructor(
+    /** `board X`, for messages. */
+    private readonly who: string,
+    private readonly url: string,
+    private readonly baud: number,
+  ) {}
+
+  /** Opens the console port of board `who`; a port that cannot be opened is an error naming it. */
+  static async open(who: string, spec: ConsolePortSpec, baud: number): Promise<PortConsole> {
+    const c = new PortConsole(who, spec.kind === 'serial' ? spec.path : spec.url, spec.baud ?? baud);
+    await c.connect();
+    return c;
+  }
+
+  get description(): string {
+    return this.url.startsWith('tcp://') ? `console port ${this.url}` : `console port ${this.url} @ ${this.baud}`;
+  }
+
+  /** The text the port carries. */
+  readonly text: TextSource = {
+    subscribe: (listener) => {
+      this.listeners.add(listener);
+      return () => void this.listeners.delete(listener);
+    },
+  };
+
+  /** Writes to the port, opening it again first if it vanished. */
+  async write(bytes: Uint8Array, o: DutOpOptions = {}): Promise<void> {
+    const t = this.transport?.isOpen ? this.transport : await this.connect();
+    await t.write(bytes, o.signal ? { signal: o.signal } : {});
+  }
+
+  /** Opens the port again if it vanished (the board's link came back: so may its console adapter). */
+  async revive(): Promise<void> {
+    if (!this.closed && !this.transport?.isOpen) await this.connect().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.transport?.close().catch(() => undefined);
+  }
+
+  private connect(): Promise<Transport> {
+    if (this.closed) return Promise.reject(new Error(`${this.who}: its ${this.description} is closed`));
+    this.reopening ??= (async () => {
+      try {
+        const t = await openPort(this.url, { baudRate: this.baud });
+        onTransportText(t, (text) => {
+          for (const l of this.listeners) l(text);
+        });
+        this.transport = t;
+        return t;
+      } catch (e) {
+        throw new EnvironmentError(`${this.who}: its ${this.description} cannot be opened: ${(e as Error).message}`, { cause: e });
+      } finally {
+        this.reopening = undefined;
+      }
+    })();
+    return this.reopening;
+  }
+}

@@ -19,7 +19,10 @@ export interface EventClient {
   close(): void;
 }
 
-/** Opens `<base>/api/v1/events<query>` with `headers` (a token, a Last-Event-ID); resolves once it answered 200. */
+/**
+ * Opens `<base>/api/v1/events<query>` with `headers` (a token, a Last-Event-ID); resolves once the
+ * stream said `: connected` (from then on every event committed reaches it).
+ */
 export function subscribe(base: string, headers: Record<string, string>, query = ''): Promise<EventClient> {
   return new Promise((resolve, reject) => {
     const req = request(`${base}/api/v1/events${query}`, { headers }, (res) => {
@@ -27,9 +30,26 @@ export function subscribe(base: string, headers: Record<string, string>, query =
       const events: Received[] = [];
       const waiters: { n: number; done: () => void }[] = [];
       let buf = '';
+      let connected = false;
+      const ended = new Promise<void>((done) => res.on('close', () => done()));
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         buf += chunk;
+        if (!connected && buf.includes(': connected\n')) {
+          connected = true;
+          resolve({
+            res,
+            events,
+            ended,
+            next: (n, ms = 10_000) =>
+              new Promise((done, fail) => {
+                if (events.length >= n) return done(events);
+                const t = setTimeout(() => fail(new Error(`${events.length} of ${n} events after ${ms / 1000} s: ${JSON.stringify(events.map((e) => e.id))}`)), ms);
+                waiters.push({ n, done: () => (clearTimeout(t), done(events)) });
+              }),
+            close: () => req.destroy(),
+          });
+        }
         let i;
         while ((i = buf.indexOf('\n\n')) >= 0) {
           const block = buf.slice(0, i);
@@ -39,19 +59,7 @@ export function subscribe(base: string, headers: Record<string, string>, query =
         }
         for (const w of waiters.filter((w) => events.length >= w.n)) w.done();
       });
-      const ended = new Promise<void>((done) => res.on('close', () => done()));
-      resolve({
-        res,
-        events,
-        ended,
-        next: (n, ms = 10_000) =>
-          new Promise((done, fail) => {
-            if (events.length >= n) return done(events);
-            const t = setTimeout(() => fail(new Error(`${events.length} of ${n} events after ${ms / 1000} s: ${JSON.stringify(events.map((e) => e.id))}`)), ms);
-            waiters.push({ n, done: () => (clearTimeout(t), done(events)) });
-          }),
-        close: () => req.destroy(),
-      });
+      res.on('close', () => connected || reject(new Error('the stream ended before it said connected')));
     });
     req.on('error', reject);
     req.end();

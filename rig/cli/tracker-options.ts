@@ -21,6 +21,9 @@ export const TRACKER_OPTIONS: Record<string, OptionDef> = {
 };
 
 export interface BoardTracker {
+  readonly client: TrackerClient;
+  /** The board's name in the service (--tracker-board, else the lab name --port gave). */
+  readonly board: string;
   /** Registers the board and posts the report; a failure is a warning, never an error. */
   report(conn: BoardConnection, report: BoardReport): Promise<void>;
 }
@@ -69,6 +72,9 @@ export function trackerFromArgs(args: ParsedArgs, io: CliIo): BoardTracker | und
   }
   const agent = agentName();
   return {
+    client,
+    // --port named a lab board here (checked above), so the lab entry's name is the same.
+    board: named ?? port!,
     async report(conn, report) {
       const name = named ?? conn.lab?.name ?? port!;
       try {

@@ -6,8 +6,9 @@
  *
  * A sweep runs every `sweepMs`: claims whose lease ran out are failed back to their queues
  * (retried or failed by their rule), boards past their campaign deadline that no job works on
- * are timed-out, reservations whose holder stopped renewing them end, and boards whose agent
- * stopped heartbeating go offline.
+ * are timed-out, reservations whose holder stopped renewing them end (and waiters who stopped
+ * their heartbeat leave the queue), run parts queued on a board someone reserved are skipped with
+ * the reason, and boards whose agent stopped heartbeating go offline.
  */
 import type { Database } from './db/database.js';
 import { CampaignEngine } from './campaigns/engine.js';
@@ -15,6 +16,7 @@ import { BoardJobs, type BoardJobsOptions } from './jobs/board-jobs.js';
 import { RunService } from './runs/service.js';
 import { markSilentBoardsOffline } from './store/agents.js';
 import { expireReservations } from './store/reservations.js';
+import { expireTickets } from './store/reservation-queue.js';
 import type { Suite } from '../suites/api.js';
 import { builtinSuites } from '../suites/index.js';
 import { InProcessLink } from './agent/in-process-link.js';
@@ -76,6 +78,8 @@ export class WorkService {
       try {
         await this.jobs.reapExpired();
         await expireReservations(this.db);
+        await expireTickets(this.db);
+        await this.runs.skipReserved();
         await this.campaigns.sweepDeadlines();
         await markSilentBoardsOffline(this.db, this.agentTtlS);
       } catch (e) {

@@ -54,7 +54,7 @@ describe('the API framework [pglite]', () => {
     const ops = Object.entries(doc.paths).flatMap(([p, methods]) => Object.entries(methods).map(([m, op]) => ({ p, m, op })));
     expect(ops.length).toBeGreaterThan(3);
     for (const { p, m, op } of ops) {
-      expect(['viewer', 'operator', 'agent', 'admin'], `${m} ${p}`).toContain(op['x-suitrig-role']);
+      expect(['viewer', 'operator', 'agent', 'admin', 'reserve'], `${m} ${p}`).toContain(op['x-suitrig-role']);
       expect(op.security, `${m} ${p}`).toEqual([{ bearer: [] }]);
     }
     expect(doc.paths['/api/v1/tokens']?.post?.['x-suitrig-role']).toBe('admin');

@@ -17,7 +17,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../rig/service/db/database.js';
-import { migrate } from '../../rig/service/db/migrations.js';
+import { MIGRATIONS, migrate } from '../../rig/service/db/migrations.js';
 import { buildApp, type ServiceApp } from '../../rig/service/api/app.js';
 import { createToken } from '../../rig/service/auth/tokens.js';
 import { WorkService } from '../../rig/service/work.js';
@@ -89,7 +89,7 @@ describe.skipIf(!POSTGRES_URL)(POSTGRES_URL ? 'several service instances on one 
     const all = await cluster(3, { together: true });
     expect(all).toHaveLength(3);
     const [{ db }] = all as [Instance];
-    expect((await db.query<{ version: number }>('SELECT version FROM suitrig_schema ORDER BY version')).map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
+    expect((await db.query<{ version: number }>('SELECT version FROM suitrig_schema ORDER BY version')).map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     for (const i of all) for (let q = 0; q < 12; q++) expect(await i.db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 

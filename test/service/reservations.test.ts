@@ -10,11 +10,12 @@ import { spawn } from 'node:child_process';
 import { afterEach, expect, it } from 'vitest';
 import { CLI } from '../helpers/board-process.js';
 import { INTERNAL, registerBoards } from '../../rig/service/store/boards.js';
-import { expireReservations, reserveBoard } from '../../rig/service/store/reservations.js';
+import { expireReservations } from '../../rig/service/store/reservations.js';
+import { reserve } from '../../rig/service/store/reservation-queue.js';
 import { campaignView } from '../../rig/service/campaigns/store.js';
 import { APP_URI, app, envelope, es256Key } from '../board/fixtures.js';
 import { describeOnDatabases } from '../helpers/databases.js';
-import { startWork, storeRelease, type WorkHarness } from '../helpers/service.js';
+import { startWork, storeRelease, waitFor, type WorkHarness } from '../helpers/service.js';
 import { runCli } from '../helpers/cli.js';
 import { testService, type TestService } from './fixture.js';
 
@@ -125,7 +126,8 @@ describeOnDatabases('board reservations', (flavour) => {
     await h.db.query("INSERT INTO agents (name, instance) VALUES ('lab', 'first')");
     await registerBoards(h.db, 'lab', 'host', [{ name: 'r1', kind: 'virtual' }, { name: 'r2', kind: 'virtual' }], INTERNAL, true);
     for (const b of ['r1', 'r2']) await h.work.jobs.ensureQueue(b);
-    const lease = await reserveBoard(h.db, 'r2', { holder: 'alice', ttlS: 600, by: INTERNAL });
+    const out = await reserve(h.db, { board: 'r2', holder: 'alice', ttlS: 600, by: INTERNAL });
+    const lease = 'leases' in out ? out.leases[0]! : expect.unreachable('r2 was free');
     const payload = app('1.1.0', 'healthy', 1024);
     const rel = await storeRelease(h.db, envelope({ sequence: 2, payload, key: es256Key }), new Map([[APP_URI, payload]]), 2);
     const id = await h.work.campaigns.create({ release: rel, boards: ['r1', 'r2'], deadline_s: 1, success_threshold: 0 }, null);
@@ -150,14 +152,14 @@ describeOnDatabases('board reservations', (flavour) => {
     await service();
     const url = await s!.app.listen({ host: '127.0.0.1', port: 0 });
     const cli = (...argv: string[]) => runCli([...argv, '--tracker', url, '--token', s!.tokens.operator], { env: {} });
-    const alice = cli('reserve', 'b1', '--for', '4s', '--ttl', '2', '--holder', 'alice');
-    await sleep(1_000);
-    expect((await board()).reservation).toMatchObject({ holder: 'alice' });
+    const alice = cli('reserve', 'b1', '--for', '7s', '--ttl', '2', '--holder', 'alice');
+    await waitFor(board, (b) => b.reservation?.holder === 'alice', 10_000, "alice's lease");
+    const since = Date.now();
     const refused = await cli('reserve', 'b1', '--holder', 'bob');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/reserved by alice until \d{4}-/);
     const bob = cli('reserve', 'b1', '--wait', '--for', '1s', '--ttl', '5', '--holder', 'bob');
-    await sleep(2_000);
+    await sleep(3_000 - (Date.now() - since));
     // 3 s in: past alice's 2 s TTL, so held only because reserve renewed it.
     expect((await board()).reservation).toMatchObject({ holder: 'alice' });
     const a = await alice;

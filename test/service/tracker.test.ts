@@ -92,8 +92,11 @@ describeOnDatabases('--tracker on status, update and flash', (flavour) => {
     writeFileSync(env, appUpdateEnvelope({ sequence: 3n, payload: bytes }, authorKey));
     const r = await runCli(['update', '--port', port, env, '--payload', `${APP_URI}=${payload}`, ...tracked()]);
     expect(r.code, r.stderr).toBe(0);
-    const h = await get('/boards/desk-1/history?limit=1');
-    expect(h.history[0]).toMatchObject({ kind: 'update', detail: { outcome: { exit_code: 0, sequence: 3 } } });
+    // Newest first: the reservation update took for its duration (board-hold.ts) ends after its report.
+    const h = await get('/boards/desk-1/history?limit=8');
+    const lines = h.history.filter((l: { kind: string }) => l.kind === 'update' || l.kind === 'reservation');
+    expect(lines.slice(0, 3).map((l: { kind: string; detail: { action?: string } }) => l.detail.action ?? l.kind)).toEqual(['released', 'update', 'reserved']);
+    expect(lines[1]).toMatchObject({ kind: 'update', detail: { outcome: { exit_code: 0, sequence: 3 } } });
     const b = await get('/boards/desk-1');
     expect(b.status).toMatchObject({ suit_sequence: 3, app_version: expect.stringMatching(/^2\.1\.0/) });
   });

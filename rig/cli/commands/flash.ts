@@ -26,6 +26,7 @@ import { ResetNotObservedError, rebootAndWait } from '../../../host/smp/reboot.j
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 import { TRACKER_OPTIONS, trackerFromArgs } from '../tracker-options.js';
+import { holdingItsBoard } from '../board-hold.js';
 import { jsonReplacer } from '../../../host/util/json.js';
 import { kib } from '../../../host/util/units.js';
 import { progressBar, uploadSummary } from '../upload-progress.js';
@@ -67,7 +68,7 @@ function say(io: CliIo, label: string, text: string): void {
   io.stderr.write(`${label.padEnd(9)} ${text}\n`);
 }
 
-export const flashCommand: Command = {
+export const flashCommand: Command = holdingItsBoard({
   path: ['flash'],
   summary: 'upload an MCUboot image to a board, mark it (test or permanent), reset, report what boots',
   usage: '--port <url|name> <mcuboot-image> [--test|--confirm] [--json] [--tracker URL --token T]',
@@ -81,7 +82,9 @@ export const flashCommand: Command = {
     'the highest version; known from the board\'s bootloader info, or from the image\'s RAM_LOAD',
     'flag when the board does not report its mode): the command says which applies.',
     'With --tracker, the outcome and the image that runs are recorded by that lab service (a warning',
-    'when it cannot be reached; the exit status stays the flash\'s).',
+    'when it cannot be reached; the exit status stays the flash\'s), and the board is reserved there',
+    'while the flash runs: held by someone else, it is not touched (exit 2, naming who holds it until',
+    'when) unless --wait queues for it.',
     'Exit status: 0 the new image runs; 1 the board refused it or runs another image; 2 usage or',
     'environment error.',
   ].join('\n'),
@@ -221,4 +224,4 @@ export const flashCommand: Command = {
     });
     return code;
   },
-};
+});

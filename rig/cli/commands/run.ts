@@ -33,6 +33,7 @@ import type { Suite } from '../../suites/api.js';
 import { DEFAULT_SUITE, builtinSuites, loadSuite } from '../../suites/index.js';
 import { LINK_OPTIONS, linkOptionValues, linkSettingsFor } from '../link-options.js';
 import { TRACKER_OPTIONS, trackerClient } from '../tracker-options.js';
+import { HOLD_OPTIONS, holdBoards } from '../board-hold.js';
 import { TrackerError, type TrackerClient } from '../../service/client/tracker.js';
 
 export interface RunCommandDeps {
@@ -73,7 +74,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
   return {
     path: ['run'],
     summary: 'run a QA suite on one or many boards in parallel, with JUnit and JSON reports',
-    usage: '[suite] --board <url|name|virtual>... [--boards N] [--lab rig.yaml] [--tag T] [--baud B] [--seed S] [--junit <file>] [--json] [--dry-run] [--tracker URL --token T]',
+    usage: '[suite] --board <url|name|virtual>... [--boards N] [--lab rig.yaml] [--tag T] [--baud B] [--seed S] [--junit <file>] [--json] [--dry-run] [--tracker URL --token T [--wait]]',
     details: [
       `suite: a built-in suite name (default ${DEFAULT_SUITE}: RFC 9019 Table 1 and recovery) or the path of`,
       'a JavaScript module exporting a suite (rig/suites/api.ts). Boards: device paths, tcp://host:port,',
@@ -87,6 +88,8 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       'recorded in every report: --seed replays a run. --dry-run lists what would be erased and',
       'flashed on each board without opening any port. --tracker URL --token T records the run with the',
       'lab service (POST /api/v1/runs/recorded: the JSON report and JUnit XML); it says the run id on stderr.',
+      'With --tracker the lab boards are also reserved there while the suite runs: a board someone',
+      'else holds stops the run before it starts (exit 2, naming who until when) unless --wait queues for it.',
       'Exit status: 0 every case passed or was not applicable; 1 a case failed or errored; 2 usage',
       'or environment error (nothing was run).',
     ].join('\n'),
@@ -108,6 +111,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       'dry-run': { type: 'boolean', description: 'list what would be erased and flashed on each board; touch nothing' },
       tracker: TRACKER_OPTIONS.tracker!,
       token: TRACKER_OPTIONS.token!,
+      ...HOLD_OPTIONS,
     },
     positionals: { min: 0, max: 1 },
     async run(args, io) {
@@ -158,6 +162,8 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
       const logDir = resolve(io.cwd, optString(args, 'logs') ?? join(tmpdir(), 'suitrig-runs', `${suite.name}-${stamp}-seed${seed}`));
       const progressPaint = paintFor(io.stderr, io.env);
       const progress = io.stderr.isTTY && !json ? liveProgress(io.stderr, progressPaint) : plainProgress(io.stderr, progressPaint);
+      // Lab boards are the service's boards: reserved there while the suite runs (board-hold.ts).
+      const hold = await holdBoards(tracker, boards.filter((b) => b.board !== undefined).map((b) => b.name), 'run', args, io);
       let result;
       try {
         result = await runSuite({
@@ -174,6 +180,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Command {
         });
       } finally {
         progress.stop();
+        await hold.release();
       }
 
       const junitXml = toJUnitXml(result);

@@ -17,6 +17,7 @@ import { payloadFiles, readInputFile } from '../files.js';
 import { DECRYPT_KEY_OPTION, policyFromArgs } from '../key-options.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 import { TRACKER_OPTIONS, trackerFromArgs } from '../tracker-options.js';
+import { holdingItsBoard } from '../board-hold.js';
 import { boardStatus } from '../../service/client/board-status.js';
 import { jsonReplacer, jsonSafeInt } from '../../../host/util/json.js';
 import { toHex } from '../../../host/util/hex.js';
@@ -95,7 +96,7 @@ function outcomeJson(file: string, port: string, o: UpdateOutcome): unknown {
   };
 }
 
-export const updateCommand: Command = {
+export const updateCommand: Command = holdingItsBoard({
   path: ['update'],
   summary: 'update a board with a SUIT envelope and its payloads, then reset it and report what boots',
   usage: '--port <url|name> <envelope.suit> [--payload <uri>=<file>]... [--trust [role=]<key>... --require ROLES --device <identity.json> --sequence N] [--json] [--tracker URL --token T]',
@@ -110,7 +111,9 @@ export const updateCommand: Command = {
     'SUIT group cannot verify the manifest itself: the host verifies it with those trust anchors',
     'and sends the payload, an MCUboot image, through the image group, and says so.',
     'With --tracker, the outcome and what the board runs afterwards are recorded by that lab service',
-    '(a warning when it cannot be reached; the exit status stays the update\'s).',
+    '(a warning when it cannot be reached; the exit status stays the update\'s), and the board is',
+    'reserved there while the update runs: held by someone else, it is not touched (exit 2, naming',
+    'who holds it until when) unless --wait queues for it.',
     'Exit status: 0 the new image boots; 1 refused, reverted, or the board disagreed with the',
     'prediction (the board\'s reason is printed); 2 usage or environment error.',
   ].join('\n'),
@@ -174,4 +177,4 @@ export const updateCommand: Command = {
     });
     return out.exitCode === 0 ? EXIT_OK : EXIT_NEGATIVE;
   },
-};
+});

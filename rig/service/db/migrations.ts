@@ -11,7 +11,8 @@ import { CORE } from './migrations/001-core.js';
 import { CAMPAIGNS } from './migrations/002-campaigns.js';
 import { CONSOLE } from './migrations/003-console.js';
 import { RESERVATIONS } from './migrations/004-reservations.js';
-import { EVENT_ORDER } from './migrations/005-event-order.js';
+import { RESERVATION_QUEUE } from './migrations/005-reservation-queue.js';
+import { EVENT_ORDER } from './migrations/006-event-order.js';
 
 export interface Migration {
   version: number;
@@ -19,7 +20,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [CORE, CAMPAIGNS, CONSOLE, RESERVATIONS, EVENT_ORDER];
+export const MIGRATIONS: readonly Migration[] = [CORE, CAMPAIGNS, CONSOLE, RESERVATIONS, RESERVATION_QUEUE, EVENT_ORDER];
 
 /** The lock that serialises migrations across processes on one server. */
 const MIGRATION_LOCK = 'suitrig-migrations';

@@ -8,12 +8,19 @@
  *
  * Rule for a dropped run job: retried once (the board's part starts over: every case restores the
  * board's known-good state first), then the board's part fails with the reason.
+ *
+ * A reserved board takes no job (jobs/claims.ts), and a run does not wait for a reservation to
+ * end (issue 13): a board's part still queued while someone holds the board — when the run is
+ * created, or reserved later (the service's sweep) — is skipped, failed with who holds the board
+ * until when, which the run's report carries.
  */
 import type { Database, Sql } from '../db/database.js';
 import { StoreRefusal } from '../store/errors.js';
+import { liveReservation } from '../store/reservations.js';
 import type { BoardJobs, JobKind } from '../jobs/board-jobs.js';
 import type { Claim } from '../jobs/claims.js';
 import type { RunJobData } from '../jobs/job-data.js';
+import { boardQueue } from '../jobs/queue.js';
 import { REPORT_SCHEMA, REPORT_VERSION, type JsonReport } from '../../report/json.js';
 import type { BoardResult } from '../../runner/result.js';
 import { selectCases } from '../../runner/runner.js';
@@ -89,7 +96,7 @@ export class RunService {
     const seed = r.seed ?? randomSeed();
     const boards = await selectBoards(this.db, r, MAX_RUN_BOARDS);
     for (const b of boards) await this.jobs.ensureQueue(b);
-    return this.db.transaction(async (tx) => {
+    const id = await this.db.transaction(async (tx) => {
       const id = await insertRun(tx, { origin: 'service', suite: suite.name, seed, state: 'queued', boards, cases, createdBy });
       for (const board of boards) {
         const data: RunJobData = { kind: 'run', board, run: id, suite: suite.name, seed, cases };
@@ -97,6 +104,33 @@ export class RunService {
       }
       return id;
     });
+    await this.skipReserved(id);
+    return id;
+  }
+
+  /** Skips the queued parts (of run `run`, or of every run) whose board someone holds now; how many. */
+  async skipReserved(run?: number): Promise<number> {
+    const due = await this.db.query<{ run: number; board: string }>(
+      `SELECT rb.run, rb.board FROM run_boards rb JOIN reservations r ON r.board = rb.board AND r.expires_at > now()
+       WHERE rb.state = 'queued' AND ($1::bigint IS NULL OR rb.run = $1) ORDER BY rb.run, rb.board`,
+      [run ?? null],
+    );
+    let n = 0;
+    for (const d of due) {
+      n += await this.db.transaction(async (tx) => {
+        // The board first, as a worker taking its job locks it: the part is taken or skipped, not both.
+        await tx.query('SELECT 1 FROM boards WHERE name = $1 FOR NO KEY UPDATE', [d.board]);
+        const lease = await liveReservation(tx, d.board);
+        const part = await runBoard(tx, d.run, d.board);
+        if (!lease || part?.state !== 'queued') return 0;
+        if (part.job_id) await this.jobs.cancelQueued(tx, boardQueue(d.board), [part.job_id]);
+        await setRunBoard(tx, d.run, d.board, 'failed', { reason: `skipped: the board is reserved by ${lease.holder} until ${new Date(lease.expires_at).toISOString()}` });
+        const [{ suite }] = (await tx.query<{ suite: string }>('SELECT suite FROM runs WHERE id = $1', [d.run])) as [{ suite: string }];
+        await completeRunIfDone(tx, d.run, this.suiteTitle(suite));
+        return 1;
+      });
+    }
+    return n;
   }
 
   /** A board's part of a run (or why it could not run the suite), from its worker. False when the claim was lost. */

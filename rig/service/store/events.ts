@@ -8,7 +8,7 @@
  */
 import type { Sql } from '../db/database.js';
 
-/** The LISTEN/NOTIFY channel of new events; the payload is the event's id (sent by schema 5's trigger). */
+/** The LISTEN/NOTIFY channel of new events; the payload is the event's id (sent by schema 6's trigger). */
 export const EVENTS_CHANNEL = 'suitrig_events';
 
 /** What changed: `board` (state, status), `campaign`, `campaign-board`, `run`, `release`, `reservation`. */
@@ -25,7 +25,7 @@ export interface ServiceEvent {
 
 /**
  * Records an event in `tx` (the transaction of the change). Its id is drawn, and listeners are
- * notified, as `tx` commits (schema 5, migrations/005-event-order.ts): ids follow commit order.
+ * notified, as `tx` commits (schema 6, migrations/006-event-order.ts): ids follow commit order.
  */
 export async function recordEvent(tx: Sql, topic: EventTopic, subject: string, data: Record<string, unknown>): Promise<void> {
   await tx.query('INSERT INTO events (topic, subject, data) VALUES ($1, $2, $3)', [topic, subject, data]);

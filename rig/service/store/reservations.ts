@@ -7,9 +7,11 @@
  * (jobs/claims.ts). Every reservation, release and expiry is in the board's history and the
  * event stream, in the transaction of the change.
  *
- * Race safety: the board's row is locked first (the order every writer of a board follows), and
- * the insert only replaces a row whose lease has run out, so of two concurrent requests exactly
- * one gets the lease and the other is told who holds it until when.
+ * Taking boards (by name or tag, at once or through the fair wait queue) is
+ * reservation-queue.ts; it grants each lease here. Race safety: the board's row is locked first
+ * (the order every writer of a board follows), and the insert only replaces a row whose lease
+ * has run out, so of two concurrent requests exactly one gets the lease and the other is told
+ * who holds it until when.
  */
 import { randomUUID } from 'node:crypto';
 import type { Database, Sql } from '../db/database.js';
@@ -30,8 +32,8 @@ export interface Lease {
 }
 
 const LEASE_COLUMNS = 'id, board, holder, created_at, expires_at';
-const tokenOf = (c: Caller): number | null => (c === 'internal' ? null : c.tokenId);
-const mayOverride = (c: Caller): boolean => c === 'internal' || c.role === 'admin';
+export const tokenOf = (c: Caller): number | null => (c === 'internal' ? null : c.tokenId);
+export const mayOverride = (c: Caller): boolean => c === 'internal' || c.role === 'admin';
 
 /** The live lease on `board`, if any (an expired row not yet swept is no lease). */
 export async function liveReservation(tx: Sql, board: string): Promise<Lease | undefined> {
@@ -44,48 +46,53 @@ export async function listReservations(db: Sql): Promise<Lease[]> {
   return db.query<Lease>(`SELECT ${LEASE_COLUMNS} FROM reservations WHERE expires_at > now() ORDER BY board`);
 }
 
+/**
+ * Locks `board`'s row, the order every writer of a board follows. FOR NO KEY UPDATE, as the job
+ * claims take it (jobs/claims.ts): rows that refer to the board take a key-share lock on it,
+ * which a FOR UPDATE lock would wait for.
+ */
 async function lockBoard(tx: Sql, board: string): Promise<string> {
-  const [b] = await tx.query<{ state: string }>('SELECT state FROM boards WHERE name = $1 FOR UPDATE', [board]);
+  const [b] = await tx.query<{ state: string }>('SELECT state FROM boards WHERE name = $1 FOR NO KEY UPDATE', [board]);
   if (!b) throw new StoreRefusal('not-found', `no board named ${board}`);
   return b.state;
 }
 
-/** Takes a lease on `board` for `ttlS` seconds; refused (conflict) while another live lease holds it. */
-export async function reserveBoard(db: Database, board: string, o: { holder: string; ttlS: number; by: Caller }): Promise<Lease> {
-  return db.transaction(async (tx) => {
-    const state = await lockBoard(tx, board);
-    const [lease] = await tx.query<Lease>(
-      `INSERT INTO reservations (id, board, holder, token_id, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, now(), now() + make_interval(secs => $5))
-       ON CONFLICT (board) DO UPDATE SET id = EXCLUDED.id, holder = EXCLUDED.holder, token_id = EXCLUDED.token_id,
-         created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-         WHERE reservations.expires_at <= now()
-       RETURNING ${LEASE_COLUMNS}`,
-      [randomUUID(), board, o.holder, tokenOf(o.by), o.ttlS],
-    );
-    if (!lease) {
-      const held = await liveReservation(tx, board);
-      throw new StoreRefusal('conflict', `board ${board} is reserved by ${held?.holder ?? '?'} until ${held?.expires_at.toISOString() ?? '?'}`);
-    }
-    // A busy board finishes its job first and rests reserved afterwards (jobs/claims.ts dropClaim).
-    if (state === 'idle') await setBoardState(tx, board, 'reserved', `reserved by ${o.holder}`);
-    await recordBoardHistory(tx, board, 'reservation', { action: 'reserved', holder: o.holder, expires_at: lease.expires_at.toISOString() });
-    await recordEvent(tx, 'reservation', board, { action: 'reserved', holder: o.holder, expires_at: lease.expires_at.toISOString() });
-    return lease;
-  });
+/**
+ * Gives `board` (locked by the caller, in `state`, with no live lease: checked by the caller) to
+ * `o.holder` for `o.ttlS` seconds. Only a lease that ran out is replaced; a live one is a bug of
+ * the caller's and throws, rolling its transaction back.
+ */
+export async function grantLease(tx: Sql, board: string, state: string, o: { holder: string; ttlS: number; tokenId: number | null }): Promise<Lease> {
+  const [lease] = await tx.query<Lease>(
+    `INSERT INTO reservations (id, board, holder, token_id, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, now(), now() + make_interval(secs => $5))
+     ON CONFLICT (board) DO UPDATE SET id = EXCLUDED.id, holder = EXCLUDED.holder, token_id = EXCLUDED.token_id,
+       created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+       WHERE reservations.expires_at <= now()
+     RETURNING ${LEASE_COLUMNS}`,
+    [randomUUID(), board, o.holder, o.tokenId, o.ttlS],
+  );
+  if (!lease) throw new Error(`board ${board} still has a live lease: it was not free to grant`);
+  // A busy board finishes its job first and rests reserved afterwards (jobs/claims.ts dropClaim).
+  if (state === 'idle') await setBoardState(tx, board, 'reserved', `reserved by ${o.holder}`);
+  await recordBoardHistory(tx, board, 'reservation', { action: 'reserved', holder: o.holder, expires_at: lease.expires_at.toISOString() });
+  await recordEvent(tx, 'reservation', board, { action: 'reserved', holder: o.holder, expires_at: lease.expires_at.toISOString() });
+  return lease;
 }
 
 /**
- * The holder's heartbeat: the lease `id` on `board` now ends `ttlS` seconds from now. Only a live
+ * The holder's heartbeat: the lease `id` on `board` now ends `ttlS` seconds from now (with
+ * `atLeast`, no earlier than it did). Only a live
  * lease, and only by the token that took it (or an admin): a lease that ran out is gone, and
  * its holder must reserve again (someone else may hold the board by now).
  */
-export async function renewReservation(db: Database, board: string, id: string, o: { ttlS: number; by: Caller }): Promise<Lease> {
+export async function renewReservation(db: Database, board: string, id: string, o: { ttlS: number; by: Caller; atLeast?: boolean }): Promise<Lease> {
+  // atLeast: never shortens it (one who works under a lease another took keeps it alive, no more).
   const [lease] = await db.query<Lease>(
-    `UPDATE reservations SET expires_at = now() + make_interval(secs => $3)
+    `UPDATE reservations SET expires_at = CASE WHEN $6 THEN greatest(expires_at, now() + make_interval(secs => $3)) ELSE now() + make_interval(secs => $3) END
      WHERE board = $1 AND id = $2 AND expires_at > now() AND (token_id IS NOT DISTINCT FROM $4 OR $5)
      RETURNING ${LEASE_COLUMNS}`,
-    [board, id, o.ttlS, tokenOf(o.by), mayOverride(o.by)],
+    [board, id, o.ttlS, tokenOf(o.by), mayOverride(o.by), o.atLeast === true],
   );
   if (!lease) throw new StoreRefusal('not-found', `no live reservation ${id} of yours on board ${board} (it expired or was released)`);
   return lease;

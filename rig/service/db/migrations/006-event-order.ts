@@ -1,5 +1,5 @@
 /**
- * Schema 5: event ids in commit order (DESIGN.md "Lab service": `GET /events` replays after a
+ * Schema 6: event ids in commit order (DESIGN.md "Lab service": `GET /events` replays after a
  * client's Last-Event-ID). An id drawn when the event is inserted orders events by when their
  * transactions wrote them, not by when those committed: with several transactions at once (one
  * server, several service processes) event 8 can commit after event 9, and a client that got 9
@@ -15,7 +15,7 @@
 import type { Migration } from '../migrations.js';
 
 export const EVENT_ORDER: Migration = {
-  version: 5,
+  version: 6,
   name: 'event ids in commit order',
   sql: `
 CREATE SEQUENCE events_provisional;

@@ -1,63 +1,18 @@
 /**
  * GET /api/v1/events over real HTTP (rig/service/events): replay after Last-Event-ID from the
- * events table then live delivery, each event once and in order; a topic filter; events whose
- * transactions commit out of id order all delivered (server only: PGlite runs one transaction at
- * a time) and after the LISTEN connection was cut (server); heartbeats on an idle stream; a
- * client that stops reading is dropped once its buffer is full; closing the service ends the
- * streams.
+ * events table then live delivery, each event once and in order; a topic filter; ids in commit
+ * order, so an event written first and committed last still reaches a client that reconnected in
+ * between (server only: PGlite runs one transaction at a time); events delivered after the LISTEN
+ * connection was cut (server); heartbeats on an idle stream; a client that stops reading is
+ * dropped once its buffer is full; closing the service ends the streams.
  */
-import { request, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { SSE_CLIENT_BUFFER, SSE_HEARTBEAT_MS } from '../../rig/service/api/limits.js';
 import { openDatabase } from '../../rig/service/db/database.js';
-import { recordEvent } from '../../rig/service/store/events.js';
+import { latestEventId, recordEvent } from '../../rig/service/store/events.js';
 import { describeOnDatabases } from '../helpers/databases.js';
 import { testService, type TestService } from './fixture.js';
-
-interface Received {
-  id: number;
-  event: string;
-  data: { id: number; topic: string; subject: string; data: Record<string, unknown> };
-}
-
-/** An SSE client: collects events; `next(n)` waits until n have arrived. */
-function subscribe(base: string, headers: Record<string, string>, query = ''): Promise<{ res: IncomingMessage; events: Received[]; next(n: number): Promise<Received[]>; ended: Promise<void>; close(): void }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}/api/v1/events${query}`, { headers }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
-      const events: Received[] = [];
-      const waiters: { n: number; done: () => void }[] = [];
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const f = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':') && l.includes(': ')).map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]));
-          if (f.data) events.push({ id: Number(f.id), event: f.event!, data: JSON.parse(f.data) });
-        }
-        for (const w of waiters.filter((w) => events.length >= w.n)) w.done();
-      });
-      const ended = new Promise<void>((done) => res.on('close', () => done()));
-      resolve({
-        res,
-        events,
-        ended,
-        next: (n) =>
-          new Promise((done, fail) => {
-            if (events.length >= n) return done(events);
-            const t = setTimeout(() => fail(new Error(`${events.length} of ${n} events after 10 s: ${JSON.stringify(events.map((e) => e.id))}`)), 10_000);
-            waiters.push({ n, done: () => (clearTimeout(t), done(events)) });
-          }),
-        close: () => req.destroy(),
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { subscribe, type EventClient } from '../helpers/sse.js';
 
 describeOnDatabases('server-sent events', (flavour) => {
   let s: TestService;
@@ -68,7 +23,11 @@ describeOnDatabases('server-sent events', (flavour) => {
   });
   afterAll(async () => s?.close());
 
-  const record = (topic: 'board' | 'release', subject: string, data: Record<string, unknown> = {}) => s.db.transaction((tx) => recordEvent(tx, topic, subject, data));
+  /** Records an event in a transaction of its own; its id, drawn as it committed (nothing else records meanwhile). */
+  const record = async (topic: 'board' | 'release', subject: string, data: Record<string, unknown> = {}): Promise<number> => {
+    await s.db.transaction((tx) => recordEvent(tx, topic, subject, data));
+    return latestEventId(s.db);
+  };
 
   it('replays what came after Last-Event-ID, then delivers live events, each once and in order', async () => {
     const first = await record('board', 'b1', { n: 1 });
@@ -105,27 +64,34 @@ describeOnDatabases('server-sent events', (flavour) => {
     }
   });
 
-  it.skipIf(flavour === 'pglite')('delivers events whose transactions commit out of id order (server only: PGlite runs one transaction at a time)', async () => {
+  it.skipIf(flavour === 'pglite')('numbers events in commit order: an event written first and committed last comes after, also for a client that reconnected in between (server only: PGlite runs one transaction at a time)', async () => {
     const c = await subscribe(base, s.as('viewer'));
-    // A second connection to the same database holds an event's transaction open.
+    // A second connection to the same database (another service instance) holds an event's transaction open.
     const other = await openDatabase(s.spec);
+    let again: EventClient | undefined;
     try {
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
-      let earlyId = 0;
+      let written = false;
       const early = other.transaction(async (tx) => {
-        earlyId = await recordEvent(tx, 'board', 'early', {});
+        await recordEvent(tx, 'board', 'early', {});
+        written = true;
         await held;
       });
-      while (earlyId === 0) await new Promise((r) => setTimeout(r, 10));
+      while (!written) await new Promise((r) => setTimeout(r, 10));
       const lateId = await record('board', 'late');
-      expect(lateId).toBeGreaterThan(earlyId);
+      expect((await c.next(1)).map((e) => [e.id, e.data.subject])).toEqual([[lateId, 'late']]);
+      // The client drops and comes back with the last id it got, while 'early' is still open.
+      c.close();
+      again = await subscribe(base, { ...s.as('viewer'), 'last-event-id': String(lateId) });
       release();
       await early;
-      const got = await c.next(2);
-      expect(got.map((e) => e.data.subject).sort()).toEqual(['early', 'late']);
+      const got = await again.next(1);
+      expect(got.map((e) => e.data.subject)).toEqual(['early']);
+      expect(got[0]!.id).toBeGreaterThan(lateId);
     } finally {
       c.close();
+      again?.close();
       await other.close();
     }
   });

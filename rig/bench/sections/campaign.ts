@@ -11,8 +11,11 @@
  * updated per minute each way and their ratio. Then 50 API readers (GET /campaigns and GET
  * /boards, back to back, in a process of their own: bench/http-readers.ts) against the idle
  * service and while a second campaign runs: latency p50/p95, the ratio, and the campaign's rate
- * under them. Memory: the RSS of this process running the service with its boards (idle and
- * peak), and of `suitrig serve` alone on the same database, after the readers. On PostgreSQL when
+ * under them. The job queue's overhead per board update (queue-timing.ts): a third campaign with
+ * one board per rollout group, each job enqueued by the previous board's verdict: enqueue to the
+ * agent holding the job, and verdict to the campaign's transition committed, against the update
+ * itself in the same run. Memory: the RSS of this process running the service with its boards
+ * (idle and peak), and of `suitrig serve` alone on the same database, after the readers. On PostgreSQL when
  * SUITRIG_BENCH_POSTGRES (or SUITRIG_TEST_POSTGRES) names a server where a scratch database may
  * be created. `--quick`: 4 boards, 8 KiB, 10 readers.
  */
@@ -31,6 +34,7 @@ import { cliEntry } from '../../dut/virtual/process.js';
 import { dispatch } from '../../cli/dispatch.js';
 import { loadLab } from '../../lab/load.js';
 import { Agent } from '../../service/agent/agent.js';
+import { TimedLink, queueTimes } from '../queue-timing.js';
 import { buildApp, type ServiceApp } from '../../service/api/app.js';
 import { createToken } from '../../service/auth/tokens.js';
 import { openDatabase, redactUrl, type Database } from '../../service/db/database.js';
@@ -120,6 +124,7 @@ interface Service {
   app: ServiceApp;
   work: WorkService;
   agent: Agent;
+  link: TimedLink;
   url: string;
   token: string;
   auth: { authorization: string };
@@ -133,7 +138,8 @@ async function startService(spec: string, names: string[], lab: string): Promise
   await app.listen({ host: '127.0.0.1', port: 0 });
   const work = await WorkService.start(db);
   attachWork(app.ctx, work);
-  const agent = await Agent.start({ name: 'bench', lab: loadLab(lab), link: work.link() });
+  const link = new TimedLink(work);
+  const agent = await Agent.start({ name: 'bench', lab: loadLab(lab), link });
   if (agent.boards.length !== names.length) throw new Error('bench: the agent does not serve every board');
   const token = await createToken(db, 'operator', 'bench');
   return {
@@ -141,6 +147,7 @@ async function startService(spec: string, names: string[], lab: string): Promise
     app,
     work,
     agent,
+    link,
     url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`,
     token: token.token,
     auth: { authorization: `Bearer ${token.token}` },
@@ -153,11 +160,11 @@ async function startService(spec: string, names: string[], lab: string): Promise
   };
 }
 
-/** Starts a campaign of `rel` on every bench board, in one group; resolves with its wall time once done. */
-async function campaign(svc: Service, rel: Release, n: number): Promise<number> {
+/** Starts a campaign of `rel` on every bench board (in one group, or as `request` says); resolves with its wall time once done. */
+async function campaign(svc: Service, rel: Release, n: number, request: Record<string, unknown> = { tag: 'bench' }): Promise<number> {
   const { id } = await storeRelease(svc.db, { envelope: rel.envelope, payloads: new Map([[APP_URI, rel.payload]]), sequence: rel.sequence, signers: ['author'], summary: {}, createdBy: null });
   const t0 = performance.now();
-  const res = await fetch(`${svc.url}/api/v1/campaigns`, { method: 'POST', headers: { ...svc.auth, 'content-type': 'application/json' }, body: JSON.stringify({ release: id, tag: 'bench', deadline_s: 600 }) });
+  const res = await fetch(`${svc.url}/api/v1/campaigns`, { method: 'POST', headers: { ...svc.auth, 'content-type': 'application/json' }, body: JSON.stringify({ release: id, deadline_s: 600, ...request }) });
   if (res.status !== 201) throw new Error(`bench: POST /campaigns answered ${res.status}: ${await res.text()}`);
   const c = (await res.json()) as { id: number };
   for (;;) {
@@ -256,6 +263,10 @@ async function onDatabase(ctx: BenchContext, s: Setup, label: string, spec: stri
     const busyCampaign = campaign(svc, release(s.key, '1.2.0', 3n, s.size), n);
     const busy = await readers(svc.url, svc.token, readerCount, busyCampaign);
     const busyMs = await busyCampaign;
+    // One board at a time: each job is enqueued by the previous board's verdict.
+    svc.link.marks.clear();
+    await campaign(svc, release(s.key, '1.3.0', 4n, s.size), n, { boards: names, groups: names.map(() => 1) });
+    const q = queueTimes(svc.link.marks, names);
     const perMin = (t: number): number => round((n * 60_000) / t);
     const f: Record<string, number> = {
       [`campaign_${label}_boards_per_min`]: perMin(ms),
@@ -267,6 +278,10 @@ async function onDatabase(ctx: BenchContext, s: Setup, label: string, spec: stri
       [`campaign_${label}_api_busy_p95_ms`]: round(pctl(busy, 0.95)),
       [`campaign_${label}_api_busy_vs_idle_p95_ratio`]: round(pctl(busy, 0.95) / Math.max(0.01, pctl(idle, 0.95))),
       [`campaign_${label}_api_busy_requests`]: busy.length,
+      [`campaign_${label}_queue_enqueue_to_job_ms`]: round(q.enqueueToJobMs),
+      [`campaign_${label}_queue_verdict_to_transition_ms`]: round(q.verdictToTransitionMs),
+      [`campaign_${label}_queue_board_update_ms`]: round(q.updateMs),
+      [`campaign_${label}_queue_overhead_vs_update_ratio`]: Math.round(((q.enqueueToJobMs + q.verdictToTransitionMs) / q.updateMs) * 1000) / 1000,
       [`campaign_${label}_with_boards_rss_idle_bytes`]: rssIdle,
       [`campaign_${label}_with_boards_rss_peak_bytes`]: Math.max(peak, process.memoryUsage().rss),
     };
@@ -277,6 +292,10 @@ async function onDatabase(ctx: BenchContext, s: Setup, label: string, spec: stri
     ctx.log(
       `  ${label}: API p50/p95 idle ${f[`campaign_${label}_api_idle_p50_ms`]}/${f[`campaign_${label}_api_idle_p95_ms`]} ms, during the campaign ` +
         `${f[`campaign_${label}_api_busy_p50_ms`]}/${f[`campaign_${label}_api_busy_p95_ms`]} ms (${busy.length} requests); RSS of the service with its ${n} boards idle ${(rssIdle / 2 ** 20).toFixed(0)} MiB, peak ${(f[`campaign_${label}_with_boards_rss_peak_bytes`]! / 2 ** 20).toFixed(0)} MiB`,
+    );
+    ctx.log(
+      `  ${label}: the queue per board (one board per group, medians): enqueue to job ${f[`campaign_${label}_queue_enqueue_to_job_ms`]} ms, ` +
+        `verdict to transition ${f[`campaign_${label}_queue_verdict_to_transition_ms`]} ms; the update itself ${f[`campaign_${label}_queue_board_update_ms`]} ms (overhead ${f[`campaign_${label}_queue_overhead_vs_update_ratio`]}x)`,
     );
     await svc.close();
     closed = true;

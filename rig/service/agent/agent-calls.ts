@@ -97,11 +97,8 @@ export class AgentCalls {
     if (!r!.live) throw new StoreRefusal('conflict', `this process of agent ${agent} is not its live one (another process took the name over, or it left): register again`);
     if (r!.served_by !== agent) throw new StoreRefusal(r!.served_by === null ? 'not-found' : 'conflict', r!.served_by === null ? `no board ${board}` : `board ${board} is served by agent ${r!.served_by}, not ${agent}`);
     const gone = AbortSignal.any([signal, this.stopping.signal]);
-    let taken = gone.aborted ? undefined : await this.work.jobs.take(agent, instance, board);
-    if (!taken && !gone.aborted) {
-      await this.work.jobs.waitForWork(board, waitMs, gone);
-      if (!gone.aborted) taken = await this.work.jobs.take(agent, instance, board);
-    }
+    // Woken by the notification of the transaction that enqueues, from any service instance.
+    const taken = gone.aborted ? undefined : await this.work.jobs.takeOrWait(agent, instance, board, waitMs, gone);
     if (taken && gone.aborted) {
       await this.work.jobs.handBack(taken.claim, `agent ${agent} went away as it was given the job`);
       return undefined;

@@ -35,7 +35,7 @@ export interface AgentOptions extends DriverOptions {
   link: AgentLink;
   /** How often it heartbeats and renews a job's claim (default: the pace the service asks for at registration). */
   heartbeatMs?: number;
-  /** How long one wait for a job lasts before it asks again (default 2 s; a job enqueued in this process wakes it at once). */
+  /** How long one wait for a job lasts before it asks again (default 2 s; a job enqueued through any service instance wakes it at once). */
   pollMs?: number;
   /** Where run logs go (default: suitrig-runs under the temp dir). */
   logRoot?: string;

@@ -90,7 +90,7 @@ export class CampaignEngine {
       const row = await lockedBoard(tx, d.campaign, d.board);
       if (!row || TERMINAL_STATES.has(row.state)) return;
       await moveBoard(tx, d.campaign, row, { to: 'failed', reason: `its job was given up after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'}: ${why}` });
-      this.wakeAll(await this.afterTerminal(tx, d.campaign, d.board));
+      await this.afterTerminal(tx, d.campaign, d.board);
     },
   };
 
@@ -99,9 +99,13 @@ export class CampaignEngine {
     const boards = await selectBoards(this.db, r, MAX_CAMPAIGN_BOARDS);
     const spec = campaignSpec(r, boards.length);
     for (const b of boards) await this.jobs.ensureQueue(b);
-    const { id, woken } = await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const [release] = await tx.query('SELECT id FROM releases WHERE id = $1', [r.release]);
       if (!release) throw new StoreRefusal('invalid', `no release '${r.release}' (GET /releases lists them)`);
+      // The boards' rows are locked before they are checked: a second request for any of them,
+      // through this service process or another on the same server, waits here until this one
+      // has committed, then sees its campaign (checked before locking, both would pass).
+      await tx.query('SELECT name FROM boards WHERE name = ANY($1::text[]) ORDER BY name FOR NO KEY UPDATE', [boards]);
       const busy = await tx.query<{ board: string; campaign: number; state: string }>(
         `SELECT cb.board, c.id AS campaign, c.state FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign
          WHERE cb.board = ANY($1::text[]) AND c.state IN ('running', 'paused') AND cb.state NOT IN ('confirmed', 'refused', 'reverted', 'failed', 'timed-out', 'cancelled')
@@ -109,13 +113,10 @@ export class CampaignEngine {
         [boards],
       );
       if (busy.length > 0) throw new StoreRefusal('conflict', `${busy.map((b) => `board '${b.board}' is in campaign ${b.campaign} (${b.state})`).join('; ')}: a board takes one campaign at a time`);
-      // The rows are locked from here on: a second request for the same boards waits, then sees them.
-      await tx.query('SELECT name FROM boards WHERE name = ANY($1::text[]) ORDER BY name FOR NO KEY UPDATE', [boards]);
       const id = await insertCampaign(tx, r.release, spec, boards, createdBy);
-      return { id, woken: await this.advance(tx, id) };
+      await this.advance(tx, id);
+      return id;
     });
-    this.wakeAll(woken);
-    return id;
   }
 
   /** The worker's report of a board's move while it works (not a verdict); false when its claim was lost. */
@@ -130,16 +131,13 @@ export class CampaignEngine {
   /** The worker's verdict on a board (a terminal state), the job completed, the next boards enqueued. */
   async finish(claim: Claim, campaign: number, m: BoardMove): Promise<boolean> {
     if (!TERMINAL_STATES.has(m.to)) throw new Error(`a verdict is a terminal state, not ${m.to}`);
-    let woken: string[] = [];
-    const held = await this.jobs.finish(claim, async (tx) => {
+    return this.jobs.finish(claim, async (tx) => {
       const row = await this.ownRow(tx, campaign, claim);
       if (!row || TERMINAL_STATES.has(row.state)) return { ignored: 'the board already has its verdict' };
       await moveBoard(tx, campaign, row, m);
-      woken = await this.afterTerminal(tx, campaign, row.board);
+      await this.afterTerminal(tx, campaign, row.board);
       return { state: m.to };
     });
-    this.wakeAll(woken);
-    return held;
   }
 
   async pause(id: number): Promise<CampaignRow> {
@@ -152,18 +150,16 @@ export class CampaignEngine {
   }
 
   async resume(id: number): Promise<CampaignRow> {
-    const { row, woken } = await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const c = await campaignRow(tx, id, true);
-      if (c.state === 'running') return { row: c, woken: [] };
+      if (c.state === 'running') return c;
       if (c.state !== 'paused') throw new StoreRefusal('conflict', `campaign ${id} is ${c.state}: only a paused campaign can be resumed`);
       // Resuming lets the current group through as it stands: its thresholds are not checked again.
       await setCampaignGroups(tx, id, c.currentGroup, c.currentGroup);
       await setCampaignState(tx, id, 'running', null);
-      const woken = await this.advance(tx, id);
-      return { row: await campaignRow(tx, id), woken };
+      await this.advance(tx, id);
+      return campaignRow(tx, id);
     });
-    this.wakeAll(woken);
-    return row;
   }
 
   async cancel(id: number): Promise<CampaignRow> {
@@ -197,7 +193,6 @@ export class CampaignEngine {
        WHERE ${LATE} ORDER BY cb.campaign, cb.board`,
       [[...ACTIVE_STATES], this.graceS],
     );
-    const woken: string[] = [];
     const queued: { board: string; job: string }[] = [];
     let n = 0;
     for (const cand of candidates) {
@@ -217,12 +212,11 @@ export class CampaignEngine {
             ? `no agent took its job within the deadline: the board is ${late.holder ? `reserved by ${late.holder} until ${late.until!.toISOString()}` : late.fleet}`
             : `no verdict by its deadline (${row.deadlineAt}), and no agent is working on it (last state: ${row.state})`;
         await moveBoard(tx, cand.campaign, row, { to: 'timed-out', reason });
-        woken.push(...(await this.afterTerminal(tx, cand.campaign, cand.board)));
+        await this.afterTerminal(tx, cand.campaign, cand.board);
         n++;
       });
     }
     await this.cancelJobs(queued);
-    this.wakeAll(woken);
     return n;
   }
 
@@ -233,10 +227,6 @@ export class CampaignEngine {
    */
   private async cancelJobs(jobs: readonly { board: string; job: string }[]): Promise<void> {
     for (const j of jobs) await this.db.transaction((tx) => this.jobs.cancelQueued(tx, boardQueue(j.board), [j.job])).catch(() => undefined);
-  }
-
-  private wakeAll(boards: readonly string[]): void {
-    for (const b of boards) this.jobs.wake(b);
   }
 
   /** The board row of the claim's job, or undefined when another job has it now (a stale worker). */
@@ -265,7 +255,7 @@ export class CampaignEngine {
     if (t!.late) {
       const now = (await campaignBoard(tx, d.campaign, d.board))!;
       await moveBoard(tx, d.campaign, now, { to: 'timed-out', reason: `its deadline (${new Date(t!.deadline_at).toISOString()}) passed before a retry of its job could start (last state: ${row.state})` });
-      this.wakeAll(await this.afterTerminal(tx, d.campaign, d.board));
+      await this.afterTerminal(tx, d.campaign, d.board);
       return { start: false, why: 'past its deadline' };
     }
     const context: UpdateJobContext = {
@@ -279,9 +269,9 @@ export class CampaignEngine {
 
   /**
    * After a board of campaign `id` ended: the error threshold of its group, then whatever comes
-   * next (advance). Returns the boards that got a job.
+   * next (advance).
    */
-  private async afterTerminal(tx: Sql, id: number, board: string): Promise<string[]> {
+  private async afterTerminal(tx: Sql, id: number, board: string): Promise<void> {
     const c = await campaignRow(tx, id, true);
     const boards = await campaignBoards(tx, id);
     const g = boards.find((b) => b.board === board)!.group;
@@ -292,21 +282,20 @@ export class CampaignEngine {
       if (left && errorThresholdReached(c.spec, errors, group.length)) {
         const limit = c.spec.errorThreshold !== undefined ? `the error threshold (${pct(c.spec.errorThreshold)})` : `the success threshold (${pct(c.spec.successThreshold)}) out of reach`;
         await setCampaignState(tx, id, 'paused', `group ${g + 1}: ${errors} of ${group.length} boards ended in error, ${limit}: ${errorsOf(group)}`);
-        return [];
+        return;
       }
     }
-    return this.advance(tx, id);
+    await this.advance(tx, id);
   }
 
   /**
    * Moves a running campaign on: enqueues the current group's boards that have no job, moves to
    * the next group once the current one has ended (and met its success threshold), and ends the
-   * campaign after the last. Returns the boards that got a job (to wake once `tx` commits).
+   * campaign after the last. A board's job wakes its worker when `tx` commits (BoardJobs.send).
    */
-  private async advance(tx: Sql, id: number): Promise<string[]> {
-    const woken: string[] = [];
+  private async advance(tx: Sql, id: number): Promise<void> {
     const c = await campaignRow(tx, id, true);
-    if (c.state !== 'running') return woken;
+    if (c.state !== 'running') return;
     const boards = await campaignBoards(tx, id);
     for (let g = c.currentGroup; g < c.spec.groups.length; g++) {
       const group = boards.filter((b) => b.group === g);
@@ -315,18 +304,16 @@ export class CampaignEngine {
         if (b.state !== 'pending' || b.jobId !== null) continue;
         const jobId = await this.jobs.send(tx, this.jobData(c, b.board));
         await tx.query('UPDATE campaign_boards SET job_id = $3, queued_at = now() WHERE campaign = $1 AND board = $2', [id, b.board, jobId]);
-        woken.push(b.board);
       }
-      if (!group.every((b) => TERMINAL_STATES.has(b.state))) return woken;
+      if (!group.every((b) => TERMINAL_STATES.has(b.state))) return;
       if (g === c.spec.groups.length - 1) break;
       const confirmed = group.filter((b) => b.state === 'confirmed').length;
       if (g > c.acceptedGroup && !successThresholdMet(c.spec, confirmed, group.length)) {
         await setCampaignState(tx, id, 'paused', `group ${g + 1}: ${confirmed} of ${group.length} boards confirmed, below the success threshold (${pct(c.spec.successThreshold)})${errorsOf(group) ? `: ${errorsOf(group)}` : ''}; resume to go on with group ${g + 2}`);
-        return woken;
+        return;
       }
     }
     await setCampaignState(tx, id, 'done', summary(await campaignBoards(tx, id)));
-    return woken;
   }
 
   private jobData(c: CampaignRow, board: string): UpdateJobData {

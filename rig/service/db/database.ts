@@ -5,14 +5,14 @@
  * so everything above it (API, campaigns, the job queue) runs unchanged on either.
  *
  * PGlite is one connection inside this process: a second process opening the same directory
- * would corrupt it, so a data directory is locked (`suitrig.lock`, holding the owner's pid) and a
- * second opener is refused with a clear message. A lock left by a killed process is taken over.
+ * would corrupt it, so a data directory is locked (dir-lock.ts: held by the kernel while the
+ * process lives) and a second opener is refused with a clear message.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
 import { EnvironmentError, UsageError } from '../../../host/util/errors.js';
+import { lockDirectory } from './dir-lock.js';
 
 /** Values bound to `$1, $2, ...`; JSON columns take objects (serialized by the driver). */
 export type SqlValue = string | number | bigint | boolean | null | Date | Uint8Array | object;
@@ -47,6 +47,14 @@ export interface Database extends Sql {
    * Resolves to the release, or undefined when another live process holds the lock.
    */
   holdLock(key: string): Promise<(() => Promise<void>) | undefined>;
+  /**
+   * Runs `fn` while holding the server-wide lock `key`, waiting for it as long as another
+   * process holds it (starting the job queue's schema: pg-boss's own lock leaves a race, see
+   * jobs/queue.ts). The lock is a session advisory lock on a connection of its own, taken before
+   * `fn` starts any transaction, so what `fn` reads is what the previous holder committed.
+   * Embedded, the data directory already is this process's: `fn` just runs.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -58,8 +66,6 @@ function channelName(channel: string): string {
 
 /** How long a dropped LISTEN connection waits before it tries again. */
 const RELISTEN_DELAY_MS = 1000;
-
-const LOCK_FILE = 'suitrig.lock';
 
 /**
  * bigint (int8) and count(*) come back as JavaScript numbers from both drivers, so code above
@@ -89,41 +95,6 @@ export function redactUrl(url: string): string {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function lockDirectory(dir: string): Promise<() => Promise<void>> {
-  await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new EnvironmentError(`--db ${dir}: cannot create the data directory (${e.code ?? e.message})`);
-  });
-  const lock = join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
-      return () => rm(lock, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new EnvironmentError(`--db ${dir}: cannot write ${LOCK_FILE} (${(e as NodeJS.ErrnoException).code})`);
-      }
-      const owner = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
-        throw new EnvironmentError(
-          `--db ${dir}: the embedded database is in use by process ${owner}; ` +
-            'one process at a time can open a data directory (use a postgres:// server to share one)',
-        );
-      }
-      await rm(lock, { force: true }); // left by a process that is gone
-    }
-  }
-  throw new EnvironmentError(`--db ${dir}: could not take ${LOCK_FILE}`);
-}
-
 function pgliteSql(q: PGlite | Transaction): Sql {
   return {
     async query<T extends object>(text: string, params: readonly SqlValue[] = []) {
@@ -151,12 +122,19 @@ async function openEmbedded(dir: string): Promise<Database> {
     ...sql,
     transaction: (fn) => db.transaction((tx) => fn(pgliteSql(tx))),
     queueAdapter: {
-      // pg-boss sends multi-statement scripts without parameters (its schema) and single
-      // statements with them; PGlite takes the former only through exec().
+      // pg-boss sends multi-statement scripts without parameters (its schema, its maintenance:
+      // BEGIN; ...; COMMIT) and single statements with them; PGlite takes the former only through
+      // exec(). A script that fails halfway leaves its BEGIN open and aborted, and this one
+      // connection is every query's: it is rolled back before anything else runs.
       async executeSql(text, values) {
         if (!values || values.length === 0) {
-          const results = await db.exec(text);
-          return { rows: results.at(-1)?.rows ?? [] };
+          try {
+            const results = await db.exec(text);
+            return { rows: results.at(-1)?.rows ?? [] };
+          } catch (e) {
+            await db.exec('ROLLBACK').catch(() => {});
+            throw e;
+          }
         }
         return { rows: (await db.query(text, values)).rows };
       },
@@ -167,6 +145,7 @@ async function openEmbedded(dir: string): Promise<Database> {
     },
     // The data directory is this process's alone: whatever it locks, it holds.
     holdLock: async () => async () => {},
+    withLock: (_key, fn) => fn(),
     async close() {
       await db.close();
       await unlock();
@@ -216,6 +195,8 @@ async function openServer(url: string): Promise<Database> {
       }
     },
     queueAdapter: {
+      // pool.query() discards a connection whose query failed, so a script that failed after its
+      // BEGIN never hands an aborted transaction to the next query.
       async executeSql(text, values) {
         return { rows: (await pool.query(text, values)).rows };
       },
@@ -236,6 +217,17 @@ async function openServer(url: string): Promise<Database> {
       };
       listeners.add(release);
       return release;
+    },
+    async withLock(key, fn) {
+      const c = new pg.Client({ connectionString: url, types });
+      c.on('error', () => {});
+      await c.connect();
+      try {
+        await c.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+        return await fn();
+      } finally {
+        await c.end().catch(() => {}); // the session ends: the server releases its lock
+      }
     },
     async close() {
       await Promise.all([...listeners].map((stop) => stop()));

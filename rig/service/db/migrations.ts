@@ -2,8 +2,8 @@
  * Versioned schema migrations, applied in order at start (DESIGN.md "Lab service": same schema,
  * same SQL on PGlite and on a PostgreSQL server). A migration is never edited once released: a
  * change is a new one. Several `serve` instances starting at once on one server serialise on an
- * advisory lock, so each migration runs exactly once. A database written by a newer suitrig (a
- * version this one does not know) is refused rather than half-understood.
+ * advisory lock (Database.withLock), so each migration runs exactly once. A database written by a
+ * newer suitrig (a version this one does not know) is refused rather than half-understood.
  */
 import { EnvironmentError } from '../../../host/util/errors.js';
 import type { Database } from './database.js';
@@ -12,6 +12,7 @@ import { CAMPAIGNS } from './migrations/002-campaigns.js';
 import { CONSOLE } from './migrations/003-console.js';
 import { RESERVATIONS } from './migrations/004-reservations.js';
 import { RESERVATION_QUEUE } from './migrations/005-reservation-queue.js';
+import { EVENT_ORDER } from './migrations/006-event-order.js';
 
 export interface Migration {
   version: number;
@@ -19,10 +20,10 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [CORE, CAMPAIGNS, CONSOLE, RESERVATIONS, RESERVATION_QUEUE];
+export const MIGRATIONS: readonly Migration[] = [CORE, CAMPAIGNS, CONSOLE, RESERVATIONS, RESERVATION_QUEUE, EVENT_ORDER];
 
-/** Any constant both instances agree on: the lock that serialises migrations across processes. */
-const MIGRATION_LOCK = 7_291_019;
+/** The lock that serialises migrations across processes on one server. */
+const MIGRATION_LOCK = 'suitrig-migrations';
 
 export interface MigrationResult {
   from: number;
@@ -31,8 +32,10 @@ export interface MigrationResult {
 
 export async function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationResult> {
   const latest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
-  return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+  // The lock is taken before the transaction starts, not inside it: a transaction that waited
+  // for a lock may still judge "IF NOT EXISTS" by the catalog as its connection cached it before
+  // the wait (pg-boss's schema start fails that way: jobs/queue.ts).
+  return db.withLock(MIGRATION_LOCK, () => db.transaction(async (tx) => {
     await tx.exec(`CREATE TABLE IF NOT EXISTS suitrig_schema (
       version integer PRIMARY KEY,
       name text NOT NULL,
@@ -51,5 +54,5 @@ export async function migrate(db: Database, migrations: readonly Migration[] = M
       await tx.query('INSERT INTO suitrig_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
     }
     return { from, to: Math.max(from, latest) };
-  });
+  }));
 }

@@ -3,7 +3,9 @@
  * the dashboard and scripts. Each event is `id: <n>`, `event: <topic>`, `data: <JSON>`. With
  * `Last-Event-ID` (or `?after=`) the stream first replays what was recorded after that id, from
  * the events table, then goes live; events that arrive live while the replay runs are held and
- * sent after it, each once. A comment line every SSE_HEARTBEAT_MS keeps idle connections open.
+ * sent after it, each once. The comment `: connected` comes once the stream knows where it
+ * starts (after the client's id, or after the newest event): every event committed after it
+ * reaches the client. A comment line every SSE_HEARTBEAT_MS keeps idle connections open.
  *
  * Memory is bounded per client: a client that reads slower than events arrive is dropped once
  * SSE_CLIENT_BUFFER bytes wait for it, and one stream replays at most SSE_REPLAY_MAX events
@@ -138,9 +140,10 @@ export const eventRoutes: RoutePlugin = async (app, { ctx }) => {
         clearInterval(heartbeat);
         open.delete(client);
       });
-      client.write('retry: 2000\n: connected\n\n');
       try {
         if (asked === undefined) from = await latestEventId(ctx.db);
+        // Sent once the stream knows where it starts: every event committed after this line reaches the client.
+        client.write('retry: 2000\n: connected\n\n');
         let cursor = from;
         while (!client.closed) {
           const page = await eventsAfter(ctx.db, cursor, REPLAY_PAGE);

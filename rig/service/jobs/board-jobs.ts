@@ -12,8 +12,13 @@
  * - reap: claims whose lease ran out, and claims of an agent's earlier processes, are dropped and
  *   their jobs failed back to the queue: retried by the job's rule (its retry limit), or, once the
  *   retries are used up, dead-lettered, and the kind settles them as failed.
+ * - wake: a transaction that puts a job on a board's queue (sent, or failed back) notifies
+ *   JOBS_CHANNEL with the board's name; it is delivered when, and only if, that transaction
+ *   commits, to every service process on the database (LISTEN/NOTIFY), so a worker waiting for
+ *   that board in any of them takes the job at once instead of at its next poll.
  */
 import { EventEmitter } from 'node:events';
+import { BOARD_NAME_RE } from '../../lab/port-url.js';
 import type { Database, Sql } from '../db/database.js';
 import { recordBoardHistory } from '../store/events.js';
 import { claimBlocker, claimsOfEarlierInstances, dropClaim, expiredClaims, holdsClaim, insertClaim, renewClaim, type Claim } from './claims.js';
@@ -47,10 +52,21 @@ export interface BoardJobsOptions extends QueueOptions {
 /** Skipped jobs one take may pass over before it gives up for now. */
 const MAX_SKIPS_PER_TAKE = 16;
 
+/** The LISTEN/NOTIFY channel of boards whose queue got a job; the payload is the board's name. */
+export const JOBS_CHANNEL = 'suitrig_jobs';
+
+/** Tells every service process, once `tx` commits, that `board`'s queue has a job to take. */
+async function notifyWork(tx: Sql, board: string): Promise<void> {
+  await tx.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, board]);
+}
+
 export class BoardJobs {
   readonly leaseMs: number;
   private readonly wakeups = new EventEmitter();
+  /** How many wake-ups each board has had: a wait that starts after one it has not seen returns at once. */
+  private readonly wakes = new Map<string, number>();
   private queue!: JobQueue;
+  private stopListening: (() => Promise<void>) | undefined;
 
   private constructor(
     readonly db: Database,
@@ -64,6 +80,15 @@ export class BoardJobs {
   static async start(db: Database, kinds: Record<BoardJobData['kind'], JobKind>, o: BoardJobsOptions = {}): Promise<BoardJobs> {
     const jobs = new BoardJobs(db, kinds, o);
     jobs.queue = await JobQueue.start(db, (data, output) => jobs.settleDead(data, output), o);
+    try {
+      // After a lost LISTEN connection every waiting worker looks again: a wake may have been missed.
+      jobs.stopListening = await db.listen(JOBS_CHANNEL, (board) => jobs.woken(board), () => {
+        for (const board of jobs.wakeups.eventNames()) jobs.woken(String(board));
+      });
+    } catch (e) {
+      await jobs.queue.stop();
+      throw e;
+    }
     return jobs;
   }
 
@@ -72,23 +97,29 @@ export class BoardJobs {
     return this.queue.ensureBoardQueue(board);
   }
 
-  /** Enqueues a job in `tx`; call `wake(board)` once `tx` has committed. */
-  send(tx: Sql, data: BoardJobData): Promise<string> {
-    return this.queue.send(tx, data, this.kinds[data.kind].rule(data));
+  /** Enqueues a job in `tx`; a worker waiting for its board, in any service process, wakes when `tx` commits. */
+  async send(tx: Sql, data: BoardJobData): Promise<string> {
+    const id = await this.queue.send(tx, data, this.kinds[data.kind].rule(data));
+    await notifyWork(tx, data.board);
+    return id;
   }
 
   cancelQueued(tx: Sql, queue: string, ids: string[]): Promise<void> {
     return this.queue.cancel(tx, queue, ids);
   }
 
-  /** Tells a worker waiting on `board` in this process that a job may be there. */
-  wake(board: string): void {
-    this.wakeups.emit(board);
+  /** How many wake-ups `board` has had so far (for `waitForWork`'s `seen`). */
+  wakeCount(board: string): number {
+    return this.wakes.get(board) ?? 0;
   }
 
-  /** Resolves after `ms`, or earlier when `board` is woken or `signal` aborts. */
-  waitForWork(board: string, ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves after `ms`, or earlier when `board` is woken or `signal` aborts; at once when it was
+   * woken since `seen` (its wakeCount before the caller last looked at the queue).
+   */
+  waitForWork(board: string, ms: number, signal?: AbortSignal, seen?: number): Promise<void> {
     return new Promise((done) => {
+      if (signal?.aborted || (seen !== undefined && this.wakeCount(board) !== seen)) return done();
       const finish = (): void => {
         clearTimeout(timer);
         this.wakeups.off(board, finish);
@@ -99,6 +130,23 @@ export class BoardJobs {
       this.wakeups.once(board, finish);
       signal?.addEventListener('abort', finish, { once: true });
     });
+  }
+
+  /**
+   * The next job for `board` with the board claimed for it; when there is none, waits up to
+   * `waitMs` for a job to come (woken by its notification, from any service process) and takes
+   * it. Undefined when none came in that time or `signal` aborted.
+   */
+  async takeOrWait(agent: string, instance: string, board: string, waitMs: number, signal?: AbortSignal): Promise<TakenJob | undefined> {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      // Counted before looking: a job sent while the take runs wakes the wait that follows.
+      const seen = this.wakeCount(board);
+      const taken = await this.take(agent, instance, board);
+      const left = until - Date.now();
+      if (taken || signal?.aborted || left <= 0) return taken;
+      await this.waitForWork(board, left, signal, seen);
+    }
   }
 
   /** The next job for `board` with the board claimed for it, or undefined when there is none it may take now. */
@@ -155,30 +203,25 @@ export class BoardJobs {
 
   /** Fails claims whose lease ran out back to the queue; how many. */
   async reapExpired(): Promise<number> {
-    const boards = await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const claims = await expiredClaims(tx);
       for (const c of claims) await this.failBack(tx, c, `its worker (agent ${c.agent}) stopped renewing its claim: presumed lost`);
-      return claims.map((c) => c.board);
+      return claims.length;
     });
-    for (const b of boards) this.wake(b);
-    return boards.length;
   }
 
   /** A restarted agent: the claims its earlier processes held are failed back at once. */
   async takeOver(agent: string, instance: string): Promise<number> {
-    const boards = await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const claims = await claimsOfEarlierInstances(tx, agent, instance);
       for (const c of claims) await this.failBack(tx, c, `agent ${c.agent} was restarted while it worked on the job: its process was lost`);
-      return claims.map((c) => c.board);
+      return claims.length;
     });
-    for (const b of boards) this.wake(b);
-    return boards.length;
   }
 
   /** A worker gives its job back unfinished (it is stopping): failed back to the queue, retried by its rule. */
   async handBack(claim: Claim, why: string): Promise<void> {
     await this.whileHeld(claim, (tx) => this.failBack(tx, claim, why));
-    this.wake(claim.board);
   }
 
   /** pg-boss's state of a job (for checks and tests). */
@@ -187,14 +230,25 @@ export class BoardJobs {
   }
 
   async stop(): Promise<void> {
+    await this.stopListening?.();
+    this.stopListening = undefined;
     this.wakeups.removeAllListeners();
     await this.queue.stop();
   }
 
+  private woken(board: string): void {
+    // The channel is suitrig's, but anyone on the database may notify it: only board names count.
+    if (!BOARD_NAME_RE.test(board)) return;
+    this.wakes.set(board, this.wakeCount(board) + 1);
+    this.wakeups.emit(board);
+  }
+
+  /** The job goes back to its queue (retried by its rule, or dead-lettered), the board is freed. */
   private async failBack(tx: Sql, c: Claim, why: string): Promise<void> {
     await this.queue.fail(tx, c.queue, c.jobId, why);
     await recordBoardHistory(tx, c.board, 'job', { job: c.jobId, kind: c.kind, event: 'dropped', why });
     await dropClaim(tx, c, `${c.kind} job ${c.jobId} dropped: ${why}`);
+    await notifyWork(tx, c.board);
   }
 
   private async settleDead(data: BoardJobData, output: unknown): Promise<void> {

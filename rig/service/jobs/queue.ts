@@ -21,6 +21,9 @@ import type { BoardJobData } from './job-data.js';
 const QUEUE_SCHEMA = 'pgboss';
 /** Where jobs whose retries ran out go; its handler marks what they were for as failed. */
 const DEAD_LETTER_QUEUE = 'board-jobs-dead';
+/** Held while pg-boss creates or migrates its schema, and while it creates a queue (Database.withLock). */
+const QUEUE_START_LOCK = 'suitrig-queue-start';
+const QUEUE_CREATE_LOCK = 'suitrig-queue-create';
 
 /** The queue of one board. Board names are letters, digits, `.`, `_`, `-` (rig/lab/load.ts). */
 export function boardQueue(board: string): string {
@@ -62,7 +65,10 @@ function txAdapter(tx: Sql): { executeSql(text: string, values?: unknown[]): Pro
 export class JobQueue {
   private readonly known = new Set<string>();
 
-  private constructor(private readonly boss: PgBoss) {}
+  private constructor(
+    private readonly db: Database,
+    private readonly boss: PgBoss,
+  ) {}
 
   /** Starts pg-boss on `db` (creating or migrating its schema) and the dead-letter handler. */
   static async start(db: Database, onDeadJob: (data: BoardJobData, output: unknown) => Promise<void>, o: QueueOptions = {}): Promise<JobQueue> {
@@ -76,9 +82,15 @@ export class JobQueue {
     });
     // pg-boss reports errors of its timers here; without a listener an EventEmitter 'error' throws.
     boss.on('error', (e) => process.emitWarning(`job queue: ${e.message}`));
-    await boss.start();
-    const q = new JobQueue(boss);
-    await boss.createQueue(DEAD_LETTER_QUEUE, { name: DEAD_LETTER_QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 1 });
+    // Several services starting at once on a fresh server: pg-boss creates its schema under an
+    // advisory lock taken inside the creating transaction, and the one that waited for it still
+    // sees the schema missing (its connection's catalog as cached before the wait) and fails
+    // with a duplicate key. Taken here first, the lock lets the next one find the schema made.
+    await db.withLock(QUEUE_START_LOCK, async () => {
+      await boss.start();
+      await boss.createQueue(DEAD_LETTER_QUEUE, { name: DEAD_LETTER_QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 1 });
+    });
+    const q = new JobQueue(db, boss);
     await boss.work<{ data: BoardJobData; output: unknown }>(DEAD_LETTER_QUEUE, { pollingIntervalSeconds: 1, includeMetadata: true }, async ([job]) => {
       // A dead letter carries the job's data and its last failure as output.
       const j = job as unknown as { data: BoardJobData; output: unknown };
@@ -87,11 +99,18 @@ export class JobQueue {
     return q;
   }
 
-  /** Creates the queue of `board` (idempotent). Call outside any transaction. */
+  /**
+   * Creates the queue of `board` (idempotent). Call outside any transaction. Two services
+   * creating the same queue at once deadlock inside pg-boss (each waits for the other's queue
+   * row, then for a lock on the queue table the other's insert holds), so a queue not there yet
+   * is created under a lock every service takes.
+   */
   async ensureBoardQueue(board: string): Promise<string> {
     const name = boardQueue(board);
     if (this.known.has(name)) return name;
-    await this.boss.createQueue(name, { name, policy: 'singleton', deadLetter: DEAD_LETTER_QUEUE });
+    if (!(await this.boss.getQueue(name))) {
+      await this.db.withLock(QUEUE_CREATE_LOCK, () => this.boss.createQueue(name, { name, policy: 'singleton', deadLetter: DEAD_LETTER_QUEUE }));
+    }
     this.known.add(name);
     return name;
   }

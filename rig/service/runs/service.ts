@@ -110,7 +110,6 @@ export class RunService {
       }
       return id;
     });
-    for (const b of boards) this.jobs.wake(b);
     await this.skipReserved(id);
     return id;
   }

@@ -1,13 +1,14 @@
 /**
  * Every state change anyone may watch (DESIGN.md "Lab service": `GET /events`) is written as a row
  * of `events` in the same transaction as the change itself, so the stream can never show a change
- * that was rolled back, nor miss one that was committed. A notification on EVENTS_CHANNEL carries
- * the new row's id, so each service instance on one PostgreSQL server (and the one PGlite process)
- * learns of it at once; a reconnecting client replays from its last id.
+ * that was rolled back, nor miss one that was committed. Ids are drawn in commit order, and a
+ * notification on EVENTS_CHANNEL carries the new row's id, so each service instance on one
+ * PostgreSQL server (and the one PGlite process) learns of it at once; a reconnecting client
+ * replays from its last id, on any instance.
  */
 import type { Sql } from '../db/database.js';
 
-/** The LISTEN/NOTIFY channel of new events; the payload is the event's id. */
+/** The LISTEN/NOTIFY channel of new events; the payload is the event's id (sent by schema 6's trigger). */
 export const EVENTS_CHANNEL = 'suitrig_events';
 
 /** What changed: `board` (state, status), `campaign`, `campaign-board`, `run`, `release`, `reservation`. */
@@ -22,15 +23,12 @@ export interface ServiceEvent {
   data: Record<string, unknown>;
 }
 
-/** Records an event in `tx` (the transaction of the change) and notifies listeners on commit. */
-export async function recordEvent(tx: Sql, topic: EventTopic, subject: string, data: Record<string, unknown>): Promise<number> {
-  const [row] = await tx.query<{ id: number }>(
-    'INSERT INTO events (topic, subject, data) VALUES ($1, $2, $3) RETURNING id',
-    [topic, subject, data],
-  );
-  const id = row!.id;
-  await tx.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(id)]);
-  return id;
+/**
+ * Records an event in `tx` (the transaction of the change). Its id is drawn, and listeners are
+ * notified, as `tx` commits (schema 6, migrations/006-event-order.ts): ids follow commit order.
+ */
+export async function recordEvent(tx: Sql, topic: EventTopic, subject: string, data: Record<string, unknown>): Promise<void> {
+  await tx.query('INSERT INTO events (topic, subject, data) VALUES ($1, $2, $3)', [topic, subject, data]);
 }
 
 /** One line of a board's history (`kind`: state, status, update, campaign, run, reservation, console). */
@@ -60,9 +58,8 @@ export async function eventsAfter(db: Sql, after: number, limit: number): Promis
 }
 
 /**
- * The events of these ids, oldest first. Notifications name the ids they announce, and the
- * stream reads exactly those: transactions commit out of id order, so "everything after the last
- * id seen" could skip an event whose transaction committed later than a newer one's.
+ * The events of these ids, oldest first: the ones notifications announced (several may arrive
+ * while the previous read runs).
  */
 export async function eventsByIds(db: Sql, ids: readonly number[]): Promise<ServiceEvent[]> {
   if (ids.length === 0) return [];

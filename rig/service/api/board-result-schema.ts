@@ -8,7 +8,7 @@
  * long failure message costs its tail, not the board's whole part of the run.
  */
 import { Type } from '@fastify/type-provider-typebox';
-import { BOOT, Target } from './run-report-schema.js';
+import { BOARD_PART, BOOT } from './run-report-schema.js';
 
 const closed = { additionalProperties: false } as const;
 const Text = (max: number) => Type.String({ maxLength: max });
@@ -54,15 +54,7 @@ const CaseResult = Type.Object(
 
 export const BoardResultSchema = Type.Object(
   {
-    name: Text(200),
-    target: Target,
-    seed: Seed,
-    status: Type.Enum(['completed', 'unavailable', 'lost', 'interrupted']),
-    message: Type.Optional(Text(4000)),
-    description: Type.Optional(Text(1000)),
-    logPath: Text(4096),
-    startedAt: Stamp,
-    durationMs: Ms,
+    ...BOARD_PART,
     cases: Type.Array(CaseResult, { maxItems: 1000 }),
   },
   { ...closed, description: "a board's part of a run, as the runner made it (rig/runner/result.ts BoardResult)" },

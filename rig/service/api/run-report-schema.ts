@@ -72,17 +72,22 @@ export const Target = Type.Object(
   closed,
 );
 
+/** What a board's part of a run says of the board, in the report and as an agent sends it (board-result-schema.ts). */
+export const BOARD_PART = {
+  name: Text(200),
+  target: Target,
+  seed: Seed,
+  status: Type.Enum(['completed', 'unavailable', 'lost', 'interrupted']),
+  message: Type.Optional(Text(4000)),
+  description: Type.Optional(Text(1000)),
+  logPath: Text(4096),
+  startedAt: Stamp,
+  durationMs: Ms,
+};
+
 const Board = Type.Object(
   {
-    name: Text(200),
-    target: Target,
-    seed: Seed,
-    status: Type.Enum(['completed', 'unavailable', 'lost', 'interrupted']),
-    message: Type.Optional(Text(4000)),
-    description: Type.Optional(Text(1000)),
-    logPath: Text(4096),
-    startedAt: Stamp,
-    durationMs: Ms,
+    ...BOARD_PART,
     totals: Totals,
     cases: Type.Array(Case, { maxItems: 1000 }),
   },

@@ -55,6 +55,7 @@ const CaseResult = Type.Object(
 export const BoardResultSchema = Type.Object(
   {
     ...BOARD_PART,
+    durationMs: Ms,
     cases: Type.Array(CaseResult, { maxItems: 1000 }),
   },
   { ...closed, description: "a board's part of a run, as the runner made it (rig/runner/result.ts BoardResult)" },

@@ -72,7 +72,11 @@ export const Target = Type.Object(
   closed,
 );
 
-/** What a board's part of a run says of the board, in the report and as an agent sends it (board-result-schema.ts). */
+/**
+ * What a board's part of a run says of the board, in the report and as an agent sends it
+ * (board-result-schema.ts). Not its duration: the report rounds it to whole ms, an agent sends
+ * the runner's measured value.
+ */
 export const BOARD_PART = {
   name: Text(200),
   target: Target,
@@ -82,12 +86,12 @@ export const BOARD_PART = {
   description: Type.Optional(Text(1000)),
   logPath: Text(4096),
   startedAt: Stamp,
-  durationMs: Ms,
 };
 
 const Board = Type.Object(
   {
     ...BOARD_PART,
+    durationMs: Ms,
     totals: Totals,
     cases: Type.Array(Case, { maxItems: 1000 }),
   },

@@ -45,7 +45,17 @@ export async function scratchDatabase(flavour: DatabaseFlavour): Promise<Scratch
       const c = new pg.Client({ connectionString: POSTGRES_URL });
       await c.connect();
       try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        // FORCE cannot end an autovacuum worker without pg_signal_backend (.ci/run grants it):
+        // elsewhere the worker is waited out, as it finishes on a small database within moments.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            break;
+          } catch (e) {
+            if ((e as { code?: string }).code !== '42501' || attempt === 20) throw e;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
       } finally {
         await c.end();
       }

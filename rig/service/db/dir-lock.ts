@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { EnvironmentError } from '../../../host/util/errors.js';
 
@@ -43,16 +43,35 @@ async function ownerOf(lock: string): Promise<number | undefined> {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
+/** The pid the lock's holder gives on its socket, within a second; undefined when it gives none. */
+function askHolder(name: string): Promise<number | undefined> {
+  return new Promise((answer) => {
+    let said = '';
+    const c = connect({ path: name });
+    const done = (): void => {
+      clearTimeout(timer);
+      c.destroy();
+      const pid = Number.parseInt(said, 10);
+      answer(Number.isInteger(pid) && pid > 0 ? pid : undefined);
+    };
+    const timer = setTimeout(done, 1_000);
+    c.setEncoding('utf8');
+    c.on('data', (d: string) => void (said.length < 32 && (said += d)));
+    c.once('end', done).once('error', done);
+  });
+}
+
 async function socketLock(dir: string): Promise<() => Promise<void>> {
   const name = `\0suitrig-pglite-${createHash('sha256').update(await realpath(dir)).digest('hex')}`;
-  // Nobody has anything to say over it: a connection is closed at once.
-  const server: Server = createServer((c) => c.destroy());
+  // A connection is told the holder's pid and closed: the refusal names the holder from the
+  // holder itself, not from the file, which a racer may read before the winner rewrites it.
+  const server: Server = createServer((c) => c.end(`${process.pid}\n`));
   await new Promise<void>((bound, fail) => {
     server.once('error', fail);
     server.listen({ path: name }, () => bound());
   }).catch(async (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EADDRINUSE') throw new EnvironmentError(`--db ${dir}: cannot take the data directory's lock (${e.code ?? e.message})`);
-    const owner = await ownerOf(join(dir, LOCK_FILE));
+    const owner = (await askHolder(name)) ?? (await ownerOf(join(dir, LOCK_FILE)));
     throw inUse(dir, owner ? `process ${owner}` : 'another process');
   });
   // The lock must not keep the process alive by itself.

@@ -9,7 +9,7 @@
  */
 import { hostname } from 'node:os';
 import { BOARD_NAME_RE } from '../lab/port-url.js';
-import { TrackerClient, TrackerError } from '../service/client/tracker.js';
+import { TrackerClient, TrackerError, trackerOrigin } from '../service/client/tracker.js';
 import type { BoardReport } from '../service/store/boards.js';
 import { UsageError, optString, type CliIo, type OptionDef, type ParsedArgs } from './command.js';
 import type { BoardConnection } from './port-options.js';
@@ -42,18 +42,11 @@ function boardKind(conn: BoardConnection, port: string | undefined): string {
 
 /** The client of `--tracker URL` with `--token T` (or SUITRIG_TOKEN); usage errors when either is unusable. */
 export function trackerClient(url: string, args: ParsedArgs, io: CliIo): TrackerClient {
-  let u: URL | undefined;
-  try {
-    u = new URL(url);
-  } catch {
-    u = undefined;
-  }
-  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) {
-    throw new UsageError(`--tracker ${url}: expected the lab service's address, http(s)://HOST:PORT, without a path or credentials`);
-  }
+  const origin = trackerOrigin(url);
+  if (!origin) throw new UsageError(`--tracker ${url}: expected the lab service's address, http(s)://HOST:PORT, without a path or credentials`);
   const token = optString(args, 'token') ?? io.env.SUITRIG_TOKEN;
   if (!token) throw new UsageError('--tracker needs a token: --token T or SUITRIG_TOKEN (suitrig token create makes one)');
-  return new TrackerClient(`${u.protocol}//${u.host}`, token);
+  return new TrackerClient(origin, token);
 }
 
 /** The tracker of `--tracker`, or undefined; usage errors before any board is opened. */

@@ -32,6 +32,21 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The lab service's address as `--tracker` and the test config take it: its origin
+ * (http(s)://HOST:PORT), or undefined when `url` is not one (no path, query or credentials).
+ */
+export function trackerOrigin(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const bare = (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && !u.search && !u.hash && (u.pathname === '/' || u.pathname === '');
+  return bare ? `${u.protocol}//${u.host}` : undefined;
+}
+
 export class TrackerClient {
   readonly base: string;
   constructor(

@@ -82,7 +82,10 @@ function writeArg(w: Writer, major: number, n: number | bigint): void {
   for (let s = 56n; s >= 0n; s -= 8n) w.byte(Number((big >> s) & 0xffn));
 }
 
-function writeValue(w: Writer, v: SmpValue, depth: number): void {
+/** Arrays and maps with a length up front (`a1 ...`), or indefinite ones closed by a break (`bf ... ff`). */
+type Containers = 'definite' | 'indefinite';
+
+function writeValue(w: Writer, v: SmpValue, depth: number, containers: Containers): void {
   if (depth > 64) throw new SmpCborError('CBOR encode: value nested deeper than 64 levels');
   if (v === undefined) return w.byte(0xf7);
   if (v === null) return w.byte(0xf6);
@@ -113,27 +116,35 @@ function writeValue(w: Writer, v: SmpValue, depth: number): void {
     return w.bytes(v);
   }
   if (Array.isArray(v)) {
-    writeArg(w, 4, v.length);
-    for (const x of v) writeValue(w, x, depth + 1);
+    if (containers === 'indefinite') w.byte(0x9f);
+    else writeArg(w, 4, v.length);
+    for (const x of v) writeValue(w, x, depth + 1, containers);
+    if (containers === 'indefinite') w.byte(0xff);
     return;
   }
   if (typeof v === 'object') {
     // Absent optional fields are written as undefined by callers: leave them out.
     const entries = Object.entries(v).filter(([, x]) => x !== undefined);
-    writeArg(w, 5, entries.length);
+    if (containers === 'indefinite') w.byte(0xbf);
+    else writeArg(w, 5, entries.length);
     for (const [k, x] of entries) {
-      writeValue(w, k, depth + 1);
-      writeValue(w, x, depth + 1);
+      writeValue(w, k, depth + 1, containers);
+      writeValue(w, x, depth + 1, containers);
     }
+    if (containers === 'indefinite') w.byte(0xff);
     return;
   }
   throw new SmpCborError(`CBOR encode: cannot encode a ${typeof v}`);
 }
 
-/** Encodes with definite lengths, shortest arguments and map keys in insertion order. */
-export function encodeCbor(value: SmpValue): Uint8Array {
+/**
+ * Encodes with shortest arguments and map keys in insertion order; arrays and maps with definite
+ * lengths (as the recorded clients send requests) or, with `indefinite`, as zcbor encodes the
+ * answers of Zephyr and MCUboot (`bf ... ff`, `9f ... ff`: notes/smp-captures).
+ */
+export function encodeCbor(value: SmpValue, o: { containers?: Containers } = {}): Uint8Array {
   const w = new Writer();
-  writeValue(w, value, 0);
+  writeValue(w, value, 0, o.containers ?? 'definite');
   return w.finish();
 }
 

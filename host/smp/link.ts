@@ -43,6 +43,7 @@ export class SmpLink {
   readonly stats: LinkStats = { packetsOut: 0, packetsIn: 0, dropped: 0, wireBytesOut: 0 };
   private readonly decoder: FrameDecoder;
   private readonly packetListeners = new Set<(p: SmpPacket) => void>();
+  private readonly rawListeners = new Set<(raw: Uint8Array) => void>();
   private readonly eventListeners = new Set<(e: LinkEvent) => void>();
   private readonly textListeners = new Set<(t: ConsoleText) => void>();
 
@@ -86,6 +87,16 @@ export class SmpLink {
     return () => void this.packetListeners.delete(listener);
   }
 
+  /**
+   * Every received packet as the framing delivered it, before its header is checked: a board's
+   * server reads headers by its firmware's own rules (server/request-rules.ts), which answer some
+   * that `onPacket` would drop. While one listens, packets go to it alone.
+   */
+  onRawPacket(listener: (raw: Uint8Array) => void): () => void {
+    this.rawListeners.add(listener);
+    return () => void this.rawListeners.delete(listener);
+  }
+
   onEvent(listener: (e: LinkEvent) => void): () => void {
     this.eventListeners.add(listener);
     return () => void this.eventListeners.delete(listener);
@@ -106,6 +117,12 @@ export class SmpLink {
   }
 
   private receive(raw: Uint8Array): void {
+    if (this.rawListeners.size > 0) {
+      this.stats.packetsIn++;
+      this.emit({ kind: 'rx', packet: raw });
+      for (const l of this.rawListeners) l(raw);
+      return;
+    }
     let p: SmpPacket;
     try {
       p = decodePacket(raw);

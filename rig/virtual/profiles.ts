@@ -66,6 +66,13 @@ export interface SmpBuild {
    * firmware's state. MCUboot's serial recovery is silent either way (bs_reset sleeps).
    */
   serveUntilReset: boolean;
+  /**
+   * CONFIG_IMG_ENABLE_IMAGE_CHECK: the application hashes a finished upload and answers `match`
+   * (and answers an upload the slot already holds complete at once). On by default, so a
+   * client learns of bytes that arrived wrong before it marks them; the peers' build
+   * (../shared/peers) has it off and sends no `match` (host/smp/server/image-group.ts).
+   */
+  imageCheck: boolean;
 }
 
 /** MCUboot serial recovery with its defaults (BOOT_SERIAL_MAX_RECEIVE_SIZE 1024), parameters answered, no echo. */
@@ -75,7 +82,7 @@ const MCUBOOT_RECOVERY = { bufSize: 1024, params: true, echo: false, lineBufs: 8
  * Zephyr's defaults: 384 x 4 buffers (the native_sim smp_server answers them, notes/smp.md §3),
  * 128-character lines, reset 250 ms after its answer.
  */
-const ZEPHYR_DEFAULTS: SmpBuild = { app: { bufSize: 384, bufCount: 4 }, recovery: MCUBOOT_RECOVERY, lineMax: 128, resetMs: 250, serveUntilReset: false };
+const ZEPHYR_DEFAULTS: SmpBuild = { app: { bufSize: 384, bufCount: 4 }, recovery: MCUBOOT_RECOVERY, lineMax: 128, resetMs: 250, serveUntilReset: false, imageCheck: true };
 
 const KiB = 1024;
 

@@ -118,8 +118,10 @@ describe('a SUIT board keeps one rollback floor for SUIT and raw MCUboot images'
     expect(board.mode).toBe('bootloader');
     const old = await runCli(['flash', '--port', url, imageFile('recovery-0.9.0.bin', '0.9.0', 3)]);
     expect(old.code).toBe(1);
-    expect(old.stdout).toContain('"E: Image in the primary slot is not valid! (primary slot: image security counter 3 is below the stored counter 20)"');
-    expect(board.mode).toBe('recovery');
+    // MCUboot's image list shows only images its bootutil_img_validate passes, counter
+    // included: the upload is not listed, and the board is never reset into it.
+    expect(old.stdout).toContain('the board does not list the uploaded image');
+    expect(board.mode).toBe('bootloader');
     // What recovers it: an image at the floor.
     const good = await runCli(['flash', '--port', url, imageFile('recovery-2.0.0.bin', '2.0.0', 20)]);
     expect(good.code, good.stdout + good.stderr).toBe(0);

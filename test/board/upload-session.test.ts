@@ -21,7 +21,8 @@ import type { InProcessLink } from '../../host/smp/in-process.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../../rig/virtual/board/board.js';
 import { policyIdentity } from '../../rig/virtual/suit/trust.js';
 import { runCli } from '../helpers/cli.js';
-import { APP_URI, app, envelope, identity, trust } from './fixtures.js';
+import { createImage, parseVersion } from '../../host/mcuboot/index.js';
+import { APP_URI, app, envelope, es256Key, identity, trust } from './fixtures.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -31,6 +32,9 @@ afterEach(async () => {
 const v1 = app('1.0.0');
 const v2 = app('1.1.0');
 const v3 = app('1.2.0');
+// Image-group uploads carry MCUboot images: Zephyr refuses a first chunk without the header magic.
+const image2 = createImage(v2, { key: es256Key, version: parseVersion('1.1.0'), securityCounter: 1 });
+const image3 = createImage(v3, { key: es256Key, version: parseVersion('1.2.0'), securityCounter: 1 });
 const env1 = envelope({ sequence: 1, payload: v1 });
 const env2 = envelope({ sequence: 2, payload: v2 });
 const env3 = envelope({ sequence: 3, payload: v3 });
@@ -71,8 +75,8 @@ async function busy(p: Promise<unknown>): Promise<SmpRcError> {
 describe('one upload session per board', () => {
   it("a second client's image upload is refused EBUSY while the first one's is in progress; the first image arrives whole", async () => {
     const { a, b } = await twoClients();
-    const mine = v2;
-    const theirs = v3;
+    const mine = image2;
+    const theirs = image3;
     expect(await chunk(a, mine, 0)).toMatchObject({ off: 512 });
     const e = await busy(chunk(b, theirs, 0));
     expect(e.reason).toMatch(/\(an image upload, from .*\)/);
@@ -104,14 +108,14 @@ describe('one upload session per board', () => {
 
   it('the session is released when its connection closes, and after the idle timeout', async () => {
     const { a, b, links } = await twoClients({ uploadIdleMs: 300 });
-    await chunk(a, v2, 0);
-    await busy(chunk(b, v3, 0));
+    await chunk(a, image2, 0);
+    await busy(chunk(b, image3, 0));
     await new Promise((r) => setTimeout(r, 350));
     // Idle past the timeout: the other client takes the board, and now the first one waits.
-    expect(await chunk(b, v3, 0)).toMatchObject({ off: 512 });
-    await busy(chunk(a, v2, 512));
+    expect(await chunk(b, image3, 0)).toMatchObject({ off: 512 });
+    await busy(chunk(a, image2, 512));
     await links[1]!.close();
-    expect(await chunk(a, v2, 0)).toMatchObject({ off: 512 });
+    expect(await chunk(a, image2, 0)).toMatchObject({ off: 512 });
   });
 });
 

@@ -12,7 +12,7 @@
  */
 import { afterEach } from 'vitest';
 import { generateSigningKey, trustAnchorFor, type PrivateKey } from '../../host/keys/index.js';
-import { createImage, parseVersion } from '../../host/mcuboot/index.js';
+import { createImage, IMAGE_MAGIC, parseVersion } from '../../host/mcuboot/index.js';
 import type { Framing } from '../../host/smp/framing/framing.js';
 import { connectInProcess, type InProcessLink, type InProcessOptions } from '../../host/smp/in-process.js';
 import type { LinkEvent } from '../../host/smp/link.js';
@@ -35,6 +35,17 @@ export function peerImage(version: string, o: { size?: number; seed?: number; fl
   const seed = o.seed ?? version.length;
   const body = Uint8Array.from({ length: o.size ?? 20_000 }, (_, i) => (i * 31 + seed) & 0xff);
   return createImage(body, { key: o.key ?? PEER_KEY, version: parseVersion(version), securityCounter: 1, ...(o.flags !== undefined ? { flags: o.flags } : {}), ...(o.loadAddr !== undefined ? { loadAddr: o.loadAddr } : {}) });
+}
+
+/**
+ * `n` bytes of seeded filler behind MCUboot's header magic: the upload data of tests that move
+ * bytes rather than images. A Zephyr board refuses a first chunk without the magic (img_mgmt
+ * checks it: INVALID_IMAGE_HEADER_MAGIC), so raw filler would not get past offset 0.
+ */
+export function uploadBytes(n: number, seed = 1): Uint8Array {
+  const b = Uint8Array.from({ length: n }, (_, i) => (i * 2654435761 + seed) >>> 24);
+  new DataView(b.buffer).setUint32(0, IMAGE_MAGIC, true);
+  return b;
 }
 
 export interface SmpPeerOptions {

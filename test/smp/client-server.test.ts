@@ -20,7 +20,7 @@ import { PairedLink } from '../../host/transport/paired/paired-link.js';
 import { SerialPortTransport } from '../../host/transport/serialport.js';
 import { TransportClosedError } from '../../host/transport/transport.js';
 import { maxImageSize } from '../../rig/virtual/suit/firmware.js';
-import { closedAfterEach, peerImage } from '../helpers/smp-peer.js';
+import { closedAfterEach, peerImage, uploadBytes } from '../helpers/smp-peer.js';
 
 const { peer, link } = closedAfterEach();
 
@@ -129,7 +129,7 @@ describe('SMP client and server over the paired link', () => {
     expect(l.connection.stats.droppedBusy).toBe(2);
   });
 
-  it('malformed bodies get rc 3, crashing handlers rc 1', async () => {
+  it('malformed bodies get rc 3 from a handler that reads its arguments, crashing handlers rc 1', async () => {
     const errors: unknown[] = [];
     const server = new SmpServer({ onHandlerError: (e) => errors.push(e) });
     server.register({
@@ -140,10 +140,15 @@ describe('SMP client and server over the paired link', () => {
           read: () => {
             throw new Error('boom');
           },
+          write: ({ body }) => ({ got: Object.keys(body).length }),
         },
       },
     });
-    expect(await server.answer({ op: 0, version: 2, flags: 0, length: 1, group: 64, seq: 0, command: 0 }, Uint8Array.of(0x83))).toEqual({ rc: 3 });
+    const h = { version: 2, flags: 0, length: 1, group: 64, seq: 0, command: 0 } as const;
+    expect(await server.answer({ ...h, op: 2 }, Uint8Array.of(0x83))).toEqual({ rc: 3 });
+    // An empty payload holds no map either (zcbor finds none).
+    expect(await server.answer({ ...h, op: 2 }, new Uint8Array(0))).toEqual({ rc: 3 });
+    expect(await server.answer({ ...h, op: 2 }, Uint8Array.of(0xa0))).toEqual({ got: 0 });
     const { client } = await connect(server);
     await expect(client.read(64, 0)).rejects.toThrow(/rc 1 \(EUNKNOWN/);
     expect(errors).toHaveLength(1);
@@ -154,7 +159,7 @@ describe('SMP client and server over the paired link', () => {
     const { server } = await peer({ framing: () => new RawFraming() });
     const { client } = await connect(server, { client: { framing: new RawFraming() } });
     expect(await client.os.echo('raw')).toBe('raw');
-    const r = await client.image.upload(new Uint8Array(10_000).fill(7), { bufSize: 2048, bufCount: 4 });
+    const r = await client.image.upload(uploadBytes(10_000, 7), { bufSize: 2048, bufCount: 4 });
     expect(r.match).toBe(true);
   });
 

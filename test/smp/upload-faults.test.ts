@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { UploadError } from '../../host/smp/upload/engine.js';
 import type { LinkFaults } from '../../host/transport/paired/faults.js';
-import { closedAfterEach } from '../helpers/smp-peer.js';
+import { closedAfterEach, uploadBytes } from '../helpers/smp-peer.js';
 
-const image = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 2654435761 + seed) >>> 24);
+const image = uploadBytes;
 
 const { peer, link } = closedAfterEach();
 

@@ -9,7 +9,7 @@ import { UploadError } from '../../host/smp/upload/engine.js';
 import { createPtyPair, findSocat, type PtyPair } from '../../host/transport/pty.js';
 import { SerialPortTransport } from '../../host/transport/serialport.js';
 import { TransportClosedError, UnsupportedSignalsError } from '../../host/transport/transport.js';
-import { openSmpPeer } from '../helpers/smp-peer.js';
+import { openSmpPeer, uploadBytes } from '../helpers/smp-peer.js';
 import { collect, waitFor } from './helpers.js';
 
 const socat = findSocat();
@@ -48,7 +48,7 @@ describe.skipIf(!socat)(`native serialport over a socat pty pair${socat ? '' : `
     peer.server.serve(await SerialPortTransport.open({ path: p.b, baudRate: 115200 }));
     const client = SmpClient.over(await SerialPortTransport.open({ path: p.a, baudRate: 115200 }));
     expect(await client.os.echo('over a pty')).toBe('over a pty');
-    const data = Uint8Array.from({ length: 64 * 1024 }, (_, i) => (i * 13) & 0xff);
+    const data = uploadBytes(64 * 1024, 13);
     const r = await client.image.upload(data);
     expect(r.match).toBe(true);
     expect(peer.candidate()).toEqual(data);
@@ -65,7 +65,7 @@ describe.skipIf(!socat)(`native serialport over a socat pty pair${socat ? '' : `
     client.transport.onClose((e) => (closed = e));
     const t0 = Date.now();
     const e = await client.image
-      .upload(new Uint8Array(200 * 1024).fill(5), { onProgress: (x) => x.done > 20_000 && void p.close() })
+      .upload(uploadBytes(200 * 1024, 5), { onProgress: (x) => x.done > 20_000 && void p.close() })
       .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UploadError);
     expect((e as Error).message).toMatch(/link lost during the upload of image 0 at \d+\/204800 bytes/);

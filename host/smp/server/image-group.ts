@@ -1,21 +1,33 @@
 /**
- * Image group (1) server handlers as Zephyr's img_mgmt answers them (notes/smp.md §4, checked
- * against the recorded app captures), over an `ImageStorage`:
+ * Image group (1) server handlers as Zephyr 4.4's img_mgmt answers them (notes/smp.md §4;
+ * `img_mgmt.c` img_mgmt_upload / img_mgmt_erase, `zephyr_img_mgmt.c` img_mgmt_upload_inspect;
+ * checked request by request against the real smp_server + MCUboot build of ../shared/peers in
+ * test/strict/fidelity.test.ts), over an `ImageStorage`:
  *
- * - upload: `off` required; the off-0 chunk needs `len` (else rc 3, as MCUboot; 0 is
- *   INVALID_LENGTH; more than the slot takes is the storage's INVALID_IMAGE_TOO_LARGE) and may
- *   carry `image`, `sha`, `upgrade`. With `upgrade: true` the storage compares the image the
- *   first chunk starts with the running one (ImageStorage.checkUpgrade: it reads the image
- *   format, this group does not) and refuses it before anything is erased. An off-0 chunk with the
- *   `sha` of the session in progress resumes it (answer: the session's offset, nothing
- *   written); any other off-0 chunk starts a new session. A chunk at the wrong offset is
- *   answered with the expected offset and no error; data past `len` is an overrun that ends
- *   the session. When the last byte lands, the slot is read back and hashed: with a `sha`, a
- *   mismatch is answered INVALID_HASH and the session is dropped, a match with
- *   `"match": true` — so bytes a CRC let through wrong never become a candidate image.
- * - state read / write (test, confirm, permanent by hash), erase (`slot` absolute: image N
- *   uses 2N and 2N+1, default 1; not the active slot, a pending one, or the one a scheduled
- *   revert boots: Zephyr's img_mgmt_slot_in_use), slot info.
+ * - upload: arguments decode as zcbor does (`off`, `len` 32-bit sizes, `image` uint32, `data`
+ *   and `sha` byte strings, `upgrade` a boolean; a wrong type is rc 3 and leaves the upload in
+ *   progress alone). Missing `off`: INVALID_OFFSET. At offset 0: a chunk too short for an
+ *   image header is INVALID_IMAGE_HEADER, a missing `len` INVALID_LENGTH (0 is a length), a
+ *   header without MCUboot's magic INVALID_IMAGE_HEADER_MAGIC (the storage reads the format), a
+ *   `sha` longer than 32 bytes INVALID_HASH; an upload in progress with the same `sha` (any
+ *   length up to 32) is resumed — its offset answered, nothing written, whatever `len` says;
+ *   then the slot must be free (NO_FREE_SLOT) and large enough (INVALID_IMAGE_TOO_LARGE), and
+ *   with `upgrade: true` the image newer than the running one, before anything is erased. The
+ *   first chunk is written whole (no overrun check at offset 0). Later chunks: at the wrong
+ *   offset (or with no upload in progress) the expected offset is answered; data past `len` is
+ *   INVALID_IMAGE_DATA_OVERRUN. Every error answer ends the upload in progress; so does its
+ *   last byte (an upload of the same image again starts over). `image` names nothing on a
+ *   single-image board (Zephyr picks the free slot).
+ * - `imageCheck` (CONFIG_IMG_ENABLE_IMAGE_CHECK): the last chunk's answer carries `match`,
+ *   whether the slot's SHA-256 equals a full 32-byte `sha` (false is no error: the bytes stay,
+ *   unmarked), and an offset-0 chunk whose `sha` the slot already holds is answered complete at
+ *   once. Without it (the peers' build) no `match` is sent.
+ * - state read / write (test, confirm, permanent by hash), slot info.
+ * - erase: `slot` absolute (image N uses 2N and 2N+1; default 1); a slot holding a valid image
+ *   in use — running, pending for the next boot, or the one a scheduled revert boots
+ *   (img_mgmt_slot_in_use) — is NO_FREE_SLOT; a slot the board does not have FLASH_OPEN_FAILED;
+ *   the upload in progress ends either way.
+ * - under SMP v1 group errors become Zephyr's `rc` (img_mgmt_translate_error_code).
  *
  * With an `UploadSessionLock` (the board's one upload session), an upload chunk from another
  * connection while this one's upload is in progress is answered EBUSY; the session is held from
@@ -30,37 +42,41 @@ import type { ImageSlotState } from '../image-state.js';
 import type { SmpGroupHandler, SmpPeer } from './server.js';
 import type { UploadSessionLock } from './upload-session.js';
 
+/** The upload in progress (Zephyr's g_img_mgmt_state). */
 interface Session {
   image: number;
   len: number;
-  sha: Uint8Array | undefined;
+  sha: Uint8Array;
   off: number;
-  /** Set once the last byte landed and the hash checked out. */
-  verified: boolean;
 }
 
-/** How Zephyr maps image group errors to v1 `rc` values (img_mgmt_translate_error_code). */
+/** IMG_MGMT_DATA_SHA_LEN: a `sha` may be any prefix of the SHA-256 up to its 32 bytes. */
+const DATA_SHA_LEN = 32;
+/** zcbor_uint32_decode / zcbor_size_decode on the boards' 32-bit targets. */
+const U32_MAX = 0xffff_ffff;
+
+/** img_mgmt_translate_error_code: the v1 `rc` of an image group error (Zephyr 4.4, checked on the peers). */
 function translateV1(rc: number): number {
   switch (rc) {
     case ImageErr.NO_IMAGE:
-    case ImageErr.HASH_NOT_FOUND:
+    case ImageErr.NO_TLVS:
       return MgmtErr.ENOENT;
-    case ImageErr.INVALID_IMAGE_TOO_LARGE:
     case ImageErr.NO_FREE_SLOT:
+    case ImageErr.CURRENT_VERSION_IS_NEWER:
+    case ImageErr.IMAGE_ALREADY_PENDING:
+      return MgmtErr.EBADSTATE;
     case ImageErr.NO_FREE_MEMORY:
       return MgmtErr.ENOMEM;
-    case ImageErr.IMAGE_ALREADY_PENDING:
-    case ImageErr.CURRENT_VERSION_IS_NEWER:
-    case ImageErr.IMAGE_SETTING_TEST_TO_ACTIVE_DENIED:
-    case ImageErr.IMAGE_CONFIRMATION_DENIED:
-      return MgmtErr.EBADSTATE;
-    case ImageErr.FLASH_READ_FAILED:
-    case ImageErr.FLASH_WRITE_FAILED:
-    case ImageErr.FLASH_ERASE_FAILED:
-    case ImageErr.FLASH_OPEN_FAILED:
-      return MgmtErr.EUNKNOWN;
-    default:
+    case ImageErr.INVALID_SLOT:
+    case ImageErr.INVALID_PAGE_OFFSET:
+    case ImageErr.INVALID_OFFSET:
+    case ImageErr.INVALID_LENGTH:
+    case ImageErr.INVALID_IMAGE_HEADER:
+    case ImageErr.INVALID_HASH:
+    case ImageErr.INVALID_FLASH_ADDRESS:
       return MgmtErr.EINVAL;
+    default:
+      return MgmtErr.EUNKNOWN;
   }
 }
 
@@ -95,61 +111,101 @@ function stateBody(slots: ImageSlotState[], imageCount: number): SmpMap {
   };
 }
 
-function uintField(body: SmpMap, key: string, required: boolean): number | undefined {
+/** An optional unsigned integer of at most `max` (zcbor_uint32_decode, zcbor_size_decode): anything else is EINVAL. */
+function uintField(body: SmpMap, key: string, max = U32_MAX): number | undefined {
   const v = body[key];
-  if (v === undefined && !required) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new SmpRcError(MgmtErr.EINVAL, `'${key}' must be an unsigned integer`);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw new SmpRcError(MgmtErr.EINVAL);
   return v;
 }
 
-export function imageGroup(store: ImageStorage, o: { lock?: UploadSessionLock } = {}): SmpGroupHandler & { readonly session: Readonly<Session> | undefined } {
-  let session: Session | undefined;
-  const uploading = (): boolean => session !== undefined && !session.verified;
-  const held = (peer: SmpPeer, body: SmpMap): Promise<SmpMap> => (o.lock ? o.lock.hold(peer, 'an image upload', uploading, () => upload(body)) : upload(body));
+function bytesField(body: SmpMap, key: string): Uint8Array | undefined {
+  const v = body[key];
+  if (v !== undefined && !(v instanceof Uint8Array)) throw new SmpRcError(MgmtErr.EINVAL);
+  return v;
+}
 
+function boolField(body: SmpMap, key: string): boolean | undefined {
+  const v = body[key];
+  if (v !== undefined && typeof v !== 'boolean') throw new SmpRcError(MgmtErr.EINVAL);
+  return v;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
+const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
+
+/** A slot img_mgmt_slot_in_use keeps: running, pending for the next boot, or the one a scheduled revert boots. */
+const inUse = (s: ImageSlotState): boolean => s.active || s.pending || s.confirmed;
+
+export interface ImageGroupOptions {
+  lock?: UploadSessionLock;
+  /** CONFIG_IMG_ENABLE_IMAGE_CHECK: `match` on the last chunk (default true). */
+  imageCheck?: boolean;
+}
+
+export function imageGroup(store: ImageStorage, o: ImageGroupOptions = {}): SmpGroupHandler & { readonly session: Readonly<Session> | undefined } {
+  const imageCheck = o.imageCheck ?? true;
+  let session: Session | undefined;
+  const uploading = (): boolean => session !== undefined;
+  const held = (peer: SmpPeer, body: () => SmpMap): Promise<SmpMap> => (o.lock ? o.lock.hold(peer, 'an image upload', uploading, () => upload(body())) : upload(body()));
+
+  /** The request's arguments, decoded before anything happens (a decode failure leaves the upload alone). */
   const upload = async (body: SmpMap): Promise<SmpMap> => {
-    const off = uintField(body, 'off', true)!;
-    const data = body['data'];
-    if (!(data instanceof Uint8Array)) throw new SmpRcError(MgmtErr.EINVAL, "'data' must be a byte string");
-    const answer = (s: Session): SmpMap => ({ off: s.off, match: s.verified ? true : undefined });
-    if (off === 0) {
-      const len = uintField(body, 'len', true)!;
-      if (len === 0) refuse('INVALID_LENGTH');
-      const image = uintField(body, 'image', false) ?? 0;
-      const sha = body['sha'];
-      if (sha !== undefined && (!(sha instanceof Uint8Array) || sha.length !== 32)) throw new SmpRcError(MgmtErr.EINVAL, "'sha' must be a 32-byte SHA-256");
-      const upgrade = body['upgrade'];
-      if (upgrade !== undefined && typeof upgrade !== 'boolean') throw new SmpRcError(MgmtErr.EINVAL, "'upgrade' must be a boolean");
-      if (image >= store.imageCount) refuse('INVALID_SLOT');
-      if (upgrade) await storage(() => store.checkUpgrade(image, data));
-      if (session && sha && session.sha && session.image === image && session.len === len && timingSafeEqual(session.sha, sha) && session.off > 0) {
-        return answer(session);
-      }
-      session = undefined;
-      await storage(() => store.beginUpload(image, len));
-      session = { image, len, sha, off: 0, verified: false };
+    const req = {
+      image: uintField(body, 'image'),
+      data: bytesField(body, 'data') ?? new Uint8Array(0),
+      len: uintField(body, 'len'),
+      off: uintField(body, 'off'),
+      sha: bytesField(body, 'sha') ?? new Uint8Array(0),
+      upgrade: boolField(body, 'upgrade') ?? false,
+    };
+    try {
+      return await inspectAndWrite(req);
+    } catch (e) {
+      // img_mgmt_upload: an error answer resets the upload state.
+      if (e instanceof SmpGroupError) session = undefined;
+      throw e;
     }
-    if (!session) return { off: 0 };
-    if (off !== session.off) return answer(session);
-    if (off + data.length > session.len) {
+  };
+
+  const inspectAndWrite = async (req: { image: number | undefined; data: Uint8Array; len: number | undefined; off: number | undefined; sha: Uint8Array; upgrade: boolean }): Promise<SmpMap> => {
+    const { data, sha } = req;
+    if (req.off === undefined) refuse('INVALID_OFFSET');
+    if (req.off === 0) {
+      const header = store.headerProblem(data);
+      if (header === 'INVALID_IMAGE_HEADER') refuse(header);
+      if (req.len === undefined) refuse('INVALID_LENGTH');
+      if (header) refuse(header);
+      if (sha.length > DATA_SHA_LEN) refuse('INVALID_HASH');
+      if (sha.length > 0 && session && sameBytes(session.sha, sha)) return { off: session.off };
+      // A single-image board uploads to its free slot whatever `image` says.
+      const image = store.imageCount > 1 ? (req.image ?? 0) : 0;
+      if (image >= store.imageCount) refuse('NO_FREE_SLOT');
+      const len = req.len;
+      await storage(() => store.checkUpload(image, len));
+      if (req.upgrade) await storage(() => store.checkUpgrade(image, data));
       session = undefined;
-      refuse('INVALID_IMAGE_DATA_OVERRUN');
+      if (imageCheck && sha.length === DATA_SHA_LEN && sameBytes(sha256(await storage(() => store.readUpload(image, 0, len))), sha)) {
+        return { off: len, match: true };
+      }
+      await storage(() => store.beginUpload(image, len));
+      session = { image, len, sha, off: 0 };
+    } else {
+      if (!session) return { off: 0 };
+      if (req.off !== session.off) return { off: session.off };
+      if (req.off + data.length > session.len) refuse('INVALID_IMAGE_DATA_OVERRUN');
     }
     const s = session;
-    await storage(() => store.writeUpload(s.image, off, data));
-    s.off += data.length;
-    if (s.off === s.len) {
-      if (s.sha) {
-        const written = await storage(() => store.readUpload(s.image, 0, s.len));
-        if (!timingSafeEqual(createHash('sha256').update(written).digest(), s.sha)) {
-          session = undefined;
-          refuse('INVALID_HASH');
-        }
-      }
-      await storage(() => store.finishUpload(s.image));
-      s.verified = true;
+    if (data.length > 0) {
+      await storage(() => store.writeUpload(s.image, s.off, data));
+      s.off += data.length;
     }
-    return answer(s);
+    if (s.off !== s.len) return { off: s.off };
+    session = undefined;
+    await storage(() => store.finishUpload(s.image));
+    if (!imageCheck) return { off: s.len };
+    const written = await storage(() => store.readUpload(s.image, 0, s.len));
+    return { off: s.len, match: s.sha.length === DATA_SHA_LEN && sameBytes(sha256(written), s.sha) };
   };
 
   const stateWrite = async (body: SmpMap): Promise<SmpMap> => {
@@ -173,10 +229,24 @@ export function imageGroup(store: ImageStorage, o: { lock?: UploadSessionLock } 
     return stateBody(await store.state(), store.imageCount);
   };
 
-  const group = {
+  const erase = async (body: SmpMap): Promise<SmpMap> => {
+    const abs = uintField(body, 'slot') ?? 1;
+    // Not `abs >> 1`: that wraps at 2^31 and would name image 0 again.
+    const image = Math.floor(abs / 2);
+    const there = (await store.state()).find((s) => s.image === image && s.slot === abs % 2);
+    if (there && inUse(there)) refuse('NO_FREE_SLOT');
+    // img_mgmt_erase resets the upload state after the erase, whether it worked or not.
+    session = undefined;
+    if (image >= store.imageCount) refuse('FLASH_OPEN_FAILED');
+    await storage(() => store.erase(image, abs % 2));
+    return {};
+  };
+
+  return {
     id: GroupId.IMAGE,
     name: 'image',
     translateV1,
+    /** The upload in progress (tests look at its offset). */
     get session(): Readonly<Session> | undefined {
       return session;
     },
@@ -185,23 +255,8 @@ export function imageGroup(store: ImageStorage, o: { lock?: UploadSessionLock } 
         read: async () => stateBody(await store.state(), store.imageCount),
         write: ({ body }: { body: SmpMap }) => stateWrite(body),
       },
-      [ImageCmd.UPLOAD]: { write: ({ body, peer }: { body: SmpMap; peer: SmpPeer }) => held(peer, body) },
-      [ImageCmd.ERASE]: {
-        write: async ({ body }: { body: SmpMap }) => {
-          const abs = uintField(body, 'slot', false) ?? 1;
-          // Not `abs >> 1`: that wraps at 2^32 and would name image 0 again.
-          const image = Math.floor(abs / 2);
-          if (image >= store.imageCount) refuse('INVALID_SLOT');
-          const slot = (await store.state()).find((s) => s.image === image && s.slot === abs % 2);
-          if (slot?.active) refuse('IMAGE_SETTING_TEST_TO_ACTIVE_DENIED');
-          if (slot?.pending) throw new SmpRcError(MgmtErr.EBADSTATE, 'the slot is pending for the next boot');
-          // Zephyr img_mgmt_slot_in_use: nor the image a scheduled revert boots (the other slot, reported confirmed).
-          if (slot?.confirmed && !slot.active) throw new SmpRcError(MgmtErr.EBADSTATE, 'the slot holds the image the next boot reverts to');
-          if (session?.image === image) session = undefined;
-          await storage(() => store.erase(image, abs % 2));
-          return {};
-        },
-      },
+      [ImageCmd.UPLOAD]: { write: (request: { body: SmpMap; peer: SmpPeer }) => held(request.peer, () => request.body) },
+      [ImageCmd.ERASE]: { write: ({ body }: { body: SmpMap }) => erase(body) },
       [ImageCmd.SLOT_INFO]: {
         read: async () => ({
           images: (await store.slotInfo()).map((i) => ({
@@ -213,5 +268,4 @@ export function imageGroup(store: ImageStorage, o: { lock?: UploadSessionLock } 
       },
     },
   };
-  return group;
 }

@@ -26,8 +26,24 @@ export class ImageStorageError extends Error {
 export interface ImageStorage {
   /** Updatable images (1 on single-image boards). */
   readonly imageCount: number;
-  /** Every slot that holds an image. */
+  /** Every slot that holds an image (img_mgmt_read_info: a header and a hash TLV). */
   state(): Promise<ImageSlotState[]>;
+  /**
+   * The slots whose image the bootloader accepts (bootutil_img_validate: hash, signature,
+   * security counter): what MCUboot's serial recovery lists.
+   */
+  validImages(): Promise<ImageSlotState[]>;
+  /**
+   * What the first chunk of an upload gets wrong about the image header it must start with
+   * (img_mgmt_upload_inspect): INVALID_IMAGE_HEADER when it is too short to hold one,
+   * INVALID_IMAGE_HEADER_MAGIC when it is not the format's; undefined when it is one.
+   */
+  headerProblem(first: Uint8Array): 'INVALID_IMAGE_HEADER' | 'INVALID_IMAGE_HEADER_MAGIC' | undefined;
+  /**
+   * Whether an upload of `size` bytes to `image` could begin now, without erasing anything:
+   * throws what `beginUpload` would (NO_FREE_SLOT, INVALID_IMAGE_TOO_LARGE).
+   */
+  checkUpload(image: number, size: number): Promise<void>;
   /**
    * An upload with `upgrade: true` begins with `first` (its first chunk): refuses it unless
    * the image it starts is newer than the one running from `image`'s primary slot (Zephyr
@@ -40,14 +56,18 @@ export interface ImageStorage {
   /**
    * An upload of `size` bytes to `image`'s upload slot begins: erase it now, or remember to
    * erase each sector when a write first reaches it (progressive erase). Throws
-   * ImageStorageError (INVALID_IMAGE_TOO_LARGE, IMAGE_ALREADY_PENDING, FLASH_ERASE_FAILED...).
+   * ImageStorageError (INVALID_IMAGE_TOO_LARGE, NO_FREE_SLOT, FLASH_ERASE_FAILED...). The bytes
+   * written may run past `size` (neither Zephyr nor MCUboot checks the first chunk against it),
+   * up to what the slot takes.
    */
   beginUpload(image: number, size: number): Promise<void>;
+  /** Flash write alignment of the upload slot (MCUboot's serial recovery writes whole units: flash_area_align). */
+  uploadAlign(image: number): number;
   /** Writes upload bytes at `offset` (offsets only grow within one upload). */
   writeUpload(image: number, offset: number, data: Uint8Array): Promise<void>;
-  /** Reads back the upload slot (the image group hashes it against the upload's `sha`). */
+  /** Reads the upload slot: what the upload in progress wrote so far, or the slot as it is. */
   readUpload(image: number, offset: number, length: number): Promise<Uint8Array>;
-  /** The upload is complete and verified: the slot now holds a candidate image. */
+  /** The upload reached its length: what is held in RAM goes to flash; the slot holds what was sent. */
   finishUpload(image: number): Promise<void>;
   /** Marks a slot pending: one test boot (reverts unless confirmed) or permanent. */
   setPending(image: number, slot: number, permanent: boolean): Promise<void>;

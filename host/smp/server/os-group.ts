@@ -1,8 +1,11 @@
 /**
- * OS group (0) server handlers as Zephyr's os_mgmt answers them (notes/smp.md §3): echo,
- * reset (answer first, then the board's reset hook, with `boot_mode`), MCUmgr parameters,
- * OS/application info by format letters, and bootloader info. Commands a board does not
- * provide (taskstat, mpstat, datetime) are not registered and so answer rc 8.
+ * OS group (0) server handlers as Zephyr's os_mgmt answers them (notes/smp.md §3, checked
+ * against the real smp_server builds in test/strict/fidelity.test.ts): echo (`d` optional: an
+ * empty string when absent), reset (answer first, then the board's reset hook, with
+ * `boot_mode`; arguments that do not decode are ignored, as Zephyr's core command does), MCUmgr
+ * parameters, OS/application info by format letters (none or "" = `s`), and bootloader info.
+ * Commands a board does not provide (taskstat, mpstat, datetime) are not registered and so
+ * answer rc 8.
  */
 import { MgmtErr, OsErr, SmpGroupError, SmpRcError } from '../errors.js';
 import { GroupId, OsCmd } from '../ids.js';
@@ -39,18 +42,25 @@ export function osGroup(o: OsGroupOptions): SmpGroupHandler {
   const commands: Record<number, { read?: SmpHandler; write?: SmpHandler }> = {};
   commands[OsCmd.ECHO] = { read: echo, write: echo };
   commands[OsCmd.RESET] = {
-    write: ({ body, afterResponse }) => {
+    write: (request) => {
       if (!o.reset) throw new SmpRcError(MgmtErr.ENOTSUP);
+      // os_mgmt_reset: "if we fail to decode the data, ignore the error and continue with the default parameters".
+      let body: SmpMap = {};
+      try {
+        body = request.body;
+      } catch {
+        // defaults
+      }
       const bootMode = typeof body['boot_mode'] === 'number' ? body['boot_mode'] : 0;
       const force = typeof body['force'] === 'number' && body['force'] > 0;
-      afterResponse(() => o.reset!({ bootMode, force }));
+      request.afterResponse(() => o.reset!({ bootMode, force }));
       return {};
     },
   };
   commands[OsCmd.PARAMS] = { read: () => ({ buf_size: o.params.bufSize, buf_count: o.params.bufCount }) };
   commands[OsCmd.INFO] = {
     read: ({ body }) => {
-      const format = body['format'] === undefined ? 's' : body['format'];
+      const format = body['format'] === undefined || body['format'] === '' ? 's' : body['format'];
       if (typeof format !== 'string') throw new SmpRcError(MgmtErr.EINVAL);
       const letters = new Set<string>();
       for (const ch of format) {
@@ -82,7 +92,7 @@ export function osGroup(o: OsGroupOptions): SmpGroupHandler {
 }
 
 function echo({ body }: SmpRequestContext): SmpMap {
-  const d = body['d'];
+  const d = body['d'] === undefined ? '' : body['d'];
   if (typeof d !== 'string') throw new SmpRcError(MgmtErr.EINVAL);
   return { r: d };
 }

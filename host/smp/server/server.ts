@@ -2,9 +2,13 @@
  * The board side of SMP: the same framing as the client, and group dispatch the way Zephyr's
  * mgmt core does it (notes/smp.md §1): requests are served one at a time in arrival order,
  * answers go out in the version asked (a v2 group error becomes a v1 `rc`), an unknown group
- * or command is answered `{"rc": 8}` (ENOTSUP) even under v2, a body that is not a CBOR map is
- * `{"rc": 3}` (EINVAL), and a request arriving while `buf_count` requests wait is dropped as a
- * board without a free buffer would.
+ * or command is answered `{"rc": 8}` (ENOTSUP) even under v2, and a request arriving while
+ * `buf_count` requests wait is dropped as a board without a free buffer would. Headers are read
+ * by the firmware's own rules (`dialect`: Zephyr's or MCUboot's, request-rules.ts). The payload
+ * is decoded when a handler reads its arguments, as zcbor does in each command: a command that
+ * takes none answers whatever the payload holds; one that reads them answers `{"rc": 3}`
+ * (EINVAL) when the payload is not a CBOR map (an empty payload included). Answers are encoded
+ * as zcbor encodes them: indefinite-length maps and arrays.
  *
  * A board is built by registering groups: `osGroup` and `imageGroup` here; the SUIT group (66)
  * and rig group (67) of the virtual board register the same way. One server can serve several
@@ -16,8 +20,9 @@ import { decodeBody, encodeCbor, type SmpMap } from '../cbor.js';
 import { errorBody, MgmtErr, SmpErrorResponse, SmpRcError } from '../errors.js';
 import { ConsoleFraming } from '../framing/console.js';
 import type { Framing } from '../framing/framing.js';
-import { encodePacket, isResponseOp, Op, type SmpHeader, type SmpPacket } from '../header.js';
+import { Op, type SmpHeader } from '../header.js';
 import { SmpLink, type LinkEvent } from '../link.js';
+import { answerPacket, parseRequests, type ParsedRequest, type RequestDialect } from './request-rules.js';
 
 /**
  * Which connection a request came from: by default the served transport; a board serving one
@@ -32,8 +37,11 @@ export interface SmpRequestContext {
   header: SmpHeader;
   /** The connection it came from (one upload session per board: upload-session.ts). */
   peer: SmpPeer;
-  /** The request body ({} when the packet had no payload). */
-  body: SmpMap;
+  /**
+   * The request's arguments, decoded when read: throws SmpRcError EINVAL (answered `{"rc": 3}`)
+   * when the payload is not a CBOR map, an empty payload included (zcbor finds no map there).
+   */
+  readonly body: SmpMap;
   /** Runs once the answer is handed to the transport (an OS reset answers before rebooting). */
   afterResponse(fn: () => void | Promise<void>): void;
 }
@@ -71,6 +79,10 @@ export interface SmpServerOptions {
   legacyRc?: boolean;
   /** Framing for new connections; default console framing with 124-character lines. */
   framing?: () => Framing;
+  /** Largest packet taken from the framing; default what the framing fits in `bufSize` (Framing.maxPacketFor). */
+  maxPacket?: number;
+  /** Whose header rules (request-rules.ts); default Zephyr's. */
+  dialect?: RequestDialect;
   clock?: Clock;
   /** Packets, drops and console text of every connection (traces, logs). */
   onEvent?: (event: LinkEvent) => void;
@@ -121,8 +133,8 @@ export class SmpServer implements SmpServing {
     const peer = o.peer ?? transport;
     const framing = this.options.framing?.() ?? new ConsoleFraming();
     // Frames longer than the board's buffer never fit: the framing drops them.
-    const link = new SmpLink(transport, { framing, maxPacket: framing.maxPacketFor(this.bufSize), clock: this.clock, onEvent: this.options.onEvent });
-    const queue: SmpPacket[] = [];
+    const link = new SmpLink(transport, { framing, maxPacket: this.options.maxPacket ?? framing.maxPacketFor(this.bufSize), clock: this.clock, onEvent: this.options.onEvent });
+    const queue: ParsedRequest[] = [];
     let busy = false;
     const conn: ServerConnection = {
       link,
@@ -144,17 +156,19 @@ export class SmpServer implements SmpServing {
         busy = false;
       }
     };
-    link.onPacket((p) => {
-      if (isResponseOp(p.header.op)) return;
+    link.onRawPacket((raw) => {
+      const requests = parseRequests(raw, this.options.dialect ?? 'zephyr');
+      if (requests.length === 0) return;
       if (!this.listening) {
         conn.stats.droppedOff++;
         return;
       }
+      // The packet takes one buffer however many requests it holds.
       if (queue.length + (busy ? 1 : 0) >= this.bufCount) {
         conn.stats.droppedBusy++;
         return;
       }
-      queue.push(p);
+      queue.push(...requests);
       void next();
     });
     link.onClose(() => this.connections.delete(conn));
@@ -175,18 +189,27 @@ export class SmpServer implements SmpServing {
 
   /** The answer to one request (exposed for tests of handlers without a link). */
   async answer(header: SmpHeader, payload: Uint8Array, after: (() => void | Promise<void>)[] = [], peer: SmpPeer = LOCAL_PEER): Promise<SmpMap> {
-    let body: SmpMap;
-    try {
-      body = decodeBody(payload);
-    } catch {
-      return { rc: MgmtErr.EINVAL };
-    }
     const group = this.groups.get(header.group);
     const cmd = group?.commands[header.command];
     const handler = header.op === Op.READ ? cmd?.read : cmd?.write;
     if (!group || !handler) return { rc: MgmtErr.ENOTSUP };
+    let body: SmpMap | undefined;
+    const request: SmpRequestContext = {
+      header,
+      peer,
+      get body(): SmpMap {
+        if (body) return body;
+        if (payload.length === 0) throw new SmpRcError(MgmtErr.EINVAL);
+        try {
+          return (body = decodeBody(payload));
+        } catch {
+          throw new SmpRcError(MgmtErr.EINVAL);
+        }
+      },
+      afterResponse: (fn) => void after.push(fn),
+    };
     try {
-      const out = await handler({ header, body, peer, afterResponse: (fn) => void after.push(fn) });
+      const out = await handler(request);
       return (group.legacyRc ?? this.legacyRc) && out['rc'] === undefined ? { rc: 0, ...out } : out;
     } catch (e) {
       after.length = 0;
@@ -196,13 +219,11 @@ export class SmpServer implements SmpServing {
     }
   }
 
-  private async serveOne(link: SmpLink, p: SmpPacket, peer: SmpPeer): Promise<void> {
+  private async serveOne(link: SmpLink, p: ParsedRequest, peer: SmpPeer): Promise<void> {
     const after: (() => void | Promise<void>)[] = [];
-    const body = await this.answer(p.header, p.payload, after, peer);
-    const h = p.header;
-    const out = encodePacket({ op: (h.op + 1) as typeof h.op, version: h.version, group: h.group, seq: h.seq, command: h.command }, encodeCbor(body));
+    const body = p.error !== undefined ? { rc: p.error } : await this.answer(p.header, p.payload, after, peer);
     try {
-      await link.send(out);
+      await link.send(answerPacket(p, encodeCbor(body, { containers: 'indefinite' })));
     } catch {
       return; // the host went away; nothing to answer to
     }

@@ -11,6 +11,7 @@
  * an 8 KiB payload and instant flash (a smoke run). KB = 1000 bytes.
  */
 import { generateSigningKey, trustAnchorFor, type PrivateKey, type TrustAnchor } from '../../../host/keys/index.js';
+import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
 import { runUpdate } from '../../../host/operator/update.js';
 import { parseUuid } from '../../../host/util/uuid.js';
 import { lineBytesPerSecond } from '../../../host/transport/line-rate.js';
@@ -47,8 +48,9 @@ async function measure(baud: number, size: number, flashScale: number, key: Priv
     const link = await board.connect({ baudRate: baud, seed: 3 });
     try {
       const next = release(profile, key, '1.1.0', 2n, size);
-      // Reference: the same bytes as a plain image upload to the same slot, same link.
-      const raw = await link.client.image.upload(next.payload);
+      // Reference: the same bytes as a plain image upload to the same slot, same link (as an
+      // MCUboot image: Zephyr's image group takes nothing else).
+      const raw = await link.client.image.upload(createImage(next.payload, { key, version: parseVersion('1.1.0') }));
       if (raw.match !== true) throw new Error('bench reference upload did not verify on the board');
       const t0 = performance.now();
       const out = await runUpdate(link.client, next.envelope, { payloads: new Map([[URI, next.payload]]), predict: { trust: [anchor] } });

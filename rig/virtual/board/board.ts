@@ -240,6 +240,9 @@ export class VirtualBoard implements SmpServing {
       bufCount: smp.recovery.lineBufs,
       // MCUboot's boot_serial_output: base64 of the whole buffer, cut every 124 characters.
       framing: () => new ConsoleFraming({ style: 'mcumgr', maxLineBytes: smp.lineMax }),
+      // dec_buf is BOOT_SERIAL_MAX_RECEIVE_SIZE + 1 bytes and holds length, packet and CRC.
+      maxPacket: smp.recovery.bufSize + 1 - 4,
+      dialect: 'mcuboot',
     });
     this.appServer.register(
       this.wrap(
@@ -614,7 +617,7 @@ export class VirtualBoard implements SmpServing {
 
   private freshImageGroups(): void {
     this.removeImageGroups();
-    const app = this.appServer.register(this.wrap(imageGroup(this.storage, { lock: this.uploads }), 'application'));
+    const app = this.appServer.register(this.wrap(imageGroup(this.storage, { lock: this.uploads, imageCheck: this.profile.smp.imageCheck }), 'application'));
     const boot = this.bootServer.register(this.wrap(recoveryImageGroup(this.storage, { lock: this.uploads }), 'bootloader'));
     this.removeImageGroups = () => {
       app();
@@ -695,7 +698,15 @@ export class VirtualBoard implements SmpServing {
     return async (ctx) => {
       if (this.uart !== firmware) throw new SmpRcError(MgmtErr.EUNKNOWN, `board is not running its ${firmware === 'application' ? 'application' : 'serial recovery'} SMP server`);
       try {
-        const out = await h({ ...ctx, afterResponse: (fn) => ctx.afterResponse(() => this.afterResponse(fn, firmware)) });
+        // Not a spread: it would decode the body (a getter) before the handler asks for it.
+        const out = await h({
+          header: ctx.header,
+          peer: ctx.peer,
+          get body() {
+            return ctx.body;
+          },
+          afterResponse: (fn) => ctx.afterResponse(() => this.afterResponse(fn, firmware)),
+        });
         await this.settleFlash();
         return out;
       } catch (e) {

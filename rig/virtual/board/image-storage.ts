@@ -4,14 +4,16 @@
  * (notes/smp.md §4, notes/mcuboot.md §4, §7):
  * - state: each slot holding an image with its version and SHA256 TLV; flags from the trailers —
  *   the active slot is confirmed unless the next boot reverts it, the other slot is pending
- *   (test), pending + permanent, or confirmed when a revert will bring it back;
- * - uploads go to the secondary slot with progressive erase (slot-writer.ts); in the
- *   bootloader (serial recovery, or no bootable image) they go to the primary, as MCUboot's
- *   serial recovery writes them (its own SMP commands: host/smp/server/mcuboot-recovery.ts);
- *   the secondary is refused while it holds a pending image or the image a revert needs;
- * - `upgrade: true` uploads: the MCUboot header of the first chunk against the running image's
- *   (major.minor.revision, img_mgmt_vercmp) — the image format is read here, on the device
- *   side, not by the image group;
+ *   (test), pending + permanent, or confirmed when a revert will bring it back; serial
+ *   recovery lists only the slots whose image the bootloader accepts (bs_list);
+ * - uploads go to the secondary slot with progressive erase (slot-writer.ts), refused while it
+ *   is in use (pending, or the image a revert needs: NO_FREE_SLOT) or a SUIT update holds it,
+ *   and take images up to the largest the slots swap; in the bootloader (serial recovery, or
+ *   no bootable image) they go to the primary, as MCUboot's serial recovery writes them (its
+ *   own SMP commands: host/smp/server/mcuboot-recovery.ts), up to the slot's size (bs_upload);
+ * - the image format is read here, on the device side, not by the image group: the header
+ *   check of a first chunk, versions and the SHA256 TLV for image state, the header
+ *   comparison of `upgrade: true` uploads (major.minor.revision, img_mgmt_vercmp);
  * - test / permanent marks the secondary with `boot_set_pending`, confirm writes image_ok.
  * SUIT containers (rig/virtual/suit) are images like any other here.
  */
@@ -20,7 +22,7 @@ import { compareVersions, decodeHeader, IMAGE_F, IMAGE_HEADER_SIZE, IMAGE_MAGIC,
 import { ImageStorageError, type ImageStorage } from '../../../host/smp/server/image-storage.js';
 import { boardVersion, type ImageSlotInfo, type ImageSlotState } from '../../../host/smp/image-state.js';
 import { SwapType } from '../../../host/mcuboot/trailer.js';
-import { headerErased, imageLength, Magic, requestedSwapType } from '../bootloader/index.js';
+import { headerErased, imageLength, requestedSwapType } from '../bootloader/index.js';
 import type { FlashArea } from '../flash/index.js';
 import { maxImageSize, type SuitFirmware } from '../suit/firmware.js';
 import { SlotWriteError, SlotWriter } from '../suit/slot-writer.js';
@@ -59,6 +61,15 @@ export class BoardImageStorage implements ImageStorage {
     return this.host.mode === 'bootloader' || this.host.mode === 'recovery' ? 0 : 1;
   }
 
+  private uploadArea(): FlashArea {
+    return this.uploadSlot() === 1 ? this.fw.areas.secondary : this.fw.areas.primary;
+  }
+
+  /** What an upload may write: the image the slots swap through the application; the whole slot in serial recovery. */
+  private uploadCapacity(): number {
+    return this.uploadSlot() === 1 ? maxImageSize(this.fw.device, this.fw.profile) : this.fw.areas.primary.size;
+  }
+
   async state(): Promise<ImageSlotState[]> {
     const bl = this.fw.device.bootloader;
     const swap = requestedSwapType(bl.primary.readState(), bl.secondary.readState());
@@ -90,6 +101,16 @@ export class BoardImageStorage implements ImageStorage {
     return out;
   }
 
+  async validImages(): Promise<ImageSlotState[]> {
+    const bl = this.fw.device.bootloader;
+    return (await this.state()).filter((s) => bl.accepts(s.slot === 0 ? 'primary' : 'secondary'));
+  }
+
+  headerProblem(first: Uint8Array): 'INVALID_IMAGE_HEADER' | 'INVALID_IMAGE_HEADER_MAGIC' | undefined {
+    if (first.length < IMAGE_HEADER_SIZE) return 'INVALID_IMAGE_HEADER';
+    return decodeHeader(first).magic === IMAGE_MAGIC ? undefined : 'INVALID_IMAGE_HEADER_MAGIC';
+  }
+
   /** The first chunk's MCUboot header must carry a newer version than the running application's header. */
   async checkUpgrade(image: number, first: Uint8Array): Promise<void> {
     if (image !== 0) throw new ImageStorageError('INVALID_SLOT', `no image ${image}`);
@@ -108,22 +129,28 @@ export class BoardImageStorage implements ImageStorage {
     return [{ image: 0, slots: [{ slot: 0, size: a.primary.size }, { slot: 1, size: a.secondary.size, uploadImageId: 0 }], maxImageSize: maxImageSize(this.fw.device, this.fw.profile) }];
   }
 
-  async beginUpload(image: number, size: number): Promise<void> {
+  async checkUpload(image: number, size: number): Promise<void> {
     if (image !== 0) throw new ImageStorageError('INVALID_SLOT', `no image ${image}`);
-    const max = maxImageSize(this.fw.device, this.fw.profile);
-    if (size > max) throw new ImageStorageError('INVALID_IMAGE_TOO_LARGE', `${size} bytes; the slots take images of at most ${max}`);
-    const slot = this.uploadSlot();
-    if (slot === 1) {
-      const busy = this.fw.candidateBusy();
-      if (busy) throw new ImageStorageError('IMAGE_ALREADY_PENDING', busy);
-      const s = this.fw.device.bootloader.secondary.readState();
-      if (s.magic === Magic.GOOD) throw new ImageStorageError('IMAGE_ALREADY_PENDING', 'the secondary slot holds an image pending for the next boot');
+    if (this.uploadSlot() === 1) {
+      // img_mgmt_slot_in_use: pending for the next boot, or the image a scheduled revert boots.
+      const busy = this.fw.candidateBusy() ?? ((await this.state()).some((s) => s.slot === 1 && (s.pending || s.confirmed)) ? 'the secondary slot is in use: pending for the next boot, or the image a revert boots' : undefined);
+      if (busy) throw new ImageStorageError('NO_FREE_SLOT', busy);
     }
+    const max = this.uploadCapacity();
+    if (size > max) throw new ImageStorageError('INVALID_IMAGE_TOO_LARGE', `${size} bytes; the slot takes images of at most ${max}`);
+  }
+
+  async beginUpload(image: number, size: number): Promise<void> {
+    await this.checkUpload(image, size);
     // A SUIT update in progress writes the same slot: it is abandoned.
     this.fw.consumer.cancel();
-    const trailer = slot === 1 ? this.fw.device.bootloader.secondary : this.fw.device.bootloader.primary;
+    const trailer = this.uploadSlot() === 1 ? this.fw.device.bootloader.secondary : this.fw.device.bootloader.primary;
     const t = trailer.trailerSectors();
-    this.writer = new SlotWriter(trailer.area, 0, max, [...Array.from({ length: t.count }, (_, i) => t.first + i)]);
+    this.writer = new SlotWriter(trailer.area, 0, this.uploadCapacity(), [...Array.from({ length: t.count }, (_, i) => t.first + i)]);
+  }
+
+  uploadAlign(): number {
+    return this.uploadArea().align;
   }
 
   /** Drops the upload in progress (a SUIT update takes the slot); its session must go too. */
@@ -148,8 +175,9 @@ export class BoardImageStorage implements ImageStorage {
   }
 
   async readUpload(_image: number, offset: number, length: number): Promise<Uint8Array> {
+    if (!this.writer) return this.uploadArea().read(offset, length);
     const dst = new Uint8Array(length);
-    this.need().read(offset, dst);
+    this.writer.read(offset, dst);
     return dst;
   }
 

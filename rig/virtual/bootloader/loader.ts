@@ -94,6 +94,15 @@ export class Bootloader {
     return this.strategy.name;
   }
 
+  /**
+   * Whether the image in `slot` passes bootutil_img_validate (hash, signature, security counter),
+   * checked as MCUboot's serial recovery does before it lists a slot: nothing erased, run or recorded.
+   */
+  accepts(slot: 'primary' | 'secondary'): boolean {
+    const area = slot === 'primary' ? this.cfg.areas.primary : this.cfg.areas.secondary;
+    return !headerErased(area) && this.cfg.validator.validate(area, slot, { storedCounter: this.enforcedCounter(), integrityOnly: true }).ok;
+  }
+
   /** The stored security counter enforced on images (undefined: no rollback protection or quirk). */
   private enforcedCounter(): bigint | undefined {
     if (!this.cfg.counters || this.quirks.has('accept-rollback')) return undefined;

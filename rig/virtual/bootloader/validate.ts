@@ -30,6 +30,11 @@ export type Validation = { ok: true; image: ValidImage } | { ok: false; reason: 
 export interface ValidationContext {
   /** The stored rollback counter to enforce, or undefined when rollback protection is off. */
   storedCounter: bigint | undefined;
+  /**
+   * Only what MCUboot's bootutil_img_validate checks — hash, signature, counter — with nothing
+   * run or recorded: serial recovery's image list (a SUIT candidate's validate sequence waits for the boot).
+   */
+  integrityOnly?: boolean;
 }
 
 /** Decides whether the image in a slot may be swapped in or booted. */

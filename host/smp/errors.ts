@@ -149,6 +149,8 @@ export class SmpGroupError extends SmpErrorResponse {
     readonly group: number,
     readonly rc: number,
     readonly request?: SmpRequestRef,
+    /** A board's reason, sent as `rsn` when the error goes out in SMP v1's `rc` form (Zephyr's verbose errors). */
+    readonly reason?: string,
   ) {
     super(`board answered ${groupErrText(group, rc)}${where(request)}`);
   }
@@ -184,7 +186,8 @@ export function responseError(body: SmpMap, request?: SmpRequestRef): SmpErrorRe
 /** The body an error is answered with under SMP `version` (v1 has no group form). */
 export function errorBody(e: SmpErrorResponse, version: 1 | 2, translateV1: (group: number, rc: number) => number): SmpMap {
   if (e instanceof SmpGroupError) {
-    return version === 2 ? { err: { group: e.group, rc: e.rc } } : { rc: translateV1(e.group, e.rc) };
+    if (version === 2) return { err: { group: e.group, rc: e.rc } };
+    return e.reason ? { rc: translateV1(e.group, e.rc), rsn: e.reason } : { rc: translateV1(e.group, e.rc) };
   }
   const rsn = (e as SmpRcError).reason;
   return rsn ? { rc: e.rc, rsn } : { rc: e.rc };

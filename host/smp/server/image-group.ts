@@ -80,16 +80,34 @@ function translateV1(rc: number): number {
   }
 }
 
-function refuse(code: keyof typeof ImageErr): never {
-  throw new SmpGroupError(GroupId.IMAGE, ImageErr[code]);
+/**
+ * The reasons Zephyr's verbose image errors give (CONFIG_MCUMGR_GRP_IMG_VERBOSE_ERR, on in the
+ * peers' build): sent as `rsn` with an SMP v1 `rc`; a v2 group error carries none.
+ */
+const REASONS: Partial<Record<keyof typeof ImageErr, string>> = {
+  INVALID_OFFSET: 'header malformed',
+  INVALID_IMAGE_HEADER: 'header malformed',
+  INVALID_LENGTH: 'header malformed',
+  INVALID_IMAGE_HEADER_MAGIC: 'magic mismatch',
+  NO_FREE_SLOT: 'no slot',
+  INVALID_IMAGE_TOO_LARGE: 'img too large',
+  CURRENT_VERSION_IS_NEWER: 'downgrade',
+  INVALID_IMAGE_DATA_OVERRUN: 'data overrun',
+  FLASH_ERASE_FAILED: 'fa erase fail',
+  FLASH_WRITE_FAILED: 'fa write fail',
+};
+
+/** An upload refusal (with Zephyr's reason); `bare`: a refusal img_mgmt gives no reason for (erase, state). */
+function refuse(code: keyof typeof ImageErr, o: { bare?: boolean } = {}): never {
+  throw new SmpGroupError(GroupId.IMAGE, ImageErr[code], undefined, o.bare ? undefined : REASONS[code]);
 }
 
 /** Storage refusals become image group errors. */
-async function storage<T>(fn: () => Promise<T>): Promise<T> {
+async function storage<T>(fn: () => Promise<T>, o: { bare?: boolean } = {}): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof ImageStorageError) refuse(e.code);
+    if (e instanceof ImageStorageError) refuse(e.code, o);
     throw e;
   }
 }
@@ -214,16 +232,16 @@ export function imageGroup(store: ImageStorage, o: ImageGroupOptions = {}): SmpG
     const hash = body['hash'];
     if (hash === undefined) {
       if (confirm !== true) throw new SmpRcError(MgmtErr.EINVAL, 'a test needs the hash of the image to test');
-      await storage(() => store.confirm(0));
+      await storage(() => store.confirm(0), { bare: true });
     } else {
       if (!(hash instanceof Uint8Array)) throw new SmpRcError(MgmtErr.EINVAL, "'hash' must be a byte string");
       const slot = (await store.state()).find((s) => s.hash.length === hash.length && timingSafeEqual(s.hash, hash));
-      if (!slot) refuse('HASH_NOT_FOUND');
+      if (!slot) refuse('HASH_NOT_FOUND', { bare: true });
       if (slot.active) {
-        if (confirm !== true) refuse('IMAGE_SETTING_TEST_TO_ACTIVE_DENIED');
-        await storage(() => store.confirm(slot.image));
+        if (confirm !== true) refuse('IMAGE_SETTING_TEST_TO_ACTIVE_DENIED', { bare: true });
+        await storage(() => store.confirm(slot.image), { bare: true });
       } else {
-        await storage(() => store.setPending(slot.image, slot.slot, confirm === true));
+        await storage(() => store.setPending(slot.image, slot.slot, confirm === true), { bare: true });
       }
     }
     return stateBody(await store.state(), store.imageCount);
@@ -234,11 +252,11 @@ export function imageGroup(store: ImageStorage, o: ImageGroupOptions = {}): SmpG
     // Not `abs >> 1`: that wraps at 2^31 and would name image 0 again.
     const image = Math.floor(abs / 2);
     const there = (await store.state()).find((s) => s.image === image && s.slot === abs % 2);
-    if (there && inUse(there)) refuse('NO_FREE_SLOT');
+    if (there && inUse(there)) refuse('NO_FREE_SLOT', { bare: true });
     // img_mgmt_erase resets the upload state after the erase, whether it worked or not.
     session = undefined;
-    if (image >= store.imageCount) refuse('FLASH_OPEN_FAILED');
-    await storage(() => store.erase(image, abs % 2));
+    if (image >= store.imageCount) refuse('FLASH_OPEN_FAILED', { bare: true });
+    await storage(() => store.erase(image, abs % 2), { bare: true });
     return {};
   };
 

@@ -28,7 +28,7 @@ import type { BoardSpec, BoardStatus } from '../store/boards.js';
 import { cleanLine } from '../store/console.js';
 import type { UploadFigure, UploadProgressFigure } from '../store/uploads.js';
 import type { AgentTerms } from './agent-calls.js';
-import type { AgentJob, AgentLink, BoardMoveReport, BoardStep, Heartbeat, JobClaim } from './link.js';
+import type { AgentJob, AgentLink, BoardMoveReport, BoardStep, Heartbeat, JobClaim, VerdictReport } from './link.js';
 import type { Release } from './update-job.js';
 import type { BoardJobData } from '../jobs/job-data.js';
 
@@ -139,8 +139,8 @@ export class HttpLink implements AgentLink {
     return this.onJob(claim, 'progress', { campaign, ...fitMove(m) });
   }
 
-  updateVerdict(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
-    return this.onJob(claim, 'verdict', { campaign, ...fitMove(m), reason: (m.reason ?? '').slice(0, TEXT_MAX) });
+  updateVerdict(claim: JobClaim, campaign: number, m: VerdictReport): Promise<boolean> {
+    return this.onJob(claim, 'verdict', { campaign, ...fitMove(m), reason: (m.reason ?? '').slice(0, TEXT_MAX), ...(m.status ? { status: m.status } : {}) });
   }
 
   runResult(claim: JobClaim, run: number, r: { result: BoardResult } | { error: string }): Promise<boolean> {

@@ -48,6 +48,11 @@ export interface BoardMoveReport extends BoardStep {
   via?: readonly BoardStep[];
 }
 
+export interface VerdictReport extends BoardMoveReport {
+  /** What the board runs after the update (as a status report), recorded with the verdict. */
+  status?: BoardStatus;
+}
+
 export interface Heartbeat {
   held: boolean;
   offline: readonly string[];
@@ -77,7 +82,7 @@ export interface AgentLink {
   /** A campaign board's state on the way; false when the claim was lost. */
   updateProgress(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean>;
   /** A campaign board's verdict; completes the job. */
-  updateVerdict(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean>;
+  updateVerdict(claim: JobClaim, campaign: number, m: VerdictReport): Promise<boolean>;
   /** A board's part of a run (or why it could not run); completes the job. */
   runResult(claim: JobClaim, run: number, r: { result: BoardResult } | { error: string }): Promise<boolean>;
   /** Gives a job back unfinished (the agent is stopping): it is retried by its rule. */

@@ -22,6 +22,7 @@ import type { Claim } from '../jobs/claims.js';
 import type { UpdateJobData } from '../jobs/job-data.js';
 import { boardQueue, type QueuedJob } from '../jobs/queue.js';
 import { selectBoards } from '../store/select-boards.js';
+import { recordReport, type BoardStatus } from '../store/boards.js';
 import { MAX_CAMPAIGN_BOARDS, campaignSpec, errorThresholdReached, successThresholdMet, type CampaignRequest } from './spec.js';
 import { ACTIVE_STATES, ERROR_STATES, TERMINAL_STATES, type CampaignBoardState } from './states.js';
 import {
@@ -128,9 +129,12 @@ export class CampaignEngine {
   }
 
   /** The worker's verdict on a board (a terminal state), the job completed, the next boards enqueued. */
-  async finish(claim: Claim, campaign: number, m: BoardMove & { via?: readonly BoardMove[] }): Promise<boolean> {
+  async finish(claim: Claim, campaign: number, m: BoardMove & { via?: readonly BoardMove[]; status?: BoardStatus }): Promise<boolean> {
     if (!TERMINAL_STATES.has(m.to)) throw new Error(`a verdict is a terminal state, not ${m.to}`);
     return this.jobs.finish(claim, async (tx) => {
+      // What the board runs now, first: whoever learns the verdict finds the inventory up to date.
+      // The board's row before the campaign's, as an agent taking a job locks them.
+      if (m.status) await recordReport(tx, claim.board, { kind: 'status', status: m.status });
       const row = await this.ownRow(tx, campaign, claim);
       if (!row || TERMINAL_STATES.has(row.state)) return { ignored: 'the board already has its verdict' };
       await moveBoard(tx, campaign, await stepThrough(tx, campaign, row, m.via ?? []), m);

@@ -28,7 +28,7 @@ import { CONSOLE_BATCH_MAX, CONSOLE_LINE_MAX } from '../../store/console.js';
 import { BoardResultSchema } from '../board-result-schema.js';
 import { NEXT_JOB_WAIT_MAX_MS, RUN_REPORT_LIMIT } from '../limits.js';
 import { AUTH_ERRORS, ErrorBody, Name, NumericId, PayloadUri } from '../schemas.js';
-import { BoardSpecSchema, HostSchema, caller } from './boards.js';
+import { BoardSpecSchema, BoardStatusSchema, HostSchema, caller } from './boards.js';
 import { work } from './campaigns.js';
 
 const closed = { additionalProperties: false } as const;
@@ -202,8 +202,11 @@ export const agentRoutes: RoutePlugin = async (app, { ctx }) => {
   jobRoute(
     'verdict',
     "a campaign board's verdict: completes the job",
-    Type.Object({ campaign: NumericId, to: Type.Enum(VERDICTS), reason: Text(2000), detail: Type.Optional(Detail), via: Type.Optional(Via) }, closed),
-    (c, j, b) => c.updateVerdict(j, b.campaign, moveOf(b)),
+    Type.Object(
+      { campaign: NumericId, to: Type.Enum(VERDICTS), reason: Text(2000), detail: Type.Optional(Detail), via: Type.Optional(Via), status: Type.Optional(BoardStatusSchema) },
+      closed,
+    ),
+    (c, j, b) => c.updateVerdict(j, b.campaign, { ...moveOf(b), ...(b.status ? { status: b.status } : {}) }),
   );
   jobRoute(
     'result',

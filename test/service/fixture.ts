@@ -1,7 +1,14 @@
 /**
  * A lab service app for a test, on a fresh database of the given flavour (PGlite or the test
- * server), migrated, with one token per role; `close()` removes everything.
+ * server), migrated, with one token per role; `close()` removes everything. For the CLI's
+ * `--tracker` tests: that service listening, with a virtual board on TCP beside it.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { trustAnchorFor } from '../../host/keys/index.js';
+import type { TcpListener } from '../../host/transport/tcp.js';
 import type { ServiceApp } from '../../rig/service/api/app.js';
 import { buildApp } from '../../rig/service/api/app.js';
 import { ROLES, type Role } from '../../rig/service/auth/roles.js';
@@ -12,7 +19,9 @@ import { migrate } from '../../rig/service/db/migrations.js';
 import { SERVICE_MODULES } from '../../rig/service/modules.js';
 import { WorkService } from '../../rig/service/work.js';
 import { attachWork } from '../../rig/service/work-registry.js';
+import { VirtualBoard } from '../../rig/virtual/board/board.js';
 import { scratchDatabase, type DatabaseFlavour } from '../helpers/databases.js';
+import { authorKey } from './releases-fixture.js';
 
 export interface TestService {
   app: ServiceApp;
@@ -64,4 +73,50 @@ export async function testService(flavour: DatabaseFlavour, o: { plugins?: reado
     await scratch.drop();
     throw e;
   }
+}
+
+/** What the CLI's `--tracker` tests run against; `close()` removes everything. */
+export interface ServiceWithBoard {
+  s: TestService;
+  /** The service listening on 127.0.0.1, as `--tracker` takes it. */
+  url: string;
+  /** A virtual board trusting the test author key (releases-fixture.ts), on TCP, as `--port` takes it. */
+  port: string;
+  /** A scratch folder for the test's files. */
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function serviceWithBoard(flavour: DatabaseFlavour, dirPrefix: string): Promise<ServiceWithBoard> {
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  const s = await testService(flavour).catch((e: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  });
+  let board: VirtualBoard | undefined;
+  let listener: TcpListener | undefined;
+  const close = async () => {
+    await listener?.close();
+    await board?.close();
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const url = await s.app.listen({ host: '127.0.0.1', port: 0 });
+    board = await VirtualBoard.open({ trust: { anchors: [trustAnchorFor(authorKey, 'author', 'test author key')], require: [] } });
+    listener = await board.listenTcp();
+    return { s, url, port: listener.url, dir, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** A port nothing listens on (one just given up), for a service that cannot be reached. */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
 }

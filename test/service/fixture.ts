@@ -17,7 +17,7 @@ import type { ReleaseTrust, RoutePlugin } from '../../rig/service/context.js';
 import { openDatabase, type Database } from '../../rig/service/db/database.js';
 import { migrate } from '../../rig/service/db/migrations.js';
 import { SERVICE_MODULES } from '../../rig/service/modules.js';
-import { WorkService } from '../../rig/service/work.js';
+import { WorkService, type WorkOptions } from '../../rig/service/work.js';
 import { attachWork } from '../../rig/service/work-registry.js';
 import { VirtualBoard } from '../../rig/virtual/board/board.js';
 import { scratchDatabase, type DatabaseFlavour } from '../helpers/databases.js';
@@ -32,6 +32,8 @@ export interface TestService {
   tokens: Record<Role, string>;
   /** `{ authorization: 'Bearer ...' }` for a role. */
   as(role: Role): { authorization: string };
+  /** The service's work on boards, when started with `work`; `close()` stops it first. */
+  work?: WorkService;
   close(): Promise<void>;
 }
 
@@ -39,9 +41,10 @@ export const ALL_ROUTES: readonly RoutePlugin[] = SERVICE_MODULES.flatMap((m) =>
 
 /**
  * `work`: also start the service's work on boards (job queue, campaigns, runs: rig/service/work.ts)
- * as `serve` does, so its routes answer instead of 503 (tests that drive every route).
+ * as `serve` does, so its routes answer instead of 503 (tests that drive every route); with
+ * options (leases, sweep, agent TTL) for the tests that work boards through it.
  */
-export async function testService(flavour: DatabaseFlavour, o: { plugins?: readonly RoutePlugin[]; releaseTrust?: ReleaseTrust; work?: boolean } = {}): Promise<TestService> {
+export async function testService(flavour: DatabaseFlavour, o: { plugins?: readonly RoutePlugin[]; releaseTrust?: ReleaseTrust; work?: boolean | WorkOptions } = {}): Promise<TestService> {
   const scratch = await scratchDatabase(flavour);
   const db = await openDatabase(scratch.spec);
   let work: WorkService | undefined;
@@ -51,7 +54,7 @@ export async function testService(flavour: DatabaseFlavour, o: { plugins?: reado
     for (const r of ROLES) tokens[r] = (await createToken(db, r, `test ${r}`)).token;
     const app = await buildApp({ db, plugins: o.plugins ?? ALL_ROUTES, ...(o.releaseTrust ? { releaseTrust: o.releaseTrust } : {}) });
     if (o.work) {
-      work = await WorkService.start(db);
+      work = await WorkService.start(db, o.work === true ? {} : o.work);
       attachWork(app.ctx, work);
     }
     return {
@@ -60,6 +63,7 @@ export async function testService(flavour: DatabaseFlavour, o: { plugins?: reado
       spec: scratch.spec,
       tokens,
       as: (role) => ({ authorization: `Bearer ${tokens[role]}` }),
+      ...(work ? { work } : {}),
       async close() {
         await work?.stop();
         await app.close();

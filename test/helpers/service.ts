@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { publicKeyPem, verificationKeyOf, type PublicKey } from '../../host/keys/index.js';
+import { Agent } from '../../rig/service/agent/agent.js';
 import { openDatabase, type Database } from '../../rig/service/db/database.js';
 import { migrate } from '../../rig/service/db/migrations.js';
 import { WorkService, type WorkOptions } from '../../rig/service/work.js';
@@ -36,6 +37,26 @@ export async function startWork(flavour: DatabaseFlavour, o: WorkOptions = {}): 
       await work.stop();
       await db.close();
       await scratch.drop();
+    },
+  };
+}
+
+/** The harness with the in-process agent serving `lab`'s boards (heartbeat and poll every 500 ms); `close()` stops the agent first. */
+export async function startWorkWithAgent(flavour: DatabaseFlavour, lab: Lab, o: WorkOptions = {}): Promise<WorkHarness & { agent: Agent }> {
+  const h = await startWork(flavour, o);
+  let agent: Agent;
+  try {
+    agent = await Agent.start({ name: 'test-agent', lab, link: h.work.link(), heartbeatMs: 500, pollMs: 500 });
+  } catch (e) {
+    await h.close();
+    throw e;
+  }
+  return {
+    ...h,
+    agent,
+    async close() {
+      await agent.stop();
+      await h.close();
     },
   };
 }

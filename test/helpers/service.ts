@@ -41,12 +41,17 @@ export async function startWork(flavour: DatabaseFlavour, o: WorkOptions = {}): 
   };
 }
 
-/** The harness with the in-process agent serving `lab`'s boards (heartbeat and poll every 500 ms); `close()` stops the agent first. */
+/** The in-process agent serving `lab`'s boards for `work`, with a heartbeat and a poll every 500 ms. */
+export function testAgent(work: WorkService, lab: Lab): Promise<Agent> {
+  return Agent.start({ name: 'test-agent', lab, link: work.link(), heartbeatMs: 500, pollMs: 500 });
+}
+
+/** The harness with testAgent serving `lab`'s boards; `close()` stops the agent first. */
 export async function startWorkWithAgent(flavour: DatabaseFlavour, lab: Lab, o: WorkOptions = {}): Promise<WorkHarness & { agent: Agent }> {
   const h = await startWork(flavour, o);
   let agent: Agent;
   try {
-    agent = await Agent.start({ name: 'test-agent', lab, link: h.work.link(), heartbeatMs: 500, pollMs: 500 });
+    agent = await testAgent(h.work, lab);
   } catch (e) {
     await h.close();
     throw e;

@@ -13,6 +13,8 @@ import type { ServiceApp } from '../../rig/service/api/app.js';
 import { buildApp } from '../../rig/service/api/app.js';
 import { ROLES, type Role } from '../../rig/service/auth/roles.js';
 import { createToken } from '../../rig/service/auth/tokens.js';
+import type { Lab } from '../../rig/lab/types.js';
+import type { Agent } from '../../rig/service/agent/agent.js';
 import type { ReleaseTrust, RoutePlugin } from '../../rig/service/context.js';
 import { openDatabase, type Database } from '../../rig/service/db/database.js';
 import { migrate } from '../../rig/service/db/migrations.js';
@@ -21,6 +23,7 @@ import { WorkService, type WorkOptions } from '../../rig/service/work.js';
 import { attachWork } from '../../rig/service/work-registry.js';
 import { VirtualBoard } from '../../rig/virtual/board/board.js';
 import { scratchDatabase, type DatabaseFlavour } from '../helpers/databases.js';
+import { testAgent } from '../helpers/service.js';
 import { authorKey } from './releases-fixture.js';
 
 export interface TestService {
@@ -32,8 +35,10 @@ export interface TestService {
   tokens: Record<Role, string>;
   /** `{ authorization: 'Bearer ...' }` for a role. */
   as(role: Role): { authorization: string };
-  /** The service's work on boards, when started with `work`; `close()` stops it first. */
+  /** The service's work on boards, when started with `work` or `agent`; `close()` stops it. */
   work?: WorkService;
+  /** The in-process agent, when started with `agent`; `close()` stops it first. */
+  agent?: Agent;
   close(): Promise<void>;
 }
 
@@ -42,21 +47,27 @@ export const ALL_ROUTES: readonly RoutePlugin[] = SERVICE_MODULES.flatMap((m) =>
 /**
  * `work`: also start the service's work on boards (job queue, campaigns, runs: rig/service/work.ts)
  * as `serve` does, so its routes answer instead of 503 (tests that drive every route); with
- * options (leases, sweep, agent TTL) for the tests that work boards through it.
+ * options (leases, sweep, agent TTL) for the tests that work boards through it. `agent`: the work
+ * and the in-process agent serving this lab's boards (testAgent in test/helpers/service.ts).
  */
-export async function testService(flavour: DatabaseFlavour, o: { plugins?: readonly RoutePlugin[]; releaseTrust?: ReleaseTrust; work?: boolean | WorkOptions } = {}): Promise<TestService> {
+export async function testService(
+  flavour: DatabaseFlavour,
+  o: { plugins?: readonly RoutePlugin[]; releaseTrust?: ReleaseTrust; work?: boolean | WorkOptions; agent?: Lab } = {},
+): Promise<TestService> {
   const scratch = await scratchDatabase(flavour);
   const db = await openDatabase(scratch.spec);
   let work: WorkService | undefined;
+  let agent: Agent | undefined;
   try {
     await migrate(db);
     const tokens = {} as Record<Role, string>;
     for (const r of ROLES) tokens[r] = (await createToken(db, r, `test ${r}`)).token;
     const app = await buildApp({ db, plugins: o.plugins ?? ALL_ROUTES, ...(o.releaseTrust ? { releaseTrust: o.releaseTrust } : {}) });
-    if (o.work) {
-      work = await WorkService.start(db, o.work === true ? {} : o.work);
+    if (o.work || o.agent) {
+      work = await WorkService.start(db, typeof o.work === 'object' ? o.work : {});
       attachWork(app.ctx, work);
     }
+    if (o.agent) agent = await testAgent(work!, o.agent);
     return {
       app,
       db,
@@ -64,7 +75,9 @@ export async function testService(flavour: DatabaseFlavour, o: { plugins?: reado
       tokens,
       as: (role) => ({ authorization: `Bearer ${tokens[role]}` }),
       ...(work ? { work } : {}),
+      ...(agent ? { agent } : {}),
       async close() {
+        await agent?.stop();
         await work?.stop();
         await app.close();
         await db.close();
@@ -72,6 +85,7 @@ export async function testService(flavour: DatabaseFlavour, o: { plugins?: reado
       },
     };
   } catch (e) {
+    await agent?.stop();
     await work?.stop();
     await db.close();
     await scratch.drop();

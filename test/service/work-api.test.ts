@@ -7,7 +7,6 @@
  *   are served; `suitrig run --tracker URL --token T` records a command-line run, the same report.
  */
 import { afterEach, expect, it } from 'vitest';
-import { Agent } from '../../rig/service/agent/agent.js';
 import { APP_URI, app, envelope, es256Key } from '../board/fixtures.js';
 import { runCli } from '../helpers/cli.js';
 import { describeOnDatabases } from '../helpers/databases.js';
@@ -26,17 +25,13 @@ interface CampaignJson {
 
 describeOnDatabases('campaign and run routes', (flavour) => {
   let s: TestService | undefined;
-  let agent: Agent | undefined;
   afterEach(async () => {
-    await agent?.stop();
     await s?.close();
-    agent = undefined;
     s = undefined;
   });
 
   async function serve(boards: string[]): Promise<TestService> {
-    s = await testService(flavour, { work: { leaseMs: 3_000, sweepMs: 250 } });
-    agent = await Agent.start({ name: 'api-agent', lab: virtualLab(boards.map((name) => ({ name, tags: ['rack'] }))), link: s.work!.link(), heartbeatMs: 500, pollMs: 500 });
+    s = await testService(flavour, { work: { leaseMs: 3_000, sweepMs: 250 }, agent: virtualLab(boards.map((name) => ({ name, tags: ['rack'] }))) });
     return s;
   }
 

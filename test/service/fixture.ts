@@ -1,7 +1,8 @@
 /**
  * A lab service app for a test, on a fresh database of the given flavour (PGlite or the test
- * server), migrated, with one token per role; `close()` removes everything. For the CLI's
- * `--tracker` tests: that service listening, with a virtual board on TCP beside it.
+ * server), migrated, with one token per role, and on request its work on boards and the
+ * in-process agent; `close()` removes everything. For the CLI's `--tracker` tests: that service
+ * listening, with a virtual board on TCP beside it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';

@@ -152,6 +152,10 @@ describeOnDatabases('the agent link over HTTP', (flavour) => {
     await refused(agentClient.call('POST', `${base}/verdict`, { campaign: c.id, to: 'delivering', reason: 'x' }), 400, /to/);
     const view = async () => ((await api('GET', `/campaigns/${c.id}`, undefined, 'viewer')).json() as CampaignJson).boards[0]!;
     expect((await view()).state).toBe('pending');
+    // States passed on the way are one transaction with the move: an impossible one refuses it all.
+    await refused(agentClient.call('POST', `${base}/progress`, { campaign: c.id, to: 'delivering', via: [{ to: 'delivering' }, { to: 'installed' }] }), 409, /installed -> delivering is not a move a board makes/);
+    await refused(agentClient.call('POST', `${base}/progress`, { campaign: c.id, to: 'rebooting', via: [{ to: 'confirmed' }] }), 400, /via/);
+    expect((await view()).state).toBe('pending');
     expect(await second.updateProgress(job.claim, c.id, { to: 'delivering', detail: { note: 'over http' } })).toBe(true);
     expect(await second.renew(job.claim)).toBe(true);
     // Handed back: the claim is gone, later reports change nothing.

@@ -232,7 +232,7 @@ export class Agent {
       d,
       { release, state: ctx.state, deadlineAt: new Date(ctx.deadlineAt), deadlineS: data.deadlineS, confirmS: data.confirmS, attempt: ctx.attempt },
       {
-        move: (to, reason, detail) => this.o.link.updateProgress(job.claim, data.campaign, { to, ...(reason !== undefined ? { reason } : {}), ...(detail ? { detail } : {}) }),
+        move: (step) => this.o.link.updateProgress(job.claim, data.campaign, step),
         upload: (u) => void this.o.link.upload(d.name, { campaign: data.campaign, ...u }).catch((e: Error) => this.log(`board ${d.name}: upload figure not recorded: ${e.message}`)),
       },
       signal,

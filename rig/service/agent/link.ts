@@ -32,10 +32,20 @@ export interface AgentJob {
   context: Record<string, unknown>;
 }
 
-export interface BoardMoveReport {
+/** A state a campaign board reached on its way, with why and what the board showed. */
+export interface BoardStep {
   to: CampaignBoardState;
   reason?: string;
   detail?: Record<string, unknown>;
+}
+
+export interface BoardMoveReport extends BoardStep {
+  /**
+   * States passed on the way to `to`, oldest first, with nothing asked of the board between them
+   * (installed, then rebooting; booted, then confirmed): recorded with it in one transaction, so
+   * the walk pays one round trip to the service where it would pay two.
+   */
+  via?: readonly BoardStep[];
 }
 
 export interface Heartbeat {

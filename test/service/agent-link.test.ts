@@ -27,8 +27,6 @@ import { HttpLink } from '../../rig/service/agent/http-link.js';
 import { createToken } from '../../rig/service/auth/tokens.js';
 import { markSilentBoardsOffline } from '../../rig/service/store/agents.js';
 import { TrackerClient, TrackerError } from '../../rig/service/client/tracker.js';
-import { WorkService } from '../../rig/service/work.js';
-import { attachWork } from '../../rig/service/work-registry.js';
 import { APP_URI, app, envelope, es256Key } from '../board/fixtures.js';
 import { runCli } from '../helpers/cli.js';
 import { describeOnDatabases } from '../helpers/databases.js';
@@ -43,13 +41,11 @@ interface CampaignJson {
 
 describeOnDatabases('the agent link over HTTP', (flavour) => {
   let s: TestService | undefined;
-  let work: WorkService | undefined;
   let agent: Agent | undefined;
   afterEach(async () => {
     await agent?.stop();
-    await work?.stop();
     await s?.close();
-    agent = work = s = undefined;
+    agent = s = undefined;
   });
 
   /**
@@ -57,9 +53,7 @@ describeOnDatabases('the agent link over HTTP', (flavour) => {
    * long: links driven by hand here send no heartbeats.
    */
   async function serve(): Promise<string> {
-    s = await testService(flavour);
-    work = await WorkService.start(s.db, { leaseMs: 10_000, sweepMs: 250, agentTtlS: 30 });
-    attachWork(s.app.ctx, work);
+    s = await testService(flavour, { work: { leaseMs: 10_000, sweepMs: 250, agentTtlS: 30 } });
     await s.app.listen({ host: '127.0.0.1', port: 0 });
     return `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`;
   }
@@ -217,8 +211,8 @@ describeOnDatabases('the agent link over HTTP', (flavour) => {
     );
     await new Promise((r) => setTimeout(r, 500));
     t = Date.now();
-    const stopped = work!.stop();
-    work = undefined;
+    // s.close() stops it again after the test, which then does nothing.
+    const stopped = s!.work!.stop();
     expect(await stopping).toBeUndefined();
     expect(Date.now() - t).toBeLessThan(5_000);
     await stopped;

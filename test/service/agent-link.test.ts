@@ -83,6 +83,12 @@ describeOnDatabases('the agent link over HTTP', (flavour) => {
     const h = (await api('GET', '/boards/h1/history?limit=500', undefined, 'viewer')).json() as { history: { kind: string; detail: Record<string, unknown> }[] };
     const walk = h.history.filter((l) => l.kind === 'campaign').map((l) => l.detail.state).reverse();
     expect(walk).toEqual(['pending', 'delivering', 'installed', 'rebooting', 'booted', 'confirmed']);
+    // The status the verdict carried is recorded before it: whoever sees the verdict finds the inventory current.
+    const oldestFirst = [...h.history].reverse();
+    const newStatus = oldestFirst.findIndex((l) => l.kind === 'status' && /^1\.1\.0/.test(String((l.detail.status as { app_version?: string } | undefined)?.app_version)));
+    const verdict = oldestFirst.findIndex((l) => l.kind === 'campaign' && l.detail.state === 'confirmed');
+    expect(newStatus).toBeGreaterThan(-1);
+    expect(newStatus).toBeLessThan(verdict);
     expect(h.history.filter((l) => l.kind === 'upload').map((l) => l.detail.what)).toContain('payload');
     const status = (await api('GET', '/boards/h1', undefined, 'viewer')).json() as { status: { app_version: string } };
     expect(status.status.app_version).toMatch(/^1\.1\.0/);

@@ -42,6 +42,7 @@ export class PortConsole {
       this.listeners.add(listener);
       return () => void this.listeners.delete(listener);
     },
+    where: () => this.description,
   };
 
   /** Writes to the port, opening it again first if it vanished. */

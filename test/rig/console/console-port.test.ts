@@ -3,7 +3,10 @@
  * SMP side is the virtual board behind a paired serial link, the console side a tcp port the
  * test plays (as ser2net would serve a second adapter). What the console port carries is
  * expected, what the test writes arrives there, a console adapter that went away is opened
- * again, and one that cannot be opened fails the board's open naming it.
+ * again, and one that cannot be opened fails the board's open naming it. A board whose console
+ * is on that port alone (the SMP peer's board model printing there, as a board with a console
+ * UART of its own does): its boot banner there is what proves a reset, for the rig's reset and
+ * for an update's.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenTcp, type TcpListener } from '../../../host/transport/tcp.js';
@@ -14,7 +17,9 @@ import { PortBoard } from '../../../rig/dut/port-board.js';
 import { SmpDut } from '../../../rig/dut/smp-dut.js';
 import type { ResolvedBoard } from '../../../rig/lab/resolve.js';
 import type { ConsolePortSpec } from '../../../rig/lab/types.js';
-import { benchLabEntry, openPairedBoard } from '../helpers/paired-board.js';
+import { resetAndWait } from '../../../host/operator/session.js';
+import { openSmpPeer } from '../../helpers/smp-peer.js';
+import { benchLabEntry, openPairedBoard, pairedLinkTo } from '../helpers/paired-board.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -31,6 +36,21 @@ async function consoleAdapter(): Promise<{ listener: TcpListener; spec: ConsoleP
   });
   cleanups.push(() => listener.close());
   return { listener, spec: { kind: 'tcp', url: listener.url, host: '127.0.0.1', port: listener.port }, connections, received: () => got };
+}
+
+/** The SMP peer's board model behind a paired link, printing its console on the adapter alone; opened as a lab board with that console port. */
+async function peerWithConsolePort(adapter: Awaited<ReturnType<typeof consoleAdapter>>): Promise<{ dut: SmpDut; board: PortBoard; notes: string[] }> {
+  const peer = await openSmpPeer({ console: (line) => void adapter.connections[0]?.write(new TextEncoder().encode(`${line}\r\n`)) });
+  cleanups.push(() => peer.close());
+  const paired = await pairedLinkTo((t) => void peer.server.serve(t));
+  cleanups.push(() => paired.close());
+  const resolved: ResolvedBoard = { name: 'bench', target: { kind: 'serial', url: paired.link.pathA, path: paired.link.pathA, baud: 1_000_000 }, board: benchLabEntry({ console: adapter.spec }) };
+  const board = await PortBoard.open(resolved);
+  const dut = await SmpDut.open('bench', board);
+  cleanups.push(() => dut.close());
+  const notes: string[] = [];
+  dut.subscribe((e) => e.kind === 'note' && notes.push(e.message));
+  return { dut, board, notes };
 }
 
 async function boardWithConsole(spec: ConsolePortSpec): Promise<SmpDut> {
@@ -87,5 +107,20 @@ describe('a console port of its own', () => {
     );
     expect(e).toBeInstanceOf(EnvironmentError);
     expect(e!.message).toMatch(/^board bench: its console port tcp:\/\/127\.0\.0\.1:1 cannot be opened: .*ECONNREFUSED/);
+  });
+
+  it('a board whose console is on its console port alone: the boot banner there proves its reset, and the reset of an update', async () => {
+    const adapter = await consoleAdapter();
+    const { dut, board, notes } = await peerWithConsolePort(adapter);
+    await until('the console port is connected', () => adapter.connections.length === 1);
+    const where = `console port ${adapter.listener.url}`;
+    expect(dut.console.apart?.description).toBe(where);
+    await dut.reset();
+    // Nothing shows on the link (no banner, no drop), and the board model has no statistics: without the console port, only its going quiet for a second would prove it.
+    const banner = `the boot banner '(\\*\\*\\* Booting|Starting bootloader)' on ${where.replace(/[./]/g, '\\$&')}`;
+    expect(notes.find((n) => n.startsWith('reset:'))).toMatch(new RegExp(`^reset: the board went through it \\(${banner}\\) and answered after 0\\.\\d\\d s$`));
+    // The update's reset (host/operator: runUpdate, the fixture's dut.update, the agent) is told the same console.
+    const s = { client: board.link.client, options: { payloads: new Map(), reconnect: () => board.link.reopen(), console: board.console.apart! } };
+    expect((await resetAndWait(s)).proof).toMatch(new RegExp(`^${banner}$`));
   });
 });

@@ -6,9 +6,19 @@
  * again, and one that cannot be opened fails the board's open naming it. A board whose console
  * is on that port alone (the SMP peer's board model printing there, as a board with a console
  * UART of its own does): its boot banner there is what proves a reset, for the rig's reset and
- * for an update's.
+ * for an update's. A console port named by its adapter's USB identity (lab `console: {usb: ...}`)
+ * is found among the ports listed (a fake sysfs, as the port-resolution tests list them, its
+ * device a pty) as a board's own port is, and found again after the adapter re-enumerated.
  */
+import { rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createPtyPair, findSocat, type PtyPair } from '../../../host/transport/pty.js';
+import { SerialPortTransport } from '../../../host/transport/serialport.js';
+import { readSysfsPorts } from '../../../rig/ports/sysfs.js';
+import type { SerialPortInfo, UsbIdentity } from '../../../rig/ports/types.js';
+import { FakeSysfs, standardBench } from '../helpers/fake-sysfs.js';
+import { tempDir } from '../helpers/lab-files.js';
 import { listenTcp, type TcpListener } from '../../../host/transport/tcp.js';
 import type { Transport } from '../../../host/transport/transport.js';
 import { EnvironmentError } from '../../../host/util/errors.js';
@@ -122,5 +132,74 @@ describe('a console port of its own', () => {
     // The update's reset (host/operator: runUpdate, the fixture's dut.update, the agent) is told the same console.
     const s = { client: board.link.client, options: { payloads: new Map(), reconnect: () => board.link.reopen(), console: board.console.apart! } };
     expect((await resetAndWait(s)).proof).toMatch(new RegExp(`^${banner}$`));
+  });
+});
+
+const socat = findSocat();
+const NO_SOCAT = 'socat is not installed (apt-get install socat; .ci/run installs it)';
+
+describe.skipIf(!socat)(`a console port named by its adapter's USB identity${socat ? '' : ` [skipped: ${NO_SOCAT}]`}`, () => {
+  /** A pty pair, closed after the test: `a` stands for the adapter's device, `b` for the board's wire. */
+  async function pty(): Promise<PtyPair> {
+    const p = await createPtyPair();
+    cleanups.push(() => p.close());
+    return p;
+  }
+
+  /** The ports a fake sysfs lists, its device `tty` being the pty end `device` (a link, as udev's nodes are found). */
+  function listed(fs: FakeSysfs, tty: string, device: string): SerialPortInfo[] {
+    rmSync(join(fs.dev, tty));
+    symlinkSync(device, join(fs.dev, tty));
+    return readSysfsPorts({ sysRoot: fs.sys, devRoot: fs.dev });
+  }
+
+  // The 3-port debug probe of the standard bench: its interface 2 is the board's console UART.
+  const usb: UsbIdentity = { serial: '001050012345', interface: 2 };
+
+  it('is found among the ports listed, as the SMP port is, read, and found again at its new device after it re-enumerated', async () => {
+    const first = await pty();
+    const bench = standardBench(join(tempDir(), 'bench'));
+    let ports = listed(bench, 'ttyACM2', first.a);
+    const paired = await openPairedBoard();
+    cleanups.push(() => paired.close());
+    const resolved: ResolvedBoard = { name: 'bench', target: { kind: 'serial', url: paired.link.pathA, path: paired.link.pathA, baud: 1_000_000 }, board: benchLabEntry({ console: { kind: 'usb', usb, baud: 115200 } }) };
+    const dut = await SmpDut.open('bench', await PortBoard.open(resolved, async () => ports));
+    cleanups.push(() => dut.close());
+    expect(dut.console.description).toBe(`console port ${join(bench.dev, 'ttyACM2')} @ 115200 (and text between SMP frames on ${paired.link.pathA} @ 1000000)`);
+    const s = new ConsoleSession(dut.console, { name: 'bench' });
+    cleanups.push(() => s.close());
+    const wire = await SerialPortTransport.open({ path: first.b, baudRate: 115200 });
+    cleanups.push(() => wire.close());
+    const seen = s.expect(/\*\*\* Booting Zephyr OS build (\S+) \*\*\*/);
+    await wire.write(new TextEncoder().encode('*** Booting Zephyr OS build v4.4.0 ***\r\n'));
+    expect((await seen).match[1]).toBe('v4.4.0');
+    // Unplugged and plugged in again: another pty, listed as ttyACM7 with the same identity.
+    await wire.close();
+    await first.close();
+    const second = await pty();
+    const again = new FakeSysfs(join(tempDir(), 'bench-again'));
+    again.addUsb({ tty: 'ttyACM7', location: '1-5', idVendor: '1366', idProduct: '1055', serial: '001050012345', manufacturer: 'SEGGER', product: 'J-Link', interface: 2, driver: 'cdc_acm' });
+    ports = listed(again, 'ttyACM7', second.a);
+    const wire2 = await SerialPortTransport.open({ path: second.b, baudRate: 115200 });
+    cleanups.push(() => wire2.close());
+    let got = '';
+    wire2.onData((b) => (got += new TextDecoder().decode(b)));
+    // The first write after the adapter went away opens the console port again: looked up again, at its new device.
+    await new Promise((r) => setTimeout(r, 50));
+    await s.writeLine('kernel version');
+    await until('the re-enumerated adapter received the command', () => got === 'kernel version\n');
+    expect(dut.console.description).toMatch(new RegExp(`^console port ${join(again.dev, 'ttyACM7').replace(/[./]/g, '\\$&')} @ 115200 `));
+  });
+
+  it('an adapter that is not plugged in fails the open of the board, naming its identity and the ports present', async () => {
+    const paired = await openPairedBoard();
+    cleanups.push(() => paired.close());
+    const resolved: ResolvedBoard = { name: 'bench', target: { kind: 'serial', url: paired.link.pathA, path: paired.link.pathA, baud: 1_000_000 }, board: benchLabEntry({ console: { kind: 'usb', usb: { serial: 'NOT-THERE' } } }) };
+    const bench = standardBench(join(tempDir(), 'bench'));
+    const e = await PortBoard.open(resolved, async () => readSysfsPorts({ sysRoot: bench.sys, devRoot: bench.dev })).then(
+      () => undefined,
+      (x: unknown) => x as Error,
+    );
+    expect(e?.message).toMatch(/^board bench: its console port: no serial port matches serial NOT-THERE \(ports present: .*ttyACM0 1366:1015 serial 000683123456/);
   });
 });

@@ -35,12 +35,6 @@ const LEASE_COLUMNS = 'id, board, holder, created_at, expires_at';
 export const tokenOf = (c: Caller): number | null => (c === 'internal' ? null : c.tokenId);
 export const mayOverride = (c: Caller): boolean => c === 'internal' || c.role === 'admin';
 
-/** The live lease on `board`, if any (an expired row not yet swept is no lease). */
-export async function liveReservation(tx: Sql, board: string): Promise<Lease | undefined> {
-  const [row] = await tx.query<Lease>(`SELECT ${LEASE_COLUMNS} FROM reservations WHERE board = $1 AND expires_at > now()`, [board]);
-  return row;
-}
-
 /** Live leases, by board name. */
 export async function listReservations(db: Sql): Promise<Lease[]> {
   return db.query<Lease>(`SELECT ${LEASE_COLUMNS} FROM reservations WHERE expires_at > now() ORDER BY board`);

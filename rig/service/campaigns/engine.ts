@@ -208,7 +208,7 @@ export class CampaignEngine {
         if (row.jobId) queued.push({ board: row.board, job: row.jobId });
         const reason =
           row.state === 'pending'
-            ? `no agent took its job within the deadline: the board is ${(await heldOrPromised(tx, row.board)) ?? late.fleet}`
+            ? `no agent took its job within the deadline: the board is ${(await heldOrPromised(tx, row.board))?.why ?? late.fleet}`
             : `no verdict by its deadline (${row.deadlineAt}), and no agent is working on it (last state: ${row.state})`;
         await moveBoard(tx, cand.campaign, row, { to: 'timed-out', reason });
         await this.afterTerminal(tx, cand.campaign, cand.board);
@@ -221,10 +221,10 @@ export class CampaignEngine {
 
   /**
    * Says why a pending board's job is not taken while its board is reserved, or owed to a waiter of
-   * the reservation queue (jobs/claims.ts): its reason reads "waiting: the board is reserved by H
-   * until T" (or "promised to W, waiting since T"), with its event and history line; the note goes
-   * once nothing stands in the way (the job is then taken at its agent's next look). How many
-   * boards' notes changed. Each board in a transaction that locks as taking its job does — the
+   * the reservation queue (jobs/claims.ts): its reason reads "waiting: the board is reserved by H"
+   * (or "promised to W, waiting since T"), with its event and history line once for each holder or
+   * waiter in the way (not at every renewal of a lease); the note goes once nothing stands in the
+   * way (the job is then taken at its agent's next look). How many boards' notes changed. Each board in a transaction that locks as taking its job does — the
    * board's row, then the campaign, then its board row — and leaves a board a job has claimed
    * meanwhile to that job.
    */
@@ -239,10 +239,10 @@ export class CampaignEngine {
       n += await this.db.transaction(async (tx) => {
         await tx.query('SELECT 1 FROM boards WHERE name = $1 FOR NO KEY UPDATE', [cand.board]);
         if ((await tx.query('SELECT 1 FROM board_claims WHERE board = $1', [cand.board])).length > 0) return 0;
-        const why = await heldOrPromised(tx, cand.board);
+        const blocker = await heldOrPromised(tx, cand.board);
         const row = await lockedBoard(tx, cand.campaign, cand.board);
         if (row?.state !== 'pending' || row.jobId === null) return 0;
-        const reason = why ? `waiting: the board is ${why}` : null;
+        const reason = blocker ? `waiting: the board is ${blocker.who}` : null;
         if (reason === row.reason) return 0;
         await moveBoard(tx, cand.campaign, row, { to: 'pending', reason });
         return 1;

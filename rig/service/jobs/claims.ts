@@ -44,7 +44,7 @@ export async function claimBlocker(tx: Sql, board: string, agent: string): Promi
   const [held] = await tx.query<ClaimRow>('SELECT * FROM board_claims WHERE board = $1', [board]);
   if (held) return `board '${board}' is busy with job ${held.job_id} (${held.kind})`;
   const reserved = await heldOrPromised(tx, board);
-  if (reserved) return `board '${board}' is ${reserved}`;
+  if (reserved) return `board '${board}' is ${reserved.why}`;
   if (b.state !== 'idle') return `board '${board}' is ${b.state}`;
   return undefined;
 }

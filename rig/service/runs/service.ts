@@ -127,11 +127,11 @@ export class RunService {
       n += await this.db.transaction(async (tx) => {
         // The board first, as a worker taking its job locks it: the part is taken or skipped, not both.
         await tx.query('SELECT 1 FROM boards WHERE name = $1 FOR NO KEY UPDATE', [d.board]);
-        const why = await heldOrPromised(tx, d.board);
+        const blocker = await heldOrPromised(tx, d.board);
         const part = await runBoard(tx, d.run, d.board);
-        if (!why || part?.state !== 'queued') return 0;
+        if (!blocker || part?.state !== 'queued') return 0;
         if (part.job_id) await this.jobs.cancelQueued(tx, boardQueue(d.board), [part.job_id]);
-        await setRunBoard(tx, d.run, d.board, 'failed', { reason: `skipped: the board is ${why}` });
+        await setRunBoard(tx, d.run, d.board, 'failed', { reason: `skipped: the board is ${blocker.why}` });
         const [{ suite }] = (await tx.query<{ suite: string }>('SELECT suite FROM runs WHERE id = $1', [d.run])) as [{ suite: string }];
         await completeRunIfDone(tx, d.run, this.suiteTitle(suite));
         return 1;

@@ -14,9 +14,10 @@
  * not wait as well: nobody jumps the queue, and a board promised to a waiter is refused with
  * that waiter's name. Nor do jobs: a board owed to a live ticket takes no campaign or run job
  * until that waiter has had it (heldOrPromised, asked by jobs/claims.ts), as a board with a lease
- * takes none — the job waits or is skipped by its kind's rule, saying whom for. Waiters are woken by the event stream (every change here is an event,
- * LISTEN/NOTIFY across instances), not by polling; the service never grants on a waiter's
- * behalf, so a board is never handed to a waiter that died in the meantime.
+ * takes none — the job waits or is skipped by its kind's rule, saying whom for. Waiters are woken
+ * by the event stream (every change here is an event, LISTEN/NOTIFY across instances), not by
+ * polling; the service never grants on a waiter's behalf, so a board is never handed to a waiter
+ * that died in the meantime.
  *
  * Race safety: the wanted boards' rows are locked in name order (as every multi-board writer
  * locks them), so two requests for one board are served one after the other, and the second
@@ -194,22 +195,29 @@ function blocked(me: Want, mine: readonly Candidate[], held: ReadonlyMap<string,
   return `no free board with tag ${me.tag}${notes.length ? ` (${notes.join('; ')})` : ''}: ${shown.join('; ')}`;
 }
 
+/** Why no job may take a board: `why` in full, `who` the part that stays while the same holder or waiter stands in the way. */
+export interface Blocker {
+  why: string;
+  who: string;
+}
+
 /**
  * Why no job may take `board` now (jobs/claims.ts; runs and campaigns say it in their reports):
  * someone holds it — "reserved by H until T" — or live tickets are owed it as they would be to a
  * new request — "promised to W, waiting since T" —; undefined when neither. A ticket comes before
- * every job not yet taken, whenever that job was enqueued, as a lease does: README "Reservations".
- * Reads without locking: a caller that acts on the answer locks the board's row first, as every
- * writer of a lease or a ticket on it does.
+ * every job not yet taken, whenever that job was enqueued, as a lease does: README "Waiters come
+ * before jobs". Reads without locking: a caller that acts on the answer locks the board's row
+ * first, as every writer of a lease or a ticket on it does.
  */
-export async function heldOrPromised(tx: Sql, board: string): Promise<string | undefined> {
+export async function heldOrPromised(tx: Sql, board: string): Promise<Blocker | undefined> {
   const mine = await candidates(tx, { board, tag: null }, false);
   if (mine.length === 0) return undefined;
   const { held, promised, ahead } = await owed(tx, mine, NEWCOMER_SEQ);
   const h = held.get(board);
-  if (h) return heldText(h);
+  // A renewed lease moves its end: the holder alone names the wait.
+  if (h) return { why: heldText(h), who: `reserved by ${h.holder}` };
   const p = promised.get(board);
-  return p && `${promisedText(p)}${ahead.length > 1 ? ` (${ahead.length} waiting)` : ''}`;
+  return p && { why: `${promisedText(p)}${ahead.length > 1 ? ` (${ahead.length} waiting)` : ''}`, who: promisedText(p) };
 }
 
 /**

@@ -101,10 +101,12 @@ describeOnDatabases('jobs behind the reservation wait queue', (flavour) => {
     await renewReservation(db, 'q1', held!.id, { ttlS: 900, by: INTERNAL });
     expect(await work.campaigns.noteWaits()).toBe(0);
 
+    // A worker waits for the board; bob's release wakes it (NOTIFY), long before its wait is over.
+    const waited = work.jobs.takeOrWait('lab', 'w', 'q1', 20_000);
     await release(db, [held!]);
-    await work.sweep();
-    expect(await pending()).toMatchObject({ state: 'pending', reason: null });
-    const taken = await work.jobs.take('lab', 'w', 'q1');
+    const released = Date.now();
+    const taken = await waited;
+    expect(Date.now() - released).toBeLessThan(5_000);
     expect(taken?.job.data).toMatchObject({ kind: 'update', board: 'q1', campaign: id });
     expect(await boardLog(db, 'q1')).toEqual([
       'idle -> reserved', 'reserved alice', 'reserved -> idle', 'released alice',
@@ -131,8 +133,13 @@ describeOnDatabases('jobs behind the reservation wait queue', (flavour) => {
 
     const id = await work.campaigns.create({ release: await testRelease(db), boards: ['d1', 't1', 't2'] }, null);
     expect(await work.jobs.take('lab', 'w', 'd1')).toBeUndefined();
+    const note = async () => (await campaignView(db, id)).boards.find((b) => b.board === 'd1')!.reason;
+    expect(await work.campaigns.noteWaits()).toBe(1);
+    expect(await note()).toBe(`waiting: the board is promised to carol, waiting since ${iso(carol.created_at)}`);
     // Carol stops her heartbeat: her ticket runs out (as after wait_ttl_s), not yet swept.
     await db.query("UPDATE reservation_waiters SET expires_at = now() - interval '1 second' WHERE holder = 'carol'");
+    expect(await work.campaigns.noteWaits()).toBe(1);
+    expect(await note()).toBeNull();
     expect((await work.jobs.take('lab', 'w', 'd1'))?.job.data).toMatchObject({ campaign: id, board: 'd1' });
 
     const rack = await leases(db, { tag: 'rack', count: 2, holder: 'alice' });

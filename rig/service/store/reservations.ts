@@ -18,6 +18,7 @@ import type { Database, Sql } from '../db/database.js';
 import { restingState, setBoardState, type Caller } from './boards.js';
 import { StoreRefusal } from './errors.js';
 import { recordBoardHistory, recordEvent } from './events.js';
+import { wakeBoardWorkers } from '../jobs/wake.js';
 
 /** Lease length when the request names none, and the longest one granted (DESIGN.md: short by default). */
 export const DEFAULT_TTL_S = 60;
@@ -97,6 +98,8 @@ async function endLease(tx: Sql, board: string, lease: { holder: string }, actio
   if (b?.state === 'reserved') await setBoardState(tx, board, await restingState(tx, board), `reservation of ${lease.holder} ${action}`);
   await recordBoardHistory(tx, board, 'reservation', { action, holder: lease.holder });
   await recordEvent(tx, 'reservation', board, { action, holder: lease.holder });
+  // A job queued for the board is taken now, not at its worker's next poll (unless a waiter is owed the board).
+  await wakeBoardWorkers(tx, board);
 }
 
 /** Ends the lease `id` on `board` (its holder's token, or an admin). */

@@ -232,16 +232,16 @@ export class Agent {
       d,
       { release, state: ctx.state, deadlineAt: new Date(ctx.deadlineAt), deadlineS: data.deadlineS, confirmS: data.confirmS, attempt: ctx.attempt },
       {
-        move: (to, reason, detail) => this.o.link.updateProgress(job.claim, data.campaign, { to, ...(reason !== undefined ? { reason } : {}), ...(detail ? { detail } : {}) }),
+        move: (step) => this.o.link.updateProgress(job.claim, data.campaign, step),
         upload: (u) => void this.o.link.upload(d.name, { campaign: data.campaign, ...u }).catch((e: Error) => this.log(`board ${d.name}: upload figure not recorded: ${e.message}`)),
       },
       signal,
     );
-    // The inventory shows what the board runs before the verdict is known to anyone.
+    // The inventory shows what the board runs before the verdict is known to anyone: read with
+    // the verdict, the status goes with it; otherwise it is read and reported first.
     const after = verdict.detail.after as BoardStatus | undefined;
-    if (after) await this.o.link.boardStatus(d.name, after).catch((e: Error) => this.log(`board ${d.name}: status not recorded: ${e.message}`));
-    else await this.reportStatus(d);
-    await this.o.link.updateVerdict(job.claim, data.campaign, verdict);
+    if (!after) await this.reportStatus(d);
+    await this.o.link.updateVerdict(job.claim, data.campaign, after ? { ...verdict, status: after } : verdict);
     this.log(`board ${d.name}: campaign ${data.campaign}: ${verdict.to} (${verdict.reason})`);
   }
 

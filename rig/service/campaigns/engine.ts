@@ -23,6 +23,7 @@ import type { UpdateJobData } from '../jobs/job-data.js';
 import { boardQueue, type QueuedJob } from '../jobs/queue.js';
 import { heldOrPromised, heldOrWantedSql } from '../store/reservation-queue.js';
 import { selectBoards } from '../store/select-boards.js';
+import { recordReport, type BoardStatus } from '../store/boards.js';
 import { MAX_CAMPAIGN_BOARDS, campaignSpec, errorThresholdReached, successThresholdMet, type CampaignRequest } from './spec.js';
 import { ACTIVE_STATES, ERROR_STATES, TERMINAL_STATES, type CampaignBoardState } from './states.js';
 import {
@@ -121,21 +122,23 @@ export class CampaignEngine {
   }
 
   /** The worker's report of a board's move while it works (not a verdict); false when its claim was lost. */
-  async report(claim: Claim, campaign: number, m: BoardMove): Promise<boolean> {
+  async report(claim: Claim, campaign: number, m: BoardMove & { via?: readonly BoardMove[] }): Promise<boolean> {
     return this.jobs.whileHeld(claim, async (tx) => {
       const row = await this.ownRow(tx, campaign, claim);
-      if (row && row.state !== m.to) await moveBoard(tx, campaign, row, m);
-      else if (row && m.detail) await moveBoard(tx, campaign, row, { ...m, reason: m.reason ?? row.reason });
+      if (row) await stepThrough(tx, campaign, row, [...(m.via ?? []), m]);
     });
   }
 
   /** The worker's verdict on a board (a terminal state), the job completed, the next boards enqueued. */
-  async finish(claim: Claim, campaign: number, m: BoardMove): Promise<boolean> {
+  async finish(claim: Claim, campaign: number, m: BoardMove & { via?: readonly BoardMove[]; status?: BoardStatus }): Promise<boolean> {
     if (!TERMINAL_STATES.has(m.to)) throw new Error(`a verdict is a terminal state, not ${m.to}`);
     return this.jobs.finish(claim, async (tx) => {
+      // What the board runs now, first: whoever learns the verdict finds the inventory up to date.
+      // The board's row before the campaign's, as an agent taking a job locks them.
+      if (m.status) await recordReport(tx, claim.board, { kind: 'status', status: m.status });
       const row = await this.ownRow(tx, campaign, claim);
       if (!row || TERMINAL_STATES.has(row.state)) return { ignored: 'the board already has its verdict' };
-      await moveBoard(tx, campaign, row, m);
+      await moveBoard(tx, campaign, await stepThrough(tx, campaign, row, m.via ?? []), m);
       await this.afterTerminal(tx, campaign, row.board);
       return { state: m.to };
     });
@@ -350,6 +353,19 @@ export class CampaignEngine {
   private jobData(c: CampaignRow, board: string): UpdateJobData {
     return { kind: 'update', board, campaign: c.id, release: c.release, confirmS: c.spec.confirmS, deadlineS: c.spec.deadlineS };
   }
+}
+
+/**
+ * The board's moves on its way, in order, each as the worker reported it: a state the row is in
+ * already is not entered again, only given what the report adds (the board's detail). The row
+ * as it stands after them.
+ */
+async function stepThrough(tx: Sql, campaign: number, row: CampaignBoardRow, steps: readonly BoardMove[]): Promise<CampaignBoardRow> {
+  for (const m of steps) {
+    if (row.state !== m.to) row = await moveBoard(tx, campaign, row, m);
+    else if (m.detail) row = await moveBoard(tx, campaign, row, { ...m, reason: m.reason ?? row.reason });
+  }
+  return row;
 }
 
 /**

@@ -230,22 +230,31 @@ export async function reportBoard(db: Database, name: string, report: BoardRepor
     );
     if (!b) throw new StoreRefusal('not-found', `no board named ${name}: its agent registers it first`);
     if (!mayOverride(by) && b.token_id !== tokenOf(by)) throw new StoreRefusal('forbidden', `board ${name} is served by an agent registered with another token`);
-    if (report.status) {
-      await tx.query('UPDATE boards SET status = $2, last_seen = now(), updated_at = now() WHERE name = $1', [name, report.status]);
-    } else {
-      await tx.query('UPDATE boards SET last_seen = now() WHERE name = $1', [name]);
-    }
-    // An agent saying its board is free does not end someone's reservation of it.
-    if (report.state) await setBoardState(tx, name, report.state === 'idle' ? await restingState(tx, name) : report.state, `reported (${report.kind})`);
-    const { kind, ...detail } = report;
-    await recordBoardHistory(tx, name, kind, detail);
-    await recordEvent(tx, 'board', name, {
-      report: kind,
-      ...(report.outcome ? { result: report.outcome.result } : {}),
-      ...(report.status?.app_version !== undefined ? { app_version: report.status.app_version } : {}),
-      ...(report.status?.suit_sequence !== undefined ? { suit_sequence: report.status.suit_sequence } : {}),
-    });
+    await recordReport(tx, name, report);
     return (await boardIn(tx, name))!;
+  });
+}
+
+/**
+ * Records a report of board `name` in `tx`, from a caller already known to speak for the board
+ * (reportBoard checked its token; a verdict's job holds the board's claim): its status, its
+ * state, a line of its history and an event.
+ */
+export async function recordReport(tx: Sql, name: string, report: BoardReport): Promise<void> {
+  if (report.status) {
+    await tx.query('UPDATE boards SET status = $2, last_seen = now(), updated_at = now() WHERE name = $1', [name, report.status]);
+  } else {
+    await tx.query('UPDATE boards SET last_seen = now() WHERE name = $1', [name]);
+  }
+  // An agent saying its board is free does not end someone's reservation of it.
+  if (report.state) await setBoardState(tx, name, report.state === 'idle' ? await restingState(tx, name) : report.state, `reported (${report.kind})`);
+  const { kind, ...detail } = report;
+  await recordBoardHistory(tx, name, kind, detail);
+  await recordEvent(tx, 'board', name, {
+    report: kind,
+    ...(report.outcome ? { result: report.outcome.result } : {}),
+    ...(report.status?.app_version !== undefined ? { app_version: report.status.app_version } : {}),
+    ...(report.status?.suit_sequence !== undefined ? { suit_sequence: report.status.suit_sequence } : {}),
   });
 }
 

@@ -63,12 +63,11 @@ describeOnDatabases('jobs behind the reservation wait queue', (flavour) => {
   let s: TestService;
   let work: WorkService;
   beforeAll(async () => {
-    s = await testService(flavour);
-    work = await WorkService.start(s.db, { sweepMs: 3_600_000 });
+    s = await testService(flavour, { work: { sweepMs: 3_600_000 } });
+    work = s.work!;
     await s.db.query("INSERT INTO agents (name, instance) VALUES ('lab', 'first')");
   });
   afterAll(async () => {
-    await work?.stop();
     await s?.close();
   });
 

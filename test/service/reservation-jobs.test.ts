@@ -139,6 +139,9 @@ describeOnDatabases('jobs behind the reservation wait queue', (flavour) => {
     await db.query("UPDATE reservation_waiters SET expires_at = now() - interval '1 second' WHERE holder = 'carol'");
     expect(await work.campaigns.noteWaits()).toBe(1);
     expect(await note()).toBeNull();
+    // Said on the event stream too, so a campaign page drops the note live.
+    const [last] = await db.query<{ data: Record<string, unknown> }>("SELECT data FROM events WHERE topic = 'campaign-board' AND subject = $1 ORDER BY id DESC LIMIT 1", [`${id}/d1`]);
+    expect(last!.data).toMatchObject({ from: 'pending', state: 'pending', reason: null });
     expect((await work.jobs.take('lab', 'w', 'd1'))?.job.data).toMatchObject({ campaign: id, board: 'd1' });
 
     const rack = await leases(db, { tag: 'rack', count: 2, holder: 'alice' });

@@ -21,6 +21,7 @@ import type { BoardJobs, JobKind } from '../jobs/board-jobs.js';
 import type { Claim } from '../jobs/claims.js';
 import type { UpdateJobData } from '../jobs/job-data.js';
 import { boardQueue, type QueuedJob } from '../jobs/queue.js';
+import { heldOrPromised, heldOrWantedSql } from '../store/reservation-queue.js';
 import { selectBoards } from '../store/select-boards.js';
 import { recordReport, type BoardStatus } from '../store/boards.js';
 import { MAX_CAMPAIGN_BOARDS, campaignSpec, errorThresholdReached, successThresholdMet, type CampaignRequest } from './spec.js';
@@ -201,10 +202,8 @@ export class CampaignEngine {
     for (const cand of candidates) {
       await this.db.transaction(async (tx) => {
         const row = await lockedBoard(tx, cand.campaign, cand.board);
-        const [late] = await tx.query<{ fleet: string; holder: string | null; until: Date | null }>(
-          `SELECT b.state AS fleet, r.holder, r.expires_at AS until
-           FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign JOIN boards b ON b.name = cb.board
-           LEFT JOIN reservations r ON r.board = cb.board AND r.expires_at > now()
+        const [late] = await tx.query<{ fleet: string }>(
+          `SELECT b.state AS fleet FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign JOIN boards b ON b.name = cb.board
            WHERE cb.campaign = $3 AND cb.board = $4 AND ${LATE}`,
           [[...ACTIVE_STATES], this.graceS, cand.campaign, cand.board],
         );
@@ -212,7 +211,7 @@ export class CampaignEngine {
         if (row.jobId) queued.push({ board: row.board, job: row.jobId });
         const reason =
           row.state === 'pending'
-            ? `no agent took its job within the deadline: the board is ${late.holder ? `reserved by ${late.holder} until ${late.until!.toISOString()}` : late.fleet}`
+            ? `no agent took its job within the deadline: the board is ${(await heldOrPromised(tx, row.board))?.why ?? late.fleet}`
             : `no verdict by its deadline (${row.deadlineAt}), and no agent is working on it (last state: ${row.state})`;
         await moveBoard(tx, cand.campaign, row, { to: 'timed-out', reason });
         await this.afterTerminal(tx, cand.campaign, cand.board);
@@ -220,6 +219,38 @@ export class CampaignEngine {
       });
     }
     await this.cancelJobs(queued);
+    return n;
+  }
+
+  /**
+   * Says why a pending board's job is not taken while its board is reserved, or owed to a waiter of
+   * the reservation queue (jobs/claims.ts): its reason reads "waiting: the board is reserved by H"
+   * (or "promised to W, waiting since T"), with its event and history line once for each holder or
+   * waiter in the way (not at every renewal of a lease); the note goes once nothing stands in the
+   * way (the job is then taken at its agent's next look). How many boards' notes changed. Each board in a transaction that locks as taking its job does — the
+   * board's row, then the campaign, then its board row — and leaves a board a job has claimed
+   * meanwhile to that job.
+   */
+  async noteWaits(): Promise<number> {
+    const candidates = await this.db.query<{ campaign: number; board: string }>(
+      `SELECT cb.campaign, cb.board FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign
+       WHERE c.state = 'running' AND cb.state = 'pending' AND cb.job_id IS NOT NULL AND (cb.reason IS NOT NULL OR ${heldOrWantedSql('cb.board')})
+       ORDER BY cb.campaign, cb.board`,
+    );
+    let n = 0;
+    for (const cand of candidates) {
+      n += await this.db.transaction(async (tx) => {
+        await tx.query('SELECT 1 FROM boards WHERE name = $1 FOR NO KEY UPDATE', [cand.board]);
+        if ((await tx.query('SELECT 1 FROM board_claims WHERE board = $1', [cand.board])).length > 0) return 0;
+        const blocker = await heldOrPromised(tx, cand.board);
+        const row = await lockedBoard(tx, cand.campaign, cand.board);
+        if (row?.state !== 'pending' || row.jobId === null) return 0;
+        const reason = blocker ? `waiting: the board is ${blocker.who}` : null;
+        if (reason === row.reason) return 0;
+        await moveBoard(tx, cand.campaign, row, { to: 'pending', reason });
+        return 1;
+      });
+    }
     return n;
   }
 

@@ -16,6 +16,7 @@
 import { dirname } from 'node:path';
 import type { SmpClient } from '../../../host/smp/client.js';
 import type { ResetWitness } from '../../../host/smp/reset-witness.js';
+import type { ConsoleSource } from '../../../host/smp/console-watch.js';
 import { readBoardState, type BoardState } from '../../../host/operator/board-state.js';
 import { runUpdate, resetAndWait, type UpdateEvent, type UpdateOutcome } from '../../../host/operator/update.js';
 import { decodeSuitReport, type DecodedReport } from '../../../host/operator/suit-report.js';
@@ -72,9 +73,17 @@ interface Link {
   client: SmpClient;
   reconnect(): Promise<SmpClient>;
   witness?: ResetWitness;
+  /** The board's console apart from its link (a console port of its own): its boot banner proves a reset too. */
+  console?: ConsoleSource;
   description: string;
   close(): Promise<void>;
 }
+
+/** What the link's surroundings see of the board's resets, as update options. */
+const resetEvidence = (link: Link): { witness?: ResetWitness; console?: ConsoleSource } => ({
+  ...(link.witness ? { witness: link.witness } : {}),
+  ...(link.console ? { console: link.console } : {}),
+});
 
 function kindOf(b: LabBoard): string {
   return b.port.kind === 'emulator' ? b.port.emulator.kind : b.port.kind;
@@ -96,14 +105,14 @@ function session(link: Link, predict: Policy | undefined): BoardSession {
         reset: false,
         reconnect,
         ...(predict ? { predict } : {}),
-        ...(link.witness ? { witness: link.witness } : {}),
+        ...resetEvidence(link),
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       });
       return out;
     },
     async resetAndRead(signal) {
-      const s = { client: state.client, options: { payloads: new Map(), reconnect, ...(link.witness ? { witness: link.witness } : {}), ...(signal ? { signal } : {}) } };
+      const s = { client: state.client, options: { payloads: new Map(), reconnect, ...resetEvidence(link), ...(signal ? { signal } : {}) } };
       const back = await resetAndWait(s);
       state.client = s.client;
       const after = await readBoardState(state.client, { parts: ['suit', 'images', 'rig'], ...(signal ? { signal } : {}) });
@@ -174,6 +183,7 @@ class LabBoardDriver implements BoardDriver {
       },
       reconnect: () => board.link.reopen(),
       ...(board.reset.witness ? { witness: board.reset.witness } : {}),
+      ...(board.console.apart ? { console: board.console.apart } : {}),
       description: board.link.description,
       close: () => board.close(),
     };

@@ -24,6 +24,7 @@ import type { Transport } from '../../../host/transport/transport.js';
 import { EnvironmentError } from '../../../host/util/errors.js';
 import { ConsoleSession } from '../../../rig/dut/console/session.js';
 import { PortBoard } from '../../../rig/dut/port-board.js';
+import { openBoardDriver } from '../../../rig/service/agent/board-driver.js';
 import { SmpDut } from '../../../rig/dut/smp-dut.js';
 import type { ResolvedBoard } from '../../../rig/lab/resolve.js';
 import type { ConsolePortSpec } from '../../../rig/lab/types.js';
@@ -132,6 +133,22 @@ describe('a console port of its own', () => {
     // The update's reset (host/operator: runUpdate, the fixture's dut.update, the agent) is told the same console.
     const s = { client: board.link.client, options: { payloads: new Map(), reconnect: () => board.link.reopen(), console: board.console.apart! } };
     expect((await resetAndWait(s)).proof).toMatch(new RegExp(`^${banner}$`));
+  });
+
+  it("the lab service agent's board driver proves the reset of a campaign update by the console port too", async () => {
+    const adapter = await consoleAdapter();
+    const peer = await openSmpPeer({ console: (line) => void adapter.connections[0]?.write(new TextEncoder().encode(`${line}\r\n`)) });
+    cleanups.push(() => peer.close());
+    // Its SMP port over tcp (as ser2net serves the board's own adapter), where nothing shows a reset.
+    const smp = await listenTcp({}, (t) => void peer.server.serve(t));
+    cleanups.push(() => smp.close());
+    const driver = await openBoardDriver(benchLabEntry({ port: { kind: 'tcp', url: smp.url, host: '127.0.0.1', port: smp.port }, console: adapter.spec }));
+    cleanups.push(() => driver.close());
+    const session = await driver.connect();
+    cleanups.push(() => session.close());
+    await until('the console port is connected', () => adapter.connections.length === 1);
+    const { proof } = await session.resetAndRead();
+    expect(proof).toMatch(new RegExp(`^the boot banner .* on console port ${adapter.listener.url.replace(/[./]/g, '\\$&')}$`));
   });
 });
 

@@ -44,7 +44,6 @@ import { isNotSupported } from './groups/os.js';
 import { counterWentBack, readStatCounters, type StatCounters } from './groups/stats.js';
 import type { ResetWitness } from './reset-witness.js';
 
-
 export interface RebootOptions {
   /** A client on the port opened again, for when the port vanished. */
   reconnect?: () => Promise<SmpClient>;
@@ -61,6 +60,14 @@ export interface RebootOptions {
   quietMs?: number;
   /** How long the board may keep answering after acknowledging the reset before it counts as not having reset; default 5 s. */
   proofWindowMs?: number;
+}
+
+/** What proves a board's resets besides its link, where the board has it: as options of a reboot or an update. */
+export type ResetEvidence = Pick<RebootOptions, 'witness' | 'console'>;
+
+/** The evidence `from` has, with absent fields left out (the options are exact). */
+export function resetEvidence(from: ResetEvidence): ResetEvidence {
+  return { ...(from.witness ? { witness: from.witness } : {}), ...(from.console ? { console: from.console } : {}) };
 }
 
 /** Waiting for a board to answer again, reset or not. */

@@ -15,6 +15,7 @@ import { describeUsbIdentity } from '../../ports/locate.js';
 import type { PortLister } from '../../ports/types.js';
 import type { DutOpOptions } from '../types.js';
 import type { TextSource } from './text-console.js';
+import type { ConsoleSource } from '../../../host/smp/console-watch.js';
 
 /** How long a USB console adapter that vanished may take to come back (as a board's own port: port-board.ts). */
 const REAPPEAR_WAIT_MS = 5_000;
@@ -59,6 +60,12 @@ export class PortConsole {
     },
     where: () => this.description,
   };
+
+  /** The port as a reset's proof and an update's watch read it (host/smp/console-watch.ts). */
+  get source(): ConsoleSource {
+    const where = (): string => this.description;
+    return { get description() { return where(); }, onText: (listener) => this.text.subscribe(listener) };
+  }
 
   /** Writes to the port, opening it again first if it vanished. */
   async write(bytes: Uint8Array, o: DutOpOptions = {}): Promise<void> {

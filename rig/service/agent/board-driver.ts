@@ -17,6 +17,7 @@ import { dirname } from 'node:path';
 import type { SmpClient } from '../../../host/smp/client.js';
 import type { ResetWitness } from '../../../host/smp/reset-witness.js';
 import type { ConsoleSource } from '../../../host/smp/console-watch.js';
+import { resetEvidence } from '../../../host/smp/reboot.js';
 import { readBoardState, type BoardState } from '../../../host/operator/board-state.js';
 import { runUpdate, resetAndWait, type UpdateEvent, type UpdateOutcome } from '../../../host/operator/update.js';
 import { decodeSuitReport, type DecodedReport } from '../../../host/operator/suit-report.js';
@@ -79,11 +80,6 @@ interface Link {
   close(): Promise<void>;
 }
 
-/** What the link's surroundings see of the board's resets, as update options. */
-const resetEvidence = (link: Link): { witness?: ResetWitness; console?: ConsoleSource } => ({
-  ...(link.witness ? { witness: link.witness } : {}),
-  ...(link.console ? { console: link.console } : {}),
-});
 
 function kindOf(b: LabBoard): string {
   return b.port.kind === 'emulator' ? b.port.emulator.kind : b.port.kind;

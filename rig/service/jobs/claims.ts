@@ -3,8 +3,9 @@
  * twice at once on one board"). A worker takes a job only together with the claim of its board,
  * in one transaction: the claim's primary key admits one job per board, the board goes
  * idle -> busy, and only a board that is idle (not offline, not reserved by someone, not owed to
- * a waiter in the reservation queue: store/reservation-queue.ts) can be claimed. The claim carries a lease its holder renews while it works; a holder that stops
- * renewing (its process was killed) loses the claim when the lease runs out, and the reaper
+ * a waiter in the reservation queue: store/reservation-queue.ts) can be claimed. The claim
+ * carries a lease its holder renews while it works; a holder that stops renewing (its process
+ * was killed) loses the claim when the lease runs out, and the reaper
  * (reaper.ts) fails its job back to the queue in the same transaction that removes the claim.
  */
 import type { Sql } from '../db/database.js';

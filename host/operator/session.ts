@@ -6,7 +6,7 @@
  * reset (host/smp/reboot.ts), and how a reset the update did not ask for is told apart.
  */
 import { SmpTimeoutError, type SmpClient } from '../smp/client.js';
-import { ConsoleWatch } from '../smp/console-watch.js';
+import { ConsoleWatch, type ConsoleSource } from '../smp/console-watch.js';
 import { ResetNotObservedError, rebootAndWait } from '../smp/reboot.js';
 import type { ResetWitness } from '../smp/reset-witness.js';
 import type { UploadProgress, UploadResult } from '../smp/upload/engine.js';
@@ -30,6 +30,8 @@ export interface UpdateOptions {
   bootTimeoutMs?: number;
   /** What the board's surroundings see of its resets (host/smp/reset-witness.ts): the proof of the reset when given. */
   witness?: ResetWitness;
+  /** The board's console where it is apart from the SMP link (a console port of its own): watched for its boot banner and error lines too. */
+  console?: ConsoleSource;
   /** How long the board may process the envelope or a payload before answering (default 60 s). */
   processTimeoutMs?: number;
   signal?: AbortSignal;
@@ -130,7 +132,7 @@ class ResetSeen extends Error {
 export async function watchingForResets<T>(s: UpdateSession, before: BoardState, steps: (s: UpdateSession, boardConsole: ConsoleWatch) => Promise<T>): Promise<T> {
   const o = s.options;
   const cut = new AbortController();
-  const consoleWatch = new ConsoleWatch({ onBanner: () => !cut.signal.aborted && cut.abort(new ResetSeen('the boot banner appeared on the console')) });
+  const consoleWatch = new ConsoleWatch({ ...(o.console ? { apart: o.console } : {}), onBanner: () => !cut.signal.aborted && cut.abort(new ResetSeen('the boot banner appeared on the console')) });
   const reconnect = o.reconnect;
   const watched: UpdateSession = {
     client: consoleWatch.watch(s.client),
@@ -168,7 +170,7 @@ async function resetDuringUpdate(client: SmpClient, before: BoardState, seen: bo
 export async function resetAndWait(s: UpdateSession): Promise<{ ms: number; proof: string }> {
   const o = s.options;
   try {
-    const r = await rebootAndWait(s.client, { how: 'smp' }, { timeoutMs: o.bootTimeoutMs ?? 60_000, ...signalOf(o), ...(o.reconnect ? { reconnect: o.reconnect } : {}), ...(o.witness ? { witness: o.witness } : {}) });
+    const r = await rebootAndWait(s.client, { how: 'smp' }, { timeoutMs: o.bootTimeoutMs ?? 60_000, ...signalOf(o), ...(o.reconnect ? { reconnect: o.reconnect } : {}), ...(o.witness ? { witness: o.witness } : {}), ...(o.console ? { console: o.console } : {}) });
     s.client = r.client;
     return { ms: r.ms, proof: r.proof };
   } catch (e) {

@@ -10,7 +10,7 @@ export { GroupId, ImageCmd, OsCmd, RigCmd, SuitCmd } from './ids.js';
 export { isNotSupported, MCUBOOT_MODES } from './groups/os.js';
 export type { ImageSlotInfo, ImageSlotState } from './image-state.js';
 export { rebootAndWait, ResetNotObservedError, waitForAnswer, type RebootOptions, type RebootResult, type ResetAction, type WaitOptions } from './reboot.js';
-export { ConsoleWatch, DEFAULT_BOOT_BANNER } from './console-watch.js';
+export { ConsoleWatch, DEFAULT_BOOT_BANNER, type ConsoleSource } from './console-watch.js';
 export { CountingWitness, type ResetWitness } from './reset-witness.js';
 export { BoardBusyError, UploadCancelledError, UploadError, type UploadOptions, type UploadProgress, type UploadResult } from './upload/engine.js';
 export { ConsoleFraming } from './framing/console.js';

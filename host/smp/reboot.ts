@@ -11,7 +11,9 @@
  *   started again, QEMU's RESET event, a virtual board's boot). Where there is a witness, only
  *   its word counts: it cannot be fooled by a slow answer;
  * - the link dropped (a USB CDC board re-enumerates; a pty whose process exited);
- * - the boot banner on the console (`*** Booting Zephyr OS`, MCUboot's `Starting bootloader`);
+ * - the boot banner on the console (`*** Booting Zephyr OS`, MCUboot's `Starting bootloader`),
+ *   between SMP frames on the link or, for a board whose console is apart from it (a console
+ *   port of its own, lab `console:`), on that port;
  * - the board went quiet: a probe sent after the acknowledgement got no answer within
  *   `quietMs` (a board answers an echo in milliseconds; one that is rebooting never answers a
  *   request that arrived while it was down);
@@ -35,13 +37,12 @@
 import { sleep } from '../transport/clock.js';
 import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../transport/transport.js';
 import { SmpTimeoutError, type SmpClient } from './client.js';
-import { ConsoleWatch, DEFAULT_BOOT_BANNER } from './console-watch.js';
+import { ConsoleWatch, DEFAULT_BOOT_BANNER, type ConsoleSource } from './console-watch.js';
 import { SmpErrorResponse } from './errors.js';
 
 import { isNotSupported } from './groups/os.js';
 import { counterWentBack, readStatCounters, type StatCounters } from './groups/stats.js';
 import type { ResetWitness } from './reset-witness.js';
-
 
 export interface RebootOptions {
   /** A client on the port opened again, for when the port vanished. */
@@ -53,10 +54,20 @@ export interface RebootOptions {
   witness?: ResetWitness;
   /** Console text that shows a boot; default DEFAULT_BOOT_BANNER. */
   banner?: RegExp;
+  /** The board's console where it is apart from the SMP link (a console port of its own): its banner there is a proof too. */
+  console?: ConsoleSource;
   /** How long a probe may go unanswered before the board counts as quiet (rebooting); default 1 s. */
   quietMs?: number;
   /** How long the board may keep answering after acknowledging the reset before it counts as not having reset; default 5 s. */
   proofWindowMs?: number;
+}
+
+/** What proves a board's resets besides its link, where the board has it: as options of a reboot or an update. */
+export type ResetEvidence = Pick<RebootOptions, 'witness' | 'console'>;
+
+/** The evidence `from` has, with absent fields left out (the options are exact). */
+export function resetEvidence(from: ResetEvidence): ResetEvidence {
+  return { ...(from.witness ? { witness: from.witness } : {}), ...(from.console ? { console: from.console } : {}) };
 }
 
 /** Waiting for a board to answer again, reset or not. */
@@ -79,15 +90,20 @@ export class ResetNotObservedError extends Error {
   override name = 'ResetNotObservedError';
 }
 
-/** Signs of a reset on one client's link (the console's boot banner, the link dropping) from the moment the watch starts. */
+/** Signs of a reset on one client's link (the console's boot banner, the link dropping) and on the console apart from it, from the moment the watch starts. */
 class ResetSigns {
   private found: string | undefined;
   /** Called when the first sign appears (cuts a probe short that the reboot swallowed). */
   onProof: () => void = () => undefined;
   private readonly console: ConsoleWatch;
 
-  constructor(banner: RegExp) {
-    this.console = new ConsoleWatch({ banner, onBanner: (text) => (this.proof ??= `the boot banner '${text}' on the console`), onClose: () => (this.proof ??= 'the link dropped') });
+  constructor(banner: RegExp, apart?: ConsoleSource) {
+    this.console = new ConsoleWatch({
+      banner,
+      ...(apart ? { apart } : {}),
+      onBanner: (text, where) => (this.proof ??= `the boot banner '${text}' on ${where}`),
+      onClose: () => (this.proof ??= 'the link dropped'),
+    });
   }
 
   get proof(): string | undefined {
@@ -112,7 +128,7 @@ class ResetSigns {
 
 /** Resets the board of `client` as `action` says and waits for a believable answer. */
 export async function rebootAndWait(client: SmpClient, action: ResetAction, o: RebootOptions = {}): Promise<RebootResult> {
-  const signs = new ResetSigns(o.banner ?? DEFAULT_BOOT_BANNER);
+  const signs = new ResetSigns(o.banner ?? DEFAULT_BOOT_BANNER, o.console);
   const witnessed = o.witness?.resets ?? 0;
   // Without a witness, the board's counters before the reset (undefined: it has no stat group).
   const counters = o.witness ? undefined : await readStatCounters(client, { retries: 1, ...(o.signal ? { signal: o.signal } : {}) }).catch(() => undefined);
@@ -197,7 +213,7 @@ async function waitBack(client: SmpClient, signs: ResetSigns, witnessed: number,
         if (p) return { client: c, ms: clock.now() - t0, proof: p };
         if (clock.now() - t0 > window) {
           throw new ResetNotObservedError(
-            `the board acknowledged the reset but answered for ${(window / 1000).toFixed(1)} s without going through it (${o.witness ? 'its surroundings saw no reset' : 'it never went quiet, the link stayed up and no boot banner appeared'})`,
+            `the board acknowledged the reset but answered for ${(window / 1000).toFixed(1)} s without going through it (${o.witness ? 'its surroundings saw no reset' : `it never went quiet, the link stayed up and no boot banner appeared${o.console ? ` (on the link or ${o.console.description})` : ''}`})`,
           );
         }
         // Answered by the firmware that has not reset yet: ask again shortly (or as soon as the witness speaks).

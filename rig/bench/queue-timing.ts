@@ -10,7 +10,7 @@
  * - the update itself (job received to verdict sent) is the reference, measured in the same run.
  */
 import { InProcessLink } from '../service/agent/in-process-link.js';
-import type { AgentJob, BoardMoveReport, JobClaim } from '../service/agent/link.js';
+import type { AgentJob, JobClaim, VerdictReport } from '../service/agent/link.js';
 
 interface BoardMarks {
   received?: number;
@@ -28,7 +28,7 @@ export class TimedLink extends InProcessLink {
     return job;
   }
 
-  override async updateVerdict(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
+  override async updateVerdict(claim: JobClaim, campaign: number, m: VerdictReport): Promise<boolean> {
     const marks = this.marks.get(claim.board) ?? {};
     marks.verdictSent = performance.now();
     try {

@@ -14,6 +14,8 @@ import { SmpErrorResponse } from '../../host/smp/errors.js';
 import { SmpProtocolError } from '../../host/smp/fields.js';
 import type { LinkEvent } from '../../host/smp/link.js';
 import type { ResetWitness } from '../../host/smp/reset-witness.js';
+import type { ConsoleSource } from '../../host/smp/console-watch.js';
+import { PortConsole } from '../dut/console/port-console.js';
 import { formatPacket } from '../../host/smp/trace.js';
 import { UploadError } from '../../host/smp/upload/engine.js';
 import { openPort } from '../../host/transport/open.js';
@@ -47,6 +49,8 @@ export interface BoardConnection {
   lab?: LabBoard;
   /** Resets the board's surroundings see for themselves (a restarted process, QEMU's reset event), when they can. */
   witness?: ResetWitness;
+  /** The lab board's console port (`console:`), apart from its SMP port: its boot banner proves a reset too. */
+  console?: ConsoleSource;
 }
 
 /** `--timeout` in ms, or undefined for the default. */
@@ -142,8 +146,17 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
     }
   };
   let client = await open();
+  let consolePort: PortConsole | undefined;
+  try {
+    const spec = resolved.board?.console;
+    consolePort = spec && (await PortConsole.open(`board ${resolved.name}`, spec, target.baud));
+  } catch (e) {
+    await client.close().catch(() => undefined);
+    throw e;
+  }
   return {
     ...(resolved.board ? { lab: resolved.board } : {}),
+    ...(consolePort ? { console: consolePort.source } : {}),
     client,
     description: target.kind === 'serial' ? `${target.path} @ ${target.baud}` : target.url,
     reconnect: async () => {
@@ -151,9 +164,13 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
       // A USB board may come back under another device path: find it again by its identity.
       target = (await relocateTarget(target)) as typeof target;
       client = await open();
+      await consolePort?.revive();
       return client;
     },
-    close: () => client.close().catch(() => undefined),
+    close: async () => {
+      await client.close().catch(() => undefined);
+      await consolePort?.close();
+    },
   };
 }
 

@@ -43,7 +43,7 @@ export class EmulatorBoard implements DutBoard {
     const uart = emulator.consoleInput;
     this.console = new TextConsole({
       describe: () => `${emulator.consoleDescription ? `${emulator.consoleDescription} and ` : ''}text between SMP frames on ${link.description}`,
-      sources: [linkText(link), { subscribe: (l) => emulator.onConsole(l), logged: true }],
+      sources: [linkText(link), { subscribe: (l) => emulator.onConsole(l), logged: true, where: () => emulator.consoleDescription }],
       input: uart ? (bytes, o) => uart.write(bytes, o.signal ? { signal: o.signal } : {}) : linkInput(link),
     });
     this.power = { cut: () => emulator.powerOff(), restore: () => emulator.powerOn() };

@@ -81,7 +81,7 @@ export class PortBoard implements DutBoard {
     });
     const spec = board.board?.console;
     try {
-      return new PortBoard(link, settings, board, spec && (await PortConsole.open(`board ${board.name}`, spec, board.target.baud)));
+      return new PortBoard(link, settings, board, spec && (await PortConsole.open(`board ${board.name}`, spec, board.target.baud, lister)));
     } catch (e) {
       await link.drop();
       throw e;

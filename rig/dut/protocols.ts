@@ -10,6 +10,7 @@
  * Every operation takes an AbortSignal (`DutOpOptions`) and gives up promptly when it fires.
  */
 import type { SmpClient } from '../../host/smp/client.js';
+import type { ConsoleSource } from '../../host/smp/console-watch.js';
 import type { ResetWitness } from '../../host/smp/reset-witness.js';
 import type { ConsoleText } from '../../host/transport/text.js';
 import { sleep, systemClock } from '../../host/transport/clock.js';
@@ -81,6 +82,8 @@ export interface ConsoleProtocol {
   /** Present when the console takes input: sends `text` as it is (the caller ends a command with its newline). */
   write?(text: string, o?: DutOpOptions): Promise<void>;
   readonly banner: RegExp;
+  /** The part of the console apart from the SMP link (a console port of its own, an emulator's console UART): resets and updates watch it for the boot banner. */
+  readonly apart?: ConsoleSource;
 }
 
 /** Faults the board applies from now on (virtual boards, through rig group 67's test hooks). */

@@ -22,6 +22,7 @@ import { optional, readBoardState, type BoardState } from '../../host/operator/b
 import { decodeSuitReport, type DecodedReport } from '../../host/operator/suit-report.js';
 import { deliverEnvelope, readDecision, supplyPayloads, type UpdateEvent, type UpdateSession } from '../../host/operator/update.js';
 import type { SmpClient } from '../../host/smp/client.js';
+import type { ConsoleSource } from '../../host/smp/console-watch.js';
 import type { UploadResult } from '../../host/smp/upload/engine.js';
 import { rebootAndWait, waitForAnswer, type ResetAction } from '../../host/smp/reboot.js';
 import { MCUBOOT_MODES, isNotSupported } from '../../host/smp/groups/os.js';
@@ -196,7 +197,7 @@ export class SmpDut implements Dut {
   private session(c: SmpClient, payloads: ReadonlyMap<string, Uint8Array>, o: DutOpOptions, onEvent?: (e: UpdateEvent) => void): UpdateSession {
     return {
       client: c,
-      options: { payloads, processTimeoutMs: this.board.link.processTimeoutMs, reconnect: () => this.board.link.reopen(), ...opt(o), ...(onEvent ? { onEvent } : {}) },
+      options: { payloads, processTimeoutMs: this.board.link.processTimeoutMs, reconnect: () => this.board.link.reopen(), ...this.apartConsole(), ...opt(o), ...(onEvent ? { onEvent } : {}) },
     };
   }
 
@@ -281,7 +282,7 @@ export class SmpDut implements Dut {
         ? { how: 'hard', what: "the lab's reset method, done by the rig", run: (signal) => hard.run(signal ? { signal } : {}) }
         : { how: 'smp' };
     const back = await this.op('reset', o, (c, o) =>
-      rebootAndWait(c, action, { timeoutMs: r.bootTimeoutMs, reconnect: () => this.board.link.reopen(), banner: this.board.console.banner, ...(r.witness ? { witness: r.witness } : {}), ...opt(o) }),
+      rebootAndWait(c, action, { timeoutMs: r.bootTimeoutMs, reconnect: () => this.board.link.reopen(), banner: this.board.console.banner, ...this.apartConsole(), ...(r.witness ? { witness: r.witness } : {}), ...opt(o) }),
     );
     this.rebooted();
     this.note('note', `reset: the board went through it (${back.proof}) and answered after ${(back.ms / 1000).toFixed(2)} s`);
@@ -348,6 +349,12 @@ export class SmpDut implements Dut {
       if (s.trust) st.trust = { sequence: s.trust.sequence, anchors: s.trust.anchors.map(toHex), require: s.trust.require };
       return st;
     });
+  }
+
+  /** The board's console apart from its link, when it has one: a reset's proof and an update's watch read it too. */
+  private apartConsole(): { console?: ConsoleSource } {
+    const apart = this.board.console.apart;
+    return apart ? { console: apart } : {};
   }
 
   private rebooted(): void {

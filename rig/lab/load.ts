@@ -18,6 +18,7 @@ import { loadDecryptionKey, loadSigningKey, parseRequireArg, parseTrustArg, type
 import { QUIRKS } from '../virtual/bootloader/index.js';
 import { DEFAULT_PROFILE, PROFILES } from '../virtual/profiles.js';
 import { EnvironmentError } from '../../host/util/errors.js';
+import { sameUsbIdentity } from '../ports/locate.js';
 import { parseIdentityObject, readIdentityFile } from './identity.js';
 import { BOARD_NAME_RE, PortWordError, classifyPort } from './port-url.js';
 import type { ConsolePortSpec, DeviceIdentity, EmulatorSpec, ExternalCommand, Lab, LabBoard, NativeSimSpec, PortSpec, PowerControl, QemuImage, QemuSpec, ResetMethod, UsbIdentity, VirtualSpec } from './types.js';
@@ -43,7 +44,7 @@ export class LabError extends EnvironmentError {
 const TOP_FIELDS = ['version', 'defaults', 'boards'] as const;
 const SETTING_FIELDS = ['baud', 'smp', 'reset', 'power', 'known-good', 'apps', 'trust', 'require', 'identity', 'keys', 'decrypt-keys'] as const;
 const BOARD_FIELDS = ['tags', 'port', 'usb', 'virtual', 'qemu', 'native-sim', 'console', ...SETTING_FIELDS] as const;
-const CONSOLE_FIELDS = ['port', 'baud'] as const;
+const CONSOLE_FIELDS = ['port', 'usb', 'baud'] as const;
 const USB_FIELDS = ['by-id', 'serial', 'vid-pid', 'location', 'interface'] as const;
 const VIRTUAL_FIELDS = ['profile', 'quirks', 'state'] as const;
 const QEMU_FIELDS = ['program', 'machine', 'cpu', 'images', 'args', 'console-uart'] as const;
@@ -587,8 +588,9 @@ class LabParser {
 
   /**
    * `console:` a port of the board's own for its console: a device path or tcp url, or
-   * `{port, baud}`. Only boards on a real port have one: a virtual board prints between SMP
-   * frames, an emulated board where its emulator puts it (qemu: console-uart:, native_sim's stdout).
+   * `{port, baud}`, or `{usb: {...}, baud}` — found by its USB identity as a board's `usb:` is.
+   * Only boards on a real port have one: a virtual board prints between SMP frames, an emulated
+   * board where its emulator puts it (qemu: console-uart:, native_sim's stdout).
    */
   private consolePort(f: Field, port: PortSpec | undefined): ConsolePortSpec | undefined {
     if (port?.kind === 'virtual') {
@@ -599,49 +601,69 @@ class LabParser {
       this.r.error(f, port.emulator.kind === 'qemu' ? "console: is for boards on a real port; a QEMU board's console is a guest UART the rig binds itself: qemu: console-uart: N" : 'console: is for boards on a real port; the rig reads a native_sim board\'s console from its stdout');
       return undefined;
     }
-    let portField = f;
+    let portField: Field | undefined = f;
+    let usbField: Field | undefined;
     let baud: number | undefined;
     if (isMap(f.node)) {
       const m = this.r.map(f, CONSOLE_FIELDS);
       if (!m) return undefined;
-      const p = m.get('port');
-      if (!p) {
-        this.r.error(f, 'console: needs port: (a device path such as /dev/ttyUSB1, or tcp://host:port)');
+      portField = m.get('port');
+      usbField = m.get('usb');
+      if (portField && usbField) {
+        this.r.error(usbField, 'console: give either port: or usb:, not both (usb: finds the console port by its USB identity)');
         return undefined;
       }
-      portField = p;
+      if (!portField && !usbField) {
+        this.r.error(f, 'console: needs port: (a device path such as /dev/ttyUSB1, or tcp://host:port) or usb: (the USB identity of its adapter)');
+        return undefined;
+      }
       const b = m.get('baud');
       if (b) {
         baud = this.r.integer(b, BAUD_MIN, BAUD_MAX, 'a baud rate');
         if (baud === undefined) return undefined;
       }
     }
-    const text = this.r.string(portField, 'a console port: a device path such as /dev/ttyUSB1, or tcp://host:port');
+    const spec = usbField ? this.consoleUsb(usbField, port) : this.consolePath(portField!, port);
+    if (!spec || baud === undefined) return spec;
+    if (spec.kind === 'tcp') {
+      this.r.error(f, `baud: is for a serial console port; ${spec.url} carries no line rate`);
+      return undefined;
+    }
+    return { ...spec, baud };
+  }
+
+  /** `console: {usb: ...}`: the console adapter's USB identity, not the SMP port's own. */
+  private consoleUsb(f: Field, port: PortSpec | undefined): ConsolePortSpec | undefined {
+    const usb = this.usb(f);
+    if (!usb) return undefined;
+    if (port?.kind === 'usb' && sameUsbIdentity(port.usb, usb)) {
+      this.r.error(f, "the console port's USB identity is the board's SMP port's: leave console: out when the console shares the SMP port (its text between SMP frames is read)");
+      return undefined;
+    }
+    return { kind: 'usb', usb };
+  }
+
+  /** `console: <path or tcp url>`. */
+  private consolePath(f: Field, port: PortSpec | undefined): ConsolePortSpec | undefined {
+    const text = this.r.string(f, 'a console port: a device path such as /dev/ttyUSB1, or tcp://host:port');
     if (text === undefined) return undefined;
     let kind;
     try {
       kind = classifyPort(text);
     } catch (e) {
-      this.r.error(portField, (e as PortWordError).message);
+      this.r.error(f, (e as PortWordError).message);
       return undefined;
     }
     let spec: ConsolePortSpec;
     if (kind.kind === 'tcp') spec = kind;
     else if (kind.kind === 'serial') spec = { kind: 'serial', path: isAbsolute(kind.path) ? kind.path : resolve(this.dir, kind.path) };
     else {
-      this.r.error(portField, `'${text}' is not a console port: expected a device path such as /dev/ttyUSB1, or tcp://host:port`);
+      this.r.error(f, `'${text}' is not a console port: expected a device path such as /dev/ttyUSB1, or tcp://host:port`);
       return undefined;
-    }
-    if (baud !== undefined) {
-      if (spec.kind === 'tcp') {
-        this.r.error(f, `baud: is for a serial console port; ${spec.url} carries no line rate`);
-        return undefined;
-      }
-      spec.baud = baud;
     }
     const same = port?.kind === 'serial' && spec.kind === 'serial' ? port.path === spec.path : port?.kind === 'tcp' && spec.kind === 'tcp' ? port.url === spec.url : false;
     if (same) {
-      this.r.error(portField, `the console port ${text} is the board's SMP port: leave console: out when the console shares the SMP port (its text between SMP frames is read)`);
+      this.r.error(f, `the console port ${text} is the board's SMP port: leave console: out when the console shares the SMP port (its text between SMP frames is read)`);
       return undefined;
     }
     return spec;

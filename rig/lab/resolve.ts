@@ -15,7 +15,7 @@ import { locateUsbPort, type LocateOptions } from '../ports/locate.js';
 import type { PortLister, UsbIdentity } from '../ports/types.js';
 import { BAUD_MAX, BAUD_MIN, findLabFile, loadLab } from './load.js';
 import { PortWordError, classifyPort } from './port-url.js';
-import type { EmulatorSpec, Lab, LabBoard, VirtualSpec } from './types.js';
+import type { ConsolePortSpec, EmulatorSpec, Lab, LabBoard, VirtualSpec } from './types.js';
 
 /** Where to reach a board. `url` is what host/transport `openPort` takes (serial and tcp). */
 export type PortTarget =
@@ -104,8 +104,8 @@ export async function targetOfLabBoard(board: LabBoard, ctx: ResolveContext): Pr
       checkDevice(board.port.path, who);
       return { kind: 'serial', url: board.port.path, path: board.port.path, baud };
     case 'usb': {
-      const found = await locateUsbPort(board.port.usb, ctx.lister ?? portLister(), who, ctx.locate);
-      return { kind: 'serial', url: found.path, path: found.path, baud, usb: board.port.usb };
+      const path = await usbDevicePath(board.port.usb, ctx.lister, who, ctx.locate);
+      return { kind: 'serial', url: path, path, baud, usb: board.port.usb };
     }
     case 'tcp':
       return { kind: 'tcp', url: board.port.url, host: board.port.host, port: board.port.port, baud };
@@ -202,8 +202,22 @@ export async function resolvePortOption(opts: PortOptionValues): Promise<Resolve
  * waiting up to `opts.waitMs` for it to reappear. Targets without a USB identity come back as
  * they are.
  */
-export async function relocateTarget(target: PortTarget, lister: PortLister = portLister(), opts: LocateOptions = {}, who = 'board'): Promise<PortTarget> {
+export async function relocateTarget(target: PortTarget, lister?: PortLister, opts: LocateOptions = {}, who = 'board'): Promise<PortTarget> {
   if (target.kind !== 'serial' || !target.usb) return target;
-  const found = await locateUsbPort(target.usb, lister, who, opts);
-  return { ...target, url: found.path, path: found.path };
+  const path = await usbDevicePath(target.usb, lister, who, opts);
+  return { ...target, url: path, path };
+}
+
+/**
+ * Where a board's console port (lab `console:`) is now, as openPort takes it: its device path or
+ * tcp url, or the device its adapter's USB identity names — looked up as the board's own port
+ * is, every time it is opened (an adapter re-enumerates too).
+ */
+export async function consolePortUrl(spec: ConsolePortSpec, who: string, lister?: PortLister, opts: LocateOptions = {}): Promise<string> {
+  return spec.kind === 'usb' ? usbDevicePath(spec.usb, lister, `${who}: its console port`, opts) : spec.kind === 'serial' ? spec.path : spec.url;
+}
+
+/** The device path of the one serial port with USB identity `usb` now (rig/ports/locate.ts). */
+async function usbDevicePath(usb: UsbIdentity, lister: PortLister = portLister(), who: string, opts?: LocateOptions): Promise<string> {
+  return (await locateUsbPort(usb, lister, who, opts)).path;
 }

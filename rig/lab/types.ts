@@ -73,8 +73,8 @@ export type PortSpec =
   | { kind: 'virtual'; virtual: VirtualSpec }
   | { kind: 'emulator'; emulator: EmulatorSpec };
 
-/** A console port of the board's own, apart from its SMP port (lab `console:`): a device path or a tcp url. */
-export type ConsolePortSpec = ({ kind: 'serial'; path: string } | { kind: 'tcp'; url: string; host: string; port: number }) & {
+/** A console port of the board's own, apart from its SMP port (lab `console:`): a device path, a tcp url, or the USB identity of its adapter. */
+export type ConsolePortSpec = ({ kind: 'serial'; path: string } | { kind: 'tcp'; url: string; host: string; port: number } | { kind: 'usb'; usb: UsbIdentity }) & {
   /** Line rate of a serial console port; undefined: the board's (or the command's default). */
   baud?: number;
 };

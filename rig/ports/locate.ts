@@ -44,6 +44,12 @@ export function matchesUsbIdentity(id: UsbIdentity, p: SerialPortInfo): boolean 
   return true;
 }
 
+/** Whether two USB identities say the same thing (the same fields with the same values). */
+export function sameUsbIdentity(a: UsbIdentity, b: UsbIdentity): boolean {
+  const fields = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof UsbIdentity)[]);
+  return [...fields].every((k) => a[k] === b[k]);
+}
+
 /** The one port matching `id`; throws PortLookupError naming the ports present otherwise. */
 export function pickUsbPort(id: UsbIdentity, ports: readonly SerialPortInfo[], who: string): SerialPortInfo {
   const matches = ports.filter((p) => matchesUsbIdentity(id, p));

@@ -8,8 +8,8 @@
  * A sweep runs every `sweepMs`: claims whose lease ran out are failed back to their queues
  * (retried or failed by their rule), boards past their campaign deadline that no job works on
  * are timed-out, reservations whose holder stopped renewing them end (and waiters who stopped
- * their heartbeat leave the queue), run parts queued on a board someone reserved are skipped with
- * the reason, run boards no agent has worked on for the run wait fail, and boards whose agent
+ * their heartbeat leave the queue), run parts queued on a board someone reserved (or a waiter is
+ * owed) are skipped with the reason, campaign boards whose job waits for such a board say so, run boards no agent has worked on for the run wait fail, and boards whose agent
  * stopped heartbeating go offline.
  */
 import type { Database } from './db/database.js';
@@ -91,6 +91,7 @@ export class WorkService {
         await expireReservations(this.db);
         await expireTickets(this.db);
         await this.runs.skipReserved();
+        await this.campaigns.noteWaits();
         await this.campaigns.sweepDeadlines();
         await this.runs.sweepDeadlines(this.runWaitS);
         await markSilentBoardsOffline(this.db, this.agentTtlS);

@@ -11,7 +11,8 @@
  * - bad data (HTML in a board name, a huge console log, an oversized answer) is shown as text,
  *   bounded, and the page stays usable;
  * - the page shows a lost connection when the service restarts, and recovers by itself;
- * - a board reserved while the fleet is open shows, live, who holds it until when.
+ * - a board reserved while the fleet is open shows, live, who holds it until when, and who waits
+ *   for it in the reservation queue, since when and how many (on its page too).
  * Screenshots of every page go to screenshotFolder() (pages.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -368,7 +369,7 @@ describe.skipIf(missing !== undefined)(missing ? `dashboard in a browser (skippe
     expect(p.errors.filter((e) => !/ERR_CONNECTION_REFUSED|network error|Failed to fetch/.test(e))).toEqual([]);
   });
 
-  it('a board reserved while the fleet is open shows, live, who holds it until when', async () => {
+  it('a board reserved while the fleet is open shows, live, who holds it until when, and who waits for it since when; its page too', async () => {
     const p = await loggedIn('viewer');
     const { page } = p;
     const row = page.locator('table.boards tbody tr', { hasText: 'bench-4' });
@@ -377,6 +378,25 @@ describe.skipIf(missing !== undefined)(missing ? `dashboard in a browser (skippe
     expect(r.status).toBe(201);
     await textOf(row, 'reserved by alice until');
     expect(await row.locator('.reservation time').getAttribute('datetime')).toBe(new Date(r.json.expires_at).toISOString());
+
+    // Two wait in the queue (reserve --wait): bob for this board, erin for any board tagged bench (carol takes the others).
+    const others = (await lab.api('viewer', 'GET', '/boards?tag=bench')).json.boards.map((b: { name: string }) => b.name).filter((n: string) => n !== 'bench-4');
+    expect((await lab.api('operator', 'POST', '/reservations', { tag: 'bench', count: others.length, holder: 'carol' })).status).toBe(201);
+    const bob = await lab.api('operator', 'POST', '/reservations', { board: 'bench-4', holder: 'bob', wait: true, wait_ttl_s: 600 });
+    const erin = await lab.api('operator', 'POST', '/reservations', { tag: 'bench', holder: 'erin', wait: true, wait_ttl_s: 600 });
+    expect([bob.status, erin.status]).toEqual([202, 202]);
+    expect(await textOf(row, 'erin (1 with tag bench) since')).toMatch(/reserved by alice until .+; 2 waiting: bob since .+, erin \(1 with tag bench\) since /);
+    const since = await row.locator('.waiting time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')));
+    expect(since).toEqual([bob.json.ticket.created_at, erin.json.ticket.created_at].map((d: string) => new Date(d).toISOString()));
+
+    await row.getByRole('link', { name: 'bench-4', exact: true }).click();
+    const queue = page.locator('.facts .queue');
+    expect(await textOf(queue, 'erin')).toMatch(/^by alice until .+; 2 waiting: bob since .+, erin \(1 with tag bench\) since /);
+    await screenshot(page, 'board-waiting');
+    // Bob leaves the queue: the page follows (the event stream), erin alone waits.
+    const left = await fetch(`${lab.url}/api/v1/reservations/tickets/${bob.json.ticket.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${lab.tokens.operator}` } });
+    expect(left.status).toBe(200);
+    expect(await textOf(queue, '; 1 waiting: erin')).not.toContain('bob');
     expect(p.errors).toEqual([]);
   });
 });

@@ -19,13 +19,11 @@ export function describeWithPeers(title: string, body: () => void): void {
   describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: missing ${missing})` : title, body);
 }
 
-/** A lab file with the peers' QEMU board (`an385`) and native_sim board (`sim`), as a user would write it. */
-export function peersLab(o: { simState?: string } = {}): string {
+/** The lab entry of the peers' QEMU board, `name`, its other lines (`more`, indented) first. */
+export function qemuPeerBoard(name: string, ...more: string[]): string[] {
   return [
-    'version: 1',
-    'boards:',
-    '  an385:',
-    '    tags: [emulated, mcuboot]',
+    `  ${name}:`,
+    ...more,
     '    port: qemu',
     '    qemu:',
     '      machine: mps2-an385',
@@ -36,6 +34,15 @@ export function peersLab(o: { simState?: string } = {}): string {
     // The peers' build prints its console on the second UART (the SMP UART is the first).
     '      console-uart: 1',
     '      args: [-serial, "null"]',
+  ];
+}
+
+/** A lab file with the peers' QEMU board (`an385`) and native_sim board (`sim`), as a user would write it. */
+export function peersLab(o: { simState?: string } = {}): string {
+  return [
+    'version: 1',
+    'boards:',
+    ...qemuPeerBoard('an385', '    tags: [emulated, mcuboot]'),
     '  sim:',
     '    tags: [emulated]',
     '    port: native-sim',

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Whether process `pid` still exists (signal 0 checks without sending anything). */
 export function alive(pid: number): boolean {
@@ -8,6 +9,26 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether `pid` still runs: a killed process whose parent is gone may linger as a zombie until init reaps it, and counts as dead (Linux /proc). */
+export function runs(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Every process below `pid` now (children, theirs, ...), from /proc; one that ends while this looks is left out. */
+export function descendants(pid: number): number[] {
+  let kids: number[];
+  try {
+    kids = readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+  return kids.flatMap((k) => [k, ...descendants(k)]);
 }
 
 /**

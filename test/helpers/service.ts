@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { publicKeyPem, verificationKeyOf, type PublicKey } from '../../host/keys/index.js';
+import { Agent } from '../../rig/service/agent/agent.js';
 import { openDatabase, type Database } from '../../rig/service/db/database.js';
 import { migrate } from '../../rig/service/db/migrations.js';
 import { WorkService, type WorkOptions } from '../../rig/service/work.js';
@@ -36,6 +37,31 @@ export async function startWork(flavour: DatabaseFlavour, o: WorkOptions = {}): 
       await work.stop();
       await db.close();
       await scratch.drop();
+    },
+  };
+}
+
+/** The in-process agent serving `lab`'s boards for `work`, with a heartbeat and a poll every 500 ms. */
+export function testAgent(work: WorkService, lab: Lab): Promise<Agent> {
+  return Agent.start({ name: 'test-agent', lab, link: work.link(), heartbeatMs: 500, pollMs: 500 });
+}
+
+/** The harness with testAgent serving `lab`'s boards; `close()` stops the agent first. */
+export async function startWorkWithAgent(flavour: DatabaseFlavour, lab: Lab, o: WorkOptions = {}): Promise<WorkHarness & { agent: Agent }> {
+  const h = await startWork(flavour, o);
+  let agent: Agent;
+  try {
+    agent = await testAgent(h.work, lab);
+  } catch (e) {
+    await h.close();
+    throw e;
+  }
+  return {
+    ...h,
+    agent,
+    async close() {
+      await agent.stop();
+      await h.close();
     },
   };
 }

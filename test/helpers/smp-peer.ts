@@ -72,6 +72,8 @@ export interface SmpPeerOptions {
   board?: Pick<VirtualBoardOptions, 'profile' | 'identity'>;
   /** Runs just before each reset (a bootloader choice the model does not make itself). */
   beforeReset?: () => void | Promise<void>;
+  /** Where the board prints its console lines; default between SMP frames on its link (a board whose console is a UART of its own prints elsewhere). */
+  console?: (line: string) => void;
 }
 
 export interface SmpPeer {
@@ -121,7 +123,7 @@ export async function openSmpPeer(o: SmpPeerOptions = {}): Promise<SmpPeer> {
   let removeImage = server.register(image);
   let boots = 0;
   board.subscribe((e) => {
-    if (e.kind === 'console') void server.print(e.line);
+    if (e.kind === 'console') void (o.console ? o.console(e.line) : server.print(e.line));
     if (e.kind !== 'booted') return;
     boots++;
     // The upload session lives in RAM: a boot forgets it.

@@ -27,8 +27,6 @@ import { HttpLink } from '../../rig/service/agent/http-link.js';
 import { createToken } from '../../rig/service/auth/tokens.js';
 import { markSilentBoardsOffline } from '../../rig/service/store/agents.js';
 import { TrackerClient, TrackerError } from '../../rig/service/client/tracker.js';
-import { WorkService } from '../../rig/service/work.js';
-import { attachWork } from '../../rig/service/work-registry.js';
 import { APP_URI, app, envelope, es256Key } from '../board/fixtures.js';
 import { runCli } from '../helpers/cli.js';
 import { describeOnDatabases } from '../helpers/databases.js';
@@ -43,13 +41,11 @@ interface CampaignJson {
 
 describeOnDatabases('the agent link over HTTP', (flavour) => {
   let s: TestService | undefined;
-  let work: WorkService | undefined;
   let agent: Agent | undefined;
   afterEach(async () => {
     await agent?.stop();
-    await work?.stop();
     await s?.close();
-    agent = work = s = undefined;
+    agent = s = undefined;
   });
 
   /**
@@ -57,9 +53,7 @@ describeOnDatabases('the agent link over HTTP', (flavour) => {
    * long: links driven by hand here send no heartbeats.
    */
   async function serve(): Promise<string> {
-    s = await testService(flavour);
-    work = await WorkService.start(s.db, { leaseMs: 10_000, sweepMs: 250, agentTtlS: 30 });
-    attachWork(s.app.ctx, work);
+    s = await testService(flavour, { work: { leaseMs: 10_000, sweepMs: 250, agentTtlS: 30 } });
     await s.app.listen({ host: '127.0.0.1', port: 0 });
     return `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`;
   }
@@ -89,6 +83,12 @@ describeOnDatabases('the agent link over HTTP', (flavour) => {
     const h = (await api('GET', '/boards/h1/history?limit=500', undefined, 'viewer')).json() as { history: { kind: string; detail: Record<string, unknown> }[] };
     const walk = h.history.filter((l) => l.kind === 'campaign').map((l) => l.detail.state).reverse();
     expect(walk).toEqual(['pending', 'delivering', 'installed', 'rebooting', 'booted', 'confirmed']);
+    // The status the verdict carried is recorded before it: whoever sees the verdict finds the inventory current.
+    const oldestFirst = [...h.history].reverse();
+    const newStatus = oldestFirst.findIndex((l) => l.kind === 'status' && /^1\.1\.0/.test(String((l.detail.status as { app_version?: string } | undefined)?.app_version)));
+    const verdict = oldestFirst.findIndex((l) => l.kind === 'campaign' && l.detail.state === 'confirmed');
+    expect(newStatus).toBeGreaterThan(-1);
+    expect(newStatus).toBeLessThan(verdict);
     expect(h.history.filter((l) => l.kind === 'upload').map((l) => l.detail.what)).toContain('payload');
     const status = (await api('GET', '/boards/h1', undefined, 'viewer')).json() as { status: { app_version: string } };
     expect(status.status.app_version).toMatch(/^1\.1\.0/);
@@ -158,6 +158,10 @@ describeOnDatabases('the agent link over HTTP', (flavour) => {
     await refused(agentClient.call('POST', `${base}/verdict`, { campaign: c.id, to: 'delivering', reason: 'x' }), 400, /to/);
     const view = async () => ((await api('GET', `/campaigns/${c.id}`, undefined, 'viewer')).json() as CampaignJson).boards[0]!;
     expect((await view()).state).toBe('pending');
+    // States passed on the way are one transaction with the move: an impossible one refuses it all.
+    await refused(agentClient.call('POST', `${base}/progress`, { campaign: c.id, to: 'delivering', via: [{ to: 'delivering' }, { to: 'installed' }] }), 409, /installed -> delivering is not a move a board makes/);
+    await refused(agentClient.call('POST', `${base}/progress`, { campaign: c.id, to: 'rebooting', via: [{ to: 'confirmed' }] }), 400, /via/);
+    expect((await view()).state).toBe('pending');
     expect(await second.updateProgress(job.claim, c.id, { to: 'delivering', detail: { note: 'over http' } })).toBe(true);
     expect(await second.renew(job.claim)).toBe(true);
     // Handed back: the claim is gone, later reports change nothing.
@@ -213,8 +217,8 @@ describeOnDatabases('the agent link over HTTP', (flavour) => {
     );
     await new Promise((r) => setTimeout(r, 500));
     t = Date.now();
-    const stopped = work!.stop();
-    work = undefined;
+    // s.close() stops it again after the test, which then does nothing.
+    const stopped = s!.work!.stop();
     expect(await stopping).toBeUndefined();
     expect(Date.now() - t).toBeLessThan(5_000);
     await stopped;

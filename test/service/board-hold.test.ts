@@ -5,59 +5,28 @@
  * not touched (exit 2, naming the holder and until when) unless `--wait` queues for it; a
  * service that cannot be reached is a warning and the command goes on unreserved.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { trustAnchorFor, type PrivateKey } from '../../host/keys/index.js';
+import type { PrivateKey } from '../../host/keys/index.js';
 import { createImage } from '../../host/mcuboot/create.js';
 import { parseVersion } from '../../host/mcuboot/format.js';
 import { buildAppImage, parseAppVersion } from '../../rig/virtual/app/app-image.js';
-import { VirtualBoard } from '../../rig/virtual/board/board.js';
 import { APP_URI, appUpdateEnvelope } from '../../rig/suites/app-update.js';
 import { INTERNAL, registerBoards } from '../../rig/service/store/boards.js';
 import { runCli } from '../helpers/cli.js';
 import { describeOnDatabases } from '../helpers/databases.js';
 import { virtualLab, waitFor } from '../helpers/service.js';
-import { testService, type TestService } from './fixture.js';
+import { freePort, serviceWithBoard, type TestService } from './fixture.js';
 import { authorKey } from './releases-fixture.js';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const app = (version: string) => buildAppImage({ behaviour: 'healthy', version: parseAppVersion(version), size: 24_000 });
 const iso = (d: string) => new Date(d).toISOString();
 
 describeOnDatabases('run, update and flash --tracker hold their boards', (flavour) => {
-  let s: TestService;
-  let url: string;
-  let board: VirtualBoard;
-  let port: string;
-  let close: () => Promise<void>;
-  let dir: string;
-  beforeAll(async () => {
-    s = await testService(flavour);
-    url = await s.app.listen({ host: '127.0.0.1', port: 0 });
-    board = await VirtualBoard.open({ trust: { anchors: [trustAnchorFor(authorKey, 'author', 'test author key')], require: [] } });
-    const l = await board.listenTcp();
-    port = l.url;
-    close = async () => {
-      await l.close();
-      await board.close();
-    };
-    dir = mkdtempSync(join(tmpdir(), 'suitrig-hold-'));
-  });
-  afterAll(async () => {
-    await close?.();
-    await s?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  let s: TestService, url: string, port: string, dir: string, close: (() => Promise<void>) | undefined;
+  beforeAll(async () => ({ s, url, port, dir, close } = await serviceWithBoard(flavour, 'suitrig-hold-')));
+  afterAll(() => close?.());
 
   const tracked = (token = s.tokens.agent) => ['--tracker', url, '--token', token, '--tracker-board', 'desk-2'];
   const get = async (path: string) => (await s.app.inject({ url: `/api/v1${path}`, headers: s.as('viewer') })).json();

@@ -9,28 +9,23 @@
  *   the reset, never confirmed.
  */
 import { afterEach, expect, it } from 'vitest';
-import { Agent } from '../../rig/service/agent/agent.js';
 import { campaignView, type CampaignView } from '../../rig/service/campaigns/store.js';
 import type { Lab } from '../../rig/lab/types.js';
 import { APP_URI, app, envelope, es256Key, otherVendor } from '../board/fixtures.js';
 import { describeOnDatabases } from '../helpers/databases.js';
-import { startWork, storeRelease, virtualLab, waitFor, type WorkHarness } from '../helpers/service.js';
+import { startWorkWithAgent, storeRelease, virtualLab, waitFor, type WorkHarness } from '../helpers/service.js';
 
 const SIZE = 8 * 1024;
 
 describeOnDatabases('update campaigns', (flavour) => {
   let h: WorkHarness | undefined;
-  let agent: Agent | undefined;
   afterEach(async () => {
-    await agent?.stop();
     await h?.close();
-    agent = undefined;
     h = undefined;
   });
 
   async function serve(lab: Lab): Promise<WorkHarness> {
-    h = await startWork(flavour);
-    agent = await Agent.start({ name: 'test-agent', lab, link: h.work.link(), heartbeatMs: 500, pollMs: 500 });
+    h = await startWorkWithAgent(flavour, lab);
     return h;
   }
 

@@ -6,27 +6,22 @@
  * carries its payload transfers (upload throughput). No browser needed.
  */
 import { afterEach, expect, it } from 'vitest';
-import { Agent } from '../../rig/service/agent/agent.js';
 import { campaignView } from '../../rig/service/campaigns/store.js';
 import { consoleTail } from '../../rig/service/store/console.js';
 import { runReports, runView } from '../../rig/service/runs/store.js';
 import { APP_URI, app, envelope, es256Key } from '../board/fixtures.js';
 import { describeOnDatabases } from '../helpers/databases.js';
-import { startWork, storeRelease, virtualLab, waitFor, type WorkHarness } from '../helpers/service.js';
+import { startWorkWithAgent, storeRelease, virtualLab, waitFor, type WorkHarness } from '../helpers/service.js';
 
 describeOnDatabases('dashboard data: transfers, console lines, failing steps', (flavour) => {
   let h: WorkHarness | undefined;
-  let agent: Agent | undefined;
   afterEach(async () => {
-    await agent?.stop();
     await h?.close();
-    agent = undefined;
     h = undefined;
   });
 
   it('a campaign records each transfer on the board history and the console lines the board printed', async () => {
-    h = await startWork(flavour);
-    agent = await Agent.start({ name: 'test-agent', lab: virtualLab([{ name: 'b1' }]), link: h.work.link(), heartbeatMs: 500, pollMs: 500 });
+    h = await startWorkWithAgent(flavour, virtualLab([{ name: 'b1' }]));
     const payload = app('1.1.0', 'healthy', 8 * 1024);
     const rel = await storeRelease(h.db, envelope({ sequence: 2, payload, key: es256Key }), new Map([[APP_URI, payload]]), 2);
     const id = await h.work.campaigns.create({ release: rel, boards: ['b1'] }, null);
@@ -49,9 +44,8 @@ describeOnDatabases('dashboard data: transfers, console lines, failing steps', (
   // The run's own wait is 60 s; the test's limit must lie beyond it, or a loaded machine fails the
   // test before the wait can say what it waited for.
   it("a QA run's report names the failing step of a failed case and carries its payload transfers", { timeout: 120_000 }, async () => {
-    h = await startWork(flavour);
     // accept-rollback: the board takes a replayed older manifest, which the case expects refused.
-    agent = await Agent.start({ name: 'test-agent', lab: virtualLab([{ name: 'b1' }, { name: 'b2', quirks: ['accept-rollback'] }]), link: h.work.link(), heartbeatMs: 500, pollMs: 500 });
+    h = await startWorkWithAgent(flavour, virtualLab([{ name: 'b1' }, { name: 'b2', quirks: ['accept-rollback'] }]));
     const id = await h.work.runs.create({ suite: 'rfc9019', boards: ['b1', 'b2'], cases: ['rollback-replay-rejected'], seed: 7 }, null);
     await waitFor(() => runView(h!.db, id), (r) => r.finishedAt !== null, 60_000, 'the run');
     const { report } = await runReports(h.db, id);

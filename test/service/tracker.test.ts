@@ -5,57 +5,25 @@
  * a warning, and the command's own verdict and exit status are unchanged; bad tracker options
  * are usage errors before any board is opened.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { trustAnchorFor, type PrivateKey } from '../../host/keys/index.js';
+import type { PrivateKey } from '../../host/keys/index.js';
 import { createImage } from '../../host/mcuboot/create.js';
 import { parseVersion } from '../../host/mcuboot/format.js';
 import { buildAppImage, parseAppVersion } from '../../rig/virtual/app/app-image.js';
-import { VirtualBoard } from '../../rig/virtual/board/board.js';
 import { APP_URI, appUpdateEnvelope } from '../../rig/suites/app-update.js';
 import { runCli } from '../helpers/cli.js';
 import { describeOnDatabases } from '../helpers/databases.js';
-import { testService, type TestService } from './fixture.js';
+import { freePort, serviceWithBoard, type TestService } from './fixture.js';
 import { authorKey } from './releases-fixture.js';
-
-/** A port nothing listens on (one just given up). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const app = (version: string) => buildAppImage({ behaviour: 'healthy', version: parseAppVersion(version), size: 24_000 });
 
 describeOnDatabases('--tracker on status, update and flash', (flavour) => {
-  let s: TestService;
-  let url: string;
-  let board: VirtualBoard;
-  let port: string;
-  let close: () => Promise<void>;
-  let dir: string;
-  beforeAll(async () => {
-    s = await testService(flavour);
-    url = await s.app.listen({ host: '127.0.0.1', port: 0 });
-    board = await VirtualBoard.open({ trust: { anchors: [trustAnchorFor(authorKey, 'author', 'test author key')], require: [] } });
-    const l = await board.listenTcp();
-    port = l.url;
-    close = async () => {
-      await l.close();
-      await board.close();
-    };
-    dir = mkdtempSync(join(tmpdir(), 'suitrig-tracker-'));
-  });
-  afterAll(async () => {
-    await close?.();
-    await s?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  let s: TestService, url: string, port: string, dir: string, close: (() => Promise<void>) | undefined;
+  beforeAll(async () => ({ s, url, port, dir, close } = await serviceWithBoard(flavour, 'suitrig-tracker-')));
+  afterAll(() => close?.());
 
   const tracked = (token = s.tokens.agent) => ['--tracker', url, '--token', token, '--tracker-board', 'desk-1'];
   const get = async (path: string) => (await s.app.inject({ url: `/api/v1${path}`, headers: s.as('viewer') })).json();

@@ -7,7 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openBoardDriver, type BoardDriver } from '../../rig/service/agent/board-driver.js';
-import { walkUpdate, type UpdateJobInput, type Verdict } from '../../rig/service/agent/update-job.js';
+import { walkUpdate, type UpdateJobInput, type UpdateReporter, type Verdict } from '../../rig/service/agent/update-job.js';
+import type { BoardMoveReport } from '../../rig/service/agent/link.js';
 import type { CampaignBoardState } from '../../rig/service/campaigns/states.js';
 import { APP_URI, app, envelope, es256Key } from '../board/fixtures.js';
 import { virtualLab } from '../helpers/service.js';
@@ -41,10 +42,17 @@ describe('a campaign update resumed after its job was dropped', () => {
     }
   }
 
+  /** A reporter that notes each state reported, the ones passed on the way (`via`) first; `held` says whether the claim holds. */
+  function recorder(moves: string[], held: (step: BoardMoveReport) => boolean = () => true): UpdateReporter {
+    return { move: async (step) => (moves.push(...(step.via ?? []).map((v) => v.to), step.to), held(step)) };
+  }
+
+  /** The states the walk went through, the ones reported with its verdict included. */
   async function walk(d: BoardDriver, state: CampaignBoardState): Promise<{ verdict: Verdict; moves: string[] }> {
     const moves: string[] = [];
     const input: UpdateJobInput = { release: release(v2, 2), state, deadlineAt: new Date(Date.now() + 30_000), deadlineS: 30, confirmS: 2, attempt: 2 };
-    const verdict = await walkUpdate(d, input, { move: async (to) => (moves.push(to), true) }, new AbortController().signal);
+    const verdict = await walkUpdate(d, input, recorder(moves), new AbortController().signal);
+    moves.push(...(verdict.via ?? []).map((v) => v.to));
     return { verdict, moves };
   }
 
@@ -110,7 +118,7 @@ describe('a campaign update resumed after its job was dropped', () => {
     const d = await boardOn1();
     const input: UpdateJobInput = { release: release(v1, 1), state: 'pending', deadlineAt: new Date(Date.now() + 30_000), deadlineS: 30, confirmS: 2, attempt: 1 };
     const moves: string[] = [];
-    const verdict = await walkUpdate(d, input, { move: async (to) => (moves.push(to), true) }, new AbortController().signal);
+    const verdict = await walkUpdate(d, input, recorder(moves), new AbortController().signal);
     expect(verdict).toMatchObject({ to: 'confirmed', reason: 'the board already ran this release, confirmed; nothing was sent' });
     expect(moves).toEqual([]);
   });
@@ -126,7 +134,9 @@ describe('a campaign update resumed after its job was dropped', () => {
     const d = await boardOn1();
     const moves: string[] = [];
     const input: UpdateJobInput = { release: release(v2, 2), state: 'pending', deadlineAt: new Date(Date.now() + 30_000), deadlineS: 30, confirmS: 2, attempt: 1 };
-    await expect(walkUpdate(d, input, { move: async (to) => (moves.push(to), to !== 'installed') }, new AbortController().signal)).rejects.toThrow(/claim on the board was lost while it was delivering/);
-    expect(moves).toEqual(['delivering', 'installed']);
+    const lostAtInstalled = recorder(moves, (step) => step.to !== 'installed' && !step.via?.some((v) => v.to === 'installed'));
+    await expect(walkUpdate(d, input, lostAtInstalled, new AbortController().signal)).rejects.toThrow(/claim on the board was lost while it was delivering/);
+    // The report of installed (with rebooting, before the reset) was the last: no reset, nothing more.
+    expect(moves).toEqual(['delivering', 'installed', 'rebooting']);
   });
 });

@@ -7,9 +7,6 @@
  *   are served; `suitrig run --tracker URL --token T` records a command-line run, the same report.
  */
 import { afterEach, expect, it } from 'vitest';
-import { Agent } from '../../rig/service/agent/agent.js';
-import { WorkService } from '../../rig/service/work.js';
-import { attachWork } from '../../rig/service/work-registry.js';
 import { APP_URI, app, envelope, es256Key } from '../board/fixtures.js';
 import { runCli } from '../helpers/cli.js';
 import { describeOnDatabases } from '../helpers/databases.js';
@@ -28,22 +25,13 @@ interface CampaignJson {
 
 describeOnDatabases('campaign and run routes', (flavour) => {
   let s: TestService | undefined;
-  let work: WorkService | undefined;
-  let agent: Agent | undefined;
   afterEach(async () => {
-    await agent?.stop();
-    await work?.stop();
     await s?.close();
-    agent = undefined;
-    work = undefined;
     s = undefined;
   });
 
   async function serve(boards: string[]): Promise<TestService> {
-    s = await testService(flavour);
-    work = await WorkService.start(s.db, { leaseMs: 3_000, sweepMs: 250 });
-    attachWork(s.app.ctx, work);
-    agent = await Agent.start({ name: 'api-agent', lab: virtualLab(boards.map((name) => ({ name, tags: ['rack'] }))), link: work.link(), heartbeatMs: 500, pollMs: 500 });
+    s = await testService(flavour, { work: { leaseMs: 3_000, sweepMs: 250 }, agent: virtualLab(boards.map((name) => ({ name, tags: ['rack'] }))) });
     return s;
   }
 

@@ -1,7 +1,8 @@
 /**
  * ConsoleWatch (host/smp/console-watch.ts): a boot banner split across reads is still seen; the
  * board's error lines are kept, bounded in count and length; a watch follows a new client and
- * lets go of the old one.
+ * lets go of the old one; the console apart from the link (a console port) is read too, its
+ * banner named with where it showed, its error lines put together from the pieces they arrive in.
  */
 import { describe, expect, it } from 'vitest';
 import type { SmpClient } from '../../host/smp/client.js';
@@ -53,5 +54,29 @@ describe('ConsoleWatch', () => {
     expect(w.errors).toEqual(['E: from the new link']);
     w.stop();
     expect(b.listeners.size).toBe(0);
+  });
+
+  it('reads the console apart from the link too: a banner there says where, pieces never join across the two places, error lines are whole', () => {
+    const banners: string[] = [];
+    const apartListeners = new Set<(t: { text: string }) => void>();
+    const apart = { description: 'console port tcp://lab:4002', onText: (l: (t: { text: string }) => void) => (apartListeners.add(l), () => void apartListeners.delete(l)) };
+    const port = (text: string) => apartListeners.forEach((l) => l({ text }));
+    const w = new ConsoleWatch({ apart, onBanner: (t, where) => banners.push(`${t} on ${where}`) });
+    const c = fakeClient();
+    w.watch(c.client);
+    // Half a banner on each: not a banner.
+    port('*** Boot');
+    c.say('ing Zephyr OS');
+    expect(banners).toEqual([]);
+    port('ing Zephyr OS build v4.4.0 ***\r\nE: image in slot 1 is not ');
+    port('valid\r\n');
+    c.say('*** Booting Zephyr OS');
+    expect(banners).toEqual(['*** Booting on console port tcp://lab:4002', '*** Booting on the console']);
+    expect(w.errors).toEqual(['E: image in slot 1 is not valid']);
+    // A new client keeps the port; stop lets go of it.
+    w.watch(fakeClient().client);
+    expect(apartListeners.size).toBe(1);
+    w.stop();
+    expect(apartListeners.size).toBe(0);
   });
 });

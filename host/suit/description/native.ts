@@ -197,22 +197,36 @@ export function readNativeDescription(src: DescriptionSource, f: Fields): Manife
     if (dep) dependencies.push(dep);
   });
   if (template) checkTemplate(template, components, { components: list?.length ?? 0, dependencies: depList?.length ?? 0 }, f.issues);
-  checkDistinctIds(components, dependencies, f);
-  const plan: ManifestPlan = {
-    sequenceNumber: sequenceNumber ?? 0n,
-    components: components.map((c) => c.plan),
-    dependencies,
-    severable: f.has(root, 'severable') ? f.bool(root.severable, ['severable']) === true : false,
-    template: template ?? 'unknown',
-  };
-  if (f.has(root, 'reference-uri')) plan.referenceUri = f.string(root['reference-uri'], ['reference-uri'], 'a URI');
+  const plan = manifestPlan(f, root, { sequenceNumber, components, dependencies, template: template ?? 'unknown' });
   if (f.has(root, 'manifest-component-id')) plan.manifestComponentId = f.componentId(root['manifest-component-id'], ['manifest-component-id'], 'text');
   if (f.has(root, 'text')) plan.text = r.text(root.text, ['text'], src);
   return plan;
 }
 
+/**
+ * What both description forms (this one and suit-tool.ts) make of a manifest alike: its
+ * components and dependencies, their identifiers checked distinct, its sequence number, whether
+ * its members are severable, and its reference URI.
+ */
+export function manifestPlan(
+  f: Fields,
+  root: Obj,
+  o: { sequenceNumber: bigint | undefined; components: PlacedComponent[]; dependencies: DependencyPlan[]; template: string },
+): ManifestPlan {
+  checkDistinctIds(o.components, o.dependencies, f);
+  const plan: ManifestPlan = {
+    sequenceNumber: o.sequenceNumber ?? 0n,
+    components: o.components.map((c) => c.plan),
+    dependencies: o.dependencies,
+    severable: f.has(root, 'severable') ? f.bool(root.severable, ['severable']) === true : false,
+    template: o.template,
+  };
+  if (f.has(root, 'reference-uri')) plan.referenceUri = f.string(root['reference-uri'], ['reference-uri'], 'a URI');
+  return plan;
+}
+
 /** Component identifiers name distinct components: the same identifier twice is a mistake. */
-export function checkDistinctIds(components: PlacedComponent[], dependencies: DependencyPlan[], f: Fields): void {
+function checkDistinctIds(components: PlacedComponent[], dependencies: DependencyPlan[], f: Fields): void {
   const seen = new Map<string, string>();
   const note = (id: ComponentId, where: FieldPath) => {
     const key = componentIdKey(id);

@@ -31,7 +31,7 @@ import { readDependencyEnvelope, readDependencyField, type DependencyManifest } 
 import { COMPONENT_TEXT_FIELDS, DEVICE_ID_IS_A_UUID, Fields, MANIFEST_TEXT_FIELDS, type Obj } from './fields.js';
 import { NAMESPACE_DNS } from '../../util/uuid.js';
 import type { FieldPath } from '../../util/yaml-source.js';
-import { checkDistinctIds } from './native.js';
+import { manifestPlan } from './native.js';
 import { PayloadUris } from './payload-uris.js';
 import { componentIdKey, type ComponentPlan, type DependencyPlan, type ImageInfo, type ManifestPlan, type PayloadSource, type TextPlan } from './plan.js';
 import type { PlacedComponent } from './templates.js';
@@ -271,16 +271,7 @@ export function readSuitToolDescription(src: DescriptionSource, f: Fields, chain
       if (dep) dependencies.push(dep);
     });
   }
-  checkDistinctIds(components, dependencies, f);
-
-  const plan: ManifestPlan = {
-    sequenceNumber: sequenceNumber ?? 0n,
-    components: components.map((c) => c.plan),
-    dependencies,
-    severable: f.has(root, 'severable') ? f.bool(root.severable, ['severable']) === true : false,
-    template: 'suit-tool',
-  };
-  if (f.has(root, 'reference-uri')) plan.referenceUri = f.string(root['reference-uri'], ['reference-uri'], 'a URI');
+  const plan = manifestPlan(f, root, { sequenceNumber, components, dependencies, template: 'suit-tool' });
   const text = manifestText(root, f, src, language);
   if (text || components.some((c) => c.plan.text)) plan.text = text ?? { language: language ?? 'en-US', manifest: new Map() };
   return plan;

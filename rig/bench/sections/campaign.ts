@@ -20,103 +20,35 @@
  * be created. `--quick`: 4 boards, 8 KiB, 10 readers.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { generateSigningKey, publicKeyPem, trustAnchorFor, verificationKeyOf, type PrivateKey, type PublicKey } from '../../../host/keys/index.js';
-import { runUpdate } from '../../../host/operator/update.js';
-import { parseUuid } from '../../../host/util/uuid.js';
-import { commands } from '../../cli/commands/index.js';
-import { cliEntry } from '../../dut/virtual/process.js';
-import { dispatch } from '../../cli/dispatch.js';
 import { loadLab } from '../../lab/load.js';
 import { Agent } from '../../service/agent/agent.js';
 import { TimedLink, queueTimes } from '../queue-timing.js';
+import { startCli } from '../cli-child.js';
 import { buildApp, type ServiceApp } from '../../service/api/app.js';
 import { createToken } from '../../service/auth/tokens.js';
 import { openDatabase, redactUrl, type Database } from '../../service/db/database.js';
 import { migrate } from '../../service/db/migrations.js';
 import { SERVICE_MODULES } from '../../service/modules.js';
-import { storeRelease } from '../../service/store/releases.js';
 import { WorkService } from '../../service/work.js';
 import { attachWork } from '../../service/work-registry.js';
-import { APP_URI, appUpdateEnvelope } from '../../suites/app-update.js';
-import { buildAppImage, parseAppVersion } from '../../virtual/app/app-image.js';
-import { VirtualBoard } from '../../virtual/board/board.js';
-import { DEFAULT_PROFILE, getProfile } from '../../virtual/profiles.js';
+import { benchPostgres, benchRelease, boardNames, labFile, prepareFleet, round2 as round, scratchServerDb, storeBenchRelease, timeCampaign, updateOneByOne, type BenchRelease, type Fleet } from '../fleet.js';
 import type { BenchContext, BenchSection } from '../section.js';
 
 const BAUD = 1_000_000;
 
-interface Setup {
-  root: string;
-  key: PrivateKey;
-  /** The state every board starts from: 1.0.0 installed, confirmed, trust provisioned. */
-  golden: string;
-  size: number;
+/** `n` boards named `<prefix>1..n` in a lab file of their own. */
+function boardSet(s: Fleet, prefix: string, n: number): { lab: string; names: string[] } {
+  const names = boardNames(prefix, n);
+  return { names, lab: labFile(s, prefix, names, BAUD) };
 }
 
-interface Release {
-  envelope: Uint8Array;
-  payload: Uint8Array;
-  sequence: bigint;
-}
-
-function release(key: PrivateKey, version: string, sequence: bigint, size: number): Release {
-  const p = getProfile(DEFAULT_PROFILE);
-  const payload = buildAppImage({ behaviour: 'healthy', version: parseAppVersion(version), size });
-  return { payload, sequence, envelope: appUpdateEnvelope({ sequence, payload, vendor: parseUuid(p.identity.vendorId)!, class: parseUuid(p.identity.classId)! }, key) };
-}
-
-async function prepare(size: number): Promise<Setup> {
-  const root = mkdtempSync(join(tmpdir(), 'suitrig-bench-campaign-'));
-  const key = generateSigningKey('es256') as PrivateKey;
-  writeFileSync(join(root, 'author.pub.pem'), publicKeyPem(verificationKeyOf(key) as PublicKey));
-  const golden = join(root, 'golden');
-  const board = await VirtualBoard.open({ stateDir: golden, trust: { anchors: [trustAnchorFor(key, 'author', 'bench key')], require: [] } });
-  try {
-    const link = await board.connect({ pace: false });
-    const first = release(key, '1.0.0', 1n, size);
-    const out = await runUpdate(link.client, first.envelope, { payloads: new Map([[APP_URI, first.payload]]) });
-    await link.close();
-    if (out.result !== 'updated') throw new Error(`bench setup: the first update ended ${out.result}: ${out.message}`);
-  } finally {
-    await board.close();
-  }
-  return { root, key, golden, size };
-}
-
-/** `n` boards named `<prefix>1..n`, each with its own copy of the golden state, in a lab file; its path. */
-function boardSet(s: Setup, prefix: string, n: number): { lab: string; names: string[] } {
-  const names = Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
-  const lines = ['version: 1', 'defaults:', `  baud: ${BAUD}`, '  trust: [author=author.pub.pem]', 'boards:'];
-  for (const name of names) {
-    cpSync(s.golden, join(s.root, 'state', name), { recursive: true });
-    lines.push(`  ${name}:`, '    tags: [bench]', '    port: virtual', `    virtual: {state: state/${name}}`);
-  }
-  const lab = join(s.root, `${prefix}.rig.yaml`);
-  writeFileSync(lab, lines.join('\n') + '\n');
-  return { lab, names };
-}
-
-/** The reference: `suitrig update --port <name> --lab <file>` on each board, one after the other. */
-async function oneByOne(s: Setup, rel: Release, n: number): Promise<number> {
+/** The reference: `suitrig update` on each of `n` boards, one after the other; the total in ms. */
+async function oneByOne(s: Fleet, rel: BenchRelease, n: number): Promise<number> {
   const { lab, names } = boardSet(s, 'cli', n);
-  const env = join(s.root, 'next.suit');
-  const pay = join(s.root, 'next.bin');
-  writeFileSync(env, rel.envelope);
-  writeFileSync(pay, rel.payload);
-  let err = '';
-  const io = { stdout: { write: () => true, isTTY: false }, stderr: { write: (t: string) => ((err = (err + t).slice(-2000)), true), isTTY: false }, env: process.env, cwd: s.root };
-  const t0 = performance.now();
-  for (const name of names) {
-    const code = await dispatch(['update', '--port', name, '--lab', lab, env, '--payload', `${APP_URI}=${pay}`], commands, io);
-    if (code !== 0) throw new Error(`suitrig update --port ${name} exited ${code}: ${err}`);
-  }
-  return performance.now() - t0;
+  return (await updateOneByOne(s, rel, lab, names)).reduce((a, b) => a + b, 0);
 }
 
 interface Service {
@@ -161,23 +93,8 @@ async function startService(spec: string, names: string[], lab: string): Promise
 }
 
 /** Starts a campaign of `rel` on every bench board (in one group, or as `request` says); resolves with its wall time once done. */
-async function campaign(svc: Service, rel: Release, n: number, request: Record<string, unknown> = { tag: 'bench' }): Promise<number> {
-  const { id } = await storeRelease(svc.db, { envelope: rel.envelope, payloads: new Map([[APP_URI, rel.payload]]), sequence: rel.sequence, signers: ['author'], summary: {}, createdBy: null });
-  const t0 = performance.now();
-  const res = await fetch(`${svc.url}/api/v1/campaigns`, { method: 'POST', headers: { ...svc.auth, 'content-type': 'application/json' }, body: JSON.stringify({ release: id, deadline_s: 600, ...request }) });
-  if (res.status !== 201) throw new Error(`bench: POST /campaigns answered ${res.status}: ${await res.text()}`);
-  const c = (await res.json()) as { id: number };
-  for (;;) {
-    const [row] = await svc.db.query<{ state: string; reason: string | null; confirmed: number }>(
-      "SELECT c.state, c.reason, (SELECT count(*)::int FROM campaign_boards b WHERE b.campaign = c.id AND b.state = 'confirmed') AS confirmed FROM campaigns c WHERE c.id = $1",
-      [c.id],
-    );
-    if (row!.state !== 'running') {
-      if (row!.state !== 'done' || row!.confirmed !== n) throw new Error(`bench: campaign ${c.id} ended ${row!.state}: ${row!.reason}`);
-      return performance.now() - t0;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+async function campaign(svc: Service, rel: BenchRelease, n: number, request: Record<string, unknown> = { tag: 'bench' }): Promise<number> {
+  return timeCampaign(svc.url, svc.auth, svc.db, await storeBenchRelease(svc.db, rel), n, request);
 }
 
 /** `count` API readers in a process of their own (../http-readers.ts) until `until` resolves; every request's latency in ms, sorted. */
@@ -210,47 +127,18 @@ function rssOf(pid: number): number | undefined {
 
 /** `suitrig serve --db <spec>` on its own (no boards), after 2 s of `count` readers: its RSS. */
 async function serveRss(spec: string, token: string, count: number): Promise<number | undefined> {
-  const child = spawn(process.execPath, [cliEntry(), 'serve', '--db', spec, '--listen', 'http://127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const serve = await startCli(['serve', '--db', spec, '--listen', 'http://127.0.0.1:0'], /^listening on (\S+)$/);
   try {
-    const url = await new Promise<string>((done, fail) => {
-      let out = '';
-      child.stdout.on('data', (b: Buffer) => {
-        out += b.toString('utf8');
-        const m = /^listening on (\S+)\n/.exec(out);
-        if (m) done(m[1]!);
-      });
-      child.once('close', (code) => fail(new Error(`bench: suitrig serve exited ${code} before listening`)));
-    });
-    await readers(url, token, count, new Promise((r) => setTimeout(r, 2_000)));
-    return rssOf(child.pid!);
+    await readers(serve.ready[1]!, token, count, new Promise((r) => setTimeout(r, 2_000)));
+    return rssOf(serve.child.pid!);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('close', r));
+    await serve.stop();
   }
 }
 
 const pctl = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-const round = (x: number): number => Math.round(x * 100) / 100;
 
-/** A scratch database on the server `url` for one run; its URL and how to drop it. */
-async function scratchServerDb(url: string): Promise<{ spec: string; drop(): Promise<void> }> {
-  const name = `suitrig_bench_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql: string): Promise<void> => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return { spec: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
-async function onDatabase(ctx: BenchContext, s: Setup, label: string, spec: string, n: number, readerCount: number, oneByOneMs: number): Promise<Record<string, number>> {
+async function onDatabase(ctx: BenchContext, s: Fleet, label: string, spec: string, n: number, readerCount: number, oneByOneMs: number): Promise<Record<string, number>> {
   const { lab, names } = boardSet(s, `${label}-`, n);
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
@@ -258,14 +146,14 @@ async function onDatabase(ctx: BenchContext, s: Setup, label: string, spec: stri
   let closed = false;
   try {
     const rssIdle = process.memoryUsage().rss;
-    const ms = await campaign(svc, release(s.key, '1.1.0', 2n, s.size), n);
+    const ms = await campaign(svc, benchRelease(s.key, '1.1.0', 2n, s.size), n);
     const idle = await readers(svc.url, svc.token, readerCount, new Promise((r) => setTimeout(r, 2_000)));
-    const busyCampaign = campaign(svc, release(s.key, '1.2.0', 3n, s.size), n);
+    const busyCampaign = campaign(svc, benchRelease(s.key, '1.2.0', 3n, s.size), n);
     const busy = await readers(svc.url, svc.token, readerCount, busyCampaign);
     const busyMs = await busyCampaign;
     // One board at a time: each job is enqueued by the previous board's verdict.
     svc.link.marks.clear();
-    await campaign(svc, release(s.key, '1.3.0', 4n, s.size), n, { boards: names, groups: names.map(() => 1) });
+    await campaign(svc, benchRelease(s.key, '1.3.0', 4n, s.size), n, { boards: names, groups: names.map(() => 1) });
     const q = queueTimes(svc.link.marks, names);
     const perMin = (t: number): number => round((n * 60_000) / t);
     const f: Record<string, number> = {
@@ -316,14 +204,14 @@ export const campaignSection: BenchSection = {
   async run(ctx: BenchContext): Promise<Record<string, number>> {
     const n = ctx.quick ? 4 : 16;
     const readerCount = ctx.quick ? 10 : 50;
-    const s = await prepare((ctx.quick ? 8 : 32) * 1024);
+    const s = await prepareFleet('campaign', (ctx.quick ? 8 : 32) * 1024);
     try {
       ctx.log(`${n} virtual boards at ${BAUD} baud, ${s.size / 1024} KiB update (ES256), instant flash; ${readerCount} API readers`);
-      const oneByOneMs = await oneByOne(s, release(s.key, '1.1.0', 2n, s.size), n);
+      const oneByOneMs = await oneByOne(s, benchRelease(s.key, '1.1.0', 2n, s.size), n);
       const figures: Record<string, number> = { campaign_boards: n, campaign_one_by_one_boards_per_min: round((n * 60_000) / oneByOneMs) };
       ctx.log(`  suitrig update one by one: ${(oneByOneMs / 1000).toFixed(1)} s = ${figures.campaign_one_by_one_boards_per_min} boards/min`);
       Object.assign(figures, await onDatabase(ctx, s, 'pglite', join(s.root, 'pglite'), n, readerCount, oneByOneMs));
-      const server = process.env.SUITRIG_BENCH_POSTGRES ?? process.env.SUITRIG_TEST_POSTGRES;
+      const server = benchPostgres();
       if (server) {
         const scratch = await scratchServerDb(server);
         try {

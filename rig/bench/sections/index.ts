@@ -9,6 +9,7 @@ import { updateSection } from './update.js';
 import { suiteParallelSection } from './suite-parallel.js';
 import { firmwareSection } from './firmware.js';
 import { campaignSection } from './campaign.js';
+import { agentsSection } from './agents.js';
 
 export const sections: readonly BenchSection[] = [
   sha256Section,
@@ -20,4 +21,5 @@ export const sections: readonly BenchSection[] = [
   firmwareSection,
   suiteParallelSection,
   campaignSection,
+  agentsSection,
 ];

@@ -22,7 +22,7 @@ import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import { boardVersion, type ImageSlotState } from '../../../host/smp/image-state.js';
 import { UploadError, type UploadResult } from '../../../host/smp/upload/engine.js';
 import { ConsoleWatch } from '../../../host/smp/console-watch.js';
-import { ResetNotObservedError, rebootAndWait } from '../../../host/smp/reboot.js';
+import { ResetNotObservedError, rebootAndWait, resetEvidence } from '../../../host/smp/reboot.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, optFlag, printJson, type CliIo, type Command } from '../command.js';
 import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 import { TRACKER_OPTIONS, trackerFromArgs } from '../tracker-options.js';
@@ -177,7 +177,7 @@ export const flashCommand: Command = holdingItsBoard({
       const negative = (message: string): number => finish(EXIT_NEGATIVE, `${message}${bootConsole.said('the bootloader')}`);
       let back;
       try {
-        back = await rebootAndWait(client, { how: 'smp' }, { reconnect: async () => (client = await conn.reconnect()), timeoutMs: BOOT_WAIT_MS, ...(conn.witness ? { witness: conn.witness } : {}), ...signal });
+        back = await rebootAndWait(client, { how: 'smp' }, { reconnect: async () => (client = await conn.reconnect()), timeoutMs: BOOT_WAIT_MS, ...resetEvidence(conn), ...signal });
       } catch (e) {
         if (e instanceof SmpTimeoutError) return finish(EXIT_NEGATIVE, `the board did not come back after the reset: ${e.message}`);
         if (e instanceof ResetNotObservedError) return finish(EXIT_NEGATIVE, e.message);

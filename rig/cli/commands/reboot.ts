@@ -10,7 +10,7 @@
  */
 import { SmpErrorResponse } from '../../../host/smp/errors.js';
 import { SmpTimeoutError } from '../../../host/smp/client.js';
-import { ResetNotObservedError, rebootAndWait, type ResetAction } from '../../../host/smp/reboot.js';
+import { ResetNotObservedError, rebootAndWait, resetEvidence, type ResetAction } from '../../../host/smp/reboot.js';
 import { LabControlError } from '../../dut/external-command.js';
 import { describeReset, hardReset, isHardReset, type HardResetMethod } from '../../dut/hard-reset.js';
 import type { LabBoard } from '../../lab/types.js';
@@ -51,7 +51,7 @@ export async function rebootBoard(conn: BoardConnection, plan: RebootPlan, io: C
     action = { how: 'smp', ...(plan.bootloader ? { bootMode: 1 } : {}) };
   }
   try {
-    const back = await rebootAndWait(conn.client, action, { reconnect: () => conn.reconnect(), timeoutMs: BOOT_WAIT_MS, ...(conn.witness ? { witness: conn.witness } : {}), ...signal });
+    const back = await rebootAndWait(conn.client, action, { reconnect: () => conn.reconnect(), timeoutMs: BOOT_WAIT_MS, ...resetEvidence(conn), ...signal });
     io.stdout.write(`rebooted  the board went through the reset (${back.proof}) and answered again after ${(back.ms / 1000).toFixed(1)} s\n`);
     return EXIT_OK;
   } catch (e) {

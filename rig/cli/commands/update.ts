@@ -9,6 +9,7 @@
  * usage and environment errors (including a payload the board asks for that was not given).
  * Step lines and upload progress go to stderr, the result to stdout.
  */
+import { resetEvidence } from '../../../host/smp/reboot.js';
 import { basename } from 'node:path';
 import { MissingPayloadError, runUpdate, UpdateError, type UpdateEvent, type UpdateOutcome } from '../../../host/operator/update.js';
 import type { BoardState } from '../../../host/operator/board-state.js';
@@ -149,7 +150,7 @@ export const updateCommand: Command = holdingItsBoard({
           payloads: given,
           ...(policy ? { predict: policy } : {}),
           reconnect: () => conn.reconnect(),
-          ...(conn.witness ? { witness: conn.witness } : {}),
+          ...resetEvidence(conn),
           ...(io.signal ? { signal: io.signal } : {}),
           onEvent: stepLogger(io, conn.description, json),
         });

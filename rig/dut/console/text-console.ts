@@ -5,7 +5,7 @@
  * lines and input behave alike on all of them.
  */
 import { TextLines, type ConsoleText } from '../../../host/transport/text.js';
-import { DEFAULT_BOOT_BANNER } from '../../../host/smp/console-watch.js';
+import { DEFAULT_BOOT_BANNER, type ConsoleSource } from '../../../host/smp/console-watch.js';
 import type { ConsoleProtocol } from '../protocols.js';
 import type { DutOpOptions } from '../types.js';
 
@@ -14,6 +14,8 @@ export interface TextSource {
   subscribe(listener: (t: ConsoleText) => void): () => void;
   /** Its lines reach the board log another way (an emulator's output log): `onLine` leaves them out. */
   logged?: boolean;
+  /** Set for a place apart from the SMP link (a console port, an emulator's console UART): where it is read, asked each time. */
+  where?: () => string | undefined;
 }
 
 export interface TextConsoleOptions {
@@ -28,11 +30,15 @@ export interface TextConsoleOptions {
 export class TextConsole implements ConsoleProtocol {
   readonly banner: RegExp;
   readonly write?: (text: string, o?: DutOpOptions) => Promise<void>;
+  readonly apart?: ConsoleSource;
 
   constructor(private readonly o: TextConsoleOptions) {
     this.banner = o.banner ?? DEFAULT_BOOT_BANNER;
     const input = o.input;
     if (input) this.write = (text, opts = {}) => input(new TextEncoder().encode(text), opts);
+    // A board's console has at most one place apart from its link.
+    const apart = o.sources.find((s) => s.where?.() !== undefined);
+    if (apart) this.apart = { get description() { return apart.where!() ?? ''; }, onText: (l) => apart.subscribe(l) };
   }
 
   get description(): string {

@@ -25,7 +25,7 @@ import { StoreRefusal } from '../store/errors.js';
 import { getRelease, releaseEnvelope, releasePayload } from '../store/releases.js';
 import { recordConsole } from '../store/console.js';
 import { recordUpload, recordUploadProgress, type UploadFigure, type UploadProgressFigure } from '../store/uploads.js';
-import type { BoardMoveReport, Heartbeat } from './link.js';
+import type { BoardMoveReport, Heartbeat, VerdictReport } from './link.js';
 import type { Release } from './update-job.js';
 import type { BoardResult } from '../../runner/result.js';
 
@@ -125,7 +125,7 @@ export class AgentCalls {
     return c !== undefined && (await this.work.campaigns.report(c, campaign, m));
   }
 
-  async updateVerdict(j: ProcessJob, campaign: number, m: BoardMoveReport): Promise<boolean> {
+  async updateVerdict(j: ProcessJob, campaign: number, m: VerdictReport): Promise<boolean> {
     const c = await this.claim(j);
     return c !== undefined && (await this.work.campaigns.finish(c, campaign, m));
   }

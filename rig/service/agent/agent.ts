@@ -228,20 +228,31 @@ export class Agent {
   private async update(d: BoardDriver, job: AgentJob, data: UpdateJobData, signal: AbortSignal): Promise<void> {
     const ctx = job.context as unknown as UpdateJobContext;
     const release = await this.release(data.release);
+    // Transfer figures are best effort and not waited for while the bytes flow; the next state
+    // waits for those on their way, so the board's history tells its walk in order.
+    const figures = new Set<Promise<void>>();
     const verdict = await walkUpdate(
       d,
       { release, state: ctx.state, deadlineAt: new Date(ctx.deadlineAt), deadlineS: data.deadlineS, confirmS: data.confirmS, attempt: ctx.attempt },
       {
-        move: (to, reason, detail) => this.o.link.updateProgress(job.claim, data.campaign, { to, ...(reason !== undefined ? { reason } : {}), ...(detail ? { detail } : {}) }),
-        upload: (u) => void this.o.link.upload(d.name, { campaign: data.campaign, ...u }).catch((e: Error) => this.log(`board ${d.name}: upload figure not recorded: ${e.message}`)),
+        move: async (step) => {
+          await Promise.all(figures);
+          return this.o.link.updateProgress(job.claim, data.campaign, step);
+        },
+        upload: (u) => {
+          const sent = this.o.link.upload(d.name, { campaign: data.campaign, ...u }).catch((e: Error) => this.log(`board ${d.name}: upload figure not recorded: ${e.message}`));
+          figures.add(sent);
+          void sent.finally(() => figures.delete(sent));
+        },
       },
       signal,
     );
-    // The inventory shows what the board runs before the verdict is known to anyone.
+    await Promise.all(figures);
+    // The inventory shows what the board runs before the verdict is known to anyone: read with
+    // the verdict, the status goes with it; otherwise it is read and reported first.
     const after = verdict.detail.after as BoardStatus | undefined;
-    if (after) await this.o.link.boardStatus(d.name, after).catch((e: Error) => this.log(`board ${d.name}: status not recorded: ${e.message}`));
-    else await this.reportStatus(d);
-    await this.o.link.updateVerdict(job.claim, data.campaign, verdict);
+    if (!after) await this.reportStatus(d);
+    await this.o.link.updateVerdict(job.claim, data.campaign, after ? { ...verdict, status: after } : verdict);
     this.log(`board ${d.name}: campaign ${data.campaign}: ${verdict.to} (${verdict.reason})`);
   }
 

@@ -16,6 +16,8 @@
 import { dirname } from 'node:path';
 import type { SmpClient } from '../../../host/smp/client.js';
 import type { ResetWitness } from '../../../host/smp/reset-witness.js';
+import type { ConsoleSource } from '../../../host/smp/console-watch.js';
+import { resetEvidence } from '../../../host/smp/reboot.js';
 import { readBoardState, type BoardState } from '../../../host/operator/board-state.js';
 import { runUpdate, resetAndWait, type UpdateEvent, type UpdateOutcome } from '../../../host/operator/update.js';
 import { decodeSuitReport, type DecodedReport } from '../../../host/operator/suit-report.js';
@@ -72,9 +74,12 @@ interface Link {
   client: SmpClient;
   reconnect(): Promise<SmpClient>;
   witness?: ResetWitness;
+  /** The board's console apart from its link (a console port of its own): its boot banner proves a reset too. */
+  console?: ConsoleSource;
   description: string;
   close(): Promise<void>;
 }
+
 
 function kindOf(b: LabBoard): string {
   return b.port.kind === 'emulator' ? b.port.emulator.kind : b.port.kind;
@@ -96,14 +101,14 @@ function session(link: Link, predict: Policy | undefined): BoardSession {
         reset: false,
         reconnect,
         ...(predict ? { predict } : {}),
-        ...(link.witness ? { witness: link.witness } : {}),
+        ...resetEvidence(link),
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       });
       return out;
     },
     async resetAndRead(signal) {
-      const s = { client: state.client, options: { payloads: new Map(), reconnect, ...(link.witness ? { witness: link.witness } : {}), ...(signal ? { signal } : {}) } };
+      const s = { client: state.client, options: { payloads: new Map(), reconnect, ...resetEvidence(link), ...(signal ? { signal } : {}) } };
       const back = await resetAndWait(s);
       state.client = s.client;
       const after = await readBoardState(state.client, { parts: ['suit', 'images', 'rig'], ...(signal ? { signal } : {}) });
@@ -174,6 +179,7 @@ class LabBoardDriver implements BoardDriver {
       },
       reconnect: () => board.link.reopen(),
       ...(board.reset.witness ? { witness: board.reset.witness } : {}),
+      ...(board.console.apart ? { console: board.console.apart } : {}),
       description: board.link.description,
       close: () => board.close(),
     };

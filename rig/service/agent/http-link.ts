@@ -28,7 +28,7 @@ import type { BoardSpec, BoardStatus } from '../store/boards.js';
 import { cleanLine } from '../store/console.js';
 import type { UploadFigure, UploadProgressFigure } from '../store/uploads.js';
 import type { AgentTerms } from './agent-calls.js';
-import type { AgentJob, AgentLink, BoardMoveReport, Heartbeat, JobClaim } from './link.js';
+import type { AgentJob, AgentLink, BoardMoveReport, BoardStep, Heartbeat, JobClaim, VerdictReport } from './link.js';
 import type { Release } from './update-job.js';
 import type { BoardJobData } from '../jobs/job-data.js';
 
@@ -46,6 +46,15 @@ const TEXT_MAX = 2_000;
 const ERROR_MAX = 4_000;
 /** Console lines per request: 100 cleaned lines stay far below the service's JSON body limit. */
 const CONSOLE_CHUNK = 100;
+
+/** A step with its reason cut to the routes' bound. */
+function fitStep(s: BoardStep): BoardStep {
+  return s.reason !== undefined ? { ...s, reason: s.reason.slice(0, TEXT_MAX) } : s;
+}
+
+function fitMove(m: BoardMoveReport): BoardMoveReport {
+  return { ...fitStep(m), ...(m.via ? { via: m.via.map(fitStep) } : {}) };
+}
 
 const sha256hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -127,11 +136,11 @@ export class HttpLink implements AgentLink {
   }
 
   updateProgress(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
-    return this.onJob(claim, 'progress', { campaign, ...m, ...(m.reason !== undefined ? { reason: m.reason.slice(0, TEXT_MAX) } : {}) });
+    return this.onJob(claim, 'progress', { campaign, ...fitMove(m) });
   }
 
-  updateVerdict(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
-    return this.onJob(claim, 'verdict', { campaign, ...m, reason: (m.reason ?? '').slice(0, TEXT_MAX) });
+  updateVerdict(claim: JobClaim, campaign: number, m: VerdictReport): Promise<boolean> {
+    return this.onJob(claim, 'verdict', { campaign, ...fitMove(m), reason: (m.reason ?? '').slice(0, TEXT_MAX), ...(m.status ? { status: m.status } : {}) });
   }
 
   runResult(claim: JobClaim, run: number, r: { result: BoardResult } | { error: string }): Promise<boolean> {

@@ -9,7 +9,7 @@ import { INTERNAL, type BoardSpec, type BoardStatus } from '../store/boards.js';
 import { StoreRefusal } from '../store/errors.js';
 import type { UploadFigure, UploadProgressFigure } from '../store/uploads.js';
 import type { AgentTerms, ProcessJob } from './agent-calls.js';
-import type { AgentJob, AgentLink, BoardMoveReport, Heartbeat, JobClaim } from './link.js';
+import type { AgentJob, AgentLink, BoardMoveReport, Heartbeat, JobClaim, VerdictReport } from './link.js';
 import type { Release } from './update-job.js';
 import type { BoardResult } from '../../runner/result.js';
 
@@ -65,7 +65,7 @@ export class InProcessLink implements AgentLink {
     return this.work.agents.updateProgress(this.job(claim), campaign, m);
   }
 
-  updateVerdict(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean> {
+  updateVerdict(claim: JobClaim, campaign: number, m: VerdictReport): Promise<boolean> {
     return this.work.agents.updateVerdict(this.job(claim), campaign, m);
   }
 

@@ -32,10 +32,25 @@ export interface AgentJob {
   context: Record<string, unknown>;
 }
 
-export interface BoardMoveReport {
+/** A state a campaign board reached on its way, with why and what the board showed. */
+export interface BoardStep {
   to: CampaignBoardState;
   reason?: string;
   detail?: Record<string, unknown>;
+}
+
+export interface BoardMoveReport extends BoardStep {
+  /**
+   * States passed on the way to `to`, oldest first, with nothing asked of the board between them
+   * (installed, then rebooting; booted, then confirmed): recorded with it in one transaction, so
+   * the walk pays one round trip to the service where it would pay two.
+   */
+  via?: readonly BoardStep[];
+}
+
+export interface VerdictReport extends BoardMoveReport {
+  /** What the board runs after the update (as a status report), recorded with the verdict. */
+  status?: BoardStatus;
 }
 
 export interface Heartbeat {
@@ -67,7 +82,7 @@ export interface AgentLink {
   /** A campaign board's state on the way; false when the claim was lost. */
   updateProgress(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean>;
   /** A campaign board's verdict; completes the job. */
-  updateVerdict(claim: JobClaim, campaign: number, m: BoardMoveReport): Promise<boolean>;
+  updateVerdict(claim: JobClaim, campaign: number, m: VerdictReport): Promise<boolean>;
   /** A board's part of a run (or why it could not run); completes the job. */
   runResult(claim: JobClaim, run: number, r: { result: BoardResult } | { error: string }): Promise<boolean>;
   /** Gives a job back unfinished (the agent is stopping): it is retried by its rule. */

@@ -23,6 +23,7 @@ import { parseEnvelope } from '../../../host/suit/envelope/parse.js';
 import { sleep, systemClock } from '../../../host/transport/clock.js';
 import type { CampaignBoardState } from '../campaigns/states.js';
 import type { BoardDriver, BoardSession } from './board-driver.js';
+import type { BoardStep } from './link.js';
 import { describeBoot, describeRunning, imagePending, inRecovery, runningConfirmed, runsManifest } from './board-view.js';
 import { boardStatus } from '../client/board-status.js';
 
@@ -42,8 +43,11 @@ export interface UploadReport {
 
 /** The service's side of the walk: each state as the board reaches it. */
 export interface UpdateReporter {
-  /** A state on the way; false when the job's claim was lost (the walk stops at once). */
-  move(to: CampaignBoardState, reason?: string, detail?: Record<string, unknown>): Promise<boolean>;
+  /**
+   * A state on the way (and the states passed just before it, `via`); false when the job's claim
+   * was lost (the walk stops at once).
+   */
+  move(step: BoardStep & { via?: readonly BoardStep[] }): Promise<boolean>;
   /** What went over the wire (for the board's timeline); best effort, it never stops the walk. */
   upload?(u: UploadReport): void;
 }
@@ -62,6 +66,8 @@ export interface Verdict {
   to: Extract<CampaignBoardState, 'confirmed' | 'refused' | 'reverted' | 'failed' | 'timed-out'>;
   reason: string;
   detail: Record<string, unknown>;
+  /** States passed just before the verdict, reported with it. */
+  via?: BoardStep[];
 }
 
 /** The claim was lost: someone else works on the board now; this walk reports nothing more. */
@@ -114,8 +120,9 @@ class Walk {
     return this.last;
   }
 
-  async move(to: CampaignBoardState, reason?: string, detail?: Record<string, unknown>): Promise<void> {
-    if (!(await this.report.move(to, reason, detail))) throw new ClaimLostError(`the claim on the board was lost while it was ${this.last}`);
+  async move(to: CampaignBoardState, reason?: string, detail?: Record<string, unknown>, via?: BoardStep): Promise<void> {
+    const step = { to, ...(reason !== undefined ? { reason } : {}), ...(detail ? { detail } : {}), ...(via ? { via: [via] } : {}) };
+    if (!(await this.report.move(step))) throw new ClaimLostError(`the claim on the board was lost while it was ${this.last}`);
     this.last = to;
   }
 
@@ -144,8 +151,7 @@ class Walk {
     }
     const decision = { ...(out.prediction ? { predicted: out.prediction.accepted ? 'accept' : `refuse: ${out.prediction.reason} (${out.prediction.detail})` } : {}), ...(out.disagreement ? { disagreement: out.disagreement } : {}) };
     if (out.result === 'refused') return { to: 'refused', reason: out.message, detail: decision };
-    await this.move('installed', 'accepted by the board and written; not run yet', decision);
-    return this.resetAndJudge('reset into the new image');
+    return this.resetAndJudge('reset into the new image', { to: 'installed', reason: 'accepted by the board and written; not run yet', detail: decision });
   }
 
   /**
@@ -161,14 +167,14 @@ class Walk {
     return last !== undefined && last.result.ok && Buffer.from(last.digest.bytes).equals(Buffer.from(this.digest));
   }
 
-  private async resetAndJudge(why: string): Promise<Verdict> {
-    await this.move('rebooting', why);
+  /** Reports rebooting (after `installed`, when the board has just accepted the release), resets the board and reads the verdict. */
+  private async resetAndJudge(why: string, installed?: BoardStep): Promise<Verdict> {
+    await this.move('rebooting', why, undefined, installed);
     const { after, ms } = await this.s.resetAndRead(this.signal);
     const detail = { after: boardStatus(after), rebootMs: Math.round(ms) };
     if (runsManifest(after, this.digest)) {
       if (runningConfirmed(after)) {
-        await this.move('booted', 'the new image runs, confirmed', detail);
-        return { to: 'confirmed', reason: `runs ${describeRunning(after)}, confirmed`, detail };
+        return { to: 'confirmed', reason: `runs ${describeRunning(after)}, confirmed`, detail, via: [{ to: 'booted', reason: 'the new image runs, confirmed', detail }] };
       }
       await this.move('booted', 'the new image runs on test, awaiting its confirmation', detail);
       return this.awaitConfirmation();

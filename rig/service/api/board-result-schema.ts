@@ -8,13 +8,11 @@
  * long failure message costs its tail, not the board's whole part of the run.
  */
 import { Type } from '@fastify/type-provider-typebox';
-import { BOARD_PART, BOOT } from './run-report-schema.js';
+import { BOARD_PART, BOOT, caseSchema } from './run-report-schema.js';
 
 const closed = { additionalProperties: false } as const;
 const Text = (max: number) => Type.String({ maxLength: max });
 const Ms = Type.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-const Seed = Type.Integer({ minimum: 0, maximum: 0xffff_ffff });
-const Stamp = Type.String({ maxLength: 40, description: 'ISO 8601 UTC' });
 
 const Decision = Type.Union([
   Type.Object({ kind: Type.Literal('accept') }, closed),
@@ -22,34 +20,13 @@ const Decision = Type.Union([
 ]);
 const Expected = Type.Union([Type.Literal('accept'), Type.Object({ reject: Type.Array(Text(64), { maxItems: 32 }) }, closed)]);
 
-const StepResult = Type.Object(
-  { name: Text(200), outcome: Type.Enum(['passed', 'failed', 'error', 'timeout', 'not-run']), durationMs: Ms, message: Type.Optional(Text(4000)) },
-  closed,
-);
-
-const CaseResult = Type.Object(
-  {
-    id: Text(100),
-    title: Text(300),
-    tags: Type.Array(Text(40), { maxItems: 32 }),
-    seed: Seed,
-    outcome: Type.Enum(['passed', 'failed', 'error', 'not-applicable']),
-    message: Type.Optional(Text(4000)),
-    startedAt: Stamp,
-    durationMs: Ms,
-    expected: Type.Object({ decision: Type.Optional(Expected), boot: Type.Optional(Type.Array(Type.Enum(BOOT), { maxItems: BOOT.length })) }, closed),
-    actual: Type.Object(
-      { decision: Type.Optional(Decision), source: Type.Optional(Type.Enum(['board', 'host'])), predicted: Type.Optional(Decision), boot: Type.Optional(Type.Enum(BOOT)) },
-      closed,
-    ),
-    steps: Type.Array(StepResult, { maxItems: 200 }),
-    cleanup: Type.Array(StepResult, { maxItems: 50 }),
-    failedStep: Type.Optional(Text(200)),
-    transfers: Type.Optional(
-      Type.Array(Type.Object({ uri: Text(600), bytes: Ms, ms: Ms, atMs: Ms, interrupted: Type.Optional(Type.Boolean()) }, closed), { maxItems: 200 }),
-    ),
-  },
-  closed,
+const CaseResult = caseSchema(
+  Ms,
+  Type.Object({ decision: Type.Optional(Expected), boot: Type.Optional(Type.Array(Type.Enum(BOOT), { maxItems: BOOT.length })) }, closed),
+  Type.Object(
+    { decision: Type.Optional(Decision), source: Type.Optional(Type.Enum(['board', 'host'])), predicted: Type.Optional(Decision), boot: Type.Optional(Type.Enum(BOOT)) },
+    closed,
+  ),
 );
 
 export const BoardResultSchema = Type.Object(

@@ -4,7 +4,7 @@
  * checks before it records it, and what `GET /runs/{id}` answers. Every object is closed and
  * every list and string bounded (a report is input from the wire).
  */
-import { Type } from '@fastify/type-provider-typebox';
+import { Type, type TSchema } from '@fastify/type-provider-typebox';
 
 const closed = { additionalProperties: false } as const;
 const Text = (max: number) => Type.String({ maxLength: max });
@@ -18,45 +18,58 @@ const Accept = Type.Object({ kind: Type.Literal('accept') }, closed);
 const Decision = Type.Union([Accept, Type.Object({ kind: Type.Literal('reject'), reason: Text(64), detail: Type.Optional(Text(64)) }, closed)]);
 const Expected = Type.Union([Accept, Type.Object({ kind: Type.Literal('reject'), reasons: Type.Array(Text(64), { maxItems: 32 }) }, closed)]);
 
-const Step = Type.Object(
-  { name: Text(200), outcome: Type.Enum(['passed', 'failed', 'error', 'timeout', 'not-run']), durationMs: Ms, message: Type.Optional(Text(4000)) },
-  closed,
-);
+/**
+ * A case of a board's part of a run, in the report and as an agent sends it
+ * (board-result-schema.ts): the same fields but for `ms`, the type of its durations and sizes
+ * (the report's whole ms, the runner's measured values), and what the case expected and what
+ * happened, which the report renders from the runner's model (rig/report/json.ts). The report's
+ * field order, which its JSON answers keep.
+ */
+export function caseSchema<M extends TSchema, E extends TSchema, A extends TSchema>(ms: M, expected: E, actual: A) {
+  const step = Type.Object(
+    { name: Text(200), outcome: Type.Enum(['passed', 'failed', 'error', 'timeout', 'not-run']), durationMs: ms, message: Type.Optional(Text(4000)) },
+    closed,
+  );
+  const transfer = Type.Object({ uri: Text(600), bytes: ms, ms, atMs: ms, interrupted: Type.Optional(Type.Boolean()) }, closed);
+  return Type.Object(
+    {
+      id: Text(100),
+      title: Text(300),
+      tags: Type.Array(Text(40), { maxItems: 32 }),
+      seed: Seed,
+      outcome: Type.Enum(['passed', 'failed', 'error', 'not-applicable']),
+      message: Type.Optional(Text(4000)),
+      failedStep: Type.Optional(Text(200)),
+      startedAt: Stamp,
+      durationMs: ms,
+      expected,
+      actual,
+      steps: Type.Array(step, { maxItems: 200 }),
+      cleanup: Type.Array(step, { maxItems: 50 }),
+      transfers: Type.Optional(Type.Array(transfer, { maxItems: 200 })),
+    },
+    closed,
+  );
+}
 
-const Transfer = Type.Object({ uri: Text(600), bytes: Ms, ms: Ms, atMs: Ms, interrupted: Type.Optional(Type.Boolean()) }, closed);
-
-const Case = Type.Object(
-  {
-    id: Text(100),
-    title: Text(300),
-    tags: Type.Array(Text(40), { maxItems: 32 }),
-    seed: Seed,
-    outcome: Type.Enum(['passed', 'failed', 'error', 'not-applicable']),
-    message: Type.Optional(Text(4000)),
-    failedStep: Type.Optional(Text(200)),
-    startedAt: Stamp,
-    durationMs: Ms,
-    expected: Type.Object(
-      {
-        decision: Type.Optional(Expected),
-        boot: Type.Optional(Type.Array(Type.Enum(BOOT), { maxItems: BOOT.length })),
-      },
-      closed,
-    ),
-    actual: Type.Object(
-      {
-        decision: Type.Optional(Decision),
-        decidedBy: Type.Optional(Type.Enum(['board', 'host'])),
-        predicted: Type.Optional(Decision),
-        boot: Type.Optional(Type.Enum(BOOT)),
-      },
-      closed,
-    ),
-    steps: Type.Array(Step, { maxItems: 200 }),
-    cleanup: Type.Array(Step, { maxItems: 50 }),
-    transfers: Type.Optional(Type.Array(Transfer, { maxItems: 200 })),
-  },
-  closed,
+const Case = caseSchema(
+  Ms,
+  Type.Object(
+    {
+      decision: Type.Optional(Expected),
+      boot: Type.Optional(Type.Array(Type.Enum(BOOT), { maxItems: BOOT.length })),
+    },
+    closed,
+  ),
+  Type.Object(
+    {
+      decision: Type.Optional(Decision),
+      decidedBy: Type.Optional(Type.Enum(['board', 'host'])),
+      predicted: Type.Optional(Decision),
+      boot: Type.Optional(Type.Enum(BOOT)),
+    },
+    closed,
+  ),
 );
 
 /** How a board was reached (rig/runner/result.ts TargetSummary). */

@@ -21,7 +21,9 @@ import type { BoardJobs, JobKind } from '../jobs/board-jobs.js';
 import type { Claim } from '../jobs/claims.js';
 import type { UpdateJobData } from '../jobs/job-data.js';
 import { boardQueue, type QueuedJob } from '../jobs/queue.js';
+import { heldOrPromised, heldOrWantedSql } from '../store/reservation-queue.js';
 import { selectBoards } from '../store/select-boards.js';
+import { recordReport, type BoardStatus } from '../store/boards.js';
 import { MAX_CAMPAIGN_BOARDS, campaignSpec, errorThresholdReached, successThresholdMet, type CampaignRequest } from './spec.js';
 import { ACTIVE_STATES, ERROR_STATES, TERMINAL_STATES, type CampaignBoardState } from './states.js';
 import {
@@ -120,21 +122,23 @@ export class CampaignEngine {
   }
 
   /** The worker's report of a board's move while it works (not a verdict); false when its claim was lost. */
-  async report(claim: Claim, campaign: number, m: BoardMove): Promise<boolean> {
+  async report(claim: Claim, campaign: number, m: BoardMove & { via?: readonly BoardMove[] }): Promise<boolean> {
     return this.jobs.whileHeld(claim, async (tx) => {
       const row = await this.ownRow(tx, campaign, claim);
-      if (row && row.state !== m.to) await moveBoard(tx, campaign, row, m);
-      else if (row && m.detail) await moveBoard(tx, campaign, row, { ...m, reason: m.reason ?? row.reason });
+      if (row) await stepThrough(tx, campaign, row, [...(m.via ?? []), m]);
     });
   }
 
   /** The worker's verdict on a board (a terminal state), the job completed, the next boards enqueued. */
-  async finish(claim: Claim, campaign: number, m: BoardMove): Promise<boolean> {
+  async finish(claim: Claim, campaign: number, m: BoardMove & { via?: readonly BoardMove[]; status?: BoardStatus }): Promise<boolean> {
     if (!TERMINAL_STATES.has(m.to)) throw new Error(`a verdict is a terminal state, not ${m.to}`);
     return this.jobs.finish(claim, async (tx) => {
+      // What the board runs now, first: whoever learns the verdict finds the inventory up to date.
+      // The board's row before the campaign's, as an agent taking a job locks them.
+      if (m.status) await recordReport(tx, claim.board, { kind: 'status', status: m.status });
       const row = await this.ownRow(tx, campaign, claim);
       if (!row || TERMINAL_STATES.has(row.state)) return { ignored: 'the board already has its verdict' };
-      await moveBoard(tx, campaign, row, m);
+      await moveBoard(tx, campaign, await stepThrough(tx, campaign, row, m.via ?? []), m);
       await this.afterTerminal(tx, campaign, row.board);
       return { state: m.to };
     });
@@ -198,10 +202,8 @@ export class CampaignEngine {
     for (const cand of candidates) {
       await this.db.transaction(async (tx) => {
         const row = await lockedBoard(tx, cand.campaign, cand.board);
-        const [late] = await tx.query<{ fleet: string; holder: string | null; until: Date | null }>(
-          `SELECT b.state AS fleet, r.holder, r.expires_at AS until
-           FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign JOIN boards b ON b.name = cb.board
-           LEFT JOIN reservations r ON r.board = cb.board AND r.expires_at > now()
+        const [late] = await tx.query<{ fleet: string }>(
+          `SELECT b.state AS fleet FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign JOIN boards b ON b.name = cb.board
            WHERE cb.campaign = $3 AND cb.board = $4 AND ${LATE}`,
           [[...ACTIVE_STATES], this.graceS, cand.campaign, cand.board],
         );
@@ -209,7 +211,7 @@ export class CampaignEngine {
         if (row.jobId) queued.push({ board: row.board, job: row.jobId });
         const reason =
           row.state === 'pending'
-            ? `no agent took its job within the deadline: the board is ${late.holder ? `reserved by ${late.holder} until ${late.until!.toISOString()}` : late.fleet}`
+            ? `no agent took its job within the deadline: the board is ${(await heldOrPromised(tx, row.board))?.why ?? late.fleet}`
             : `no verdict by its deadline (${row.deadlineAt}), and no agent is working on it (last state: ${row.state})`;
         await moveBoard(tx, cand.campaign, row, { to: 'timed-out', reason });
         await this.afterTerminal(tx, cand.campaign, cand.board);
@@ -217,6 +219,38 @@ export class CampaignEngine {
       });
     }
     await this.cancelJobs(queued);
+    return n;
+  }
+
+  /**
+   * Says why a pending board's job is not taken while its board is reserved, or owed to a waiter of
+   * the reservation queue (jobs/claims.ts): its reason reads "waiting: the board is reserved by H"
+   * (or "promised to W, waiting since T"), with its event and history line once for each holder or
+   * waiter in the way (not at every renewal of a lease); the note goes once nothing stands in the
+   * way (the job is then taken at its agent's next look). How many boards' notes changed. Each board in a transaction that locks as taking its job does — the
+   * board's row, then the campaign, then its board row — and leaves a board a job has claimed
+   * meanwhile to that job.
+   */
+  async noteWaits(): Promise<number> {
+    const candidates = await this.db.query<{ campaign: number; board: string }>(
+      `SELECT cb.campaign, cb.board FROM campaign_boards cb JOIN campaigns c ON c.id = cb.campaign
+       WHERE c.state = 'running' AND cb.state = 'pending' AND cb.job_id IS NOT NULL AND (cb.reason IS NOT NULL OR ${heldOrWantedSql('cb.board')})
+       ORDER BY cb.campaign, cb.board`,
+    );
+    let n = 0;
+    for (const cand of candidates) {
+      n += await this.db.transaction(async (tx) => {
+        await tx.query('SELECT 1 FROM boards WHERE name = $1 FOR NO KEY UPDATE', [cand.board]);
+        if ((await tx.query('SELECT 1 FROM board_claims WHERE board = $1', [cand.board])).length > 0) return 0;
+        const blocker = await heldOrPromised(tx, cand.board);
+        const row = await lockedBoard(tx, cand.campaign, cand.board);
+        if (row?.state !== 'pending' || row.jobId === null) return 0;
+        const reason = blocker ? `waiting: the board is ${blocker.who}` : null;
+        if (reason === row.reason) return 0;
+        await moveBoard(tx, cand.campaign, row, { to: 'pending', reason });
+        return 1;
+      });
+    }
     return n;
   }
 
@@ -319,6 +353,19 @@ export class CampaignEngine {
   private jobData(c: CampaignRow, board: string): UpdateJobData {
     return { kind: 'update', board, campaign: c.id, release: c.release, confirmS: c.spec.confirmS, deadlineS: c.spec.deadlineS };
   }
+}
+
+/**
+ * The board's moves on its way, in order, each as the worker reported it: a state the row is in
+ * already is not entered again, only given what the report adds (the board's detail). The row
+ * as it stands after them.
+ */
+async function stepThrough(tx: Sql, campaign: number, row: CampaignBoardRow, steps: readonly BoardMove[]): Promise<CampaignBoardRow> {
+  for (const m of steps) {
+    if (row.state !== m.to) row = await moveBoard(tx, campaign, row, m);
+    else if (m.detail) row = await moveBoard(tx, campaign, row, { ...m, reason: m.reason ?? row.reason });
+  }
+  return row;
 }
 
 /**

@@ -41,8 +41,9 @@ export const BOARD_STATE_MEANING: Record<CampaignBoardState, string> = {
 };
 
 const NEXT: Record<CampaignBoardState, readonly CampaignBoardState[]> = {
-  // A board already running the release is confirmed without an update.
-  pending: ['delivering', 'confirmed', 'cancelled', 'failed', 'timed-out'],
+  // A board already running the release is confirmed without an update. Pending to pending:
+  // its job waits for a reserved board, and says so (engine.ts noteWaits).
+  pending: ['pending', 'delivering', 'confirmed', 'cancelled', 'failed', 'timed-out'],
   delivering: ['delivering', 'installed', 'rebooting', 'booted', 'confirmed', 'refused', 'reverted', 'failed', 'timed-out'],
   installed: ['rebooting', 'booted', 'confirmed', 'reverted', 'failed', 'timed-out'],
   rebooting: ['rebooting', 'booted', 'confirmed', 'reverted', 'failed', 'timed-out'],

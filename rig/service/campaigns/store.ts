@@ -141,7 +141,8 @@ export async function moveBoard(tx: Sql, id: number, row: CampaignBoardRow, m: B
      WHERE campaign = $1 AND board = $2 RETURNING *`,
     [id, row.board, m.to, m.reason ?? null, detail, terminal],
   );
-  if (m.to !== row.state || m.reason) {
+  // A reason dropped counts too: a pending board's wait note that goes (engine.ts noteWaits) is said on the stream.
+  if (m.to !== row.state || m.reason || (m.reason ?? null) !== row.reason) {
     await recordEvent(tx, 'campaign-board', `${id}/${row.board}`, { campaign: id, board: row.board, from: row.state, state: m.to, reason: m.reason ?? null });
     await recordBoardHistory(tx, row.board, 'campaign', { campaign: id, from: row.state, state: m.to, ...(m.reason ? { reason: m.reason } : {}) });
   }

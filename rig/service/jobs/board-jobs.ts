@@ -12,10 +12,9 @@
  * - reap: claims whose lease ran out, and claims of an agent's earlier processes, are dropped and
  *   their jobs failed back to the queue: retried by the job's rule (its retry limit), or, once the
  *   retries are used up, dead-lettered, and the kind settles them as failed.
- * - wake: a transaction that puts a job on a board's queue (sent, or failed back) notifies
- *   JOBS_CHANNEL with the board's name; it is delivered when, and only if, that transaction
- *   commits, to every service process on the database (LISTEN/NOTIFY), so a worker waiting for
- *   that board in any of them takes the job at once instead of at its next poll.
+ * - wake: a transaction that puts a job on a board's queue (sent, or failed back), or ends a
+ *   lease on the board, wakes the board's workers in every service process (wake.ts), so a worker
+ *   waiting for that board takes the job at once instead of at its next poll.
  */
 import { EventEmitter } from 'node:events';
 import { BOARD_NAME_RE } from '../../lab/port-url.js';
@@ -24,6 +23,7 @@ import { recordBoardHistory } from '../store/events.js';
 import { claimBlocker, claimsOfEarlierInstances, dropClaim, expiredClaims, holdsClaim, insertClaim, renewClaim, type Claim } from './claims.js';
 import type { BoardJobData } from './job-data.js';
 import { JobQueue, type JobRule, type QueuedJob, type QueueOptions } from './queue.js';
+import { JOBS_CHANNEL, wakeBoardWorkers } from './wake.js';
 
 /** What a job's kind (campaign update, run) decides at the service's end. */
 export interface JobKind {
@@ -51,14 +51,6 @@ export interface BoardJobsOptions extends QueueOptions {
 
 /** Skipped jobs one take may pass over before it gives up for now. */
 const MAX_SKIPS_PER_TAKE = 16;
-
-/** The LISTEN/NOTIFY channel of boards whose queue got a job; the payload is the board's name. */
-export const JOBS_CHANNEL = 'suitrig_jobs';
-
-/** Tells every service process, once `tx` commits, that `board`'s queue has a job to take. */
-async function notifyWork(tx: Sql, board: string): Promise<void> {
-  await tx.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, board]);
-}
 
 export class BoardJobs {
   readonly leaseMs: number;
@@ -100,7 +92,7 @@ export class BoardJobs {
   /** Enqueues a job in `tx`; a worker waiting for its board, in any service process, wakes when `tx` commits. */
   async send(tx: Sql, data: BoardJobData): Promise<string> {
     const id = await this.queue.send(tx, data, this.kinds[data.kind].rule(data));
-    await notifyWork(tx, data.board);
+    await wakeBoardWorkers(tx, data.board);
     return id;
   }
 
@@ -248,7 +240,7 @@ export class BoardJobs {
     await this.queue.fail(tx, c.queue, c.jobId, why);
     await recordBoardHistory(tx, c.board, 'job', { job: c.jobId, kind: c.kind, event: 'dropped', why });
     await dropClaim(tx, c, `${c.kind} job ${c.jobId} dropped: ${why}`);
-    await notifyWork(tx, c.board);
+    await wakeBoardWorkers(tx, c.board);
   }
 
   private async settleDead(data: BoardJobData, output: unknown): Promise<void> {

@@ -2,14 +2,15 @@
  * Board claims: the guard in SQL that keeps two jobs off one board (issue 12: a job is "never run
  * twice at once on one board"). A worker takes a job only together with the claim of its board,
  * in one transaction: the claim's primary key admits one job per board, the board goes
- * idle -> busy, and only a board that is idle (not offline, not reserved by someone) can be
- * claimed. The claim carries a lease its holder renews while it works; a holder that stops
- * renewing (its process was killed) loses the claim when the lease runs out, and the reaper
+ * idle -> busy, and only a board that is idle (not offline, not reserved by someone, not owed to
+ * a waiter in the reservation queue: store/reservation-queue.ts) can be claimed. The claim
+ * carries a lease its holder renews while it works; a holder that stops renewing (its process
+ * was killed) loses the claim when the lease runs out, and the reaper
  * (reaper.ts) fails its job back to the queue in the same transaction that removes the claim.
  */
 import type { Sql } from '../db/database.js';
 import { restingState, setBoardState } from '../store/boards.js';
-import { liveReservation } from '../store/reservations.js';
+import { heldOrPromised } from '../store/reservation-queue.js';
 
 export interface Claim {
   board: string;
@@ -43,8 +44,8 @@ export async function claimBlocker(tx: Sql, board: string, agent: string): Promi
   if (b.agent !== agent) return `board '${board}' is served by agent '${b.agent}'`;
   const [held] = await tx.query<ClaimRow>('SELECT * FROM board_claims WHERE board = $1', [board]);
   if (held) return `board '${board}' is busy with job ${held.job_id} (${held.kind})`;
-  const lease = await liveReservation(tx, board);
-  if (lease) return `board '${board}' is reserved by ${lease.holder} until ${lease.expires_at.toISOString()}`;
+  const reserved = await heldOrPromised(tx, board);
+  if (reserved) return `board '${board}' is ${reserved.why}`;
   if (b.state !== 'idle') return `board '${board}' is ${b.state}`;
   return undefined;
 }

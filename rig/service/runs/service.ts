@@ -12,13 +12,14 @@
  * too, so that every run ends.
  *
  * A reserved board takes no job (jobs/claims.ts), and a run does not wait for a reservation to
- * end (issue 13): a board's part still queued while someone holds the board — when the run is
- * created, or reserved later (the service's sweep) — is skipped, failed with who holds the board
- * until when, which the run's report carries.
+ * end (issue 13): a board's part still queued while someone holds the board, or while the board is
+ * owed to a waiter of the reservation queue (who comes first) — when the run is created, or later
+ * (the service's sweep) — is skipped, failed with who holds the board until when (or whom it is
+ * promised to), which the run's report carries.
  */
 import type { Database, Sql } from '../db/database.js';
 import { StoreRefusal } from '../store/errors.js';
-import { liveReservation } from '../store/reservations.js';
+import { heldOrPromised, heldOrWantedSql } from '../store/reservation-queue.js';
 import type { BoardJobs, JobKind } from '../jobs/board-jobs.js';
 import type { Claim } from '../jobs/claims.js';
 import type { RunJobData } from '../jobs/job-data.js';
@@ -114,11 +115,11 @@ export class RunService {
     return id;
   }
 
-  /** Skips the queued parts (of run `run`, or of every run) whose board someone holds now; how many. */
+  /** Skips the queued parts (of run `run`, or of every run) whose board someone holds, or a waiter is owed, now; how many. */
   async skipReserved(run?: number): Promise<number> {
     const due = await this.db.query<{ run: number; board: string }>(
-      `SELECT rb.run, rb.board FROM run_boards rb JOIN reservations r ON r.board = rb.board AND r.expires_at > now()
-       WHERE rb.state = 'queued' AND ($1::bigint IS NULL OR rb.run = $1) ORDER BY rb.run, rb.board`,
+      `SELECT rb.run, rb.board FROM run_boards rb
+       WHERE rb.state = 'queued' AND ($1::bigint IS NULL OR rb.run = $1) AND ${heldOrWantedSql('rb.board')} ORDER BY rb.run, rb.board`,
       [run ?? null],
     );
     let n = 0;
@@ -126,11 +127,11 @@ export class RunService {
       n += await this.db.transaction(async (tx) => {
         // The board first, as a worker taking its job locks it: the part is taken or skipped, not both.
         await tx.query('SELECT 1 FROM boards WHERE name = $1 FOR NO KEY UPDATE', [d.board]);
-        const lease = await liveReservation(tx, d.board);
+        const blocker = await heldOrPromised(tx, d.board);
         const part = await runBoard(tx, d.run, d.board);
-        if (!lease || part?.state !== 'queued') return 0;
+        if (!blocker || part?.state !== 'queued') return 0;
         if (part.job_id) await this.jobs.cancelQueued(tx, boardQueue(d.board), [part.job_id]);
-        await setRunBoard(tx, d.run, d.board, 'failed', { reason: `skipped: the board is reserved by ${lease.holder} until ${new Date(lease.expires_at).toISOString()}` });
+        await setRunBoard(tx, d.run, d.board, 'failed', { reason: `skipped: the board is ${blocker.why}` });
         const [{ suite }] = (await tx.query<{ suite: string }>('SELECT suite FROM runs WHERE id = $1', [d.run])) as [{ suite: string }];
         await completeRunIfDone(tx, d.run, this.suiteTitle(suite));
         return 1;

@@ -79,7 +79,20 @@ export interface BoardRecord {
   updated_at: Date;
   /** Who holds the board and until when, while a reservation is live. */
   reservation: { holder: string; expires_at: string } | null;
+  /** Who waits for it in the reservation queue (store/reservation-queue.ts): how many, and the first WAITERS_SHOWN, oldest first. */
+  waiting: { count: number; first: Waiter[] };
 }
+
+/** A live ticket that wants the board: by name (tag null), or any `count` boards with `tag`. */
+export interface Waiter {
+  holder: string;
+  tag: string | null;
+  count: number;
+  since: string;
+}
+
+/** Waiters a board's record names; the count says how many there are in all. */
+export const WAITERS_SHOWN = 10;
 
 export interface HistoryLine {
   id: number;
@@ -93,10 +106,17 @@ export type Caller = { tokenId: number; role: Role } | 'internal';
 
 export const INTERNAL: Caller = 'internal';
 
+const isoText = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 // The live reservation, if any (store/reservations.ts), without its lease id: that is its holder's.
+// The live tickets that may want the board (by name, or by a tag of its, within the ticket's
+// agent scope), without their ids either.
 const BOARD_COLUMNS = `b.name, b.agent, a.host, b.kind, b.tags, b.identity, b.state, b.status, b.last_seen, b.updated_at,
-  CASE WHEN r.board IS NULL THEN NULL ELSE json_build_object('holder', r.holder,
-    'expires_at', to_char(r.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) END AS reservation`;
+  CASE WHEN r.board IS NULL THEN NULL ELSE json_build_object('holder', r.holder, 'expires_at', ${isoText('r.expires_at')}) END AS reservation,
+  (SELECT json_build_object('count', count(*),
+     'first', COALESCE(json_agg(json_build_object('holder', w.holder, 'tag', w.tag, 'count', w.count, 'since', ${isoText('w.created_at')}) ORDER BY w.seq) FILTER (WHERE w.n <= ${WAITERS_SHOWN}), '[]'))
+   FROM (SELECT q.*, row_number() OVER (ORDER BY q.seq) AS n FROM reservation_waiters q
+         WHERE q.expires_at > now() AND (q.board = b.name OR q.tag = ANY(b.tags)) AND (q.scope_token IS NULL OR q.scope_token = a.token_id)) w) AS waiting`;
 const FROM_BOARDS = 'boards b JOIN agents a ON a.name = b.agent LEFT JOIN reservations r ON r.board = b.name AND r.expires_at > now()';
 
 const mayOverride = (c: Caller): boolean => c === 'internal' || c.role === 'admin';
@@ -210,22 +230,31 @@ export async function reportBoard(db: Database, name: string, report: BoardRepor
     );
     if (!b) throw new StoreRefusal('not-found', `no board named ${name}: its agent registers it first`);
     if (!mayOverride(by) && b.token_id !== tokenOf(by)) throw new StoreRefusal('forbidden', `board ${name} is served by an agent registered with another token`);
-    if (report.status) {
-      await tx.query('UPDATE boards SET status = $2, last_seen = now(), updated_at = now() WHERE name = $1', [name, report.status]);
-    } else {
-      await tx.query('UPDATE boards SET last_seen = now() WHERE name = $1', [name]);
-    }
-    // An agent saying its board is free does not end someone's reservation of it.
-    if (report.state) await setBoardState(tx, name, report.state === 'idle' ? await restingState(tx, name) : report.state, `reported (${report.kind})`);
-    const { kind, ...detail } = report;
-    await recordBoardHistory(tx, name, kind, detail);
-    await recordEvent(tx, 'board', name, {
-      report: kind,
-      ...(report.outcome ? { result: report.outcome.result } : {}),
-      ...(report.status?.app_version !== undefined ? { app_version: report.status.app_version } : {}),
-      ...(report.status?.suit_sequence !== undefined ? { suit_sequence: report.status.suit_sequence } : {}),
-    });
+    await recordReport(tx, name, report);
     return (await boardIn(tx, name))!;
+  });
+}
+
+/**
+ * Records a report of board `name` in `tx`, from a caller already known to speak for the board
+ * (reportBoard checked its token; a verdict's job holds the board's claim): its status, its
+ * state, a line of its history and an event.
+ */
+export async function recordReport(tx: Sql, name: string, report: BoardReport): Promise<void> {
+  if (report.status) {
+    await tx.query('UPDATE boards SET status = $2, last_seen = now(), updated_at = now() WHERE name = $1', [name, report.status]);
+  } else {
+    await tx.query('UPDATE boards SET last_seen = now() WHERE name = $1', [name]);
+  }
+  // An agent saying its board is free does not end someone's reservation of it.
+  if (report.state) await setBoardState(tx, name, report.state === 'idle' ? await restingState(tx, name) : report.state, `reported (${report.kind})`);
+  const { kind, ...detail } = report;
+  await recordBoardHistory(tx, name, kind, detail);
+  await recordEvent(tx, 'board', name, {
+    report: kind,
+    ...(report.outcome ? { result: report.outcome.result } : {}),
+    ...(report.status?.app_version !== undefined ? { app_version: report.status.app_version } : {}),
+    ...(report.status?.suit_sequence !== undefined ? { suit_sequence: report.status.suit_sequence } : {}),
   });
 }
 

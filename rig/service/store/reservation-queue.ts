@@ -12,9 +12,12 @@
  * that cannot be served in full keeps what it can have, so a younger, smaller request never
  * starves an older, larger one); the request gets what is left. This holds for requests that do
  * not wait as well: nobody jumps the queue, and a board promised to a waiter is refused with
- * that waiter's name. Waiters are woken by the event stream (every change here is an event,
- * LISTEN/NOTIFY across instances), not by polling; the service never grants on a waiter's
- * behalf, so a board is never handed to a waiter that died in the meantime.
+ * that waiter's name. Nor do jobs: a board owed to a live ticket takes no campaign or run job
+ * until that waiter has had it (heldOrPromised, asked by jobs/claims.ts), as a board with a lease
+ * takes none — the job waits or is skipped by its kind's rule, saying whom for. Waiters are woken
+ * by the event stream (every change here is an event, LISTEN/NOTIFY across instances), not by
+ * polling; the service never grants on a waiter's behalf, so a board is never handed to a waiter
+ * that died in the meantime.
  *
  * Race safety: the wanted boards' rows are locked in name order (as every multi-board writer
  * locks them), so two requests for one board are served one after the other, and the second
@@ -117,13 +120,32 @@ function free(w: Want, b: Candidate, held: ReadonlyMap<string, Held>): boolean {
   return w.board !== null || b.state === 'idle' || b.state === 'reserved';
 }
 
-/** Locks the boards `w` names (by name or tag) in name order. */
-async function lockCandidates(tx: Sql, w: Want): Promise<Candidate[]> {
+/** The boards `w` names (by name or tag) in name order; with `lock`, their rows locked in that order. */
+async function candidates(tx: Sql, w: Pick<Want, 'board' | 'tag'>, lock: boolean): Promise<Candidate[]> {
   return tx.query<Candidate>(
     `SELECT b.name, b.state, b.tags, b.agent, a.token_id AS agent_token FROM boards b JOIN agents a ON a.name = b.agent
-     WHERE b.name = $1::text OR $2::text = ANY(b.tags) ORDER BY b.name FOR NO KEY UPDATE OF b`,
+     WHERE b.name = $1::text OR $2::text = ANY(b.tags) ORDER BY b.name${lock ? ' FOR NO KEY UPDATE OF b' : ''}`,
     [w.board, w.tag],
   );
+}
+
+/** Live leases on `mine`, and which of them the live tickets older than `seq` are owed (the fairness rule above), those tickets oldest first. */
+async function owed(tx: Sql, mine: readonly Candidate[], seq: number): Promise<{ held: Map<string, Held>; promised: Map<string, WaiterRow>; ahead: WaiterRow[] }> {
+  const names = mine.map((b) => b.name);
+  const held = new Map(
+    (await tx.query<Held & { board: string }>('SELECT board, holder, expires_at FROM reservations WHERE board = ANY($1::text[]) AND expires_at > now()', [names])).map((r) => [r.board, r]),
+  );
+  const older = await tx.query<WaiterRow>(
+    `SELECT ${WAITER_COLUMNS} FROM reservation_waiters
+     WHERE expires_at > now() AND seq < $1 AND (board = ANY($2::text[]) OR tag = ANY($3::text[])) ORDER BY seq`,
+    [seq, names, [...new Set(mine.flatMap((b) => b.tags))]],
+  );
+  const ahead = older.filter((o) => mine.some((b) => wants(o, b)));
+  const promised = new Map<string, WaiterRow>();
+  for (const o of ahead) {
+    for (const b of mine.filter((x) => wants(o, x) && free(o, x, held) && !promised.has(x.name)).slice(0, o.count)) promised.set(b.name, o);
+  }
+  return { held, promised, ahead };
 }
 
 /** Boards `me` may have now, or why not: a refusal (naming how many wait before it), and the bare reason a ticket shows with its position. */
@@ -131,7 +153,7 @@ type Allotment = { boards: Candidate[] } | { refusal: StoreRefusal; reason: stri
 
 /** What `me` may have now, the older tickets served first (the fairness rule above); locks the boards. */
 async function allot(tx: Sql, me: Want): Promise<Allotment> {
-  const all = await lockCandidates(tx, me);
+  const all = await candidates(tx, me, true);
   const mine = all.filter((b) => wants(me, b));
   if (mine.length === 0) {
     const refusal =
@@ -142,20 +164,7 @@ async function allot(tx: Sql, me: Want): Promise<Allotment> {
         : new StoreRefusal('not-found', all.length === 0 ? `no board has the tag ${me.tag}` : `no board of this token's agents has the tag ${me.tag}`);
     return { refusal, reason: refusal.message, ahead: [] };
   }
-  const names = mine.map((b) => b.name);
-  const held = new Map(
-    (await tx.query<Held & { board: string }>('SELECT board, holder, expires_at FROM reservations WHERE board = ANY($1::text[]) AND expires_at > now()', [names])).map((r) => [r.board, r]),
-  );
-  const ahead = await tx.query<WaiterRow>(
-    `SELECT ${WAITER_COLUMNS} FROM reservation_waiters
-     WHERE expires_at > now() AND seq < $1 AND (board = ANY($2::text[]) OR tag = ANY($3::text[])) ORDER BY seq`,
-    [me.seq, names, [...new Set(mine.flatMap((b) => b.tags))]],
-  );
-  const promised = new Map<string, WaiterRow>();
-  const relevant = ahead.filter((o) => mine.some((b) => wants(o, b)));
-  for (const o of relevant) {
-    for (const b of mine.filter((x) => wants(o, x) && free(o, x, held) && !promised.has(x.name)).slice(0, o.count)) promised.set(b.name, o);
-  }
+  const { held, promised, ahead: relevant } = await owed(tx, mine, me.seq);
   const count = me.board !== null ? 1 : me.count;
   const open = mine.filter((b) => free(me, b, held) && !promised.has(b.name));
   if (open.length >= count) return { boards: open.slice(0, count) };
@@ -166,13 +175,16 @@ async function allot(tx: Sql, me: Want): Promise<Allotment> {
   };
 }
 
+const heldText = (h: Held): string => `reserved by ${h.holder} until ${iso(h.expires_at)}`;
+const promisedText = (p: WaiterRow): string => `promised to ${p.holder}, waiting since ${iso(p.created_at)}`;
+
 /** Why `me` cannot have its boards now, naming who holds them until when (or whom they are promised to). */
 function blocked(me: Want, mine: readonly Candidate[], held: ReadonlyMap<string, Held>, promised: ReadonlyMap<string, WaiterRow>, waiting: number, open: number): string {
   const why = (b: Candidate): string => {
     const h = held.get(b.name);
-    if (h) return `reserved by ${h.holder} until ${iso(h.expires_at)}`;
+    if (h) return heldText(h);
     const p = promised.get(b.name);
-    if (p) return `promised to ${p.holder}, waiting since ${iso(p.created_at)}`;
+    if (p) return promisedText(p);
     return b.state === 'reserved' ? 'reserved' : b.state;
   };
   const queue = waiting > 0 ? `${waiting} waiting before you` : undefined;
@@ -181,6 +193,42 @@ function blocked(me: Want, mine: readonly Candidate[], held: ReadonlyMap<string,
   if (mine.length > shown.length) shown.push(`${mine.length - shown.length} more`);
   const notes = [...(me.count > 1 ? [`${me.count} wanted, ${open} free`] : []), ...(queue ? [queue] : [])];
   return `no free board with tag ${me.tag}${notes.length ? ` (${notes.join('; ')})` : ''}: ${shown.join('; ')}`;
+}
+
+/** Why no job may take a board: `why` in full, `who` the part that stays while the same holder or waiter stands in the way. */
+export interface Blocker {
+  why: string;
+  who: string;
+}
+
+/**
+ * Why no job may take `board` now (jobs/claims.ts; runs and campaigns say it in their reports):
+ * someone holds it — "reserved by H until T" — or live tickets are owed it as they would be to a
+ * new request — "promised to W, waiting since T" —; undefined when neither. A ticket comes before
+ * every job not yet taken, whenever that job was enqueued, as a lease does: README "Waiters come
+ * before jobs". Reads without locking: a caller that acts on the answer locks the board's row
+ * first, as every writer of a lease or a ticket on it does.
+ */
+export async function heldOrPromised(tx: Sql, board: string): Promise<Blocker | undefined> {
+  const mine = await candidates(tx, { board, tag: null }, false);
+  if (mine.length === 0) return undefined;
+  const { held, promised, ahead } = await owed(tx, mine, NEWCOMER_SEQ);
+  const h = held.get(board);
+  // A renewed lease moves its end: the holder alone names the wait.
+  if (h) return { why: heldText(h), who: `reserved by ${h.holder}` };
+  const p = promised.get(board);
+  return p && { why: `${promisedText(p)}${ahead.length > 1 ? ` (${ahead.length} waiting)` : ''}`, who: promisedText(p) };
+}
+
+/**
+ * SQL true for the board named by `column` when it has a live lease or a live ticket that may want
+ * it (by name, or by one of its tags): the boards heldOrPromised may refuse, for sweeps to find
+ * them without asking of every board.
+ */
+export function heldOrWantedSql(column: string): string {
+  return `(EXISTS (SELECT 1 FROM reservations r WHERE r.board = ${column} AND r.expires_at > now())
+    OR EXISTS (SELECT 1 FROM reservation_waiters w JOIN boards wb ON wb.name = ${column}
+      WHERE w.expires_at > now() AND (w.board = wb.name OR w.tag = ANY(wb.tags))))`;
 }
 
 async function grantAll(tx: Sql, boards: readonly Candidate[], o: { holder: string; ttlS: number; tokenId: number | null }): Promise<Lease[]> {

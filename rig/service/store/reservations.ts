@@ -18,6 +18,7 @@ import type { Database, Sql } from '../db/database.js';
 import { restingState, setBoardState, type Caller } from './boards.js';
 import { StoreRefusal } from './errors.js';
 import { recordBoardHistory, recordEvent } from './events.js';
+import { wakeBoardWorkers } from '../jobs/wake.js';
 
 /** Lease length when the request names none, and the longest one granted (DESIGN.md: short by default). */
 export const DEFAULT_TTL_S = 60;
@@ -34,12 +35,6 @@ export interface Lease {
 const LEASE_COLUMNS = 'id, board, holder, created_at, expires_at';
 export const tokenOf = (c: Caller): number | null => (c === 'internal' ? null : c.tokenId);
 export const mayOverride = (c: Caller): boolean => c === 'internal' || c.role === 'admin';
-
-/** The live lease on `board`, if any (an expired row not yet swept is no lease). */
-export async function liveReservation(tx: Sql, board: string): Promise<Lease | undefined> {
-  const [row] = await tx.query<Lease>(`SELECT ${LEASE_COLUMNS} FROM reservations WHERE board = $1 AND expires_at > now()`, [board]);
-  return row;
-}
 
 /** Live leases, by board name. */
 export async function listReservations(db: Sql): Promise<Lease[]> {
@@ -103,6 +98,8 @@ async function endLease(tx: Sql, board: string, lease: { holder: string }, actio
   if (b?.state === 'reserved') await setBoardState(tx, board, await restingState(tx, board), `reservation of ${lease.holder} ${action}`);
   await recordBoardHistory(tx, board, 'reservation', { action, holder: lease.holder });
   await recordEvent(tx, 'reservation', board, { action, holder: lease.holder });
+  // A job queued for the board is taken now, not at its worker's next poll (unless a waiter is owed the board).
+  await wakeBoardWorkers(tx, board);
 }
 
 /** Ends the lease `id` on `board` (its holder's token, or an admin). */

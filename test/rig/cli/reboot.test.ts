@@ -11,6 +11,7 @@ import { createImage, parseVersion } from '../../../host/mcuboot/index.js';
 import { SmpClient } from '../../../host/smp/client.js';
 import { openPort } from '../../../host/transport/open.js';
 import { listenTcp } from '../../../host/transport/tcp.js';
+import type { Transport } from '../../../host/transport/transport.js';
 import { createPtyPair, findSocat } from '../../../host/transport/pty.js';
 import { SerialPortTransport } from '../../../host/transport/serialport.js';
 import type { CliIo } from '../../../rig/cli/command.js';
@@ -150,5 +151,24 @@ describe('suitrig reboot --port <lab board> with a reset command', () => {
     expect(r.stdout).toContain('--port <url|name> [--bootloader] [--smp]');
     expect(r.stdout).toMatch(/`reset: dtr`, `rts` or `command` is reset that way/);
     expect(r.stdout).toMatch(/--smp +reset over SMP even when the lab gives another reset method/);
+  });
+});
+
+describe('suitrig reboot --port <lab board> with a console port of its own', () => {
+  it("the board's boot banner on its console port proves the reset, where its SMP port shows none", async () => {
+    // The console adapter (as ser2net serves a second USB-serial adapter): the board model prints there alone.
+    const consoles: Transport[] = [];
+    const adapter = await listenTcp({}, (t) => void consoles.push(t));
+    cleanups.push(() => adapter.close());
+    const peer = await openSmpPeer({ console: (line) => void consoles.at(-1)?.write(new TextEncoder().encode(`${line}\r\n`)) });
+    cleanups.push(() => peer.close());
+    const smp = await listenTcp({}, (t) => void peer.server.serve(t));
+    cleanups.push(() => smp.close());
+    const dir = tempDir('suitrig-reboot-console-');
+    writeFile(dir, 'rig.yaml', ['boards:', '  bench:', `    port: ${smp.url}`, `    console: ${adapter.url}`].join('\n') + '\n');
+    const r = await runCli(['reboot', '--port', 'bench'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(peer.boots).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^rebooted  the board went through the reset \\(the boot banner .* on console port ${adapter.url.replace(/[./]/g, '\\$&')}\\)`));
   });
 });

@@ -1,6 +1,7 @@
 /**
  * A board's console in the lab file: `console:` gives a board on a real port a console port of
- * its own (a device path or tcp url, or `{port, baud}`), and `qemu: console-uart: N` names the
+ * its own (a device path or tcp url, or `{port, baud}`, or `{usb, baud}`: its adapter found by
+ * its USB identity, as a board's `usb:` is), and `qemu: console-uart: N` names the
  * guest UART a QEMU board prints its console on. What a good entry becomes, and every mistake
  * reported with its line, column and field.
  */
@@ -35,6 +36,12 @@ describe('lab file: console ports', () => {
         '    console: { port: dev/console-c }',
         '  d:',
         '    port: /dev/ttyACM3',
+        '  e:',
+        '    usb: { serial: "0001", interface: 0 }',
+        '    console: { usb: { serial: "0001", interface: 2 }, baud: 115200 }',
+        '  f:',
+        '    port: tcp://lab-pi:4001',
+        '    console: { usb: { vid-pid: "0403:6001", location: 1-2.3 } }',
         '',
       ].join('\n'),
     );
@@ -43,6 +50,8 @@ describe('lab file: console ports', () => {
     expect(byName.get('b')!.console).toEqual({ kind: 'tcp', url: 'tcp://lab-pi:4002', host: 'lab-pi', port: 4002 });
     expect(byName.get('c')!.console).toEqual({ kind: 'serial', path: `${dir}/dev/console-c` });
     expect(byName.get('d')!.console).toBeUndefined();
+    expect(byName.get('e')!.console).toEqual({ kind: 'usb', usb: { serial: '0001', interface: 2 }, baud: 115200 });
+    expect(byName.get('f')!.console).toEqual({ kind: 'usb', usb: { vendorId: '0403', productId: '6001', location: '1-2.3' } });
   });
 
   it('reports each mistake with its place', () => {
@@ -71,17 +80,30 @@ describe('lab file: console ports', () => {
           '  g:',
           '    port: /dev/ttyACM5',
           '    console: other-board',
+          '  h:',
+          '    usb: { serial: "0007" }',
+          '    console: { usb: { serial: "0007" } }',
+          '  i:',
+          '    port: /dev/ttyACM6',
+          '    console: { port: /dev/ttyUSB6, usb: { serial: "0008" } }',
+          '  j:',
+          '    port: tcp://h:3',
+          '    console: { usb: { product: x } }',
           '',
         ].join('\n'),
       ),
     ).toEqual([
-      '4:14 boards.a.console: console: needs port: (a device path such as /dev/ttyUSB1, or tcp://host:port)',
+      '4:14 boards.a.console: console: needs port: (a device path such as /dev/ttyUSB1, or tcp://host:port) or usb: (the USB identity of its adapter)',
       '7:42 boards.b.console.baud: expected a baud rate from 300 to 12000000, got 12',
       "10:14 boards.c.console: baud: is for a serial console port; tcp://h:2 carries no line rate",
       "13:14 boards.d.console: the console port /dev/ttyACM2 is the board's SMP port: leave console: out when the console shares the SMP port (its text between SMP frames is read)",
       "16:14 boards.e.console: 'ftp://h/x': unsupported port url scheme; expected a device path, tcp://host:port or virtual",
-      "19:36 boards.f.console.speed: unknown field 'speed'; expected one of: port, baud",
+      "19:36 boards.f.console.speed: unknown field 'speed'; expected one of: port, usb, baud",
       "22:14 boards.g.console: 'other-board' is not a console port: expected a device path such as /dev/ttyUSB1, or tcp://host:port",
+      "25:21 boards.h.console.usb: the console port's USB identity is the board's SMP port's: leave console: out when the console shares the SMP port (its text between SMP frames is read)",
+      '28:41 boards.i.console.usb: console: give either port: or usb:, not both (usb: finds the console port by its USB identity)',
+      '31:21 boards.j.console.usb: usb needs at least one of by-id, serial, vid-pid, location',
+      "31:23 boards.j.console.usb.product: unknown field 'product'; expected one of: by-id, serial, vid-pid, location, interface",
     ]);
   });
 

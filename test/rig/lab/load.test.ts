@@ -38,7 +38,7 @@ describe('lab file: the shipped example', () => {
     expect(remote!.smp).toEqual({ framing: 'raw' });
     // consoles on ports of their own
     expect(remote!.console).toEqual({ kind: 'tcp', url: 'tcp://lab-pi.local:4002', host: 'lab-pi.local', port: 4002 });
-    expect(stm!.console).toEqual({ kind: 'serial', path: '/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BJ-if00-port0', baud: 115200 });
+    expect(stm!.console).toEqual({ kind: 'usb', usb: { serial: 'A50285BJ' }, baud: 115200 });
     expect(nrf!.console).toBeUndefined();
     expect(nrf!.smp).toBeUndefined();
     // a profile may be named by its part (nrf52840 for nrf52840-like)

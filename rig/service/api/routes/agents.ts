@@ -20,13 +20,15 @@ import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify';
 import type { RoutePlugin } from '../../context.js';
 import type { AgentCalls, ProcessJob } from '../../agent/agent-calls.js';
+import type { BoardMoveReport, BoardStep } from '../../agent/link.js';
+import type { CampaignBoardState } from '../../campaigns/states.js';
 import type { TakenJob } from '../../jobs/board-jobs.js';
 import { assertSpeaksFor } from '../../store/boards.js';
 import { CONSOLE_BATCH_MAX, CONSOLE_LINE_MAX } from '../../store/console.js';
 import { BoardResultSchema } from '../board-result-schema.js';
 import { NEXT_JOB_WAIT_MAX_MS, RUN_REPORT_LIMIT } from '../limits.js';
 import { AUTH_ERRORS, ErrorBody, Name, NumericId, PayloadUri } from '../schemas.js';
-import { BoardSpecSchema, HostSchema, caller } from './boards.js';
+import { BoardSpecSchema, BoardStatusSchema, HostSchema, caller } from './boards.js';
 import { work } from './campaigns.js';
 
 const closed = { additionalProperties: false } as const;
@@ -56,6 +58,17 @@ const jobJson = (t: TakenJob) => ({ board: t.claim.board, job_id: t.claim.jobId,
 
 const VERDICTS = ['confirmed', 'refused', 'reverted', 'failed', 'timed-out'] as const;
 const PROGRESS = ['delivering', 'installed', 'rebooting', 'booted'] as const;
+const Step = Type.Object({ to: Type.Enum(PROGRESS), reason: Type.Optional(Text(2000)), detail: Type.Optional(Detail) }, closed);
+const Via = Type.Array(Step, { maxItems: 3, description: 'states passed on the way to `to`, oldest first, recorded with it in one transaction' });
+
+/** A step as the routes take it, with absent fields left out. */
+function stepOf(b: { to: CampaignBoardState; reason?: string | undefined; detail?: Record<string, unknown> | undefined }): BoardStep {
+  return { to: b.to, ...(b.reason !== undefined ? { reason: b.reason } : {}), ...(b.detail ? { detail: b.detail } : {}) };
+}
+
+function moveOf(b: Parameters<typeof stepOf>[0] & { via?: Parameters<typeof stepOf>[0][] | undefined }): BoardMoveReport {
+  return { ...stepOf(b), ...(b.via ? { via: b.via.map(stepOf) } : {}) };
+}
 
 export const agentRoutes: RoutePlugin = async (app, { ctx }) => {
   /** The agent calls, once the caller is known to speak for `agent`. */
@@ -183,14 +196,17 @@ export const agentRoutes: RoutePlugin = async (app, { ctx }) => {
   jobRoute(
     'progress',
     "a campaign board's state on the way (reported before the board is asked to do what it names)",
-    Type.Object({ campaign: NumericId, to: Type.Enum(PROGRESS), reason: Type.Optional(Text(2000)), detail: Type.Optional(Detail) }, closed),
-    (c, j, b) => c.updateProgress(j, b.campaign, { to: b.to, ...(b.reason !== undefined ? { reason: b.reason } : {}), ...(b.detail ? { detail: b.detail } : {}) }),
+    Type.Object({ campaign: NumericId, to: Type.Enum(PROGRESS), reason: Type.Optional(Text(2000)), detail: Type.Optional(Detail), via: Type.Optional(Via) }, closed),
+    (c, j, b) => c.updateProgress(j, b.campaign, moveOf(b)),
   );
   jobRoute(
     'verdict',
     "a campaign board's verdict: completes the job",
-    Type.Object({ campaign: NumericId, to: Type.Enum(VERDICTS), reason: Text(2000), detail: Type.Optional(Detail) }, closed),
-    (c, j, b) => c.updateVerdict(j, b.campaign, { to: b.to, reason: b.reason, ...(b.detail ? { detail: b.detail } : {}) }),
+    Type.Object(
+      { campaign: NumericId, to: Type.Enum(VERDICTS), reason: Text(2000), detail: Type.Optional(Detail), via: Type.Optional(Via), status: Type.Optional(BoardStatusSchema) },
+      closed,
+    ),
+    (c, j, b) => c.updateVerdict(j, b.campaign, { ...moveOf(b), ...(b.status ? { status: b.status } : {}) }),
   );
   jobRoute(
     'result',

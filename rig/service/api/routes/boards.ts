@@ -9,7 +9,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { RoutePlugin } from '../../context.js';
 import {
-  BOARD_STATES, REPORT_KINDS, SLOT_FLAGS, boardHistory, getBoard, listAgents, listBoards, registerBoards, reportBoard, type Caller,
+  BOARD_STATES, REPORT_KINDS, SLOT_FLAGS, WAITERS_SHOWN, boardHistory, getBoard, listAgents, listBoards, registerBoards, reportBoard, type Caller,
 } from '../../store/boards.js';
 import { AUTH_ERRORS, DateTime, ErrorBody, Hex, Limit, Name, NumericId } from '../schemas.js';
 import { PAGE_DEFAULT } from '../limits.js';
@@ -76,6 +76,24 @@ const Board = Type.Object(
     last_seen: Type.Union([DateTime, Type.Null()]),
     updated_at: DateTime,
     reservation: Type.Union([Type.Object({ holder: Type.String(), expires_at: Type.String({ format: 'date-time' }) }, closed), Type.Null()], { description: 'who holds the board and until when' }),
+    waiting: Type.Object(
+      {
+        count: Type.Integer({ minimum: 0 }),
+        first: Type.Array(
+          Type.Object(
+            {
+              holder: Type.String(),
+              tag: Type.Union([Type.String(), Type.Null()], { description: 'null: it waits for this board by name; else for any `count` boards with this tag' }),
+              count: Type.Integer({ minimum: 1 }),
+              since: Type.String({ format: 'date-time' }),
+            },
+            closed,
+          ),
+          { maxItems: WAITERS_SHOWN },
+        ),
+      },
+      { ...closed, description: `who waits for the board in the reservation queue (reserve --wait), oldest first: how many, and the first ${WAITERS_SHOWN}. A board owed to a waiter takes no job until the waiter has had it` },
+    ),
   },
   closed,
 );

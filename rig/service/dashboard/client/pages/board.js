@@ -1,4 +1,4 @@
-// A board (`/boards/{name}`): what it is and runs, its update timeline (per campaign: envelope
+// A board (`/boards/{name}`): what it is and runs, who holds it and who waits for it, its update timeline (per campaign: envelope
 // delivered, payload progress, the board's decision with its reason, reset, what booted,
 // confirmed or reverted — with times), its console log (the newest lines, bounded) and its
 // history. Live: the board's events reload what they touch; transfer progress is drawn as it
@@ -6,7 +6,7 @@
 
 import { ago, badge, bytes, clip, duration, facts, fill, h, pagePath, table, time } from '../dom.js';
 import { coalesce, frame, guarded } from '../page.js';
-import { slotsText } from './fleet.js';
+import { reservationText, slotsText } from './fleet.js';
 
 /** History lines read for the timeline and the history table (pages of this size). */
 const HISTORY_PAGE = 200;
@@ -85,6 +85,8 @@ function historyText(l) {
       return `app ${clip(d.status?.app_version ?? '—', 64)}, SUIT sequence ${clip(d.status?.suit_sequence ?? '—', 24)}`;
     case 'registered':
       return `registered by agent ${clip(d.agent, 64)} on ${clip(d.host || '—', 200)} (${clip(d.kind, 40)})`;
+    case 'reservation':
+      return [`${clip(d.action, 20)} by ${clip(d.holder, 64)}`, d.expires_at ? [' until ', time(d.expires_at)] : ''];
     case 'run':
       return [h('a', { href: pagePath('runs', d.run) }, `run ${clip(d.run, 20)}`), `: ${clip(d.state ?? '', 40)}${d.reason ? ` — ${clip(d.reason, 500)}` : ''}`];
     default:
@@ -126,6 +128,7 @@ export function mount(ctx, [name]) {
       facts([
         ['Name', clip(b.name, 200)],
         ['State', badge(b.state)],
+        ['Reserved', b.reservation || b.waiting?.count ? h('span', { class: 'queue' }, reservationText(b, 10)) : 'no one holds or waits for it'],
         ['Host', clip(b.host, 200) || '—'],
         ['Agent', clip(b.agent, 64)],
         ['Kind', clip(b.kind, 40)],
@@ -253,6 +256,11 @@ export function mount(ctx, [name]) {
         board.schedule();
         history.schedule();
       } else if (e.topic === 'campaign-board' && e.data?.board === name) history.schedule();
+      // A ticket by tag is an event of the tag, not of the board: any change of the queue may concern it.
+      else if (e.topic === 'reservation') {
+        board.schedule();
+        if (e.subject === name) history.schedule();
+      }
       else if (e.topic === 'run' && Array.isArray(e.data?.boards) && e.data.boards.includes(name)) history.schedule();
     },
     dispose() {

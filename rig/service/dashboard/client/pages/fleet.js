@@ -1,5 +1,6 @@
-// Fleet (`/`): every board with its host, kind, tags, state, what it runs (application version,
-// SUIT sequence, slots) and when it was last seen; filtered by tag and state, sorted by any
+// Fleet (`/`): every board with its host, kind, tags, state (with who holds it until when, and
+// who waits for it in the reservation queue), what it runs (application version, SUIT sequence,
+// slots) and when it was last seen; filtered by tag and state, sorted by any
 // column — both kept in the URL (`/?tag=bench&state=idle&sort=last_seen&order=desc`), so a view
 // is a link. Live: any board or agent event reloads the list.
 
@@ -29,6 +30,31 @@ export function slotsText(slots) {
     .slice(0, 16)
     .map((s) => `${clip(s.image, 4)}/${clip(s.slot, 4)} ${clip(s.version, 64)}${Array.isArray(s.flags) && s.flags.length ? ` (${s.flags.slice(0, 5).map((f) => clip(f, 20)).join(', ')})` : ''}`)
     .join('; ');
+}
+
+/** Waiters a board's row names; its `waiting.count` says how many there are in all. */
+const WAITERS_NAMED = 3;
+
+/**
+ * Who holds the board until when, and who waits for it (the reservation queue, oldest first:
+ * how many, and since when): for the fleet's state cell and the board's page.
+ */
+export function reservationText(b, named = WAITERS_NAMED) {
+  const parts = [];
+  if (b.reservation) parts.push(h('span', { class: 'muted reservation' }, `by ${clip(b.reservation.holder, 64)} until `, time(b.reservation.expires_at)));
+  const count = Number(b.waiting?.count) || 0;
+  const first = Array.isArray(b.waiting?.first) ? b.waiting.first.slice(0, named) : [];
+  if (count > 0) {
+    const who = first.map((w, i) => [
+      i > 0 ? ', ' : '',
+      clip(w.holder, 64),
+      w.tag === null || w.tag === undefined ? '' : ` (${clip(w.count, 4)} with tag ${clip(w.tag, 64)})`,
+      ' since ',
+      time(w.since),
+    ]);
+    parts.push(h('span', { class: 'muted waiting' }, `${b.reservation ? '; ' : ''}${count} waiting: `, who, count > first.length ? `, ${count - first.length} more` : ''));
+  }
+  return parts;
 }
 
 export function mount(ctx) {
@@ -142,9 +168,7 @@ export function mount(ctx) {
             clip(b.host, 200) || '—',
             clip(b.kind, 40),
             (b.tags ?? []).slice(0, 32).map((t) => h('span', { class: 'tag' }, clip(t, 64))),
-            b.reservation
-              ? h('span', {}, badge(b.state), h('span', { class: 'muted reservation' }, ` by ${clip(b.reservation.holder, 64)} until `, time(b.reservation.expires_at)))
-              : badge(b.state),
+            h('span', {}, badge(b.state), ' ', reservationText(b)),
             clip(b.status?.app_version ?? '—', 64),
             seq(b) === null || seq(b) === undefined ? '—' : clip(seq(b), 24),
             slotsText(b.status?.slots),

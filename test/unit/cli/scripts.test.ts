@@ -66,7 +66,7 @@ describe('npm scripts: --help and usage errors', () => {
   it('bench --only with a section that does not exist names the sections there are', () => {
     const r = script('rig/bench/main.js', '--only', 'sha256,nope');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^bench: --only sha256,nope: no section 'nope'; sections: sha256, decrypt, verify, hss-lms, upload, update, firmware, suite-parallel, campaign\n/);
+    expect(r.stderr).toMatch(/^bench: --only sha256,nope: no section 'nope'; sections: sha256, decrypt, verify, hss-lms, upload, update, firmware, suite-parallel, campaign, agents\n/);
     expect(r.stdout).toBe('');
   });
 });

@@ -1,7 +1,39 @@
-// Pieces of the forms that start work on boards (campaigns, runs): choosing boards by name or by
-// tag, and labelled fields.
+// Pieces of the forms that start work on boards (campaigns, runs): the form itself, choosing
+// boards by name or by tag, and labelled fields.
 
-import { clip, h } from './dom.js';
+import { clip, fill, h, notice } from './dom.js';
+
+/**
+ * A form that starts work: its heading, `fields`, a submit button and a polite status line.
+ * `submit(form)` sends the request and answers the page to go to; what it throws is shown as
+ * "Not started: ..." and the form stays as it was filled.
+ */
+export function startForm(ctx, { id, heading, button, fields, submit }) {
+  const status = h('div', { 'aria-live': 'polite' });
+  const form = h(
+    'form',
+    {
+      class: 'start',
+      'aria-labelledby': id,
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          fill(status);
+          try {
+            ctx.navigate(await submit(form));
+          } catch (e) {
+            fill(status, notice('error', `Not started: ${e.message}`));
+          }
+        },
+      },
+    },
+    h('h2', { id }, heading),
+    fields,
+    h('button', { type: 'submit' }, button),
+    status,
+  );
+  return form;
+}
 
 /** A labelled field; `help` is tied to the input by aria-describedby when given. */
 export function field(id, label, input, help) {

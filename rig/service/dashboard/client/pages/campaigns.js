@@ -5,7 +5,7 @@
 import { badge, clip, fill, h, notice, pagePath, shortId, time } from '../dom.js';
 import { countsBar } from '../counts.js';
 import { coalesce, frame, guarded, listLoader } from '../page.js';
-import { boardPicker, field, picked } from '../forms.js';
+import { boardPicker, field, picked, startForm } from '../forms.js';
 
 /** Numbers from the form: empty means "the service's default". */
 function numberField(form, name, scale = 1) {
@@ -26,47 +26,34 @@ function releaseOptions(select, releases) {
 
 /** The form that starts a campaign (operators only); its release list is refilled as releases come. */
 function campaignForm(ctx, releaseSelect, boards) {
-  const status = h('div', { 'aria-live': 'polite' });
-  const form = h(
-    'form',
-    {
-      class: 'start',
-      'aria-labelledby': 'new-campaign-h',
-      on: {
-        submit: async (ev) => {
-          ev.preventDefault();
-          fill(status);
-          try {
-            const groups = form.elements.groups.value.trim();
-            const body = {
-              release: form.elements.release.value,
-              ...picked(form),
-              ...(groups ? { groups: groups.split(/[\s,]+/).filter(Boolean).map(Number) } : {}),
-            };
-            for (const [k, scale] of [['success_threshold', 0.01], ['error_threshold', 0.01], ['deadline_s', 1], ['confirm_s', 1]]) {
-              const v = numberField(form, k, scale);
-              if (v !== undefined) body[k] = k.endsWith('_s') ? Math.round(v) : v;
-            }
-            const c = await ctx.api.post('/campaigns', body);
-            ctx.navigate(pagePath('campaigns', c.id));
-          } catch (e) {
-            fill(status, notice('error', `Not started: ${e.message}`));
-          }
-        },
-      },
+  return startForm(ctx, {
+    id: 'new-campaign-h',
+    heading: 'Start a campaign',
+    button: 'Start campaign',
+    fields: [
+      field('release', 'Release', releaseSelect),
+      boardPicker(boards, 'cb'),
+      field('groups', 'Rollout groups', h('input', { id: 'groups', name: 'groups', inputmode: 'numeric', placeholder: 'e.g. 2, 2' }), 'Sizes of the groups in board order; the rest form one more group. Empty: one group.'),
+      field('success_threshold', 'Success threshold (%)', h('input', { id: 'success_threshold', name: 'success_threshold', type: 'number', min: '0', max: '100', placeholder: '100' })),
+      field('error_threshold', 'Error threshold (%)', h('input', { id: 'error_threshold', name: 'error_threshold', type: 'number', min: '0', max: '100' }), 'Empty: pause when the success threshold is out of reach.'),
+      field('deadline_s', 'Deadline per board (s)', h('input', { id: 'deadline_s', name: 'deadline_s', type: 'number', min: '1', placeholder: '600' })),
+      field('confirm_s', 'Time to confirm (s)', h('input', { id: 'confirm_s', name: 'confirm_s', type: 'number', min: '0', placeholder: '30' })),
+    ],
+    submit: async (form) => {
+      const groups = form.elements.groups.value.trim();
+      const body = {
+        release: form.elements.release.value,
+        ...picked(form),
+        ...(groups ? { groups: groups.split(/[\s,]+/).filter(Boolean).map(Number) } : {}),
+      };
+      for (const [k, scale] of [['success_threshold', 0.01], ['error_threshold', 0.01], ['deadline_s', 1], ['confirm_s', 1]]) {
+        const v = numberField(form, k, scale);
+        if (v !== undefined) body[k] = k.endsWith('_s') ? Math.round(v) : v;
+      }
+      const c = await ctx.api.post('/campaigns', body);
+      return pagePath('campaigns', c.id);
     },
-    h('h2', { id: 'new-campaign-h' }, 'Start a campaign'),
-    field('release', 'Release', releaseSelect),
-    boardPicker(boards, 'cb'),
-    field('groups', 'Rollout groups', h('input', { id: 'groups', name: 'groups', inputmode: 'numeric', placeholder: 'e.g. 2, 2' }), 'Sizes of the groups in board order; the rest form one more group. Empty: one group.'),
-    field('success_threshold', 'Success threshold (%)', h('input', { id: 'success_threshold', name: 'success_threshold', type: 'number', min: '0', max: '100', placeholder: '100' })),
-    field('error_threshold', 'Error threshold (%)', h('input', { id: 'error_threshold', name: 'error_threshold', type: 'number', min: '0', max: '100' }), 'Empty: pause when the success threshold is out of reach.'),
-    field('deadline_s', 'Deadline per board (s)', h('input', { id: 'deadline_s', name: 'deadline_s', type: 'number', min: '1', placeholder: '600' })),
-    field('confirm_s', 'Time to confirm (s)', h('input', { id: 'confirm_s', name: 'confirm_s', type: 'number', min: '0', placeholder: '30' })),
-    h('button', { type: 'submit' }, 'Start campaign'),
-    status,
-  );
-  return form;
+  });
 }
 
 export function mount(ctx) {

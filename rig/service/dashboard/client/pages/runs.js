@@ -2,46 +2,34 @@
 // recorded from the command line (`suitrig run --tracker`); operators start one here (a built-in
 // suite on boards chosen by name or tag, with a seed to replay). Live: run events reload the list.
 
-import { badge, clip, fill, h, notice, pagePath, time } from '../dom.js';
+import { badge, clip, fill, h, pagePath, time } from '../dom.js';
 import { coalesce, frame, guarded, listLoader } from '../page.js';
-import { boardPicker, field, picked } from '../forms.js';
+import { boardPicker, field, picked, startForm } from '../forms.js';
 
+/** The form that starts a run (operators only). */
 function runForm(ctx, boards) {
-  const status = h('div', { 'aria-live': 'polite' });
-  const form = h(
-    'form',
-    {
-      class: 'start',
-      'aria-labelledby': 'new-run-h',
-      on: {
-        submit: async (ev) => {
-          ev.preventDefault();
-          fill(status);
-          try {
-            const seed = form.elements.seed.value.trim();
-            const cases = form.elements.cases.value.trim();
-            const r = await ctx.api.post('/runs', {
-              suite: form.elements.suite.value.trim(),
-              ...picked(form),
-              ...(seed ? { seed: Number(seed) } : {}),
-              ...(cases ? { cases: cases.split(/[\s,]+/).filter(Boolean) } : {}),
-            });
-            ctx.navigate(pagePath('runs', r.id));
-          } catch (e) {
-            fill(status, notice('error', `Not started: ${e.message}`));
-          }
-        },
-      },
+  return startForm(ctx, {
+    id: 'new-run-h',
+    heading: 'Start a run',
+    button: 'Start run',
+    fields: [
+      field('suite', 'Suite', h('input', { id: 'suite', name: 'suite', value: 'rfc9019', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,63}' })),
+      boardPicker(boards, 'rb'),
+      field('seed', 'Seed', h('input', { id: 'seed', name: 'seed', type: 'number', min: '0', max: '4294967295', placeholder: 'random' }), 'The same seed replays the same random choices.'),
+      field('cases', 'Cases', h('input', { id: 'cases', name: 'cases', placeholder: 'all' }), 'Case ids, comma-separated; empty: every case of the suite.'),
+    ],
+    submit: async (form) => {
+      const seed = form.elements.seed.value.trim();
+      const cases = form.elements.cases.value.trim();
+      const r = await ctx.api.post('/runs', {
+        suite: form.elements.suite.value.trim(),
+        ...picked(form),
+        ...(seed ? { seed: Number(seed) } : {}),
+        ...(cases ? { cases: cases.split(/[\s,]+/).filter(Boolean) } : {}),
+      });
+      return pagePath('runs', r.id);
     },
-    h('h2', { id: 'new-run-h' }, 'Start a run'),
-    field('suite', 'Suite', h('input', { id: 'suite', name: 'suite', value: 'rfc9019', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,63}' })),
-    boardPicker(boards, 'rb'),
-    field('seed', 'Seed', h('input', { id: 'seed', name: 'seed', type: 'number', min: '0', max: '4294967295', placeholder: 'random' }), 'The same seed replays the same random choices.'),
-    field('cases', 'Cases', h('input', { id: 'cases', name: 'cases', placeholder: 'all' }), 'Case ids, comma-separated; empty: every case of the suite.'),
-    h('button', { type: 'submit' }, 'Start run'),
-    status,
-  );
-  return form;
+  });
 }
 
 export function mount(ctx) {

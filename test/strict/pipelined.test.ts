@@ -5,7 +5,8 @@
  * line buffers: under QEMU it answered 8 of 8 one-line requests written at once, and lost some
  * of 9 or more. The virtual board once answered only the first of two (it took buf_count 1 as
  * the number of requests that may wait), which a loaded CI machine found through a pty, where
- * two requests of the strict client arrived in one read.
+ * two requests of the strict client arrived in one read. The Zephyr application has fewer line
+ * buffers and loses lines when its work queue falls behind (QEMU on a loaded machine).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { PairedLink } from '../../host/transport/paired/paired-link.js';
@@ -60,7 +61,7 @@ describe('requests sent back to back to MCUboot serial recovery', () => {
 });
 
 describeWithPeers('requests sent back to back to the real MCUboot + Zephyr under QEMU', () => {
-  it('serial recovery answers 2 and 8 of them in order; the application 2 and 4', async () => {
+  it('serial recovery answers 2 and 8 of them in order; the application 2, and at least 2 of 4 in order', async () => {
     const lab = loadLab(writeFile(tempDir(), 'rig.yaml', peersLab()));
     const port = lab.boards.find((b) => b.name === 'an385')!.port;
     if (port.kind !== 'emulator') throw new Error('the peers lab names no emulated an385');
@@ -71,7 +72,14 @@ describeWithPeers('requests sent back to back to the real MCUboot + Zephyr under
     const c = new StrictClient(t, { version: 1 });
     await c.untilAnswering();
     expect(await backToBack(c, t, 2, 100)).toEqual(seqs(100, 2));
-    expect(await backToBack(c, t, 4, 110)).toEqual(seqs(110, 4));
+    // The application takes lines into its UART receive buffers (Zephyr's UART_MCUMGR_RX_BUF_COUNT,
+    // 2 by default) while its work queue serves one: on a quiet machine QEMU answered 4 of 4, on a
+    // loaded CI machine 3 of 4 (line loss, not disorder). What holds is the first two answered,
+    // and whatever else is answered comes in order, each once.
+    const ofFour = await backToBack(c, t, 4, 110);
+    expect(ofFour.slice(0, 2)).toEqual(seqs(110, 2));
+    expect(ofFour, 'answers in order, none twice').toEqual([...new Set(ofFour)].sort((a, b) => a - b));
+    expect(ofFour.every((s) => seqs(110, 4).includes(s))).toBe(true);
     c.send(WRITE, 0, 5, { boot_mode: 1 }, { version: 1 });
     expect(await c.nextAnswer(5_000)).toBeDefined();
     // The reset follows its answer by about 250 ms; MCUboot then stays in serial recovery.

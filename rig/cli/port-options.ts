@@ -1,7 +1,8 @@
 /**
  * How every single-board command reaches its board (DESIGN.md "Command line"): the shared
  * `--port`, `--lab`, `--baud`, `--timeout`, `--trace` options and the link's `--framing`,
- * `--smp-version`, `--line-length` (link-options.ts), and the opener behind them.
+ * `--smp-version`, `--line-length` (link-options.ts), and the opener behind them, which opens a
+ * lab board as the rig's board drivers do (rig/dut/board-link.ts).
  * `--port` takes a device path, `tcp://host:port`, `virtual` (a fresh in-process virtual
  * board: the rig's own, serving the rig group's test hooks to this command alone) or a board
  * name from the lab file (rig/lab/resolve.ts); `--timeout` is the base
@@ -9,23 +10,18 @@
  * SMP packet as hex and decoded CBOR, dropped frames and console text on stderr.
  */
 import { ReportFormatError } from '../../host/operator/suit-report.js';
-import { SmpClient, SmpTimeoutError, type SmpClientOptions } from '../../host/smp/client.js';
+import { SmpTimeoutError } from '../../host/smp/client.js';
 import { SmpErrorResponse } from '../../host/smp/errors.js';
 import { SmpProtocolError } from '../../host/smp/fields.js';
 import type { LinkEvent } from '../../host/smp/link.js';
-import type { ResetWitness } from '../../host/smp/reset-witness.js';
-import type { ConsoleSource } from '../../host/smp/console-watch.js';
-import { PortConsole } from '../dut/console/port-console.js';
 import { formatPacket } from '../../host/smp/trace.js';
 import { UploadError } from '../../host/smp/upload/engine.js';
-import { openPort } from '../../host/transport/open.js';
 import { PortOpenError, TransportClosedError, TransportTimeoutError } from '../../host/transport/transport.js';
-import { startEmulatedBoard } from '../emulator/start.js';
-import { relocateTarget, resolvePortOption, type PortTarget } from '../lab/resolve.js';
-import type { LabBoard } from '../lab/types.js';
+import { linkClientOptions } from '../../host/smp/link-settings.js';
+import { resolvePortOption } from '../lab/resolve.js';
+import { openBoardLink, virtualLink, type BoardLink, type ClientExtras } from '../dut/board-link.js';
 import { QUIRKS, type Quirk } from '../virtual/bootloader/index.js';
 import { VirtualBoard } from '../virtual/board/board.js';
-import { linkClientOptions } from '../../host/smp/link-settings.js';
 import { LINK_OPTIONS, linkOptionValues, linkSettingsFor } from './link-options.js';
 import { EnvironmentError, UsageError, optFlag, optString, requireString, type CliIo, type OptionDef, type ParsedArgs } from './command.js';
 
@@ -38,20 +34,8 @@ export const PORT_OPTIONS: Record<string, OptionDef> = {
   ...LINK_OPTIONS,
 };
 
-export interface BoardConnection {
-  client: SmpClient;
-  /** `/dev/ttyACM0 @ 115200`, `tcp://...`, or the virtual board. */
-  description: string;
-  /** A fresh client on the port opened again (after it vanished, e.g. a USB board's reset). */
-  reconnect(): Promise<SmpClient>;
-  close(): Promise<void>;
-  /** The lab file's entry when `--port` named a lab board (its trust anchors, identity, reset method). */
-  lab?: LabBoard;
-  /** Resets the board's surroundings see for themselves (a restarted process, QEMU's reset event), when they can. */
-  witness?: ResetWitness;
-  /** The lab board's console port (`console:`), apart from its SMP port: its boot banner proves a reset too. */
-  console?: ConsoleSource;
-}
+/** The board a single-board command drives: its link, as every driver of one board opens it (rig/dut/board-link.ts). */
+export type BoardConnection = BoardLink;
 
 /** `--timeout` in ms, or undefined for the default. */
 export function timeoutOption(args: ParsedArgs): number | undefined {
@@ -81,97 +65,35 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
     ...(optString(args, 'baud') !== undefined ? { baud: optString(args, 'baud')! } : {}),
   });
   const smp = linkSettingsFor(linkGiven, resolved.board);
-  const clientOptions: SmpClientOptions = { ...linkClientOptions(smp), ...(timeoutMs ? { timeoutMs } : {}), ...(optFlag(args, 'trace') ? { onEvent: traceTo(io) } : {}) };
-  const resolvedTarget = resolved.target;
-  if (resolvedTarget.kind === 'virtual') {
+  const clientExtras: ClientExtras = { ...(timeoutMs ? { timeoutMs } : {}), ...(optFlag(args, 'trace') ? { onEvent: traceTo(io) } : {}) };
+  const target = resolved.target;
+  if (target.kind === 'virtual') {
     if (smp.framing === 'raw') throw new UsageError('--framing raw: a virtual board speaks console framing');
-    const spec = resolvedTarget.virtual;
+    const spec = target.virtual;
     const quirks = spec.quirks.map((q): Quirk => {
       if (!(QUIRKS as readonly string[]).includes(q)) throw new UsageError(`virtual board quirk '${q}': expected one of ${QUIRKS.join(', ')}`);
       return q as Quirk;
     });
     // Nobody else reaches a board in this process, so its test hooks are this command's alone.
     const board = await VirtualBoard.open({ name: resolved.name, ...(spec.profile ? { profile: spec.profile } : {}), ...(spec.state ? { stateDir: spec.state } : {}), quirks, testHooks: true });
-    const link = await board.connect({ baudRate: resolvedTarget.baud, client: clientOptions });
-    return {
-      ...(resolved.board ? { lab: resolved.board } : {}),
-      client: link.client,
-      description: `in-process virtual board (${board.profile.name}) at ${resolvedTarget.baud} baud`,
-      witness: board.witness,
-      reconnect: () => link.reconnect(),
-      close: async () => {
-        await link.close();
-        await board.close();
-      },
-    };
+    return virtualLink(board, { baud: target.baud, description: `in-process virtual board (${board.profile.name}) at ${target.baud} baud`, client: { ...linkClientOptions(smp), ...clientExtras }, lab: resolved.board, closeBoard: true });
   }
-  if (resolvedTarget.kind === 'emulator') {
-    // The rig runs this board itself: its emulator's lifecycle (started, resets seen) is shown on
-    // stderr, and with --trace what the emulator prints too.
-    const trace = optFlag(args, 'trace');
-    const board = await startEmulatedBoard(resolved.name, resolvedTarget.emulator, (m, kind) => {
-      if (kind === 'event') io.stderr.write(`emulator  ${m}\n`);
-      else if (trace) io.stderr.write(`emulator| ${m}\n`);
-    });
-    let client: SmpClient;
-    try {
-      client = SmpClient.over(await board.connect(), clientOptions);
-    } catch (e) {
-      await board.close();
-      throw e;
-    }
-    return {
-      ...(resolved.board ? { lab: resolved.board } : {}),
-      client,
-      description: board.description,
-      witness: board.witness,
-      reconnect: async () => {
-        await client.close().catch(() => undefined);
-        client = SmpClient.over(await board.connect(), clientOptions);
-        return client;
-      },
-      close: async () => {
-        await client.close().catch(() => undefined);
-        await board.close();
-      },
-    };
-  }
-  let target: Exclude<PortTarget, { kind: 'virtual' | 'emulator' }> = resolvedTarget;
-  const open = async (): Promise<SmpClient> => {
-    try {
-      return SmpClient.over(await openPort(target.url, { baudRate: target.baud }), clientOptions);
-    } catch (e) {
-      if (e instanceof PortOpenError) throw new EnvironmentError(e.message);
-      throw e;
-    }
-  };
-  let client = await open();
-  let consolePort: PortConsole | undefined;
+  // The rig runs an emulated board itself: its emulator's lifecycle (started, resets seen) is
+  // shown on stderr, and with --trace what the emulator prints too.
+  const trace = optFlag(args, 'trace');
   try {
-    const spec = resolved.board?.console;
-    consolePort = spec && (await PortConsole.open(`board ${resolved.name}`, spec, target.baud));
+    return await openBoardLink(resolved, {
+      link: linkGiven,
+      client: clientExtras,
+      onEmulatorOutput: (m, kind) => {
+        if (kind === 'event') io.stderr.write(`emulator  ${m}\n`);
+        else if (trace) io.stderr.write(`emulator| ${m}\n`);
+      },
+    });
   } catch (e) {
-    await client.close().catch(() => undefined);
+    if (e instanceof PortOpenError) throw new EnvironmentError(e.message);
     throw e;
   }
-  return {
-    ...(resolved.board ? { lab: resolved.board } : {}),
-    ...(consolePort ? { console: consolePort.source } : {}),
-    client,
-    description: target.kind === 'serial' ? `${target.path} @ ${target.baud}` : target.url,
-    reconnect: async () => {
-      await client.close().catch(() => undefined);
-      // A USB board may come back under another device path: find it again by its identity.
-      target = (await relocateTarget(target)) as typeof target;
-      client = await open();
-      await consolePort?.revive();
-      return client;
-    },
-    close: async () => {
-      await client.close().catch(() => undefined);
-      await consolePort?.close();
-    },
-  };
 }
 
 /**
@@ -190,7 +112,7 @@ export async function useBoard<T>(conn: BoardConnection, what: string, work: () 
 
 /** Errors of the link and the board as exit-2 environment errors, saying where. */
 export function linkError(e: unknown, where: string): unknown {
-  const linkOrBoard = [SmpTimeoutError, TransportClosedError, TransportTimeoutError, UploadError, SmpErrorResponse, SmpProtocolError, ReportFormatError];
+  const linkOrBoard = [PortOpenError, SmpTimeoutError, TransportClosedError, TransportTimeoutError, UploadError, SmpErrorResponse, SmpProtocolError, ReportFormatError];
   if (e instanceof Error && linkOrBoard.some((k) => e instanceof k)) {
     return new EnvironmentError(`${where}: ${e.message}`);
   }

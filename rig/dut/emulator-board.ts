@@ -9,9 +9,9 @@
  * it was opened in.
  */
 import { readBoundedFile } from '../../host/util/bounded-read.js';
-import { SmpClient } from '../../host/smp/client.js';
+import { SmpClient, type SmpClientOptions } from '../../host/smp/client.js';
 import { linkClientOptions, linkSettings, type SmpLinkSettings } from '../../host/smp/link-settings.js';
-import type { EmulatedBoard } from '../emulator/emulated-board.js';
+import type { EmulatedBoard, EmulatorLog } from '../emulator/emulated-board.js';
 import { startEmulatedBoard } from '../emulator/start.js';
 import type { EmulatorSpec, LabBoard } from '../lab/types.js';
 import { DutUnresponsiveError } from './errors.js';
@@ -19,7 +19,7 @@ import { TextConsole } from './console/text-console.js';
 import { SmpClientLink, linkInput, linkText } from './link.js';
 import type { DutBoard, PowerProtocol, ResetProtocol, SnapshotProtocol } from './protocols.js';
 import { labProvision } from './provision.js';
-import type { BoardProvision, DutEvent } from './types.js';
+import type { BoardProvision } from './types.js';
 
 /** An emulated board boots in about a second; native_sim through qemu-user takes longer. */
 const BOOT_TIMEOUT_MS = 20_000;
@@ -53,10 +53,18 @@ export class EmulatorBoard implements DutBoard {
     this.provision = labProvision(lab);
   }
 
-  /** Starts the emulator of board `name` and connects to its UART; `log` gets its events and output. */
-  static async open(name: string, spec: EmulatorSpec, lab: LabBoard | undefined, log: (e: DutEvent) => void, given: Partial<SmpLinkSettings> = {}): Promise<EmulatorBoard> {
-    const emulator = await startEmulatedBoard(name, spec, (message, kind) => log({ kind: 'note', message: kind === 'event' ? message : `| ${message}` }));
-    const options = linkClientOptions(linkSettings(lab?.smp, given));
+  /**
+   * Starts the emulator of board `name` and connects to its UART; `output` gets its events and
+   * output, `link` settings over the lab's `smp:`, `client` a deadline or a trace.
+   */
+  static async open(
+    name: string,
+    spec: EmulatorSpec,
+    lab: LabBoard | undefined,
+    o: { output: EmulatorLog; link?: Partial<SmpLinkSettings>; client?: Pick<SmpClientOptions, 'timeoutMs' | 'onEvent'> },
+  ): Promise<EmulatorBoard> {
+    const emulator = await startEmulatedBoard(name, spec, o.output);
+    const options = { ...linkClientOptions(linkSettings(lab?.smp, o.link)), ...o.client };
     const gone = new AbortController();
     emulator.lost.addEventListener('abort', () => gone.abort(new DutUnresponsiveError(`board ${name}: ${(emulator.lost.reason as Error).message}`)), { once: true });
     try {

@@ -10,7 +10,7 @@
  * between SMP frames.
  */
 import { readBoundedFile } from '../../host/util/bounded-read.js';
-import { SmpClient } from '../../host/smp/client.js';
+import { SmpClient, type SmpClientOptions } from '../../host/smp/client.js';
 import { linkClientOptions, linkSettings, type SmpLinkSettings } from '../../host/smp/link-settings.js';
 import { sleep, systemClock } from '../../host/transport/clock.js';
 import { openPort } from '../../host/transport/open.js';
@@ -64,18 +64,20 @@ export class PortBoard implements DutBoard {
     this.provision = labProvision(lab);
   }
 
-  static async open(board: ResolvedBoard, lister?: PortLister, given: Partial<SmpLinkSettings> = {}): Promise<PortBoard> {
+  /** `link`: settings over the lab's `smp:`; `client`: a deadline, a trace; `lister`: for USB identities (tests). */
+  static async open(board: ResolvedBoard, o: { lister?: PortLister; link?: Partial<SmpLinkSettings>; client?: Pick<SmpClientOptions, 'timeoutMs' | 'onEvent'> } = {}): Promise<PortBoard> {
+    const lister = o.lister;
     if (board.target.kind === 'virtual' || board.target.kind === 'emulator') throw new Error(`board ${board.name} is ${board.target.kind === 'virtual' ? 'virtual' : 'emulated'}, not a board on a port`);
     let target = board.target as PortBoardTarget;
-    const settings = linkSettings(board.board?.smp, given);
+    const settings = linkSettings(board.board?.smp, o.link);
     let opened = false;
     const link = await SmpClientLink.open({
-      describe: () => (target.kind === 'serial' ? `${target.path} @ ${target.baud}` : `${target.url} (raw tcp)`),
+      describe: () => (target.kind === 'serial' ? `${target.path} @ ${target.baud}` : target.url),
       open: async () => {
         // A USB board may come back as another /dev/ttyACMx after a reset or power cycle.
         if (opened) target = (await relocateTarget(target, lister, { waitMs: 5_000 })) as PortBoardTarget;
         opened = true;
-        return SmpClient.over(await openPort(target.url, { baudRate: target.baud }), linkClientOptions(settings));
+        return SmpClient.over(await openPort(target.url, { baudRate: target.baud }), { ...linkClientOptions(settings), ...o.client });
       },
       processTimeoutMs: PROCESS_TIMEOUT_MS,
     });

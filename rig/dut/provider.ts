@@ -101,8 +101,8 @@ export function createRigProvider(o: RigProviderOptions = {}): RigProvider {
       t.kind === 'virtual'
         ? await openVirtual(board as ResolvedBoard & { target: { kind: 'virtual' } }, ctx)
         : t.kind === 'emulator'
-          ? await EmulatorBoard.open(board.name, t.emulator, board.board, ctx.log, o.link)
-          : await PortBoard.open(board, o.lister, o.link);
+          ? await EmulatorBoard.open(board.name, t.emulator, board.board, { output: (message, kind) => ctx.log({ kind: 'note', message: kind === 'event' ? message : `| ${message}` }), link: o.link })
+          : await PortBoard.open(board, { lister: o.lister, link: o.link });
     try {
       const dut = await SmpDut.open(board.name, protocols, { signal: ctx.signal });
       dut.subscribe(ctx.log);

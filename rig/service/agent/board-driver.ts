@@ -15,17 +15,13 @@
  */
 import { dirname } from 'node:path';
 import type { SmpClient } from '../../../host/smp/client.js';
-import type { ResetWitness } from '../../../host/smp/reset-witness.js';
-import type { ConsoleSource } from '../../../host/smp/console-watch.js';
 import { resetEvidence } from '../../../host/smp/reboot.js';
 import { readBoardState, type BoardState } from '../../../host/operator/board-state.js';
 import { runUpdate, resetAndWait, type UpdateEvent, type UpdateOutcome } from '../../../host/operator/update.js';
 import { decodeSuitReport, type DecodedReport } from '../../../host/operator/suit-report.js';
 import { optional } from '../../../host/operator/board-state.js';
 import type { Policy } from '../../../host/verifier/index.js';
-import { EmulatorBoard } from '../../dut/emulator-board.js';
-import { PortBoard } from '../../dut/port-board.js';
-import type { DutBoard } from '../../dut/protocols.js';
+import { openBoardLink, virtualLink, type BoardLink } from '../../dut/board-link.js';
 import { createRigProvider } from '../../dut/provider.js';
 import { labProvision, provisionPolicy } from '../../dut/provision.js';
 import { virtualProfileName } from '../../lab/load.js';
@@ -70,22 +66,12 @@ export interface DriverOptions {
   flashScale?: number;
 }
 
-interface Link {
-  client: SmpClient;
-  reconnect(): Promise<SmpClient>;
-  witness?: ResetWitness;
-  /** The board's console apart from its link (a console port of its own): its boot banner proves a reset too. */
-  console?: ConsoleSource;
-  description: string;
-  close(): Promise<void>;
-}
-
 
 function kindOf(b: LabBoard): string {
   return b.port.kind === 'emulator' ? b.port.emulator.kind : b.port.kind;
 }
 
-function session(link: Link, predict: Policy | undefined): BoardSession {
+function session(link: BoardLink, predict: Policy | undefined): BoardSession {
   const state = { client: link.client };
   const reconnect = async (): Promise<SmpClient> => (state.client = await link.reconnect());
   return {
@@ -166,23 +152,10 @@ class LabBoardDriver implements BoardDriver {
     for (const l of this.consoleListeners) l(line);
   }
 
-  private async open(): Promise<Link> {
+  private async open(): Promise<BoardLink> {
     const t = this.resolved.target;
-    if (this.virtual) {
-      const link = await this.virtual.connect({ baudRate: t.baud });
-      return { client: link.client, reconnect: () => link.reconnect(), witness: this.virtual.witness, description: `virtual board ${this.name} at ${t.baud} baud`, close: () => link.close() };
-    }
-    const board: DutBoard = t.kind === 'emulator' ? await EmulatorBoard.open(this.name, t.emulator, this.board, () => undefined) : await PortBoard.open(this.resolved);
-    return {
-      get client() {
-        return board.link.client;
-      },
-      reconnect: () => board.link.reopen(),
-      ...(board.reset.witness ? { witness: board.reset.witness } : {}),
-      ...(board.console.apart ? { console: board.console.apart } : {}),
-      description: board.link.description,
-      close: () => board.close(),
-    };
+    if (this.virtual) return virtualLink(this.virtual, { baud: t.baud, description: `virtual board ${this.name} at ${t.baud} baud` });
+    return openBoardLink(this.resolved);
   }
 
   async runSuite(o: { suite: Suite; seed: number; cases: readonly string[]; logDir: string; signal?: AbortSignal }): Promise<BoardResult> {

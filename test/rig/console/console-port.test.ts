@@ -180,7 +180,7 @@ describe.skipIf(!socat)(`a console port named by its adapter's USB identity${soc
     const paired = await openPairedBoard();
     cleanups.push(() => paired.close());
     const resolved: ResolvedBoard = { name: 'bench', target: { kind: 'serial', url: paired.link.pathA, path: paired.link.pathA, baud: 1_000_000 }, board: benchLabEntry({ console: { kind: 'usb', usb, baud: 115200 } }) };
-    const dut = await SmpDut.open('bench', await PortBoard.open(resolved, async () => ports));
+    const dut = await SmpDut.open('bench', await PortBoard.open(resolved, { lister: async () => ports }));
     cleanups.push(() => dut.close());
     expect(dut.console.description).toBe(`console port ${join(bench.dev, 'ttyACM2')} @ 115200 (and text between SMP frames on ${paired.link.pathA} @ 1000000)`);
     const s = new ConsoleSession(dut.console, { name: 'bench' });
@@ -213,7 +213,7 @@ describe.skipIf(!socat)(`a console port named by its adapter's USB identity${soc
     cleanups.push(() => paired.close());
     const resolved: ResolvedBoard = { name: 'bench', target: { kind: 'serial', url: paired.link.pathA, path: paired.link.pathA, baud: 1_000_000 }, board: benchLabEntry({ console: { kind: 'usb', usb: { serial: 'NOT-THERE' } } }) };
     const bench = standardBench(join(tempDir(), 'bench'));
-    const e = await PortBoard.open(resolved, async () => readSysfsPorts({ sysRoot: bench.sys, devRoot: bench.dev })).then(
+    const e = await PortBoard.open(resolved, { lister: async () => readSysfsPorts({ sysRoot: bench.sys, devRoot: bench.dev }) }).then(
       () => undefined,
       (x: unknown) => x as Error,
     );

@@ -61,9 +61,10 @@ export interface SmpBuild {
   resetMs: number;
   /**
    * The application keeps answering until the reset, as Zephyr's does (its reset is delayed
-   * work; the SMP thread goes on). Off by default: the board goes silent at the reset's answer,
-   * because a host that takes an answer in that window for the rebooted board reads the old
-   * firmware's state. MCUboot's serial recovery is silent either way (bs_reset sleeps).
+   * work; the SMP thread goes on). On by default, as the peers' builds behave: a host that takes
+   * an answer in that window for the rebooted board reads the old firmware's state, and the
+   * rig's own flows must meet that window on the virtual board as on real ones. MCUboot's
+   * serial recovery is silent either way (bs_reset sleeps).
    */
   serveUntilReset: boolean;
   /**
@@ -82,7 +83,7 @@ const MCUBOOT_RECOVERY = { bufSize: 1024, params: true, echo: false, lineBufs: 8
  * Zephyr's defaults: 384 x 4 buffers (the native_sim smp_server answers them, notes/smp.md §3),
  * 128-character lines, reset 250 ms after its answer.
  */
-const ZEPHYR_DEFAULTS: SmpBuild = { app: { bufSize: 384, bufCount: 4 }, recovery: MCUBOOT_RECOVERY, lineMax: 128, resetMs: 250, serveUntilReset: false, imageCheck: true };
+const ZEPHYR_DEFAULTS: SmpBuild = { app: { bufSize: 384, bufCount: 4 }, recovery: MCUBOOT_RECOVERY, lineMax: 128, resetMs: 250, serveUntilReset: true, imageCheck: true };
 
 const KiB = 1024;
 

@@ -44,9 +44,9 @@ async function open(o: VirtualBoardOptions & { recovery?: Partial<SmpBuild['reco
 }
 
 describe('the reset, deferred on the board clock', () => {
-  it('answers {} at once, serves nothing for the profile delay (250 ms), then boots', async () => {
+  it('built to go silent at its answer: answers {} at once, serves nothing for the profile delay (250 ms), then boots', async () => {
     const clock = new ManualClock();
-    const { board, send, recover } = await open({ clock });
+    const { board, send, recover } = await open({ clock, build: { serveUntilReset: false } });
     await recover('1.0.0');
     const boots = board.bootRecord.count;
     const reset = await send(Op.WRITE, GroupId.OS, OsCmd.RESET);
@@ -62,9 +62,9 @@ describe('the reset, deferred on the board clock', () => {
     expect((await send(Op.READ, GroupId.OS, OsCmd.PARAMS)).answer).toEqual({ buf_size: 1024, buf_count: 4 });
   });
 
-  it("built to serve until the reset (Zephyr's own behaviour): the old application answers in the delay; a second reset changes nothing", async () => {
+  it("by default, as Zephyr's application: the old application answers in the delay; a second reset changes nothing", async () => {
     const clock = new ManualClock();
-    const { board, send, recover } = await open({ clock, build: { serveUntilReset: true } });
+    const { board, send, recover } = await open({ clock });
     await recover('1.0.0');
     const boots = board.bootRecord.count;
     await (await send(Op.WRITE, GroupId.OS, OsCmd.RESET)).after();

@@ -13,6 +13,7 @@ import { runUpdate } from '../../host/operator/update.js';
 import { decodeSuitReport } from '../../host/operator/suit-report.js';
 import { SmpErrorResponse, SmpGroupError, SmpRcError } from '../../host/smp/errors.js';
 import { SmpClient } from '../../host/smp/client.js';
+import { rebootAndWait } from '../../host/smp/reboot.js';
 import { TcpTransport } from '../../host/transport/tcp.js';
 import { encodeCbor } from '../../host/suit/cbor/encode.js';
 import { formatUuid } from '../../host/util/uuid.js';
@@ -41,7 +42,16 @@ const env1 = envelope({ sequence: 1, payload: v1 });
 const env2 = envelope({ sequence: 2, payload: v2 });
 const update = (c: SmpClient, env: Uint8Array, payload: Uint8Array, o: Partial<Parameters<typeof runUpdate>[2]> = {}) => runUpdate(c, env, { payloads: new Map([[APP_URI, payload]]), ...o });
 
-/** Polls echo until the board answers (after a reset or a power cut); MCUboot's serial recovery answers it rc 8. */
+/**
+ * The SMP reset (`bootMode` 1: stay in the bootloader), then the wait until the board answers
+ * after going through it, as the rig waits: the application answers on until its delayed reset,
+ * as Zephyr's does, so only an answer after the board's witness saw the boot counts.
+ */
+async function rebooted(c: SmpClient, board: VirtualBoard, bootMode?: number): Promise<void> {
+  await rebootAndWait(c, { how: 'smp', ...(bootMode !== undefined ? { bootMode } : {}) }, { witness: board.witness, timeoutMs: 15_000 });
+}
+
+/** Polls echo until the board answers (after a power cut); MCUboot's serial recovery answers it rc 8. */
 async function answering(c: SmpClient): Promise<void> {
   for (let i = 0; i < 100; i++) {
     try {
@@ -69,8 +79,7 @@ describe('virtual board groups', () => {
     expect(await client.suit.missingImage()).toBeUndefined();
     const report = decodeSuitReport((await client.rig.lastReport()).report);
     expect(report.result.ok).toBe(true);
-    await client.os.reset();
-    await answering(client);
+    await rebooted(client, board);
     const st = await client.suit.manifestState(0x20);
     expect(st.sequenceNumber).toBe(1n);
     expect(st.semanticVersion).toEqual([1, 0, 0]);
@@ -107,8 +116,7 @@ describe('virtual board groups', () => {
     await client.suit.uploadEnvelope(env1);
     expect(await client.suit.missingImage()).toBeUndefined();
     expect(decodeSuitReport((await client.rig.lastReport()).report).result.ok).toBe(true);
-    await client.os.reset();
-    await answering(client);
+    await rebooted(client, board);
     expect(board.firmware.running?.sequence).toBe(1n);
   });
 
@@ -117,23 +125,19 @@ describe('virtual board groups', () => {
     const signed = (v: string) => createImage(app(v), { key: es256Key, version: parseVersion(v), securityCounter: 1 });
     // Nothing bootable: MCUboot waits in serial recovery, whose reset knows no boot_mode.
     expect(board.mode).toBe('recovery');
-    await client.os.reset({ bootMode: 1 });
-    await answering(client);
+    await rebooted(client, board, 1);
     expect(board.mode).toBe('recovery');
     await client.image.upload(signed('2.0.0'));
-    await client.os.reset();
-    await answering(client);
+    await rebooted(client, board);
     expect(board.mode).toBe('application');
     expect((await client.image.state()).images[0]).toMatchObject({ slot: 0, version: '2.0.0', active: true });
     // The application's reset with boot_mode 1 keeps the bootloader in serial recovery.
-    await client.os.reset({ bootMode: 1 });
-    await answering(client);
+    await rebooted(client, board, 1);
     expect(board.mode).toBe('bootloader');
     expect((await client.rig.lastReport()).boot).toMatchObject({ reason: 'boot-mode', outcome: 'recovery' });
     await client.image.upload(signed('2.0.1'));
     expect((await client.image.state()).images[0]).toMatchObject({ slot: 0, version: '2.0.1', active: false });
-    await client.os.reset();
-    await answering(client);
+    await rebooted(client, board);
     expect(board.mode).toBe('application');
     expect((await client.image.state()).images[0]).toMatchObject({ slot: 0, version: '2.0.1', active: true });
     expect((await client.suit.manifestState(0x20)).sequenceNumber).toBeUndefined();
@@ -141,12 +145,10 @@ describe('virtual board groups', () => {
 
   it('image group: an MCUboot image uploaded to the secondary slot, tested, confirmed', async () => {
     const { client, board } = await open({ trust: trust(es256Key) });
-    await client.os.reset({ bootMode: 1 });
-    await answering(client);
+    await rebooted(client, board, 1);
     // With hardware rollback protection MCUboot images carry a security counter.
     await client.image.upload(createImage(app('2.0.0'), { key: es256Key, version: parseVersion('2.0.0'), securityCounter: 1 }));
-    await client.os.reset();
-    await answering(client);
+    await rebooted(client, board);
     // Build number 5: img_mgmt writes it as a fourth part ("2.1.0.5"), build 0 not at all.
     const img = createImage(app('2.1.0', 'never-confirms'), { key: es256Key, version: parseVersion('2.1.0+5'), securityCounter: 2 });
     await client.image.upload(img);
@@ -154,14 +156,12 @@ describe('virtual board groups', () => {
     expect(pending.images[1]).toMatchObject({ slot: 1, version: '2.1.0.5', pending: false });
     await client.image.test(pending.images[1]!.hash);
     expect((await client.image.state()).images[1]).toMatchObject({ pending: true, permanent: false });
-    await client.os.reset();
-    await answering(client);
+    await rebooted(client, board);
     const testing = await client.image.state();
     expect(testing.images[0]).toMatchObject({ version: '2.1.0.5', active: true, confirmed: false });
     expect(testing.images[1]).toMatchObject({ version: '2.0.0', confirmed: true });
     await client.image.confirm();
-    await client.os.reset();
-    await answering(client);
+    await rebooted(client, board);
     expect((await client.image.state()).images[0]).toMatchObject({ version: '2.1.0.5', active: true, confirmed: true });
     expect(board.bootRecord.outcome).toBe('booted');
   });
@@ -170,13 +170,11 @@ describe('virtual board groups', () => {
 describe('image upload with upgrade: true on the virtual board', () => {
   it('refuses an image not newer than the running one (27) without touching the secondary; the bootloader ignores the flag', async () => {
     const { client, board } = await open({ trust: trust(es256Key) });
-    await client.os.reset({ bootMode: 1 });
-    await answering(client);
+    await rebooted(client, board, 1);
     const signed = (v: string, behaviour: 'healthy' | 'never-confirms' = 'healthy') => createImage(app(v, behaviour), { key: es256Key, version: parseVersion(v), securityCounter: 1 });
     // Serial recovery (MCUboot) does not look at the flag: nothing runs to compare with.
     await client.image.upload(signed('2.0.0'), { upgrade: true });
-    await client.os.reset();
-    await answering(client);
+    await rebooted(client, board);
     const sec = board.firmware.areas.secondary;
     const before = sec.read(0, sec.size);
     for (const v of ['2.0.0', '1.9.9']) {
@@ -199,8 +197,7 @@ describe('faults and board model through rig group 67', () => {
     const events: string[] = [];
     board.subscribe((e) => void (e.kind === 'power-lost' && events.push(`cut at op ${e.opIndex}`)));
     await client.rig.armFault({ powerCutBeforeOp: 25, seed: 5 });
-    await client.os.reset();
-    await answering(client);
+    await rebooted(client, board);
     expect(events).toHaveLength(1);
     expect(board.firmware.running?.sequence).toBe(2n);
     expect(board.bootRecord).toMatchObject({ reason: 'power-cut' });

@@ -40,15 +40,19 @@ const env2 = envelope({ sequence: 2, payload: v2 });
 const env3 = envelope({ sequence: 3, payload: v3 });
 const payloads = (p: Uint8Array) => new Map([[APP_URI, p]]);
 
-/** A board running env1's image, and two clients on it, each over its own connection. */
-async function twoClients(o: VirtualBoardOptions = {}) {
+/**
+ * A board running env1's image, and two clients on it, each over its own connection: unpaced,
+ * or paced at `baudRate` where a transfer must outlast the 250 ms the application serves on
+ * after answering a reset, as Zephyr's does.
+ */
+async function twoClients(o: VirtualBoardOptions = {}, baudRate?: number) {
   const board = await VirtualBoard.open({ trust: trust(), identity: policyIdentity(identity), seed: 6, ...o });
   const links: InProcessLink[] = [];
   closers.push(async () => {
     for (const l of links) await l.close();
     await board.close();
   });
-  for (const seed of [1, 2]) links.push(await board.connect({ pace: false, seed }));
+  for (const seed of [1, 2]) links.push(await board.connect(baudRate ? { baudRate, seed } : { pace: false, seed }));
   const [a, b] = links.map((l) => l.client) as [SmpClient, SmpClient];
   expect((await runUpdate(a, env1, { payloads: payloads(v1) })).result).toBe('updated');
   return { board, a, b, links };
@@ -137,7 +141,8 @@ describe('the host side of a board shared by two clients', () => {
 
   for (const when of ['after the envelope', 'in the middle of the payload'] as const) {
     it(`a reset by another client ${when} is named as such by the update in progress`, async () => {
-      const { a, b } = await twoClients();
+      // At 460800 baud the payload takes about a second: the reset lands in the middle of it.
+      const { a, b } = await twoClients({}, 460_800);
       let reset: Promise<unknown> | undefined;
       const out = runUpdate(a, env2, {
         payloads: payloads(v2),

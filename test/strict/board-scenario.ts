@@ -5,7 +5,8 @@
  * boots into the Zephyr application, which answers as Zephyr does; an image uploaded through
  * the application is tested at the next reset; `boot_mode` 1 brings MCUboot's recovery back.
  * Every answer must match its schema exactly (answer-schemas.ts); every reset is answered, then
- * the board stays silent through the reset delay; no line the board sends is over 127 bytes.
+ * the application answers through the reset delay as Zephyr's does while MCUboot's recovery stays
+ * silent, and the boot banner shows the reset; no line the board sends is over 127 bytes.
  */
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
@@ -19,6 +20,8 @@ export interface BoardFacts {
   app: { bufSize: number; bufCount: number };
   /** Milliseconds between a reset's answer and the reset. */
   resetMs: number;
+  /** The application goes on answering until the reset, as Zephyr's does (profile `smp.serveUntilReset`). */
+  serveUntilReset: boolean;
 }
 
 const signed = (v: string): Uint8Array => createImage(app(v, 'healthy', 6000), { key: es256Key, version: parseVersion(v), securityCounter: 1 });
@@ -33,12 +36,31 @@ function rc(a: StrictAnswer, expected: number, what: string): void {
   expect((a.body as { rc: number }).rc, what).toBe(expected);
 }
 
-/** `reset` answered with `schema`; silent through most of the delay; then answering again. */
-async function resetAndWait(c: StrictClient, body: Record<string, unknown>, schema: Schema, facts: BoardFacts, what: string): Promise<void> {
-  ok(await c.request(WRITE, 0, 5, body), schema, what);
-  // A request during the reset delay is never answered, and nothing else comes either.
-  c.send(READ, 0, 6);
-  expect(await c.silentFor(facts.resetMs * 0.8), `${what}: silent during the reset delay`).toBe(true);
+/** The boot console of MCUboot or Zephyr, which the board prints on the SMP UART. */
+const BOOT_BANNER = /Starting bootloader|\*\*\* Booting Zephyr/;
+
+/**
+ * `reset` answered with `schema`, from `firmware`; a request sent right behind it is answered by
+ * Zephyr's application, which serves until its delayed reset (when the board is built so), and by
+ * nothing else: MCUboot's recovery goes silent at once. Then the boot banner shows the reset,
+ * and only then does an answer count as the board's again.
+ */
+async function resetAndWait(c: StrictClient, body: Record<string, unknown>, schema: Schema, facts: BoardFacts, what: string, firmware: 'recovery' | 'application'): Promise<void> {
+  const consoleBefore = c.console.length;
+  const reset = c.send(WRITE, 0, 5, body);
+  // Right behind it, so it is read before the reset whatever the load on the machine.
+  const probe = c.send(READ, 0, 6);
+  const answer = await c.nextAnswer(15_000);
+  expect(answer?.header.seq, `${what}: the reset's answer first`).toBe(reset);
+  ok(answer!, schema, what);
+  if (firmware === 'application' && facts.serveUntilReset) {
+    const during = await c.nextAnswer(15_000);
+    expect(during?.header.seq, `${what}: the application answers in the reset delay`).toBe(probe);
+    expect(during!.body).toEqual({ buf_size: facts.app.bufSize, buf_count: facts.app.bufCount });
+  } else {
+    expect(await c.silentFor(facts.resetMs * 0.8), `${what}: silent during the reset delay`).toBe(true);
+  }
+  await c.untilConsole(BOOT_BANNER, consoleBefore, 15_000);
   await c.untilAnswering();
 }
 
@@ -75,7 +97,7 @@ export async function strictBoardScenario(c: StrictClient, facts: BoardFacts): P
   await upload(c, first, true);
   const listed = ok(await c.request(READ, 1, 0), ANSWERS.recoveryImageList, 'recovery image list after the upload');
   expect(listed).toMatchObject({ images: [{ slot: 0, version: '2.0.0' }] });
-  await resetAndWait(c, {}, ANSWERS.recoveryReset, facts, 'recovery reset');
+  await resetAndWait(c, {}, ANSWERS.recoveryReset, facts, 'recovery reset', 'recovery');
 
   // The Zephyr application.
   expect(ok(await c.request(WRITE, 0, 0, { d: 'strict' }), ANSWERS.echo, 'echo')).toEqual({ r: 'strict' });
@@ -99,12 +121,12 @@ export async function strictBoardScenario(c: StrictClient, facts: BoardFacts): P
   // A line longer than the board's 128-byte line buffer is dropped without an answer.
   c.send(WRITE, 0, 0, { d: 'x'.repeat(120) }, { lineChars: 200 });
   expect(await c.silentFor(500), 'a 203-byte line is dropped').toBe(true);
-  await resetAndWait(c, {}, ANSWERS.reset, facts, 'reset');
+  await resetAndWait(c, {}, ANSWERS.reset, facts, 'reset', 'application');
   const swapped = ok(await c.request(READ, 1, 0), ANSWERS.imageState, 'image state after the test swap');
   expect(swapped['images']).toEqual([expect.objectContaining({ slot: 0, version: '2.0.1', active: true, confirmed: true }), expect.objectContaining({ slot: 1, version: '2.0.0', active: false })]);
 
   // boot_mode 1: the bootloader stays in serial recovery.
-  await resetAndWait(c, { boot_mode: 1 }, ANSWERS.reset, facts, 'reset to the bootloader');
+  await resetAndWait(c, { boot_mode: 1 }, ANSWERS.reset, facts, 'reset to the bootloader', 'application');
   expect(ok(await c.request(READ, 0, 6), ANSWERS.params, 'recovery params')).toEqual({ buf_size: 1024, buf_count: 1 });
   const both = ok(await c.request(READ, 1, 0), ANSWERS.recoveryImageList, 'recovery image list with both slots');
   expect(both['images']).toEqual([expect.objectContaining({ slot: 0, version: '2.0.1' }), expect.objectContaining({ slot: 1, version: '2.0.0' })]);

@@ -131,6 +131,15 @@ export class StrictClient {
     throw new Error(`the board did not answer within ${timeoutMs} ms`);
   }
 
+  /** Resolves once a console line from index `from` on matches `re`; fails after `timeoutMs`. */
+  async untilConsole(re: RegExp, from: number, timeoutMs: number): Promise<string> {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+      const line = this.console.slice(from).find((l) => re.test(l));
+      if (line !== undefined) return line;
+    }
+    throw new Error(`no console line matching ${re} within ${timeoutMs} ms (lines since: ${JSON.stringify(this.console.slice(from).slice(-5))})`);
+  }
+
   /** The next answer within `timeoutMs`, whatever it answers (undefined when none came). */
   nextAnswer(timeoutMs: number): Promise<StrictAnswer | undefined> {
     return this.next(timeoutMs);

@@ -26,7 +26,7 @@ const socat = findSocat();
 const NO_SOCAT = 'socat is not installed (apt-get install socat)';
 if (!socat) console.warn(`SKIPPED the strict client over a pty: ${NO_SOCAT}`);
 const smp = getProfile(DEFAULT_PROFILE).smp;
-const facts: BoardFacts = { app: smp.app, resetMs: smp.resetMs };
+const facts: BoardFacts = { app: smp.app, resetMs: smp.resetMs, serveUntilReset: smp.serveUntilReset };
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {

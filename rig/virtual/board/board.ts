@@ -21,10 +21,10 @@
  *
  * - power and reboots: off, the board's UART is dead; booting, it prints its console (boot
  *   banner, bootloader log, application messages, between SMP frames) but serves no SMP
- *   (board/port.ts); an SMP reset answers first, goes silent, and reboots `profile.smp.resetMs`
- *   later on the board's clock (Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_MS; by default the
- *   application stops serving at once, where Zephyr's keeps answering until the reset: the
- *   profile's `smp.serveUntilReset` models that), then
+ *   (board/port.ts); an SMP reset answers first and reboots `profile.smp.resetMs`
+ *   later on the board's clock (Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_MS; the application
+ *   keeps answering until the reset, as Zephyr's does, unless the profile's
+ *   `smp.serveUntilReset` is off; the bootloader goes silent at once), then
  *   swaps, runs secure boot and starts the application, taking the simulated flash time of
  *   the boot; a board whose application crashes at
  *   every boot never serves SMP again until reset or power-cycled, as a boot-looping board;

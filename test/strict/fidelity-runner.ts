@@ -147,6 +147,24 @@ export class FidelityRunner {
     throw new Error(`no answer within ${timeoutMs} ms`);
   }
 
+  /**
+   * Writes `wire` (a request the board answers, then resets, and what follows it) and resolves
+   * with every answer that came before `reset` (the board's witness saw it) resolved.
+   */
+  async answersBeforeReset(wire: Uint8Array, reset: Promise<unknown>, timeoutMs = 15_000): Promise<Observed[]> {
+    this.answers.length = 0;
+    await this.write(wire);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([reset, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the board did not reset within ${timeoutMs} ms`)), timeoutMs)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+    const problem = this.problems.shift();
+    if (problem) throw new Error(problem);
+    return this.answers.filter((a) => !isSync(a, PING_SEQS));
+  }
+
   /** Writes `wire` at once, or line by line `lineGapMs` apart. */
   private async write(wire: Uint8Array): Promise<void> {
     const gap = this.o.lineGapMs ?? 0;

@@ -66,7 +66,6 @@ export interface DriverOptions {
   flashScale?: number;
 }
 
-
 function kindOf(b: LabBoard): string {
   return b.port.kind === 'emulator' ? b.port.emulator.kind : b.port.kind;
 }

@@ -3,7 +3,8 @@
  * real ports and ptys, or any `@serialport/bindings-interface` binding — the paired link's
  * binding runs the very same stream code in tests. Measured behaviour this relies on is in
  * notes/platform.md: a vanished port closes with `disconnected: true`, later writes never call
- * back (TransportBase's deadline catches them), and DTR/RTS fail on a pty.
+ * back (TransportBase's deadline catches them), a write that finds it gone before its close was
+ * read fails EIO (reported as that same close), and DTR/RTS fail on a pty.
  */
 import { SerialPortStream } from '@serialport/stream';
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
@@ -88,7 +89,15 @@ export class SerialPortTransport extends TransportBase {
 
   protected rawWrite(data: Uint8Array): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.stream.write(Buffer.from(data), (err) => (err ? reject(err) : resolve()));
+      this.stream.write(Buffer.from(data), (err) => {
+        if (!err) return resolve();
+        if (this.closing) return reject(err);
+        // A failed write destroys the stream: the port went away (EIO once a pty's peer or a USB
+        // device is gone), whether the write's error or the stream's close comes first.
+        const gone = new TransportClosedError(`${this.description} disconnected: ${err.message}`, true);
+        this.emitClose(gone);
+        reject(gone);
+      });
     });
   }
 

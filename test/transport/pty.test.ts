@@ -75,4 +75,19 @@ describe.skipIf(!socat)(`native serialport over a socat pty pair${socat ? '' : `
     await expect(client.os.echo('x')).rejects.toBeInstanceOf(TransportClosedError);
     await peer.close();
   });
+
+  it('a write that finds the port gone fails as the port closing from the other side, whichever is noticed first', async () => {
+    const p = await ptys();
+    const a = await SerialPortTransport.open({ path: p.a, baudRate: 115200 });
+    let closed: TransportClosedError | undefined;
+    a.onClose((e) => (closed = e));
+    await p.close();
+    // Written at once, before the port's close can have been read: the write is what finds it gone.
+    const e = await a.write(new Uint8Array(64)).then(
+      async () => a.write(new Uint8Array(64)),
+    ).catch((x: unknown) => x);
+    expect(e, String(e)).toBeInstanceOf(TransportClosedError);
+    expect((e as TransportClosedError).disconnected).toBe(true);
+    expect(closed?.disconnected).toBe(true);
+  });
 });

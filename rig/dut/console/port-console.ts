@@ -7,7 +7,7 @@
  */
 import { onTransportText, type ConsoleText } from '../../../host/transport/text.js';
 import { openPort } from '../../../host/transport/open.js';
-import type { Transport } from '../../../host/transport/transport.js';
+import { TransportClosedError, type Transport } from '../../../host/transport/transport.js';
 import { EnvironmentError } from '../../../host/util/errors.js';
 import { consolePortUrl } from '../../lab/resolve.js';
 import type { ConsolePortSpec } from '../../lab/types.js';
@@ -67,10 +67,19 @@ export class PortConsole {
     return { get description() { return where(); }, onText: (listener) => this.text.subscribe(listener) };
   }
 
-  /** Writes to the port, opening it again first if it vanished. */
+  /**
+   * Writes to the port, opening it again first if it vanished — also when the write itself is
+   * what finds it gone (an adapter unplugged fails the write before its port reports the close).
+   */
   async write(bytes: Uint8Array, o: DutOpOptions = {}): Promise<void> {
+    const opts = o.signal ? { signal: o.signal } : {};
     const t = this.transport?.isOpen ? this.transport : await this.connect();
-    await t.write(bytes, o.signal ? { signal: o.signal } : {});
+    try {
+      await t.write(bytes, opts);
+    } catch (e) {
+      if (!(e instanceof TransportClosedError && e.disconnected) || this.closed) throw e;
+      await (await this.connect()).write(bytes, opts);
+    }
   }
 
   /** Opens the port again if it vanished (the board's link came back: so may its console adapter). */

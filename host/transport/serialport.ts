@@ -91,12 +91,8 @@ export class SerialPortTransport extends TransportBase {
     return new Promise<void>((resolve, reject) => {
       this.stream.write(Buffer.from(data), (err) => {
         if (!err) return resolve();
-        if (this.closing) return reject(err);
-        // A failed write destroys the stream: the port went away (EIO once a pty's peer or a USB
-        // device is gone), whether the write's error or the stream's close comes first.
-        const gone = new TransportClosedError(`${this.description} disconnected: ${err.message}`, true);
-        this.emitClose(gone);
-        reject(gone);
+        // A failed write destroys the stream: unless we are closing it, the port went away.
+        reject(this.closing ? err : this.lostOnWrite(err));
       });
     });
   }

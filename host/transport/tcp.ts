@@ -56,7 +56,8 @@ export class TcpTransport extends TransportBase {
   }
 
   protected rawWrite(data: Uint8Array): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.socket.write(data, (err) => (err ? reject(err) : resolve())));
+    // 'close' follows every socket error, but the write's own error may come first.
+    return new Promise<void>((resolve, reject) => this.socket.write(data, (err) => (err ? reject(this.lostOnWrite(err)) : resolve())));
   }
 
   protected async rawClose(): Promise<void> {

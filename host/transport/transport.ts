@@ -187,6 +187,17 @@ export abstract class TransportBase implements Transport {
     for (const l of ls) l(error);
   }
 
+  /**
+   * A write the OS refused because the port or peer is gone (EIO on a vanished serial port, EPIPE
+   * or ECONNRESET on a dropped connection), which can come before the close is read: the port
+   * closing from the other side, so every caller sees the one error it reopens on.
+   */
+  protected lostOnWrite(err: Error): TransportClosedError {
+    const gone = new TransportClosedError(`${this.description} disconnected: ${err.message}`, true);
+    this.emitClose(gone);
+    return gone;
+  }
+
   /** The error a use after close gets: says whether the port vanished or we closed it. */
   protected closedError(what: string): TransportClosedError {
     const e = this.closedWith?.error;

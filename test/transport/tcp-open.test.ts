@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPort, parseTcpUrl, registerPortScheme } from '../../host/transport/open.js';
 import { listenTcp, TcpTransport, type TcpListener } from '../../host/transport/tcp.js';
@@ -41,6 +42,23 @@ describe('raw TCP transport (ser2net style)', () => {
     await waitFor(() => closed !== undefined);
     expect(closed!.disconnected).toBe(true);
     await expect(client.write(Uint8Array.of(1))).rejects.toThrow(/write failed: .*closed the connection|connection lost/);
+  });
+
+  it('a write that finds the connection reset fails as a disconnect, whichever is noticed first', async () => {
+    const server = createServer((s) => void setTimeout(() => s.resetAndDestroy(), 50));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const client = await TcpTransport.connect('127.0.0.1', (server.address() as AddressInfo).port);
+      let e: unknown;
+      // Written without waiting for the close to be read: a write is what finds the reset.
+      for (const t0 = Date.now(); e === undefined && Date.now() - t0 < 3_000; await new Promise((r) => setTimeout(r, 2))) {
+        e = await client.write(new Uint8Array(4096)).then(() => undefined, (x: unknown) => x);
+      }
+      expect(e, String(e)).toBeInstanceOf(TransportClosedError);
+      expect((e as TransportClosedError).disconnected).toBe(true);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('bytes that arrive before anyone listens are kept for the first listener', async () => {

@@ -84,7 +84,8 @@ export async function openBoardLink(resolved: ResolvedBoard, o: OpenLinkOptions 
 
 /**
  * A link to a virtual board in this process over the emulated serial link at `baud`, its
- * client as `client` says (framing, version, deadline, trace); `closeBoard` also closes the board with the link (the caller opened it for this link alone).
+ * client as `client` says (framing, version, deadline, trace); `closeBoard` also closes the
+ * board with the link (the caller opened it for this link alone).
  */
 export async function virtualLink(board: VirtualBoard, o: { baud: number; description: string; client?: SmpClientOptions; lab?: LabBoard; closeBoard?: boolean }): Promise<BoardLink> {
   let paired: Awaited<ReturnType<VirtualBoard['connect']>>;

@@ -32,7 +32,6 @@ export interface SerialTransportOptions {
 export class SerialPortTransport extends TransportBase {
   readonly description: string;
   private signals: Required<ModemSignals> = { dtr: true, rts: true };
-  private closing = false;
 
   private constructor(
     private readonly stream: SerialPortStream,
@@ -90,15 +89,14 @@ export class SerialPortTransport extends TransportBase {
   protected rawWrite(data: Uint8Array): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.stream.write(Buffer.from(data), (err) => {
-        if (!err) return resolve();
-        // A failed write destroys the stream: unless we are closing it, the port went away.
-        reject(this.closing ? err : this.lostOnWrite(err));
+        // A failed write destroys the stream.
+        if (err) reject(this.writeFailed(err));
+        else resolve();
       });
     });
   }
 
   protected async rawClose(): Promise<void> {
-    this.closing = true;
     if (!this.stream.isOpen) return;
     await new Promise<void>((resolve) => this.stream.close(() => resolve()));
   }

@@ -57,7 +57,7 @@ export class TcpTransport extends TransportBase {
 
   protected rawWrite(data: Uint8Array): Promise<void> {
     // 'close' follows every socket error, but the write's own error may come first.
-    return new Promise<void>((resolve, reject) => this.socket.write(data, (err) => (err ? reject(this.lostOnWrite(err)) : resolve())));
+    return new Promise<void>((resolve, reject) => this.socket.write(data, (err) => (err ? reject(this.writeFailed(err)) : resolve())));
   }
 
   protected async rawClose(): Promise<void> {

@@ -97,6 +97,8 @@ export abstract class TransportBase implements Transport {
   private closeListeners = new Set<(error: TransportClosedError | undefined) => void>();
   private early: Uint8Array[] = [];
   private closedWith: { error: TransportClosedError | undefined } | undefined;
+  /** Our own `close()` has begun: what fails from now on is not the other side going away. */
+  protected closing = false;
 
   constructor(options: { writeTimeoutMs?: number; clock?: Clock } = {}) {
     this.writeTimeoutMs = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
@@ -163,6 +165,7 @@ export abstract class TransportBase implements Transport {
 
   async close(): Promise<void> {
     if (this.closedWith) return;
+    this.closing = true;
     try {
       await this.rawClose();
     } finally {
@@ -188,11 +191,12 @@ export abstract class TransportBase implements Transport {
   }
 
   /**
-   * A write the OS refused because the port or peer is gone (EIO on a vanished serial port, EPIPE
-   * or ECONNRESET on a dropped connection), which can come before the close is read: the port
-   * closing from the other side, so every caller sees the one error it reopens on.
+   * A write the OS refused: unless we are closing the port, it is gone (EIO on a vanished serial
+   * port, EPIPE or ECONNRESET on a dropped connection), and the write's error can come before the
+   * close is read: it is the port closing from the other side, the one error callers reopen on.
    */
-  protected lostOnWrite(err: Error): TransportClosedError {
+  protected writeFailed(err: Error): Error {
+    if (this.closing) return err;
     const gone = new TransportClosedError(`${this.description} disconnected: ${err.message}`, true);
     this.emitClose(gone);
     return gone;

@@ -17,7 +17,7 @@ import type { VirtualBoard } from '../virtual/board/board.js';
 import type { EmulatorLog } from '../emulator/emulated-board.js';
 import { EmulatorBoard } from './emulator-board.js';
 import { PortBoard } from './port-board.js';
-import type { DutBoard } from './protocols.js';
+import { resetEvidenceOf, type DutBoard } from './protocols.js';
 
 export interface BoardLink {
   /** The current client (a new one after `reconnect`). */
@@ -61,8 +61,7 @@ export function linkOf(board: DutBoard, lab: LabBoard | undefined): BoardLink {
     get description() {
       return closedAs ?? board.link.description;
     },
-    ...(board.reset.witness ? { witness: board.reset.witness } : {}),
-    ...(board.console.apart ? { console: board.console.apart } : {}),
+    ...resetEvidenceOf(board),
     ...(lab ? { lab } : {}),
     close: async () => {
       closedAs ??= board.link.description;

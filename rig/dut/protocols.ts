@@ -11,6 +11,7 @@
  */
 import type { SmpClient } from '../../host/smp/client.js';
 import type { ConsoleSource } from '../../host/smp/console-watch.js';
+import { resetEvidence, type ResetEvidence } from '../../host/smp/reboot.js';
 import type { ResetWitness } from '../../host/smp/reset-witness.js';
 import type { ConsoleText } from '../../host/transport/text.js';
 import { sleep, systemClock } from '../../host/transport/clock.js';
@@ -110,4 +111,9 @@ export interface DutBoard {
   readonly provision: BoardProvision | undefined;
   /** Closes the link and whatever the rig started for the board (an emulator, a process). */
   close(): Promise<void>;
+}
+
+/** What proves the board's resets besides its link (host/smp/reboot.ts): its witness and its console apart from the link, where it has them. */
+export function resetEvidenceOf(board: Pick<DutBoard, 'reset' | 'console'>): ResetEvidence {
+  return resetEvidence({ witness: board.reset.witness, console: board.console.apart });
 }

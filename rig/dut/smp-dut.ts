@@ -35,7 +35,7 @@ import { formatUuid } from '../../host/util/uuid.js';
 import { DutUnresponsiveError, DutUnsupportedError } from './errors.js';
 import { HOST_DECIDED, HostVerifiedUpdate, mcubootImageHash } from '../../host/operator/host-verified.js';
 import { provisionPolicy } from './provision.js';
-import type { ConsoleProtocol, DutBoard, FaultProtocol, HardReset, PowerProtocol } from './protocols.js';
+import { resetEvidenceOf, type ConsoleProtocol, type DutBoard, type FaultProtocol, type HardReset, type PowerProtocol } from './protocols.js';
 import { asUnresponsive } from './unresponsive.js';
 import type {
   BootOutcome,
@@ -282,7 +282,7 @@ export class SmpDut implements Dut {
         ? { how: 'hard', what: "the lab's reset method, done by the rig", run: (signal) => hard.run(signal ? { signal } : {}) }
         : { how: 'smp' };
     const back = await this.op('reset', o, (c, o) =>
-      rebootAndWait(c, action, { timeoutMs: r.bootTimeoutMs, reconnect: () => this.board.link.reopen(), banner: this.board.console.banner, ...this.apartConsole(), ...(r.witness ? { witness: r.witness } : {}), ...opt(o) }),
+      rebootAndWait(c, action, { timeoutMs: r.bootTimeoutMs, reconnect: () => this.board.link.reopen(), banner: this.board.console.banner, ...resetEvidenceOf(this.board), ...opt(o) }),
     );
     this.rebooted();
     this.note('note', `reset: the board went through it (${back.proof}) and answered after ${(back.ms / 1000).toFixed(2)} s`);

@@ -34,9 +34,6 @@ export const PORT_OPTIONS: Record<string, OptionDef> = {
   ...LINK_OPTIONS,
 };
 
-/** The board a single-board command drives: its link, as every driver of one board opens it (rig/dut/board-link.ts). */
-export type BoardConnection = BoardLink;
-
 /** `--timeout` in ms, or undefined for the default. */
 export function timeoutOption(args: ParsedArgs): number | undefined {
   const v = optString(args, 'timeout');
@@ -55,7 +52,7 @@ export function traceTo(io: CliIo): (e: LinkEvent) => void {
 }
 
 /** Opens `--port` (with `--lab`, `--baud`, `--timeout`, `--trace`). */
-export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardConnection> {
+export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardLink> {
   const timeoutMs = timeoutOption(args);
   const linkGiven = linkOptionValues(args);
   const resolved = await resolvePortOption({
@@ -100,7 +97,7 @@ export async function connectBoard(args: ParsedArgs, io: CliIo): Promise<BoardCo
  * Runs `work` on the board of `conn`, then closes the link whatever happens; errors of the link
  * and the board become environment errors saying `<what> of <board>`.
  */
-export async function useBoard<T>(conn: BoardConnection, what: string, work: () => Promise<T>): Promise<T> {
+export async function useBoard<T>(conn: BoardLink, what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {

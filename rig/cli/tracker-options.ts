@@ -12,7 +12,7 @@ import { BOARD_NAME_RE } from '../lab/port-url.js';
 import { TrackerClient, TrackerError, trackerOrigin } from '../service/client/tracker.js';
 import type { BoardReport } from '../service/store/boards.js';
 import { UsageError, optString, type CliIo, type OptionDef, type ParsedArgs } from './command.js';
-import type { BoardConnection } from './port-options.js';
+import type { BoardLink } from '../dut/board-link.js';
 
 export const TRACKER_OPTIONS: Record<string, OptionDef> = {
   tracker: { type: 'string', value: 'http://HOST:PORT', description: 'report the result to this lab service (suitrig serve)' },
@@ -25,7 +25,7 @@ export interface BoardTracker {
   /** The board's name in the service (--tracker-board, else the lab name --port gave). */
   readonly board: string;
   /** Registers the board and posts the report; a failure is a warning, never an error. */
-  report(conn: BoardConnection, report: BoardReport): Promise<void>;
+  report(conn: BoardLink, report: BoardReport): Promise<void>;
 }
 
 /** The agent name of this host: its host name, made a valid name. */
@@ -34,7 +34,7 @@ export function agentName(): string {
   return BOARD_NAME_RE.test(h) ? h : 'cli';
 }
 
-function boardKind(conn: BoardConnection, port: string | undefined): string {
+function boardKind(conn: BoardLink, port: string | undefined): string {
   if (conn.lab) return conn.lab.port.kind;
   if (port?.startsWith('tcp://')) return 'tcp';
   return port === 'virtual' ? 'virtual' : 'serial';

@@ -15,7 +15,8 @@ import { LabControlError } from '../../dut/external-command.js';
 import { describeReset, hardReset, isHardReset, type HardResetMethod } from '../../dut/hard-reset.js';
 import type { LabBoard } from '../../lab/types.js';
 import { EXIT_NEGATIVE, EXIT_OK, EnvironmentError, optFlag, type CliIo, type Command } from '../command.js';
-import { connectBoard, PORT_OPTIONS, useBoard, type BoardConnection } from '../port-options.js';
+import type { BoardLink } from '../../dut/board-link.js';
+import { connectBoard, PORT_OPTIONS, useBoard } from '../port-options.js';
 
 /** How long a board may take to answer after a reset (an MCUboot swap of a big slot). */
 export const BOOT_WAIT_MS = 60_000;
@@ -38,7 +39,7 @@ export function planReboot(lab: LabBoard | undefined, o: { bootloader: boolean; 
 }
 
 /** Resets the board of `conn` as `plan` says and waits for it to answer again; the exit status. */
-export async function rebootBoard(conn: BoardConnection, plan: RebootPlan, io: CliIo): Promise<number> {
+export async function rebootBoard(conn: BoardLink, plan: RebootPlan, io: CliIo): Promise<number> {
   const signal = io.signal ? { signal: io.signal } : {};
   let action: ResetAction;
   if (plan.how === 'hard') {

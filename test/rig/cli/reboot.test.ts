@@ -16,7 +16,7 @@ import { createPtyPair, findSocat } from '../../../host/transport/pty.js';
 import { SerialPortTransport } from '../../../host/transport/serialport.js';
 import type { CliIo } from '../../../rig/cli/command.js';
 import { planReboot, rebootBoard } from '../../../rig/cli/commands/reboot.js';
-import type { BoardConnection } from '../../../rig/cli/port-options.js';
+import type { BoardLink } from '../../../rig/dut/board-link.js';
 import { app, es256Key, trust } from '../../board/fixtures.js';
 import { runCli } from '../../helpers/cli.js';
 import { openSmpPeer, type SmpPeer } from '../../helpers/smp-peer.js';
@@ -42,7 +42,7 @@ async function pairedLabBoard(o: Parameters<typeof openPairedBoard>[0] = {}) {
   const open = async () => SmpClient.over(await openPort(paired.link.pathA, { baudRate: 1_000_000 }));
   let client = await open();
   const lab = benchLabEntry({ reset: DTR });
-  const conn: BoardConnection = {
+  const conn: BoardLink = {
     client,
     description: `${paired.link.pathA} @ 1000000`,
     reconnect: async () => (client = await open()),

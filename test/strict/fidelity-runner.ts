@@ -132,21 +132,6 @@ export class FidelityRunner {
     throw new Error(`the board did not answer within ${timeoutMs} ms`);
   }
 
-  /** Writes `wire` (a request the board answers, then resets) and resolves with its answer. */
-  async lastWords(wire: Uint8Array, timeoutMs = 10_000): Promise<Observed> {
-    this.answers.length = 0;
-    await this.write(wire);
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const problem = this.problems.shift();
-      if (problem) throw new Error(problem);
-      const a = this.answers.find((x) => !isSync(x, PING_SEQS));
-      if (a) return a;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error(`no answer within ${timeoutMs} ms`);
-  }
-
   /**
    * Writes `wire` (a request the board answers, then resets, and what follows it) and resolves
    * with every answer that came before `reset` (the board's witness saw it) resolved.

@@ -30,7 +30,7 @@ import { describeWithPeers, peersLab } from '../helpers/peers.js';
 import { tempDir, writeFile } from '../rig/helpers/lab-files.js';
 import { encodeFrame } from './console-frames.js';
 import { imageCases, OS_CASES, recoveryCases, W, R, type Answer, type Facts, type FidelityCase } from './fidelity-cases.js';
-import { cbor, FidelityRunner, packet, type Observed } from './fidelity-runner.js';
+import { cbor, FidelityRunner, packet } from './fidelity-runner.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -107,13 +107,12 @@ async function appFacts(runner: FidelityRunner, images: boolean): Promise<Facts>
   return { bufSize: params['buf_size'] as number, osName: os['output'] as string, primarySize: slots[0]?.size ?? 0, uploadMax: info?.images[0]?.max_image_size ?? slots[1]?.size ?? 0 };
 }
 
-/** Sends a request the board answers and then resets for; its answer, once the board is back. */
-async function throughReset(runner: FidelityRunner, witness: ResetWitness, wire: Uint8Array): Promise<Answer> {
+/** Sends `wire` (a request the board answers, then resets for, and what follows it); what it answered before the reset, once the board is back. */
+async function throughReset(runner: FidelityRunner, witness: ResetWitness, wire: Uint8Array): Promise<Answer[]> {
   const before = witness.resets;
-  const a: Observed = await runner.lastWords(wire);
-  await Promise.race([witness.nextReset(before), new Promise((_, reject) => setTimeout(() => reject(new Error('the board did not reset within 15 s')), 15_000))]);
+  const answers = await runner.answersBeforeReset(wire, witness.nextReset(before));
   await runner.ready();
-  return [a.byte0, a.body];
+  return answers.map((a) => [a.byte0, a.body]);
 }
 
 /**
@@ -128,21 +127,16 @@ async function audit(t: Transport, witness: ResetWitness, o: { images: boolean; 
   // os_mgmt_reset: "if we fail to decode the data, ignore the error and continue with the default
   // parameters". The reset is delayed work (CONFIG_MCUMGR_GRP_OS_RESET_MS): the SMP thread serves
   // on, so an echo right behind the reset is answered by the application that has not reset yet.
-  const before = witness.resets;
-  const lastWords = await runner.answersBeforeReset(
-    new Uint8Array([...encodeFrame(packet(0x0a, 0, 1, 5, Uint8Array.of(0xff))), ...encodeFrame(packet(0x0a, 0, 9, 0, cbor({ d: 'still here' })))]),
-    witness.nextReset(before),
-  );
-  expect(lastWords.map((a) => [a.byte0, a.body]), 'the reset answered, then the echo behind it, before the reset').toEqual([
+  const resetThenEcho = new Uint8Array([...encodeFrame(packet(0x0a, 0, 1, 5, Uint8Array.of(0xff))), ...encodeFrame(packet(0x0a, 0, 9, 0, cbor({ d: 'still here' })))]);
+  expect(await throughReset(runner, witness, resetThenEcho), 'the reset answered, then the echo behind it, before the reset').toEqual([
     [W, {}],
     [W, { r: 'still here' }],
   ]);
-  await runner.ready();
   expect((await runner.exchange(encodeFrame(packet(0x0a, 0, 2, 0, cbor({ d: 'back' }))))).map((a) => a.body), 'the application again').toEqual([{ r: 'back' }]);
   if (!o.recovery) return;
-  expect(await throughReset(runner, witness, encodeFrame(packet(0x0a, 0, 3, 5, cbor({ boot_mode: 1 }))))).toEqual([W, {}]);
+  expect(await throughReset(runner, witness, encodeFrame(packet(0x0a, 0, 3, 5, cbor({ boot_mode: 1 }))))).toEqual([[W, {}]]);
   expect(await departures(runner, recoveryCases(image, untrusted), f)).toEqual([]);
-  expect(await throughReset(runner, witness, encodeFrame(packet(0x08, 0, 4, 5, cbor({}))))).toEqual([R, { rc: 0 }]);
+  expect(await throughReset(runner, witness, encodeFrame(packet(0x08, 0, 4, 5, cbor({}))))).toEqual([[R, { rc: 0 }]]);
 }
 
 describe('fidelity: the virtual board answers every case as the real firmware did', () => {
